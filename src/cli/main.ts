@@ -1,0 +1,91 @@
+import { Command, CommanderError, Option } from 'commander';
+import { ConfigError } from '../engine/config';
+import { auditResources } from '../engine/pipeline';
+import { readSnapshot } from '../io/snapshot-files';
+import { InputError } from '../model/snapshot';
+import { FORMATS, renderReport, type Format } from '../report/render';
+import { exitCodeFor, type FailOn } from '../report/report';
+import { RULES } from '../rules';
+import { VERSION } from '../version';
+import { loadConfigFile } from './config-file';
+
+// The command-line program: a composition root. Exit codes follow linters (design.md):
+// 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage or input error.
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  isTty: boolean;
+  now: () => Date;
+}
+
+const processIo: CliIo = {
+  stdout: (t) => process.stdout.write(t),
+  stderr: (t) => process.stderr.write(t),
+  isTty: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
+  now: () => new Date(),
+};
+
+class UsageError extends Error {}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  let exitCode = 0;
+  const program = new Command()
+    .name('peerguard')
+    .description('Audit Azure virtual network peerings')
+    .version(VERSION)
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+
+  program
+    .command('audit')
+    .description('audit an estate and report findings')
+    .option('-i, --input <path>', 'snapshot file or directory of Azure JSON (repeatable)', collect, [])
+    .option('-c, --config <file>', 'configuration file (YAML or JSON)')
+    .option('-s, --subscription <id>', 'a subscription that was read, even if it holds no resources (repeatable)', collect, [])
+    .addOption(new Option('-f, --format <format>', 'output format').choices([...FORMATS]).default('table'))
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above').choices(['error', 'warning', 'info', 'none']).default('error'))
+    .action(async (opts: { input: string[]; config?: string; subscription: string[]; format: Format; failOn: FailOn }) => {
+      if (opts.input.length === 0) throw new UsageError('audit needs --input PATH (a snapshot file or directory)');
+      const config = await loadConfigFile(opts.config);
+      const resources = await readSnapshot(opts.input);
+      const run = auditResources({
+        resources,
+        rules: RULES,
+        config,
+        now: io.now(),
+        version: VERSION,
+        extraSubscriptions: opts.subscription,
+      });
+      io.stdout(renderReport(run.report, opts.format, run.extras, { rules: RULES, colour: io.isTty }));
+      exitCode = exitCodeFor(run.report, opts.failOn);
+    });
+
+  program
+    .command('rules')
+    .description('list the rule catalog')
+    .action(() => {
+      for (const rule of RULES) {
+        io.stdout(`${rule.meta.id.padEnd(42)} ${rule.meta.defaultSeverity.padEnd(8)} ${rule.meta.fix.padEnd(12)} ${rule.meta.title}\n`);
+      }
+    });
+
+  try {
+    await program.parseAsync([...argv], { from: 'node' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    if (error instanceof InputError || error instanceof ConfigError || error instanceof UsageError) {
+      io.stderr(`peerguard: ${error.message}\n`);
+      return 2;
+    }
+    io.stderr(`peerguard: unexpected error: ${(error as Error).message}\n`);
+    return 2;
+  }
+}

@@ -1,0 +1,130 @@
+import { createHash } from 'node:crypto';
+import { keyOf } from '../model/ids';
+import type { Topology } from '../model/types';
+import type { FixPlan, Rule, Severity } from '../rules/rule';
+import type { AuditConfig, Suppression } from './config';
+
+// Runs the rules over a topology and applies the configuration. Pure: the clock comes in as `now`.
+
+export interface Finding {
+  ruleId: string;
+  severity: Severity;
+  resourceId: string;
+  relatedResourceIds: string[];
+  message: string;
+  fingerprint: string;
+  fix: FixPlan | null;
+}
+
+export interface SuppressedFinding {
+  finding: Finding;
+  suppression: Suppression;
+}
+
+export interface AuditNotice {
+  kind: 'expired-suppression';
+  message: string;
+}
+
+export interface AuditOutcome {
+  findings: Finding[];
+  suppressed: SuppressedFinding[];
+  notices: AuditNotice[];
+}
+
+const SEVERITY_RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
+
+export function severityRank(severity: Severity): number {
+  return SEVERITY_RANK[severity];
+}
+
+/** Stable across runs, input order and id casing: sha256 of the rule id and the lower-cased ids. */
+export function fingerprintOf(ruleId: string, identityIds: readonly string[]): string {
+  const hash = createHash('sha256');
+  hash.update(ruleId);
+  for (const id of identityIds) hash.update(`\n${keyOf(id)}`);
+  return hash.digest('hex').slice(0, 32);
+}
+
+export function compareFindings(a: Finding, b: Finding): number {
+  return (
+    severityRank(a.severity) - severityRank(b.severity) ||
+    (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0) ||
+    compareText(keyOf(a.resourceId), keyOf(b.resourceId)) ||
+    compareText(a.fingerprint, b.fingerprint)
+  );
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function effectiveSeverity(rule: Rule, config: AuditConfig): Severity | 'off' {
+  const setting = config.rules[rule.meta.id];
+  if (setting === undefined) return rule.meta.defaultSeverity;
+  if (typeof setting === 'string') return setting;
+  if (setting.enabled === false) return 'off';
+  return setting.severity ?? rule.meta.defaultSeverity;
+}
+
+function suppressionMatches(s: Suppression, finding: Finding): boolean {
+  if (s.rule !== '*' && s.rule !== finding.ruleId) return false;
+  const target = keyOf(s.resource);
+  const ids = [finding.resourceId, ...finding.relatedResourceIds].map(keyOf);
+  if (target.endsWith('/*')) {
+    const prefix = target.slice(0, -1);
+    return ids.some((id) => id.startsWith(prefix));
+  }
+  return keyOf(finding.resourceId) === target;
+}
+
+/** An expiry date without a time means the end of that day (UTC). */
+function expiryTime(expires: string): number {
+  return /^\d{4}-\d{2}-\d{2}$/.test(expires) ? Date.parse(`${expires}T23:59:59.999Z`) : Date.parse(expires);
+}
+
+export function runAudit(
+  topology: Topology,
+  rules: readonly Rule[],
+  config: AuditConfig,
+  now: Date,
+): AuditOutcome {
+  const findings: Finding[] = [];
+  const suppressed: SuppressedFinding[] = [];
+  const notices: AuditNotice[] = [];
+  const active = config.suppressions.filter((s) => expiryTime(s.expires) >= now.getTime());
+  const expired = config.suppressions.filter((s) => expiryTime(s.expires) < now.getTime());
+  const expiredUsed = new Set<Suppression>();
+
+  for (const rule of rules) {
+    const severity = effectiveSeverity(rule, config);
+    if (severity === 'off') continue;
+    for (const draft of rule.evaluate(topology, { peeringLimit: config.peeringLimit })) {
+      const finding: Finding = {
+        ruleId: rule.meta.id,
+        severity,
+        resourceId: draft.resourceId,
+        relatedResourceIds: draft.relatedResourceIds,
+        message: draft.message,
+        fingerprint: fingerprintOf(rule.meta.id, draft.identity ?? [draft.resourceId, ...draft.relatedResourceIds]),
+        fix: draft.fix ?? null,
+      };
+      const suppression = active.find((s) => suppressionMatches(s, finding));
+      if (suppression) {
+        suppressed.push({ finding, suppression });
+        continue;
+      }
+      for (const s of expired) if (suppressionMatches(s, finding)) expiredUsed.add(s);
+      findings.push(finding);
+    }
+  }
+  for (const s of expiredUsed) {
+    notices.push({
+      kind: 'expired-suppression',
+      message: `suppression of ${s.rule} for ${s.resource} expired on ${s.expires} ("${s.reason}"): its findings are reported again`,
+    });
+  }
+  findings.sort(compareFindings);
+  suppressed.sort((a, b) => compareFindings(a.finding, b.finding));
+  return { findings, suppressed, notices };
+}

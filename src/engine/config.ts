@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import { DEFAULT_RULE_OPTIONS } from '../rules/rule';
+
+// The audit configuration (a JSON or YAML file): rules on/off and re-rated, the peering limit,
+// suppressions with a reason and an expiry date. Validated once; errors name the bad key.
+
+const severity = z.enum(['error', 'warning', 'info']);
+
+const ruleSetting = z.union([
+  z.enum(['off', 'error', 'warning', 'info']),
+  z.strictObject({ enabled: z.boolean().optional(), severity: severity.optional() }),
+]);
+
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}(T.*)?$/, 'expected a date such as 2026-12-31')
+  .refine((s) => !Number.isNaN(Date.parse(s)), 'not a real date');
+
+export const suppressionSchema = z.strictObject({
+  /** Rule id, or '*' for every rule. */
+  rule: z.string().min(1),
+  /** A resource id (case-insensitive); a trailing `/*` matches everything under it. */
+  resource: z.string().min(1),
+  reason: z.string().min(1, 'say why the finding is accepted'),
+  expires: isoDate,
+});
+
+export const auditConfigSchema = z.strictObject({
+  rules: z.record(z.string(), ruleSetting).default({}),
+  peeringLimit: z.number().int().positive().default(DEFAULT_RULE_OPTIONS.peeringLimit),
+  suppressions: z.array(suppressionSchema).default([]),
+});
+
+export type AuditConfig = z.infer<typeof auditConfigSchema>;
+export type Suppression = z.infer<typeof suppressionSchema>;
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+function pathText(path: ReadonlyArray<PropertyKey>): string {
+  return path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') || '(top level)';
+}
+
+/** Human text for zod issues: `suppressions[0].expires: not a real date`. */
+export function describeZodError(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const keys = issue.code === 'unrecognized_keys' ? ` (unknown key${issue.keys.length > 1 ? 's' : ''}: ${issue.keys.join(', ')})` : '';
+      return `${pathText(issue.path)}: ${issue.message}${keys}`;
+    })
+    .join('; ');
+}
+
+/** Validates a parsed config document against the schema and the known rule ids. */
+export function parseAuditConfig(document: unknown, knownRuleIds: readonly string[], source = 'configuration'): AuditConfig {
+  const result = auditConfigSchema.safeParse(document ?? {});
+  if (!result.success) throw new ConfigError(`${source}: ${describeZodError(result.error)}`);
+  const known = new Set(knownRuleIds);
+  for (const id of Object.keys(result.data.rules)) {
+    if (!known.has(id)) throw new ConfigError(`${source}: rules.${id}: unknown rule id (see \`peerguard rules\`)`);
+  }
+  result.data.suppressions.forEach((s, i) => {
+    if (s.rule !== '*' && !known.has(s.rule)) {
+      throw new ConfigError(`${source}: suppressions[${i}].rule: unknown rule id "${s.rule}"`);
+    }
+  });
+  return result.data;
+}
+
+export const DEFAULT_CONFIG: AuditConfig = auditConfigSchema.parse({});

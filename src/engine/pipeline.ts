@@ -1,0 +1,35 @@
+import { buildTopology } from '../model/build';
+import type { SourcedResource } from '../model/snapshot';
+import type { Topology } from '../model/types';
+import { buildReport, type AuditReport, type ReportExtras, type UnreadableScope } from '../report/report';
+import type { Rule } from '../rules/rule';
+import { runAudit } from './audit';
+import type { AuditConfig } from './config';
+
+// One audit, from raw resources to the report: the use case every entry point shares.
+
+export interface AuditRun {
+  report: AuditReport;
+  extras: ReportExtras & { topology: Topology };
+}
+
+export function auditResources(input: {
+  resources: readonly SourcedResource[];
+  rules: readonly Rule[];
+  config: AuditConfig;
+  now: Date;
+  version: string;
+  extraSubscriptions?: readonly string[];
+  unreadable?: UnreadableScope[];
+}): AuditRun {
+  const topology = buildTopology(input.resources, { extraSubscriptions: input.extraSubscriptions ?? [] });
+  const outcome = runAudit(topology, input.rules, input.config, input.now);
+  const report = buildReport({
+    version: input.version,
+    now: input.now,
+    topology,
+    findings: outcome.findings,
+    unreadable: input.unreadable ?? [],
+  });
+  return { report, extras: { suppressed: outcome.suppressed, notices: outcome.notices, topology } };
+}

@@ -1,0 +1,459 @@
+import { parsePrefix, type Prefix } from './cidr';
+import { keyOf, nameOf, parseResourceId, subscriptionOf, type ResourceKey } from './ids';
+import { InputError, type RawResource, type SourcedResource } from './snapshot';
+import type {
+  Appliance,
+  Gateway,
+  GatewayKind,
+  Peering,
+  PeeringWritableProperties,
+  Route,
+  RouteTable,
+  Subnet,
+  Topology,
+  Vnet,
+} from './types';
+
+// Raw Azure JSON -> indexed topology, in one pass over the resources plus one pass over the
+// indexes to attach children. Every join is a map lookup on lower-cased ids: no quadratic scans.
+
+const T = {
+  vnet: 'microsoft.network/virtualnetworks',
+  peering: 'microsoft.network/virtualnetworks/virtualnetworkpeerings',
+  subnet: 'microsoft.network/virtualnetworks/subnets',
+  gateway: 'microsoft.network/virtualnetworkgateways',
+  routeTable: 'microsoft.network/routetables',
+  firewall: 'microsoft.network/azurefirewalls',
+  nic: 'microsoft.network/networkinterfaces',
+  virtualHub: 'microsoft.network/virtualhubs',
+  virtualHubIpConfig: 'microsoft.network/virtualhubs/ipconfigurations',
+  avnmConnectivity: 'microsoft.network/networkmanagers/connectivityconfigurations',
+  avnmStaticMember: 'microsoft.network/networkmanagers/networkgroups/staticmembers',
+} as const;
+
+/** The resource types peerguard reads (lower-cased, as Resource Graph reports them). */
+export const READ_TYPES: readonly string[] = Object.values(T);
+
+export interface BuildOptions {
+  /** Subscriptions read in addition to those that appear in the resources (e.g. empty ones). */
+  extraSubscriptions?: readonly string[];
+}
+
+type Props = Record<string, unknown>;
+
+const props = (r: RawResource): Props => r.properties ?? {};
+const obj = (v: unknown): Props | undefined => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Props) : undefined);
+const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+const refId = (v: unknown): string | undefined => str(obj(v)?.id);
+const bool = (v: unknown, fallback = false): boolean => (typeof v === 'boolean' ? v : fallback);
+
+function typeOf(resource: RawResource): string | undefined {
+  // Standalone objects from `az ... show` or REST examples may lack `type`: derive it from the id.
+  return (resource.type ?? parseResourceId(resource.id)?.type)?.toLowerCase();
+}
+
+function prefixes(values: unknown, source: string, what: string): Prefix[] {
+  const result: Prefix[] = [];
+  for (const value of arr(values)) {
+    if (typeof value !== 'string') throw new InputError(source, `${what} has a non-string address prefix`);
+    const prefix = parsePrefix(value);
+    if (!prefix) throw new InputError(source, `${what} has an invalid address prefix "${value}"`);
+    result.push(prefix);
+  }
+  return result;
+}
+
+function optionalPrefixes(space: unknown, source: string, what: string): Prefix[] | undefined {
+  const list = obj(space)?.addressPrefixes;
+  return Array.isArray(list) ? prefixes(list, source, what) : undefined;
+}
+
+function parentVnetId(childId: string): string | undefined {
+  const parsed = parseResourceId(childId);
+  return parsed?.parentId;
+}
+
+function stringTags(value: unknown): Record<string, string> {
+  const tags: Record<string, string> = {};
+  for (const [k, v] of Object.entries(obj(value) ?? {})) if (typeof v === 'string') tags[k] = v;
+  return tags;
+}
+
+function newVnet(id: string, fields: Partial<Vnet> = {}): Vnet {
+  return {
+    id,
+    key: keyOf(id),
+    name: nameOf(id),
+    subscriptionId: subscriptionOf(id) ?? '',
+    resourceGroup: parseResourceId(id)?.resourceGroup,
+    location: undefined,
+    tags: {},
+    prefixes: [],
+    subnets: [],
+    peerings: [],
+    gateways: [],
+    appliances: [],
+    routeTables: [],
+    meshGroupKeys: [],
+    etag: undefined,
+    ...fields,
+  };
+}
+
+function parsePeering(raw: RawResource, vnetId: string, source: string): Peering {
+  const p = props(raw);
+  const remoteVnetId = refId(p.remoteVirtualNetwork);
+  const name = raw.name ?? nameOf(raw.id);
+  if (!remoteVnetId) throw new InputError(source, `peering "${name}" has no properties.remoteVirtualNetwork.id`);
+  const what = `peering "${name}"`;
+  const writable: PeeringWritableProperties = {
+    allowVirtualNetworkAccess: bool(p.allowVirtualNetworkAccess, true),
+    allowForwardedTraffic: bool(p.allowForwardedTraffic),
+    allowGatewayTransit: bool(p.allowGatewayTransit),
+    useRemoteGateways: bool(p.useRemoteGateways),
+    remoteVirtualNetwork: { id: remoteVnetId },
+  };
+  if (typeof p.doNotVerifyRemoteGateways === 'boolean') writable.doNotVerifyRemoteGateways = p.doNotVerifyRemoteGateways;
+  if (typeof p.peerCompleteVnets === 'boolean') writable.peerCompleteVnets = p.peerCompleteVnets;
+  if (Array.isArray(p.localSubnetNames)) writable.localSubnetNames = p.localSubnetNames.map(String);
+  if (Array.isArray(p.remoteSubnetNames)) writable.remoteSubnetNames = p.remoteSubnetNames.map(String);
+  if (typeof p.enableOnlyIPv6Peering === 'boolean') writable.enableOnlyIPv6Peering = p.enableOnlyIPv6Peering;
+  return {
+    id: raw.id,
+    key: keyOf(raw.id),
+    name,
+    vnetId,
+    vnetKey: keyOf(vnetId),
+    remoteVnetId,
+    remoteVnetKey: keyOf(remoteVnetId),
+    remoteSubscriptionId: subscriptionOf(remoteVnetId),
+    allowVirtualNetworkAccess: writable.allowVirtualNetworkAccess,
+    allowForwardedTraffic: writable.allowForwardedTraffic,
+    allowGatewayTransit: writable.allowGatewayTransit,
+    useRemoteGateways: writable.useRemoteGateways,
+    peeringState: str(p.peeringState),
+    peeringSyncLevel: str(p.peeringSyncLevel),
+    provisioningState: str(p.provisioningState),
+    remoteAddressSpace: optionalPrefixes(p.remoteAddressSpace, source, `${what} remoteAddressSpace`),
+    remoteVirtualNetworkAddressSpace: optionalPrefixes(
+      p.remoteVirtualNetworkAddressSpace,
+      source,
+      `${what} remoteVirtualNetworkAddressSpace`,
+    ),
+    peerCompleteVnets: bool(p.peerCompleteVnets, true),
+    localSubnetNames: writable.localSubnetNames ?? [],
+    remoteSubnetNames: writable.remoteSubnetNames ?? [],
+    enableOnlyIPv6Peering: bool(p.enableOnlyIPv6Peering),
+    etag: str(raw.etag),
+    writable,
+  };
+}
+
+function parseSubnet(raw: Props, vnetKey: ResourceKey, source: string): { subnet: Subnet; ipConfigIds: string[] } {
+  const id = str(raw.id);
+  if (!id) throw new InputError(source, `a subnet has no "id"`);
+  const p = obj(raw.properties) ?? {};
+  const name = str(raw.name) ?? nameOf(id);
+  const list = Array.isArray(p.addressPrefixes) ? p.addressPrefixes : p.addressPrefix !== undefined ? [p.addressPrefix] : [];
+  const routeTableId = refId(p.routeTable);
+  return {
+    subnet: {
+      id,
+      key: keyOf(id),
+      name,
+      vnetKey,
+      prefixes: prefixes(list, source, `subnet "${name}"`),
+      routeTableKey: routeTableId ? keyOf(routeTableId) : undefined,
+    },
+    ipConfigIds: arr(p.ipConfigurations).map(refId).filter((x): x is string => x !== undefined),
+  };
+}
+
+function gatewayKind(gatewayType: string | undefined): GatewayKind {
+  switch (gatewayType?.toLowerCase()) {
+    case 'vpn':
+      return 'Vpn';
+    case 'expressroute':
+      return 'ExpressRoute';
+    default:
+      return 'Unknown';
+  }
+}
+
+/** Subnet ids of `ipConfigurations[].properties.subnet.id`, and private IPs, of gateways/firewalls/NICs. */
+function ipConfigs(p: Props): Array<{ subnetId: string | undefined; privateIp: string | undefined }> {
+  return arr(p.ipConfigurations).map((c) => {
+    const cp = obj(obj(c)?.properties) ?? {};
+    return { subnetId: refId(cp.subnet), privateIp: str(cp.privateIPAddress) };
+  });
+}
+
+export function buildTopology(resources: readonly SourcedResource[], options: BuildOptions = {}): Topology {
+  const vnets = new Map<ResourceKey, Vnet>();
+  const peerings = new Map<ResourceKey, Peering>();
+  const subnets = new Map<ResourceKey, Subnet>();
+  const routeTables = new Map<ResourceKey, RouteTable>();
+  const gateways = new Map<ResourceKey, Gateway>();
+  const subscriptions = new Set<string>(options.extraSubscriptions?.map((s) => s.toLowerCase()) ?? []);
+  const pendingStandalonePeerings: Array<{ raw: RawResource; source: string }> = [];
+  const pendingStandaloneSubnets: Array<{ raw: RawResource; source: string }> = [];
+  const pendingGatewaySubnets: Array<{ gateway: Omit<Gateway, 'vnetKey'>; subnetIds: string[] }> = [];
+  const pendingAppliances: Array<{ raw: RawResource; kind: Appliance['kind']; source: string }> = [];
+  const pendingRouteServerSubnets: Array<{ hubId: string; subnetId: string }> = [];
+  const subnetIpConfigRefs: Array<{ vnetKey: ResourceKey; refId: string }> = [];
+  const connectivityGroups = new Set<ResourceKey>();
+  const groupMembers = new Map<ResourceKey, Set<ResourceKey>>();
+
+  const ensureVnet = (id: string): Vnet => {
+    const key = keyOf(id);
+    let vnet = vnets.get(key);
+    if (!vnet) {
+      vnet = newVnet(id);
+      vnets.set(key, vnet);
+    }
+    return vnet;
+  };
+  const addSubnet = (vnet: Vnet, raw: Props, source: string) => {
+    const { subnet, ipConfigIds } = parseSubnet(raw, vnet.key, source);
+    if (subnets.has(subnet.key)) return;
+    subnets.set(subnet.key, subnet);
+    vnet.subnets.push(subnet);
+    for (const ref of ipConfigIds) subnetIpConfigRefs.push({ vnetKey: vnet.key, refId: ref });
+  };
+  const addPeering = (vnet: Vnet, raw: RawResource, source: string) => {
+    const peering = parsePeering(raw, vnet.id, source);
+    if (peerings.has(peering.key)) return;
+    peerings.set(peering.key, peering);
+    vnet.peerings.push(peering);
+  };
+
+  for (const { resource, source } of resources) {
+    const sub = subscriptionOf(resource.id);
+    if (sub) subscriptions.add(sub);
+    const type = typeOf(resource);
+    const p = props(resource);
+    switch (type) {
+      case T.vnet: {
+        const vnet = ensureVnet(resource.id);
+        vnet.id = resource.id;
+        vnet.name = resource.name ?? vnet.name;
+        vnet.location = resource.location;
+        vnet.tags = stringTags(resource.tags);
+        vnet.etag = str(resource.etag);
+        const space = obj(p.addressSpace);
+        vnet.prefixes = prefixes(space?.addressPrefixes, source, `virtual network "${vnet.name}" addressSpace`);
+        for (const s of arr(p.subnets)) addSubnet(vnet, obj(s) ?? {}, source);
+        arr(p.virtualNetworkPeerings).forEach((entry, i) => {
+          const raw = obj(entry);
+          if (!raw || typeof raw.id !== 'string') {
+            throw new InputError(source, `virtual network "${vnet.name}" virtualNetworkPeerings[${i}] has no "id"`);
+          }
+          addPeering(vnet, raw as RawResource, source);
+        });
+        break;
+      }
+      case T.peering:
+        pendingStandalonePeerings.push({ raw: resource, source });
+        break;
+      case T.subnet:
+        pendingStandaloneSubnets.push({ raw: resource, source });
+        break;
+      case T.gateway: {
+        const sku = obj(p.sku);
+        pendingGatewaySubnets.push({
+          gateway: {
+            id: resource.id,
+            key: keyOf(resource.id),
+            name: resource.name ?? nameOf(resource.id),
+            kind: gatewayKind(str(p.gatewayType)),
+            sku: str(sku?.name) ?? str(sku?.tier),
+          },
+          subnetIds: ipConfigs(p).flatMap((c) => (c.subnetId ? [c.subnetId] : [])),
+        });
+        break;
+      }
+      case T.virtualHub:
+        // A Route Server is a virtualHub whose ipConfigurations sit in a VNet's RouteServerSubnet.
+        for (const c of ipConfigs(p)) if (c.subnetId) pendingRouteServerSubnets.push({ hubId: resource.id, subnetId: c.subnetId });
+        break;
+      case T.virtualHubIpConfig: {
+        const subnetId = refId(p.subnet);
+        const hubId = parentVnetId(resource.id);
+        if (subnetId && hubId) pendingRouteServerSubnets.push({ hubId, subnetId });
+        break;
+      }
+      case T.firewall:
+        pendingAppliances.push({ raw: resource, kind: 'AzureFirewall', source });
+        break;
+      case T.nic:
+        if (p.enableIPForwarding === true) pendingAppliances.push({ raw: resource, kind: 'NetworkVirtualAppliance', source });
+        break;
+      case T.routeTable: {
+        const routes: Route[] = arr(p.routes).map((entry) => {
+          const r = obj(entry) ?? {};
+          const rp = obj(r.properties) ?? {};
+          const addressPrefix = str(rp.addressPrefix) ?? '';
+          const nextHopIpAddress = str(rp.nextHopIpAddress);
+          return {
+            id: str(r.id) ?? `${resource.id}/routes/${str(r.name) ?? ''}`,
+            name: str(r.name) ?? '',
+            addressPrefix,
+            prefix: parsePrefix(addressPrefix),
+            nextHopType: str(rp.nextHopType) ?? '',
+            nextHopIp: nextHopIpAddress ? parsePrefix(nextHopIpAddress) : undefined,
+          };
+        });
+        const key = keyOf(resource.id);
+        if (!routeTables.has(key)) {
+          routeTables.set(key, {
+            id: resource.id,
+            key,
+            name: resource.name ?? nameOf(resource.id),
+            routes,
+            subnetKeys: arr(p.subnets).flatMap((s) => {
+              const id = refId(s);
+              return id ? [keyOf(id)] : [];
+            }),
+            disableBgpRoutePropagation: bool(p.disableBgpRoutePropagation),
+          });
+        }
+        break;
+      }
+      case T.avnmConnectivity: {
+        const topology = str(p.connectivityTopology)?.toLowerCase();
+        for (const g of arr(p.appliesToGroups)) {
+          const group = obj(g) ?? {};
+          const groupId = str(group.networkGroupId);
+          const direct = str(group.groupConnectivity)?.toLowerCase() === 'directlyconnected';
+          if (groupId && (topology === 'mesh' || direct)) connectivityGroups.add(keyOf(groupId));
+        }
+        break;
+      }
+      case T.avnmStaticMember: {
+        const groupId = parentVnetId(resource.id);
+        const member = str(p.resourceId);
+        if (groupId && member) {
+          const key = keyOf(groupId);
+          if (!groupMembers.has(key)) groupMembers.set(key, new Set());
+          groupMembers.get(key)?.add(keyOf(member));
+        }
+        break;
+      }
+      default:
+        break; // Unknown types are ignored (design.md): exports often hold whole resource groups.
+    }
+  }
+
+  for (const { raw, source } of pendingStandaloneSubnets) {
+    const vnetId = parentVnetId(raw.id);
+    if (vnetId) addSubnet(ensureVnet(vnetId), raw as unknown as Props, source);
+  }
+  for (const { raw, source } of pendingStandalonePeerings) {
+    const vnetId = parentVnetId(raw.id);
+    if (!vnetId) throw new InputError(source, `peering id "${raw.id}" does not name its virtual network`);
+    const vnet = ensureVnet(vnetId);
+    addPeering(vnet, raw, source);
+    // A peering read without its VNet still tells the VNet's space.
+    if (vnet.prefixes.length === 0) {
+      const local = obj(props(raw).localVirtualNetworkAddressSpace) ?? obj(props(raw).localAddressSpace);
+      if (local) vnet.prefixes = prefixes(local.addressPrefixes, source, `peering "${raw.name ?? raw.id}" local address space`);
+    }
+  }
+
+  const vnetOfSubnet = (subnetId: string): Vnet | undefined => {
+    const subnet = subnets.get(keyOf(subnetId));
+    if (subnet) return vnets.get(subnet.vnetKey);
+    const vnetId = parentVnetId(subnetId);
+    return vnetId ? vnets.get(keyOf(vnetId)) : undefined;
+  };
+  const attachGateway = (gateway: Omit<Gateway, 'vnetKey'>, vnet: Vnet) => {
+    if (gateways.has(gateway.key)) return;
+    const full = { ...gateway, vnetKey: vnet.key };
+    gateways.set(gateway.key, full);
+    vnet.gateways.push(full);
+  };
+  for (const { gateway, subnetIds } of pendingGatewaySubnets) {
+    const vnet = subnetIds.map(vnetOfSubnet).find((v) => v !== undefined);
+    if (vnet) attachGateway(gateway, vnet);
+  }
+  for (const { hubId, subnetId } of pendingRouteServerSubnets) {
+    const vnet = vnetOfSubnet(subnetId);
+    if (vnet) attachGateway({ id: hubId, key: keyOf(hubId), name: nameOf(hubId), kind: 'RouteServer', sku: undefined }, vnet);
+  }
+  // A subnet's ipConfigurations reveal a gateway or Route Server even when that resource was not exported.
+  for (const { vnetKey, refId: ref } of subnetIpConfigRefs) {
+    const parsed = parseResourceId(ref);
+    const ownerId = parsed?.parentId;
+    const ownerType = parsed?.type?.toLowerCase();
+    const vnet = vnets.get(vnetKey);
+    if (!ownerId || !vnet) continue;
+    if (ownerType === `${T.gateway}/ipconfigurations`) {
+      attachGateway({ id: ownerId, key: keyOf(ownerId), name: nameOf(ownerId), kind: 'Unknown', sku: undefined }, vnet);
+    } else if (ownerType === T.virtualHubIpConfig) {
+      attachGateway({ id: ownerId, key: keyOf(ownerId), name: nameOf(ownerId), kind: 'RouteServer', sku: undefined }, vnet);
+    }
+  }
+
+  for (const { raw, kind, source } of pendingAppliances) {
+    const configs = ipConfigs(props(raw));
+    const vnet = configs.map((c) => (c.subnetId ? vnetOfSubnet(c.subnetId) : undefined)).find((v) => v !== undefined);
+    if (!vnet) continue;
+    const name = raw.name ?? nameOf(raw.id);
+    vnet.appliances.push({
+      id: raw.id,
+      key: keyOf(raw.id),
+      name,
+      kind,
+      vnetKey: vnet.key,
+      privateIps: configs.flatMap((c) => {
+        if (!c.privateIp) return [];
+        const ip = parsePrefix(c.privateIp);
+        if (!ip) throw new InputError(source, `"${name}" has an invalid private IP "${c.privateIp}"`);
+        return [ip];
+      }),
+    });
+  }
+
+  // Route tables: association is recorded on both the subnet and the table; honour either.
+  for (const table of routeTables.values()) {
+    for (const subnetKey of table.subnetKeys) {
+      const subnet = subnets.get(subnetKey);
+      if (subnet && !subnet.routeTableKey) subnet.routeTableKey = table.key;
+    }
+  }
+  for (const subnet of subnets.values()) {
+    const table = subnet.routeTableKey ? routeTables.get(subnet.routeTableKey) : undefined;
+    if (!table) continue;
+    if (!table.subnetKeys.includes(subnet.key)) table.subnetKeys.push(subnet.key);
+    const vnet = vnets.get(subnet.vnetKey);
+    if (vnet && !vnet.routeTables.includes(table)) vnet.routeTables.push(table);
+  }
+
+  const meshMembers = new Map<ResourceKey, ResourceKey[]>();
+  for (const groupKey of connectivityGroups) {
+    const members = [...(groupMembers.get(groupKey) ?? [])];
+    meshMembers.set(groupKey, members);
+    for (const member of members) vnets.get(member)?.meshGroupKeys.push(groupKey);
+  }
+
+  const byPair = new Map<string, Peering>();
+  for (const peering of peerings.values()) {
+    const pair = `${peering.vnetKey}|${peering.remoteVnetKey}`;
+    if (!byPair.has(pair)) byPair.set(pair, peering);
+  }
+
+  return {
+    vnets,
+    peerings,
+    routeTables,
+    subscriptions,
+    reverseOf: (peering) => byPair.get(`${peering.remoteVnetKey}|${peering.vnetKey}`),
+    peeringBetween: (from, to) => byPair.get(`${from}|${to}`),
+    isInScope: (vnetKey) => {
+      const sub = subscriptionOf(vnetKey);
+      return sub !== undefined && subscriptions.has(sub);
+    },
+    meshMembers: (groupKey) => meshMembers.get(groupKey) ?? [],
+  };
+}

@@ -1,0 +1,69 @@
+import ipaddr from 'ipaddr.js';
+
+/** An IPv4 or IPv6 prefix as an inclusive range of addresses, for overlap and containment tests. */
+export interface Prefix {
+  readonly text: string;
+  readonly version: 4 | 6;
+  readonly first: bigint;
+  readonly last: bigint;
+  readonly length: number;
+}
+
+function toBigInt(bytes: number[]): bigint {
+  let value = 0n;
+  for (const byte of bytes) value = (value << 8n) | BigInt(byte);
+  return value;
+}
+
+/** Parses `10.0.0.0/16` or `2001:db8::/64`; a bare address is a host prefix. Undefined when malformed. */
+export function parsePrefix(text: string): Prefix | undefined {
+  const trimmed = text.trim();
+  try {
+    const [address, length] = trimmed.includes('/')
+      ? ipaddr.parseCIDR(trimmed)
+      : (() => {
+          const a = ipaddr.parse(trimmed);
+          return [a, a.kind() === 'ipv4' ? 32 : 128] as const;
+        })();
+    const bits = address.kind() === 'ipv4' ? 32 : 128;
+    const value = toBigInt(address.toByteArray());
+    const hostBits = BigInt(bits - length);
+    const first = (value >> hostBits) << hostBits;
+    const last = first + (1n << hostBits) - 1n;
+    return { text: trimmed, version: bits === 32 ? 4 : 6, first, last, length };
+  } catch {
+    return undefined;
+  }
+}
+
+export function overlaps(a: Prefix, b: Prefix): boolean {
+  return a.version === b.version && a.first <= b.last && b.first <= a.last;
+}
+
+export function contains(outer: Prefix, inner: Prefix): boolean {
+  return outer.version === inner.version && outer.first <= inner.first && inner.last <= outer.last;
+}
+
+/** Every overlapping pair between two prefix lists (lists are short: a VNet's address space). */
+export function overlappingPairs(a: readonly Prefix[], b: readonly Prefix[]): Array<[Prefix, Prefix]> {
+  const pairs: Array<[Prefix, Prefix]> = [];
+  for (const x of a) for (const y of b) if (overlaps(x, y)) pairs.push([x, y]);
+  return pairs;
+}
+
+/** Canonical text of a prefix list, order-insensitive, for comparing address spaces. */
+export function canonicalPrefixSet(prefixes: readonly Prefix[]): string {
+  return prefixes
+    .map((p) => `${p.version}:${p.first.toString(16)}/${p.length}`)
+    .sort()
+    .join(',');
+}
+
+/** The longest prefix among `candidates` that contains `address`, or undefined. */
+export function longestMatch<T extends { prefix: Prefix }>(candidates: readonly T[], address: Prefix): T | undefined {
+  let best: T | undefined;
+  for (const candidate of candidates) {
+    if (contains(candidate.prefix, address) && (!best || candidate.prefix.length > best.prefix.length)) best = candidate;
+  }
+  return best;
+}

@@ -1,0 +1,60 @@
+// Azure resource ids are case-insensitive. Every index in the topology is keyed by `keyOf(id)`;
+// the original casing is kept on the objects for display and for the JSON report.
+
+export type ResourceKey = string & { readonly __brand: 'ResourceKey' };
+
+export function keyOf(id: string): ResourceKey {
+  return id.trim().replace(/\/+$/, '').toLowerCase() as ResourceKey;
+}
+
+export function sameId(a: string | undefined, b: string | undefined): boolean {
+  return a !== undefined && b !== undefined && keyOf(a) === keyOf(b);
+}
+
+export interface ParsedResourceId {
+  subscriptionId: string;
+  resourceGroup: string | undefined;
+  /** Provider namespace and type chain, e.g. `Microsoft.Network/virtualNetworks/virtualNetworkPeerings`. */
+  type: string | undefined;
+  /** Name of the last segment. */
+  name: string;
+  /** Id of the parent resource for a child resource (e.g. the VNet of a peering). */
+  parentId: string | undefined;
+}
+
+const SUBSCRIPTION = /^\/subscriptions\/([^/]+)/i;
+
+export function subscriptionOf(id: string): string | undefined {
+  return SUBSCRIPTION.exec(id)?.[1]?.toLowerCase();
+}
+
+/**
+ * Parses `/subscriptions/{s}/resourceGroups/{rg}/providers/{ns}/{type}/{name}[/{child}/{name}]...`.
+ * Returns undefined for anything that is not a provider resource id.
+ */
+export function parseResourceId(id: string): ParsedResourceId | undefined {
+  const parts = id.trim().replace(/\/+$/, '').split('/');
+  // ['', 'subscriptions', s, 'resourceGroups', rg, 'providers', ns, type, name, ...]
+  if (parts[0] !== '' || parts[1]?.toLowerCase() !== 'subscriptions' || !parts[2]) return undefined;
+  const subscriptionId = parts[2].toLowerCase();
+  let index = 3;
+  let resourceGroup: string | undefined;
+  if (parts[index]?.toLowerCase() === 'resourcegroups' && parts[index + 1]) {
+    resourceGroup = parts[index + 1];
+    index += 2;
+  }
+  if (parts[index]?.toLowerCase() !== 'providers') return undefined;
+  const namespace = parts[index + 1];
+  const rest = parts.slice(index + 2);
+  if (!namespace || rest.length < 2 || rest.length % 2 !== 0 || rest.some((p) => p === '')) return undefined;
+  const typeSegments = rest.filter((_, i) => i % 2 === 0);
+  const name = rest[rest.length - 1] as string;
+  const parentId = rest.length > 2 ? parts.slice(0, parts.length - 2).join('/') : undefined;
+  return { subscriptionId, resourceGroup, type: [namespace, ...typeSegments].join('/'), name, parentId };
+}
+
+/** The last segment of an id, for display. */
+export function nameOf(id: string): string {
+  const trimmed = id.replace(/\/+$/, '');
+  return trimmed.slice(trimmed.lastIndexOf('/') + 1);
+}

@@ -1,0 +1,98 @@
+// The input contract (design.md): Azure's own JSON. An array of ARM resources, a single resource,
+// `{ value: [...] }` (ARM list), or `{ data: [...] }` (Resource Graph). Pure: the caller reads files.
+
+export interface RawResource {
+  id: string;
+  name?: string;
+  type?: string;
+  location?: string;
+  tags?: Record<string, string>;
+  etag?: string;
+  sku?: unknown;
+  properties?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+/** Where a resource came from, for error messages: the file and the entry's JSON path. */
+export interface SourcedResource {
+  resource: RawResource;
+  source: string;
+}
+
+export class InputError extends Error {
+  constructor(
+    readonly source: string,
+    message: string,
+  ) {
+    super(`${source}: ${message}`);
+    this.name = 'InputError';
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function checkResource(entry: unknown, where: string): RawResource {
+  if (!isObject(entry)) throw new InputError(where, `expected an ARM resource object, found ${describe(entry)}`);
+  if (typeof entry.id !== 'string' || entry.id.trim() === '') {
+    const hint = typeof entry.name === 'string' ? ` (name "${entry.name}")` : '';
+    throw new InputError(where, `resource${hint} has no "id" string`);
+  }
+  if (!entry.id.trim().toLowerCase().startsWith('/subscriptions/')) {
+    throw new InputError(where, `"id" is not an Azure resource id: "${entry.id}"`);
+  }
+  if (entry.type !== undefined && typeof entry.type !== 'string') throw new InputError(where, `"type" must be a string`);
+  if (entry.properties !== undefined && !isObject(entry.properties)) {
+    throw new InputError(where, `"properties" must be an object, found ${describe(entry.properties)}`);
+  }
+  return entry as RawResource;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+/**
+ * Turns one parsed JSON document into resources, naming `file` and the entry's path on error.
+ * Extra keys beside `value`/`data` (`count`, `skip_token`, `totalRecords`, `nextLink`...) are ignored.
+ */
+export function resourcesFromDocument(document: unknown, file: string): SourcedResource[] {
+  let entries: unknown[];
+  let path: string;
+  if (Array.isArray(document)) {
+    entries = document;
+    path = '';
+  } else if (isObject(document) && Array.isArray(document.value)) {
+    entries = document.value;
+    path = '.value';
+  } else if (isObject(document) && Array.isArray(document.data)) {
+    entries = document.data;
+    path = '.data';
+  } else if (isObject(document) && 'id' in document) {
+    return [{ resource: checkResource(document, file), source: file }];
+  } else if (isObject(document) && ('data' in document || 'value' in document)) {
+    const key = 'data' in document ? 'data' : 'value';
+    throw new InputError(file, `"${key}" must be an array of resources, found ${describe(document[key])}`);
+  } else {
+    throw new InputError(
+      file,
+      `expected a JSON array of ARM resources, an ARM resource, {"value": [...]} or {"data": [...]}, found ${describe(document)}`,
+    );
+  }
+  return entries.map((entry, index) => {
+    const where = `${file} at ${path}[${index}]`;
+    return { resource: checkResource(entry, where), source: where };
+  });
+}
+
+/** Parses text as JSON with an error that names the file and the position. */
+export function parseJsonText(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  } catch (error) {
+    throw new InputError(file, `not valid JSON (${(error as Error).message})`);
+  }
+}

@@ -1,0 +1,141 @@
+import type { Prefix } from './cidr';
+import type { ResourceKey } from './ids';
+
+// peerguard's own small domain types. Built once from Azure's JSON by `buildTopology`; rules read
+// them and never see SDK types. Every `id` keeps the input's casing; every `key` is lower-cased.
+
+export type PeeringState = 'Initiated' | 'Connected' | 'Disconnected' | string;
+export type PeeringSyncLevel = 'FullyInSync' | 'RemoteNotInSync' | 'LocalNotInSync' | 'LocalAndRemoteNotInSync' | string;
+
+export interface Subnet {
+  id: string;
+  key: ResourceKey;
+  name: string;
+  vnetKey: ResourceKey;
+  prefixes: Prefix[];
+  routeTableKey: ResourceKey | undefined;
+}
+
+export interface Peering {
+  id: string;
+  key: ResourceKey;
+  name: string;
+  /** The VNet that holds this peering (derived from the id). */
+  vnetId: string;
+  vnetKey: ResourceKey;
+  remoteVnetId: string;
+  remoteVnetKey: ResourceKey;
+  remoteSubscriptionId: string | undefined;
+  allowVirtualNetworkAccess: boolean;
+  allowForwardedTraffic: boolean;
+  allowGatewayTransit: boolean;
+  useRemoteGateways: boolean;
+  peeringState: PeeringState | undefined;
+  peeringSyncLevel: PeeringSyncLevel | undefined;
+  provisioningState: string | undefined;
+  /** `remoteAddressSpace`: the remote space as it was peered. */
+  remoteAddressSpace: Prefix[] | undefined;
+  /** `remoteVirtualNetworkAddressSpace`: the remote VNet's current space as the peering last saw it. */
+  remoteVirtualNetworkAddressSpace: Prefix[] | undefined;
+  /** Subnet peering: false when only the named subnets are peered. Absent means whole VNets. */
+  peerCompleteVnets: boolean;
+  localSubnetNames: string[];
+  remoteSubnetNames: string[];
+  enableOnlyIPv6Peering: boolean;
+  etag: string | undefined;
+  /** The writable properties as read, to rebuild a PUT body for a fix without losing settings. */
+  writable: PeeringWritableProperties;
+}
+
+/** The properties a PUT on a peering carries (the REST spec's non-read-only ones peerguard preserves). */
+export interface PeeringWritableProperties {
+  allowVirtualNetworkAccess: boolean;
+  allowForwardedTraffic: boolean;
+  allowGatewayTransit: boolean;
+  useRemoteGateways: boolean;
+  remoteVirtualNetwork: { id: string };
+  doNotVerifyRemoteGateways?: boolean;
+  peerCompleteVnets?: boolean;
+  localSubnetNames?: string[];
+  remoteSubnetNames?: string[];
+  enableOnlyIPv6Peering?: boolean;
+}
+
+export type GatewayKind = 'Vpn' | 'ExpressRoute' | 'RouteServer' | 'Unknown';
+
+export interface Gateway {
+  id: string;
+  key: ResourceKey;
+  name: string;
+  kind: GatewayKind;
+  /** SKU name as Azure reports it (`Basic`, `VpnGw1`, `ErGw1AZ`, `Standard` for Route Server...). */
+  sku: string | undefined;
+  vnetKey: ResourceKey;
+}
+
+export type ApplianceKind = 'AzureFirewall' | 'NetworkVirtualAppliance';
+
+/** Something that forwards packets: an Azure Firewall, or a NIC with IP forwarding enabled. */
+export interface Appliance {
+  id: string;
+  key: ResourceKey;
+  name: string;
+  kind: ApplianceKind;
+  vnetKey: ResourceKey;
+  privateIps: Prefix[];
+}
+
+export interface Route {
+  id: string;
+  name: string;
+  prefix: Prefix | undefined;
+  /** Raw `addressPrefix`, which may also be a service tag. */
+  addressPrefix: string;
+  nextHopType: string;
+  nextHopIp: Prefix | undefined;
+}
+
+export interface RouteTable {
+  id: string;
+  key: ResourceKey;
+  name: string;
+  routes: Route[];
+  subnetKeys: ResourceKey[];
+  disableBgpRoutePropagation: boolean;
+}
+
+export interface Vnet {
+  id: string;
+  key: ResourceKey;
+  name: string;
+  subscriptionId: string;
+  resourceGroup: string | undefined;
+  location: string | undefined;
+  tags: Record<string, string>;
+  prefixes: Prefix[];
+  subnets: Subnet[];
+  peerings: Peering[];
+  gateways: Gateway[];
+  appliances: Appliance[];
+  /** Route tables associated with at least one subnet of this VNet. */
+  routeTables: RouteTable[];
+  /** Azure Virtual Network Manager mesh groups this VNet belongs to (connectivity without peerings). */
+  meshGroupKeys: ResourceKey[];
+  etag: string | undefined;
+}
+
+export interface Topology {
+  vnets: ReadonlyMap<ResourceKey, Vnet>;
+  peerings: ReadonlyMap<ResourceKey, Peering>;
+  routeTables: ReadonlyMap<ResourceKey, RouteTable>;
+  /** Lower-cased ids of the subscriptions that were read. */
+  subscriptions: ReadonlySet<string>;
+  /** The peering on `remoteVnetKey` that points back at `vnetKey`, if it was read. */
+  reverseOf(peering: Peering): Peering | undefined;
+  /** The peering of `fromVnetKey` whose remote is `toVnetKey`. */
+  peeringBetween(fromVnetKey: ResourceKey, toVnetKey: ResourceKey): Peering | undefined;
+  /** Whether the remote VNet's subscription was read, so that its absence means it is missing. */
+  isInScope(vnetKey: ResourceKey): boolean;
+  /** Members of an AVNM mesh group. */
+  meshMembers(groupKey: ResourceKey): readonly ResourceKey[];
+}

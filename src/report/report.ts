@@ -1,0 +1,67 @@
+import type { AuditNotice, Finding, SuppressedFinding } from '../engine/audit';
+import type { Topology } from '../model/types';
+import type { Severity } from '../rules/rule';
+
+// The JSON report of design.md: a public contract. Renderers take this object and nothing else.
+
+export interface UnreadableScope {
+  /** A subscription id, or a management group / query scope when no subscription can be named. */
+  scope: string;
+  reason: string;
+}
+
+export interface Coverage {
+  subscriptions: string[];
+  unreadable: UnreadableScope[];
+}
+
+export interface AuditReport {
+  tool: { name: 'peerguard'; version: string };
+  generatedAt: string;
+  summary: { vnets: number; peerings: number; findings: Record<Severity, number> };
+  coverage: Coverage;
+  findings: Finding[];
+}
+
+/** What renderers may show beyond the contract (never part of the JSON document). */
+export interface ReportExtras {
+  suppressed: SuppressedFinding[];
+  notices: AuditNotice[];
+  topology?: Topology;
+}
+
+export function buildReport(input: {
+  version: string;
+  now: Date;
+  topology: Topology;
+  findings: Finding[];
+  unreadable?: UnreadableScope[];
+}): AuditReport {
+  const counts: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
+  for (const f of input.findings) counts[f.severity] += 1;
+  return {
+    tool: { name: 'peerguard', version: input.version },
+    generatedAt: input.now.toISOString(),
+    summary: { vnets: input.topology.vnets.size, peerings: input.topology.peerings.size, findings: counts },
+    coverage: {
+      subscriptions: [...input.topology.subscriptions].sort(),
+      unreadable: [...(input.unreadable ?? [])].sort((a, b) => (a.scope < b.scope ? -1 : a.scope > b.scope ? 1 : 0)),
+    },
+    findings: input.findings,
+  };
+}
+
+/** A partial audit (some scope unreadable) is never "compliant". */
+export function isPartial(report: AuditReport): boolean {
+  return report.coverage.unreadable.length > 0;
+}
+
+export type FailOn = Severity | 'none';
+
+/** Linter exit codes: 1 when a finding is at or above `failOn`, else 0. */
+export function exitCodeFor(report: AuditReport, failOn: FailOn): 0 | 1 {
+  if (failOn === 'none') return 0;
+  const order: Severity[] = ['error', 'warning', 'info'];
+  const threshold = order.indexOf(failOn);
+  return report.findings.some((f) => order.indexOf(f.severity) <= threshold) ? 1 : 0;
+}

@@ -1,0 +1,52 @@
+import { createColors } from 'picocolors';
+import type { Finding } from '../engine/audit';
+import type { Rule, Severity } from '../rules/rule';
+import { isPartial, type AuditReport, type ReportExtras } from './report';
+
+// The default console report: findings grouped by severity, then rule, in plain sentences.
+
+const HEADINGS: Record<Severity, string> = { error: 'ERRORS', warning: 'WARNINGS', info: 'INFO' };
+
+export function renderTable(report: AuditReport, extras: ReportExtras, rules: readonly Rule[], colour: boolean): string {
+  const c = createColors(colour);
+  const paint: Record<Severity, (s: string) => string> = { error: c.red, warning: c.yellow, info: c.cyan };
+  const titles = new Map(rules.map((r) => [r.meta.id, r.meta.title]));
+  const lines: string[] = [];
+  const { summary, coverage } = report;
+  lines.push(
+    c.bold(`peerguard ${report.tool.version}`) +
+      ` · ${summary.vnets} VNets, ${summary.peerings} peerings, ${coverage.subscriptions.length} subscriptions · ${report.generatedAt}`,
+  );
+  for (const severity of ['error', 'warning', 'info'] as const) {
+    const group = report.findings.filter((f) => f.severity === severity);
+    if (group.length === 0) continue;
+    lines.push('', paint[severity](c.bold(`${HEADINGS[severity]} (${group.length})`)));
+    const byRule = new Map<string, Finding[]>();
+    for (const f of group) byRule.set(f.ruleId, [...(byRule.get(f.ruleId) ?? []), f]);
+    for (const [ruleId, findings] of byRule) {
+      lines.push(`  ${paint[severity](ruleId)} ${c.dim(`— ${titles.get(ruleId) ?? ''}`)}`);
+      for (const f of findings) {
+        lines.push(`    • ${f.message}`);
+        lines.push(c.dim(`      ${f.resourceId}`));
+        if (f.fix) {
+          const kind = f.fix.destructive ? 'destructive fix' : 'fix';
+          lines.push(c.dim(`      ${kind}: ${f.fix.description} (${f.fix.operations.length} ARM operation${f.fix.operations.length === 1 ? '' : 's'})`));
+        }
+      }
+    }
+  }
+  if (extras.suppressed.length > 0) {
+    lines.push('', c.dim(`${extras.suppressed.length} finding(s) suppressed by configuration.`));
+  }
+  for (const notice of extras.notices) lines.push(c.yellow(`notice: ${notice.message}`));
+  lines.push('');
+  if (isPartial(report)) {
+    lines.push(c.yellow(c.bold(`PARTIAL AUDIT: ${coverage.unreadable.length} scope(s) could not be read; findings there are unknown.`)));
+    for (const u of coverage.unreadable) lines.push(c.yellow(`  ${u.scope}: ${u.reason}`));
+  }
+  const counts = summary.findings;
+  const total = counts.error + counts.warning + counts.info;
+  if (total === 0 && !isPartial(report)) lines.push(c.green('No findings: every peering read is compliant.'));
+  else lines.push(`${counts.error} error(s), ${counts.warning} warning(s), ${counts.info} info.`);
+  return lines.join('\n') + '\n';
+}

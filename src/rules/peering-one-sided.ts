@@ -1,0 +1,52 @@
+import type { FindingDraft, Rule } from './rule';
+import { nameOf } from '../model/ids';
+import { describePeering, describeVnet, remoteVnetOf, reversePeeringOperation } from './describe';
+
+// Initiated: only the first link exists. The peering carries no traffic until both links are
+// Connected (virtual-network-manage-peering). A remote VNet that is missing or out of scope is
+// left to peering-remote-vnet-missing / peering-remote-out-of-scope; Disconnected to its own rule.
+
+export const peeringOneSided: Rule = {
+  meta: {
+    id: 'peering-one-sided',
+    title: 'Peering exists on one side only',
+    category: 'peering-lifecycle',
+    defaultSeverity: 'error',
+    description:
+      'A peering is Initiated, or its remote VNet has no peering back. Traffic flows only once both links exist and are Connected.',
+    docsUrl: 'https://learn.microsoft.com/azure/virtual-network/virtual-network-manage-peering#requirements-and-constraints',
+    fix: 'safe',
+  },
+  evaluate(topology) {
+    const findings: FindingDraft[] = [];
+    for (const peering of topology.peerings.values()) {
+      if (peering.peeringState === 'Disconnected') continue;
+      const remote = remoteVnetOf(topology, peering);
+      if (!remote && topology.isInScope(peering.remoteVnetKey)) continue; // remote VNet missing
+      const reverse = topology.reverseOf(peering);
+      const initiated = peering.peeringState === 'Initiated';
+      const reverseMissing = remote !== undefined && reverse === undefined;
+      if (!initiated && !reverseMissing) continue;
+      const to = describeVnet(topology, peering.remoteVnetId);
+      const message = reverse
+        ? `${describePeering(topology, peering)} is Initiated although ${to} has peering "${reverse.name}" back; the pair is not established until both sides are Connected.`
+        : `${describePeering(topology, peering)} is one-sided: "${remote?.name ?? nameOf(peering.remoteVnetId)}" has no peering back to "${nameOf(peering.vnetId)}", so no traffic flows between them.`;
+      findings.push({
+        resourceId: peering.id,
+        relatedResourceIds: reverse ? [peering.vnetId, peering.remoteVnetId, reverse.id] : [peering.vnetId, peering.remoteVnetId],
+        message,
+        identity: [peering.id],
+        ...(reverse
+          ? {}
+          : {
+              fix: {
+                description: `Create the reverse peering on ${to} with complementary flags.`,
+                destructive: false,
+                operations: [reversePeeringOperation(topology, peering)],
+              },
+            }),
+      });
+    }
+    return findings;
+  },
+};

@@ -1,0 +1,70 @@
+import type { Topology } from '../model/types';
+
+// A rule is data plus a pure function (ESLint's model): metadata, and `evaluate(topology)` that
+// returns findings. A rule never performs a fix; it proposes one as a plan of ARM operations.
+
+export type Severity = 'error' | 'warning' | 'info';
+
+export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
+
+export type RuleCategory = 'peering-lifecycle' | 'gateway-transit' | 'transit';
+
+export interface RuleMeta {
+  /** Public contract: never rename one. */
+  id: string;
+  title: string;
+  category: RuleCategory;
+  defaultSeverity: Severity;
+  /** One or two sentences: what the rule checks and why it matters. */
+  description: string;
+  /** The Microsoft Learn page the rule rests on. */
+  docsUrl: string;
+  /** Whether findings carry a fix, and whether it is safe or destructive (deletes, recreates). */
+  fix: 'safe' | 'destructive' | 'none';
+}
+
+/** One ARM write: what remediation would send, never sent by a rule. */
+export interface ArmOperation {
+  method: 'PUT' | 'PATCH' | 'DELETE' | 'POST';
+  resourceId: string;
+  apiVersion: string;
+  /** Extra query parameters, e.g. `{ syncRemoteAddressSpace: 'true' }`. */
+  query?: Record<string, string>;
+  body?: unknown;
+}
+
+export interface FixPlan {
+  description: string;
+  /** Destructive plans (deletes, recreates) need a separate opt-in to be applied. */
+  destructive: boolean;
+  /** Executed in order. */
+  operations: ArmOperation[];
+}
+
+/** What a rule reports; the engine adds rule id, severity and fingerprint. */
+export interface FindingDraft {
+  /** The resource the finding is about, in the input's casing. */
+  resourceId: string;
+  relatedResourceIds: string[];
+  /** A sentence in plain words that names both VNets of a broken pair. */
+  message: string;
+  fix?: FixPlan;
+  /**
+   * Ids that identify the finding for alert de-duplication. Defaults to resourceId plus
+   * relatedResourceIds; set it when related ids grow with the estate (e.g. a hub's spoke list),
+   * so that the fingerprint stays stable.
+   */
+  identity?: string[];
+}
+
+export interface RuleOptions {
+  /** Peerings allowed per VNet (Azure's default limit is 500). */
+  peeringLimit: number;
+}
+
+export const DEFAULT_RULE_OPTIONS: RuleOptions = { peeringLimit: 500 };
+
+export interface Rule {
+  meta: RuleMeta;
+  evaluate(topology: Topology, options: RuleOptions): FindingDraft[];
+}
