@@ -18,6 +18,10 @@ function toBigInt(bytes: number[]): bigint {
 /** Parses `10.0.0.0/16` or `2001:db8::/64`; a bare address is a host prefix. Undefined when malformed. */
 export function parsePrefix(text: string): Prefix | undefined {
   const trimmed = text.trim();
+  const addressText = trimmed.split('/')[0] ?? '';
+  // ipaddr.js also accepts legacy forms (`10.0.0`, `0x0a...`); Azure takes only dotted quads.
+  if (!addressText.includes(':') && !ipaddr.IPv4.isValidFourPartDecimal(addressText)) return undefined;
+  if (trimmed.includes('/') && !/^\d{1,3}$/.test(trimmed.split('/')[1] ?? '')) return undefined;
   try {
     const [address, length] = trimmed.includes('/')
       ? ipaddr.parseCIDR(trimmed)

@@ -1,0 +1,149 @@
+import { describe, expect, it } from 'vitest';
+import { buildTopology } from '../../src/model/build';
+import { keyOf } from '../../src/model/ids';
+import type { RawResource } from '../../src/model/snapshot';
+import {
+  SUB_A,
+  SUB_B,
+  firewall,
+  gateway,
+  nva,
+  peeringResource,
+  routeServer,
+  routeTable,
+  topologyOf,
+  vnet,
+  vnetId,
+} from '../support/estate';
+
+const hub = vnetId('vnet-hub', SUB_A);
+const spoke = vnetId('vnet-spoke', SUB_B);
+
+describe('buildTopology', () => {
+  it('joins embedded peerings into pairs case-insensitively', () => {
+    const t = topologyOf([
+      vnet({ id: hub, prefixes: ['10.0.0.0/16'], peerings: [{ remote: spoke.toUpperCase().replace('/SUBSCRIPTIONS/', '/subscriptions/') }] }),
+      vnet({ id: spoke, prefixes: ['10.1.0.0/16', 'fd00:1::/48'], peerings: [{ remote: hub }] }),
+    ]);
+    const hubToSpoke = t.vnets.get(keyOf(hub))?.peerings[0];
+    expect(hubToSpoke).toBeDefined();
+    expect(t.reverseOf(hubToSpoke!)?.vnetId).toBe(spoke);
+    expect(t.peeringBetween(keyOf(spoke), keyOf(hub))?.name).toBe('vnet-spoke-to-vnet-hub');
+    expect(t.vnets.get(keyOf(spoke))?.prefixes.map((p) => p.version)).toEqual([4, 6]);
+    expect([...t.subscriptions].sort()).toEqual([SUB_A, SUB_B]);
+  });
+
+  it('reads standalone peerings (az network vnet peering list), without type, and derives the VNet', () => {
+    const standalone = peeringResource(hub, { remote: spoke, state: 'Initiated' });
+    delete standalone.type;
+    const t = topologyOf([standalone]);
+    expect(t.vnets.get(keyOf(hub))?.peerings.map((p) => p.name)).toEqual(['vnet-hub-to-vnet-spoke']);
+    // Only SUB_A was read: a VNet there that is absent is missing, the spoke in SUB_B is out of scope.
+    expect(t.isInScope(keyOf(vnetId('other', SUB_A)))).toBe(true);
+    expect(t.isInScope(keyOf(spoke))).toBe(false);
+  });
+
+  it('does not double a peering present both embedded and standalone, and reads type names in any case', () => {
+    const embedded = vnet({ id: hub, prefixes: ['10.0.0.0/16'], peerings: [{ remote: spoke }] });
+    embedded.type = 'microsoft.network/virtualnetworks';
+    const t = topologyOf([embedded, peeringResource(hub, { remote: spoke })]);
+    expect(t.peerings.size).toBe(1);
+  });
+
+  it('attaches gateways, Route Servers, firewalls and NVAs to their VNets', () => {
+    const t = topologyOf([
+      vnet({
+        id: hub,
+        prefixes: ['10.0.0.0/16'],
+        subnets: [
+          { name: 'GatewaySubnet', prefix: '10.0.0.0/27' },
+          { name: 'RouteServerSubnet', prefix: '10.0.1.0/27' },
+          { name: 'AzureFirewallSubnet', prefix: '10.0.2.0/26' },
+          { name: 'nva', prefix: '10.0.3.0/24' },
+        ],
+      }),
+      gateway('gw-hub', hub, { type: 'ExpressRoute', sku: 'ErGw1AZ' }),
+      routeServer('rs-hub', hub),
+      firewall('fw-hub', hub, '10.0.2.4'),
+      nva('nic-nva', hub, 'nva', '10.0.3.4'),
+      nva('nic-plain', hub, 'nva', '10.0.3.5', false),
+    ]);
+    const v = t.vnets.get(keyOf(hub))!;
+    expect(v.gateways.map((g) => [g.name, g.kind, g.sku])).toEqual([
+      ['gw-hub', 'ExpressRoute', 'ErGw1AZ'],
+      ['rs-hub', 'RouteServer', undefined],
+    ]);
+    expect(v.appliances.map((a) => [a.name, a.kind])).toEqual([
+      ['fw-hub', 'AzureFirewall'],
+      ['nic-nva', 'NetworkVirtualAppliance'],
+    ]);
+  });
+
+  it('knows of a gateway from the GatewaySubnet ipConfigurations even when the gateway was not exported', () => {
+    const gwConfig = `/subscriptions/${SUB_A}/resourceGroups/rg/providers/Microsoft.Network/virtualNetworkGateways/gw/ipConfigurations/default`;
+    const t = topologyOf([vnet({ id: hub, prefixes: ['10.0.0.0/16'], subnets: [{ name: 'GatewaySubnet', prefix: '10.0.0.0/27', ipConfigurations: [gwConfig] }] })]);
+    expect(t.vnets.get(keyOf(hub))?.gateways.map((g) => g.kind)).toEqual(['Unknown']);
+  });
+
+  it('associates route tables from either side of the association', () => {
+    const rt1 = routeTable('rt-from-subnet', SUB_B, 'rg', [{ prefix: '0.0.0.0/0', nextHopIp: '10.0.2.4' }]);
+    const rt2 = routeTable('rt-from-table', SUB_B, 'rg', [{ prefix: '10.2.0.0/16', nextHopType: 'None' }], [`${spoke}/subnets/b`]);
+    const t = topologyOf([
+      vnet({ id: spoke, prefixes: ['10.1.0.0/16'], subnets: [{ name: 'a', prefix: '10.1.0.0/24', routeTable: rt1.id }, { name: 'b', prefix: '10.1.1.0/24' }] }),
+      rt1,
+      rt2,
+    ]);
+    expect(t.vnets.get(keyOf(spoke))?.routeTables.map((r) => r.name).sort()).toEqual(['rt-from-subnet', 'rt-from-table']);
+    const route = t.routeTables.get(keyOf(rt1.id))?.routes[0];
+    expect(route?.nextHopType).toBe('VirtualAppliance');
+    expect(route?.nextHopIp?.text).toBe('10.0.2.4');
+  });
+
+  it('reads Azure Virtual Network Manager mesh membership', () => {
+    const manager = `/subscriptions/${SUB_A}/resourceGroups/rg/providers/Microsoft.Network/networkManagers/avnm`;
+    const group = `${manager}/networkGroups/prod`;
+    const resources: RawResource[] = [
+      vnet({ id: hub, prefixes: ['10.0.0.0/16'] }),
+      vnet({ id: spoke, prefixes: ['10.1.0.0/16'] }),
+      {
+        id: `${manager}/connectivityConfigurations/mesh`,
+        type: 'Microsoft.Network/networkManagers/connectivityConfigurations',
+        properties: { connectivityTopology: 'Mesh', appliesToGroups: [{ networkGroupId: group }] },
+      },
+      { id: `${group}/staticMembers/a`, properties: { resourceId: hub } },
+      { id: `${group}/staticMembers/b`, properties: { resourceId: spoke.toLowerCase() } },
+    ];
+    const t = topologyOf(resources);
+    const groupKey = t.vnets.get(keyOf(hub))?.meshGroupKeys[0];
+    expect(groupKey).toBe(keyOf(group));
+    expect(t.meshMembers(groupKey!)).toEqual([keyOf(hub), keyOf(spoke)]);
+  });
+
+  it('ignores unknown resource types', () => {
+    const t = topologyOf([{ id: `/subscriptions/${SUB_A}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/sa`, type: 'Microsoft.Storage/storageAccounts' }]);
+    expect(t.vnets.size).toBe(0);
+    expect(t.subscriptions.has(SUB_A)).toBe(true);
+  });
+
+  it('names the source of malformed peerings and prefixes', () => {
+    const noRemote = vnet({ id: hub, prefixes: ['10.0.0.0/16'], peerings: [{ remote: spoke }] });
+    const p = (noRemote.properties as { virtualNetworkPeerings: Array<{ properties: Record<string, unknown> }> }).virtualNetworkPeerings[0]!;
+    delete p.properties.remoteVirtualNetwork;
+    expect(() => buildTopology([{ resource: noRemote, source: 'estate.json at [3]' }])).toThrow(
+      'estate.json at [3]: peering "vnet-hub-to-vnet-spoke" has no properties.remoteVirtualNetwork.id',
+    );
+    expect(() => buildTopology([{ resource: vnet({ id: hub, prefixes: ['10.0.0.0/40'] }), source: 'e.json at [0]' }])).toThrow(
+      'e.json at [0]: virtual network "vnet-hub" addressSpace has an invalid address prefix "10.0.0.0/40"',
+    );
+  });
+
+  it('builds a VNet with hundreds of peerings in linear time', () => {
+    const spokes = Array.from({ length: 400 }, (_, i) => vnetId(`spoke-${i}`, SUB_B));
+    const t = topologyOf([
+      vnet({ id: hub, prefixes: ['10.0.0.0/16'], peerings: spokes.map((s) => ({ remote: s })) }),
+      ...spokes.map((s, i) => vnet({ id: s, prefixes: [`10.${1 + (i >> 8)}.${i & 255}.0/24`], peerings: [{ remote: hub }] })),
+    ]);
+    expect(t.vnets.get(keyOf(hub))?.peerings).toHaveLength(400);
+    for (const p of t.vnets.get(keyOf(hub))!.peerings) expect(t.reverseOf(p)).toBeDefined();
+  });
+});

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { canonicalPrefixSet, contains, longestMatch, overlappingPairs, overlaps, parsePrefix } from '../../src/model/cidr';
+
+const p = (s: string) => {
+  const prefix = parsePrefix(s);
+  if (!prefix) throw new Error(`bad prefix ${s}`);
+  return prefix;
+};
+
+describe('prefixes', () => {
+  it('parses IPv4 and IPv6 prefixes and host addresses', () => {
+    expect(p('10.0.0.0/16')).toMatchObject({ version: 4, length: 16 });
+    expect(p('2001:db8::/64')).toMatchObject({ version: 6, length: 64 });
+    expect(p('10.0.0.4')).toMatchObject({ version: 4, length: 32 });
+    expect(p('10.0.5.7/16').first).toBe(p('10.0.0.0/16').first);
+  });
+
+  it('rejects malformed prefixes', () => {
+    for (const bad of ['10.0.0.0/33', '10.0.0/8', 'Internet', '', '2001:db8::/129']) expect(parsePrefix(bad)).toBeUndefined();
+  });
+
+  it('overlap and containment are exact at the edges and never cross IP versions', () => {
+    expect(overlaps(p('10.0.0.0/16'), p('10.0.255.0/24'))).toBe(true);
+    expect(overlaps(p('10.0.0.0/16'), p('10.1.0.0/16'))).toBe(false);
+    expect(overlaps(p('10.0.0.0/8'), p('10.255.255.255/32'))).toBe(true);
+    expect(overlaps(p('::/0'), p('10.0.0.0/8'))).toBe(false);
+    expect(contains(p('10.0.0.0/8'), p('10.2.0.0/16'))).toBe(true);
+    expect(contains(p('10.2.0.0/16'), p('10.0.0.0/8'))).toBe(false);
+    expect(overlappingPairs([p('10.0.0.0/16'), p('fd00::/48')], [p('10.0.128.0/17'), p('fd00:0:0:1::/64')])).toHaveLength(2);
+  });
+
+  it('canonical sets ignore order and spelling', () => {
+    expect(canonicalPrefixSet([p('10.0.0.0/16'), p('2001:DB8::/64')])).toBe(canonicalPrefixSet([p('2001:db8:0::/64'), p('10.0.0.0/16')]));
+    expect(canonicalPrefixSet([p('10.0.0.0/16')])).not.toBe(canonicalPrefixSet([p('10.0.0.0/17')]));
+  });
+
+  it('longest match prefers the most specific containing prefix', () => {
+    const routes = [{ prefix: p('0.0.0.0/0'), n: 'default' }, { prefix: p('10.1.0.0/16'), n: 'spoke' }, { prefix: p('10.1.2.0/24'), n: 'subnet' }];
+    expect(longestMatch(routes, p('10.1.2.9'))?.n).toBe('subnet');
+    expect(longestMatch(routes, p('10.1.3.9'))?.n).toBe('spoke');
+    expect(longestMatch(routes, p('192.168.0.1'))?.n).toBe('default');
+    expect(longestMatch(routes, p('fd00::1'))).toBeUndefined();
+  });
+});
