@@ -72,8 +72,9 @@ function suppressionMatches(s: Suppression, finding: Finding): boolean {
   const target = keyOf(s.resource);
   const ids = [finding.resourceId, ...finding.relatedResourceIds].map(keyOf);
   if (target.endsWith('/*')) {
-    const prefix = target.slice(0, -1);
-    return ids.some((id) => id.startsWith(prefix));
+    // A scope: the resource itself or anything under it, as the subject or a related resource.
+    const scope = target.slice(0, -2);
+    return ids.some((id) => id === scope || id.startsWith(`${scope}/`));
   }
   return keyOf(finding.resourceId) === target;
 }

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { fingerprintOf, runAudit } from '../../src/engine/audit';
+import { parseAuditConfig } from '../../src/engine/config';
+import { exitCodeFor, buildReport } from '../../src/report/report';
+import { peeringOneSided } from '../../src/rules/peering-one-sided';
+import type { Rule } from '../../src/rules/rule';
+import { SUB_A, SUB_B, topologyOf, vnet, vnetId } from '../support/estate';
+
+const hub = vnetId('vnet-hub', SUB_A);
+const spokes = ['b', 'a', 'c'].map((n) => vnetId(`spoke-${n}`, SUB_B));
+const resources = [
+  vnet({ id: hub, prefixes: ['10.0.0.0/16'], peerings: spokes.map((s) => ({ remote: s, state: 'Initiated' as const })) }),
+  ...spokes.map((s, i) => vnet({ id: s, prefixes: [`10.${i + 1}.0.0/16`] })),
+];
+const now = new Date('2026-11-25T12:00:00Z');
+const rules: Rule[] = [peeringOneSided];
+const config = (doc: unknown = {}) => parseAuditConfig(doc, rules.map((r) => r.meta.id));
+
+describe('runAudit', () => {
+  it('gives findings a severity, a fix and a fingerprint, in a deterministic order', () => {
+    const { findings } = runAudit(topologyOf(resources), rules, config(), now);
+    expect(findings.map((f) => f.resourceId.split('/').pop())).toEqual(['vnet-hub-to-spoke-a', 'vnet-hub-to-spoke-b', 'vnet-hub-to-spoke-c']);
+    expect(findings.every((f) => f.severity === 'error' && f.fix !== null && /^[0-9a-f]{32}$/.test(f.fingerprint))).toBe(true);
+  });
+
+  it('is independent of input order and id casing', () => {
+    const a = runAudit(topologyOf(resources), rules, config(), now).findings;
+    const upper = JSON.parse(JSON.stringify([...resources].reverse()).replaceAll('vnet-hub', 'VNET-HUB')) as typeof resources;
+    const b = runAudit(topologyOf(upper), rules, config(), now).findings;
+    expect(b.map((f) => f.fingerprint)).toEqual(a.map((f) => f.fingerprint));
+  });
+
+  it('fingerprints differ by rule and by resource', () => {
+    expect(fingerprintOf('r1', ['/x'])).not.toBe(fingerprintOf('r2', ['/x']));
+    expect(fingerprintOf('r1', ['/x'])).not.toBe(fingerprintOf('r1', ['/y']));
+    expect(fingerprintOf('r1', ['/X'])).toBe(fingerprintOf('r1', ['/x']));
+  });
+
+  it('re-rates and disables rules', () => {
+    expect(runAudit(topologyOf(resources), rules, config({ rules: { 'peering-one-sided': 'info' } }), now).findings.map((f) => f.severity)).toEqual(['info', 'info', 'info']);
+    expect(runAudit(topologyOf(resources), rules, config({ rules: { 'peering-one-sided': 'off' } }), now).findings).toEqual([]);
+    expect(runAudit(topologyOf(resources), rules, config({ rules: { 'peering-one-sided': { enabled: false } } }), now).findings).toEqual([]);
+  });
+
+  it('suppresses named resources until the end of the expiry day, then says the suppression expired', () => {
+    const target = `${hub}/virtualNetworkPeerings/vnet-hub-to-spoke-a`.toUpperCase().replace('/SUBSCRIPTIONS/', '/subscriptions/');
+    const doc = (expires: string) => ({ suppressions: [{ rule: 'peering-one-sided', resource: target, reason: 'partner decommissioning', expires }] });
+
+    const active = runAudit(topologyOf(resources), rules, config(doc('2026-11-25')), now);
+    expect(active.findings).toHaveLength(2);
+    expect(active.suppressed.map((s) => s.suppression.reason)).toEqual(['partner decommissioning']);
+    expect(active.notices).toEqual([]);
+
+    const expired = runAudit(topologyOf(resources), rules, config(doc('2026-11-24')), now);
+    expect(expired.findings).toHaveLength(3);
+    expect(expired.notices[0]?.message).toContain('expired on 2026-11-24');
+  });
+
+  it('suppresses everything under a scope with a trailing /*', () => {
+    const doc = { suppressions: [{ rule: '*', resource: `${spokes[0]}/*`, reason: 'sandbox', expires: '2027-01-01' }] };
+    const outcome = runAudit(topologyOf(resources), rules, config(doc), now);
+    expect(outcome.suppressed).toHaveLength(1);
+    expect(outcome.suppressed[0]?.finding.relatedResourceIds).toContain(spokes[0]);
+  });
+});
+
+describe('exit codes', () => {
+  const report = (severity: 'error' | 'warning' | 'info' | null) =>
+    buildReport({
+      version: '0',
+      now,
+      topology: topologyOf([]),
+      findings: severity ? [{ ruleId: 'r', severity, resourceId: '/x', relatedResourceIds: [], message: 'm', fingerprint: 'f', fix: null }] : [],
+    });
+  it.each([
+    ['error', 'error', 1],
+    ['warning', 'error', 0],
+    ['warning', 'warning', 1],
+    ['info', 'warning', 0],
+    ['info', 'info', 1],
+    ['error', 'none', 0],
+    [null, 'info', 0],
+  ] as const)('a %s finding with --fail-on %s exits %i', (severity, failOn, code) => {
+    expect(exitCodeFor(report(severity), failOn)).toBe(code);
+  });
+});
