@@ -25,14 +25,45 @@ export const suppressionSchema = z.strictObject({
   expires: isoDate,
 });
 
+// Remediation (issue 5): off by default, dry run unless `apply`, scoped, bounded.
+const tag = z
+  .string()
+  .regex(/^[^=]+=.*$/, 'expected name=value')
+  .transform((s) => {
+    const at = s.indexOf('=');
+    return { name: s.slice(0, at), value: s.slice(at + 1) };
+  });
+
+export const remediationConfigSchema = z.strictObject({
+  enabled: z.boolean().default(false),
+  /** Perform the writes; otherwise plan only (dry run). */
+  apply: z.boolean().default(false),
+  /** Permit deletes and re-creates (peering-disconnected, peering-remote-vnet-missing). */
+  allowDestructive: z.boolean().default(false),
+  /** Subscriptions peerguard may write to. Empty: none. */
+  subscriptions: z.array(z.string().min(1)).default([]),
+  /** When set, only VNets carrying this tag (name=value) are written. */
+  optInTag: tag.optional(),
+  /** VNets carrying this tag are never written. */
+  optOutTag: tag.default({ name: 'peerguard-remediation', value: 'opt-out' }),
+  /** At most this many ARM writes per run. */
+  maxWrites: z.number().int().min(1).max(100).default(5),
+  /** Run remediation from the Event Grid path and from the scheduled audit (each off by default). */
+  onEvent: z.boolean().default(false),
+  onSchedule: z.boolean().default(false),
+});
+
+
 export const auditConfigSchema = z.strictObject({
   rules: z.record(z.string(), ruleSetting).default({}),
   peeringLimit: z.number().int().positive().default(DEFAULT_RULE_OPTIONS.peeringLimit),
   suppressions: z.array(suppressionSchema).default([]),
+  remediation: remediationConfigSchema.default(remediationConfigSchema.parse({})),
 });
 
 export type AuditConfig = z.infer<typeof auditConfigSchema>;
 export type Suppression = z.infer<typeof suppressionSchema>;
+export type RemediationConfig = z.infer<typeof remediationConfigSchema>;
 
 export class ConfigError extends Error {
   constructor(message: string) {

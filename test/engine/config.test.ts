@@ -5,7 +5,9 @@ const ids = ['peering-one-sided', 'peering-limit-near'];
 
 describe('audit configuration', () => {
   it('applies defaults', () => {
-    expect(parseAuditConfig(undefined, ids)).toEqual({ rules: {}, peeringLimit: 500, suppressions: [] });
+    const config = parseAuditConfig(undefined, ids);
+    expect(config).toMatchObject({ rules: {}, peeringLimit: 500, suppressions: [] });
+    expect(config.remediation).toMatchObject({ enabled: false, apply: false, allowDestructive: false, subscriptions: [], maxWrites: 5 });
   });
 
   it('accepts rule switches, severities, a limit and suppressions', () => {

@@ -1,0 +1,112 @@
+import type { Finding } from '../engine/audit';
+import type { RemediationConfig } from '../engine/config';
+import { keyOf, parseResourceId, subscriptionOf, type ResourceKey } from '../model/ids';
+import type { Topology, Vnet } from '../model/types';
+import type { ArmOperation } from '../rules/rule';
+
+// From findings to a remediation plan. Pure: it decides what may be written, never writes.
+// Guards (issue 5): off by default; dry run unless `apply`; only allow-listed subscriptions and
+// opted-in VNets (never opted-out ones); destructive fixes need their own switch; both VNets of a
+// peering must have been read (so a cross-tenant or unknown peer is never touched); a bounded
+// number of writes, whole fixes only (never half a fix).
+
+export type PlanStatus = 'planned' | 'skipped' | 'deferred';
+
+export interface PlanItem {
+  ruleId: string;
+  fingerprint: string;
+  findingResourceId: string;
+  description: string;
+  destructive: boolean;
+  operations: ArmOperation[];
+  status: PlanStatus;
+  /** Why the item is skipped or deferred, or what it repairs. */
+  reason: string;
+}
+
+export interface RemediationPlan {
+  mode: 'disabled' | 'dry-run' | 'apply';
+  items: PlanItem[];
+  /** Writes the planned items would perform (within maxWrites). */
+  writes: number;
+}
+
+/** The VNet an operation writes to: the parent of a peering, or the resource itself. */
+export function targetVnetKey(resourceId: string): ResourceKey {
+  const parsed = parseResourceId(resourceId);
+  const isChild = parsed?.parentId !== undefined;
+  return keyOf(isChild ? (parsed?.parentId as string) : resourceId);
+}
+
+function hasTag(vnet: Vnet, t: { name: string; value: string }): boolean {
+  const entry = Object.entries(vnet.tags).find(([k]) => k.toLowerCase() === t.name.toLowerCase());
+  return entry !== undefined && entry[1].toLowerCase() === t.value.toLowerCase();
+}
+
+/** Why an operation may not be written, or undefined when every guard passes. */
+function scopeRefusal(operation: ArmOperation, topology: Topology, config: RemediationConfig, allowed: Set<string>): string | undefined {
+  const vnetKey = targetVnetKey(operation.resourceId);
+  const subscription = subscriptionOf(operation.resourceId) ?? '';
+  if (!allowed.has(subscription)) return `subscription ${subscription} is not on the remediation allow list`;
+  const vnet = topology.vnets.get(vnetKey);
+  if (!vnet) return `VNet ${vnetKey} was not read, so its tenant and tags are unknown`;
+  if (hasTag(vnet, config.optOutTag)) return `VNet "${vnet.name}" carries the opt-out tag ${config.optOutTag.name}=${config.optOutTag.value}`;
+  if (config.optInTag && !hasTag(vnet, config.optInTag)) {
+    return `VNet "${vnet.name}" lacks the opt-in tag ${config.optInTag.name}=${config.optInTag.value}`;
+  }
+  // A peering's remote must have been read too: peerguard never touches a pair it cannot see whole.
+  const body = operation.body as { properties?: { remoteVirtualNetwork?: { id?: string } } } | undefined;
+  const remoteId = body?.properties?.remoteVirtualNetwork?.id;
+  if (remoteId && !topology.vnets.has(keyOf(remoteId))) return `remote VNet ${remoteId} was not read (another tenant or an unread subscription)`;
+  return undefined;
+}
+
+const operationKey = (op: ArmOperation) =>
+  `${op.method} ${keyOf(op.resourceId)} ${JSON.stringify(op.query ?? {})} ${JSON.stringify(op.body ?? null)}`;
+
+export function planRemediation(findings: readonly Finding[], topology: Topology, config: RemediationConfig): RemediationPlan {
+  const mode: RemediationPlan['mode'] = !config.enabled ? 'disabled' : config.apply ? 'apply' : 'dry-run';
+  const allowed = new Set(config.subscriptions.map((s) => s.toLowerCase()));
+  const seen = new Set<string>();
+  const items: PlanItem[] = [];
+  let writes = 0;
+  for (const finding of findings) {
+    if (!finding.fix) continue;
+    const fix = finding.fix;
+    const base = {
+      ruleId: finding.ruleId,
+      fingerprint: finding.fingerprint,
+      findingResourceId: finding.resourceId,
+      description: fix.description,
+      destructive: fix.destructive,
+    };
+    // Two findings of one broken pair can propose the same writes (both sides Disconnected): write once.
+    const operations = fix.operations.filter((op) => !seen.has(operationKey(op)));
+    if (operations.length === 0) {
+      items.push({ ...base, operations: fix.operations, status: 'skipped', reason: 'the same operations are planned for another finding' });
+      continue;
+    }
+    const refuse = (reason: string) => items.push({ ...base, operations, status: 'skipped', reason });
+    if (mode === 'disabled') {
+      refuse('remediation is disabled');
+      continue;
+    }
+    if (fix.destructive && !config.allowDestructive) {
+      refuse('destructive fix (deletes or re-creates peerings): needs allowDestructive');
+      continue;
+    }
+    const refusal = operations.map((op) => scopeRefusal(op, topology, config, allowed)).find((r) => r !== undefined);
+    if (refusal) {
+      refuse(refusal);
+      continue;
+    }
+    if (writes + operations.length > config.maxWrites) {
+      items.push({ ...base, operations, status: 'deferred', reason: `write limit of ${config.maxWrites} per run reached` });
+      continue;
+    }
+    for (const op of operations) seen.add(operationKey(op));
+    writes += operations.length;
+    items.push({ ...base, operations, status: 'planned', reason: `repairs ${finding.ruleId}: ${finding.message}` });
+  }
+  return { mode, items, writes };
+}

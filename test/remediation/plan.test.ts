@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { runAudit } from '../../src/engine/audit';
+import { parseAuditConfig } from '../../src/engine/config';
+import { planRemediation } from '../../src/remediation/plan';
+import { peeringOneSided } from '../../src/rules/peering-one-sided';
+import type { Rule } from '../../src/rules/rule';
+import { SUB_A, SUB_B, SUB_C, topologyOf, vnet, vnetId } from '../support/estate';
+
+const hub = vnetId('vnet-hub', SUB_A);
+const spokeB = vnetId('spoke-b', SUB_B);
+const spokeC = vnetId('spoke-c', SUB_C);
+const disconnectedLike: Rule = {
+  meta: { ...peeringOneSided.meta, id: 'fake-destructive', fix: 'destructive' },
+  evaluate: (t) =>
+    peeringOneSided.evaluate(t, { peeringLimit: 500 }).map((d) => ({
+      ...d,
+      fix: { description: 'delete', destructive: true, operations: [{ method: 'DELETE', resourceId: d.resourceId, apiVersion: '2024-05-01' }] },
+    })),
+};
+
+function plan(remediation: unknown, opts: { tags?: Record<string, string>; rules?: Rule[]; extra?: ReturnType<typeof vnet>[] } = {}) {
+  const resources = [
+    // Two one-sided peerings from spokes to the hub: the fixes create reverse peerings on the hub.
+    vnet({ id: hub, prefixes: ['10.0.0.0/16'], tags: opts.tags ?? {} }),
+    vnet({ id: spokeB, prefixes: ['10.1.0.0/16'], peerings: [{ remote: hub, state: 'Initiated' }] }),
+    vnet({ id: spokeC, prefixes: ['10.2.0.0/16'], peerings: [{ remote: hub, state: 'Initiated' }] }),
+    ...(opts.extra ?? []),
+  ];
+  const rules = opts.rules ?? [peeringOneSided];
+  const config = parseAuditConfig({ remediation }, rules.map((r) => r.meta.id));
+  const topology = topologyOf(resources);
+  const { findings } = runAudit(topology, rules, config, new Date('2026-11-25T00:00:00Z'));
+  return planRemediation(findings, topology, config.remediation);
+}
+
+describe('remediation plan guards', () => {
+  it('is off by default: nothing planned', () => {
+    const p = plan({});
+    expect(p.mode).toBe('disabled');
+    expect(p.writes).toBe(0);
+    expect(p.items.every((i) => i.status === 'skipped' && i.reason === 'remediation is disabled')).toBe(true);
+  });
+
+  it('plans a dry run unless apply is set', () => {
+    expect(plan({ enabled: true, subscriptions: [SUB_A] }).mode).toBe('dry-run');
+    expect(plan({ enabled: true, apply: true, subscriptions: [SUB_A] }).mode).toBe('apply');
+  });
+
+  it('writes only to allow-listed subscriptions', () => {
+    const refused = plan({ enabled: true, subscriptions: [SUB_B] });
+    expect(refused.items.map((i) => i.status)).toEqual(['skipped', 'skipped']);
+    expect(refused.items[0]?.reason).toContain(`subscription ${SUB_A} is not on the remediation allow list`);
+    const allowed = plan({ enabled: true, subscriptions: [SUB_A.toUpperCase()] });
+    expect(allowed.items.map((i) => i.status)).toEqual(['planned', 'planned']);
+    expect(allowed.writes).toBe(2);
+  });
+
+  it('honours the opt-in tag and never writes a VNet carrying the opt-out tag', () => {
+    const optIn = { enabled: true, subscriptions: [SUB_A], optInTag: 'peerguard=yes' };
+    expect(plan(optIn).items[0]?.reason).toContain('lacks the opt-in tag peerguard=yes');
+    expect(plan(optIn, { tags: { PeerGuard: 'YES' } }).items[0]?.status).toBe('planned');
+    const optedOut = plan({ enabled: true, subscriptions: [SUB_A] }, { tags: { 'peerguard-remediation': 'opt-out' } });
+    expect(optedOut.items.every((i) => i.status === 'skipped' && i.reason.includes('opt-out'))).toBe(true);
+  });
+
+  it('needs allowDestructive for destructive fixes', () => {
+    const rules = [disconnectedLike];
+    const refused = plan({ enabled: true, subscriptions: [SUB_B, SUB_C] }, { rules });
+    expect(refused.items.every((i) => i.reason.includes('needs allowDestructive'))).toBe(true);
+    const allowed = plan({ enabled: true, subscriptions: [SUB_B, SUB_C], allowDestructive: true }, { rules });
+    expect(allowed.items.map((i) => i.status)).toEqual(['planned', 'planned']);
+  });
+
+  it('never touches a VNet that was not read (another tenant, or a subscription outside the audit)', () => {
+    const partner = vnetId('partner', '99999999-9999-9999-9999-999999999999');
+    const p = plan(
+      // Even with the partner's subscription allow-listed, its VNet was not read: no write toward it.
+      { enabled: true, subscriptions: ['99999999-9999-9999-9999-999999999999', SUB_A, SUB_B] },
+      { extra: [vnet({ id: vnetId('spoke-d', SUB_B), prefixes: ['10.3.0.0/16'], peerings: [{ remote: partner, state: 'Initiated' }] })] },
+    );
+    const towardPartner = p.items.find((i) => i.findingResourceId.includes('spoke-d'));
+    expect(towardPartner?.status).toBe('skipped');
+    expect(towardPartner?.reason).toContain('was not read');
+  });
+
+  it('stops at the write limit with whole fixes only', () => {
+    const p = plan({ enabled: true, subscriptions: [SUB_A], maxWrites: 1 });
+    expect(p.items.map((i) => i.status)).toEqual(['planned', 'deferred']);
+    expect(p.items[1]?.reason).toContain('write limit of 1');
+    expect(p.writes).toBe(1);
+  });
+});
