@@ -1,3 +1,4 @@
+import type { Prefix } from '../model/cidr';
 import { keyOf, nameOf, parseResourceId, subscriptionOf } from '../model/ids';
 import type { Peering, PeeringWritableProperties, Topology, Vnet } from '../model/types';
 import type { ArmOperation } from './rule';
@@ -82,4 +83,53 @@ export function reversePeeringOperation(topology: Topology, peering: Peering): A
     writable.remoteSubnetNames = peering.localSubnetNames;
   }
   return putPeering({ id: reversePeeringId(peering, remoteName, local?.name ?? nameOf(peering.vnetId)), writable });
+}
+
+// -- peering lifecycle helpers --
+
+/** Whether the remote VNet's subscription was read but the VNet is absent: the peering is an orphan. */
+export function isRemoteVnetMissing(topology: Topology, peering: Peering): boolean {
+  return topology.isInScope(peering.remoteVnetKey) && !topology.vnets.has(peering.remoteVnetKey);
+}
+
+/** `10.0.0.0/16, 2001:db8::/64`: prefixes as written in the input, for messages. */
+export function formatPrefixes(prefixes: readonly Prefix[]): string {
+  return prefixes.length === 0 ? '(none)' : prefixes.map((p) => p.text).join(', ');
+}
+
+/** The prefixes of `vnet`'s subnets named in `names` (subnet names match case-insensitively). */
+export function subnetPrefixes(vnet: Vnet, names: readonly string[]): Prefix[] {
+  const wanted = new Set(names.map((n) => n.toLowerCase()));
+  return vnet.subnets.filter((s) => wanted.has(s.name.toLowerCase())).flatMap((s) => s.prefixes);
+}
+
+/**
+ * The remote VNet's current address space: its prefixes when it was read (and has any), else the
+ * peering's `remoteVirtualNetworkAddressSpace`; undefined when neither is known.
+ */
+export function remoteCurrentSpace(topology: Topology, peering: Peering): Prefix[] | undefined {
+  const remote = remoteVnetOf(topology, peering);
+  return remote && remote.prefixes.length > 0 ? remote.prefixes : peering.remoteVirtualNetworkAddressSpace;
+}
+
+/**
+ * The local prefixes a peering connects: the VNet's address space, or for subnet peering
+ * (`peerCompleteVnets: false`) the prefixes of its `localSubnetNames`. Empty when unknown.
+ */
+export function peeredLocalPrefixes(topology: Topology, peering: Peering): Prefix[] {
+  const local = vnetOf(topology, peering);
+  if (!local) return [];
+  return peering.peerCompleteVnets ? local.prefixes : subnetPrefixes(local, peering.localSubnetNames);
+}
+
+/**
+ * The remote prefixes a peering connects: the remote VNet's space (or its `remoteSubnetNames`'
+ * subnets) when it was read, else what the peering recorded. Empty when unknown.
+ */
+export function peeredRemotePrefixes(topology: Topology, peering: Peering): Prefix[] {
+  const remote = remoteVnetOf(topology, peering);
+  if (peering.peerCompleteVnets) return remoteCurrentSpace(topology, peering) ?? peering.remoteAddressSpace ?? [];
+  // Subnet peering: `remoteAddressSpace` holds the peered subnets' prefixes only.
+  if (remote && remote.subnets.length > 0) return subnetPrefixes(remote, peering.remoteSubnetNames);
+  return peering.remoteAddressSpace ?? peering.remoteVirtualNetworkAddressSpace ?? [];
 }

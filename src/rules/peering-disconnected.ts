@@ -1,0 +1,63 @@
+import type { ArmOperation, FindingDraft, Rule } from './rule';
+import { nameOf } from '../model/ids';
+import {
+  deletePeering,
+  describePeering,
+  describeVnet,
+  isRemoteVnetMissing,
+  putPeering,
+  remoteVnetOf,
+  reversePeeringOperation,
+} from './describe';
+
+// Disconnected: one link was deleted after the pair was Connected, or the pair fell out of sync
+// (subscription/tenant move, unsynced address change). Azure refuses to re-create one side while
+// the other is Disconnected: both links must be deleted and re-created
+// (virtual-network-troubleshoot-peering-issues). A remote VNet missing from a read subscription is
+// peering-remote-vnet-missing's: deleting the orphan is the fix there, not re-creating it.
+
+export const peeringDisconnected: Rule = {
+  meta: {
+    id: 'peering-disconnected',
+    title: 'Peering is Disconnected',
+    category: 'peering-lifecycle',
+    defaultSeverity: 'error',
+    description:
+      'A peering is Disconnected: the other link was deleted, or the pair fell out of sync (move, unsynced address change). No traffic flows until both links are deleted and re-created.',
+    docsUrl: 'https://learn.microsoft.com/azure/virtual-network/virtual-network-troubleshoot-peering-issues#the-peering-status-is-disconnected',
+    fix: 'destructive',
+  },
+  evaluate(topology) {
+    const findings: FindingDraft[] = [];
+    for (const peering of topology.peerings.values()) {
+      if (peering.peeringState !== 'Disconnected') continue;
+      if (isRemoteVnetMissing(topology, peering)) continue;
+      const reverse = topology.reverseOf(peering);
+      const local = `"${nameOf(peering.vnetId)}"`;
+      const remote = `"${remoteVnetOf(topology, peering)?.name ?? nameOf(peering.remoteVnetId)}"`;
+      const cause = reverse
+        ? `peering "${reverse.name}" back from ${remote} still exists (state ${reverse.peeringState ?? 'unknown'}), so the pair fell out of sync`
+        : `${remote} has no peering back to ${local}: the other side was deleted, or the pair fell out of sync`;
+      const operations: ArmOperation[] = [
+        deletePeering(peering.id),
+        ...(reverse ? [deletePeering(reverse.id)] : []),
+        putPeering(peering),
+        reverse ? putPeering(reverse) : reversePeeringOperation(topology, peering),
+      ];
+      findings.push({
+        resourceId: peering.id,
+        relatedResourceIds: reverse ? [peering.vnetId, peering.remoteVnetId, reverse.id] : [peering.vnetId, peering.remoteVnetId],
+        message:
+          `${describePeering(topology, peering)} is Disconnected: ${cause}. ` +
+          `No traffic flows between ${local} and ${remote} until both links are deleted and re-created.`,
+        identity: [peering.id],
+        fix: {
+          description: `Delete both links between ${describeVnet(topology, peering.vnetId)} and ${describeVnet(topology, peering.remoteVnetId)}, then re-create both with their current settings.`,
+          destructive: true,
+          operations,
+        },
+      });
+    }
+    return findings;
+  },
+};

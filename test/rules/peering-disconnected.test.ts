@@ -1,0 +1,168 @@
+import { expect } from 'vitest';
+import { NETWORK_API_VERSION } from '../../src/rules/describe';
+import { peeringDisconnected } from '../../src/rules/peering-disconnected';
+import { SUB_A, SUB_B, SUB_C, peeredPair, vnet, vnetId } from '../support/estate';
+import { ruleTester } from '../support/rule-tester';
+
+const hub = vnetId('vnet-hub', SUB_A);
+const spoke = vnetId('vnet-spoke1', SUB_B);
+const outside = vnetId('vnet-partner', SUB_C);
+const hubToSpoke = `${hub}/virtualNetworkPeerings/vnet-hub-to-vnet-spoke1`;
+const spokeToHub = `${spoke}/virtualNetworkPeerings/vnet-spoke1-to-vnet-hub`;
+const api = NETWORK_API_VERSION;
+
+const props = (remote: string, extra: Record<string, unknown> = {}) => ({
+  allowVirtualNetworkAccess: true,
+  allowForwardedTraffic: false,
+  allowGatewayTransit: false,
+  useRemoteGateways: false,
+  remoteVirtualNetwork: { id: remote },
+  ...extra,
+});
+
+ruleTester(peeringDisconnected, {
+  valid: [
+    {
+      name: 'both sides Connected',
+      resources: peeredPair({ id: hub, prefixes: ['10.0.0.0/16'] }, { id: spoke, prefixes: ['10.1.0.0/16'] }),
+    },
+    {
+      name: 'Initiated is peering-one-sided, not Disconnected',
+      resources: [vnet({ id: hub, prefixes: ['10.0.0.0/16'], peerings: [{ remote: spoke, state: 'Initiated' }] }), vnet({ id: spoke, prefixes: ['10.1.0.0/16'] })],
+    },
+    {
+      name: 'remote VNet missing from a subscription that was read is left to peering-remote-vnet-missing',
+      resources: [vnet({ id: hub, prefixes: ['10.0.0.0/16'], peerings: [{ remote: vnetId('gone', SUB_A), state: 'Disconnected' }] })],
+    },
+    {
+      name: 'remote VNet missing from an empty subscription that was read (named, not in the files)',
+      resources: [vnet({ id: hub, prefixes: ['10.0.0.0/16'], peerings: [{ remote: spoke, state: 'Disconnected' }] })],
+      subscriptions: [SUB_B],
+    },
+  ],
+  invalid: [
+    {
+      name: 'the reverse was deleted: delete this link, re-create it and create the reverse',
+      resources: [
+        vnet({
+          id: hub,
+          prefixes: ['10.0.0.0/16'],
+          peerings: [{ remote: spoke, state: 'Disconnected', allowForwardedTraffic: true, allowGatewayTransit: true }],
+        }),
+        vnet({ id: spoke, prefixes: ['10.1.0.0/16'] }),
+      ],
+      findings: [
+        {
+          resourceId: hubToSpoke,
+          relatedResourceIds: [hub, spoke],
+          messageIncludes: ['"vnet-hub"', '"vnet-spoke1"', 'Disconnected', 'deleted', 'out of sync', 'both links', 're-created'],
+          fix: (fix) => {
+            expect(fix.destructive).toBe(true);
+            expect(fix.operations).toEqual([
+              { method: 'DELETE', resourceId: hubToSpoke, apiVersion: api },
+              { method: 'PUT', resourceId: hubToSpoke, apiVersion: api, body: { properties: props(spoke, { allowForwardedTraffic: true, allowGatewayTransit: true }) } },
+              { method: 'PUT', resourceId: spokeToHub, apiVersion: api, body: { properties: props(hub, { allowForwardedTraffic: true }) } },
+            ]);
+          },
+        },
+      ],
+    },
+    {
+      name: 'the reverse still exists: delete both, then re-create both with their own settings',
+      resources: peeredPair(
+        { id: hub, prefixes: ['10.0.0.0/16'] },
+        { id: spoke, prefixes: ['10.1.0.0/16'] },
+        { state: 'Disconnected', allowGatewayTransit: true },
+        { state: 'Connected', useRemoteGateways: true, allowForwardedTraffic: true },
+      ),
+      findings: [
+        {
+          resourceId: hubToSpoke,
+          relatedResourceIds: [hub, spoke, spokeToHub],
+          messageIncludes: ['"vnet-hub"', '"vnet-spoke1"', 'vnet-spoke1-to-vnet-hub', 'out of sync'],
+          fix: (fix) =>
+            expect(fix.operations).toEqual([
+              { method: 'DELETE', resourceId: hubToSpoke, apiVersion: api },
+              { method: 'DELETE', resourceId: spokeToHub, apiVersion: api },
+              { method: 'PUT', resourceId: hubToSpoke, apiVersion: api, body: { properties: props(spoke, { allowGatewayTransit: true }) } },
+              {
+                method: 'PUT',
+                resourceId: spokeToHub,
+                apiVersion: api,
+                body: { properties: props(hub, { useRemoteGateways: true, allowForwardedTraffic: true }) },
+              },
+            ]),
+        },
+      ],
+    },
+    {
+      name: 'ids differ only in case: the reverse is found and written in its own casing',
+      resources: [
+        vnet({ id: hub, prefixes: ['10.0.0.0/16'], peerings: [{ remote: spoke.toUpperCase().replace('/SUBSCRIPTIONS/', '/subscriptions/'), state: 'Disconnected' }] }),
+        vnet({ id: spoke, prefixes: ['10.1.0.0/16'], peerings: [{ remote: hub.toLowerCase(), name: 'Spoke-To-Hub' }] }),
+      ],
+      findings: [
+        {
+          resourceId: hubToSpoke.replace('vnet-spoke1', 'VNET-SPOKE1'),
+          fix: (fix) => {
+            expect(fix.operations.map((o) => `${o.method} ${o.resourceId}`)).toEqual([
+              `DELETE ${hubToSpoke.replace('vnet-spoke1', 'VNET-SPOKE1')}`,
+              `DELETE ${spoke}/virtualNetworkPeerings/Spoke-To-Hub`,
+              `PUT ${hubToSpoke.replace('vnet-spoke1', 'VNET-SPOKE1')}`,
+              `PUT ${spoke}/virtualNetworkPeerings/Spoke-To-Hub`,
+            ]);
+            expect(fix.operations[3]?.body).toEqual({ properties: props(hub.toLowerCase()) });
+          },
+        },
+      ],
+    },
+    {
+      name: 'remote in a subscription that was not read: the state itself says Disconnected',
+      resources: [vnet({ id: hub, prefixes: ['10.0.0.0/16'], peerings: [{ remote: outside, state: 'Disconnected' }] })],
+      findings: [
+        {
+          resourceId: `${hub}/virtualNetworkPeerings/vnet-hub-to-vnet-partner`,
+          messageIncludes: ['"vnet-partner"'],
+          fix: (fix) =>
+            expect(fix.operations.map((o) => `${o.method} ${o.resourceId}`)).toEqual([
+              `DELETE ${hub}/virtualNetworkPeerings/vnet-hub-to-vnet-partner`,
+              `PUT ${hub}/virtualNetworkPeerings/vnet-hub-to-vnet-partner`,
+              `PUT ${outside}/virtualNetworkPeerings/vnet-partner-to-vnet-hub`,
+            ]),
+        },
+      ],
+    },
+    {
+      name: 'both sides Disconnected: each link is reported',
+      resources: peeredPair({ id: hub, prefixes: ['10.0.0.0/16'] }, { id: spoke, prefixes: ['10.1.0.0/16'] }, { state: 'Disconnected' }, { state: 'Disconnected' }),
+      findings: [
+        { resourceId: hubToSpoke, fix: (fix) => expect(fix.operations).toHaveLength(4) },
+        { resourceId: spokeToHub, fix: (fix) => expect(fix.operations.map((o) => o.resourceId)).toEqual([spokeToHub, hubToSpoke, spokeToHub, hubToSpoke]) },
+      ],
+    },
+    {
+      name: 'subnet peering: the re-created links keep the subnets, the new reverse swaps them',
+      resources: [
+        vnet({
+          id: hub,
+          prefixes: ['10.0.0.0/16'],
+          peerings: [{ remote: spoke, state: 'Disconnected', peerCompleteVnets: false, localSubnetNames: ['app'], remoteSubnetNames: ['db'] }],
+        }),
+        vnet({ id: spoke, prefixes: ['10.1.0.0/16'] }),
+      ],
+      findings: [
+        {
+          resourceId: hubToSpoke,
+          fix: (fix) => {
+            expect(fix.operations[1]?.body).toEqual({
+              properties: props(spoke, { peerCompleteVnets: false, localSubnetNames: ['app'], remoteSubnetNames: ['db'] }),
+            });
+            expect(fix.operations[2]?.body).toEqual({
+              properties: props(hub, { peerCompleteVnets: false, localSubnetNames: ['db'], remoteSubnetNames: ['app'] }),
+            });
+          },
+        },
+      ],
+    },
+  ],
+});
