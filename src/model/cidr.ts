@@ -15,29 +15,42 @@ function toBigInt(bytes: number[]): bigint {
   return value;
 }
 
-/** Parses `10.0.0.0/16` or `2001:db8::/64`; a bare address is a host prefix. Undefined when malformed. */
+const parsed = new Map<string, Prefix | undefined>();
+const PARSE_CACHE_LIMIT = 1_000_000;
+
+/**
+ * Parses `10.0.0.0/16` or `2001:db8::/64`; a bare address is a host prefix. Undefined when malformed.
+ * Memoized: an estate repeats each VNet's prefixes in every peer's remote address spaces.
+ */
 export function parsePrefix(text: string): Prefix | undefined {
+  if (parsed.has(text)) return parsed.get(text);
+  const prefix = parseUncached(text);
+  if (parsed.size >= PARSE_CACHE_LIMIT) parsed.clear();
+  parsed.set(text, prefix);
+  return prefix;
+}
+
+function parseUncached(text: string): Prefix | undefined {
   const trimmed = text.trim();
-  const addressText = trimmed.split('/')[0] ?? '';
+  const [addressText = '', lengthText] = trimmed.split('/');
+  const isV6 = addressText.includes(':');
   // ipaddr.js also accepts legacy forms (`10.0.0`, `0x0a...`); Azure takes only dotted quads.
-  if (!addressText.includes(':') && !ipaddr.IPv4.isValidFourPartDecimal(addressText)) return undefined;
-  if (trimmed.includes('/') && !/^\d{1,3}$/.test(trimmed.split('/')[1] ?? '')) return undefined;
+  if (!isV6 && !ipaddr.IPv4.isValidFourPartDecimal(addressText)) return undefined;
+  if (lengthText !== undefined && !/^\d{1,3}$/.test(lengthText)) return undefined;
+  const bits = isV6 ? 128 : 32;
+  const length = lengthText === undefined ? bits : Number(lengthText);
+  if (length > bits) return undefined;
+  let value: bigint;
   try {
-    const [address, length] = trimmed.includes('/')
-      ? ipaddr.parseCIDR(trimmed)
-      : (() => {
-          const a = ipaddr.parse(trimmed);
-          return [a, a.kind() === 'ipv4' ? 32 : 128] as const;
-        })();
-    const bits = address.kind() === 'ipv4' ? 32 : 128;
-    const value = toBigInt(address.toByteArray());
-    const hostBits = BigInt(bits - length);
-    const first = (value >> hostBits) << hostBits;
-    const last = first + (1n << hostBits) - 1n;
-    return { text: trimmed, version: bits === 32 ? 4 : 6, first, last, length };
+    // Parse by family directly: ipaddr.parseCIDR tries IPv6 first and throws on every IPv4 prefix.
+    value = toBigInt((isV6 ? ipaddr.IPv6.parse(addressText) : ipaddr.IPv4.parse(addressText)).toByteArray());
   } catch {
     return undefined;
   }
+  const hostBits = BigInt(bits - length);
+  const first = (value >> hostBits) << hostBits;
+  const last = first + (1n << hostBits) - 1n;
+  return { text: trimmed, version: isV6 ? 6 : 4, first, last, length };
 }
 
 export function overlaps(a: Prefix, b: Prefix): boolean {
