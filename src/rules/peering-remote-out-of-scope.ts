@@ -1,0 +1,35 @@
+import type { FindingDraft, Rule } from './rule';
+import { describePeering } from './describe';
+
+// A remote VNet in a subscription (or tenant) that was not read is unknown, not missing: the pair
+// cannot be verified from here. Cross-subscription peering needs rights on both sides
+// (create-peering-different-subscriptions), so granting read on the remote closes the gap.
+
+export const peeringRemoteOutOfScope: Rule = {
+  meta: {
+    id: 'peering-remote-out-of-scope',
+    title: 'Remote VNet of a peering was not read',
+    category: 'peering-lifecycle',
+    defaultSeverity: 'info',
+    description:
+      "A peering's remote VNet is in a subscription or tenant that was not read, so the other side of the pair cannot be verified.",
+    docsUrl: 'https://learn.microsoft.com/azure/virtual-network/create-peering-different-subscriptions',
+    fix: 'none',
+  },
+  evaluate(topology) {
+    const findings: FindingDraft[] = [];
+    for (const peering of topology.peerings.values()) {
+      if (topology.isInScope(peering.remoteVnetKey)) continue;
+      const where = peering.remoteSubscriptionId
+        ? `subscription ${peering.remoteSubscriptionId} was not read`
+        : 'its subscription cannot be told from the remote id';
+      findings.push({
+        resourceId: peering.id,
+        relatedResourceIds: [peering.vnetId, peering.remoteVnetId],
+        message: `${describePeering(topology, peering)} cannot be verified: ${where}, so the reverse peering and the remote address space are unknown.`,
+        identity: [peering.id],
+      });
+    }
+    return findings;
+  },
+};

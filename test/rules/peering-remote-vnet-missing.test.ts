@@ -1,0 +1,81 @@
+import { expect } from 'vitest';
+import { NETWORK_API_VERSION } from '../../src/rules/describe';
+import { peeringRemoteVnetMissing } from '../../src/rules/peering-remote-vnet-missing';
+import { SUB_A, SUB_B, SUB_C, peeredPair, vnet, vnetId } from '../support/estate';
+import { ruleTester } from '../support/rule-tester';
+
+const hub = vnetId('vnet-hub', SUB_A);
+const spoke = vnetId('vnet-spoke1', SUB_B);
+const gone = vnetId('vnet-gone', SUB_A);
+const outside = vnetId('vnet-partner', SUB_C);
+// A subscription id with letters, to tell a case-insensitive scope test from a digits-only one.
+const SUB_HEX = 'abcdef00-0000-4000-8000-00000000abcd';
+
+ruleTester(peeringRemoteVnetMissing, {
+  valid: [
+    {
+      name: 'remote VNet present',
+      resources: peeredPair({ id: hub, prefixes: ['10.0.0.0/16'] }, { id: spoke, prefixes: ['10.1.0.0/16'] }),
+    },
+    {
+      name: 'remote VNet present under an id that differs only in case',
+      resources: [
+        vnet({ id: hub, prefixes: ['10.0.0.0/16'], peerings: [{ remote: spoke.replace('vnet-spoke1', 'VNET-Spoke1').replace('resourceGroups', 'RESOURCEGROUPS') }] }),
+        vnet({ id: spoke, prefixes: ['10.1.0.0/16'] }),
+      ],
+    },
+    {
+      name: 'remote in a subscription that was not read is unknown, not missing',
+      resources: [vnet({ id: hub, prefixes: ['10.0.0.0/16'], peerings: [{ remote: outside, state: 'Disconnected' }] })],
+    },
+  ],
+  invalid: [
+    {
+      name: 'remote deleted from a read subscription, the peering still says Connected',
+      resources: [vnet({ id: hub, prefixes: ['10.0.0.0/16'], peerings: [{ remote: gone, state: 'Connected' }] })],
+      findings: [
+        {
+          resourceId: `${hub}/virtualNetworkPeerings/vnet-hub-to-vnet-gone`,
+          relatedResourceIds: [hub, gone],
+          messageIncludes: ['"vnet-hub"', '"vnet-gone"', `subscription ${SUB_A} was read`, 'orphan', 'Connected'],
+          fix: (fix) => {
+            expect(fix.destructive).toBe(true);
+            expect(fix.operations).toEqual([
+              { method: 'DELETE', resourceId: `${hub}/virtualNetworkPeerings/vnet-hub-to-vnet-gone`, apiVersion: NETWORK_API_VERSION },
+            ]);
+          },
+        },
+      ],
+    },
+    {
+      name: 'fires whatever the state (Disconnected, Initiated)',
+      resources: [
+        vnet({
+          id: hub,
+          prefixes: ['10.0.0.0/16'],
+          peerings: [
+            { remote: gone, state: 'Disconnected' },
+            { remote: vnetId('vnet-gone2', SUB_A), state: 'Initiated' },
+          ],
+        }),
+      ],
+      findings: [
+        { resourceId: `${hub}/virtualNetworkPeerings/vnet-hub-to-vnet-gone`, messageIncludes: ['Disconnected'] },
+        { resourceId: `${hub}/virtualNetworkPeerings/vnet-hub-to-vnet-gone2`, messageIncludes: ['Initiated'] },
+      ],
+    },
+    {
+      name: 'remote in an empty subscription that was read (named on the command line)',
+      resources: [vnet({ id: hub, prefixes: ['10.0.0.0/16'], peerings: [{ remote: spoke }] })],
+      subscriptions: [SUB_B],
+      findings: [{ resourceId: `${hub}/virtualNetworkPeerings/vnet-hub-to-vnet-spoke1`, messageIncludes: [SUB_B] }],
+    },
+    {
+      name: 'subscription id in the remote reference differs only in case from the one read',
+      resources: [
+        vnet({ id: vnetId('vnet-a', SUB_HEX), prefixes: ['10.0.0.0/16'], peerings: [{ remote: vnetId('vnet-b', SUB_HEX.toUpperCase()) }] }),
+      ],
+      findings: [{ resourceId: `${vnetId('vnet-a', SUB_HEX)}/virtualNetworkPeerings/vnet-a-to-vnet-b` }],
+    },
+  ],
+});
