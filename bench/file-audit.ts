@@ -1,0 +1,37 @@
+// One audit from exported files, in its own process so that peak RSS belongs to this run alone.
+// Prints one JSON line of phase timings (ms) and peak RSS (MiB).
+import { performance } from 'node:perf_hooks';
+import { runAudit } from '../src/engine/audit';
+import { DEFAULT_CONFIG } from '../src/engine/config';
+import { readSnapshot } from '../src/io/snapshot-files';
+import { buildTopology } from '../src/model/build';
+import { buildReport } from '../src/report/report';
+import { RULES } from '../src/rules';
+
+async function main(dir: string): Promise<void> {
+  const t0 = performance.now();
+  const resources = await readSnapshot([dir]);
+  const t1 = performance.now();
+  const topology = buildTopology(resources);
+  const t2 = performance.now();
+  const outcome = runAudit(topology, RULES, DEFAULT_CONFIG, new Date());
+  const t3 = performance.now();
+  const json = JSON.stringify(buildReport({ version: 'bench', now: new Date(), topology, findings: outcome.findings }));
+  const t4 = performance.now();
+  process.stdout.write(
+    `${JSON.stringify({
+      parseMs: t1 - t0,
+      topologyMs: t2 - t1,
+      rulesMs: t3 - t2,
+      reportMs: t4 - t3,
+      totalMs: t4 - t0,
+      peakRssMiB: process.resourceUsage().maxRSS / 1024,
+      vnets: topology.vnets.size,
+      peerings: topology.peerings.size,
+      findings: outcome.findings.length,
+      reportBytes: json.length,
+    })}\n`,
+  );
+}
+
+void main(process.argv[2] as string);
