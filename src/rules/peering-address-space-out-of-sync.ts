@@ -1,0 +1,73 @@
+import type { FindingDraft, Rule } from './rule';
+import { canonicalPrefixSet, type Prefix } from '../model/cidr';
+import { nameOf } from '../model/ids';
+import { describePeering, formatPrefixes, isRemoteVnetMissing, putPeering, remoteCurrentSpace, remoteVnetOf } from './describe';
+
+// After an address range of a peered VNet is added, removed or resized, "you need to sync the
+// virtual network peer for each remote peered virtual network" (update-virtual-network-peering-
+// address-space): until then the peer routes to the old space. `peeringSyncLevel` says a side is
+// behind; a whole-VNet peering's `remoteAddressSpace` (the space as peered) differing from the
+// remote's current space says so too. Subnet peering records only the peered subnets' prefixes in
+// `remoteAddressSpace`, so that comparison does not apply to it. Disconnected peerings and missing
+// remotes are other rules' findings: syncing cannot help them.
+
+const SYNC = { syncRemoteAddressSpace: 'true' } as const;
+
+function difference(a: readonly Prefix[], b: readonly Prefix[]): Prefix[] {
+  const inB = new Set(b.map((p) => canonicalPrefixSet([p])));
+  return a.filter((p) => !inB.has(canonicalPrefixSet([p])));
+}
+
+export const peeringAddressSpaceOutOfSync: Rule = {
+  meta: {
+    id: 'peering-address-space-out-of-sync',
+    title: 'Peering address space out of sync',
+    category: 'peering-lifecycle',
+    defaultSeverity: 'warning',
+    description:
+      "A peering's sync level is not FullyInSync, or the remote space it peered differs from the remote VNet's current one: traffic to added ranges does not flow until the peering is synced.",
+    docsUrl: 'https://learn.microsoft.com/azure/virtual-network/update-virtual-network-peering-address-space',
+    fix: 'safe',
+  },
+  evaluate(topology) {
+    const findings: FindingDraft[] = [];
+    for (const peering of topology.peerings.values()) {
+      if (peering.peeringState === 'Disconnected' || isRemoteVnetMissing(topology, peering)) continue;
+      const reasons: string[] = [];
+      if (peering.peeringSyncLevel !== undefined && peering.peeringSyncLevel !== 'FullyInSync') {
+        reasons.push(`its sync level is ${peering.peeringSyncLevel}`);
+      }
+      const remoteName = `"${remoteVnetOf(topology, peering)?.name ?? nameOf(peering.remoteVnetId)}"`;
+      const current = peering.peerCompleteVnets ? remoteCurrentSpace(topology, peering) : undefined;
+      const peered = peering.remoteAddressSpace;
+      if (peered && current && canonicalPrefixSet(peered) !== canonicalPrefixSet(current)) {
+        const added = difference(current, peered);
+        const removed = difference(peered, current);
+        const changes = [
+          added.length > 0 ? `not yet peered: ${formatPrefixes(added)}` : '',
+          removed.length > 0 ? `no longer in ${remoteName}: ${formatPrefixes(removed)}` : '',
+        ].filter(Boolean);
+        reasons.push(
+          `it peered ${formatPrefixes(peered)} but ${remoteName} now holds ${formatPrefixes(current)}` +
+            (changes.length > 0 ? ` (${changes.join('; ')})` : ''),
+        );
+      }
+      if (reasons.length === 0) continue;
+      const reverse = topology.reverseOf(peering);
+      findings.push({
+        resourceId: peering.id,
+        relatedResourceIds: reverse ? [peering.vnetId, peering.remoteVnetId, reverse.id] : [peering.vnetId, peering.remoteVnetId],
+        message: `${describePeering(topology, peering)} is out of sync with the remote address space: ${reasons.join(', and ')}.`,
+        identity: [peering.id],
+        fix: {
+          description: reverse
+            ? `Sync both links ("${peering.name}" and "${reverse.name}") with the current address spaces.`
+            : `Sync "${peering.name}" with the current address space of ${remoteName}.`,
+          destructive: false,
+          operations: [putPeering(peering, {}, { ...SYNC }), ...(reverse ? [putPeering(reverse, {}, { ...SYNC })] : [])],
+        },
+      });
+    }
+    return findings;
+  },
+};
