@@ -1,8 +1,11 @@
 import type { Rule } from '../rules/rule';
+import { renderCsv } from './csv';
+import { renderMarkdown } from './markdown';
 import type { AuditReport, ReportExtras } from './report';
+import { renderSarif } from './sarif';
 import { renderTable } from './table';
 
-export const FORMATS = ['table', 'json'] as const;
+export const FORMATS = ['table', 'json', 'sarif', 'markdown', 'csv'] as const;
 export type Format = (typeof FORMATS)[number];
 
 export interface RenderOptions {
@@ -17,5 +20,11 @@ export function renderReport(report: AuditReport, format: Format, extras: Report
       return renderTable(report, extras, options.rules, options.colour);
     case 'json':
       return JSON.stringify(report, null, 2) + '\n';
+    case 'sarif':
+      return renderSarif(report, extras, options.rules);
+    case 'markdown':
+      return renderMarkdown(report, extras, options.rules);
+    case 'csv':
+      return renderCsv(report);
   }
 }
