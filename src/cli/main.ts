@@ -3,7 +3,7 @@ import { ConfigError } from '../engine/config';
 import { auditResources } from '../engine/pipeline';
 import { readSnapshot } from '../io/snapshot-files';
 import { InputError } from '../model/snapshot';
-import { FORMATS, renderReport, type Format } from '../report/render';
+import { FORMATS, renderReportAsync, type Format } from '../report/render';
 import { exitCodeFor, type FailOn } from '../report/report';
 import { RULES } from '../rules';
 import { VERSION } from '../version';
@@ -61,7 +61,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
         version: VERSION,
         extraSubscriptions: opts.subscription,
       });
-      io.stdout(renderReport(run.report, opts.format, run.extras, { rules: RULES, colour: io.isTty }));
+      io.stdout(await renderReportAsync(run.report, opts.format, run.extras, { rules: RULES, colour: io.isTty }));
       exitCode = exitCodeFor(run.report, opts.failOn);
     });
 

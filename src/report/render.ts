@@ -1,11 +1,12 @@
 import type { Rule } from '../rules/rule';
 import { renderCsv } from './csv';
+import { renderHtml } from './html';
 import { renderMarkdown } from './markdown';
 import type { AuditReport, ReportExtras } from './report';
 import { renderSarif } from './sarif';
 import { renderTable } from './table';
 
-export const FORMATS = ['table', 'json', 'sarif', 'markdown', 'csv'] as const;
+export const FORMATS = ['table', 'json', 'sarif', 'markdown', 'csv', 'html'] as const;
 export type Format = (typeof FORMATS)[number];
 
 export interface RenderOptions {
@@ -26,5 +27,12 @@ export function renderReport(report: AuditReport, format: Format, extras: Report
       return renderMarkdown(report, extras, options.rules);
     case 'csv':
       return renderCsv(report);
+    case 'html':
+      throw new Error('html lays out the topology asynchronously: use renderReportAsync');
   }
+}
+
+/** Every format, html included (its graph layout is async). */
+export async function renderReportAsync(report: AuditReport, format: Format, extras: ReportExtras, options: RenderOptions): Promise<string> {
+  return format === 'html' ? renderHtml(report, extras, { rules: options.rules }) : renderReport(report, format, extras, options);
 }
