@@ -1,6 +1,14 @@
 import type { Rule } from './rule';
 import { peeringOneSided } from './peering-one-sided';
 // -- peering lifecycle imports --
+import { peeringDisconnected } from './peering-disconnected';
+import { peeringRemoteVnetMissing } from './peering-remote-vnet-missing';
+import { peeringRemoteOutOfScope } from './peering-remote-out-of-scope';
+import { peeringAddressSpaceOutOfSync } from './peering-address-space-out-of-sync';
+import { peeringProvisioningFailed } from './peering-provisioning-failed';
+import { peeringAccessAsymmetric } from './peering-access-asymmetric';
+import { peeringAddressOverlap } from './peering-address-overlap';
+import { peeringLimitNear } from './peering-limit-near';
 // -- gateway transit imports --
 // -- transit imports --
 
@@ -8,6 +16,14 @@ import { peeringOneSided } from './peering-one-sided';
 export const RULES: readonly Rule[] = [
   // -- peering lifecycle --
   peeringOneSided,
+  peeringDisconnected,
+  peeringRemoteVnetMissing,
+  peeringRemoteOutOfScope,
+  peeringAddressSpaceOutOfSync,
+  peeringProvisioningFailed,
+  peeringAccessAsymmetric,
+  peeringAddressOverlap,
+  peeringLimitNear,
   // -- gateway transit --
   // -- transit --
 ];
