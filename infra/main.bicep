@@ -1,0 +1,264 @@
+// peerguard: the whole app in one subscription-scope deployment (Azure Developer CLI layout).
+//   azd up                                   (reads main.parameters.json, substitutes azd env values)
+//   az deployment sub create --location <region> --template-file infra/main.bicep --parameters ...
+// See docs/deploy.md. Validate with `az bicep build --file infra/main.bicep`.
+targetScope = 'subscription'
+
+// ---------------------------------------------------------------------------------------------
+// Parameters
+// ---------------------------------------------------------------------------------------------
+
+@minLength(1)
+@maxLength(64)
+@description('azd environment name; seeds resource names and tags.')
+param environmentName string
+
+@minLength(1)
+@description('Region of the resource group and the app (one where Flex Consumption is offered).')
+param location string
+
+@description('Resource group for the app; default rg-<environmentName>.')
+param resourceGroupName string = ''
+
+@description('Subscriptions to audit, comma-separated. Reader is assigned on each and each gets the Event Grid wiring. Empty (and no management group): this subscription.')
+param subscriptions string = ''
+
+@description('Management group to audit instead of a subscription list. Roles there come from infra/management-group.bicep (az deployment mg create); list in `subscriptions` the ones whose events to wire.')
+param managementGroupId string = ''
+
+@description('Opt-in remediation (issue 5): define the custom peering role and assign it. Off by default.')
+param remediationEnabled bool = false
+
+@description('Create the Event Grid event subscriptions. False on the first `azd up`: Event Grid validates the function, which exists only after `azd deploy` (the postdeploy hook re-provisions with true).')
+param deployEventSubscriptions bool = false
+
+@description('Name of the Event Grid-triggered function the code registers (src/functions).')
+param eventGridFunctionName string = 'eventGridTrigger'
+
+@description('Resource group created in each audited subscription for its system topic.')
+param eventGridResourceGroupName string = 'rg-peerguard-events'
+
+@description('NCRONTAB schedule of the compliance report: {second} {minute} {hour} {day} {month} {day-of-week}.')
+param reportSchedule string = '0 0 6 * * *'
+
+@description('Audit configuration (rules, suppressions, remediation) as inline JSON or YAML.')
+param auditConfig string = ''
+
+@description('Recipients of error alerts, comma-separated.')
+param alertToError string = ''
+@description('Recipients of warning alerts, comma-separated.')
+param alertToWarning string = ''
+@description('Recipients of info alerts, comma-separated.')
+param alertToInfo string = ''
+@description('Recipients of the scheduled compliance report, comma-separated.')
+param reportTo string = ''
+
+@description('Where Communication Services stores email data at rest.')
+@allowed(['Africa', 'Asia Pacific', 'Australia', 'Brazil', 'Canada', 'Europe', 'France', 'Germany', 'India', 'Japan', 'Korea', 'Norway', 'Switzerland', 'UAE', 'UK', 'United States'])
+param emailDataLocation string = 'Europe'
+
+@description('builtin: Communication and Email Service Owner on the ACS resource. custom: a role with only the actions Learn lists for Entra-authenticated sending.')
+@allowed(['builtin', 'custom'])
+param emailSenderRole string = 'builtin'
+
+@minValue(40)
+@maxValue(1000)
+param maximumInstanceCount int = 40
+
+// ---------------------------------------------------------------------------------------------
+// Names
+// ---------------------------------------------------------------------------------------------
+
+var token = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = { 'azd-env-name': environmentName, application: 'peerguard' }
+var appName = 'func-peerguard-${token}'
+var deploymentContainerName = 'app-package-${take(token, 7)}'
+var deadLetterContainerName = 'deadletter'
+var subscriptionList = filter(map(split(subscriptions, ','), s => trim(s)), s => !empty(s))
+var auditedSubscriptions = empty(subscriptionList) && empty(managementGroupId) ? [subscription().subscriptionId] : subscriptionList
+var reader = 'acdd72a7-3385-48ef-bd42-f606fba81ae7'
+
+// environment().name -> PEERGUARD_CLOUD
+var clouds = { AzureCloud: 'AzurePublicCloud', AzureUSGovernment: 'AzureUSGovernment', AzureChinaCloud: 'AzureChinaCloud' }
+
+// ---------------------------------------------------------------------------------------------
+// The app
+// ---------------------------------------------------------------------------------------------
+
+resource rg 'Microsoft.Resources/resourceGroups@2022-09-01' = {
+  name: !empty(resourceGroupName) ? resourceGroupName : 'rg-${environmentName}'
+  location: location
+  tags: tags
+}
+
+module appIdentity 'modules/identity.bicep' = {
+  name: 'identity-app'
+  scope: rg
+  params: { name: 'id-peerguard-${token}', location: location, tags: tags }
+}
+
+module eventGridIdentity 'modules/identity.bicep' = {
+  name: 'identity-eventgrid'
+  scope: rg
+  params: { name: 'id-peerguard-eventgrid-${token}', location: location, tags: tags }
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  scope: rg
+  params: {
+    name: 'stpeerguard${take(token, 13)}'
+    location: location
+    tags: tags
+    deploymentContainerName: deploymentContainerName
+    deadLetterContainerName: deadLetterContainerName
+    appPrincipalId: appIdentity.outputs.principalId
+    eventGridPrincipalId: eventGridIdentity.outputs.principalId
+  }
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    logAnalyticsName: 'log-peerguard-${token}'
+    applicationInsightsName: 'appi-peerguard-${token}'
+    location: location
+    tags: tags
+    publisherPrincipalId: appIdentity.outputs.principalId
+  }
+}
+
+module communication 'modules/communication.bicep' = {
+  name: 'communication'
+  scope: rg
+  params: {
+    communicationServiceName: 'acs-peerguard-${token}'
+    emailServiceName: 'ecs-peerguard-${token}'
+    dataLocation: emailDataLocation
+    tags: tags
+    senderPrincipalId: appIdentity.outputs.principalId
+    senderRole: emailSenderRole
+    environmentName: environmentName
+  }
+}
+
+// Every app setting. test/infra/contract.test.ts compares these keys with APP_SETTING_NAMES
+// (src/config/app-settings.ts): the code's settings, less the local-only ones, plus the platform
+// allow-list. Values that don't apply stay '' (the app treats empty as unset).
+var appSettings = {
+  // Platform: Application Insights with Entra ID auth (local auth is off on the component).
+  APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.outputs.connectionString
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${appIdentity.outputs.clientId};Authorization=AAD'
+
+  // Scope of the audit
+  PEERGUARD_SUBSCRIPTIONS: empty(managementGroupId) ? join(auditedSubscriptions, ',') : ''
+  PEERGUARD_MANAGEMENT_GROUP: managementGroupId
+  PEERGUARD_TENANT_ID: tenant().tenantId
+  PEERGUARD_CLOUD: clouds[?environment().name] ?? 'AzurePublicCloud'
+  AZURE_CLIENT_ID: appIdentity.outputs.clientId
+
+  // Schedule and configuration
+  PEERGUARD_REPORT_SCHEDULE: reportSchedule
+  PEERGUARD_AUDIT_CONFIG: auditConfig
+
+  // Mail (Communication Services with the app identity)
+  PEERGUARD_EMAIL_ENDPOINT: communication.outputs.endpoint
+  PEERGUARD_EMAIL_SENDER: communication.outputs.senderAddress
+  PEERGUARD_ALERT_TO_ERROR: alertToError
+  PEERGUARD_ALERT_TO_WARNING: alertToWarning
+  PEERGUARD_ALERT_TO_INFO: alertToInfo
+  PEERGUARD_REPORT_TO: reportTo
+  PEERGUARD_PORTAL_URL: environment().portal
+
+  // Storage with the app identity: the Functions host and the app's own clients read these.
+  AzureWebJobsStorage__blobServiceUri: storage.outputs.blobEndpoint
+  AzureWebJobsStorage__queueServiceUri: storage.outputs.queueEndpoint
+  AzureWebJobsStorage__tableServiceUri: storage.outputs.tableEndpoint
+  AzureWebJobsStorage__credential: 'managedidentity'
+  AzureWebJobsStorage__clientId: appIdentity.outputs.clientId
+}
+
+module functionApp 'modules/function-app.bicep' = {
+  name: 'function-app'
+  scope: rg
+  params: {
+    planName: 'asp-peerguard-${token}'
+    appName: appName
+    location: location
+    tags: tags
+    identityId: appIdentity.outputs.id
+    storageBlobEndpoint: storage.outputs.blobEndpoint
+    deploymentContainerName: storage.outputs.deploymentContainerName
+    appSettings: appSettings
+    maximumInstanceCount: maximumInstanceCount
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Permissions at the audited scope
+// ---------------------------------------------------------------------------------------------
+
+// Reader on each audited subscription (management groups: infra/management-group.bicep).
+module readerAssignments 'modules/role-assignment-subscription.bicep' = [for sub in (empty(managementGroupId) ? auditedSubscriptions : []): {
+  name: 'peerguard-reader-${take(uniqueString(sub), 8)}'
+  scope: subscription(sub)
+  params: {
+    principalId: appIdentity.outputs.principalId
+    roleDefinitionGuid: reader
+    description: 'peerguard: read the estate (Resource Graph, ARM).'
+  }
+}]
+
+// Remediation: a custom role with only the peering actions, assigned separately, and only when
+// remediationEnabled is true (default false).
+module remediationRole 'modules/remediation-role.bicep' = if (remediationEnabled && empty(managementGroupId)) {
+  name: 'peerguard-remediation-role'
+  params: {
+    assignableScopes: [for sub in auditedSubscriptions: '/subscriptions/${sub}']
+    environmentName: environmentName
+  }
+}
+
+module remediationAssignments 'modules/role-assignment-subscription.bicep' = [for sub in (remediationEnabled && empty(managementGroupId) ? auditedSubscriptions : []): {
+  name: 'peerguard-remediator-${take(uniqueString(sub), 8)}'
+  scope: subscription(sub)
+  params: {
+    principalId: appIdentity.outputs.principalId
+    roleDefinitionGuid: remediationRole.outputs.roleDefinitionGuid
+    description: 'peerguard: opt-in peering remediation.'
+  }
+}]
+
+// ---------------------------------------------------------------------------------------------
+// Events: one system topic and event subscription per audited subscription
+// ---------------------------------------------------------------------------------------------
+
+module eventGrid 'modules/eventgrid-subscription.bicep' = [for sub in auditedSubscriptions: {
+  name: 'peerguard-events-${take(uniqueString(sub), 8)}'
+  scope: subscription(sub)
+  params: {
+    resourceGroupName: eventGridResourceGroupName
+    location: location
+    tags: tags
+    functionAppId: functionApp.outputs.id
+    functionName: eventGridFunctionName
+    deadLetterStorageAccountId: storage.outputs.id
+    deadLetterContainerName: storage.outputs.deadLetterContainerName
+    eventGridIdentityId: eventGridIdentity.outputs.id
+    createEventSubscription: deployEventSubscriptions
+  }
+}]
+
+// ---------------------------------------------------------------------------------------------
+// Outputs (azd stores them in the environment)
+// ---------------------------------------------------------------------------------------------
+
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
+output AZURE_PRINCIPAL_ID string = appIdentity.outputs.principalId
+output AZURE_CLIENT_ID string = appIdentity.outputs.clientId
+output PEERGUARD_EMAIL_SENDER string = communication.outputs.senderAddress
+output AUDITED_SUBSCRIPTIONS array = auditedSubscriptions

@@ -1,0 +1,80 @@
+// Azure Resource Manager events of ONE audited subscription, delivered to the app's Event Grid
+// function. Deploy it once per subscription: main.bicep loops it over `subscriptions`, or run it
+// on its own with `az deployment sub create --subscription <id> --template-file
+// infra/modules/eventgrid-subscription.bicep ...` (see docs/deploy.md).
+//
+// The filter must equal what the handler accepts (src/config/event-filter.ts);
+// test/infra/contract.test.ts fails when the two lists below drift from the code.
+targetScope = 'subscription'
+
+@description('Resource group (created in this subscription) that holds the system topic.')
+param resourceGroupName string = 'rg-peerguard-events'
+@description('Region of that resource group; the system topic itself is global.')
+param location string
+param tags object = {}
+@description('Resource id of the peerguard Function App.')
+param functionAppId string
+@description('Name of the Event Grid-triggered function, as the code registers it.')
+param functionName string = 'eventGridTrigger'
+@description('Storage account that holds the dead-letter container.')
+param deadLetterStorageAccountId string
+param deadLetterContainerName string = 'deadletter'
+@description('User-assigned identity Event Grid uses to write dead letters (Storage Blob Data Contributor on the container).')
+param eventGridIdentityId string
+@description('False on the first provisioning: Event Grid validates the function endpoint, which exists only once the code is deployed.')
+param createEventSubscription bool = true
+@minValue(1)
+@maxValue(30)
+param maxDeliveryAttempts int = 30
+
+// = ACCEPTED_EVENT_TYPES (src/config/event-filter.ts)
+var includedEventTypes = [
+  'Microsoft.Resources.ResourceWriteSuccess'
+  'Microsoft.Resources.ResourceDeleteSuccess'
+  'Microsoft.Resources.ResourceActionSuccess'
+]
+
+// = WATCHED_RESOURCE_TYPES (src/config/event-filter.ts)
+var watchedResourceTypes = [
+  'Microsoft.Network/virtualNetworks'
+  'Microsoft.Network/virtualNetworks/virtualNetworkPeerings'
+  'Microsoft.Network/virtualNetworks/subnets'
+  'Microsoft.Network/virtualNetworkGateways'
+  'Microsoft.Network/routeTables'
+  'Microsoft.Network/routeTables/routes'
+  'Microsoft.Network/azureFirewalls'
+  'Microsoft.Network/virtualHubs'
+]
+
+// The subject is the resource id. A child type's id runs through its parent's segment
+// (/providers/Microsoft.Network/virtualNetworks/{vnet}/virtualNetworkPeerings/{name}), so one
+// StringContains value per top-level type covers the children: 5 values, well inside Event
+// Grid's 25 advanced filter values. (data.operationName would also do, but values are matched
+// per operation, e.g. .../virtualNetworkPeerings/write, and need one per verb.)
+var topLevelTypePaths = map(watchedResourceTypes, t => '/providers/${split(t, '/')[0]}/${split(t, '/')[1]}/')
+var subjectContains = filter(topLevelTypePaths, (p, i) => indexOf(topLevelTypePaths, p) == i)
+
+resource rg 'Microsoft.Resources/resourceGroups@2022-09-01' = {
+  name: resourceGroupName
+  location: location
+  tags: tags
+}
+
+module topic 'eventgrid-system-topic.bicep' = {
+  name: 'peerguard-arm-events'
+  scope: rg
+  params: {
+    tags: tags
+    subscriptionId: subscription().subscriptionId
+    functionResourceId: '${functionAppId}/functions/${functionName}'
+    includedEventTypes: includedEventTypes
+    subjectContains: subjectContains
+    deadLetterStorageAccountId: deadLetterStorageAccountId
+    deadLetterContainerName: deadLetterContainerName
+    eventGridIdentityId: eventGridIdentityId
+    createEventSubscription: createEventSubscription
+    maxDeliveryAttempts: maxDeliveryAttempts
+  }
+}
+
+output systemTopicId string = topic.outputs.systemTopicId

@@ -1,0 +1,30 @@
+// The custom role for opt-in remediation (issue 5): the peering writes and nothing else, plus the
+// reads needed to re-read live state before a write and verify it after. Defined once; assigned
+// separately from Reader, and only when remediationEnabled is true (main.bicep /
+// management-group.bicep). Deploy it at the subscription or management group that holds it.
+targetScope = 'subscription'
+
+@description('Subscriptions or management groups where the role may be assigned.')
+param assignableScopes array
+param environmentName string
+
+output roleDefinitionGuid string = definition.name
+
+resource definition 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
+  name: guid(subscription().id, 'peerguard-peering-remediator', environmentName)
+  properties: {
+    roleName: 'peerguard peering remediator (${environmentName})'
+    description: 'Create, sync and delete virtual network peerings; nothing else. Assigned only when peerguard remediation is enabled.'
+    type: 'CustomRole'
+    assignableScopes: assignableScopes
+    permissions: [
+      {
+        actions: remediationActions
+        notActions: []
+      }
+    ]
+  }
+}
+
+// Shared with management-group.bicep through loadJsonContent, so both scopes grant the same set.
+var remediationActions = loadJsonContent('remediation-actions.json')
