@@ -1,0 +1,153 @@
+import type { Finding } from '../engine/audit';
+import type { Rule } from '../rules/rule';
+import { escapeHtml, html, raw, type RawHtml } from './escape';
+import { SEVERITY_ORDER, SEVERITY_STYLE, operationView, ruleTitles, subjectOf } from './html-shared';
+import { isPartial, type AuditReport, type ReportExtras } from './report';
+import { LINK_STYLES, buildTopologyView, hubSpokeTable, type ViewLink, type ViewNode } from './topology-view';
+
+/*
+ * Email-safe HTML: what mail clients render. Inline styles only, layout in tables, no <script>,
+ * no <style> block, no SVG, no images, no external resources. Every string from Azure is escaped
+ * (via `html`/`escapeHtml` from ./escape). The topology is a compact table (hub → peers with
+ * link status as symbol + word + colour), since a drawing cannot be embedded reliably.
+ *
+ * API (pure, synchronous):
+ *   renderEmailReport(report, extras, options?) → string
+ *       A complete HTML document for the scheduled report mail: summary, PARTIAL banner when
+ *       coverage.unreadable is non-empty, topology table (when extras.topology is set), findings
+ *       with fix plans (at most options.maxFindings, default 100; the rest are counted).
+ *   renderEmailReportBody(report, extras, options?) → string
+ *       The same content without <html>/<body>, to place inside another mail.
+ *   renderFindingEmailFragment(finding, options?) → string
+ *       One finding as a self-contained block (a <table>) for an alert mail body: severity,
+ *       rule (with title and docs link when options.rules names it), resource, message, fix plan.
+ *   renderTopologyEmailTable(topology-view) → string
+ *       The hub → spokes table alone.
+ * Options: { rules?: readonly Rule[]; title?: string; reportUrl?: string (a link to the full
+ * HTML report, e.g. its stored copy); maxFindings?: number; collapseAbove?: number }.
+ */
+
+export interface EmailOptions {
+  rules?: readonly Rule[];
+  title?: string;
+  /** Link to the full HTML report (e.g. the scheduled report's stored copy). */
+  reportUrl?: string;
+  maxFindings?: number;
+  /** Healthy spokes of a hub beyond this are counted, not listed. */
+  collapseAbove?: number;
+}
+
+const FONT = 'font-family:Segoe UI,Helvetica,Arial,sans-serif;font-size:14px;line-height:1.4;color:#1d2330';
+const TABLE = 'border-collapse:collapse;width:100%;max-width:900px';
+const TH = 'padding:6px 10px;border:1px solid #d8dde6;background:#f2f5f9;text-align:left;font-size:12px;color:#5f6b7a';
+const TD = 'padding:6px 10px;border:1px solid #d8dde6;vertical-align:top;text-align:left';
+const MONO = 'font-family:Consolas,Menlo,monospace;font-size:12px';
+
+function severityPill(severity: Finding['severity']): RawHtml {
+  const s = SEVERITY_STYLE[severity];
+  return html`<span style="display:inline-block;padding:1px 8px;border-radius:9px;background:${s.background};color:${s.colour};font-weight:bold;font-size:12px">${s.label}</span>`;
+}
+
+function fixPlanEmail(finding: Finding): RawHtml {
+  if (!finding.fix) return html`<span style="color:#5f6b7a">No automatic fix.</span>`;
+  const fix = finding.fix;
+  const ops = fix.operations.map((op) => {
+    const v = operationView(op);
+    return html`<li style="margin:4px 0"><b>${v.method}</b> <span style="${MONO};word-break:break-all">${v.resourceId}${v.query}</span>${
+      v.body === undefined ? '' : html`<pre style="${MONO};background:#f4f6fa;padding:6px;margin:4px 0 0;white-space:pre-wrap;word-break:break-all">${v.body}</pre>`
+    }</li>`;
+  });
+  return html`<div>${fix.destructive ? html`<b style="color:#b71c1c">Destructive fix:</b> ` : html`<b>Fix:</b> `}${fix.description}<ol style="margin:4px 0 0;padding-left:20px">${ops}</ol></div>`;
+}
+
+function findingBlock(finding: Finding, rules: readonly Rule[]): RawHtml {
+  const meta = ruleTitles(rules).get(finding.ruleId);
+  const rule = meta
+    ? html`<span style="${MONO}">${finding.ruleId}</span> · <a href="${meta.docsUrl}" style="color:#1a4fa3">${meta.title}</a>`
+    : html`<span style="${MONO}">${finding.ruleId}</span>`;
+  return html`<table role="presentation" cellpadding="0" cellspacing="0" style="${TABLE};margin:0 0 12px" data-fingerprint="${finding.fingerprint}">
+<tr><th style="${TH};width:110px">Severity</th><td style="${TD}">${severityPill(finding.severity)}</td></tr>
+<tr><th style="${TH}">Rule</th><td style="${TD}">${rule}</td></tr>
+<tr><th style="${TH}">Resource</th><td style="${TD}">${subjectOf(finding.resourceId)}<br><span style="${MONO};color:#5f6b7a;word-break:break-all">${finding.resourceId}</span></td></tr>
+<tr><th style="${TH}">Finding</th><td style="${TD}">${finding.message}</td></tr>
+<tr><th style="${TH}">Fix plan</th><td style="${TD}">${fixPlanEmail(finding)}</td></tr>
+</table>`;
+}
+
+/** One finding for an alert mail (see the API note at the top of this file). */
+export function renderFindingEmailFragment(finding: Finding, options: Pick<EmailOptions, 'rules'> = {}): string {
+  return findingBlock(finding, options.rules ?? []).value;
+}
+
+function statusCell(link: ViewLink): RawHtml {
+  const st = LINK_STYLES[link.status];
+  return html`<span style="color:${st.colour};font-weight:${st.broken ? 'bold' : 'normal'}">${st.symbol} ${st.label}</span>`;
+}
+
+function peerName(node: ViewNode): RawHtml {
+  const note = node.kind === 'collapsed' ? '' : node.external === 'missing' ? ' (missing)' : node.external === 'out-of-scope' ? ' (not read)' : '';
+  return html`${node.name}<span style="color:#5f6b7a">${note}</span>`;
+}
+
+/** The topology as a compact table: each hub with its peers and link status; then other links. */
+export function renderTopologyEmailTable(view: ReturnType<typeof buildTopologyView>): string {
+  const { hubs, others } = hubSpokeTable(view);
+  const rows: RawHtml[] = [];
+  for (const { hub, spokes } of hubs) {
+    spokes.forEach(({ node, link }, i) => {
+      rows.push(
+        html`<tr>${
+          i === 0
+            ? html`<td style="${TD};font-weight:bold" rowspan="${spokes.length}">${hub.name}${hub.badges.length > 0 ? html`<br><span style="font-weight:normal;color:#5f6b7a;font-size:12px">${hub.badges.map((b) => b.code).join(' · ')}</span>` : ''}</td>`
+            : ''
+        }<td style="${TD}">${peerName(node)}</td><td style="${TD}">${statusCell(link)}</td></tr>`,
+      );
+    });
+  }
+  for (const { a, b, link } of others) rows.push(html`<tr><td style="${TD}">${peerName(a)}</td><td style="${TD}">${peerName(b)}</td><td style="${TD}">${statusCell(link)}</td></tr>`);
+  if (rows.length === 0) return html`<p style="color:#5f6b7a">No peerings.</p>`.value;
+  return html`<table role="presentation" cellpadding="0" cellspacing="0" style="${TABLE}"><tr><th style="${TH}">Hub</th><th style="${TH}">Peer</th><th style="${TH}">Link</th></tr>${rows}</table>`.value;
+}
+
+/** The scheduled report's content, without the document around it. */
+export function renderEmailReportBody(report: AuditReport, extras: ReportExtras, options: EmailOptions = {}): string {
+  const rules = options.rules ?? [];
+  const max = options.maxFindings ?? 100;
+  const { summary, coverage } = report;
+  const counts = summary.findings;
+  const partial = isPartial(report)
+    ? html`<table role="presentation" cellpadding="0" cellspacing="0" style="${TABLE};margin:0 0 14px"><tr><td style="padding:10px 14px;background:#fff3cd;border:2px solid #e0a800;color:#6b4e00"><b>PARTIAL AUDIT: ${coverage.unreadable.length} scope(s) could not be read; findings there are unknown.</b>${coverage.unreadable.map(
+        (u) => html`<br><span style="${MONO}">${u.scope}</span>: ${u.reason}`,
+      )}</td></tr></table>`
+    : '';
+  const cell = (value: number, label: string, colour = '#1d2330') =>
+    html`<td style="${TD};text-align:center"><div style="font-size:20px;font-weight:bold;color:${colour}">${value}</div><div style="font-size:11px;color:#5f6b7a;text-transform:uppercase">${label}</div></td>`;
+  const summaryTable = html`<table role="presentation" cellpadding="0" cellspacing="0" style="${TABLE};margin:0 0 14px"><tr>${cell(summary.vnets, 'VNets')}${cell(summary.peerings, 'Peerings')}${cell(
+    coverage.subscriptions.length,
+    'Subscriptions',
+  )}${SEVERITY_ORDER.map((s) => cell(counts[s], `${SEVERITY_STYLE[s].label}s`, SEVERITY_STYLE[s].colour))}</tr></table>`;
+  const topology = extras.topology
+    ? html`<h2 style="font-size:16px;margin:18px 0 8px">Topology</h2>${raw(
+        renderTopologyEmailTable(buildTopologyView(extras.topology, report.findings, { collapseAbove: options.collapseAbove ?? 10 })),
+      )}`
+    : '';
+  const shown = report.findings.slice(0, max);
+  const rest = report.findings.length - shown.length;
+  const findings = html`<h2 style="font-size:16px;margin:18px 0 8px">Findings (${report.findings.length})</h2>${
+    report.findings.length === 0 ? html`<p>No findings${isPartial(report) ? ' in the scopes that were read' : ': every peering read is compliant'}.</p>` : ''
+  }${shown.map((f) => findingBlock(f, rules))}${rest > 0 ? html`<p>…and ${rest} more finding(s)${options.reportUrl ? '' : ' (see the full report)'}.</p>` : ''}`;
+  const link = options.reportUrl ? html`<p><a href="${options.reportUrl}" style="color:#1a4fa3">Open the full HTML report</a></p>` : '';
+  const notes = [
+    extras.suppressed.length > 0 ? html`<li>${extras.suppressed.length} finding(s) suppressed by configuration.</li>` : '',
+    ...extras.notices.map((n) => html`<li>${n.message}</li>`),
+  ];
+  return html`<div style="${FONT}">${partial}<p style="margin:0 0 10px;color:#5f6b7a">${report.tool.name} ${report.tool.version} · generated ${report.generatedAt}</p>${summaryTable}${link}${topology}${findings}${
+    notes.some((n) => n !== '') ? html`<ul style="color:#5f6b7a">${notes}</ul>` : ''
+  }</div>`.value;
+}
+
+/** The scheduled report mail: a whole HTML document (see the API note at the top of this file). */
+export function renderEmailReport(report: AuditReport, extras: ReportExtras, options: EmailOptions = {}): string {
+  const title = options.title ?? `peerguard report · ${report.generatedAt}`;
+  return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title></head><body style="margin:0;padding:16px;background:#ffffff">${html`<h1 style="${FONT};font-size:20px;margin:0 0 8px">${title}</h1>`.value}${renderEmailReportBody(report, extras, options)}</body></html>`;
+}
