@@ -1,0 +1,258 @@
+import type { Finding } from '../engine/audit';
+import { subscriptionOf } from '../model/ids';
+import type { Rule } from '../rules/rule';
+import { composeAlertMail, type RuleInfo } from './compose';
+import { operationIdFor, type Mailer, type Recipients } from './mailer';
+import { anchorOf, type AlertRow, type AlertScope, type ChangeContext } from './model';
+import type { AlertStore } from './store';
+import { planTransitions, type TransitionPlan } from './transitions';
+
+// Applies a transition plan to the store with conditional writes, then sends the mails it owes.
+// The invocation whose write wins owns the mail: a duplicate event, or a concurrent invocation
+// that evaluated the same change, loses the insert (409) or the If-Match (412) and sends nothing.
+// A failed send leaves the row pending; flushPending (every run) sends it later, under a claim
+// (a short lease written with If-Match) so that two flushes never send the same mail.
+
+export interface Logger {
+  info(...args: unknown[]): void;
+  warn(...args: unknown[]): void;
+  error(...args: unknown[]): void;
+}
+
+export interface AlertingDeps {
+  store: AlertStore;
+  mailer: Mailer | undefined;
+  recipients: Recipients;
+  portalUrl: string;
+  rules: readonly Rule[];
+  now: () => Date;
+  log: Logger;
+  /** How long a claim to send a mail lasts (ms). */
+  claimMs?: number;
+}
+
+export interface SentMail {
+  fingerprint: string;
+  kind: 'opened' | 'resolved';
+  subject: string;
+}
+
+export interface AlertOutcome {
+  plan: TransitionPlan;
+  /** Writes lost to a concurrent invocation (it owns the mail). */
+  lostRaces: number;
+  sent: SentMail[];
+  failed: { fingerprint: string; kind: 'opened' | 'resolved'; error: string }[];
+}
+
+const DEFAULT_CLAIM_MS = 120_000;
+
+function ruleInfo(rules: readonly Rule[], id: string): RuleInfo | undefined {
+  return rules.find((r) => r.meta.id === id)?.meta;
+}
+
+function rowFromFinding(finding: Finding, now: string, observedAt: string, change: ChangeContext | undefined): AlertRow {
+  return {
+    fingerprint: finding.fingerprint,
+    status: 'open',
+    ruleId: finding.ruleId,
+    severity: finding.severity,
+    resourceId: finding.resourceId,
+    relatedResourceIds: finding.relatedResourceIds,
+    message: finding.message,
+    anchor: anchorOf(finding.resourceId),
+    subscriptionId: subscriptionOf(finding.resourceId) ?? '',
+    firstSeen: now,
+    lastSeen: now,
+    observedAt,
+    finding,
+    openedBy: change,
+    pendingOpen: false,
+    pendingResolved: false,
+    sendAttempts: 0,
+  };
+}
+
+export class Alerting {
+  constructor(private readonly deps: AlertingDeps) {}
+
+  private iso(offsetMs = 0): string {
+    return new Date(this.deps.now().getTime() + offsetMs).toISOString();
+  }
+
+  private claimUntil(): string {
+    return this.iso(this.deps.claimMs ?? DEFAULT_CLAIM_MS);
+  }
+
+  private owesMail(row: Pick<AlertRow, 'severity'>): boolean {
+    return this.deps.recipients[row.severity].length > 0;
+  }
+
+  /**
+   * Compares the findings of one evaluated scope with the stored rows in that scope and applies
+   * the transitions. `mailOpened` false (the scheduled audit) records new findings without alert
+   * mails (the report lists them); resolutions of mailed alerts are always mailed.
+   */
+  async apply(input: {
+    findings: readonly Finding[];
+    scope: AlertScope;
+    rows: readonly AlertRow[];
+    observedAt: Date;
+    change: ChangeContext | undefined;
+    mailOpened: boolean;
+  }): Promise<AlertOutcome> {
+    const { store, log } = this.deps;
+    const observedAt = input.observedAt.toISOString();
+    const plan = planTransitions(input.rows, input.findings, input.scope, observedAt);
+    const outcome: AlertOutcome = { plan, lostRaces: 0, sent: [], failed: [] };
+    const toSend: { row: AlertRow; kind: 'opened' | 'resolved' }[] = [];
+    const now = this.iso();
+
+    for (const { finding, previous } of plan.opened) {
+      const base = rowFromFinding(finding, now, observedAt, input.change);
+      const owed = input.mailOpened && this.owesMail(base);
+      const row: AlertRow = { ...base, pendingOpen: owed, ...(owed ? { claimUntil: this.claimUntil() } : {}) };
+      const written = previous ? await store.replace({ ...row, etag: previous.etag }) : await store.insert(row);
+      if (!written) {
+        outcome.lostRaces += 1;
+        log.info(`alert ${finding.fingerprint} (${finding.ruleId}): another invocation recorded it first`);
+        continue;
+      }
+      log.info(`alert opened: ${finding.ruleId} ${finding.resourceId} (${finding.fingerprint})`);
+      if (owed) toSend.push({ row: written, kind: 'opened' });
+    }
+
+    for (const row of plan.resolved) {
+      const openMailed = row.mailedOpenAt !== undefined;
+      const openInFlight = row.pendingOpen && row.claimUntil !== undefined && row.claimUntil > now;
+      if (!openMailed && !openInFlight) {
+        // Nobody was told it opened: forget it quietly.
+        if (await store.remove(row)) log.info(`alert resolved before any mail went out: ${row.ruleId} ${row.resourceId}`);
+        else outcome.lostRaces += 1;
+        continue;
+      }
+      const updated: AlertRow = {
+        ...row,
+        status: 'resolved',
+        resolvedAt: now,
+        resolvedBy: input.change,
+        observedAt,
+        pendingResolved: true,
+        // An open mail in flight keeps its claim; the resolution goes out with the next flush.
+        claimUntil: openInFlight ? row.claimUntil : this.claimUntil(),
+      };
+      const written = await store.replace(updated);
+      if (!written) {
+        outcome.lostRaces += 1;
+        continue;
+      }
+      log.info(`alert resolved: ${row.ruleId} ${row.resourceId} (${row.fingerprint})`);
+      if (!openInFlight) toSend.push({ row: written, kind: 'resolved' });
+    }
+
+    for (const { row, finding } of plan.reopened) {
+      const written = await store.replace({
+        ...row,
+        status: 'open',
+        resolvedAt: undefined,
+        resolvedBy: undefined,
+        pendingResolved: false,
+        severity: finding.severity,
+        message: finding.message,
+        finding,
+        lastSeen: now,
+        observedAt,
+      });
+      if (!written) outcome.lostRaces += 1;
+      else log.info(`alert back before its resolution was mailed: ${row.ruleId} ${row.resourceId}`);
+    }
+
+    for (const { row, finding } of plan.unchanged) {
+      const written = await store.replace({ ...row, severity: finding.severity, message: finding.message, finding, lastSeen: now, observedAt });
+      if (!written) outcome.lostRaces += 1;
+    }
+
+    for (const { row, kind } of toSend) await this.send(row, kind, outcome);
+    return outcome;
+  }
+
+  /** Sends every owed mail whose claim has lapsed (failed sends, crashed invocations). */
+  async flushPending(outcome?: AlertOutcome): Promise<AlertOutcome> {
+    const result: AlertOutcome = outcome ?? {
+      plan: { opened: [], resolved: [], reopened: [], unchanged: [], stale: [] },
+      lostRaces: 0,
+      sent: [],
+      failed: [],
+    };
+    const now = this.iso();
+    for (const row of await this.deps.store.pendingRows()) {
+      if (row.claimUntil !== undefined && row.claimUntil > now) continue;
+      let kind: 'opened' | 'resolved' | undefined;
+      if (row.status === 'open' && row.pendingOpen) kind = 'opened';
+      else if (row.status === 'resolved' && row.pendingResolved && row.mailedOpenAt !== undefined) kind = 'resolved';
+      if (!kind) {
+        // Resolved before its open mail ever went out: nothing to tell.
+        if (row.status === 'resolved') await this.deps.store.remove(row);
+        continue;
+      }
+      if (!this.owesMail(row)) {
+        await this.deps.store.replace({ ...row, pendingOpen: false, pendingResolved: false, claimUntil: undefined });
+        continue;
+      }
+      const claimed = await this.deps.store.replace({ ...row, claimUntil: this.claimUntil() });
+      if (!claimed) {
+        result.lostRaces += 1;
+        continue;
+      }
+      await this.send(claimed, kind, result);
+    }
+    return result;
+  }
+
+  private async send(row: AlertRow, kind: 'opened' | 'resolved', outcome: AlertOutcome): Promise<void> {
+    const { mailer, log } = this.deps;
+    const mail = composeAlertMail({
+      kind,
+      finding: { ...row.finding, severity: row.severity, message: row.message },
+      rule: ruleInfo(this.deps.rules, row.ruleId),
+      change: kind === 'opened' ? row.openedBy : row.resolvedBy,
+      firstSeen: row.firstSeen,
+      ...(row.resolvedAt ? { resolvedAt: row.resolvedAt } : {}),
+      portalUrl: this.deps.portalUrl,
+    });
+    try {
+      if (!mailer) throw new Error('email is not configured (PEERGUARD_EMAIL_ENDPOINT or PEERGUARD_EMAIL_CONNECTION_STRING)');
+      await mailer.send({
+        to: this.deps.recipients[row.severity],
+        ...mail,
+        operationId: operationIdFor(`${row.fingerprint}|${kind}|${row.firstSeen}`),
+      });
+    } catch (error) {
+      const message = (error as Error).message;
+      log.error(`alert mail (${kind}) for ${row.fingerprint} failed; it stays pending and is retried: ${message}`);
+      outcome.failed.push({ fingerprint: row.fingerprint, kind, error: message });
+      await this.update(row.fingerprint, (r) => ({ ...r, sendAttempts: r.sendAttempts + 1, lastSendError: message, claimUntil: undefined }));
+      return;
+    }
+    outcome.sent.push({ fingerprint: row.fingerprint, kind, subject: mail.subject });
+    log.info(`alert mail sent (${kind}): ${mail.subject}`);
+    const at = this.iso();
+    await this.update(row.fingerprint, (r) => {
+      if (kind === 'opened') return { ...r, mailedOpenAt: at, pendingOpen: false, claimUntil: undefined, lastSendError: undefined };
+      if (r.status === 'resolved') return { ...r, mailedResolvedAt: at, pendingResolved: false, claimUntil: undefined, lastSendError: undefined };
+      // Back open while its resolution was being mailed: recipients now believe it fixed, so it is a new alert.
+      return { ...r, mailedOpenAt: undefined, mailedResolvedAt: undefined, pendingOpen: true, pendingResolved: false, firstSeen: at, claimUntil: undefined };
+    });
+  }
+
+  /** Read-modify-write with If-Match, retried on conflicts. */
+  private async update(fingerprint: string, change: (row: AlertRow) => AlertRow): Promise<void> {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const row = await this.deps.store.get(fingerprint);
+      if (!row) return;
+      if (await this.deps.store.replace(change(row))) return;
+      await new Promise((r) => setTimeout(r, 10 + Math.random() * 40));
+    }
+    this.deps.log.error(`alert ${fingerprint}: could not record the mail's outcome after 20 conflicting writes`);
+  }
+}

@@ -1,0 +1,109 @@
+import type { ContainerClient } from '@azure/storage-blob';
+import type { AuditReport } from '../report/report';
+
+// Report history and dead letters in Blob Storage. Reports: reports/YYYY/MM/DD/<timestamp>.json
+// (and .csv), plus reports/latest.json, the previous report the next one is compared with.
+
+export interface ReportFile {
+  extension: 'json' | 'csv';
+  contentType: string;
+  content: string;
+}
+
+export interface ReportArchive {
+  latest(): Promise<AuditReport | undefined>;
+  /** Stores the files under the dated path; returns the blob names written. */
+  save(report: AuditReport, files: readonly ReportFile[]): Promise<string[]>;
+}
+
+export interface DeadLetter {
+  reason: string;
+  attempts: number;
+  failedAt: string;
+  eventId: string | undefined;
+  event: unknown;
+}
+
+export interface DeadLetterStore {
+  put(letter: DeadLetter): Promise<string>;
+}
+
+/** `reports/2026/01/02/2026-01-02T06-00-00-000Z` (no colons: friendly to every tool). */
+export function reportBlobBase(generatedAt: string): string {
+  const stamp = generatedAt.replace(/:/g, '-').replace(/\./g, '-');
+  return `reports/${generatedAt.slice(0, 4)}/${generatedAt.slice(5, 7)}/${generatedAt.slice(8, 10)}/${stamp}`;
+}
+
+async function readText(container: ContainerClient, name: string): Promise<string | undefined> {
+  try {
+    const buffer = await container.getBlockBlobClient(name).downloadToBuffer();
+    return buffer.toString('utf8');
+  } catch (error) {
+    if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+    throw error;
+  }
+}
+
+export class BlobReportArchive implements ReportArchive {
+  private ready: Promise<unknown> | undefined;
+
+  constructor(private readonly container: ContainerClient) {}
+
+  private ensure(): Promise<unknown> {
+    this.ready ??= this.container.createIfNotExists().catch((error: unknown) => {
+      this.ready = undefined;
+      throw error;
+    });
+    return this.ready;
+  }
+
+  async latest(): Promise<AuditReport | undefined> {
+    await this.ensure();
+    const text = await readText(this.container, 'reports/latest.json');
+    if (text === undefined) return undefined;
+    try {
+      return JSON.parse(text) as AuditReport;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async save(report: AuditReport, files: readonly ReportFile[]): Promise<string[]> {
+    await this.ensure();
+    const base = reportBlobBase(report.generatedAt);
+    const names: string[] = [];
+    for (const file of files) {
+      const name = `${base}.${file.extension}`;
+      await this.container.getBlockBlobClient(name).upload(file.content, Buffer.byteLength(file.content), {
+        blobHTTPHeaders: { blobContentType: file.contentType },
+      });
+      names.push(name);
+    }
+    const json = files.find((f) => f.extension === 'json');
+    if (json) {
+      await this.container.getBlockBlobClient('reports/latest.json').upload(json.content, Buffer.byteLength(json.content), {
+        blobHTTPHeaders: { blobContentType: json.contentType },
+      });
+    }
+    return names;
+  }
+}
+
+export class BlobDeadLetterStore implements DeadLetterStore {
+  private ready: Promise<unknown> | undefined;
+
+  constructor(private readonly container: ContainerClient) {}
+
+  async put(letter: DeadLetter): Promise<string> {
+    this.ready ??= this.container.createIfNotExists();
+    await this.ready;
+    const day = letter.failedAt.slice(0, 10).replace(/-/g, '/');
+    const id = (letter.eventId ?? 'no-id').replace(/[^A-Za-z0-9-]/g, '_');
+    const name = `events/${day}/${letter.failedAt.replace(/[:.]/g, '-')}-${id}.json`;
+    const body = JSON.stringify(letter, null, 2);
+    await this.container.getBlockBlobClient(name).upload(body, Buffer.byteLength(body), {
+      blobHTTPHeaders: { blobContentType: 'application/json' },
+    });
+    return name;
+  }
+}

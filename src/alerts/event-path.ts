@@ -1,0 +1,185 @@
+import type { AuditConfig } from '../engine/config';
+import { auditResources } from '../engine/pipeline';
+import { keyOf, parseResourceId, subscriptionOf } from '../model/ids';
+import type { Topology } from '../model/types';
+import type { LiveReader } from '../ports';
+import type { Rule } from '../rules/rule';
+import type { AlertOutcome, Alerting, Logger } from './alerting';
+import type { DeadLetterStore } from './archive';
+import { parseArmEvent, type ArmEvent, type EventFilter } from './events';
+import { anchorOf, type AlertScope } from './model';
+import type { AlertStore, IndexEntry, NeighbourhoodIndex } from './store';
+
+// The event path (design.md): map the event to the affected VNets, re-read them and their peers
+// live, evaluate only that neighbourhood, compare with the stored state of that neighbourhood,
+// mail the transitions. Failures are retried in the invocation; an event that still fails goes
+// to the dead-letter store with its reason. Only when that store is unreachable too does the
+// handler throw, so that Event Grid redelivers: an event is never silently dropped.
+
+export interface EventPathDeps {
+  live: LiveReader;
+  index: NeighbourhoodIndex;
+  store: AlertStore;
+  alerting: Alerting;
+  deadLetters: DeadLetterStore;
+  rules: readonly Rule[];
+  config: AuditConfig;
+  version: string;
+  filter: EventFilter;
+  now: () => Date;
+  log: Logger;
+  /** Reads a gateway, route table, firewall or hub and names the VNets it serves (optional adapter). */
+  locate?: (resourceId: string) => Promise<string[]>;
+  maxAttempts?: number;
+  retryDelayMs?: number;
+}
+
+export type EventStatus = 'processed' | 'ignored' | 'malformed' | 'unmapped' | 'dead-lettered';
+
+export interface EventResult {
+  id: string | undefined;
+  status: EventStatus;
+  reason?: string;
+  vnetIds?: string[];
+  outcome?: AlertOutcome;
+  deadLetter?: string;
+}
+
+/** The VNets whose neighbourhood an event can change. */
+export async function affectedVnets(deps: Pick<EventPathDeps, 'index' | 'locate'>, event: Pick<ArmEvent, 'subject' | 'resourceType'>): Promise<string[]> {
+  const found = new Map<string, string>();
+  const add = (id: string | undefined) => {
+    if (id && !found.has(keyOf(id))) found.set(keyOf(id), id);
+  };
+  const subject = event.subject.replace(/\/+$/, '');
+  const parent = parseResourceId(subject)?.parentId;
+  switch (event.resourceType) {
+    case 'Microsoft.Network/virtualNetworks':
+      add(subject);
+      for (const id of await deps.index.vnetsRelatedTo(subject)) add(id);
+      break;
+    case 'Microsoft.Network/virtualNetworks/virtualNetworkPeerings':
+      add(parent);
+      // The remote end: still readable from the peering after a write, only from the index after a delete.
+      for (const id of await deps.index.vnetsRelatedTo(subject)) add(id);
+      break;
+    case 'Microsoft.Network/virtualNetworks/subnets':
+      add(parent);
+      break;
+    case 'Microsoft.Network/routeTables/routes':
+      if (parent) for (const id of await deps.index.vnetsRelatedTo(parent)) add(id);
+      if (parent && deps.locate) for (const id of await deps.locate(parent)) add(id);
+      break;
+    default:
+      // Gateways, route tables, firewalls, hubs: the VNets they served when last seen, and now.
+      for (const id of await deps.index.vnetsRelatedTo(subject)) add(id);
+      if (deps.locate) for (const id of await deps.locate(subject)) add(id);
+  }
+  return [...found.values()];
+}
+
+/** What the topology tells the index: peerings' ends, and which VNets each attachment serves. */
+export function indexEntriesOf(topology: Topology): IndexEntry[] {
+  const entries: IndexEntry[] = [];
+  const routeTableVnets = new Map<string, { id: string; vnets: string[] }>();
+  for (const vnet of topology.vnets.values()) {
+    for (const p of vnet.peerings) entries.push({ kind: 'peering', resourceId: p.id, vnetIds: [p.vnetId], remoteVnetId: p.remoteVnetId });
+    for (const g of vnet.gateways) entries.push({ kind: 'attachment', resourceId: g.id, vnetIds: [vnet.id] });
+    for (const a of vnet.appliances) if (a.kind === 'AzureFirewall') entries.push({ kind: 'attachment', resourceId: a.id, vnetIds: [vnet.id] });
+    for (const rt of vnet.routeTables) {
+      const entry = routeTableVnets.get(rt.key) ?? { id: rt.id, vnets: [] };
+      entry.vnets.push(vnet.id);
+      routeTableVnets.set(rt.key, entry);
+    }
+  }
+  for (const { id, vnets } of routeTableVnets.values()) entries.push({ kind: 'attachment', resourceId: id, vnetIds: vnets });
+  return entries;
+}
+
+/**
+ * The scope whose findings this evaluation decides: the named VNets and what hangs off them, minus
+ * VNets in scopes that could not be read (their rows must not be resolved by a blind read).
+ */
+export function neighbourhoodScope(vnetIds: readonly string[], topology: Topology, unreadable: readonly { scope: string }[]): AlertScope {
+  const blind = new Set(unreadable.map((u) => u.scope.toLowerCase()));
+  const keys = new Set<string>();
+  for (const id of vnetIds) {
+    if (blind.has(subscriptionOf(id) ?? '') || blind.has(keyOf(id))) continue;
+    keys.add(anchorOf(id));
+    const vnet = topology.vnets.get(keyOf(id));
+    for (const g of vnet?.gateways ?? []) keys.add(g.key);
+    for (const a of vnet?.appliances ?? []) keys.add(a.key);
+    for (const rt of vnet?.routeTables ?? []) keys.add(rt.key);
+  }
+  return { keys, subscriptions: new Set() };
+}
+
+async function processEvent(deps: EventPathDeps, event: ArmEvent): Promise<EventResult> {
+  const vnetIds = await affectedVnets(deps, event);
+  if (vnetIds.length === 0) {
+    const reason = `no VNet is known for ${event.subject} yet; the scheduled audit will cover it`;
+    deps.log.warn(`event ${event.id}: ${reason}`);
+    return { id: event.id, status: 'unmapped', reason };
+  }
+  const observedAt = deps.now();
+  const inventory = await deps.live.readNeighbourhood(vnetIds);
+  const run = auditResources({
+    resources: inventory.resources,
+    rules: deps.rules,
+    config: deps.config,
+    now: observedAt,
+    version: deps.version,
+    extraSubscriptions: inventory.subscriptions,
+    unreadable: inventory.unreadable,
+  });
+  const scope = neighbourhoodScope(vnetIds, run.extras.topology, inventory.unreadable);
+  await deps.index.record(indexEntriesOf(run.extras.topology));
+  const rows = await deps.store.rowsFor([...scope.keys]);
+  const outcome = await deps.alerting.apply({
+    findings: run.report.findings,
+    scope,
+    rows,
+    observedAt,
+    change: event.change,
+    mailOpened: true,
+  });
+  await deps.alerting.flushPending(outcome);
+  const p = outcome.plan;
+  deps.log.info(
+    `event ${event.id} (${event.eventType} ${event.subject}): ${vnetIds.length} VNets evaluated, ${p.opened.length} new, ${p.resolved.length} resolved, ${p.unchanged.length} still open, ${outcome.sent.length} mails sent`,
+  );
+  return { id: event.id, status: 'processed', vnetIds, outcome };
+}
+
+export async function handleArmEvent(deps: EventPathDeps, raw: unknown): Promise<EventResult> {
+  const parsed = parseArmEvent(raw, deps.filter);
+  if (parsed.kind === 'malformed') {
+    deps.log.warn(`malformed event ${parsed.id ?? '(no id)'} acknowledged and dropped: ${parsed.reason}`);
+    return { id: parsed.id, status: 'malformed', reason: parsed.reason };
+  }
+  if (parsed.kind === 'ignored') {
+    deps.log.info(`event ${parsed.id} ignored: ${parsed.reason}`);
+    return { id: parsed.id, status: 'ignored', reason: parsed.reason };
+  }
+  const event = parsed.event;
+  const maxAttempts = deps.maxAttempts ?? 3;
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+    try {
+      return await processEvent(deps, event);
+    } catch (error) {
+      lastError = error;
+      deps.log.warn(`event ${event.id}: attempt ${attempt} of ${maxAttempts} failed: ${(error as Error).message}`);
+      if (attempt < maxAttempts) await new Promise((r) => setTimeout(r, (deps.retryDelayMs ?? 1_000) * attempt));
+    }
+  }
+  const reason = `failed after ${maxAttempts} attempts: ${(lastError as Error)?.message ?? String(lastError)}`;
+  try {
+    const name = await deps.deadLetters.put({ reason, attempts: maxAttempts, failedAt: deps.now().toISOString(), eventId: event.id, event: raw });
+    deps.log.error(`event ${event.id} dead-lettered as ${name}: ${reason}`);
+    return { id: event.id, status: 'dead-lettered', reason, deadLetter: name };
+  } catch (error) {
+    // Throwing makes Event Grid redeliver (and, after its own retries, use its dead-letter destination).
+    throw new Error(`event ${event.id}: ${reason}; and the dead-letter store failed: ${(error as Error).message}`, { cause: error });
+  }
+}

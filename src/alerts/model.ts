@@ -1,0 +1,84 @@
+import type { Finding } from '../engine/audit';
+import { keyOf, subscriptionOf, type ResourceKey } from '../model/ids';
+import type { Severity } from '../rules/rule';
+
+// The alert state's own types: one row per finding that is open (or resolved and not yet mailed
+// or purged), keyed by fingerprint. Adapters (the Table store) map these to entities.
+
+/** Who changed what, and when: from an ARM event, or the scheduled audit. */
+export interface ChangeContext {
+  source: 'event' | 'scheduled-audit' | 'on-demand-audit';
+  eventId?: string;
+  eventType?: string;
+  operationName?: string;
+  /** ISO time of the change (the event's time). */
+  eventTime?: string;
+  subject?: string;
+  correlationId?: string;
+  caller?: { name?: string; upn?: string; appId?: string };
+}
+
+export type AlertStatus = 'open' | 'resolved';
+
+export interface AlertRow {
+  fingerprint: string;
+  status: AlertStatus;
+  ruleId: string;
+  severity: Severity;
+  resourceId: string;
+  relatedResourceIds: string[];
+  message: string;
+  /** The VNet (or standalone resource) the finding belongs to: how scopes select rows. */
+  anchor: ResourceKey;
+  subscriptionId: string;
+  firstSeen: string;
+  lastSeen: string;
+  /** Start of the live read that last decided this row (a staler view never overrides it). */
+  observedAt: string;
+  resolvedAt?: string;
+  finding: Finding;
+  openedBy?: ChangeContext;
+  resolvedBy?: ChangeContext;
+  mailedOpenAt?: string;
+  mailedResolvedAt?: string;
+  /** An open mail is owed (set when the row is written; cleared once sent). */
+  pendingOpen: boolean;
+  /** A resolution mail is owed. */
+  pendingResolved: boolean;
+  /** Whoever holds the claim until this time is sending the owed mail. */
+  claimUntil?: string;
+  sendAttempts: number;
+  lastSendError?: string;
+  /** Optimistic concurrency: the store's ETag of the version read. */
+  etag?: string;
+}
+
+const VNET_PREFIX = /^(\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.network\/virtualnetworks\/[^/]+)/;
+
+/** The VNet that holds a resource (a peering, a subnet, the VNet itself), else the resource itself. */
+export function anchorOf(resourceId: string): ResourceKey {
+  const key = keyOf(resourceId);
+  return (VNET_PREFIX.exec(key)?.[1] ?? key) as ResourceKey;
+}
+
+/** Whether the id is (or is inside) a VNet. */
+export function vnetIdOf(resourceId: string): string | undefined {
+  const match = /^(\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+)/i.exec(resourceId.trim());
+  return match?.[1];
+}
+
+/**
+ * What an evaluation covered. A stored row (and a current finding) takes part only when its anchor
+ * is one of `keys` or its subscription is one of `subscriptions`: the event path evaluates a few
+ * VNets, the full audit whole subscriptions (minus those it could not read).
+ */
+export interface AlertScope {
+  keys: ReadonlySet<string>;
+  subscriptions: ReadonlySet<string>;
+}
+
+export function inScope(scope: AlertScope, resourceId: string): boolean {
+  if (scope.keys.has(anchorOf(resourceId))) return true;
+  const subscription = subscriptionOf(resourceId);
+  return subscription !== undefined && scope.subscriptions.has(subscription);
+}

@@ -1,0 +1,133 @@
+import type { AuditConfig } from '../engine/config';
+import { auditResources } from '../engine/pipeline';
+import type { Inventory } from '../ports';
+import { FORMATS, renderReport, type Format } from '../report/render';
+import type { AuditReport } from '../report/report';
+import type { Rule } from '../rules/rule';
+import type { AlertOutcome, Alerting, Logger } from './alerting';
+import type { ReportArchive, ReportFile } from './archive';
+import { composeReportMail, diffReports, type ComposedMail } from './compose';
+import { indexEntriesOf } from './event-path';
+import { operationIdFor, type MailAttachment, type Mailer } from './mailer';
+import type { AlertScope } from './model';
+import type { AlertStore, NeighbourhoodIndex } from './store';
+
+// The scheduled audit: the whole estate, the alert state reconciled (new findings recorded without
+// alert mails, the report lists them; resolutions of mailed alerts mailed), the report archived
+// as blobs and mailed with JSON and CSV attached.
+
+export interface ScheduledDeps {
+  store: AlertStore;
+  index: NeighbourhoodIndex;
+  alerting: Alerting;
+  archive: ReportArchive;
+  mailer: Mailer | undefined;
+  reportRecipients: string[];
+  portalUrl: string;
+  rules: readonly Rule[];
+  config: AuditConfig;
+  version: string;
+  now: () => Date;
+  log: Logger;
+  /** Resolved rows are kept this long after their mail (days), then purged. */
+  keepResolvedDays?: number;
+}
+
+export interface ScheduledResult {
+  report: AuditReport;
+  archived: string[];
+  mail: ComposedMail;
+  mailed: boolean;
+  outcome: AlertOutcome;
+}
+
+/** The report files: JSON always, CSV once the CSV renderer exists (src/report/csv.ts). */
+export function reportFiles(report: AuditReport, rules: readonly Rule[]): ReportFile[] {
+  const files: ReportFile[] = [
+    { extension: 'json', contentType: 'application/json', content: renderReport(report, 'json', { suppressed: [], notices: [] }, { rules, colour: false }) },
+  ];
+  if ((FORMATS as readonly string[]).includes('csv')) {
+    files.push({
+      extension: 'csv',
+      contentType: 'text/csv',
+      content: renderReport(report, 'csv' as Format, { suppressed: [], notices: [] }, { rules, colour: false }),
+    });
+  }
+  return files;
+}
+
+export function mergeInventories(parts: readonly Inventory[]): Inventory {
+  const subscriptions = new Set<string>();
+  for (const p of parts) for (const s of p.subscriptions) subscriptions.add(s.toLowerCase());
+  return {
+    resources: parts.flatMap((p) => p.resources),
+    subscriptions: [...subscriptions].sort(),
+    unreadable: parts.flatMap((p) => p.unreadable),
+  };
+}
+
+export async function auditAndReport(deps: ScheduledDeps, inventory: Inventory): Promise<ScheduledResult> {
+  const now = deps.now();
+  const run = auditResources({
+    resources: inventory.resources,
+    rules: deps.rules,
+    config: deps.config,
+    now,
+    version: deps.version,
+    extraSubscriptions: inventory.subscriptions,
+    unreadable: inventory.unreadable,
+  });
+  const report = run.report;
+  const blind = new Set(inventory.unreadable.map((u) => u.scope.toLowerCase()));
+  const scope: AlertScope = {
+    keys: new Set(),
+    subscriptions: new Set(report.coverage.subscriptions.map((s) => s.toLowerCase()).filter((s) => !blind.has(s))),
+  };
+  await deps.index.record(indexEntriesOf(run.extras.topology));
+  const rows = await deps.store.rowsFor('all');
+  const outcome = await deps.alerting.apply({
+    findings: report.findings,
+    scope,
+    rows,
+    observedAt: now,
+    change: { source: 'scheduled-audit' },
+    mailOpened: false,
+  });
+  await deps.alerting.flushPending(outcome);
+
+  // Purge resolved rows whose story is told.
+  const cutoff = new Date(now.getTime() - (deps.keepResolvedDays ?? 30) * 86_400_000).toISOString();
+  const after = await deps.store.rowsFor('all');
+  for (const row of after) {
+    if (row.status === 'resolved' && !row.pendingResolved && (row.resolvedAt ?? '') < cutoff) await deps.store.remove(row);
+  }
+  const firstSeen = new Map(after.filter((r) => r.status === 'open').map((r) => [r.fingerprint, r.firstSeen]));
+
+  const previous = await deps.archive.latest();
+  const changes = diffReports(previous, report, firstSeen, now);
+  const files = reportFiles(report, deps.rules);
+  const archived = await deps.archive.save(report, files);
+  const attachments: MailAttachment[] = files.map((f) => ({
+    name: `peerguard-report-${report.generatedAt.slice(0, 10)}.${f.extension}`,
+    contentType: f.contentType,
+    content: f.content,
+  }));
+  const mail = composeReportMail({ report, changes, portalUrl: deps.portalUrl, archivedAs: archived, attachments: attachments.map((a) => a.name) });
+  let mailed = false;
+  if (deps.reportRecipients.length === 0) {
+    deps.log.info('no PEERGUARD_REPORT_TO: the report is archived, not mailed');
+  } else if (!deps.mailer) {
+    deps.log.error('PEERGUARD_REPORT_TO is set but email is not configured: the report is archived, not mailed');
+  } else {
+    try {
+      await deps.mailer.send({ to: deps.reportRecipients, ...mail, attachments, operationId: operationIdFor(`report|${report.generatedAt}`) });
+      mailed = true;
+    } catch (error) {
+      deps.log.error(`report mail failed (the report is archived as ${archived.join(', ')}): ${(error as Error).message}`);
+    }
+  }
+  deps.log.info(
+    `scheduled audit: ${report.findings.length} findings (${changes.new.length} new, ${changes.resolved.length} resolved), ${report.coverage.unreadable.length} unreadable scopes, archived as ${archived.join(', ')}`,
+  );
+  return { report, archived, mail, mailed, outcome };
+}

@@ -1,0 +1,53 @@
+import type { Finding } from '../engine/audit';
+import { inScope, type AlertRow, type AlertScope } from './model';
+
+// Alerts go out on transitions only. Pure: stored rows + the findings of one evaluated scope ->
+// what changed. The store adapter applies the plan with conditional writes.
+
+export interface TransitionPlan {
+  /** No row, or a row whose resolution was already mailed (or never owed): a new alert. */
+  opened: { finding: Finding; previous: AlertRow | undefined }[];
+  /** Open rows in scope whose finding is gone. */
+  resolved: AlertRow[];
+  /** Resolved rows whose resolution mail has not gone out, and the finding is back: cancel it. */
+  reopened: { row: AlertRow; finding: Finding }[];
+  /** Still open: touch last-seen (and take a changed severity or message). */
+  unchanged: { row: AlertRow; finding: Finding }[];
+  /** Rows (in scope) that a later live read already decided: this view is stale for them. */
+  stale: AlertRow[];
+}
+
+export function planTransitions(
+  rows: readonly AlertRow[],
+  findings: readonly Finding[],
+  scope: AlertScope,
+  observedAt: string,
+): TransitionPlan {
+  const plan: TransitionPlan = { opened: [], resolved: [], reopened: [], unchanged: [], stale: [] };
+  const byFingerprint = new Map(rows.map((r) => [r.fingerprint, r]));
+  const current = new Map<string, Finding>();
+  for (const f of findings) if (inScope(scope, f.resourceId)) current.set(f.fingerprint, f);
+
+  for (const [fingerprint, finding] of current) {
+    const row = byFingerprint.get(fingerprint);
+    if (row && row.observedAt > observedAt) {
+      plan.stale.push(row);
+      continue;
+    }
+    if (!row) plan.opened.push({ finding, previous: undefined });
+    else if (row.status === 'open') plan.unchanged.push({ row, finding });
+    else if (row.pendingResolved && row.mailedResolvedAt === undefined) plan.reopened.push({ row, finding });
+    else plan.opened.push({ finding, previous: row });
+  }
+  for (const row of rows) {
+    if (current.has(row.fingerprint) || row.status !== 'open' || !inScope(scope, row.resourceId)) continue;
+    if (row.observedAt > observedAt) plan.stale.push(row);
+    else plan.resolved.push(row);
+  }
+  return plan;
+}
+
+/** Whether a plan changes anything that a mail would be about. */
+export function isQuiet(plan: TransitionPlan): boolean {
+  return plan.opened.length === 0 && plan.resolved.length === 0;
+}
