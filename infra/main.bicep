@@ -53,8 +53,7 @@ param alertToInfo string = ''
 @description('Recipients of the scheduled compliance report, comma-separated.')
 param reportTo string = ''
 
-@description('Where Communication Services stores email data at rest.')
-@allowed(['Africa', 'Asia Pacific', 'Australia', 'Brazil', 'Canada', 'Europe', 'France', 'Germany', 'India', 'Japan', 'Korea', 'Norway', 'Switzerland', 'UAE', 'UK', 'United States'])
+@description('Where Communication Services stores email data at rest, e.g. Europe, United States, UK, Australia.')
 param emailDataLocation string = 'Europe'
 
 @description('builtin: Communication and Email Service Owner on the ACS resource. custom: a role with only the actions Learn lists for Entra-authenticated sending.')
@@ -212,8 +211,10 @@ module readerAssignments 'modules/role-assignment-subscription.bicep' = [for sub
 
 // Remediation: a custom role with only the peering actions, assigned separately, and only when
 // remediationEnabled is true (default false).
+// The definition lives in the first audited subscription (its first assignable scope).
 module remediationRole 'modules/remediation-role.bicep' = if (remediationEnabled && empty(managementGroupId)) {
   name: 'peerguard-remediation-role'
+  scope: subscription(auditedSubscriptions[0])
   params: {
     assignableScopes: [for sub in auditedSubscriptions: '/subscriptions/${sub}']
     environmentName: environmentName

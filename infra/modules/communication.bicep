@@ -72,7 +72,7 @@ resource senderAssignment 'Microsoft.Authorization/roleAssignments@2022-04-01' =
   scope: communicationService
   properties: {
     roleDefinitionId: senderRole == 'custom'
-      ? senderCustomRole.id
+      ? subscriptionResourceId('Microsoft.Authorization/roleDefinitions', senderCustomRole.name)
       : subscriptionResourceId('Microsoft.Authorization/roleDefinitions', communicationAndEmailServiceOwner)
     principalId: senderPrincipalId
     principalType: 'ServicePrincipal'
