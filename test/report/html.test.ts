@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import { renderEmailReport, renderFindingEmailFragment } from '../../src/report/email-html';
+import { escapeHtml, jsonForScript } from '../../src/report/escape';
+import { contentSecurityPolicy, layoutTopology, renderHtml } from '../../src/report/html';
+import { FORMATS, renderReport, renderReportAsync } from '../../src/report/render';
+import { buildTopologyView, LINK_STATUSES, LINK_STYLES } from '../../src/report/topology-view';
+import { RULES } from '../../src/rules';
+import { exampleRun, hostileRun, HOSTILE, largeRun } from './html-fixtures';
+
+const svgOf = (page: string) => /<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" id="topology"[\s\S]*?<\/svg><\/div>/.exec(page)?.[0] ?? '';
+const attr = (value: string) => escapeHtml(value);
+
+describe('escape helpers', () => {
+  it('escapes text and attributes', () => {
+    expect(escapeHtml(`<a href="x" onclick='y'>&\``)).toBe('&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;&#96;');
+  });
+  it('makes JSON safe inside a script element and keeps its value', () => {
+    const value = { s: '</script><!-- & \u2028\u2029 >' };
+    const text = jsonForScript(value);
+    expect(text).not.toMatch(/[<>&\u2028\u2029]/);
+    expect(JSON.parse(text)).toEqual(value);
+  });
+});
+
+describe('topology view', () => {
+  it('classifies the example estate links from the findings', async () => {
+    const run = await exampleRun();
+    const view = buildTopologyView(run.extras.topology, run.report.findings);
+    const statuses = new Set(view.links.map((l) => l.status));
+    expect(statuses.has('healthy') || statuses.has('gateway-transit')).toBe(true);
+    expect(statuses.has('one-sided')).toBe(true);
+    // every finding about a peering lands on a link with a broken or out-of-scope status
+    for (const link of view.links) if (link.findings.some((f) => f.severity !== 'info')) expect(link.broken).toBe(true);
+    expect(view.nodes.filter((n) => n.hub).map((n) => n.name)).toContain('vnet-hub-weu');
+    expect(view.nodes.find((n) => n.name === 'vnet-hub-weu')?.badges.map((b) => b.code)).toEqual(['GW', 'FW']);
+  });
+});
+
+describe('renderHtml', () => {
+  it('is one self-contained page: strict CSP, no external loads, summary, legend, filters, fix plans', async () => {
+    const run = await exampleRun();
+    const page = await renderHtml(run.report, run.extras, { rules: RULES });
+    expect(page.startsWith('<!DOCTYPE html>')).toBe(true);
+    expect(page).toContain(`content="${attr(contentSecurityPolicy())}"`);
+    expect(contentSecurityPolicy()).toMatch(/^default-src 'none'; style-src 'sha256-[^']+'; script-src 'sha256-[^']+'/);
+    expect(page).not.toMatch(/\b(src|href)="(https?:)?\/\//);
+    expect(page).not.toMatch(/<link\b|@import|url\(/);
+    for (const status of LINK_STATUSES) expect(page).toContain(`<li data-status="${status}">`);
+    expect(page).toContain('id="severity-filter"');
+    expect(page).toContain('id="rule-filter"');
+    expect(page).toContain(`Showing <b id="shown-count">${run.report.findings.length}</b>`);
+    expect(page.match(/<tr class="finding"/g)).toHaveLength(run.report.findings.length);
+    const withFix = run.report.findings.filter((f) => f.fix);
+    expect(withFix.length).toBeGreaterThan(0);
+    for (const op of withFix.flatMap((f) => f.fix?.operations ?? [])) expect(page).toContain(attr(op.resourceId));
+    expect(JSON.parse(/<script type="application\/json" id="peerguard-report">([\s\S]*?)<\/script>/.exec(page)?.[1] ?? '')).toEqual(JSON.parse(JSON.stringify(run.report)));
+  });
+
+  it('draws every VNet and every broken link of the example estate', async () => {
+    const run = await exampleRun();
+    const page = await renderHtml(run.report, run.extras, { rules: RULES });
+    const svg = svgOf(page);
+    for (const v of run.extras.topology.vnets.values()) expect(svg).toContain(`data-name="${attr(v.name)}"`);
+    const view = buildTopologyView(run.extras.topology, run.report.findings);
+    const broken = view.links.filter((l) => l.broken);
+    expect(broken.length).toBeGreaterThan(0);
+    for (const l of broken) expect(svg).toMatch(new RegExp(`class="edge s-${l.status} broken" data-link="${l.id}"`));
+    const drawn = [...svg.matchAll(/class="edge [^"]*" data-link="[^"]+" data-status="[^"]+" data-source="[^"]*" data-target="[^"]*"><path class="halo" d="M[\d.]+ [\d.]+ L/g)];
+    expect(drawn).toHaveLength(view.links.length);
+  });
+
+  it('shows a PARTIAL banner only when a scope was unreadable', async () => {
+    const hostile = hostileRun();
+    expect(await renderHtml(hostile.report, hostile.extras, { rules: RULES })).toContain('id="partial-banner"');
+    const run = await exampleRun();
+    expect(await renderHtml(run.report, run.extras, { rules: RULES })).not.toContain('PARTIAL AUDIT');
+  });
+
+  it('renders hostile names, tags, ids and messages as text', async () => {
+    const run = hostileRun();
+    const page = await renderHtml(run.report, run.extras, { rules: RULES });
+    expect(page).not.toContain(HOSTILE);
+    expect(page).toContain(escapeHtml(HOSTILE));
+    expect(page).not.toMatch(/<(img|svg onload|script>alert)/i);
+    expect(page.match(/<script\b/g)).toHaveLength(2); // the JSON data block and the filter script
+    for (const breakout of [`x' onmouseover`, '"><svg', '"><script>', '</script><script>']) expect(page).not.toContain(breakout);
+    const data = /<script type="application\/json" id="peerguard-report">([\s\S]*?)<\/script>/.exec(page)?.[1] ?? '';
+    expect(data).not.toMatch(/[<>\u2028]/);
+    expect(JSON.parse(data)).toEqual(JSON.parse(JSON.stringify(run.report)));
+  });
+
+  it('is deterministic: the same input lays out to the same page', async () => {
+    const run = await exampleRun();
+    const a = await renderHtml(run.report, run.extras, { rules: RULES });
+    const b = await renderHtml(run.report, run.extras, { rules: RULES });
+    expect(a).toBe(b);
+  });
+
+  it('stays readable at 300 VNets: healthy spokes collapse, broken links stay drawn', async () => {
+    const { run, broken } = largeRun(300);
+    const view = buildTopologyView(run.extras.topology, run.report.findings);
+    expect(view.collapsedSpokes).toBeGreaterThan(200);
+    expect(view.nodes.filter((n) => n.kind === 'collapsed').map((n) => n.name)).toEqual(expect.arrayContaining([expect.stringMatching(/^\d+ healthy spokes$/)]));
+    // two hubs, their two collapsed nodes, and every spoke with a broken link
+    expect(view.nodes).toHaveLength(broken.length + 4);
+    const page = await renderHtml(run.report, run.extras, { rules: RULES });
+    const svg = svgOf(page);
+    expect(broken.length).toBeGreaterThan(20);
+    for (const b of broken) {
+      expect(svg).toContain(`data-name="${b.spoke}"`);
+      expect(svg).toMatch(new RegExp(`class="edge s-(one-sided|disconnected) broken"[^>]*data-source="${b.hub}" data-target="${b.spoke}"|class="edge s-(one-sided|disconnected) broken"[^>]*data-source="${b.spoke}" data-target="${b.hub}"`));
+    }
+    const layout = await layoutTopology(view);
+    expect(layout.width).toBeLessThan(4000);
+    expect(layout).toEqual(await layoutTopology(buildTopologyView(run.extras.topology, run.report.findings)));
+  });
+
+  it('is reachable through the format dispatch, asynchronously only', async () => {
+    const run = await exampleRun();
+    expect(FORMATS).toContain('html');
+    expect(() => renderReport(run.report, 'html', run.extras, { rules: RULES, colour: false })).toThrow(/renderReportAsync/);
+    expect(await renderReportAsync(run.report, 'html', run.extras, { rules: RULES, colour: false })).toContain('<svg');
+    expect(await renderReportAsync(run.report, 'json', run.extras, { rules: RULES, colour: false })).toBe(JSON.stringify(run.report, null, 2) + '\n');
+  });
+});
+
+describe('email HTML', () => {
+  it('has no script, style block, SVG or external resource, and shows the topology as a table', async () => {
+    const run = await exampleRun();
+    const mail = renderEmailReport(run.report, run.extras, { rules: RULES });
+    expect(mail).not.toMatch(/<script|<style|<svg|<img|<link|class=/i);
+    expect(mail).toContain('>Hub</th>');
+    for (const v of run.extras.topology.vnets.values()) expect(mail).toContain(escapeHtml(v.name));
+    expect(mail).toContain(LINK_STYLES['one-sided'].label);
+  });
+
+  it('escapes hostile strings in the report and in an alert fragment', () => {
+    const run = hostileRun();
+    const mail = renderEmailReport(run.report, run.extras, { rules: RULES, title: HOSTILE });
+    expect(mail).not.toContain(HOSTILE);
+    expect(mail).toContain(escapeHtml(HOSTILE));
+    expect(mail).toContain('PARTIAL AUDIT');
+    for (const f of run.report.findings) {
+      const fragment = renderFindingEmailFragment(f, { rules: RULES });
+      expect(fragment).not.toMatch(/<(img|svg|script)/i);
+      expect(fragment).toContain(escapeHtml(f.resourceId));
+      expect(fragment.startsWith('<table')).toBe(true);
+    }
+  });
+});
