@@ -1,0 +1,229 @@
+import { describe, expect, it } from 'vitest';
+import { transitNotTransitive } from '../../src/rules/transit-not-transitive';
+import { SUB_A, vnet, vnetId } from '../support/estate';
+import { evaluateRule, ruleTester } from '../support/rule-tester';
+import { FIREWALL_IP6, HUB, hubAndSpokes, meshGroup, peeringId, routeTableId, spokeId, viaFirewall } from '../support/transit';
+
+const s1 = spokeId('spoke1');
+const s2 = spokeId('spoke2');
+const s3 = spokeId('spoke3');
+const shared = vnetId('vnet-shared', SUB_A);
+const viaShared = { name: 'default', prefix: '0.0.0.0/0', nextHopType: 'VirtualAppliance', nextHopIp: '10.9.1.4' };
+const toHub = (spoke: string) => peeringId(spoke, HUB);
+
+const dualStackDefault = [viaFirewall(), { name: 'default6', prefix: '::/0', nextHopType: 'VirtualAppliance', nextHopIp: FIREWALL_IP6 }];
+
+ruleTester(transitNotTransitive, {
+  valid: [
+    { name: 'a single spoke has no one to miss', resources: hubAndSpokes([{ name: 'spoke1', prefixes: ['10.1.0.0/16'] }]) },
+    {
+      name: 'spokes directly peered with each other',
+      resources: hubAndSpokes([
+        { name: 'spoke1', prefixes: ['10.1.0.0/16'], peerings: [{ remote: s2 }] },
+        { name: 'spoke2', prefixes: ['10.2.0.0/16'], peerings: [{ remote: s1 }] },
+      ]),
+    },
+    {
+      name: 'a direct peering in any state silences the pair (the lifecycle rules report it)',
+      resources: hubAndSpokes([
+        { name: 'spoke1', prefixes: ['10.1.0.0/16'], peerings: [{ remote: s2, state: 'Initiated' }] },
+        { name: 'spoke2', prefixes: ['10.2.0.0/16'] },
+      ]),
+    },
+    {
+      name: 'spokes in one AVNM mesh group',
+      resources: [
+        ...hubAndSpokes([
+          { name: 'spoke1', prefixes: ['10.1.0.0/16'] },
+          { name: 'spoke2', prefixes: ['10.2.0.0/16'] },
+        ]),
+        ...meshGroup('ng-spokes', [s1, s2.toUpperCase().replace('/SUBSCRIPTIONS/', '/subscriptions/')]),
+      ],
+    },
+    {
+      name: 'default routes both ways through the hub firewall',
+      resources: hubAndSpokes([
+        { name: 'spoke1', prefixes: ['10.1.0.0/16'], routes: [viaFirewall()] },
+        { name: 'spoke2', prefixes: ['10.2.0.0/16'], routes: [viaFirewall()] },
+      ]),
+    },
+    {
+      name: "specific routes both ways through the hub firewall (each covers the other's whole space)",
+      resources: hubAndSpokes([
+        { name: 'spoke1', prefixes: ['10.1.0.0/16'], routes: [viaFirewall('10.2.0.0/16', 'to-spoke2')] },
+        { name: 'spoke2', prefixes: ['10.2.0.0/16'], routes: [viaFirewall('10.1.0.0/17', 'lo'), viaFirewall('10.1.128.0/17', 'hi')] },
+      ]),
+    },
+    {
+      name: 'a hub link that is not usable (Disconnected, or access disabled) makes no spoke of that hub',
+      resources: hubAndSpokes([
+        { name: 'spoke1', prefixes: ['10.1.0.0/16'], toHub: { state: 'Disconnected' } },
+        { name: 'spoke2', prefixes: ['10.2.0.0/16'], fromHub: { allowVirtualNetworkAccess: false } },
+        { name: 'spoke3', prefixes: ['10.3.0.0/16'] },
+      ]),
+    },
+    {
+      name: 'ids differ only in case across peerings, route tables and subnets',
+      resources: hubAndSpokes([
+        {
+          name: 'spoke1',
+          prefixes: ['10.1.0.0/16'],
+          routes: [viaFirewall()],
+          toHub: { remote: HUB.toLowerCase() },
+          fromHub: { remote: s1.toUpperCase().replace('/SUBSCRIPTIONS/', '/subscriptions/') },
+        },
+        { name: 'spoke2', prefixes: ['10.2.0.0/16'], routes: [viaFirewall()], toHub: { remote: HUB.toUpperCase().replace('/SUBSCRIPTIONS/', '/subscriptions/') } },
+      ]),
+    },
+    {
+      name: 'IPv6: dual-stack spokes with default routes for both families',
+      resources: hubAndSpokes([
+        { name: 'spoke1', prefixes: ['10.1.0.0/16', 'fd00:1::/48'], routes: dualStackDefault },
+        { name: 'spoke2', prefixes: ['10.2.0.0/16', 'fd00:2::/48'], routes: dualStackDefault },
+      ]),
+    },
+    {
+      name: 'subnet peering: only the peered subnet of the far spoke needs a route',
+      resources: hubAndSpokes([
+        { name: 'spoke1', prefixes: ['10.1.0.0/16'], routes: [viaFirewall('10.2.0.0/24', 'to-spoke2-app')] },
+        {
+          name: 'spoke2',
+          prefixes: ['10.2.0.0/16'],
+          subnets: [
+            { name: 'snet-app', prefix: '10.2.0.0/24', routeTable: routeTableId('spoke2') },
+            { name: 'snet-db', prefix: '10.2.1.0/24' },
+          ],
+          routes: [viaFirewall()],
+          toHub: { peerCompleteVnets: false, localSubnetNames: ['snet-app'], remoteSubnetNames: ['AzureFirewallSubnet'] },
+          fromHub: { peerCompleteVnets: false, localSubnetNames: ['AzureFirewallSubnet'], remoteSubnetNames: ['snet-app'] },
+        },
+      ]),
+    },
+    {
+      name: 'spokes of a hub without a firewall are joined through another hub they share',
+      resources: [
+        ...hubAndSpokes(
+          [
+            { name: 'spoke1', prefixes: ['10.1.0.0/16'], routes: [viaShared], peerings: [{ remote: shared }] },
+            { name: 'spoke2', prefixes: ['10.2.0.0/16'], routes: [viaShared], peerings: [{ remote: shared }] },
+          ],
+          { firewall: false, peerings: [{ remote: shared }] },
+        ),
+        vnet({ id: shared, prefixes: ['10.9.0.0/16'], peerings: [{ remote: s1 }, { remote: s2 }, { remote: HUB }] }),
+      ],
+    },
+  ],
+  invalid: [
+    {
+      name: 'spokes of one hub without routes: each one is told about the others',
+      resources: hubAndSpokes([
+        { name: 'spoke1', prefixes: ['10.1.0.0/16'] },
+        { name: 'spoke2', prefixes: ['10.2.0.0/16'] },
+        { name: 'spoke3', prefixes: ['10.3.0.0/16'] },
+      ]),
+      findings: [
+        {
+          resourceId: toHub(s1),
+          relatedResourceIds: [HUB, s2, s3],
+          messageIncludes: ['VNet "spoke1" (subscription 22222222', 'cannot reach VNets "spoke2" and "spoke3" through hub VNet "vnet-hub"', 'not transitive'],
+          fix: null,
+        },
+        { resourceId: toHub(s2), relatedResourceIds: [HUB, s1, s3] },
+        { resourceId: toHub(s3), relatedResourceIds: [HUB, s1, s2] },
+      ],
+    },
+    {
+      name: 'a route one way only: the reply has no way back, both sides are told',
+      resources: hubAndSpokes([
+        { name: 'spoke1', prefixes: ['10.1.0.0/16'], routes: [viaFirewall()] },
+        { name: 'spoke2', prefixes: ['10.2.0.0/16'] },
+      ]),
+      findings: [
+        { resourceId: toHub(s1), relatedResourceIds: [HUB, s2], messageIncludes: ['cannot reach VNet "spoke2" through'] },
+        { resourceId: toHub(s2), relatedResourceIds: [HUB, s1] },
+      ],
+    },
+    {
+      name: 'longest prefix wins: a more specific route to None beats the default to the firewall',
+      resources: hubAndSpokes([
+        { name: 'spoke1', prefixes: ['10.1.0.0/16'], routes: [viaFirewall(), { name: 'drop-spoke2', prefix: '10.2.0.0/16', nextHopType: 'None' }] },
+        { name: 'spoke2', prefixes: ['10.2.0.0/16'], routes: [viaFirewall()] },
+      ]),
+      findings: [{ resourceId: toHub(s1) }, { resourceId: toHub(s2) }],
+    },
+    {
+      name: 'longest prefix wins: a more specific VnetLocal route carves part of the far spoke out',
+      resources: hubAndSpokes([
+        { name: 'spoke1', prefixes: ['10.1.0.0/16'], routes: [viaFirewall()] },
+        { name: 'spoke2', prefixes: ['10.2.0.0/16'], routes: [viaFirewall(), { name: 'local', prefix: '10.1.5.0/24', nextHopType: 'VnetLocal' }] },
+      ]),
+      findings: [{ resourceId: toHub(s1) }, { resourceId: toHub(s2) }],
+    },
+    {
+      name: 'a route to a next hop outside the hub does not join the spokes',
+      resources: hubAndSpokes([
+        { name: 'spoke1', prefixes: ['10.1.0.0/16'], routes: [{ prefix: '0.0.0.0/0', nextHopType: 'VirtualAppliance', nextHopIp: '192.168.0.4' }] },
+        { name: 'spoke2', prefixes: ['10.2.0.0/16'], routes: [viaFirewall()] },
+      ]),
+      findings: [{ resourceId: toHub(s1) }, { resourceId: toHub(s2) }],
+    },
+    {
+      name: 'IPv6: an IPv4 default route leaves the IPv6 space of the far spoke unreachable',
+      resources: hubAndSpokes([
+        { name: 'spoke1', prefixes: ['10.1.0.0/16', 'fd00:1::/48'], routes: [viaFirewall()] },
+        { name: 'spoke2', prefixes: ['10.2.0.0/16', 'fd00:2::/48'], routes: dualStackDefault },
+      ]),
+      findings: [{ resourceId: toHub(s1) }, { resourceId: toHub(s2) }],
+    },
+    {
+      name: 'more than five unreachable spokes: five are named, the rest counted, all related',
+      resources: hubAndSpokes(Array.from({ length: 8 }, (_, i) => ({ name: `spoke${i + 1}`, prefixes: [`10.${i + 1}.0.0/16`] }))),
+      findings: Array.from({ length: 8 }, (_, i) => ({
+        resourceId: toHub(spokeId(`spoke${i + 1}`)),
+        ...(i === 0
+          ? {
+              relatedResourceIds: [HUB, ...Array.from({ length: 7 }, (_, k) => spokeId(`spoke${k + 2}`))],
+              messageIncludes: ['cannot reach VNets "spoke2", "spoke3", "spoke4", "spoke5", "spoke6" and 2 more through hub VNet "vnet-hub"'],
+            }
+          : {}),
+      })),
+    },
+    {
+      name: 'only the pair that routes both ways is left out of the list',
+      resources: hubAndSpokes([
+        { name: 'spoke1', prefixes: ['10.1.0.0/16'], routes: [viaFirewall()] },
+        { name: 'spoke2', prefixes: ['10.2.0.0/16'], routes: [viaFirewall()] },
+        { name: 'spoke3', prefixes: ['10.3.0.0/16'] },
+      ]),
+      findings: [
+        { resourceId: toHub(s1), relatedResourceIds: [HUB, s3] },
+        { resourceId: toHub(s2), relatedResourceIds: [HUB, s3] },
+        { resourceId: toHub(s3), relatedResourceIds: [HUB, s1, s2] },
+      ],
+    },
+  ],
+});
+
+describe('transit-not-transitive at scale', () => {
+  it('a hub with 300 spokes: one finding per spoke (not per pair), quickly, with a stable identity', () => {
+    const resources = hubAndSpokes(
+      Array.from({ length: 300 }, (_, i) => ({
+        name: `spoke${i}`,
+        prefixes: [`10.${1 + (i >> 8)}.${i & 255}.0/24`],
+        // A third route to the firewall both ways: those pairs are joined and need prefix work.
+        ...(i % 3 === 0 ? { routes: [viaFirewall()] } : {}),
+      })),
+    );
+    const started = performance.now();
+    const findings = evaluateRule(transitNotTransitive, { name: 'big hub', resources });
+    const elapsed = performance.now() - started;
+    expect(findings).toHaveLength(300);
+    expect(elapsed).toBeLessThan(2000);
+    const routed = findings.find((f) => f.resourceId === toHub(spokeId('spoke0')));
+    const plain = findings.find((f) => f.resourceId === toHub(spokeId('spoke1')));
+    expect(routed?.relatedResourceIds).toHaveLength(1 + 200); // the hub and the 200 spokes without routes
+    expect(plain?.relatedResourceIds).toHaveLength(1 + 299);
+    expect(plain?.identity).toEqual([toHub(spokeId('spoke1')), HUB]);
+    expect(plain?.message).toContain('and 294 more');
+  });
+});

@@ -1,0 +1,94 @@
+import type { RawResource } from '../../src/model/snapshot';
+import { SUB_A, SUB_B, firewall, routeTable, vnet, vnetId, type PeeringSpec, type RouteSpec, type SubnetSpec } from './estate';
+
+// Hub-and-spoke estates for the transit rules: a hub with an Azure Firewall, spokes peered with it
+// (both ways, Connected), each spoke optionally with a route table on its application subnet.
+
+export const HUB = vnetId('vnet-hub', SUB_A);
+export const HUB_PREFIXES = ['10.0.0.0/16', 'fd00::/48'];
+export const FIREWALL_IP = '10.0.1.4';
+export const FIREWALL_IP6 = 'fd00:0:0:1::4';
+
+export const spokeId = (name: string) => vnetId(name, SUB_B);
+export const peeringId = (from: string, to: string) =>
+  `${from}/virtualNetworkPeerings/${from.slice(from.lastIndexOf('/') + 1)}-to-${to.slice(to.lastIndexOf('/') + 1)}`;
+export const routeTableId = (spoke: string) =>
+  `/subscriptions/${SUB_B}/resourceGroups/rg-${spoke}/providers/Microsoft.Network/routeTables/rt-${spoke}`;
+
+export interface SpokeSpec {
+  name: string;
+  prefixes: string[];
+  /** Routes of the route table on `snet-app` (no table when absent). */
+  routes?: RouteSpec[];
+  /** Overrides of the spoke's peering to the hub. */
+  toHub?: Partial<PeeringSpec>;
+  /** Overrides of the hub's peering to the spoke. */
+  fromHub?: Partial<PeeringSpec>;
+  /** No peering to or from the hub at all. */
+  unpeered?: boolean;
+  /** Further peerings of the spoke (the caller adds the other side). */
+  peerings?: PeeringSpec[];
+  subnets?: SubnetSpec[];
+}
+
+export interface HubSpec {
+  id?: string;
+  prefixes?: string[];
+  subnets?: SubnetSpec[];
+  firewall?: boolean;
+  peerings?: PeeringSpec[];
+}
+
+/** The hub, its firewall, the spokes and their route tables. */
+export function hubAndSpokes(spokes: SpokeSpec[], hub: HubSpec = {}): RawResource[] {
+  const hubId = hub.id ?? HUB;
+  const resources: RawResource[] = [
+    vnet({
+      id: hubId,
+      prefixes: hub.prefixes ?? HUB_PREFIXES,
+      subnets: hub.subnets ?? [{ name: 'AzureFirewallSubnet', prefix: ['10.0.1.0/26', 'fd00:0:0:1::/64'] }],
+      peerings: [
+        ...spokes.filter((s) => !s.unpeered).map((s) => ({ remote: spokeId(s.name), allowForwardedTraffic: true, ...s.fromHub })),
+        ...(hub.peerings ?? []),
+      ],
+    }),
+  ];
+  if (hub.firewall !== false) resources.push(firewall(`afw-${hubId.slice(hubId.lastIndexOf('/') + 1)}`, hubId, FIREWALL_IP));
+  for (const s of spokes) {
+    const id = spokeId(s.name);
+    const table = s.routes ? routeTableId(s.name) : undefined;
+    resources.push(
+      vnet({
+        id,
+        prefixes: s.prefixes,
+        subnets: s.subnets ?? [{ name: 'snet-app', prefix: s.prefixes, ...(table ? { routeTable: table } : {}) }],
+        peerings: [...(s.unpeered ? [] : [{ remote: hubId, allowForwardedTraffic: true, ...s.toHub }]), ...(s.peerings ?? [])],
+      }),
+    );
+    if (s.routes) resources.push(routeTable(`rt-${s.name}`, SUB_B, `rg-${s.name}`, s.routes, [`${id}/subnets/snet-app`]));
+  }
+  return resources;
+}
+
+/** A default route (IPv4) to the hub firewall. */
+export const viaFirewall = (prefix = '0.0.0.0/0', name = 'default'): RouteSpec => ({ name, prefix, nextHopType: 'VirtualAppliance', nextHopIp: FIREWALL_IP });
+
+/** An AVNM mesh connectivity configuration over a static network group, as build.ts reads them. */
+export function meshGroup(name: string, members: string[]): RawResource[] {
+  const manager = `/subscriptions/${SUB_A}/resourceGroups/rg-avnm/providers/Microsoft.Network/networkManagers/avnm`;
+  const groupId = `${manager}/networkGroups/${name}`;
+  return [
+    {
+      id: `${manager}/connectivityConfigurations/cc-${name}`,
+      name: `cc-${name}`,
+      type: 'Microsoft.Network/networkManagers/connectivityConfigurations',
+      properties: { connectivityTopology: 'Mesh', appliesToGroups: [{ networkGroupId: groupId }] },
+    },
+    ...members.map((member, i) => ({
+      id: `${groupId}/staticMembers/member-${i}`,
+      name: `member-${i}`,
+      type: 'Microsoft.Network/networkManagers/networkGroups/staticMembers',
+      properties: { resourceId: member },
+    })),
+  ];
+}
