@@ -214,7 +214,7 @@ module readerAssignments 'modules/role-assignment-subscription.bicep' = [for sub
 // The definition lives in the first audited subscription (its first assignable scope).
 module remediationRole 'modules/remediation-role.bicep' = if (remediationEnabled && empty(managementGroupId)) {
   name: 'peerguard-remediation-role'
-  scope: subscription(auditedSubscriptions[0])
+  scope: subscription(empty(auditedSubscriptions) ? subscription().subscriptionId : auditedSubscriptions[0])
   params: {
     assignableScopes: [for sub in auditedSubscriptions: '/subscriptions/${sub}']
     environmentName: environmentName
