@@ -1,0 +1,251 @@
+import { EmailClient } from '@azure/communication-email';
+import type { TokenCredential } from '@azure/core-auth';
+import { TableClient } from '@azure/data-tables';
+import type { InvocationContext } from '@azure/functions';
+import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
+import { BlobServiceClient } from '@azure/storage-blob';
+import { QueueServiceClient } from '@azure/storage-queue';
+import { parse as parseYaml } from 'yaml';
+import { Alerting, type Logger } from '../alerts/alerting';
+import { BlobDeadLetterStore, BlobReportArchive, type DeadLetterStore, type ReportArchive } from '../alerts/archive';
+import type { EventPathDeps } from '../alerts/event-path';
+import { BlobBatchInventoryStore, StorageAuditQueue, type AuditQueue, type BatchInventoryStore, type FanoutDeps } from '../alerts/fanout';
+import { CommunicationMailer, type Mailer, type Recipients } from '../alerts/mailer';
+import { TableAlertStore, type AlertStore, type NeighbourhoodIndex, type RunStore } from '../alerts/store';
+import { loadAppSettings, SettingsError, type AppSettings } from '../config/app-settings';
+import { ConfigError, DEFAULT_CONFIG, parseAuditConfig, type AuditConfig } from '../engine/config';
+import type { AuditScope, InventoryReader, LiveReader } from '../ports';
+import { RULES } from '../rules';
+import type { Rule } from '../rules/rule';
+import { VERSION } from '../version';
+
+// The composition root of the Functions app: validated settings -> adapters, built once per
+// worker process and shared by every function. Function files only wire triggers to use cases.
+
+export const ALERT_TABLE = 'peerguardalerts';
+export const REPORT_CONTAINER = 'peerguard-reports';
+export const DEAD_LETTER_CONTAINER = 'peerguard-deadletter';
+export const RUN_CONTAINER = 'peerguard-runs';
+export const AUDIT_QUEUE = 'peerguard-audit-batches';
+/** Subscriptions per fan-out batch (Resource Graph: keep groups well under 300 per query). */
+export const FANOUT_BATCH_SIZE = 100;
+/** Must equal host.json extensions.queues.maxDequeueCount. */
+export const MAX_DEQUEUE_COUNT = 5;
+
+export interface Adapters {
+  settings: AppSettings;
+  store: AlertStore & NeighbourhoodIndex & RunStore;
+  archive: ReportArchive;
+  deadLetters: DeadLetterStore;
+  batches: BatchInventoryStore;
+  queue: AuditQueue;
+  mailer: Mailer | undefined;
+  live: LiveReader;
+  inventory: InventoryReader;
+  locate?: (resourceId: string) => Promise<string[]>;
+  rules: readonly Rule[];
+  config: AuditConfig;
+  version: string;
+  now: () => Date;
+  /** Pause between in-invocation retries of an event (ms). */
+  retryDelayMs: number;
+}
+
+/** The readers come from src/azure (Resource Graph, ARM): supplied here by whoever builds the adapters. */
+export interface Readers {
+  live: LiveReader;
+  inventory: InventoryReader;
+  locate?: (resourceId: string) => Promise<string[]>;
+}
+
+function notWired(what: string): never {
+  throw new Error(`${what} is not wired: src/azure provides it (see docs/functions.md)`);
+}
+
+const unwiredReaders: Readers = {
+  live: { readNeighbourhood: () => notWired('the live ARM reader') },
+  inventory: { readInventory: () => notWired('the Resource Graph inventory reader') },
+};
+
+/** Cross-setting checks the schema cannot express; messages name the settings. */
+export function checkSettings(settings: AppSettings): void {
+  const wantsMail =
+    settings.PEERGUARD_ALERT_TO_ERROR.length + settings.PEERGUARD_ALERT_TO_WARNING.length + settings.PEERGUARD_ALERT_TO_INFO.length + settings.PEERGUARD_REPORT_TO.length > 0;
+  const hasEmail = Boolean(settings.PEERGUARD_EMAIL_CONNECTION_STRING || settings.PEERGUARD_EMAIL_ENDPOINT);
+  if (wantsMail && !hasEmail) {
+    throw new SettingsError('invalid app settings: PEERGUARD_ALERT_TO_* or PEERGUARD_REPORT_TO is set, but neither PEERGUARD_EMAIL_ENDPOINT nor PEERGUARD_EMAIL_CONNECTION_STRING');
+  }
+  if (hasEmail && !settings.PEERGUARD_EMAIL_SENDER) {
+    throw new SettingsError('invalid app settings: PEERGUARD_EMAIL_SENDER: required when email is configured');
+  }
+  const identityStorage = settings.AzureWebJobsStorage__tableServiceUri && settings.AzureWebJobsStorage__blobServiceUri && settings.AzureWebJobsStorage__queueServiceUri;
+  if (!settings.AzureWebJobsStorage && !identityStorage) {
+    throw new SettingsError(
+      'invalid app settings: AzureWebJobsStorage: set a connection string, or AzureWebJobsStorage__tableServiceUri, __blobServiceUri and __queueServiceUri',
+    );
+  }
+}
+
+export function auditConfigFrom(settings: AppSettings): AuditConfig {
+  const text = settings.PEERGUARD_AUDIT_CONFIG;
+  if (!text) return DEFAULT_CONFIG;
+  let document: unknown;
+  let problem: string | undefined;
+  try {
+    document = parseYaml(text);
+  } catch (error) {
+    problem = (error as Error).message.split('\n')[0];
+  }
+  if (problem !== undefined) throw new ConfigError(`PEERGUARD_AUDIT_CONFIG: not valid YAML or JSON (${problem})`);
+  return parseAuditConfig(document, RULES.map((r) => r.meta.id), 'PEERGUARD_AUDIT_CONFIG');
+}
+
+export function auditScopeFrom(settings: AppSettings): AuditScope {
+  if (settings.PEERGUARD_SUBSCRIPTIONS.length > 0) return { kind: 'subscriptions', subscriptionIds: settings.PEERGUARD_SUBSCRIPTIONS };
+  if (settings.PEERGUARD_MANAGEMENT_GROUP) return { kind: 'managementGroup', managementGroupId: settings.PEERGUARD_MANAGEMENT_GROUP };
+  return { kind: 'tenant' };
+}
+
+export function recipientsFrom(settings: AppSettings): Recipients {
+  return { error: settings.PEERGUARD_ALERT_TO_ERROR, warning: settings.PEERGUARD_ALERT_TO_WARNING, info: settings.PEERGUARD_ALERT_TO_INFO };
+}
+
+function storageCredential(settings: AppSettings): TokenCredential {
+  return settings.AzureWebJobsStorage__credential === 'managedidentity' && settings.AzureWebJobsStorage__clientId
+    ? new ManagedIdentityCredential({ clientId: settings.AzureWebJobsStorage__clientId })
+    : new DefaultAzureCredential();
+}
+
+function storageClients(settings: AppSettings): { table: TableClient; blobs: BlobServiceClient; queues: QueueServiceClient } {
+  const connection = settings.AzureWebJobsStorage;
+  if (connection) {
+    const insecure = /UseDevelopmentStorage=true|DefaultEndpointsProtocol=http;|=http:\/\//i.test(connection);
+    return {
+      table: TableClient.fromConnectionString(connection, ALERT_TABLE, { allowInsecureConnection: insecure }),
+      blobs: BlobServiceClient.fromConnectionString(connection),
+      queues: QueueServiceClient.fromConnectionString(connection),
+    };
+  }
+  const credential = storageCredential(settings);
+  return {
+    table: new TableClient(settings.AzureWebJobsStorage__tableServiceUri ?? '', ALERT_TABLE, credential),
+    blobs: new BlobServiceClient(settings.AzureWebJobsStorage__blobServiceUri ?? '', credential),
+    queues: new QueueServiceClient(settings.AzureWebJobsStorage__queueServiceUri ?? '', credential),
+  };
+}
+
+export function mailerFrom(settings: AppSettings, options: { emailClient?: EmailClient; pollIntervalMs?: number } = {}): Mailer | undefined {
+  const sender = settings.PEERGUARD_EMAIL_SENDER;
+  if (!sender) return undefined;
+  let client = options.emailClient;
+  if (!client && settings.PEERGUARD_EMAIL_CONNECTION_STRING) client = new EmailClient(settings.PEERGUARD_EMAIL_CONNECTION_STRING);
+  if (!client && settings.PEERGUARD_EMAIL_ENDPOINT) {
+    client = new EmailClient(settings.PEERGUARD_EMAIL_ENDPOINT, new DefaultAzureCredential(settings.AZURE_CLIENT_ID ? { managedIdentityClientId: settings.AZURE_CLIENT_ID } : {}));
+  }
+  return client ? new CommunicationMailer(client, sender, options.pollIntervalMs) : undefined;
+}
+
+/** Builds every adapter from the environment; `overrides` replace individual ones (tests, the demo). */
+export function buildAdapters(env: Record<string, string | undefined>, overrides: Partial<Adapters> & { readers?: Readers; emailClient?: EmailClient } = {}): Adapters {
+  const settings = overrides.settings ?? loadAppSettings(env);
+  checkSettings(settings);
+  const { readers = unwiredReaders, emailClient, ...rest } = overrides;
+  const clients = storageClients(settings);
+  return {
+    settings,
+    store: new TableAlertStore(clients.table),
+    archive: new BlobReportArchive(clients.blobs.getContainerClient(REPORT_CONTAINER)),
+    deadLetters: new BlobDeadLetterStore(clients.blobs.getContainerClient(DEAD_LETTER_CONTAINER)),
+    batches: new BlobBatchInventoryStore(clients.blobs.getContainerClient(RUN_CONTAINER)),
+    queue: new StorageAuditQueue(clients.queues.getQueueClient(AUDIT_QUEUE)),
+    mailer: mailerFrom(settings, emailClient ? { emailClient } : {}),
+    live: readers.live,
+    inventory: readers.inventory,
+    ...(readers.locate ? { locate: readers.locate } : {}),
+    rules: RULES,
+    config: auditConfigFrom(settings),
+    version: VERSION,
+    now: () => new Date(),
+    retryDelayMs: 1_000,
+    ...rest,
+  };
+}
+
+let current: Adapters | undefined;
+
+/** The adapters of this worker process, built on first use from process.env. */
+export function adapters(): Adapters {
+  current ??= buildAdapters(process.env);
+  return current;
+}
+
+/** Replaces the adapters (tests and the local demo); undefined rebuilds from process.env next time. */
+export function useAdapters(next: Adapters | undefined): void {
+  current = next;
+}
+
+/** Validates the settings when the app loads, so a bad setting fails the start with its name. */
+export function validateAtStartup(env: Record<string, string | undefined> = process.env): void {
+  const settings = loadAppSettings(env);
+  checkSettings(settings);
+  auditConfigFrom(settings);
+}
+
+export function loggerOf(context: InvocationContext): Logger {
+  return {
+    info: (...args) => context.log(...args),
+    warn: (...args) => context.warn(...args),
+    error: (...args) => context.error(...args),
+  };
+}
+
+function alertingOf(a: Adapters, log: Logger): Alerting {
+  return new Alerting({
+    store: a.store,
+    mailer: a.mailer,
+    recipients: recipientsFrom(a.settings),
+    portalUrl: a.settings.PEERGUARD_PORTAL_URL,
+    rules: a.rules,
+    now: a.now,
+    log,
+  });
+}
+
+export function eventPathDeps(a: Adapters, log: Logger): EventPathDeps {
+  return {
+    live: a.live,
+    index: a.store,
+    store: a.store,
+    alerting: alertingOf(a, log),
+    deadLetters: a.deadLetters,
+    rules: a.rules,
+    config: a.config,
+    version: a.version,
+    filter: { tenantId: a.settings.PEERGUARD_TENANT_ID, subscriptions: a.settings.PEERGUARD_SUBSCRIPTIONS },
+    now: a.now,
+    log,
+    ...(a.locate ? { locate: a.locate } : {}),
+    retryDelayMs: a.retryDelayMs,
+  };
+}
+
+export function fanoutDeps(a: Adapters, log: Logger): FanoutDeps {
+  return {
+    store: a.store,
+    index: a.store,
+    runs: a.store,
+    alerting: alertingOf(a, log),
+    archive: a.archive,
+    batches: a.batches,
+    queue: a.queue,
+    inventory: a.inventory,
+    mailer: a.mailer,
+    reportRecipients: a.settings.PEERGUARD_REPORT_TO,
+    portalUrl: a.settings.PEERGUARD_PORTAL_URL,
+    rules: a.rules,
+    config: a.config,
+    version: a.version,
+    now: a.now,
+    log,
+  };
+}

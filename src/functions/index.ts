@@ -1,0 +1,7 @@
+// The Functions app's entry point (package.json "main"). Imports run in order: settings are
+// validated first, then each function registers itself.
+import './startup';
+import './eventGridTrigger';
+import './scheduledAudit';
+import './auditBatch';
+import './audit';
