@@ -185,7 +185,10 @@ export class Alerting {
       failed: [],
     };
     const now = this.iso();
+    // A mail that just failed in this invocation waits for the next run.
+    const failedHere = new Set(result.failed.map((f) => f.fingerprint));
     for (const row of await this.deps.store.pendingRows()) {
+      if (failedHere.has(row.fingerprint)) continue;
       if (row.claimUntil !== undefined && row.claimUntil > now) continue;
       let kind: 'opened' | 'resolved' | undefined;
       if (row.status === 'open' && row.pendingOpen) kind = 'opened';

@@ -1,0 +1,113 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { InvocationContext } from '@azure/functions';
+import type { Mailer, MailMessage } from '../../src/alerts/mailer';
+import { buildAdapters, useAdapters, type Adapters, type Readers } from '../../src/functions/composition';
+import { keyOf } from '../../src/model/ids';
+import type { RawResource } from '../../src/model/snapshot';
+import type { Inventory } from '../../src/ports';
+import { vnet, type PeeringSpec } from '../support/estate';
+
+// Shared by the Functions tests: Microsoft's sample events, a live estate that tests mutate (the
+// LiveReader port over it), a recording mailer, and an InvocationContext that captures logs.
+
+export const FIXTURES = path.resolve(__dirname, '../../../shared/fixtures');
+
+export function fixture(name: string): Record<string, unknown> {
+  const parsed = JSON.parse(readFileSync(path.join(FIXTURES, 'eventgrid', name), 'utf8')) as Record<string, unknown>[];
+  return parsed[0] as Record<string, unknown>;
+}
+
+export const SUB = 'aaaaaaaa-0000-0000-0000-000000000001';
+export const SPOKE1 = `/subscriptions/${SUB}/resourceGroups/rg-spoke1/providers/Microsoft.Network/virtualNetworks/vnet-spoke1`;
+export const HUB = `/subscriptions/${SUB}/resourceGroups/rg-hub/providers/Microsoft.Network/virtualNetworks/vnet-hub`;
+
+/** A mutable estate: VNet specs by id; the live reader returns the named VNets and their peers. */
+export class LiveEstate {
+  readonly vnets = new Map<string, RawResource>();
+  reads = 0;
+  failNext = 0;
+
+  set(id: string, prefixes: string[], peerings: PeeringSpec[]): void {
+    this.vnets.set(keyOf(id), vnet({ id, prefixes, peerings }));
+  }
+
+  healthy(): void {
+    this.set(SPOKE1, ['10.1.0.0/16'], [{ remote: HUB, name: 'spoke1-to-hub' }]);
+    this.set(HUB, ['10.0.0.0/16'], [{ remote: SPOKE1, name: 'hub-to-spoke1' }]);
+  }
+
+  /** spoke1's peering deleted: Azure marks the hub's side Disconnected. */
+  spokePeeringDeleted(): void {
+    this.set(SPOKE1, ['10.1.0.0/16'], []);
+    this.set(HUB, ['10.0.0.0/16'], [{ remote: SPOKE1, name: 'hub-to-spoke1', state: 'Disconnected' }]);
+  }
+
+  readonly reader = {
+    readNeighbourhood: async (vnetIds: readonly string[]): Promise<Inventory> => {
+      this.reads += 1;
+      if (this.failNext > 0) {
+        this.failNext -= 1;
+        throw new Error('ARM answered 503');
+      }
+      const wanted = new Set(vnetIds.map(keyOf));
+      for (const id of vnetIds) {
+        const v = this.vnets.get(keyOf(id));
+        const peerings = ((v?.properties?.virtualNetworkPeerings ?? []) as { properties: { remoteVirtualNetwork: { id: string } } }[]);
+        for (const p of peerings) wanted.add(keyOf(p.properties.remoteVirtualNetwork.id));
+      }
+      const resources = [...wanted].flatMap((k) => {
+        const v = this.vnets.get(k);
+        return v ? [{ resource: structuredClone(v), source: 'live' }] : [];
+      });
+      return { resources, subscriptions: [SUB], unreadable: [] };
+    },
+  };
+}
+
+export class RecordingMailer implements Mailer {
+  readonly sent: MailMessage[] = [];
+  failures = 0;
+
+  async send(message: MailMessage): Promise<{ id: string }> {
+    await new Promise((r) => setTimeout(r, 5));
+    if (this.failures > 0) {
+      this.failures -= 1;
+      throw new Error('Communication Services answered 503');
+    }
+    this.sent.push(message);
+    return { id: `mail-${this.sent.length}` };
+  }
+}
+
+export function testEnv(connectionString: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    AzureWebJobsStorage: connectionString,
+    PEERGUARD_EMAIL_CONNECTION_STRING: 'endpoint=https://127.0.0.1:9/;accesskey=c2VjcmV0',
+    PEERGUARD_EMAIL_SENDER: 'peerguard@contoso.example',
+    PEERGUARD_ALERT_TO_ERROR: 'netops@contoso.example',
+    PEERGUARD_ALERT_TO_WARNING: 'netops@contoso.example',
+    PEERGUARD_REPORT_TO: 'reports@contoso.example',
+    PEERGUARD_SUBSCRIPTIONS: SUB,
+    ...extra,
+  };
+}
+
+export function install(env: Record<string, string>, readers: Readers, overrides: Partial<Adapters> = {}): Adapters {
+  const adapters = buildAdapters(env, { readers, retryDelayMs: 5, ...overrides });
+  useAdapters(adapters);
+  return adapters;
+}
+
+export interface Logged {
+  level: string;
+  text: string;
+}
+
+export function context(functionName: string, logs: Logged[] = []): InvocationContext {
+  return new InvocationContext({
+    invocationId: `test-${Math.random().toString(16).slice(2)}`,
+    functionName,
+    logHandler: (level, ...args) => logs.push({ level, text: args.map(String).join(' ') }),
+  });
+}
