@@ -146,10 +146,11 @@ export function mailerFrom(settings: AppSettings, options: { emailClient?: Email
 }
 
 /** Builds every adapter from the environment; `overrides` replace individual ones (tests, the demo). */
-export function buildAdapters(env: Record<string, string | undefined>, overrides: Partial<Adapters> & { readers?: Readers; emailClient?: EmailClient } = {}): Adapters {
+export function buildAdapters(env: Record<string, string | undefined>, overrides: Partial<Adapters> & { readers?: Partial<Readers>; emailClient?: EmailClient } = {}): Adapters {
   const settings = overrides.settings ?? loadAppSettings(env);
   checkSettings(settings);
-  const { readers = unwiredReaders, emailClient, ...rest } = overrides;
+  const { readers: given = {}, emailClient, ...rest } = overrides;
+  const readers: Readers = { ...unwiredReaders, ...given };
   const clients = storageClients(settings);
   return {
     settings,

@@ -93,7 +93,7 @@ export function testEnv(connectionString: string, extra: Record<string, string> 
   };
 }
 
-export function install(env: Record<string, string>, readers: Readers, overrides: Partial<Adapters> = {}): Adapters {
+export function install(env: Record<string, string>, readers: Partial<Readers>, overrides: Partial<Adapters> = {}): Adapters {
   const adapters = buildAdapters(env, { readers, retryDelayMs: 5, ...overrides });
   useAdapters(adapters);
   return adapters;
