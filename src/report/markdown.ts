@@ -16,7 +16,7 @@ const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;
  * line breaks become spaces (a newline would end a table row), control characters go,
  * `&`, `<`, `>` become entities (no HTML, no autolink), and every other character Markdown
  * could read as syntax (`|` of a table, backticks, emphasis, `[`/`]` of a link, `!`, `#`, `\`)
- * is backslash-escaped, as is a leading list or heading marker.
+ * is backslash-escaped.
  */
 export function escapeMarkdown(value: unknown): string {
   return String(value ?? '')
@@ -24,8 +24,12 @@ export function escapeMarkdown(value: unknown): string {
     // eslint-disable-next-line no-control-regex
     .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '')
     .replace(/[&<>]/g, (c) => ENTITIES[c] as string)
-    .replace(/[\\`*_[\]|!~#]/g, (c) => `\\${c}`)
-    // At the start of a line (a list item), these would open a nested list or a heading.
+    .replace(/[\\`*_[\]|!~#]/g, (c) => `\\${c}`);
+}
+
+/** Escaped text that starts a line or a list item, where `-`, `+`, `=` or `1.` would open a block. */
+function escapeLineStart(value: unknown): string {
+  return escapeMarkdown(value)
     .replace(/^([-+=])/, '\\$1')
     .replace(/^(\d+)([.)])/, '$1\\$2');
 }
@@ -59,13 +63,13 @@ export function renderMarkdown(report: AuditReport, extras: ReportExtras, rules:
 
   if (isPartial(report)) {
     out.push('### Unreadable scopes', '');
-    for (const u of coverage.unreadable) out.push(`- ${escapeMarkdown(u.scope)}: ${escapeMarkdown(u.reason)}`);
+    for (const u of coverage.unreadable) out.push(`- ${escapeLineStart(u.scope)}: ${escapeMarkdown(u.reason)}`);
     out.push('');
   }
 
   if (extras.notices.length > 0) {
     out.push('### Notices', '');
-    for (const n of extras.notices) out.push(`- ${escapeMarkdown(n.message)}`);
+    for (const n of extras.notices) out.push(`- ${escapeLineStart(n.message)}`);
     out.push('');
   }
 

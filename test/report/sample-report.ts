@@ -17,7 +17,7 @@ const rg = `/subscriptions/${SUB_A}/resourceGroups/rg-hub/providers/Microsoft.Ne
 export const HOSTILE_VNET_ID = `${rg}/${HOSTILE_VNET}`;
 export const HOSTILE_PEERING_ID = `${HOSTILE_VNET_ID}/virtualNetworkPeerings/${PIPE_NAME}`;
 export const SPOKE_ID = `/subscriptions/${SUB_B}/resourceGroups/rg-spoke/providers/Microsoft.Network/virtualNetworks/spoke\`code\`[x](javascript:alert(1))`;
-export const FORMULA_ID = `/subscriptions/${SUB_B}/resourceGroups/rg-spoke/providers/Microsoft.Network/virtualNetworks/=HYPERLINK("http://evil.example","x")`;
+export const FORMULA_ID = `/subscriptions/${SUB_B}/resourceGroups/rg-spoke/providers/Microsoft.Network/virtualNetworks/=HYPERLINK(A1&"x";"y")`;
 
 function meta(id: string, defaultSeverity: RuleMeta['defaultSeverity'], fix: RuleMeta['fix'] = 'none'): Rule {
   return {
