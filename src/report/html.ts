@@ -272,11 +272,11 @@ button:hover{background:#eef2f8}
 .filters fieldset{border:0;margin:0;padding:0;display:flex;gap:10px;align-items:center}
 .filters legend{float:left;margin-right:6px;color:var(--muted)}
 .filters select{font:inherit;padding:3px 6px}
-table{border-collapse:collapse;width:100%}
+table{border-collapse:collapse;width:100%;table-layout:fixed}
+col.c-sev{width:100px}col.c-rule{width:190px}col.c-res{width:24%}col.c-fix{width:30%}
 th,td{text-align:left;vertical-align:top;padding:8px 10px;border-top:1px solid var(--line)}
 th{font-size:12px;text-transform:uppercase;letter-spacing:.04em;color:var(--muted);border-top:0}
-td.msg{max-width:640px}
-.sev{display:inline-block;border-radius:10px;padding:1px 9px;font-size:12px;font-weight:600}
+.sev{white-space:nowrap;display:inline-block;border-radius:10px;padding:1px 9px;font-size:12px;font-weight:600}
 .sev.error{background:#fdecea;color:#b71c1c}.sev.warning{background:#fff4e0;color:#8a5300}.sev.info{background:#e6f3fb;color:#01579b}
 .rid{display:block;color:var(--muted);font:11.5px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;word-break:break-all}
 code,pre{font:12px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
@@ -284,7 +284,8 @@ details summary{cursor:pointer;color:#1a4fa3}
 .destructive{color:#b71c1c;font-weight:600}
 .op{margin:8px 0 0;border-left:3px solid #b8c6dd;padding-left:10px}
 .op .method{font-weight:700}
-.op pre{background:#f4f6fa;border-radius:6px;padding:8px;overflow:auto;max-height:260px;margin:6px 0 0}
+.op pre{background:#f4f6fa;border-radius:6px;padding:8px;overflow:auto;max-height:320px;margin:6px 0 0;white-space:pre-wrap;word-break:break-all}
+td{overflow-wrap:anywhere}
 .empty{color:var(--muted)}
 tr.finding:target{background:#fff8d6}
 `;
@@ -390,7 +391,7 @@ function renderFindings(report: AuditReport, rules: readonly Rule[]): RawHtml {
   return html`<section id="findings"><h2>Findings</h2>${
     report.findings.length === 0
       ? html`<p class="empty">No findings.</p>`
-      : html`${filters}<table><thead><tr><th>Severity</th><th>Rule</th><th>Resource</th><th>Finding</th><th>Fix plan</th></tr></thead><tbody>${rows}</tbody></table>`
+      : html`${filters}<table><colgroup><col class="c-sev"><col class="c-rule"><col class="c-res"><col class="c-msg"><col class="c-fix"></colgroup><thead><tr><th>Severity</th><th>Rule</th><th>Resource</th><th>Finding</th><th>Fix plan</th></tr></thead><tbody>${rows}</tbody></table>`
   }</section>`;
 }
 
