@@ -68,7 +68,7 @@ export const WARNING_FINDING: Finding = {
   severity: 'warning',
   resourceId: SPOKE_ID,
   relatedResourceIds: [],
-  message: '-2+3 looks like a formula; so does this one.',
+  message: '-2+3 looks like a formula, and so does this one.',
   fingerprint: 'fedcba9876543210fedcba9876543210',
   fix: null,
 };

@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import { CSV_COLUMNS, csvField, RELATED_ID_SEPARATOR, renderCsv } from '../../src/report/csv';
+import { renderReport } from '../../src/report/render';
+import { RULES } from '../../src/rules';
+import { ERROR_FINDING, FORMULA_ID, INFO_FINDING, realRun, sampleReport, WARNING_FINDING } from './sample-report';
+
+/** A strict RFC 4180 reader: CRLF between records, every field quoted, `""` for a quote. */
+function parseCsv(text: string): string[][] {
+  const records: string[][] = [];
+  let i = 0;
+  while (i < text.length) {
+    const record: string[] = [];
+    for (;;) {
+      expect(text[i], `field at ${i} is quoted`).toBe('"');
+      i += 1;
+      let field = '';
+      for (;;) {
+        const quote = text.indexOf('"', i);
+        expect(quote, 'closing quote').toBeGreaterThanOrEqual(0);
+        field += text.slice(i, quote);
+        i = quote + 1;
+        if (text[i] === '"') {
+          field += '"';
+          i += 1;
+        } else break;
+      }
+      record.push(field);
+      if (text[i] === ',') {
+        i += 1;
+        continue;
+      }
+      expect(text.slice(i, i + 2), `record ends with CRLF at ${i}`).toBe('\r\n');
+      i += 2;
+      break;
+    }
+    records.push(record);
+  }
+  return records;
+}
+
+describe('csvField', () => {
+  it.each([
+    ['plain', '"plain"'],
+    ['', '""'],
+    ['say "hi", twice', '"say ""hi"", twice"'],
+    ['line\r\nbreak', '"line\r\nbreak"'],
+    ['/subscriptions/x', '"/subscriptions/x"'],
+    ['=1+1', `"'=1+1"`],
+    ['+1', `"'+1"`],
+    ['-1', `"'-1"`],
+    ['@SUM(A1)', `"'@SUM(A1)"`],
+    ['\t=1', `"'\t=1"`],
+    ['\r=1', `"'\r=1"`],
+    ['=HYPERLINK("http://x","y")', `"'=HYPERLINK(""http://x"",""y"")"`],
+    ['a=1', '"a=1"'],
+  ])('%j → %j', (value, expected) => {
+    expect(csvField(value)).toBe(expected);
+  });
+});
+
+describe('csv renderer', () => {
+  it('writes the header and one quoted record per finding, CRLF-terminated', () => {
+    const text = renderCsv(sampleReport());
+    expect(text.startsWith('"ruleId","severity","resourceId","message","relatedResourceIds","fingerprint","fixDescription"\r\n')).toBe(true);
+    expect(text.endsWith('\r\n')).toBe(true);
+    const [header, ...rows] = parseCsv(text);
+    expect(header).toEqual([...CSV_COLUMNS]);
+    expect(rows).toHaveLength(3);
+    for (const row of rows) expect(row).toHaveLength(CSV_COLUMNS.length);
+  });
+
+  it('round-trips quotes, commas and line breaks inside fields', () => {
+    const [, error, warning] = parseCsv(renderCsv(sampleReport()));
+    expect(error).toEqual([
+      'rule-error',
+      'error',
+      ERROR_FINDING.resourceId,
+      ERROR_FINDING.message,
+      ERROR_FINDING.relatedResourceIds.join(RELATED_ID_SEPARATOR),
+      ERROR_FINDING.fingerprint,
+      ERROR_FINDING.fix!.description,
+    ]);
+    expect(ERROR_FINDING.message).toContain('\n');
+    expect(warning![3]).toContain(',');
+  });
+
+  it('neutralises formulas: a cell that starts with =, +, -, @, tab or CR gets a leading apostrophe', () => {
+    const [, , warning, info] = parseCsv(renderCsv(sampleReport()));
+    expect(warning![3]).toBe(`'${WARNING_FINDING.message}`); // -2+3 …
+    expect(warning![6]).toBe(''); // no fix
+    expect(info![2]).toBe(FORMULA_ID); // starts with '/': left alone
+    expect(info![3]).toBe(`'${INFO_FINDING.message}`); // =1+1
+    expect(info![4]).toBe(`'${INFO_FINDING.relatedResourceIds[0]}`); // @SUM(…)
+    expect(info![6]).toBe(`'${INFO_FINDING.fix!.description}`); // +cmd|…
+    const tabAndCr = parseCsv(
+      renderCsv(sampleReport({ findings: [{ ...WARNING_FINDING, message: '\t=cmd', fix: { description: '\r=cmd', destructive: false, operations: [] } }] })),
+    )[1]!;
+    expect(tabAndCr[3]).toBe("'\t=cmd");
+    expect(tabAndCr[6]).toBe("'\r=cmd");
+    // No field of any record starts with a formula character.
+    for (const row of parseCsv(renderCsv(sampleReport())).slice(1)) {
+      for (const field of row) expect(field, field).not.toMatch(/^[=+\-@\t\r]/);
+    }
+  });
+
+  it('writes only the header for a clean estate', () => {
+    const text = renderCsv(sampleReport({ findings: [] }));
+    expect(parseCsv(text)).toEqual([[...CSV_COLUMNS]]);
+  });
+
+  it('renders a real audit through renderReport as --format csv', () => {
+    const run = realRun();
+    const text = renderReport(run.report, 'csv', run.extras, { rules: RULES, colour: false });
+    expect(text).toBe(renderCsv(run.report));
+    const [, row] = parseCsv(text);
+    const finding = run.report.findings[0]!;
+    expect(row).toEqual([
+      'peering-one-sided',
+      'error',
+      finding.resourceId,
+      finding.message,
+      finding.relatedResourceIds.join(';'),
+      finding.fingerprint,
+      finding.fix!.description,
+    ]);
+  });
+});
