@@ -49,7 +49,7 @@ describe('src/functions registers with the Functions host', () => {
     };
     process.env.AzureWebJobsStorage = 'UseDevelopmentStorage=true';
     process.env.PEERGUARD_REPORT_SCHEDULE = '0 0 6 * * *';
-    await import('../../src/functions/index');
+    await import('../../src/functions/index.js');
   });
   afterAll(() => {
     loader._load = originalLoad;
@@ -81,10 +81,10 @@ describe('src/functions registers with the Functions host', () => {
   it('refuses to start with a bad setting, naming it', async () => {
     vi.resetModules();
     process.env.PEERGUARD_REPORT_SCHEDULE = 'daily';
-    await expect(import('../../src/functions/index')).rejects.toThrow(/PEERGUARD_REPORT_SCHEDULE/);
+    await expect(import('../../src/functions/index.js')).rejects.toThrow(/PEERGUARD_REPORT_SCHEDULE/);
     process.env.PEERGUARD_REPORT_SCHEDULE = '0 0 6 * * *';
     process.env.PEERGUARD_ALERT_TO_ERROR = 'netops@contoso.example';
     vi.resetModules();
-    await expect(import('../../src/functions/index')).rejects.toThrow(/PEERGUARD_EMAIL_ENDPOINT/);
+    await expect(import('../../src/functions/index.js')).rejects.toThrow(/PEERGUARD_EMAIL_ENDPOINT/);
   });
 });

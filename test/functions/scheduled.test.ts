@@ -1,4 +1,4 @@
-import { HttpRequest } from '@azure/functions';
+import { HttpRequest, type Timer } from '@azure/functions';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { QueueServiceClient } from '@azure/storage-queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +10,7 @@ import type { AuditScope, Inventory } from '../../src/ports';
 import { startAzurite, type AzuriteInstance } from '../support/azurite';
 import { context, install, LiveEstate, RecordingMailer, SUB, testEnv } from './harness';
 
-const timer = { isPastDue: false, scheduleStatus: { last: '', next: '', lastUpdated: '' } };
+const timer: Timer = { isPastDue: false, scheduleStatus: { last: '', next: '', lastUpdated: '' } } as unknown as Timer;
 
 function inventoryOf(estate: LiveEstate) {
   const scopes: AuditScope[] = [];
