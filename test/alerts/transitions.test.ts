@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { composeAlertMail, escapeHtml, portalLink } from '../../src/alerts/compose';
+import { anchorOf, type AlertRow, type AlertScope } from '../../src/alerts/model';
+import { parseArmEvent } from '../../src/alerts/events';
+import { planTransitions } from '../../src/alerts/transitions';
+import type { Finding } from '../../src/engine/audit';
+
+const A = '/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/a';
+const B = '/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/b';
+const C = '/subscriptions/s2/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/c';
+
+function finding(fp: string, resourceId: string): Finding {
+  return { ruleId: 'peering-one-sided', severity: 'error', resourceId, relatedResourceIds: [A, B], message: 'm', fingerprint: fp, fix: null };
+}
+
+function row(fp: string, resourceId: string, extra: Partial<AlertRow> = {}): AlertRow {
+  const f = finding(fp, resourceId);
+  return {
+    fingerprint: fp, status: 'open', ruleId: f.ruleId, severity: 'error', resourceId, relatedResourceIds: [], message: 'm',
+    anchor: anchorOf(resourceId), subscriptionId: 's1', firstSeen: 't0', lastSeen: 't0', observedAt: '2026-01-01T00:00:00.000Z',
+    finding: f, pendingOpen: false, pendingResolved: false, sendAttempts: 0, mailedOpenAt: 't0', ...extra,
+  };
+}
+
+const scopeAB: AlertScope = { keys: new Set([anchorOf(A), anchorOf(B)]), subscriptions: new Set() };
+const at = '2026-01-02T00:00:00.000Z';
+
+describe('planTransitions', () => {
+  it('new, resolved, unchanged, restricted to the evaluated scope', () => {
+    const rows = [row('1', `${A}/virtualNetworkPeerings/x`), row('2', `${B}/virtualNetworkPeerings/y`), row('3', `${C}/virtualNetworkPeerings/z`)];
+    const plan = planTransitions(rows, [finding('1', `${A}/virtualNetworkPeerings/x`), finding('4', `${B}/virtualNetworkPeerings/w`), finding('5', `${C}/virtualNetworkPeerings/v`)], scopeAB, at);
+    expect(plan.opened.map((o) => o.finding.fingerprint)).toEqual(['4']);
+    expect(plan.resolved.map((r) => r.fingerprint)).toEqual(['2']);
+    expect(plan.unchanged.map((u) => u.row.fingerprint)).toEqual(['1']);
+  });
+
+  it('matches ids case-insensitively and by subscription for a full audit', () => {
+    const rows = [row('2', `${C.toUpperCase()}/virtualNetworkPeerings/z`)];
+    expect(planTransitions(rows, [], { keys: new Set(), subscriptions: new Set(['s2']) }, at).resolved).toHaveLength(1);
+    expect(planTransitions(rows, [], { keys: new Set([anchorOf(C)]), subscriptions: new Set() }, at).resolved).toHaveLength(1);
+  });
+
+  it('a view older than the one that last decided a row changes nothing (no resurrection)', () => {
+    const rows = [row('1', `${A}/virtualNetworkPeerings/x`, { status: 'resolved', observedAt: '2026-01-03T00:00:00.000Z', mailedResolvedAt: 't1' })];
+    const plan = planTransitions(rows, [finding('1', `${A}/virtualNetworkPeerings/x`)], scopeAB, at);
+    expect(plan.opened).toHaveLength(0);
+    expect(plan.stale).toHaveLength(1);
+  });
+
+  it('a finding back before its resolution was mailed is reopened, not re-alerted', () => {
+    const rows = [row('1', `${A}/virtualNetworkPeerings/x`, { status: 'resolved', pendingResolved: true })];
+    const plan = planTransitions(rows, [finding('1', `${A}/virtualNetworkPeerings/x`)], scopeAB, at);
+    expect(plan.reopened).toHaveLength(1);
+    expect(plan.opened).toHaveLength(0);
+  });
+});
+
+describe('mail composition', () => {
+  it('escapes every Azure string in HTML and links to the portal', () => {
+    const f = { ...finding('1', `${A}/virtualNetworkPeerings/<script>`), message: 'a <b>"bold"</b> & more' };
+    const mail = composeAlertMail({ kind: 'opened', finding: f, rule: undefined, change: { source: 'event', caller: { name: '<img src=x>' } }, firstSeen: 't', portalUrl: 'https://portal.azure.com/' });
+    expect(mail.html).not.toContain('<script>');
+    expect(mail.html).not.toContain('<img');
+    expect(mail.html).toContain('a &lt;b&gt;&quot;bold&quot;&lt;/b&gt; &amp; more');
+    expect(mail.text).toContain('a <b>"bold"</b> & more');
+    expect(portalLink('https://portal.azure.com/', A)).toBe(`https://portal.azure.com/#@/resource${A}`);
+    expect(escapeHtml(`'`)).toBe('&#39;');
+  });
+});
+
+describe('parseArmEvent', () => {
+  it('reads the subject type case-insensitively and the caller from the claims', () => {
+    const parsed = parseArmEvent(
+      { id: 'e', eventType: 'Microsoft.Resources.ResourceActionSuccess', subject: `${A.toLowerCase()}/virtualnetworkpeerings/p`, eventTime: 't', data: { claims: { appid: 'app-1' } } },
+      { tenantId: undefined, subscriptions: [] },
+    );
+    expect(parsed.kind).toBe('accepted');
+    if (parsed.kind === 'accepted') {
+      expect(parsed.event.resourceType).toBe('Microsoft.Network/virtualNetworks/virtualNetworkPeerings');
+      expect(parsed.event.change.caller).toEqual({ appId: 'app-1' });
+    }
+  });
+});
