@@ -85,7 +85,7 @@ export const transitNotTransitive: Rule = {
           identity: [aToB.id, hub.id],
           message:
             `${describeVnet(topology, a.id)} cannot reach ${namesList(unreachable.map(vnetName))} through hub VNet "${hub.name}": ` +
-            `peering is not transitive, and no route sends their traffic to an appliance in "${hub.name}".`,
+            `peering is not transitive, and no route sends their traffic to an appliance in "${hub.name}" in both directions.`,
         });
       }
     }

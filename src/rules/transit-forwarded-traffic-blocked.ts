@@ -1,0 +1,99 @@
+import type { ResourceKey } from '../model/ids';
+import type { Peering, Vnet } from '../model/types';
+import type { FindingDraft, Rule } from './rule';
+import { describePeering, describeVnet, putPeering } from './describe';
+import { routeSendingSomeTo, routedTables, shareMeshGroup, transitIndex, type EffectiveRoute, type Link, type RoutedTable } from './transit-helpers';
+
+// A route in A sends (by longest-prefix match) some of C's space to an appliance in hub B. The
+// appliance forwards the packets into C over the peering B–C, and C accepts traffic that did not
+// originate in B only when C's own peering to B has allowForwardedTraffic ("allow traffic forwarded
+// by a network virtual appliance in a virtual network ... to flow to this virtual network").
+// The return path (a route in C sending A's space through B, which needs allowForwardedTraffic on
+// A→B) is the same check from C's side. A default route to the hub firewall covers every C.
+//
+// Semantics chosen: some part of C's space is enough (those packets are dropped); C's space is what
+// B reaches over B–C (subnet peering: the named subnets). A and C that are peered directly are
+// decided by the longest-prefix match (the peering's system route beats a default route); A and C
+// in a common AVNM mesh group are skipped. One finding per offending peering C→B, naming the first
+// route found and how many other VNets route through B to C.
+//
+// Bound: for each VNet A with appliance routes into usable peers, for each such table and hub B,
+// only the peers C of B whose peering back to B lacks allowForwardedTraffic are checked:
+// O(Σ_A tables × hubs × blocked(B) × prefixes × routes), at worst Σ_B deg(B)² when every spoke
+// routes through B and no peering allows forwarded traffic; the index is O(V + P).
+
+interface Offence {
+  cToB: Peering;
+  hub: Link; // A's link to B
+  a: Vnet;
+  table: RoutedTable;
+  route: EffectiveRoute;
+  sources: Set<ResourceKey>;
+}
+
+export const transitForwardedTrafficBlocked: Rule = {
+  meta: {
+    id: 'transit-forwarded-traffic-blocked',
+    title: 'Traffic forwarded by a hub appliance is dropped',
+    category: 'transit',
+    defaultSeverity: 'error',
+    description:
+      "A route sends a VNet's traffic to an appliance in a hub, but the destination VNet's peering to the hub does not allow forwarded traffic, so the packets the appliance forwards are dropped.",
+    docsUrl: 'https://learn.microsoft.com/azure/virtual-network/virtual-network-manage-peering',
+    fix: 'safe',
+  },
+  evaluate(topology) {
+    const index = transitIndex(topology);
+    const blockedCache = new Map<ResourceKey, Link[]>();
+    const blockedInto = (hubKey: ResourceKey): Link[] => {
+      let list = blockedCache.get(hubKey);
+      if (!list) blockedCache.set(hubKey, (list = index.links(hubKey).filter((toC) => !toC.back.allowForwardedTraffic)));
+      return list;
+    };
+    const offences = new Map<ResourceKey, Offence>();
+    for (const a of index.vnets) {
+      for (const table of routedTables(index, a)) {
+        for (const hub of table.hubs) {
+          for (const toC of blockedInto(hub.peerKey)) {
+            if (toC.peerKey === a.key) continue;
+            const known = offences.get(toC.back.key);
+            if (known?.sources.has(a.key)) continue;
+            if (shareMeshGroup(a, toC.peer)) continue;
+            let route: EffectiveRoute | undefined;
+            for (const prefix of toC.remotePrefixes) {
+              route = routeSendingSomeTo(table.routes, prefix, hub.remotePrefixes);
+              if (route) break;
+            }
+            if (!route) continue;
+            if (known) known.sources.add(a.key);
+            else offences.set(toC.back.key, { cToB: toC.back, hub, a, table, route, sources: new Set([a.key]) });
+          }
+        }
+      }
+    }
+    const findings: FindingDraft[] = [];
+    for (const { cToB, hub, a, table, route, sources } of offences.values()) {
+      const b = hub.peer;
+      const bName = b?.name ?? hub.out.remoteVnetId;
+      const c = describeVnet(topology, cToB.vnetId);
+      const others = sources.size - 1;
+      const routeName = route.route?.name ?? route.prefix.text;
+      findings.push({
+        resourceId: cToB.id,
+        relatedResourceIds: [table.table.id, a.id, b?.id ?? hub.out.remoteVnetId],
+        identity: [cToB.id, b?.id ?? hub.out.remoteVnetId],
+        message:
+          `Route "${routeName}" (${route.prefix.text} to ${route.nextHopIp?.text ?? '?'}) in route table "${table.table.name}" of ` +
+          `${describeVnet(topology, a.id)} sends traffic for ${c} to an appliance in hub VNet "${bName}", but ` +
+          `${describePeering(topology, cToB)} does not allow forwarded traffic, so the packets the appliance forwards are dropped` +
+          (others > 0 ? ` (${others} more ${others === 1 ? 'VNet routes' : 'VNets route'} to it through "${bName}" as well).` : '.'),
+        fix: {
+          description: `Allow forwarded traffic on peering "${cToB.name}" so that ${c} accepts what the appliance in "${bName}" forwards.`,
+          destructive: false,
+          operations: [putPeering(cToB, { allowForwardedTraffic: true })],
+        },
+      });
+    }
+    return findings;
+  },
+};

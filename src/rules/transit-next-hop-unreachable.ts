@@ -1,0 +1,69 @@
+import type { Prefix } from '../model/cidr';
+import type { ResourceKey } from '../model/ids';
+import type { Vnet } from '../model/types';
+import type { FindingDraft, Rule } from './rule';
+import { describeVnet } from './describe';
+import { isApplianceRoute, isInside, transitIndex } from './transit-helpers';
+
+// A user-defined route to a virtual appliance works only when the appliance's IP is one the
+// subnet can reach: in its own VNet, or in a VNet peered with it ("the next hop in a user-defined
+// route [can] be the IP address of a virtual machine in the peered virtual network",
+// virtual-networks-udr-overview). Otherwise Azure drops the traffic the route matches.
+//
+// Semantics chosen: every peering of the VNet counts, whatever its state (a broken peering is the
+// lifecycle rules' finding); a peer's space is its prefixes when it was read (subnet peering: the
+// named subnets), else what the peering recorded. Members of a common AVNM mesh group hold
+// reachable addresses too. A route table associated with no subnet is skipped (it routes nothing),
+// and a table shared by several VNets is judged in each. One finding per (route, VNet).
+//
+// Bound: O(V + P) for the index, then per appliance route O(prefixes of the VNet and its peers);
+// a mesh group's prefixes are gathered once, only when some route needs them.
+
+export const transitNextHopUnreachable: Rule = {
+  meta: {
+    id: 'transit-next-hop-unreachable',
+    title: 'Route points at an appliance the VNet cannot reach',
+    category: 'transit',
+    defaultSeverity: 'error',
+    description:
+      "A route's virtual-appliance next hop lies neither in the route table's VNet nor in any VNet peered with it, so the traffic the route matches is dropped.",
+    docsUrl: 'https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview',
+    fix: 'none',
+  },
+  evaluate(topology) {
+    const index = transitIndex(topology);
+    const meshPrefixes = new Map<ResourceKey, Prefix[]>();
+    const prefixesOfMesh = (group: ResourceKey): Prefix[] => {
+      let list = meshPrefixes.get(group);
+      if (!list) {
+        list = topology.meshMembers(group).flatMap((member) => topology.vnets.get(member)?.prefixes ?? []);
+        meshPrefixes.set(group, list);
+      }
+      return list;
+    };
+    const reachable = (vnet: Vnet, ip: Prefix): boolean =>
+      isInside(ip, vnet.prefixes) ||
+      vnet.peerings.some((p) => isInside(ip, index.remotePrefixes(p))) ||
+      vnet.meshGroupKeys.some((g) => isInside(ip, prefixesOfMesh(g)));
+
+    const findings: FindingDraft[] = [];
+    for (const vnet of index.vnets) {
+      for (const table of vnet.routeTables) {
+        if (table.subnetKeys.length === 0) continue;
+        for (const route of table.routes) {
+          if (!isApplianceRoute(route) || reachable(vnet, route.nextHopIp)) continue;
+          const ip = route.nextHopIp.text;
+          findings.push({
+            resourceId: route.id,
+            relatedResourceIds: [table.id, vnet.id],
+            message:
+              `Route "${route.name}" (${route.addressPrefix} to virtual appliance ${ip}) in route table "${table.name}" of ` +
+              `${describeVnet(topology, vnet.id)} points at ${ip}, which lies neither in "${vnet.name}" nor in any VNet peered with it: ` +
+              `the traffic the route matches is dropped.`,
+          });
+        }
+      }
+    }
+    return findings;
+  },
+};
