@@ -11,6 +11,9 @@ import { peeringAddressOverlap } from './peering-address-overlap';
 import { peeringLimitNear } from './peering-limit-near';
 // -- gateway transit imports --
 // -- transit imports --
+import { transitNotTransitive } from './transit-not-transitive';
+import { transitForwardedTrafficBlocked } from './transit-forwarded-traffic-blocked';
+import { transitNextHopUnreachable } from './transit-next-hop-unreachable';
 
 /** Every rule peerguard ships, in catalog order (design.md). Rule ids are a public contract. */
 export const RULES: readonly Rule[] = [
@@ -26,6 +29,9 @@ export const RULES: readonly Rule[] = [
   peeringLimitNear,
   // -- gateway transit --
   // -- transit --
+  transitNotTransitive,
+  transitForwardedTrafficBlocked,
+  transitNextHopUnreachable,
 ];
 
 export function ruleById(id: string): Rule | undefined {
