@@ -20,7 +20,8 @@ import { routeSendingSomeTo, routedTables, shareMeshGroup, transitIndex, type Ef
 // Bound: for each VNet A with appliance routes into usable peers, for each such table and hub B,
 // only the peers C of B whose peering back to B lacks allowForwardedTraffic are checked:
 // O(Σ_A tables × hubs × blocked(B) × prefixes × routes), at worst Σ_B deg(B)² when every spoke
-// routes through B and no peering allows forwarded traffic; the index is O(V + P).
+// routes through B and no peering allows forwarded traffic. Links are resolved only for VNets with
+// appliance routes and for their hubs.
 
 interface Offence {
   cToB: Peering;
@@ -28,7 +29,7 @@ interface Offence {
   a: Vnet;
   table: RoutedTable;
   route: EffectiveRoute;
-  sources: Set<ResourceKey>;
+  sources: Set<number>;
 }
 
 export const transitForwardedTrafficBlocked: Rule = {
@@ -44,51 +45,47 @@ export const transitForwardedTrafficBlocked: Rule = {
   },
   evaluate(topology) {
     const index = transitIndex(topology);
-    const blockedCache = new Map<ResourceKey, Link[]>();
-    const blockedInto = (hubKey: ResourceKey): Link[] => {
-      let list = blockedCache.get(hubKey);
-      if (!list) blockedCache.set(hubKey, (list = index.links(hubKey).filter((toC) => !toC.back.allowForwardedTraffic)));
-      return list;
-    };
+    const blocked: Array<Link[] | undefined> = [];
+    // The peers of a hub whose peering back to it does not accept forwarded traffic.
+    const blockedInto = (hub: number): Link[] => (blocked[hub] ??= index.links(hub).filter((toC) => !toC.back.allowForwardedTraffic));
     const offences = new Map<ResourceKey, Offence>();
-    for (const a of index.vnets) {
-      for (const table of routedTables(index, a)) {
+    index.vnets.forEach((a, n) => {
+      if (a.routeTables.length === 0) return;
+      for (const table of routedTables(index, n)) {
         for (const hub of table.hubs) {
-          for (const toC of blockedInto(hub.peerKey)) {
-            if (toC.peerKey === a.key) continue;
+          for (const toC of blockedInto(hub.peer)) {
+            if (toC.peer === n) continue;
             const known = offences.get(toC.back.key);
-            if (known?.sources.has(a.key)) continue;
-            if (shareMeshGroup(a, toC.peer)) continue;
+            if (known?.sources.has(n) || shareMeshGroup(a, toC.peerVnet)) continue;
             let route: EffectiveRoute | undefined;
             for (const prefix of toC.remotePrefixes) {
-              route = routeSendingSomeTo(table.routes, prefix, hub.remotePrefixes);
+              route = routeSendingSomeTo(table.routes, prefix, hub.peer);
               if (route) break;
             }
             if (!route) continue;
-            if (known) known.sources.add(a.key);
-            else offences.set(toC.back.key, { cToB: toC.back, hub, a, table, route, sources: new Set([a.key]) });
+            if (known) known.sources.add(n);
+            else offences.set(toC.back.key, { cToB: toC.back, hub, a, table, route, sources: new Set([n]) });
           }
         }
       }
-    }
+    });
     const findings: FindingDraft[] = [];
     for (const { cToB, hub, a, table, route, sources } of offences.values()) {
-      const b = hub.peer;
-      const bName = b?.name ?? hub.out.remoteVnetId;
+      const b = hub.peerVnet;
       const c = describeVnet(topology, cToB.vnetId);
       const others = sources.size - 1;
       const routeName = route.route?.name ?? route.prefix.text;
       findings.push({
         resourceId: cToB.id,
-        relatedResourceIds: [table.table.id, a.id, b?.id ?? hub.out.remoteVnetId],
-        identity: [cToB.id, b?.id ?? hub.out.remoteVnetId],
+        relatedResourceIds: [table.table.id, a.id, b.id],
+        identity: [cToB.id, b.id],
         message:
           `Route "${routeName}" (${route.prefix.text} to ${route.nextHopIp?.text ?? '?'}) in route table "${table.table.name}" of ` +
-          `${describeVnet(topology, a.id)} sends traffic for ${c} to an appliance in hub VNet "${bName}", but ` +
+          `${describeVnet(topology, a.id)} sends traffic for ${c} to an appliance in hub VNet "${b.name}", but ` +
           `${describePeering(topology, cToB)} does not allow forwarded traffic, so the packets the appliance forwards are dropped` +
-          (others > 0 ? ` (${others} more ${others === 1 ? 'VNet routes' : 'VNets route'} to it through "${bName}" as well).` : '.'),
+          (others > 0 ? ` (${others} more ${others === 1 ? 'VNet routes' : 'VNets route'} to it through "${b.name}" as well).` : '.'),
         fix: {
-          description: `Allow forwarded traffic on peering "${cToB.name}" so that ${c} accepts what the appliance in "${bName}" forwards.`,
+          description: `Allow forwarded traffic on peering "${cToB.name}" so that ${c} accepts what the appliance in "${b.name}" forwards.`,
           destructive: false,
           operations: [putPeering(cToB, { allowForwardedTraffic: true })],
         },

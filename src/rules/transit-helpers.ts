@@ -3,12 +3,13 @@ import type { ResourceKey } from '../model/ids';
 import type { Peering, Route, RouteTable, Topology, Vnet } from '../model/types';
 import { peeredRemotePrefixes } from './describe';
 
-// Shared vocabulary of the transit rules: usable links, who holds a next-hop IP, effective routes
-// of a VNet's subnets and what a longest-prefix match decides for a whole prefix.
+// Shared vocabulary of the transit rules: usable links, which peer holds a next-hop IP, effective
+// routes of a VNet's subnets, and what a longest-prefix match decides for a whole prefix.
 //
-// Cost model: `transitIndex` touches the topology once, O(V + P) lookups (P = peerings), and
-// answers everything else from its own maps, so that the rules' inner loops (over the peers of a
-// hub) do no topology work. Route decisions are linear in the routes of one table.
+// Cost model: `transitIndex` numbers the VNets (one pass, O(V)); a VNet's usable links are built on
+// first use (one reverse lookup per peering, so at most O(P) in all) and everything after that is
+// array and integer-keyed work, so that the rules' inner loops (over the peers of a hub, up to 500)
+// do no string hashing. Route decisions are linear in the effective routes of one table.
 
 /** A usable link seen from one VNet: both peerings exist, both Connected, both allow VNet access. */
 export interface Link {
@@ -16,9 +17,9 @@ export interface Link {
   out: Peering;
   /** The peer's peering back. */
   back: Peering;
-  peerKey: ResourceKey;
-  /** The peer, when it was read. */
-  peer: Vnet | undefined;
+  /** The peer's number in the index. */
+  peer: number;
+  peerVnet: Vnet;
   /** The peer's prefixes this VNet reaches over the link (subnet peering: the named subnets only). */
   remotePrefixes: readonly Prefix[];
 }
@@ -35,51 +36,93 @@ export function isUsable(out: Peering, back: Peering | undefined): back is Peeri
 
 export interface TransitIndex {
   topology: Topology;
-  /** Every VNet, in input order (one pass over the topology). */
+  /** Every VNet, in input order; a VNet's number is its position. */
   vnets: readonly Vnet[];
-  /** Usable links of a VNet, in the order of its peerings. */
-  links(vnetKey: ResourceKey): readonly Link[];
-  /** The usable link from `from` to `to`. */
-  link(from: ResourceKey, to: ResourceKey): Link | undefined;
-  /** Whether a peering exists between the two VNets in either direction, in any state. */
-  isPeered(a: ResourceKey, b: ResourceKey): boolean;
-  /** The remote prefixes a peering connects (`peeredRemotePrefixes`), computed once per peering. */
-  remotePrefixes(peering: Peering): readonly Prefix[];
+  numberOf(key: ResourceKey): number | undefined;
+  /** Usable links of VNet `n`, in the order of its peerings (built on first use). */
+  links(n: number): readonly Link[];
+  /** The usable link from VNet `from` to VNet `to`. */
+  link(from: number, to: number): Link | undefined;
+  /** The link of VNet `n` whose peer holds `ip` (as reachable over the link), if any. */
+  linkHolding(n: number, ip: Prefix): Link | undefined;
+  /** The VNets that have a peering with VNet `n`, in either direction and any state. */
+  neighbours(n: number): readonly number[];
 }
 
-const pairKey = (a: ResourceKey, b: ResourceKey) => `${a}|${b}`;
-const NO_LINKS: readonly Link[] = [];
+interface Edge {
+  to: number;
+  peering: Peering;
+}
 
-/** Builds the index in O(V + P) topology lookups. */
+/**
+ * Numbers the VNets and their peerings' ends in one pass, O(V + P) id look-ups; links are resolved
+ * lazily, O(deg) integer work per VNet asked about (the reverse peering is found among the peer's
+ * numbered edges, not by id).
+ */
 export function transitIndex(topology: Topology): TransitIndex {
   const vnets = [...topology.vnets.values()];
-  const linksOf = new Map<ResourceKey, Link[]>();
-  const linkByPair = new Map<string, Link>();
-  const peered = new Set<string>();
-  const remote = new Map<ResourceKey, readonly Prefix[]>();
-  for (const out of topology.peerings.values()) {
-    peered.add(pairKey(out.vnetKey, out.remoteVnetKey));
-    peered.add(pairKey(out.remoteVnetKey, out.vnetKey));
-    const remotePrefixes = peeredRemotePrefixes(topology, out);
-    remote.set(out.key, remotePrefixes);
-    if (out.vnetKey === out.remoteVnetKey) continue;
-    const back = topology.reverseOf(out);
-    if (!isUsable(out, back)) continue;
-    const link: Link = { out, back, peerKey: out.remoteVnetKey, peer: topology.vnets.get(out.remoteVnetKey), remotePrefixes };
-    const pair = pairKey(out.vnetKey, out.remoteVnetKey);
-    if (linkByPair.has(pair)) continue; // two peerings to the same remote: the first one counts
-    linkByPair.set(pair, link);
-    let list = linksOf.get(out.vnetKey);
-    if (!list) linksOf.set(out.vnetKey, (list = []));
-    list.push(link);
-  }
+  const numbers = new Map<ResourceKey, number>();
+  vnets.forEach((v, i) => numbers.set(v.key, i));
+  const edges: Edge[][] = vnets.map(() => []);
+  const neighbours: number[][] = vnets.map(() => []);
+  vnets.forEach((vnet, i) => {
+    for (const peering of vnet.peerings) {
+      const to = numbers.get(peering.remoteVnetKey);
+      if (to === undefined || to === i) continue;
+      (edges[i] as Edge[]).push({ to, peering });
+      (neighbours[i] as number[]).push(to);
+      (neighbours[to] as number[]).push(i);
+    }
+  });
+  const edgeMaps: Array<Map<number, Peering> | undefined> = new Array(vnets.length);
+  /** The peering of `from` to `to` (the first, as `reverseOf` answers), by number. */
+  const peeringTo = (from: number, to: number): Peering | undefined => {
+    const list = edges[from] as Edge[];
+    if (list.length <= 16) return list.find((e) => e.to === to)?.peering;
+    let map = edgeMaps[from];
+    if (!map) {
+      map = new Map();
+      for (const e of list) if (!map.has(e.to)) map.set(e.to, e.peering);
+      edgeMaps[from] = map;
+    }
+    return map.get(to);
+  };
+
+  const linksOf: Array<Link[] | undefined> = new Array(vnets.length);
+  const linkMaps: Array<Map<number, Link> | undefined> = new Array(vnets.length);
+  const links = (n: number): Link[] => {
+    let list = linksOf[n];
+    if (list) return list;
+    list = [];
+    const seen = new Set<number>();
+    for (const { to, peering: out } of edges[n] as Edge[]) {
+      if (seen.has(to)) continue;
+      const back = peeringTo(to, n);
+      if (!isUsable(out, back)) continue;
+      seen.add(to); // two peerings to the same remote: the first usable one counts
+      list.push({ out, back, peer: to, peerVnet: vnets[to] as Vnet, remotePrefixes: peeredRemotePrefixes(topology, out) });
+    }
+    linksOf[n] = list;
+    return list;
+  };
+  const link = (from: number, to: number): Link | undefined => {
+    const list = links(from);
+    if (list.length <= 16) return list.find((l) => l.peer === to);
+    let map = linkMaps[from];
+    if (!map) {
+      map = new Map(list.map((l) => [l.peer, l]));
+      linkMaps[from] = map;
+    }
+    return map.get(to);
+  };
   return {
     topology,
     vnets,
-    links: (vnetKey) => linksOf.get(vnetKey) ?? NO_LINKS,
-    link: (from, to) => linkByPair.get(pairKey(from, to)),
-    isPeered: (a, b) => peered.has(pairKey(a, b)),
-    remotePrefixes: (peering) => remote.get(peering.key) ?? [],
+    numberOf: (key) => numbers.get(key),
+    links,
+    link,
+    linkHolding: (n, ip) => links(n).find((l) => isInside(ip, l.remotePrefixes)),
+    neighbours: (n) => neighbours[n] ?? [],
   };
 }
 
@@ -98,11 +141,6 @@ export function isApplianceRoute(route: Route): route is Route & { nextHopIp: Pr
   return route.nextHopType.toLowerCase() === 'virtualappliance' && route.nextHopIp !== undefined;
 }
 
-/** The usable link of `vnetKey` whose peer holds `ip` (as reachable over the link), if any. */
-export function linkHolding(index: TransitIndex, vnetKey: ResourceKey, ip: Prefix): Link | undefined {
-  return index.links(vnetKey).find((l) => isInside(ip, l.remotePrefixes));
-}
-
 // -- effective routes --
 
 /** One entry of a subnet's effective route table: a system route or a user-defined one. */
@@ -112,31 +150,36 @@ export interface EffectiveRoute {
   nextHopIp: Prefix | undefined;
   /** The user-defined route, absent for system routes. */
   route: Route | undefined;
+  /** The number of the usable peer whose space holds the appliance next hop, or -1. */
+  hub: number;
 }
 
 const prefixKey = (p: Prefix) => `${p.version}:${p.first.toString(16)}/${p.length}`;
 
 /**
- * The effective routes of the subnets that use `table` in `vnet`: system routes for the VNet's own
- * space (VnetLocal) and for every Connected peering's remote space (VNetPeering), overridden by the
- * table's routes with the same prefix (a user route wins a tie, virtual-networks-udr-overview).
+ * The effective routes of the subnets that use `table` in VNet `n`: system routes for the VNet's
+ * own space (VnetLocal) and for every Connected peering's remote space (VNetPeering), overridden by
+ * the table's routes with the same prefix (a user route wins a tie, virtual-networks-udr-overview).
  * Azure's default routes (0.0.0.0/0 to Internet, private ranges to None) never lead to an
  * appliance, so leaving them out decides nothing differently here. Routes to service tags are
- * skipped. Cost: O(prefixes of the VNet and its peers + routes).
+ * skipped. Cost: O(prefixes of the VNet and its peers + routes × links).
  */
-export function effectiveRoutes(index: TransitIndex, vnet: Vnet, table: RouteTable): EffectiveRoute[] {
+export function effectiveRoutes(index: TransitIndex, n: number, table: RouteTable): EffectiveRoute[] {
+  const vnet = index.vnets[n] as Vnet;
   const byPrefix = new Map<string, EffectiveRoute>();
-  for (const prefix of vnet.prefixes) byPrefix.set(prefixKey(prefix), { prefix, nextHopType: 'VnetLocal', nextHopIp: undefined, route: undefined });
+  const system = (prefix: Prefix, nextHopType: string) => {
+    const key = prefixKey(prefix);
+    if (!byPrefix.has(key)) byPrefix.set(key, { prefix, nextHopType, nextHopIp: undefined, route: undefined, hub: -1 });
+  };
+  for (const prefix of vnet.prefixes) system(prefix, 'VnetLocal');
   for (const peering of vnet.peerings) {
     if (peering.peeringState !== 'Connected') continue;
-    for (const prefix of index.remotePrefixes(peering)) {
-      const key = prefixKey(prefix);
-      if (!byPrefix.has(key)) byPrefix.set(key, { prefix, nextHopType: 'VNetPeering', nextHopIp: undefined, route: undefined });
-    }
+    for (const prefix of peeredRemotePrefixes(index.topology, peering)) system(prefix, 'VNetPeering');
   }
   for (const route of table.routes) {
     if (!route.prefix) continue;
-    byPrefix.set(prefixKey(route.prefix), { prefix: route.prefix, nextHopType: route.nextHopType, nextHopIp: route.nextHopIp, route });
+    const hub = isApplianceRoute(route) ? (index.linkHolding(n, route.nextHopIp)?.peer ?? -1) : -1;
+    byPrefix.set(prefixKey(route.prefix), { prefix: route.prefix, nextHopType: route.nextHopType, nextHopIp: route.nextHopIp, route, hub });
   }
   return [...byPrefix.values()];
 }
@@ -177,20 +220,33 @@ export function routingOf(routes: readonly EffectiveRoute[], target: Prefix): Pr
   return { deciding: containing ? [...inner, containing] : inner, gap: containing === undefined };
 }
 
-/** Whether a route hands packets to an appliance whose IP lies in `inside`. */
-export function isApplianceIn(route: EffectiveRoute, inside: readonly Prefix[]): boolean {
-  return route.nextHopType.toLowerCase() === 'virtualappliance' && route.nextHopIp !== undefined && isInside(route.nextHopIp, inside);
-}
-
-/** Every address of `target` goes to an appliance inside `inside`. */
-export function sendsAllTo(routes: readonly EffectiveRoute[], target: Prefix, inside: readonly Prefix[]): boolean {
+/**
+ * Every address of `target` goes to an appliance in VNet `hub`. The common case (a route that
+ * contains the target, e.g. a default route) is decided in one pass without allocating.
+ */
+export function sendsAllTo(routes: readonly EffectiveRoute[], target: Prefix, hub: number): boolean {
+  let best: EffectiveRoute | undefined;
+  let inner = false;
+  for (const r of routes) {
+    const p = r.prefix;
+    if (p.version !== target.version) continue;
+    if (p.first <= target.first && target.last <= p.last) {
+      if (!best || p.length > best.prefix.length) best = r;
+    } else if (target.first <= p.first && p.last <= target.last) {
+      if (r.hub !== hub) return false; // a part of the target goes elsewhere
+      inner = true;
+    }
+  }
+  if (best?.hub === hub) return true;
+  if (!inner) return false;
+  // The containing route (if any) goes elsewhere: only routes inside that tile the target will do.
   const { deciding, gap } = routingOf(routes, target);
-  return !gap && deciding.length > 0 && deciding.every((r) => isApplianceIn(r, inside));
+  return !gap && deciding.every((r) => r.hub === hub);
 }
 
-/** The first route that sends some address of `target` to an appliance inside `inside`. */
-export function routeSendingSomeTo(routes: readonly EffectiveRoute[], target: Prefix, inside: readonly Prefix[]): EffectiveRoute | undefined {
-  return routingOf(routes, target).deciding.find((r) => isApplianceIn(r, inside));
+/** The first route that sends some address of `target` to an appliance in VNet `hub`. */
+export function routeSendingSomeTo(routes: readonly EffectiveRoute[], target: Prefix, hub: number): EffectiveRoute | undefined {
+  return routingOf(routes, target).deciding.find((r) => r.hub === hub);
 }
 
 // -- route tables with appliance next hops in peers --
@@ -204,47 +260,50 @@ export interface RoutedTable {
 }
 
 /**
- * The route tables of `vnet` (those associated with its subnets) that have at least one appliance
+ * The route tables of VNet `n` (those associated with its subnets) that have at least one appliance
  * route whose next hop lies in a usable peer. Cost: O(tables × routes × links of the VNet), plus
  * the effective routes of those tables only.
  */
-export function routedTables(index: TransitIndex, vnet: Vnet): RoutedTable[] {
+export function routedTables(index: TransitIndex, n: number): RoutedTable[] {
   const result: RoutedTable[] = [];
-  for (const table of vnet.routeTables) {
+  for (const table of (index.vnets[n] as Vnet).routeTables) {
     const hubs: Link[] = [];
     for (const route of table.routes) {
       if (!isApplianceRoute(route)) continue;
-      const link = linkHolding(index, vnet.key, route.nextHopIp);
+      const link = index.linkHolding(n, route.nextHopIp);
       if (link && !hubs.includes(link)) hubs.push(link);
     }
-    if (hubs.length > 0) result.push({ table, routes: effectiveRoutes(index, vnet, table), hubs });
+    if (hubs.length > 0) result.push({ table, routes: effectiveRoutes(index, n, table), hubs });
   }
   return result;
 }
 
 /** `routedTables`, computed once per VNet for the duration of one rule evaluation. */
-export function routedTablesCache(index: TransitIndex): (vnet: Vnet) => RoutedTable[] {
-  const cache = new Map<ResourceKey, RoutedTable[]>();
-  return (vnet) => {
-    let tables = cache.get(vnet.key);
-    if (!tables) cache.set(vnet.key, (tables = routedTables(index, vnet)));
-    return tables;
-  };
+export function routedTablesCache(index: TransitIndex): (n: number) => RoutedTable[] {
+  const cache: Array<RoutedTable[] | undefined> = new Array(index.vnets.length);
+  return (n) => (cache[n] ??= routedTables(index, n));
 }
 
 /**
- * Whether some subnet of `from` sends all of `to`'s space to an appliance in a VNet `h` that has
- * usable links with both: for a table of `from` and one of its hubs `h`, every prefix of `to` that
- * `h` reaches over the link h–to is routed to an appliance inside `h` (as `from` reaches `h`).
+ * Whether some subnet of one VNet (its routed tables `from`) sends all of VNet `to`'s space to an
+ * appliance in a VNet `h` that has usable links with both: for a table and one of its hubs `h`,
+ * every prefix of `to` that `h` reaches over the link h–to is routed to an appliance in `h`.
  * Cost: O(tables × hubs × prefixes of `to` × effective routes).
  */
-export function reachesThroughAppliance(index: TransitIndex, from: readonly RoutedTable[], toKey: ResourceKey): boolean {
+export function reachesThroughAppliance(index: TransitIndex, from: readonly RoutedTable[], to: number): boolean {
   for (const { routes, hubs } of from) {
     for (const hub of hubs) {
-      if (hub.peerKey === toKey) continue;
-      const onward = index.link(hub.peerKey, toKey);
+      if (hub.peer === to) continue;
+      const onward = index.link(hub.peer, to);
       if (!onward || onward.remotePrefixes.length === 0) continue;
-      if (onward.remotePrefixes.every((p) => sendsAllTo(routes, p, hub.remotePrefixes))) return true;
+      let all = true;
+      for (const prefix of onward.remotePrefixes) {
+        if (!sendsAllTo(routes, prefix, hub.peer)) {
+          all = false;
+          break;
+        }
+      }
+      if (all) return true;
     }
   }
   return false;

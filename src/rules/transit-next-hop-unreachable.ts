@@ -2,8 +2,8 @@ import type { Prefix } from '../model/cidr';
 import type { ResourceKey } from '../model/ids';
 import type { Vnet } from '../model/types';
 import type { FindingDraft, Rule } from './rule';
-import { describeVnet } from './describe';
-import { isApplianceRoute, isInside, transitIndex } from './transit-helpers';
+import { describeVnet, peeredRemotePrefixes } from './describe';
+import { isApplianceRoute, isInside } from './transit-helpers';
 
 // A user-defined route to a virtual appliance works only when the appliance's IP is one the
 // subnet can reach: in its own VNet, or in a VNet peered with it ("the next hop in a user-defined
@@ -16,8 +16,9 @@ import { isApplianceRoute, isInside, transitIndex } from './transit-helpers';
 // reachable addresses too. A route table associated with no subnet is skipped (it routes nothing),
 // and a table shared by several VNets is judged in each. One finding per (route, VNet).
 //
-// Bound: O(V + P) for the index, then per appliance route O(prefixes of the VNet and its peers);
-// a mesh group's prefixes are gathered once, only when some route needs them.
+// Bound: one pass over the VNets' route tables; per appliance route O(prefixes of the VNet and its
+// peers), peers looked up only when the IP is not the VNet's own; a mesh group's prefixes are
+// gathered once, only when some route needs them.
 
 export const transitNextHopUnreachable: Rule = {
   meta: {
@@ -31,7 +32,6 @@ export const transitNextHopUnreachable: Rule = {
     fix: 'none',
   },
   evaluate(topology) {
-    const index = transitIndex(topology);
     const meshPrefixes = new Map<ResourceKey, Prefix[]>();
     const prefixesOfMesh = (group: ResourceKey): Prefix[] => {
       let list = meshPrefixes.get(group);
@@ -43,11 +43,11 @@ export const transitNextHopUnreachable: Rule = {
     };
     const reachable = (vnet: Vnet, ip: Prefix): boolean =>
       isInside(ip, vnet.prefixes) ||
-      vnet.peerings.some((p) => isInside(ip, index.remotePrefixes(p))) ||
+      vnet.peerings.some((p) => isInside(ip, peeredRemotePrefixes(topology, p))) ||
       vnet.meshGroupKeys.some((g) => isInside(ip, prefixesOfMesh(g)));
 
     const findings: FindingDraft[] = [];
-    for (const vnet of index.vnets) {
+    for (const vnet of topology.vnets.values()) {
       for (const table of vnet.routeTables) {
         if (table.subnetKeys.length === 0) continue;
         for (const route of table.routes) {
