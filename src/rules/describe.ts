@@ -1,6 +1,6 @@
 import type { Prefix } from '../model/cidr';
-import { keyOf, nameOf, parseResourceId, subscriptionOf } from '../model/ids';
-import type { Peering, PeeringWritableProperties, Topology, Vnet } from '../model/types';
+import { keyOf, nameOf, parseResourceId, subscriptionOf, type ResourceKey } from '../model/ids';
+import type { Gateway, GatewayKind, Peering, PeeringWritableProperties, Topology, Vnet } from '../model/types';
 import type { ArmOperation } from './rule';
 
 // Shared vocabulary for rules: how to name things in messages and how to write a peering.
@@ -132,4 +132,59 @@ export function peeredRemotePrefixes(topology: Topology, peering: Peering): Pref
   // Subnet peering: `remoteAddressSpace` holds the peered subnets' prefixes only.
   if (remote && remote.subnets.length > 0) return subnetPrefixes(remote, peering.remoteSubnetNames);
   return peering.remoteAddressSpace ?? peering.remoteVirtualNetworkAddressSpace ?? [];
+}
+
+// -- gateway transit helpers --
+
+/**
+ * Whether a VNet's own resource was read, so that its gateways and peerings are known: not only a
+ * VNet inferred from a peering's or subnet's id. A read VNet has a location (ARM GET and Resource
+ * Graph always return it) or subnets; a gateway attached to it also proves it was seen.
+ */
+export function isVnetRead(vnet: Vnet | undefined): vnet is Vnet {
+  return vnet !== undefined && (vnet.location !== undefined || vnet.subnets.length > 0 || vnet.gateways.length > 0);
+}
+
+/** The peerings that set `useRemoteGateways`, by the key of the VNet that holds them (one pass). */
+export function remoteGatewayUsers(topology: Topology): Map<ResourceKey, Peering[]> {
+  const users = new Map<ResourceKey, Peering[]>();
+  for (const peering of topology.peerings.values()) {
+    if (!peering.useRemoteGateways) continue;
+    const list = users.get(peering.vnetKey);
+    if (list) list.push(peering);
+    else users.set(peering.vnetKey, [peering]);
+  }
+  return users;
+}
+
+const GATEWAY_KIND_NAMES: Record<GatewayKind, string> = {
+  Vpn: 'VPN gateway',
+  ExpressRoute: 'ExpressRoute gateway',
+  RouteServer: 'Route Server',
+  Unknown: 'gateway',
+};
+
+/** `VPN gateway "gw-hub" (SKU VpnGw1)`, `Route Server "rs-hub"`. */
+export function describeGateway(gateway: Gateway): string {
+  return `${GATEWAY_KIND_NAMES[gateway.kind]} "${gateway.name}"${gateway.sku ? ` (SKU ${gateway.sku})` : ''}`;
+}
+
+/** The VNet's gateways, for messages: `VPN gateway "a" (SKU VpnGw1), Route Server "b"`. */
+export function describeGateways(vnet: Vnet): string {
+  return vnet.gateways.map(describeGateway).join(', ');
+}
+
+/**
+ * Whether a VPN or ExpressRoute gateway has the Basic SKU (legacy for ExpressRoute; still possible
+ * for VPN). Gateway transit "can be used with all VPN Gateway SKUs except the Basic SKU"
+ * (articles/vpn-gateway/vpn-gateway-peering-gateway-transit.md). Route Servers have no such SKU.
+ */
+export function isBasicSkuGateway(gateway: Gateway): boolean {
+  return gateway.kind !== 'RouteServer' && gateway.sku?.toLowerCase() === 'basic';
+}
+
+/** `"a", "b", "c" and 4 more`: names for a message, bounded so that a message stays a sentence. */
+export function listNames(names: readonly string[], max = 5): string {
+  const shown = names.slice(0, max).map((n) => `"${n}"`).join(', ');
+  return names.length > max ? `${shown} and ${names.length - max} more` : shown;
 }

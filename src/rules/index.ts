@@ -10,6 +10,7 @@ import { peeringAccessAsymmetric } from './peering-access-asymmetric';
 import { peeringAddressOverlap } from './peering-address-overlap';
 import { peeringLimitNear } from './peering-limit-near';
 // -- gateway transit imports --
+import { gatewayTransitRemoteNotAllowed } from './gateway-transit-remote-not-allowed';
 // -- transit imports --
 import { transitNotTransitive } from './transit-not-transitive';
 import { transitForwardedTrafficBlocked } from './transit-forwarded-traffic-blocked';
@@ -28,6 +29,7 @@ export const RULES: readonly Rule[] = [
   peeringAddressOverlap,
   peeringLimitNear,
   // -- gateway transit --
+  gatewayTransitRemoteNotAllowed,
   // -- transit --
   transitNotTransitive,
   transitForwardedTrafficBlocked,

@@ -1,0 +1,85 @@
+import type { FindingDraft, Rule } from './rule';
+import { nameOf } from '../model/ids';
+import {
+  describePeering,
+  describeVnet,
+  hasGateway,
+  isVnetRead,
+  putPeering,
+  remoteGatewayUsers,
+  remoteVnetOf,
+  vnetOf,
+} from './describe';
+
+// A→B sets useRemoteGateways; A uses B's gateway only if B→A sets allowGatewayTransit
+// (vpn-gateway-peering-gateway-transit, virtual-network-manage-peering). A remote VNet that was
+// not read is unknown: its reverse peering is not judged. A Disconnected A→B is left to
+// peering-disconnected (both links must be re-created anyway). The fix (allow transit on B→A) is
+// proposed only when that one change resolves the pair: the reverse exists and is not
+// Disconnected, B has a gateway, B→A does not itself use remote gateways, and A has no gateway
+// of its own and uses remote gateways on this peering only.
+
+export const gatewayTransitRemoteNotAllowed: Rule = {
+  meta: {
+    id: 'gateway-transit-remote-not-allowed',
+    title: 'Remote gateways used but not offered by the remote peering',
+    category: 'gateway-transit',
+    defaultSeverity: 'error',
+    description:
+      'A peering sets useRemoteGateways, but the remote VNet\'s peering back lacks allowGatewayTransit or does not exist. The VNet then uses no remote gateway and learns no on-premises routes.',
+    docsUrl: 'https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-peering-gateway-transit',
+    fix: 'safe',
+  },
+  evaluate(topology) {
+    const findings: FindingDraft[] = [];
+    const users = remoteGatewayUsers(topology);
+    for (const peerings of users.values()) {
+      for (const peering of peerings) {
+        if (peering.peeringState === 'Disconnected') continue;
+        const remote = remoteVnetOf(topology, peering);
+        if (!isVnetRead(remote)) continue; // unknown remote, or missing (peering-remote-vnet-missing)
+        const reverse = topology.reverseOf(peering);
+        if (reverse?.allowGatewayTransit) continue;
+        const local = vnetOf(topology, peering);
+        const localName = local?.name ?? nameOf(peering.vnetId);
+        const head = `${describePeering(topology, peering)} uses remote gateways`;
+        const related = [peering.vnetId, peering.remoteVnetId];
+        if (!reverse) {
+          findings.push({
+            resourceId: peering.id,
+            relatedResourceIds: related,
+            message: `${head}, but ${describeVnet(topology, peering.remoteVnetId)} has no peering back to "${localName}", so "${localName}" uses no gateway of "${remote.name}". The reverse peering must be created with allowGatewayTransit (peering-one-sided proposes it).`,
+            identity: [peering.id],
+          });
+          continue;
+        }
+        const blockers: string[] = [];
+        if (reverse.peeringState === 'Disconnected') blockers.push(`"${reverse.name}" is Disconnected (see peering-disconnected)`);
+        if (!hasGateway(remote)) blockers.push(`"${remote.name}" has no gateway to share (see gateway-transit-remote-has-no-gateway)`);
+        if (reverse.useRemoteGateways) {
+          blockers.push(`"${reverse.name}" itself uses remote gateways, so which side should offer transit is not peerguard's choice`);
+        }
+        if (hasGateway(local)) blockers.push(`"${localName}" has a gateway of its own (see gateway-transit-local-gateway-conflict)`);
+        const uses = users.get(peering.vnetKey)?.length ?? 0;
+        if (uses > 1) blockers.push(`"${localName}" uses remote gateways on ${uses} peerings (see gateway-transit-multiple-remote)`);
+        const message = `${head}, but the peering back, "${reverse.name}", does not allow gateway transit, so "${localName}" uses no gateway of "${remote.name}" and learns no on-premises routes through it.`;
+        findings.push({
+          resourceId: peering.id,
+          relatedResourceIds: [...related, reverse.id],
+          message: blockers.length === 0 ? message : `${message} No fix is proposed: ${blockers.join('; ')}.`,
+          identity: [peering.id],
+          ...(blockers.length === 0
+            ? {
+                fix: {
+                  description: `Allow gateway transit on peering "${reverse.name}" of ${describeVnet(topology, reverse.vnetId)}.`,
+                  destructive: false,
+                  operations: [putPeering(reverse, { allowGatewayTransit: true })],
+                },
+              }
+            : {}),
+        });
+      }
+    }
+    return findings;
+  },
+};
