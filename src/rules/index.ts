@@ -11,6 +11,9 @@ import { peeringAddressOverlap } from './peering-address-overlap';
 import { peeringLimitNear } from './peering-limit-near';
 // -- gateway transit imports --
 import { gatewayTransitRemoteNotAllowed } from './gateway-transit-remote-not-allowed';
+import { gatewayTransitRemoteHasNoGateway } from './gateway-transit-remote-has-no-gateway';
+import { gatewayTransitLocalGatewayConflict } from './gateway-transit-local-gateway-conflict';
+import { gatewayTransitMultipleRemote } from './gateway-transit-multiple-remote';
 // -- transit imports --
 import { transitNotTransitive } from './transit-not-transitive';
 import { transitForwardedTrafficBlocked } from './transit-forwarded-traffic-blocked';
@@ -30,6 +33,9 @@ export const RULES: readonly Rule[] = [
   peeringLimitNear,
   // -- gateway transit --
   gatewayTransitRemoteNotAllowed,
+  gatewayTransitRemoteHasNoGateway,
+  gatewayTransitLocalGatewayConflict,
+  gatewayTransitMultipleRemote,
   // -- transit --
   transitNotTransitive,
   transitForwardedTrafficBlocked,

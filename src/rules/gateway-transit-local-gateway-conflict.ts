@@ -1,0 +1,36 @@
+import type { FindingDraft, Rule } from './rule';
+import { nameOf } from '../model/ids';
+import { describeGateways, describePeering, describeVnet, hasGateway, remoteGatewayUsers } from './describe';
+
+// useRemoteGateways "cannot be set if virtual network already has a gateway" (Microsoft.Network REST
+// spec; virtual-network-manage-peering). A Route Server counts as the VNet's gateway. One finding
+// per offending peering.
+
+export const gatewayTransitLocalGatewayConflict: Rule = {
+  meta: {
+    id: 'gateway-transit-local-gateway-conflict',
+    title: 'VNet with its own gateway uses remote gateways',
+    category: 'gateway-transit',
+    defaultSeverity: 'error',
+    description:
+      'A VNet that has its own VPN gateway, ExpressRoute gateway or Route Server has a peering that sets useRemoteGateways. A VNet with a gateway cannot use a remote one; one of the two must go.',
+    docsUrl: 'https://learn.microsoft.com/azure/virtual-network/virtual-network-manage-peering#requirements-and-constraints',
+    fix: 'none',
+  },
+  evaluate(topology) {
+    const findings: FindingDraft[] = [];
+    for (const [vnetKey, peerings] of remoteGatewayUsers(topology)) {
+      const vnet = topology.vnets.get(vnetKey);
+      if (!vnet || !hasGateway(vnet)) continue;
+      for (const peering of peerings) {
+        findings.push({
+          resourceId: peering.id,
+          relatedResourceIds: [vnet.id, peering.remoteVnetId, ...vnet.gateways.map((g) => g.id)],
+          message: `${describeVnet(topology, vnet.id)} has its own ${describeGateways(vnet)}, yet ${describePeering(topology, peering)} uses remote gateways: a VNet with a gateway cannot use the gateway of "${nameOf(peering.remoteVnetId)}". Remove the local gateway or stop using remote gateways.`,
+          identity: [peering.id],
+        });
+      }
+    }
+    return findings;
+  },
+};

@@ -1,0 +1,34 @@
+import type { FindingDraft, Rule } from './rule';
+import { nameOf } from '../model/ids';
+import { describeVnet, listNames, remoteGatewayUsers } from './describe';
+
+// "Only one peering can have this flag set to true" (useRemoteGateways, Microsoft.Network REST spec;
+// virtual-network-manage-peering). One finding per VNet; its identity is the VNet alone, so that the
+// fingerprint does not change when the list of peerings does.
+
+export const gatewayTransitMultipleRemote: Rule = {
+  meta: {
+    id: 'gateway-transit-multiple-remote',
+    title: 'More than one peering uses remote gateways',
+    category: 'gateway-transit',
+    defaultSeverity: 'error',
+    description:
+      'More than one peering of a VNet sets useRemoteGateways. Only one peering of a VNet may use remote gateways, so the VNet\'s on-premises routing is not what the settings say.',
+    docsUrl: 'https://learn.microsoft.com/azure/virtual-network/virtual-network-manage-peering#requirements-and-constraints',
+    fix: 'none',
+  },
+  evaluate(topology) {
+    const findings: FindingDraft[] = [];
+    for (const [vnetKey, peerings] of remoteGatewayUsers(topology)) {
+      if (peerings.length < 2) continue;
+      const vnetId = topology.vnets.get(vnetKey)?.id ?? peerings[0]!.vnetId;
+      findings.push({
+        resourceId: vnetId,
+        relatedResourceIds: peerings.map((p) => p.id),
+        message: `${describeVnet(topology, vnetId)} uses remote gateways on ${peerings.length} peerings (to ${listNames(peerings.map((p) => nameOf(p.remoteVnetId)))}); only one peering of a VNet may use remote gateways. Keep it on the peering to the hub whose gateway "${nameOf(vnetId)}" should use.`,
+        identity: [vnetId],
+      });
+    }
+    return findings;
+  },
+};
