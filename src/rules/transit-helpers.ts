@@ -55,29 +55,44 @@ interface Edge {
 }
 
 /**
- * Numbers the VNets and their peerings' ends in one pass, O(V + P) id look-ups; links are resolved
- * lazily, O(deg) integer work per VNet asked about (the reverse peering is found among the peer's
- * numbered edges, not by id).
+ * Numbers the VNets, O(V). A VNet's peerings are numbered on first use, O(deg) id look-ups, and its
+ * links resolved from them with integer work (the reverse peering is found among the peer's
+ * numbered peerings, not by id). `neighbours` needs every peering: O(P) on first use.
  */
 export function transitIndex(topology: Topology): TransitIndex {
   const vnets = [...topology.vnets.values()];
   const numbers = new Map<ResourceKey, number>();
   vnets.forEach((v, i) => numbers.set(v.key, i));
-  const edges: Edge[][] = vnets.map(() => []);
-  const neighbours: number[][] = vnets.map(() => []);
-  vnets.forEach((vnet, i) => {
-    for (const peering of vnet.peerings) {
+  const edgesOf: Array<Edge[] | undefined> = new Array(vnets.length);
+  const edges = (n: number): Edge[] => {
+    let list = edgesOf[n];
+    if (list) return list;
+    list = [];
+    for (const peering of (vnets[n] as Vnet).peerings) {
       const to = numbers.get(peering.remoteVnetKey);
-      if (to === undefined || to === i) continue;
-      (edges[i] as Edge[]).push({ to, peering });
-      (neighbours[i] as number[]).push(to);
-      (neighbours[to] as number[]).push(i);
+      if (to !== undefined && to !== n) list.push({ to, peering });
     }
-  });
+    edgesOf[n] = list;
+    return list;
+  };
+  let neighbourLists: number[][] | undefined;
+  const neighbours = (n: number): readonly number[] => {
+    if (!neighbourLists) {
+      const lists: number[][] = vnets.map(() => []);
+      vnets.forEach((_, i) => {
+        for (const { to } of edges(i)) {
+          (lists[i] as number[]).push(to);
+          (lists[to] as number[]).push(i);
+        }
+      });
+      neighbourLists = lists;
+    }
+    return neighbourLists[n] ?? [];
+  };
   const edgeMaps: Array<Map<number, Peering> | undefined> = new Array(vnets.length);
   /** The peering of `from` to `to` (the first, as `reverseOf` answers), by number. */
   const peeringTo = (from: number, to: number): Peering | undefined => {
-    const list = edges[from] as Edge[];
+    const list = edges(from);
     if (list.length <= 16) return list.find((e) => e.to === to)?.peering;
     let map = edgeMaps[from];
     if (!map) {
@@ -95,7 +110,7 @@ export function transitIndex(topology: Topology): TransitIndex {
     if (list) return list;
     list = [];
     const seen = new Set<number>();
-    for (const { to, peering: out } of edges[n] as Edge[]) {
+    for (const { to, peering: out } of edges(n)) {
       if (seen.has(to)) continue;
       const back = peeringTo(to, n);
       if (!isUsable(out, back)) continue;
@@ -122,7 +137,7 @@ export function transitIndex(topology: Topology): TransitIndex {
     links,
     link,
     linkHolding: (n, ip) => links(n).find((l) => isInside(ip, l.remotePrefixes)),
-    neighbours: (n) => neighbours[n] ?? [],
+    neighbours,
   };
 }
 
@@ -254,15 +269,16 @@ export function routeSendingSomeTo(routes: readonly EffectiveRoute[], target: Pr
 /** A route table of a VNet whose appliance routes lead into usable peers ("hubs"). */
 export interface RoutedTable {
   table: RouteTable;
-  routes: EffectiveRoute[];
   /** Distinct usable links whose peer holds one of the table's appliance next hops. */
   hubs: Link[];
+  /** The table's effective routes (worked out on first use). */
+  readonly routes: EffectiveRoute[];
 }
 
 /**
  * The route tables of VNet `n` (those associated with its subnets) that have at least one appliance
- * route whose next hop lies in a usable peer. Cost: O(tables × routes × links of the VNet), plus
- * the effective routes of those tables only.
+ * route whose next hop lies in a usable peer. Cost: O(tables × routes × links of the VNet); the
+ * effective routes of a table are worked out only when asked for.
  */
 export function routedTables(index: TransitIndex, n: number): RoutedTable[] {
   const result: RoutedTable[] = [];
@@ -273,7 +289,15 @@ export function routedTables(index: TransitIndex, n: number): RoutedTable[] {
       const link = index.linkHolding(n, route.nextHopIp);
       if (link && !hubs.includes(link)) hubs.push(link);
     }
-    if (hubs.length > 0) result.push({ table, routes: effectiveRoutes(index, n, table), hubs });
+    if (hubs.length === 0) continue;
+    let routes: EffectiveRoute[] | undefined;
+    result.push({
+      table,
+      hubs,
+      get routes() {
+        return (routes ??= effectiveRoutes(index, n, table));
+      },
+    });
   }
   return result;
 }
@@ -290,15 +314,21 @@ export function routedTablesCache(index: TransitIndex): (n: number) => RoutedTab
  * every prefix of `to` that `h` reaches over the link h–to is routed to an appliance in `h`.
  * Cost: O(tables × hubs × prefixes of `to` × effective routes).
  */
-export function reachesThroughAppliance(index: TransitIndex, from: readonly RoutedTable[], to: number): boolean {
-  for (const { routes, hubs } of from) {
-    for (const hub of hubs) {
+export function reachesThroughAppliance(
+  index: TransitIndex,
+  from: readonly RoutedTable[],
+  to: number,
+  known?: { hub: number; link: Link },
+): boolean {
+  for (const table of from) {
+    for (const hub of table.hubs) {
       if (hub.peer === to) continue;
-      const onward = index.link(hub.peer, to);
+      // `known`: the caller's link from a hub to `to`, saving a look-up when it is this hub.
+      const onward = known?.hub === hub.peer ? known.link : index.link(hub.peer, to);
       if (!onward || onward.remotePrefixes.length === 0) continue;
       let all = true;
       for (const prefix of onward.remotePrefixes) {
-        if (!sendsAllTo(routes, prefix, hub.peer)) {
+        if (!sendsAllTo(table.routes, prefix, hub.peer)) {
           all = false;
           break;
         }

@@ -1,6 +1,6 @@
 import type { FindingDraft, Rule } from './rule';
 import { describeVnet } from './describe';
-import { reachesThroughAppliance, routedTablesCache, shareMeshGroup, transitIndex, type Link } from './transit-helpers';
+import { reachesThroughAppliance, routedTablesCache, shareMeshGroup, transitIndex, type Link, type RoutedTable } from './transit-helpers';
 
 // Peering is not transitive: spokes A and C of hub B reach each other only when they are peered
 // (or share an AVNM mesh group), or when each sends the other's space to an appliance in a VNet
@@ -66,11 +66,13 @@ export const transitNotTransitive: Rule = {
       if (n < 2) return;
       if (reach.length < n * n) reach = new Uint8Array(n * n);
       else reach.fill(0, 0, n * n);
+      const peers = spokes.map((l) => l.peer);
+      const tables = peers.map(routed);
       const reaches = (i: number, j: number): boolean => {
         const k = i * n + j;
         if (reach[k] === 0) {
-          const from = routed((spokes[i] as Link).peer);
-          reach[k] = from.length > 0 && reachesThroughAppliance(index, from, (spokes[j] as Link).peer) ? 1 : 2;
+          const onward = spokes[j] as Link;
+          reach[k] = reachesThroughAppliance(index, tables[i] as RoutedTable[], onward.peer, { hub: b, link: onward }) ? 1 : 2;
         }
         return reach[k] === 1;
       };
@@ -80,19 +82,19 @@ export const transitNotTransitive: Rule = {
         const inMesh = spokeA.meshGroupKeys.length > 0;
         for (const x of index.neighbours(a)) mark[x] = a;
         // Only pairs where both sides route through appliances need prefix work.
-        const aRouted = routed(a).length > 0;
+        const aRouted = (tables[i] as RoutedTable[]).length > 0;
         const related = [hub.id];
         const names: string[] = [];
         let unreachable = 0;
         for (let j = 0; j < n; j += 1) {
-          const toC = spokes[j] as Link;
-          const c = toC.peer;
-          if (c === a || mark[c] === a || (inMesh && shareMeshGroup(spokeA, toC.peerVnet))) continue;
-          if (aRouted && routed(c).length > 0 && reaches(i, j) && reaches(j, i)) continue;
+          const c = peers[j] as number;
+          if (c === a || mark[c] === a) continue;
+          if (inMesh && shareMeshGroup(spokeA, (spokes[j] as Link).peerVnet)) continue;
+          if (aRouted && (tables[j] as RoutedTable[]).length > 0 && reaches(i, j) && reaches(j, i)) continue;
           unreachable += 1;
           if (unreachable <= LISTED) {
-            related.push(toC.peerVnet.id);
-            names.push(toC.peerVnet.name);
+            related.push((spokes[j] as Link).peerVnet.id);
+            names.push((spokes[j] as Link).peerVnet.name);
           }
         }
         if (unreachable === 0) return;
