@@ -14,6 +14,9 @@ import { gatewayTransitRemoteNotAllowed } from './gateway-transit-remote-not-all
 import { gatewayTransitRemoteHasNoGateway } from './gateway-transit-remote-has-no-gateway';
 import { gatewayTransitLocalGatewayConflict } from './gateway-transit-local-gateway-conflict';
 import { gatewayTransitMultipleRemote } from './gateway-transit-multiple-remote';
+import { gatewayTransitAllowedWithoutGateway } from './gateway-transit-allowed-without-gateway';
+import { gatewayTransitBasicGateway } from './gateway-transit-basic-gateway';
+import { gatewayTransitOfferedNotUsed } from './gateway-transit-offered-not-used';
 // -- transit imports --
 import { transitNotTransitive } from './transit-not-transitive';
 import { transitForwardedTrafficBlocked } from './transit-forwarded-traffic-blocked';
@@ -36,6 +39,9 @@ export const RULES: readonly Rule[] = [
   gatewayTransitRemoteHasNoGateway,
   gatewayTransitLocalGatewayConflict,
   gatewayTransitMultipleRemote,
+  gatewayTransitAllowedWithoutGateway,
+  gatewayTransitBasicGateway,
+  gatewayTransitOfferedNotUsed,
   // -- transit --
   transitNotTransitive,
   transitForwardedTrafficBlocked,

@@ -1,0 +1,40 @@
+import type { FindingDraft, Rule } from './rule';
+import { nameOf } from '../model/ids';
+import { describePeering, describeVnet, hasGateway, isVnetRead, remoteGatewayUsers, vnetOf } from './describe';
+
+// B→A offers transit (allowGatewayTransit) and B has a gateway, but A→B does not set
+// useRemoteGateways: A learns no on-premises routes through B (vpn-gateway-peering-gateway-transit).
+// Silent when it is evidently deliberate: A has its own gateway, or uses remote gateways through
+// another peering, or A→B does not exist (peering-one-sided's case). A VNet that was not read is
+// unknown and not judged.
+
+export const gatewayTransitOfferedNotUsed: Rule = {
+  meta: {
+    id: 'gateway-transit-offered-not-used',
+    title: 'Gateway transit offered but not used',
+    category: 'gateway-transit',
+    defaultSeverity: 'info',
+    description:
+      'A hub with a VPN gateway, ExpressRoute gateway or Route Server offers gateway transit, but the peer\'s peering back does not use remote gateways, and the peer has no other way to on-premises: it learns no on-premises routes through the hub.',
+    docsUrl: 'https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-peering-gateway-transit',
+    fix: 'none',
+  },
+  evaluate(topology) {
+    const findings: FindingDraft[] = [];
+    const users = remoteGatewayUsers(topology);
+    for (const offer of topology.peerings.values()) {
+      if (!offer.allowGatewayTransit || !hasGateway(vnetOf(topology, offer))) continue;
+      const back = topology.reverseOf(offer);
+      if (!back || back.useRemoteGateways) continue;
+      const peer = vnetOf(topology, back);
+      if (!isVnetRead(peer) || hasGateway(peer) || users.has(peer.key)) continue;
+      findings.push({
+        resourceId: back.id,
+        relatedResourceIds: [back.vnetId, back.remoteVnetId, offer.id],
+        message: `${describeVnet(topology, offer.vnetId)} offers gateway transit on peering "${offer.name}", but ${describePeering(topology, back)} does not use remote gateways: "${peer.name}" learns no on-premises routes through "${nameOf(offer.vnetId)}".`,
+        identity: [back.id],
+      });
+    }
+    return findings;
+  },
+};
