@@ -17,9 +17,17 @@ export type AuditScope =
   | { kind: 'managementGroup'; managementGroupId: string }
   | { kind: 'tenant' };
 
+/** Progress of a long read: Resource Graph pages and rows so far, subscriptions done of those in scope. */
+export interface InventoryProgress {
+  pages: number;
+  rows: number;
+  subscriptionsDone?: number;
+  subscriptionsTotal?: number;
+}
+
 /** The full estate, through Azure Resource Graph. */
 export interface InventoryReader {
-  readInventory(scope: AuditScope, onProgress?: (progress: { pages: number; rows: number }) => void): Promise<Inventory>;
+  readInventory(scope: AuditScope, onProgress?: (progress: InventoryProgress) => void): Promise<Inventory>;
 }
 
 /**

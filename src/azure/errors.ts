@@ -1,0 +1,54 @@
+// Classifying SDK failures: what is worth retrying, what means "no access", and a short reason for
+// coverage.unreadable.
+
+interface ErrorLike {
+  name?: string;
+  message?: string;
+  code?: string;
+  statusCode?: number;
+  status?: number;
+  response?: { status?: number; headers?: { get?: (name: string) => string | undefined } };
+  details?: { error?: { code?: string; message?: string } };
+}
+
+const asError = (error: unknown): ErrorLike => (typeof error === 'object' && error !== null ? (error as ErrorLike) : { message: String(error) });
+
+export function statusOf(error: unknown): number | undefined {
+  const e = asError(error);
+  return e.statusCode ?? e.status ?? e.response?.status;
+}
+
+/** 401/403: the identity may not read the scope. Retrying does not help. */
+export function isAccessDenied(error: unknown): boolean {
+  const status = statusOf(error);
+  return status === 401 || status === 403;
+}
+
+/** Throttling, server errors, timeouts, dropped connections: worth another attempt later. */
+export function isTransient(error: unknown): boolean {
+  const status = statusOf(error);
+  if (status !== undefined && status !== 0) return status === 408 || status === 429 || status >= 500;
+  return true; // no HTTP answer at all: a timeout (AbortError), a reset or refused connection
+}
+
+/** Retry-After of a throttled answer, in ms, when the error carries the response. */
+export function retryAfterMsOf(error: unknown): number | undefined {
+  const headers = asError(error).response?.headers;
+  const ms = Number(headers?.get?.('retry-after-ms') ?? headers?.get?.('x-ms-retry-after-ms'));
+  if (Number.isFinite(ms) && ms >= 0) return ms;
+  const seconds = Number(headers?.get?.('retry-after'));
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
+}
+
+/** `403 AuthorizationFailed: The client ...` / `timed out` / `ECONNRESET: socket hang up`. */
+export function describeError(error: unknown): string {
+  const e = asError(error);
+  const status = statusOf(error);
+  const code = e.details?.error?.code ?? e.code;
+  const message = (e.details?.error?.message ?? e.message ?? String(error)).split('\n')[0]?.slice(0, 300) ?? '';
+  if (e.name === 'AbortError') return 'no answer within the request timeout';
+  if (status) return `${status}${code ? ` ${code}` : ''}: ${message}`;
+  return code ? `${code}: ${message}` : message;
+}
+
+export const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

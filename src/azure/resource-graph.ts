@@ -1,0 +1,232 @@
+import type { ResourceGraphClient } from '@azure/arm-resourcegraph';
+import type { RawResource, SourcedResource } from '../model/snapshot';
+import type { AuditScope, Inventory, InventoryProgress, InventoryReader } from '../ports';
+import type { UnreadableScope } from '../report/report';
+import { resourceGraphClient, type AzureConnection } from './connection';
+import { describeError, isAccessDenied, isTransient, realSleep, retryAfterMsOf } from './errors';
+import { listSubscriptions, type SubscriptionEntry } from './subscriptions';
+
+// The estate through Azure Resource Graph: one query for every resource type the topology reads,
+// projecting only the properties it uses, 1,000 rows per page ($skipToken), subscriptions in
+// batches well under Resource Graph's 300, throttling honoured. What cannot be read becomes
+// coverage.unreadable with the reason; it never throws for a scope it could not read.
+
+const INVENTORY_TYPES = [
+  'microsoft.network/virtualnetworks',
+  'microsoft.network/virtualnetworkgateways',
+  'microsoft.network/routetables',
+  'microsoft.network/azurefirewalls',
+  'microsoft.network/networkinterfaces',
+  'microsoft.network/virtualhubs',
+  'microsoft.network/networkmanagers/connectivityconfigurations',
+  'microsoft.network/networkmanagers/networkgroups/staticmembers',
+];
+
+/**
+ * The inventory query. `id` is projected as a plain column so that Resource Graph issues a
+ * $skipToken; NICs only when they forward IP (an NVA), the rest of the NICs never leave Azure.
+ */
+export const INVENTORY_QUERY = [
+  'resources',
+  `| where type in~ (${INVENTORY_TYPES.map((t) => `'${t}'`).join(', ')})`,
+  "| where type !~ 'microsoft.network/networkinterfaces' or properties.enableIPForwarding == true",
+  '| extend properties = case(',
+  "    type =~ 'microsoft.network/virtualnetworks', bag_pack('addressSpace', properties.addressSpace, 'subnets', properties.subnets, 'virtualNetworkPeerings', properties.virtualNetworkPeerings),",
+  "    type =~ 'microsoft.network/virtualnetworkgateways', bag_pack('gatewayType', properties.gatewayType, 'sku', properties.sku, 'ipConfigurations', properties.ipConfigurations),",
+  "    type =~ 'microsoft.network/routetables', bag_pack('routes', properties.routes, 'subnets', properties.subnets, 'disableBgpRoutePropagation', properties.disableBgpRoutePropagation),",
+  "    type =~ 'microsoft.network/networkinterfaces', bag_pack('enableIPForwarding', properties.enableIPForwarding, 'ipConfigurations', properties.ipConfigurations),",
+  "    type =~ 'microsoft.network/azurefirewalls' or type =~ 'microsoft.network/virtualhubs', bag_pack('ipConfigurations', properties.ipConfigurations),",
+  '    properties)',
+  '| project id, name, type, location, tags, subscriptionId, resourceGroup, properties',
+  '| order by id asc',
+].join('\n');
+
+/** Subscriptions under a management group (and below it). */
+export const SUBSCRIPTIONS_QUERY = [
+  'resourcecontainers',
+  "| where type =~ 'microsoft.resources/subscriptions'",
+  '| project id, subscriptionId, name',
+  '| order by id asc',
+].join('\n');
+
+export interface ResourceGraphInventoryOptions extends AzureConnection {
+  /** Rows per page (Resource Graph's maximum is 1,000). */
+  pageSize?: number;
+  /** Subscriptions per query (Resource Graph: keep well under 300). */
+  batchSize?: number;
+  /** Attempts per page on top of the SDK's own retries (timeouts, retries exhausted). Default 3. */
+  pageAttempts?: number;
+  /** Back-off between those attempts: base × 2^(attempt-1). Default 2,000 ms. */
+  backoffMs?: number;
+  /** Longest wait for the user quota to reset (x-ms-user-quota-resets-after). Default 60 s. */
+  maxQuotaWaitMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+  /** The subscriptions the identity can see; defaults to ARM `GET /subscriptions`. */
+  listSubscriptions?: () => Promise<SubscriptionEntry[]>;
+  /** Overrides the client (tests use the real one against the stand-in). */
+  client?: ResourceGraphClient;
+}
+
+interface Page {
+  data: Record<string, unknown>[];
+  skipToken: string | undefined;
+}
+
+type Scope = { subscriptions: string[] } | { managementGroups: string[] };
+
+const managementGroupScope = (id: string) => `/providers/Microsoft.Management/managementGroups/${id}`;
+
+function parseResetsAfter(value: string | undefined): number | undefined {
+  const m = /^(\d+):(\d{2}):(\d{2}(?:\.\d+)?)$/.exec(value?.trim() ?? '');
+  if (!m) return undefined;
+  return (Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3])) * 1000;
+}
+
+export class ResourceGraphInventory implements InventoryReader {
+  private readonly client: ResourceGraphClient;
+  private readonly pageSize: number;
+  private readonly batchSize: number;
+  private readonly pageAttempts: number;
+  private readonly backoffMs: number;
+  private readonly maxQuotaWaitMs: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly listVisible: () => Promise<SubscriptionEntry[]>;
+  private quotaResumeAt = 0;
+  /** Queries sent (pages, including retried ones), for diagnostics. */
+  queries = 0;
+
+  constructor(private readonly options: ResourceGraphInventoryOptions) {
+    this.client = options.client ?? resourceGraphClient(options);
+    this.pageSize = Math.min(1000, Math.max(1, options.pageSize ?? 1000));
+    this.batchSize = Math.min(299, Math.max(1, options.batchSize ?? 250));
+    this.pageAttempts = Math.max(1, options.pageAttempts ?? 3);
+    this.backoffMs = options.backoffMs ?? 2_000;
+    this.maxQuotaWaitMs = options.maxQuotaWaitMs ?? 60_000;
+    this.sleep = options.sleep ?? realSleep;
+    this.listVisible = options.listSubscriptions ?? (() => listSubscriptions(options));
+  }
+
+  async readInventory(scope: AuditScope, onProgress?: (progress: InventoryProgress) => void): Promise<Inventory> {
+    const unreadable: UnreadableScope[] = [];
+    const subscriptions = await this.resolve(scope, unreadable);
+    const resources: SourcedResource[] = [];
+    const read: string[] = [];
+    const progress: InventoryProgress = { pages: 0, rows: 0, subscriptionsDone: 0, subscriptionsTotal: subscriptions.length };
+    const report = () => onProgress?.({ ...progress });
+    for (let i = 0; i < subscriptions.length; i += this.batchSize) {
+      const batch = subscriptions.slice(i, i + this.batchSize);
+      await this.readBatch(batch, { resources, read, unreadable, progress, report });
+    }
+    report();
+    return { resources, subscriptions: read.sort(), unreadable };
+  }
+
+  /** The subscriptions to query (lower-cased, unique); scopes that cannot be listed go to `unreadable`. */
+  private async resolve(scope: AuditScope, unreadable: UnreadableScope[]): Promise<string[]> {
+    if (scope.kind === 'subscriptions') {
+      const wanted = [...new Set(scope.subscriptionIds.map((s) => s.trim().toLowerCase()).filter(Boolean))];
+      let visible: Set<string> | undefined;
+      try {
+        visible = new Set((await this.listVisible()).map((s) => s.subscriptionId));
+      } catch {
+        visible = undefined; // cannot tell: let Resource Graph answer for each
+      }
+      if (!visible) return wanted;
+      for (const s of wanted.filter((x) => !visible.has(x))) {
+        unreadable.push({ scope: s, reason: 'not visible to the identity (GET /subscriptions does not list it): it needs Reader on the subscription' });
+      }
+      return wanted.filter((x) => visible.has(x));
+    }
+    if (scope.kind === 'managementGroup') {
+      try {
+        const rows = await this.queryAll(SUBSCRIPTIONS_QUERY, { managementGroups: [scope.managementGroupId] });
+        return [...new Set(rows.map((r) => String(r.subscriptionId ?? '').toLowerCase()).filter(Boolean))];
+      } catch (error) {
+        unreadable.push({ scope: managementGroupScope(scope.managementGroupId), reason: `its subscriptions could not be listed: ${describeError(error)}` });
+        return [];
+      }
+    }
+    try {
+      return [...new Set((await this.listVisible()).map((s) => s.subscriptionId))];
+    } catch (error) {
+      unreadable.push({ scope: 'tenant', reason: `the subscriptions the identity can see could not be listed: ${describeError(error)}` });
+      return [];
+    }
+  }
+
+  private async readBatch(
+    batch: string[],
+    out: { resources: SourcedResource[]; read: string[]; unreadable: UnreadableScope[]; progress: InventoryProgress; report: () => void },
+  ): Promise<void> {
+    try {
+      const rows = await this.queryAll(INVENTORY_QUERY, { subscriptions: batch }, (n) => {
+        out.progress.pages += 1;
+        out.progress.rows += n;
+        out.report();
+      });
+      for (const row of rows) {
+        if (typeof row.id !== 'string' || !row.id.toLowerCase().startsWith('/subscriptions/')) continue;
+        out.resources.push({ resource: row as RawResource, source: `Resource Graph row ${row.id}` });
+      }
+      out.read.push(...batch);
+      out.progress.subscriptionsDone = (out.progress.subscriptionsDone ?? 0) + batch.length;
+      out.report();
+    } catch (error) {
+      if (isAccessDenied(error) && batch.length > 1) {
+        // One subscription the identity may not read fails the whole query: split to isolate it.
+        const half = Math.ceil(batch.length / 2);
+        await this.readBatch(batch.slice(0, half), out);
+        await this.readBatch(batch.slice(half), out);
+        return;
+      }
+      const reason = isAccessDenied(error)
+        ? `access denied by Resource Graph (${describeError(error)})`
+        : `Resource Graph query failed after ${this.pageAttempts} attempts (${describeError(error)})`;
+      for (const s of batch) out.unreadable.push({ scope: s, reason });
+      out.progress.subscriptionsDone = (out.progress.subscriptionsDone ?? 0) + batch.length;
+      out.report();
+    }
+  }
+
+  /** Every page of a query; throws the last error when a page keeps failing. */
+  private async queryAll(query: string, scope: Scope, onPage?: (rows: number) => void): Promise<Record<string, unknown>[]> {
+    const rows: Record<string, unknown>[] = [];
+    let skipToken: string | undefined;
+    do {
+      const page = await this.page(query, scope, skipToken);
+      rows.push(...page.data);
+      onPage?.(page.data.length);
+      skipToken = page.skipToken;
+    } while (skipToken);
+    return rows;
+  }
+
+  private async page(query: string, scope: Scope, skipToken: string | undefined): Promise<Page> {
+    for (let attempt = 1; ; attempt += 1) {
+      const wait = this.quotaResumeAt - Date.now();
+      if (wait > 0) await this.sleep(Math.min(wait, this.maxQuotaWaitMs));
+      this.queries += 1;
+      try {
+        const response = await this.client.resources(
+          { query, ...scope, options: { top: this.pageSize, resultFormat: 'objectArray', ...(skipToken ? { skipToken } : {}) } },
+          {
+            requestOptions: { timeout: this.options.requestTimeoutMs ?? 60_000 },
+            onResponse: (raw) => this.noteQuota(raw.headers.get('x-ms-user-quota-remaining'), raw.headers.get('x-ms-user-quota-resets-after')),
+          },
+        );
+        const data = Array.isArray(response.data) ? (response.data as Record<string, unknown>[]) : [];
+        return { data, skipToken: response.skipToken || undefined };
+      } catch (error) {
+        if (!isTransient(error) || attempt >= this.pageAttempts) throw error;
+        const delay = Math.max(retryAfterMsOf(error) ?? 0, this.backoffMs * 2 ** (attempt - 1));
+        await this.sleep(delay);
+      }
+    }
+  }
+
+  private noteQuota(remaining: string | undefined, resetsAfter: string | undefined): void {
+    if (remaining === undefined || Number(remaining) > 0) return;
+    const ms = parseResetsAfter(resetsAfter);
+    if (ms !== undefined) this.quotaResumeAt = Date.now() + Math.min(ms, this.maxQuotaWaitMs);
+  }
+}

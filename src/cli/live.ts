@@ -1,0 +1,89 @@
+import type { TokenCredential } from '@azure/core-auth';
+import { writeFile } from 'node:fs/promises';
+import { CloudError, createCredential, resolveCloud, ResourceGraphInventory, type AzureConnection, type RetrySettings } from '../azure';
+import type { AuditScope, Inventory, InventoryProgress } from '../ports';
+
+// The live wiring of the CLI: `audit --live` and `export --live` read the estate through Resource
+// Graph with the identity DefaultAzureCredential finds (az login, environment, managed identity).
+
+export interface LiveOptions {
+  live?: boolean;
+  subscription: string[];
+  managementGroup?: string;
+  endpoint?: string;
+  cloud?: string;
+}
+
+/** What tests (or an embedding program) may substitute: the credential, a trusted CA, retry pacing. */
+export interface AzureCliOverrides {
+  credential?: TokenCredential;
+  ca?: string;
+  retry?: Partial<RetrySettings>;
+  requestTimeoutMs?: number;
+  pageAttempts?: number;
+  backoffMs?: number;
+}
+
+export class LiveUsageError extends Error {}
+
+export function scopeFrom(options: LiveOptions): AuditScope {
+  if (options.managementGroup && options.subscription.length > 0) throw new LiveUsageError('use --subscription or --management-group, not both');
+  if (options.managementGroup) return { kind: 'managementGroup', managementGroupId: options.managementGroup };
+  if (options.subscription.length > 0) return { kind: 'subscriptions', subscriptionIds: options.subscription };
+  return { kind: 'tenant' };
+}
+
+function progressPrinter(write: (text: string) => void): (p: InventoryProgress) => void {
+  return (p) => {
+    const subs = p.subscriptionsTotal !== undefined ? `, subscriptions ${p.subscriptionsDone ?? 0}/${p.subscriptionsTotal}` : '';
+    write(`\rpeerguard: Resource Graph pages ${p.pages}, rows ${p.rows}${subs}   `);
+  };
+}
+
+/** Reads the live estate for the options given; progress on stderr when it is a terminal. */
+export async function readLiveInventory(
+  options: LiveOptions,
+  io: { stderr: (text: string) => void; stderrIsTty?: boolean; azure?: AzureCliOverrides },
+): Promise<Inventory> {
+  const scope = scopeFrom(options);
+  let cloud;
+  try {
+    cloud = resolveCloud(options.cloud ?? process.env.PEERGUARD_CLOUD ?? 'AzurePublicCloud', options.endpoint ?? process.env.PEERGUARD_ARM_ENDPOINT);
+  } catch (error) {
+    if (error instanceof CloudError) throw new LiveUsageError(error.message);
+    throw error;
+  }
+  const overrides = io.azure ?? {};
+  const connection: AzureConnection = {
+    cloud,
+    credential: overrides.credential ?? createCredential({ cloud, managedIdentityClientId: process.env.AZURE_CLIENT_ID }),
+    ...(overrides.ca ? { ca: overrides.ca } : {}),
+    ...(overrides.retry ? { retry: overrides.retry } : {}),
+    ...(overrides.requestTimeoutMs ? { requestTimeoutMs: overrides.requestTimeoutMs } : {}),
+  };
+  const reader = new ResourceGraphInventory({
+    ...connection,
+    ...(overrides.pageAttempts ? { pageAttempts: overrides.pageAttempts } : {}),
+    ...(overrides.backoffMs !== undefined ? { backoffMs: overrides.backoffMs } : {}),
+  });
+  const onProgress = io.stderrIsTty ? progressPrinter(io.stderr) : undefined;
+  const inventory = await reader.readInventory(scope, onProgress);
+  if (onProgress) io.stderr('\n');
+  for (const u of inventory.unreadable) io.stderr(`peerguard: not read: ${u.scope}: ${u.reason}\n`);
+  return inventory;
+}
+
+/** `export --live -o FILE`: a snapshot `audit --input` reads back (a Resource Graph `{ data: [...] }` document). */
+export async function writeSnapshot(inventory: Inventory, output: string | undefined, stdout: (text: string) => void): Promise<void> {
+  // Subscriptions read appear as Azure's own subscription rows, so that an empty one still counts as read.
+  const containers = inventory.subscriptions.map((s) => ({ id: `/subscriptions/${s}`, type: 'Microsoft.Resources/subscriptions', subscriptionId: s }));
+  const document = {
+    data: [...containers, ...inventory.resources.map((r) => r.resource)],
+    count: inventory.resources.length,
+    subscriptions: inventory.subscriptions,
+    unreadable: inventory.unreadable,
+  };
+  const text = `${JSON.stringify(document, null, 2)}\n`;
+  if (output && output !== '-') await writeFile(output, text, 'utf8');
+  else stdout(text);
+}
