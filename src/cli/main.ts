@@ -8,6 +8,7 @@ import { exitCodeFor, type FailOn } from '../report/report';
 import { RULES } from '../rules';
 import { VERSION } from '../version';
 import { loadConfigFile } from './config-file';
+import { LiveUsageError, readLiveInventory, writeSnapshot, type AzureCliOverrides, type LiveOptions } from './live';
 
 // The command-line program: a composition root. Exit codes follow linters (design.md):
 // 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage or input error.
@@ -17,6 +18,10 @@ export interface CliIo {
   stderr: (text: string) => void;
   isTty: boolean;
   now: () => Date;
+  /** Progress of live reads is shown when stderr is a terminal. */
+  stderrIsTty?: boolean;
+  /** Substitutes for live Azure reads (tests: the stand-in's credential and CA). */
+  azure?: AzureCliOverrides;
 }
 
 const processIo: CliIo = {
@@ -24,6 +29,7 @@ const processIo: CliIo = {
   stderr: (t) => process.stderr.write(t),
   isTty: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
   now: () => new Date(),
+  stderrIsTty: Boolean(process.stderr.isTTY),
 };
 
 class UsageError extends Error {}
@@ -49,20 +55,42 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     .option('-s, --subscription <id>', 'a subscription that was read, even if it holds no resources (repeatable)', collect, [])
     .addOption(new Option('-f, --format <format>', 'output format').choices([...FORMATS]).default('table'))
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above').choices(['error', 'warning', 'info', 'none']).default('error'))
-    .action(async (opts: { input: string[]; config?: string; subscription: string[]; format: Format; failOn: FailOn }) => {
-      if (opts.input.length === 0) throw new UsageError('audit needs --input PATH (a snapshot file or directory)');
+    .option('--live', 'read the estate from Azure (Resource Graph) instead of files')
+    .option('--management-group <id>', 'with --live: audit the subscriptions under this management group')
+    .option('--cloud <name>', 'with --live: AzurePublicCloud, AzureUSGovernment or AzureChinaCloud')
+    .addOption(new Option('--endpoint <url>', 'with --live: Resource Manager endpoint override').hideHelp())
+    .action(async (opts: { input: string[]; config?: string; subscription: string[]; format: Format; failOn: FailOn } & LiveOptions) => {
+      if (opts.input.length === 0 && !opts.live) throw new UsageError('audit needs --input PATH (a snapshot file or directory) or --live');
+      if (opts.input.length > 0 && opts.live) throw new UsageError('use --input or --live, not both');
       const config = await loadConfigFile(opts.config);
-      const resources = await readSnapshot(opts.input);
+      const live = opts.live ? await readLiveInventory(opts, io) : undefined;
+      const resources = live ? live.resources : await readSnapshot(opts.input);
       const run = auditResources({
         resources,
         rules: RULES,
         config,
         now: io.now(),
         version: VERSION,
-        extraSubscriptions: opts.subscription,
+        extraSubscriptions: live ? live.subscriptions : opts.subscription,
+        ...(live ? { unreadable: live.unreadable } : {}),
       });
       io.stdout(await renderReportAsync(run.report, opts.format, run.extras, { rules: RULES, colour: io.isTty }));
       exitCode = exitCodeFor(run.report, opts.failOn);
+    });
+
+  program
+    .command('export')
+    .description('write the live estate as a snapshot that audit --input reads')
+    .requiredOption('--live', 'read the estate from Azure (Resource Graph)')
+    .option('-o, --output <file>', 'snapshot file to write (default: stdout)')
+    .option('-s, --subscription <id>', 'a subscription to read (repeatable)', collect, [])
+    .option('--management-group <id>', 'read the subscriptions under this management group')
+    .option('--cloud <name>', 'AzurePublicCloud, AzureUSGovernment or AzureChinaCloud')
+    .addOption(new Option('--endpoint <url>', 'Resource Manager endpoint override').hideHelp())
+    .action(async (opts: LiveOptions & { output?: string }) => {
+      const inventory = await readLiveInventory(opts, io);
+      await writeSnapshot(inventory, opts.output, io.stdout);
+      exitCode = inventory.unreadable.length > 0 ? 1 : 0;
     });
 
   program
@@ -81,7 +109,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? 0 : 2;
     }
-    if (error instanceof InputError || error instanceof ConfigError || error instanceof UsageError) {
+    if (error instanceof InputError || error instanceof ConfigError || error instanceof UsageError || error instanceof LiveUsageError) {
       io.stderr(`peerguard: ${error.message}\n`);
       return 2;
     }
