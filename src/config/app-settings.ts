@@ -10,12 +10,6 @@ const list = z
   .optional()
   .transform((s) => (s ?? '').split(/[,;\s]+/).map((x) => x.trim()).filter(Boolean));
 
-const flag = (fallback: boolean) =>
-  z
-    .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
-    .optional()
-    .transform((v) => (v === undefined ? fallback : ['true', '1', 'yes'].includes(v)));
-
 const emails = list.refine((xs) => xs.every((x) => /^[^@\s]+@[^@\s]+$/.test(x)), 'expected comma-separated email addresses');
 
 export const appSettingsSchema = z.object({

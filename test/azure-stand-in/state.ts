@@ -89,6 +89,8 @@ export class StandInState {
   readonly resources = new Map<string, StoredResource>();
   /** Peerings by lower-cased id. */
   readonly peerings = new Map<string, StoredResource>();
+  /** Lower-cased VNet id → lower-cased ids of its peerings. */
+  private readonly peeringIndex = new Map<string, Set<string>>();
   readonly subscriptions = new Map<string, SubscriptionInfo>();
   /** Management group id → lower-cased subscription ids under it (directly or below). */
   readonly managementGroups = new Map<string, Set<string>>();
@@ -128,7 +130,7 @@ export class StandInState {
       properties: clone(obj(r.properties) ?? {}),
     };
     if (type.toLowerCase() === TYPES.peering) {
-      this.peerings.set(keyOf(id), stored);
+      this.setPeering(stored);
       return;
     }
     if (type.toLowerCase() === TYPES.vnet) {
@@ -159,11 +161,23 @@ export class StandInState {
   }
 
   peeringsOf(vnetId: string): StoredResource[] {
-    const prefix = `${keyOf(vnetId)}/virtualnetworkpeerings/`;
-    return [...this.peerings.entries()]
-      .filter(([k]) => k.startsWith(prefix))
-      .sort(([a], [b]) => (a < b ? -1 : 1))
-      .map(([, p]) => clone(p));
+    return [...(this.peeringIndex.get(keyOf(vnetId)) ?? [])]
+      .sort()
+      .map((k) => clone(this.peerings.get(k) as StoredResource));
+  }
+
+  private setPeering(peering: StoredResource): void {
+    const key = keyOf(peering.id);
+    this.peerings.set(key, peering);
+    const vnet = key.replace(/\/virtualnetworkpeerings\/[^/]+$/, '');
+    if (!this.peeringIndex.has(vnet)) this.peeringIndex.set(vnet, new Set());
+    this.peeringIndex.get(vnet)?.add(key);
+  }
+
+  private removePeering(id: string): void {
+    const key = keyOf(id);
+    this.peerings.delete(key);
+    this.peeringIndex.get(key.replace(/\/virtualnetworkpeerings\/[^/]+$/, ''))?.delete(key);
   }
 
   /** Mutate a stored resource in place (tests: e.g. change a VNet's address space "behind ARM's back"). */
@@ -259,7 +273,7 @@ export class StandInState {
     } else {
       next.properties.peeringState = existing.properties.peeringState ?? (reverse ? 'Connected' : 'Initiated');
     }
-    this.peerings.set(key, next);
+    this.setPeering(next);
     this.recomputeSync(next);
     if (reverse) this.recomputeSync(reverse);
     if (options.syncRemoteAddressSpace) next.properties.peeringSyncLevel = 'FullyInSync';
@@ -270,7 +284,7 @@ export class StandInState {
     const key = keyOf(id);
     const existing = this.peerings.get(key);
     if (!existing) return false;
-    this.peerings.delete(key);
+    this.removePeering(key);
     const reverse = this.reverseOf(existing);
     if (reverse && reverse.properties.peeringState === 'Connected') {
       reverse.properties.peeringState = 'Disconnected';

@@ -24,23 +24,23 @@ class CountingMap<K, V> extends Map<K, V> {
     this.tally.ops += 1;
     return super.has(key);
   }
-  override *values() {
-    for (const v of super.values()) {
-      this.tally.ops += 1;
-      yield v;
-    }
+  private counted<T>(items: Iterable<T>): MapIterator<T> {
+    const tally = this.tally;
+    return (function* () {
+      for (const item of items) {
+        tally.ops += 1;
+        yield item;
+      }
+    })() as unknown as MapIterator<T>;
   }
-  override *entries() {
-    for (const e of super.entries()) {
-      this.tally.ops += 1;
-      yield e;
-    }
+  override values() {
+    return this.counted(super.values());
   }
-  override *keys() {
-    for (const k of super.keys()) {
-      this.tally.ops += 1;
-      yield k;
-    }
+  override entries() {
+    return this.counted(super.entries());
+  }
+  override keys() {
+    return this.counted(super.keys());
   }
   override [Symbol.iterator]() {
     return this.entries();
