@@ -290,7 +290,9 @@ export function buildTopologyView(topology: Topology, findings: readonly Finding
       };
     });
 
-  // Collapse: a hub's healthy leaf spokes (one link, healthy, no findings of their own) become one node.
+  // Collapse: a hub's healthy leaf spokes (one link, healthy, nothing worse than info findings, which
+  // stay listed in the findings table) become one node.
+  const onlyNotes = (fs: readonly Finding[]) => fs.every((f) => f.severity === 'info');
   let collapsedSpokes = 0;
   const nodesById = new Map(nodes.map((n) => [n.id, n]));
   const linksOf = new Map<string, ViewLink[]>();
@@ -304,10 +306,10 @@ export function buildTopologyView(topology: Topology, findings: readonly Finding
       const other = nodesById.get(l.source === hub.id ? l.target : l.source) as ViewNode;
       return (
         (l.status === 'healthy' || l.status === 'gateway-transit') &&
-        l.findings.length === 0 &&
+        onlyNotes(l.findings) &&
         other.kind === 'vnet' &&
         !other.hub &&
-        other.findings.length === 0 &&
+        onlyNotes(other.findings) &&
         (linksOf.get(other.id)?.length ?? 0) === 1 &&
         !removedNodes.has(other.id)
       );

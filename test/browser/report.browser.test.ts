@@ -116,9 +116,10 @@ describe.skipIf(!available && !process.env.CI)('HTML report in Chromium', () => 
     expect(dialogs).toEqual([]);
 
     mkdirSync(join(ROOT, 'test-results'), { recursive: true });
-    await tab.screenshot({ path: join(ROOT, 'test-results', 'report.png'), fullPage: true });
+    // A full page of every finding is tall; under a loaded CI machine it takes more than the default 10 s.
+    await tab.screenshot({ path: join(ROOT, 'test-results', 'report.png'), fullPage: true, timeout: 90_000 });
     await tab.close();
-  });
+  }, 180_000);
 
   it('renders hostile names as text: no script runs, no dialog, no request', async () => {
     const run = hostileRun();
