@@ -1,7 +1,7 @@
 // peerguard: the whole app in one subscription-scope deployment (Azure Developer CLI layout).
 //   azd up                                   (reads main.parameters.json, substitutes azd env values)
 //   az deployment sub create --location <region> --template-file infra/main.bicep --parameters ...
-// See docs/deploy.md. Validate with `az bicep build --file infra/main.bicep`.
+// See README.md, Deploying to Azure. Validate with `az bicep build --file infra/main.bicep`.
 targetScope = 'subscription'
 
 // ---------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 // Azure Resource Manager events of ONE audited subscription, delivered to the app's Event Grid
 // function. Deploy it once per subscription: main.bicep loops it over `subscriptions`, or run it
 // on its own with `az deployment sub create --subscription <id> --template-file
-// infra/modules/eventgrid-subscription.bicep ...` (see docs/deploy.md).
+// infra/modules/eventgrid-subscription.bicep ...` (see README.md, Deploying to Azure).
 //
 // The filter must equal what the handler accepts (src/config/event-filter.ts);
 // test/infra/contract.test.ts fails when the two lists below drift from the code.

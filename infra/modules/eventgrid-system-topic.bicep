@@ -1,6 +1,6 @@
 // The Azure Subscription system topic (Microsoft.Resources.Subscriptions, location global) and
 // its event subscription to the function. Azure allows one such system topic per subscription:
-// if one exists already, delete it or add the event subscription to it by hand (docs/deploy.md).
+// if one exists already, delete it or add the event subscription to it by hand (README.md, Deploying to Azure).
 param tags object = {}
 param subscriptionId string
 param functionResourceId string

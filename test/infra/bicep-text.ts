@@ -1,6 +1,6 @@
 // Just enough of Bicep's syntax to read declarations back out of infra/ in tests: comments,
 // strings (with escapes, '''multi-line''' strings and ${interpolations}), and balanced brackets.
-// Not a Bicep compiler: `az bicep build` validates the files (docs/deploy.md).
+// Not a Bicep compiler: `az bicep build` validates the files (README.md, Deploying to Azure).
 
 /**
  * The text with comments blanked and string contents masked ('_'), same length and offsets as
