@@ -2,70 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { generateEstate } from '../../bench/generate';
 import { buildTopology } from '../../src/model/build';
 import type { Topology } from '../../src/model/types';
+import { countedTopology } from '../support/counted-topology';
 import { RULES } from '../../src/rules';
 import { DEFAULT_RULE_OPTIONS } from '../../src/rules/rule';
 
 // Rule evaluation must stay near-linear in peerings. Instead of timing, count the work a rule
 // asks of the topology: map lookups, elements iterated, pair lookups. Doubling the estate must
 // roughly double the count; a rule that scans every VNet per peering would quadruple it.
-
-class CountingMap<K, V> extends Map<K, V> {
-  constructor(
-    entries: Iterable<[K, V]>,
-    private readonly tally: { ops: number },
-  ) {
-    super(entries);
-  }
-  override get(key: K) {
-    this.tally.ops += 1;
-    return super.get(key);
-  }
-  override has(key: K) {
-    this.tally.ops += 1;
-    return super.has(key);
-  }
-  private counted<T>(items: Iterable<T>): MapIterator<T> {
-    const tally = this.tally;
-    return (function* () {
-      for (const item of items) {
-        tally.ops += 1;
-        yield item;
-      }
-    })() as unknown as MapIterator<T>;
-  }
-  override values() {
-    return this.counted(super.values());
-  }
-  override entries() {
-    return this.counted(super.entries());
-  }
-  override keys() {
-    return this.counted(super.keys());
-  }
-  override [Symbol.iterator]() {
-    return this.entries();
-  }
-  override forEach(fn: (value: V, key: K, map: Map<K, V>) => void) {
-    for (const [k, v] of this.entries()) fn(v, k, this);
-  }
-}
-
-function instrumented(topology: Topology, tally: { ops: number }): Topology {
-  const count = <A extends unknown[], R>(fn: (...args: A) => R) => (...args: A): R => {
-    tally.ops += 1;
-    return fn(...args);
-  };
-  return {
-    ...topology,
-    vnets: new CountingMap(topology.vnets, tally),
-    peerings: new CountingMap(topology.peerings, tally),
-    routeTables: new CountingMap(topology.routeTables, tally),
-    reverseOf: count(topology.reverseOf),
-    peeringBetween: count(topology.peeringBetween),
-    isInScope: count(topology.isInScope),
-    meshMembers: count(topology.meshMembers),
-  };
-}
 
 function topologyOfSize(vnets: number): Topology {
   const { subscriptions } = generateEstate({ vnets, seed: 11, faultShare: 0.05, vnetsPerSubscription: 20 });
@@ -80,7 +23,7 @@ describe('rule complexity', () => {
     it(`${rule.meta.id} does work proportional to the estate`, () => {
       const work = (t: Topology) => {
         const tally = { ops: 0 };
-        rule.evaluate(instrumented(t, tally), DEFAULT_RULE_OPTIONS);
+        rule.evaluate(countedTopology(t, tally), DEFAULT_RULE_OPTIONS);
         return tally.ops;
       };
       const a = work(small);

@@ -8,9 +8,9 @@ import { peeringLimitNear } from '../../src/rules/peering-limit-near';
 import { peeringProvisioningFailed } from '../../src/rules/peering-provisioning-failed';
 import { peeringRemoteOutOfScope } from '../../src/rules/peering-remote-out-of-scope';
 import { peeringRemoteVnetMissing } from '../../src/rules/peering-remote-vnet-missing';
-import type { Topology } from '../../src/model/types';
 import { DEFAULT_RULE_OPTIONS } from '../../src/rules/rule';
 import { SUB_A, SUB_B, SUB_C, topologyOf, vnet, vnetId } from '../support/estate';
+import { countedTopology } from '../support/counted-topology';
 import { ruleTester } from '../support/rule-tester';
 
 const hub = vnetId('vnet-hub', SUB_A);
@@ -76,42 +76,6 @@ describe('peering-limit-near identity', () => {
   });
 });
 
-/** The topology with its maps counting lookups and iterated elements: the work a rule asks of it. */
-function counted(topology: Topology, tally: { ops: number }): Topology {
-  const wrap = <K, V>(map: ReadonlyMap<K, V>): ReadonlyMap<K, V> => {
-    function* each<T>(items: Iterable<T>) {
-      for (const item of items) {
-        tally.ops += 1;
-        yield item;
-      }
-    }
-    const counting = {
-      get size() {
-        return map.size;
-      },
-      get: (key: K) => (tally.ops++, map.get(key)),
-      has: (key: K) => (tally.ops++, map.has(key)),
-      values: () => each(map.values()),
-      keys: () => each(map.keys()),
-      entries: () => each(map.entries()),
-      forEach: (fn: (v: V, k: K, m: ReadonlyMap<K, V>) => void) => {
-        for (const [k, v] of each(map.entries())) fn(v, k, map);
-      },
-      [Symbol.iterator]: () => each(map.entries()),
-    };
-    return counting as unknown as ReadonlyMap<K, V>;
-  };
-  const call = <A extends unknown[], R>(fn: (...args: A) => R) => (...args: A): R => (tally.ops++, fn(...args));
-  return {
-    ...topology,
-    vnets: wrap(topology.vnets),
-    peerings: wrap(topology.peerings),
-    reverseOf: call(topology.reverseOf),
-    peeringBetween: call(topology.peeringBetween),
-    isInScope: call(topology.isInScope),
-  };
-}
-
 describe('the lifecycle rules on a hub with hundreds of peerings', () => {
   const topology = topologyOf(hubWithPeerings(480));
   const rules = [
@@ -132,7 +96,7 @@ describe('the lifecycle rules on a hub with hundreds of peerings', () => {
   for (const rule of [...rules, peeringLimitNear]) {
     it(`${rule.meta.id} asks the topology for work proportional to its size, not peerings x VNets`, () => {
       const tally = { ops: 0 };
-      rule.evaluate(counted(topology, tally), DEFAULT_RULE_OPTIONS);
+      rule.evaluate(countedTopology(topology, tally), DEFAULT_RULE_OPTIONS);
       // 960 peerings and 481 VNets: a scan of every VNet per peering would be ~460,000.
       expect(tally.ops).toBeGreaterThan(0);
       expect(tally.ops).toBeLessThan(10 * (topology.peerings.size + topology.vnets.size));
