@@ -6,6 +6,7 @@ import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identi
 import { BlobServiceClient } from '@azure/storage-blob';
 import { QueueServiceClient } from '@azure/storage-queue';
 import { parse as parseYaml } from 'yaml';
+import { ArmLiveReader, CloudError, createCredential, ResourceGraphInventory, resolveCloud, type AzureConnection, type CloudSettings, type RetrySettings } from '../azure';
 import { Alerting, type Logger } from '../alerts/alerting';
 import { BlobDeadLetterStore, BlobReportArchive, type DeadLetterStore, type ReportArchive } from '../alerts/archive';
 import type { EventPathDeps } from '../alerts/event-path';
@@ -58,14 +59,46 @@ export interface Readers {
   locate?: (resourceId: string) => Promise<string[]>;
 }
 
-function notWired(what: string): never {
-  throw new Error(`${what} is not wired: src/azure provides it (see docs/functions.md)`);
+/**
+ * How the app reaches Azure beyond the settings: normally nothing (the identity comes from
+ * DefaultAzureCredential, with AZURE_CLIENT_ID for a user-assigned identity). Tests and the local
+ * demo pass the stand-in's credential and CA; `func start` against a stand-in uses
+ * NODE_EXTRA_CA_CERTS instead.
+ */
+export interface AzureAccess {
+  credential?: TokenCredential;
+  /** Extra trusted CA (PEM) for ARM, Resource Graph and Communication Services. */
+  ca?: string;
+  retry?: Partial<RetrySettings>;
+  requestTimeoutMs?: number;
 }
 
-const unwiredReaders: Readers = {
-  live: { readNeighbourhood: () => notWired('the live ARM reader') },
-  inventory: { readInventory: () => notWired('the Resource Graph inventory reader') },
-};
+/** The cloud from PEERGUARD_CLOUD and PEERGUARD_ARM_ENDPOINT; errors name the setting. */
+export function cloudFrom(settings: AppSettings): CloudSettings {
+  try {
+    return resolveCloud(settings.PEERGUARD_CLOUD, settings.PEERGUARD_ARM_ENDPOINT);
+  } catch (error) {
+    if (error instanceof CloudError) throw new SettingsError(`invalid app settings: PEERGUARD_ARM_ENDPOINT: ${error.message}`);
+    throw error;
+  }
+}
+
+/** The credential and cloud every Azure adapter uses (ARM, Resource Graph, identity-based email). */
+export function azureConnectionFrom(settings: AppSettings, access: AzureAccess = {}): AzureConnection {
+  const cloud = cloudFrom(settings);
+  return {
+    cloud,
+    credential: access.credential ?? createCredential({ cloud, managedIdentityClientId: settings.AZURE_CLIENT_ID }),
+    ...(access.ca ? { ca: access.ca } : {}),
+    ...(access.retry ? { retry: access.retry } : {}),
+    ...(access.requestTimeoutMs ? { requestTimeoutMs: access.requestTimeoutMs } : {}),
+  };
+}
+
+/** The real readers: live ARM reads for the event path, Resource Graph for the full audit. */
+export function readersFrom(connection: AzureConnection): Readers {
+  return { live: new ArmLiveReader(connection), inventory: new ResourceGraphInventory(connection) };
+}
 
 /** Cross-setting checks the schema cannot express; messages name the settings. */
 export function checkSettings(settings: AppSettings): void {
@@ -134,23 +167,46 @@ function storageClients(settings: AppSettings): { table: TableClient; blobs: Blo
   };
 }
 
-export function mailerFrom(settings: AppSettings, options: { emailClient?: EmailClient; pollIntervalMs?: number } = {}): Mailer | undefined {
+/**
+ * Communication Services email: the connection string (local runs, the stand-in) wins; otherwise
+ * the endpoint with the app's identity (Azure). Undefined when no sender is configured.
+ */
+export function mailerFrom(
+  settings: AppSettings,
+  options: { emailClient?: EmailClient; pollIntervalMs?: number; credential?: TokenCredential; ca?: string } = {},
+): Mailer | undefined {
   const sender = settings.PEERGUARD_EMAIL_SENDER;
   if (!sender) return undefined;
+  const clientOptions = options.ca ? { tlsOptions: { ca: options.ca } } : {};
   let client = options.emailClient;
-  if (!client && settings.PEERGUARD_EMAIL_CONNECTION_STRING) client = new EmailClient(settings.PEERGUARD_EMAIL_CONNECTION_STRING);
+  if (!client && settings.PEERGUARD_EMAIL_CONNECTION_STRING) client = new EmailClient(settings.PEERGUARD_EMAIL_CONNECTION_STRING, clientOptions);
   if (!client && settings.PEERGUARD_EMAIL_ENDPOINT) {
-    client = new EmailClient(settings.PEERGUARD_EMAIL_ENDPOINT, new DefaultAzureCredential(settings.AZURE_CLIENT_ID ? { managedIdentityClientId: settings.AZURE_CLIENT_ID } : {}));
+    const credential = options.credential ?? new DefaultAzureCredential(settings.AZURE_CLIENT_ID ? { managedIdentityClientId: settings.AZURE_CLIENT_ID } : {});
+    client = new EmailClient(settings.PEERGUARD_EMAIL_ENDPOINT, credential, clientOptions);
   }
   return client ? new CommunicationMailer(client, sender, options.pollIntervalMs) : undefined;
 }
 
+export interface AdapterOverrides extends Partial<Adapters> {
+  /** Replace the real readers (tests with an in-memory estate). */
+  readers?: Partial<Readers>;
+  emailClient?: EmailClient;
+  /** Credential, CA, retries for the Azure clients (the stand-in). */
+  azure?: AzureAccess;
+  /** Poll interval of Communication Services' send operation (ms). */
+  emailPollMs?: number;
+}
+
 /** Builds every adapter from the environment; `overrides` replace individual ones (tests, the demo). */
-export function buildAdapters(env: Record<string, string | undefined>, overrides: Partial<Adapters> & { readers?: Partial<Readers>; emailClient?: EmailClient } = {}): Adapters {
+export function buildAdapters(env: Record<string, string | undefined>, overrides: AdapterOverrides = {}): Adapters {
   const settings = overrides.settings ?? loadAppSettings(env);
   checkSettings(settings);
-  const { readers: given = {}, emailClient, ...rest } = overrides;
-  const readers: Readers = { ...unwiredReaders, ...given };
+  const { readers: given = {}, emailClient, azure = {}, emailPollMs, ...rest } = overrides;
+  const connection = azureConnectionFrom(settings, azure);
+  const readers: Readers = {
+    ...(given.live && given.inventory ? (given as Readers) : readersFrom(connection)),
+    ...given,
+  };
   const clients = storageClients(settings);
   return {
     settings,
@@ -159,7 +215,12 @@ export function buildAdapters(env: Record<string, string | undefined>, overrides
     deadLetters: new BlobDeadLetterStore(clients.blobs.getContainerClient(DEAD_LETTER_CONTAINER)),
     batches: new BlobBatchInventoryStore(clients.blobs.getContainerClient(RUN_CONTAINER)),
     queue: new StorageAuditQueue(clients.queues.getQueueClient(AUDIT_QUEUE)),
-    mailer: mailerFrom(settings, emailClient ? { emailClient } : {}),
+    mailer: mailerFrom(settings, {
+      credential: connection.credential,
+      ...(emailClient ? { emailClient } : {}),
+      ...(azure.ca ? { ca: azure.ca } : {}),
+      ...(emailPollMs !== undefined ? { pollIntervalMs: emailPollMs } : {}),
+    }),
     live: readers.live,
     inventory: readers.inventory,
     ...(readers.locate ? { locate: readers.locate } : {}),
@@ -189,6 +250,7 @@ export function useAdapters(next: Adapters | undefined): void {
 export function validateAtStartup(env: Record<string, string | undefined> = process.env): void {
   const settings = loadAppSettings(env);
   checkSettings(settings);
+  cloudFrom(settings);
   auditConfigFrom(settings);
 }
 
