@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main';
 import { startStandIn, type StandIn } from '../azure-stand-in';
+import { runCli } from '../support/cli';
 import { SUB_A, SUB_B, SUB_C } from '../support/estate';
 import { FAST_RETRY } from './harness';
 import { realisticEstate } from './realistic-estate';
@@ -28,19 +28,12 @@ describe('peerguard --live', () => {
     standIn.requests.clear();
   });
 
-  async function run(args: string[], stderrIsTty = false) {
-    let stdout = '';
-    let stderr = '';
-    const code = await main(['node', 'peerguard', ...args], {
-      stdout: (t) => (stdout += t),
-      stderr: (t) => (stderr += t),
-      isTty: false,
+  const run = (args: string[], stderrIsTty = false) =>
+    runCli(args, {
       stderrIsTty,
       now: () => new Date('2026-01-01T00:00:00Z'),
       azure: { credential: standIn.credential, ca: standIn.ca, retry: FAST_RETRY, backoffMs: 10 },
     });
-    return { code, stdout, stderr };
-  }
   const subs = ['--subscription', SUB_A, '--subscription', SUB_B, '--subscription', SUB_C];
 
   it('audit --live reports what audit --input reports for the same estate', async () => {

@@ -3,22 +3,12 @@ import { existsSync, mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main';
+import { runCli } from '../support/cli';
 import { SUB_A, SUB_B, vnet, vnetId } from '../support/estate';
 
 const repo = resolve(__dirname, '../..');
 
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(['node', 'peerguard', ...args], {
-    stdout: (t) => (stdout += t),
-    stderr: (t) => (stderr += t),
-    isTty: false,
-    now: () => new Date('2026-11-25T08:00:00Z'),
-  });
-  return { code, stdout, stderr };
-}
+const run = (args: string[]) => runCli(args);
 
 const dir = mkdtempSync(join(tmpdir(), 'peerguard-cli-'));
 const hub = vnetId('vnet-hub', SUB_A);
