@@ -141,6 +141,21 @@ export function transitIndex(topology: Topology): TransitIndex {
   };
 }
 
+/**
+ * Whether VNet `n` acts as a hub: it has a gateway or Route Server, an Azure Firewall or NVA, offers
+ * gateway transit on some peering, or is the centre of a star of 3 or more usable links while being
+ * no spoke itself (it neither uses a remote gateway nor routes through an appliance in a peer). A
+ * spoke that also peers with a few siblings is not a hub: its peers are not meant to transit it.
+ */
+export function isHub(index: TransitIndex, n: number): boolean {
+  const vnet = index.vnets[n] as Vnet;
+  if (vnet.gateways.length > 0 || vnet.appliances.length > 0) return true;
+  if (vnet.peerings.some((p) => p.allowGatewayTransit)) return true;
+  if (index.links(n).length < 3) return false;
+  if (vnet.peerings.some((p) => p.useRemoteGateways)) return false;
+  return routedTables(index, n).length === 0;
+}
+
 /** Whether two VNets belong to a common AVNM mesh group (connected without peerings). */
 export function shareMeshGroup(a: Vnet | undefined, b: Vnet | undefined): boolean {
   if (!a || !b || a.meshGroupKeys.length === 0 || b.meshGroupKeys.length === 0) return false;

@@ -1,6 +1,6 @@
 import type { FindingDraft, Rule } from './rule';
 import { describeVnet } from './describe';
-import { reachesThroughAppliance, routedTablesCache, shareMeshGroup, transitIndex, type Link, type RoutedTable } from './transit-helpers';
+import { isHub, reachesThroughAppliance, routedTablesCache, shareMeshGroup, transitIndex, type Link, type RoutedTable } from './transit-helpers';
 
 // Peering is not transitive: spokes A and C of hub B reach each other only when they are peered
 // (or share an AVNM mesh group), or when each sends the other's space to an appliance in a VNet
@@ -18,6 +18,11 @@ import { reachesThroughAppliance, routedTablesCache, shareMeshGroup, transitInde
 //   It names the first 5 unreachable Cs (message and relatedResourceIds, after B) and counts the
 //   rest: listing every C in relatedResourceIds makes the output itself Σ deg² ids (6.6 million at
 //   50k VNets in the bench estate, a JSON report longer than a JavaScript string can hold).
+//
+// - A hub B is a VNet with a gateway or Route Server, an Azure Firewall or NVA, a peering that
+//   offers gateway transit, or a star of 3 or more usable links that is no spoke itself (uses no
+//   remote gateway, routes nothing to an appliance in a peer). A spoke that also peers with a few
+//   siblings is not a hub: its siblings are not expected to reach each other through it.
 //
 // Bound: numbering the VNets and their peerings is O(V + P) id look-ups; links are built once per
 // VNet, O(P) in all. Each VNet B with two or more usable links is taken as a hub, and each of its
@@ -63,7 +68,7 @@ export const transitNotTransitive: Rule = {
     index.vnets.forEach((hub, b) => {
       const spokes = index.links(b);
       const n = spokes.length;
-      if (n < 2) return;
+      if (n < 2 || !isHub(index, b)) return;
       if (reach.length < n * n) reach = new Uint8Array(n * n);
       else reach.fill(0, 0, n * n);
       const peers = spokes.map((l) => l.peer);

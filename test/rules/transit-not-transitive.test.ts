@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { transitNotTransitive } from '../../src/rules/transit-not-transitive';
-import { SUB_A, vnet, vnetId } from '../support/estate';
+import { SUB_A, gateway, vnet, vnetId } from '../support/estate';
 import { evaluateRule, ruleTester } from '../support/rule-tester';
 import { FIREWALL_IP6, HUB, hubAndSpokes, meshGroup, peeringId, routeTableId, spokeId, viaFirewall } from '../support/transit';
 
@@ -112,8 +112,72 @@ ruleTester(transitNotTransitive, {
         vnet({ id: shared, prefixes: ['10.9.0.0/16'], peerings: [{ remote: s1 }, { remote: s2 }, { remote: HUB }] }),
       ],
     },
+    {
+      name: 'siblings: a VNet without gateway, appliance or transit offer peered with only two others is no hub',
+      resources: hubAndSpokes(
+        [
+          { name: 'spoke1', prefixes: ['10.1.0.0/16'] },
+          { name: 'spoke2', prefixes: ['10.2.0.0/16'] },
+        ],
+        { firewall: false },
+      ),
+    },
   ],
   invalid: [
+    {
+      name: 'siblings: a spoke (it uses the hub gateway) peered with three siblings is no hub between its siblings',
+      resources: [
+        ...hubAndSpokes(
+          [
+            { name: 'spoke1', prefixes: ['10.1.0.0/16'], toHub: { useRemoteGateways: true }, fromHub: { allowGatewayTransit: true }, peerings: [{ remote: s2 }, { remote: s3 }] },
+            { name: 'spoke2', prefixes: ['10.2.0.0/16'], toHub: { useRemoteGateways: true }, fromHub: { allowGatewayTransit: true }, peerings: [{ remote: s1 }] },
+            { name: 'spoke3', prefixes: ['10.3.0.0/16'], toHub: { useRemoteGateways: true }, fromHub: { allowGatewayTransit: true }, peerings: [{ remote: s1 }] },
+          ],
+          { firewall: false },
+        ).filter((r) => r.id !== HUB),
+        vnet({ id: HUB, prefixes: ['10.0.0.0/16'], peerings: [{ remote: s1, allowGatewayTransit: true }, { remote: s2, allowGatewayTransit: true }, { remote: s3, allowGatewayTransit: true }] }),
+        gateway('vgw-hub', HUB),
+      ],
+      // spoke2 and spoke3 are told about each other through the hub only: spoke1 is no hub between them.
+      findings: [{ resourceId: toHub(s2) }, { resourceId: toHub(s3) }],
+    },
+    {
+      name: 'a VNet without appliance is a hub when it has a gateway',
+      resources: [
+        ...hubAndSpokes(
+          [
+            { name: 'spoke1', prefixes: ['10.1.0.0/16'] },
+            { name: 'spoke2', prefixes: ['10.2.0.0/16'] },
+          ],
+          { firewall: false },
+        ),
+        gateway('vgw-hub', HUB),
+      ],
+      findings: [{ resourceId: toHub(s1) }, { resourceId: toHub(s2) }],
+    },
+    {
+      name: 'a VNet without appliance is a hub when it offers gateway transit',
+      resources: hubAndSpokes(
+        [
+          { name: 'spoke1', prefixes: ['10.1.0.0/16'], fromHub: { allowGatewayTransit: true } },
+          { name: 'spoke2', prefixes: ['10.2.0.0/16'] },
+        ],
+        { firewall: false },
+      ),
+      findings: [{ resourceId: toHub(s1) }, { resourceId: toHub(s2) }],
+    },
+    {
+      name: 'a VNet without gateway or appliance is a hub when it is a star of three usable links',
+      resources: hubAndSpokes(
+        [
+          { name: 'spoke1', prefixes: ['10.1.0.0/16'] },
+          { name: 'spoke2', prefixes: ['10.2.0.0/16'] },
+          { name: 'spoke3', prefixes: ['10.3.0.0/16'] },
+        ],
+        { firewall: false },
+      ),
+      findings: [{ resourceId: toHub(s1) }, { resourceId: toHub(s2) }, { resourceId: toHub(s3) }],
+    },
     {
       name: 'spokes of one hub without routes: each one is told about the others',
       resources: hubAndSpokes([
