@@ -222,6 +222,7 @@ export class Alerting {
       firstSeen: row.firstSeen,
       ...(row.resolvedAt ? { resolvedAt: row.resolvedAt } : {}),
       portalUrl: this.deps.portalUrl,
+      rules: this.deps.rules,
     });
     try {
       if (!mailer) throw new Error('email is not configured (PEERGUARD_EMAIL_ENDPOINT or PEERGUARD_EMAIL_CONNECTION_STRING)');

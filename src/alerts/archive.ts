@@ -2,10 +2,10 @@ import type { ContainerClient } from '@azure/storage-blob';
 import type { AuditReport } from '../report/report';
 
 // Report history and dead letters in Blob Storage. Reports: reports/YYYY/MM/DD/<timestamp>.json
-// (and .csv), plus reports/latest.json, the previous report the next one is compared with.
+// (and .csv, .html), plus reports/latest.json, the previous report the next one is compared with.
 
 export interface ReportFile {
-  extension: 'json' | 'csv';
+  extension: 'json' | 'csv' | 'html';
   contentType: string;
   content: string;
 }

@@ -1,12 +1,16 @@
 import type { Finding } from '../engine/audit';
 import { nameOf, parseResourceId, subscriptionOf } from '../model/ids';
-import type { AuditReport } from '../report/report';
-import type { ArmOperation, RuleMeta, Severity } from '../rules/rule';
+import { renderEmailReportBody, renderFindingEmailFragment } from '../report/email-html';
+import { escapeHtml, html, raw, type RawHtml } from '../report/escape';
+import { SEVERITY_STYLE } from '../report/html-shared';
+import type { AuditReport, ReportExtras } from '../report/report';
+import type { ArmOperation, Rule, RuleMeta } from '../rules/rule';
 import type { ChangeContext } from './model';
 import { vnetIdOf } from './model';
 
-// Email composition: pure. Every Azure string is escaped in HTML; styles are inline, layout is
-// tables, there are no scripts and no external images (mail clients strip or block them).
+// Email composition: pure. The HTML is email-safe (src/report/email-html.ts: inline styles, tables,
+// no scripts, no images) and shares that renderer with the HTML report: a finding is
+// renderFindingEmailFragment, the report body renderEmailReportBody. Escaping is src/report/escape.ts.
 
 export interface ComposedMail {
   subject: string;
@@ -15,15 +19,6 @@ export interface ComposedMail {
 }
 
 export type RuleInfo = Pick<RuleMeta, 'id' | 'title' | 'docsUrl'>;
-
-export function escapeHtml(value: string): string {
-  return value
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
 
 /** `https://portal.azure.com/#@/resource/subscriptions/...` */
 export function portalLink(portalUrl: string, resourceId: string): string {
@@ -83,22 +78,24 @@ function operationText(op: ArmOperation): string {
   return `${op.method} ${op.resourceId}?${query}`;
 }
 
-const SEVERITY_COLOUR: Record<Severity, string> = { error: '#b00020', warning: '#9a6700', info: '#0b5cad' };
-
-const TD = 'style="padding:4px 8px;border:1px solid #d0d7de;vertical-align:top;text-align:left"';
-const TH = 'style="padding:4px 8px;border:1px solid #d0d7de;background:#f6f8fa;text-align:left"';
-const TABLE = 'style="border-collapse:collapse;font-family:Segoe UI,Arial,sans-serif;font-size:14px"';
+// The same look as src/report/email-html.ts (its tables, cells and font).
+const FONT = 'font-family:Segoe UI,Helvetica,Arial,sans-serif;font-size:14px;line-height:1.4;color:#1d2330';
+const TABLE = 'border-collapse:collapse;width:100%;max-width:900px;margin:0 0 12px';
+const TH = 'padding:6px 10px;border:1px solid #d8dde6;background:#f2f5f9;text-align:left;font-size:12px;color:#5f6b7a';
+const TD = 'padding:6px 10px;border:1px solid #d8dde6;vertical-align:top;text-align:left';
+const H = 'font-size:16px;margin:18px 0 8px';
+const RESOLVED_COLOUR = '#1a7f37';
 
 function htmlDocument(title: string, body: string): string {
-  return `<!DOCTYPE html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body style="font-family:Segoe UI,Arial,sans-serif;font-size:14px;color:#1f2328">${body}</body></html>`;
+  return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title></head><body style="margin:0;padding:16px;background:#ffffff"><div style="${FONT}">${body}</div></body></html>`;
 }
 
-function kvTable(rows: [string, string][]): string {
-  return `<table ${TABLE}>${rows.map(([k, v]) => `<tr><th ${TH}>${escapeHtml(k)}</th><td ${TD}>${escapeHtml(v)}</td></tr>`).join('')}</table>`;
+function kvTable(rows: [string, string | RawHtml][]): RawHtml {
+  return html`<table role="presentation" cellpadding="0" cellspacing="0" style="${TABLE}">${rows.map(([k, v]) => html`<tr><th style="${TH};width:160px">${k}</th><td style="${TD}">${v}</td></tr>`)}</table>`;
 }
 
-function link(href: string, text: string): string {
-  return `<a href="${escapeHtml(href)}" style="color:#0969da">${escapeHtml(text)}</a>`;
+function link(href: string, text: string): RawHtml {
+  return html`<a href="${href}" style="color:#1a4fa3">${text}</a>`;
 }
 
 function pairLabel(finding: Finding): string {
@@ -115,6 +112,8 @@ export interface AlertMailInput {
   firstSeen: string;
   resolvedAt?: string;
   portalUrl: string;
+  /** The catalog, for the rule's title and documentation link in the finding block. */
+  rules?: readonly Rule[];
 }
 
 export function composeAlertMail(input: AlertMailInput): ComposedMail {
@@ -164,40 +163,27 @@ export function composeAlertMail(input: AlertMailInput): ComposedMail {
   }
   for (const [k, v] of facts) text.push(`${k}: ${v}`);
 
-  // HTML.
-  const colour = kind === 'opened' ? SEVERITY_COLOUR[finding.severity] : '#1a7f37';
-  const html: string[] = [];
-  html.push(`<h2 style="color:${colour};margin:0 0 12px 0">${escapeHtml(headline)}</h2>`);
-  html.push(`<p style="margin:0 0 12px 0"><strong>${kind === 'opened' ? 'What is wrong' : 'No longer found'}:</strong> ${escapeHtml(finding.message)}</p>`);
-  html.push(`<h3 style="margin:16px 0 6px 0">VNets</h3><table ${TABLE}><tr><th ${TH}>VNet</th><th ${TH}>Subscription</th><th ${TH}>Resource group</th><th ${TH}>Portal</th></tr>`);
-  for (const v of vnets) {
-    html.push(`<tr><td ${TD}>${escapeHtml(v.name)}</td><td ${TD}>${escapeHtml(v.subscription)}</td><td ${TD}>${escapeHtml(v.resourceGroup)}</td><td ${TD}>${link(v.link, 'open in portal')}</td></tr>`);
+  // HTML: the finding block is the report's (renderFindingEmailFragment), around it what only an alert has.
+  const colour = kind === 'opened' ? SEVERITY_STYLE[finding.severity].colour : RESOLVED_COLOUR;
+  const rules = input.rules ?? [];
+  const body = html`<h2 style="color:${colour};font-size:18px;margin:0 0 12px">${headline}</h2>
+<p style="margin:0 0 12px"><b>${kind === 'opened' ? 'What is wrong' : 'No longer found'}:</b> ${finding.message}</p>
+<h3 style="${H}">VNets</h3>
+<table role="presentation" cellpadding="0" cellspacing="0" style="${TABLE}"><tr><th style="${TH}">VNet</th><th style="${TH}">Subscription</th><th style="${TH}">Resource group</th><th style="${TH}">Portal</th></tr>${vnets.map(
+    (v) => html`<tr><td style="${TD}">${v.name}</td><td style="${TD}">${v.subscription}</td><td style="${TD}">${v.resourceGroup}</td><td style="${TD}">${link(v.link, 'open in portal')}</td></tr>`,
+  )}</table>
+<p style="margin:0 0 12px">Resource: ${link(portalLink(input.portalUrl, finding.resourceId), finding.resourceId)}</p>
+${
+    kind === 'opened'
+      ? html`<h3 style="${H}">The finding and how to fix it</h3>${raw(renderFindingEmailFragment(finding, { rules }))}`
+      : kvTable([
+          ['Rule', `${finding.ruleId} (${title})`],
+          ['Severity', finding.severity],
+        ])
   }
-  html.push('</table>');
-  html.push(`<p style="margin:12px 0">Resource: ${link(portalLink(input.portalUrl, finding.resourceId), finding.resourceId)}</p>`);
-  if (kind === 'opened') {
-    html.push(`<h3 style="margin:16px 0 6px 0">How to fix</h3>`);
-    if (fix) {
-      html.push(`<p style="margin:0 0 6px 0">${escapeHtml(fix.description)}${fix.destructive ? ' <strong style="color:#b00020">Destructive: deletes or re-creates resources.</strong>' : ''}</p>`);
-      html.push(`<table ${TABLE}><tr><th ${TH}>#</th><th ${TH}>Operation</th><th ${TH}>Body</th></tr>`);
-      fix.operations.forEach((op, i) => {
-        html.push(
-          `<tr><td ${TD}>${i + 1}</td><td ${TD}><code>${escapeHtml(operationText(op))}</code></td><td ${TD}>${op.body === undefined ? '' : `<pre style="margin:0;font-size:12px;white-space:pre-wrap">${escapeHtml(JSON.stringify(op.body, null, 2))}</pre>`}</td></tr>`,
-        );
-      });
-      html.push('</table>');
-    } else {
-      html.push('<p style="margin:0">No automatic fix; see the rule documentation.</p>');
-    }
-    if (rule?.docsUrl) html.push(`<p style="margin:6px 0">Documentation: ${link(rule.docsUrl, rule.docsUrl)}</p>`);
-  }
-  if (changes.length > 0) {
-    html.push(`<h3 style="margin:16px 0 6px 0">${kind === 'opened' ? 'The change that revealed it' : 'The change that resolved it'}</h3>`);
-    html.push(kvTable(changes));
-  }
-  html.push(`<h3 style="margin:16px 0 6px 0">Details</h3>`);
-  html.push(kvTable(facts));
-  return { subject, html: htmlDocument(subject, html.join('')), text: text.join('\n') + '\n' };
+${changes.length > 0 ? html`<h3 style="${H}">${kind === 'opened' ? 'The change that revealed it' : 'The change that resolved it'}</h3>${kvTable(changes)}` : ''}
+<h3 style="${H}">Details</h3>${kvTable(facts)}`;
+  return { subject, html: htmlDocument(subject, body.value), text: text.join('\n') + '\n' };
 }
 
 // ---- the scheduled report ----
@@ -238,17 +224,17 @@ export interface ReportMailInput {
   /** Where the report was archived (blob paths), for the footer. */
   archivedAs: string[];
   attachments: string[];
+  /** The audit's extras (topology, suppressed, notices) for the report body. */
+  extras: ReportExtras;
+  rules?: readonly Rule[];
 }
 
-function findingsTableHtml(findings: readonly Finding[], portalUrl: string, extra?: (f: Finding) => string, extraHeader?: string): string {
-  if (findings.length === 0) return '<p style="margin:0 0 8px 0;color:#57606a">None.</p>';
-  const rows = findings
-    .map(
-      (f) =>
-        `<tr><td ${TD}><span style="color:${SEVERITY_COLOUR[f.severity]}">${escapeHtml(f.severity)}</span></td><td ${TD}>${escapeHtml(f.ruleId)}</td><td ${TD}>${link(portalLink(portalUrl, f.resourceId), nameOf(f.resourceId))}</td><td ${TD}>${escapeHtml(f.message)}</td>${extra ? `<td ${TD}>${escapeHtml(extra(f))}</td>` : ''}</tr>`,
-    )
-    .join('');
-  return `<table ${TABLE}><tr><th ${TH}>Severity</th><th ${TH}>Rule</th><th ${TH}>Resource</th><th ${TH}>Message</th>${extraHeader ? `<th ${TH}>${escapeHtml(extraHeader)}</th>` : ''}</tr>${rows}</table>`;
+function findingsTableHtml(findings: readonly Finding[], portalUrl: string, age?: (f: Finding) => string): RawHtml {
+  if (findings.length === 0) return html`<p style="margin:0 0 8px;color:#5f6b7a">None.</p>`;
+  return html`<table role="presentation" cellpadding="0" cellspacing="0" style="${TABLE}"><tr><th style="${TH}">Severity</th><th style="${TH}">Rule</th><th style="${TH}">Resource</th><th style="${TH}">Message</th>${age ? html`<th style="${TH}">Age</th>` : ''}</tr>${findings.map(
+    (f) =>
+      html`<tr><td style="${TD}"><span style="color:${SEVERITY_STYLE[f.severity].colour};font-weight:bold">${SEVERITY_STYLE[f.severity].label}</span></td><td style="${TD}">${f.ruleId}</td><td style="${TD}">${link(portalLink(portalUrl, f.resourceId), nameOf(f.resourceId))}</td><td style="${TD}">${f.message}</td>${age ? html`<td style="${TD}">${age(f)}</td>` : ''}</tr>`,
+  )}</table>`;
 }
 
 export function composeReportMail(input: ReportMailInput): ComposedMail {
@@ -280,35 +266,25 @@ export function composeReportMail(input: ReportMailInput): ComposedMail {
   if (input.attachments.length > 0) text.push('', `Attached: ${input.attachments.join(', ')}`);
   if (input.archivedAs.length > 0) text.push(`Archived as: ${input.archivedAs.join(', ')}`);
 
-  const html: string[] = [];
-  html.push(`<h2 style="margin:0 0 12px 0">peerguard compliance report ${escapeHtml(date)}</h2>`);
-  if (partial) {
-    html.push('<p style="margin:0 0 12px 0;padding:8px;background:#fff8c5;border:1px solid #d4a72c"><strong>PARTIAL</strong>: some scopes could not be read; this report is not a statement of compliance for them.</p>');
-  }
-  html.push(
-    kvTable([
-      ['VNets', String(report.summary.vnets)],
-      ['Peerings', String(report.summary.peerings)],
-      ['Subscriptions read', String(report.coverage.subscriptions.length)],
-      ['Errors', String(counts.error)],
-      ['Warnings', String(counts.warning)],
-      ['Info', String(counts.info)],
-    ]),
-  );
-  html.push(`<h3 style="margin:16px 0 6px 0">Changes ${escapeHtml(since)}</h3>`);
-  html.push(`<h4 style="margin:8px 0 4px 0">New (${changes.new.length})</h4>`, findingsTableHtml(changes.new, input.portalUrl));
-  html.push(`<h4 style="margin:8px 0 4px 0">Resolved (${changes.resolved.length})</h4>`, findingsTableHtml(changes.resolved, input.portalUrl));
-  html.push(
-    `<h4 style="margin:8px 0 4px 0">Still open (${changes.stillOpen.length})</h4>`,
-    findingsTableHtml(changes.stillOpen.map((s) => s.finding), input.portalUrl, (f) => `${ageOf.get(f.fingerprint)?.ageDays ?? 0} days`, 'Age'),
-  );
-  html.push(`<h3 style="margin:16px 0 6px 0">All findings (${report.findings.length})</h3>`, findingsTableHtml(report.findings, input.portalUrl));
-  html.push(`<h3 style="margin:16px 0 6px 0">Coverage</h3>`);
-  const coverageRows: [string, string][] = [['Subscriptions read', report.coverage.subscriptions.join(', ') || 'none']];
-  for (const u of report.coverage.unreadable) coverageRows.push([`Unreadable: ${u.scope}`, u.reason]);
-  if (report.coverage.unreadable.length === 0) coverageRows.push(['Unreadable', 'none']);
-  html.push(kvTable(coverageRows));
-  if (input.attachments.length > 0) html.push(`<p style="margin:12px 0 0 0;color:#57606a">Attached: ${escapeHtml(input.attachments.join(', '))}</p>`);
-  if (input.archivedAs.length > 0) html.push(`<p style="margin:4px 0 0 0;color:#57606a">Archived as: ${escapeHtml(input.archivedAs.join(', '))}</p>`);
-  return { subject, html: htmlDocument(subject, html.join('')), text: text.join('\n') + '\n' };
+  // HTML: what changed (only the mail knows the previous report), then the report's own email body
+  // (summary, PARTIAL banner, topology, findings with fix plans): the same renderer as the HTML report.
+  const changesHtml = html`<h2 style="font-size:16px;margin:0 0 8px">Changes ${since}</h2>
+<h3 style="${H}">New (${changes.new.length})</h3>${findingsTableHtml(changes.new, input.portalUrl)}
+<h3 style="${H}">Resolved (${changes.resolved.length})</h3>${findingsTableHtml(changes.resolved, input.portalUrl)}
+<h3 style="${H}">Still open (${changes.stillOpen.length})</h3>${findingsTableHtml(
+    changes.stillOpen.map((s) => s.finding),
+    input.portalUrl,
+    (f) => `${ageOf.get(f.fingerprint)?.ageDays ?? 0} days`,
+  )}`;
+  const coverageHtml = html`<h2 style="font-size:16px;margin:18px 0 8px">Coverage</h2>${kvTable([
+    ['Subscriptions read', report.coverage.subscriptions.join(', ') || 'none'],
+    ...(report.coverage.unreadable.length === 0 ? ([['Unreadable', 'none']] as [string, string][]) : report.coverage.unreadable.map((u): [string, string] => [`Unreadable: ${u.scope}`, u.reason])),
+  ])}`;
+  const footer = html`${input.attachments.length > 0 ? html`<p style="margin:12px 0 0;color:#5f6b7a">Attached: ${input.attachments.join(', ')}</p>` : ''}${
+    input.archivedAs.length > 0 ? html`<p style="margin:4px 0 0;color:#5f6b7a">Archived as: ${input.archivedAs.join(', ')}</p>` : ''
+  }`;
+  const body = html`<h1 style="font-size:20px;margin:0 0 8px">peerguard compliance report ${date}</h1>${changesHtml}${raw(
+    renderEmailReportBody(report, input.extras, { rules: input.rules ?? [] }),
+  )}${coverageHtml}${footer}`;
+  return { subject, html: htmlDocument(subject, body.value), text: text.join('\n') + '\n' };
 }

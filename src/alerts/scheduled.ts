@@ -1,8 +1,8 @@
 import type { AuditConfig } from '../engine/config';
 import { auditResources } from '../engine/pipeline';
 import type { Inventory } from '../ports';
-import { FORMATS, renderReport, type Format } from '../report/render';
-import type { AuditReport } from '../report/report';
+import { renderReportAsync } from '../report/render';
+import type { AuditReport, ReportExtras } from '../report/report';
 import type { Rule } from '../rules/rule';
 import type { AlertOutcome, Alerting, Logger } from './alerting';
 import type { ReportArchive, ReportFile } from './archive';
@@ -14,7 +14,7 @@ import type { AlertStore, NeighbourhoodIndex } from './store';
 
 // The scheduled audit: the whole estate, the alert state reconciled (new findings recorded without
 // alert mails, the report lists them; resolutions of mailed alerts mailed), the report archived
-// as blobs and mailed with JSON and CSV attached.
+// as blobs (JSON, CSV and the HTML report) and mailed with JSON and CSV attached.
 
 export interface ScheduledDeps {
   store: AlertStore;
@@ -41,20 +41,18 @@ export interface ScheduledResult {
   outcome: AlertOutcome;
 }
 
-/** The report files: JSON always, CSV once the CSV renderer exists (src/report/csv.ts). */
-export function reportFiles(report: AuditReport, rules: readonly Rule[]): ReportFile[] {
-  const files: ReportFile[] = [
-    { extension: 'json', contentType: 'application/json', content: renderReport(report, 'json', { suppressed: [], notices: [] }, { rules, colour: false }) },
+/** The report files: JSON and CSV (mailed and stored), and the HTML report (stored: the full view with the topology). */
+export async function reportFiles(report: AuditReport, extras: ReportExtras, rules: readonly Rule[]): Promise<ReportFile[]> {
+  const render = (format: 'json' | 'csv' | 'html') => renderReportAsync(report, format, extras, { rules, colour: false });
+  return [
+    { extension: 'json', contentType: 'application/json', content: await render('json') },
+    { extension: 'csv', contentType: 'text/csv; charset=utf-8', content: await render('csv') },
+    { extension: 'html', contentType: 'text/html; charset=utf-8', content: await render('html') },
   ];
-  if ((FORMATS as readonly string[]).includes('csv')) {
-    files.push({
-      extension: 'csv',
-      contentType: 'text/csv',
-      content: renderReport(report, 'csv' as Format, { suppressed: [], notices: [] }, { rules, colour: false }),
-    });
-  }
-  return files;
 }
+
+/** The files attached to the report mail (the HTML report is stored, not attached: the mail body is its email-safe form). */
+export const ATTACHED_EXTENSIONS: readonly ReportFile['extension'][] = ['json', 'csv'];
 
 export function mergeInventories(parts: readonly Inventory[]): Inventory {
   const subscriptions = new Set<string>();
@@ -105,14 +103,18 @@ export async function auditAndReport(deps: ScheduledDeps, inventory: Inventory):
 
   const previous = await deps.archive.latest();
   const changes = diffReports(previous, report, firstSeen, now);
-  const files = reportFiles(report, deps.rules);
+  const files = await reportFiles(report, run.extras, deps.rules);
   const archived = await deps.archive.save(report, files);
-  const attachments: MailAttachment[] = files.map((f) => ({
+  const attachments: MailAttachment[] = files.filter((f) => ATTACHED_EXTENSIONS.includes(f.extension)).map((f) => ({
     name: `peerguard-report-${report.generatedAt.slice(0, 10)}.${f.extension}`,
     contentType: f.contentType,
     content: f.content,
   }));
-  const mail = composeReportMail({ report, changes, portalUrl: deps.portalUrl, archivedAs: archived, attachments: attachments.map((a) => a.name) });
+  const mail = composeReportMail({ report, changes, portalUrl: deps.portalUrl, archivedAs: archived,
+    attachments: attachments.map((a) => a.name),
+    extras: run.extras,
+    rules: deps.rules,
+  });
   let mailed = false;
   if (deps.reportRecipients.length === 0) {
     deps.log.info('no PEERGUARD_REPORT_TO: the report is archived, not mailed');

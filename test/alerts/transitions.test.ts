@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { composeAlertMail, escapeHtml, portalLink } from '../../src/alerts/compose';
+import { composeAlertMail, portalLink } from '../../src/alerts/compose';
+import { escapeHtml } from '../../src/report/escape';
 import { anchorOf, type AlertRow, type AlertScope } from '../../src/alerts/model';
 import { parseArmEvent } from '../../src/alerts/events';
 import { planTransitions } from '../../src/alerts/transitions';
