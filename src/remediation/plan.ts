@@ -61,7 +61,8 @@ function scopeRefusal(operation: ArmOperation, topology: Topology, config: Remed
   return undefined;
 }
 
-const operationKey = (op: ArmOperation) =>
+/** Identity of an operation: method, resource (case-insensitive), query and body. */
+export const operationKey = (op: ArmOperation): string =>
   `${op.method} ${keyOf(op.resourceId)} ${JSON.stringify(op.query ?? {})} ${JSON.stringify(op.body ?? null)}`;
 
 export function planRemediation(findings: readonly Finding[], topology: Topology, config: RemediationConfig): RemediationPlan {

@@ -1,0 +1,264 @@
+import type { Finding } from '../engine/audit';
+import { runAudit } from '../engine/audit';
+import type { AuditConfig } from '../engine/config';
+import { buildTopology } from '../model/build';
+import { keyOf } from '../model/ids';
+import type { Topology } from '../model/types';
+import type { LiveReader } from '../ports';
+import type { ArmOperation, Rule } from '../rules/rule';
+import { operationKey, targetVnetKey, type PlanItem, type RemediationPlan } from './plan';
+import type { JournalRecord, JournalStatus, LiveResource, RemediationJournal, RemediationTrigger, RemediationWriter, WriteCondition } from './ports';
+
+// Applying a remediation plan (issue 5), through ports only. The guards, in order:
+// - mode 'apply' only: a dry run (or a disabled plan) is journalled and performs no write;
+// - never more than maxWrites writes in a run (whole items only), whatever the plan says;
+// - right before an item: re-read its neighbourhood live (ARM, not Resource Graph) and skip the
+//   item when its finding no longer holds or its fix changed, or when a resource it writes
+//   changed since the audit (ETag differs, or it now exists / no longer exists contrary to the plan);
+// - right before each write: read the resource again; write conditionally (If-Match on the ETag
+//   just read, If-None-Match: * to create); wait for the long-running operation;
+// - verify by reading back: the written properties hold (a delete: gone); after the item, the
+//   finding is resolved and a created peering is Connected on both sides;
+// - the first unexpected failure stops the run; what remains is recorded as not attempted.
+// Every planned, applied, skipped or failed operation goes to the journal.
+
+export type ItemResult = 'applied' | 'skipped' | 'failed' | 'not-attempted' | 'deferred' | 'planned';
+
+export interface ItemOutcome {
+  item: PlanItem;
+  result: ItemResult;
+  reason: string;
+}
+
+export interface ApplyResult {
+  runId: string;
+  mode: RemediationPlan['mode'];
+  outcomes: ItemOutcome[];
+  writes: number;
+  /** Why the run stopped early, when it did. */
+  stoppedBy?: string;
+  records: JournalRecord[];
+}
+
+export interface ApplyDeps {
+  writer: RemediationWriter;
+  reader: LiveReader;
+  journal: RemediationJournal;
+  rules: readonly Rule[];
+  config: AuditConfig;
+  trigger: RemediationTrigger;
+  runId: string;
+  now: () => Date;
+}
+
+/** The first line of an error's message (SDK errors carry the ARM code and text there). */
+function reasonOf(error: unknown): string {
+  const e = error as { statusCode?: number; code?: string; message?: string };
+  const text = (e?.message ?? String(error)).split('\n')[0] ?? '';
+  return [e?.statusCode, e?.code].filter(Boolean).join(' ') + (e?.statusCode || e?.code ? ': ' : '') + text;
+}
+
+const sameId = (a: unknown, b: unknown) => typeof a === 'string' && typeof b === 'string' && keyOf(a) === keyOf(b);
+
+/** Whether `actual` holds `expected` (ids compared case-insensitively, arrays in any order). */
+function holds(expected: unknown, actual: unknown): boolean {
+  if (Array.isArray(expected)) {
+    if (!Array.isArray(actual) || actual.length !== expected.length) return false;
+    const norm = (v: unknown[]) => v.map((x) => JSON.stringify(x).toLowerCase()).sort();
+    return JSON.stringify(norm(expected)) === JSON.stringify(norm(actual));
+  }
+  if (typeof expected === 'object' && expected !== null) {
+    if (typeof actual !== 'object' || actual === null) return false;
+    return Object.entries(expected).every(([k, v]) => (k === 'id' ? sameId(v, (actual as Record<string, unknown>)[k]) : holds(v, (actual as Record<string, unknown>)[k])));
+  }
+  return expected === actual;
+}
+
+/** Why a written resource does not show what was written, or undefined when it does. */
+function verifyWrite(operation: ArmOperation, after: LiveResource | undefined): string | undefined {
+  if (operation.method === 'DELETE') return after ? 'the resource still exists after the delete' : undefined;
+  if (!after) return 'the resource does not exist after the write';
+  const written = (operation.body as { properties?: Record<string, unknown> } | undefined)?.properties ?? {};
+  const differing = Object.entries(written).filter(([k, v]) => !holds(v, after.properties[k])).map(([k]) => k);
+  if (differing.length > 0) return `read back, the written properties do not hold: ${differing.join(', ')}`;
+  if (operation.query?.syncRemoteAddressSpace === 'true' && after.properties.peeringSyncLevel !== 'FullyInSync') {
+    return `read back, the sync level is ${String(after.properties.peeringSyncLevel)}, not FullyInSync`;
+  }
+  return undefined;
+}
+
+/** The VNets an item touches: the ones it writes and the remotes of the peerings it writes. */
+function vnetsOf(item: PlanItem): string[] {
+  const ids = new Map<string, string>();
+  for (const op of item.operations) {
+    const target = targetVnetKey(op.resourceId);
+    ids.set(target, op.resourceId.slice(0, target.length));
+    const remote = (op.body as { properties?: { remoteVirtualNetwork?: { id?: string } } } | undefined)?.properties?.remoteVirtualNetwork?.id;
+    if (remote) ids.set(keyOf(remote), remote);
+  }
+  return [...ids.values()];
+}
+
+class StopRun extends Error {
+  /** Whether the failure was already journalled against its operation. */
+  recorded = false;
+}
+
+export async function applyPlan(plan: RemediationPlan, auditTopology: Topology, deps: ApplyDeps): Promise<ApplyResult> {
+  const { writer, reader, journal, config } = deps;
+  const maxWrites = config.remediation.maxWrites;
+  const records: JournalRecord[] = [];
+  const outcomes: ItemOutcome[] = [];
+  let seq = 0;
+  let writes = 0;
+  let stoppedBy: string | undefined;
+
+  const record = async (item: PlanItem, status: JournalStatus, reason: string, extra: Partial<JournalRecord> = {}) => {
+    const entry: JournalRecord = {
+      runId: deps.runId,
+      seq: seq++,
+      at: deps.now().toISOString(),
+      trigger: deps.trigger,
+      mode: plan.mode,
+      ruleId: item.ruleId,
+      fingerprint: item.fingerprint,
+      findingResourceId: item.findingResourceId,
+      status,
+      reason,
+      ...extra,
+    };
+    records.push(entry);
+    await journal.record(entry);
+  };
+  const recordAll = async (item: PlanItem, status: JournalStatus, reason: string) => {
+    for (const operation of item.operations) await record(item, status, reason, { operation });
+  };
+
+  // What was planned, skipped and deferred, before any write.
+  for (const item of plan.items) await recordAll(item, item.status, item.reason);
+
+  /** Re-reads the neighbourhood of an item live and evaluates it like the audit did. */
+  const reevaluate = async (item: PlanItem): Promise<{ finding?: Finding; topology: Topology; unreadable: string[] }> => {
+    const inventory = await reader.readNeighbourhood(vnetsOf(item));
+    const topology = buildTopology(inventory.resources, { extraSubscriptions: inventory.subscriptions });
+    const rules = deps.rules.filter((r) => r.meta.id === item.ruleId);
+    const { findings } = runAudit(topology, rules, deps.config, deps.now());
+    const finding = findings.find((f) => f.fingerprint === item.fingerprint);
+    return { ...(finding ? { finding } : {}), topology, unreadable: inventory.unreadable.map((u) => `${u.scope}: ${u.reason}`) };
+  };
+
+  const applyItem = async (item: PlanItem): Promise<ItemOutcome> => {
+    // 1. Does the finding still hold, with the same fix, on the live state?
+    const live = await reevaluate(item);
+    if (live.unreadable.length > 0) return { item, result: 'skipped', reason: `could not re-read the live state: ${live.unreadable.join('; ')}` };
+    if (!live.finding) return { item, result: 'skipped', reason: 'the finding no longer holds on the live state' };
+    const freshOps = new Set((live.finding.fix?.operations ?? []).map(operationKey));
+    if (!item.operations.every((op) => freshOps.has(operationKey(op)))) {
+      return { item, result: 'skipped', reason: 'the fix differs on the live state (the resources changed since the audit)' };
+    }
+
+    // 2. Has any resource it writes changed since the audit? (ETag, or existence.)
+    /** Expected state per resource key: undefined = absent, else the ETag (or '*' when any will do). */
+    const expected = new Map<string, string | undefined>();
+    for (const op of item.operations) {
+      const key = keyOf(op.resourceId);
+      if (expected.has(key)) continue;
+      const audited = auditTopology.peerings.get(key);
+      expected.set(key, audited ? (audited.etag ?? '*') : undefined);
+    }
+    let wrote = false;
+    const writtenKeys = new Set<string>();
+    const created: string[] = [];
+
+    for (const operation of item.operations) {
+      const key = keyOf(operation.resourceId);
+      // Right before the write: read it again and compare with what the plan (and our own writes) left.
+      const before = await writer.read(operation.resourceId);
+      const want = expected.get(key);
+      let change: string | undefined;
+      if (want === undefined && before) change = `${operation.resourceId} now exists (the plan expected it absent)`;
+      else if (want !== undefined && !before) change = `${operation.resourceId} no longer exists`;
+      else if (want !== undefined && want !== '*' && before && before.etag !== want) {
+        change = `${operation.resourceId} changed since the audit (ETag ${before.etag ?? 'none'}, audited ${want})`;
+      }
+      if (operation.method === 'DELETE' && !before) change ??= `${operation.resourceId} no longer exists`;
+      if (change) {
+        if (!wrote) return { item, result: 'skipped', reason: change };
+        throw new StopRun(`after a partial write of this fix: ${change}`);
+      }
+      if (before && !before.etag) {
+        if (!wrote) return { item, result: 'skipped', reason: `${operation.resourceId} has no ETag to write conditionally` };
+        throw new StopRun(`${operation.resourceId} has no ETag to write conditionally`);
+      }
+      const condition: WriteCondition = before ? { ifMatch: before.etag as string } : { ifNoneMatch: '*' };
+      let after: LiveResource | undefined;
+      try {
+        await writer.write(operation, condition);
+        writes += 1;
+        wrote = true;
+        after = await writer.read(operation.resourceId);
+      } catch (error) {
+        await record(item, 'failed', reasonOf(error), { operation, before });
+        const stop = new StopRun(`${operation.method} ${operation.resourceId} failed: ${reasonOf(error)}`, { cause: error });
+        stop.recorded = true;
+        throw stop;
+      }
+      const wrong = verifyWrite(operation, after);
+      if (wrong) {
+        await record(item, 'failed', wrong, { operation, before, after });
+        const stop = new StopRun(`${operation.method} ${operation.resourceId}: ${wrong}`);
+        stop.recorded = true;
+        throw stop;
+      }
+      await record(item, 'applied', `${operation.method} done (${'ifMatch' in condition ? `If-Match ${condition.ifMatch}` : 'If-None-Match: *'}) and verified`, { operation, before, after });
+      writtenKeys.add(key);
+      if (operation.method === 'PUT' && !before) created.push(operation.resourceId);
+      // Our own write settles this resource; a peering write also touches the other side's ETag.
+      expected.set(key, operation.method === 'DELETE' ? undefined : (after?.etag ?? '*'));
+      for (const [k, v] of expected) if (!writtenKeys.has(k) && v !== undefined) expected.set(k, '*');
+    }
+
+    // 3. The finding is resolved, and a created peering is Connected on both sides.
+    const check = await reevaluate(item);
+    if (check.finding) throw new StopRun(`the finding still holds after its fix was written`);
+    for (const id of created) {
+      const peering = check.topology.peerings.get(keyOf(id));
+      const reverse = peering ? check.topology.reverseOf(peering) : undefined;
+      if (peering?.peeringState !== 'Connected' || reverse?.peeringState !== 'Connected') {
+        throw new StopRun(`created ${id}, but the pair is not Connected on both sides (${peering?.peeringState ?? 'absent'} / ${reverse?.peeringState ?? 'absent'})`);
+      }
+    }
+    return { item, result: 'applied', reason: `${item.operations.length} operation(s) written and verified; the finding is resolved` };
+  };
+
+  for (const item of plan.items) {
+    if (plan.mode !== 'apply' || item.status !== 'planned') {
+      const dryRun = plan.mode === 'dry-run' && item.status === 'planned';
+      outcomes.push({ item, result: item.status, reason: dryRun ? `dry run (no write): ${item.reason}` : item.reason });
+      continue;
+    }
+    if (stoppedBy) {
+      const reason = `not attempted: the run stopped (${stoppedBy})`;
+      await recordAll(item, 'not-attempted', reason);
+      outcomes.push({ item, result: 'not-attempted', reason });
+      continue;
+    }
+    if (writes + item.operations.length > maxWrites) {
+      const reason = `not attempted: write limit of ${maxWrites} per run reached`;
+      await recordAll(item, 'not-attempted', reason);
+      outcomes.push({ item, result: 'not-attempted', reason });
+      continue;
+    }
+    try {
+      const outcome = await applyItem(item);
+      if (outcome.result === 'skipped') await recordAll(item, 'skipped', outcome.reason);
+      outcomes.push(outcome);
+    } catch (error) {
+      const reason = error instanceof StopRun ? error.message : `unexpected error: ${reasonOf(error)}`;
+      if (!(error instanceof StopRun && error.recorded)) await record(item, 'failed', reason);
+      outcomes.push({ item, result: 'failed', reason });
+      stoppedBy = `${item.ruleId} on ${item.findingResourceId}: ${reason}`;
+    }
+  }
+  return { runId: deps.runId, mode: plan.mode, outcomes, writes, ...(stoppedBy ? { stoppedBy } : {}), records };
+}
