@@ -7,6 +7,20 @@ import { readSnapshot } from '../src/io/snapshot-files';
 import { buildTopology } from '../src/model/build';
 import { buildReport } from '../src/report/report';
 import { RULES } from '../src/rules';
+import type { Rule } from '../src/rules/rule';
+
+/** Each rule wrapped so that its own evaluation time is counted (drafts are materialized inside). */
+function timed(rules: readonly Rule[], ruleMs: Record<string, number>): Rule[] {
+  return rules.map((rule) => ({
+    ...rule,
+    evaluate: (topology, options) => {
+      const start = performance.now();
+      const drafts = [...rule.evaluate(topology, options)];
+      ruleMs[rule.meta.id] = (ruleMs[rule.meta.id] ?? 0) + performance.now() - start;
+      return drafts;
+    },
+  }));
+}
 
 async function main(dir: string): Promise<void> {
   const t0 = performance.now();
@@ -14,7 +28,8 @@ async function main(dir: string): Promise<void> {
   const t1 = performance.now();
   const topology = buildTopology(resources);
   const t2 = performance.now();
-  const outcome = runAudit(topology, RULES, DEFAULT_CONFIG, new Date());
+  const ruleMs: Record<string, number> = {};
+  const outcome = runAudit(topology, timed(RULES, ruleMs), DEFAULT_CONFIG, new Date());
   const t3 = performance.now();
   const json = JSON.stringify(buildReport({ version: 'bench', now: new Date(), topology, findings: outcome.findings }));
   const t4 = performance.now();
@@ -30,6 +45,7 @@ async function main(dir: string): Promise<void> {
       peerings: topology.peerings.size,
       findings: outcome.findings.length,
       reportBytes: json.length,
+      ruleMs,
     })}\n`,
   );
 }

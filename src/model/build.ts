@@ -437,19 +437,32 @@ export function buildTopology(resources: readonly SourcedResource[], options: Bu
     for (const member of members) vnets.get(member)?.meshGroupKeys.push(groupKey);
   }
 
-  const byPair = new Map<string, Peering>();
+  // Peerings by VNet then by remote, and each peering's reverse, in one pass: the rules ask for
+  // reverses per peering, and a composite string key per question costs more than the rules.
+  const byVnet = new Map<ResourceKey, Map<ResourceKey, Peering>>();
   for (const peering of peerings.values()) {
-    const pair = `${peering.vnetKey}|${peering.remoteVnetKey}`;
-    if (!byPair.has(pair)) byPair.set(pair, peering);
+    const vnet = vnets.get(peering.vnetKey);
+    // One string object per key: a Map hit on the same object skips comparing 150 characters.
+    if (vnet) peering.vnetKey = vnet.key;
+    const remote = vnets.get(peering.remoteVnetKey);
+    if (remote) peering.remoteVnetKey = remote.key;
+    let mine = byVnet.get(peering.vnetKey);
+    if (!mine) {
+      mine = new Map();
+      byVnet.set(peering.vnetKey, mine);
+    }
+    if (!mine.has(peering.remoteVnetKey)) mine.set(peering.remoteVnetKey, peering);
   }
+  const reverse = new Map<Peering, Peering | undefined>();
+  for (const peering of peerings.values()) reverse.set(peering, byVnet.get(peering.remoteVnetKey)?.get(peering.vnetKey));
 
   return {
     vnets,
     peerings,
     routeTables,
     subscriptions,
-    reverseOf: (peering) => byPair.get(`${peering.remoteVnetKey}|${peering.vnetKey}`),
-    peeringBetween: (from, to) => byPair.get(`${from}|${to}`),
+    reverseOf: (peering) => (reverse.has(peering) ? reverse.get(peering) : byVnet.get(peering.remoteVnetKey)?.get(peering.vnetKey)),
+    peeringBetween: (from, to) => byVnet.get(from)?.get(to),
     isInScope: (vnetKey) => {
       const sub = subscriptionOf(vnetKey);
       return sub !== undefined && subscriptions.has(sub);

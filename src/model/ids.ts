@@ -3,7 +3,13 @@
 
 export type ResourceKey = string & { readonly __brand: 'ResourceKey' };
 
+/** Printable ASCII: nothing `trim` would remove. */
+const printable = (code: number) => code > 32 && code < 127;
+
 export function keyOf(id: string): ResourceKey {
+  // Fast path (the common case, called per look-up by the rules): nothing to trim or strip.
+  const last = id.charCodeAt(id.length - 1);
+  if (printable(id.charCodeAt(0)) && printable(last) && last !== 47) return id.toLowerCase() as ResourceKey;
   return id.trim().replace(/\/+$/, '').toLowerCase() as ResourceKey;
 }
 
@@ -22,10 +28,16 @@ export interface ParsedResourceId {
   parentId: string | undefined;
 }
 
-const SUBSCRIPTION = /^\/subscriptions\/([^/]+)/i;
+const PREFIX = '/subscriptions/';
 
 export function subscriptionOf(id: string): string | undefined {
-  return SUBSCRIPTION.exec(id)?.[1]?.toLowerCase();
+  // The answer of /^\/subscriptions\/([^/]+)/i without a RegExp match per call.
+  if (id.startsWith(PREFIX) || id.slice(0, PREFIX.length).toLowerCase() === PREFIX) {
+    const end = id.indexOf('/', PREFIX.length);
+    const sub = end < 0 ? id.slice(PREFIX.length) : id.slice(PREFIX.length, end);
+    return sub === '' ? undefined : sub.toLowerCase();
+  }
+  return undefined;
 }
 
 /**
