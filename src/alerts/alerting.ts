@@ -229,7 +229,9 @@ export class Alerting {
       await mailer.send({
         to: this.deps.recipients[row.severity],
         ...mail,
-        operationId: operationIdFor(`${row.fingerprint}|${kind}|${row.firstSeen}`),
+        // Stable across a crash between the send and recording it (the service de-duplicates), new after
+        // a recorded failure: Communication Services answers a repeated Operation-Id with the old outcome.
+        operationId: operationIdFor(`${row.fingerprint}|${kind}|${row.firstSeen}|${row.sendAttempts}`),
       });
     } catch (error) {
       const message = (error as Error).message;

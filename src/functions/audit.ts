@@ -1,12 +1,12 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { auditResources } from '../engine/pipeline';
-import { FORMATS, renderReport, type Format } from '../report/render';
+import { FORMATS, renderReportAsync, type Format } from '../report/render';
 import { adapters, auditScopeFrom, loggerOf } from './composition';
 
 // On-demand audit over HTTP (function key): GET /api/audit?format=json|sarif|markdown|csv|html.
 // Read-only: it neither changes alert state nor sends mail.
 
-const CONTENT_TYPES: Record<string, string> = {
+const CONTENT_TYPES: Partial<Record<Format, string>> = {
   json: 'application/json',
   sarif: 'application/sarif+json',
   markdown: 'text/markdown; charset=utf-8',
@@ -14,15 +14,15 @@ const CONTENT_TYPES: Record<string, string> = {
   html: 'text/html; charset=utf-8',
 };
 
-/** The formats this endpoint serves: the machine-readable ones the renderers offer. */
-export function httpFormats(): string[] {
-  return Object.keys(CONTENT_TYPES).filter((f) => (FORMATS as readonly string[]).includes(f));
+/** The formats this endpoint serves: every renderer's format that has a content type here (not the terminal table). */
+export function httpFormats(): Format[] {
+  return FORMATS.filter((f) => CONTENT_TYPES[f] !== undefined);
 }
 
 export async function audit(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const format = (request.query.get('format') ?? 'json').toLowerCase();
   const formats = httpFormats();
-  if (!formats.includes(format)) {
+  if (!(formats as string[]).includes(format)) {
     return {
       status: 400,
       jsonBody: { error: `format "${format}" is not supported; use one of: ${formats.join(', ')}` },
@@ -42,8 +42,9 @@ export async function audit(request: HttpRequest, context: InvocationContext): P
   loggerOf(context).info(`on-demand audit: ${run.report.findings.length} findings, format ${format}`);
   return {
     status: 200,
-    headers: { 'content-type': CONTENT_TYPES[format] ?? 'text/plain' },
-    body: renderReport(run.report, format as Format, run.extras, { rules: a.rules, colour: false }),
+    headers: { 'content-type': CONTENT_TYPES[format as Format] ?? 'text/plain' },
+    // html lays out the topology asynchronously: renderReportAsync serves every format.
+    body: await renderReportAsync(run.report, format as Format, run.extras, { rules: a.rules, colour: false }),
   };
 }
 
