@@ -54,7 +54,11 @@ export function estateOf(spec: EstateSpec): RawResource[] {
   const ids = spec.vnets.map((v) => vnetId(v.name, v.sub, `rg-${v.name}`));
   const resources: RawResource[] = spec.vnets.map((v, i) => {
     const id = ids[i] as string;
-    const peerings: PeeringSpec[] = spec.peerings.filter((p) => p.from === i).map((p) => ({ remote: ids[p.to] as string, ...p.spec }));
+    // As ARM returns them: a peering carries the remote's address space as it was last synced.
+    const peerings: PeeringSpec[] = spec.peerings.filter((p) => p.from === i).map((p) => {
+      const remote = spec.vnets[p.to]?.prefixes ?? [];
+      return { remote: ids[p.to] as string, remoteAddressSpace: remote, remoteVirtualNetworkAddressSpace: remote, ...p.spec };
+    });
     if (spec.dangling.includes(i)) peerings.push({ remote: vnetId(`gone-${i}`, v.sub, 'rg-gone'), state: 'Disconnected' });
     return vnet({
       id,
