@@ -22,6 +22,8 @@ export interface AzureCliOverrides {
   requestTimeoutMs?: number;
   pageAttempts?: number;
   backoffMs?: number;
+  /** Poll interval of long-running writes (remediation) when ARM sends no Retry-After. */
+  pollIntervalMs?: number;
 }
 
 export class LiveUsageError extends Error {}
@@ -40,12 +42,8 @@ function progressPrinter(write: (text: string) => void): (p: InventoryProgress) 
   };
 }
 
-/** Reads the live estate for the options given; progress on stderr when it is a terminal. */
-export async function readLiveInventory(
-  options: LiveOptions,
-  io: { stderr: (text: string) => void; stderrIsTty?: boolean; azure?: AzureCliOverrides },
-): Promise<Inventory> {
-  const scope = scopeFrom(options);
+/** The connection the live commands use: the cloud (and endpoint override), the credential, and test overrides. */
+export function liveConnection(options: Pick<LiveOptions, 'cloud' | 'endpoint'>, overrides: AzureCliOverrides = {}): AzureConnection {
   let cloud;
   try {
     cloud = resolveCloud(options.cloud ?? process.env.PEERGUARD_CLOUD ?? 'AzurePublicCloud', options.endpoint ?? process.env.PEERGUARD_ARM_ENDPOINT);
@@ -53,14 +51,23 @@ export async function readLiveInventory(
     if (error instanceof CloudError) throw new LiveUsageError(error.message);
     throw error;
   }
-  const overrides = io.azure ?? {};
-  const connection: AzureConnection = {
+  return {
     cloud,
     credential: overrides.credential ?? createCredential({ cloud, managedIdentityClientId: process.env.AZURE_CLIENT_ID }),
     ...(overrides.ca ? { ca: overrides.ca } : {}),
     ...(overrides.retry ? { retry: overrides.retry } : {}),
     ...(overrides.requestTimeoutMs ? { requestTimeoutMs: overrides.requestTimeoutMs } : {}),
   };
+}
+
+/** Reads the live estate for the options given; progress on stderr when it is a terminal. */
+export async function readLiveInventory(
+  options: LiveOptions,
+  io: { stderr: (text: string) => void; stderrIsTty?: boolean; azure?: AzureCliOverrides },
+): Promise<Inventory> {
+  const scope = scopeFrom(options);
+  const overrides = io.azure ?? {};
+  const connection = liveConnection(options, overrides);
   const reader = new ResourceGraphInventory({
     ...connection,
     ...(overrides.pageAttempts ? { pageAttempts: overrides.pageAttempts } : {}),

@@ -8,6 +8,7 @@ import { exitCodeFor, type FailOn } from '../report/report';
 import { RULES } from '../rules';
 import { VERSION } from '../version';
 import { loadConfigFile } from './config-file';
+import { registerFix } from './fix';
 import { LiveUsageError, readLiveInventory, writeSnapshot, type AzureCliOverrides, type LiveOptions } from './live';
 
 // The command-line program: a composition root. Exit codes follow linters (design.md):
@@ -101,6 +102,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
         io.stdout(`${rule.meta.id.padEnd(42)} ${rule.meta.defaultSeverity.padEnd(8)} ${rule.meta.fix.padEnd(12)} ${rule.meta.title}\n`);
       }
     });
+
+  registerFix(program, io, (code) => (exitCode = code));
 
   try {
     await program.parseAsync([...argv], { from: 'node' });
