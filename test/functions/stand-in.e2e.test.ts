@@ -1,0 +1,197 @@
+import path from 'node:path';
+import { HttpRequest, type Timer } from '@azure/functions';
+import { BlobServiceClient } from '@azure/storage-blob';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { audit } from '../../src/functions/audit';
+import { buildAdapters, REPORT_CONTAINER, useAdapters } from '../../src/functions/composition';
+import { eventGridTrigger } from '../../src/functions/eventGridTrigger';
+import { scheduledAudit } from '../../src/functions/scheduledAudit';
+import { readSnapshot } from '../../src/io/snapshot-files';
+import { FORMATS } from '../../src/report/render';
+import { startStandIn, type StandIn } from '../azure-stand-in';
+import { FAST_RETRY } from '../azure/harness';
+import { startAzurite, type AzuriteInstance } from '../support/azurite';
+import { context, fixture, SPOKE1, SUB } from './harness';
+
+// The Functions app end to end through the real SDKs: ARM and Resource Graph (@azure/arm-network,
+// @azure/arm-resourcegraph) and Communication Services (@azure/communication-email) against the
+// local Azure stand-in, alert state and reports in Azurite. Only the endpoint, the CA and the
+// credential differ from a run in Azure; nothing is recorded in-process.
+
+const ESTATE = path.resolve(__dirname, '../../examples/estate');
+const PEERING = `${SPOKE1}/virtualNetworkPeerings/spoke1-to-hub`;
+const HUB_WEU = `/subscriptions/${SUB}/resourceGroups/rg-hub-weu/providers/Microsoft.Network/virtualNetworks/vnet-hub-weu`;
+const timer = { isPastDue: false, scheduleStatus: { last: '', next: '', lastUpdated: '' } } as unknown as Timer;
+
+/** Re-peering as an operator must after a one-sided delete: the hub's Disconnected side re-created, then the spoke's. */
+function recreate(standIn: StandIn, hubSide: unknown, spokeSide: unknown): void {
+  const hubPeering = `${HUB_WEU}/virtualNetworkPeerings/hub-to-spoke1`;
+  standIn.state.deletePeering(hubPeering);
+  standIn.state.putPeering(hubPeering, hubSide as Record<string, unknown>, { syncRemoteAddressSpace: false });
+  standIn.state.putPeering(PEERING, spokeSide as Record<string, unknown>, { syncRemoteAddressSpace: false });
+}
+
+function writeEvent(): Record<string, unknown> {
+  const e = structuredClone(fixture('peering-delete-success.eventgrid.json')) as Record<string, unknown> & { data: Record<string, unknown> };
+  e.id = 'recreate-0001';
+  e.eventType = 'Microsoft.Resources.ResourceWriteSuccess';
+  e.eventTime = '2018-07-19T19:02:11.000Z';
+  e.data.operationName = 'Microsoft.Network/virtualNetworks/virtualNetworkPeerings/write';
+  return e;
+}
+
+describe('Functions app against the Azure stand-in (real SDKs) and Azurite', () => {
+  let standIn: StandIn;
+  let azurite: AzuriteInstance;
+  let hubToSpoke1: unknown;
+  let spoke1ToHub: unknown;
+  let env: Record<string, string>;
+  let now = new Date('2026-03-02T06:00:00.000Z');
+
+  beforeAll(async () => {
+    const resources = (await readSnapshot([ESTATE])).map((r) => r.resource);
+    [standIn, azurite] = await Promise.all([startStandIn({ resources }), startAzurite()]);
+    spoke1ToHub = structuredClone(standIn.state.get(PEERING));
+    hubToSpoke1 = structuredClone(standIn.state.get(`${HUB_WEU}/virtualNetworkPeerings/hub-to-spoke1`));
+    expect(spoke1ToHub).toBeDefined();
+    expect(hubToSpoke1).toBeDefined();
+    env = {
+      AzureWebJobsStorage: azurite.connectionString,
+      PEERGUARD_ARM_ENDPOINT: standIn.endpoint,
+      PEERGUARD_EMAIL_CONNECTION_STRING: standIn.email.connectionString,
+      PEERGUARD_EMAIL_SENDER: 'peerguard@contoso.example',
+      PEERGUARD_ALERT_TO_ERROR: 'netops@contoso.example',
+      PEERGUARD_ALERT_TO_WARNING: 'netops@contoso.example',
+      PEERGUARD_REPORT_TO: 'reports@contoso.example',
+    };
+    // Nothing but the settings, the stand-in's credential and its CA: the real adapters are built.
+    useAdapters(
+      buildAdapters(env, {
+        azure: { credential: standIn.credential, ca: standIn.ca, retry: FAST_RETRY, requestTimeoutMs: 5_000 },
+        emailPollMs: 5,
+        retryDelayMs: 5,
+        now: () => now,
+      }),
+    );
+  }, 60_000);
+  afterAll(async () => {
+    useAdapters(undefined);
+    await Promise.all([standIn?.stop(), azurite?.stop()]);
+  });
+
+  it('scheduled audit via Resource Graph: report mail with JSON and CSV attached; JSON, CSV and HTML stored as dated blobs', async () => {
+    standIn.requests.clear();
+    await scheduledAudit(timer, context('scheduledAudit'));
+    expect(standIn.requests.count('resourceGraph')).toBeGreaterThan(0);
+    expect(standIn.email.sent).toHaveLength(1);
+    const mail = standIn.email.sent[0]!;
+    expect(mail.to).toEqual(['reports@contoso.example']);
+    expect(mail.subject).toMatch(/^\[peerguard\] Compliance report 2026-03-02: \d+ errors/);
+    expect(mail.attachments.map((a) => a.name).sort()).toEqual(['peerguard-report-2026-03-02.csv', 'peerguard-report-2026-03-02.json']);
+    const json = JSON.parse(Buffer.from(mail.attachments.find((a) => a.name.endsWith('.json'))!.contentInBase64, 'base64').toString('utf8')) as { findings: unknown[] };
+    expect(json.findings.length).toBeGreaterThan(0);
+    const csv = Buffer.from(mail.attachments.find((a) => a.name.endsWith('.csv'))!.contentInBase64, 'base64').toString('utf8');
+    expect(csv.split('\n').length).toBeGreaterThan(json.findings.length);
+    expect(mail.html).toContain('vnet-spoke1');
+    expect(mail.html).not.toMatch(/<script|<svg|<img/i);
+    expect(mail.plainText).toContain('subscriptions read');
+
+    const blobs = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(REPORT_CONTAINER);
+    const names: string[] = [];
+    for await (const b of blobs.listBlobsFlat({ prefix: 'reports/2026/03/02/' })) names.push(b.name);
+    expect(names.sort()).toEqual(['json', 'csv', 'html'].map((x) => `reports/2026/03/02/2026-03-02T06-00-00-000Z.${x}`).sort());
+    const page = (await blobs.getBlockBlobClient(names.find((n) => n.endsWith('.html'))!).downloadToBuffer()).toString('utf8');
+    expect(page).toMatch(/^<!DOCTYPE html>/i);
+  });
+
+  it("Microsoft's delete event: live read of the neighbourhood, one alert mail (HTML and text), a handful of ARM calls; duplicate sends nothing; recreate sends the resolution", async () => {
+    standIn.email.reset();
+    now = new Date('2026-03-02T09:14:05.000Z');
+    // What Azure did before it published the event: the peering is gone, the hub's side Disconnected.
+    expect(standIn.state.deletePeering(PEERING)).toBe(true);
+    standIn.requests.clear();
+    const [result] = await eventGridTrigger(fixture('peering-delete-success.eventgrid.json'), context('eventGridTrigger'));
+    expect(result?.status).toBe('processed');
+    const armCalls = standIn.requests.entries.filter((e) => e.kind.startsWith('arm') || e.kind === 'resourceGraph' || e.kind === 'subscriptions');
+    console.log(`ARM calls for one event: ${armCalls.length} (${JSON.stringify(standIn.requests.counts())})`);
+    expect(standIn.requests.count('resourceGraph')).toBe(0);
+    expect(armCalls.length).toBeLessThanOrEqual(20);
+
+    const alerts = standIn.email.sent.filter((m) => /peering-disconnected/.test(m.subject));
+    expect(alerts).toHaveLength(1);
+    const alert = alerts[0]!;
+    expect(alert.to).toEqual(['netops@contoso.example']);
+    expect(alert.auth).toBe('hmac');
+    expect(alert.subject).toMatch(/^\[peerguard\] ERROR peering-disconnected: .*vnet-hub-weu.*vnet-spoke1|^\[peerguard\] ERROR peering-disconnected: .*vnet-spoke1.*vnet-hub-weu/);
+    for (const body of [alert.plainText!, alert.html!]) {
+      expect(body).toContain('vnet-spoke1');
+      expect(body).toContain('vnet-hub-weu');
+      expect(body).toContain(SUB);
+      expect(body).toContain('Microsoft.Network/virtualNetworks/virtualNetworkPeerings/delete');
+      expect(body).toContain('2018-07-19T18:38:04.6117357Z');
+      expect(body).toContain('full-name'); // the caller's name claim (Microsoft's sample has placeholders)
+      expect(body).toContain('https://portal.azure.com/#@/resource/subscriptions/');
+    }
+    expect(alert.plainText).toMatch(/How to fix.*\n\s+1\. (PUT|DELETE) /);
+    expect(alert.html).toContain('Fix plan');
+    expect(alert.html).not.toMatch(/<script/i);
+
+    // The same event again: nothing new to say.
+    const before = standIn.email.sent.length;
+    await eventGridTrigger(fixture('peering-delete-success.eventgrid.json'), context('eventGridTrigger'));
+    expect(standIn.email.sent).toHaveLength(before);
+
+    // Recreated (as Azure would: both sides Connected again) -> the resolution.
+    now = new Date('2026-03-02T09:31:40.000Z');
+    recreate(standIn, hubToSpoke1, spoke1ToHub);
+    expect((standIn.state.get(`${HUB_WEU}/virtualNetworkPeerings/hub-to-spoke1`)?.properties as { peeringState?: string }).peeringState).toBe('Connected');
+    await eventGridTrigger(writeEvent(), context('eventGridTrigger'));
+    const resolved = standIn.email.sent.slice(before).filter((m) => /RESOLVED peering-disconnected/.test(m.subject));
+    expect(resolved).toHaveLength(1);
+    expect(resolved[0]!.plainText).toContain('Microsoft.Network/virtualNetworks/virtualNetworkPeerings/write');
+    expect(resolved[0]!.html).toContain('vnet-hub-weu');
+  });
+
+  it('a failing send (Communication Services ends the operation Failed) stays pending and goes out on the next run, once', async () => {
+    standIn.email.reset();
+    now = new Date('2026-03-02T10:00:00.000Z');
+    standIn.state.deletePeering(PEERING);
+    standIn.email.failNext(1);
+    const logs: { level: string; text: string }[] = [];
+    await eventGridTrigger(fixture('peering-delete-success.eventgrid.json'), context('eventGridTrigger', logs));
+    expect(standIn.email.sent.filter((m) => /ERROR peering-disconnected/.test(m.subject))).toHaveLength(1); // accepted, then Failed
+    expect(logs.some((l) => /stays pending/.test(l.text))).toBe(true);
+
+    // The next run of anything (here the duplicate event) sends it with a new Operation-Id.
+    now = new Date('2026-03-02T10:05:00.000Z');
+    await eventGridTrigger(fixture('peering-delete-success.eventgrid.json'), context('eventGridTrigger'));
+    const attempts = standIn.email.sent.filter((m) => /ERROR peering-disconnected/.test(m.subject));
+    expect(attempts).toHaveLength(2);
+    expect(attempts[0]!.id).not.toBe(attempts[1]!.id);
+    await eventGridTrigger(fixture('peering-delete-success.eventgrid.json'), context('eventGridTrigger'));
+    expect(standIn.email.sent.filter((m) => /ERROR peering-disconnected/.test(m.subject))).toHaveLength(2);
+
+    recreate(standIn, hubToSpoke1, spoke1ToHub);
+    await eventGridTrigger(writeEvent(), context('eventGridTrigger'));
+    expect(standIn.email.sent.filter((m) => /RESOLVED peering-disconnected/.test(m.subject))).toHaveLength(1);
+  });
+
+  it('HTTP audit through Resource Graph: every format (html included) and a bad one', async () => {
+    const formats = FORMATS.filter((f) => f !== 'table');
+    for (const format of formats) {
+      const res = await audit(new HttpRequest({ method: 'GET', url: `http://localhost/api/audit?format=${format}` }), context('audit'));
+      expect(res.status, format).toBe(200);
+      const body = String(res.body);
+      expect(body.length, format).toBeGreaterThan(0);
+      if (format === 'json') expect((JSON.parse(body) as { findings: unknown[] }).findings.length).toBeGreaterThan(0);
+      if (format === 'sarif') expect((JSON.parse(body) as { version: string }).version).toBe('2.1.0');
+      if (format === 'html') {
+        expect(body).toMatch(/^<!DOCTYPE html>/i);
+        expect((res.headers as Record<string, string>)['content-type']).toContain('text/html');
+      }
+    }
+    const bad = await audit(new HttpRequest({ method: 'GET', url: 'http://localhost/api/audit?format=pdf' }), context('audit'));
+    expect(bad.status).toBe(400);
+    expect(String((bad.jsonBody as { error: string }).error)).toBe(`format "pdf" is not supported; use one of: ${formats.join(', ')}`);
+  }, 60_000);
+});
