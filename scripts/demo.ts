@@ -1,14 +1,21 @@
-// `npm run demo`: the event path locally, with neither Azure nor the Functions Core Tools.
-// Starts Azurite (alert state), replays Azure Resource Manager events for a spoke whose peering
-// to the hub is deleted and then re-created, and prints the alert and the resolution mail that
-// peerguard would send. The live ARM reads come from an in-memory estate that changes with the
-// events; mails are printed instead of sent.
+// `npm run demo`: the Functions app locally, with neither Azure nor the Functions Core Tools, on the
+// real SDK path. Starts Azurite (alert state, reports) and the local Azure stand-in (ARM, Resource
+// Graph and Communication Services email over HTTPS, seeded with examples/estate), then replays
+// Azure Resource Manager events for a spoke whose peering to the hub is deleted, delivered twice,
+// and re-created, and prints the alert and the resolution mail that the stand-in received.
+import path from 'node:path';
+import type { Timer } from '@azure/functions';
+import { buildAdapters, useAdapters } from '../src/functions/composition';
 import { eventGridTrigger } from '../src/functions/eventGridTrigger';
-import { useAdapters } from '../src/functions/composition';
-import { startAzurite } from '../test/support/azurite';
-import { context, HUB, install, LiveEstate, RecordingMailer, SPOKE1, SUB, testEnv } from '../test/functions/harness';
+import { scheduledAudit } from '../src/functions/scheduledAudit';
+import { readSnapshot } from '../src/io/snapshot-files';
+import { startStandIn, type StandIn } from '../test/azure-stand-in';
+import { startAzurite, type AzuriteInstance } from '../test/support/azurite';
+import { context, SPOKE1, SUB } from '../test/functions/harness';
 
+const HUB = `/subscriptions/${SUB}/resourceGroups/rg-hub-weu/providers/Microsoft.Network/virtualNetworks/vnet-hub-weu`;
 const PEERING = `${SPOKE1}/virtualNetworkPeerings/spoke1-to-hub`;
+const HUB_PEERING = `${HUB}/virtualNetworkPeerings/hub-to-spoke1`;
 
 function armEvent(kind: 'Write' | 'Delete', time: string): Record<string, unknown> {
   const verb = kind === 'Write' ? 'write' : 'delete';
@@ -34,34 +41,63 @@ function armEvent(kind: 'Write' | 'Delete', time: string): Record<string, unknow
 }
 
 async function main(): Promise<void> {
-  const azurite = await startAzurite();
+  let standIn: StandIn | undefined;
+  let azurite: AzuriteInstance | undefined;
   try {
-    const estate = new LiveEstate();
-    estate.healthy();
-    const mailer = new RecordingMailer();
-    install(testEnv(azurite.connectionString), { live: estate.reader }, { mailer });
-    const quiet = context('eventGridTrigger', []);
+    const resources = (await readSnapshot([path.resolve(__dirname, '../examples/estate')])).map((r) => r.resource);
+    [standIn, azurite] = await Promise.all([startStandIn({ resources }), startAzurite()]);
+    const azure = standIn;
+    const spokeSide = structuredClone(azure.state.get(PEERING));
+    const hubSide = structuredClone(azure.state.get(HUB_PEERING));
+    if (!spokeSide || !hubSide) throw new Error('examples/estate no longer holds vnet-spoke1 <-> vnet-hub-weu');
+    let now = new Date('2026-03-02T06:00:00.000Z');
+    // Only the endpoint, the CA and the credential differ from a run in Azure.
+    useAdapters(
+      buildAdapters(
+        {
+          AzureWebJobsStorage: azurite.connectionString,
+          PEERGUARD_ARM_ENDPOINT: azure.endpoint,
+          PEERGUARD_EMAIL_CONNECTION_STRING: azure.email.connectionString,
+          PEERGUARD_EMAIL_SENDER: 'peerguard@contoso.example',
+          PEERGUARD_ALERT_TO_ERROR: 'netops@contoso.example',
+          PEERGUARD_ALERT_TO_WARNING: 'netops@contoso.example',
+          PEERGUARD_REPORT_TO: 'reports@contoso.example',
+        },
+        { azure: { credential: azure.credential, ca: azure.ca, retry: { maxRetries: 2, retryDelayMs: 50, maxRetryDelayMs: 200 } }, emailPollMs: 20, retryDelayMs: 50, now: () => now },
+      ),
+    );
+    const quiet = () => context('demo', []);
+
+    console.log(`peerguard demo: examples/estate in the local Azure stand-in at ${azure.endpoint}, alert state in Azurite at ${azurite.location}`);
+    await scheduledAudit({ isPastDue: false } as unknown as Timer, quiet());
+    const report = azure.email.sent.at(-1);
+    console.log(`\n=== 0. the morning audit (Resource Graph): report mailed to ${report?.to.join(', ')}: "${report?.subject}"`);
+    console.log('    existing findings are recorded (the report lists them); alerts go out on changes only');
+
     const step = async (title: string, event: Record<string, unknown>) => {
-      const before = mailer.sent.length;
-      const [result] = await eventGridTrigger(event, quiet);
-      console.log(`\n=== ${title}: ${result?.status}, VNets evaluated: ${(result?.vnetIds ?? []).map((v) => v.split('/').pop()).join(', ')}`);
-      for (const mail of mailer.sent.slice(before)) {
-        console.log(`--- mail to ${mail.to.join(', ')}\nSubject: ${mail.subject}\n\n${mail.text}`);
-      }
-      if (mailer.sent.length === before) console.log('(no mail: nothing changed)');
+      const before = azure.email.sent.length;
+      azure.requests.clear();
+      const [result] = await eventGridTrigger(event, quiet());
+      const arm = (azure.requests.count('armGet') ?? 0) + (azure.requests.count('armList') ?? 0);
+      console.log(`\n=== ${title}: ${result?.status}, ${(result?.vnetIds ?? []).length} VNets re-read live in ${arm} ARM calls`);
+      for (const mail of azure.email.sent.slice(before)) console.log(`--- mail to ${mail.to.join(', ')}\nSubject: ${mail.subject}\n\n${mail.plainText ?? ''}`);
+      if (azure.email.sent.length === before) console.log('(no mail: nothing changed)');
     };
 
-    console.log(`peerguard demo: hub ${HUB.split('/').pop()} and spoke ${SPOKE1.split('/').pop()}, alert state in Azurite at ${azurite.location}`);
-    await step('1. peering written (healthy)', armEvent('Write', '2026-03-02T09:00:00Z'));
-    estate.spokePeeringDeleted();
-    await step('2. spoke1-to-hub deleted', armEvent('Delete', '2026-03-02T09:14:03Z'));
-    await step('3. the same delete event delivered again', armEvent('Delete', '2026-03-02T09:14:03Z'));
-    estate.healthy();
-    await step('4. spoke1-to-hub re-created', armEvent('Write', '2026-03-02T09:31:40Z'));
-    console.log(`\n${mailer.sent.length} mails in total (one alert, one resolution).`);
+    now = new Date('2026-03-02T09:14:05.000Z');
+    azure.state.deletePeering(PEERING); // what Azure did before publishing the event
+    await step('1. spoke1-to-hub deleted', armEvent('Delete', '2026-03-02T09:14:03Z'));
+    await step('2. the same delete event delivered again', armEvent('Delete', '2026-03-02T09:14:03Z'));
+    now = new Date('2026-03-02T09:31:42.000Z');
+    azure.state.deletePeering(HUB_PEERING); // re-peering: the Disconnected side first, then the spoke's
+    azure.state.putPeering(HUB_PEERING, hubSide, { syncRemoteAddressSpace: false });
+    azure.state.putPeering(PEERING, spokeSide, { syncRemoteAddressSpace: false });
+    await step('3. spoke1-to-hub re-created', armEvent('Write', '2026-03-02T09:31:40Z'));
+    const alerts = azure.email.sent.filter((m) => !m.subject.includes('Compliance report')).length;
+    console.log(`\n${alerts} alert mails in total, sent through @azure/communication-email to the stand-in.`);
   } finally {
     useAdapters(undefined);
-    await azurite.stop();
+    await Promise.all([standIn?.stop(), azurite?.stop()]);
   }
 }
 
