@@ -6,17 +6,20 @@ import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main';
 import { remediationConfigSchema, DEFAULT_CONFIG } from '../../src/engine/config';
 import { auditResources } from '../../src/engine/pipeline';
+import { ArmRemediationWriter } from '../../src/azure/arm-writer';
+import { applyPlan } from '../../src/remediation/apply';
+import { MemoryJournal } from '../../src/remediation/journal';
 import { planRemediation } from '../../src/remediation/plan';
 import { RULES } from '../../src/rules';
 import { startStandIn } from '../azure-stand-in';
-import { FAST_RETRY, inventoryReader } from '../azure/harness';
+import { connectionTo, FAST_RETRY, inventoryReader, liveReader } from '../azure/harness';
 import { SUB_A, SUB_B } from '../support/estate';
 import { estateOf, estateSpec } from './arbitraries';
-import { applyOperations } from './stand-in-apply';
 
 // Property-based tests against the local Azure stand-in (issue 10): an estate exported with
 // `peerguard export --live` and audited back with `--input` gives the findings of the original
-// file; a fix plan applied to the estate never increases the number of findings.
+// file; a fix plan applied to the estate (by src/remediation/apply.ts through the real ARM writer)
+// never increases the number of findings.
 
 const NOW = new Date('2026-01-01T00:00:00Z');
 const dir = mkdtempSync(join(tmpdir(), 'peerguard-prop-'));
@@ -56,6 +59,7 @@ describe('properties: estates through the stand-in', () => {
 
   it('applying the fix plan to the stand-in never increases the number of findings', async () => {
     const remediation = remediationConfigSchema.parse({ enabled: true, apply: true, allowDestructive: true, subscriptions: [SUB_A, SUB_B], maxWrites: 100 });
+    const config = { ...DEFAULT_CONFIG, remediation };
     const tally = { operations: 0, accepted: 0, improved: 0 };
     await fc.assert(
       fc.asyncProperty(estateSpec, async (spec) => {
@@ -69,22 +73,32 @@ describe('properties: estates through the stand-in', () => {
           };
           const before = await read();
           const plan = planRemediation(before.report.findings, before.extras.topology, remediation);
-          const operations = plan.items.filter((i) => i.status === 'planned').flatMap((i) => i.operations);
-          const applied = await applyOperations(standIn, operations);
+          // The remediation applier (src/remediation/apply.ts) with the real ARM writer and live reader.
+          const journal = new MemoryJournal();
+          const result = await applyPlan(plan, before.extras.topology, {
+            writer: new ArmRemediationWriter({ ...connectionTo(standIn), pollIntervalMs: 5 }),
+            reader: liveReader(standIn),
+            journal,
+            rules: RULES,
+            config,
+            trigger: { kind: 'cli', user: 'property-test' },
+            runId: 'prop',
+            now: () => NOW,
+          });
           const after = await read();
           expect(after.report.findings.length).toBeLessThanOrEqual(before.report.findings.length);
-          tally.operations += applied.length;
-          tally.accepted += applied.filter((a) => a.status < 400).length;
+          tally.operations += plan.items.filter((i) => i.status === 'planned').length;
+          tally.accepted += result.outcomes.filter((o) => o.result === 'applied').length;
           if (after.report.findings.length < before.report.findings.length) tally.improved += 1;
         } finally {
           await standIn.stop();
         }
       }),
-      { numRuns: 40 },
+      { numRuns: 25 },
     );
     // The property is not vacuous: plans were written and repaired estates.
     expect(tally.accepted).toBeGreaterThan(0);
     expect(tally.improved).toBeGreaterThan(0);
-    console.log(`fix-plan property: ${tally.operations} operations sent, ${tally.accepted} accepted, ${tally.improved} of 40 estates improved`);
+    console.log(`fix-plan property: ${tally.operations} items planned, ${tally.accepted} applied, ${tally.improved} of 25 estates improved`);
   });
 });
