@@ -21,15 +21,30 @@ async function listJsonFiles(path: string): Promise<string[]> {
   return files;
 }
 
+/** Files read ahead of the one being parsed: reads overlap parsing, the order stays the tree's. */
+const READ_AHEAD = 8;
+
 export async function readSnapshot(paths: readonly string[]): Promise<SourcedResource[]> {
   const resources: SourcedResource[] = [];
   for (const path of paths) {
     const files = await listJsonFiles(path);
     if (files.length === 0) throw new InputError(path, 'directory holds no .json files');
-    for (const file of files) {
+    const reads: Array<Promise<string> | undefined> = [];
+    const start = (i: number) => {
+      const file = files[i];
+      if (file === undefined || reads[i]) return;
+      const read = readFile(file, 'utf8');
+      read.catch(() => undefined); // awaited in order below; a failure is raised there
+      reads[i] = read;
+    };
+    for (let i = 0; i < Math.min(READ_AHEAD, files.length); i += 1) start(i);
+    for (let i = 0; i < files.length; i += 1) {
+      start(i + READ_AHEAD);
+      const file = files[i] as string;
       const shown = relative(process.cwd(), file) || file;
-      const text = await readFile(file, 'utf8');
-      resources.push(...resourcesFromDocument(parseJsonText(text, shown), shown));
+      const text = await (reads[i] as Promise<string>);
+      reads[i] = undefined;
+      for (const entry of resourcesFromDocument(parseJsonText(text, shown), shown)) resources.push(entry);
     }
   }
   return resources;

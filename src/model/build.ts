@@ -101,7 +101,7 @@ function newVnet(id: string, fields: Partial<Vnet> = {}): Vnet {
   };
 }
 
-function parsePeering(raw: RawResource, vnetId: string, source: string): Peering {
+function parsePeering(raw: RawResource, vnetId: string, vnetKey: ResourceKey, source: string): Peering {
   const p = props(raw);
   const remoteVnetId = refId(p.remoteVirtualNetwork);
   const name = raw.name ?? nameOf(raw.id);
@@ -124,7 +124,7 @@ function parsePeering(raw: RawResource, vnetId: string, source: string): Peering
     key: keyOf(raw.id),
     name,
     vnetId,
-    vnetKey: keyOf(vnetId),
+    vnetKey,
     remoteVnetId,
     remoteVnetKey: keyOf(remoteVnetId),
     remoteSubscriptionId: subscriptionOf(remoteVnetId),
@@ -222,7 +222,7 @@ export function buildTopology(resources: readonly SourcedResource[], options: Bu
     for (const ref of ipConfigIds) subnetIpConfigRefs.push({ vnetKey: vnet.key, refId: ref });
   };
   const addPeering = (vnet: Vnet, raw: RawResource, source: string) => {
-    const peering = parsePeering(raw, vnet.id, source);
+    const peering = parsePeering(raw, vnet.id, vnet.key, source);
     if (peerings.has(peering.key)) return;
     peerings.set(peering.key, peering);
     vnet.peerings.push(peering);

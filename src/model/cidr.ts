@@ -23,7 +23,8 @@ const PARSE_CACHE_LIMIT = 1_000_000;
  * Memoized: an estate repeats each VNet's prefixes in every peer's remote address spaces.
  */
 export function parsePrefix(text: string): Prefix | undefined {
-  if (parsed.has(text)) return parsed.get(text);
+  const hit = parsed.get(text);
+  if (hit !== undefined || parsed.has(text)) return hit;
   const prefix = parseUncached(text);
   if (parsed.size >= PARSE_CACHE_LIMIT) parsed.clear();
   parsed.set(text, prefix);
