@@ -2,7 +2,7 @@ import type { Finding } from '../engine/audit';
 import { runAudit } from '../engine/audit';
 import type { AuditConfig } from '../engine/config';
 import { buildTopology } from '../model/build';
-import { keyOf } from '../model/ids';
+import { keyOf, type ResourceKey } from '../model/ids';
 import type { Topology } from '../model/types';
 import type { LiveReader } from '../ports';
 import type { ArmOperation, Rule } from '../rules/rule';
@@ -112,6 +112,8 @@ export async function applyPlan(plan: RemediationPlan, auditTopology: Topology, 
   let seq = 0;
   let writes = 0;
   let stoppedBy: string | undefined;
+  /** ETags (null: absent) of the resources this run wrote, and of their peerings back, after the write. */
+  const runKnown = new Map<ResourceKey, string | null>();
 
   const record = async (item: PlanItem, status: JournalStatus, reason: string, extra: Partial<JournalRecord> = {}) => {
     const entry: JournalRecord = {
@@ -159,15 +161,20 @@ export async function applyPlan(plan: RemediationPlan, auditTopology: Topology, 
 
     // 2. Has any resource it writes changed since the audit? (ETag, or existence.)
     /** Expected state per resource key: undefined = absent, else the ETag (or '*' when any will do). */
-    const expected = new Map<string, string | undefined>();
+    const expected = new Map<ResourceKey, string | undefined>();
     for (const op of item.operations) {
       const key = keyOf(op.resourceId);
       if (expected.has(key)) continue;
+      // A resource an earlier item of this run wrote (or whose pair it wrote) is expected as that write left it.
+      if (runKnown.has(key)) {
+        expected.set(key, runKnown.get(key) ?? undefined);
+        continue;
+      }
       const audited = auditTopology.peerings.get(key);
       expected.set(key, audited ? (audited.etag ?? '*') : undefined);
     }
     let wrote = false;
-    const writtenKeys = new Set<string>();
+    const writtenKeys = new Set<ResourceKey>();
     const created: string[] = [];
 
     for (const operation of item.operations) {
@@ -227,6 +234,12 @@ export async function applyPlan(plan: RemediationPlan, auditTopology: Topology, 
       if (peering?.peeringState !== 'Connected' || reverse?.peeringState !== 'Connected') {
         throw new StopRun(`created ${id}, but the pair is not Connected on both sides (${peering?.peeringState ?? 'absent'} / ${reverse?.peeringState ?? 'absent'})`);
       }
+    }
+    for (const key of writtenKeys) {
+      const peering = check.topology.peerings.get(key);
+      runKnown.set(key, peering?.etag ?? null);
+      const reverse = peering ? check.topology.reverseOf(peering) : undefined;
+      if (reverse) runKnown.set(reverse.key, reverse.etag ?? null);
     }
     return { item, result: 'applied', reason: `${item.operations.length} operation(s) written and verified; the finding is resolved` };
   };

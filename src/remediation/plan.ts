@@ -61,14 +61,49 @@ function scopeRefusal(operation: ArmOperation, topology: Topology, config: Remed
   return undefined;
 }
 
-/** Identity of an operation: method, resource (case-insensitive), query and body. */
+/** JSON with object keys sorted: equal values give equal text, whatever the key order. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+/** Identity of an operation: method, resource (case-insensitive), query and body (key order ignored). */
 export const operationKey = (op: ArmOperation): string =>
-  `${op.method} ${keyOf(op.resourceId)} ${JSON.stringify(op.query ?? {})} ${JSON.stringify(op.body ?? null)}`;
+  `${op.method} ${keyOf(op.resourceId)} ${canonical(op.query ?? {})} ${canonical(op.body ?? null)}`;
+
+type Props = Record<string, unknown>;
+const propsOf = (op: ArmOperation): Props => (op.body as { properties?: Props } | undefined)?.properties ?? {};
+
+/**
+ * Two fixes that PUT the same peering each rebuild its body from the audited properties, so the
+ * second would undo the first (e.g. allow forwarded traffic, then sync with the old flag). The
+ * second PUT is rebased on the first: the first's body plus the second's own changes (against
+ * the audited properties) and both queries. Undefined when they conflict (the same property set
+ * to different values, or a delete involved): that fix waits for the next run.
+ */
+function rebase(op: ArmOperation, prior: ArmOperation | undefined, deleted: boolean, topology: Topology): ArmOperation | undefined {
+  if (deleted) return undefined;
+  if (!prior) return op;
+  if (op.method !== 'PUT' || prior.method !== 'PUT') return undefined;
+  const audited = topology.peerings.get(keyOf(op.resourceId))?.writable as Props | undefined;
+  if (!audited) return undefined;
+  const base = propsOf(prior);
+  const changes = Object.entries(propsOf(op)).filter(([k, v]) => canonical(v) !== canonical(audited[k]));
+  if (changes.some(([k, v]) => canonical(base[k]) !== canonical(audited[k]) && canonical(base[k]) !== canonical(v))) return undefined;
+  const query = { ...(prior.query ?? {}), ...(op.query ?? {}) };
+  return { ...op, ...(Object.keys(query).length > 0 ? { query } : {}), body: { properties: { ...base, ...Object.fromEntries(changes) } } };
+}
 
 export function planRemediation(findings: readonly Finding[], topology: Topology, config: RemediationConfig): RemediationPlan {
   const mode: RemediationPlan['mode'] = !config.enabled ? 'disabled' : config.apply ? 'apply' : 'dry-run';
   const allowed = new Set(config.subscriptions.map((s) => s.toLowerCase()));
   const seen = new Set<string>();
+  const lastPut = new Map<ResourceKey, ArmOperation>();
+  const deleted = new Set<ResourceKey>();
   const items: PlanItem[] = [];
   let writes = 0;
   for (const finding of findings) {
@@ -81,8 +116,15 @@ export function planRemediation(findings: readonly Finding[], topology: Topology
       description: fix.description,
       destructive: fix.destructive,
     };
+    // A resource another planned fix writes first: build on that write, or wait when they conflict.
+    const rebased = fix.operations.map((op) => rebase(op, lastPut.get(keyOf(op.resourceId)), deleted.has(keyOf(op.resourceId)), topology));
+    if (rebased.some((op) => op === undefined)) {
+      const ids = fix.operations.filter((_, i) => rebased[i] === undefined).map((op) => op.resourceId);
+      items.push({ ...base, operations: fix.operations, status: 'deferred', reason: `another fix planned in this run writes ${ids.join(', ')} differently; left for the next run` });
+      continue;
+    }
     // Two findings of one broken pair can propose the same writes (both sides Disconnected): write once.
-    const operations = fix.operations.filter((op) => !seen.has(operationKey(op)));
+    const operations = (rebased as ArmOperation[]).filter((op) => !seen.has(operationKey(op)));
     if (operations.length === 0) {
       items.push({ ...base, operations: fix.operations, status: 'skipped', reason: 'the same operations are planned for another finding' });
       continue;
@@ -105,7 +147,11 @@ export function planRemediation(findings: readonly Finding[], topology: Topology
       items.push({ ...base, operations, status: 'deferred', reason: `write limit of ${config.maxWrites} per run reached` });
       continue;
     }
-    for (const op of operations) seen.add(operationKey(op));
+    for (const op of operations) {
+      seen.add(operationKey(op));
+      if (op.method === 'PUT') lastPut.set(keyOf(op.resourceId), op);
+      else deleted.add(keyOf(op.resourceId));
+    }
     writes += operations.length;
     items.push({ ...base, operations, status: 'planned', reason: `repairs ${finding.ruleId}: ${finding.message}` });
   }
