@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError } from '../engine/config';
+import { IntentError } from '../intent/schema';
 import { auditResources } from '../engine/pipeline';
 import { readSnapshot } from '../io/snapshot-files';
 import { InputError } from '../model/snapshot';
@@ -8,6 +9,7 @@ import { exitCodeFor, type FailOn } from '../report/report';
 import { RULES } from '../rules';
 import { VERSION } from '../version';
 import { loadConfigFile } from './config-file';
+import { ExplainUsageError, loadIntentFile, registerExplain } from './explain';
 import { registerFix } from './fix';
 import { LiveUsageError, readLiveInventory, writeSnapshot, type AzureCliOverrides, type LiveOptions } from './live';
 
@@ -60,10 +62,12 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     .option('--management-group <id>', 'with --live: audit the subscriptions under this management group')
     .option('--cloud <name>', 'with --live: AzurePublicCloud, AzureUSGovernment or AzureChinaCloud')
     .addOption(new Option('--endpoint <url>', 'with --live: Resource Manager endpoint override').hideHelp())
-    .action(async (opts: { input: string[]; config?: string; subscription: string[]; format: Format; failOn: FailOn } & LiveOptions) => {
+    .option('--intent <file>', 'intent file (docs/intent.md): which VNets must and must not reach each other')
+    .action(async (opts: { input: string[]; config?: string; subscription: string[]; format: Format; failOn: FailOn; intent?: string } & LiveOptions) => {
       if (opts.input.length === 0 && !opts.live) throw new UsageError('audit needs --input PATH (a snapshot file or directory) or --live');
       if (opts.input.length > 0 && opts.live) throw new UsageError('use --input or --live, not both');
       const config = await loadConfigFile(opts.config);
+      const intent = opts.intent ? await loadIntentFile(opts.intent) : undefined;
       const live = opts.live ? await readLiveInventory(opts, io) : undefined;
       const resources = live ? live.resources : await readSnapshot(opts.input);
       const run = auditResources({
@@ -73,6 +77,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
         now: io.now(),
         version: VERSION,
         extraSubscriptions: live ? live.subscriptions : opts.subscription,
+        ...(intent ? { intent } : {}),
         ...(live ? { unreadable: live.unreadable } : {}),
       });
       io.stdout(await renderReportAsync(run.report, opts.format, run.extras, { rules: RULES, colour: io.isTty }));
@@ -104,6 +109,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     });
 
   registerFix(program, io, (code) => (exitCode = code));
+  registerExplain(program, io, (code) => (exitCode = code));
 
   try {
     await program.parseAsync([...argv], { from: 'node' });
@@ -112,7 +118,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? 0 : 2;
     }
-    if (error instanceof InputError || error instanceof ConfigError || error instanceof UsageError || error instanceof LiveUsageError) {
+    if (error instanceof InputError || error instanceof ConfigError || error instanceof UsageError || error instanceof LiveUsageError || error instanceof ExplainUsageError || error instanceof IntentError) {
       io.stderr(`peerguard: ${error.message}\n`);
       return 2;
     }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseIntent } from '../intent/schema';
 import { DEFAULT_RULE_OPTIONS } from '../rules/rule';
 
 // The audit configuration (a JSON or YAML file): rules on/off and re-rated, the peering limit,
@@ -59,6 +60,16 @@ export const auditConfigSchema = z.strictObject({
   peeringLimit: z.number().int().positive().default(DEFAULT_RULE_OPTIONS.peeringLimit),
   suppressions: z.array(suppressionSchema).default([]),
   remediation: remediationConfigSchema.default(remediationConfigSchema.parse({})),
+  /** Declared intent (docs/intent.md), inline: how the Functions app gets it (PEERGUARD_AUDIT_CONFIG). */
+  intent: z.unknown().optional().transform((doc, ctx) => {
+    if (doc === undefined) return undefined;
+    try {
+      return parseIntent(doc, 'intent');
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message.replace(/^intent: /, '') });
+      return z.NEVER;
+    }
+  }),
 });
 
 export type AuditConfig = z.infer<typeof auditConfigSchema>;

@@ -1,3 +1,4 @@
+import type { Intent } from '../intent/schema';
 import { buildTopology } from '../model/build';
 import type { SourcedResource } from '../model/snapshot';
 import type { Topology } from '../model/types';
@@ -21,9 +22,11 @@ export function auditResources(input: {
   version: string;
   extraSubscriptions?: readonly string[];
   unreadable?: UnreadableScope[];
+  /** The declared intent (`--intent`); overrides the configuration's `intent:` section. */
+  intent?: Intent;
 }): AuditRun {
   const topology = buildTopology(input.resources, { extraSubscriptions: input.extraSubscriptions ?? [] });
-  const outcome = runAudit(topology, input.rules, input.config, input.now);
+  const outcome = runAudit(topology, input.rules, input.config, input.now, input.intent);
   const report = buildReport({
     version: input.version,
     now: input.now,

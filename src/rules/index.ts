@@ -21,6 +21,8 @@ import { gatewayTransitOfferedNotUsed } from './gateway-transit-offered-not-used
 import { transitNotTransitive } from './transit-not-transitive';
 import { transitForwardedTrafficBlocked } from './transit-forwarded-traffic-blocked';
 import { transitNextHopUnreachable } from './transit-next-hop-unreachable';
+import { transitIntentUnreachable } from './transit-intent-unreachable';
+import { transitIntentViolated } from './transit-intent-violated';
 
 /** Every rule peerguard ships, in catalog order (design.md). Rule ids are a public contract. */
 export const RULES: readonly Rule[] = [
@@ -46,6 +48,8 @@ export const RULES: readonly Rule[] = [
   transitNotTransitive,
   transitForwardedTrafficBlocked,
   transitNextHopUnreachable,
+  transitIntentUnreachable,
+  transitIntentViolated,
 ];
 
 export function ruleById(id: string): Rule | undefined {

@@ -1,3 +1,4 @@
+import type { Intent } from '../intent/schema';
 import type { Topology } from '../model/types';
 
 // A rule is data plus a pure function (ESLint's model): metadata, and `evaluate(topology)` that
@@ -60,6 +61,8 @@ export interface FindingDraft {
 export interface RuleOptions {
   /** Peerings allowed per VNet (Azure's default limit is 500). */
   peeringLimit: number;
+  /** The declared intent (which VNets must and must not reach each other); intent rules are silent without it. */
+  intent?: Intent;
 }
 
 export const DEFAULT_RULE_OPTIONS: RuleOptions = { peeringLimit: 500 };

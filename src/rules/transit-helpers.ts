@@ -182,6 +182,8 @@ export interface EffectiveRoute {
   route: Route | undefined;
   /** The number of the usable peer whose space holds the appliance next hop, or -1. */
   hub: number;
+  /** System routes of type VNetPeering: the peering whose remote space this is. */
+  peering?: Peering;
 }
 
 const prefixKey = (p: Prefix) => `${p.version}:${p.first.toString(16)}/${p.length}`;
@@ -190,23 +192,24 @@ const prefixKey = (p: Prefix) => `${p.version}:${p.first.toString(16)}/${p.lengt
  * The effective routes of the subnets that use `table` in VNet `n`: system routes for the VNet's
  * own space (VnetLocal) and for every Connected peering's remote space (VNetPeering), overridden by
  * the table's routes with the same prefix (a user route wins a tie, virtual-networks-udr-overview).
+ * Without a table (subnets with no route table), the system routes alone.
  * Azure's default routes (0.0.0.0/0 to Internet, private ranges to None) never lead to an
  * appliance, so leaving them out decides nothing differently here. Routes to service tags are
  * skipped. Cost: O(prefixes of the VNet and its peers + routes × links).
  */
-export function effectiveRoutes(index: TransitIndex, n: number, table: RouteTable): EffectiveRoute[] {
+export function effectiveRoutes(index: TransitIndex, n: number, table: RouteTable | undefined): EffectiveRoute[] {
   const vnet = index.vnets[n] as Vnet;
   const byPrefix = new Map<string, EffectiveRoute>();
-  const system = (prefix: Prefix, nextHopType: string) => {
+  const system = (prefix: Prefix, nextHopType: string, peering?: Peering) => {
     const key = prefixKey(prefix);
-    if (!byPrefix.has(key)) byPrefix.set(key, { prefix, nextHopType, nextHopIp: undefined, route: undefined, hub: -1 });
+    if (!byPrefix.has(key)) byPrefix.set(key, { prefix, nextHopType, nextHopIp: undefined, route: undefined, hub: -1, ...(peering ? { peering } : {}) });
   };
   for (const prefix of vnet.prefixes) system(prefix, 'VnetLocal');
   for (const peering of vnet.peerings) {
     if (peering.peeringState !== 'Connected') continue;
-    for (const prefix of peeredRemotePrefixes(index.topology, peering)) system(prefix, 'VNetPeering');
+    for (const prefix of peeredRemotePrefixes(index.topology, peering)) system(prefix, 'VNetPeering', peering);
   }
-  for (const route of table.routes) {
+  for (const route of table?.routes ?? []) {
     if (!route.prefix) continue;
     const hub = isApplianceRoute(route) ? (index.linkHolding(n, route.nextHopIp)?.peer ?? -1) : -1;
     byPrefix.set(prefixKey(route.prefix), { prefix: route.prefix, nextHopType: route.nextHopType, nextHopIp: route.nextHopIp, route, hub });

@@ -1,3 +1,4 @@
+import { resolveIntent } from '../intent/resolve';
 import type { FindingDraft, Rule } from './rule';
 import { describeVnet } from './describe';
 import { isHub, reachesThroughAppliance, routedTablesCache, shareMeshGroup, transitIndex, type Link, type RoutedTable } from './transit-helpers';
@@ -23,6 +24,8 @@ import { isHub, reachesThroughAppliance, routedTablesCache, shareMeshGroup, tran
 //   offers gateway transit, or a star of 3 or more usable links that is no spoke itself (uses no
 //   remote gateway, routes nothing to an appliance in a peer). A spoke that also peers with a few
 //   siblings is not a hub: its siblings are not expected to reach each other through it.
+// - With an intent (options.intent), a pair is reported only when a reach or reach-each-other
+//   statement names it (either direction); everything else is silent.
 //
 // Bound: numbering the VNets and their peerings is O(V + P) id look-ups; links are built once per
 // VNet, O(P) in all. Each VNet B with two or more usable links is taken as a hub, and each of its
@@ -56,8 +59,10 @@ export const transitNotTransitive: Rule = {
     docsUrl: 'https://learn.microsoft.com/azure/virtual-network/virtual-network-peering-overview',
     fix: 'none',
   },
-  evaluate(topology) {
+  evaluate(topology, options) {
     const index = transitIndex(topology);
+    // With an intent, only pairs the intent expects to reach each other are reported.
+    const expects = options?.intent ? resolveIntent(options.intent, topology).expectsReach : undefined;
     const routed = routedTablesCache(index);
     // mark[c] === a: VNet c has a peering with VNet a (stamped per spoke, never cleared).
     const mark = new Int32Array(index.vnets.length).fill(-1);
@@ -94,6 +99,7 @@ export const transitNotTransitive: Rule = {
         for (let j = 0; j < n; j += 1) {
           const c = peers[j] as number;
           if (c === a || mark[c] === a) continue;
+          if (expects && !expects(spokeA.key, (spokes[j] as Link).peerVnet.key) && !expects((spokes[j] as Link).peerVnet.key, spokeA.key)) continue;
           if (inMesh && shareMeshGroup(spokeA, (spokes[j] as Link).peerVnet)) continue;
           if (aRouted && (tables[j] as RoutedTable[]).length > 0 && reaches(i, j) && reaches(j, i)) continue;
           unreachable += 1;

@@ -1,0 +1,93 @@
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { parse as parseYaml } from 'yaml';
+import { evaluateIntent } from '../intent/evaluate';
+import { IntentError, parseIntent, type Intent } from '../intent/schema';
+import { readSnapshot } from '../io/snapshot-files';
+import { buildTopology } from '../model/build';
+import { keyOf } from '../model/ids';
+import type { Topology, Vnet } from '../model/types';
+import { describeVerdict, reachability } from '../reachability/engine';
+
+// `peerguard explain VNET_A VNET_B --input PATH [--intent FILE]`: the verdict and the path or the
+// first missing piece. Exit 0 reachable, 1 not reachable, 2 usage or input error. With --intent
+// and no VNETs, every pair the intent names is answered (exit 1 when the intent does not hold).
+
+export class ExplainUsageError extends Error {}
+
+/** Reads and validates an intent file (YAML or JSON); errors name the file and the key. */
+export async function loadIntentFile(path: string): Promise<Intent> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    throw new IntentError(`${path}: cannot read the intent file`);
+  }
+  let document: unknown;
+  try {
+    document = parseYaml(text);
+  } catch (error) {
+    throw new IntentError(`${path}: not valid YAML or JSON (${(error as Error).message.split('\n')[0]})`);
+  }
+  return parseIntent(document, path);
+}
+
+/** A VNet by id or by name (case-insensitive); an ambiguous name lists the candidates. */
+export function findVnet(topology: Topology, text: string): Vnet {
+  const byId = topology.vnets.get(keyOf(text));
+  if (byId) return byId;
+  const matches = [...topology.vnets.values()].filter((v) => v.name.toLowerCase() === text.toLowerCase());
+  if (matches.length === 1) return matches[0] as Vnet;
+  if (matches.length === 0) throw new ExplainUsageError(`no VNet named or with id "${text}" in the input`);
+  throw new ExplainUsageError(`"${text}" names ${matches.length} VNets; give one by id:\n${matches.map((v) => `  ${v.id}`).join('\n')}`);
+}
+
+export interface ExplainIo {
+  stdout: (text: string) => void;
+}
+
+export async function runExplain(
+  args: { a?: string; b?: string; input: string[]; intent?: string; via?: string },
+  io: ExplainIo,
+): Promise<number> {
+  if (args.input.length === 0) throw new ExplainUsageError('explain needs --input PATH (a snapshot file or directory)');
+  if (args.via !== undefined && args.via !== 'firewall' && args.via !== 'appliance') throw new ExplainUsageError('--via is firewall or appliance');
+  const intent = args.intent ? await loadIntentFile(args.intent) : undefined;
+  const topology = buildTopology(await readSnapshot(args.input), { extraSubscriptions: [] });
+  if (!args.a || !args.b) {
+    if (args.a || !intent) throw new ExplainUsageError('explain needs two VNets (VNET_A VNET_B), or --intent FILE to answer every pair it names');
+    let failing = 0;
+    for (const check of evaluateIntent(topology, intent)) {
+      if (!check.holds) failing += 1;
+      const to = check.to ? `"${check.to.name}"` : 'on-premises';
+      io.stdout(`${check.holds ? 'ok  ' : 'FAIL'} [${check.statement.label}] "${check.from.name}" → ${to}: ${describeVerdict(check.verdict)}\n`);
+    }
+    return failing > 0 ? 1 : 0;
+  }
+  const a = findVnet(topology, args.a);
+  const c = findVnet(topology, args.b);
+  const verdict = reachability(topology).explain(a.key, c.key, args.via as 'firewall' | 'appliance' | undefined);
+  io.stdout(`"${a.name}" → "${c.name}": ${describeVerdict(verdict)}\n`);
+  if (intent) {
+    for (const check of evaluateIntent(topology, intent)) {
+      if (check.from.key !== a.key || check.to?.key !== c.key) continue;
+      io.stdout(`intent "${check.statement.label}" expects ${check.expected}: ${check.holds ? 'holds' : 'VIOLATED'}\n`);
+    }
+  }
+  return verdict.reachable ? 0 : 1;
+}
+
+/** Registers `explain` on the program; `setExit` receives the exit code. */
+export function registerExplain(program: Command, io: ExplainIo, setExit: (code: number) => void): void {
+  program
+    .command('explain')
+    .description('whether VNET_A reaches VNET_B, with the path or the first missing piece (exit 0 reachable, 1 not)')
+    .argument('[vnetA]', 'VNet name or id')
+    .argument('[vnetB]', 'VNet name or id')
+    .option('-i, --input <path>', 'snapshot file or directory of Azure JSON (repeatable)', (v: string, p: string[]) => [...p, v], [])
+    .option('--intent <file>', 'intent file: without VNETs, answer every pair it names')
+    .option('--via <kind>', 'require the path through an appliance: firewall or appliance')
+    .action(async (a: string | undefined, b: string | undefined, opts: { input: string[]; intent?: string; via?: string }) => {
+      setExit(await runExplain({ a, b, ...opts }, io));
+    });
+}

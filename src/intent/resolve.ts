@@ -1,0 +1,83 @@
+import { keyOf, type ResourceKey } from '../model/ids';
+import type { Topology, Vnet } from '../model/types';
+import type { Intent, IntentGroup } from './schema';
+
+// Groups resolved against one topology: which VNets each group holds. Only VNets whose own resource
+// was read are members (a VNet known only from a peering's remote id has no name, tags or space to
+// judge by). O(V × selectors) once per (topology, intent).
+
+export interface ResolvedIntent {
+  intent: Intent;
+  /** Members of each group, in input order. */
+  members: ReadonlyMap<string, readonly Vnet[]>;
+  /** Ids a group names that are not in the estate (shown by `explain` and docs, never findings). */
+  unmatchedIds: ReadonlyMap<string, readonly string[]>;
+  /** Whether the intent expects `a` to reach `c` (a reach or reach-each-other statement names the pair). */
+  expectsReach(a: ResourceKey, c: ResourceKey): boolean;
+}
+
+function globToRegExp(glob: string): RegExp {
+  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${body}$`, 'i');
+}
+
+function isRead(vnet: Vnet): boolean {
+  return vnet.location !== undefined || vnet.subnets.length > 0 || vnet.gateways.length > 0 || vnet.prefixes.length > 0;
+}
+
+export function groupMatcher(group: IntentGroup): (vnet: Vnet) => boolean {
+  const ids = group.ids ? new Set(group.ids.map(keyOf)) : undefined;
+  const names = group.names?.map(globToRegExp);
+  const tags = group.tags;
+  const subs = group.subscriptions ? new Set(group.subscriptions.map((s) => s.toLowerCase())) : undefined;
+  return (vnet) => {
+    if (ids && !ids.has(vnet.key)) return false;
+    if (names && !names.some((r) => r.test(vnet.name))) return false;
+    if (subs && !subs.has(vnet.subscriptionId.toLowerCase())) return false;
+    if (tags) {
+      const lower = new Map(Object.entries(vnet.tags).map(([k, v]) => [k.toLowerCase(), v]));
+      const ok = tags.some((t) => {
+        const value = lower.get(t.name.toLowerCase());
+        return value !== undefined && (t.value === '*' || value.toLowerCase() === t.value.toLowerCase());
+      });
+      if (!ok) return false;
+    }
+    return true;
+  };
+}
+
+const cache = new WeakMap<Topology, WeakMap<Intent, ResolvedIntent>>();
+
+export function resolveIntent(intent: Intent, topology: Topology): ResolvedIntent {
+  let byIntent = cache.get(topology);
+  const known = byIntent?.get(intent);
+  if (known) return known;
+  const members = new Map<string, Vnet[]>();
+  const sets = new Map<string, Set<ResourceKey>>();
+  const unmatchedIds = new Map<string, string[]>();
+  const vnets = [...topology.vnets.values()].filter(isRead);
+  for (const [name, group] of Object.entries(intent.groups)) {
+    const matches = groupMatcher(group);
+    const list = vnets.filter(matches);
+    members.set(name, list);
+    sets.set(name, new Set(list.map((v) => v.key)));
+    const missing = (group.ids ?? []).filter((id) => !topology.vnets.has(keyOf(id)));
+    if (missing.length > 0) unmatchedIds.set(name, missing);
+  }
+  const has = (group: string, key: ResourceKey) => sets.get(group)?.has(key) ?? false;
+  const resolved: ResolvedIntent = {
+    intent,
+    members,
+    unmatchedIds,
+    expectsReach: (a, c) =>
+      intent.statements.some(
+        (s) => (s.kind === 'reach' && has(s.from, a) && has(s.to, c)) || (s.kind === 'reach-each-other' && a !== c && has(s.group, a) && has(s.group, c)),
+      ),
+  };
+  if (!byIntent) {
+    byIntent = new WeakMap();
+    cache.set(topology, byIntent);
+  }
+  byIntent.set(intent, resolved);
+  return resolved;
+}

@@ -1,0 +1,414 @@
+import { contains, type Prefix } from '../model/cidr';
+import type { ResourceKey } from '../model/ids';
+import type { Appliance, Peering, RouteTable, Topology, Vnet } from '../model/types';
+import { describeGateway, isBasicSkuGateway } from '../rules/describe';
+import {
+  effectiveRoutes,
+  isInside,
+  routingOf,
+  shareMeshGroup,
+  transitIndex,
+  type EffectiveRoute,
+  type TransitIndex,
+} from '../rules/transit-helpers';
+
+// Reachability from the configuration alone: for two VNets, reachable or not, and why.
+//
+// Model (one direction, A → C, from one "route context" of A: a route table of its workload subnets,
+// or no table):
+// - A and C in a common AVNM mesh group: connected (no peering object; UDRs are not applied to it).
+// - Otherwise A's effective routes (system routes for its own space and its Connected peerings'
+//   remote spaces, overridden by its UDRs; transit-helpers.effectiveRoutes) decide every address of
+//   C's space by longest-prefix match (transit-helpers.routingOf). Each deciding route must carry:
+//   - VNetPeering: the peering must be to C, and the link usable both ways (Connected, access on);
+//   - VirtualAppliance: the next hop must lie in a usable peer H (or in C itself); H needs a usable
+//     link to C that covers the prefix (subnet peering: the named subnets only), and C's peering
+//     to H must allow forwarded traffic (the packets the appliance forwards enter C over it);
+//   - None is a blackhole; VnetLocal means C's prefix overlaps A's own; other next hops leave.
+//   Parts of C's space that no route covers go to Azure's defaults (Internet or None): no route.
+// - A VNet reaches C when some context of A reaches C and some context of C reaches A back through
+//   the same appliance VNet (a stateful firewall drops an asymmetric return) or directly when the
+//   forward path is direct. Infrastructure subnets (GatewaySubnet, AzureFirewallSubnet, ...) are
+//   not sources unless the VNet has nothing else.
+// - On-premises: A uses a remote gateway over a usable peering to a hub of the named group that
+//   allows gateway transit and has a (non-Basic) gateway or Route Server; or A is such a hub.
+//
+// Limits: one appliance hop (the appliance's own subnet UDRs and chains of appliances are not
+// followed; an appliance in A itself is reported as unsupported); NSGs, firewall rules and BGP
+// routes are not read; an appliance IP is trusted to forward whether or not a firewall/NIC with
+// that IP was read; a VNet's subnets are judged "some subnet": one good context is enough.
+//
+// Cost: effective routes once per (VNet, route table); a direction once per (VNet pair) per
+// engine; the onward check (hub H → C: link, subnet coverage, forwarded traffic) once per (H, C).
+// Pairs are answered on demand: nothing is computed for pairs nobody asks about.
+
+export type MissingKind =
+  | 'no-peering'
+  | 'peering-not-connected'
+  | 'access-disabled'
+  | 'no-route'
+  | 'route-elsewhere'
+  | 'address-overlap'
+  | 'blackholed'
+  | 'route-to-unreachable-next-hop'
+  | 'forwarded-traffic-not-allowed'
+  | 'not-through-appliance'
+  | 'return-path-missing'
+  | 'unsupported'
+  | 'no-address-space'
+  | 'gateway-transit-not-used'
+  | 'gateway-transit-not-allowed'
+  | 'hub-has-no-gateway'
+  | 'basic-gateway'
+  | 'own-gateway';
+
+export interface MissingPiece {
+  kind: MissingKind;
+  /** A sentence naming the resources. */
+  message: string;
+  /** The resource to change (a peering, a route, a route table, a VNet), in the input's casing. */
+  resourceId: string;
+}
+
+export type Hop =
+  | { kind: 'peering'; from: Vnet; to: Vnet; peering: Peering }
+  | { kind: 'mesh'; from: Vnet; to: Vnet }
+  | { kind: 'appliance'; from: Vnet; to: Vnet; hub: Vnet; ip: Prefix; appliance: Appliance | undefined; routeName: string | undefined }
+  | { kind: 'gateway'; from: Vnet; hub: Vnet; gatewayName: string };
+
+export interface Verdict {
+  reachable: boolean;
+  from: Vnet;
+  /** Undefined for on-premises. */
+  to: Vnet | undefined;
+  /** The forward path (and for transit, the return goes the same way). */
+  path: Hop | undefined;
+  missing: MissingPiece | undefined;
+}
+
+type Step = { ok: true; hop: Hop } | { ok: false; missing: MissingPiece };
+
+interface Context {
+  table: RouteTable | undefined;
+  readonly routes: EffectiveRoute[];
+}
+
+const INFRASTRUCTURE_SUBNETS = new Set(['gatewaysubnet', 'azurefirewallsubnet', 'azurefirewallmanagementsubnet', 'routeserversubnet', 'azurebastionsubnet']);
+
+const quote = (v: Vnet) => `"${v.name}"`;
+
+/** `firewall "afw-hub" in "vnet-hub"`, `appliance 10.0.1.4 in "vnet-hub"`. */
+export function describeHop(hop: Hop): string {
+  switch (hop.kind) {
+    case 'peering':
+      return `${quote(hop.from)} → ${quote(hop.to)} (peering "${hop.peering.name}")`;
+    case 'mesh':
+      return `${quote(hop.from)} → ${quote(hop.to)} (AVNM mesh group)`;
+    case 'appliance': {
+      const what = hop.appliance
+        ? `${hop.appliance.kind === 'AzureFirewall' ? 'firewall' : 'appliance'} "${hop.appliance.name}"`
+        : `appliance ${hop.ip.text}`;
+      return `${quote(hop.from)} → ${what} in ${quote(hop.hub)} → ${quote(hop.to)}`;
+    }
+    case 'gateway':
+      return `${quote(hop.from)} → ${hop.gatewayName} in ${quote(hop.hub)} → on-premises`;
+  }
+}
+
+/** One line: `reachable: "a" → firewall "afw" in "hub" → "c"` or `not reachable (kind): sentence`. */
+export function describeVerdict(v: Verdict): string {
+  if (v.reachable && v.path) return `reachable: ${describeHop(v.path)}`;
+  return `not reachable (${v.missing?.kind ?? 'unknown'}): ${v.missing?.message ?? ''}`;
+}
+
+export interface Reachability {
+  index: TransitIndex;
+  /** Whether VNet `a` reaches VNet `c` (both ways: the return path too). `via` asks for an appliance on the path. */
+  explain(a: ResourceKey, c: ResourceKey, via?: 'firewall' | 'appliance'): Verdict;
+  /** Whether VNet `a` reaches on-premises through the gateway of one of `hubs`. */
+  onPremises(a: ResourceKey, hubs: ReadonlySet<ResourceKey>, hubGroup: string): Verdict;
+}
+
+const engines = new WeakMap<Topology, Reachability>();
+
+/** One engine per topology (memoized): its caches are shared by every rule and every question. */
+export function reachability(topology: Topology): Reachability {
+  let engine = engines.get(topology);
+  if (!engine) {
+    engine = createReachability(topology);
+    engines.set(topology, engine);
+  }
+  return engine;
+}
+
+export function createReachability(topology: Topology): Reachability {
+  const index = transitIndex(topology);
+  const V = index.vnets.length;
+  const contextsOf: Array<Context[] | undefined> = new Array(V);
+  const directions = new Map<number, Step>();
+  const onwards = new Map<number, Step>();
+
+  const vnetAt = (n: number) => index.vnets[n] as Vnet;
+
+  const contexts = (n: number): Context[] => {
+    let list = contextsOf[n];
+    if (list) return list;
+    const vnet = vnetAt(n);
+    const workload = vnet.subnets.filter((s) => !INFRASTRUCTURE_SUBNETS.has(s.name.toLowerCase()));
+    const sources = workload.length > 0 ? workload : vnet.subnets;
+    const tables: Array<RouteTable | undefined> = [];
+    for (const subnet of sources) {
+      const table = subnet.routeTableKey ? topology.routeTables.get(subnet.routeTableKey) : undefined;
+      if (!tables.includes(table)) tables.push(table);
+    }
+    if (tables.length === 0) tables.push(undefined);
+    list = tables.map((table) => {
+      let routes: EffectiveRoute[] | undefined;
+      return {
+        table,
+        get routes() {
+          return (routes ??= effectiveRoutes(index, n, table));
+        },
+      };
+    });
+    contextsOf[n] = list;
+    return list;
+  };
+
+  /** Why the pair of peerings between `a` and `c` is not a usable link. */
+  const peeringGap = (a: Vnet, c: Vnet, context: string): MissingPiece => {
+    const out = topology.peeringBetween(a.key, c.key);
+    const back = topology.peeringBetween(c.key, a.key);
+    if (!out && !back) {
+      return { kind: 'no-peering', message: `${quote(a)} and ${quote(c)} are not peered${context}.`, resourceId: a.id };
+    }
+    const one = out ?? back;
+    if (!out || !back) {
+      const [has, lacks] = out ? [a, c] : [c, a];
+      return {
+        kind: 'peering-not-connected',
+        message: `peering "${(one as Peering).name}" from ${quote(has)} to ${quote(lacks)} has no reverse peering${context}.`,
+        resourceId: (one as Peering).id,
+      };
+    }
+    for (const p of [out, back]) {
+      if (p.peeringState !== 'Connected') {
+        return { kind: 'peering-not-connected', message: `peering "${p.name}" of ${quote(p === out ? a : c)} is ${p.peeringState ?? 'in no state'}, not Connected${context}.`, resourceId: p.id };
+      }
+    }
+    const off = out.allowVirtualNetworkAccess ? back : out;
+    return { kind: 'access-disabled', message: `peering "${off.name}" of ${quote(off === out ? a : c)} disables virtual network access${context}.`, resourceId: off.id };
+  };
+
+  const applianceAt = (hub: Vnet, ip: Prefix): Appliance | undefined => hub.appliances.find((x) => isInside(ip, x.privateIps));
+
+  /** Hub `h` delivers `target` (a prefix of C) to C: usable link, coverage, forwarded traffic. Memoized per (h, C) for whole spaces. */
+  const onward = (h: number, c: number, target: Prefix): Step | undefined => {
+    const hub = vnetAt(h);
+    const dest = vnetAt(c);
+    const link = index.link(h, c);
+    if (!link) return { ok: false, missing: peeringGap(hub, dest, ` (the appliance in ${quote(hub)} cannot forward to ${quote(dest)})`) };
+    if (!link.remotePrefixes.some((p) => contains(p, target))) {
+      return {
+        ok: false,
+        missing: { kind: 'no-route', message: `${quote(hub)} reaches only part of ${quote(dest)} (subnet peering "${link.out.name}"): ${target.text} is not peered.`, resourceId: link.out.id },
+      };
+    }
+    if (!link.back.allowForwardedTraffic) {
+      return {
+        ok: false,
+        missing: {
+          kind: 'forwarded-traffic-not-allowed',
+          message: `peering "${link.back.name}" from ${quote(dest)} to ${quote(hub)} does not allow forwarded traffic, so the packets the appliance in ${quote(hub)} forwards are dropped.`,
+          resourceId: link.back.id,
+        },
+      };
+    }
+    return undefined;
+  };
+  const onwardCached = (h: number, c: number, target: Prefix): Step | undefined => {
+    const key = h * V + c;
+    const known = onwards.get(key);
+    if (known && known.ok) return undefined;
+    if (known) return known;
+    const step = onward(h, c, target);
+    // Only a whole-space answer (target is one of C's own prefixes) is shared.
+    if (vnetAt(c).prefixes.includes(target)) onwards.set(key, step ?? { ok: true, hop: { kind: 'mesh', from: vnetAt(h), to: vnetAt(c) } });
+    return step;
+  };
+
+  /** What one deciding route does with `target` (a prefix of C) from VNet `a`. */
+  const judge = (a: number, c: number, r: EffectiveRoute, target: Prefix, table: RouteTable | undefined): Step => {
+    const src = vnetAt(a);
+    const dest = vnetAt(c);
+    const routeText = r.route ? `route "${r.route.name}" (${r.route.addressPrefix} to ${r.nextHopType}${r.nextHopIp ? ` ${r.nextHopIp.text}` : ''}) in route table "${table?.name ?? '?'}"` : '';
+    const routeId = r.route?.id ?? table?.id ?? src.id;
+    const type = r.nextHopType.toLowerCase();
+    if (type === 'vnetpeering') {
+      const peering = r.peering;
+      if (!peering || peering.remoteVnetKey !== dest.key) {
+        const other = peering ? (topology.vnets.get(peering.remoteVnetKey)?.name ?? peering.remoteVnetId) : '?';
+        return {
+          ok: false,
+          missing: { kind: 'route-elsewhere', message: `longest-prefix match sends ${target.text} of ${quote(dest)} from ${quote(src)} to peered VNet "${other}" (${r.prefix.text}), not to ${quote(dest)}.`, resourceId: peering?.id ?? src.id },
+        };
+      }
+      const link = index.link(a, c);
+      if (!link) return { ok: false, missing: peeringGap(src, dest, '') };
+      return { ok: true, hop: { kind: 'peering', from: src, to: dest, peering: link.out } };
+    }
+    if (type === 'vnetlocal') {
+      return {
+        ok: false,
+        missing: { kind: 'address-overlap', message: `${target.text} of ${quote(dest)} overlaps the space of ${quote(src)} (${r.prefix.text}): longest-prefix match keeps it inside ${quote(src)}.`, resourceId: src.id },
+      };
+    }
+    if (type === 'none') {
+      return { ok: false, missing: { kind: 'blackholed', message: `${routeText} of ${quote(src)} drops traffic for ${target.text} of ${quote(dest)} (next hop None).`, resourceId: routeId } };
+    }
+    if (type === 'virtualappliance' && r.nextHopIp) {
+      const ip = r.nextHopIp;
+      if (isInside(ip, src.prefixes)) {
+        return { ok: false, missing: { kind: 'unsupported', message: `${routeText} sends traffic for ${quote(dest)} to an appliance inside ${quote(src)} itself; chains of appliances are not followed.`, resourceId: routeId } };
+      }
+      let h = r.hub;
+      if (h < 0 && isInside(ip, dest.prefixes) && index.link(a, c)) h = c;
+      if (h < 0) {
+        const holder = src.peerings.find((p) => isInside(ip, topology.vnets.get(p.remoteVnetKey)?.prefixes ?? p.remoteAddressSpace ?? []));
+        const where = holder
+          ? `${ip.text} lies in "${topology.vnets.get(holder.remoteVnetKey)?.name ?? holder.remoteVnetId}", but that peering is not usable (${peeringGap(src, topology.vnets.get(holder.remoteVnetKey) ?? dest, '').message.replace(/\.$/, '')})`
+          : `${ip.text} lies in no VNet peered with ${quote(src)}`;
+        return { ok: false, missing: { kind: 'route-to-unreachable-next-hop', message: `${routeText} of ${quote(src)} sends traffic for ${quote(dest)} to ${ip.text}, but ${where}.`, resourceId: routeId } };
+      }
+      const hub = vnetAt(h);
+      if (h !== c) {
+        const gap = onwardCached(h, c, target);
+        if (gap) return gap;
+      }
+      return { ok: true, hop: { kind: 'appliance', from: src, to: dest, hub, ip, appliance: applianceAt(hub, ip), routeName: r.route?.name } };
+    }
+    return { ok: false, missing: { kind: 'no-route', message: `${routeText || `a route of type ${r.nextHopType}`} sends traffic for ${quote(dest)} out of the estate (${r.nextHopType}).`, resourceId: routeId } };
+  };
+
+  /** A → C from one context: every prefix of C, every deciding route. */
+  const directionFrom = (a: number, c: number, ctx: Context): Step => {
+    const src = vnetAt(a);
+    const dest = vnetAt(c);
+    let first: Hop | undefined;
+    for (const target of dest.prefixes) {
+      const { deciding, gap } = routingOf(ctx.routes, target);
+      if (gap) {
+        const peered = topology.peeringBetween(src.key, dest.key) ?? topology.peeringBetween(dest.key, src.key);
+        if (peered) return { ok: false, missing: peeringGap(src, dest, '') };
+        const table = ctx.table ? ` and route table "${ctx.table.name}" sends ${target.text} nowhere` : ' and no route table sends its traffic to an appliance';
+        return { ok: false, missing: { ...peeringGap(src, dest, table), kind: 'no-peering' } };
+      }
+      for (const r of deciding) {
+        const step = judge(a, c, r, target, ctx.table);
+        if (!step.ok) return step;
+        first ??= step.hop;
+      }
+    }
+    if (!first) return { ok: false, missing: { kind: 'no-address-space', message: `${quote(dest)} has no address space in the input.`, resourceId: dest.id } };
+    return { ok: true, hop: first };
+  };
+
+  /** A → C, the first context of A that works (else the first context's failure). Memoized per pair. */
+  const direction = (a: number, c: number, via?: 'firewall' | 'appliance'): Step => {
+    const key = a * V + c;
+    let step = directions.get(key);
+    if (!step) {
+      const src = vnetAt(a);
+      const dest = vnetAt(c);
+      if (shareMeshGroup(src, dest)) step = { ok: true, hop: { kind: 'mesh', from: src, to: dest } };
+      else {
+        for (const ctx of contexts(a)) {
+          const s = directionFrom(a, c, ctx);
+          if (s.ok) {
+            step = s;
+            break;
+          }
+          step ??= s;
+        }
+      }
+      step ??= { ok: false, missing: { kind: 'no-route', message: `${quote(src)} has no subnets to send from.`, resourceId: src.id } };
+      directions.set(key, step);
+    }
+    if (via && step.ok && !throughAppliance(step.hop, via)) {
+      const what = via === 'firewall' ? 'an Azure Firewall' : 'an appliance';
+      return {
+        ok: false,
+        missing: { kind: 'not-through-appliance', message: `traffic from ${quote(vnetAt(a))} to ${quote(vnetAt(c))} does not pass ${what} in a hub: ${describeHop(step.hop)}.`, resourceId: vnetAt(a).id },
+      };
+    }
+    return step;
+  };
+
+  const throughAppliance = (hop: Hop, via: 'firewall' | 'appliance') =>
+    hop.kind === 'appliance' && hop.hub.key !== hop.to.key && (via === 'appliance' || hop.appliance?.kind === 'AzureFirewall');
+
+  const verdictOf = (from: Vnet, to: Vnet | undefined, step: Step): Verdict =>
+    step.ok ? { reachable: true, from, to, path: step.hop, missing: undefined } : { reachable: false, from, to, path: undefined, missing: step.missing };
+
+  const explain = (aKey: ResourceKey, cKey: ResourceKey, via?: 'firewall' | 'appliance'): Verdict => {
+    const a = index.numberOf(aKey);
+    const c = index.numberOf(cKey);
+    if (a === undefined || c === undefined) throw new Error(`unknown VNet ${a === undefined ? aKey : cKey}`);
+    const src = vnetAt(a);
+    const dest = vnetAt(c);
+    if (a === c) return { reachable: true, from: src, to: dest, path: { kind: 'mesh', from: src, to: dest }, missing: undefined };
+    const forward = direction(a, c, via);
+    if (!forward.ok) return verdictOf(src, dest, forward);
+    const back = direction(c, a);
+    if (!back.ok) {
+      return verdictOf(src, dest, {
+        ok: false,
+        missing: { ...back.missing, kind: 'return-path-missing', message: `no return path from ${quote(dest)} to ${quote(src)}: ${back.missing.message}` },
+      });
+    }
+    const f = forward.hop;
+    const b = back.hop;
+    const sameWay = f.kind === 'appliance' ? b.kind === 'appliance' && b.hub.key === f.hub.key : b.kind !== 'appliance' || b.hub.key === src.key;
+    if (!sameWay) {
+      return verdictOf(src, dest, {
+        ok: false,
+        missing: {
+          kind: 'return-path-missing',
+          message: `the return path differs from the way out (out: ${describeHop(f)}; back: ${describeHop(b)}): an appliance sees one direction only and drops the flow.`,
+          resourceId: dest.id,
+        },
+      });
+    }
+    return verdictOf(src, dest, forward);
+  };
+
+  const onPremises = (aKey: ResourceKey, hubs: ReadonlySet<ResourceKey>, hubGroup: string): Verdict => {
+    const a = index.numberOf(aKey);
+    if (a === undefined) throw new Error(`unknown VNet ${aKey}`);
+    const src = vnetAt(a);
+    const fail = (kind: MissingKind, message: string, resourceId: string): Verdict => verdictOf(src, undefined, { ok: false, missing: { kind, message, resourceId } });
+    const own = src.gateways[0];
+    const using = src.peerings.filter((p) => p.useRemoteGateways);
+    if (hubs.has(src.key) && own) return verdictOf(src, undefined, { ok: true, hop: { kind: 'gateway', from: src, hub: src, gatewayName: describeGateway(own) } });
+    if (own) return fail('own-gateway', `${quote(src)} has its own ${describeGateway(own)}, so it cannot use a hub's gateway.`, own.id);
+    const toHubs = src.peerings.filter((p) => hubs.has(p.remoteVnetKey));
+    if (toHubs.length === 0) return fail('no-peering', `${quote(src)} has no peering with a VNet of group "${hubGroup}".`, src.id);
+    const p = toHubs.find((x) => x.useRemoteGateways);
+    if (!p) {
+      const hubName = topology.vnets.get((toHubs[0] as Peering).remoteVnetKey)?.name ?? '?';
+      return fail('gateway-transit-not-used', `peering "${(toHubs[0] as Peering).name}" from ${quote(src)} to "${hubName}" does not use the remote gateway (useRemoteGateways is off).`, (toHubs[0] as Peering).id);
+    }
+    const hub = topology.vnets.get(p.remoteVnetKey) as Vnet;
+    const h = index.numberOf(hub.key) as number;
+    if (using.length > 1) return fail('gateway-transit-not-used', `${quote(src)} sets useRemoteGateways on ${using.length} peerings; Azure allows one.`, p.id);
+    if (!index.link(a, h)) return fail(peeringGap(src, hub, '').kind, peeringGap(src, hub, '').message, peeringGap(src, hub, '').resourceId);
+    const back = topology.reverseOf(p) as Peering;
+    if (!back.allowGatewayTransit) return fail('gateway-transit-not-allowed', `peering "${back.name}" from ${quote(hub)} to ${quote(src)} does not allow gateway transit.`, back.id);
+    const gw = hub.gateways[0];
+    if (!gw) return fail('hub-has-no-gateway', `${quote(hub)} has no VPN/ExpressRoute gateway or Route Server to share.`, hub.id);
+    if (hub.gateways.every(isBasicSkuGateway)) return fail('basic-gateway', `${describeGateway(gw)} in ${quote(hub)} is a Basic SKU, which does not support gateway transit.`, gw.id);
+    return verdictOf(src, undefined, { ok: true, hop: { kind: 'gateway', from: src, hub, gatewayName: describeGateway(gw) } });
+  };
+
+  return { index, explain, onPremises };
+}

@@ -1,0 +1,34 @@
+import type { IntentCheck } from '../intent/evaluate';
+import type { Topology } from '../model/types';
+import type { FindingDraft } from './rule';
+
+/** VNets named in relatedResourceIds per finding; the rest are counted in the message. */
+const LISTED = 5;
+
+/**
+ * One finding per (statement, source VNet): resourceId is the source VNet, related ids are the
+ * first destinations and the resource holding the first missing piece; the identity (statement
+ * position and source) stays stable as the other group grows.
+ */
+export function intentFindings(
+  _topology: Topology,
+  source: string,
+  groups: ReadonlyMap<string, IntentCheck[]>,
+  message: (first: IntentCheck, count: number) => string,
+): FindingDraft[] {
+  const findings: FindingDraft[] = [];
+  for (const checks of groups.values()) {
+    const first = checks[0] as IntentCheck;
+    const related: string[] = [];
+    for (const c of checks.slice(0, LISTED)) if (c.to && !related.includes(c.to.id)) related.push(c.to.id);
+    const piece = first.verdict.missing?.resourceId;
+    if (piece && piece !== first.from.id && !related.includes(piece)) related.push(piece);
+    findings.push({
+      resourceId: first.from.id,
+      relatedResourceIds: related,
+      identity: [first.from.id, `intent:statements[${first.statement.index}]:${first.statement.label}`],
+      message: message(first, checks.length),
+    });
+  }
+  return findings;
+}

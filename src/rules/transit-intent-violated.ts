@@ -1,0 +1,39 @@
+import type { ResourceKey } from '../model/ids';
+import { forEachIntentCheck, type IntentCheck } from '../intent/evaluate';
+import { describeHop } from '../reachability/engine';
+import type { Rule } from './rule';
+import { describeVnet } from './describe';
+import { intentFindings } from './transit-intent-shared';
+
+// The intent says groups X and Y are isolated, and the configuration gives a path (both ways)
+// between a member A of X and a member C of Y: the finding spells the path. One finding per
+// (statement, A), naming the first C and counting the rest. Silent without an intent.
+
+export const transitIntentViolated: Rule = {
+  meta: {
+    id: 'transit-intent-violated',
+    title: 'VNets the intent says are isolated can reach each other',
+    category: 'transit',
+    defaultSeverity: 'error',
+    description:
+      'The declared intent says two groups of VNets are isolated, and a path exists in the configuration (a peering, a mesh group, or routes through an appliance): the finding spells the path.',
+    docsUrl: 'https://learn.microsoft.com/azure/virtual-network/virtual-network-peering-overview',
+    fix: 'none',
+  },
+  evaluate(topology, options) {
+    if (!options?.intent) return [];
+    const violations = new Map<string, IntentCheck[]>();
+    forEachIntentCheck(topology, options.intent, (check) => {
+      if (check.expected !== 'isolated' || check.holds) return;
+      const key = `${check.statement.index}|${check.from.key as ResourceKey}`;
+      const list = violations.get(key);
+      if (list) list.push(check);
+      else violations.set(key, [check]);
+    });
+    return intentFindings(topology, options.intent.source, violations, (first, count) => {
+      const path = first.verdict.path ? describeHop(first.verdict.path) : '?';
+      const more = count > 1 ? ` (${count - 1} more VNets of the other group are reachable from it as well)` : '';
+      return `Intent "${first.statement.label}" says ${describeVnet(topology, first.from.id)} and ${describeVnet(topology, first.to?.id ?? '?')} are isolated, but a path exists: ${path}${more}.`;
+    });
+  },
+};
