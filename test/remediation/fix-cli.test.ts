@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startStandIn, type StandIn } from '../azure-stand-in';
-import { configFile, exampleEstate, liveArgs, liveFindings, runCli, writesSeen } from './harness';
+import { configFile, exampleEstate, HUB, liveArgs, liveFindings, runCli, spokePeering, SUB_DEV, SUB_HUB, SUB_PROD, writesSeen } from './harness';
 
 // `peerguard fix` end to end, in-process, against the stand-in serving the example estate.
 
@@ -23,8 +23,90 @@ describe('peerguard fix against the stand-in (example estate)', () => {
     const run = await runCli(standIn, ['fix', ...liveArgs(standIn), '--config', configFile(), '--apply']);
     expect(run.code).toBe(0);
     expect(standIn.requests.count('armDelete')).toBe(0);
+    // Nothing else: every write the stand-in received is one the plan printed, each once.
+    const written = writesSeen(standIn);
+    expect(written).toHaveLength(10);
+    for (const w of written) expect(run.stdout).toContain(`${w}?api-version=`);
+    expect(run.stdout).toMatch(/9 applied, 3 skipped, 0 failed, 0 not attempted; 10 write\(s\)/);
     const after = await liveFindings(standIn);
     expect(after.filter((f) => f.fix && !f.fix.destructive)).toEqual([]);
     expect(after.filter((f) => f.fix?.destructive).map((f) => f.fingerprint).sort()).toEqual(destructive.map((f) => f.fingerprint).sort());
+  });
+
+  it('re-running an applied plan is a no-op: nothing left to fix, no write', async () => {
+    const config = configFile();
+    expect((await runCli(standIn, ['fix', ...liveArgs(standIn), '--config', config, '--apply'])).code).toBe(0);
+    standIn.requests.clear();
+    const again = await runCli(standIn, ['fix', ...liveArgs(standIn), '--config', config, '--apply']);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/0 planned \(0 write\(s\)/);
+    expect(writesSeen(standIn)).toEqual([]);
+  });
+
+  it('with --allow-destructive the disconnected and orphaned peerings are repaired too', async () => {
+    const run = await runCli(standIn, ['fix', ...liveArgs(standIn), '--config', configFile(), '--apply', '--allow-destructive']);
+    expect(run.stdout).toMatch(/0 failed, 0 not attempted/);
+    expect(run.code).toBe(0);
+    expect(standIn.requests.count('armDelete')).toBe(2); // spoke4's Disconnected link, the hub's orphan
+    expect((await liveFindings(standIn)).filter((f) => f.fix)).toEqual([]);
+    const spoke4 = standIn.state.get(spokePeering(SUB_PROD, 'prod', 4));
+    expect(spoke4?.properties.peeringState).toBe('Connected');
+    expect(standIn.state.get(`${HUB}/virtualNetworkPeerings/hub-to-spoke14-retired`)).toBeUndefined();
+  });
+
+  it('a dry run performs no write (request log) and says so', async () => {
+    const run = await runCli(standIn, ['fix', ...liveArgs(standIn), '--config', configFile({ apply: true }), '--allow-destructive']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^Remediation plan: dry run \(nothing is written\); 12 fix\(es\): 11 planned/);
+    expect(run.stdout).toContain('DELETE /subscriptions/');
+    expect(writesSeen(standIn)).toEqual([]);
+    expect(standIn.requests.count('armGet')).toBe(0);
+  });
+
+  it('the write limit holds', async () => {
+    const run = await runCli(standIn, ['fix', ...liveArgs(standIn), '--config', configFile({ maxWrites: 3 }), '--apply']);
+    expect(run.code).toBe(0);
+    expect(writesSeen(standIn)).toHaveLength(3);
+    expect(run.stdout).toMatch(/write limit of 3 per run reached/);
+  });
+
+  it('a failing write stops the run: it is reported, the rest is not attempted', async () => {
+    const spoke2 = spokePeering(SUB_PROD, 'prod', 2);
+    standIn.faults.add({ kind: 'armPut', when: (r) => r.path === spoke2 }, { type: 'status', status: 409, code: 'AnotherOperationInProgress', message: 'Another operation on this peering is in progress.' }, Infinity);
+    const run = await runCli(standIn, ['fix', ...liveArgs(standIn), '--config', configFile(), '--apply']);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/\[failed\] PUT \S+spoke2-to-hub: 409 AnotherOperationInProgress/);
+    expect(run.stdout).toMatch(/Stopped at the first failure/);
+    expect(run.stdout).toMatch(/2 applied, 3 skipped, 1 failed, 6 not attempted; 2 write\(s\)/);
+    // Nothing was written after the failing PUT.
+    const puts = standIn.requests.of('armPut').map((r) => r.path);
+    expect(puts.slice(puts.indexOf(spoke2)).every((p) => p === spoke2)).toBe(true);
+  });
+
+  it('never writes a VNet carrying the opt-out tag, nor a subscription off the allow list', async () => {
+    const spoke6 = spokePeering(SUB_DEV, 'dev', 6).replace(/\/virtualNetworkPeerings\/.*$/, '');
+    const vnet = standIn.state.raw(spoke6);
+    // The example tags it peerguard-remediation=opt-in; an operator turns that into an opt-out (tag names are case-insensitive).
+    if (vnet) vnet.tags = { env: 'dev', 'PeerGuard-Remediation': 'Opt-Out' };
+    const run = await runCli(standIn, ['fix', ...liveArgs(standIn), '--config', configFile({ subscriptions: [SUB_HUB, SUB_DEV] }), '--apply', '--allow-destructive']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`subscription ${SUB_PROD} is not on the remediation allow list`);
+    expect(run.stdout).toContain('carries the opt-out tag peerguard-remediation=opt-out');
+    const written = writesSeen(standIn);
+    expect(written.length).toBeGreaterThan(0);
+    expect(written.filter((w) => w.toLowerCase().includes(SUB_PROD) || w.toLowerCase().includes('/virtualnetworks/vnet-spoke6-dev/'))).toEqual([]);
+  });
+
+  it('refuses to apply from a snapshot, or without remediation.enabled and an allow list', async () => {
+    const fromFile = await runCli(standIn, ['fix', '--input', 'examples/estate', '--config', configFile(), '--apply']);
+    expect(fromFile).toMatchObject({ code: 2, stderr: expect.stringMatching(/--input can plan but never apply/) });
+    const disabled = await runCli(standIn, ['fix', ...liveArgs(standIn), '--config', configFile({ enabled: false }), '--apply']);
+    expect(disabled).toMatchObject({ code: 2, stderr: expect.stringMatching(/--apply needs remediation.enabled: true/) });
+    const noList = await runCli(standIn, ['fix', ...liveArgs(standIn), '--config', configFile({ subscriptions: [] }), '--apply']);
+    expect(noList).toMatchObject({ code: 2, stderr: expect.stringMatching(/needs remediation.subscriptions/) });
+    expect(writesSeen(standIn)).toEqual([]);
+    const plan = await runCli(standIn, ['fix', '--input', 'examples/estate', '--config', configFile(), '--format', 'json']);
+    expect(plan.code).toBe(0);
+    expect(JSON.parse(plan.stdout).plan.mode).toBe('dry-run');
   });
 });
