@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseIntent } from '../../src/intent/schema';
 import { transitNotTransitive } from '../../src/rules/transit-not-transitive';
 import { SUB_A, gateway, vnet, vnetId } from '../support/estate';
 import { evaluateRule, ruleTester } from '../support/rule-tester';
@@ -124,6 +125,19 @@ ruleTester(transitNotTransitive, {
     },
   ],
   invalid: [
+    {
+      name: 'with an intent: only pairs it expects to reach each other are reported',
+      resources: hubAndSpokes([
+        { name: 'spoke1', prefixes: ['10.1.0.0/16'] },
+        { name: 'spoke2', prefixes: ['10.2.0.0/16'] },
+        { name: 'spoke3', prefixes: ['10.3.0.0/16'] },
+      ]),
+      options: { intent: parseIntent({ groups: { app: { names: ['spoke1', 'spoke2'] } }, statements: [{ 'reach-each-other': 'app' }] }) },
+      findings: [
+        { resourceId: toHub(s1), relatedResourceIds: [HUB, s2] },
+        { resourceId: toHub(s2), relatedResourceIds: [HUB, s1] },
+      ],
+    },
     {
       name: 'siblings: a spoke (it uses the hub gateway) peered with three siblings is no hub between its siblings',
       resources: [

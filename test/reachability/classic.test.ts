@@ -1,0 +1,132 @@
+import { describe, expect, it } from 'vitest';
+import { keyOf } from '../../src/model/ids';
+import type { RawResource } from '../../src/model/snapshot';
+import { createReachability, describeVerdict } from '../../src/reachability/engine';
+import { SUB_A, gateway, topologyOf, vnet, vnetId } from '../support/estate';
+import { HUB, hubAndSpokes, meshGroup, peeringId, spokeId, viaFirewall } from '../support/transit';
+
+// The classic cases, each with the explanation asserted.
+
+const s1 = spokeId('spoke1');
+const s2 = spokeId('spoke2');
+
+function explain(resources: RawResource[], a = s1, c = s2, via?: 'firewall' | 'appliance') {
+  return createReachability(topologyOf(resources)).explain(keyOf(a), keyOf(c), via);
+}
+
+describe('reachability: classic cases', () => {
+  it('spoke to spoke through the hub firewall, routes both ways, forwarded traffic allowed', () => {
+    const v = explain(hubAndSpokes([
+      { name: 'spoke1', prefixes: ['10.1.0.0/16'], routes: [viaFirewall()] },
+      { name: 'spoke2', prefixes: ['10.2.0.0/16'], routes: [viaFirewall()] },
+    ]), s1, s2, 'firewall');
+    expect(v.reachable).toBe(true);
+    expect(describeVerdict(v)).toBe('reachable: "spoke1" → firewall "afw-vnet-hub" in "vnet-hub" → "spoke2"');
+  });
+
+  it('one direction missing: the return path is named', () => {
+    const resources = hubAndSpokes([
+      { name: 'spoke1', prefixes: ['10.1.0.0/16'], routes: [viaFirewall()] },
+      { name: 'spoke2', prefixes: ['10.2.0.0/16'] },
+    ]);
+    const there = explain(resources, s1, s2);
+    expect(there.missing?.kind).toBe('return-path-missing');
+    expect(there.missing?.message).toContain('no return path from "spoke2" to "spoke1": "spoke2" and "spoke1" are not peered and no route table');
+    const back = explain(resources, s2, s1);
+    expect(back.missing?.kind).toBe('no-peering');
+  });
+
+  it('forwarded traffic blocked on one side: the peering is named', () => {
+    const v = explain(hubAndSpokes([
+      { name: 'spoke1', prefixes: ['10.1.0.0/16'], routes: [viaFirewall()] },
+      { name: 'spoke2', prefixes: ['10.2.0.0/16'], routes: [viaFirewall()], toHub: { allowForwardedTraffic: false } },
+    ]));
+    expect(v.missing?.kind).toBe('forwarded-traffic-not-allowed');
+    expect(v.missing?.resourceId).toBe(peeringId(s2, HUB));
+    expect(v.missing?.message).toContain('peering "spoke2-to-vnet-hub" from "spoke2" to "vnet-hub" does not allow forwarded traffic');
+  });
+
+  it('a route to an appliance in an unpeered VNet', () => {
+    const other = vnetId('vnet-other', SUB_A);
+    const v = explain([
+      ...hubAndSpokes([
+        { name: 'spoke1', prefixes: ['10.1.0.0/16'], routes: [{ name: 'default', prefix: '0.0.0.0/0', nextHopType: 'VirtualAppliance', nextHopIp: '10.9.1.4' }] },
+        { name: 'spoke2', prefixes: ['10.2.0.0/16'], routes: [viaFirewall()] },
+      ]),
+      vnet({ id: other, prefixes: ['10.9.0.0/16'] }),
+    ]);
+    expect(v.missing?.kind).toBe('route-to-unreachable-next-hop');
+    expect(v.missing?.message).toContain('route "default" (0.0.0.0/0 to VirtualAppliance 10.9.1.4) in route table "rt-spoke1"');
+    expect(v.missing?.message).toContain('10.9.1.4 lies in no VNet peered with "spoke1"');
+  });
+
+  it('overlapping prefixes: the longest prefix wins (a /24 to None beats the default to the firewall)', () => {
+    const resources = hubAndSpokes([
+      { name: 'spoke1', prefixes: ['10.1.0.0/16'], routes: [viaFirewall(), { name: 'drop-db', prefix: '10.2.5.0/24', nextHopType: 'None' }] },
+      { name: 'spoke2', prefixes: ['10.2.0.0/16'], routes: [viaFirewall()] },
+    ]);
+    const v = explain(resources);
+    expect(v.missing?.kind).toBe('blackholed');
+    expect(v.missing?.message).toContain('route "drop-db" (10.2.5.0/24 to None) in route table "rt-spoke1" of "spoke1" drops traffic for 10.2.0.0/16');
+    // and a more specific route to the firewall beats a direct peering's system route... not here:
+    const peered = explain(hubAndSpokes([
+      { name: 'spoke1', prefixes: ['10.1.0.0/16'], routes: [viaFirewall()], peerings: [{ remote: s2 }] },
+      { name: 'spoke2', prefixes: ['10.2.0.0/16'], routes: [viaFirewall()], peerings: [{ remote: s1 }] },
+    ]));
+    expect(describeVerdict(peered)).toBe('reachable: "spoke1" → "spoke2" (peering "spoke1-to-spoke2")');
+  });
+
+  it('gateway transit to on-premises', () => {
+    const resources = [
+      ...hubAndSpokes([
+        { name: 'spoke1', prefixes: ['10.1.0.0/16'], toHub: { useRemoteGateways: true }, fromHub: { allowGatewayTransit: true } },
+        { name: 'spoke2', prefixes: ['10.2.0.0/16'], toHub: { useRemoteGateways: true } },
+      ]),
+      gateway('vgw-hub', HUB),
+    ];
+    const engine = createReachability(topologyOf(resources));
+    const hubs = new Set([keyOf(HUB)]);
+    expect(describeVerdict(engine.onPremises(keyOf(s1), hubs, 'hubs'))).toBe('reachable: "spoke1" → VPN gateway "vgw-hub" (SKU VpnGw1) in "vnet-hub" → on-premises');
+    const no = engine.onPremises(keyOf(s2), hubs, 'hubs');
+    expect(no.missing?.kind).toBe('gateway-transit-not-allowed');
+    expect(no.missing?.resourceId).toBe(peeringId(HUB, s2));
+  });
+
+  it('AVNM mesh connects without peerings; access disabled and unconnected peerings are named', () => {
+    const mesh = explain([...hubAndSpokes([{ name: 'spoke1', prefixes: ['10.1.0.0/16'] }, { name: 'spoke2', prefixes: ['10.2.0.0/16'] }]), ...meshGroup('ng', [s1, s2])]);
+    expect(mesh.path?.kind).toBe('mesh');
+    const off = explain(hubAndSpokes([
+      { name: 'spoke1', prefixes: ['10.1.0.0/16'], peerings: [{ remote: s2 }] },
+      { name: 'spoke2', prefixes: ['10.2.0.0/16'], peerings: [{ remote: s1, allowVirtualNetworkAccess: false }] },
+    ]));
+    expect(off.missing?.kind).toBe('access-disabled');
+    const initiated = explain(hubAndSpokes([
+      { name: 'spoke1', prefixes: ['10.1.0.0/16'], peerings: [{ remote: s2, state: 'Initiated' }] },
+      { name: 'spoke2', prefixes: ['10.2.0.0/16'] },
+    ]));
+    expect(initiated.missing?.kind).toBe('peering-not-connected');
+  });
+
+  it('subnet peering: only the named subnets are reachable through the hub', () => {
+    const v = explain(hubAndSpokes([
+      { name: 'spoke1', prefixes: ['10.1.0.0/16'], routes: [viaFirewall()] },
+      {
+        name: 'spoke2',
+        prefixes: ['10.2.0.0/16'],
+        subnets: [{ name: 'snet-app', prefix: '10.2.0.0/24' }, { name: 'snet-db', prefix: '10.2.1.0/24' }],
+        toHub: { peerCompleteVnets: false, localSubnetNames: ['snet-app'], remoteSubnetNames: ['AzureFirewallSubnet'] },
+        fromHub: { peerCompleteVnets: false, localSubnetNames: ['AzureFirewallSubnet'], remoteSubnetNames: ['snet-app'] },
+      },
+    ]));
+    expect(v.missing?.kind).toBe('no-route');
+    expect(v.missing?.message).toContain('"vnet-hub" reaches only part of "spoke2"');
+  });
+
+  it('via firewall: a direct peering is a path, but not through the firewall', () => {
+    const v = explain(hubAndSpokes([
+      { name: 'spoke1', prefixes: ['10.1.0.0/16'], peerings: [{ remote: s2 }] },
+      { name: 'spoke2', prefixes: ['10.2.0.0/16'], peerings: [{ remote: s1 }] },
+    ]), s1, s2, 'firewall');
+    expect(v.missing?.kind).toBe('not-through-appliance');
+  });
+});

@@ -1,0 +1,64 @@
+import { parseIntent } from '../../src/intent/schema';
+import { transitIntentUnreachable } from '../../src/rules/transit-intent-unreachable';
+import { gateway } from '../support/estate';
+import { ruleTester } from '../support/rule-tester';
+import { HUB, hubAndSpokes, meshGroup, peeringId, spokeId, viaFirewall } from '../support/transit';
+
+const s1 = spokeId('spoke1');
+const s2 = spokeId('spoke2');
+const spokes = { names: ['spoke*'] };
+const hubs = { names: ['vnet-hub'] };
+const eachOther = parseIntent({ groups: { spokes }, statements: [{ name: 'spokes talk', 'reach-each-other': 'spokes', via: 'firewall' }] });
+const onPrem = parseIntent({ groups: { spokes, hubs }, statements: [{ 'on-premises': { group: 'spokes', via: 'hubs' } }] });
+const toHub = parseIntent({ groups: { spokes, hubs }, statements: [{ reach: { from: 'spokes', to: 'hubs' } }] });
+const routed = [
+  { name: 'spoke1', prefixes: ['10.1.0.0/16'], routes: [viaFirewall()] },
+  { name: 'spoke2', prefixes: ['10.2.0.0/16'], routes: [viaFirewall()] },
+];
+
+ruleTester(transitIntentUnreachable, {
+  valid: [
+    { name: 'without an intent the rule is silent', resources: hubAndSpokes([{ name: 'spoke1', prefixes: ['10.1.0.0/16'] }, { name: 'spoke2', prefixes: ['10.2.0.0/16'] }]) },
+    { name: 'spokes reach each other through the hub firewall, routes both ways', resources: hubAndSpokes(routed), options: { intent: eachOther } },
+    { name: 'spokes reach the hub over their peerings', resources: hubAndSpokes([{ name: 'spoke1', prefixes: ['10.1.0.0/16'] }]), options: { intent: toHub } },
+    {
+      name: 'spokes use the hub gateway',
+      resources: [...hubAndSpokes([{ name: 'spoke1', prefixes: ['10.1.0.0/16'], toHub: { useRemoteGateways: true }, fromHub: { allowGatewayTransit: true } }]), gateway('vgw-hub', HUB)],
+      options: { intent: onPrem },
+    },
+  ],
+  invalid: [
+    {
+      name: 'forwarded traffic blocked on one side: each spoke is told, with the peering',
+      resources: hubAndSpokes([routed[0] as never, { ...(routed[1] as object), toHub: { allowForwardedTraffic: false } } as never]),
+      options: { intent: eachOther },
+      findings: [
+        {
+          resourceId: s1,
+          relatedResourceIds: [s2, peeringId(s2, HUB)],
+          messageIncludes: ['Intent "spokes talk" says VNet "spoke1"', 'must reach VNet "spoke2"', 'peering "spoke2-to-vnet-hub" from "spoke2" to "vnet-hub" does not allow forwarded traffic'],
+          fix: null,
+        },
+        { resourceId: s2, messageIncludes: ['no return path from "spoke1" to "spoke2"'] },
+      ],
+    },
+    {
+      name: 'mesh members reach each other, but not through a firewall',
+      resources: [...hubAndSpokes([{ name: 'spoke1', prefixes: ['10.1.0.0/16'] }, { name: 'spoke2', prefixes: ['10.2.0.0/16'] }]), ...meshGroup('ng', [s1, s2])],
+      options: { intent: eachOther },
+      findings: [{ resourceId: s1, messageIncludes: ['does not pass an Azure Firewall'] }, { resourceId: s2 }],
+    },
+    {
+      name: 'a spoke that does not use the hub gateway',
+      resources: [...hubAndSpokes([{ name: 'spoke1', prefixes: ['10.1.0.0/16'] }]), gateway('vgw-hub', HUB)],
+      options: { intent: onPrem },
+      findings: [{ resourceId: s1, relatedResourceIds: [peeringId(s1, HUB)], messageIncludes: ['must reach on-premises', 'does not use the remote gateway'] }],
+    },
+    {
+      name: 'a spoke whose hub peering is Disconnected cannot reach the hub',
+      resources: hubAndSpokes([{ name: 'spoke1', prefixes: ['10.1.0.0/16'], toHub: { state: 'Disconnected' } }]),
+      options: { intent: toHub },
+      findings: [{ resourceId: s1, relatedResourceIds: [HUB, peeringId(s1, HUB)], messageIncludes: ['is Disconnected, not Connected'] }],
+    },
+  ],
+});
