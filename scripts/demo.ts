@@ -15,6 +15,8 @@ import { context, SPOKE1, SUB } from '../test/functions/harness';
 
 const HUB = `/subscriptions/${SUB}/resourceGroups/rg-hub-weu/providers/Microsoft.Network/virtualNetworks/vnet-hub-weu`;
 const PEERING = `${SPOKE1}/virtualNetworkPeerings/spoke1-to-hub`;
+/** The estate's own subscriptions; the partner's (ffffffff-...) is outside the audit's scope. */
+const ESTATE_SUBSCRIPTIONS = [SUB, 'bbbbbbbb-0000-0000-0000-000000000002', 'cccccccc-0000-0000-0000-000000000003'].join(',');
 const HUB_PEERING = `${HUB}/virtualNetworkPeerings/hub-to-spoke1`;
 
 function armEvent(kind: 'Write' | 'Delete', time: string): Record<string, unknown> {
@@ -62,6 +64,7 @@ async function main(): Promise<void> {
           PEERGUARD_ALERT_TO_ERROR: 'netops@contoso.example',
           PEERGUARD_ALERT_TO_WARNING: 'netops@contoso.example',
           PEERGUARD_REPORT_TO: 'reports@contoso.example',
+          PEERGUARD_SUBSCRIPTIONS: ESTATE_SUBSCRIPTIONS,
         },
         { azure: { credential: azure.credential, ca: azure.ca, retry: { maxRetries: 2, retryDelayMs: 50, maxRetryDelayMs: 200 } }, emailPollMs: 20, retryDelayMs: 50, now: () => now },
       ),

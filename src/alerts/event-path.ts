@@ -2,7 +2,7 @@ import type { AuditConfig } from '../engine/config';
 import { auditResources } from '../engine/pipeline';
 import { keyOf, parseResourceId, subscriptionOf } from '../model/ids';
 import type { Topology } from '../model/types';
-import type { LiveReader } from '../ports';
+import type { Inventory, LiveReader } from '../ports';
 import type { Rule } from '../rules/rule';
 import type { AlertOutcome, Alerting, Logger } from './alerting';
 import type { DeadLetterStore } from './archive';
@@ -114,6 +114,24 @@ export function neighbourhoodScope(vnetIds: readonly string[], topology: Topolog
   return { keys, subscriptions: new Set() };
 }
 
+/**
+ * The live read limited to the configured subscriptions (PEERGUARD_SUBSCRIPTIONS), as the scheduled
+ * audit sees the estate: a remote VNet in a subscription outside that scope is out of scope on both
+ * paths, never "read" on one and "unknown" on the other (that would open an alert on every event and
+ * resolve it every morning).
+ */
+export function withinScope(inventory: Inventory, subscriptions: readonly string[] | undefined): Inventory {
+  if (!subscriptions || subscriptions.length === 0) return inventory;
+  const allowed = new Set(subscriptions.map((s) => s.toLowerCase()));
+  const inScope = (id: string) => allowed.has((subscriptionOf(id) ?? '').toLowerCase());
+  return {
+    resources: inventory.resources.filter((r) => inScope(String(r.resource.id ?? ''))),
+    subscriptions: inventory.subscriptions.filter((s) => allowed.has(s.toLowerCase())),
+    // An unreadable scope is a subscription id or a resource id.
+    unreadable: inventory.unreadable.filter((u) => allowed.has(u.scope.toLowerCase()) || inScope(u.scope)),
+  };
+}
+
 async function processEvent(deps: EventPathDeps, event: ArmEvent): Promise<EventResult> {
   const vnetIds = await affectedVnets(deps, event);
   if (vnetIds.length === 0) {
@@ -122,7 +140,7 @@ async function processEvent(deps: EventPathDeps, event: ArmEvent): Promise<Event
     return { id: event.id, status: 'unmapped', reason };
   }
   const observedAt = deps.now();
-  const inventory = await deps.live.readNeighbourhood(vnetIds);
+  const inventory = withinScope(await deps.live.readNeighbourhood(vnetIds), deps.filter.subscriptions);
   const run = auditResources({
     resources: inventory.resources,
     rules: deps.rules,

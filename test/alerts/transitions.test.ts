@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { composeAlertMail, portalLink } from '../../src/alerts/compose';
+import { withinScope } from '../../src/alerts/event-path';
 import { escapeHtml } from '../../src/report/escape';
 import { anchorOf, type AlertRow, type AlertScope } from '../../src/alerts/model';
 import { parseArmEvent } from '../../src/alerts/events';
@@ -80,5 +81,26 @@ describe('parseArmEvent', () => {
       expect(parsed.event.resourceType).toBe('Microsoft.Network/virtualNetworks/virtualNetworkPeerings');
       expect(parsed.event.change.caller).toEqual({ appId: 'app-1' });
     }
+  });
+});
+
+describe('withinScope (the event path sees the configured subscriptions only)', () => {
+  it('drops resources, read subscriptions and unreadable scopes outside PEERGUARD_SUBSCRIPTIONS; no list keeps everything', () => {
+    const inside = '/subscriptions/AAAA/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/a';
+    const outside = '/subscriptions/ffff/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/b';
+    const inventory = {
+      resources: [inside, outside].map((id) => ({ resource: { id, type: 'Microsoft.Network/virtualNetworks' }, source: 'live' })),
+      subscriptions: ['aaaa', 'ffff'],
+      unreadable: [
+        { scope: 'ffff', reason: 'denied' },
+        { scope: `${outside}/x`, reason: 'timeout' },
+        { scope: `${inside}/y`, reason: 'timeout' },
+      ],
+    };
+    const scoped = withinScope(inventory, ['aaaa']);
+    expect(scoped.resources.map((r) => r.resource.id)).toEqual([inside]);
+    expect(scoped.subscriptions).toEqual(['aaaa']);
+    expect(scoped.unreadable.map((u) => u.scope)).toEqual([`${inside}/y`]);
+    expect(withinScope(inventory, [])).toBe(inventory);
   });
 });

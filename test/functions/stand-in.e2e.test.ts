@@ -10,6 +10,7 @@ import { readSnapshot } from '../../src/io/snapshot-files';
 import { FORMATS } from '../../src/report/render';
 import { startStandIn, type StandIn } from '../azure-stand-in';
 import { FAST_RETRY } from '../azure/harness';
+import { bulkVnets } from '../azure/realistic-estate';
 import { startAzurite, type AzuriteInstance } from '../support/azurite';
 import { context, fixture, SPOKE1, SUB } from './harness';
 
@@ -20,6 +21,8 @@ import { context, fixture, SPOKE1, SUB } from './harness';
 
 const ESTATE = path.resolve(__dirname, '../../examples/estate');
 const PEERING = `${SPOKE1}/virtualNetworkPeerings/spoke1-to-hub`;
+/** The estate's own subscriptions; the partner's (ffffffff-...) is outside the audit's scope. */
+const ESTATE_SUBSCRIPTIONS = [SUB, 'bbbbbbbb-0000-0000-0000-000000000002', 'cccccccc-0000-0000-0000-000000000003'].join(',');
 const HUB_WEU = `/subscriptions/${SUB}/resourceGroups/rg-hub-weu/providers/Microsoft.Network/virtualNetworks/vnet-hub-weu`;
 const timer = { isPastDue: false, scheduleStatus: { last: '', next: '', lastUpdated: '' } } as unknown as Timer;
 
@@ -63,6 +66,7 @@ describe('Functions app against the Azure stand-in (real SDKs) and Azurite', () 
       PEERGUARD_ALERT_TO_ERROR: 'netops@contoso.example',
       PEERGUARD_ALERT_TO_WARNING: 'netops@contoso.example',
       PEERGUARD_REPORT_TO: 'reports@contoso.example',
+      PEERGUARD_SUBSCRIPTIONS: ESTATE_SUBSCRIPTIONS,
     };
     // Nothing but the settings, the stand-in's credential and its CA: the real adapters are built.
     useAdapters(
@@ -113,12 +117,15 @@ describe('Functions app against the Azure stand-in (real SDKs) and Azurite', () 
     const [result] = await eventGridTrigger(fixture('peering-delete-success.eventgrid.json'), context('eventGridTrigger'));
     expect(result?.status).toBe('processed');
     const armCalls = standIn.requests.entries.filter((e) => e.kind.startsWith('arm') || e.kind === 'resourceGraph' || e.kind === 'subscriptions');
-    console.log(`ARM calls for one event: ${armCalls.length} (${JSON.stringify(standIn.requests.counts())})`);
+    // vnet-spoke1 and vnet-hub-weu: GET + peerings list each, then the hub's peers (the other spokes,
+    // the second hub) and the gateway, firewall and route tables that touch the two VNets.
     expect(standIn.requests.count('resourceGraph')).toBe(0);
-    expect(armCalls.length).toBeLessThanOrEqual(20);
+    expect(armCalls).toHaveLength(17);
 
-    const alerts = standIn.email.sent.filter((m) => /peering-disconnected/.test(m.subject));
-    expect(alerts).toHaveLength(1);
+    // Exactly one mail: the partner's VNet (subscription outside PEERGUARD_SUBSCRIPTIONS) is out of
+    // scope on the live path as on the scheduled one, so it does not open an alert of its own.
+    expect(standIn.email.sent.map((m) => m.subject)).toEqual([expect.stringMatching(/peering-disconnected/)]);
+    const alerts = standIn.email.sent;
     const alert = alerts[0]!;
     expect(alert.to).toEqual(['netops@contoso.example']);
     expect(alert.auth).toBe('hmac');
@@ -151,6 +158,42 @@ describe('Functions app against the Azure stand-in (real SDKs) and Azurite', () 
     expect(resolved[0]!.plainText).toContain('Microsoft.Network/virtualNetworks/virtualNetworkPeerings/write');
     expect(resolved[0]!.html).toContain('vnet-hub-weu');
   });
+
+  it('the ARM calls of one event do not grow with the estate (4,000 more VNets)', async () => {
+    const resources = [...(await readSnapshot([ESTATE])).map((r) => r.resource), ...bulkVnets(4_000)];
+    const large = await startStandIn({ resources });
+    try {
+      large.state.deletePeering(PEERING);
+      const adapters = buildAdapters({ ...env, PEERGUARD_ARM_ENDPOINT: large.endpoint, PEERGUARD_EMAIL_CONNECTION_STRING: large.email.connectionString }, {
+        azure: { credential: large.credential, ca: large.ca, retry: FAST_RETRY, requestTimeoutMs: 5_000 },
+        emailPollMs: 5,
+        retryDelayMs: 5,
+        now: () => now,
+      });
+      useAdapters(adapters);
+      standIn.requests.clear();
+      large.requests.clear();
+      await eventGridTrigger(fixture('peering-delete-success.eventgrid.json'), context('eventGridTrigger'));
+      const armOf = (s: StandIn) => s.requests.count('armGet') + s.requests.count('armList');
+      expect(armOf(large)).toBe(17);
+      expect(large.requests.count('resourceGraph')).toBe(0);
+      expect(large.email.sent.map((m) => m.subject)).toEqual([expect.stringMatching(/ERROR peering-disconnected/)]);
+      // Leave the shared alert state as it was: re-peered, resolved.
+      recreate(large, hubToSpoke1, spoke1ToHub);
+      await eventGridTrigger(writeEvent(), context('eventGridTrigger'));
+      expect(large.email.sent.map((m) => m.subject)).toEqual([expect.stringMatching(/ERROR/), expect.stringMatching(/RESOLVED/)]);
+    } finally {
+      await large.stop();
+      useAdapters(
+        buildAdapters(env, {
+          azure: { credential: standIn.credential, ca: standIn.ca, retry: FAST_RETRY, requestTimeoutMs: 5_000 },
+          emailPollMs: 5,
+          retryDelayMs: 5,
+          now: () => now,
+        }),
+      );
+    }
+  }, 60_000);
 
   it('a failing send (Communication Services ends the operation Failed) stays pending and goes out on the next run, once', async () => {
     standIn.email.reset();
