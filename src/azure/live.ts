@@ -17,9 +17,13 @@ export interface ArmLiveReaderOptions extends AzureConnection {
   maxNicReads?: number;
   /** Parallel GETs (default 8). */
   concurrency?: number;
+  /** Attempts per read when no HTTP answer came (a timeout the SDK does not retry); default 3. */
+  attempts?: number;
 }
 
 type Json = Record<string, unknown>;
+/** No HTTP answer at all (timeout, reset): the SDK pipeline does not retry an aborted request. */
+const noAnswer = (error: unknown): boolean => !statusOf(error);
 const obj = (v: unknown): Json | undefined => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : undefined);
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const refId = (v: unknown): string | undefined => {
@@ -84,10 +88,12 @@ export class ArmLiveReader implements LiveReader {
   private readonly clients = new Map<string, NetworkManagementClient>();
   private readonly maxNicReads: number;
   private readonly concurrency: number;
+  private readonly attempts: number;
 
   constructor(private readonly options: ArmLiveReaderOptions) {
     this.maxNicReads = options.maxNicReads ?? 20;
     this.concurrency = options.concurrency ?? 8;
+    this.attempts = Math.max(1, options.attempts ?? 3);
   }
 
   private client(subscriptionId: string): NetworkManagementClient {
@@ -124,9 +130,17 @@ export class ArmLiveReader implements LiveReader {
       const sub = subscriptionOf(id);
       if (!parsed || !sub || !parsed.resourceGroup) return undefined;
       if (unreadable.has(sub)) return undefined;
+      const parentName = parsed.parentId ? parsed.parentId.slice(parsed.parentId.lastIndexOf('/') + 1) : undefined;
+      const attempt = async (n: number): Promise<T> => {
+        try {
+          return await call(this.client(sub), parsed.resourceGroup as string, parentName ?? parsed.name, parentName ? parsed.name : undefined);
+        } catch (error) {
+          if (n < this.attempts && noAnswer(error)) return attempt(n + 1);
+          throw error;
+        }
+      };
       try {
-        const parentName = parsed.parentId ? parsed.parentId.slice(parsed.parentId.lastIndexOf('/') + 1) : undefined;
-        const result = await call(this.client(sub), parsed.resourceGroup, parentName ?? parsed.name, parentName ? parsed.name : undefined);
+        const result = await attempt(1);
         read.add(sub);
         return result;
       } catch (error) {
