@@ -350,10 +350,22 @@ export function createReachability(topology: Topology): Reachability {
   const verdictOf = (from: Vnet, to: Vnet | undefined, step: Step): Verdict =>
     step.ok ? { reachable: true, from, to, path: step.hop, missing: undefined } : { reachable: false, from, to, path: undefined, missing: step.missing };
 
+  const verdicts = new Map<number, Verdict>();
   const explain = (aKey: ResourceKey, cKey: ResourceKey, via?: 'firewall' | 'appliance'): Verdict => {
     const a = index.numberOf(aKey);
     const c = index.numberOf(cKey);
     if (a === undefined || c === undefined) throw new Error(`unknown VNet ${a === undefined ? aKey : cKey}`);
+    // Memoized per (pair, via): the intent rules and explain ask the same pairs.
+    const key = (a * V + c) * 3 + (via === 'firewall' ? 1 : via === 'appliance' ? 2 : 0);
+    let verdict = verdicts.get(key);
+    if (!verdict) {
+      verdict = explainUncached(a, c, via);
+      verdicts.set(key, verdict);
+    }
+    return verdict;
+  };
+
+  const explainUncached = (a: number, c: number, via?: 'firewall' | 'appliance'): Verdict => {
     const src = vnetAt(a);
     const dest = vnetAt(c);
     if (a === c) return { reachable: true, from: src, to: dest, path: { kind: 'mesh', from: src, to: dest }, missing: undefined };
