@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+import { parseAuditConfig } from '../../src/engine/config';
+import { RULES } from '../../src/rules';
+
+// The Functions app reads the intent from the audit configuration (PEERGUARD_AUDIT_CONFIG): an `intent:` section.
+
+const ids = RULES.map((r) => r.meta.id);
+
+describe('intent in the audit configuration', () => {
+  it('an intent: section is parsed into the config', () => {
+    const config = parseAuditConfig({ intent: { groups: { a: { names: ['x*'] } }, statements: [{ 'reach-each-other': 'a' }] } }, ids, 'app setting');
+    expect(config.intent?.statements[0]).toMatchObject({ kind: 'reach-each-other', group: 'a' });
+  });
+  it('a bad intent section names the key', () => {
+    expect(() => parseAuditConfig({ intent: { groups: {}, statements: [{ isolated: { between: ['a', 'b'] } }] } }, ids, 'app setting')).toThrow(
+      /app setting: intent: statements\[0\]\.isolated\.between\[0\]: unknown group "a"/,
+    );
+  });
+});
