@@ -1,0 +1,200 @@
+import { TableClient } from '@azure/data-tables';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ArmRemediationWriter } from '../../src/azure/arm-writer';
+import { ArmLiveReader } from '../../src/azure/live';
+import { applyPlan } from '../../src/remediation/apply';
+import { RULES } from '../../src/rules';
+import { networkClient } from '../../src/azure/connection';
+import { MemoryJournal, TeeJournal } from '../../src/remediation/journal';
+import type { RemediationWriter } from '../../src/remediation/ports';
+import { REMEDIATION_TABLE, TableRemediationJournal } from '../../src/remediation/table-journal';
+import { startStandIn, type StandIn } from '../azure-stand-in';
+import { connectionTo } from '../azure/harness';
+import { startAzurite, type AzuriteInstance } from '../support/azurite';
+import { applyLive, configOf, exampleEstate, HUB, planLive, spokePeering, SUB_PROD, writesSeen } from './harness';
+
+// The guards of applyPlan that act between planning and writing, through the real SDK clients
+// against the stand-in (the plan is made, then the estate is changed, then the plan is applied).
+
+const SPOKE2 = spokePeering(SUB_PROD, 'prod', 2);
+const SPOKE3 = spokePeering(SUB_PROD, 'prod', 3);
+const REVERSE3 = `${HUB}/virtualNetworkPeerings/vnet-hub-weu-to-vnet-spoke3-prod`;
+
+/** An operator's write through ARM (the real SDK): get the peering, change it, put it back. */
+async function operatorPut(standIn: StandIn, id: string, change: Record<string, unknown> = {}) {
+  const [, , sub = '', , rg = '', , , , vnet = '', , name = ''] = id.split('/');
+  const client = networkClient(connectionTo(standIn), sub);
+  const peering = await client.virtualNetworkPeerings.get(rg, vnet, name);
+  await client.virtualNetworkPeerings.beginCreateOrUpdateAndWait(rg, vnet, name, { ...peering, ...change }, { updateIntervalInMs: 5 });
+}
+
+describe('applying a plan: guards between plan and write', () => {
+  let standIn: StandIn;
+  beforeEach(async () => {
+    standIn = await startStandIn({ resources: await exampleEstate() });
+  });
+  afterEach(async () => {
+    await standIn?.stop();
+  });
+
+  it('skips an item whose resource changed since the audit (ETag), and applies the rest', async () => {
+    const config = configOf({ apply: true });
+    const planned = await planLive(standIn, config);
+    await operatorPut(standIn, SPOKE2); // re-saved unchanged: same finding, same fix, new ETag
+    standIn.requests.clear();
+    const result = await applyLive(standIn, planned, config);
+    const spoke2 = result.outcomes.find((o) => o.item.findingResourceId === SPOKE2);
+    expect(spoke2).toMatchObject({ result: 'skipped', reason: expect.stringMatching(/changed since the audit \(ETag/) });
+    expect(writesSeen(standIn).filter((w) => w.includes('spoke2-to-hub'))).toEqual([]);
+    expect(result.outcomes.filter((o) => o.result === 'applied')).toHaveLength(8);
+    expect(result.stoppedBy).toBeUndefined();
+  });
+
+  it('skips an item whose finding no longer holds, or whose fix changed', async () => {
+    const config = configOf({ apply: true });
+    const planned = await planLive(standIn, config);
+    // spoke3's one-sided peering: an operator fixes it by hand (another name) ...
+    const hub = networkClient(connectionTo(standIn), HUB.split('/')[2] ?? '');
+    await hub.virtualNetworkPeerings.beginCreateOrUpdateAndWait('rg-hub-weu', 'vnet-hub-weu', 'hub-to-spoke3-by-hand', { remoteVirtualNetwork: { id: SPOKE3.replace(/\/virtualNetworkPeerings\/.*$/, '') }, allowVirtualNetworkAccess: true }, { updateIntervalInMs: 5 });
+    // ... and spoke2's peering changes a flag the fix would carry over.
+    await operatorPut(standIn, SPOKE2, { doNotVerifyRemoteGateways: true });
+    standIn.requests.clear();
+    const result = await applyLive(standIn, planned, config);
+    expect(result.outcomes.find((o) => o.item.findingResourceId === SPOKE3)).toMatchObject({ result: 'skipped', reason: 'the finding no longer holds on the live state' });
+    expect(result.outcomes.find((o) => o.item.findingResourceId === SPOKE2)).toMatchObject({ result: 'skipped', reason: expect.stringMatching(/the fix differs on the live state/) });
+    expect(writesSeen(standIn).filter((w) => w.includes('spoke2-to-hub') || w.includes('spoke3'))).toEqual([]);
+  });
+
+  it('skips an item when a resource it would create now exists', async () => {
+    const config = configOf({ apply: true });
+    const planned = await planLive(standIn, config);
+    // Someone took the reverse peering's name for a peering elsewhere: the finding still holds, the fix is the same.
+    standIn.state.seed({ type: 'Microsoft.Network/virtualNetworks/virtualNetworkPeerings', id: REVERSE3, name: 'vnet-hub-weu-to-vnet-spoke3-prod', properties: { remoteVirtualNetwork: { id: '/subscriptions/ffffffff-0000-0000-0000-00000000000f/resourceGroups/rg-x/providers/Microsoft.Network/virtualNetworks/vnet-x' }, peeringState: 'Initiated' } });
+    standIn.requests.clear();
+    const result = await applyLive(standIn, planned, config);
+    expect(result.outcomes.find((o) => o.item.findingResourceId === SPOKE3)).toMatchObject({ result: 'skipped', reason: `${REVERSE3} now exists (the plan expected it absent)` });
+    expect(writesSeen(standIn).filter((w) => w.includes('spoke3'))).toEqual([]);
+    expect(result.stoppedBy).toBeUndefined();
+  });
+
+  it('never writes more than maxWrites, whatever the plan holds', async () => {
+    const planned = await planLive(standIn, configOf({ apply: true, maxWrites: 30 }));
+    expect(planned.plan.writes).toBe(10);
+    standIn.requests.clear();
+    const result = await applyLive(standIn, planned, configOf({ apply: true, maxWrites: 2 }));
+    expect(result.writes).toBe(2);
+    expect(standIn.requests.count('armPut')).toBe(2);
+    expect(result.outcomes.filter((o) => o.result === 'not-attempted').every((o) => o.reason.includes('write limit of 2'))).toBe(true);
+    expect(result.outcomes.filter((o) => o.result === 'not-attempted')).toHaveLength(7);
+  });
+
+  it('a dry run writes nothing and reads nothing; the journal holds the plan', async () => {
+    const config = configOf({});
+    const planned = await planLive(standIn, config);
+    expect(planned.plan.mode).toBe('dry-run');
+    standIn.requests.clear();
+    const journal = new MemoryJournal();
+    const result = await applyLive(standIn, planned, config, journal);
+    expect(standIn.requests.count()).toBe(0);
+    expect(result.writes).toBe(0);
+    expect(journal.records.filter((r) => r.status === 'planned')).toHaveLength(10);
+    expect(journal.records.every((r) => r.mode === 'dry-run' && r.trigger.kind === 'cli')).toBe(true);
+  });
+
+  it('verifies by reading back: a write that does not hold stops the run', async () => {
+    const config = configOf({ apply: true });
+    const planned = await planLive(standIn, config);
+    const real = new ArmRemediationWriter({ ...connectionTo(standIn), pollIntervalMs: 5 });
+    // Something (a policy, a concurrent writer) reverts the flag as soon as the write lands.
+    const reverting: RemediationWriter = {
+      read: (id) => real.read(id),
+      async write(op, condition) {
+        const result = await real.write(op, condition);
+        const stored = standIn.state.raw(op.resourceId);
+        if (stored && op.resourceId === SPOKE2) stored.properties.allowForwardedTraffic = false;
+        return result;
+      },
+    };
+    const journal = new MemoryJournal();
+    const result = await applyPlan(planned.plan, planned.topology, {
+      writer: reverting, reader: new ArmLiveReader(connectionTo(standIn)), journal, rules: RULES, config,
+      trigger: { kind: 'schedule' }, runId: 'verify', now: () => new Date(),
+    });
+    expect(result.outcomes.find((o) => o.item.findingResourceId === SPOKE2)).toMatchObject({ result: 'failed', reason: expect.stringMatching(/written properties do not hold: allowForwardedTraffic/) });
+    expect(result.stoppedBy).toBeDefined();
+    const after = result.outcomes.slice(result.outcomes.findIndex((o) => o.item.findingResourceId === SPOKE2) + 1).filter((o) => o.item.status === 'planned');
+    expect(after.length).toBeGreaterThan(0);
+    expect(after.every((o) => o.result === 'not-attempted')).toBe(true);
+    expect(journal.records.find((r) => r.status === 'failed')).toMatchObject({ operation: { resourceId: SPOKE2 }, before: { etag: expect.any(String) }, after: { properties: { allowForwardedTraffic: false } } });
+  });
+});
+
+describe('the ARM writer (real @azure/arm-network client)', () => {
+  let standIn: StandIn;
+  beforeAll(async () => {
+    standIn = await startStandIn({ resources: await exampleEstate() });
+  });
+  afterAll(async () => {
+    await standIn?.stop();
+  });
+  const writer = () => new ArmRemediationWriter({ ...connectionTo(standIn), retry: { maxRetries: 0 }, pollIntervalMs: 5 });
+  const put = (id: string, properties: Record<string, unknown>, query?: Record<string, string>) => ({ method: 'PUT' as const, resourceId: id, apiVersion: '2024-05-01', body: { properties }, ...(query ? { query } : {}) });
+
+  it('writes with If-Match on the ETag, syncRemoteAddressSpace in the query, and keeps the condition off the polls', async () => {
+    const w = writer();
+    const before = await w.read(SPOKE2);
+    standIn.requests.clear();
+    const after = await w.write(put(SPOKE2, { ...before?.properties, allowForwardedTraffic: true }, { syncRemoteAddressSpace: 'true' }), { ifMatch: before?.etag ?? '' });
+    expect(after?.properties.allowForwardedTraffic).toBe(true);
+    expect(after?.etag).not.toBe(before?.etag);
+    const [request] = standIn.requests.of('armPut');
+    expect(request?.headers['if-match']).toBe(before?.etag);
+    expect(request?.query.syncRemoteAddressSpace).toBe('true');
+    expect(standIn.requests.count('armOperation')).toBeGreaterThan(0); // waited for the long-running operation
+    const gets = [...standIn.requests.of('armOperation'), ...standIn.requests.of('armGet')];
+    expect(gets.every((g) => g.headers['if-match'] === undefined)).toBe(true);
+  });
+
+  it('a stale ETag, or creating what exists, is refused (412) and changes nothing', async () => {
+    const w = writer();
+    const current = await w.read(SPOKE2);
+    await expect(w.write(put(SPOKE2, { ...current?.properties, allowVirtualNetworkAccess: false }), { ifMatch: 'W/"stale"' })).rejects.toMatchObject({ statusCode: 412 });
+    await expect(w.write(put(SPOKE2, { ...current?.properties }), { ifNoneMatch: '*' })).rejects.toMatchObject({ statusCode: 412 });
+    await expect(w.write({ method: 'DELETE', resourceId: SPOKE2, apiVersion: '2024-05-01' }, { ifMatch: 'W/"stale"' })).rejects.toMatchObject({ statusCode: 412 });
+    expect((await w.read(SPOKE2))?.etag).toBe(current?.etag);
+  });
+
+  it('refuses anything but a peering', async () => {
+    await expect(writer().write(put(HUB, {}), { ifNoneMatch: '*' })).rejects.toThrow(/only virtual network peerings/);
+  });
+});
+
+describe('the remediation journal on Table Storage (Azurite)', () => {
+  let azurite: AzuriteInstance;
+  let standIn: StandIn;
+  beforeAll(async () => {
+    azurite = await startAzurite();
+    standIn = await startStandIn({ resources: await exampleEstate() });
+  }, 30_000);
+  afterAll(async () => {
+    await standIn?.stop();
+    await azurite?.stop();
+  });
+
+  it('holds every planned, applied, skipped and failed record with trigger, before and after', async () => {
+    const table = new TableRemediationJournal(TableClient.fromConnectionString(azurite.connectionString, REMEDIATION_TABLE, { allowInsecureConnection: true }));
+    const memory = new MemoryJournal();
+    const config = configOf({ apply: true, allowDestructive: true });
+    const planned = await planLive(standIn, config);
+    standIn.faults.add({ kind: 'armDelete', when: (r) => r.path.includes('hub-to-spoke14-retired') }, { type: 'status', status: 409, code: 'Conflict', message: 'busy' }, Infinity);
+    const result = await applyLive(standIn, planned, config, new TeeJournal(memory, table));
+    const stored = await table.listRun(result.runId);
+    expect(stored).toEqual(memory.records);
+    const statuses = new Set(stored.map((r) => r.status));
+    for (const s of ['planned', 'skipped', 'applied', 'failed', 'not-attempted']) expect(statuses.has(s as never)).toBe(true);
+    const applied = stored.find((r) => r.status === 'applied' && r.operation?.method === 'PUT' && r.before);
+    expect(applied).toMatchObject({ trigger: { kind: 'cli', user: 'test' }, before: { etag: expect.any(String) }, after: { etag: expect.any(String) } });
+    expect(stored.find((r) => r.status === 'failed')?.reason).toMatch(/409 Conflict/);
+    expect((await table.listSince(stored[0]?.at ?? '')).length).toBe(stored.length);
+  });
+});
