@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { runAudit } from '../../src/engine/audit';
 import { parseAuditConfig } from '../../src/engine/config';
 import { planRemediation } from '../../src/remediation/plan';
+import { deletePeering, putPeering } from '../../src/rules/describe';
 import { peeringOneSided } from '../../src/rules/peering-one-sided';
+import { keyOf } from '../../src/model/ids';
+import type { ArmOperation } from '../../src/rules/rule';
 import type { Rule } from '../../src/rules/rule';
 import { SUB_A, SUB_B, SUB_C, topologyOf, vnet, vnetId } from '../support/estate';
 
@@ -88,5 +91,40 @@ describe('remediation plan guards', () => {
     expect(p.items.map((i) => i.status)).toEqual(['planned', 'deferred']);
     expect(p.items[1]?.reason).toContain('write limit of 1');
     expect(p.writes).toBe(1);
+  });
+
+  it('builds a second PUT of the same peering on the first, and defers a conflicting one', () => {
+    const onSpokeB = (id: string, op: (p: Parameters<typeof putPeering>[0]) => ArmOperation): Rule => ({
+      meta: { ...peeringOneSided.meta, id },
+      evaluate: (t) =>
+        [...t.peerings.values()]
+          .filter((p) => p.vnetKey === keyOf(spokeB))
+          .map((p) => ({ resourceId: p.id, relatedResourceIds: [], message: id, fix: { description: id, destructive: false, operations: [op(p)] } })),
+    });
+    const rules = [
+      onSpokeB('allow-forwarded', (p) => putPeering(p, { allowForwardedTraffic: true })),
+      onSpokeB('sync', (p) => putPeering(p, {}, { syncRemoteAddressSpace: 'true' })),
+      onSpokeB('subnets-a', (p) => putPeering(p, { localSubnetNames: ['a'] })),
+      onSpokeB('subnets-b', (p) => putPeering(p, { localSubnetNames: ['b'] })),
+      onSpokeB('remove', (p) => deletePeering(p.id)),
+    ];
+    const resources = [
+      vnet({ id: hub, prefixes: ['10.0.0.0/16'] }),
+      vnet({ id: spokeB, prefixes: ['10.1.0.0/16'], peerings: [{ remote: hub, state: 'Initiated', allowForwardedTraffic: false }] }),
+    ];
+    const config = parseAuditConfig({ remediation: { enabled: true, subscriptions: [SUB_B], allowDestructive: true } }, rules.map((r) => r.meta.id));
+    const topology = topologyOf(resources);
+    const { findings } = runAudit(topology, rules, config, new Date('2026-11-25T00:00:00Z'));
+    const p = planRemediation(findings, topology, config.remediation);
+    const byRule = new Map(p.items.map((i) => [i.ruleId, i]));
+    expect(byRule.get('allow-forwarded')?.status).toBe('planned');
+    // The sync keeps the forwarded-traffic change instead of writing the audited flag back.
+    const sync = byRule.get('sync');
+    expect(sync?.status).toBe('planned');
+    expect(sync?.operations[0]?.query).toEqual({ syncRemoteAddressSpace: 'true' });
+    expect(sync?.operations[0]?.body).toMatchObject({ properties: { allowForwardedTraffic: true } });
+    expect(byRule.get('subnets-a')?.operations[0]?.body).toMatchObject({ properties: { allowForwardedTraffic: true, localSubnetNames: ['a'] } });
+    expect(byRule.get('subnets-b')).toMatchObject({ status: 'deferred', reason: expect.stringMatching(/writes .* differently; left for the next run/) });
+    expect(byRule.get('remove')).toMatchObject({ status: 'deferred' });
   });
 });
