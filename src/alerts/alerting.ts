@@ -2,7 +2,7 @@ import type { Finding } from '../engine/audit';
 import { subscriptionOf } from '../model/ids';
 import type { Rule } from '../rules/rule';
 import { composeAlertMail, type RuleInfo } from './compose';
-import { operationIdFor, type Mailer, type Recipients } from './mailer';
+import { operationIdFor, SendError, type Mailer, type Recipients } from './mailer';
 import { anchorOf, type AlertRow, type AlertScope, type ChangeContext } from './model';
 import type { AlertStore } from './store';
 import { planTransitions, type TransitionPlan } from './transitions';
@@ -237,7 +237,9 @@ export class Alerting {
       const message = (error as Error).message;
       log.error(`alert mail (${kind}) for ${row.fingerprint} failed; it stays pending and is retried: ${message}`);
       outcome.failed.push({ fingerprint: row.fingerprint, kind, error: message });
-      await this.update(row.fingerprint, (r) => ({ ...r, sendAttempts: r.sendAttempts + 1, lastSendError: message, claimUntil: undefined }));
+      // Only a reported outcome moves to a new Operation-Id; after an unknown one the retry reuses it.
+      const attempts = error instanceof SendError && error.definitive ? 1 : 0;
+      await this.update(row.fingerprint, (r) => ({ ...r, sendAttempts: r.sendAttempts + attempts, lastSendError: message, claimUntil: undefined }));
       return;
     }
     outcome.sent.push({ fingerprint: row.fingerprint, kind, subject: mail.subject });

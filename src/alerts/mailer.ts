@@ -34,11 +34,20 @@ export function operationIdFor(text: string): string {
 }
 
 export class SendError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /**
+   * The service reported the send's final outcome (e.g. Failed). Otherwise (no answer, a failed status
+   * poll) it may have been delivered: a retry must reuse the Operation-Id so that it is not sent twice.
+   */
+  readonly definitive: boolean;
+
+  constructor(message: string, options?: { cause?: unknown; definitive?: boolean }) {
     super(message, options);
     this.name = 'SendError';
+    this.definitive = options?.definitive ?? false;
   }
 }
+
+const LRO_ENDED = /^The long-running operation has failed|^Operation was canceled/;
 
 export class CommunicationMailer implements Mailer {
   constructor(
@@ -50,8 +59,9 @@ export class CommunicationMailer implements Mailer {
   async send(message: MailMessage): Promise<{ id: string }> {
     if (message.to.length === 0) throw new SendError('no recipients');
     let result;
+    let poller: Awaited<ReturnType<EmailClient['beginSend']>> | undefined;
     try {
-      const poller = await this.client.beginSend(
+      poller = await this.client.beginSend(
         {
           senderAddress: this.sender,
           content: { subject: message.subject, plainText: message.text, html: message.html },
@@ -66,10 +76,14 @@ export class CommunicationMailer implements Mailer {
       );
       result = await poller.pollUntilDone();
     } catch (error) {
-      throw new SendError(`email "${message.subject}" was not sent: ${(error as Error).message}`, { cause: error });
+      // core-lro throws this (from beginSend's first poll or later) when the service ended the operation
+      // Failed or Canceled: a reported outcome. Anything else (no answer, a failed poll) is unknown.
+      const status = poller?.getOperationState().status;
+      const definitive = status === 'failed' || status === 'canceled' || LRO_ENDED.test((error as Error)?.message ?? '');
+      throw new SendError(`email "${message.subject}" was not sent: ${(error as Error).message}`, { cause: error, definitive });
     }
     if (result.status !== 'Succeeded') {
-      throw new SendError(`email "${message.subject}" ended ${result.status}${result.error?.message ? `: ${result.error.message}` : ''}`);
+      throw new SendError(`email "${message.subject}" ended ${result.status}${result.error?.message ? `: ${result.error.message}` : ''}`, { definitive: true });
     }
     return { id: result.id };
   }
