@@ -3,6 +3,7 @@ import { auditResources } from '../engine/pipeline';
 import { keyOf, parseResourceId, subscriptionOf } from '../model/ids';
 import type { Topology } from '../model/types';
 import type { Inventory, LiveReader } from '../ports';
+import type { RemediationRunner } from '../remediation/runner';
 import type { Rule } from '../rules/rule';
 import type { AlertOutcome, Alerting, Logger } from './alerting';
 import type { DeadLetterStore } from './archive';
@@ -32,6 +33,8 @@ export interface EventPathDeps {
   locate?: (resourceId: string) => Promise<string[]>;
   maxAttempts?: number;
   retryDelayMs?: number;
+  /** Remediation after the evaluation (runs when remediation.enabled and onEvent; journalled, reported in the next report mail). */
+  remediation?: RemediationRunner;
 }
 
 export type EventStatus = 'processed' | 'ignored' | 'malformed' | 'unmapped' | 'dead-lettered';
@@ -162,6 +165,20 @@ async function processEvent(deps: EventPathDeps, event: ArmEvent): Promise<Event
     mailOpened: true,
   });
   await deps.alerting.flushPending(outcome);
+  if (deps.remediation) {
+    // After the alerting, never instead of it; a remediation failure is journalled and logged, and does not retry the event.
+    const caller = event.change.caller;
+    try {
+      const fixed = await deps.remediation.run({
+        findings: run.report.findings,
+        topology: run.extras.topology,
+        trigger: { kind: 'event', eventId: event.id, caller: caller?.upn ?? caller?.name ?? caller?.appId },
+      });
+      if (fixed) deps.log.info(`event ${event.id}: remediation run ${fixed.runId}: ${fixed.writes} writes${fixed.stoppedBy ? `; stopped: ${fixed.stoppedBy}` : ''}`);
+    } catch (error) {
+      deps.log.error(`event ${event.id}: remediation failed: ${(error as Error).message}`);
+    }
+  }
   const p = outcome.plan;
   deps.log.info(
     `event ${event.id} (${event.eventType} ${event.subject}): ${vnetIds.length} VNets evaluated, ${p.opened.length} new, ${p.resolved.length} resolved, ${p.unchanged.length} still open, ${outcome.sent.length} mails sent`,

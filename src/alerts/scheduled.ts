@@ -3,6 +3,8 @@ import { auditResources } from '../engine/pipeline';
 import type { Inventory } from '../ports';
 import { renderReportAsync } from '../report/render';
 import type { AuditReport, ReportExtras } from '../report/report';
+import type { RemediationRunner } from '../remediation/runner';
+import { remediationSection, withRemediationSection } from '../remediation/summary';
 import type { Rule } from '../rules/rule';
 import type { AlertOutcome, Alerting, Logger } from './alerting';
 import type { ReportArchive, ReportFile } from './archive';
@@ -31,6 +33,8 @@ export interface ScheduledDeps {
   log: Logger;
   /** Resolved rows are kept this long after their mail (days), then purged. */
   keepResolvedDays?: number;
+  /** Remediation after the audit (runs when remediation.enabled and onSchedule); the mail reports the journal since the last report. */
+  remediation?: RemediationRunner;
 }
 
 export interface ScheduledResult {
@@ -92,6 +96,14 @@ export async function auditAndReport(deps: ScheduledDeps, inventory: Inventory):
     mailOpened: false,
   });
   await deps.alerting.flushPending(outcome);
+  if (deps.remediation) {
+    try {
+      const fixed = await deps.remediation.run({ findings: report.findings, topology: run.extras.topology, trigger: { kind: 'schedule', scheduledAt: now.toISOString() } });
+      if (fixed) deps.log.info(`scheduled audit: remediation run ${fixed.runId}: ${fixed.writes} writes${fixed.stoppedBy ? `; stopped: ${fixed.stoppedBy}` : ''}`);
+    } catch (error) {
+      deps.log.error(`scheduled audit: remediation failed: ${(error as Error).message}`);
+    }
+  }
 
   // Purge resolved rows whose story is told.
   const cutoff = new Date(now.getTime() - (deps.keepResolvedDays ?? 30) * 86_400_000).toISOString();
@@ -110,11 +122,20 @@ export async function auditAndReport(deps: ScheduledDeps, inventory: Inventory):
     contentType: f.contentType,
     content: f.content,
   }));
-  const mail = composeReportMail({ report, changes, portalUrl: deps.portalUrl, archivedAs: archived,
+  let mail = composeReportMail({ report, changes, portalUrl: deps.portalUrl, archivedAs: archived,
     attachments: attachments.map((a) => a.name),
     extras: run.extras,
     rules: deps.rules,
   });
+  if (deps.remediation) {
+    // What remediation did since the last report (event path and this run), as a short section.
+    const since = previous?.generatedAt ?? new Date(now.getTime() - 86_400_000).toISOString();
+    try {
+      mail = withRemediationSection(mail, remediationSection(await deps.remediation.recordsSince(since)));
+    } catch (error) {
+      deps.log.warn(`report mail: the remediation journal could not be read: ${(error as Error).message}`);
+    }
+  }
   let mailed = false;
   if (deps.reportRecipients.length === 0) {
     deps.log.info('no PEERGUARD_REPORT_TO: the report is archived, not mailed');

@@ -1,0 +1,52 @@
+import { randomUUID } from 'node:crypto';
+import type { Finding } from '../engine/audit';
+import type { AuditConfig } from '../engine/config';
+import type { Topology } from '../model/types';
+import type { LiveReader } from '../ports';
+import type { Rule } from '../rules/rule';
+import { applyPlan, type ApplyResult } from './apply';
+import { planRemediation } from './plan';
+import type { JournalRecord, RemediationJournal, RemediationTrigger, RemediationWriter } from './ports';
+
+// Remediation as the Functions app runs it: after the event path's evaluation of a neighbourhood
+// (remediation.onEvent) and after the scheduled audit (remediation.onSchedule). Plans with the
+// audit configuration's remediation section, applies through the guards, journals every record.
+// Its own writes raise Event Grid events too; their evaluation finds nothing left to fix.
+
+export interface JournalReader {
+  /** Records written at or after `since` (ISO time), oldest first. */
+  listSince(since: string): Promise<JournalRecord[]>;
+}
+
+export interface RemediationRunnerDeps {
+  writer: RemediationWriter;
+  reader: LiveReader;
+  journal: RemediationJournal & JournalReader;
+  rules: readonly Rule[];
+  config: AuditConfig;
+  now: () => Date;
+}
+
+export class RemediationRunner {
+  constructor(private readonly deps: RemediationRunnerDeps) {}
+
+  /** Whether this trigger runs remediation at all (enabled, and onEvent / onSchedule). */
+  runsFor(trigger: RemediationTrigger): boolean {
+    const r = this.deps.config.remediation;
+    if (!r.enabled) return false;
+    return trigger.kind === 'event' ? r.onEvent : trigger.kind === 'schedule' ? r.onSchedule : true;
+  }
+
+  /** Plans and (in apply mode) applies the fixes of `findings`; undefined when this trigger does not run remediation. */
+  async run(input: { findings: readonly Finding[]; topology: Topology; trigger: RemediationTrigger }): Promise<ApplyResult | undefined> {
+    if (!this.runsFor(input.trigger)) return undefined;
+    const plan = planRemediation(input.findings, input.topology, this.deps.config.remediation);
+    if (!plan.items.some((i) => i.status === 'planned')) return undefined; // nothing to record
+    const at = this.deps.now().toISOString().replace(/[:.]/g, '-');
+    return applyPlan(plan, input.topology, { ...this.deps, trigger: input.trigger, runId: `${input.trigger.kind}-${at}-${randomUUID().slice(0, 8)}` });
+  }
+
+  recordsSince(since: string): Promise<JournalRecord[]> {
+    return this.deps.journal.listSince(since);
+  }
+}
