@@ -18,6 +18,20 @@ export function statusOf(error: unknown): number | undefined {
   return e.statusCode ?? e.status ?? e.response?.status;
 }
 
+/** ARM's error code, e.g. `SubscriptionNotFound`, `ResourceNotFound`. */
+export function codeOf(error: unknown): string | undefined {
+  const e = asError(error);
+  return e.details?.error?.code ?? e.code;
+}
+
+/**
+ * A 404 that says nothing about the resource: the subscription does not exist or is not in the
+ * caller's tenant. Its resources are unknown, not absent.
+ */
+export function isSubscriptionNotFound(error: unknown): boolean {
+  return statusOf(error) === 404 && codeOf(error) === 'SubscriptionNotFound';
+}
+
 /** 401/403: the identity may not read the scope. Retrying does not help. */
 export function isAccessDenied(error: unknown): boolean {
   const status = statusOf(error);
@@ -44,7 +58,7 @@ export function retryAfterMsOf(error: unknown): number | undefined {
 export function describeError(error: unknown): string {
   const e = asError(error);
   const status = statusOf(error);
-  const code = e.details?.error?.code ?? e.code;
+  const code = codeOf(error);
   const message = (e.details?.error?.message ?? e.message ?? String(error)).split('\n')[0]?.slice(0, 300) ?? '';
   if (e.name === 'AbortError') return 'no answer within the request timeout';
   if (status) return `${status}${code ? ` ${code}` : ''}: ${message}`;

@@ -5,7 +5,7 @@ import type { RawResource, SourcedResource } from '../model/snapshot';
 import type { Inventory, LiveReader } from '../ports';
 import type { UnreadableScope } from '../report/report';
 import { networkClient, type AzureConnection } from './connection';
-import { describeError, isAccessDenied, statusOf } from './errors';
+import { describeError, isAccessDenied, isSubscriptionNotFound, statusOf } from './errors';
 
 // Live ARM reads of one neighbourhood (the event path, remediation): the named VNets and their
 // peerings (paged list), the VNets they peer with, and by id the gateways, Route Servers,
@@ -144,6 +144,10 @@ export class ArmLiveReader implements LiveReader {
         read.add(sub);
         return result;
       } catch (error) {
+        if (isSubscriptionNotFound(error)) {
+          blind(sub, `subscription not found or not in this tenant (${describeError(error)})`);
+          return undefined;
+        }
         if (statusOf(error) === 404) {
           read.add(sub);
           return undefined;

@@ -174,6 +174,10 @@ export function armRoute(method: string, path: string): Route | undefined {
     subscriptions: [parsed.sub],
     handle: (ctx) => {
       if (ctx.faults.isForbidden(parsed.sub)) return forbidden(ctx, parsed.sub);
+      // ARM answers for a subscription that does not exist (or is not in the caller's tenant) this way.
+      if (!ctx.state.subscriptions.has(parsed.sub.toLowerCase())) {
+        return armError(404, 'SubscriptionNotFound', `The subscription '${parsed.sub}' could not be found.`);
+      }
       if (!SUPPORTED.has(parsed.type)) return armError(400, 'NoRegisteredProviderFound', `The stand-in does not serve resource type '${parsed.type}'.`);
       return handleResource(ctx, parsed);
     },

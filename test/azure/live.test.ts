@@ -4,7 +4,7 @@ import { auditResources } from '../../src/engine/pipeline';
 import { keyOf } from '../../src/model/ids';
 import { RULES } from '../../src/rules';
 import { startStandIn, type StandIn } from '../azure-stand-in';
-import { SUB_B } from '../support/estate';
+import { SUB_B, vnet, vnetId } from '../support/estate';
 import { liveReader } from './harness';
 import { bulkVnets, HUB, HUB2, realisticEstate, SPOKES } from './realistic-estate';
 
@@ -82,6 +82,25 @@ describe('live ARM reader', () => {
     small.faults.add({ kind: 'armGet', when: (r) => r.path.toLowerCase().includes('virtualnetworkgateways') }, { type: 'status', status: 500 }, Infinity);
     const partial = await liveReader(small).readNeighbourhood([HUB]);
     expect(partial.unreadable).toEqual([{ scope: expect.stringMatching(/virtualNetworkGateways\/vpngw-weu$/), reason: expect.stringMatching(/500/) }]);
+  });
+
+  it('reads a peer in a subscription Azure does not know (another tenant) as unknown, not as missing', async () => {
+    const partnerSub = '99999999-9999-9999-9999-999999999999';
+    const partner = vnetId('partner', partnerSub, 'rg-partner');
+    const standIn = await startStandIn({
+      resources: [vnet({ id: HUB, prefixes: ['10.0.0.0/16'], peerings: [{ remote: partner }] })],
+    });
+    try {
+      const inventory = await liveReader(standIn).readNeighbourhood([HUB]);
+      expect(inventory.unreadable).toEqual([{ scope: partnerSub, reason: expect.stringMatching(/SubscriptionNotFound/) }]);
+      expect(inventory.subscriptions).not.toContain(partnerSub);
+      // So the peering is out of scope (info), never "remote VNet missing" (error).
+      const run = auditResources({ resources: inventory.resources, rules: RULES, config: DEFAULT_CONFIG, now: new Date(), version: 't', extraSubscriptions: inventory.subscriptions });
+      expect(run.report.findings.map((f) => f.ruleId)).toContain('peering-remote-out-of-scope');
+      expect(run.report.findings.map((f) => f.ruleId)).not.toContain('peering-remote-vnet-missing');
+    } finally {
+      await standIn.stop();
+    }
   });
 
   it('reads a deleted VNet as absent, not as an error', async () => {
