@@ -1,6 +1,8 @@
 import type { TokenCredential } from '@azure/core-auth';
-import { NetworkManagementClient } from '@azure/arm-network';
-import { ResourceGraphClient } from '@azure/arm-resourcegraph';
+import type * as ArmNetwork from '@azure/arm-network';
+import type { NetworkManagementClient } from '@azure/arm-network';
+import type * as ArmResourceGraph from '@azure/arm-resourcegraph';
+import type { ResourceGraphClient } from '@azure/arm-resourcegraph';
 import type { CloudSettings } from './clouds';
 
 // How the adapters reach Azure: one credential, one cloud, the SDK pipeline's retry settings, and
@@ -40,10 +42,17 @@ export function clientOptions(connection: AzureConnection) {
   };
 }
 
+// The SDKs are required on first use, not when this module loads: @azure/arm-network alone costs a
+// Functions cold start hundreds of milliseconds, and most invocations need one of the two at most.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const armNetwork = () => require('@azure/arm-network') as typeof ArmNetwork;
+const armResourceGraph = () => require('@azure/arm-resourcegraph') as typeof ArmResourceGraph;
+/* eslint-enable @typescript-eslint/no-require-imports */
+
 export function resourceGraphClient(connection: AzureConnection): ResourceGraphClient {
-  return new ResourceGraphClient(connection.credential, { ...clientOptions(connection), credentials: { scopes: [connection.cloud.armScope] } });
+  return new (armResourceGraph().ResourceGraphClient)(connection.credential, { ...clientOptions(connection), credentials: { scopes: [connection.cloud.armScope] } });
 }
 
 export function networkClient(connection: AzureConnection, subscriptionId: string): NetworkManagementClient {
-  return new NetworkManagementClient(connection.credential, subscriptionId, { ...clientOptions(connection), credentialScopes: [connection.cloud.armScope] });
+  return new (armNetwork().NetworkManagementClient)(connection.credential, subscriptionId, { ...clientOptions(connection), credentialScopes: [connection.cloud.armScope] });
 }

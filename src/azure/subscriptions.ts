@@ -1,9 +1,13 @@
-import { bearerTokenAuthenticationPolicy, createDefaultHttpClient, createPipelineFromOptions, createPipelineRequest, RestError } from '@azure/core-rest-pipeline';
+import type * as CoreRestPipeline from '@azure/core-rest-pipeline';
 import { clientOptions, retryOf, type AzureConnection } from './connection';
 
 // GET /subscriptions: the subscriptions the identity can see (Reader or any role on them).
 
 const API_VERSION = '2022-12-01';
+
+// Required on first use (not at start-up): see connection.ts.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const corePipeline = () => require('@azure/core-rest-pipeline') as typeof CoreRestPipeline;
 
 export interface SubscriptionEntry {
   subscriptionId: string;
@@ -12,6 +16,7 @@ export interface SubscriptionEntry {
 }
 
 export async function listSubscriptions(connection: AzureConnection): Promise<SubscriptionEntry[]> {
+  const { bearerTokenAuthenticationPolicy, createDefaultHttpClient, createPipelineFromOptions, createPipelineRequest, RestError } = corePipeline();
   const options = clientOptions(connection);
   const retry = retryOf(connection);
   const pipeline = createPipelineFromOptions({

@@ -1,11 +1,15 @@
-import { EmailClient } from '@azure/communication-email';
+import type * as CommunicationEmail from '@azure/communication-email';
+import type { EmailClient } from '@azure/communication-email';
 import type { TokenCredential } from '@azure/core-auth';
-import { TableClient } from '@azure/data-tables';
+import type * as DataTables from '@azure/data-tables';
+import type { TableClient } from '@azure/data-tables';
 import type { InvocationContext } from '@azure/functions';
-import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
-import { BlobServiceClient } from '@azure/storage-blob';
-import { QueueServiceClient } from '@azure/storage-queue';
-import { parse as parseYaml } from 'yaml';
+import type * as Identity from '@azure/identity';
+import type * as StorageBlob from '@azure/storage-blob';
+import type { BlobServiceClient } from '@azure/storage-blob';
+import type * as StorageQueue from '@azure/storage-queue';
+import type { QueueServiceClient } from '@azure/storage-queue';
+import type * as Yaml from 'yaml';
 import { ArmLiveReader, CloudError, createCredential, ResourceGraphInventory, resolveCloud, type AzureConnection, type CloudSettings, type RetrySettings } from '../azure';
 import { Alerting, type Logger } from '../alerts/alerting';
 import { BlobDeadLetterStore, BlobReportArchive, type DeadLetterStore, type ReportArchive } from '../alerts/archive';
@@ -22,6 +26,19 @@ import { VERSION } from '../version';
 
 // The composition root of the Functions app: validated settings -> adapters, built once per
 // worker process and shared by every function. Function files only wire triggers to use cases.
+
+// The Azure SDKs are required when the adapters are built (first invocation), not when the entry
+// point loads: the host's cold start then pays only for settings validation (scripts/bundle.mjs).
+/* eslint-disable @typescript-eslint/no-require-imports */
+const sdk = {
+  email: () => require('@azure/communication-email') as typeof CommunicationEmail,
+  tables: () => require('@azure/data-tables') as typeof DataTables,
+  identity: () => require('@azure/identity') as typeof Identity,
+  blobs: () => require('@azure/storage-blob') as typeof StorageBlob,
+  queues: () => require('@azure/storage-queue') as typeof StorageQueue,
+  yaml: () => require('yaml') as typeof Yaml,
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 export const ALERT_TABLE = 'peerguardalerts';
 export const REPORT_CONTAINER = 'peerguard-reports';
@@ -125,7 +142,7 @@ export function auditConfigFrom(settings: AppSettings): AuditConfig {
   let document: unknown;
   let problem: string | undefined;
   try {
-    document = parseYaml(text);
+    document = sdk.yaml().parse(text);
   } catch (error) {
     problem = (error as Error).message.split('\n')[0];
   }
@@ -145,8 +162,8 @@ export function recipientsFrom(settings: AppSettings): Recipients {
 
 function storageCredential(settings: AppSettings): TokenCredential {
   return settings.AzureWebJobsStorage__credential === 'managedidentity' && settings.AzureWebJobsStorage__clientId
-    ? new ManagedIdentityCredential({ clientId: settings.AzureWebJobsStorage__clientId })
-    : new DefaultAzureCredential();
+    ? new (sdk.identity().ManagedIdentityCredential)({ clientId: settings.AzureWebJobsStorage__clientId })
+    : new (sdk.identity().DefaultAzureCredential)();
 }
 
 function storageClients(settings: AppSettings): { table: TableClient; blobs: BlobServiceClient; queues: QueueServiceClient } {
@@ -154,16 +171,16 @@ function storageClients(settings: AppSettings): { table: TableClient; blobs: Blo
   if (connection) {
     const insecure = /UseDevelopmentStorage=true|DefaultEndpointsProtocol=http;|=http:\/\//i.test(connection);
     return {
-      table: TableClient.fromConnectionString(connection, ALERT_TABLE, { allowInsecureConnection: insecure }),
-      blobs: BlobServiceClient.fromConnectionString(connection),
-      queues: QueueServiceClient.fromConnectionString(connection),
+      table: sdk.tables().TableClient.fromConnectionString(connection, ALERT_TABLE, { allowInsecureConnection: insecure }),
+      blobs: sdk.blobs().BlobServiceClient.fromConnectionString(connection),
+      queues: sdk.queues().QueueServiceClient.fromConnectionString(connection),
     };
   }
   const credential = storageCredential(settings);
   return {
-    table: new TableClient(settings.AzureWebJobsStorage__tableServiceUri ?? '', ALERT_TABLE, credential),
-    blobs: new BlobServiceClient(settings.AzureWebJobsStorage__blobServiceUri ?? '', credential),
-    queues: new QueueServiceClient(settings.AzureWebJobsStorage__queueServiceUri ?? '', credential),
+    table: new (sdk.tables().TableClient)(settings.AzureWebJobsStorage__tableServiceUri ?? '', ALERT_TABLE, credential),
+    blobs: new (sdk.blobs().BlobServiceClient)(settings.AzureWebJobsStorage__blobServiceUri ?? '', credential),
+    queues: new (sdk.queues().QueueServiceClient)(settings.AzureWebJobsStorage__queueServiceUri ?? '', credential),
   };
 }
 
@@ -179,10 +196,10 @@ export function mailerFrom(
   if (!sender) return undefined;
   const clientOptions = options.ca ? { tlsOptions: { ca: options.ca } } : {};
   let client = options.emailClient;
-  if (!client && settings.PEERGUARD_EMAIL_CONNECTION_STRING) client = new EmailClient(settings.PEERGUARD_EMAIL_CONNECTION_STRING, clientOptions);
+  if (!client && settings.PEERGUARD_EMAIL_CONNECTION_STRING) client = new (sdk.email().EmailClient)(settings.PEERGUARD_EMAIL_CONNECTION_STRING, clientOptions);
   if (!client && settings.PEERGUARD_EMAIL_ENDPOINT) {
-    const credential = options.credential ?? new DefaultAzureCredential(settings.AZURE_CLIENT_ID ? { managedIdentityClientId: settings.AZURE_CLIENT_ID } : {});
-    client = new EmailClient(settings.PEERGUARD_EMAIL_ENDPOINT, credential, clientOptions);
+    const credential = options.credential ?? new (sdk.identity().DefaultAzureCredential)(settings.AZURE_CLIENT_ID ? { managedIdentityClientId: settings.AZURE_CLIENT_ID } : {});
+    client = new (sdk.email().EmailClient)(settings.PEERGUARD_EMAIL_ENDPOINT, credential, clientOptions);
   }
   return client ? new CommunicationMailer(client, sender, options.pollIntervalMs) : undefined;
 }
