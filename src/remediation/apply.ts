@@ -146,7 +146,14 @@ export async function applyPlan(plan: RemediationPlan, auditTopology: Topology, 
     const rules = deps.rules.filter((r) => r.meta.id === item.ruleId);
     const { findings } = runAudit(topology, rules, deps.config, deps.now());
     const finding = findings.find((f) => f.fingerprint === item.fingerprint);
-    return { ...(finding ? { finding } : {}), topology, unreadable: inventory.unreadable.map((u) => `${u.scope}: ${u.reason}`) };
+    // Only blind spots over the VNets the item writes or peers with matter (a hub's partner in another tenant does not).
+    const touched = vnetsOf(item).map((id) => keyOf(id) as string);
+    const covers = (scope: string) => {
+      const k = scope.toLowerCase();
+      return touched.some((v) => v === k || v.startsWith(`/subscriptions/${k}/`) || k.startsWith(`${v}/`));
+    };
+    const unreadable = inventory.unreadable.filter((u) => covers(u.scope)).map((u) => `${u.scope}: ${u.reason}`);
+    return { ...(finding ? { finding } : {}), topology, unreadable };
   };
 
   const applyItem = async (item: PlanItem): Promise<ItemOutcome> => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { main } from '../../src/cli/main';
 import { ArmLiveReader } from '../../src/azure/live';
 import { ArmRemediationWriter } from '../../src/azure/arm-writer';
+import type { Finding } from '../../src/engine/audit';
 import { parseAuditConfig, type AuditConfig } from '../../src/engine/config';
 import { auditResources } from '../../src/engine/pipeline';
 import { readSnapshot } from '../../src/io/snapshot-files';
@@ -58,7 +59,7 @@ export async function runCli(standIn: StandIn, args: string[]) {
 
 export const liveArgs = (standIn: StandIn) => ['--live', '--endpoint', standIn.endpoint, ...SUBS.flatMap((s) => ['--subscription', s])];
 
-export interface Finding {
+export interface ReportedFinding {
   ruleId: string;
   resourceId: string;
   fingerprint: string;
@@ -66,9 +67,9 @@ export interface Finding {
 }
 
 /** `audit --live --format json` findings. */
-export async function liveFindings(standIn: StandIn): Promise<Finding[]> {
+export async function liveFindings(standIn: StandIn): Promise<ReportedFinding[]> {
   const { stdout } = await runCli(standIn, ['audit', ...liveArgs(standIn), '--format', 'json', '--fail-on', 'none']);
-  return (JSON.parse(stdout) as { findings: Finding[] }).findings;
+  return (JSON.parse(stdout) as { findings: ReportedFinding[] }).findings;
 }
 
 /** PUTs and DELETEs the stand-in received, as `METHOD path?query`. */
@@ -77,10 +78,10 @@ export function writesSeen(standIn: StandIn): string[] {
 }
 
 /** The library path: audit live (Resource Graph), then plan with `config`. */
-export async function planLive(standIn: StandIn, config: AuditConfig): Promise<{ plan: RemediationPlan; topology: Topology }> {
+export async function planLive(standIn: StandIn, config: AuditConfig): Promise<{ plan: RemediationPlan; topology: Topology; findings: Finding[] }> {
   const inventory = await inventoryReader(standIn).readInventory({ kind: 'subscriptions', subscriptionIds: SUBS });
   const run = auditResources({ resources: inventory.resources, rules: RULES, config, now: new Date(), version: 't', extraSubscriptions: inventory.subscriptions });
-  return { plan: planRemediation(run.report.findings, run.extras.topology, config.remediation), topology: run.extras.topology };
+  return { plan: planRemediation(run.report.findings, run.extras.topology, config.remediation), topology: run.extras.topology, findings: run.report.findings };
 }
 
 export async function applyLive(

@@ -1,0 +1,68 @@
+import { TableClient } from '@azure/data-tables';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ArmRemediationWriter } from '../../src/azure/arm-writer';
+import { ArmLiveReader } from '../../src/azure/live';
+import { RemediationRunner } from '../../src/remediation/runner';
+import { remediationSection, withRemediationSection } from '../../src/remediation/summary';
+import { REMEDIATION_TABLE, TableRemediationJournal } from '../../src/remediation/table-journal';
+import { RULES } from '../../src/rules';
+import { startStandIn, type StandIn } from '../azure-stand-in';
+import { connectionTo } from '../azure/harness';
+import { startAzurite, type AzuriteInstance } from '../support/azurite';
+import { configOf, exampleEstate, planLive, writesSeen } from './harness';
+
+// The Functions app's remediation: gated by enabled + onEvent / onSchedule, journalled on Tables
+// (Azurite), summarised in the report mail.
+
+describe('RemediationRunner (event path and timer)', () => {
+  let standIn: StandIn;
+  let azurite: AzuriteInstance;
+  beforeAll(async () => {
+    standIn = await startStandIn({ resources: await exampleEstate() });
+    azurite = await startAzurite();
+  }, 30_000);
+  afterAll(async () => {
+    await standIn?.stop();
+    await azurite?.stop();
+  });
+
+  const runner = (remediation: Record<string, unknown>) => {
+    const connection = { ...connectionTo(standIn), requestTimeoutMs: 5_000 };
+    return new RemediationRunner({
+      writer: new ArmRemediationWriter({ ...connection, pollIntervalMs: 5 }),
+      reader: new ArmLiveReader(connection),
+      journal: new TableRemediationJournal(TableClient.fromConnectionString(azurite.connectionString, REMEDIATION_TABLE, { allowInsecureConnection: true })),
+      rules: RULES,
+      config: configOf(remediation),
+      now: () => new Date(),
+    });
+  };
+
+  it('runs only where configured (onEvent, onSchedule), writes through the guards, and the mail reports it', async () => {
+    const since = new Date().toISOString();
+    const { findings: all, topology } = await planLive(standIn, configOf({}));
+    const trigger = { kind: 'event' as const, eventId: 'evt-1', caller: 'alice@contoso.com' };
+
+    standIn.requests.clear();
+    expect(await runner({ apply: true, onSchedule: true }).run({ findings: all, topology, trigger })).toBeUndefined();
+    expect(await runner({ enabled: false, apply: true, onEvent: true }).run({ findings: all, topology, trigger })).toBeUndefined();
+    expect(writesSeen(standIn)).toEqual([]);
+
+    const result = await runner({ apply: true, onEvent: true, maxWrites: 2 }).run({ findings: all, topology, trigger });
+    expect(result?.outcomes.filter((o) => o.result === 'applied')).toHaveLength(2);
+    expect(result?.writes).toBe(2);
+    expect(writesSeen(standIn)).toHaveLength(2);
+
+    const records = await runner({}).recordsSince(since);
+    expect(records.filter((r) => r.status === 'applied')).toHaveLength(2);
+    expect(records.every((r) => r.trigger.kind === 'event' && r.trigger.eventId === 'evt-1' && r.trigger.caller === 'alice@contoso.com')).toBe(true);
+
+    const section = remediationSection(records);
+    expect(section?.text).toMatch(/Remediation: 2 applied, \d+ skipped, 0 failed, \d+ not attempted/);
+    expect(section?.text).toContain('event evt-1 by alice@contoso.com');
+    const mail = withRemediationSection({ subject: 's', text: 'report\n', html: '<html><body><p>report</p></body></html>' }, section);
+    expect(mail.html).toMatch(/<p>report<\/p><h2[^>]*>Remediation<\/h2>.*<\/body><\/html>$/);
+    expect(mail.text.startsWith('report\n\nRemediation: 2 applied')).toBe(true);
+    expect(remediationSection([])).toBeUndefined();
+  });
+});
