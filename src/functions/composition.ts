@@ -10,6 +10,7 @@ import type { BlobServiceClient } from '@azure/storage-blob';
 import type * as StorageQueue from '@azure/storage-queue';
 import type { QueueServiceClient } from '@azure/storage-queue';
 import type * as Yaml from 'yaml';
+import { ArmRemediationWriter } from '../azure/arm-writer';
 import { ArmLiveReader, CloudError, createCredential, ResourceGraphInventory, resolveCloud, type AzureConnection, type CloudSettings, type RetrySettings } from '../azure';
 import { Alerting, type Logger } from '../alerts/alerting';
 import { BlobDeadLetterStore, BlobReportArchive, type DeadLetterStore, type ReportArchive } from '../alerts/archive';
@@ -20,6 +21,8 @@ import { TableAlertStore, type AlertStore, type NeighbourhoodIndex, type RunStor
 import { loadAppSettings, SettingsError, type AppSettings } from '../config/app-settings';
 import { ConfigError, DEFAULT_CONFIG, parseAuditConfig, type AuditConfig } from '../engine/config';
 import type { AuditScope, InventoryReader, LiveReader } from '../ports';
+import { RemediationRunner } from '../remediation/runner';
+import { REMEDIATION_TABLE, TableRemediationJournal } from '../remediation/table-journal';
 import { RULES } from '../rules';
 import type { Rule } from '../rules/rule';
 import { VERSION } from '../version';
@@ -67,6 +70,8 @@ export interface Adapters {
   now: () => Date;
   /** Pause between in-invocation retries of an event (ms). */
   retryDelayMs: number;
+  /** Opt-in remediation (PEERGUARD_AUDIT_CONFIG's remediation section: enabled and onEvent or onSchedule). */
+  remediation?: RemediationRunner;
 }
 
 /** The readers come from src/azure (Resource Graph, ARM): supplied here by whoever builds the adapters. */
@@ -166,12 +171,13 @@ function storageCredential(settings: AppSettings): TokenCredential {
     : new (sdk.identity().DefaultAzureCredential)();
 }
 
-function storageClients(settings: AppSettings): { table: TableClient; blobs: BlobServiceClient; queues: QueueServiceClient } {
+function storageClients(settings: AppSettings): { table: TableClient; remediationTable: TableClient; blobs: BlobServiceClient; queues: QueueServiceClient } {
   const connection = settings.AzureWebJobsStorage;
   if (connection) {
     const insecure = /UseDevelopmentStorage=true|DefaultEndpointsProtocol=http;|=http:\/\//i.test(connection);
     return {
       table: sdk.tables().TableClient.fromConnectionString(connection, ALERT_TABLE, { allowInsecureConnection: insecure }),
+      remediationTable: sdk.tables().TableClient.fromConnectionString(connection, REMEDIATION_TABLE, { allowInsecureConnection: insecure }),
       blobs: sdk.blobs().BlobServiceClient.fromConnectionString(connection),
       queues: sdk.queues().QueueServiceClient.fromConnectionString(connection),
     };
@@ -179,6 +185,7 @@ function storageClients(settings: AppSettings): { table: TableClient; blobs: Blo
   const credential = storageCredential(settings);
   return {
     table: new (sdk.tables().TableClient)(settings.AzureWebJobsStorage__tableServiceUri ?? '', ALERT_TABLE, credential),
+    remediationTable: new (sdk.tables().TableClient)(settings.AzureWebJobsStorage__tableServiceUri ?? '', REMEDIATION_TABLE, credential),
     blobs: new (sdk.blobs().BlobServiceClient)(settings.AzureWebJobsStorage__blobServiceUri ?? '', credential),
     queues: new (sdk.queues().QueueServiceClient)(settings.AzureWebJobsStorage__queueServiceUri ?? '', credential),
   };
@@ -225,6 +232,8 @@ export function buildAdapters(env: Record<string, string | undefined>, overrides
     ...given,
   };
   const clients = storageClients(settings);
+  const config = auditConfigFrom(settings);
+  const fixes = config.remediation;
   return {
     settings,
     store: new TableAlertStore(clients.table),
@@ -242,10 +251,22 @@ export function buildAdapters(env: Record<string, string | undefined>, overrides
     inventory: readers.inventory,
     ...(readers.locate ? { locate: readers.locate } : {}),
     rules: RULES,
-    config: auditConfigFrom(settings),
+    config,
     version: VERSION,
     now: () => new Date(),
     retryDelayMs: 1_000,
+    ...(fixes.enabled && (fixes.onEvent || fixes.onSchedule)
+      ? {
+          remediation: new RemediationRunner({
+            writer: new ArmRemediationWriter(connection),
+            reader: readers.live,
+            journal: new TableRemediationJournal(clients.remediationTable),
+            rules: RULES,
+            config,
+            now: () => new Date(),
+          }),
+        }
+      : {}),
     ...rest,
   };
 }
@@ -306,6 +327,7 @@ export function eventPathDeps(a: Adapters, log: Logger): EventPathDeps {
     log,
     ...(a.locate ? { locate: a.locate } : {}),
     retryDelayMs: a.retryDelayMs,
+    ...(a.remediation ? { remediation: a.remediation } : {}),
   };
 }
 
@@ -327,5 +349,6 @@ export function fanoutDeps(a: Adapters, log: Logger): FanoutDeps {
     version: a.version,
     now: a.now,
     log,
+    ...(a.remediation ? { remediation: a.remediation } : {}),
   };
 }
