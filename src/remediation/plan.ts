@@ -58,6 +58,11 @@ function scopeRefusal(operation: ArmOperation, topology: Topology, config: Remed
   const body = operation.body as { properties?: { remoteVirtualNetwork?: { id?: string } } } | undefined;
   const remoteId = body?.properties?.remoteVirtualNetwork?.id;
   if (remoteId && !topology.vnets.has(keyOf(remoteId))) return `remote VNet ${remoteId} was not read (another tenant or an unread subscription)`;
+  // A write to an existing peering (a delete has no body) needs its remote's subscription read too.
+  const existing = topology.peerings.get(keyOf(operation.resourceId));
+  if (existing && !topology.isInScope(existing.remoteVnetKey)) {
+    return `the remote VNet ${existing.remoteVnetId} of "${existing.name}" is in a subscription that was not read (another tenant or outside the audit)`;
+  }
   return undefined;
 }
 

@@ -127,6 +127,45 @@ describe('applying a plan: guards between plan and write', () => {
     expect(after.every((o) => o.result === 'not-attempted')).toBe(true);
     expect(journal.records.find((r) => r.status === 'failed')).toMatchObject({ operation: { resourceId: SPOKE2 }, before: { etag: expect.any(String) }, after: { properties: { allowForwardedTraffic: false } } });
   });
+
+  it('after a fix, its finding must be resolved and a created peering Connected on both sides, else the run stops', async () => {
+    const config = configOf({ apply: true });
+    const planned = await planLive(standIn, config);
+    const real = new ArmRemediationWriter({ ...connectionTo(standIn), pollIntervalMs: 5 });
+    // Azure accepts the reverse peering, but the pair does not connect (the spoke's side stays Initiated).
+    const unconnected: RemediationWriter = {
+      read: (id) => real.read(id),
+      async write(op, condition) {
+        const result = await real.write(op, condition);
+        if (op.resourceId === REVERSE3) {
+          for (const id of [REVERSE3, SPOKE3]) {
+            const stored = standIn.state.raw(id);
+            if (stored) stored.properties.peeringState = 'Initiated';
+          }
+        }
+        return result;
+      },
+    };
+    const result = await applyPlan(planned.plan, planned.topology, {
+      writer: unconnected, reader: new ArmLiveReader(connectionTo(standIn)), journal: new MemoryJournal(), rules: RULES, config,
+      trigger: { kind: 'schedule' }, runId: 'connected', now: () => new Date(),
+    });
+    expect(result.outcomes.find((o) => o.item.findingResourceId === SPOKE3)).toMatchObject({ result: 'failed', reason: 'the finding still holds after its fix was written' });
+    expect(result.stoppedBy).toBeDefined();
+  });
+
+  it('skips a fix whose VNets cannot be re-read live', async () => {
+    const config = configOf({ apply: true });
+    const planned = await planLive(standIn, config);
+    standIn.faults.forbid(SUB_PROD, { listed: true }); // the role was removed after the audit
+    standIn.requests.clear();
+    const result = await applyLive(standIn, planned, config);
+    const prod = result.outcomes.filter((o) => o.item.status === 'planned' && o.item.operations.some((op) => op.resourceId.includes(SUB_PROD)));
+    expect(prod.length).toBeGreaterThan(0);
+    expect(prod.every((o) => o.result === 'skipped' && o.reason.startsWith('could not re-read the live state'))).toBe(true);
+    expect(writesSeen(standIn).filter((w) => w.includes(SUB_PROD))).toEqual([]);
+    expect(result.outcomes.filter((o) => o.result === 'applied').length).toBeGreaterThan(0);
+  });
 });
 
 describe('the ARM writer (real @azure/arm-network client)', () => {
@@ -194,6 +233,10 @@ describe('the remediation journal on Table Storage (Azurite)', () => {
     for (const s of ['planned', 'skipped', 'applied', 'failed', 'not-attempted']) expect(statuses.has(s as never)).toBe(true);
     const applied = stored.find((r) => r.status === 'applied' && r.operation?.method === 'PUT' && r.before);
     expect(applied).toMatchObject({ trigger: { kind: 'cli', user: 'test' }, before: { etag: expect.any(String) }, after: { etag: expect.any(String) } });
+    // The write was conditional on the ETag read right before it.
+    expect(applied?.reason).toContain(`If-Match ${applied?.before?.etag}`);
+    const put = standIn.requests.of('armPut').find((r) => r.path === applied?.operation?.resourceId);
+    expect(put?.headers['if-match']).toBe(applied?.before?.etag);
     expect(stored.find((r) => r.status === 'failed')?.reason).toMatch(/409 Conflict/);
     expect((await table.listSince(stored[0]?.at ?? '')).length).toBe(stored.length);
   });

@@ -127,4 +127,16 @@ describe('remediation plan guards', () => {
     expect(byRule.get('subnets-b')).toMatchObject({ status: 'deferred', reason: expect.stringMatching(/writes .* differently; left for the next run/) });
     expect(byRule.get('remove')).toMatchObject({ status: 'deferred' });
   });
+
+  it('never deletes a peering whose remote is in a subscription that was not read (another tenant)', () => {
+    const partner = vnetId('partner', '99999999-9999-9999-9999-999999999999');
+    const spokeD = vnetId('spoke-d', SUB_B);
+    const p = plan(
+      { enabled: true, subscriptions: [SUB_B, SUB_C], allowDestructive: true },
+      { rules: [disconnectedLike], extra: [vnet({ id: spokeD, prefixes: ['10.3.0.0/16'], peerings: [{ remote: partner, state: 'Initiated' }] })] },
+    );
+    const towardPartner = p.items.find((i) => i.findingResourceId.includes('spoke-d'));
+    expect(towardPartner).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/in a subscription that was not read/) });
+    expect(p.items.filter((i) => i.status === 'planned')).toHaveLength(2);
+  });
 });
