@@ -1,6 +1,8 @@
 import type { Finding } from '../engine/audit';
 import { subscriptionOf } from '../model/ids';
 import type { Rule } from '../rules/rule';
+import type { JournalRecord } from '../remediation/ports';
+import { remediationSection, withRemediationSection } from '../remediation/summary';
 import { composeAlertMail, type RuleInfo } from './compose';
 import { operationIdFor, SendError, type Mailer, type Recipients } from './mailer';
 import { anchorOf, type AlertRow, type AlertScope, type ChangeContext } from './model';
@@ -29,6 +31,8 @@ export interface AlertingDeps {
   log: Logger;
   /** How long a claim to send a mail lasts (ms). */
   claimMs?: number;
+  /** Remediation journal records of one finding since a time: the alert mail's Remediation section. */
+  remediationRecords?: (fingerprint: string, since: string) => Promise<JournalRecord[]>;
 }
 
 export interface SentMail {
@@ -214,7 +218,7 @@ export class Alerting {
 
   private async send(row: AlertRow, kind: 'opened' | 'resolved', outcome: AlertOutcome): Promise<void> {
     const { mailer, log } = this.deps;
-    const mail = composeAlertMail({
+    let mail = composeAlertMail({
       kind,
       finding: { ...row.finding, severity: row.severity, message: row.message },
       rule: ruleInfo(this.deps.rules, row.ruleId),
@@ -224,6 +228,13 @@ export class Alerting {
       portalUrl: this.deps.portalUrl,
       rules: this.deps.rules,
     });
+    if (this.deps.remediationRecords) {
+      try {
+        mail = withRemediationSection(mail, remediationSection(await this.deps.remediationRecords(row.fingerprint, row.firstSeen)));
+      } catch (error) {
+        log.warn(`alert mail for ${row.fingerprint}: the remediation journal could not be read: ${(error as Error).message}`);
+      }
+    }
     try {
       if (!mailer) throw new Error('email is not configured (PEERGUARD_EMAIL_ENDPOINT or PEERGUARD_EMAIL_CONNECTION_STRING)');
       await mailer.send({

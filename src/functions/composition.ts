@@ -309,6 +309,7 @@ function alertingOf(a: Adapters, log: Logger): Alerting {
     rules: a.rules,
     now: a.now,
     log,
+    ...(a.remediation ? { remediationRecords: (fingerprint: string, since: string) => (a.remediation as RemediationRunner).recordsFor(fingerprint, since) } : {}),
   });
 }
 

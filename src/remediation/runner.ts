@@ -16,6 +16,8 @@ import type { JournalRecord, RemediationJournal, RemediationTrigger, Remediation
 export interface JournalReader {
   /** Records written at or after `since` (ISO time), oldest first. */
   listSince(since: string): Promise<JournalRecord[]>;
+  /** One finding's records written at or after `since`, oldest first. */
+  listForFinding(fingerprint: string, since: string): Promise<JournalRecord[]>;
 }
 
 export interface RemediationRunnerDeps {
@@ -48,5 +50,9 @@ export class RemediationRunner {
 
   recordsSince(since: string): Promise<JournalRecord[]> {
     return this.deps.journal.listSince(since);
+  }
+
+  recordsFor(fingerprint: string, since: string): Promise<JournalRecord[]> {
+    return this.deps.journal.listForFinding(fingerprint, since);
   }
 }

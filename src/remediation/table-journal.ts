@@ -84,6 +84,11 @@ export class TableRemediationJournal implements RemediationJournal {
     return this.list(`PartitionKey eq '${runId.replace(/'/g, "''")}'`);
   }
 
+  /** One finding's records written at or after `since` (ISO time): what its next alert mail reports. */
+  listForFinding(fingerprint: string, since: string): Promise<JournalRecord[]> {
+    return this.list(`fingerprint eq '${fingerprint.replace(/'/g, "''")}' and at ge '${since.replace(/'/g, "''")}'`);
+  }
+
   /** Records written at or after `since` (ISO time): what the next alert or report mail reports. */
   listSince(since: string): Promise<JournalRecord[]> {
     return this.list(`at ge '${since.replace(/'/g, "''")}'`);

@@ -28,6 +28,7 @@ describe('remediation in the Functions app (stand-in, Azurite)', () => {
     PEERGUARD_EMAIL_CONNECTION_STRING: standIn.email.connectionString,
     PEERGUARD_EMAIL_SENDER: 'peerguard@contoso.example',
     PEERGUARD_REPORT_TO: 'reports@contoso.example',
+    PEERGUARD_ALERT_TO_ERROR: 'netops@contoso.example',
     PEERGUARD_SUBSCRIPTIONS: SUBS.join(','),
     PEERGUARD_AUDIT_CONFIG: JSON.stringify({ remediation }),
   });
@@ -68,7 +69,13 @@ describe('remediation in the Functions app (stand-in, Azurite)', () => {
     expect(created).toMatchObject({ trigger: { kind: 'event', eventId: 'evt-spoke3' }, after: { properties: { peeringState: 'Connected' } } });
     expect(created?.before).toBeUndefined(); // created: absent before
 
+    const mailsBefore = standIn.email.sent.length;
     await scheduledAudit(timer, context('scheduledAudit'));
+    // The alert the event opened for spoke3 is resolved by the audit; its mail says what repaired it.
+    const resolution = standIn.email.sent.slice(mailsBefore).find((m) => m.plainText?.includes('spoke3-to-hub') && m.plainText.includes('Remediation:'));
+    expect(resolution?.plainText).toMatch(/Remediation: 1 applied/);
+    expect(resolution?.plainText).toContain(`applied: peering-one-sided: PUT ${REVERSE3}`);
+    expect(resolution?.plainText).toContain('event evt-spoke3');
     const report = standIn.email.sent.at(-1);
     expect(report?.plainText).toMatch(/Remediation: [1-9]\d* applied/);
     expect(report?.plainText).toContain(`applied: peering-one-sided: PUT ${REVERSE3}`);
