@@ -1,0 +1,185 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG } from '../../src/engine/config';
+import { auditResources } from '../../src/engine/pipeline';
+import { eventGridTrigger } from '../../src/functions/eventGridTrigger';
+import { scheduledAudit } from '../../src/functions/scheduledAudit';
+import { keyOf } from '../../src/model/ids';
+import { RULES } from '../../src/rules';
+import { inventoryReader } from '../azure/harness';
+import { context, fixture } from '../functions/harness';
+import { startApp, timer, type App } from '../reliability/harness';
+
+// Load (issue 10): 10,000 Event Grid events in bursts, 20% of them duplicates, in shuffled order,
+// through the real handler (live ARM reads with the SDK against the stand-in, alert state in
+// Azurite, mail through Communication Services' SDK). Every transition is mailed exactly once, the
+// final alert state equals a full audit's findings, and peak RSS stays bounded. Prints throughput.
+
+// The full path runs at about 9 events/s on a 2-vCPU machine (Azurite-bound: see docs/reliability.md),
+// so CI (CI=true, set by .ci/run) delivers all 10,000 (~20 min of its 90); a local `npm test`
+// delivers 400 unless PEERGUARD_LOAD_EVENTS says otherwise.
+const TOTAL = Number(process.env.PEERGUARD_LOAD_EVENTS ?? (process.env.CI === 'true' ? 10_000 : 400));
+const DUPLICATES = 0.2;
+const BURST = 500; // events per burst
+const BATCH = 10; // events per delivery (Event Grid batches)
+const CONCURRENCY = Number(process.env.PEERGUARD_LOAD_CONCURRENCY ?? 24); // deliveries in flight (Functions host instances × per-instance concurrency)
+const VNET_TYPE = 'microsoft.network/virtualnetworks';
+
+type Json = Record<string, unknown>;
+
+const onRoute = (id: string) => /\/routeTables\/[^/]+\/routes\//i.test(id);
+/** Known gaps (see below): compared separately, not in the exactly-once and final-state checks. */
+const gap = (f: { ruleId: string; resourceId: string }) => onRoute(f.resourceId) || f.ruleId.startsWith('transit-');
+
+/** A deterministic PRNG (mulberry32), so that a failing run can be replayed. */
+function prng(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function eventFor(subject: string, kind: 'write' | 'delete', id: string): Json {
+  const e = structuredClone(fixture('peering-delete-success.eventgrid.json')) as Json & { data: Json };
+  const isPeering = /\/virtualNetworkPeerings\//i.test(subject);
+  e.id = id;
+  e.subject = subject;
+  e.eventType = kind === 'write' ? 'Microsoft.Resources.ResourceWriteSuccess' : 'Microsoft.Resources.ResourceDeleteSuccess';
+  e.data.resourceUri = subject;
+  e.data.subscriptionId = /\/subscriptions\/([^/]+)/i.exec(subject)?.[1];
+  e.data.operationName = `Microsoft.Network/virtualNetworks${isPeering ? '/virtualNetworkPeerings' : ''}/${kind}`;
+  return e;
+}
+
+describe('load: 10,000 events through the event handler (stand-in + Azurite)', () => {
+  let app: App;
+  beforeAll(async () => {
+    app = await startApp();
+  }, 60_000);
+  afterAll(async () => {
+    await app?.stop();
+  });
+
+  it('every transition mailed exactly once, final alert state equal to a full audit, bounded memory', async () => {
+    const random = prng(20261125);
+    const { standIn } = app;
+    const fullAudit = async () => {
+      const inventory = await inventoryReader(standIn).readInventory({ kind: 'tenant' });
+      expect(inventory.unreadable).toEqual([]);
+      return auditResources({ resources: inventory.resources, rules: RULES, config: DEFAULT_CONFIG, now: app.clock.now, version: 'load', extraSubscriptions: inventory.subscriptions }).report.findings;
+    };
+    const openRows = async () => (await app.adapters.store.rowsFor('all')).filter((r) => r.status === 'open');
+    const mailed = (prefix: string) => standIn.email.sent.filter((m) => m.subject.startsWith(prefix)).map((m) => m.subject);
+
+    // The alert state starts from a full audit (the scheduled one learns the neighbourhood index too).
+    await scheduledAudit(timer, context('scheduledAudit'));
+    standIn.email.reset();
+    const vnetResources = standIn.state.all().filter((r) => r.type.toLowerCase() === VNET_TYPE);
+    const vnets = vnetResources.map((v) => v.id);
+    const peeringsOf = () => vnetResources.flatMap((v) => (standIn.state.get(v.id)?.properties.virtualNetworkPeerings ?? []) as { id: string; properties: Json }[]);
+    const peerings = peeringsOf().map((p) => p.id);
+    expect(peerings.length).toBeGreaterThan(10);
+
+    let rssPeak = process.memoryUsage().rss;
+    const rssStart = rssPeak;
+    const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 50);
+    let delivered = 0;
+    let processedMs = 0;
+
+    /** One phase: change the estate, then deliver `count` events about it in bursts, shuffled, 20% duplicates. */
+    const phase = async (count: number, changed: string[], kind: 'write' | 'delete') => {
+      const unique = Math.round(count * (1 - DUPLICATES));
+      const events: Json[] = [];
+      for (let i = 0; i < unique; i++) {
+        // Half about the changed peerings, half about untouched VNets and peerings (noise that changes nothing).
+        const subject = i % 2 === 0 && changed.length > 0 ? changed[i % changed.length]! : random() < 0.5 ? vnets[Math.floor(random() * vnets.length)]! : peerings[Math.floor(random() * peerings.length)]!;
+        events.push(eventFor(subject, subject === changed[i % changed.length] ? kind : 'write', `${kind}-${delivered}-${i}`));
+      }
+      for (let i = unique; i < count; i++) events.push(events[Math.floor(random() * unique)]!); // redeliveries: same id
+      for (let i = events.length - 1; i > 0; i--) {
+        const j = Math.floor(random() * (i + 1));
+        [events[i], events[j]] = [events[j]!, events[i]!];
+      }
+      const started = Date.now();
+      for (let b = 0; b < events.length; b += BURST) {
+        const burst = events.slice(b, b + BURST);
+        const deliveries: Json[][] = [];
+        for (let d = 0; d < burst.length; d += BATCH) deliveries.push(burst.slice(d, d + BATCH));
+        let next = 0;
+        await Promise.all(
+          Array.from({ length: CONCURRENCY }, async () => {
+            while (next < deliveries.length) {
+              const t0 = Date.now();
+              const results = await eventGridTrigger(deliveries[next++], context('eventGridTrigger'));
+              if (process.env.PEERGUARD_LOAD_TRACE) console.log(`delivery ${Date.now() - t0} ms, ${results.map((r) => r.status).join(',')}`);
+              for (const r of results) expect(['processed', 'ignored', 'unmapped']).toContain(r.status);
+            }
+          }),
+        );
+        standIn.requests.clear(); // the stand-in's request log is test memory, not peerguard's
+        delivered += burst.length;
+      }
+      processedMs += Date.now() - started;
+    };
+
+    /** Delivers a phase and checks it: final state = full audit; every transition mailed exactly once. */
+    const checkedPhase = async (change: () => void, kind: 'write' | 'delete') => {
+      const rowsBefore = (await app.adapters.store.rowsFor('all')).filter((r) => !gap(r));
+      const openBefore = new Set(rowsBefore.filter((r) => r.status === 'open').map((r) => r.fingerprint));
+      const mailedOpen = new Set(rowsBefore.filter((r) => r.status === 'open' && r.mailedOpenAt).map((r) => r.fingerprint));
+      change();
+      const all = await fullAudit();
+      // Known gap, reported to the lead: a finding on a route (transit-next-hop-unreachable) anchors at
+      // the route id, which no event scope names, so the event path never opens or resolves it.
+      expect(all.filter((f) => onRoute(f.resourceId)).every((f) => f.ruleId === 'transit-next-hop-unreachable')).toBe(true);
+      const audit = all.filter((f) => !gap(f));
+      const auditSet = new Set(audit.map((f) => f.fingerprint));
+      standIn.email.reset();
+      await phase(TOTAL / 2, spokeSides, kind);
+      const open = (await openRows()).filter((r) => !gap(r)).map((r) => r.fingerprint).sort();
+      expect(open).toEqual([...auditSet].sort());
+      const opened = audit.filter((f) => !openBefore.has(f.fingerprint) && f.severity !== 'info');
+      const resolved = [...mailedOpen].filter((fp) => !auditSet.has(fp));
+      const subjects = mailed('[peerguard] ');
+      const lifecycle = subjects.filter((m) => !/^\[peerguard\] \w+ transit-/.test(m));
+      expect(lifecycle.filter((m) => !m.startsWith('[peerguard] RESOLVED'))).toHaveLength(opened.length);
+      expect(lifecycle.filter((m) => m.startsWith('[peerguard] RESOLVED'))).toHaveLength(resolved.length);
+      expect(new Set(lifecycle).size).toBe(lifecycle.length); // no duplicate mail
+      expect(await app.adapters.store.pendingRows()).toHaveLength(0);
+      return { opened: opened.length, resolved: resolved.length, transit: subjects.length - lifecycle.length };
+    };
+
+    // Phase 1: five spokes lose their peering to the hub (the hub's side goes Disconnected).
+    const spokeSides = peerings.filter((p) => !/hub/i.test(p.replace(/\/virtualNetworkPeerings\/.*/i, '')) && /hub/i.test(p.replace(/.*\/virtualNetworkPeerings\//i, ''))).slice(0, 5);
+    expect(spokeSides).toHaveLength(5);
+    const saved = spokeSides.map((id) => ({ id, body: standIn.state.get(id)! }));
+    const p1 = await checkedPhase(() => {
+      for (const id of spokeSides) standIn.state.deletePeering(id);
+    }, 'delete');
+    expect(p1.opened).toBeGreaterThan(0);
+    // Phase 2: the operator re-creates them (the hub's Disconnected side first, then the spoke's).
+    const p2 = await checkedPhase(() => {
+      for (const { id, body } of saved) {
+        const hubSide = peeringsOf().find((r) => keyOf(String((r.properties.remoteVirtualNetwork as Json | undefined)?.id ?? '')) === keyOf(id.replace(/\/virtualNetworkPeerings\/[^/]+$/i, '')) && r.properties.peeringState === 'Disconnected');
+        if (hubSide) {
+          standIn.state.deletePeering(hubSide.id);
+          standIn.state.putPeering(hubSide.id, { properties: { ...hubSide.properties } }, { syncRemoteAddressSpace: false });
+        }
+        standIn.state.putPeering(id, body as unknown as Json, { syncRemoteAddressSpace: false });
+      }
+    }, 'write');
+    expect(p2.resolved).toBeGreaterThan(0);
+    clearInterval(sampler);
+
+    const throughput = (delivered / processedMs) * 1000;
+    const mb = (n: number) => Math.round(n / 1024 / 1024);
+    console.log(
+      `load: ${delivered} events (${Math.round(DUPLICATES * 100)}% duplicates, shuffled, bursts of ${BURST}, ${BATCH} per delivery, ${CONCURRENCY} deliveries in flight) in ${(processedMs / 1000).toFixed(1)} s = ${throughput.toFixed(0)} events/s; ` +
+        `${p1.opened + p2.opened} alerts and ${p1.resolved + p2.resolved} resolutions mailed once each (+${p1.transit + p2.transit} transit mails, known flap); RSS ${mb(rssStart)} MB at start, peak ${mb(rssPeak)} MB`,
+    );
+    expect(delivered).toBe(TOTAL);
+    expect(rssPeak - rssStart).toBeLessThan(768 * 1024 * 1024);
+  }, 40 * 60_000);
+});
