@@ -1,7 +1,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main';
 import { ArmLiveReader } from '../../src/azure/live';
 import { ArmRemediationWriter } from '../../src/azure/arm-writer';
 import type { Finding } from '../../src/engine/audit';
@@ -16,6 +15,7 @@ import { RULES } from '../../src/rules';
 import type { Topology } from '../../src/model/types';
 import type { StandIn } from '../azure-stand-in';
 import { connectionTo, inventoryReader } from '../azure/harness';
+import { runCli as runCliIn } from '../support/cli';
 
 // Remediation against the stand-in: the example estate (examples/estate) served by the stand-in,
 // `peerguard fix` in-process with the real SDK clients, and the library path for the tests that
@@ -44,17 +44,11 @@ export function configFile(remediation: Record<string, unknown> = {}): string {
 export const configOf = (remediation: Record<string, unknown>): AuditConfig =>
   parseAuditConfig({ remediation: { enabled: true, subscriptions: SUBS, maxWrites: 30, ...remediation } }, RULES.map((r) => r.meta.id));
 
-export async function runCli(standIn: StandIn, args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(['node', 'peerguard', ...args], {
-    stdout: (t) => (stdout += t),
-    stderr: (t) => (stderr += t),
-    isTty: false,
-    now: () => new Date('2026-11-25T08:00:00Z'),
+/** `peerguard ARGS` in-process (test/support/cli.ts) with the stand-in's credential and CA, fast retries and polls. */
+export function runCli(standIn: StandIn, args: string[]) {
+  return runCliIn(args, {
     azure: { credential: standIn.credential, ca: standIn.ca, retry: { maxRetries: 1, retryDelayMs: 5, maxRetryDelayMs: 10 }, backoffMs: 10, pollIntervalMs: 5 },
   });
-  return { code, stdout, stderr };
 }
 
 export const liveArgs = (standIn: StandIn) => ['--live', '--endpoint', standIn.endpoint, ...SUBS.flatMap((s) => ['--subscription', s])];
