@@ -31,6 +31,8 @@ describe('examples/intent.yaml', () => {
       '1 vnet-spoke2-prod → vnet-spoke1: return-path-missing',
       '2 vnet-spoke2-prod → on-premises: gateway-transit-not-used',
       '4 vnet-spoke12-dev → vnet-hub-neu: peering',
+      '6 vnet-spoke7-dev → vnet-spoke8-dev: no-peering',
+      '6 vnet-spoke8-dev → vnet-spoke7-dev: no-peering',
     ]);
     // Every other pair holds; isolation holds for lack of a peering or a route through an appliance.
     const byStatement = (i: number) => checks.filter((c) => c.statement.index === i);
@@ -50,7 +52,7 @@ describe('examples/intent.yaml', () => {
     expect(no.out).toContain('intent "West Europe prod spokes reach each other through the hub firewall" expects reachable: VIOLATED');
     const all = await cli(['explain', '--input', 'examples/estate', '--intent', 'examples/intent.yaml']);
     expect(all.code).toBe(1);
-    expect(all.out.split('\n').filter((l) => l.startsWith('FAIL'))).toHaveLength(4);
+    expect(all.out.split('\n').filter((l) => l.startsWith('FAIL'))).toHaveLength(6);
   });
 
   it('usage errors exit 2: unknown VNet, missing input, bad intent file naming the key', async () => {
