@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { TokenCredential } from '@azure/core-auth';
 import type { Timer } from '@azure/functions';
 import { buildAdapters, useAdapters, type Adapters } from '../../src/functions/composition';
 import { readSnapshot } from '../../src/io/snapshot-files';
@@ -29,7 +30,7 @@ export interface App {
   stop(): Promise<void>;
 }
 
-export async function startApp(options: { requestTimeoutMs?: number } = {}): Promise<App> {
+export async function startApp(options: { requestTimeoutMs?: number; credential?: TokenCredential; env?: Record<string, string> } = {}): Promise<App> {
   const resources = (await readSnapshot([ESTATE])).map((r) => r.resource);
   const [standIn, azurite] = await Promise.all([startStandIn({ resources }), startAzurite()]);
   const spokeSide = structuredClone(standIn.state.get(PEERING));
@@ -43,6 +44,7 @@ export async function startApp(options: { requestTimeoutMs?: number } = {}): Pro
     PEERGUARD_ALERT_TO_ERROR: 'netops@contoso.example',
     PEERGUARD_ALERT_TO_WARNING: 'netops@contoso.example',
     PEERGUARD_REPORT_TO: 'reports@contoso.example',
+    ...options.env,
   };
   const app: App = {
     standIn,
@@ -54,7 +56,7 @@ export async function startApp(options: { requestTimeoutMs?: number } = {}): Pro
       app.adapters = buildAdapters(
         { ...env, ...extra },
         {
-          azure: { credential: standIn.credential, ca: standIn.ca, retry: FAST_RETRY, requestTimeoutMs: options.requestTimeoutMs ?? 5_000 },
+          azure: { credential: options.credential ?? standIn.credential, ca: standIn.ca, retry: FAST_RETRY, requestTimeoutMs: options.requestTimeoutMs ?? 5_000 },
           emailPollMs: 5,
           retryDelayMs: 5,
           now: () => clock.now,
