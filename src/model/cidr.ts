@@ -7,6 +7,8 @@ export interface Prefix {
   readonly first: bigint;
   readonly last: bigint;
   readonly length: number;
+  /** Canonical form (`4:a000000/8`): equal for equal prefixes however they were written. */
+  readonly key: string;
 }
 
 function toBigInt(bytes: number[]): bigint {
@@ -51,7 +53,8 @@ function parseUncached(text: string): Prefix | undefined {
   const hostBits = BigInt(bits - length);
   const first = (value >> hostBits) << hostBits;
   const last = first + (1n << hostBits) - 1n;
-  return { text: trimmed, version: isV6 ? 6 : 4, first, last, length };
+  const version = isV6 ? 6 : 4;
+  return { text: trimmed, version, first, last, length, key: `${version}:${first.toString(16)}/${length}` };
 }
 
 export function overlaps(a: Prefix, b: Prefix): boolean {
@@ -72,7 +75,7 @@ export function overlappingPairs(a: readonly Prefix[], b: readonly Prefix[]): Ar
 /** Canonical text of a prefix list, order-insensitive, for comparing address spaces. */
 export function canonicalPrefixSet(prefixes: readonly Prefix[]): string {
   return prefixes
-    .map((p) => `${p.version}:${p.first.toString(16)}/${p.length}`)
+    .map((p) => p.key)
     .sort()
     .join(',');
 }

@@ -14,8 +14,8 @@ import { describePeering, formatPrefixes, isRemoteVnetMissing, putPeering, remot
 const SYNC = { syncRemoteAddressSpace: 'true' } as const;
 
 function difference(a: readonly Prefix[], b: readonly Prefix[]): Prefix[] {
-  const inB = new Set(b.map((p) => canonicalPrefixSet([p])));
-  return a.filter((p) => !inB.has(canonicalPrefixSet([p])));
+  const inB = new Set(b.map((p) => p.key));
+  return a.filter((p) => !inB.has(p.key));
 }
 
 export const peeringAddressSpaceOutOfSync: Rule = {

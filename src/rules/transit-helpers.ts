@@ -186,7 +186,6 @@ export interface EffectiveRoute {
   peering?: Peering;
 }
 
-const prefixKey = (p: Prefix) => `${p.version}:${p.first.toString(16)}/${p.length}`;
 
 /**
  * The effective routes of the subnets that use `table` in VNet `n`: system routes for the VNet's
@@ -201,7 +200,7 @@ export function effectiveRoutes(index: TransitIndex, n: number, table: RouteTabl
   const vnet = index.vnets[n] as Vnet;
   const byPrefix = new Map<string, EffectiveRoute>();
   const system = (prefix: Prefix, nextHopType: string, peering?: Peering) => {
-    const key = prefixKey(prefix);
+    const key = prefix.key;
     if (!byPrefix.has(key)) byPrefix.set(key, { prefix, nextHopType, nextHopIp: undefined, route: undefined, hub: -1, ...(peering ? { peering } : {}) });
   };
   for (const prefix of vnet.prefixes) system(prefix, 'VnetLocal');
@@ -212,7 +211,7 @@ export function effectiveRoutes(index: TransitIndex, n: number, table: RouteTabl
   for (const route of table?.routes ?? []) {
     if (!route.prefix) continue;
     const hub = isApplianceRoute(route) ? (index.linkHolding(n, route.nextHopIp)?.peer ?? -1) : -1;
-    byPrefix.set(prefixKey(route.prefix), { prefix: route.prefix, nextHopType: route.nextHopType, nextHopIp: route.nextHopIp, route, hub });
+    byPrefix.set(route.prefix.key, { prefix: route.prefix, nextHopType: route.nextHopType, nextHopIp: route.nextHopIp, route, hub });
   }
   return [...byPrefix.values()];
 }
