@@ -1,3 +1,4 @@
+import { createOnce } from '../azure/create-once';
 import type { ContainerClient } from '@azure/storage-blob';
 import type { AuditReport } from '../report/report';
 
@@ -45,17 +46,9 @@ async function readText(container: ContainerClient, name: string): Promise<strin
 }
 
 export class BlobReportArchive implements ReportArchive {
-  private ready: Promise<unknown> | undefined;
-
   constructor(private readonly container: ContainerClient) {}
 
-  private ensure(): Promise<unknown> {
-    this.ready ??= this.container.createIfNotExists().catch((error: unknown) => {
-      this.ready = undefined;
-      throw error;
-    });
-    return this.ready;
-  }
+  private readonly ensure = createOnce(() => this.container.createIfNotExists());
 
   async latest(): Promise<AuditReport | undefined> {
     await this.ensure();
@@ -90,13 +83,13 @@ export class BlobReportArchive implements ReportArchive {
 }
 
 export class BlobDeadLetterStore implements DeadLetterStore {
-  private ready: Promise<unknown> | undefined;
-
   constructor(private readonly container: ContainerClient) {}
 
+  // Not remembered after a failure: the dead-letter store must recover once storage is back.
+  private readonly ensure = createOnce(() => this.container.createIfNotExists());
+
   async put(letter: DeadLetter): Promise<string> {
-    this.ready ??= this.container.createIfNotExists();
-    await this.ready;
+    await this.ensure();
     const day = letter.failedAt.slice(0, 10).replace(/-/g, '/');
     const id = (letter.eventId ?? 'no-id').replace(/[^A-Za-z0-9-]/g, '_');
     const name = `events/${day}/${letter.failedAt.replace(/[:.]/g, '-')}-${id}.json`;

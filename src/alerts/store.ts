@@ -1,3 +1,4 @@
+import { createOnce } from '../azure/create-once';
 import { createHash } from 'node:crypto';
 import type { TableClient, TableEntityResult } from '@azure/data-tables';
 import type { Finding } from '../engine/audit';
@@ -159,17 +160,9 @@ function odataString(value: string): string {
 
 /** The Table Storage adapter: alert rows, the neighbourhood index and fan-out runs in one table. */
 export class TableAlertStore implements AlertStore, NeighbourhoodIndex, RunStore {
-  private ready: Promise<void> | undefined;
-
   constructor(private readonly table: TableClient) {}
 
-  private ensure(): Promise<void> {
-    this.ready ??= this.table.createTable().catch((error: unknown) => {
-      this.ready = undefined;
-      throw error;
-    });
-    return this.ready;
-  }
+  private readonly ensure = createOnce(() => this.table.createTable());
 
   private async query(filter: string): Promise<TableEntityResult<Record<string, unknown>>[]> {
     await this.ensure();

@@ -1,3 +1,4 @@
+import { createOnce } from '../azure/create-once';
 import type { TableClient } from '@azure/data-tables';
 import type { JournalRecord, JournalStatus, RemediationJournal } from './ports';
 
@@ -23,17 +24,9 @@ const parse = (v: unknown): unknown => {
 };
 
 export class TableRemediationJournal implements RemediationJournal {
-  private ready: Promise<void> | undefined;
-
   constructor(private readonly table: TableClient) {}
 
-  private ensure(): Promise<void> {
-    this.ready ??= this.table.createTable().catch((error: unknown) => {
-      this.ready = undefined;
-      throw error;
-    });
-    return this.ready;
-  }
+  private readonly ensure = createOnce(() => this.table.createTable());
 
   async record(entry: JournalRecord): Promise<void> {
     await this.ensure();
