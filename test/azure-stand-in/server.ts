@@ -135,7 +135,12 @@ export async function startStandIn(config: StandInConfig = {}): Promise<StandIn>
         req.socket.destroy();
         return;
       }
-      if (fault?.type === 'delay') await sleep(fault.ms);
+      if (fault?.type === 'delay') {
+        await sleep(fault.ms);
+        // The client gave up (its timeout): answer nothing, so that a late request cannot touch
+        // state or the Resource Graph quota of whatever test runs next.
+        if (req.socket.destroyed) return;
+      }
       if (fault?.type === 'status') {
         const headers: Record<string, string> = {};
         if (fault.retryAfterSeconds !== undefined) headers['Retry-After'] = String(fault.retryAfterSeconds);
