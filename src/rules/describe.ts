@@ -65,15 +65,19 @@ export function reversePeeringId(peering: Peering, remoteVnetName: string, local
 
 /**
  * The reverse of `peering` with complementary flags: access as the existing side, forwarded
- * traffic mirrored, and gateway transit offered when the existing side uses remote gateways.
+ * traffic mirrored, and gateway transit offered by the side that has the gateway when the existing
+ * side uses remote gateways.
  */
 export function reversePeeringOperation(topology: Topology, peering: Peering): ArmOperation {
   const local = vnetOf(topology, peering);
-  const remoteName = remoteVnetOf(topology, peering)?.name ?? nameOf(peering.remoteVnetId);
+  const remote = remoteVnetOf(topology, peering);
+  const remoteName = remote?.name ?? nameOf(peering.remoteVnetId);
   const writable: PeeringWritableProperties = {
     allowVirtualNetworkAccess: peering.allowVirtualNetworkAccess,
     allowForwardedTraffic: peering.allowForwardedTraffic,
-    allowGatewayTransit: peering.useRemoteGateways,
+    // Offer transit only from a side that has a gateway to offer (an empty offer is itself a
+    // finding); when the remote was not read, follow the local side's intent.
+    allowGatewayTransit: peering.useRemoteGateways && (remote === undefined || hasGateway(remote)),
     useRemoteGateways: false,
     remoteVirtualNetwork: { id: peering.vnetId },
   };

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import { peeringOneSided } from '../../src/rules/peering-one-sided';
-import { SUB_A, SUB_B, SUB_C, peeredPair, vnet, vnetId } from '../support/estate';
+import { SUB_A, SUB_B, SUB_C, gateway, peeredPair, vnet, vnetId } from '../support/estate';
 import { ruleTester } from '../support/rule-tester';
 
 const hub = vnetId('vnet-hub', SUB_A);
@@ -66,7 +66,21 @@ ruleTester(peeringOneSided, {
       ],
     },
     {
-      name: 'spoke uses remote gateways: the reverse offers gateway transit',
+      name: 'spoke uses remote gateways: the reverse, on the hub that has the gateway, offers gateway transit',
+      resources: [
+        vnet({ id: spoke, prefixes: ['10.1.0.0/16'], peerings: [{ remote: hub, state: 'Initiated', useRemoteGateways: true }] }),
+        vnet({ id: hub, prefixes: ['10.0.0.0/16'] }),
+        gateway('vgw-hub', hub),
+      ],
+      findings: [
+        {
+          resourceId: `${spoke}/virtualNetworkPeerings/vnet-spoke1-to-vnet-hub`,
+          fix: (fix) => expect(fix.operations[0]?.body).toMatchObject({ properties: { allowGatewayTransit: true, useRemoteGateways: false } }),
+        },
+      ],
+    },
+    {
+      name: 'spoke uses remote gateways toward a VNet without a gateway: no empty transit offer',
       resources: [
         vnet({ id: spoke, prefixes: ['10.1.0.0/16'], peerings: [{ remote: hub, state: 'Initiated', useRemoteGateways: true }] }),
         vnet({ id: hub, prefixes: ['10.0.0.0/16'] }),
@@ -74,7 +88,7 @@ ruleTester(peeringOneSided, {
       findings: [
         {
           resourceId: `${spoke}/virtualNetworkPeerings/vnet-spoke1-to-vnet-hub`,
-          fix: (fix) => expect(fix.operations[0]?.body).toMatchObject({ properties: { allowGatewayTransit: true, useRemoteGateways: false } }),
+          fix: (fix) => expect(fix.operations[0]?.body).toMatchObject({ properties: { allowGatewayTransit: false } }),
         },
       ],
     },
