@@ -57,7 +57,10 @@ export function estateOf(spec: EstateSpec): RawResource[] {
     // As ARM returns them: a peering carries the remote's address space as it was last synced.
     const peerings: PeeringSpec[] = spec.peerings.filter((p) => p.from === i).map((p) => {
       const remote = spec.vnets[p.to]?.prefixes ?? [];
-      return { remote: ids[p.to] as string, remoteAddressSpace: remote, remoteVirtualNetworkAddressSpace: remote, ...p.spec };
+      // Azure refuses useRemoteGateways on a VNet that has a gateway of its own (REST spec), so no
+      // estate it can hold has both; the stand-in would accept it, so the generator must not.
+      const useRemoteGateways = Boolean(p.spec.useRemoteGateways) && !v.gateway;
+      return { remote: ids[p.to] as string, remoteAddressSpace: remote, remoteVirtualNetworkAddressSpace: remote, ...p.spec, useRemoteGateways };
     });
     if (spec.dangling.includes(i)) peerings.push({ remote: vnetId(`gone-${i}`, v.sub, 'rg-gone'), state: 'Disconnected' });
     return vnet({
