@@ -51,6 +51,14 @@ describe('Functions app against the Azure stand-in (real SDKs) and Azurite', () 
   let env: Record<string, string>;
   let now = new Date('2026-03-02T06:00:00.000Z');
 
+  // Nothing but the settings, the stand-in's credential and its CA: the real adapters are built.
+  const realAdapters = () =>
+    buildAdapters(env, {
+      azure: { credential: standIn.credential, ca: standIn.ca, retry: FAST_RETRY, requestTimeoutMs: 5_000 },
+      emailPollMs: 5,
+      retryDelayMs: 5,
+      now: () => now,
+    });
   beforeAll(async () => {
     const resources = (await readSnapshot([ESTATE])).map((r) => r.resource);
     [standIn, azurite] = await Promise.all([startStandIn({ resources }), startAzurite()]);
@@ -68,15 +76,7 @@ describe('Functions app against the Azure stand-in (real SDKs) and Azurite', () 
       PEERGUARD_REPORT_TO: 'reports@contoso.example',
       PEERGUARD_SUBSCRIPTIONS: ESTATE_SUBSCRIPTIONS,
     };
-    // Nothing but the settings, the stand-in's credential and its CA: the real adapters are built.
-    useAdapters(
-      buildAdapters(env, {
-        azure: { credential: standIn.credential, ca: standIn.ca, retry: FAST_RETRY, requestTimeoutMs: 5_000 },
-        emailPollMs: 5,
-        retryDelayMs: 5,
-        now: () => now,
-      }),
-    );
+    useAdapters(realAdapters());
   }, 60_000);
   afterAll(async () => {
     useAdapters(undefined);
@@ -184,14 +184,7 @@ describe('Functions app against the Azure stand-in (real SDKs) and Azurite', () 
       expect(large.email.sent.map((m) => m.subject)).toEqual([expect.stringMatching(/ERROR/), expect.stringMatching(/RESOLVED/)]);
     } finally {
       await large.stop();
-      useAdapters(
-        buildAdapters(env, {
-          azure: { credential: standIn.credential, ca: standIn.ca, retry: FAST_RETRY, requestTimeoutMs: 5_000 },
-          emailPollMs: 5,
-          retryDelayMs: 5,
-          now: () => now,
-        }),
-      );
+      useAdapters(realAdapters());
     }
   }, 60_000);
 
