@@ -2,7 +2,7 @@ import type { ResourceKey } from '../model/ids';
 import type { Peering, Vnet } from '../model/types';
 import type { FindingDraft, Rule } from './rule';
 import { describePeering, describeVnet, putPeering } from './describe';
-import { routeSendingSomeTo, routedTables, shareMeshGroup, transitIndex, type EffectiveRoute, type Link, type RoutedTable } from './transit-helpers';
+import { routeSendingSomeTo, shareMeshGroup, transitIndex, type EffectiveRoute, type Link, type RoutedTable } from './transit-helpers';
 
 // A route in A sends (by longest-prefix match) some of C's space to an appliance in hub B. The
 // appliance forwards the packets into C over the peering B–C, and C accepts traffic that did not
@@ -51,7 +51,7 @@ export const transitForwardedTrafficBlocked: Rule = {
     const offences = new Map<ResourceKey, Offence>();
     index.vnets.forEach((a, n) => {
       if (a.routeTables.length === 0) return;
-      for (const table of routedTables(index, n)) {
+      for (const table of index.routedTables(n)) {
         for (const hub of table.hubs) {
           for (const toC of blockedInto(hub.peer)) {
             if (toC.peer === n) continue;

@@ -47,6 +47,8 @@ export interface TransitIndex {
   linkHolding(n: number, ip: Prefix): Link | undefined;
   /** The VNets that have a peering with VNet `n`, in either direction and any state. */
   neighbours(n: number): readonly number[];
+  /** `routedTables` of VNet `n`, worked out once. */
+  routedTables(n: number): readonly RoutedTable[];
 }
 
 interface Edge {
@@ -54,12 +56,25 @@ interface Edge {
   peering: Peering;
 }
 
+const indexes = new WeakMap<Topology, TransitIndex>();
+
 /**
  * Numbers the VNets, O(V). A VNet's peerings are numbered on first use, O(deg) id look-ups, and its
  * links resolved from them with integer work (the reverse peering is found among the peer's
  * numbered peerings, not by id). `neighbours` needs every peering: O(P) on first use.
+ * One index per topology (a topology is not changed once built): the transit rules share the
+ * links and effective routes they work out.
  */
 export function transitIndex(topology: Topology): TransitIndex {
+  let index = indexes.get(topology);
+  if (!index) {
+    index = buildTransitIndex(topology);
+    indexes.set(topology, index);
+  }
+  return index;
+}
+
+function buildTransitIndex(topology: Topology): TransitIndex {
   const vnets = [...topology.vnets.values()];
   const numbers = new Map<ResourceKey, number>();
   vnets.forEach((v, i) => numbers.set(v.key, i));
@@ -130,7 +145,8 @@ export function transitIndex(topology: Topology): TransitIndex {
     }
     return map.get(to);
   };
-  return {
+  const routed: Array<RoutedTable[] | undefined> = new Array(vnets.length);
+  const index: TransitIndex = {
     topology,
     vnets,
     numberOf: (key) => numbers.get(key),
@@ -138,7 +154,9 @@ export function transitIndex(topology: Topology): TransitIndex {
     link,
     linkHolding: (n, ip) => links(n).find((l) => isInside(ip, l.remotePrefixes)),
     neighbours,
+    routedTables: (n) => (routed[n] ??= routedTables(index, n)),
   };
+  return index;
 }
 
 /**
@@ -153,7 +171,7 @@ export function isHub(index: TransitIndex, n: number): boolean {
   if (vnet.peerings.some((p) => p.allowGatewayTransit)) return true;
   if (index.links(n).length < 3) return false;
   if (vnet.peerings.some((p) => p.useRemoteGateways)) return false;
-  return routedTables(index, n).length === 0;
+  return index.routedTables(n).length === 0;
 }
 
 /** Whether two VNets belong to a common AVNM mesh group (connected without peerings). */
@@ -216,6 +234,48 @@ export function effectiveRoutes(index: TransitIndex, n: number, table: RouteTabl
   return [...byPrefix.values()];
 }
 
+/** A stretch of addresses and the route that carries it by longest-prefix match. */
+export interface Decision {
+  first: bigint;
+  last: bigint;
+  route: EffectiveRoute;
+}
+
+/**
+ * Longest-prefix match over one IP version's whole space, as stretches in address order (addresses
+ * no route covers are left out). CIDR prefixes are nested or disjoint, so one sweep over the routes
+ * sorted by start (outer first), with a stack of the routes that enclose the cursor, splits them:
+ * O(k log k) for k routes.
+ */
+export function decisionsOf(routes: readonly EffectiveRoute[], version: 4 | 6): Decision[] {
+  const sorted = routes
+    .filter((r) => r.prefix.version === version)
+    .sort((a, b) => (a.prefix.first < b.prefix.first ? -1 : a.prefix.first > b.prefix.first ? 1 : a.prefix.length - b.prefix.length));
+  const out: Decision[] = [];
+  const emit = (first: bigint, last: bigint, route: EffectiveRoute) => {
+    if (first <= last) out.push({ first, last, route });
+  };
+  const stack: EffectiveRoute[] = [];
+  let cursor = 0n;
+  const closeUntil = (limit: bigint | undefined) => {
+    // Pops the enclosing routes that end before `limit` (all of them without one), emitting their tails.
+    for (let top = stack[stack.length - 1]; top && (limit === undefined || top.prefix.last < limit); top = stack[stack.length - 1]) {
+      emit(cursor, top.prefix.last, top);
+      cursor = top.prefix.last + 1n;
+      stack.pop();
+    }
+  };
+  for (const route of sorted) {
+    closeUntil(route.prefix.first);
+    const enclosing = stack[stack.length - 1];
+    if (enclosing) emit(cursor, route.prefix.first - 1n, enclosing);
+    cursor = route.prefix.first;
+    stack.push(route);
+  }
+  closeUntil(undefined);
+  return out;
+}
+
 /** What the longest-prefix match decides for every address of a prefix. */
 export interface PrefixRouting {
   /** The routes that carry some part of the prefix. */
@@ -224,61 +284,61 @@ export interface PrefixRouting {
   gap: boolean;
 }
 
-/**
- * Routing of a whole destination prefix: the longest route that contains it carries it, except
- * the parts that more specific routes inside it carry. (A more specific route that is itself
- * wholly shadowed by still more specific ones is counted as deciding: a rare, conservative case.)
- */
-export function routingOf(routes: readonly EffectiveRoute[], target: Prefix): PrefixRouting {
-  let containing: EffectiveRoute | undefined;
-  const inner: EffectiveRoute[] = [];
-  for (const r of routes) {
-    if (r.prefix.version !== target.version) continue;
-    if (contains(r.prefix, target)) {
-      if (!containing || r.prefix.length > containing.prefix.length) containing = r;
-    } else if (contains(target, r.prefix)) inner.push(r);
+/** The decisions of `routes`, worked out once per route list and IP version. */
+const decisionCache = new WeakMap<readonly EffectiveRoute[], { 4?: Decision[]; 6?: Decision[] }>();
+
+function cachedDecisions(routes: readonly EffectiveRoute[], version: 4 | 6): Decision[] {
+  let entry = decisionCache.get(routes);
+  if (!entry) {
+    entry = {};
+    decisionCache.set(routes, entry);
   }
-  let covered = false;
-  if (inner.length > 0) {
-    inner.sort((a, b) => (a.prefix.first < b.prefix.first ? -1 : a.prefix.first > b.prefix.first ? 1 : 0));
-    let cursor = target.first;
-    for (const r of inner) {
-      if (r.prefix.first > cursor) break;
-      if (r.prefix.last + 1n > cursor) cursor = r.prefix.last + 1n;
-    }
-    covered = cursor > target.last;
-  }
-  if (covered) return { deciding: inner, gap: false };
-  return { deciding: containing ? [...inner, containing] : inner, gap: containing === undefined };
+  return (entry[version] ??= decisionsOf(routes, version));
 }
 
-/**
- * Every address of `target` goes to an appliance in VNet `hub`. The common case (a route that
- * contains the target, e.g. a default route) is decided in one pass without allocating.
- */
-export function sendsAllTo(routes: readonly EffectiveRoute[], target: Prefix, hub: number): boolean {
-  let best: EffectiveRoute | undefined;
-  let inner = false;
-  for (const r of routes) {
-    const p = r.prefix;
-    if (p.version !== target.version) continue;
-    if (p.first <= target.first && target.last <= p.last) {
-      if (!best || p.length > best.prefix.length) best = r;
-    } else if (target.first <= p.first && p.last <= target.last) {
-      if (r.hub !== hub) return false; // a part of the target goes elsewhere
-      inner = true;
-    }
+/** Routing of a whole destination prefix: the routes that carry some of its addresses, and whether some carry none. */
+export function routingOf(routes: readonly EffectiveRoute[], target: Prefix): PrefixRouting {
+  const deciding: EffectiveRoute[] = [];
+  let cursor = target.first;
+  let gap = false;
+  for (const d of cachedDecisions(routes, target.version)) {
+    if (d.last < target.first) continue;
+    if (d.first > target.last) break;
+    if (d.first > cursor) gap = true; // a stretch of the target no route covers
+    if (!deciding.includes(d.route)) deciding.push(d.route);
+    cursor = d.last + 1n;
   }
-  if (best?.hub === hub) return true;
-  if (!inner) return false;
-  // The containing route (if any) goes elsewhere: only routes inside that tile the target will do.
-  const { deciding, gap } = routingOf(routes, target);
-  return !gap && deciding.every((r) => r.hub === hub);
+  return { deciding, gap: gap || cursor <= target.last };
 }
 
 /** The first route that sends some address of `target` to an appliance in VNet `hub`. */
 export function routeSendingSomeTo(routes: readonly EffectiveRoute[], target: Prefix, hub: number): EffectiveRoute | undefined {
   return routingOf(routes, target).deciding.find((r) => r.hub === hub);
+}
+
+/** Whether every address of `target` lies in one of the sorted, disjoint, merged `stretches`. */
+function within(stretches: readonly Decision[], target: Prefix): boolean {
+  let low = 0;
+  let high = stretches.length - 1;
+  while (low <= high) {
+    const mid = (low + high) >> 1;
+    const s = stretches[mid] as Decision;
+    if (s.last < target.first) low = mid + 1;
+    else return s.first <= target.first && target.last <= s.last;
+  }
+  return false;
+}
+
+/** The stretches whose decision goes to an appliance in VNet `hub`, adjacent ones merged. */
+function stretchesTo(decisions: readonly Decision[], hub: number): Decision[] {
+  const merged: Decision[] = [];
+  for (const d of decisions) {
+    if (d.route.hub !== hub) continue;
+    const last = merged[merged.length - 1];
+    if (last && last.last + 1n === d.first) merged[merged.length - 1] = { ...last, last: d.last };
+    else merged.push(d);
+  }
+  return merged;
 }
 
 // -- route tables with appliance next hops in peers --
@@ -290,6 +350,8 @@ export interface RoutedTable {
   hubs: Link[];
   /** The table's effective routes (worked out on first use). */
   readonly routes: EffectiveRoute[];
+  /** Whether every address of `target` goes to an appliance in VNet `hub` (worked out once per hub and IP version). */
+  sendsAllTo(target: Prefix, hub: number): boolean;
 }
 
 /**
@@ -297,7 +359,7 @@ export interface RoutedTable {
  * route whose next hop lies in a usable peer. Cost: O(tables × routes × links of the VNet); the
  * effective routes of a table are worked out only when asked for.
  */
-export function routedTables(index: TransitIndex, n: number): RoutedTable[] {
+function routedTables(index: TransitIndex, n: number): RoutedTable[] {
   const result: RoutedTable[] = [];
   for (const table of (index.vnets[n] as Vnet).routeTables) {
     const hubs: Link[] = [];
@@ -308,21 +370,25 @@ export function routedTables(index: TransitIndex, n: number): RoutedTable[] {
     }
     if (hubs.length === 0) continue;
     let routes: EffectiveRoute[] | undefined;
+    const toHub = new Map<number, Decision[]>();
     result.push({
       table,
       hubs,
       get routes() {
         return (routes ??= effectiveRoutes(index, n, table));
       },
+      sendsAllTo(target, hub) {
+        const key = hub * 2 + (target.version === 4 ? 0 : 1);
+        let stretches = toHub.get(key);
+        if (!stretches) {
+          stretches = stretchesTo(cachedDecisions(this.routes, target.version), hub);
+          toHub.set(key, stretches);
+        }
+        return within(stretches, target);
+      },
     });
   }
   return result;
-}
-
-/** `routedTables`, computed once per VNet for the duration of one rule evaluation. */
-export function routedTablesCache(index: TransitIndex): (n: number) => RoutedTable[] {
-  const cache: Array<RoutedTable[] | undefined> = new Array(index.vnets.length);
-  return (n) => (cache[n] ??= routedTables(index, n));
 }
 
 /**
@@ -345,7 +411,7 @@ export function reachesThroughAppliance(
       if (!onward || onward.remotePrefixes.length === 0) continue;
       let all = true;
       for (const prefix of onward.remotePrefixes) {
-        if (!sendsAllTo(table.routes, prefix, hub.peer)) {
+        if (!table.sendsAllTo(prefix, hub.peer)) {
           all = false;
           break;
         }

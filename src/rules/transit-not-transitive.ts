@@ -1,7 +1,7 @@
 import { resolveIntent } from '../intent/resolve';
 import type { FindingDraft, Rule } from './rule';
 import { describeVnet } from './describe';
-import { isHub, reachesThroughAppliance, routedTablesCache, shareMeshGroup, transitIndex, type Link, type RoutedTable } from './transit-helpers';
+import { isHub, reachesThroughAppliance, shareMeshGroup, transitIndex, type Link, type RoutedTable } from './transit-helpers';
 
 // Peering is not transitive: spokes A and C of hub B reach each other only when they are peered
 // (or share an AVNM mesh group), or when each sends the other's space to an appliance in a VNet
@@ -28,13 +28,13 @@ import { isHub, reachesThroughAppliance, routedTablesCache, shareMeshGroup, tran
 //   statement names it (either direction); everything else is silent.
 //
 // Bound: numbering the VNets and their peerings is O(V + P) id look-ups; links are built once per
-// VNet, O(P) in all. Each VNet B with two or more usable links is taken as a hub, and each of its
-// peers A is compared with each other peer C by integer marks: Σ_B deg(B)² + Σ_A deg(A)² integer
-// steps (about 11 million at 50k VNets with hubs of 470 spokes), unavoidable since every such pair
-// must be decided to count it. Route work is done only for pairs where both A and C have route
-// tables with appliance next hops in a usable peer, once per direction per hub:
-// O(tables × hubs × prefixes × effective routes) each, allocation-free when a route contains C's
-// prefix (a default route). Output is O(findings) (at most 6 ids per finding).
+// VNet, O(P) in all (shared with the other transit rules through the topology's transit index).
+// Each VNet B with two or more usable links is taken as a hub. A spoke A's unreachable siblings are
+// counted from A's own peerings, O(deg(A)), except where routes may join them: a routed A is compared
+// with each routed sibling C (both have route tables with appliance next hops in a usable peer),
+// each direction once per hub, O(prefixes of C × log routes) against the table's merged appliance
+// stretches. So Σ_B routed(B)² pair checks, and Σ_B deg(B)² only with an intent or mesh groups,
+// whose filters single out pairs. Output is O(findings) (at most 6 ids per finding).
 
 /** Spokes named in the message and listed in relatedResourceIds; the rest are counted. */
 const LISTED = 5;
@@ -63,9 +63,11 @@ export const transitNotTransitive: Rule = {
     const index = transitIndex(topology);
     // With an intent, only pairs the intent expects to reach each other are reported.
     const expects = options?.intent ? resolveIntent(options.intent, topology).expectsReach : undefined;
-    const routed = routedTablesCache(index);
-    // mark[c] === a: VNet c has a peering with VNet a (stamped per spoke, never cleared).
+    // mark[x] === token: VNet x has a peering with the spoke being looked at (token: one per hub and spoke).
     const mark = new Int32Array(index.vnets.length).fill(-1);
+    // spokeOf[x] === b: VNet x is a spoke of the hub being looked at.
+    const spokeOf = new Int32Array(index.vnets.length).fill(-1);
+    let token = 0;
     // Per hub, whether spoke i reaches spoke j through an appliance (0 unknown, 1 yes, 2 no): each
     // direction of a pair is worked out once although both spokes' findings need it.
     let reach = new Uint8Array(0);
@@ -77,12 +79,15 @@ export const transitNotTransitive: Rule = {
       if (reach.length < n * n) reach = new Uint8Array(n * n);
       else reach.fill(0, 0, n * n);
       const peers = spokes.map((l) => l.peer);
-      const tables = peers.map(routed);
+      for (const c of peers) spokeOf[c] = b;
+      const tables = peers.map((c) => index.routedTables(c));
+      // Only pairs where both sides route through appliances need prefix work.
+      const routed = peers.flatMap((_, j) => ((tables[j] as readonly RoutedTable[]).length > 0 ? [j] : []));
       const reaches = (i: number, j: number): boolean => {
         const k = i * n + j;
         if (reach[k] === 0) {
           const onward = spokes[j] as Link;
-          reach[k] = reachesThroughAppliance(index, tables[i] as RoutedTable[], onward.peer, { hub: b, link: onward }) ? 1 : 2;
+          reach[k] = reachesThroughAppliance(index, tables[i] as readonly RoutedTable[], onward.peer, { hub: b, link: onward }) ? 1 : 2;
         }
         return reach[k] === 1;
       };
@@ -90,25 +95,40 @@ export const transitNotTransitive: Rule = {
         const a = toA.peer;
         const spokeA = toA.peerVnet;
         const inMesh = spokeA.meshGroupKeys.length > 0;
-        for (const x of index.neighbours(a)) mark[x] = a;
-        // Only pairs where both sides route through appliances need prefix work.
-        const aRouted = (tables[i] as RoutedTable[]).length > 0;
-        const related = [hub.id];
-        const names: string[] = [];
-        let unreachable = 0;
-        for (let j = 0; j < n; j += 1) {
+        const aRouted = (tables[i] as readonly RoutedTable[]).length > 0;
+        token += 1;
+        let peered = 0; // distinct spokes of this hub A has a peering with
+        for (const x of index.neighbours(a)) {
+          if (mark[x] === token) continue;
+          mark[x] = token;
+          if (spokeOf[x] === b && x !== a) peered += 1;
+        }
+        const unreachableFrom = (j: number): boolean => {
           const c = peers[j] as number;
-          if (c === a || mark[c] === a) continue;
-          if (expects && !expects(spokeA.key, (spokes[j] as Link).peerVnet.key) && !expects((spokes[j] as Link).peerVnet.key, spokeA.key)) continue;
-          if (inMesh && shareMeshGroup(spokeA, (spokes[j] as Link).peerVnet)) continue;
-          if (aRouted && (tables[j] as RoutedTable[]).length > 0 && reaches(i, j) && reaches(j, i)) continue;
-          unreachable += 1;
-          if (unreachable <= LISTED) {
-            related.push((spokes[j] as Link).peerVnet.id);
-            names.push((spokes[j] as Link).peerVnet.name);
-          }
+          if (c === a || mark[c] === token) return false;
+          const spokeC = (spokes[j] as Link).peerVnet;
+          if (expects && !expects(spokeA.key, spokeC.key) && !expects(spokeC.key, spokeA.key)) return false;
+          if (inMesh && shareMeshGroup(spokeA, spokeC)) return false;
+          return !(aRouted && (tables[j] as readonly RoutedTable[]).length > 0 && reaches(i, j) && reaches(j, i));
+        };
+        let unreachable = 0;
+        if (expects || inMesh) {
+          // Filters that single out pairs: every spoke is looked at.
+          for (let j = 0; j < n; j += 1) if (unreachableFrom(j)) unreachable += 1;
+        } else {
+          // Every spoke A has no peering with is unreachable unless both route through an appliance:
+          // counted from A's own peerings, with route work for the routed spokes alone.
+          unreachable = n - 1 - peered;
+          if (aRouted) for (const j of routed) if (j !== i && mark[peers[j] as number] !== token && !unreachableFrom(j)) unreachable -= 1;
         }
         if (unreachable === 0) return;
+        const related = [hub.id];
+        const names: string[] = [];
+        for (let j = 0; j < n && names.length < LISTED; j += 1) {
+          if (!unreachableFrom(j)) continue;
+          related.push((spokes[j] as Link).peerVnet.id);
+          names.push((spokes[j] as Link).peerVnet.name);
+        }
         const aToB = toA.back;
         findings.push({
           resourceId: aToB.id,
