@@ -317,22 +317,26 @@ export function routeSendingSomeTo(routes: readonly EffectiveRoute[], target: Pr
 }
 
 /** Whether every address of `target` lies in one of the sorted, disjoint, merged `stretches`. */
-function within(stretches: readonly Decision[], target: Prefix): boolean {
+export function holdsAll(stretches: readonly Decision[], target: Prefix): boolean {
+  // The last stretch that starts at or before the target's first address must hold it all.
   let low = 0;
   let high = stretches.length - 1;
+  let candidate: Decision | undefined;
   while (low <= high) {
     const mid = (low + high) >> 1;
     const s = stretches[mid] as Decision;
-    if (s.last < target.first) low = mid + 1;
-    else return s.first <= target.first && target.last <= s.last;
+    if (s.first <= target.first) {
+      candidate = s;
+      low = mid + 1;
+    } else high = mid - 1;
   }
-  return false;
+  return candidate !== undefined && target.last <= candidate.last;
 }
 
-/** The stretches whose decision goes to an appliance in VNet `hub`, adjacent ones merged. */
-function stretchesTo(decisions: readonly Decision[], hub: number): Decision[] {
+/** The stretches of one IP version whose decision goes to an appliance in VNet `hub`, adjacent ones merged. */
+export function applianceStretches(routes: readonly EffectiveRoute[], version: 4 | 6, hub: number): Decision[] {
   const merged: Decision[] = [];
-  for (const d of decisions) {
+  for (const d of cachedDecisions(routes, version)) {
     if (d.route.hub !== hub) continue;
     const last = merged[merged.length - 1];
     if (last && last.last + 1n === d.first) merged[merged.length - 1] = { ...last, last: d.last };
@@ -381,10 +385,10 @@ function routedTables(index: TransitIndex, n: number): RoutedTable[] {
         const key = hub * 2 + (target.version === 4 ? 0 : 1);
         let stretches = toHub.get(key);
         if (!stretches) {
-          stretches = stretchesTo(cachedDecisions(this.routes, target.version), hub);
+          stretches = applianceStretches(this.routes, target.version, hub);
           toHub.set(key, stretches);
         }
-        return within(stretches, target);
+        return holdsAll(stretches, target);
       },
     });
   }
