@@ -3,8 +3,7 @@ import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { evaluateIntent } from '../intent/evaluate';
 import { IntentError, parseIntent, type Intent } from '../intent/schema';
-import { readSnapshot } from '../io/snapshot-files';
-import { buildTopology } from '../model/build';
+import { readSnapshotTopology } from '../io/snapshot-files';
 import { keyOf } from '../model/ids';
 import type { Topology, Vnet } from '../model/types';
 import { describeVerdict, reachability } from '../reachability/engine';
@@ -53,7 +52,7 @@ export async function runExplain(
   if (args.input.length === 0) throw new ExplainUsageError('explain needs --input PATH (a snapshot file or directory)');
   if (args.via !== undefined && args.via !== 'firewall' && args.via !== 'appliance') throw new ExplainUsageError('--via is firewall or appliance');
   const intent = args.intent ? await loadIntentFile(args.intent) : undefined;
-  const topology = buildTopology(await readSnapshot(args.input), { extraSubscriptions: [] });
+  const topology = await readSnapshotTopology(args.input);
   if (!args.a || !args.b) {
     if (args.a || !intent) throw new ExplainUsageError('explain needs two VNets (VNET_A VNET_B), or --intent FILE to answer every pair it names');
     let failing = 0;

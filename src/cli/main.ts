@@ -1,8 +1,8 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError } from '../engine/config';
 import { IntentError } from '../intent/schema';
-import { auditResources } from '../engine/pipeline';
-import { readSnapshot } from '../io/snapshot-files';
+import { auditResources, auditTopology } from '../engine/pipeline';
+import { readSnapshotTopology } from '../io/snapshot-files';
 import { InputError } from '../model/snapshot';
 import { FORMATS, renderReportAsync, type Format } from '../report/render';
 import { exitCodeFor, type FailOn } from '../report/report';
@@ -69,17 +69,10 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       const config = await loadConfigFile(opts.config);
       const intent = opts.intent ? await loadIntentFile(opts.intent) : undefined;
       const live = opts.live ? await readLiveInventory(opts, io) : undefined;
-      const resources = live ? live.resources : await readSnapshot(opts.input);
-      const run = auditResources({
-        resources,
-        rules: RULES,
-        config,
-        now: io.now(),
-        version: VERSION,
-        extraSubscriptions: live ? live.subscriptions : opts.subscription,
-        ...(intent ? { intent } : {}),
-        ...(live ? { unreadable: live.unreadable } : {}),
-      });
+      const common = { rules: RULES, config, now: io.now(), version: VERSION, ...(intent ? { intent } : {}) };
+      const run = live
+        ? auditResources({ ...common, resources: live.resources, extraSubscriptions: live.subscriptions, unreadable: live.unreadable })
+        : auditTopology({ ...common, topology: await readSnapshotTopology(opts.input, { extraSubscriptions: opts.subscription }) });
       io.stdout(await renderReportAsync(run.report, opts.format, run.extras, { rules: RULES, colour: io.isTty }));
       exitCode = exitCodeFor(run.report, opts.failOn);
     });

@@ -14,18 +14,22 @@ export interface AuditRun {
   extras: ReportExtras & { topology: Topology };
 }
 
-export function auditResources(input: {
-  resources: readonly SourcedResource[];
+export interface AuditInput {
   rules: readonly Rule[];
   config: AuditConfig;
   now: Date;
   version: string;
-  extraSubscriptions?: readonly string[];
   unreadable?: UnreadableScope[];
   /** The declared intent (`--intent`); overrides the configuration's `intent:` section. */
   intent?: Intent;
-}): AuditRun {
-  const topology = buildTopology(input.resources, { extraSubscriptions: input.extraSubscriptions ?? [] });
+}
+
+export function auditResources(input: AuditInput & { resources: readonly SourcedResource[]; extraSubscriptions?: readonly string[] }): AuditRun {
+  return auditTopology({ ...input, topology: buildTopology(input.resources, { extraSubscriptions: input.extraSubscriptions ?? [] }) });
+}
+
+export function auditTopology(input: AuditInput & { topology: Topology }): AuditRun {
+  const { topology } = input;
   const outcome = runAudit(topology, input.rules, input.config, input.now, input.intent);
   const report = buildReport({
     version: input.version,

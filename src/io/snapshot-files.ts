@@ -1,6 +1,8 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { TopologyBuilder, type BuildOptions } from '../model/build';
 import { InputError, parseJsonText, resourcesFromDocument, type SourcedResource } from '../model/snapshot';
+import type { Topology } from '../model/types';
 
 // Reads snapshot files and directories (design.md "Input contract"). Directories are walked in a
 // sorted order, so that the same tree always yields the same resources in the same order.
@@ -24,8 +26,8 @@ async function listJsonFiles(path: string): Promise<string[]> {
 /** Files read ahead of the one being parsed: reads overlap parsing, the order stays the tree's. */
 const READ_AHEAD = 8;
 
-export async function readSnapshot(paths: readonly string[]): Promise<SourcedResource[]> {
-  const resources: SourcedResource[] = [];
+/** Hands each file's resources to `take`, file by file in the tree's order, reading ahead while parsing. */
+export async function forEachSnapshotFile(paths: readonly string[], take: (resources: readonly SourcedResource[]) => void): Promise<void> {
   for (const path of paths) {
     const files = await listJsonFiles(path);
     if (files.length === 0) throw new InputError(path, 'directory holds no .json files');
@@ -44,8 +46,28 @@ export async function readSnapshot(paths: readonly string[]): Promise<SourcedRes
       const shown = relative(process.cwd(), file) || file;
       const text = await (reads[i] as Promise<string>);
       reads[i] = undefined;
-      for (const entry of resourcesFromDocument(parseJsonText(text, shown), shown)) resources.push(entry);
+      take(resourcesFromDocument(parseJsonText(text, shown), shown));
     }
   }
+}
+
+/** Every resource of the snapshot files, for callers that need the raw resources. */
+export async function readSnapshot(paths: readonly string[]): Promise<SourcedResource[]> {
+  const resources: SourcedResource[] = [];
+  await forEachSnapshotFile(paths, (entries) => {
+    for (const entry of entries) resources.push(entry);
+  });
   return resources;
+}
+
+/**
+ * The topology of the snapshot files, built file by file: each file's JSON can be collected once
+ * it is added, so a large estate never holds all of its raw JSON and its topology at once.
+ */
+export async function readSnapshotTopology(paths: readonly string[], options: BuildOptions = {}): Promise<Topology> {
+  const builder = new TopologyBuilder(options);
+  await forEachSnapshotFile(paths, (entries) => {
+    for (const { resource, source } of entries) builder.add(resource, source);
+  });
+  return builder.build();
 }

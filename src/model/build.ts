@@ -14,7 +14,7 @@ import type {
   Vnet,
 } from './types';
 
-// Raw Azure JSON -> indexed topology, in one pass over the resources plus one pass over the
+// Raw Azure JSON -> indexed topology: each resource parsed as it is added, then one pass over the
 // indexes to attach children. Every join is a map lookup on lower-cased ids: no quadratic scans.
 
 const T = {
@@ -150,7 +150,12 @@ function parsePeering(raw: RawResource, vnetId: string, vnetKey: ResourceKey, so
   };
 }
 
-function parseSubnet(raw: Props, vnetKey: ResourceKey, source: string): { subnet: Subnet; ipConfigIds: string[] } {
+interface ParsedSubnet {
+  subnet: Subnet;
+  ipConfigIds: string[];
+}
+
+function parseSubnet(raw: Props, vnetKey: ResourceKey, source: string): ParsedSubnet {
   const id = str(raw.id);
   if (!id) throw new InputError(source, `a subnet has no "id"`);
   const p = obj(raw.properties) ?? {};
@@ -167,6 +172,56 @@ function parseSubnet(raw: Props, vnetKey: ResourceKey, source: string): { subnet
       routeTableKey: routeTableId ? keyOf(routeTableId) : undefined,
     },
     ipConfigIds: arr(p.ipConfigurations).map(refId).filter((x): x is string => x !== undefined),
+  };
+}
+
+function parseRouteTable(raw: RawResource, key: ResourceKey): RouteTable {
+  const p = props(raw);
+  const routes: Route[] = arr(p.routes).map((entry) => {
+    const r = obj(entry) ?? {};
+    const rp = obj(r.properties) ?? {};
+    const addressPrefix = str(rp.addressPrefix) ?? '';
+    const nextHopIpAddress = str(rp.nextHopIpAddress);
+    return {
+      id: str(r.id) ?? `${raw.id}/routes/${str(r.name) ?? ''}`,
+      name: str(r.name) ?? '',
+      addressPrefix,
+      prefix: parsePrefix(addressPrefix),
+      nextHopType: str(rp.nextHopType) ?? '',
+      nextHopIp: nextHopIpAddress ? parsePrefix(nextHopIpAddress) : undefined,
+    };
+  });
+  return {
+    id: raw.id,
+    key,
+    name: raw.name ?? nameOf(raw.id),
+    routes,
+    subnetKeys: arr(p.subnets).flatMap((s) => {
+      const id = refId(s);
+      return id ? [keyOf(id)] : [];
+    }),
+    disableBgpRoutePropagation: bool(p.disableBgpRoutePropagation),
+  };
+}
+
+/** An Azure Firewall or forwarding NIC, and the subnets that place it in a VNet. */
+function parseAppliance(raw: RawResource, kind: Appliance['kind'], source: string): { appliance: Omit<Appliance, 'vnetKey'>; subnetIds: string[] } {
+  const configs = ipConfigs(props(raw));
+  const name = raw.name ?? nameOf(raw.id);
+  return {
+    appliance: {
+      id: raw.id,
+      key: keyOf(raw.id),
+      name,
+      kind,
+      privateIps: configs.flatMap((c) => {
+        if (!c.privateIp) return [];
+        const ip = parsePrefix(c.privateIp);
+        if (!ip) throw new InputError(source, `"${name}" has an invalid private IP "${c.privateIp}"`);
+        return [ip];
+      }),
+    },
+    subnetIds: configs.flatMap((c) => (c.subnetId ? [c.subnetId] : [])),
   };
 }
 
@@ -189,53 +244,63 @@ function ipConfigs(p: Props): Array<{ subnetId: string | undefined; privateIp: s
   });
 }
 
-export function buildTopology(resources: readonly SourcedResource[], options: BuildOptions = {}): Topology {
-  const vnets = new Map<ResourceKey, Vnet>();
-  const peerings = new Map<ResourceKey, Peering>();
-  const subnets = new Map<ResourceKey, Subnet>();
-  const routeTables = new Map<ResourceKey, RouteTable>();
-  const gateways = new Map<ResourceKey, Gateway>();
-  const subscriptions = new Set<string>(options.extraSubscriptions?.map((s) => s.toLowerCase()) ?? []);
-  const pendingStandalonePeerings: Array<{ raw: RawResource; source: string }> = [];
-  const pendingStandaloneSubnets: Array<{ raw: RawResource; source: string }> = [];
-  const pendingGatewaySubnets: Array<{ gateway: Omit<Gateway, 'vnetKey'>; subnetIds: string[] }> = [];
-  const pendingAppliances: Array<{ raw: RawResource; kind: Appliance['kind']; source: string }> = [];
-  const pendingRouteServerSubnets: Array<{ hubId: string; subnetId: string }> = [];
-  const subnetIpConfigRefs: Array<{ vnetKey: ResourceKey; refId: string }> = [];
-  const connectivityGroups = new Set<ResourceKey>();
-  const groupMembers = new Map<ResourceKey, Set<ResourceKey>>();
+/**
+ * Builds the topology resource by resource, so that a caller reading many files can drop each
+ * file's JSON once it is added: only the extracted topology stays in memory, not the raw estate.
+ * Resources that need others to be placed (standalone peerings and subnets, gateways, appliances,
+ * Route Servers) are parsed when added and attached by `build()`.
+ */
+export class TopologyBuilder {
+  private readonly vnets = new Map<ResourceKey, Vnet>();
+  private readonly peerings = new Map<ResourceKey, Peering>();
+  private readonly subnets = new Map<ResourceKey, Subnet>();
+  private readonly routeTables = new Map<ResourceKey, RouteTable>();
+  private readonly gateways = new Map<ResourceKey, Gateway>();
+  private readonly subscriptions: Set<string>;
+  private readonly pendingStandalonePeerings: Array<{ vnetId: string; peering: Peering; localPrefixes: Prefix[] | undefined }> = [];
+  private readonly pendingStandaloneSubnets: Array<{ vnetId: string; parsed: ParsedSubnet }> = [];
+  private readonly pendingGatewaySubnets: Array<{ gateway: Omit<Gateway, 'vnetKey'>; subnetIds: string[] }> = [];
+  private readonly pendingAppliances: Array<{ appliance: Omit<Appliance, 'vnetKey'>; subnetIds: string[] }> = [];
+  private readonly pendingRouteServerSubnets: Array<{ hubId: string; subnetId: string }> = [];
+  private readonly subnetIpConfigRefs: Array<{ vnetKey: ResourceKey; refId: string }> = [];
+  private readonly connectivityGroups = new Set<ResourceKey>();
+  private readonly groupMembers = new Map<ResourceKey, Set<ResourceKey>>();
 
-  const ensureVnet = (id: string): Vnet => {
+  constructor(options: BuildOptions = {}) {
+    this.subscriptions = new Set<string>(options.extraSubscriptions?.map((s) => s.toLowerCase()) ?? []);
+  }
+
+  private ensureVnet(id: string): Vnet {
     const key = keyOf(id);
-    let vnet = vnets.get(key);
+    let vnet = this.vnets.get(key);
     if (!vnet) {
       vnet = newVnet(id);
-      vnets.set(key, vnet);
+      this.vnets.set(key, vnet);
     }
     return vnet;
-  };
-  const addSubnet = (vnet: Vnet, raw: Props, source: string) => {
-    const { subnet, ipConfigIds } = parseSubnet(raw, vnet.key, source);
-    if (subnets.has(subnet.key)) return;
-    subnets.set(subnet.key, subnet);
-    vnet.subnets.push(subnet);
-    for (const ref of ipConfigIds) subnetIpConfigRefs.push({ vnetKey: vnet.key, refId: ref });
-  };
-  const addPeering = (vnet: Vnet, raw: RawResource, source: string) => {
-    const peering = parsePeering(raw, vnet.id, vnet.key, source);
-    if (peerings.has(peering.key)) return;
-    peerings.set(peering.key, peering);
-    vnet.peerings.push(peering);
-  };
+  }
 
-  for (const { resource, source } of resources) {
+  private addSubnet(vnet: Vnet, { subnet, ipConfigIds }: ParsedSubnet): void {
+    if (this.subnets.has(subnet.key)) return;
+    this.subnets.set(subnet.key, subnet);
+    vnet.subnets.push(subnet);
+    for (const ref of ipConfigIds) this.subnetIpConfigRefs.push({ vnetKey: vnet.key, refId: ref });
+  }
+
+  private addPeering(vnet: Vnet, peering: Peering): void {
+    if (this.peerings.has(peering.key)) return;
+    this.peerings.set(peering.key, peering);
+    vnet.peerings.push(peering);
+  }
+
+  add(resource: RawResource, source: string): void {
     const sub = subscriptionOf(resource.id);
-    if (sub) subscriptions.add(sub);
+    if (sub) this.subscriptions.add(sub);
     const type = typeOf(resource);
     const p = props(resource);
     switch (type) {
       case T.vnet: {
-        const vnet = ensureVnet(resource.id);
+        const vnet = this.ensureVnet(resource.id);
         vnet.id = resource.id;
         vnet.name = resource.name ?? vnet.name;
         vnet.location = resource.location;
@@ -243,25 +308,36 @@ export function buildTopology(resources: readonly SourcedResource[], options: Bu
         vnet.etag = str(resource.etag);
         const space = obj(p.addressSpace);
         vnet.prefixes = prefixes(space?.addressPrefixes, source, `virtual network "${vnet.name}" addressSpace`);
-        for (const s of arr(p.subnets)) addSubnet(vnet, obj(s) ?? {}, source);
+        for (const s of arr(p.subnets)) this.addSubnet(vnet, parseSubnet(obj(s) ?? {}, vnet.key, source));
         arr(p.virtualNetworkPeerings).forEach((entry, i) => {
           const raw = obj(entry);
           if (!raw || typeof raw.id !== 'string') {
             throw new InputError(source, `virtual network "${vnet.name}" virtualNetworkPeerings[${i}] has no "id"`);
           }
-          addPeering(vnet, raw as RawResource, source);
+          this.addPeering(vnet, parsePeering(raw as RawResource, vnet.id, vnet.key, source));
         });
         break;
       }
-      case T.peering:
-        pendingStandalonePeerings.push({ raw: resource, source });
+      case T.peering: {
+        const vnetId = parentVnetId(resource.id);
+        if (!vnetId) throw new InputError(source, `peering id "${resource.id}" does not name its virtual network`);
+        // A peering read without its VNet still tells the VNet's space.
+        const local = obj(p.localVirtualNetworkAddressSpace) ?? obj(p.localAddressSpace);
+        this.pendingStandalonePeerings.push({
+          vnetId,
+          peering: parsePeering(resource, vnetId, keyOf(vnetId), source),
+          localPrefixes: local ? prefixes(local.addressPrefixes, source, `peering "${resource.name ?? resource.id}" local address space`) : undefined,
+        });
         break;
-      case T.subnet:
-        pendingStandaloneSubnets.push({ raw: resource, source });
+      }
+      case T.subnet: {
+        const vnetId = parentVnetId(resource.id);
+        if (vnetId) this.pendingStandaloneSubnets.push({ vnetId, parsed: parseSubnet(resource as unknown as Props, keyOf(vnetId), source) });
         break;
+      }
       case T.gateway: {
         const sku = obj(p.sku);
-        pendingGatewaySubnets.push({
+        this.pendingGatewaySubnets.push({
           gateway: {
             id: resource.id,
             key: keyOf(resource.id),
@@ -275,49 +351,23 @@ export function buildTopology(resources: readonly SourcedResource[], options: Bu
       }
       case T.virtualHub:
         // A Route Server is a virtualHub whose ipConfigurations sit in a VNet's RouteServerSubnet.
-        for (const c of ipConfigs(p)) if (c.subnetId) pendingRouteServerSubnets.push({ hubId: resource.id, subnetId: c.subnetId });
+        for (const c of ipConfigs(p)) if (c.subnetId) this.pendingRouteServerSubnets.push({ hubId: resource.id, subnetId: c.subnetId });
         break;
       case T.virtualHubIpConfig: {
         const subnetId = refId(p.subnet);
         const hubId = parentVnetId(resource.id);
-        if (subnetId && hubId) pendingRouteServerSubnets.push({ hubId, subnetId });
+        if (subnetId && hubId) this.pendingRouteServerSubnets.push({ hubId, subnetId });
         break;
       }
       case T.firewall:
-        pendingAppliances.push({ raw: resource, kind: 'AzureFirewall', source });
+        this.pendingAppliances.push(parseAppliance(resource, 'AzureFirewall', source));
         break;
       case T.nic:
-        if (p.enableIPForwarding === true) pendingAppliances.push({ raw: resource, kind: 'NetworkVirtualAppliance', source });
+        if (p.enableIPForwarding === true) this.pendingAppliances.push(parseAppliance(resource, 'NetworkVirtualAppliance', source));
         break;
       case T.routeTable: {
-        const routes: Route[] = arr(p.routes).map((entry) => {
-          const r = obj(entry) ?? {};
-          const rp = obj(r.properties) ?? {};
-          const addressPrefix = str(rp.addressPrefix) ?? '';
-          const nextHopIpAddress = str(rp.nextHopIpAddress);
-          return {
-            id: str(r.id) ?? `${resource.id}/routes/${str(r.name) ?? ''}`,
-            name: str(r.name) ?? '',
-            addressPrefix,
-            prefix: parsePrefix(addressPrefix),
-            nextHopType: str(rp.nextHopType) ?? '',
-            nextHopIp: nextHopIpAddress ? parsePrefix(nextHopIpAddress) : undefined,
-          };
-        });
         const key = keyOf(resource.id);
-        if (!routeTables.has(key)) {
-          routeTables.set(key, {
-            id: resource.id,
-            key,
-            name: resource.name ?? nameOf(resource.id),
-            routes,
-            subnetKeys: arr(p.subnets).flatMap((s) => {
-              const id = refId(s);
-              return id ? [keyOf(id)] : [];
-            }),
-            disableBgpRoutePropagation: bool(p.disableBgpRoutePropagation),
-          });
-        }
+        if (!this.routeTables.has(key)) this.routeTables.set(key, parseRouteTable(resource, key));
         break;
       }
       case T.avnmConnectivity: {
@@ -326,7 +376,7 @@ export function buildTopology(resources: readonly SourcedResource[], options: Bu
           const group = obj(g) ?? {};
           const groupId = str(group.networkGroupId);
           const direct = str(group.groupConnectivity)?.toLowerCase() === 'directlyconnected';
-          if (groupId && (topology === 'mesh' || direct)) connectivityGroups.add(keyOf(groupId));
+          if (groupId && (topology === 'mesh' || direct)) this.connectivityGroups.add(keyOf(groupId));
         }
         break;
       }
@@ -335,8 +385,8 @@ export function buildTopology(resources: readonly SourcedResource[], options: Bu
         const member = str(p.resourceId);
         if (groupId && member) {
           const key = keyOf(groupId);
-          if (!groupMembers.has(key)) groupMembers.set(key, new Set());
-          groupMembers.get(key)?.add(keyOf(member));
+          if (!this.groupMembers.has(key)) this.groupMembers.set(key, new Set());
+          this.groupMembers.get(key)?.add(keyOf(member));
         }
         break;
       }
@@ -345,98 +395,95 @@ export function buildTopology(resources: readonly SourcedResource[], options: Bu
     }
   }
 
-  for (const { raw, source } of pendingStandaloneSubnets) {
-    const vnetId = parentVnetId(raw.id);
-    if (vnetId) addSubnet(ensureVnet(vnetId), raw as unknown as Props, source);
-  }
-  for (const { raw, source } of pendingStandalonePeerings) {
-    const vnetId = parentVnetId(raw.id);
-    if (!vnetId) throw new InputError(source, `peering id "${raw.id}" does not name its virtual network`);
-    const vnet = ensureVnet(vnetId);
-    addPeering(vnet, raw, source);
-    // A peering read without its VNet still tells the VNet's space.
-    if (vnet.prefixes.length === 0) {
-      const local = obj(props(raw).localVirtualNetworkAddressSpace) ?? obj(props(raw).localAddressSpace);
-      if (local) vnet.prefixes = prefixes(local.addressPrefixes, source, `peering "${raw.name ?? raw.id}" local address space`);
+  build(): Topology {
+    const { vnets, peerings, subnets, routeTables, gateways, subscriptions } = this;
+    for (const { vnetId, parsed } of this.pendingStandaloneSubnets) this.addSubnet(this.ensureVnet(vnetId), parsed);
+    for (const { vnetId, peering, localPrefixes } of this.pendingStandalonePeerings) {
+      const vnet = this.ensureVnet(vnetId);
+      this.addPeering(vnet, peering);
+      if (vnet.prefixes.length === 0 && localPrefixes) vnet.prefixes = localPrefixes;
     }
-  }
 
-  const vnetOfSubnet = (subnetId: string): Vnet | undefined => {
-    const subnet = subnets.get(keyOf(subnetId));
-    if (subnet) return vnets.get(subnet.vnetKey);
-    const vnetId = parentVnetId(subnetId);
-    return vnetId ? vnets.get(keyOf(vnetId)) : undefined;
-  };
-  const attachGateway = (gateway: Omit<Gateway, 'vnetKey'>, vnet: Vnet) => {
-    if (gateways.has(gateway.key)) return;
-    const full = { ...gateway, vnetKey: vnet.key };
-    gateways.set(gateway.key, full);
-    vnet.gateways.push(full);
-  };
-  for (const { gateway, subnetIds } of pendingGatewaySubnets) {
-    const vnet = subnetIds.map(vnetOfSubnet).find((v) => v !== undefined);
-    if (vnet) attachGateway(gateway, vnet);
-  }
-  for (const { hubId, subnetId } of pendingRouteServerSubnets) {
-    const vnet = vnetOfSubnet(subnetId);
-    if (vnet) attachGateway({ id: hubId, key: keyOf(hubId), name: nameOf(hubId), kind: 'RouteServer', sku: undefined }, vnet);
-  }
-  // A subnet's ipConfigurations reveal a gateway or Route Server even when that resource was not exported.
-  for (const { vnetKey, refId: ref } of subnetIpConfigRefs) {
-    const parsed = parseResourceId(ref);
-    const ownerId = parsed?.parentId;
-    const ownerType = parsed?.type?.toLowerCase();
-    const vnet = vnets.get(vnetKey);
-    if (!ownerId || !vnet) continue;
-    if (ownerType === `${T.gateway}/ipconfigurations`) {
-      attachGateway({ id: ownerId, key: keyOf(ownerId), name: nameOf(ownerId), kind: 'Unknown', sku: undefined }, vnet);
-    } else if (ownerType === T.virtualHubIpConfig) {
-      attachGateway({ id: ownerId, key: keyOf(ownerId), name: nameOf(ownerId), kind: 'RouteServer', sku: undefined }, vnet);
+    const vnetOfSubnet = (subnetId: string): Vnet | undefined => {
+      const subnet = subnets.get(keyOf(subnetId));
+      if (subnet) return vnets.get(subnet.vnetKey);
+      const vnetId = parentVnetId(subnetId);
+      return vnetId ? vnets.get(keyOf(vnetId)) : undefined;
+    };
+    const attachGateway = (gateway: Omit<Gateway, 'vnetKey'>, vnet: Vnet) => {
+      if (gateways.has(gateway.key)) return;
+      const full = { ...gateway, vnetKey: vnet.key };
+      gateways.set(gateway.key, full);
+      vnet.gateways.push(full);
+    };
+    for (const { gateway, subnetIds } of this.pendingGatewaySubnets) {
+      const vnet = subnetIds.map(vnetOfSubnet).find((v) => v !== undefined);
+      if (vnet) attachGateway(gateway, vnet);
     }
-  }
-
-  for (const { raw, kind, source } of pendingAppliances) {
-    const configs = ipConfigs(props(raw));
-    const vnet = configs.map((c) => (c.subnetId ? vnetOfSubnet(c.subnetId) : undefined)).find((v) => v !== undefined);
-    if (!vnet) continue;
-    const name = raw.name ?? nameOf(raw.id);
-    vnet.appliances.push({
-      id: raw.id,
-      key: keyOf(raw.id),
-      name,
-      kind,
-      vnetKey: vnet.key,
-      privateIps: configs.flatMap((c) => {
-        if (!c.privateIp) return [];
-        const ip = parsePrefix(c.privateIp);
-        if (!ip) throw new InputError(source, `"${name}" has an invalid private IP "${c.privateIp}"`);
-        return [ip];
-      }),
-    });
-  }
-
-  // Route tables: association is recorded on both the subnet and the table; honour either.
-  for (const table of routeTables.values()) {
-    for (const subnetKey of table.subnetKeys) {
-      const subnet = subnets.get(subnetKey);
-      if (subnet && !subnet.routeTableKey) subnet.routeTableKey = table.key;
+    for (const { hubId, subnetId } of this.pendingRouteServerSubnets) {
+      const vnet = vnetOfSubnet(subnetId);
+      if (vnet) attachGateway({ id: hubId, key: keyOf(hubId), name: nameOf(hubId), kind: 'RouteServer', sku: undefined }, vnet);
     }
-  }
-  for (const subnet of subnets.values()) {
-    const table = subnet.routeTableKey ? routeTables.get(subnet.routeTableKey) : undefined;
-    if (!table) continue;
-    if (!table.subnetKeys.includes(subnet.key)) table.subnetKeys.push(subnet.key);
-    const vnet = vnets.get(subnet.vnetKey);
-    if (vnet && !vnet.routeTables.includes(table)) vnet.routeTables.push(table);
-  }
+    // A subnet's ipConfigurations reveal a gateway or Route Server even when that resource was not exported.
+    for (const { vnetKey, refId: ref } of this.subnetIpConfigRefs) {
+      const parsed = parseResourceId(ref);
+      const ownerId = parsed?.parentId;
+      const ownerType = parsed?.type?.toLowerCase();
+      const vnet = vnets.get(vnetKey);
+      if (!ownerId || !vnet) continue;
+      if (ownerType === `${T.gateway}/ipconfigurations`) {
+        attachGateway({ id: ownerId, key: keyOf(ownerId), name: nameOf(ownerId), kind: 'Unknown', sku: undefined }, vnet);
+      } else if (ownerType === T.virtualHubIpConfig) {
+        attachGateway({ id: ownerId, key: keyOf(ownerId), name: nameOf(ownerId), kind: 'RouteServer', sku: undefined }, vnet);
+      }
+    }
 
-  const meshMembers = new Map<ResourceKey, ResourceKey[]>();
-  for (const groupKey of connectivityGroups) {
-    const members = [...(groupMembers.get(groupKey) ?? [])];
-    meshMembers.set(groupKey, members);
-    for (const member of members) vnets.get(member)?.meshGroupKeys.push(groupKey);
-  }
+    for (const { appliance, subnetIds } of this.pendingAppliances) {
+      const vnet = subnetIds.map(vnetOfSubnet).find((v) => v !== undefined);
+      if (vnet) vnet.appliances.push({ ...appliance, vnetKey: vnet.key });
+    }
 
+    // Route tables: association is recorded on both the subnet and the table; honour either.
+    for (const table of routeTables.values()) {
+      for (const subnetKey of table.subnetKeys) {
+        const subnet = subnets.get(subnetKey);
+        if (subnet && !subnet.routeTableKey) subnet.routeTableKey = table.key;
+      }
+    }
+    for (const subnet of subnets.values()) {
+      const table = subnet.routeTableKey ? routeTables.get(subnet.routeTableKey) : undefined;
+      if (!table) continue;
+      if (!table.subnetKeys.includes(subnet.key)) table.subnetKeys.push(subnet.key);
+      const vnet = vnets.get(subnet.vnetKey);
+      if (vnet && !vnet.routeTables.includes(table)) vnet.routeTables.push(table);
+    }
+
+    const meshMembers = new Map<ResourceKey, ResourceKey[]>();
+    for (const groupKey of this.connectivityGroups) {
+      const members = [...(this.groupMembers.get(groupKey) ?? [])];
+      meshMembers.set(groupKey, members);
+      for (const member of members) vnets.get(member)?.meshGroupKeys.push(groupKey);
+    }
+
+    return joinPeerings({ vnets, peerings, routeTables, subscriptions, meshMembers });
+  }
+}
+
+export function buildTopology(resources: readonly SourcedResource[], options: BuildOptions = {}): Topology {
+  const builder = new TopologyBuilder(options);
+  for (const { resource, source } of resources) builder.add(resource, source);
+  return builder.build();
+}
+
+/** Each peering's reverse and the peerings between two VNets, resolved once the estate is complete. */
+function joinPeerings(parts: {
+  vnets: Map<ResourceKey, Vnet>;
+  peerings: Map<ResourceKey, Peering>;
+  routeTables: Map<ResourceKey, RouteTable>;
+  subscriptions: Set<string>;
+  meshMembers: Map<ResourceKey, ResourceKey[]>;
+}): Topology {
+  const { vnets, peerings, routeTables, subscriptions, meshMembers } = parts;
   // Peerings by VNet then by remote, and each peering's reverse, in one pass: the rules ask for
   // reverses per peering, and a composite string key per question costs more than the rules.
   const byVnet = new Map<ResourceKey, Map<ResourceKey, Peering>>();
