@@ -147,6 +147,9 @@ function parsePeering(raw: RawResource, vnetId: string, vnetKey: ResourceKey, so
     enableOnlyIPv6Peering: bool(p.enableOnlyIPv6Peering),
     etag: str(raw.etag),
     writable,
+    remoteVnet: undefined,
+    reverse: undefined,
+    remoteInScope: false,
   };
 }
 
@@ -475,7 +478,10 @@ export function buildTopology(resources: readonly SourcedResource[], options: Bu
   return builder.build();
 }
 
-/** Each peering's reverse and the peerings between two VNets, resolved once the estate is complete. */
+/** Peerings in a VNet with more than this many are looked up by map, not by scanning. */
+const SCAN_LIMIT = 16;
+
+/** Each peering's remote VNet and reverse, resolved by reference once the estate is complete. */
 function joinPeerings(parts: {
   vnets: Map<ResourceKey, Vnet>;
   peerings: Map<ResourceKey, Peering>;
@@ -484,32 +490,41 @@ function joinPeerings(parts: {
   meshMembers: Map<ResourceKey, ResourceKey[]>;
 }): Topology {
   const { vnets, peerings, routeTables, subscriptions, meshMembers } = parts;
-  // Peerings by VNet then by remote, and each peering's reverse, in one pass: the rules ask for
-  // reverses per peering, and a composite string key per question costs more than the rules.
-  const byVnet = new Map<ResourceKey, Map<ResourceKey, Peering>>();
   for (const peering of peerings.values()) {
-    const vnet = vnets.get(peering.vnetKey);
-    // One string object per key: a Map hit on the same object skips comparing 150 characters.
-    if (vnet) peering.vnetKey = vnet.key;
     const remote = vnets.get(peering.remoteVnetKey);
+    // One string object per key: a Map hit on the same object skips comparing 150 characters.
     if (remote) peering.remoteVnetKey = remote.key;
-    let mine = byVnet.get(peering.vnetKey);
-    if (!mine) {
-      mine = new Map();
-      byVnet.set(peering.vnetKey, mine);
-    }
-    if (!mine.has(peering.remoteVnetKey)) mine.set(peering.remoteVnetKey, peering);
+    peering.remoteVnet = remote;
+    peering.remoteInScope = peering.remoteSubscriptionId !== undefined && subscriptions.has(peering.remoteSubscriptionId);
   }
-  const reverse = new Map<Peering, Peering | undefined>();
-  for (const peering of peerings.values()) reverse.set(peering, byVnet.get(peering.remoteVnetKey)?.get(peering.vnetKey));
+  // A hub's peerings by remote VNet, for the reverses of its many peers (a scan for small VNets).
+  const byRemote = new Map<Vnet, Map<Vnet, Peering>>();
+  const peeringTo = (from: Vnet, to: Vnet): Peering | undefined => {
+    if (from.peerings.length <= SCAN_LIMIT) return from.peerings.find((p) => p.remoteVnet === to);
+    let map = byRemote.get(from);
+    if (!map) {
+      map = new Map();
+      for (const p of from.peerings) if (p.remoteVnet && !map.has(p.remoteVnet)) map.set(p.remoteVnet, p);
+      byRemote.set(from, map);
+    }
+    return map.get(to);
+  };
+  for (const vnet of vnets.values()) {
+    for (const peering of vnet.peerings) peering.reverse = peering.remoteVnet ? peeringTo(peering.remoteVnet, vnet) : undefined;
+  }
 
   return {
     vnets,
     peerings,
     routeTables,
     subscriptions,
-    reverseOf: (peering) => (reverse.has(peering) ? reverse.get(peering) : byVnet.get(peering.remoteVnetKey)?.get(peering.vnetKey)),
-    peeringBetween: (from, to) => byVnet.get(from)?.get(to),
+    reverseOf: (peering) => peering.reverse,
+    peeringBetween: (from, to) => {
+      const a = vnets.get(from);
+      const b = vnets.get(to);
+      if (a && b) return peeringTo(a, b);
+      return a?.peerings.find((p) => p.remoteVnetKey === to);
+    },
     isInScope: (vnetKey) => {
       const sub = subscriptionOf(vnetKey);
       return sub !== undefined && subscriptions.has(sub);

@@ -45,6 +45,14 @@ export interface Peering {
   etag: string | undefined;
   /** The writable properties as read, to rebuild a PUT body for a fix without losing settings. */
   writable: PeeringWritableProperties;
+  // Resolved by buildTopology once the estate is complete, so that rules follow references instead
+  // of looking ids up: a peering belongs to the topology that built it.
+  /** The remote VNet, when it was read. */
+  remoteVnet: Vnet | undefined;
+  /** The remote VNet's peering back to this VNet, when it was read (the first, if several). */
+  reverse: Peering | undefined;
+  /** Whether the remote VNet's subscription was read, so that its absence means it is missing. */
+  remoteInScope: boolean;
 }
 
 /** The properties a PUT on a peering carries (the REST spec's non-read-only ones peerguard preserves). */

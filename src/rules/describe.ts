@@ -26,8 +26,9 @@ export function vnetOf(topology: Topology, peering: Peering): Vnet | undefined {
   return topology.vnets.get(peering.vnetKey);
 }
 
-export function remoteVnetOf(topology: Topology, peering: Peering): Vnet | undefined {
-  return topology.vnets.get(peering.remoteVnetKey);
+/** The remote VNet's name: as read, else the last segment of the peering's remote id. */
+export function remoteNameOf(peering: Peering): string {
+  return peering.remoteVnet?.name ?? nameOf(peering.remoteVnetId);
 }
 
 /** Whether a VNet has a VPN/ExpressRoute gateway or Route Server whose transit a peer could use. */
@@ -70,7 +71,7 @@ export function reversePeeringId(peering: Peering, remoteVnetName: string, local
  */
 export function reversePeeringOperation(topology: Topology, peering: Peering): ArmOperation {
   const local = vnetOf(topology, peering);
-  const remote = remoteVnetOf(topology, peering);
+  const remote = peering.remoteVnet;
   const remoteName = remote?.name ?? nameOf(peering.remoteVnetId);
   const writable: PeeringWritableProperties = {
     allowVirtualNetworkAccess: peering.allowVirtualNetworkAccess,
@@ -92,8 +93,8 @@ export function reversePeeringOperation(topology: Topology, peering: Peering): A
 // -- peering lifecycle helpers --
 
 /** Whether the remote VNet's subscription was read but the VNet is absent: the peering is an orphan. */
-export function isRemoteVnetMissing(topology: Topology, peering: Peering): boolean {
-  return topology.isInScope(peering.remoteVnetKey) && !topology.vnets.has(peering.remoteVnetKey);
+export function isRemoteVnetMissing(peering: Peering): boolean {
+  return peering.remoteInScope && peering.remoteVnet === undefined;
 }
 
 /** `10.0.0.0/16, 2001:db8::/64`: prefixes as written in the input, for messages. */
@@ -112,7 +113,7 @@ export function subnetPrefixes(vnet: Vnet, names: readonly string[]): Prefix[] {
  * peering's `remoteVirtualNetworkAddressSpace`; undefined when neither is known.
  */
 export function remoteCurrentSpace(topology: Topology, peering: Peering): Prefix[] | undefined {
-  const remote = remoteVnetOf(topology, peering);
+  const remote = peering.remoteVnet;
   return remote && remote.prefixes.length > 0 ? remote.prefixes : peering.remoteVirtualNetworkAddressSpace;
 }
 
@@ -131,7 +132,7 @@ export function peeredLocalPrefixes(topology: Topology, peering: Peering): Prefi
  * subnets) when it was read, else what the peering recorded. Empty when unknown.
  */
 export function peeredRemotePrefixes(topology: Topology, peering: Peering): Prefix[] {
-  const remote = remoteVnetOf(topology, peering);
+  const remote = peering.remoteVnet;
   if (peering.peerCompleteVnets) return remoteCurrentSpace(topology, peering) ?? peering.remoteAddressSpace ?? [];
   // Subnet peering: `remoteAddressSpace` holds the peered subnets' prefixes only.
   if (remote && remote.subnets.length > 0) return subnetPrefixes(remote, peering.remoteSubnetNames);

@@ -1,6 +1,6 @@
 import type { FindingDraft, Rule } from './rule';
 import { nameOf } from '../model/ids';
-import { describePeering, describeVnet, hasGateway, isVnetRead, putPeering, remoteVnetOf, vnetOf } from './describe';
+import { describePeering, describeVnet, hasGateway, isVnetRead, putPeering, vnetOf } from './describe';
 
 // allowGatewayTransit offers "this virtual network's gateway or Route Server" to the peer
 // (virtual-network-manage-peering); without one, the offer is empty. The fix withdraws the offer,
@@ -25,7 +25,7 @@ export const gatewayTransitAllowedWithoutGateway: Rule = {
       if (!peering.allowGatewayTransit) continue;
       const local = vnetOf(topology, peering);
       if (!isVnetRead(local) || hasGateway(local)) continue;
-      const remoteRead = isVnetRead(remoteVnetOf(topology, peering));
+      const remoteRead = isVnetRead(peering.remoteVnet);
       const reverse = remoteRead ? topology.reverseOf(peering) : undefined;
       const message = `${describePeering(topology, peering)} allows gateway transit, but ${describeVnet(topology, local.id)} has no VPN gateway, ExpressRoute gateway or Route Server: the offer to "${nameOf(peering.remoteVnetId)}" is empty.`;
       let why: string | undefined;

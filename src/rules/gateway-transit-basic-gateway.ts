@@ -1,6 +1,6 @@
 import type { FindingDraft, Rule } from './rule';
 import { nameOf } from '../model/ids';
-import { describeGateway, describePeering, describeVnet, isBasicSkuGateway, isVnetRead, remoteGatewayUsers, remoteVnetOf } from './describe';
+import { describeGateway, describePeering, describeVnet, isBasicSkuGateway, isVnetRead, remoteGatewayUsers, } from './describe';
 
 // Source: articles/vpn-gateway/vpn-gateway-peering-gateway-transit.md as published on Learn
 // (https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-peering-gateway-transit): "The transit
@@ -25,7 +25,7 @@ export const gatewayTransitBasicGateway: Rule = {
     const findings: FindingDraft[] = [];
     for (const peerings of remoteGatewayUsers(topology).values()) {
       for (const peering of peerings) {
-        const remote = remoteVnetOf(topology, peering);
+        const remote = peering.remoteVnet;
         if (!isVnetRead(remote)) continue;
         const basic = remote.gateways.filter(isBasicSkuGateway);
         if (basic.length === 0) continue;

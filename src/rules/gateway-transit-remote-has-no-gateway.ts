@@ -1,6 +1,6 @@
 import type { FindingDraft, Rule } from './rule';
 import { nameOf } from '../model/ids';
-import { describePeering, describeVnet, hasGateway, isVnetRead, remoteGatewayUsers, remoteVnetOf } from './describe';
+import { describePeering, describeVnet, hasGateway, isVnetRead, remoteGatewayUsers, } from './describe';
 
 // useRemoteGateways needs a VPN or ExpressRoute gateway, or a Route Server, in the remote VNet
 // (virtual-network-manage-peering: "Use the remote virtual network's gateway or Route Server").
@@ -22,7 +22,7 @@ export const gatewayTransitRemoteHasNoGateway: Rule = {
     const findings: FindingDraft[] = [];
     for (const peerings of remoteGatewayUsers(topology).values()) {
       for (const peering of peerings) {
-        const remote = remoteVnetOf(topology, peering);
+        const remote = peering.remoteVnet;
         if (!isVnetRead(remote) || hasGateway(remote)) continue;
         findings.push({
           resourceId: peering.id,

@@ -7,7 +7,7 @@ import {
   isVnetRead,
   putPeering,
   remoteGatewayUsers,
-  remoteVnetOf,
+  
   vnetOf,
 } from './describe';
 
@@ -36,7 +36,7 @@ export const gatewayTransitRemoteNotAllowed: Rule = {
     for (const peerings of users.values()) {
       for (const peering of peerings) {
         if (peering.peeringState === 'Disconnected') continue;
-        const remote = remoteVnetOf(topology, peering);
+        const remote = peering.remoteVnet;
         if (!isVnetRead(remote)) continue; // unknown remote, or missing (peering-remote-vnet-missing)
         const reverse = topology.reverseOf(peering);
         if (reverse?.allowGatewayTransit) continue;

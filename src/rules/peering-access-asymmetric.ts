@@ -1,6 +1,6 @@
 import type { FindingDraft, Rule } from './rule';
 import { nameOf } from '../model/ids';
-import { describePeering, remoteVnetOf } from './describe';
+import { describePeering, remoteNameOf } from './describe';
 
 // `allowVirtualNetworkAccess` false on one link only: the pair is Connected but access is cut in a
 // way the other side does not show, which may be deliberate (a temporary cut-off) or a half-done
@@ -23,7 +23,7 @@ export const peeringAccessAsymmetric: Rule = {
       if (peering.allowVirtualNetworkAccess) continue;
       const reverse = topology.reverseOf(peering);
       if (!reverse || !reverse.allowVirtualNetworkAccess) continue;
-      const remoteName = remoteVnetOf(topology, peering)?.name ?? nameOf(peering.remoteVnetId);
+      const remoteName = remoteNameOf(peering);
       findings.push({
         resourceId: peering.id,
         relatedResourceIds: [peering.vnetId, peering.remoteVnetId, reverse.id],

@@ -1,7 +1,7 @@
 import type { FindingDraft, Rule } from './rule';
 import { overlappingPairs, type Prefix } from '../model/cidr';
 import { nameOf } from '../model/ids';
-import { describePeering, isRemoteVnetMissing, peeredLocalPrefixes, peeredRemotePrefixes, remoteVnetOf } from './describe';
+import { describePeering, isRemoteVnetMissing, peeredLocalPrefixes, peeredRemotePrefixes, remoteNameOf } from './describe';
 
 // Peered address spaces must not overlap (virtual-network-manage-peering, requirements and
 // constraints): Azure refuses such a peering, and an address change made afterwards leaves
@@ -29,13 +29,13 @@ export const peeringAddressOverlap: Rule = {
     for (const peering of topology.peerings.values()) {
       const reverse = topology.reverseOf(peering);
       if (reverse && reverse.vnetKey < peering.vnetKey) continue; // the pair is reported from the other side
-      if (isRemoteVnetMissing(topology, peering)) continue;
+      if (isRemoteVnetMissing(peering)) continue;
       const local = peeredFamilies(peeredLocalPrefixes(topology, peering), peering.enableOnlyIPv6Peering);
       const remote = peeredFamilies(peeredRemotePrefixes(topology, peering), peering.enableOnlyIPv6Peering);
       const pairs = overlappingPairs(local, remote);
       if (pairs.length === 0) continue;
       const localName = `"${nameOf(peering.vnetId)}"`;
-      const remoteName = `"${remoteVnetOf(topology, peering)?.name ?? nameOf(peering.remoteVnetId)}"`;
+      const remoteName = `"${remoteNameOf(peering)}"`;
       const list = pairs.map(([a, b]) => (a.text === b.text ? `${a.text} (in both)` : `${a.text} (${localName}) with ${b.text} (${remoteName})`));
       findings.push({
         resourceId: peering.id,

@@ -1,7 +1,6 @@
 import type { FindingDraft, Rule } from './rule';
 import { canonicalPrefixSet, type Prefix } from '../model/cidr';
-import { nameOf } from '../model/ids';
-import { describePeering, formatPrefixes, isRemoteVnetMissing, putPeering, remoteCurrentSpace, remoteVnetOf } from './describe';
+import { describePeering, formatPrefixes, isRemoteVnetMissing, putPeering, remoteCurrentSpace, remoteNameOf } from './describe';
 
 // After an address range of a peered VNet is added, removed or resized, "you need to sync the
 // virtual network peer for each remote peered virtual network" (update-virtual-network-peering-
@@ -32,12 +31,12 @@ export const peeringAddressSpaceOutOfSync: Rule = {
   evaluate(topology) {
     const findings: FindingDraft[] = [];
     for (const peering of topology.peerings.values()) {
-      if (peering.peeringState === 'Disconnected' || isRemoteVnetMissing(topology, peering)) continue;
+      if (peering.peeringState === 'Disconnected' || isRemoteVnetMissing(peering)) continue;
       const reasons: string[] = [];
       if (peering.peeringSyncLevel !== undefined && peering.peeringSyncLevel !== 'FullyInSync') {
         reasons.push(`its sync level is ${peering.peeringSyncLevel}`);
       }
-      const remoteName = `"${remoteVnetOf(topology, peering)?.name ?? nameOf(peering.remoteVnetId)}"`;
+      const remoteName = `"${remoteNameOf(peering)}"`;
       const current = peering.peerCompleteVnets ? remoteCurrentSpace(topology, peering) : undefined;
       const peered = peering.remoteAddressSpace;
       if (peered && current && canonicalPrefixSet(peered) !== canonicalPrefixSet(current)) {

@@ -6,7 +6,7 @@ import {
   describeVnet,
   isRemoteVnetMissing,
   putPeering,
-  remoteVnetOf,
+  remoteNameOf,
   reversePeeringOperation,
 } from './describe';
 
@@ -31,10 +31,10 @@ export const peeringDisconnected: Rule = {
     const findings: FindingDraft[] = [];
     for (const peering of topology.peerings.values()) {
       if (peering.peeringState !== 'Disconnected') continue;
-      if (isRemoteVnetMissing(topology, peering)) continue;
+      if (isRemoteVnetMissing(peering)) continue;
       const reverse = topology.reverseOf(peering);
       const local = `"${nameOf(peering.vnetId)}"`;
-      const remote = `"${remoteVnetOf(topology, peering)?.name ?? nameOf(peering.remoteVnetId)}"`;
+      const remote = `"${remoteNameOf(peering)}"`;
       const cause = reverse
         ? `peering "${reverse.name}" back from ${remote} still exists (state ${reverse.peeringState ?? 'unknown'}), so the pair fell out of sync`
         : `${remote} has no peering back to ${local}: the other side was deleted, or the pair fell out of sync`;

@@ -1,6 +1,6 @@
 import type { FindingDraft, Rule } from './rule';
 import { nameOf } from '../model/ids';
-import { describePeering, describeVnet, remoteVnetOf, reversePeeringOperation } from './describe';
+import { describePeering, describeVnet, reversePeeringOperation } from './describe';
 
 // Initiated: only the first link exists. The peering carries no traffic until both links are
 // Connected (virtual-network-manage-peering). A remote VNet that is missing or out of scope is
@@ -21,7 +21,7 @@ export const peeringOneSided: Rule = {
     const findings: FindingDraft[] = [];
     for (const peering of topology.peerings.values()) {
       if (peering.peeringState === 'Disconnected') continue;
-      const remote = remoteVnetOf(topology, peering);
+      const remote = peering.remoteVnet;
       if (!remote && topology.isInScope(peering.remoteVnetKey)) continue; // remote VNet missing
       const reverse = topology.reverseOf(peering);
       const initiated = peering.peeringState === 'Initiated';

@@ -21,7 +21,7 @@ export const peeringRemoteVnetMissing: Rule = {
   evaluate(topology) {
     const findings: FindingDraft[] = [];
     for (const peering of topology.peerings.values()) {
-      if (!isRemoteVnetMissing(topology, peering)) continue;
+      if (!isRemoteVnetMissing(peering)) continue;
       const state = peering.peeringState ? ` (state ${peering.peeringState})` : '';
       findings.push({
         resourceId: peering.id,

@@ -59,9 +59,9 @@ interface Edge {
 const indexes = new WeakMap<Topology, TransitIndex>();
 
 /**
- * Numbers the VNets, O(V). A VNet's peerings are numbered on first use, O(deg) id look-ups, and its
- * links resolved from them with integer work (the reverse peering is found among the peer's
- * numbered peerings, not by id). `neighbours` needs every peering: O(P) on first use.
+ * Numbers the VNets, O(V). A VNet's peerings are numbered on first use, O(deg), and its links
+ * resolved from them (each peering's reverse was resolved when the topology was built).
+ * `neighbours` needs every peering: O(P) on first use.
  * One index per topology (a topology is not changed once built): the transit rules share the
  * links and effective routes they work out.
  */
@@ -76,15 +76,16 @@ export function transitIndex(topology: Topology): TransitIndex {
 
 function buildTransitIndex(topology: Topology): TransitIndex {
   const vnets = [...topology.vnets.values()];
-  const numbers = new Map<ResourceKey, number>();
-  vnets.forEach((v, i) => numbers.set(v.key, i));
+  const ordinals = new Map<Vnet, number>();
+  vnets.forEach((v, i) => ordinals.set(v, i));
+  let numbers: Map<ResourceKey, number> | undefined;
   const edgesOf: Array<Edge[] | undefined> = new Array(vnets.length);
   const edges = (n: number): Edge[] => {
     let list = edgesOf[n];
     if (list) return list;
     list = [];
     for (const peering of (vnets[n] as Vnet).peerings) {
-      const to = numbers.get(peering.remoteVnetKey);
+      const to = peering.remoteVnet ? ordinals.get(peering.remoteVnet) : undefined;
       if (to !== undefined && to !== n) list.push({ to, peering });
     }
     edgesOf[n] = list;
@@ -104,19 +105,6 @@ function buildTransitIndex(topology: Topology): TransitIndex {
     }
     return neighbourLists[n] ?? [];
   };
-  const edgeMaps: Array<Map<number, Peering> | undefined> = new Array(vnets.length);
-  /** The peering of `from` to `to` (the first, as `reverseOf` answers), by number. */
-  const peeringTo = (from: number, to: number): Peering | undefined => {
-    const list = edges(from);
-    if (list.length <= 16) return list.find((e) => e.to === to)?.peering;
-    let map = edgeMaps[from];
-    if (!map) {
-      map = new Map();
-      for (const e of list) if (!map.has(e.to)) map.set(e.to, e.peering);
-      edgeMaps[from] = map;
-    }
-    return map.get(to);
-  };
 
   const linksOf: Array<Link[] | undefined> = new Array(vnets.length);
   const linkMaps: Array<Map<number, Link> | undefined> = new Array(vnets.length);
@@ -127,7 +115,7 @@ function buildTransitIndex(topology: Topology): TransitIndex {
     const seen = new Set<number>();
     for (const { to, peering: out } of edges(n)) {
       if (seen.has(to)) continue;
-      const back = peeringTo(to, n);
+      const back = out.reverse;
       if (!isUsable(out, back)) continue;
       seen.add(to); // two peerings to the same remote: the first usable one counts
       list.push({ out, back, peer: to, peerVnet: vnets[to] as Vnet, remotePrefixes: peeredRemotePrefixes(topology, out) });
@@ -149,7 +137,10 @@ function buildTransitIndex(topology: Topology): TransitIndex {
   const index: TransitIndex = {
     topology,
     vnets,
-    numberOf: (key) => numbers.get(key),
+    numberOf: (key) => {
+      numbers ??= new Map(vnets.map((v, i) => [v.key, i]));
+      return numbers.get(key);
+    },
     links,
     link,
     linkHolding: (n, ip) => links(n).find((l) => isInside(ip, l.remotePrefixes)),
@@ -354,7 +345,9 @@ export interface RoutedTable {
   hubs: Link[];
   /** The table's effective routes (worked out on first use). */
   readonly routes: EffectiveRoute[];
-  /** Whether every address of `target` goes to an appliance in VNet `hub` (worked out once per hub and IP version). */
+  /** The merged stretches of one IP version that go to an appliance in VNet `hub` (worked out once per hub and version). */
+  stretchesTo(hub: number, version: 4 | 6): readonly Decision[];
+  /** Whether every address of `target` goes to an appliance in VNet `hub`. */
   sendsAllTo(target: Prefix, hub: number): boolean;
 }
 
@@ -381,14 +374,17 @@ function routedTables(index: TransitIndex, n: number): RoutedTable[] {
       get routes() {
         return (routes ??= effectiveRoutes(index, n, table));
       },
-      sendsAllTo(target, hub) {
-        const key = hub * 2 + (target.version === 4 ? 0 : 1);
+      stretchesTo(hub, version) {
+        const key = hub * 2 + (version === 4 ? 0 : 1);
         let stretches = toHub.get(key);
         if (!stretches) {
-          stretches = applianceStretches(this.routes, target.version, hub);
+          stretches = applianceStretches(this.routes, version, hub);
           toHub.set(key, stretches);
         }
-        return holdsAll(stretches, target);
+        return stretches;
+      },
+      sendsAllTo(target, hub) {
+        return holdsAll(this.stretchesTo(hub, target.version), target);
       },
     });
   }

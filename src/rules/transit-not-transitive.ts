@@ -48,6 +48,54 @@ function namesList(names: readonly string[], total: number): string {
   return `VNets ${quoted.slice(0, -1).join(', ')} and ${quoted[quoted.length - 1]}`;
 }
 
+/**
+ * Decides in bulk, into `reach` (n × n: 1 yes, 2 no, 0 left to `reachesThroughAppliance`), whether
+ * routed spoke i reaches routed spoke j through an appliance in hub `b` itself, the common case (a
+ * default route to the hub's firewall): the routed spokes' IPv4 prefixes as B reaches them are
+ * sorted once per hub, and each table's merged stretches to B are walked against them, O(r + s)
+ * number comparisons per table instead of a search per pair. Pairs it cannot decide stay 0: a
+ * spoke with IPv6 or no prefixes, and any pair a table with another hub might still carry.
+ */
+function fillReachThroughHub(b: number, spokes: readonly Link[], tables: ReadonlyArray<readonly RoutedTable[]>, routed: readonly number[], reach: Uint8Array): void {
+  const n = spokes.length;
+  const prefixCount = new Int32Array(n);
+  const entries: Array<{ first: number; last: number; owner: number }> = [];
+  for (const j of routed) {
+    const prefixes = (spokes[j] as Link).remotePrefixes;
+    if (prefixes.length === 0 || prefixes.some((p) => p.version !== 4)) continue;
+    prefixCount[j] = prefixes.length;
+    for (const p of prefixes) entries.push({ first: Number(p.first), last: Number(p.last), owner: j });
+  }
+  if (entries.length === 0) return;
+  entries.sort((x, y) => x.first - y.first);
+  const inside = new Int32Array(n);
+  const reached = new Uint8Array(n);
+  for (const i of routed) {
+    reached.fill(0);
+    let otherHub = false;
+    for (const table of tables[i] as readonly RoutedTable[]) {
+      if (table.hubs.some((h) => h.peer !== b)) otherHub = true;
+      if (!table.hubs.some((h) => h.peer === b)) continue;
+      const stretches = table.stretchesTo(b, 4);
+      if (stretches.length === 0) continue;
+      const firsts = stretches.map((d) => Number(d.first));
+      const lasts = stretches.map((d) => Number(d.last));
+      inside.fill(0);
+      let k = 0;
+      for (const e of entries) {
+        // The last stretch that starts at or before the prefix is the only one that can hold it.
+        while (k + 1 < firsts.length && (firsts[k + 1] as number) <= e.first) k += 1;
+        if ((firsts[k] as number) <= e.first && e.last <= (lasts[k] as number)) inside[e.owner] = (inside[e.owner] as number) + 1;
+      }
+      for (const j of routed) if (prefixCount[j] !== 0 && inside[j] === prefixCount[j]) reached[j] = 1;
+    }
+    for (const j of routed) {
+      if (j === i || prefixCount[j] === 0) continue;
+      reach[i * n + j] = reached[j] === 1 ? 1 : otherHub ? 0 : 2;
+    }
+  }
+}
+
 export const transitNotTransitive: Rule = {
   meta: {
     id: 'transit-not-transitive',
@@ -83,6 +131,7 @@ export const transitNotTransitive: Rule = {
       const tables = peers.map((c) => index.routedTables(c));
       // Only pairs where both sides route through appliances need prefix work.
       const routed = peers.flatMap((_, j) => ((tables[j] as readonly RoutedTable[]).length > 0 ? [j] : []));
+      fillReachThroughHub(b, spokes, tables, routed, reach);
       const reaches = (i: number, j: number): boolean => {
         const k = i * n + j;
         if (reach[k] === 0) {
@@ -119,7 +168,17 @@ export const transitNotTransitive: Rule = {
           // Every spoke A has no peering with is unreachable unless both route through an appliance:
           // counted from A's own peerings, with route work for the routed spokes alone.
           unreachable = n - 1 - peered;
-          if (aRouted) for (const j of routed) if (j !== i && mark[peers[j] as number] !== token && !unreachableFrom(j)) unreachable -= 1;
+          if (aRouted) {
+            for (const j of routed) {
+              if (j === i || mark[peers[j] as number] === token) continue;
+              // Filled in bulk for most pairs; `reaches` decides the rest.
+              const there = reach[i * n + j];
+              if (there === 2) continue;
+              const back = reach[j * n + i];
+              if (back === 2) continue;
+              if ((there === 1 || reaches(i, j)) && (back === 1 || reaches(j, i))) unreachable -= 1;
+            }
+          }
         }
         if (unreachable === 0) return;
         const related = [hub.id];
