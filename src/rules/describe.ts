@@ -11,10 +11,11 @@ export const NETWORK_API_VERSION = '2024-05-01';
 /** `vnet-hub (subscription 1111…, rg-hub)`: names a VNet so that a reader can find it. */
 export function describeVnet(topology: Topology, vnetIdOrKey: string): string {
   const vnet = topology.vnets.get(keyOf(vnetIdOrKey));
-  const id = vnet?.id ?? vnetIdOrKey;
-  const parsed = parseResourceId(id);
-  const where = [`subscription ${subscriptionOf(id) ?? '?'}`, parsed?.resourceGroup].filter(Boolean).join(', ');
-  return `VNet "${vnet?.name ?? nameOf(id)}" (${where})`;
+  // A VNet that was read carries its subscription and resource group; only others are parsed.
+  const subscription = vnet?.subscriptionId || subscriptionOf(vnetIdOrKey);
+  const resourceGroup = vnet ? vnet.resourceGroup : parseResourceId(vnetIdOrKey)?.resourceGroup;
+  const where = [`subscription ${subscription ?? '?'}`, resourceGroup].filter(Boolean).join(', ');
+  return `VNet "${vnet?.name ?? nameOf(vnetIdOrKey)}" (${where})`;
 }
 
 /** `peering "a-to-b" from VNet "a" (…) to VNet "b" (…)` */
@@ -150,8 +151,19 @@ export function isVnetRead(vnet: Vnet | undefined): vnet is Vnet {
   return vnet !== undefined && (vnet.location !== undefined || vnet.subnets.length > 0 || vnet.gateways.length > 0);
 }
 
-/** The peerings that set `useRemoteGateways`, by the key of the VNet that holds them (one pass). */
-export function remoteGatewayUsers(topology: Topology): Map<ResourceKey, Peering[]> {
+const gatewayUsers = new WeakMap<Topology, ReadonlyMap<ResourceKey, Peering[]>>();
+
+/** The peerings that set `useRemoteGateways`, by the key of the VNet that holds them (one pass, shared by the gateway rules). */
+export function remoteGatewayUsers(topology: Topology): ReadonlyMap<ResourceKey, readonly Peering[]> {
+  let users = gatewayUsers.get(topology);
+  if (!users) {
+    users = findRemoteGatewayUsers(topology);
+    gatewayUsers.set(topology, users);
+  }
+  return users;
+}
+
+function findRemoteGatewayUsers(topology: Topology): Map<ResourceKey, Peering[]> {
   const users = new Map<ResourceKey, Peering[]>();
   for (const peering of topology.peerings.values()) {
     if (!peering.useRemoteGateways) continue;

@@ -1,7 +1,7 @@
 import { resolveIntent } from '../intent/resolve';
 import type { FindingDraft, Rule } from './rule';
 import { describeVnet } from './describe';
-import { isHub, reachesThroughAppliance, shareMeshGroup, transitIndex, type Link, type RoutedTable } from './transit-helpers';
+import { isHub, reachesThroughAppliance, shareMeshGroup, transitIndex, type Decision, type Link, type RoutedTable } from './transit-helpers';
 
 // Peering is not transitive: spokes A and C of hub B reach each other only when they are peered
 // (or share an AVNM mesh group), or when each sends the other's space to an appliance in a VNet
@@ -48,52 +48,82 @@ function namesList(names: readonly string[], total: number): string {
   return `VNets ${quoted.slice(0, -1).join(', ')} and ${quoted[quoted.length - 1]}`;
 }
 
-/**
- * Decides in bulk, into `reach` (n × n: 1 yes, 2 no, 0 left to `reachesThroughAppliance`), whether
- * routed spoke i reaches routed spoke j through an appliance in hub `b` itself, the common case (a
- * default route to the hub's firewall): the routed spokes' IPv4 prefixes as B reaches them are
- * sorted once per hub, and each table's merged stretches to B are walked against them, O(r + s)
- * number comparisons per table instead of a search per pair. Pairs it cannot decide stay 0: a
- * spoke with IPv6 or no prefixes, and any pair a table with another hub might still carry.
- */
-function fillReachThroughHub(b: number, spokes: readonly Link[], tables: ReadonlyArray<readonly RoutedTable[]>, routed: readonly number[], reach: Uint8Array): void {
-  const n = spokes.length;
-  const prefixCount = new Int32Array(n);
-  const entries: Array<{ first: number; last: number; owner: number }> = [];
-  for (const j of routed) {
-    const prefixes = (spokes[j] as Link).remotePrefixes;
-    if (prefixes.length === 0 || prefixes.some((p) => p.version !== 4)) continue;
-    prefixCount[j] = prefixes.length;
-    for (const p of prefixes) entries.push({ first: Number(p.first), last: Number(p.last), owner: j });
-  }
-  if (entries.length === 0) return;
+const IPV4_LAST = 2 ** 32 - 1;
+
+/** Prefixes of some spokes (by spoke position), IPv4 as numbers, sorted by first address. */
+interface SortedPrefixes {
+  firsts: number[];
+  lasts: number[];
+  owners: number[];
+  /** The largest last address among the prefixes up to each position (a prefix can span others). */
+  reach: number[];
+}
+
+function sortedPrefixes(spokes: readonly Link[], owners: readonly number[]): SortedPrefixes {
+  const entries = owners.flatMap((j) => (spokes[j] as Link).remotePrefixes.map((p) => ({ first: Number(p.first), last: Number(p.last), owner: j })));
   entries.sort((x, y) => x.first - y.first);
-  const inside = new Int32Array(n);
-  const reached = new Uint8Array(n);
-  for (const i of routed) {
-    reached.fill(0);
-    let otherHub = false;
-    for (const table of tables[i] as readonly RoutedTable[]) {
-      if (table.hubs.some((h) => h.peer !== b)) otherHub = true;
-      if (!table.hubs.some((h) => h.peer === b)) continue;
-      const stretches = table.stretchesTo(b, 4);
-      if (stretches.length === 0) continue;
-      const firsts = stretches.map((d) => Number(d.first));
-      const lasts = stretches.map((d) => Number(d.last));
-      inside.fill(0);
-      let k = 0;
-      for (const e of entries) {
-        // The last stretch that starts at or before the prefix is the only one that can hold it.
-        while (k + 1 < firsts.length && (firsts[k + 1] as number) <= e.first) k += 1;
-        if ((firsts[k] as number) <= e.first && e.last <= (lasts[k] as number)) inside[e.owner] = (inside[e.owner] as number) + 1;
-      }
-      for (const j of routed) if (prefixCount[j] !== 0 && inside[j] === prefixCount[j]) reached[j] = 1;
-    }
-    for (const j of routed) {
-      if (j === i || prefixCount[j] === 0) continue;
-      reach[i * n + j] = reached[j] === 1 ? 1 : otherHub ? 0 : 2;
-    }
+  let max = -1;
+  return {
+    firsts: entries.map((e) => e.first),
+    lasts: entries.map((e) => e.last),
+    owners: entries.map((e) => e.owner),
+    reach: entries.map((e) => (max = Math.max(max, e.last))),
+  };
+}
+
+/** Adds to `out` the owners of the prefixes that share an address with [from, to]. */
+function ownersTouching(sorted: SortedPrefixes, from: number, to: number, out: Set<number>): void {
+  const { firsts, lasts, owners, reach } = sorted;
+  // The last prefix that starts at or before `to`; earlier ones touch only while they reach `from`.
+  let low = 0;
+  let high = firsts.length - 1;
+  while (low <= high) {
+    const mid = (low + high) >> 1;
+    if ((firsts[mid] as number) <= to) low = mid + 1;
+    else high = mid - 1;
   }
+  for (let k = high; k >= 0 && (reach[k] as number) >= from; k -= 1) if ((lasts[k] as number) >= from) out.add(owners[k] as number);
+}
+
+/**
+ * The spokes (among `sorted`'s owners) that a table does not send wholly to the hub: those with a
+ * prefix that touches an address outside the table's merged stretches to the hub. O(gaps × log r)
+ * plus what it finds, where a default route to the hub leaves a gap per peered or own prefix only.
+ */
+function missedBy(stretches: readonly Decision[], sorted: SortedPrefixes): Set<number> {
+  const missed = new Set<number>();
+  let next = 0;
+  for (const s of stretches) {
+    const first = Number(s.first);
+    if (first > next) ownersTouching(sorted, next, first - 1, missed);
+    next = Number(s.last) + 1;
+  }
+  if (next <= IPV4_LAST) ownersTouching(sorted, next, IPV4_LAST, missed);
+  return missed;
+}
+
+/**
+ * Through hub `b`, for each "plain" spoke (routed, every routed table of it leads into B alone, and
+ * B reaches it over IPv4 prefixes only): the plain spokes it does not reach. For two plain spokes,
+ * i reaches j through an appliance exactly when some table of i sends all of j's prefixes to B, so
+ * the missed sets decide every plain pair without a check per pair. Other spokes are undefined.
+ */
+function plainMisses(b: number, spokes: readonly Link[], tables: ReadonlyArray<readonly RoutedTable[]>, routed: readonly number[]): Array<Set<number> | undefined> {
+  const plain = routed.filter((j) => {
+    const prefixes = (spokes[j] as Link).remotePrefixes;
+    return prefixes.length > 0 && prefixes.every((p) => p.version === 4) && (tables[j] as readonly RoutedTable[]).every((t) => t.hubs.every((h) => h.peer === b));
+  });
+  const missed: Array<Set<number> | undefined> = new Array(spokes.length);
+  if (plain.length === 0) return missed;
+  const sorted = sortedPrefixes(spokes, plain);
+  for (const i of plain) {
+    // Reached when some table reaches it: missed only by every table.
+    const [first, ...rest] = (tables[i] as readonly RoutedTable[]).map((t) => missedBy(t.stretchesTo(b, 4), sorted));
+    const all = first as Set<number>;
+    for (const other of rest) for (const j of all) if (!other.has(j)) all.delete(j);
+    missed[i] = all;
+  }
+  return missed;
 }
 
 export const transitNotTransitive: Rule = {
@@ -113,8 +143,9 @@ export const transitNotTransitive: Rule = {
     const expects = options?.intent ? resolveIntent(options.intent, topology).expectsReach : undefined;
     // mark[x] === token: VNet x has a peering with the spoke being looked at (token: one per hub and spoke).
     const mark = new Int32Array(index.vnets.length).fill(-1);
-    // spokeOf[x] === b: VNet x is a spoke of the hub being looked at.
+    // spokeOf[x] === b: VNet x is a spoke of the hub being looked at; plainAt[x] === b: a plain one.
     const spokeOf = new Int32Array(index.vnets.length).fill(-1);
+    const plainAt = new Int32Array(index.vnets.length).fill(-1);
     let token = 0;
     // Per hub, whether spoke i reaches spoke j through an appliance (0 unknown, 1 yes, 2 no): each
     // direction of a pair is worked out once although both spokes' findings need it.
@@ -131,7 +162,15 @@ export const transitNotTransitive: Rule = {
       const tables = peers.map((c) => index.routedTables(c));
       // Only pairs where both sides route through appliances need prefix work.
       const routed = peers.flatMap((_, j) => ((tables[j] as readonly RoutedTable[]).length > 0 ? [j] : []));
-      fillReachThroughHub(b, spokes, tables, routed, reach);
+      const missed = plainMisses(b, spokes, tables, routed);
+      // missedFrom[i]: the plain spokes that do not reach plain spoke i (missed, transposed).
+      const missedFrom: Array<number[] | undefined> = new Array(n);
+      let plainCount = 0;
+      missed.forEach((set, j) => {
+        plainCount += 1;
+        plainAt[peers[j] as number] = b;
+        for (const i of set ?? []) (missedFrom[i] ??= []).push(j);
+      });
       const reaches = (i: number, j: number): boolean => {
         const k = i * n + j;
         if (reach[k] === 0) {
@@ -140,6 +179,12 @@ export const transitNotTransitive: Rule = {
         }
         return reach[k] === 1;
       };
+      const mutual = (i: number, j: number): boolean => {
+        const mi = missed[i];
+        const mj = missed[j];
+        if (mi && mj) return !mi.has(j) && !mj.has(i);
+        return reaches(i, j) && reaches(j, i);
+      };
       spokes.forEach((toA, i) => {
         const a = toA.peer;
         const spokeA = toA.peerVnet;
@@ -147,10 +192,12 @@ export const transitNotTransitive: Rule = {
         const aRouted = (tables[i] as readonly RoutedTable[]).length > 0;
         token += 1;
         let peered = 0; // distinct spokes of this hub A has a peering with
+        let peeredPlain = 0; // of which plain
         for (const x of index.neighbours(a)) {
-          if (mark[x] === token) continue;
+          if (mark[x] === token || x === a) continue;
           mark[x] = token;
-          if (spokeOf[x] === b && x !== a) peered += 1;
+          if (spokeOf[x] === b) peered += 1;
+          if (plainAt[x] === b) peeredPlain += 1;
         }
         const unreachableFrom = (j: number): boolean => {
           const c = peers[j] as number;
@@ -158,7 +205,7 @@ export const transitNotTransitive: Rule = {
           const spokeC = (spokes[j] as Link).peerVnet;
           if (expects && !expects(spokeA.key, spokeC.key) && !expects(spokeC.key, spokeA.key)) return false;
           if (inMesh && shareMeshGroup(spokeA, spokeC)) return false;
-          return !(aRouted && (tables[j] as readonly RoutedTable[]).length > 0 && reaches(i, j) && reaches(j, i));
+          return !(aRouted && (tables[j] as readonly RoutedTable[]).length > 0 && mutual(i, j));
         };
         let unreachable = 0;
         if (expects || inMesh) {
@@ -166,17 +213,19 @@ export const transitNotTransitive: Rule = {
           for (let j = 0; j < n; j += 1) if (unreachableFrom(j)) unreachable += 1;
         } else {
           // Every spoke A has no peering with is unreachable unless both route through an appliance:
-          // counted from A's own peerings, with route work for the routed spokes alone.
+          // counted from A's own peerings; routed pairs are subtracted, plain ones from the missed
+          // sets, the others pair by pair.
           unreachable = n - 1 - peered;
+          const mi = missed[i];
+          if (mi) {
+            const notMutual = new Set<number>();
+            for (const j of [...mi, ...(missedFrom[i] ?? [])]) if (j !== i && mark[peers[j] as number] !== token) notMutual.add(j);
+            unreachable -= plainCount - 1 - peeredPlain - notMutual.size;
+          }
           if (aRouted) {
             for (const j of routed) {
-              if (j === i || mark[peers[j] as number] === token) continue;
-              // Filled in bulk for most pairs; `reaches` decides the rest.
-              const there = reach[i * n + j];
-              if (there === 2) continue;
-              const back = reach[j * n + i];
-              if (back === 2) continue;
-              if ((there === 1 || reaches(i, j)) && (back === 1 || reaches(j, i))) unreachable -= 1;
+              if (j === i || (mi && missed[j]) || mark[peers[j] as number] === token) continue;
+              if (mutual(i, j)) unreachable -= 1;
             }
           }
         }
