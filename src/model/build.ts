@@ -101,6 +101,11 @@ function newVnet(id: string, fields: Partial<Vnet> = {}): Vnet {
   };
 }
 
+/** Shared by the peerings that name no subnets (most): never written to. */
+const NO_NAMES: readonly string[] = [];
+
+const sameList = <T>(a: readonly T[], b: readonly T[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+
 function parsePeering(raw: RawResource, vnetId: string, vnetKey: ResourceKey, source: string): Peering {
   const p = props(raw);
   const remoteVnetId = refId(p.remoteVirtualNetwork);
@@ -119,6 +124,8 @@ function parsePeering(raw: RawResource, vnetId: string, vnetKey: ResourceKey, so
   if (Array.isArray(p.localSubnetNames)) writable.localSubnetNames = p.localSubnetNames.map(String);
   if (Array.isArray(p.remoteSubnetNames)) writable.remoteSubnetNames = p.remoteSubnetNames.map(String);
   if (typeof p.enableOnlyIPv6Peering === 'boolean') writable.enableOnlyIPv6Peering = p.enableOnlyIPv6Peering;
+  const peered = optionalPrefixes(p.remoteAddressSpace, source, `${what} remoteAddressSpace`);
+  const current = optionalPrefixes(p.remoteVirtualNetworkAddressSpace, source, `${what} remoteVirtualNetworkAddressSpace`);
   return {
     id: raw.id,
     key: keyOf(raw.id),
@@ -135,15 +142,12 @@ function parsePeering(raw: RawResource, vnetId: string, vnetKey: ResourceKey, so
     peeringState: str(p.peeringState),
     peeringSyncLevel: str(p.peeringSyncLevel),
     provisioningState: str(p.provisioningState),
-    remoteAddressSpace: optionalPrefixes(p.remoteAddressSpace, source, `${what} remoteAddressSpace`),
-    remoteVirtualNetworkAddressSpace: optionalPrefixes(
-      p.remoteVirtualNetworkAddressSpace,
-      source,
-      `${what} remoteVirtualNetworkAddressSpace`,
-    ),
+    remoteAddressSpace: peered,
+    // Usually the same space as peered: one array for both (prefixes are memoized objects).
+    remoteVirtualNetworkAddressSpace: peered && current && sameList(peered, current) ? peered : current,
     peerCompleteVnets: bool(p.peerCompleteVnets, true),
-    localSubnetNames: writable.localSubnetNames ?? [],
-    remoteSubnetNames: writable.remoteSubnetNames ?? [],
+    localSubnetNames: writable.localSubnetNames ?? NO_NAMES,
+    remoteSubnetNames: writable.remoteSubnetNames ?? NO_NAMES,
     enableOnlyIPv6Peering: bool(p.enableOnlyIPv6Peering),
     etag: str(raw.etag),
     writable,

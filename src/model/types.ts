@@ -39,8 +39,8 @@ export interface Peering {
   remoteVirtualNetworkAddressSpace: Prefix[] | undefined;
   /** Subnet peering: false when only the named subnets are peered. Absent means whole VNets. */
   peerCompleteVnets: boolean;
-  localSubnetNames: string[];
-  remoteSubnetNames: string[];
+  localSubnetNames: readonly string[];
+  remoteSubnetNames: readonly string[];
   enableOnlyIPv6Peering: boolean;
   etag: string | undefined;
   /** The writable properties as read, to rebuild a PUT body for a fix without losing settings. */
@@ -64,8 +64,8 @@ export interface PeeringWritableProperties {
   remoteVirtualNetwork: { id: string };
   doNotVerifyRemoteGateways?: boolean;
   peerCompleteVnets?: boolean;
-  localSubnetNames?: string[];
-  remoteSubnetNames?: string[];
+  localSubnetNames?: readonly string[];
+  remoteSubnetNames?: readonly string[];
   enableOnlyIPv6Peering?: boolean;
 }
 
