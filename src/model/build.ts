@@ -53,18 +53,19 @@ function typeOf(resource: RawResource): string | undefined {
   return (resource.type ?? parseResourceId(resource.id)?.type)?.toLowerCase();
 }
 
-function prefixes(values: unknown, source: string, what: string): Prefix[] {
+/** Parsed address prefixes; `what` names their owner in an error (worked out only then). */
+function prefixes(values: unknown, source: string, what: () => string): Prefix[] {
   const result: Prefix[] = [];
   for (const value of arr(values)) {
-    if (typeof value !== 'string') throw new InputError(source, `${what} has a non-string address prefix`);
+    if (typeof value !== 'string') throw new InputError(source, `${what()} has a non-string address prefix`);
     const prefix = parsePrefix(value);
-    if (!prefix) throw new InputError(source, `${what} has an invalid address prefix "${value}"`);
+    if (!prefix) throw new InputError(source, `${what()} has an invalid address prefix "${value}"`);
     result.push(prefix);
   }
   return result;
 }
 
-function optionalPrefixes(space: unknown, source: string, what: string): Prefix[] | undefined {
+function optionalPrefixes(space: unknown, source: string, what: () => string): Prefix[] | undefined {
   const list = obj(space)?.addressPrefixes;
   return Array.isArray(list) ? prefixes(list, source, what) : undefined;
 }
@@ -111,7 +112,6 @@ function parsePeering(raw: RawResource, vnetId: string, vnetKey: ResourceKey, so
   const remoteVnetId = refId(p.remoteVirtualNetwork);
   const name = raw.name ?? nameOf(raw.id);
   if (!remoteVnetId) throw new InputError(source, `peering "${name}" has no properties.remoteVirtualNetwork.id`);
-  const what = `peering "${name}"`;
   const writable: PeeringWritableProperties = {
     allowVirtualNetworkAccess: bool(p.allowVirtualNetworkAccess, true),
     allowForwardedTraffic: bool(p.allowForwardedTraffic),
@@ -124,8 +124,14 @@ function parsePeering(raw: RawResource, vnetId: string, vnetKey: ResourceKey, so
   if (Array.isArray(p.localSubnetNames)) writable.localSubnetNames = p.localSubnetNames.map(String);
   if (Array.isArray(p.remoteSubnetNames)) writable.remoteSubnetNames = p.remoteSubnetNames.map(String);
   if (typeof p.enableOnlyIPv6Peering === 'boolean') writable.enableOnlyIPv6Peering = p.enableOnlyIPv6Peering;
-  const peered = optionalPrefixes(p.remoteAddressSpace, source, `${what} remoteAddressSpace`);
-  const current = optionalPrefixes(p.remoteVirtualNetworkAddressSpace, source, `${what} remoteVirtualNetworkAddressSpace`);
+  const peered = optionalPrefixes(p.remoteAddressSpace, source, () => `peering "${name}" remoteAddressSpace`);
+  // Usually the same prefixes as peered: parsed once, one array for both.
+  const currentList = obj(p.remoteVirtualNetworkAddressSpace)?.addressPrefixes;
+  const peeredList = obj(p.remoteAddressSpace)?.addressPrefixes;
+  const current =
+    peered && Array.isArray(currentList) && Array.isArray(peeredList) && sameList(currentList, peeredList)
+      ? peered
+      : optionalPrefixes(p.remoteVirtualNetworkAddressSpace, source, () => `peering "${name}" remoteVirtualNetworkAddressSpace`);
   return {
     id: raw.id,
     key: keyOf(raw.id),
@@ -143,8 +149,7 @@ function parsePeering(raw: RawResource, vnetId: string, vnetKey: ResourceKey, so
     peeringSyncLevel: str(p.peeringSyncLevel),
     provisioningState: str(p.provisioningState),
     remoteAddressSpace: peered,
-    // Usually the same space as peered: one array for both (prefixes are memoized objects).
-    remoteVirtualNetworkAddressSpace: peered && current && sameList(peered, current) ? peered : current,
+    remoteVirtualNetworkAddressSpace: current,
     peerCompleteVnets: bool(p.peerCompleteVnets, true),
     localSubnetNames: writable.localSubnetNames ?? NO_NAMES,
     remoteSubnetNames: writable.remoteSubnetNames ?? NO_NAMES,
@@ -175,7 +180,7 @@ function parseSubnet(raw: Props, vnetKey: ResourceKey, source: string): ParsedSu
       key: keyOf(id),
       name,
       vnetKey,
-      prefixes: prefixes(list, source, `subnet "${name}"`),
+      prefixes: prefixes(list, source, () => `subnet "${name}"`),
       routeTableKey: routeTableId ? keyOf(routeTableId) : undefined,
     },
     ipConfigIds: arr(p.ipConfigurations).map(refId).filter((x): x is string => x !== undefined),
@@ -314,7 +319,7 @@ export class TopologyBuilder {
         vnet.tags = stringTags(resource.tags);
         vnet.etag = str(resource.etag);
         const space = obj(p.addressSpace);
-        vnet.prefixes = prefixes(space?.addressPrefixes, source, `virtual network "${vnet.name}" addressSpace`);
+        vnet.prefixes = prefixes(space?.addressPrefixes, source, () => `virtual network "${vnet.name}" addressSpace`);
         for (const s of arr(p.subnets)) this.addSubnet(vnet, parseSubnet(obj(s) ?? {}, vnet.key, source));
         arr(p.virtualNetworkPeerings).forEach((entry, i) => {
           const raw = obj(entry);
@@ -333,7 +338,7 @@ export class TopologyBuilder {
         this.pendingStandalonePeerings.push({
           vnetId,
           peering: parsePeering(resource, vnetId, keyOf(vnetId), source),
-          localPrefixes: local ? prefixes(local.addressPrefixes, source, `peering "${resource.name ?? resource.id}" local address space`) : undefined,
+          localPrefixes: local ? prefixes(local.addressPrefixes, source, () => `peering "${resource.name ?? resource.id}" local address space`) : undefined,
         });
         break;
       }
