@@ -2,13 +2,20 @@ import { createHash } from 'node:crypto';
 import { armError, hasApiVersion, type Ctx, type Reply, type Route } from './http';
 import { resourceGroupOf, subscriptionOf, type Json, type StoredResource } from './state';
 
-// Azure Resource Graph: POST /providers/Microsoft.ResourceGraph/resources. KQL is not executed.
-// Two queries are recognised by markers:
-// - a `resources` query with a type filter (`type in~ ('microsoft.network/...', ...)`): rows are
-//   the stored resources of those types, as ARM GET returns them, `type` lower-cased, plus the
-//   `subscriptionId` and `resourceGroup` columns; NICs are limited to those with IP forwarding
-//   when the query says `enableIPForwarding == true`;
-// - a `resourcecontainers` query for subscriptions: one row per subscription in scope.
+// Azure Resource Graph: POST /providers/Microsoft.ResourceGraph/resources. KQL is not executed in
+// general: peerguard's own queries are recognised stage by stage (between top-level pipes), and a
+// stage the stand-in does not know is a 400 naming it, so a changed query cannot pass unnoticed.
+// - `resources`, then `where type in~ (...)` (the types), `where type !~ '...networkinterfaces' or
+//   properties.enableIPForwarding == true` (NVAs only), `where strcat(id, '/', tostring(properties.
+//   subnets), tostring(properties.ipConfigurations)) matches regex @'...'` (a neighbourhood: the
+//   regular expression is run on that text), `extend properties = case(...)` (the projection: not
+//   applied, rows carry whole properties), `union (resourcecontainers | where type =~ 'microsoft.
+//   resources/subscriptions' and subscriptionId in~ (...))` (those subscriptions' rows, if in scope),
+//   `project ...`, `order by id asc`;
+// - `resourcecontainers`, `where type =~ 'microsoft.resources/subscriptions'`: one row per
+//   subscription in scope; `project ...`, `order by id asc`.
+// Resource rows are the stored resources as ARM GET returns them, `type` lower-cased, plus the
+// `subscriptionId` and `resourceGroup` columns (or, after `state.lagGraph()`, as they were then).
 // Rows are ordered by id and paged at `$top` (at most 1,000) with `$skipToken`.
 
 interface Window {
@@ -62,6 +69,91 @@ function resourceRow(r: StoredResource): Json {
   };
 }
 
+/** A query split at its top-level pipes (not those inside parentheses or string literals). */
+function stagesOf(query: string): string[] {
+  const stages: string[] = [];
+  let depth = 0;
+  let quote: string | undefined;
+  let start = 0;
+  for (let i = 0; i < query.length; i += 1) {
+    const c = query[i] as string;
+    if (quote) {
+      if (c === quote && query[i + 1] === quote) i += 1; // '' inside '...'
+      else if (c === quote) quote = undefined;
+    } else if (c === "'" || c === '"') quote = c;
+    else if (c === '(') depth += 1;
+    else if (c === ')') depth -= 1;
+    else if (c === '|' && depth === 0) {
+      stages.push(query.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  stages.push(query.slice(start).trim());
+  return stages;
+}
+
+const quoted = (list: string): string[] => [...list.matchAll(/'((?:[^']|'')*)'/g)].map((m) => (m[1] ?? '').replace(/''/g, "'").toLowerCase());
+
+interface ParsedQuery {
+  table: 'resources' | 'resourcecontainers';
+  types: Set<string>;
+  forwardingNicsOnly: boolean;
+  /** The neighbourhood filter's regular expression. */
+  names?: RegExp;
+  /** Subscriptions whose rows the query unions in. */
+  subscriptions: string[];
+}
+
+const STAGES: Array<{ table: ParsedQuery['table']; pattern: RegExp; apply?: (q: ParsedQuery, m: RegExpExecArray) => void }> = [
+  { table: 'resources', pattern: /^where type in~ \((.*)\)$/s, apply: (q, m) => (q.types = new Set(quoted(m[1] ?? ''))) },
+  { table: 'resources', pattern: /^where type !~ 'microsoft\.network\/networkinterfaces' or properties\.enableIPForwarding == true$/, apply: (q) => (q.forwardingNicsOnly = true) },
+  {
+    table: 'resources',
+    pattern: /^where strcat\(id, '\/', tostring\(properties\.subnets\), tostring\(properties\.ipConfigurations\)\) matches regex @'((?:[^']|'')*)'$/s,
+    apply: (q, m) => {
+      // RE2's (?i) is JavaScript's i flag; the rest of peerguard's expression is the same in both.
+      const source = (m[1] ?? '').replace(/''/g, "'");
+      q.names = source.startsWith('(?i)') ? new RegExp(source.slice(4), 'i') : new RegExp(source);
+    },
+  },
+  { table: 'resources', pattern: /^extend properties = case\(/ },
+  {
+    table: 'resources',
+    pattern: /^union \(resourcecontainers \| where type =~ 'microsoft\.resources\/subscriptions' and subscriptionId in~ \((.*)\)\)$/s,
+    apply: (q, m) => (q.subscriptions = quoted(m[1] ?? '')),
+  },
+  { table: 'resourcecontainers', pattern: /^where type =~ 'microsoft\.resources\/subscriptions'$/ },
+];
+
+function parseQuery(query: string): ParsedQuery | { unknown: string } {
+  const [table, ...stages] = stagesOf(query);
+  if (table !== 'resources' && table !== 'resourcecontainers') return { unknown: table ?? '' };
+  const parsed: ParsedQuery = { table, types: new Set(), forwardingNicsOnly: false, subscriptions: [] };
+  for (const stage of stages) {
+    if (/^project\s/.test(stage) || stage === 'order by id asc') continue; // projection not applied; rows are always in id order
+    const known = STAGES.find((s) => s.table === table && s.pattern.test(stage));
+    if (!known) return { unknown: stage };
+    known.apply?.(parsed, known.pattern.exec(stage) as RegExpExecArray);
+  }
+  return parsed;
+}
+
+const text = (value: unknown): string => (value === undefined || value === null ? '' : JSON.stringify(value));
+
+function resourceRows(ctx: Ctx, query: ParsedQuery, inScope: ReadonlySet<string>): Json[] {
+  const rows = ctx.state
+    .graphView()
+    .filter((r) => query.types.has(r.type.toLowerCase()) && inScope.has(subscriptionOf(r.id) ?? ''))
+    .filter((r) => !(query.forwardingNicsOnly && r.type.toLowerCase() === 'microsoft.network/networkinterfaces' && r.properties.enableIPForwarding !== true))
+    .filter((r) => !query.names || query.names.test(`${r.id}/${text(r.properties.subnets)}${text(r.properties.ipConfigurations)}`))
+    .map(resourceRow);
+  return [...rows, ...subscriptionRows(ctx, query.subscriptions.filter((s) => inScope.has(s)))];
+}
+
+function subscriptionRows(ctx: Ctx, subscriptions: readonly string[]): Json[] {
+  return [...new Set(subscriptions)].sort().map((s) => subscriptionRow(ctx, s));
+}
+
 function handle(ctx: Ctx): Reply {
   const missing = hasApiVersion(ctx);
   if (missing) return missing;
@@ -107,21 +199,9 @@ function handle(ctx: Ctx): Reply {
   }
   const inScope = new Set(scope);
 
-  let rows: Json[];
-  if (/^\s*resourcecontainers\b/i.test(query) && /microsoft\.resources\/subscriptions/i.test(query)) {
-    rows = [...inScope].sort().map((s) => subscriptionRow(ctx, s));
-  } else if (/^\s*resources\b/i.test(query) && /\btype\s+in~\s*\(/i.test(query)) {
-    const filter = /\btype\s+in~\s*\(([^)]*)\)/i.exec(query)?.[1] ?? '';
-    const types = new Set([...filter.matchAll(/'([^']+)'/g)].map((m) => (m[1] ?? '').toLowerCase()));
-    const onlyForwardingNics = /enableIPForwarding\s*==\s*true/i.test(query);
-    rows = ctx.state
-      .all()
-      .filter((r) => types.has(r.type.toLowerCase()) && inScope.has(subscriptionOf(r.id) ?? ''))
-      .filter((r) => !(onlyForwardingNics && r.type.toLowerCase() === 'microsoft.network/networkinterfaces' && r.properties.enableIPForwarding !== true))
-      .map(resourceRow);
-  } else {
-    return withQuota(armError(400, 'BadRequest', `The stand-in does not recognise this query (no "resources | where type in~ (...)" or "resourcecontainers" marker): ${query.slice(0, 120)}`));
-  }
+  const parsed = parseQuery(query);
+  if ('unknown' in parsed) return withQuota(armError(400, 'BadRequest', `The stand-in does not recognise this query stage: ${parsed.unknown.slice(0, 160)}`));
+  const rows = parsed.table === 'resourcecontainers' ? subscriptionRows(ctx, [...inScope]) : resourceRows(ctx, parsed, inScope);
   rows.sort((a, b) => (String(a.id).toLowerCase() < String(b.id).toLowerCase() ? -1 : 1));
 
   const fingerprint = createHash('sha256').update(JSON.stringify([query, [...inScope].sort()])).digest('hex').slice(0, 16);

@@ -144,9 +144,26 @@ export class StandInState {
     this.resources.set(keyOf(id), stored);
   }
 
+  /** Resource Graph's view while it lags (`lagGraph`): the estate as it was then. */
+  private graphSnapshot: StoredResource[] | undefined;
+
   /** Every resource as ARM GET would return it (VNets with peerings inline), in id order. */
   all(): StoredResource[] {
     return [...this.resources.keys()].sort().map((k) => this.get(k) as StoredResource);
+  }
+
+  /** What Resource Graph answers from: the estate now, or as it was at `lagGraph()`. */
+  graphView(): StoredResource[] {
+    return this.graphSnapshot ?? this.all();
+  }
+
+  /** Resource Graph stops seeing changes (it lags ARM) until `catchUpGraph()`; ARM keeps answering the present. */
+  lagGraph(): void {
+    this.graphSnapshot = this.all();
+  }
+
+  catchUpGraph(): void {
+    this.graphSnapshot = undefined;
   }
 
   get(id: string): StoredResource | undefined {
@@ -313,6 +330,7 @@ export class StandInState {
     if (sub) this.addSubscription(sub);
     this.resources.set(key, next);
     if (type.toLowerCase() === TYPES.vnet) {
+      this.syncRouteTables(id);
       const space = this.spaceOf(id);
       for (const p of this.peeringsOf(id)) {
         const stored = this.peerings.get(keyOf(p.id)) as StoredResource;
@@ -326,6 +344,18 @@ export class StandInState {
       }
     }
     return { created: !existing, resource: this.get(id) as StoredResource };
+  }
+
+  /** ARM records a subnet's route table on both sides: the table's `subnets` follow the VNet's subnets. */
+  private syncRouteTables(vnetId: string): void {
+    const prefix = `${keyOf(vnetId)}/subnets/`;
+    const subnets = (this.resources.get(keyOf(vnetId))?.properties.subnets ?? []) as Json[];
+    for (const table of this.resources.values()) {
+      if (table.type.toLowerCase() !== 'microsoft.network/routetables') continue;
+      const others = ((table.properties.subnets ?? []) as Json[]).filter((s) => !keyOf(String(s.id ?? '')).startsWith(prefix));
+      const mine = subnets.filter((s) => keyOf(String(obj(obj(s.properties)?.routeTable)?.id ?? '')) === keyOf(table.id)).map((s) => ({ id: s.id }));
+      table.properties.subnets = [...others, ...mine];
+    }
   }
 
   deleteResource(id: string): boolean {
