@@ -10,6 +10,12 @@ export interface Inventory {
   /** Lower-cased subscription ids that were read (even if empty). */
   subscriptions: string[];
   unreadable: UnreadableScope[];
+  /**
+   * Lower-cased ids of the VNets a neighbourhood read looked for (a live read only): each one is in
+   * `resources`, in an unreadable scope, or known to be absent. A VNet not looked for is unknown,
+   * even in a subscription that was read.
+   */
+  sought?: string[];
 }
 
 export type AuditScope =
@@ -30,11 +36,24 @@ export interface InventoryReader {
   readInventory(scope: AuditScope, onProgress?: (progress: InventoryProgress) => void): Promise<Inventory>;
 }
 
+/** What else a neighbourhood read covers besides the VNets it reads fresh. */
+export interface NeighbourhoodOptions {
+  /**
+   * The resource that changed, when it is not one of the VNets: read fresh as well. A peering's
+   * VNet and remote VNet are read fresh (Azure changed both sides); a route's route table, a
+   * gateway, firewall, Route Server or route table itself.
+   */
+  changed?: string;
+  /** Further VNets to read, with what sits in them, from Resource Graph (whose findings the caller judges too). */
+  alsoRead?: readonly string[];
+}
+
 /**
- * Live ARM state of a neighbourhood, for the event path and remediation: the named VNets, their
- * peerings, the VNets they peer with, and the gateways, route tables, firewalls and NICs that
- * touch them. Never the whole estate (Resource Graph lags ARM after a write).
+ * The state around some VNets, for the event path and remediation: the VNets where the change
+ * happened read fresh from ARM, their peers (the reverse peerings) and the gateways, firewalls,
+ * NVAs and route tables of all of them from Resource Graph, in a handful of calls whatever the size
+ * of the estate or of a hub. Never the whole estate.
  */
 export interface LiveReader {
-  readNeighbourhood(vnetIds: readonly string[]): Promise<Inventory>;
+  readNeighbourhood(vnetIds: readonly string[], options?: NeighbourhoodOptions): Promise<Inventory>;
 }

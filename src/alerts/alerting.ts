@@ -5,7 +5,7 @@ import type { JournalRecord } from '../remediation/ports';
 import { remediationSection, withRemediationSection } from '../remediation/summary';
 import { composeAlertMail, type RuleInfo } from './compose';
 import { operationIdFor, SendError, type Mailer, type Recipients } from './mailer';
-import { anchorOf, type AlertRow, type AlertScope, type ChangeContext } from './model';
+import { placeOf, type AlertRow, type AlertScope, type ChangeContext } from './model';
 import type { AlertStore } from './store';
 import { planTransitions, type TransitionPlan } from './transitions';
 
@@ -55,7 +55,7 @@ function ruleInfo(rules: readonly Rule[], id: string): RuleInfo | undefined {
   return rules.find((r) => r.meta.id === id)?.meta;
 }
 
-function rowFromFinding(finding: Finding, now: string, observedAt: string, change: ChangeContext | undefined): AlertRow {
+function rowFromFinding(finding: Finding, anchor: AlertRow['anchor'], now: string, observedAt: string, change: ChangeContext | undefined): AlertRow {
   return {
     fingerprint: finding.fingerprint,
     status: 'open',
@@ -64,7 +64,7 @@ function rowFromFinding(finding: Finding, now: string, observedAt: string, chang
     resourceId: finding.resourceId,
     relatedResourceIds: finding.relatedResourceIds,
     message: finding.message,
-    anchor: anchorOf(finding.resourceId),
+    anchor,
     subscriptionId: subscriptionOf(finding.resourceId) ?? '',
     firstSeen: now,
     lastSeen: now,
@@ -113,7 +113,7 @@ export class Alerting {
     const now = this.iso();
 
     for (const { finding, previous } of plan.opened) {
-      const base = rowFromFinding(finding, now, observedAt, input.change);
+      const base = rowFromFinding(finding, placeOf(input.scope, finding), now, observedAt, input.change);
       const owed = input.mailOpened && this.owesMail(base);
       const row: AlertRow = { ...base, pendingOpen: owed, ...(owed ? { claimUntil: this.claimUntil() } : {}) };
       const written = previous ? await store.replace({ ...row, etag: previous.etag }) : await store.insert(row);
@@ -157,6 +157,7 @@ export class Alerting {
     for (const { row, finding } of plan.reopened) {
       const written = await store.replace({
         ...row,
+        anchor: placeOf(input.scope, finding),
         status: 'open',
         resolvedAt: undefined,
         resolvedBy: undefined,
@@ -172,7 +173,8 @@ export class Alerting {
     }
 
     for (const { row, finding } of plan.unchanged) {
-      const written = await store.replace({ ...row, severity: finding.severity, message: finding.message, finding, lastSeen: now, observedAt });
+      // The anchor too: rows written before a finding moved to another anchor follow it.
+      const written = await store.replace({ ...row, anchor: placeOf(input.scope, finding), severity: finding.severity, message: finding.message, finding, lastSeen: now, observedAt });
       if (!written) outcome.lostRaces += 1;
     }
 

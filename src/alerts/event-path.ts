@@ -8,14 +8,16 @@ import type { Rule } from '../rules/rule';
 import type { AlertOutcome, Alerting, Logger } from './alerting';
 import type { DeadLetterStore } from './archive';
 import { parseArmEvent, type ArmEvent, type EventFilter } from './events';
-import { anchorOf, type AlertScope } from './model';
+import { inScope, placeOf } from './model';
+import { neighbourhoodScope } from './scope';
 import type { AlertStore, IndexEntry, NeighbourhoodIndex } from './store';
 
-// The event path (design.md): map the event to the affected VNets, re-read them and their peers
-// live, evaluate only that neighbourhood, compare with the stored state of that neighbourhood,
-// mail the transitions. Failures are retried in the invocation; an event that still fails goes
-// to the dead-letter store with its reason. Only when that store is unreachable too does the
-// handler throw, so that Event Grid redelivers: an event is never silently dropped.
+// The event path (design.md): map the event to the VNets it can change, read where it happened
+// fresh from ARM and the neighbourhood around it from Resource Graph, evaluate only that, compare
+// the findings whose inputs the read covered with their stored state, mail the transitions.
+// Failures are retried in the invocation; an event that still fails goes to the dead-letter store
+// with its reason. Only when that store is unreachable too does the handler throw, so that Event
+// Grid redelivers: an event is never silently dropped.
 
 export interface EventPathDeps {
   live: LiveReader;
@@ -48,37 +50,59 @@ export interface EventResult {
   deadLetter?: string;
 }
 
-/** The VNets whose neighbourhood an event can change. */
-export async function affectedVnets(deps: Pick<EventPathDeps, 'index' | 'locate'>, event: Pick<ArmEvent, 'subject' | 'resourceType'>): Promise<string[]> {
+/** What an event can change, and so what its evaluation reads and judges. */
+export interface EventReach {
+  /** The VNets whose findings the event can change: judged where their inputs were read (scope.ts). */
+  vnetIds: string[];
+  /** Read fresh from ARM: the VNets where the change happened. */
+  fresh: string[];
+  /** The resource that changed, when it is not one of them: read fresh as well. */
+  changed?: string;
+  /** Read from Resource Graph besides the fresh VNets' peers. */
+  alsoRead: string[];
+}
+
+function unique(ids: readonly (string | undefined)[]): string[] {
   const found = new Map<string, string>();
-  const add = (id: string | undefined) => {
-    if (id && !found.has(keyOf(id))) found.set(keyOf(id), id);
-  };
+  for (const id of ids) if (id && !found.has(keyOf(id))) found.set(keyOf(id), id);
+  return [...found.values()];
+}
+
+export async function reachOf(deps: Pick<EventPathDeps, 'index' | 'locate'>, event: Pick<ArmEvent, 'subject' | 'resourceType'>): Promise<EventReach> {
   const subject = event.subject.replace(/\/+$/, '');
   const parent = parseResourceId(subject)?.parentId;
+  const related = (id: string) => deps.index.vnetsRelatedTo(id);
+  const served = async (id: string) => unique([...(await related(id)), ...(deps.locate ? await deps.locate(id) : [])]);
   switch (event.resourceType) {
-    case 'Microsoft.Network/virtualNetworks':
-      add(subject);
-      for (const id of await deps.index.vnetsRelatedTo(subject)) add(id);
-      break;
-    case 'Microsoft.Network/virtualNetworks/virtualNetworkPeerings':
-      add(parent);
-      // The remote end: still readable from the peering after a write, only from the index after a delete.
-      for (const id of await deps.index.vnetsRelatedTo(subject)) add(id);
-      break;
-    case 'Microsoft.Network/virtualNetworks/subnets':
-      add(parent);
-      break;
-    case 'Microsoft.Network/routeTables/routes':
-      if (parent) for (const id of await deps.index.vnetsRelatedTo(parent)) add(id);
-      if (parent && deps.locate) for (const id of await deps.locate(parent)) add(id);
-      break;
-    default:
-      // Gateways, route tables, firewalls, hubs: the VNets they served when last seen, and now.
-      for (const id of await deps.index.vnetsRelatedTo(subject)) add(id);
-      if (deps.locate) for (const id of await deps.locate(subject)) add(id);
+    case 'Microsoft.Network/virtualNetworks': {
+      // Its peers' peerings changed with it (sync level; Disconnected after a delete).
+      const peers = await related(subject);
+      return { vnetIds: unique([subject, ...peers]), fresh: [subject], alsoRead: peers };
+    }
+    case 'Microsoft.Network/virtualNetworks/virtualNetworkPeerings': {
+      // The remote end: from the index after a delete; the reader finds it in the peering after a write.
+      const vnets = unique([parent, ...(await related(subject))]);
+      return { vnetIds: vnets, fresh: vnets, changed: subject, alsoRead: [] };
+    }
+    case 'Microsoft.Network/virtualNetworks/subnets': {
+      const vnets = unique([parent]);
+      return { vnetIds: vnets, fresh: vnets, alsoRead: [] };
+    }
+    case 'Microsoft.Network/routeTables':
+    case 'Microsoft.Network/routeTables/routes': {
+      // The table changed, not the VNets whose subnets use it: they and their peers come from
+      // Resource Graph, so that their route findings can be judged whatever the number of VNets.
+      const vnets = await served(event.resourceType === 'Microsoft.Network/routeTables' ? subject : (parent ?? subject));
+      const peers = (await Promise.all(vnets.map(related))).flat();
+      return { vnetIds: vnets, fresh: [], changed: subject, alsoRead: unique([...vnets, ...peers]) };
+    }
+    default: {
+      // Gateways, firewalls, Route Servers: the VNets they served when last seen, and now; their
+      // subnets changed with them (the ipConfigurations that reveal a gateway).
+      const vnets = await served(subject);
+      return { vnetIds: vnets, fresh: vnets, changed: subject, alsoRead: [] };
+    }
   }
-  return [...found.values()];
 }
 
 /** What the topology tells the index: peerings' ends, and which VNets each attachment serves. */
@@ -100,24 +124,6 @@ export function indexEntriesOf(topology: Topology): IndexEntry[] {
 }
 
 /**
- * The scope whose findings this evaluation decides: the named VNets and what hangs off them, minus
- * VNets in scopes that could not be read (their rows must not be resolved by a blind read).
- */
-export function neighbourhoodScope(vnetIds: readonly string[], topology: Topology, unreadable: readonly { scope: string }[]): AlertScope {
-  const blind = new Set(unreadable.map((u) => u.scope.toLowerCase()));
-  const keys = new Set<string>();
-  for (const id of vnetIds) {
-    if (blind.has(subscriptionOf(id) ?? '') || blind.has(keyOf(id))) continue;
-    keys.add(anchorOf(id));
-    const vnet = topology.vnets.get(keyOf(id));
-    for (const g of vnet?.gateways ?? []) keys.add(g.key);
-    for (const a of vnet?.appliances ?? []) keys.add(a.key);
-    for (const rt of vnet?.routeTables ?? []) keys.add(rt.key);
-  }
-  return { keys, subscriptions: new Set() };
-}
-
-/**
  * The live read limited to the configured subscriptions (PEERGUARD_SUBSCRIPTIONS), as the scheduled
  * audit sees the estate: a remote VNet in a subscription outside that scope is out of scope on both
  * paths, never "read" on one and "unknown" on the other (that would open an alert on every event and
@@ -132,18 +138,20 @@ export function withinScope(inventory: Inventory, subscriptions: readonly string
     subscriptions: inventory.subscriptions.filter((s) => allowed.has(s.toLowerCase())),
     // An unreadable scope is a subscription id or a resource id.
     unreadable: inventory.unreadable.filter((u) => allowed.has(u.scope.toLowerCase()) || inScope(u.scope)),
+    ...(inventory.sought ? { sought: inventory.sought } : {}),
   };
 }
 
 async function processEvent(deps: EventPathDeps, event: ArmEvent): Promise<EventResult> {
-  const vnetIds = await affectedVnets(deps, event);
-  if (vnetIds.length === 0) {
+  const reach = await reachOf(deps, event);
+  if (reach.vnetIds.length === 0) {
     const reason = `no VNet is known for ${event.subject} yet; the scheduled audit will cover it`;
     deps.log.warn(`event ${event.id}: ${reason}`);
     return { id: event.id, status: 'unmapped', reason };
   }
   const observedAt = deps.now();
-  const inventory = withinScope(await deps.live.readNeighbourhood(vnetIds), deps.filter.subscriptions);
+  const read = await deps.live.readNeighbourhood(reach.fresh, { ...(reach.changed ? { changed: reach.changed } : {}), alsoRead: reach.alsoRead });
+  const inventory = withinScope(read, deps.filter.subscriptions);
   const run = auditResources({
     resources: inventory.resources,
     rules: deps.rules,
@@ -153,8 +161,11 @@ async function processEvent(deps: EventPathDeps, event: ArmEvent): Promise<Event
     extraSubscriptions: inventory.subscriptions,
     unreadable: inventory.unreadable,
   });
-  const scope = neighbourhoodScope(vnetIds, run.extras.topology, inventory.unreadable);
-  await deps.index.record(indexEntriesOf(run.extras.topology));
+  const topology = run.extras.topology;
+  // A new peering's remote VNet is known from the read only.
+  const vnetIds = unique([...reach.vnetIds, topology.peerings.get(keyOf(event.subject))?.remoteVnetId]);
+  const scope = neighbourhoodScope({ topology, inventory, vnetIds }, deps.rules);
+  await deps.index.record(indexEntriesOf(topology));
   const rows = await deps.store.rowsFor([...scope.keys]);
   const outcome = await deps.alerting.apply({
     findings: run.report.findings,
@@ -166,12 +177,13 @@ async function processEvent(deps: EventPathDeps, event: ArmEvent): Promise<Event
   });
   await deps.alerting.flushPending(outcome);
   if (deps.remediation) {
-    // After the alerting, never instead of it; a remediation failure is journalled and logged, and does not retry the event.
+    // After the alerting, never instead of it, and only for the findings it decided; a remediation
+    // failure is journalled and logged, and does not retry the event.
     const caller = event.change.caller;
     try {
       const fixed = await deps.remediation.run({
-        findings: run.report.findings,
-        topology: run.extras.topology,
+        findings: run.report.findings.filter((f) => inScope(scope, f, placeOf(scope, f))),
+        topology,
         trigger: { kind: 'event', eventId: event.id, caller: caller?.upn ?? caller?.name ?? caller?.appId },
       });
       if (fixed) deps.log.info(`event ${event.id}: remediation run ${fixed.runId}: ${fixed.writes} writes${fixed.stoppedBy ? `; stopped: ${fixed.stoppedBy}` : ''}`);

@@ -67,6 +67,9 @@ export function vnetIdOf(resourceId: string): string | undefined {
   return match?.[1];
 }
 
+/** The parts of a finding that place it: which rule, on what resource, naming what. */
+export type Placed = Pick<Finding, 'ruleId' | 'resourceId' | 'relatedResourceIds'>;
+
 /**
  * What an evaluation covered. A stored row (and a current finding) takes part only when its anchor
  * is one of `keys` or its subscription is one of `subscriptions`: the event path evaluates a few
@@ -75,10 +78,20 @@ export function vnetIdOf(resourceId: string): string | undefined {
 export interface AlertScope {
   keys: ReadonlySet<string>;
   subscriptions: ReadonlySet<string>;
+  /** A current finding's anchor (default: `anchorOf` its resource); see scope.ts. */
+  anchorOf?: (finding: Placed) => ResourceKey;
+  /** Narrows the scope to the findings whose every input the evaluation read (the event path). */
+  decides?: (finding: Placed) => boolean;
 }
 
-export function inScope(scope: AlertScope, resourceId: string): boolean {
-  if (scope.keys.has(anchorOf(resourceId))) return true;
-  const subscription = subscriptionOf(resourceId);
-  return subscription !== undefined && scope.subscriptions.has(subscription);
+/** The anchor a current finding gets in this scope. */
+export function placeOf(scope: AlertScope, finding: Placed): ResourceKey {
+  return scope.anchorOf?.(finding) ?? anchorOf(finding.resourceId);
+}
+
+/** Whether the evaluation decides a finding or row with this anchor. */
+export function inScope(scope: AlertScope, finding: Placed, anchor: ResourceKey): boolean {
+  const subscription = subscriptionOf(finding.resourceId);
+  const covered = scope.keys.has(anchor) || (subscription !== undefined && scope.subscriptions.has(subscription));
+  return covered && (scope.decides?.(finding) ?? true);
 }

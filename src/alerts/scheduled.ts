@@ -12,6 +12,7 @@ import { composeReportMail, diffReports, type ComposedMail } from './compose';
 import { indexEntriesOf } from './event-path';
 import { operationIdFor, type MailAttachment, type Mailer } from './mailer';
 import type { AlertScope } from './model';
+import { anchoring } from './scope';
 import type { AlertStore, NeighbourhoodIndex } from './store';
 
 // The scheduled audit: the whole estate, the alert state reconciled (new findings recorded without
@@ -84,6 +85,7 @@ export async function auditAndReport(deps: ScheduledDeps, inventory: Inventory):
   const scope: AlertScope = {
     keys: new Set(),
     subscriptions: new Set(report.coverage.subscriptions.map((s) => s.toLowerCase()).filter((s) => !blind.has(s))),
+    anchorOf: anchoring(run.extras.topology, deps.rules),
   };
   await deps.index.record(indexEntriesOf(run.extras.topology));
   const rows = await deps.store.rowsFor('all');

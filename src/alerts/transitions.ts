@@ -1,5 +1,5 @@
 import type { Finding } from '../engine/audit';
-import { inScope, type AlertRow, type AlertScope } from './model';
+import { inScope, placeOf, type AlertRow, type AlertScope } from './model';
 
 // Alerts go out on transitions only. Pure: stored rows + the findings of one evaluated scope ->
 // what changed. The store adapter applies the plan with conditional writes.
@@ -26,7 +26,7 @@ export function planTransitions(
   const plan: TransitionPlan = { opened: [], resolved: [], reopened: [], unchanged: [], stale: [] };
   const byFingerprint = new Map(rows.map((r) => [r.fingerprint, r]));
   const current = new Map<string, Finding>();
-  for (const f of findings) if (inScope(scope, f.resourceId)) current.set(f.fingerprint, f);
+  for (const f of findings) if (inScope(scope, f, placeOf(scope, f))) current.set(f.fingerprint, f);
 
   for (const [fingerprint, finding] of current) {
     const row = byFingerprint.get(fingerprint);
@@ -40,7 +40,7 @@ export function planTransitions(
     else plan.opened.push({ finding, previous: row });
   }
   for (const row of rows) {
-    if (current.has(row.fingerprint) || row.status !== 'open' || !inScope(scope, row.resourceId)) continue;
+    if (current.has(row.fingerprint) || row.status !== 'open' || !inScope(scope, row, row.anchor)) continue;
     if (row.observedAt > observedAt) plan.stale.push(row);
     else plan.resolved.push(row);
   }

@@ -1,20 +1,23 @@
 import type { NetworkManagementClient } from '@azure/arm-network';
-import { contains, parsePrefix, type Prefix } from '../model/cidr';
 import { keyOf, parseResourceId, subscriptionOf } from '../model/ids';
 import type { RawResource, SourcedResource } from '../model/snapshot';
-import type { Inventory, LiveReader } from '../ports';
+import type { Inventory, LiveReader, NeighbourhoodOptions } from '../ports';
 import type { UnreadableScope } from '../report/report';
 import { networkClient, type AzureConnection } from './connection';
 import { describeError, isAccessDenied, isSubscriptionNotFound, statusOf } from './errors';
+import { ResourceGraphInventory, type ResourceGraphInventoryOptions } from './resource-graph';
 
-// Live ARM reads of one neighbourhood (the event path, remediation): the named VNets and their
-// peerings (paged list), the VNets they peer with, and by id the gateways, Route Servers,
-// firewalls, route tables and forwarding NICs that touch them. A handful of calls, whatever the
-// size of the estate. Resource Graph lags ARM after a write; this reads ARM.
+// Live reads of one neighbourhood (the event path, remediation). Where the change happened is read
+// fresh from ARM: a VNet GET returns its peerings inline, with their etags (the REST spec's
+// VirtualNetwork.virtualNetworkPeerings holds whole VirtualNetworkPeering objects), so no peering
+// list is needed. Everything around it comes from one Resource Graph query, paged: the peers (with
+// their reverse peerings inline) and the gateways, firewalls, NVAs and route tables of all of them.
+// So a read costs the fresh GETs plus a page or two, whatever the size of the estate or the degree
+// of a hub. Resource Graph lags ARM by seconds: acceptable for the neighbours, whose own changes
+// bring their own events, never for where the change happened: a fresh row, or a fresh "not found",
+// always wins over Resource Graph's row of the same resource.
 
-export interface ArmLiveReaderOptions extends AzureConnection {
-  /** Most NICs read in subnets that hold a route's next hop (default 20); more makes the read partial. */
-  maxNicReads?: number;
+export interface ArmLiveReaderOptions extends AzureConnection, Pick<ResourceGraphInventoryOptions, 'pageAttempts' | 'backoffMs' | 'maxQuotaWaitMs'> {
   /** Parallel GETs (default 8). */
   concurrency?: number;
   /** Attempts per read when no HTTP answer came (a timeout the SDK does not retry); default 3. */
@@ -71,6 +74,78 @@ function gatewayToWire(model: unknown): RawResource {
   return { ...rest, properties: { ...(wire.properties ?? {}), sku } } as RawResource;
 }
 
+type Kind = 'vnet' | 'gateway' | 'hub' | 'firewall' | 'routeTable';
+interface Target {
+  id: string;
+  kind: Kind;
+}
+type GetOptions = { requestOptions: { timeout: number } };
+
+const READS: Record<Kind, (c: NetworkManagementClient, rg: string, name: string, o: GetOptions) => Promise<unknown>> = {
+  vnet: (c, rg, name, o) => c.virtualNetworks.get(rg, name, o),
+  gateway: (c, rg, name, o) => c.virtualNetworkGateways.get(rg, name, o),
+  hub: (c, rg, name, o) => c.virtualHubs.get(rg, name, o),
+  firewall: (c, rg, name, o) => c.azureFirewalls.get(rg, name, o),
+  routeTable: (c, rg, name, o) => c.routeTables.get(rg, name, o),
+};
+const WIRE: Record<Kind, (model: unknown) => RawResource> = {
+  vnet: vnetToWire,
+  gateway: gatewayToWire,
+  // A Route Server's ipConfigurations are child resources; the subnet that holds them names it.
+  hub: (m) => toWire(m, 'Microsoft.Network/virtualHubs'),
+  firewall: (m) => withConfigs(m, 'Microsoft.Network/azureFirewalls'),
+  routeTable: (m) => withConfigs(m, 'Microsoft.Network/routeTables'),
+};
+const ATTACHMENTS: Record<string, Kind> = {
+  'microsoft.network/virtualnetworkgateways': 'gateway',
+  'microsoft.network/virtualhubs': 'hub',
+  'microsoft.network/azurefirewalls': 'firewall',
+  'microsoft.network/routetables': 'routeTable',
+};
+
+/** What a changed resource means for the read: its VNet (read fresh), or the resource itself. */
+function changeOf(id: string): { vnet?: string; peering?: string; attachment?: Target } {
+  const parsed = parseResourceId(id);
+  const type = parsed?.type?.toLowerCase() ?? '';
+  if (type === 'microsoft.network/virtualnetworks') return { vnet: id };
+  if (type === 'microsoft.network/virtualnetworks/virtualnetworkpeerings') return { vnet: parsed?.parentId, peering: id };
+  if (type === 'microsoft.network/virtualnetworks/subnets') return { vnet: parsed?.parentId };
+  if (type === 'microsoft.network/routetables/routes' && parsed?.parentId) return { attachment: { id: parsed.parentId, kind: 'routeTable' } };
+  const kind = ATTACHMENTS[type];
+  return kind ? { attachment: { id, kind } } : {};
+}
+
+/** The remote VNet of one of a VNet's inline peerings. */
+function remoteOf(vnet: RawResource | undefined, peeringId: string): string | undefined {
+  const peering = arr(vnet?.properties?.virtualNetworkPeerings).find((p) => keyOf(String(obj(p)?.id ?? '')) === keyOf(peeringId));
+  return refId(obj(obj(peering)?.properties)?.remoteVirtualNetwork);
+}
+
+/** The route table each subnet of these VNets names (undefined: none), by subnet key. */
+function routeTablesOfSubnets(vnets: readonly RawResource[]): Map<string, string | undefined> {
+  const tables = new Map<string, string | undefined>();
+  for (const v of vnets) {
+    for (const s of arr(v.properties?.subnets)) {
+      const id = refId(s);
+      if (id) tables.set(keyOf(id), refId(obj(obj(s)?.properties)?.routeTable));
+    }
+  }
+  return tables;
+}
+
+/**
+ * A route table row from Resource Graph without its claims on fresh subnets that do not name it:
+ * the subnet says which table it uses, and Resource Graph may not have caught up with the change.
+ */
+function withoutStaleSubnets(row: RawResource, freshSubnets: ReadonlyMap<string, string | undefined>): RawResource {
+  if (row.type?.toLowerCase() !== 'microsoft.network/routetables') return row;
+  const subnets = arr(row.properties?.subnets).filter((s) => {
+    const id = keyOf(refId(s) ?? '');
+    return !freshSubnets.has(id) || keyOf(freshSubnets.get(id) ?? '') === keyOf(row.id);
+  });
+  return { ...row, properties: { ...row.properties, subnets } };
+}
+
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
@@ -86,12 +161,11 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
 
 export class ArmLiveReader implements LiveReader {
   private readonly clients = new Map<string, NetworkManagementClient>();
-  private readonly maxNicReads: number;
   private readonly concurrency: number;
   private readonly attempts: number;
+  private graphReader: ResourceGraphInventory | undefined;
 
   constructor(private readonly options: ArmLiveReaderOptions) {
-    this.maxNicReads = options.maxNicReads ?? 20;
     this.concurrency = options.concurrency ?? 8;
     this.attempts = Math.max(1, options.attempts ?? 3);
   }
@@ -105,35 +179,34 @@ export class ArmLiveReader implements LiveReader {
     return c;
   }
 
-  private get requestOptions() {
+  private get requestOptions(): GetOptions {
     return { requestOptions: { timeout: this.options.requestTimeoutMs ?? 60_000 } };
   }
 
-  async readNeighbourhood(vnetIds: readonly string[]): Promise<Inventory> {
-    const resources: SourcedResource[] = [];
+  private get graph(): ResourceGraphInventory {
+    this.graphReader ??= new ResourceGraphInventory(this.options);
+    return this.graphReader;
+  }
+
+  async readNeighbourhood(vnetIds: readonly string[], options: NeighbourhoodOptions = {}): Promise<Inventory> {
     const read = new Set<string>();
     const unreadable = new Map<string, UnreadableScope>();
-    const seen = new Set<string>();
-    const vnets: RawResource[] = [];
+    /** ARM's answer by key: the resource, or undefined when it is absent or could not be read. */
+    const fresh = new Map<string, RawResource | undefined>();
+    const opts = this.requestOptions;
 
     const blind = (scope: string, reason: string) => {
       if (!unreadable.has(scope.toLowerCase())) unreadable.set(scope.toLowerCase(), { scope, reason });
     };
-    const add = (resource: RawResource) => {
-      if (seen.has(keyOf(resource.id))) return;
-      seen.add(keyOf(resource.id));
-      resources.push({ resource, source: `ARM ${resource.id}` });
-    };
     /** GET one resource; 404 → undefined (known absent), 403 → subscription unreadable, else → resource unreadable. */
-    const get = async <T>(id: string, call: (client: NetworkManagementClient, rg: string, name: string, parent?: string) => Promise<T>): Promise<T | undefined> => {
+    const get = async <T>(id: string, call: (client: NetworkManagementClient, rg: string, name: string) => Promise<T>): Promise<T | undefined> => {
       const parsed = parseResourceId(id);
       const sub = subscriptionOf(id);
       if (!parsed || !sub || !parsed.resourceGroup) return undefined;
       if (unreadable.has(sub)) return undefined;
-      const parentName = parsed.parentId ? parsed.parentId.slice(parsed.parentId.lastIndexOf('/') + 1) : undefined;
       const attempt = async (n: number): Promise<T> => {
         try {
-          return await call(this.client(sub), parsed.resourceGroup as string, parentName ?? parsed.name, parentName ? parsed.name : undefined);
+          return await call(this.client(sub), parsed.resourceGroup as string, parsed.name);
         } catch (error) {
           if (n < this.attempts && noAnswer(error)) return attempt(n + 1);
           throw error;
@@ -157,115 +230,49 @@ export class ArmLiveReader implements LiveReader {
         return undefined;
       }
     };
+    const readFresh = async ({ id, kind }: Target): Promise<void> => {
+      const model = await get(id, (c, rg, name) => READS[kind](c, rg, name, opts));
+      fresh.set(keyOf(id), model === undefined ? undefined : WIRE[kind](model));
+    };
 
-    // 1. The named VNets and their peerings (the paged list is authoritative, with fresh etags).
-    const named = [...new Map(vnetIds.map((id) => [keyOf(id), id])).values()];
-    await mapLimit(named, this.concurrency, async (id) => {
-      const model = await get(id, (c, rg, name) => c.virtualNetworks.get(rg, name, this.requestOptions));
-      if (!model) return;
-      const wire = vnetToWire(model);
-      const listed = await get(id, async (c, rg, name) => {
-        const all: unknown[] = [];
-        for await (const page of c.virtualNetworkPeerings.list(rg, name, this.requestOptions).byPage()) all.push(...page);
-        return all;
-      });
-      if (listed && wire.properties) wire.properties.virtualNetworkPeerings = listed.map(subToWire);
-      vnets.push(wire);
-      add(wire);
-    });
+    // 1. Where the change happened, from ARM: the VNets, then what changed beside them.
+    const change = options.changed ? changeOf(options.changed) : undefined;
+    const named = new Map<string, string>();
+    for (const id of [...vnetIds, ...(change?.vnet ? [change.vnet] : [])]) named.set(keyOf(id), id);
+    await mapLimit([...named.values()], this.concurrency, (id) => readFresh({ id, kind: 'vnet' }));
+    const afterwards: Target[] = change?.attachment ? [change.attachment] : [];
+    // A changed peering's remote VNet: Azure changed its side too (Connected, Disconnected, sync level).
+    const remote = change?.peering ? remoteOf(fresh.get(keyOf(change.vnet ?? '')), change.peering) : undefined;
+    if (remote && !fresh.has(keyOf(remote))) afterwards.push({ id: remote, kind: 'vnet' });
+    await mapLimit(afterwards, this.concurrency, readFresh);
+    const freshVnetKeys = [...named.keys(), ...(remote ? [keyOf(remote)] : [])];
 
-    // 2. Their peers (with the peers' own peerings inline: the reverse links).
-    const peerIds = new Map<string, string>();
-    for (const v of vnets) {
-      for (const p of arr(v.properties?.virtualNetworkPeerings)) {
-        const remote = refId(obj(obj(p)?.properties)?.remoteVirtualNetwork);
-        if (remote && !seen.has(keyOf(remote))) peerIds.set(keyOf(remote), remote);
-      }
+    // 2. Around it, from Resource Graph: the fresh VNets' peers, the VNets asked for, and what sits
+    // in any of them; the route tables the fresh subnets name by id too (Resource Graph may not list
+    // a fresh association yet).
+    const freshVnets = freshVnetKeys.map((k) => fresh.get(k)).filter((r): r is RawResource => r !== undefined);
+    const sought = new Map<string, string>([...named, ...(remote ? [[keyOf(remote), remote] as const] : [])]);
+    const peers = freshVnets.flatMap((v) => arr(v.properties?.virtualNetworkPeerings).map((p) => refId(obj(obj(p)?.properties)?.remoteVirtualNetwork)));
+    for (const id of [...peers, ...(options.alsoRead ?? [])]) if (id && !sought.has(keyOf(id))) sought.set(keyOf(id), id);
+    const freshSubnets = routeTablesOfSubnets(freshVnets);
+    const namedTables = [...new Set([...freshSubnets.values()].filter((t): t is string => t !== undefined))];
+    const subscriptions = [...new Set([...sought.keys()].map((k) => subscriptionOf(k)).filter((s): s is string => s !== undefined))].sort();
+    const graph = sought.size === 0 ? { resources: [], visible: new Set<string>() } : await this.graph.readNeighbourhood([...sought.values(), ...namedTables], subscriptions);
+
+    // 3. The fresh rows, then Resource Graph's rows of everything else that the scheduled audit sees
+    // too (a visible subscription not refused by ARM), without stale claims on fresh subnets.
+    const resources: SourcedResource[] = [];
+    for (const resource of fresh.values()) if (resource) resources.push({ resource, source: `ARM ${resource.id}` });
+    for (const row of graph.resources) {
+      const sub = subscriptionOf(row.id) ?? '';
+      if (fresh.has(keyOf(row.id)) || unreadable.has(sub) || !(read.has(sub) || graph.visible.has(sub))) continue;
+      resources.push({ resource: withoutStaleSubnets(row, freshSubnets), source: `Resource Graph row ${row.id}` });
     }
-    await mapLimit([...peerIds.values()], this.concurrency, async (id) => {
-      const model = await get(id, (c, rg, name) => c.virtualNetworks.get(rg, name, this.requestOptions));
-      if (!model) return;
-      const wire = vnetToWire(model);
-      vnets.push(wire);
-      add(wire);
-    });
-
-    // 3. What touches them, by id: gateways and Route Servers (subnet ipConfigurations), firewalls, route tables.
-    const attached = new Map<string, { id: string; kind: 'gateway' | 'hub' | 'firewall' | 'routeTable' }>();
-    const nicsBySubnet = new Map<string, { subnetId: string; prefixes: Prefix[]; nicIds: Set<string> }>();
-    for (const v of vnets) {
-      for (const s of arr(v.properties?.subnets)) {
-        const subnet = obj(s) ?? {};
-        const sp = obj(subnet.properties) ?? {};
-        const rt = refId(sp.routeTable);
-        if (rt) attached.set(keyOf(rt), { id: rt, kind: 'routeTable' });
-        const nics = new Set<string>();
-        for (const c of arr(sp.ipConfigurations)) {
-          const ref = refId(c);
-          const owner = ref ? parseResourceId(ref) : undefined;
-          const type = owner?.type?.toLowerCase();
-          if (!owner?.parentId) continue;
-          if (type === 'microsoft.network/virtualnetworkgateways/ipconfigurations') attached.set(keyOf(owner.parentId), { id: owner.parentId, kind: 'gateway' });
-          else if (type === 'microsoft.network/virtualhubs/ipconfigurations') attached.set(keyOf(owner.parentId), { id: owner.parentId, kind: 'hub' });
-          else if (type === 'microsoft.network/azurefirewalls/azurefirewallipconfigurations') attached.set(keyOf(owner.parentId), { id: owner.parentId, kind: 'firewall' });
-          else if (type === 'microsoft.network/networkinterfaces/ipconfigurations') nics.add(owner.parentId);
-        }
-        const list = Array.isArray(sp.addressPrefixes) ? sp.addressPrefixes : sp.addressPrefix !== undefined ? [sp.addressPrefix] : [];
-        const prefixes = list.map((x) => parsePrefix(String(x))).filter((x): x is Prefix => x !== undefined);
-        if (typeof subnet.id === 'string' && nics.size > 0) nicsBySubnet.set(keyOf(subnet.id), { subnetId: subnet.id, prefixes, nicIds: nics });
-      }
+    for (const sub of subscriptions) {
+      if (!read.has(sub) && !graph.visible.has(sub)) blind(sub, 'not visible to the identity (Resource Graph lists no such subscription): it needs Reader on the subscription, or it is in another tenant');
     }
-    const opts = this.requestOptions;
-    const routeTables: RawResource[] = [];
-    await mapLimit([...attached.values()], this.concurrency, async ({ id, kind }) => {
-      let wire: RawResource | undefined;
-      if (kind === 'gateway') {
-        const m = await get(id, (c, rg, name) => c.virtualNetworkGateways.get(rg, name, opts));
-        if (m) wire = gatewayToWire(m);
-      } else if (kind === 'hub') {
-        const m = await get(id, (c, rg, name) => c.virtualHubs.get(rg, name, opts));
-        if (m) {
-          wire = toWire(m, 'Microsoft.Network/virtualHubs');
-          // The hub's ipConfigurations are child resources: the subnet reference found them.
-          const subnet = vnets
-            .flatMap((v) => arr(v.properties?.subnets).map((s) => obj(s) ?? {}))
-            .find((s) => arr(obj(s.properties)?.ipConfigurations).some((c) => (refId(c) ?? '').toLowerCase().startsWith(`${keyOf(id)}/`)));
-          if (subnet && wire.properties) wire.properties.ipConfigurations = [{ name: 'ipconfig', properties: { subnet: { id: subnet.id } } }];
-        }
-      } else if (kind === 'firewall') {
-        const m = await get(id, (c, rg, name) => c.azureFirewalls.get(rg, name, opts));
-        if (m) wire = withConfigs(m, 'Microsoft.Network/azureFirewalls');
-      } else {
-        const m = await get(id, (c, rg, name) => c.routeTables.get(rg, name, opts));
-        if (m) {
-          wire = withConfigs(m, 'Microsoft.Network/routeTables');
-          routeTables.push(wire);
-        }
-      }
-      if (wire) add(wire);
-    });
-
-    // 4. NVAs: NICs in the subnets that hold a route's virtual-appliance next hop, and only those.
-    const nextHops = routeTables
-      .flatMap((t) => arr(t.properties?.routes))
-      .map((r) => obj(obj(r)?.properties)?.nextHopIpAddress)
-      .map((ip) => (typeof ip === 'string' ? parsePrefix(ip) : undefined))
-      .filter((x): x is Prefix => x !== undefined);
-    const nicIds = new Map<string, string>();
-    for (const { subnetId, prefixes, nicIds: ids } of nicsBySubnet.values()) {
-      if (!prefixes.some((p) => nextHops.some((hop) => contains(p, hop)))) continue;
-      if (ids.size > this.maxNicReads) {
-        blind(subnetId, `${ids.size} network interfaces hold a route's next hop here; more than the ${this.maxNicReads} a live read fetches`);
-        continue;
-      }
-      for (const id of ids) nicIds.set(keyOf(id), id);
-    }
-    await mapLimit([...nicIds.values()], this.concurrency, async (id) => {
-      const m = await get(id, (c, rg, name) => c.networkInterfaces.get(rg, name, opts));
-      if (m) add(withConfigs(m, 'Microsoft.Network/networkInterfaces'));
-    });
-
-    for (const u of unreadable.values()) read.delete(u.scope.toLowerCase());
-    return { resources, subscriptions: [...read].sort(), unreadable: [...unreadable.values()] };
+    const subscriptionsRead = [...new Set([...read, ...graph.visible])].filter((s) => !unreadable.has(s)).sort();
+    return { resources, subscriptions: subscriptionsRead, unreadable: [...unreadable.values()], sought: [...sought.keys()] };
   }
+
 }

@@ -22,14 +22,11 @@ const INVENTORY_TYPES = [
   'microsoft.network/networkmanagers/networkgroups/staticmembers',
 ];
 
-/**
- * The inventory query. `id` is projected as a plain column so that Resource Graph issues a
- * $skipToken; NICs only when they forward IP (an NVA), the rest of the NICs never leave Azure.
- */
-export const INVENTORY_QUERY = [
-  'resources',
+const TYPE_FILTER = [
   `| where type in~ (${INVENTORY_TYPES.map((t) => `'${t}'`).join(', ')})`,
   "| where type !~ 'microsoft.network/networkinterfaces' or properties.enableIPForwarding == true",
+];
+const PROJECTION = [
   '| extend properties = case(',
   "    type =~ 'microsoft.network/virtualnetworks', pack('addressSpace', properties.addressSpace, 'subnets', properties.subnets, 'virtualNetworkPeerings', properties.virtualNetworkPeerings),",
   "    type =~ 'microsoft.network/virtualnetworkgateways', pack('gatewayType', properties.gatewayType, 'sku', properties.sku, 'ipConfigurations', properties.ipConfigurations),",
@@ -37,9 +34,41 @@ export const INVENTORY_QUERY = [
   "    type =~ 'microsoft.network/networkinterfaces', pack('enableIPForwarding', properties.enableIPForwarding, 'ipConfigurations', properties.ipConfigurations),",
   "    type =~ 'microsoft.network/azurefirewalls' or type =~ 'microsoft.network/virtualhubs', pack('ipConfigurations', properties.ipConfigurations),",
   '    properties)',
-  '| project id, name, type, location, tags, subscriptionId, resourceGroup, properties',
-  '| order by id asc',
-].join('\n');
+];
+const COLUMNS = ['| project id, name, type, location, tags, subscriptionId, resourceGroup, properties', '| order by id asc'];
+
+/**
+ * The inventory query. `id` is projected as a plain column so that Resource Graph issues a
+ * $skipToken; NICs only when they forward IP (an NVA), the rest of the NICs never leave Azure.
+ */
+export const INVENTORY_QUERY = ['resources', ...TYPE_FILTER, ...PROJECTION, ...COLUMNS].join('\n');
+
+/** `text` as a KQL verbatim string literal. */
+const kqlString = (text: string): string => `@'${text.replace(/'/g, "''")}'`;
+/** `text` matched literally by an RE2 (and JavaScript) regular expression. */
+const literally = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * The inventory query narrowed to a neighbourhood: the rows that are one of `ids`, or whose subnets
+ * or ipConfigurations name a subnet of one of them. For VNet ids that is the VNets, what sits in
+ * their subnets (gateways, firewalls, Route Servers, NVAs) and the route tables their subnets use;
+ * ids of route tables and gateways select those rows too. A regular expression rather than an id
+ * list because a route table names its subnets in an array. Then the subscription rows of
+ * `subscriptions` that the identity can see: a VNet absent from a visible subscription is missing,
+ * from any other one unknown.
+ */
+export function neighbourhoodQuery(ids: readonly string[], subscriptions: readonly string[]): string {
+  const names = `(?i)(${ids.map(literally).join('|')})/`;
+  const wanted = subscriptions.map((s) => `'${s.replace(/'/g, "''")}'`).join(', ');
+  return [
+    'resources',
+    ...TYPE_FILTER,
+    `| where strcat(id, '/', tostring(properties.subnets), tostring(properties.ipConfigurations)) matches regex ${kqlString(names)}`,
+    ...PROJECTION,
+    `| union (resourcecontainers | where type =~ 'microsoft.resources/subscriptions' and subscriptionId in~ (${wanted}))`,
+    ...COLUMNS,
+  ].join('\n');
+}
 
 /** Subscriptions under a management group (and below it). */
 export const SUBSCRIPTIONS_QUERY = [
@@ -72,7 +101,8 @@ interface Page {
   skipToken: string | undefined;
 }
 
-type Scope = { subscriptions: string[] } | { managementGroups: string[] };
+/** Resource Graph's scope: named subscriptions, management groups, or (neither) every subscription the identity can read. */
+type Scope = { subscriptions: string[] } | { managementGroups: string[] } | Record<string, never>;
 
 const managementGroupScope = (id: string) => `/providers/Microsoft.Management/managementGroups/${id}`;
 
@@ -119,6 +149,22 @@ export class ResourceGraphInventory implements InventoryReader {
     }
     report();
     return { resources, subscriptions: read.sort(), unreadable };
+  }
+
+  /**
+   * The rows of `neighbourhoodQuery` over every subscription the identity may read, all pages, and
+   * which of `subscriptions` the identity can see. Throws when a page keeps failing: a neighbourhood
+   * with holes would be judged as if its missing VNets were deleted.
+   */
+  async readNeighbourhood(ids: readonly string[], subscriptions: readonly string[]): Promise<{ resources: RawResource[]; visible: Set<string> }> {
+    const resources: RawResource[] = [];
+    const visible = new Set<string>();
+    for (const row of await this.queryAll(neighbourhoodQuery(ids, subscriptions), {})) {
+      if (typeof row.id !== 'string' || !row.id.toLowerCase().startsWith('/subscriptions/')) continue;
+      if (String(row.type).toLowerCase() === 'microsoft.resources/subscriptions') visible.add(String(row.subscriptionId ?? '').toLowerCase());
+      else resources.push(row as RawResource);
+    }
+    return { resources, visible };
   }
 
   /** The subscriptions to query (lower-cased, unique); scopes that cannot be listed go to `unreadable`. */

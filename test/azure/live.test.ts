@@ -2,16 +2,22 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../src/engine/config';
 import { auditResources } from '../../src/engine/pipeline';
 import { keyOf } from '../../src/model/ids';
+import type { Inventory } from '../../src/ports';
 import { RULES } from '../../src/rules';
 import { startStandIn, type StandIn } from '../azure-stand-in';
-import { SUB_B, vnet, vnetId } from '../support/estate';
+import { SUB_B, SUB_C, vnet, vnetId } from '../support/estate';
 import { liveReader } from './harness';
-import { bulkVnets, HUB, HUB2, realisticEstate, SPOKES } from './realistic-estate';
+import { bulkVnets, HUB, HUB2, hubWithSpokes, realisticEstate, SPOKES } from './realistic-estate';
 
-// The live ARM reader through the real @azure/arm-network client: a neighbourhood in a handful of
-// calls, the same number whatever the size of the estate.
+// The live reader through the real @azure/arm-network and @azure/arm-resourcegraph clients: where
+// the change happened from ARM, the neighbourhood from one Resource Graph query, in the same few
+// calls whatever the size of the estate or the degree of a hub.
 
-describe('live ARM reader', () => {
+const topologyOf = (inventory: Inventory) =>
+  auditResources({ resources: inventory.resources, rules: RULES, config: DEFAULT_CONFIG, now: new Date(), version: 't', extraSubscriptions: inventory.subscriptions, unreadable: inventory.unreadable }).extras.topology;
+const sourceOf = (inventory: Inventory, id: string) => inventory.resources.find((r) => keyOf(r.resource.id) === keyOf(id))?.source;
+
+describe('live reader', () => {
   let small: StandIn;
   let large: StandIn;
   beforeAll(async () => {
@@ -26,17 +32,19 @@ describe('live ARM reader', () => {
     for (const s of [small, large]) {
       s.requests.clear();
       s.faults.clear();
+      s.state.catchUpGraph();
     }
   });
 
-  it("reads a hub's neighbourhood: VNet, peerings, peers, gateway, firewall, route tables", async () => {
+  it("reads a hub's neighbourhood: the hub from ARM with its peerings' etags; peers, gateway, firewall, route tables from Resource Graph", async () => {
     const inventory = await liveReader(small).readNeighbourhood([HUB]);
     expect(inventory.unreadable).toEqual([]);
-    const ids = new Set(inventory.resources.map((r) => keyOf(r.resource.id)));
-    for (const id of [HUB, HUB2, ...SPOKES]) expect(ids.has(keyOf(id))).toBe(true);
+    expect(sourceOf(inventory, HUB)).toMatch(/^ARM /);
+    for (const id of [HUB2, ...SPOKES]) expect(sourceOf(inventory, id)).toMatch(/^Resource Graph row /);
+    expect(inventory.sought?.sort()).toEqual([HUB, HUB2, ...SPOKES].map(keyOf).sort());
     const types = inventory.resources.map((r) => String(r.resource.type).toLowerCase());
     expect(types).toEqual(expect.arrayContaining(['microsoft.network/virtualnetworkgateways', 'microsoft.network/azurefirewalls', 'microsoft.network/routetables']));
-    const topology = auditResources({ resources: inventory.resources, rules: RULES, config: DEFAULT_CONFIG, now: new Date(), version: 't', extraSubscriptions: inventory.subscriptions }).extras.topology;
+    const topology = topologyOf(inventory);
     const hub = topology.vnets.get(keyOf(HUB));
     expect(hub?.gateways.map((g) => [g.kind, g.sku])).toEqual([['Vpn', 'VpnGw1']]);
     expect(hub?.appliances.map((a) => a.kind)).toEqual(['AzureFirewall']);
@@ -45,43 +53,106 @@ describe('live ARM reader', () => {
     expect(topology.vnets.get(keyOf(SPOKES[0] as string))?.routeTables).toHaveLength(1);
   });
 
-  it('finds the Route Server and only the NVA that a route points at', async () => {
+  it('finds the Route Server, and among the NICs only the NVA (Resource Graph keeps NICs without IP forwarding)', async () => {
     const inventory = await liveReader(small).readNeighbourhood([SPOKES[0] as string, HUB2]);
-    const topology = auditResources({ resources: inventory.resources, rules: RULES, config: DEFAULT_CONFIG, now: new Date(), version: 't', extraSubscriptions: inventory.subscriptions }).extras.topology;
-    const hub2 = topology.vnets.get(keyOf(HUB2));
+    const hub2 = topologyOf(inventory).vnets.get(keyOf(HUB2));
     expect(hub2?.gateways.map((g) => g.kind)).toEqual(['RouteServer']);
     expect(hub2?.appliances.map((a) => a.name)).toEqual(['nva-1']);
-    expect(inventory.resources.some((r) => r.resource.name === 'vm-nic-plain')).toBe(true); // read, but not an NVA (no forwarding)
+    expect(inventory.resources.some((r) => r.resource.name === 'vm-nic-plain')).toBe(false);
   });
 
-  it('costs the same handful of calls whatever the size of the estate', async () => {
+  it('costs one GET and one Resource Graph query whatever the size of the estate', async () => {
     await liveReader(small).readNeighbourhood([HUB]);
     await liveReader(large).readNeighbourhood([HUB]);
-    const smallCounts = small.requests.counts();
-    const largeCounts = large.requests.counts();
-    expect(largeCounts).toEqual(smallCounts);
-    // hub GET + its peerings list + 4 peers + gateway + firewall + the spokes' route table
-    // + the peer hub's Route Server + the 2 NICs in the subnet holding a route's next hop = 12
-    expect(small.requests.count()).toBe(12);
-    expect(smallCounts).toEqual({ armGet: 11, armList: 1 });
+    expect(small.requests.counts()).toEqual({ armGet: 1, resourceGraph: 1 });
+    expect(large.requests.counts()).toEqual(small.requests.counts());
+  });
+
+  for (const degree of [60, 500, 1_000]) {
+    it(`a spoke-to-hub peering change on a hub with ${degree} peers: both VNets from ARM, the rest in a page or two, at most 6 calls`, async () => {
+      const big = hubWithSpokes(degree);
+      const standIn = await startStandIn({ resources: big.resources });
+      try {
+        const spoke = big.spokes[7] as string;
+        const inventory = await liveReader(standIn).readNeighbourhood([spoke], { changed: `${spoke}/virtualNetworkPeerings/${spoke.split('/').pop()}-to-hub-big` });
+        const calls = standIn.requests.counts();
+        // The spoke, then the hub it peers with (found in the spoke's peering); the hub's spokes and
+        // their route tables, the gateway, the firewall and the subscription: 2 × degree + 4 rows, 1,000 a page.
+        expect(calls).toEqual({ armGet: 2, resourceGraph: Math.ceil((2 * degree + 4) / 1000) });
+        expect(standIn.requests.count()).toBeLessThanOrEqual(6);
+        expect(sourceOf(inventory, big.hub)).toMatch(/^ARM /);
+        const topology = topologyOf(inventory);
+        expect(topology.vnets.get(keyOf(big.hub))?.peerings).toHaveLength(degree);
+        expect(big.spokes.every((id) => topology.vnets.get(keyOf(id))?.routeTables.length === 1)).toBe(true);
+      } finally {
+        await standIn.stop();
+      }
+    }, 60_000);
+  }
+
+  it('a fresh row, or a fresh "not found", wins over a lagging Resource Graph', async () => {
+    const standIn = await startStandIn({ resources: realisticEstate() });
+    try {
+      standIn.state.lagGraph();
+      const [s1, , s3] = SPOKES as [string, string, string];
+      // Behind Resource Graph's back: spoke-1 drops its peering (the hub's side goes Disconnected) and
+      // its route table; spoke-3 is deleted.
+      standIn.state.deletePeering(`${s1}/virtualNetworkPeerings/spoke-1-to-hub-weu`);
+      const spoke1 = standIn.state.get(s1)!;
+      standIn.state.putResource(s1, { ...spoke1, properties: { ...spoke1.properties, subnets: [{ id: `${s1}/subnets/app`, name: 'app', properties: { addressPrefix: '10.1.0.0/24' } }] } });
+      standIn.state.deleteResource(s3);
+      const inventory = await liveReader(standIn).readNeighbourhood([HUB, s1, s3]);
+      const topology = topologyOf(inventory);
+      expect(topology.vnets.get(keyOf(HUB))?.peerings.find((p) => p.remoteVnetKey === keyOf(s1))?.peeringState).toBe('Disconnected');
+      expect(topology.vnets.get(keyOf(s1))?.peerings).toEqual([]);
+      // Resource Graph still lists spoke-1's subnet among the table's: the subnet says otherwise.
+      expect(topology.vnets.get(keyOf(s1))?.routeTables).toEqual([]);
+      expect(topology.vnets.get(keyOf(SPOKES[1] as string))?.routeTables).toHaveLength(1);
+      expect(topology.vnets.has(keyOf(s3))).toBe(false);
+      expect(inventory.sought).toContain(keyOf(s3));
+    } finally {
+      await standIn.stop();
+    }
+  });
+
+  it('finds a route table a fresh subnet names although Resource Graph does not list the subnet yet', async () => {
+    const standIn = await startStandIn({ resources: realisticEstate() });
+    try {
+      standIn.state.lagGraph();
+      const s3 = SPOKES[2] as string;
+      const table = `/subscriptions/${SUB_B}/resourceGroups/rg-spokes/providers/Microsoft.Network/routeTables/rt-spokes`;
+      const spoke3 = standIn.state.get(s3)!;
+      standIn.state.putResource(s3, { ...spoke3, properties: { ...spoke3.properties, subnets: [{ id: `${s3}/subnets/app`, name: 'app', properties: { addressPrefix: '10.3.0.0/24', routeTable: { id: table } } }] } });
+      const topology = topologyOf(await liveReader(standIn).readNeighbourhood([s3]));
+      expect(topology.vnets.get(keyOf(s3))?.routeTables.map((t) => t.name)).toEqual(['rt-spokes']);
+    } finally {
+      await standIn.stop();
+    }
   });
 
   it('reports a peer in a subscription it may not read as unreadable, and reads the rest', async () => {
     small.faults.forbid(SUB_B);
     const inventory = await liveReader(small).readNeighbourhood([HUB]);
-    expect(inventory.unreadable).toEqual([{ scope: SUB_B, reason: expect.stringMatching(/403 AuthorizationFailed/) }]);
+    expect(inventory.unreadable).toEqual([{ scope: SUB_B, reason: expect.stringMatching(/not visible to the identity/) }]);
     expect(inventory.subscriptions).not.toContain(SUB_B);
     expect(inventory.resources.some((r) => keyOf(r.resource.id) === keyOf(HUB))).toBe(true);
+    expect(inventory.resources.some((r) => keyOf(r.resource.id) === keyOf(HUB2))).toBe(true);
   });
 
-  it('survives a dropped connection and a 503 burst; names a resource that keeps failing', async () => {
+  it('survives a dropped connection and a 503 burst; names a VNet that keeps failing; throws when Resource Graph keeps failing', async () => {
     small.faults.drop('armGet', 1);
-    small.faults.fail('armList', 503, 2);
-    const recovered = await liveReader(small).readNeighbourhood([HUB]);
+    small.faults.fail('resourceGraph', 503, 2);
+    const recovered = await liveReader(small, { backoffMs: 5 }).readNeighbourhood([HUB]);
     expect(recovered.unreadable).toEqual([]);
-    small.faults.add({ kind: 'armGet', when: (r) => r.path.toLowerCase().includes('virtualnetworkgateways') }, { type: 'status', status: 500 }, Infinity);
-    const partial = await liveReader(small).readNeighbourhood([HUB]);
-    expect(partial.unreadable).toEqual([{ scope: expect.stringMatching(/virtualNetworkGateways\/vpngw-weu$/), reason: expect.stringMatching(/500/) }]);
+    expect(small.faults.pending()).toEqual([]);
+    small.faults.add({ kind: 'armGet', when: (r) => r.path.toLowerCase().endsWith('/hub-neu') }, { type: 'status', status: 500 }, Infinity);
+    const partial = await liveReader(small, { backoffMs: 5 }).readNeighbourhood([HUB, HUB2]);
+    expect(partial.unreadable).toEqual([{ scope: HUB2, reason: expect.stringMatching(/500/) }]);
+    // Neither ARM's old answer nor Resource Graph's row stands in for it.
+    expect(partial.resources.some((r) => keyOf(r.resource.id) === keyOf(HUB2))).toBe(false);
+    small.faults.clear();
+    small.faults.fail('resourceGraph', 503, Infinity);
+    await expect(liveReader(small, { backoffMs: 5 }).readNeighbourhood([HUB])).rejects.toMatchObject({ statusCode: 503 });
   });
 
   it('reads a peer in a subscription Azure does not know (another tenant) as unknown, not as missing', async () => {
@@ -92,7 +163,7 @@ describe('live ARM reader', () => {
     });
     try {
       const inventory = await liveReader(standIn).readNeighbourhood([HUB]);
-      expect(inventory.unreadable).toEqual([{ scope: partnerSub, reason: expect.stringMatching(/SubscriptionNotFound/) }]);
+      expect(inventory.unreadable).toEqual([{ scope: partnerSub, reason: expect.stringMatching(/another tenant/) }]);
       expect(inventory.subscriptions).not.toContain(partnerSub);
       // So the peering is out of scope (info), never "remote VNet missing" (error).
       const run = auditResources({ resources: inventory.resources, rules: RULES, config: DEFAULT_CONFIG, now: new Date(), version: 't', extraSubscriptions: inventory.subscriptions });
@@ -103,9 +174,15 @@ describe('live ARM reader', () => {
     }
   });
 
-  it('reads a deleted VNet as absent, not as an error', async () => {
-    const inventory = await liveReader(small).readNeighbourhood([HUB.replace('hub-weu', 'deleted-vnet')]);
-    expect(inventory.resources).toEqual([]);
-    expect(inventory.unreadable).toEqual([]);
+  it('reads a deleted VNet, and a peer gone from a readable subscription, as absent, not as errors', async () => {
+    const gone = HUB.replace('hub-weu', 'deleted-vnet');
+    const deleted = await liveReader(small).readNeighbourhood([gone]);
+    expect(deleted.resources).toEqual([]);
+    expect(deleted.unreadable).toEqual([]);
+    expect(deleted.sought).toEqual([keyOf(gone)]);
+    const inventory = await liveReader(small).readNeighbourhood([HUB2]);
+    expect(inventory.subscriptions).toContain(SUB_C);
+    const run = auditResources({ resources: inventory.resources, rules: RULES, config: DEFAULT_CONFIG, now: new Date(), version: 't', extraSubscriptions: inventory.subscriptions });
+    expect(run.report.findings.filter((f) => f.ruleId === 'peering-remote-vnet-missing').map((f) => f.resourceId)).toEqual([`${HUB2}/virtualNetworkPeerings/hub-neu-to-gone`]);
   });
 });

@@ -67,3 +67,32 @@ export function bulkVnets(count: number, sub = SUB_C): RawResource[] {
   }
   return out.slice(0, count);
 }
+
+/**
+ * A hub with a VPN gateway and a firewall, and `count` spokes that use the gateway and send
+ * everything to the firewall through a route table each: a hub's degree, without the rest of an
+ * estate. The hub offers gateway transit and every link allows forwarded traffic: no findings.
+ */
+export function hubWithSpokes(count: number, sub = SUB_A): { hub: string; spokes: string[]; resources: RawResource[] } {
+  const hub = vnetId('hub-big', sub, 'rg-hub-big');
+  const spokes = Array.from({ length: count }, (_, i) => vnetId(`spoke-big-${String(i).padStart(4, '0')}`, sub, 'rg-spokes-big'));
+  const resources: RawResource[] = [
+    vnet({
+      id: hub,
+      prefixes: ['10.200.0.0/16'],
+      subnets: [
+        { name: 'GatewaySubnet', prefix: '10.200.0.0/24', ipConfigurations: [`${providers(hub)}virtualNetworkGateways/vpngw-big/ipConfigurations/default`] },
+        { name: 'AzureFirewallSubnet', prefix: '10.200.1.0/24', ipConfigurations: [`${providers(hub)}azureFirewalls/fw-big/azureFirewallIpConfigurations/ipconfig`] },
+      ],
+      peerings: spokes.map((remote) => ({ remote, allowGatewayTransit: true, allowForwardedTraffic: true })),
+    }),
+    gateway('vpngw-big', hub),
+    firewall('fw-big', hub, '10.200.1.4'),
+  ];
+  spokes.forEach((id, i) => {
+    const table = routeTable(`rt-spoke-big-${String(i).padStart(4, '0')}`, sub, 'rg-spokes-big', [{ name: 'default', prefix: '0.0.0.0/0', nextHopIp: '10.200.1.4' }], [`${id}/subnets/app`]);
+    const prefix = `100.${64 + Math.floor(i / 256)}.${i % 256}.0/24`;
+    resources.push(vnet({ id, prefixes: [prefix], subnets: [{ name: 'app', prefix, routeTable: table.id }], peerings: [{ remote: hub, useRemoteGateways: true, allowForwardedTraffic: true }] }), table);
+  });
+  return { hub, spokes, resources };
+}

@@ -2,6 +2,7 @@ import { EmailClient } from '@azure/communication-email';
 import { NetworkManagementClient } from '@azure/arm-network';
 import { ResourceGraphClient } from '@azure/arm-resourcegraph';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { neighbourhoodQuery } from '../../src/azure/resource-graph';
 import { startStandIn, type StandIn } from '../azure-stand-in';
 import { SUB_A, SUB_B, peeredPair, vnet, vnetId } from '../support/estate';
 
@@ -94,6 +95,17 @@ describe('Azure stand-in', () => {
     });
     expect(second.count).toBe(1);
     expect(second.skipToken).toBeUndefined();
+  });
+
+  it("recognises peerguard's neighbourhood query stage by stage, and refuses a stage it does not know", async () => {
+    const client = new ResourceGraphClient(standIn.credential, { endpoint: standIn.endpoint, tlsOptions: { ca: standIn.ca } });
+    const ask = (query: string) => client.resources({ query, options: { resultFormat: 'objectArray' } });
+    const answer = await ask(neighbourhoodQuery([hub], [SUB_A, '99999999-9999-9999-9999-999999999999']));
+    // The hub (its id), the spoke is not asked for; the subscription row of the visible subscription only.
+    expect((answer.data as Array<{ id: string }>).map((r) => r.id)).toEqual([`/subscriptions/${SUB_A}`, hub]);
+    const both = await ask(neighbourhoodQuery([hub, spoke], []));
+    expect((both.data as Array<{ id: string }>).map((r) => r.id).sort()).toEqual([hub, spoke].sort());
+    await expect(ask(`${neighbourhoodQuery([hub], [])}\n| where name == 'hub'`)).rejects.toMatchObject({ statusCode: 400, message: expect.stringMatching(/where name == 'hub'/) });
   });
 
   it('sends email with Operation-Location polling and captures it', async () => {

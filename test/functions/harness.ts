@@ -3,9 +3,9 @@ import path from 'node:path';
 import { InvocationContext } from '@azure/functions';
 import type { Mailer, MailMessage } from '../../src/alerts/mailer';
 import { buildAdapters, useAdapters, type Adapters, type Readers } from '../../src/functions/composition';
-import { keyOf } from '../../src/model/ids';
+import { keyOf, parseResourceId, subscriptionOf } from '../../src/model/ids';
 import type { RawResource } from '../../src/model/snapshot';
-import type { Inventory } from '../../src/ports';
+import type { Inventory, NeighbourhoodOptions } from '../../src/ports';
 import { vnet, type PeeringSpec } from '../support/estate';
 
 // Shared by the Functions tests: Microsoft's sample events, a live estate that tests mutate (the
@@ -16,6 +16,18 @@ export const FIXTURES = path.resolve(__dirname, '../../../shared/fixtures');
 export function fixture(name: string): Record<string, unknown> {
   const parsed = JSON.parse(readFileSync(path.join(FIXTURES, 'eventgrid', name), 'utf8')) as Record<string, unknown>[];
   return parsed[0] as Record<string, unknown>;
+}
+
+/** Microsoft's sample event re-addressed: a successful write or delete of `subject`, any watched type. */
+export function eventAbout(subject: string, kind: 'write' | 'delete', id: string): Record<string, unknown> {
+  const e = structuredClone(fixture('peering-delete-success.eventgrid.json')) as Record<string, unknown> & { data: Record<string, unknown> };
+  e.id = id;
+  e.subject = subject;
+  e.eventType = kind === 'write' ? 'Microsoft.Resources.ResourceWriteSuccess' : 'Microsoft.Resources.ResourceDeleteSuccess';
+  e.data.resourceUri = subject;
+  e.data.subscriptionId = subscriptionOf(subject);
+  e.data.operationName = `${parseResourceId(subject)?.type}/${kind}`;
+  return e;
 }
 
 export const SUB = 'aaaaaaaa-0000-0000-0000-000000000001';
@@ -44,13 +56,13 @@ export class LiveEstate {
   }
 
   readonly reader = {
-    readNeighbourhood: async (vnetIds: readonly string[]): Promise<Inventory> => {
+    readNeighbourhood: async (vnetIds: readonly string[], options: NeighbourhoodOptions = {}): Promise<Inventory> => {
       this.reads += 1;
       if (this.failNext > 0) {
         this.failNext -= 1;
         throw new Error('ARM answered 503');
       }
-      const wanted = new Set(vnetIds.map(keyOf));
+      const wanted = new Set([...vnetIds, ...(options.alsoRead ?? [])].map(keyOf));
       for (const id of vnetIds) {
         const v = this.vnets.get(keyOf(id));
         const peerings = ((v?.properties?.virtualNetworkPeerings ?? []) as { properties: { remoteVirtualNetwork: { id: string } } }[]);
@@ -60,7 +72,7 @@ export class LiveEstate {
         const v = this.vnets.get(k);
         return v ? [{ resource: structuredClone(v), source: 'live' }] : [];
       });
-      return { resources, subscriptions: [SUB], unreadable: [] };
+      return { resources, subscriptions: [SUB], unreadable: [], sought: [...wanted] };
     },
   };
 }

@@ -24,6 +24,21 @@ const PEERING = `${SPOKE1}/virtualNetworkPeerings/spoke1-to-hub`;
 /** The estate's own subscriptions; the partner's (ffffffff-...) is outside the audit's scope. */
 const ESTATE_SUBSCRIPTIONS = [SUB, 'bbbbbbbb-0000-0000-0000-000000000002', 'cccccccc-0000-0000-0000-000000000003'].join(',');
 const HUB_WEU = `/subscriptions/${SUB}/resourceGroups/rg-hub-weu/providers/Microsoft.Network/virtualNetworks/vnet-hub-weu`;
+const mail = (kind: 'ERROR' | 'RESOLVED', rule: string, names = '') => expect.stringMatching(new RegExp(`^\\[peerguard\\] ${kind} ${rule}: .*${names}`));
+/**
+ * spoke1's peering deleted: the hub's side is Disconnected, and spoke1's route to the firewall in
+ * the hub points at an appliance spoke1 can no longer reach. Nothing routes spoke2's traffic into
+ * the hub any more, so spoke2's peering without forwarded traffic drops nothing (a RESOLVED mail
+ * when its alert was mailed).
+ */
+const ALERTS_ON_DELETE = [mail('ERROR', 'peering-disconnected'), mail('ERROR', 'transit-next-hop-unreachable', 'vnet-spoke1')];
+/** Re-created: both resolved; spoke2's peering drops what the firewall forwards again (a new alert). */
+const MAILS_ON_RECREATE = [mail('ERROR', 'transit-forwarded-traffic-blocked', 'vnet-spoke2-prod'), mail('RESOLVED', 'peering-disconnected'), mail('RESOLVED', 'transit-next-hop-unreachable')];
+/** The mails sent, in any order (the store lists resolved rows by fingerprint). */
+const expectMails = (sent: readonly { subject: string }[], expected: readonly unknown[]) => {
+  expect(sent.map((m) => m.subject)).toHaveLength(expected.length);
+  expect(sent.map((m) => m.subject)).toEqual(expect.arrayContaining([...expected]));
+};
 const timer = { isPastDue: false, scheduleStatus: { last: '', next: '', lastUpdated: '' } } as unknown as Timer;
 
 /** Re-peering as an operator must after a one-sided delete: the hub's Disconnected side re-created, then the spoke's. */
@@ -32,6 +47,11 @@ function recreate(standIn: StandIn, hubSide: unknown, spokeSide: unknown): void 
   standIn.state.deletePeering(hubPeering);
   standIn.state.putPeering(hubPeering, hubSide as Record<string, unknown>, { syncRemoteAddressSpace: false });
   standIn.state.putPeering(PEERING, spokeSide as Record<string, unknown>, { syncRemoteAddressSpace: false });
+}
+
+/** Calls to Azure Resource Manager (ARM itself and Resource Graph, an ARM provider), by kind. */
+function managementCalls(standIn: StandIn): Record<string, number> {
+  return Object.fromEntries(Object.entries(standIn.requests.counts()).filter(([kind]) => kind.startsWith('arm') || kind === 'resourceGraph' || kind === 'subscriptions'));
 }
 
 function writeEvent(): Record<string, unknown> {
@@ -108,7 +128,7 @@ describe('Functions app against the Azure stand-in (real SDKs) and Azurite', () 
     expect(page).toMatch(/^<!DOCTYPE html>/i);
   });
 
-  it("Microsoft's delete event: live read of the neighbourhood, one alert mail (HTML and text), a handful of ARM calls; duplicate sends nothing; recreate sends the resolution", async () => {
+  it("Microsoft's delete event: both VNets from ARM, their neighbourhood in one Resource Graph page; alert mails (HTML and text); duplicate sends nothing; recreate sends the resolutions", async () => {
     standIn.email.reset();
     now = new Date('2026-03-02T09:14:05.000Z');
     // What Azure did before it published the event: the peering is gone, the hub's side Disconnected.
@@ -116,17 +136,15 @@ describe('Functions app against the Azure stand-in (real SDKs) and Azurite', () 
     standIn.requests.clear();
     const [result] = await eventGridTrigger(fixture('peering-delete-success.eventgrid.json'), context('eventGridTrigger'));
     expect(result?.status).toBe('processed');
-    const armCalls = standIn.requests.entries.filter((e) => e.kind.startsWith('arm') || e.kind === 'resourceGraph' || e.kind === 'subscriptions');
-    // vnet-spoke1 and vnet-hub-weu: GET + peerings list each, then the hub's peers (the other spokes,
-    // the second hub) and the gateway, firewall and route tables that touch the two VNets.
-    expect(standIn.requests.count('resourceGraph')).toBe(0);
-    expect(armCalls).toHaveLength(17);
+    // vnet-spoke1 and vnet-hub-weu fresh from ARM (peerings inline), then one Resource Graph page:
+    // the hub's peers (the other spokes, the second hub) and the gateways, firewall and route tables
+    // of all of them.
+    expect(managementCalls(standIn)).toEqual({ armGet: 2, resourceGraph: 1 });
 
-    // Exactly one mail: the partner's VNet (subscription outside PEERGUARD_SUBSCRIPTIONS) is out of
-    // scope on the live path as on the scheduled one, so it does not open an alert of its own.
-    expect(standIn.email.sent.map((m) => m.subject)).toEqual([expect.stringMatching(/peering-disconnected/)]);
-    const alerts = standIn.email.sent;
-    const alert = alerts[0]!;
+    // The partner's VNet (subscription outside PEERGUARD_SUBSCRIPTIONS) is out of scope on the live
+    // path as on the scheduled one, so it does not open an alert of its own.
+    expectMails(standIn.email.sent, ALERTS_ON_DELETE);
+    const alert = standIn.email.sent.find((m) => /peering-disconnected/.test(m.subject))!;
     expect(alert.to).toEqual(['netops@contoso.example']);
     expect(alert.auth).toBe('hmac');
     expect(alert.subject).toMatch(/^\[peerguard\] ERROR peering-disconnected: .*vnet-hub-weu.*vnet-spoke1|^\[peerguard\] ERROR peering-disconnected: .*vnet-spoke1.*vnet-hub-weu/);
@@ -153,8 +171,8 @@ describe('Functions app against the Azure stand-in (real SDKs) and Azurite', () 
     recreate(standIn, hubToSpoke1, spoke1ToHub);
     expect((standIn.state.get(`${HUB_WEU}/virtualNetworkPeerings/hub-to-spoke1`)?.properties as { peeringState?: string }).peeringState).toBe('Connected');
     await eventGridTrigger(writeEvent(), context('eventGridTrigger'));
+    expectMails(standIn.email.sent.slice(before), MAILS_ON_RECREATE);
     const resolved = standIn.email.sent.slice(before).filter((m) => /RESOLVED peering-disconnected/.test(m.subject));
-    expect(resolved).toHaveLength(1);
     expect(resolved[0]!.plainText).toContain('Microsoft.Network/virtualNetworks/virtualNetworkPeerings/write');
     expect(resolved[0]!.html).toContain('vnet-hub-weu');
   });
@@ -174,14 +192,13 @@ describe('Functions app against the Azure stand-in (real SDKs) and Azurite', () 
       standIn.requests.clear();
       large.requests.clear();
       await eventGridTrigger(fixture('peering-delete-success.eventgrid.json'), context('eventGridTrigger'));
-      const armOf = (s: StandIn) => s.requests.count('armGet') + s.requests.count('armList');
-      expect(armOf(large)).toBe(17);
-      expect(large.requests.count('resourceGraph')).toBe(0);
-      expect(large.email.sent.map((m) => m.subject)).toEqual([expect.stringMatching(/ERROR peering-disconnected/)]);
+      expect(managementCalls(large)).toEqual({ armGet: 2, resourceGraph: 1 });
+      expectMails(large.email.sent, [...ALERTS_ON_DELETE, mail('RESOLVED', 'transit-forwarded-traffic-blocked', 'vnet-spoke2-prod')]);
       // Leave the shared alert state as it was: re-peered, resolved.
+      const before = large.email.sent.length;
       recreate(large, hubToSpoke1, spoke1ToHub);
       await eventGridTrigger(writeEvent(), context('eventGridTrigger'));
-      expect(large.email.sent.map((m) => m.subject)).toEqual([expect.stringMatching(/ERROR/), expect.stringMatching(/RESOLVED/)]);
+      expectMails(large.email.sent.slice(before), MAILS_ON_RECREATE);
     } finally {
       await large.stop();
       useAdapters(realAdapters());

@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { anchorOf } from '../../src/alerts/model';
+import { anchoring, neighbourhoodScope } from '../../src/alerts/scope';
+import { keyOf } from '../../src/model/ids';
+import type { RawResource } from '../../src/model/snapshot';
+import { RULES } from '../../src/rules';
+import { routeTable, SUB_A, SUB_B, topologyOf, vnet, vnetId } from '../support/estate';
+
+// Which findings an event's evaluation decides: those whose every input its read covered.
+
+const HUB = vnetId('hub');
+const A = vnetId('a');
+const C = vnetId('c');
+const FAR = vnetId('far', SUB_B);
+const TABLE = routeTable('rt-a', SUB_A, 'rg-a', [{ name: 'to-fw', prefix: '0.0.0.0/0', nextHopIp: '10.0.1.4' }], [`${A}/subnets/app`]);
+const ROUTE = `${TABLE.id}/routes/to-fw`;
+
+/** A hub with spokes A and C; A routes through the hub and also peers with FAR (another subscription). */
+function estate(): RawResource[] {
+  return [
+    vnet({ id: HUB, prefixes: ['10.0.0.0/16'], peerings: [{ remote: A }, { remote: C }] }),
+    vnet({ id: A, prefixes: ['10.1.0.0/16'], subnets: [{ name: 'app', prefix: '10.1.0.0/24', routeTable: TABLE.id }], peerings: [{ remote: HUB }, { remote: FAR }] }),
+    vnet({ id: C, prefixes: ['10.2.0.0/16'], peerings: [{ remote: HUB }] }),
+    vnet({ id: FAR, prefixes: ['10.9.0.0/16'], peerings: [{ remote: A }] }),
+    TABLE,
+  ];
+}
+
+const finding = (ruleId: string, resourceId: string, relatedResourceIds: string[] = []) => ({ ruleId, resourceId, relatedResourceIds });
+const notTransitive = finding('transit-not-transitive', `${A}/virtualNetworkPeerings/a-to-hub`, [HUB, C]);
+const lifecycle = finding('peering-one-sided', `${A}/virtualNetworkPeerings/a-to-far`, [A, FAR]);
+const route = finding('transit-next-hop-unreachable', ROUTE, [TABLE.id, A]);
+const intent = finding('transit-intent-unreachable', A, [C]);
+
+/** The read of an event: which resources came back, which VNets it looked for, what it could not read. */
+function scopeOf(read: { ids: string[]; sought: string[]; vnetIds: string[]; unreadable?: { scope: string; reason: string }[]; subscriptions?: string[] }) {
+  const resources = estate().filter((r) => read.ids.includes(r.id));
+  const topology = topologyOf(resources, read.subscriptions ?? [SUB_A, SUB_B]);
+  return neighbourhoodScope({ topology, inventory: { unreadable: read.unreadable ?? [], sought: read.sought.map(keyOf) }, vnetIds: read.vnetIds }, RULES);
+}
+
+describe('neighbourhoodScope', () => {
+  it("decides a spoke's transit finding only when its hub, every peer of the hub and their route tables were read", () => {
+    const hubRead = scopeOf({ ids: [HUB, A, C, TABLE.id], sought: [HUB, A, C], vnetIds: [HUB] });
+    expect(hubRead.decides?.(notTransitive)).toBe(true);
+    expect(hubRead.keys.has(keyOf(HUB))).toBe(true);
+    // An event about A reads A and its peers: the hub, but not C, two hops away.
+    const spokeRead = scopeOf({ ids: [A, HUB, FAR, TABLE.id], sought: [A, HUB, FAR], vnetIds: [A, HUB] });
+    expect(spokeRead.decides?.(notTransitive)).toBe(false);
+    // The hub and C read, but not A's route table.
+    const noTable = scopeOf({ ids: [HUB, A, C], sought: [HUB, A, C], vnetIds: [HUB] });
+    expect(noTable.decides?.(notTransitive)).toBe(false);
+  });
+
+  it('decides a peering finding when both ends are known: read, looked for and absent, or out of scope', () => {
+    expect(scopeOf({ ids: [A, HUB, FAR, TABLE.id], sought: [A, HUB, FAR], vnetIds: [A] }).decides?.(lifecycle)).toBe(true);
+    expect(scopeOf({ ids: [A, HUB, TABLE.id], sought: [A, HUB, FAR], vnetIds: [A] }).decides?.(lifecycle)).toBe(true); // FAR looked for: absent
+    expect(scopeOf({ ids: [A, HUB, TABLE.id], sought: [A, HUB, FAR], vnetIds: [A], subscriptions: [SUB_A] }).decides?.(lifecycle)).toBe(true); // FAR's subscription not read
+    // Not looked for: unknown, although its subscription was read (it would look deleted).
+    expect(scopeOf({ ids: [A, HUB, TABLE.id], sought: [A, HUB], vnetIds: [A] }).decides?.(lifecycle)).toBe(false);
+    // A peering of a VNet the event does not judge.
+    expect(scopeOf({ ids: [A, HUB, FAR, TABLE.id], sought: [A, HUB, FAR], vnetIds: [HUB] }).decides?.(lifecycle)).toBe(false);
+  });
+
+  it("decides a route's finding with the VNet it was judged for, its route tables and its peers", () => {
+    expect(scopeOf({ ids: [A, HUB, FAR, TABLE.id], sought: [A, HUB, FAR], vnetIds: [A] }).decides?.(route)).toBe(true);
+    expect(scopeOf({ ids: [A, HUB, FAR], sought: [A, HUB, FAR], vnetIds: [A] }).decides?.(route)).toBe(false); // the table not read
+    expect(scopeOf({ ids: [A, HUB, TABLE.id], sought: [A, HUB], vnetIds: [A] }).decides?.(route)).toBe(false); // FAR unknown
+  });
+
+  it('leaves intent findings (paths across the estate) and VNets that could not be read to the full audit', () => {
+    const all = { ids: estate().map((r) => r.id), sought: [HUB, A, C, FAR], vnetIds: [HUB, A, C, FAR] };
+    expect(scopeOf(all).decides?.(intent)).toBe(false);
+    const blind = scopeOf({ ...all, unreadable: [{ scope: A, reason: '500' }] });
+    expect(blind.keys.has(keyOf(A))).toBe(false);
+    expect(blind.decides?.(lifecycle)).toBe(false);
+    expect(scopeOf({ ...all, unreadable: [{ scope: SUB_A, reason: '403' }] }).keys.size).toBe(1); // FAR only
+  });
+});
+
+describe('anchoring', () => {
+  it('keeps a transit finding on a peering with the hub at its other end, a route finding with its VNet, the rest with their VNet', () => {
+    const anchor = anchoring(topologyOf(estate(), [SUB_A, SUB_B]), RULES);
+    expect(anchor(notTransitive)).toBe(keyOf(HUB));
+    expect(anchor(route)).toBe(keyOf(A));
+    expect(anchor(lifecycle)).toBe(keyOf(A));
+    expect(anchor(intent)).toBe(anchorOf(A));
+  });
+});
