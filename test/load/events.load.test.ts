@@ -6,13 +6,14 @@ import { scheduledAudit } from '../../src/functions/scheduledAudit';
 import { keyOf } from '../../src/model/ids';
 import { RULES } from '../../src/rules';
 import { inventoryReader } from '../azure/harness';
-import { context, fixture } from '../functions/harness';
+import { context, eventAbout } from '../functions/harness';
 import { startApp, timer, type App } from '../reliability/harness';
 
 // Load (issue 10): 10,000 Event Grid events in bursts, 20% of them duplicates, in shuffled order,
-// through the real handler (live ARM reads with the SDK against the stand-in, alert state in
-// Azurite, mail through Communication Services' SDK). Every transition is mailed exactly once, the
-// final alert state equals a full audit's findings, and peak RSS stays bounded. Prints throughput.
+// through the real handler (live reads with the SDKs against the stand-in, alert state in Azurite,
+// mail through Communication Services' SDK). Every transition is mailed exactly once, the final
+// alert state equals a full audit's findings (transit and route findings included), and peak RSS
+// stays bounded. Prints throughput.
 
 // The full path runs at 10-18 events/s on a 2-vCPU machine (Azurite-bound: see docs/reliability.md),
 // so CI (CI=true, set by .ci/run) delivers all 10,000 (~9-10 min of its 90); a local `npm test`
@@ -26,9 +27,6 @@ const VNET_TYPE = 'microsoft.network/virtualnetworks';
 
 type Json = Record<string, unknown>;
 
-const onRoute = (id: string) => /\/routeTables\/[^/]+\/routes\//i.test(id);
-/** Known gaps (see below): compared separately, not in the exactly-once and final-state checks. */
-const gap = (f: { ruleId: string; resourceId: string }) => onRoute(f.resourceId) || f.ruleId.startsWith('transit-');
 
 /** A deterministic PRNG (mulberry32), so that a failing run can be replayed. */
 function prng(seed: number): () => number {
@@ -41,22 +39,14 @@ function prng(seed: number): () => number {
   };
 }
 
-function eventFor(subject: string, kind: 'write' | 'delete', id: string): Json {
-  const e = structuredClone(fixture('peering-delete-success.eventgrid.json')) as Json & { data: Json };
-  const isPeering = /\/virtualNetworkPeerings\//i.test(subject);
-  e.id = id;
-  e.subject = subject;
-  e.eventType = kind === 'write' ? 'Microsoft.Resources.ResourceWriteSuccess' : 'Microsoft.Resources.ResourceDeleteSuccess';
-  e.data.resourceUri = subject;
-  e.data.subscriptionId = /\/subscriptions\/([^/]+)/i.exec(subject)?.[1];
-  e.data.operationName = `Microsoft.Network/virtualNetworks${isPeering ? '/virtualNetworkPeerings' : ''}/${kind}`;
-  return e;
-}
-
 describe('load: 10,000 events through the event handler (stand-in + Azurite)', () => {
   let app: App;
   beforeAll(async () => {
     app = await startApp();
+    // Each event costs one Resource Graph query, and Azure allows an identity 15 queries per 5 s (the
+    // stand-in's default window, which the reader honours by pausing): about 3 events/s sustained
+    // in Azure (docs/functions.md). This test measures the handler, so the window is made wide.
+    app.standIn.options.quota.perWindow = 1_000_000;
   }, 60_000);
   afterAll(async () => {
     await app?.stop();
@@ -95,7 +85,7 @@ describe('load: 10,000 events through the event handler (stand-in + Azurite)', (
       for (let i = 0; i < unique; i++) {
         // Half about the changed peerings, half about untouched VNets and peerings (noise that changes nothing).
         const subject = i % 2 === 0 && changed.length > 0 ? changed[i % changed.length]! : random() < 0.5 ? vnets[Math.floor(random() * vnets.length)]! : peerings[Math.floor(random() * peerings.length)]!;
-        events.push(eventFor(subject, subject === changed[i % changed.length] ? kind : 'write', `${kind}-${delivered}-${i}`));
+        events.push(eventAbout(subject, subject === changed[i % changed.length] ? kind : 'write', `${kind}-${delivered}-${i}`));
       }
       for (let i = unique; i < count; i++) events.push(events[Math.floor(random() * unique)]!); // redeliveries: same id
       for (let i = events.length - 1; i > 0; i--) {
@@ -126,29 +116,26 @@ describe('load: 10,000 events through the event handler (stand-in + Azurite)', (
 
     /** Delivers a phase and checks it: final state = full audit; every transition mailed exactly once. */
     const checkedPhase = async (change: () => void, kind: 'write' | 'delete') => {
-      const rowsBefore = (await app.adapters.store.rowsFor('all')).filter((r) => !gap(r));
+      const rowsBefore = await app.adapters.store.rowsFor('all');
       const openBefore = new Set(rowsBefore.filter((r) => r.status === 'open').map((r) => r.fingerprint));
       const mailedOpen = new Set(rowsBefore.filter((r) => r.status === 'open' && r.mailedOpenAt).map((r) => r.fingerprint));
       change();
-      const all = await fullAudit();
-      // Known gap, reported to the lead: a finding on a route (transit-next-hop-unreachable) anchors at
-      // the route id, which no event scope names, so the event path never opens or resolves it.
-      expect(all.filter((f) => onRoute(f.resourceId)).every((f) => f.ruleId === 'transit-next-hop-unreachable')).toBe(true);
-      const audit = all.filter((f) => !gap(f));
+      const audit = await fullAudit();
       const auditSet = new Set(audit.map((f) => f.fingerprint));
       standIn.email.reset();
       await phase(TOTAL / 2, spokeSides, kind);
-      const open = (await openRows()).filter((r) => !gap(r)).map((r) => r.fingerprint).sort();
-      expect(open).toEqual([...auditSet].sort());
+      const open = await openRows();
+      const describe = (f: { ruleId: string; resourceId: string }) => `${f.ruleId} ${f.resourceId.split('/providers/')[1]}`;
+      expect(open.filter((r) => !auditSet.has(r.fingerprint)).map(describe), 'open, not in the full audit').toEqual([]);
+      expect(audit.filter((f) => !open.some((r) => r.fingerprint === f.fingerprint)).map(describe), 'in the full audit, not open').toEqual([]);
       const opened = audit.filter((f) => !openBefore.has(f.fingerprint) && f.severity !== 'info');
       const resolved = [...mailedOpen].filter((fp) => !auditSet.has(fp));
       const subjects = mailed('[peerguard] ');
-      const lifecycle = subjects.filter((m) => !/^\[peerguard\] \w+ transit-/.test(m));
-      expect(lifecycle.filter((m) => !m.startsWith('[peerguard] RESOLVED'))).toHaveLength(opened.length);
-      expect(lifecycle.filter((m) => m.startsWith('[peerguard] RESOLVED'))).toHaveLength(resolved.length);
-      expect(new Set(lifecycle).size).toBe(lifecycle.length); // no duplicate mail
+      expect(subjects.filter((m) => !m.startsWith('[peerguard] RESOLVED'))).toHaveLength(opened.length);
+      expect(subjects.filter((m) => m.startsWith('[peerguard] RESOLVED'))).toHaveLength(resolved.length);
+      expect(new Set(subjects).size).toBe(subjects.length); // no duplicate mail
       expect(await app.adapters.store.pendingRows()).toHaveLength(0);
-      return { opened: opened.length, resolved: resolved.length, transit: subjects.length - lifecycle.length };
+      return { opened: opened.length, resolved: resolved.length };
     };
 
     // Phase 1: five spokes lose their peering to the hub (the hub's side goes Disconnected).
@@ -177,7 +164,7 @@ describe('load: 10,000 events through the event handler (stand-in + Azurite)', (
     const mb = (n: number) => Math.round(n / 1024 / 1024);
     console.log(
       `load: ${delivered} events (${Math.round(DUPLICATES * 100)}% duplicates, shuffled, bursts of ${BURST}, ${BATCH} per delivery, ${CONCURRENCY} deliveries in flight) in ${(processedMs / 1000).toFixed(1)} s = ${throughput.toFixed(0)} events/s; ` +
-        `${p1.opened + p2.opened} alerts and ${p1.resolved + p2.resolved} resolutions mailed once each (+${p1.transit + p2.transit} transit mails, known flap); RSS ${mb(rssStart)} MB at start, peak ${mb(rssPeak)} MB`,
+        `${p1.opened + p2.opened} alerts and ${p1.resolved + p2.resolved} resolutions mailed once each, no other mail; RSS ${mb(rssStart)} MB at start, peak ${mb(rssPeak)} MB`,
     );
     expect(delivered).toBe(TOTAL);
     expect(rssPeak - rssStart).toBeLessThan(768 * 1024 * 1024);
