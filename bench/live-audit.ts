@@ -4,8 +4,11 @@
 //     Resource Graph calls against the page-count floor ceil(rows / 1,000);
 //   - baseline: what most tools do, through @azure/arm-network: list the VNets of each
 //     subscription (paged), then list each VNet's peerings (paged);
-//   - event path: ArmLiveReader.readNeighbourhood on one spoke (I/O), then the audit of that
-//     neighbourhood (our own compute), timed apart.
+//   - event path, worst case: a peering between a spoke and the hub with the most peerings. The
+//     live read an event about it makes (both VNets from ARM, the rest from Resource Graph: I/O),
+//     then the audit of that neighbourhood and the choice of the findings it decides (our own
+//     compute), timed apart; `armCalls` counts every call to Resource Manager, Resource Graph's
+//     included.
 // Usage: live-audit.ts <estate dir> <runs> [--no-baseline] [--no-live]; BENCH_BASELINE_SAMPLE (1,000 VNets) bounds
 // the baseline's peering lists. Prints one JSON line; progress on stderr.
 import { createServer, type Server } from 'node:https';
@@ -13,6 +16,7 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { NetworkManagementClient } from '@azure/arm-network';
 import { generate } from 'selfsigned';
+import { neighbourhoodScope } from '../src/alerts/scope';
 import { ArmLiveReader } from '../src/azure/live';
 import { ResourceGraphInventory } from '../src/azure/resource-graph';
 import { runAudit } from '../src/engine/audit';
@@ -151,22 +155,26 @@ async function baseline(standIn: StandIn, vnets: readonly RawResource[], sample:
   }
 }
 
-/** One peering change on a spoke: read its neighbourhood live (I/O), then evaluate it (compute). */
-async function eventPath(standIn: StandIn, spokeId: string) {
+/** One peering change between a spoke and its hub: read as the event path reads it (I/O), then evaluated and scoped (compute). */
+async function eventPath(standIn: StandIn, spokeId: string, hubId: string, peeringId: string) {
   standIn.requests.clear();
   const reader = new ArmLiveReader({ credential: standIn.credential, cloud: cloudOf(standIn.endpoint), ca: standIn.ca });
   const t0 = performance.now();
-  const inventory = await reader.readNeighbourhood([spokeId]);
+  const inventory = await reader.readNeighbourhood([spokeId, hubId], { changed: peeringId });
   const t1 = performance.now();
   const run = auditResources({ resources: inventory.resources, rules: RULES, config: DEFAULT_CONFIG, now: new Date(), version: 'bench', extraSubscriptions: inventory.subscriptions, unreadable: inventory.unreadable });
+  const scope = neighbourhoodScope({ topology: run.extras.topology, inventory, vnetIds: [spokeId, hubId] }, RULES);
+  const decided = run.report.findings.filter((f) => scope.decides?.(f)).length;
   const t2 = performance.now();
   const counts = standIn.requests.counts();
   return {
     ioMs: t1 - t0,
     computeMs: t2 - t1,
-    armCalls: Object.entries(counts).filter(([k]) => k.startsWith('arm')).reduce((sum, [, n]) => sum + (n ?? 0), 0),
+    armCalls: Object.entries(counts).filter(([k]) => k.startsWith('arm') || k === 'resourceGraph').reduce((sum, [, n]) => sum + (n ?? 0), 0),
+    resourceGraphCalls: counts.resourceGraph ?? 0,
     counts,
     vnetsRead: run.extras.topology.vnets.size,
+    findingsDecided: decided,
   };
 }
 
@@ -198,12 +206,11 @@ function plannedResourceGraphCalls(resources: readonly RawResource[]): { calls: 
 async function main(dir: string, runs: number, withBaseline: boolean, sample: number, withLive: boolean): Promise<void> {
   const resources = (await readSnapshot([dir])).map((r) => r.resource);
   const vnets = resources.filter((r) => r.type?.toLowerCase() === 'microsoft.network/virtualnetworks');
-  // A typical spoke: the median peering count among spokes (a hub's event is a different figure).
-  const spokes = vnets.filter((v) => /vnet-spoke-/.test(v.name ?? '')).sort((a, b) => {
-    const n = (v: RawResource) => (v.properties?.virtualNetworkPeerings as unknown[] | undefined)?.length ?? 0;
-    return n(a) - n(b) || (keyOf(a.id) < keyOf(b.id) ? -1 : 1);
-  });
-  const spoke = spokes[Math.floor(spokes.length / 2)] as RawResource;
+  // The worst case for an event: a peering between a spoke and the hub with the most peerings.
+  const peeringsOf = (v: RawResource) => (v.properties?.virtualNetworkPeerings as RawResource[] | undefined) ?? [];
+  const hub = vnets.filter((v) => /vnet-hub-/.test(v.name ?? '')).sort((a, b) => peeringsOf(b).length - peeringsOf(a).length || (keyOf(a.id) < keyOf(b.id) ? -1 : 1))[0] as RawResource;
+  const spoke = vnets.find((v) => /vnet-spoke-/.test(v.name ?? '') && peeringsOf(v).some((p) => keyOf(String((p.properties?.remoteVirtualNetwork as { id?: string } | undefined)?.id ?? '')) === keyOf(hub.id))) as RawResource;
+  const peering = peeringsOf(spoke).find((p) => keyOf(String((p.properties?.remoteVirtualNetwork as { id?: string } | undefined)?.id ?? '')) === keyOf(hub.id)) as RawResource;
   const startedAt = performance.now();
   const standIn = await startStandIn({ resources, options: { quota: { enforce: false } } });
   const standInStartMs = performance.now() - startedAt;
@@ -213,7 +220,7 @@ async function main(dir: string, runs: number, withBaseline: boolean, sample: nu
     for (let i = 0; i < (withLive ? runs : 0); i += 1) live.push(await liveAudit(standIn));
     note(`live audit done (${live.map((l) => l.wallMs.toFixed(0)).join(', ')} ms)`);
     const events = [];
-    for (let i = 0; i < Math.max(runs, 5); i += 1) events.push(await eventPath(standIn, spoke.id));
+    for (let i = 0; i < Math.max(runs, 5); i += 1) events.push(await eventPath(standIn, spoke.id, hub.id, peering.id));
     note('event path done');
     const base = withBaseline ? await baseline(standIn, vnets, sample) : undefined;
     note('baseline done');
@@ -227,7 +234,7 @@ async function main(dir: string, runs: number, withBaseline: boolean, sample: nu
         planned,
         floor: Math.ceil((last?.rows ?? planned.rows) / 1000),
         baseline: base,
-        event: { ...lastEvent, ioMs: median(events.map((e) => e.ioMs)), computeMs: median(events.map((e) => e.computeMs)), spokePeerings: (spoke.properties?.virtualNetworkPeerings as unknown[]).length },
+        event: { ...lastEvent, ioMs: median(events.map((e) => e.ioMs)), computeMs: median(events.map((e) => e.computeMs)), spokePeerings: peeringsOf(spoke).length, hubPeerings: peeringsOf(hub).length },
       })}\n`,
     );
   } finally {
