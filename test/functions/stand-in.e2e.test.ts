@@ -7,12 +7,13 @@ import { buildAdapters, REPORT_CONTAINER, useAdapters } from '../../src/function
 import { eventGridTrigger } from '../../src/functions/eventGridTrigger';
 import { scheduledAudit } from '../../src/functions/scheduledAudit';
 import { readSnapshot } from '../../src/io/snapshot-files';
+import { nameOf } from '../../src/model/ids';
 import { FORMATS } from '../../src/report/render';
 import { startStandIn, type StandIn } from '../azure-stand-in';
 import { FAST_RETRY } from '../azure/harness';
-import { bulkVnets } from '../azure/realistic-estate';
+import { bulkVnets, hubWithSpokes } from '../azure/realistic-estate';
 import { startAzurite, type AzuriteInstance } from '../support/azurite';
-import { context, fixture, SPOKE1, SUB } from './harness';
+import { context, eventAbout, fixture, SPOKE1, SUB } from './harness';
 
 // The Functions app end to end through the real SDKs: ARM and Resource Graph (@azure/arm-network,
 // @azure/arm-resourcegraph) and Communication Services (@azure/communication-email) against the
@@ -71,14 +72,15 @@ describe('Functions app against the Azure stand-in (real SDKs) and Azurite', () 
   let env: Record<string, string>;
   let now = new Date('2026-03-02T06:00:00.000Z');
 
-  // Nothing but the settings, the stand-in's credential and its CA: the real adapters are built.
-  const realAdapters = () =>
-    buildAdapters(env, {
-      azure: { credential: standIn.credential, ca: standIn.ca, retry: FAST_RETRY, requestTimeoutMs: 5_000 },
+  // Nothing but the settings, a stand-in's credential and its CA: the real adapters are built.
+  const adaptersFor = (azure: StandIn) =>
+    buildAdapters({ ...env, PEERGUARD_ARM_ENDPOINT: azure.endpoint, PEERGUARD_EMAIL_CONNECTION_STRING: azure.email.connectionString }, {
+      azure: { credential: azure.credential, ca: azure.ca, retry: FAST_RETRY, requestTimeoutMs: 5_000 },
       emailPollMs: 5,
       retryDelayMs: 5,
       now: () => now,
     });
+  const realAdapters = () => adaptersFor(standIn);
   beforeAll(async () => {
     const resources = (await readSnapshot([ESTATE])).map((r) => r.resource);
     [standIn, azurite] = await Promise.all([startStandIn({ resources }), startAzurite()]);
@@ -182,13 +184,7 @@ describe('Functions app against the Azure stand-in (real SDKs) and Azurite', () 
     const large = await startStandIn({ resources });
     try {
       large.state.deletePeering(PEERING);
-      const adapters = buildAdapters({ ...env, PEERGUARD_ARM_ENDPOINT: large.endpoint, PEERGUARD_EMAIL_CONNECTION_STRING: large.email.connectionString }, {
-        azure: { credential: large.credential, ca: large.ca, retry: FAST_RETRY, requestTimeoutMs: 5_000 },
-        emailPollMs: 5,
-        retryDelayMs: 5,
-        now: () => now,
-      });
-      useAdapters(adapters);
+      useAdapters(adaptersFor(large));
       standIn.requests.clear();
       large.requests.clear();
       await eventGridTrigger(fixture('peering-delete-success.eventgrid.json'), context('eventGridTrigger'));
@@ -201,6 +197,29 @@ describe('Functions app against the Azure stand-in (real SDKs) and Azurite', () 
       expectMails(large.email.sent.slice(before), MAILS_ON_RECREATE);
     } finally {
       await large.stop();
+      useAdapters(realAdapters());
+    }
+  }, 60_000);
+
+  it("nor with the hub's peering count: a spoke's peering to a hub with 80 peers, written, then deleted", async () => {
+    const big = hubWithSpokes(80, SUB);
+    const hubbed = await startStandIn({ resources: big.resources });
+    try {
+      useAdapters(adaptersFor(hubbed));
+      const spoke = big.spokes[7] as string;
+      const peering = `${spoke}/virtualNetworkPeerings/${nameOf(spoke)}-to-hub-big`;
+      // The spoke from ARM, then the hub its peering names; the hub's 80 spokes, their route tables,
+      // the gateway and the firewall in one Resource Graph page.
+      await eventGridTrigger(eventAbout(peering, 'write', 'big-hub-1'), context('eventGridTrigger'));
+      expect(managementCalls(hubbed)).toEqual({ armGet: 2, resourceGraph: 1 });
+      expect(hubbed.email.sent).toEqual([]);
+      hubbed.state.deletePeering(peering);
+      hubbed.requests.clear();
+      await eventGridTrigger(eventAbout(peering, 'delete', 'big-hub-2'), context('eventGridTrigger'));
+      expect(managementCalls(hubbed)).toEqual({ armGet: 2, resourceGraph: 1 });
+      expectMails(hubbed.email.sent, [mail('ERROR', 'peering-disconnected', 'hub-big'), mail('ERROR', 'transit-next-hop-unreachable', nameOf(spoke))]);
+    } finally {
+      await hubbed.stop();
       useAdapters(realAdapters());
     }
   }, 60_000);
