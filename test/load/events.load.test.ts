@@ -15,8 +15,8 @@ import { startApp, timer, type App } from '../reliability/harness';
 // alert state equals a full audit's findings (transit and route findings included), and peak RSS
 // stays bounded. Prints throughput.
 
-// The full path runs at 10-18 events/s on a 2-vCPU machine (Azurite-bound: see docs/reliability.md),
-// so CI (CI=true, set by .ci/run) delivers all 10,000 (~9-10 min of its 90); a local `npm test`
+// The full path runs at ~25 events/s on a 2-vCPU machine (Azurite-bound: see docs/reliability.md),
+// so CI (CI=true, set by .ci/run) delivers all 10,000 (~7 min of its 90); a local `npm test`
 // delivers 400 unless PEERGUARD_LOAD_EVENTS says otherwise.
 const TOTAL = Number(process.env.PEERGUARD_LOAD_EVENTS ?? (process.env.CI === 'true' ? 10_000 : 400));
 const DUPLICATES = 0.2;
