@@ -171,6 +171,8 @@ export const transitNotTransitive: Rule = {
         plainAt[peers[j] as number] = b;
         for (const i of set ?? []) (missedFrom[i] ??= []).push(j);
       });
+      // Routed spokes that are not plain: pairs with them are decided one by one.
+      const unplain = routed.filter((j) => !missed[j]);
       const reaches = (i: number, j: number): boolean => {
         const k = i * n + j;
         if (reach[k] === 0) {
@@ -223,8 +225,8 @@ export const transitNotTransitive: Rule = {
             unreachable -= plainCount - 1 - peeredPlain - notMutual.size;
           }
           if (aRouted) {
-            for (const j of routed) {
-              if (j === i || (mi && missed[j]) || mark[peers[j] as number] === token) continue;
+            for (const j of mi ? unplain : routed) {
+              if (j === i || mark[peers[j] as number] === token) continue;
               if (mutual(i, j)) unreachable -= 1;
             }
           }
