@@ -28,7 +28,7 @@ export interface AlertRow {
   resourceId: string;
   relatedResourceIds: string[];
   message: string;
-  /** The VNet (or standalone resource) the finding belongs to: how scopes select rows. */
+  /** The VNet whose neighbourhood decides the finding (scope.ts): how scopes select rows. */
   anchor: ResourceKey;
   subscriptionId: string;
   firstSeen: string;

@@ -188,6 +188,15 @@ export class ArmLiveReader implements LiveReader {
     return this.graphReader;
   }
 
+  /** Resource Graph's part; its failure names Resource Graph (the event's dead-letter reason). */
+  private async readAround(ids: readonly string[], subscriptions: readonly string[]): Promise<{ resources: RawResource[]; visible: Set<string> }> {
+    try {
+      return await this.graph.readNeighbourhood(ids, subscriptions);
+    } catch (error) {
+      throw new Error(`the neighbourhood could not be read from Resource Graph (${describeError(error)})`, { cause: error });
+    }
+  }
+
   async readNeighbourhood(vnetIds: readonly string[], options: NeighbourhoodOptions = {}): Promise<Inventory> {
     const read = new Set<string>();
     const unreadable = new Map<string, UnreadableScope>();
@@ -257,7 +266,7 @@ export class ArmLiveReader implements LiveReader {
     const freshSubnets = routeTablesOfSubnets(freshVnets);
     const namedTables = [...new Set([...freshSubnets.values()].filter((t): t is string => t !== undefined))];
     const subscriptions = [...new Set([...sought.keys()].map((k) => subscriptionOf(k)).filter((s): s is string => s !== undefined))].sort();
-    const graph = sought.size === 0 ? { resources: [], visible: new Set<string>() } : await this.graph.readNeighbourhood([...sought.values(), ...namedTables], subscriptions);
+    const graph = sought.size === 0 ? { resources: [], visible: new Set<string>() } : await this.readAround([...sought.values(), ...namedTables], subscriptions);
 
     // 3. The fresh rows, then Resource Graph's rows of everything else that the scheduled audit sees
     // too (a visible subscription not refused by ARM), without stale claims on fresh subnets.

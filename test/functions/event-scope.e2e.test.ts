@@ -98,4 +98,17 @@ describe('event scope: an event decides the findings whose inputs it read (stand
     expect(await routeRow()).toBeUndefined();
     await expectFullAudit();
   });
+
+  it('a neighbourhood Resource Graph cannot answer decides nothing: the event is retried, then dead-lettered with its reason', async () => {
+    app.standIn.faults.fail('resourceGraph', 503, Infinity);
+    try {
+      const [result] = await eventGridTrigger(eventAbout(`${SPOKE12}/virtualNetworkPeerings/spoke12-to-hub`, 'write', 'graph-down'), context('eventGridTrigger'));
+      expect(result?.status).toBe('dead-lettered');
+      expect(result?.reason).toMatch(/Resource Graph \(503 /);
+    } finally {
+      app.standIn.faults.clear();
+    }
+    expect(mails()).toEqual([]);
+    await expectFullAudit();
+  }, 60_000);
 });
