@@ -98,9 +98,11 @@ export async function reachOf(deps: Pick<EventPathDeps, 'index' | 'locate'>, eve
     }
     default: {
       // Gateways, firewalls, Route Servers: the VNets they served when last seen, and now; their
-      // subnets changed with them (the ipConfigurations that reveal a gateway).
+      // subnets changed with them (the ipConfigurations that reveal a gateway). The VNets peered
+      // with them are judged too: whether a peering can use remote gateways depends on the remote.
       const vnets = await served(subject);
-      return { vnetIds: vnets, fresh: vnets, changed: subject, alsoRead: [] };
+      const peers = (await Promise.all(vnets.map(related))).flat();
+      return { vnetIds: unique([...vnets, ...peers]), fresh: vnets, changed: subject, alsoRead: peers };
     }
   }
 }

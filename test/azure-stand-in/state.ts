@@ -364,7 +364,20 @@ export class StandInState {
     if (!existing) return false;
     if (existing.type.toLowerCase() === TYPES.vnet) for (const p of this.peeringsOf(id)) this.deletePeering(p.id);
     this.resources.delete(key);
+    this.releaseSubnets(key);
     return true;
+  }
+
+  /** A deleted gateway, firewall, Route Server or NIC leaves the subnets it sat in, as in ARM. */
+  private releaseSubnets(resourceKey: string): void {
+    for (const vnet of this.resources.values()) {
+      if (vnet.type.toLowerCase() !== TYPES.vnet) continue;
+      for (const subnet of (vnet.properties.subnets ?? []) as Json[]) {
+        const props = obj(subnet.properties);
+        if (!props || !Array.isArray(props.ipConfigurations)) continue;
+        props.ipConfigurations = props.ipConfigurations.filter((c) => !keyOf(String(obj(c)?.id ?? '')).startsWith(`${resourceKey}/`));
+      }
+    }
   }
 }
 

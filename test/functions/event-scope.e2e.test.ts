@@ -19,6 +19,7 @@ const SPOKE12 = `/subscriptions/${SUB_DEV}/resourceGroups/rg-spoke12-dev/provide
 const SPOKE7 = `/subscriptions/${SUB_DEV}/resourceGroups/rg-spoke7-dev/providers/Microsoft.Network/virtualNetworks/vnet-spoke7-dev`;
 const TABLE = `/subscriptions/${SUB_DEV}/resourceGroups/rg-spoke7-dev/providers/Microsoft.Network/routeTables/rt-spoke7-dev`;
 const ROUTE = `${TABLE}/routes/to-legacy-dc`;
+const GATEWAY = '/subscriptions/aaaaaaaa-0000-0000-0000-000000000001/resourceGroups/rg-hub-weu/providers/Microsoft.Network/virtualNetworkGateways/vgw-hub-weu';
 
 describe('event scope: an event decides the findings whose inputs it read (stand-in + Azurite)', () => {
   let app: App;
@@ -35,7 +36,10 @@ describe('event scope: an event decides the findings whose inputs it read (stand
   const expectFullAudit = async () => {
     const inventory = await inventoryReader(app.standIn).readInventory({ kind: 'tenant' });
     const findings = auditResources({ resources: inventory.resources, rules: RULES, config: DEFAULT_CONFIG, now: app.clock.now, version: 't', extraSubscriptions: inventory.subscriptions }).report.findings;
-    expect((await openRows()).map((r) => r.fingerprint).sort()).toEqual(findings.map((f) => f.fingerprint).sort());
+    const describe = (f: { ruleId: string; resourceId: string }) => `${f.ruleId} ${f.resourceId.split('/providers/')[1]}`;
+    const open = await openRows();
+    expect(open.filter((r) => !findings.some((f) => f.fingerprint === r.fingerprint)).map(describe), 'open, not in the full audit').toEqual([]);
+    expect(findings.filter((f) => !open.some((r) => r.fingerprint === f.fingerprint)).map(describe), 'in the full audit, not open').toEqual([]);
   };
 
   beforeAll(async () => {
@@ -96,6 +100,24 @@ describe('event scope: an event decides the findings whose inputs it read (stand
     await deliver(`${SPOKE7}/subnets/snet-app`);
     expect(mails().slice(1)).toEqual([expect.stringMatching(/^\[peerguard\] RESOLVED transit-next-hop-unreachable: /)]);
     expect(await routeRow()).toBeUndefined();
+    await expectFullAudit();
+  });
+
+  it("a hub's gateway deleted, then back: the event judges the hub and the VNets peered with it, whose peerings use its gateway", async () => {
+    const saved = structuredClone(app.standIn.state.get(GATEWAY)!);
+    app.standIn.state.deleteResource(GATEWAY);
+    await deliver(GATEWAY, 'delete');
+    // spoke1, spoke6 and spoke12 use the hub's gateway through their peerings (anchored at the
+    // spokes); the hub offers transit it no longer has (anchored at the hub).
+    const spokes = ['vnet-spoke1', 'vnet-spoke6-dev', 'vnet-spoke12-dev'];
+    expect(mails()).toEqual(expect.arrayContaining(spokes.map((s) => expect.stringMatching(new RegExp(`^\\[peerguard\\] ERROR gateway-transit-remote-has-no-gateway: ${s} <-> vnet-hub-weu`)))));
+    expect(mails()).toEqual(expect.arrayContaining([expect.stringMatching(/^\[peerguard\] WARNING gateway-transit-allowed-without-gateway: vnet-hub-weu/)]));
+    await expectFullAudit();
+    app.standIn.email.reset();
+    app.standIn.state.seed(saved);
+    await deliver(GATEWAY);
+    expect(mails()).toEqual(expect.arrayContaining(spokes.map((s) => expect.stringMatching(new RegExp(`^\\[peerguard\\] RESOLVED gateway-transit-remote-has-no-gateway: ${s} <-> vnet-hub-weu`)))));
+    expect(mails().filter((m) => !m.startsWith('[peerguard] RESOLVED'))).toEqual([]);
     await expectFullAudit();
   });
 
