@@ -1,0 +1,148 @@
+import { TableClient } from '@azure/data-tables';
+import { BlobServiceClient } from '@azure/storage-blob';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { BlobDeadLetterStore } from '../../src/alerts/archive';
+import { TableAlertStore } from '../../src/alerts/store';
+import { ALERT_TABLE, DEAD_LETTER_CONTAINER, useAdapters, type Adapters } from '../../src/functions/composition';
+import { eventGridTrigger } from '../../src/functions/eventGridTrigger';
+import type { Inventory, LiveReader } from '../../src/ports';
+import { startAzurite, type AzuriteInstance } from '../support/azurite';
+import { context, fixture, install, LiveEstate, RecordingMailer, testEnv } from '../functions/harness';
+
+// The event path when deliveries and reads overlap, and when storage is gone for longer than any
+// retry (issue 10): a live read that finishes after a newer one must not undo it, concurrent
+// deliveries of one change mail once, and an event that cannot be processed or dead-lettered makes
+// the delivery fail (Event Grid then redelivers) instead of being dropped.
+
+const deleted = () => fixture('peering-delete-success.eventgrid.json');
+const written = () => fixture('peering-write-success.eventgrid.json');
+const subjects = (mailer: RecordingMailer) => mailer.sent.map((m) => m.subject.split(':')[0]);
+const ERROR = '[peerguard] ERROR peering-disconnected';
+const RESOLVED = '[peerguard] RESOLVED peering-disconnected';
+
+/** The client with every call failing while `state.down` (storage unreachable after the SDK's own retries). */
+function unreachableWhile<T extends object>(client: T, state: { down: boolean }): T {
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        if (state.down) return Promise.reject(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:10000'), { code: 'ECONNREFUSED' }));
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+}
+
+describe('event path: overlapping reads and deliveries, storage outages (Azurite)', () => {
+  let azurite: AzuriteInstance;
+  let estate: LiveEstate;
+  let mailer: RecordingMailer;
+  let adapters: Adapters;
+  const env = () => testEnv(azurite.connectionString);
+
+  beforeAll(async () => {
+    azurite = await startAzurite();
+  });
+  afterAll(async () => {
+    useAdapters(undefined);
+    await azurite?.stop();
+  });
+  beforeEach(async () => {
+    await TableClient.fromConnectionString(azurite.connectionString, ALERT_TABLE, { allowInsecureConnection: true }).deleteTable().catch(() => undefined);
+    estate = new LiveEstate();
+    estate.healthy();
+    mailer = new RecordingMailer();
+    adapters = install(env(), { live: estate.reader }, { mailer });
+    // Learn the neighbourhood while healthy (the index maps the peering to its remote).
+    const [first] = await eventGridTrigger(written(), context('eventGridTrigger'));
+    expect(first?.status).toBe('processed');
+  });
+
+  it('a live read that finishes after a newer one resurrects nothing: the stale view is ignored', async () => {
+    estate.spokePeeringDeleted();
+    await eventGridTrigger(deleted(), context('eventGridTrigger'));
+    expect(subjects(mailer)).toEqual([ERROR]);
+
+    // A redelivered delete event reads the broken state, then its answer is held back ...
+    let captured!: () => void;
+    const read = new Promise<void>((r) => (captured = r));
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let hold = true;
+    const slow: LiveReader = {
+      readNeighbourhood: async (vnetIds): Promise<Inventory> => {
+        const inventory = await estate.reader.readNeighbourhood(vnetIds);
+        if (hold) {
+          hold = false;
+          captured();
+          await held;
+        }
+        return inventory;
+      },
+    };
+    install(env(), { live: slow }, { mailer });
+    const late = eventGridTrigger(deleted(), context('eventGridTrigger'));
+    await read;
+    // ... while the peering is re-created and its event, read later, resolves the alert.
+    estate.healthy();
+    await new Promise((r) => setTimeout(r, 5));
+    await eventGridTrigger(written(), context('eventGridTrigger'));
+    expect(subjects(mailer)).toEqual([ERROR, RESOLVED]);
+    release();
+    const [result] = await late;
+    expect(result?.status).toBe('processed');
+    expect(subjects(mailer)).toEqual([ERROR, RESOLVED]);
+    expect((await adapters.store.rowsFor('all')).filter((r) => r.status === 'open')).toEqual([]);
+  });
+
+  it('concurrent deliveries of one repair send one resolution mail', async () => {
+    estate.spokePeeringDeleted();
+    await eventGridTrigger(deleted(), context('eventGridTrigger'));
+    estate.healthy();
+    // Four deliveries that all read the alert rows before any of them writes: each sees the row open.
+    const real = adapters.store;
+    let arrived = 0;
+    let go!: () => void;
+    const together = new Promise<void>((r) => (go = r));
+    const store = new Proxy(real, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver) as unknown;
+        if (typeof value !== 'function') return value;
+        if (property !== 'rowsFor') return (value as (...a: unknown[]) => unknown).bind(target);
+        return async (...args: unknown[]) => {
+          const rows = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+          if (++arrived === 4) go();
+          await together;
+          return rows;
+        };
+      },
+    });
+    install(env(), { live: estate.reader }, { mailer, store });
+    const results = await Promise.all([1, 2, 3, 4].map(() => eventGridTrigger(written(), context('eventGridTrigger'))));
+    expect(results.flat().map((r) => r.status)).toEqual(['processed', 'processed', 'processed', 'processed']);
+    expect(subjects(mailer)).toEqual([ERROR, RESOLVED]);
+  });
+
+  it('storage unreachable beyond every retry: the delivery fails (Event Grid redelivers), nothing is dropped; the redelivery mails once', async () => {
+    const storage = { down: true };
+    // A fresh worker (nothing created yet) starting while storage is unreachable.
+    const table = TableClient.fromConnectionString(azurite.connectionString, ALERT_TABLE, { allowInsecureConnection: true });
+    const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(DEAD_LETTER_CONTAINER);
+    const store = new TableAlertStore(unreachableWhile(table, storage));
+    const deadLetters = new BlobDeadLetterStore(unreachableWhile(container, storage));
+    install(env(), { live: estate.reader }, { mailer, store, deadLetters });
+    estate.spokePeeringDeleted();
+
+    await expect(eventGridTrigger(deleted(), context('eventGridTrigger'))).rejects.toThrow(/dead-letter store failed/);
+    expect(mailer.sent).toEqual([]);
+
+    // Storage is back: Event Grid's redelivery (twice, at least once) is processed and mails once.
+    storage.down = false;
+    const [redelivered] = await eventGridTrigger(deleted(), context('eventGridTrigger'));
+    expect(redelivered?.status).toBe('processed');
+    await eventGridTrigger(deleted(), context('eventGridTrigger'));
+    expect(subjects(mailer)).toEqual([ERROR]);
+    expect(await store.pendingRows()).toEqual([]);
+  });
+});
