@@ -15,10 +15,10 @@ describe('live ARM reader: answers slower than the timeout', () => {
     await standIn?.stop();
   });
 
-  it('retries a GET and a peering list that timed out; the neighbourhood is read whole', async () => {
-    standIn.faults.slow('armList', 1_000, 1);
+  it('retries a GET and a Resource Graph page that timed out; the neighbourhood is read whole', async () => {
+    standIn.faults.slow('resourceGraph', 1_000, 1);
     standIn.faults.slow('armGet', 1_000, 1);
-    const inventory = await liveReader(standIn, { requestTimeoutMs: 300 }).readNeighbourhood([HUB]);
+    const inventory = await liveReader(standIn, { requestTimeoutMs: 300, backoffMs: 10 }).readNeighbourhood([HUB]);
     expect(standIn.faults.pending()).toEqual([]);
     expect(inventory.unreadable).toEqual([]);
   });
