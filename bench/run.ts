@@ -51,7 +51,7 @@ interface LiveFigures {
   planned: { calls: number; rows: number };
   floor: number;
   baseline?: { wallMs: number; calls: number; sampledVnets: number; vnets: number };
-  event: { ioMs: number; computeMs: number; armCalls: number; vnetsRead: number; spokePeerings: number };
+  event: { ioMs: number; computeMs: number; armCalls: number; resourceGraphCalls: number; vnetsRead: number; spokePeerings: number; hubPeerings: number };
 }
 
 function liveFigures(dir: string, vnets: number): LiveFigures {
@@ -124,7 +124,8 @@ function main(): void {
     ['  GET /subscriptions pages (scope)', '', ...col((r) => (r.live.live ? String(r.live.live.subscriptionListCalls) : '—'))],
     ['baseline (ARM: VNets per subscription, then peerings per VNet): calls', '', ...col((r) => String(r.live.baseline?.calls ?? '—'))],
     ['  baseline wall', '', ...col((r) => (r.live.baseline ? `${s(r.live.baseline.wallMs)}${r.live.baseline.sampledVnets < r.live.baseline.vnets ? ` (peering lists of ${r.live.baseline.sampledVnets} VNets, extrapolated)` : ''}` : '—'))],
-    ['event path (one spoke peering change): ARM calls', '≤ 6', ...col((r) => `${r.live.event.armCalls} (${r.live.event.vnetsRead} VNets)`)],
+    ['event path (spoke–hub peering change, largest hub): ARM calls', '≤ 6', ...col((r) => `${r.live.event.armCalls}, ${r.live.event.resourceGraphCalls} of them Resource Graph`)],
+    ['  hub peerings / VNets read', '', ...col((r) => `${r.live.event.hubPeerings} / ${r.live.event.vnetsRead}`)],
     ['  ARM reads (I/O)', '', ...col((r) => ms(r.live.event.ioMs))],
     ['  own compute (topology + rules + report)', '< 100 ms', ...col((r) => ms(r.live.event.computeMs))],
     ['cold start: require bundled entry (fresh node)', '< 300 ms', ...col(() => ms(cold))],
