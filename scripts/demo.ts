@@ -82,7 +82,8 @@ async function main(): Promise<void> {
       azure.requests.clear();
       const [result] = await eventGridTrigger(event, quiet());
       const arm = (azure.requests.count('armGet') ?? 0) + (azure.requests.count('armList') ?? 0);
-      console.log(`\n=== ${title}: ${result?.status}, ${(result?.vnetIds ?? []).length} VNets re-read live in ${arm} ARM calls`);
+      const graph = azure.requests.count('resourceGraph') ?? 0;
+      console.log(`\n=== ${title}: ${result?.status}, ${(result?.vnetIds ?? []).length} VNets re-read live in ${arm} ARM GETs and ${graph} Resource Graph ${graph === 1 ? 'query' : 'queries'}`);
       for (const mail of azure.email.sent.slice(before)) console.log(`--- mail to ${mail.to.join(', ')}\nSubject: ${mail.subject}\n\n${mail.plainText ?? ''}`);
       if (azure.email.sent.length === before) console.log('(no mail: nothing changed)');
     };

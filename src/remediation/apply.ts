@@ -12,7 +12,8 @@ import type { JournalRecord, JournalStatus, LiveResource, RemediationJournal, Re
 // Applying a remediation plan (issue 5), through ports only. The guards, in order:
 // - mode 'apply' only: a dry run (or a disabled plan) is journalled and performs no write;
 // - never more than maxWrites writes in a run (whole items only), whatever the plan says;
-// - right before an item: re-read its neighbourhood live (ARM, not Resource Graph) and skip the
+// - right before an item: re-read its neighbourhood live (the VNets it writes from ARM, their
+//   neighbours from Resource Graph, as the event path reads them) and skip the
 //   item when its finding no longer holds or its fix changed, or when a resource it writes
 //   changed since the audit (ETag differs, or it now exists / no longer exists contrary to the plan);
 // - right before each write: read the resource again; write conditionally (If-Match on the ETag
