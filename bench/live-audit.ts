@@ -7,21 +7,23 @@
 //   - event path, worst case: a peering between a spoke and the hub with the most peerings. The
 //     live read an event about it makes (both VNets from ARM, the rest from Resource Graph: I/O),
 //     then the audit of that neighbourhood and the choice of the findings it decides (our own
-//     compute), timed apart; `armCalls` counts every call to Resource Manager, Resource Graph's
-//     included.
+//     compute, in a process of its own: bench/event-compute.ts), timed apart; `armCalls` counts
+//     every call to Resource Manager, Resource Graph's included.
 // Usage: live-audit.ts <estate dir> <runs> [--no-baseline] [--no-live]; BENCH_BASELINE_SAMPLE (1,000 VNets) bounds
 // the baseline's peering lists. Prints one JSON line; progress on stderr.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { NetworkManagementClient } from '@azure/arm-network';
 import { generate } from 'selfsigned';
-import { neighbourhoodScope } from '../src/alerts/scope';
 import { ArmLiveReader } from '../src/azure/live';
 import { ResourceGraphInventory } from '../src/azure/resource-graph';
 import { runAudit } from '../src/engine/audit';
 import { DEFAULT_CONFIG } from '../src/engine/config';
-import { auditResources } from '../src/engine/pipeline';
 import { readSnapshot } from '../src/io/snapshot-files';
 import { buildTopology } from '../src/model/build';
 import { keyOf, parseResourceId, subscriptionOf } from '../src/model/ids';
@@ -162,19 +164,22 @@ async function eventPath(standIn: StandIn, spokeId: string, hubId: string, peeri
   const t0 = performance.now();
   const inventory = await reader.readNeighbourhood([spokeId, hubId], { changed: peeringId });
   const t1 = performance.now();
-  const run = auditResources({ resources: inventory.resources, rules: RULES, config: DEFAULT_CONFIG, now: new Date(), version: 'bench', extraSubscriptions: inventory.subscriptions, unreadable: inventory.unreadable });
-  const scope = neighbourhoodScope({ topology: run.extras.topology, inventory, vnetIds: [spokeId, hubId] }, RULES);
-  const decided = run.report.findings.filter((f) => scope.decides?.(f)).length;
-  const t2 = performance.now();
+  const vnetsRead = buildTopology(inventory.resources, { extraSubscriptions: inventory.subscriptions }).vnets.size;
+  const file = join(mkdtempSync(join(tmpdir(), 'peerguard-event-')), 'read.json');
+  writeFileSync(file, JSON.stringify({ inventory, vnetIds: [spokeId, hubId] }));
+  const out = execFileSync(process.execPath, ['--import', 'tsx', resolve(__dirname, 'event-compute.ts'), file], { encoding: 'utf8' });
+  rmSync(dirname(file), { recursive: true, force: true });
+  const compute = JSON.parse(out.trim().split('\n').pop() as string) as { computeMs: number; coldMs: number; findingsDecided: number };
   const counts = standIn.requests.counts();
   return {
     ioMs: t1 - t0,
-    computeMs: t2 - t1,
+    computeMs: compute.computeMs,
+    computeColdMs: compute.coldMs,
     armCalls: Object.entries(counts).filter(([k]) => k.startsWith('arm') || k === 'resourceGraph').reduce((sum, [, n]) => sum + (n ?? 0), 0),
     resourceGraphCalls: counts.resourceGraph ?? 0,
     counts,
-    vnetsRead: run.extras.topology.vnets.size,
-    findingsDecided: decided,
+    vnetsRead,
+    findingsDecided: compute.findingsDecided,
   };
 }
 
