@@ -12,10 +12,17 @@ const ruleSetting = z.union([
   z.strictObject({ enabled: z.boolean().optional(), severity: severity.optional() }),
 ]);
 
+/** Whether `2026-02-30` names a day of the calendar (Date.parse rolls it over to 2 March). */
+function isCalendarDay(text: string): boolean {
+  const [year, month, day] = text.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
 const isoDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}(T.*)?$/, 'expected a date such as 2026-12-31')
-  .refine((s) => !Number.isNaN(Date.parse(s)), 'not a real date');
+  .refine((s) => !Number.isNaN(Date.parse(s)) && isCalendarDay(s), 'not a real date');
 
 export const suppressionSchema = z.strictObject({
   /** Rule id, or '*' for every rule. */
@@ -99,6 +106,11 @@ export function describeZodError(error: z.ZodError): string {
 
 /** Validates a parsed config document against the schema and the known rule ids. */
 export function parseAuditConfig(document: unknown, knownRuleIds: readonly string[], source = 'configuration'): AuditConfig {
+  // The schema's record drops a `__proto__` key (a JSON or YAML document can hold one): refuse it by name.
+  const rules = (document as { rules?: unknown } | null | undefined)?.rules;
+  if (typeof rules === 'object' && rules !== null && Object.hasOwn(rules, '__proto__')) {
+    throw new ConfigError(`${source}: rules.__proto__: unknown rule id (see \`peerguard rules\`)`);
+  }
   const result = auditConfigSchema.safeParse(document ?? {});
   if (!result.success) throw new ConfigError(`${source}: ${describeZodError(result.error)}`);
   const known = new Set(knownRuleIds);

@@ -29,7 +29,9 @@ describe('audit configuration', () => {
     [{ peeringLimit: -1 }, 'peeringLimit:'],
     [{ peeringLimt: 10 }, 'unknown key: peeringLimt'],
     [{ suppressions: [{ rule: 'peering-one-sided', resource: '/x', reason: 'r', expires: '2026-13-45' }] }, 'suppressions[0].expires: not a real date'],
+    [{ suppressions: [{ rule: 'peering-one-sided', resource: '/x', reason: 'r', expires: '2026-02-30' }] }, 'suppressions[0].expires: not a real date'],
     [{ suppressions: [{ rule: 'peering-one-sided', resource: '/x', reason: 'r', expires: 'soon' }] }, 'suppressions[0].expires: expected a date'],
+    [JSON.parse('{"rules": {"__proto__": "off"}}') as unknown, 'peerguard.yaml: rules.__proto__: unknown rule id'],
     [{ suppressions: [{ rule: 'peering-one-sided', resource: '/x', expires: '2027-01-01' }] }, 'suppressions[0].reason'],
     [{ suppressions: [{ rule: 'typo-rule', resource: '/x', reason: 'r', expires: '2027-01-01' }] }, 'suppressions[0].rule: unknown rule id "typo-rule"'],
   ])('names the bad key in %j', (document, message) => {
