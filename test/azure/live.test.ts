@@ -1,12 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../src/engine/config';
 import { auditResources } from '../../src/engine/pipeline';
 import { keyOf } from '../../src/model/ids';
 import type { Inventory } from '../../src/ports';
 import { RULES } from '../../src/rules';
-import { startStandIn, type StandIn } from '../azure-stand-in';
+import { startStandIn } from '../azure-stand-in';
 import { SUB_B, SUB_C, vnet, vnetId } from '../support/estate';
-import { liveReader } from './harness';
+import { liveReader, useStandIn } from './harness';
 import { bulkVnets, HUB, HUB2, hubWithSpokes, realisticEstate, SPOKES } from './realistic-estate';
 
 // The live reader through the real @azure/arm-network and @azure/arm-resourcegraph clients: where
@@ -18,26 +18,11 @@ const topologyOf = (inventory: Inventory) =>
 const sourceOf = (inventory: Inventory, id: string) => inventory.resources.find((r) => keyOf(r.resource.id) === keyOf(id))?.source;
 
 describe('live reader', () => {
-  let small: StandIn;
-  let large: StandIn;
-  beforeAll(async () => {
-    small = await startStandIn({ resources: realisticEstate() });
-    large = await startStandIn({ resources: [...realisticEstate(), ...bulkVnets(3_000)] });
-  });
-  afterAll(async () => {
-    await small?.stop();
-    await large?.stop();
-  });
-  beforeEach(() => {
-    for (const s of [small, large]) {
-      s.requests.clear();
-      s.faults.clear();
-      s.state.catchUpGraph();
-    }
-  });
+  const small = useStandIn(() => ({ resources: realisticEstate() }));
+  const large = useStandIn(() => ({ resources: [...realisticEstate(), ...bulkVnets(3_000)] }));
 
   it("reads a hub's neighbourhood: the hub from ARM with its peerings' etags; peers, gateway, firewall, route tables from Resource Graph", async () => {
-    const inventory = await liveReader(small).readNeighbourhood([HUB]);
+    const inventory = await liveReader(small()).readNeighbourhood([HUB]);
     expect(inventory.unreadable).toEqual([]);
     expect(sourceOf(inventory, HUB)).toMatch(/^ARM /);
     for (const id of [HUB2, ...SPOKES]) expect(sourceOf(inventory, id)).toMatch(/^Resource Graph row /);
@@ -54,7 +39,7 @@ describe('live reader', () => {
   });
 
   it('finds the Route Server, and among the NICs only the NVA (Resource Graph keeps NICs without IP forwarding)', async () => {
-    const inventory = await liveReader(small).readNeighbourhood([SPOKES[0] as string, HUB2]);
+    const inventory = await liveReader(small()).readNeighbourhood([SPOKES[0] as string, HUB2]);
     const hub2 = topologyOf(inventory).vnets.get(keyOf(HUB2));
     expect(hub2?.gateways.map((g) => g.kind)).toEqual(['RouteServer']);
     expect(hub2?.appliances.map((a) => a.name)).toEqual(['nva-1']);
@@ -62,10 +47,10 @@ describe('live reader', () => {
   });
 
   it('costs one GET and one Resource Graph query whatever the size of the estate', async () => {
-    await liveReader(small).readNeighbourhood([HUB]);
-    await liveReader(large).readNeighbourhood([HUB]);
-    expect(small.requests.counts()).toEqual({ armGet: 1, resourceGraph: 1 });
-    expect(large.requests.counts()).toEqual(small.requests.counts());
+    await liveReader(small()).readNeighbourhood([HUB]);
+    await liveReader(large()).readNeighbourhood([HUB]);
+    expect(small().requests.counts()).toEqual({ armGet: 1, resourceGraph: 1 });
+    expect(large().requests.counts()).toEqual(small().requests.counts());
   });
 
   for (const degree of [60, 500, 1_000]) {
@@ -131,8 +116,8 @@ describe('live reader', () => {
   });
 
   it('reports a peer in a subscription it may not read as unreadable, and reads the rest', async () => {
-    small.faults.forbid(SUB_B);
-    const inventory = await liveReader(small).readNeighbourhood([HUB]);
+    small().faults.forbid(SUB_B);
+    const inventory = await liveReader(small()).readNeighbourhood([HUB]);
     expect(inventory.unreadable).toEqual([{ scope: SUB_B, reason: expect.stringMatching(/not visible to the identity/) }]);
     expect(inventory.subscriptions).not.toContain(SUB_B);
     expect(inventory.resources.some((r) => keyOf(r.resource.id) === keyOf(HUB))).toBe(true);
@@ -140,19 +125,19 @@ describe('live reader', () => {
   });
 
   it('survives a dropped connection and a 503 burst; names a VNet that keeps failing; throws when Resource Graph keeps failing', async () => {
-    small.faults.drop('armGet', 1);
-    small.faults.fail('resourceGraph', 503, 2);
-    const recovered = await liveReader(small, { backoffMs: 5 }).readNeighbourhood([HUB]);
+    small().faults.drop('armGet', 1);
+    small().faults.fail('resourceGraph', 503, 2);
+    const recovered = await liveReader(small(), { backoffMs: 5 }).readNeighbourhood([HUB]);
     expect(recovered.unreadable).toEqual([]);
-    expect(small.faults.pending()).toEqual([]);
-    small.faults.add({ kind: 'armGet', when: (r) => r.path.toLowerCase().endsWith('/hub-neu') }, { type: 'status', status: 500 }, Infinity);
-    const partial = await liveReader(small, { backoffMs: 5 }).readNeighbourhood([HUB, HUB2]);
+    expect(small().faults.pending()).toEqual([]);
+    small().faults.add({ kind: 'armGet', when: (r) => r.path.toLowerCase().endsWith('/hub-neu') }, { type: 'status', status: 500 }, Infinity);
+    const partial = await liveReader(small(), { backoffMs: 5 }).readNeighbourhood([HUB, HUB2]);
     expect(partial.unreadable).toEqual([{ scope: HUB2, reason: expect.stringMatching(/500/) }]);
     // Neither ARM's old answer nor Resource Graph's row stands in for it.
     expect(partial.resources.some((r) => keyOf(r.resource.id) === keyOf(HUB2))).toBe(false);
-    small.faults.clear();
-    small.faults.fail('resourceGraph', 503, Infinity);
-    await expect(liveReader(small, { backoffMs: 5 }).readNeighbourhood([HUB])).rejects.toThrow(/could not be read from Resource Graph \(503 /);
+    small().faults.clear();
+    small().faults.fail('resourceGraph', 503, Infinity);
+    await expect(liveReader(small(), { backoffMs: 5 }).readNeighbourhood([HUB])).rejects.toThrow(/could not be read from Resource Graph \(503 /);
   });
 
   it('reads a peer in a subscription Azure does not know (another tenant) as unknown, not as missing', async () => {
@@ -176,11 +161,11 @@ describe('live reader', () => {
 
   it('reads a deleted VNet, and a peer gone from a readable subscription, as absent, not as errors', async () => {
     const gone = HUB.replace('hub-weu', 'deleted-vnet');
-    const deleted = await liveReader(small).readNeighbourhood([gone]);
+    const deleted = await liveReader(small()).readNeighbourhood([gone]);
     expect(deleted.resources).toEqual([]);
     expect(deleted.unreadable).toEqual([]);
     expect(deleted.sought).toEqual([keyOf(gone)]);
-    const inventory = await liveReader(small).readNeighbourhood([HUB2]);
+    const inventory = await liveReader(small()).readNeighbourhood([HUB2]);
     expect(inventory.subscriptions).toContain(SUB_C);
     const run = auditResources({ resources: inventory.resources, rules: RULES, config: DEFAULT_CONFIG, now: new Date(), version: 't', extraSubscriptions: inventory.subscriptions });
     expect(run.report.findings.filter((f) => f.ruleId === 'peering-remote-vnet-missing').map((f) => f.resourceId)).toEqual([`${HUB2}/virtualNetworkPeerings/hub-neu-to-gone`]);

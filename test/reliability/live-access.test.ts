@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { keyOf, subscriptionOf } from '../../src/model/ids';
-import { startStandIn, type StandIn } from '../azure-stand-in';
-import { liveReader } from '../azure/harness';
+import { liveReader, useStandIn } from '../azure/harness';
 import { HUB, realisticEstate, SPOKES } from '../azure/realistic-estate';
 import { SUB_B } from '../support/estate';
 
@@ -10,21 +9,12 @@ import { SUB_B } from '../support/estate';
 // (A peer in such a subscription, which comes from Resource Graph, is test/azure/live.test.ts.)
 
 describe('live reader: a subscription that refuses a fresh read', () => {
-  let standIn: StandIn;
-  beforeAll(async () => {
-    standIn = await startStandIn({ resources: realisticEstate() });
-  });
-  afterAll(async () => {
-    await standIn?.stop();
-  });
-  beforeEach(() => {
-    standIn.faults.clear();
-  });
+  const standIn = useStandIn(() => ({ resources: realisticEstate() }));
 
   it('a 403 on a VNet read from ARM names its subscription unreadable, and reads the rest', async () => {
-    standIn.faults.forbid(SUB_B, { listed: true });
+    standIn().faults.forbid(SUB_B, { listed: true });
     const spoke = SPOKES[0] as string;
-    const inventory = await liveReader(standIn).readNeighbourhood([HUB, spoke]);
+    const inventory = await liveReader(standIn()).readNeighbourhood([HUB, spoke]);
     expect(inventory.unreadable).toEqual([{ scope: SUB_B, reason: expect.stringMatching(/access denied reading .*403/) }]);
     expect(inventory.subscriptions).not.toContain(SUB_B);
     expect(inventory.resources.some((r) => keyOf(r.resource.id) === keyOf(HUB))).toBe(true);

@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AuditScope } from '../../src/ports';
-import { startStandIn, type StandIn } from '../azure-stand-in';
-import { inventoryReader } from '../azure/harness';
+import { inventoryReader, useStandIn } from '../azure/harness';
 import { realisticEstate } from '../azure/realistic-estate';
 import { SUB_A, SUB_B, SUB_C } from '../support/estate';
 
@@ -13,24 +12,14 @@ import { SUB_A, SUB_B, SUB_C } from '../support/estate';
 const ALL: AuditScope = { kind: 'subscriptions', subscriptionIds: [SUB_A, SUB_B, SUB_C] };
 
 describe('Resource Graph: faults longer than the SDK pipeline retries', () => {
-  let standIn: StandIn;
-  beforeAll(async () => {
-    standIn = await startStandIn({ resources: realisticEstate() });
-  });
-  afterAll(async () => {
-    await standIn?.stop();
-  });
-  beforeEach(() => {
-    standIn.faults.clear();
-    standIn.requests.clear();
-  });
+  const standIn = useStandIn(() => ({ resources: realisticEstate() }));
 
   it('a 429 run longer than the pipeline retries: every retry waits Retry-After, the adapter too, and the read is whole', async () => {
-    standIn.faults.throttle('resourceGraph', { times: 4, retryAfterMs: 250 });
-    const inventory = await inventoryReader(standIn).readInventory(ALL);
+    standIn().faults.throttle('resourceGraph', { times: 4, retryAfterMs: 250 });
+    const inventory = await inventoryReader(standIn()).readInventory(ALL);
     expect(inventory.unreadable).toEqual([]);
     expect(inventory.subscriptions).toEqual([SUB_A, SUB_B, SUB_C].sort());
-    const calls = standIn.requests.of('resourceGraph');
+    const calls = standIn().requests.of('resourceGraph');
     // Four 429s: three seen by the pipeline's retries, the fourth ends its turn; the adapter's next attempt is answered.
     expect(calls.map((r) => r.status)).toEqual([429, 429, 429, 429, 200]);
     const gaps = calls.slice(1).map((r, i) => r.at.getTime() - (calls[i] as { at: Date }).at.getTime());
@@ -38,10 +27,10 @@ describe('Resource Graph: faults longer than the SDK pipeline retries', () => {
   });
 
   it('dropped connections longer than the pipeline retries: the adapter reads the page again', async () => {
-    standIn.faults.drop('resourceGraph', 4);
-    const inventory = await inventoryReader(standIn).readInventory(ALL);
+    standIn().faults.drop('resourceGraph', 4);
+    const inventory = await inventoryReader(standIn()).readInventory(ALL);
     expect(inventory.unreadable).toEqual([]);
     expect(inventory.resources.length).toBeGreaterThan(10);
-    expect(standIn.requests.of('resourceGraph').map((r) => r.status)).toEqual([0, 0, 0, 0, 200]);
+    expect(standIn().requests.of('resourceGraph').map((r) => r.status)).toEqual([0, 0, 0, 0, 200]);
   });
 });
