@@ -1,49 +1,27 @@
 import { BlobServiceClient } from '@azure/storage-blob';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { eventGridTrigger } from '../../src/functions/eventGridTrigger';
-import { ALERT_TABLE, DEAD_LETTER_CONTAINER, useAdapters, type Adapters } from '../../src/functions/composition';
-import { TableClient } from '@azure/data-tables';
-import { startAzurite, type AzuriteInstance } from '../support/azurite';
-import { context, fixture, HUB, install, LiveEstate, RecordingMailer, SPOKE1, SUB, testEnv, type Logged } from './harness';
+import { DEAD_LETTER_CONTAINER } from '../../src/functions/composition';
+import { useEventPath } from '../reliability/harness';
+import { context, fixture, HUB, install, SPOKE1, SUB, type Logged } from './harness';
 
 const deleted = () => fixture('peering-delete-success.eventgrid.json');
 const written = () => fixture('peering-write-success.eventgrid.json');
 
 describe('eventGridTrigger: the event path end to end (Azurite, Microsoft sample events)', () => {
-  let azurite: AzuriteInstance;
-  let estate: LiveEstate;
-  let mailer: RecordingMailer;
-  let adapters: Adapters;
-
-  beforeAll(async () => {
-    azurite = await startAzurite();
-  });
-  afterAll(async () => {
-    useAdapters(undefined);
-    await azurite?.stop();
-  });
-
-  beforeEach(async () => {
-    // A fresh table per test: same Azurite, table dropped.
-    const table = TableClient.fromConnectionString(azurite.connectionString, ALERT_TABLE, { allowInsecureConnection: true });
-    await table.deleteTable().catch(() => undefined);
-    estate = new LiveEstate();
-    estate.healthy();
-    mailer = new RecordingMailer();
-    adapters = install(testEnv(azurite.connectionString), { live: estate.reader }, { mailer });
-    // Learn the neighbourhood while healthy (the index maps the peering to its remote).
-    const [first] = await eventGridTrigger(written(), context('eventGridTrigger'));
-    expect(first?.status).toBe('processed');
-    expect(mailer.sent).toHaveLength(0);
+  const app = useEventPath();
+  beforeEach(() => {
+    // The write event that taught the neighbourhood mailed nothing.
+    expect(app.mailer.sent).toHaveLength(0);
   });
 
   it('peering deleted -> one alert mail naming both VNets, who and when; recreated -> one resolution mail', async () => {
-    estate.spokePeeringDeleted();
+    app.estate.spokePeeringDeleted();
     const [result] = await eventGridTrigger(deleted(), context('eventGridTrigger'));
     expect(result?.status).toBe('processed');
     expect(result?.vnetIds?.map((v) => v.toLowerCase()).sort()).toEqual([HUB, SPOKE1].map((v) => v.toLowerCase()).sort());
-    expect(mailer.sent).toHaveLength(1);
-    const alert = mailer.sent[0]!;
+    expect(app.mailer.sent).toHaveLength(1);
+    const alert = app.mailer.sent[0]!;
     expect(alert.to).toEqual(['netops@contoso.example']);
     expect(alert.subject).toContain('peering-disconnected');
     expect(alert.subject).toContain('vnet-hub');
@@ -56,64 +34,64 @@ describe('eventGridTrigger: the event path end to end (Azurite, Microsoft sample
     expect(alert.html).toContain('{full-name} &lt;{user-name}&gt;');
     expect(alert.html).not.toMatch(/<script/i);
 
-    estate.healthy();
+    app.estate.healthy();
     await eventGridTrigger(written(), context('eventGridTrigger'));
-    expect(mailer.sent).toHaveLength(2);
-    expect(mailer.sent[1]!.subject).toMatch(/^\[peerguard\] RESOLVED peering-disconnected/);
-    expect(mailer.sent[1]!.text).toContain('Microsoft.Network/virtualNetworks/virtualNetworkPeerings/write');
+    expect(app.mailer.sent).toHaveLength(2);
+    expect(app.mailer.sent[1]!.subject).toMatch(/^\[peerguard\] RESOLVED peering-disconnected/);
+    expect(app.mailer.sent[1]!.text).toContain('Microsoft.Network/virtualNetworks/virtualNetworkPeerings/write');
   });
 
   it('the same event delivered twice sends one mail', async () => {
-    estate.spokePeeringDeleted();
+    app.estate.spokePeeringDeleted();
     await eventGridTrigger(deleted(), context('eventGridTrigger'));
     await eventGridTrigger(deleted(), context('eventGridTrigger'));
-    expect(mailer.sent).toHaveLength(1);
+    expect(app.mailer.sent).toHaveLength(1);
   });
 
   it('two concurrent invocations for the same change send one mail', async () => {
-    estate.spokePeeringDeleted();
+    app.estate.spokePeeringDeleted();
     const results = await Promise.all([eventGridTrigger(deleted(), context('eventGridTrigger')), eventGridTrigger(deleted(), context('eventGridTrigger'))]);
     expect(results.flat().every((r) => r.status === 'processed')).toBe(true);
-    expect(mailer.sent).toHaveLength(1);
+    expect(app.mailer.sent).toHaveLength(1);
   });
 
   it('out of order: the delete event arriving after the re-creation reads live state and resurrects nothing', async () => {
-    estate.spokePeeringDeleted();
+    app.estate.spokePeeringDeleted();
     await eventGridTrigger(deleted(), context('eventGridTrigger'));
-    estate.healthy();
+    app.estate.healthy();
     await eventGridTrigger(written(), context('eventGridTrigger'));
-    expect(mailer.sent).toHaveLength(2);
+    expect(app.mailer.sent).toHaveLength(2);
     await eventGridTrigger(deleted(), context('eventGridTrigger')); // late duplicate of the delete
     await eventGridTrigger(written(), context('eventGridTrigger'));
-    expect(mailer.sent).toHaveLength(2);
+    expect(app.mailer.sent).toHaveLength(2);
   });
 
   it('a failed send stays pending and goes out with the next run, once', async () => {
-    estate.spokePeeringDeleted();
-    mailer.failures = 1;
+    app.estate.spokePeeringDeleted();
+    app.mailer.failures = 1;
     const logs: Logged[] = [];
     const [first] = await eventGridTrigger(deleted(), context('eventGridTrigger', logs));
     expect(first?.outcome?.failed).toHaveLength(1);
-    expect(mailer.sent).toHaveLength(0);
+    expect(app.mailer.sent).toHaveLength(0);
     expect(logs.some((l) => l.level === 'error' && /stays pending/.test(l.text))).toBe(true);
-    const pending = await adapters.store.pendingRows();
+    const pending = await app.adapters.store.pendingRows();
     expect(pending).toHaveLength(1);
     expect(pending[0]!.lastSendError).toContain('503');
 
     await eventGridTrigger(deleted(), context('eventGridTrigger')); // any later run flushes
-    expect(mailer.sent).toHaveLength(1);
+    expect(app.mailer.sent).toHaveLength(1);
     await eventGridTrigger(deleted(), context('eventGridTrigger'));
-    expect(mailer.sent).toHaveLength(1);
-    expect(await adapters.store.pendingRows()).toHaveLength(0);
+    expect(app.mailer.sent).toHaveLength(1);
+    expect(await app.adapters.store.pendingRows()).toHaveLength(0);
   });
 
   it('alert state survives an Azurite restart: the resolution mail still goes out', async () => {
-    estate.spokePeeringDeleted();
+    app.estate.spokePeeringDeleted();
     await eventGridTrigger(deleted(), context('eventGridTrigger'));
-    await azurite.restart();
-    estate.healthy();
+    await app.azurite.restart();
+    app.estate.healthy();
     await eventGridTrigger(written(), context('eventGridTrigger'));
-    expect(mailer.sent.map((m) => m.subject.split(':')[0])).toEqual(['[peerguard] ERROR peering-disconnected', '[peerguard] RESOLVED peering-disconnected']);
+    expect(app.mailer.sent.map((m) => m.subject.split(':')[0])).toEqual(['[peerguard] ERROR peering-disconnected', '[peerguard] RESOLVED peering-disconnected']);
   });
 
   it('acknowledges unrelated resource types, malformed events and foreign tenants without throwing', async () => {
@@ -124,15 +102,15 @@ describe('eventGridTrigger: the event path end to end (Azurite, Microsoft sample
     expect(results.map((r) => r.status)).toEqual(['ignored', 'ignored', 'malformed', 'malformed']);
     expect(logs.some((l) => l.level === 'warning' && l.text.includes('x-1'))).toBe(true);
 
-    install(testEnv(azurite.connectionString, { PEERGUARD_TENANT_ID: '72f988bf-86f1-41af-91ab-2d7cd011db47' }), { live: estate.reader }, { mailer });
+    install(app.env({ PEERGUARD_TENANT_ID: '72f988bf-86f1-41af-91ab-2d7cd011db47' }), { live: app.estate.reader }, { mailer: app.mailer });
     const [foreign] = await eventGridTrigger(deleted(), context('eventGridTrigger'));
     expect(foreign?.status).toBe('ignored');
     expect(foreign?.reason).toContain('PEERGUARD_TENANT_ID');
 
-    install(testEnv(azurite.connectionString, { PEERGUARD_SUBSCRIPTIONS: '11111111-1111-1111-1111-111111111111' }), { live: estate.reader }, { mailer });
+    install(app.env({ PEERGUARD_SUBSCRIPTIONS: '11111111-1111-1111-1111-111111111111' }), { live: app.estate.reader }, { mailer: app.mailer });
     const [outside] = await eventGridTrigger(deleted(), context('eventGridTrigger'));
     expect(outside?.status).toBe('ignored');
-    expect(mailer.sent).toHaveLength(0);
+    expect(app.mailer.sent).toHaveLength(0);
   });
 
   it('accepts the CloudEvents 1.0 schema for a peering', async () => {
@@ -140,17 +118,17 @@ describe('eventGridTrigger: the event path end to end (Azurite, Microsoft sample
     const cloud = { ...eg, specversion: '1.0', type: eg.eventType, time: eg.eventTime, source: eg.topic } as Record<string, unknown>;
     delete cloud.eventType;
     delete cloud.eventTime;
-    estate.spokePeeringDeleted();
+    app.estate.spokePeeringDeleted();
     const [result] = await eventGridTrigger(cloud, context('eventGridTrigger'));
     expect(result?.status).toBe('processed');
-    expect(mailer.sent).toHaveLength(1);
+    expect(app.mailer.sent).toHaveLength(1);
   });
 
   it('an event that keeps failing goes to the dead-letter container with its reason', async () => {
-    estate.failNext = 3;
+    app.estate.failNext = 3;
     const [result] = await eventGridTrigger(deleted(), context('eventGridTrigger'));
     expect(result?.status).toBe('dead-lettered');
-    const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(DEAD_LETTER_CONTAINER);
+    const container = BlobServiceClient.fromConnectionString(app.azurite.connectionString).getContainerClient(DEAD_LETTER_CONTAINER);
     const text = (await container.getBlockBlobClient(result!.deadLetter!).downloadToBuffer()).toString('utf8');
     const letter = JSON.parse(text) as { reason: string; eventId: string; event: { subject: string } };
     expect(letter.reason).toContain('ARM answered 503');

@@ -1,13 +1,13 @@
 import { TableClient } from '@azure/data-tables';
 import { BlobServiceClient } from '@azure/storage-blob';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BlobDeadLetterStore } from '../../src/alerts/archive';
 import { TableAlertStore } from '../../src/alerts/store';
-import { ALERT_TABLE, DEAD_LETTER_CONTAINER, useAdapters, type Adapters } from '../../src/functions/composition';
+import { ALERT_TABLE, DEAD_LETTER_CONTAINER } from '../../src/functions/composition';
 import { eventGridTrigger } from '../../src/functions/eventGridTrigger';
 import type { Inventory, LiveReader } from '../../src/ports';
-import { startAzurite, type AzuriteInstance } from '../support/azurite';
-import { context, fixture, install, LiveEstate, RecordingMailer, testEnv } from '../functions/harness';
+import { context, fixture, install, type RecordingMailer } from '../functions/harness';
+import { useEventPath } from './harness';
 
 // The event path when deliveries and reads overlap, and when storage is gone for longer than any
 // retry (issue 10): a live read that finishes after a newer one must not undo it, concurrent
@@ -35,34 +35,12 @@ function unreachableWhile<T extends object>(client: T, state: { down: boolean })
 }
 
 describe('event path: overlapping reads and deliveries, storage outages (Azurite)', () => {
-  let azurite: AzuriteInstance;
-  let estate: LiveEstate;
-  let mailer: RecordingMailer;
-  let adapters: Adapters;
-  const env = () => testEnv(azurite.connectionString);
-
-  beforeAll(async () => {
-    azurite = await startAzurite();
-  });
-  afterAll(async () => {
-    useAdapters(undefined);
-    await azurite?.stop();
-  });
-  beforeEach(async () => {
-    await TableClient.fromConnectionString(azurite.connectionString, ALERT_TABLE, { allowInsecureConnection: true }).deleteTable().catch(() => undefined);
-    estate = new LiveEstate();
-    estate.healthy();
-    mailer = new RecordingMailer();
-    adapters = install(env(), { live: estate.reader }, { mailer });
-    // Learn the neighbourhood while healthy (the index maps the peering to its remote).
-    const [first] = await eventGridTrigger(written(), context('eventGridTrigger'));
-    expect(first?.status).toBe('processed');
-  });
+  const app = useEventPath();
 
   it('a live read that finishes after a newer one resurrects nothing: the stale view is ignored', async () => {
-    estate.spokePeeringDeleted();
+    app.estate.spokePeeringDeleted();
     await eventGridTrigger(deleted(), context('eventGridTrigger'));
-    expect(subjects(mailer)).toEqual([ERROR]);
+    expect(subjects(app.mailer)).toEqual([ERROR]);
 
     // A redelivered delete event reads the broken state, then its answer is held back ...
     let captured!: () => void;
@@ -72,7 +50,7 @@ describe('event path: overlapping reads and deliveries, storage outages (Azurite
     let hold = true;
     const slow: LiveReader = {
       readNeighbourhood: async (vnetIds): Promise<Inventory> => {
-        const inventory = await estate.reader.readNeighbourhood(vnetIds);
+        const inventory = await app.estate.reader.readNeighbourhood(vnetIds);
         if (hold) {
           hold = false;
           captured();
@@ -81,27 +59,27 @@ describe('event path: overlapping reads and deliveries, storage outages (Azurite
         return inventory;
       },
     };
-    install(env(), { live: slow }, { mailer });
+    install(app.env(), { live: slow }, { mailer: app.mailer });
     const late = eventGridTrigger(deleted(), context('eventGridTrigger'));
     await read;
     // ... while the peering is re-created and its event, read later, resolves the alert.
-    estate.healthy();
+    app.estate.healthy();
     await new Promise((r) => setTimeout(r, 5));
     await eventGridTrigger(written(), context('eventGridTrigger'));
-    expect(subjects(mailer)).toEqual([ERROR, RESOLVED]);
+    expect(subjects(app.mailer)).toEqual([ERROR, RESOLVED]);
     release();
     const [result] = await late;
     expect(result?.status).toBe('processed');
-    expect(subjects(mailer)).toEqual([ERROR, RESOLVED]);
-    expect((await adapters.store.rowsFor('all')).filter((r) => r.status === 'open')).toEqual([]);
+    expect(subjects(app.mailer)).toEqual([ERROR, RESOLVED]);
+    expect((await app.adapters.store.rowsFor('all')).filter((r) => r.status === 'open')).toEqual([]);
   });
 
   it('concurrent deliveries of one repair send one resolution mail', async () => {
-    estate.spokePeeringDeleted();
+    app.estate.spokePeeringDeleted();
     await eventGridTrigger(deleted(), context('eventGridTrigger'));
-    estate.healthy();
+    app.estate.healthy();
     // Four deliveries that all read the alert rows before any of them writes: each sees the row open.
-    const real = adapters.store;
+    const real = app.adapters.store;
     let arrived = 0;
     let go!: () => void;
     const together = new Promise<void>((r) => (go = r));
@@ -118,31 +96,31 @@ describe('event path: overlapping reads and deliveries, storage outages (Azurite
         };
       },
     });
-    install(env(), { live: estate.reader }, { mailer, store });
+    install(app.env(), { live: app.estate.reader }, { mailer: app.mailer, store });
     const results = await Promise.all([1, 2, 3, 4].map(() => eventGridTrigger(written(), context('eventGridTrigger'))));
     expect(results.flat().map((r) => r.status)).toEqual(['processed', 'processed', 'processed', 'processed']);
-    expect(subjects(mailer)).toEqual([ERROR, RESOLVED]);
+    expect(subjects(app.mailer)).toEqual([ERROR, RESOLVED]);
   });
 
   it('storage unreachable beyond every retry: the delivery fails (Event Grid redelivers), nothing is dropped; the redelivery mails once', async () => {
     const storage = { down: true };
     // A fresh worker (nothing created yet) starting while storage is unreachable.
-    const table = TableClient.fromConnectionString(azurite.connectionString, ALERT_TABLE, { allowInsecureConnection: true });
-    const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(DEAD_LETTER_CONTAINER);
+    const table = TableClient.fromConnectionString(app.azurite.connectionString, ALERT_TABLE, { allowInsecureConnection: true });
+    const container = BlobServiceClient.fromConnectionString(app.azurite.connectionString).getContainerClient(DEAD_LETTER_CONTAINER);
     const store = new TableAlertStore(unreachableWhile(table, storage));
     const deadLetters = new BlobDeadLetterStore(unreachableWhile(container, storage));
-    install(env(), { live: estate.reader }, { mailer, store, deadLetters });
-    estate.spokePeeringDeleted();
+    install(app.env(), { live: app.estate.reader }, { mailer: app.mailer, store, deadLetters });
+    app.estate.spokePeeringDeleted();
 
     await expect(eventGridTrigger(deleted(), context('eventGridTrigger'))).rejects.toThrow(/dead-letter store failed/);
-    expect(mailer.sent).toEqual([]);
+    expect(app.mailer.sent).toEqual([]);
 
     // Storage is back: Event Grid's redelivery (twice, at least once) is processed and mails once.
     storage.down = false;
     const [redelivered] = await eventGridTrigger(deleted(), context('eventGridTrigger'));
     expect(redelivered?.status).toBe('processed');
     await eventGridTrigger(deleted(), context('eventGridTrigger'));
-    expect(subjects(mailer)).toEqual([ERROR]);
+    expect(subjects(app.mailer)).toEqual([ERROR]);
     expect(await store.pendingRows()).toEqual([]);
   });
 });

@@ -1,11 +1,14 @@
 import path from 'node:path';
 import type { TokenCredential } from '@azure/core-auth';
+import { TableClient } from '@azure/data-tables';
 import type { Timer } from '@azure/functions';
-import { buildAdapters, useAdapters, type Adapters } from '../../src/functions/composition';
+import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
+import { ALERT_TABLE, buildAdapters, useAdapters, type Adapters } from '../../src/functions/composition';
+import { eventGridTrigger } from '../../src/functions/eventGridTrigger';
 import { readSnapshot } from '../../src/io/snapshot-files';
 import { startStandIn, type StandIn } from '../azure-stand-in';
 import { FAST_RETRY } from '../azure/harness';
-import { fixture, SPOKE1, SUB } from '../functions/harness';
+import { context, fixture, install, LiveEstate, RecordingMailer, SPOKE1, SUB, testEnv } from '../functions/harness';
 import { startAzurite, type AzuriteInstance } from '../support/azurite';
 
 // The Functions app with its real adapters (Resource Graph, ARM, Communication Services through the
@@ -78,6 +81,69 @@ export async function startApp(options: { requestTimeoutMs?: number; credential?
   };
   app.install();
   return app;
+}
+
+/** The event path over a scripted estate, per test (see `useEventPath`). */
+export interface EventPath {
+  readonly azurite: AzuriteInstance;
+  /** The estate the live reader answers from; healthy at the start of each test. */
+  readonly estate: LiveEstate;
+  readonly mailer: RecordingMailer;
+  /** The adapters installed before the test (a test may install others; these stay as they were). */
+  readonly adapters: Adapters;
+  /** The settings the adapters were built from (`testEnv` on this Azurite), with `extra` on top. */
+  env(extra?: Record<string, string>): Record<string, string>;
+}
+
+/**
+ * The event path with its real alert store and dead-letter container (Azurite) but a scripted live
+ * estate (LiveEstate) and a recording mailer, unlike `startApp`'s real adapters against the stand-in.
+ * Call it in a describe block: Azurite is started before its tests and stopped after them (the
+ * adapters uninstalled); before each test the alert table is dropped, the estate made healthy, a new
+ * mailer and adapters installed, and one write event processed so that the neighbourhood is learnt.
+ */
+export function useEventPath(): EventPath {
+  let azurite: AzuriteInstance | undefined;
+  let current: { estate: LiveEstate; mailer: RecordingMailer; adapters: Adapters } | undefined;
+  const running = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('useEventPath: not set up (read it inside a test or hook of its describe block)');
+    return value;
+  };
+  const eventPath: EventPath = {
+    get azurite() {
+      return running(azurite);
+    },
+    get estate() {
+      return running(current).estate;
+    },
+    get mailer() {
+      return running(current).mailer;
+    },
+    get adapters() {
+      return running(current).adapters;
+    },
+    env: (extra = {}) => testEnv(eventPath.azurite.connectionString, extra),
+  };
+  beforeAll(async () => {
+    azurite = await startAzurite();
+  });
+  afterAll(async () => {
+    useAdapters(undefined);
+    await azurite?.stop();
+    azurite = undefined;
+  });
+  beforeEach(async () => {
+    // A fresh table per test: same Azurite, table dropped.
+    await TableClient.fromConnectionString(eventPath.azurite.connectionString, ALERT_TABLE, { allowInsecureConnection: true }).deleteTable().catch(() => undefined);
+    const estate = new LiveEstate();
+    estate.healthy();
+    const mailer = new RecordingMailer();
+    current = { estate, mailer, adapters: install(eventPath.env(), { live: estate.reader }, { mailer }) };
+    // Learn the neighbourhood while healthy (the index maps the peering to its remote).
+    const [first] = await eventGridTrigger(fixture('peering-write-success.eventgrid.json'), context('eventGridTrigger'));
+    expect(first?.status).toBe('processed');
+  });
+  return eventPath;
 }
 
 export const deleteEvent = (): Record<string, unknown> => fixture('peering-delete-success.eventgrid.json');
