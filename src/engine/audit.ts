@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { keyOf } from '../model/ids';
 import type { Topology } from '../model/types';
 import type { FixPlan, Rule, Severity } from '../rules/rule';
@@ -41,10 +41,11 @@ export function severityRank(severity: Severity): number {
 
 /** Stable across runs, input order and id casing: sha256 of the rule id and the lower-cased ids. */
 export function fingerprintOf(ruleId: string, identityIds: readonly string[]): string {
-  const hash = createHash('sha256');
-  hash.update(ruleId);
-  for (const id of identityIds) hash.update(`\n${keyOf(id)}`);
-  return hash.digest('hex').slice(0, 32);
+  // One-shot hashing of the joined text: the same bytes as hashing the parts in turn, without a
+  // Hash object per finding (tens of thousands in a large estate).
+  let text = ruleId;
+  for (const id of identityIds) text += `\n${keyOf(id)}`;
+  return hash('sha256', text, 'hex').slice(0, 32);
 }
 
 export function compareFindings(a: Finding, b: Finding): number {

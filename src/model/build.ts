@@ -107,11 +107,35 @@ const NO_NAMES: readonly string[] = [];
 
 const sameList = <T>(a: readonly T[], b: readonly T[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
 
-function parsePeering(raw: RawResource, vnetId: string, vnetKey: ResourceKey, source: string): Peering {
+/**
+ * A remote VNet id as peerings spell it, with its key and subscription: worked out once per
+ * spelling, so that the many peerings to one VNet share one key and one subscription string
+ * instead of lower-casing and slicing a copy each (and a later map hit compares by reference).
+ */
+interface RemoteRef {
+  id: string;
+  key: ResourceKey;
+  subscription: string | undefined;
+}
+
+/** Values Azure repeats in every peering: one shared string each instead of one per peering. */
+const KNOWN_VALUES = new Map(
+  ['Connected', 'Initiated', 'Disconnected', 'FullyInSync', 'RemoteNotInSync', 'LocalNotInSync', 'LocalAndRemoteNotInSync', 'Succeeded', 'Failed', 'Updating', 'Deleting'].map(
+    (v) => [v, v],
+  ),
+);
+const known = (v: unknown): string | undefined => {
+  const text = str(v);
+  return text === undefined ? undefined : (KNOWN_VALUES.get(text) ?? text);
+};
+
+function parsePeering(raw: RawResource, vnetId: string, vnetKey: ResourceKey, source: string, remoteRef: (id: string) => RemoteRef): Peering {
   const p = props(raw);
-  const remoteVnetId = refId(p.remoteVirtualNetwork);
+  const remoteId = refId(p.remoteVirtualNetwork);
   const name = raw.name ?? nameOf(raw.id);
-  if (!remoteVnetId) throw new InputError(source, `peering "${name}" has no properties.remoteVirtualNetwork.id`);
+  if (!remoteId) throw new InputError(source, `peering "${name}" has no properties.remoteVirtualNetwork.id`);
+  const remote = remoteRef(remoteId);
+  const remoteVnetId = remote.id;
   const writable: PeeringWritableProperties = {
     allowVirtualNetworkAccess: bool(p.allowVirtualNetworkAccess, true),
     allowForwardedTraffic: bool(p.allowForwardedTraffic),
@@ -139,15 +163,15 @@ function parsePeering(raw: RawResource, vnetId: string, vnetKey: ResourceKey, so
     vnetId,
     vnetKey,
     remoteVnetId,
-    remoteVnetKey: keyOf(remoteVnetId),
-    remoteSubscriptionId: subscriptionOf(remoteVnetId),
+    remoteVnetKey: remote.key,
+    remoteSubscriptionId: remote.subscription,
     allowVirtualNetworkAccess: writable.allowVirtualNetworkAccess,
     allowForwardedTraffic: writable.allowForwardedTraffic,
     allowGatewayTransit: writable.allowGatewayTransit,
     useRemoteGateways: writable.useRemoteGateways,
-    peeringState: str(p.peeringState),
-    peeringSyncLevel: str(p.peeringSyncLevel),
-    provisioningState: str(p.provisioningState),
+    peeringState: known(p.peeringState),
+    peeringSyncLevel: known(p.peeringSyncLevel),
+    provisioningState: known(p.provisioningState),
     remoteAddressSpace: peered,
     remoteVirtualNetworkAddressSpace: current,
     peerCompleteVnets: bool(p.peerCompleteVnets, true),
@@ -277,6 +301,15 @@ export class TopologyBuilder {
   private readonly subnetIpConfigRefs: Array<{ vnetKey: ResourceKey; refId: string }> = [];
   private readonly connectivityGroups = new Set<ResourceKey>();
   private readonly groupMembers = new Map<ResourceKey, Set<ResourceKey>>();
+  private readonly remoteRefs = new Map<string, RemoteRef>();
+  private readonly remoteRef = (id: string): RemoteRef => {
+    let ref = this.remoteRefs.get(id);
+    if (!ref) {
+      ref = { id, key: keyOf(id), subscription: subscriptionOf(id) };
+      this.remoteRefs.set(id, ref);
+    }
+    return ref;
+  };
 
   constructor(options: BuildOptions = {}) {
     this.subscriptions = new Set<string>(options.extraSubscriptions?.map((s) => s.toLowerCase()) ?? []);
@@ -326,7 +359,7 @@ export class TopologyBuilder {
           if (!raw || typeof raw.id !== 'string') {
             throw new InputError(source, `virtual network "${vnet.name}" virtualNetworkPeerings[${i}] has no "id"`);
           }
-          this.addPeering(vnet, parsePeering(raw as RawResource, vnet.id, vnet.key, source));
+          this.addPeering(vnet, parsePeering(raw as RawResource, vnet.id, vnet.key, source, this.remoteRef));
         });
         break;
       }
@@ -337,7 +370,7 @@ export class TopologyBuilder {
         const local = obj(p.localVirtualNetworkAddressSpace) ?? obj(p.localAddressSpace);
         this.pendingStandalonePeerings.push({
           vnetId,
-          peering: parsePeering(resource, vnetId, keyOf(vnetId), source),
+          peering: parsePeering(resource, vnetId, keyOf(vnetId), source, this.remoteRef),
           localPrefixes: local ? prefixes(local.addressPrefixes, source, () => `peering "${resource.name ?? resource.id}" local address space`) : undefined,
         });
         break;

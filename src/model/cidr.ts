@@ -73,11 +73,18 @@ export function overlappingPairs(a: readonly Prefix[], b: readonly Prefix[]): Ar
 }
 
 /** Canonical text of a prefix list, order-insensitive, for comparing address spaces. */
-export function canonicalPrefixSet(prefixes: readonly Prefix[]): string {
+function canonicalPrefixSet(prefixes: readonly Prefix[]): string {
   return prefixes
     .map((p) => p.key)
     .sort()
     .join(',');
+}
+
+/** Whether two prefix lists hold the same prefixes, in any order. */
+export function samePrefixSet(a: readonly Prefix[], b: readonly Prefix[]): boolean {
+  // The common case, one space read twice, compares element by element without sorting.
+  if (a.length === b.length && a.every((p, i) => p.key === (b[i] as Prefix).key)) return true;
+  return canonicalPrefixSet(a) === canonicalPrefixSet(b);
 }
 
 /** The longest prefix among `candidates` that contains `address`, or undefined. */

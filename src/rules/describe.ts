@@ -8,14 +8,17 @@ import type { ArmOperation } from './rule';
 /** API version of Microsoft.Network used for every planned peering write. */
 export const NETWORK_API_VERSION = '2024-05-01';
 
-/** `vnet-hub (subscription 1111…, rg-hub)`: names a VNet so that a reader can find it. */
-export function describeVnet(topology: Topology, vnetIdOrKey: string): string {
-  const vnet = topology.vnets.get(keyOf(vnetIdOrKey));
+/** `vnet-hub (subscription 1111…, rg-hub)`: names a VNet (read, or by id) so that a reader can find it. */
+export function describeVnet(topology: Topology, vnetOrId: Vnet | string): string {
   // A VNet that was read carries its subscription and resource group; only others are parsed.
-  const subscription = vnet?.subscriptionId || subscriptionOf(vnetIdOrKey);
-  const resourceGroup = vnet ? vnet.resourceGroup : parseResourceId(vnetIdOrKey)?.resourceGroup;
-  const where = [`subscription ${subscription ?? '?'}`, resourceGroup].filter(Boolean).join(', ');
-  return `VNet "${vnet?.name ?? nameOf(vnetIdOrKey)}" (${where})`;
+  const vnet = typeof vnetOrId === 'string' ? topology.vnets.get(keyOf(vnetOrId)) : vnetOrId;
+  if (vnet) return `VNet "${vnet.name}" (${placeOf(vnet.subscriptionId, vnet.resourceGroup)})`;
+  const id = vnetOrId as string;
+  return `VNet "${nameOf(id)}" (${placeOf(subscriptionOf(id), parseResourceId(id)?.resourceGroup)})`;
+}
+
+function placeOf(subscription: string | undefined, resourceGroup: string | undefined): string {
+  return resourceGroup ? `subscription ${subscription || '?'}, ${resourceGroup}` : `subscription ${subscription || '?'}`;
 }
 
 /** `peering "a-to-b" from VNet "a" (…) to VNet "b" (…)` */

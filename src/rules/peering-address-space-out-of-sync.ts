@@ -1,5 +1,5 @@
 import type { FindingDraft, Rule } from './rule';
-import { canonicalPrefixSet, type Prefix } from '../model/cidr';
+import { samePrefixSet, type Prefix } from '../model/cidr';
 import { describePeering, formatPrefixes, isRemoteVnetMissing, putPeering, remoteCurrentSpace, remoteNameOf } from './describe';
 
 // After an address range of a peered VNet is added, removed or resized, "you need to sync the
@@ -36,10 +36,10 @@ export const peeringAddressSpaceOutOfSync: Rule = {
       if (peering.peeringSyncLevel !== undefined && peering.peeringSyncLevel !== 'FullyInSync') {
         reasons.push(`its sync level is ${peering.peeringSyncLevel}`);
       }
-      const remoteName = `"${remoteNameOf(peering)}"`;
       const current = peering.peerCompleteVnets ? remoteCurrentSpace(topology, peering) : undefined;
       const peered = peering.remoteAddressSpace;
-      if (peered && current && canonicalPrefixSet(peered) !== canonicalPrefixSet(current)) {
+      if (peered && current && !samePrefixSet(peered, current)) {
+        const remoteName = `"${remoteNameOf(peering)}"`;
         const added = difference(current, peered);
         const removed = difference(peered, current);
         const changes = [
@@ -61,7 +61,7 @@ export const peeringAddressSpaceOutOfSync: Rule = {
         fix: {
           description: reverse
             ? `Sync both links ("${peering.name}" and "${reverse.name}") with the current address spaces.`
-            : `Sync "${peering.name}" with the current address space of ${remoteName}.`,
+            : `Sync "${peering.name}" with the current address space of "${remoteNameOf(peering)}".`,
           destructive: false,
           operations: [putPeering(peering, {}, { ...SYNC }), ...(reverse ? [putPeering(reverse, {}, { ...SYNC })] : [])],
         },

@@ -22,7 +22,7 @@ export const peeringOneSided: Rule = {
     for (const peering of topology.peerings.values()) {
       if (peering.peeringState === 'Disconnected') continue;
       const remote = peering.remoteVnet;
-      if (!remote && topology.isInScope(peering.remoteVnetKey)) continue; // remote VNet missing
+      if (!remote && peering.remoteInScope) continue; // remote VNet missing
       const reverse = topology.reverseOf(peering);
       const initiated = peering.peeringState === 'Initiated';
       const reverseMissing = remote !== undefined && reverse === undefined;

@@ -19,7 +19,7 @@ export const peeringRemoteOutOfScope: Rule = {
   evaluate(topology) {
     const findings: FindingDraft[] = [];
     for (const peering of topology.peerings.values()) {
-      if (topology.isInScope(peering.remoteVnetKey)) continue;
+      if (peering.remoteInScope) continue;
       const where = peering.remoteSubscriptionId
         ? `subscription ${peering.remoteSubscriptionId} was not read`
         : 'its subscription cannot be told from the remote id';

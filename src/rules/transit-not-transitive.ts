@@ -245,7 +245,7 @@ export const transitNotTransitive: Rule = {
           relatedResourceIds: related,
           identity: [aToB.id, hub.id],
           message:
-            `${describeVnet(topology, spokeA.id)} cannot reach ${namesList(names, unreachable)} through hub VNet "${hub.name}": ` +
+            `${describeVnet(topology, spokeA)} cannot reach ${namesList(names, unreachable)} through hub VNet "${hub.name}": ` +
             `peering is not transitive, and no route sends their traffic to an appliance in "${hub.name}" in both directions.`,
         });
       });

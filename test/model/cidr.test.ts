@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalPrefixSet, contains, longestMatch, overlappingPairs, overlaps, parsePrefix } from '../../src/model/cidr';
+import { samePrefixSet, contains, longestMatch, overlappingPairs, overlaps, parsePrefix } from '../../src/model/cidr';
 
 const p = (s: string) => {
   const prefix = parsePrefix(s);
@@ -29,9 +29,12 @@ describe('prefixes', () => {
     expect(overlappingPairs([p('10.0.0.0/16'), p('fd00::/48')], [p('10.0.128.0/17'), p('fd00:0:0:1::/64')])).toHaveLength(2);
   });
 
-  it('canonical sets ignore order and spelling', () => {
-    expect(canonicalPrefixSet([p('10.0.0.0/16'), p('2001:DB8::/64')])).toBe(canonicalPrefixSet([p('2001:db8:0::/64'), p('10.0.0.0/16')]));
-    expect(canonicalPrefixSet([p('10.0.0.0/16')])).not.toBe(canonicalPrefixSet([p('10.0.0.0/17')]));
+  it('prefix sets compare equal whatever their order and spelling', () => {
+    expect(samePrefixSet([p('10.0.0.0/16'), p('2001:DB8::/64')], [p('2001:db8:0::/64'), p('10.0.0.0/16')])).toBe(true);
+    expect(samePrefixSet([p('10.0.0.0/16'), p('10.1.0.0/16')], [p('10.0.0.0/16'), p('10.1.0.0/16')])).toBe(true);
+    expect(samePrefixSet([p('10.0.0.0/16')], [p('10.0.0.0/17')])).toBe(false);
+    expect(samePrefixSet([p('10.0.0.0/16'), p('10.1.0.0/16')], [p('10.1.0.0/16'), p('10.2.0.0/16')])).toBe(false);
+    expect(samePrefixSet([p('10.0.0.0/16')], [p('10.0.0.0/16'), p('10.0.0.0/16')])).toBe(false);
   });
 
   it('longest match prefers the most specific containing prefix', () => {
