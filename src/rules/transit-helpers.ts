@@ -192,7 +192,7 @@ export interface EffectiveRoute {
   /** The number of the usable peer whose space holds the appliance next hop, or -1. */
   hub: number;
   /** System routes of type VNetPeering: the peering whose remote space this is. */
-  peering?: Peering;
+  peering: Peering | undefined;
 }
 
 
@@ -210,7 +210,7 @@ export function effectiveRoutes(index: TransitIndex, n: number, table: RouteTabl
   const byPrefix = new Map<string, EffectiveRoute>();
   const system = (prefix: Prefix, nextHopType: string, peering?: Peering) => {
     const key = prefix.key;
-    if (!byPrefix.has(key)) byPrefix.set(key, { prefix, nextHopType, nextHopIp: undefined, route: undefined, hub: -1, ...(peering ? { peering } : {}) });
+    if (!byPrefix.has(key)) byPrefix.set(key, { prefix, nextHopType, nextHopIp: undefined, route: undefined, hub: -1, peering });
   };
   for (const prefix of vnet.prefixes) system(prefix, 'VnetLocal');
   for (const peering of vnet.peerings) {
@@ -220,7 +220,7 @@ export function effectiveRoutes(index: TransitIndex, n: number, table: RouteTabl
   for (const route of table?.routes ?? []) {
     if (!route.prefix) continue;
     const hub = isApplianceRoute(route) ? (index.linkHolding(n, route.nextHopIp)?.peer ?? -1) : -1;
-    byPrefix.set(route.prefix.key, { prefix: route.prefix, nextHopType: route.nextHopType, nextHopIp: route.nextHopIp, route, hub });
+    byPrefix.set(route.prefix.key, { prefix: route.prefix, nextHopType: route.nextHopType, nextHopIp: route.nextHopIp, route, hub, peering: undefined });
   }
   return [...byPrefix.values()];
 }

@@ -147,6 +147,8 @@ export const transitNotTransitive: Rule = {
     const spokeOf = new Int32Array(index.vnets.length).fill(-1);
     const plainAt = new Int32Array(index.vnets.length).fill(-1);
     let token = 0;
+    // notMutualAt[j] === token: spoke position j of the hub being looked at is already counted.
+    let notMutualAt = new Int32Array(0);
     // Per hub, whether spoke i reaches spoke j through an appliance (0 unknown, 1 yes, 2 no): each
     // direction of a pair is worked out once although both spokes' findings need it.
     let reach = new Uint8Array(0);
@@ -157,6 +159,7 @@ export const transitNotTransitive: Rule = {
       if (n < 2 || !isHub(index, b)) return;
       if (reach.length < n * n) reach = new Uint8Array(n * n);
       else reach.fill(0, 0, n * n);
+      if (notMutualAt.length < n) notMutualAt = new Int32Array(n).fill(-1);
       const peers = spokes.map((l) => l.peer);
       for (const c of peers) spokeOf[c] = b;
       const tables = peers.map((c) => index.routedTables(c));
@@ -220,9 +223,16 @@ export const transitNotTransitive: Rule = {
           unreachable = n - 1 - peered;
           const mi = missed[i];
           if (mi) {
-            const notMutual = new Set<number>();
-            for (const j of [...mi, ...(missedFrom[i] ?? [])]) if (j !== i && mark[peers[j] as number] !== token) notMutual.add(j);
-            unreachable -= plainCount - 1 - peeredPlain - notMutual.size;
+            // Plain spokes that miss A or that A misses, each counted once (notMutualAt[j] === token).
+            let notMutual = 0;
+            const count = (j: number) => {
+              if (j === i || notMutualAt[j] === token || mark[peers[j] as number] === token) return;
+              notMutualAt[j] = token;
+              notMutual += 1;
+            };
+            mi.forEach(count);
+            missedFrom[i]?.forEach(count);
+            unreachable -= plainCount - 1 - peeredPlain - notMutual;
           }
           if (aRouted) {
             for (const j of mi ? unplain : routed) {
@@ -243,7 +253,7 @@ export const transitNotTransitive: Rule = {
         findings.push({
           resourceId: aToB.id,
           relatedResourceIds: related,
-          identity: [aToB.id, hub.id],
+          identity: [aToB.key, hub.key], // keys, not ids: the same fingerprint without lower-casing each id again
           message:
             `${describeVnet(topology, spokeA)} cannot reach ${namesList(names, unreachable)} through hub VNet "${hub.name}": ` +
             `peering is not transitive, and no route sends their traffic to an appliance in "${hub.name}" in both directions.`,

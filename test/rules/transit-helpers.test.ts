@@ -13,7 +13,7 @@ const prefixOf = (offset: number, length: number): Prefix => {
   const text = `${[24, 16, 8, 0].map((s) => (start >>> s) & 255).join('.')}/${length}`;
   return parsePrefix(text) as Prefix;
 };
-const routeOf = (prefix: Prefix, hub: number): EffectiveRoute => ({ prefix, nextHopType: hub < 0 ? 'VnetLocal' : 'VirtualAppliance', nextHopIp: undefined, route: undefined, hub });
+const routeOf = (prefix: Prefix, hub: number): EffectiveRoute => ({ prefix, nextHopType: hub < 0 ? 'VnetLocal' : 'VirtualAppliance', nextHopIp: undefined, route: undefined, hub, peering: undefined });
 
 const arbitraryPrefix = fc.record({ offset: fc.integer({ min: 0, max: 63 }), length: fc.integer({ min: 26, max: 32 }) }).map(({ offset, length }) => prefixOf(offset, length));
 // Distinct prefixes, as effective routes are (one per prefix).
