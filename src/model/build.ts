@@ -1,5 +1,5 @@
 import { parsePrefix, type Prefix } from './cidr';
-import { keyOf, nameOf, parseResourceId, subscriptionOf, type ResourceKey } from './ids';
+import { keyOf, nameOf, parseResourceId, sameKey, subscriptionOf, type ResourceKey } from './ids';
 import { InputError, type RawResource, type SourcedResource } from './snapshot';
 import type {
   Appliance,
@@ -129,61 +129,105 @@ const known = (v: unknown): string | undefined => {
   return text === undefined ? undefined : (KNOWN_VALUES.get(text) ?? text);
 };
 
-function parsePeering(raw: RawResource, vnetId: string, vnetKey: ResourceKey, source: string, remoteRef: (id: string) => RemoteRef): Peering {
-  const p = props(raw);
-  const remoteId = refId(p.remoteVirtualNetwork);
-  const name = raw.name ?? nameOf(raw.id);
-  if (!remoteId) throw new InputError(source, `peering "${name}" has no properties.remoteVirtualNetwork.id`);
-  const remote = remoteRef(remoteId);
-  const remoteVnetId = remote.id;
-  const writable: PeeringWritableProperties = {
-    allowVirtualNetworkAccess: bool(p.allowVirtualNetworkAccess, true),
-    allowForwardedTraffic: bool(p.allowForwardedTraffic),
-    allowGatewayTransit: bool(p.allowGatewayTransit),
-    useRemoteGateways: bool(p.useRemoteGateways),
-    remoteVirtualNetwork: { id: remoteVnetId },
-  };
-  if (typeof p.doNotVerifyRemoteGateways === 'boolean') writable.doNotVerifyRemoteGateways = p.doNotVerifyRemoteGateways;
-  if (typeof p.peerCompleteVnets === 'boolean') writable.peerCompleteVnets = p.peerCompleteVnets;
-  if (Array.isArray(p.localSubnetNames)) writable.localSubnetNames = p.localSubnetNames.map(String);
-  if (Array.isArray(p.remoteSubnetNames)) writable.remoteSubnetNames = p.remoteSubnetNames.map(String);
-  if (typeof p.enableOnlyIPv6Peering === 'boolean') writable.enableOnlyIPv6Peering = p.enableOnlyIPv6Peering;
-  const peered = optionalPrefixes(p.remoteAddressSpace, source, () => `peering "${name}" remoteAddressSpace`);
-  // Usually the same prefixes as peered: parsed once, one array for both.
-  const currentList = obj(p.remoteVirtualNetworkAddressSpace)?.addressPrefixes;
-  const peeredList = obj(p.remoteAddressSpace)?.addressPrefixes;
-  const current =
-    peered && Array.isArray(currentList) && Array.isArray(peeredList) && sameList(currentList, peeredList)
-      ? peered
-      : optionalPrefixes(p.remoteVirtualNetworkAddressSpace, source, () => `peering "${name}" remoteVirtualNetworkAddressSpace`);
-  return {
-    id: raw.id,
-    key: keyOf(raw.id),
-    name,
-    vnetId,
-    vnetKey,
-    remoteVnetId,
-    remoteVnetKey: remote.key,
-    remoteSubscriptionId: remote.subscription,
-    allowVirtualNetworkAccess: writable.allowVirtualNetworkAccess,
-    allowForwardedTraffic: writable.allowForwardedTraffic,
-    allowGatewayTransit: writable.allowGatewayTransit,
-    useRemoteGateways: writable.useRemoteGateways,
-    peeringState: known(p.peeringState),
-    peeringSyncLevel: known(p.peeringSyncLevel),
-    provisioningState: known(p.provisioningState),
-    remoteAddressSpace: peered,
-    remoteVirtualNetworkAddressSpace: current,
-    peerCompleteVnets: bool(p.peerCompleteVnets, true),
-    localSubnetNames: writable.localSubnetNames ?? NO_NAMES,
-    remoteSubnetNames: writable.remoteSubnetNames ?? NO_NAMES,
-    enableOnlyIPv6Peering: bool(p.enableOnlyIPv6Peering),
-    etag: str(raw.etag),
-    writable,
-    remoteVnet: undefined,
-    reverse: undefined,
-    remoteInScope: false,
-  };
+/** The optional writable properties, kept only when the input set them (most peerings set none). */
+type WritableExtras = Pick<PeeringWritableProperties, 'doNotVerifyRemoteGateways' | 'peerCompleteVnets' | 'localSubnetNames' | 'remoteSubnetNames' | 'enableOnlyIPv6Peering'>;
+
+function writableExtras(p: Props): WritableExtras | undefined {
+  let extras: WritableExtras | undefined;
+  // In the order of the REST spec, which a PUT body rebuilt from them keeps.
+  if (typeof p.doNotVerifyRemoteGateways === 'boolean') (extras ??= {}).doNotVerifyRemoteGateways = p.doNotVerifyRemoteGateways;
+  if (typeof p.peerCompleteVnets === 'boolean') (extras ??= {}).peerCompleteVnets = p.peerCompleteVnets;
+  if (Array.isArray(p.localSubnetNames)) (extras ??= {}).localSubnetNames = p.localSubnetNames.map(String);
+  if (Array.isArray(p.remoteSubnetNames)) (extras ??= {}).remoteSubnetNames = p.remoteSubnetNames.map(String);
+  if (typeof p.enableOnlyIPv6Peering === 'boolean') (extras ??= {}).enableOnlyIPv6Peering = p.enableOnlyIPv6Peering;
+  return extras;
+}
+
+/**
+ * A peering as read. Its key and its writable properties are worked out when asked for: an audit
+ * of a large estate asks for neither for most peerings, and holding them took a third of each
+ * peering's memory (a lower-cased copy of a 180-character id, two objects).
+ */
+class ReadPeering implements Peering {
+  readonly id: string;
+  readonly name: string;
+  readonly vnetId: string;
+  readonly vnetKey: ResourceKey;
+  readonly remoteVnetId: string;
+  remoteVnetKey: ResourceKey;
+  readonly remoteSubscriptionId: string | undefined;
+  readonly allowVirtualNetworkAccess: boolean;
+  readonly allowForwardedTraffic: boolean;
+  readonly allowGatewayTransit: boolean;
+  readonly useRemoteGateways: boolean;
+  readonly peeringState: string | undefined;
+  readonly peeringSyncLevel: string | undefined;
+  readonly provisioningState: string | undefined;
+  readonly remoteAddressSpace: Prefix[] | undefined;
+  readonly remoteVirtualNetworkAddressSpace: Prefix[] | undefined;
+  readonly peerCompleteVnets: boolean;
+  readonly localSubnetNames: readonly string[];
+  readonly remoteSubnetNames: readonly string[];
+  readonly enableOnlyIPv6Peering: boolean;
+  readonly etag: string | undefined;
+  remoteVnet: Vnet | undefined = undefined;
+  reverse: Peering | undefined = undefined;
+  remoteInScope = false;
+  private readonly extras: WritableExtras | undefined;
+  private cachedKey: ResourceKey | undefined = undefined;
+
+  constructor(raw: RawResource, vnetId: string, vnetKey: ResourceKey, source: string, remoteRef: (id: string) => RemoteRef) {
+    const p = props(raw);
+    const remoteId = refId(p.remoteVirtualNetwork);
+    const name = raw.name ?? nameOf(raw.id);
+    if (!remoteId) throw new InputError(source, `peering "${name}" has no properties.remoteVirtualNetwork.id`);
+    const remote = remoteRef(remoteId);
+    this.id = raw.id;
+    this.name = name;
+    this.vnetId = vnetId;
+    this.vnetKey = vnetKey;
+    this.remoteVnetId = remote.id;
+    this.remoteVnetKey = remote.key;
+    this.remoteSubscriptionId = remote.subscription;
+    this.allowVirtualNetworkAccess = bool(p.allowVirtualNetworkAccess, true);
+    this.allowForwardedTraffic = bool(p.allowForwardedTraffic);
+    this.allowGatewayTransit = bool(p.allowGatewayTransit);
+    this.useRemoteGateways = bool(p.useRemoteGateways);
+    this.peeringState = known(p.peeringState);
+    this.peeringSyncLevel = known(p.peeringSyncLevel);
+    this.provisioningState = known(p.provisioningState);
+    const peered = optionalPrefixes(p.remoteAddressSpace, source, () => `peering "${name}" remoteAddressSpace`);
+    // Usually the same prefixes as peered: parsed once, one array for both.
+    const currentList = obj(p.remoteVirtualNetworkAddressSpace)?.addressPrefixes;
+    const peeredList = obj(p.remoteAddressSpace)?.addressPrefixes;
+    this.remoteAddressSpace = peered;
+    this.remoteVirtualNetworkAddressSpace =
+      peered && Array.isArray(currentList) && Array.isArray(peeredList) && sameList(currentList, peeredList)
+        ? peered
+        : optionalPrefixes(p.remoteVirtualNetworkAddressSpace, source, () => `peering "${name}" remoteVirtualNetworkAddressSpace`);
+    this.extras = writableExtras(p);
+    this.peerCompleteVnets = bool(p.peerCompleteVnets, true);
+    this.localSubnetNames = this.extras?.localSubnetNames ?? NO_NAMES;
+    this.remoteSubnetNames = this.extras?.remoteSubnetNames ?? NO_NAMES;
+    this.enableOnlyIPv6Peering = bool(p.enableOnlyIPv6Peering);
+    this.etag = str(raw.etag);
+  }
+
+  get key(): ResourceKey {
+    return (this.cachedKey ??= keyOf(this.id));
+  }
+
+  /** A new object on each call: a caller may change it (a fix's PUT body) without changing the peering. */
+  get writable(): PeeringWritableProperties {
+    return {
+      allowVirtualNetworkAccess: this.allowVirtualNetworkAccess,
+      allowForwardedTraffic: this.allowForwardedTraffic,
+      allowGatewayTransit: this.allowGatewayTransit,
+      useRemoteGateways: this.useRemoteGateways,
+      remoteVirtualNetwork: { id: this.remoteVnetId },
+      ...this.extras,
+    };
+  }
 }
 
 interface ParsedSubnet {
@@ -288,7 +332,8 @@ function ipConfigs(p: Props): Array<{ subnetId: string | undefined; privateIp: s
  */
 export class TopologyBuilder {
   private readonly vnets = new Map<ResourceKey, Vnet>();
-  private readonly peerings = new Map<ResourceKey, Peering>();
+  /** Every peering added, in order; duplicates are dropped by `build()`. */
+  private readonly peerings: Peering[] = [];
   private readonly subnets = new Map<ResourceKey, Subnet>();
   private readonly routeTables = new Map<ResourceKey, RouteTable>();
   private readonly gateways = new Map<ResourceKey, Gateway>();
@@ -333,8 +378,7 @@ export class TopologyBuilder {
   }
 
   private addPeering(vnet: Vnet, peering: Peering): void {
-    if (this.peerings.has(peering.key)) return;
-    this.peerings.set(peering.key, peering);
+    this.peerings.push(peering);
     vnet.peerings.push(peering);
   }
 
@@ -359,7 +403,7 @@ export class TopologyBuilder {
           if (!raw || typeof raw.id !== 'string') {
             throw new InputError(source, `virtual network "${vnet.name}" virtualNetworkPeerings[${i}] has no "id"`);
           }
-          this.addPeering(vnet, parsePeering(raw as RawResource, vnet.id, vnet.key, source, this.remoteRef));
+          this.addPeering(vnet, new ReadPeering(raw as RawResource, vnet.id, vnet.key, source, this.remoteRef));
         });
         break;
       }
@@ -370,7 +414,7 @@ export class TopologyBuilder {
         const local = obj(p.localVirtualNetworkAddressSpace) ?? obj(p.localAddressSpace);
         this.pendingStandalonePeerings.push({
           vnetId,
-          peering: parsePeering(resource, vnetId, keyOf(vnetId), source, this.remoteRef),
+          peering: new ReadPeering(resource, vnetId, keyOf(vnetId), source, this.remoteRef),
           localPrefixes: local ? prefixes(local.addressPrefixes, source, () => `peering "${resource.name ?? resource.id}" local address space`) : undefined,
         });
         break;
@@ -510,7 +554,10 @@ export class TopologyBuilder {
       for (const member of members) vnets.get(member)?.meshGroupKeys.push(groupKey);
     }
 
-    return joinPeerings({ vnets, peerings, routeTables, subscriptions, meshMembers });
+    const duplicates = new Set<Peering>();
+    for (const vnet of vnets.values()) dropDuplicatePeerings(vnet, duplicates);
+    const unique = duplicates.size === 0 ? peerings : peerings.filter((p) => !duplicates.has(p));
+    return joinPeerings({ vnets, peerings: new PeeringIndex(unique), routeTables, subscriptions, meshMembers });
   }
 }
 
@@ -523,10 +570,82 @@ export function buildTopology(resources: readonly SourcedResource[], options: Bu
 /** Peerings in a VNet with more than this many are looked up by map, not by scanning. */
 const SCAN_LIMIT = 16;
 
+/**
+ * Drops a VNet's peerings whose id (as a key) came before, the first one read wins: a peering can
+ * be read twice (its VNet in two files, or inline and standalone). A peering belongs to the VNet
+ * its id names (standalone) or lists it (inline), so duplicates are looked for per VNet.
+ */
+function dropDuplicatePeerings(vnet: Vnet, duplicates: Set<Peering>): void {
+  const list = vnet.peerings;
+  if (list.length < 2) return;
+  const isDuplicate: (p: Peering, i: number) => boolean =
+    list.length <= SCAN_LIMIT
+      ? (p, i) => {
+          for (let j = 0; j < i; j += 1) if (sameKey((list[j] as Peering).id, p.id)) return true;
+          return false;
+        }
+      : seenBefore();
+  const dropped = list.filter(isDuplicate);
+  if (dropped.length === 0) return;
+  for (const p of dropped) duplicates.add(p);
+  vnet.peerings = list.filter((p) => !duplicates.has(p));
+}
+
+/** For a long list: whether each peering's key came earlier in it (asked in order). */
+function seenBefore(): (p: Peering) => boolean {
+  const seen = new Set<string>();
+  return (p) => {
+    const key = keyOf(p.id);
+    if (seen.has(key)) return true;
+    seen.add(key);
+    return false;
+  };
+}
+
+/**
+ * The topology's peerings by key. Kept as a list: an audit iterates them; the map from key to
+ * peering (a lower-cased copy of every id) is built on the first look-up, which only the event
+ * path and remediation make.
+ */
+class PeeringIndex implements ReadonlyMap<ResourceKey, Peering> {
+  private byKey: Map<ResourceKey, Peering> | undefined;
+
+  constructor(private readonly list: readonly Peering[]) {}
+
+  private map(): Map<ResourceKey, Peering> {
+    return (this.byKey ??= new Map(this.list.map((p) => [p.key, p])));
+  }
+
+  get size(): number {
+    return this.list.length;
+  }
+  get(key: ResourceKey): Peering | undefined {
+    return this.map().get(key);
+  }
+  has(key: ResourceKey): boolean {
+    return this.map().has(key);
+  }
+  forEach(callback: (value: Peering, key: ResourceKey, map: ReadonlyMap<ResourceKey, Peering>) => void): void {
+    for (const p of this.list) callback(p, p.key, this);
+  }
+  *entries(): MapIterator<[ResourceKey, Peering]> {
+    for (const p of this.list) yield [p.key, p];
+  }
+  *keys(): MapIterator<ResourceKey> {
+    for (const p of this.list) yield p.key;
+  }
+  values(): MapIterator<Peering> {
+    return this.list.values();
+  }
+  [Symbol.iterator](): MapIterator<[ResourceKey, Peering]> {
+    return this.entries();
+  }
+}
+
 /** Each peering's remote VNet and reverse, resolved by reference once the estate is complete. */
 function joinPeerings(parts: {
   vnets: Map<ResourceKey, Vnet>;
-  peerings: Map<ResourceKey, Peering>;
+  peerings: PeeringIndex;
   routeTables: Map<ResourceKey, RouteTable>;
   subscriptions: Set<string>;
   meshMembers: Map<ResourceKey, ResourceKey[]>;

@@ -6,15 +6,39 @@ export type ResourceKey = string & { readonly __brand: 'ResourceKey' };
 /** Printable ASCII: nothing `trim` would remove. */
 const printable = (code: number) => code > 32 && code < 127;
 
+/** Nothing for `keyOf` to trim or strip: its key is the id lower-cased. */
+const plain = (id: string) => printable(id.charCodeAt(0)) && printable(id.charCodeAt(id.length - 1)) && id.charCodeAt(id.length - 1) !== 47;
+
 export function keyOf(id: string): ResourceKey {
   // Fast path (the common case, called per look-up by the rules): nothing to trim or strip.
-  const last = id.charCodeAt(id.length - 1);
-  if (printable(id.charCodeAt(0)) && printable(last) && last !== 47) return id.toLowerCase() as ResourceKey;
+  if (plain(id)) return id.toLowerCase() as ResourceKey;
   return id.trim().replace(/\/+$/, '').toLowerCase() as ResourceKey;
 }
 
+const ASCII = /^[ -~]*$/; // printable ASCII; other characters take the lower-casing path
+const isAsciiLetter = (code: number) => (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
+
+/**
+ * Whether two ids have the same key (`keyOf(a) === keyOf(b)`), without lower-cased copies for ids
+ * of printable ASCII, the ids Azure writes: compared character by character, letters folded.
+ */
+export function sameKey(a: string, b: string): boolean {
+  if (a === b) return true;
+  if (!plain(a) || !plain(b)) return keyOf(a) === keyOf(b);
+  // Lower-casing keeps an ASCII id's length; only Unicode case mapping may change it.
+  if (a.length !== b.length) return !(ASCII.test(a) && ASCII.test(b)) && keyOf(a) === keyOf(b);
+  for (let i = 0; i < a.length; i += 1) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x > 127 || y > 127) return keyOf(a) === keyOf(b); // Unicode case mapping
+    if (!isAsciiLetter(x) || (x | 0x20) !== (y | 0x20)) return false;
+  }
+  return true;
+}
+
 export function sameId(a: string | undefined, b: string | undefined): boolean {
-  return a !== undefined && b !== undefined && keyOf(a) === keyOf(b);
+  return a !== undefined && b !== undefined && sameKey(a, b);
 }
 
 export interface ParsedResourceId {

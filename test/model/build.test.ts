@@ -137,6 +137,32 @@ describe('buildTopology', () => {
     );
   });
 
+  it('keeps the first of a peering read twice, whatever the casing, in small and large VNets', () => {
+    const spokes = Array.from({ length: 20 }, (_, i) => vnetId(`spoke-${i}`, SUB_B));
+    const bigHub = vnet({ id: hub, prefixes: ['10.0.0.0/16'], peerings: spokes.map((s) => ({ remote: s })) });
+    const small = vnet({ id: spoke, prefixes: ['10.1.0.0/16'], peerings: [{ remote: hub }, { remote: spokes[0] as string }] });
+    // The same VNets again (another file), ids upper-cased and one peering Initiated: the first read wins.
+    const again = (raw: RawResource): RawResource => {
+      const copy = structuredClone(raw);
+      const list = (copy.properties as { virtualNetworkPeerings: RawResource[] }).virtualNetworkPeerings;
+      for (const p of list) p.id = p.id.toUpperCase().replace('/SUBSCRIPTIONS/', '/subscriptions/');
+      (list[0]?.properties as { peeringState: string }).peeringState = 'Initiated';
+      return copy;
+    };
+    const standalone = peeringResource(spoke, { remote: hub, state: 'Disconnected' });
+    standalone.id = `${standalone.id}/`; // a trailing slash: the same key
+    const t = topologyOf([bigHub, small, again(bigHub), again(small), standalone]);
+    expect(t.peerings.size).toBe(22);
+    expect(t.vnets.get(keyOf(hub))?.peerings.map((p) => p.remoteVnetId)).toEqual(spokes);
+    expect(t.vnets.get(keyOf(spoke))?.peerings.map((p) => [p.remoteVnetId, p.peeringState])).toEqual([
+      [hub, 'Connected'],
+      [spokes[0], 'Connected'],
+    ]);
+    const hubToFirst = t.vnets.get(keyOf(hub))?.peerings[0];
+    expect(t.peerings.get(keyOf(hubToFirst?.id ?? ''))).toBe(hubToFirst);
+    expect([...t.peerings.keys()]).toEqual([...t.peerings.values()].map((p) => keyOf(p.id)));
+  });
+
   it('builds a VNet with hundreds of peerings in linear time', () => {
     const spokes = Array.from({ length: 400 }, (_, i) => vnetId(`spoke-${i}`, SUB_B));
     const t = topologyOf([

@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { keyOf, nameOf, parseResourceId, sameId, subscriptionOf } from '../../src/model/ids';
+import { keyOf, nameOf, parseResourceId, sameId, sameKey, subscriptionOf } from '../../src/model/ids';
 
 const peering =
   '/subscriptions/AAAA/resourceGroups/RG-Hub/providers/Microsoft.Network/virtualNetworks/Vnet-Hub/virtualNetworkPeerings/hub-to-spoke';
@@ -9,6 +10,22 @@ describe('resource ids', () => {
     expect(keyOf(`${peering}/`)).toBe(peering.toLowerCase());
     expect(sameId(peering, peering.toUpperCase())).toBe(true);
     expect(sameId(peering, undefined)).toBe(false);
+  });
+
+  it('sameKey agrees with comparing keys, for ids that differ in case, slashes, spaces and Unicode', () => {
+    // Characters where a character-by-character comparison could go wrong: case, ASCII neighbours
+    // of letters ('@', '[', '`', '{'), trailing '/' and spaces, and Unicode with case mappings
+    // that change length ('İ' lower-cases to two code units) or are not ASCII ('Ä').
+    const char = fc.constantFrom('a', 'A', 'z', 'Z', '@', '[', '`', '{', '/', ' ', '-', 'İ', 'i', '\u0307', 'Ä', 'ä', 'K', '\u212a');
+    const id = fc.array(char, { maxLength: 8 }).map((cs) => `/subscriptions/s/${cs.join('')}`);
+    const variant = id.chain((a) => fc.tuple(fc.constant(a), fc.constantFrom(a.toUpperCase(), a.toLowerCase(), `${a}/`, ` ${a}`, a.replace(/a/g, 'A')), id));
+    fc.assert(
+      fc.property(variant, ([a, b, c]) => {
+        expect(sameKey(a, b)).toBe(keyOf(a) === keyOf(b));
+        expect(sameKey(a, c)).toBe(keyOf(a) === keyOf(c));
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('parses a child resource and names its parent', () => {
