@@ -15,26 +15,27 @@ export function keyOf(id: string): ResourceKey {
   return id.trim().replace(/\/+$/, '').toLowerCase() as ResourceKey;
 }
 
-const ASCII = /^[ -~]*$/; // printable ASCII; other characters take the lower-casing path
 const isAsciiLetter = (code: number) => (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
 
 /**
- * Whether two ids have the same key (`keyOf(a) === keyOf(b)`), without lower-cased copies for ids
- * of printable ASCII, the ids Azure writes: compared character by character, letters folded.
+ * Whether two ids have the same key (`keyOf(a) === keyOf(b)`), without lower-cased copies for the
+ * ids Azure writes. Compared from the end, letters folded, where ids of one VNet's children differ
+ * (they share the VNet's 130-character prefix). Lower-casing maps character by character, so a
+ * mismatch of two ASCII characters, met before any other difference from the end, settles it;
+ * Unicode case mappings (which may change the length) are left to `keyOf`.
  */
 export function sameKey(a: string, b: string): boolean {
   if (a === b) return true;
   if (!plain(a) || !plain(b)) return keyOf(a) === keyOf(b);
-  // Lower-casing keeps an ASCII id's length; only Unicode case mapping may change it.
-  if (a.length !== b.length) return !(ASCII.test(a) && ASCII.test(b)) && keyOf(a) === keyOf(b);
-  for (let i = 0; i < a.length; i += 1) {
+  for (let i = a.length - 1, j = b.length - 1; i >= 0 && j >= 0; i -= 1, j -= 1) {
     const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
+    const y = b.charCodeAt(j);
     if (x === y) continue;
-    if (x > 127 || y > 127) return keyOf(a) === keyOf(b); // Unicode case mapping
+    if (x > 127 || y > 127) return keyOf(a) === keyOf(b);
     if (!isAsciiLetter(x) || (x | 0x20) !== (y | 0x20)) return false;
   }
-  return true;
+  // One is the other folded, or a folded suffix of it: then the longer key has more characters.
+  return a.length === b.length;
 }
 
 export function sameId(a: string | undefined, b: string | undefined): boolean {
