@@ -1,5 +1,5 @@
 import { parsePrefix, type Prefix } from './cidr';
-import { keyOf, nameOf, parseResourceId, sameKey, subscriptionOf, type ResourceKey } from './ids';
+import { keyOf, nameOf, parseResourceId, resourceGroupOf, sameKey, subscriptionOf, type ResourceKey } from './ids';
 import { InputError, type RawResource, type SourcedResource } from './snapshot';
 import type {
   Appliance,
@@ -65,11 +65,6 @@ function prefixes(values: unknown, source: string, what: () => string): Prefix[]
   return result;
 }
 
-function optionalPrefixes(space: unknown, source: string, what: () => string): Prefix[] | undefined {
-  const list = obj(space)?.addressPrefixes;
-  return Array.isArray(list) ? prefixes(list, source, what) : undefined;
-}
-
 function parentVnetId(childId: string): string | undefined {
   const parsed = parseResourceId(childId);
   return parsed?.parentId;
@@ -81,13 +76,13 @@ function stringTags(value: unknown): Record<string, string> {
   return tags;
 }
 
-function newVnet(id: string, fields: Partial<Vnet> = {}): Vnet {
+function newVnet(id: string): Vnet {
   return {
     id,
     key: keyOf(id),
     name: nameOf(id),
     subscriptionId: subscriptionOf(id) ?? '',
-    resourceGroup: parseResourceId(id)?.resourceGroup,
+    resourceGroup: resourceGroupOf(id),
     location: undefined,
     tags: {},
     prefixes: [],
@@ -98,7 +93,6 @@ function newVnet(id: string, fields: Partial<Vnet> = {}): Vnet {
     routeTables: [],
     meshGroupKeys: [],
     etag: undefined,
-    ...fields,
   };
 }
 
@@ -116,6 +110,22 @@ interface RemoteRef {
   id: string;
   key: ResourceKey;
   subscription: string | undefined;
+  /** The remote space the last peering to this VNet recorded, as written and parsed. */
+  space?: { texts: readonly unknown[]; prefixes: Prefix[] };
+}
+
+/**
+ * The prefixes of a remote address space: the array of the previous peering to the same VNet when
+ * it wrote the same texts (a hub's hundreds of peers record the hub's one space), else parsed.
+ * Shared arrays are never written to.
+ */
+function remoteSpace(remote: RemoteRef, space: unknown, source: string, what: () => string): Prefix[] | undefined {
+  const texts = obj(space)?.addressPrefixes;
+  if (!Array.isArray(texts)) return undefined;
+  if (remote.space && sameList(remote.space.texts, texts)) return remote.space.prefixes;
+  const parsed = prefixes(texts, source, what);
+  remote.space = { texts, prefixes: parsed };
+  return parsed;
 }
 
 /** Values Azure repeats in every peering: one shared string each instead of one per peering. */
@@ -196,15 +206,9 @@ class ReadPeering implements Peering {
     this.peeringState = known(p.peeringState);
     this.peeringSyncLevel = known(p.peeringSyncLevel);
     this.provisioningState = known(p.provisioningState);
-    const peered = optionalPrefixes(p.remoteAddressSpace, source, () => `peering "${name}" remoteAddressSpace`);
-    // Usually the same prefixes as peered: parsed once, one array for both.
-    const currentList = obj(p.remoteVirtualNetworkAddressSpace)?.addressPrefixes;
-    const peeredList = obj(p.remoteAddressSpace)?.addressPrefixes;
-    this.remoteAddressSpace = peered;
-    this.remoteVirtualNetworkAddressSpace =
-      peered && Array.isArray(currentList) && Array.isArray(peeredList) && sameList(currentList, peeredList)
-        ? peered
-        : optionalPrefixes(p.remoteVirtualNetworkAddressSpace, source, () => `peering "${name}" remoteVirtualNetworkAddressSpace`);
+    // Usually the same texts as peered, and as the previous peering to the same VNet: one array for all.
+    this.remoteAddressSpace = remoteSpace(remote, p.remoteAddressSpace, source, () => `peering "${name}" remoteAddressSpace`);
+    this.remoteVirtualNetworkAddressSpace = remoteSpace(remote, p.remoteVirtualNetworkAddressSpace, source, () => `peering "${name}" remoteVirtualNetworkAddressSpace`);
     this.extras = writableExtras(p);
     this.peerCompleteVnets = bool(p.peerCompleteVnets, true);
     this.localSubnetNames = this.extras?.localSubnetNames ?? NO_NAMES;

@@ -90,6 +90,14 @@ export function parseResourceId(id: string): ParsedResourceId | undefined {
   return { subscriptionId, resourceGroup, type: [namespace, ...typeSegments].join('/'), name, parentId };
 }
 
+/** A provider resource id as Azure writes it: no trailing slash, type and name segments in pairs. */
+const PROVIDER_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/([^/]+)\/providers\/[^/]+(?:\/[^/]+\/[^/]+)+$/i;
+
+/** `parseResourceId(id)?.resourceGroup`, without splitting ids of the common shape. */
+export function resourceGroupOf(id: string): string | undefined {
+  return PROVIDER_ID.exec(id)?.[1] ?? parseResourceId(id)?.resourceGroup;
+}
+
 /** The last segment of an id, for display. */
 export function nameOf(id: string): string {
   const trimmed = id.replace(/\/+$/, '');

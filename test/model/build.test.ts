@@ -163,6 +163,21 @@ describe('buildTopology', () => {
     expect([...t.peerings.keys()]).toEqual([...t.peerings.values()].map((p) => keyOf(p.id)));
   });
 
+  it("keeps each peering's recorded remote space, sharing the parse of equal ones", () => {
+    const spokes = ['a', 'b', 'c'].map((n) => vnetId(`spoke-${n}`, SUB_B));
+    const toHub = (space: string[], current: string[] = space) => ({ remote: hub, remoteAddressSpace: space, remoteVirtualNetworkAddressSpace: current });
+    const t = topologyOf([
+      vnet({ id: spokes[0] as string, prefixes: ['10.1.0.0/24'], peerings: [toHub(['10.0.0.0/16'])] }),
+      vnet({ id: spokes[1] as string, prefixes: ['10.2.0.0/24'], peerings: [toHub(['10.0.0.0/16'], ['10.0.0.0/16', '10.9.0.0/16'])] }),
+      vnet({ id: spokes[2] as string, prefixes: ['10.3.0.0/24'], peerings: [toHub(['10.0.0.0/16'])] }),
+    ]);
+    const [a, b, c] = spokes.map((s) => t.vnets.get(keyOf(s))?.peerings[0]);
+    const texts = (space: readonly { text: string }[] | undefined) => space?.map((p) => p.text);
+    expect([a, b, c].map((p) => texts(p?.remoteAddressSpace))).toEqual([['10.0.0.0/16'], ['10.0.0.0/16'], ['10.0.0.0/16']]);
+    expect([a, b, c].map((p) => texts(p?.remoteVirtualNetworkAddressSpace))).toEqual([['10.0.0.0/16'], ['10.0.0.0/16', '10.9.0.0/16'], ['10.0.0.0/16']]);
+    expect(a?.remoteVirtualNetworkAddressSpace).toBe(a?.remoteAddressSpace);
+  });
+
   it('builds a VNet with hundreds of peerings in linear time', () => {
     const spokes = Array.from({ length: 400 }, (_, i) => vnetId(`spoke-${i}`, SUB_B));
     const t = topologyOf([

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { keyOf, nameOf, parseResourceId, sameId, sameKey, subscriptionOf } from '../../src/model/ids';
+import { keyOf, nameOf, parseResourceId, resourceGroupOf, sameId, sameKey, subscriptionOf } from '../../src/model/ids';
 
 const peering =
   '/subscriptions/AAAA/resourceGroups/RG-Hub/providers/Microsoft.Network/virtualNetworks/Vnet-Hub/virtualNetworkPeerings/hub-to-spoke';
@@ -25,6 +25,20 @@ describe('resource ids', () => {
         expect(sameKey(a, c)).toBe(keyOf(a) === keyOf(c));
       }),
       { numRuns: 2000 },
+    );
+  });
+
+  it('resourceGroupOf agrees with parsing the whole id, for ids of any shape', () => {
+    const segment = fc.constantFrom('subscriptions', 'resourceGroups', 'resourcegroups', 'providers', 'Microsoft.Network', 'virtualNetworks', 'rg-1', 's', '', ' ');
+    const id = fc.array(segment, { maxLength: 10 }).chain((parts) => fc.constantFrom(`/${parts.join('/')}`, `/${parts.join('/')}/`, parts.join('/')));
+    const shaped = fc.tuple(fc.constantFrom('rg-A', 'RG_b'), fc.array(fc.constantFrom('virtualNetworks', 'vnet-1', 'subnets', 'x'), { maxLength: 5 })).map(
+      ([rg, rest]) => `/subscriptions/s/resourceGroups/${rg}/providers/Microsoft.Network/${rest.join('/')}`,
+    );
+    fc.assert(
+      fc.property(fc.oneof(id, shaped), (text) => {
+        expect(resourceGroupOf(text)).toBe(parseResourceId(text)?.resourceGroup);
+      }),
+      { numRuns: 3000 },
     );
   });
 
