@@ -112,6 +112,8 @@ interface RemoteRef {
   subscription: string | undefined;
   /** The remote space the last peering to this VNet recorded, as written and parsed. */
   space?: { texts: readonly unknown[]; prefixes: Prefix[] };
+  /** Resolved once the estate is complete, once for all the peerings to this VNet. */
+  resolved?: { vnet: Vnet | undefined; inScope: boolean };
 }
 
 /**
@@ -185,6 +187,8 @@ class ReadPeering implements Peering {
   remoteInScope = false;
   private readonly extras: WritableExtras | undefined;
   private cachedKey: ResourceKey | undefined = undefined;
+  /** The remote id as this peering spells it, shared with the other peerings that spell it so. */
+  readonly remoteRef: RemoteRef;
 
   constructor(raw: RawResource, vnetId: string, vnetKey: ResourceKey, source: string, remoteRef: (id: string) => RemoteRef) {
     const p = props(raw);
@@ -192,6 +196,7 @@ class ReadPeering implements Peering {
     const name = raw.name ?? nameOf(raw.id);
     if (!remoteId) throw new InputError(source, `peering "${name}" has no properties.remoteVirtualNetwork.id`);
     const remote = remoteRef(remoteId);
+    this.remoteRef = remote;
     this.id = raw.id;
     this.name = name;
     this.vnetId = vnetId;
@@ -337,12 +342,12 @@ function ipConfigs(p: Props): Array<{ subnetId: string | undefined; privateIp: s
 export class TopologyBuilder {
   private readonly vnets = new Map<ResourceKey, Vnet>();
   /** Every peering added, in order; duplicates are dropped by `build()`. */
-  private readonly peerings: Peering[] = [];
+  private readonly peerings: ReadPeering[] = [];
   private readonly subnets = new Map<ResourceKey, Subnet>();
   private readonly routeTables = new Map<ResourceKey, RouteTable>();
   private readonly gateways = new Map<ResourceKey, Gateway>();
   private readonly subscriptions: Set<string>;
-  private readonly pendingStandalonePeerings: Array<{ vnetId: string; peering: Peering; localPrefixes: Prefix[] | undefined }> = [];
+  private readonly pendingStandalonePeerings: Array<{ vnetId: string; peering: ReadPeering; localPrefixes: Prefix[] | undefined }> = [];
   private readonly pendingStandaloneSubnets: Array<{ vnetId: string; parsed: ParsedSubnet }> = [];
   private readonly pendingGatewaySubnets: Array<{ gateway: Omit<Gateway, 'vnetKey'>; subnetIds: string[] }> = [];
   private readonly pendingAppliances: Array<{ appliance: Omit<Appliance, 'vnetKey'>; subnetIds: string[] }> = [];
@@ -350,6 +355,7 @@ export class TopologyBuilder {
   private readonly subnetIpConfigRefs: Array<{ vnetKey: ResourceKey; refId: string }> = [];
   private readonly connectivityGroups = new Set<ResourceKey>();
   private readonly groupMembers = new Map<ResourceKey, Set<ResourceKey>>();
+  private built = false;
   private readonly remoteRefs = new Map<string, RemoteRef>();
   private readonly remoteRef = (id: string): RemoteRef => {
     let ref = this.remoteRefs.get(id);
@@ -381,7 +387,7 @@ export class TopologyBuilder {
     for (const ref of ipConfigIds) this.subnetIpConfigRefs.push({ vnetKey: vnet.key, refId: ref });
   }
 
-  private addPeering(vnet: Vnet, peering: Peering): void {
+  private addPeering(vnet: Vnet, peering: ReadPeering): void {
     this.peerings.push(peering);
     vnet.peerings.push(peering);
   }
@@ -488,7 +494,10 @@ export class TopologyBuilder {
     }
   }
 
+  /** The topology of everything added. Once: the topology takes over the builder's objects. */
   build(): Topology {
+    if (this.built) throw new Error('TopologyBuilder.build() was called twice');
+    this.built = true;
     const { vnets, peerings, subnets, routeTables, gateways, subscriptions } = this;
     for (const { vnetId, parsed } of this.pendingStandaloneSubnets) this.addSubnet(this.ensureVnet(vnetId), parsed);
     for (const { vnetId, peering, localPrefixes } of this.pendingStandalonePeerings) {
@@ -561,7 +570,7 @@ export class TopologyBuilder {
     const duplicates = new Set<Peering>();
     for (const vnet of vnets.values()) dropDuplicatePeerings(vnet, duplicates);
     const unique = duplicates.size === 0 ? peerings : peerings.filter((p) => !duplicates.has(p));
-    return joinPeerings({ vnets, peerings: new PeeringIndex(unique), routeTables, subscriptions, meshMembers });
+    return joinPeerings({ vnets, peerings: unique, routeTables, subscriptions, meshMembers });
   }
 }
 
@@ -649,18 +658,22 @@ class PeeringIndex implements ReadonlyMap<ResourceKey, Peering> {
 /** Each peering's remote VNet and reverse, resolved by reference once the estate is complete. */
 function joinPeerings(parts: {
   vnets: Map<ResourceKey, Vnet>;
-  peerings: PeeringIndex;
+  peerings: readonly ReadPeering[];
   routeTables: Map<ResourceKey, RouteTable>;
   subscriptions: Set<string>;
   meshMembers: Map<ResourceKey, ResourceKey[]>;
 }): Topology {
   const { vnets, peerings, routeTables, subscriptions, meshMembers } = parts;
-  for (const peering of peerings.values()) {
-    const remote = vnets.get(peering.remoteVnetKey);
+  for (const peering of peerings) {
+    const ref = peering.remoteRef;
+    const resolved = (ref.resolved ??= {
+      vnet: vnets.get(ref.key),
+      inScope: ref.subscription !== undefined && subscriptions.has(ref.subscription),
+    });
     // One string object per key: a Map hit on the same object skips comparing 150 characters.
-    if (remote) peering.remoteVnetKey = remote.key;
-    peering.remoteVnet = remote;
-    peering.remoteInScope = peering.remoteSubscriptionId !== undefined && subscriptions.has(peering.remoteSubscriptionId);
+    if (resolved.vnet) peering.remoteVnetKey = resolved.vnet.key;
+    peering.remoteVnet = resolved.vnet;
+    peering.remoteInScope = resolved.inScope;
   }
   // A hub's peerings by remote VNet, for the reverses of its many peers (a scan for small VNets).
   const byRemote = new Map<Vnet, Map<Vnet, Peering>>();
@@ -680,7 +693,7 @@ function joinPeerings(parts: {
 
   return {
     vnets,
-    peerings,
+    peerings: new PeeringIndex(peerings),
     routeTables,
     subscriptions,
     reverseOf: (peering) => peering.reverse,
