@@ -83,7 +83,7 @@ function canonicalPrefixSet(prefixes: readonly Prefix[]): string {
 /** Whether two prefix lists hold the same prefixes, in any order. */
 export function samePrefixSet(a: readonly Prefix[], b: readonly Prefix[]): boolean {
   // The common case, one space read twice, compares element by element without sorting.
-  if (a.length === b.length && a.every((p, i) => p.key === (b[i] as Prefix).key)) return true;
+  if (a === b || (a.length === b.length && a.every((p, i) => p.key === (b[i] as Prefix).key))) return true;
   return canonicalPrefixSet(a) === canonicalPrefixSet(b);
 }
 

@@ -27,13 +27,13 @@ export const peeringAddressOverlap: Rule = {
   evaluate(topology) {
     const findings: FindingDraft[] = [];
     for (const peering of topology.peerings.values()) {
-      const reverse = topology.reverseOf(peering);
-      if (reverse && reverse.vnetKey < peering.vnetKey) continue; // the pair is reported from the other side
       if (isRemoteVnetMissing(peering)) continue;
       const local = peeredFamilies(peeredLocalPrefixes(topology, peering), peering.enableOnlyIPv6Peering);
       const remote = peeredFamilies(peeredRemotePrefixes(topology, peering), peering.enableOnlyIPv6Peering);
       const pairs = overlappingPairs(local, remote);
       if (pairs.length === 0) continue;
+      const reverse = topology.reverseOf(peering);
+      if (reverse && reverse.vnetKey < peering.vnetKey) continue; // the pair is reported from the other side
       const localName = `"${nameOf(peering.vnetId)}"`;
       const remoteName = `"${remoteNameOf(peering)}"`;
       const list = pairs.map(([a, b]) => (a.text === b.text ? `${a.text} (in both)` : `${a.text} (${localName}) with ${b.text} (${remoteName})`));
