@@ -1,3 +1,5 @@
+import fc from 'fast-check';
+import ipaddr from 'ipaddr.js';
 import { describe, expect, it } from 'vitest';
 import { samePrefixSet, contains, longestMatch, overlappingPairs, overlaps, parsePrefix } from '../../src/model/cidr';
 
@@ -17,6 +19,30 @@ describe('prefixes', () => {
 
   it('rejects malformed prefixes', () => {
     for (const bad of ['10.0.0.0/33', '10.0.0/8', 'Internet', '', '2001:db8::/129']) expect(parsePrefix(bad)).toBeUndefined();
+  });
+
+  it('reads IPv4 exactly as ipaddr.js would: dotted quads of decimal octets only', () => {
+    // The oracle: ipaddr.js's four-part decimal check, then its parser.
+    const oracle = (text: string): string | undefined => {
+      const [address = '', length] = text.trim().split('/');
+      if (address.includes(':') || !ipaddr.IPv4.isValidFourPartDecimal(address)) return undefined;
+      if (length !== undefined && (!/^\d{1,3}$/.test(length) || Number(length) > 32)) return undefined;
+      const value = ipaddr.IPv4.parse(address).toByteArray().reduce((v, byte) => v * 256 + byte, 0);
+      const bits = Number(length ?? 32);
+      const size = 2 ** (32 - bits);
+      return `4:${(Math.floor(value / size) * size).toString(16)}/${bits}`;
+    };
+    const octet = fc.oneof(fc.integer({ min: 0, max: 300 }).map(String), fc.constantFrom('255', '256', '00', '010', '0x1', '1e2', '', ' 1', '+1', '٣'));
+    const quad = fc.tuple(fc.array(octet, { minLength: 1, maxLength: 5 }), fc.option(fc.constantFrom('0', '8', '24', '32', '33', '016', 'x'))).map(
+      ([octets, length]) => `${octets.join('.')}${length === null ? '' : `/${length}`}`,
+    );
+    const noise = fc.string({ unit: fc.constantFrom('1', '0', '.', '/', ' ', '2', '5', 'a'), maxLength: 14 });
+    fc.assert(
+      fc.property(fc.oneof(quad, noise), (text) => {
+        expect(parsePrefix(text)?.key).toBe(oracle(text));
+      }),
+      { numRuns: 5000 },
+    );
   });
 
   it('overlap and containment are exact at the edges and never cross IP versions', () => {
