@@ -59,7 +59,7 @@ export const transitForwardedTrafficBlocked: Rule = {
             if (known?.sources.has(n) || shareMeshGroup(a, toC.peerVnet)) continue;
             let route: EffectiveRoute | undefined;
             for (const prefix of toC.remotePrefixes) {
-              route = routeSendingSomeTo(table.routes, prefix, hub.peer);
+              route = routeSendingSomeTo(table, prefix, hub.peer);
               if (route) break;
             }
             if (!route) continue;

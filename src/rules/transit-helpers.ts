@@ -45,15 +45,19 @@ export interface TransitIndex {
   link(from: number, to: number): Link | undefined;
   /** The link of VNet `n` whose peer holds `ip` (as reachable over the link), if any. */
   linkHolding(n: number, ip: Prefix): Link | undefined;
-  /** The VNets that have a peering with VNet `n`, in either direction and any state. */
-  neighbours(n: number): readonly number[];
+  /** Who has a peering with whom, in either direction and any state (built on first use, O(P)). */
+  neighbours(): Neighbours;
   /** `routedTables` of VNet `n`, worked out once. */
   routedTables(n: number): readonly RoutedTable[];
 }
 
-interface Edge {
-  to: number;
-  peering: Peering;
+/**
+ * The VNets that have a peering with each VNet, in either direction and any state, as one flat
+ * list: VNet `n`'s are `list[start[n]]` up to (not including) `list[start[n + 1]]`.
+ */
+export interface Neighbours {
+  start: Int32Array;
+  list: Int32Array;
 }
 
 const indexes = new WeakMap<Topology, TransitIndex>();
@@ -79,45 +83,70 @@ function buildTransitIndex(topology: Topology): TransitIndex {
   const ordinals = new Map<Vnet, number>();
   vnets.forEach((v, i) => ordinals.set(v, i));
   let numbers: Map<ResourceKey, number> | undefined;
-  const edgesOf: Array<Edge[] | undefined> = new Array(vnets.length);
-  const edges = (n: number): Edge[] => {
-    let list = edgesOf[n];
-    if (list) return list;
-    list = [];
-    for (const peering of (vnets[n] as Vnet).peerings) {
+  // The VNet each peering leads to, flat (no object per peering): VNet n's k-th peering leads to
+  // VNet peerAt[peeringStart[n] + k], -1 when that VNet was not read or is n itself. Filled per VNet
+  // on first use (numbered[n] === 1).
+  const peeringStart = new Int32Array(vnets.length + 1);
+  vnets.forEach((v, i) => (peeringStart[i + 1] = (peeringStart[i] as number) + v.peerings.length));
+  const peerAt = new Int32Array(peeringStart[vnets.length] as number);
+  const numbered = new Uint8Array(vnets.length);
+  const numberPeerings = (n: number): void => {
+    if (numbered[n] === 1) return;
+    numbered[n] = 1;
+    const start = peeringStart[n] as number;
+    (vnets[n] as Vnet).peerings.forEach((peering, k) => {
       const to = peering.remoteVnet ? ordinals.get(peering.remoteVnet) : undefined;
-      if (to !== undefined && to !== n) list.push({ to, peering });
-    }
-    edgesOf[n] = list;
-    return list;
+      peerAt[start + k] = to === undefined || to === n ? -1 : to;
+    });
   };
-  let neighbourLists: number[][] | undefined;
-  const neighbours = (n: number): readonly number[] => {
-    if (!neighbourLists) {
-      const lists: number[][] = vnets.map(() => []);
-      vnets.forEach((_, i) => {
-        for (const { to } of edges(i)) {
-          (lists[i] as number[]).push(to);
-          (lists[to] as number[]).push(i);
+  let adjacency: Neighbours | undefined;
+  const neighbours = (): Neighbours => {
+    if (adjacency) return adjacency;
+    // Counted, then placed: each peering n -> to makes to a neighbour of n and n one of to.
+    const start = new Int32Array(vnets.length + 1);
+    const forEachEdge = (visit: (n: number, to: number) => void) => {
+      for (let n = 0; n < vnets.length; n += 1) {
+        numberPeerings(n);
+        for (let e = peeringStart[n] as number; e < (peeringStart[n + 1] as number); e += 1) {
+          const to = peerAt[e] as number;
+          if (to >= 0) visit(n, to);
         }
-      });
-      neighbourLists = lists;
-    }
-    return neighbourLists[n] ?? [];
+      }
+    };
+    forEachEdge((n, to) => {
+      start[n + 1] = (start[n + 1] as number) + 1;
+      start[to + 1] = (start[to + 1] as number) + 1;
+    });
+    for (let n = 0; n < vnets.length; n += 1) start[n + 1] = (start[n + 1] as number) + (start[n] as number);
+    const list = new Int32Array(start[vnets.length] as number);
+    const free = start.slice(0, vnets.length); // the next free place in each VNet's part of the list
+    forEachEdge((n, to) => {
+      list[(free[n] as number)++] = to;
+      list[(free[to] as number)++] = n;
+    });
+    adjacency = { start, list };
+    return adjacency;
   };
 
   const linksOf: Array<Link[] | undefined> = new Array(vnets.length);
   const linkMaps: Array<Map<number, Link> | undefined> = new Array(vnets.length);
+  // linkedFrom[x] === n: links(n) already has a link to VNet x (two peerings to the same remote:
+  // the first usable one counts).
+  const linkedFrom = new Int32Array(vnets.length).fill(-1);
   const links = (n: number): Link[] => {
     let list = linksOf[n];
     if (list) return list;
     list = [];
-    const seen = new Set<number>();
-    for (const { to, peering: out } of edges(n)) {
-      if (seen.has(to)) continue;
+    numberPeerings(n);
+    const start = peeringStart[n] as number;
+    const peerings = (vnets[n] as Vnet).peerings;
+    for (let k = 0; k < peerings.length; k += 1) {
+      const to = peerAt[start + k] as number;
+      if (to < 0 || linkedFrom[to] === n) continue;
+      const out = peerings[k] as Peering;
       const back = out.reverse;
       if (!isUsable(out, back)) continue;
-      seen.add(to); // two peerings to the same remote: the first usable one counts
+      linkedFrom[to] = n;
       list.push({ out, back, peer: to, peerVnet: vnets[to] as Vnet, remotePrefixes: peeredRemotePrefixes(topology, out) });
     }
     linksOf[n] = list;
@@ -133,7 +162,11 @@ function buildTransitIndex(topology: Topology): TransitIndex {
     }
     return map.get(to);
   };
-  const routed: Array<RoutedTable[] | undefined> = new Array(vnets.length);
+  const linkHolding = (n: number, ip: Prefix): Link | undefined => {
+    for (const l of links(n)) if (isInside(ip, l.remotePrefixes)) return l;
+    return undefined;
+  };
+  const routed: Array<readonly RoutedTable[] | undefined> = new Array(vnets.length);
   const index: TransitIndex = {
     topology,
     vnets,
@@ -143,7 +176,7 @@ function buildTransitIndex(topology: Topology): TransitIndex {
     },
     links,
     link,
-    linkHolding: (n, ip) => links(n).find((l) => isInside(ip, l.remotePrefixes)),
+    linkHolding,
     neighbours,
     routedTables: (n) => (routed[n] ??= routedTables(index, n)),
   };
@@ -206,6 +239,16 @@ export interface EffectiveRoute {
  * skipped. Cost: O(prefixes of the VNet and its peers + routes × links).
  */
 export function effectiveRoutes(index: TransitIndex, n: number, table: RouteTable | undefined): EffectiveRoute[] {
+  return effectiveRoutesWith(index, n, table, table ? hubLinksOf(index, n, table) : []);
+}
+
+/** For each route of `table` in VNet `n`: the usable link whose peer holds its appliance next hop, if any. */
+function hubLinksOf(index: TransitIndex, n: number, table: RouteTable): Array<Link | undefined> {
+  return table.routes.map((route) => (isApplianceRoute(route) ? index.linkHolding(n, route.nextHopIp) : undefined));
+}
+
+/** `effectiveRoutes`, with the hub link of each of the table's routes known (`hubLinks`, as `hubLinksOf`). */
+function effectiveRoutesWith(index: TransitIndex, n: number, table: RouteTable | undefined, hubLinks: ReadonlyArray<Link | undefined>): EffectiveRoute[] {
   const vnet = index.vnets[n] as Vnet;
   const byPrefix = new Map<string, EffectiveRoute>();
   const system = (prefix: Prefix, nextHopType: string, peering?: Peering) => {
@@ -217,11 +260,10 @@ export function effectiveRoutes(index: TransitIndex, n: number, table: RouteTabl
     if (peering.peeringState !== 'Connected') continue;
     for (const prefix of peeredRemotePrefixes(index.topology, peering)) system(prefix, 'VNetPeering', peering);
   }
-  for (const route of table?.routes ?? []) {
-    if (!route.prefix) continue;
-    const hub = isApplianceRoute(route) ? (index.linkHolding(n, route.nextHopIp)?.peer ?? -1) : -1;
-    byPrefix.set(route.prefix.key, { prefix: route.prefix, nextHopType: route.nextHopType, nextHopIp: route.nextHopIp, route, hub, peering: undefined });
-  }
+  table?.routes.forEach((route, k) => {
+    if (!route.prefix) return;
+    byPrefix.set(route.prefix.key, { prefix: route.prefix, nextHopType: route.nextHopType, nextHopIp: route.nextHopIp, route, hub: hubLinks[k]?.peer ?? -1, peering: undefined });
+  });
   return [...byPrefix.values()];
 }
 
@@ -275,7 +317,7 @@ export interface PrefixRouting {
   gap: boolean;
 }
 
-/** The decisions of `routes`, worked out once per route list and IP version. */
+/** The decisions of `routes`, worked out once per route list and IP version (routed tables keep their own). */
 const decisionCache = new WeakMap<readonly EffectiveRoute[], { 4?: Decision[]; 6?: Decision[] }>();
 
 function cachedDecisions(routes: readonly EffectiveRoute[], version: 4 | 6): Decision[] {
@@ -289,10 +331,15 @@ function cachedDecisions(routes: readonly EffectiveRoute[], version: 4 | 6): Dec
 
 /** Routing of a whole destination prefix: the routes that carry some of its addresses, and whether some carry none. */
 export function routingOf(routes: readonly EffectiveRoute[], target: Prefix): PrefixRouting {
+  return routingIn(cachedDecisions(routes, target.version), target);
+}
+
+/** `routingOf`, from the decisions of the target's IP version. */
+function routingIn(decisions: readonly Decision[], target: Prefix): PrefixRouting {
   const deciding: EffectiveRoute[] = [];
   let cursor = target.first;
   let gap = false;
-  for (const d of cachedDecisions(routes, target.version)) {
+  for (const d of decisions) {
     if (d.last < target.first) continue;
     if (d.first > target.last) break;
     if (d.first > cursor) gap = true; // a stretch of the target no route covers
@@ -302,9 +349,9 @@ export function routingOf(routes: readonly EffectiveRoute[], target: Prefix): Pr
   return { deciding, gap: gap || cursor <= target.last };
 }
 
-/** The first route that sends some address of `target` to an appliance in VNet `hub`. */
-export function routeSendingSomeTo(routes: readonly EffectiveRoute[], target: Prefix, hub: number): EffectiveRoute | undefined {
-  return routingOf(routes, target).deciding.find((r) => r.hub === hub);
+/** The first route of `table` that sends some address of `target` to an appliance in VNet `hub`. */
+export function routeSendingSomeTo(table: RoutedTable, target: Prefix, hub: number): EffectiveRoute | undefined {
+  return routingIn(table.decisions(target.version), target).deciding.find((r) => r.hub === hub);
 }
 
 /** Whether every address of `target` lies in one of the sorted, disjoint, merged `stretches`. */
@@ -324,10 +371,10 @@ export function holdsAll(stretches: readonly Decision[], target: Prefix): boolea
   return candidate !== undefined && target.last <= candidate.last;
 }
 
-/** The stretches of one IP version whose decision goes to an appliance in VNet `hub`, adjacent ones merged. */
-export function applianceStretches(routes: readonly EffectiveRoute[], version: 4 | 6, hub: number): Decision[] {
+/** The stretches of `decisions` (one IP version) that go to an appliance in VNet `hub`, adjacent ones merged. */
+export function applianceStretches(decisions: readonly Decision[], hub: number): Decision[] {
   const merged: Decision[] = [];
-  for (const d of cachedDecisions(routes, version)) {
+  for (const d of decisions) {
     if (d.route.hub !== hub) continue;
     const last = merged[merged.length - 1];
     if (last && last.last + 1n === d.first) merged[merged.length - 1] = { ...last, last: d.last };
@@ -345,50 +392,71 @@ export interface RoutedTable {
   hubs: Link[];
   /** The table's effective routes (worked out on first use). */
   readonly routes: EffectiveRoute[];
+  /** The longest-prefix decisions of the effective routes for one IP version (worked out once). */
+  decisions(version: 4 | 6): readonly Decision[];
   /** The merged stretches of one IP version that go to an appliance in VNet `hub` (worked out once per hub and version). */
   stretchesTo(hub: number, version: 4 | 6): readonly Decision[];
   /** Whether every address of `target` goes to an appliance in VNet `hub`. */
   sendsAllTo(target: Prefix, hub: number): boolean;
 }
 
+/** A class, not an object literal with closures: one object per routed table of the estate. */
+class LazyRoutedTable implements RoutedTable {
+  private effective: EffectiveRoute[] | undefined;
+  private decisions4: Decision[] | undefined;
+  private decisions6: Decision[] | undefined;
+  /** Stretches to the table's hubs: [2 × position in `hubs` + (0 for IPv4, 1 for IPv6)]. */
+  private readonly stretches: Array<Decision[] | undefined> = [];
+
+  constructor(
+    private readonly index: TransitIndex,
+    private readonly n: number,
+    readonly table: RouteTable,
+    readonly hubs: Link[],
+    /** As `hubLinksOf`: worked out once, for `hubs` and for the effective routes. */
+    private readonly hubLinks: ReadonlyArray<Link | undefined>,
+  ) {}
+
+  get routes(): EffectiveRoute[] {
+    return (this.effective ??= effectiveRoutesWith(this.index, this.n, this.table, this.hubLinks));
+  }
+
+  decisions(version: 4 | 6): readonly Decision[] {
+    if (version === 4) return (this.decisions4 ??= decisionsOf(this.routes, 4));
+    return (this.decisions6 ??= decisionsOf(this.routes, 6));
+  }
+
+  stretchesTo(hub: number, version: 4 | 6): readonly Decision[] {
+    const position = this.hubs.findIndex((h) => h.peer === hub);
+    // A VNet that is none of the table's hubs: no stretch goes there (no route's hub is it).
+    if (position < 0) return [];
+    const slot = 2 * position + (version === 4 ? 0 : 1);
+    return (this.stretches[slot] ??= applianceStretches(this.decisions(version), hub));
+  }
+
+  sendsAllTo(target: Prefix, hub: number): boolean {
+    return holdsAll(this.stretchesTo(hub, target.version), target);
+  }
+}
+
+/** The routed tables of a VNet that has none (most VNets), shared. */
+const NO_ROUTED_TABLES: readonly RoutedTable[] = [];
+
 /**
  * The route tables of VNet `n` (those associated with its subnets) that have at least one appliance
  * route whose next hop lies in a usable peer. Cost: O(tables × routes × links of the VNet); the
  * effective routes of a table are worked out only when asked for.
  */
-function routedTables(index: TransitIndex, n: number): RoutedTable[] {
-  const result: RoutedTable[] = [];
+function routedTables(index: TransitIndex, n: number): readonly RoutedTable[] {
+  let result: RoutedTable[] | undefined;
   for (const table of (index.vnets[n] as Vnet).routeTables) {
+    const hubLinks = hubLinksOf(index, n, table);
     const hubs: Link[] = [];
-    for (const route of table.routes) {
-      if (!isApplianceRoute(route)) continue;
-      const link = index.linkHolding(n, route.nextHopIp);
-      if (link && !hubs.includes(link)) hubs.push(link);
-    }
+    for (const link of hubLinks) if (link && !hubs.includes(link)) hubs.push(link);
     if (hubs.length === 0) continue;
-    let routes: EffectiveRoute[] | undefined;
-    const toHub = new Map<number, Decision[]>();
-    result.push({
-      table,
-      hubs,
-      get routes() {
-        return (routes ??= effectiveRoutes(index, n, table));
-      },
-      stretchesTo(hub, version) {
-        const key = hub * 2 + (version === 4 ? 0 : 1);
-        let stretches = toHub.get(key);
-        if (!stretches) {
-          stretches = applianceStretches(this.routes, version, hub);
-          toHub.set(key, stretches);
-        }
-        return stretches;
-      },
-      sendsAllTo(target, hub) {
-        return holdsAll(this.stretchesTo(hub, target.version), target);
-      },
-    });
+    (result ??= []).push(new LazyRoutedTable(index, n, table, hubs, hubLinks));
   }
-  return result;
+  return result ?? NO_ROUTED_TABLES;
 }
 
 /**

@@ -152,6 +152,7 @@ export const transitNotTransitive: Rule = {
     // Per hub, whether spoke i reaches spoke j through an appliance (0 unknown, 1 yes, 2 no): each
     // direction of a pair is worked out once although both spokes' findings need it.
     let reach = new Uint8Array(0);
+    const neighbours = index.neighbours();
     const findings: FindingDraft[] = [];
     index.vnets.forEach((hub, b) => {
       const spokes = index.links(b);
@@ -198,7 +199,8 @@ export const transitNotTransitive: Rule = {
         token += 1;
         let peered = 0; // distinct spokes of this hub A has a peering with
         let peeredPlain = 0; // of which plain
-        for (const x of index.neighbours(a)) {
+        for (let k = neighbours.start[a] as number; k < (neighbours.start[a + 1] as number); k += 1) {
+          const x = neighbours.list[k] as number;
           if (mark[x] === token || x === a) continue;
           mark[x] = token;
           if (spokeOf[x] === b) peered += 1;

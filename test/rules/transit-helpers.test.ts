@@ -62,14 +62,14 @@ describe('longest-prefix decisions', () => {
     fc.assert(
       fc.property(arbitraryRoutes, arbitraryPrefix, fc.integer({ min: 0, max: 2 }), (routes, target, hub) => {
         const expected = addresses(target).every((a) => bruteForce(routes, a)?.hub === hub);
-        expect(holdsAll(applianceStretches(routes, 4, hub), target)).toBe(expected);
+        expect(holdsAll(applianceStretches(decisionsOf(routes, 4), hub), target)).toBe(expected);
       }),
     );
   });
 
   it('a default route split by more specific routes to other hubs', () => {
     const routes = [routeOf(prefixOf(0, 26), 0), routeOf(prefixOf(8, 29), 1), routeOf(prefixOf(32, 27), 0), routeOf(prefixOf(40, 29), 2)];
-    const stretches = applianceStretches(routes, 4, 0);
+    const stretches = applianceStretches(decisionsOf(routes, 4), 0);
     expect(stretches.map((s) => [Number(s.first) - BASE, Number(s.last) - BASE])).toEqual([
       [0, 7],
       [16, 39],
