@@ -57,14 +57,11 @@ export const transitForwardedTrafficBlocked: Rule = {
             if (toC.peer === n) continue;
             const known = offences.get(toC.back.key);
             if (known?.sources.has(n) || shareMeshGroup(a, toC.peerVnet)) continue;
-            let route: EffectiveRoute | undefined;
-            for (const prefix of toC.remotePrefixes) {
-              route = routeSendingSomeTo(table, prefix, hub.peer);
-              if (route) break;
-            }
-            if (!route) continue;
+            // The table's stretches to the hub decide; its routes are looked at only to name the first offending one.
+            const prefix = toC.remotePrefixes.find((p) => table.sendsSomeTo(p, hub.peer));
+            if (!prefix) continue;
             if (known) known.sources.add(n);
-            else offences.set(toC.back.key, { cToB: toC.back, hub, a, table, route, sources: new Set([n]) });
+            else offences.set(toC.back.key, { cToB: toC.back, hub, a, table, route: routeSendingSomeTo(table, prefix, hub.peer) as EffectiveRoute, sources: new Set([n]) });
           }
         }
       }

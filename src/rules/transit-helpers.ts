@@ -210,7 +210,9 @@ export function isInside(ip: Prefix, prefixes: readonly Prefix[]): boolean {
 
 /** A user-defined route to a virtual appliance IP. */
 export function isApplianceRoute(route: Route): route is Route & { nextHopIp: Prefix } {
-  return route.nextHopType.toLowerCase() === 'virtualappliance' && route.nextHopIp !== undefined;
+  const type = route.nextHopType;
+  // The usual spelling first: lower-casing makes a new string for every route.
+  return (type === 'VirtualAppliance' || type.toLowerCase() === 'virtualappliance') && route.nextHopIp !== undefined;
 }
 
 // -- effective routes --
@@ -354,33 +356,62 @@ export function routeSendingSomeTo(table: RoutedTable, target: Prefix, hub: numb
   return routingIn(table.decisions(target.version), target).deciding.find((r) => r.hub === hub);
 }
 
-/** Whether every address of `target` lies in one of the sorted, disjoint, merged `stretches`. */
-export function holdsAll(stretches: readonly Decision[], target: Prefix): boolean {
-  // The last stretch that starts at or before the target's first address must hold it all.
+/** An address as stretches hold it: a number for IPv4 (exact in a double), a bigint for IPv6. */
+type Address = number | bigint;
+
+/**
+ * Sorted, disjoint stretches of addresses of one IP version, flat: `[first, last, first, last, …]`.
+ * IPv4 ones are numbers: a list of doubles is one object, where a list of stretches of bigints would
+ * be three per stretch, and an estate keeps a few for each of its tens of thousands of route tables.
+ */
+export type Stretches = readonly number[] | readonly bigint[];
+
+function addressIn(version: 4 | 6, address: bigint): Address {
+  return version === 4 ? Number(address) : address;
+}
+
+/** The position of the last of `stretches` that starts at or before `address`, or -1. */
+function lastStartingBy(stretches: Stretches, address: Address): number {
   let low = 0;
-  let high = stretches.length - 1;
-  let candidate: Decision | undefined;
+  let high = stretches.length / 2 - 1;
+  let found = -1;
   while (low <= high) {
     const mid = (low + high) >> 1;
-    const s = stretches[mid] as Decision;
-    if (s.first <= target.first) {
-      candidate = s;
+    if ((stretches[2 * mid] as Address) <= address) {
+      found = mid;
       low = mid + 1;
     } else high = mid - 1;
   }
-  return candidate !== undefined && target.last <= candidate.last;
+  return found;
 }
 
-/** The stretches of `decisions` (one IP version) that go to an appliance in VNet `hub`, adjacent ones merged. */
-export function applianceStretches(decisions: readonly Decision[], hub: number): Decision[] {
-  const merged: Decision[] = [];
+/** Whether every address of `target` lies in one of the merged `stretches` (of the target's IP version). */
+export function holdsAll(stretches: Stretches, target: Prefix): boolean {
+  // The last stretch that starts at or before the target's first address must hold it all.
+  const k = lastStartingBy(stretches, addressIn(target.version, target.first));
+  return k >= 0 && addressIn(target.version, target.last) <= (stretches[2 * k + 1] as Address);
+}
+
+/** Whether some address of `target` lies in one of the `stretches` (of the target's IP version). */
+export function holdsSome(stretches: Stretches, target: Prefix): boolean {
+  // Stretches are disjoint and sorted: the last one that starts by the target's end reaches furthest.
+  const k = lastStartingBy(stretches, addressIn(target.version, target.last));
+  return k >= 0 && addressIn(target.version, target.first) <= (stretches[2 * k + 1] as Address);
+}
+
+/** The stretches of `decisions` (of IP version `version`) that go to an appliance in VNet `hub`, adjacent ones merged. */
+export function applianceStretches(decisions: readonly Decision[], version: 4, hub: number): number[];
+export function applianceStretches(decisions: readonly Decision[], version: 4 | 6, hub: number): Stretches;
+export function applianceStretches(decisions: readonly Decision[], version: 4 | 6, hub: number): Stretches {
+  const flat: Address[] = [];
+  let previous: Decision | undefined; // the last decision merged into the stretches
   for (const d of decisions) {
     if (d.route.hub !== hub) continue;
-    const last = merged[merged.length - 1];
-    if (last && last.last + 1n === d.first) merged[merged.length - 1] = { ...last, last: d.last };
-    else merged.push(d);
+    if (previous && previous.last + 1n === d.first) flat[flat.length - 1] = addressIn(version, d.last);
+    else flat.push(addressIn(version, d.first), addressIn(version, d.last));
+    previous = d;
   }
-  return merged;
+  return flat as Stretches;
 }
 
 // -- route tables with appliance next hops in peers --
@@ -395,18 +426,26 @@ export interface RoutedTable {
   /** The longest-prefix decisions of the effective routes for one IP version (worked out once). */
   decisions(version: 4 | 6): readonly Decision[];
   /** The merged stretches of one IP version that go to an appliance in VNet `hub` (worked out once per hub and version). */
-  stretchesTo(hub: number, version: 4 | 6): readonly Decision[];
+  stretchesTo(hub: number, version: 4): readonly number[];
+  stretchesTo(hub: number, version: 4 | 6): Stretches;
   /** Whether every address of `target` goes to an appliance in VNet `hub`. */
   sendsAllTo(target: Prefix, hub: number): boolean;
+  /** Whether some address of `target` goes to an appliance in VNet `hub`. */
+  sendsSomeTo(target: Prefix, hub: number): boolean;
 }
 
-/** A class, not an object literal with closures: one object per routed table of the estate. */
+/**
+ * A class, not an object literal with closures: one object per routed table of the estate. It keeps
+ * its stretches to hubs; the effective routes and decisions behind them only once asked for
+ * (`routes`, `decisions`): most tables are asked for nothing but their stretches to their one hub,
+ * and an estate has tens of thousands of them.
+ */
 class LazyRoutedTable implements RoutedTable {
   private effective: EffectiveRoute[] | undefined;
   private decisions4: Decision[] | undefined;
   private decisions6: Decision[] | undefined;
   /** Stretches to the table's hubs: [2 × position in `hubs` + (0 for IPv4, 1 for IPv6)]. */
-  private readonly stretches: Array<Decision[] | undefined> = [];
+  private readonly stretches: Array<Stretches | undefined> = [];
 
   constructor(
     private readonly index: TransitIndex,
@@ -418,7 +457,7 @@ class LazyRoutedTable implements RoutedTable {
   ) {}
 
   get routes(): EffectiveRoute[] {
-    return (this.effective ??= effectiveRoutesWith(this.index, this.n, this.table, this.hubLinks));
+    return (this.effective ??= this.effectiveRoutes());
   }
 
   decisions(version: 4 | 6): readonly Decision[] {
@@ -426,16 +465,33 @@ class LazyRoutedTable implements RoutedTable {
     return (this.decisions6 ??= decisionsOf(this.routes, 6));
   }
 
-  stretchesTo(hub: number, version: 4 | 6): readonly Decision[] {
+  stretchesTo(hub: number, version: 4): readonly number[];
+  stretchesTo(hub: number, version: 4 | 6): Stretches;
+  stretchesTo(hub: number, version: 4 | 6): Stretches {
     const position = this.hubs.findIndex((h) => h.peer === hub);
     // A VNet that is none of the table's hubs: no stretch goes there (no route's hub is it).
     if (position < 0) return [];
     const slot = 2 * position + (version === 4 ? 0 : 1);
-    return (this.stretches[slot] ??= applianceStretches(this.decisions(version), hub));
+    let stretches = this.stretches[slot];
+    if (!stretches) {
+      // Decisions worked out here are not kept (see the class comment).
+      const decisions = (version === 4 ? this.decisions4 : this.decisions6) ?? decisionsOf(this.effective ?? this.effectiveRoutes(), version);
+      stretches = applianceStretches(decisions, version, hub);
+      this.stretches[slot] = stretches;
+    }
+    return stretches;
   }
 
   sendsAllTo(target: Prefix, hub: number): boolean {
     return holdsAll(this.stretchesTo(hub, target.version), target);
+  }
+
+  sendsSomeTo(target: Prefix, hub: number): boolean {
+    return holdsSome(this.stretchesTo(hub, target.version), target);
+  }
+
+  private effectiveRoutes(): EffectiveRoute[] {
+    return effectiveRoutesWith(this.index, this.n, this.table, this.hubLinks);
   }
 }
 

@@ -1,7 +1,7 @@
 import { resolveIntent } from '../intent/resolve';
 import type { FindingDraft, Rule } from './rule';
 import { describeVnet } from './describe';
-import { isHub, reachesThroughAppliance, shareMeshGroup, transitIndex, type Decision, type Link, type RoutedTable } from './transit-helpers';
+import { isHub, reachesThroughAppliance, shareMeshGroup, transitIndex, type Link, type RoutedTable } from './transit-helpers';
 
 // Peering is not transitive: spokes A and C of hub B reach each other only when they are peered
 // (or share an AVNM mesh group), or when each sends the other's space to an appliance in a VNet
@@ -39,9 +39,9 @@ import { isHub, reachesThroughAppliance, shareMeshGroup, transitIndex, type Deci
 /** Spokes named in the message and listed in relatedResourceIds; the rest are counted. */
 const LISTED = 5;
 
-/** `VNets "c1", "c2" and 3 more` from the first names and the total count. */
+/** `VNets "c1", "c2" and 3 more` from the first names (at most LISTED) and the total count. */
 function namesList(names: readonly string[], total: number): string {
-  const quoted = names.slice(0, LISTED).map((n) => `"${n}"`);
+  const quoted = names.map((n) => `"${n}"`);
   const rest = total - quoted.length;
   if (rest > 0) return `VNets ${quoted.join(', ')} and ${rest} more`;
   if (quoted.length === 1) return `VNet ${quoted[0]}`;
@@ -49,6 +49,8 @@ function namesList(names: readonly string[], total: number): string {
 }
 
 const IPV4_LAST = 2 ** 32 - 1;
+
+const NONE: readonly number[] = [];
 
 /** Prefixes of some spokes (by spoke position), IPv4 as numbers, sorted by first address. */
 interface SortedPrefixes {
@@ -71,8 +73,8 @@ function sortedPrefixes(spokes: readonly Link[], owners: readonly number[]): Sor
   };
 }
 
-/** Adds to `out` the owners of the prefixes that share an address with [from, to]. */
-function ownersTouching(sorted: SortedPrefixes, from: number, to: number, out: Set<number>): void {
+/** Adds to `out` the owners of the prefixes that share an address with [from, to] (an owner once per such prefix). */
+function ownersTouching(sorted: SortedPrefixes, from: number, to: number, out: number[]): void {
   const { firsts, lasts, owners, reach } = sorted;
   // The last prefix that starts at or before `to`; earlier ones touch only while they reach `from`.
   let low = 0;
@@ -82,21 +84,22 @@ function ownersTouching(sorted: SortedPrefixes, from: number, to: number, out: S
     if ((firsts[mid] as number) <= to) low = mid + 1;
     else high = mid - 1;
   }
-  for (let k = high; k >= 0 && (reach[k] as number) >= from; k -= 1) if ((lasts[k] as number) >= from) out.add(owners[k] as number);
+  for (let k = high; k >= 0 && (reach[k] as number) >= from; k -= 1) if ((lasts[k] as number) >= from) out.push(owners[k] as number);
 }
 
 /**
  * The spokes (among `sorted`'s owners) that a table does not send wholly to the hub: those with a
  * prefix that touches an address outside the table's merged stretches to the hub. O(gaps × log r)
  * plus what it finds, where a default route to the hub leaves a gap per peered or own prefix only.
+ * A spoke may be listed more than once.
  */
-function missedBy(stretches: readonly Decision[], sorted: SortedPrefixes): Set<number> {
-  const missed = new Set<number>();
+function missedBy(stretches: readonly number[], sorted: SortedPrefixes): number[] {
+  const missed: number[] = [];
   let next = 0;
-  for (const s of stretches) {
-    const first = Number(s.first);
+  for (let k = 0; k < stretches.length; k += 2) {
+    const first = stretches[k] as number;
     if (first > next) ownersTouching(sorted, next, first - 1, missed);
-    next = Number(s.last) + 1;
+    next = (stretches[k + 1] as number) + 1;
   }
   if (next <= IPV4_LAST) ownersTouching(sorted, next, IPV4_LAST, missed);
   return missed;
@@ -106,21 +109,24 @@ function missedBy(stretches: readonly Decision[], sorted: SortedPrefixes): Set<n
  * Through hub `b`, for each "plain" spoke (routed, every routed table of it leads into B alone, and
  * B reaches it over IPv4 prefixes only): the plain spokes it does not reach. For two plain spokes,
  * i reaches j through an appliance exactly when some table of i sends all of j's prefixes to B, so
- * the missed sets decide every plain pair without a check per pair. Other spokes are undefined.
+ * the missed lists decide every plain pair without a check per pair. Other spokes are undefined.
  */
-function plainMisses(b: number, spokes: readonly Link[], tables: ReadonlyArray<readonly RoutedTable[]>, routed: readonly number[]): Array<Set<number> | undefined> {
+function plainMisses(b: number, spokes: readonly Link[], tables: ReadonlyArray<readonly RoutedTable[]>, routed: readonly number[]): Array<number[] | undefined> {
   const plain = routed.filter((j) => {
     const prefixes = (spokes[j] as Link).remotePrefixes;
     return prefixes.length > 0 && prefixes.every((p) => p.version === 4) && (tables[j] as readonly RoutedTable[]).every((t) => t.hubs.every((h) => h.peer === b));
   });
-  const missed: Array<Set<number> | undefined> = new Array(spokes.length);
+  const missed: Array<number[] | undefined> = new Array(spokes.length);
   if (plain.length === 0) return missed;
   const sorted = sortedPrefixes(spokes, plain);
   for (const i of plain) {
-    // Reached when some table reaches it: missed only by every table.
-    const [first, ...rest] = (tables[i] as readonly RoutedTable[]).map((t) => missedBy(t.stretchesTo(b, 4), sorted));
-    const all = first as Set<number>;
-    for (const other of rest) for (const j of all) if (!other.has(j)) all.delete(j);
+    const [table, ...others] = tables[i] as readonly RoutedTable[];
+    let all = missedBy((table as RoutedTable).stretchesTo(b, 4), sorted);
+    // Reached when some table reaches it: missed only by every table (a spoke seldom has two).
+    for (const other of others) {
+      const missedByOther = missedBy(other.stretchesTo(b, 4), sorted);
+      all = all.filter((j) => missedByOther.includes(j));
+    }
     missed[i] = all;
   }
   return missed;
@@ -147,7 +153,8 @@ export const transitNotTransitive: Rule = {
     const spokeOf = new Int32Array(index.vnets.length).fill(-1);
     const plainAt = new Int32Array(index.vnets.length).fill(-1);
     let token = 0;
-    // notMutualAt[j] === token: spoke position j of the hub being looked at is already counted.
+    // notMutualAt[j] === token: plain spoke position j of the hub being looked at and the plain
+    // spoke being looked at miss each other in some direction.
     let notMutualAt = new Int32Array(0);
     // Per hub, whether spoke i reaches spoke j through an appliance (0 unknown, 1 yes, 2 no): each
     // direction of a pair is worked out once although both spokes' findings need it.
@@ -165,15 +172,23 @@ export const transitNotTransitive: Rule = {
       for (const c of peers) spokeOf[c] = b;
       const tables = peers.map((c) => index.routedTables(c));
       // Only pairs where both sides route through appliances need prefix work.
-      const routed = peers.flatMap((_, j) => ((tables[j] as readonly RoutedTable[]).length > 0 ? [j] : []));
+      const routed: number[] = [];
+      tables.forEach((t, j) => {
+        if (t.length > 0) routed.push(j);
+      });
       const missed = plainMisses(b, spokes, tables, routed);
-      // missedFrom[i]: the plain spokes that do not reach plain spoke i (missed, transposed).
-      const missedFrom: Array<number[] | undefined> = new Array(n);
+      // notMutual[i], for a plain spoke i: the plain spokes that it misses or that miss it (missed,
+      // both ways; one may be listed more than once).
+      const notMutual: Array<number[] | undefined> = new Array(n);
       let plainCount = 0;
-      missed.forEach((set, j) => {
+      missed.forEach((list, i) => {
+        // forEach skips the holes: spokes that are not plain.
         plainCount += 1;
-        plainAt[peers[j] as number] = b;
-        for (const i of set ?? []) (missedFrom[i] ??= []).push(j);
+        plainAt[peers[i] as number] = b;
+        for (const j of list as number[]) {
+          (notMutual[i] ??= []).push(j);
+          (notMutual[j] ??= []).push(i);
+        }
       });
       // Routed spokes that are not plain: pairs with them are decided one by one.
       const unplain = routed.filter((j) => !missed[j]);
@@ -185,10 +200,9 @@ export const transitNotTransitive: Rule = {
         }
         return reach[k] === 1;
       };
+      // `i`: the spoke being looked at (notMutualAt is marked for it).
       const mutual = (i: number, j: number): boolean => {
-        const mi = missed[i];
-        const mj = missed[j];
-        if (mi && mj) return !mi.has(j) && !mj.has(i);
+        if (missed[i] && missed[j]) return notMutualAt[j] !== token;
         return reaches(i, j) && reaches(j, i);
       };
       spokes.forEach((toA, i) => {
@@ -206,6 +220,12 @@ export const transitNotTransitive: Rule = {
           if (spokeOf[x] === b) peered += 1;
           if (plainAt[x] === b) peeredPlain += 1;
         }
+        let notMutualUnpeered = 0; // plain spokes that miss A or that A misses, other than A and not peered with it
+        for (const j of notMutual[i] ?? NONE) {
+          if (notMutualAt[j] === token) continue;
+          notMutualAt[j] = token;
+          if (j !== i && mark[peers[j] as number] !== token) notMutualUnpeered += 1;
+        }
         const unreachableFrom = (j: number): boolean => {
           const c = peers[j] as number;
           if (c === a || mark[c] === token) return false;
@@ -221,23 +241,12 @@ export const transitNotTransitive: Rule = {
         } else {
           // Every spoke A has no peering with is unreachable unless both route through an appliance:
           // counted from A's own peerings; routed pairs are subtracted, plain ones from the missed
-          // sets, the others pair by pair.
+          // lists, the others pair by pair.
           unreachable = n - 1 - peered;
-          const mi = missed[i];
-          if (mi) {
-            // Plain spokes that miss A or that A misses, each counted once (notMutualAt[j] === token).
-            let notMutual = 0;
-            const count = (j: number) => {
-              if (j === i || notMutualAt[j] === token || mark[peers[j] as number] === token) return;
-              notMutualAt[j] = token;
-              notMutual += 1;
-            };
-            mi.forEach(count);
-            missedFrom[i]?.forEach(count);
-            unreachable -= plainCount - 1 - peeredPlain - notMutual;
-          }
+          const aPlain = missed[i] !== undefined;
+          if (aPlain) unreachable -= plainCount - 1 - peeredPlain - notMutualUnpeered;
           if (aRouted) {
-            for (const j of mi ? unplain : routed) {
+            for (const j of aPlain ? unplain : routed) {
               if (j === i || mark[peers[j] as number] === token) continue;
               if (mutual(i, j)) unreachable -= 1;
             }

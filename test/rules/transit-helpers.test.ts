@@ -1,10 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parsePrefix, type Prefix } from '../../src/model/cidr';
-import { applianceStretches, decisionsOf, holdsAll, routingOf, type EffectiveRoute } from '../../src/rules/transit-helpers';
+import { applianceStretches, decisionsOf, holdsAll, holdsSome, routingOf, type EffectiveRoute } from '../../src/rules/transit-helpers';
 
 // The longest-prefix-match sweep against a brute force over every address of a small space: random
 // CIDR routes inside 10.0.0.0/26 (64 addresses), each to one of a few "hubs" (-1: not an appliance).
+// Stretches hold IPv4 addresses as numbers and IPv6 ones as bigints: they are also checked in
+// 2001:db8::/122 (64 addresses).
 
 const BASE = 10 << 24;
 const prefixOf = (offset: number, length: number): Prefix => {
@@ -13,13 +15,23 @@ const prefixOf = (offset: number, length: number): Prefix => {
   const text = `${[24, 16, 8, 0].map((s) => (start >>> s) & 255).join('.')}/${length}`;
   return parsePrefix(text) as Prefix;
 };
+const prefix6Of = (offset: number, length: number): Prefix => {
+  const size = 2 ** (128 - length);
+  return parsePrefix(`2001:db8::${(Math.floor(offset / size) * size).toString(16)}/${length}`) as Prefix;
+};
 const routeOf = (prefix: Prefix, hub: number): EffectiveRoute => ({ prefix, nextHopType: hub < 0 ? 'VnetLocal' : 'VirtualAppliance', nextHopIp: undefined, route: undefined, hub, peering: undefined });
 
-const arbitraryPrefix = fc.record({ offset: fc.integer({ min: 0, max: 63 }), length: fc.integer({ min: 26, max: 32 }) }).map(({ offset, length }) => prefixOf(offset, length));
+/** Prefixes of 64 addresses or fewer at the start of a space, given how they are written. */
+const arbitraryPrefixIn = (bits: 32 | 128, of: (offset: number, length: number) => Prefix) =>
+  fc.record({ offset: fc.integer({ min: 0, max: 63 }), length: fc.integer({ min: bits - 6, max: bits }) }).map(({ offset, length }) => of(offset, length));
 // Distinct prefixes, as effective routes are (one per prefix).
-const arbitraryRoutes = fc
-  .uniqueArray(fc.record({ prefix: arbitraryPrefix, hub: fc.integer({ min: -1, max: 2 }) }), { selector: (r) => r.prefix.key, maxLength: 12 })
-  .map((list) => list.map((r) => routeOf(r.prefix, r.hub)));
+const arbitraryRoutesOf = (prefixes: fc.Arbitrary<Prefix>) =>
+  fc
+    .uniqueArray(fc.record({ prefix: prefixes, hub: fc.integer({ min: -1, max: 2 }) }), { selector: (r) => r.prefix.key, maxLength: 12 })
+    .map((list) => list.map((r) => routeOf(r.prefix, r.hub)));
+const arbitraryPrefix = arbitraryPrefixIn(32, prefixOf);
+const arbitraryRoutes = arbitraryRoutesOf(arbitraryPrefix);
+const arbitraryPrefix6 = arbitraryPrefixIn(128, prefix6Of);
 
 /** The route that carries one address: the longest prefix holding it. */
 function bruteForce(routes: readonly EffectiveRoute[], address: bigint): EffectiveRoute | undefined {
@@ -58,23 +70,26 @@ describe('longest-prefix decisions', () => {
     );
   });
 
-  it('holdsAll(applianceStretches) holds when every address of the target goes to that hub', () => {
-    fc.assert(
-      fc.property(arbitraryRoutes, arbitraryPrefix, fc.integer({ min: 0, max: 2 }), (routes, target, hub) => {
-        const expected = addresses(target).every((a) => bruteForce(routes, a)?.hub === hub);
-        expect(holdsAll(applianceStretches(decisionsOf(routes, 4), hub), target)).toBe(expected);
-      }),
-    );
-  });
+  for (const [version, prefixes] of [
+    [4, arbitraryPrefix],
+    [6, arbitraryPrefix6],
+  ] as const) {
+    it(`IPv${version}: holdsAll(applianceStretches) holds when every address of the target goes to that hub, holdsSome when some does`, () => {
+      fc.assert(
+        fc.property(arbitraryRoutesOf(prefixes), prefixes, fc.integer({ min: 0, max: 2 }), (routes, target, hub) => {
+          const toHub = addresses(target).map((a) => bruteForce(routes, a)?.hub === hub);
+          const stretches = applianceStretches(decisionsOf(routes, version), version, hub);
+          expect(holdsAll(stretches, target)).toBe(toHub.every((yes) => yes));
+          expect(holdsSome(stretches, target)).toBe(toHub.some((yes) => yes));
+        }),
+      );
+    });
+  }
 
   it('a default route split by more specific routes to other hubs', () => {
     const routes = [routeOf(prefixOf(0, 26), 0), routeOf(prefixOf(8, 29), 1), routeOf(prefixOf(32, 27), 0), routeOf(prefixOf(40, 29), 2)];
-    const stretches = applianceStretches(decisionsOf(routes, 4), 0);
-    expect(stretches.map((s) => [Number(s.first) - BASE, Number(s.last) - BASE])).toEqual([
-      [0, 7],
-      [16, 39],
-      [48, 63],
-    ]);
+    const stretches = applianceStretches(decisionsOf(routes, 4), 4, 0);
+    expect(stretches.map((address) => address - BASE)).toEqual([0, 7, 16, 39, 48, 63]);
     expect(holdsAll(stretches, prefixOf(16, 28))).toBe(true);
     expect(holdsAll(stretches, prefixOf(0, 28))).toBe(false);
     expect(holdsAll(stretches, prefixOf(48, 28))).toBe(true);
