@@ -11,17 +11,25 @@ import { buildReport } from '../src/report/report';
 import { RULES } from '../src/rules';
 import type { Rule } from '../src/rules/rule';
 
-/** Each rule wrapped so that its own evaluation time is counted (drafts are materialized inside). */
+/**
+ * Each rule wrapped so that its own evaluation time is counted (drafts are materialized inside).
+ * Rules that judge one peering at a time run together in the engine's one pass over the peerings:
+ * they are left as they are, and that pass is counted as the rest of the rules' time.
+ */
 function timed(rules: readonly Rule[], ruleMs: Record<string, number>): Rule[] {
-  return rules.map((rule) => ({
-    ...rule,
-    evaluate: (topology, options) => {
-      const start = performance.now();
-      const drafts = [...rule.evaluate(topology, options)];
-      ruleMs[rule.meta.id] = (ruleMs[rule.meta.id] ?? 0) + performance.now() - start;
-      return drafts;
-    },
-  }));
+  return rules.map((rule) =>
+    rule.checkPeering
+      ? rule
+      : {
+          ...rule,
+          evaluate: (topology, options) => {
+            const start = performance.now();
+            const drafts = [...rule.evaluate(topology, options)];
+            ruleMs[rule.meta.id] = (ruleMs[rule.meta.id] ?? 0) + performance.now() - start;
+            return drafts;
+          },
+        },
+  );
 }
 
 async function main(dir: string): Promise<void> {
@@ -39,6 +47,8 @@ async function main(dir: string): Promise<void> {
   const ruleMs: Record<string, number> = {};
   const outcome = runAudit(topology, timed(RULES, ruleMs), DEFAULT_CONFIG, new Date());
   const t3 = performance.now();
+  const onePass = RULES.filter((rule) => rule.checkPeering).length;
+  ruleMs[`${onePass} per-peering rules in one pass, fingerprints, sort`] = t3 - t2 - Object.values(ruleMs).reduce((sum, ms) => sum + ms, 0);
   const json = JSON.stringify(buildReport({ version: 'bench', now: new Date(), topology, findings: outcome.findings }));
   const t4 = performance.now();
   process.stdout.write(

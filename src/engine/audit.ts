@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
 import { keyOf } from '../model/ids';
 import type { Topology } from '../model/types';
-import type { FixPlan, Rule, Severity } from '../rules/rule';
+import type { FindingDraft, FixPlan, Rule, RuleOptions, Severity } from '../rules/rule';
 import type { Intent } from '../intent/schema';
 import type { AuditConfig, Suppression } from './config';
 
@@ -102,6 +102,23 @@ function expiryTime(expires: string): number {
   return /^\d{4}-\d{2}-\d{2}$/.test(expires) ? Date.parse(`${expires}T23:59:59.999Z`) : Date.parse(expires);
 }
 
+/**
+ * The drafts of the rules that judge one peering at a time (`peeringRule`), from one pass over the
+ * peerings: each rule's drafts in peering order, as its own `evaluate` would give them.
+ */
+function checkEachPeering(topology: Topology, rules: readonly Rule[], options: RuleOptions): Map<Rule, FindingDraft[]> {
+  const checks = rules.flatMap((rule) => (rule.checkPeering ? [{ rule, check: rule.checkPeering, drafts: [] as FindingDraft[] }] : []));
+  if (checks.length > 0) {
+    for (const peering of topology.peerings.values()) {
+      for (const { check, drafts } of checks) {
+        const draft = check(peering, topology, options);
+        if (draft) drafts.push(draft);
+      }
+    }
+  }
+  return new Map(checks.map(({ rule, drafts }) => [rule, drafts]));
+}
+
 export function runAudit(
   topology: Topology,
   rules: readonly Rule[],
@@ -116,10 +133,14 @@ export function runAudit(
   const expired = config.suppressions.filter((s) => expiryTime(s.expires) < now.getTime());
   const expiredUsed = new Set<Suppression>();
 
-  for (const rule of rules) {
+  const options: RuleOptions = { peeringLimit: config.peeringLimit, ...((intent ?? config.intent) ? { intent: intent ?? config.intent } : {}) };
+  const enabled = rules.flatMap((rule) => {
     const severity = effectiveSeverity(rule, config);
-    if (severity === 'off') continue;
-    for (const draft of rule.evaluate(topology, { peeringLimit: config.peeringLimit, ...((intent ?? config.intent) ? { intent: intent ?? config.intent } : {}) })) {
+    return severity === 'off' ? [] : [{ rule, severity }];
+  });
+  const checked = checkEachPeering(topology, enabled.map(({ rule }) => rule), options);
+  for (const { rule, severity } of enabled) {
+    for (const draft of checked.get(rule) ?? rule.evaluate(topology, options)) {
       const finding: Finding = {
         ruleId: rule.meta.id,
         severity,

@@ -1,4 +1,4 @@
-import type { FindingDraft, Rule } from './rule';
+import { peeringRule } from './rule';
 import { nameOf } from '../model/ids';
 import { describePeering, describeVnet, hasGateway, isVnetRead, putPeering, vnetOf } from './describe';
 
@@ -8,7 +8,7 @@ import { describePeering, describeVnet, hasGateway, isVnetRead, putPeering, vnet
 // does, gateway-transit-remote-has-no-gateway reports it there, and whether to add a gateway here
 // or stop using it there is not peerguard's choice. An unread remote VNet is unknown: no fix.
 
-export const gatewayTransitAllowedWithoutGateway: Rule = {
+export const gatewayTransitAllowedWithoutGateway = peeringRule({
   meta: {
     id: 'gateway-transit-allowed-without-gateway',
     title: 'Gateway transit allowed but the VNet has no gateway',
@@ -19,36 +19,32 @@ export const gatewayTransitAllowedWithoutGateway: Rule = {
     docsUrl: 'https://learn.microsoft.com/azure/virtual-network/virtual-network-manage-peering#create-a-peering',
     fix: 'safe',
   },
-  evaluate(topology) {
-    const findings: FindingDraft[] = [];
-    for (const peering of topology.peerings.values()) {
-      if (!peering.allowGatewayTransit) continue;
-      const local = vnetOf(topology, peering);
-      if (!isVnetRead(local) || hasGateway(local)) continue;
-      const remoteRead = isVnetRead(peering.remoteVnet);
-      const reverse = remoteRead ? topology.reverseOf(peering) : undefined;
-      const message = `${describePeering(topology, peering)} allows gateway transit, but ${describeVnet(topology, local.id)} has no VPN gateway, ExpressRoute gateway or Route Server: the offer to "${nameOf(peering.remoteVnetId)}" is empty.`;
-      let why: string | undefined;
-      if (!remoteRead) why = `"${nameOf(peering.remoteVnetId)}" was not read, so whether it relies on the offer is unknown`;
-      else if (reverse?.useRemoteGateways) {
-        why = `"${nameOf(peering.remoteVnetId)}" uses it through peering "${reverse.name}" (see gateway-transit-remote-has-no-gateway); adding a gateway to "${local.name}" or no longer using remote gateways there is the owners' choice`;
-      }
-      findings.push({
-        resourceId: peering.id,
-        relatedResourceIds: reverse ? [peering.vnetId, peering.remoteVnetId, reverse.id] : [peering.vnetId, peering.remoteVnetId],
-        message: why ? `${message} No fix is proposed: ${why}.` : message,
-        identity: [peering.id],
-        ...(why
-          ? {}
-          : {
-              fix: {
-                description: `Stop offering gateway transit on peering "${peering.name}" of ${describeVnet(topology, local.id)}.`,
-                destructive: false,
-                operations: [putPeering(peering, { allowGatewayTransit: false })],
-              },
-            }),
-      });
+  checkPeering(peering, topology) {
+    if (!peering.allowGatewayTransit) return undefined;
+    const local = vnetOf(topology, peering);
+    if (!isVnetRead(local) || hasGateway(local)) return undefined;
+    const remoteRead = isVnetRead(peering.remoteVnet);
+    const reverse = remoteRead ? topology.reverseOf(peering) : undefined;
+    const message = `${describePeering(topology, peering)} allows gateway transit, but ${describeVnet(topology, local.id)} has no VPN gateway, ExpressRoute gateway or Route Server: the offer to "${nameOf(peering.remoteVnetId)}" is empty.`;
+    let why: string | undefined;
+    if (!remoteRead) why = `"${nameOf(peering.remoteVnetId)}" was not read, so whether it relies on the offer is unknown`;
+    else if (reverse?.useRemoteGateways) {
+      why = `"${nameOf(peering.remoteVnetId)}" uses it through peering "${reverse.name}" (see gateway-transit-remote-has-no-gateway); adding a gateway to "${local.name}" or no longer using remote gateways there is the owners' choice`;
     }
-    return findings;
+    return {
+      resourceId: peering.id,
+      relatedResourceIds: reverse ? [peering.vnetId, peering.remoteVnetId, reverse.id] : [peering.vnetId, peering.remoteVnetId],
+      message: why ? `${message} No fix is proposed: ${why}.` : message,
+      identity: [peering.id],
+      ...(why
+        ? {}
+        : {
+            fix: {
+              description: `Stop offering gateway transit on peering "${peering.name}" of ${describeVnet(topology, local.id)}.`,
+              destructive: false,
+              operations: [putPeering(peering, { allowGatewayTransit: false })],
+            },
+          }),
+    };
   },
-};
+});

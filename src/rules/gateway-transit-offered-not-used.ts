@@ -1,4 +1,4 @@
-import type { FindingDraft, Rule } from './rule';
+import { peeringRule } from './rule';
 import { nameOf } from '../model/ids';
 import { describePeering, describeVnet, hasGateway, isVnetRead, remoteGatewayUsers, vnetOf } from './describe';
 
@@ -8,7 +8,7 @@ import { describePeering, describeVnet, hasGateway, isVnetRead, remoteGatewayUse
 // another peering, or A→B does not exist (peering-one-sided's case). A VNet that was not read is
 // unknown and not judged.
 
-export const gatewayTransitOfferedNotUsed: Rule = {
+export const gatewayTransitOfferedNotUsed = peeringRule({
   meta: {
     id: 'gateway-transit-offered-not-used',
     title: 'Gateway transit offered but not used',
@@ -19,22 +19,17 @@ export const gatewayTransitOfferedNotUsed: Rule = {
     docsUrl: 'https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-peering-gateway-transit',
     fix: 'none',
   },
-  evaluate(topology) {
-    const findings: FindingDraft[] = [];
-    const users = remoteGatewayUsers(topology);
-    for (const offer of topology.peerings.values()) {
-      if (!offer.allowGatewayTransit || !hasGateway(vnetOf(topology, offer))) continue;
-      const back = topology.reverseOf(offer);
-      if (!back || back.useRemoteGateways) continue;
-      const peer = vnetOf(topology, back);
-      if (!isVnetRead(peer) || hasGateway(peer) || users.has(peer.key)) continue;
-      findings.push({
-        resourceId: back.id,
-        relatedResourceIds: [back.vnetId, back.remoteVnetId, offer.id],
-        message: `${describeVnet(topology, offer.vnetId)} offers gateway transit on peering "${offer.name}", but ${describePeering(topology, back)} does not use remote gateways: "${peer.name}" learns no on-premises routes through "${nameOf(offer.vnetId)}".`,
-        identity: [back.id],
-      });
-    }
-    return findings;
+  checkPeering(offer, topology) {
+    if (!offer.allowGatewayTransit || !hasGateway(vnetOf(topology, offer))) return undefined;
+    const back = topology.reverseOf(offer);
+    if (!back || back.useRemoteGateways) return undefined;
+    const peer = vnetOf(topology, back);
+    if (!isVnetRead(peer) || hasGateway(peer) || remoteGatewayUsers(topology).has(peer.key)) return undefined;
+    return {
+      resourceId: back.id,
+      relatedResourceIds: [back.vnetId, back.remoteVnetId, offer.id],
+      message: `${describeVnet(topology, offer.vnetId)} offers gateway transit on peering "${offer.name}", but ${describePeering(topology, back)} does not use remote gateways: "${peer.name}" learns no on-premises routes through "${nameOf(offer.vnetId)}".`,
+      identity: [back.id],
+    };
   },
-};
+});

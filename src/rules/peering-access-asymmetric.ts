@@ -1,4 +1,4 @@
-import type { FindingDraft, Rule } from './rule';
+import { peeringRule } from './rule';
 import { nameOf } from '../model/ids';
 import { describePeering, remoteNameOf } from './describe';
 
@@ -6,7 +6,7 @@ import { describePeering, remoteNameOf } from './describe';
 // way the other side does not show, which may be deliberate (a temporary cut-off) or a half-done
 // change (virtual-network-manage-peering). Reported once per pair, on the side that disables it.
 
-export const peeringAccessAsymmetric: Rule = {
+export const peeringAccessAsymmetric = peeringRule({
   meta: {
     id: 'peering-access-asymmetric',
     title: 'Virtual network access disabled on one side only',
@@ -17,22 +17,18 @@ export const peeringAccessAsymmetric: Rule = {
     docsUrl: 'https://learn.microsoft.com/azure/virtual-network/virtual-network-manage-peering#change-a-peering',
     fix: 'none',
   },
-  evaluate(topology) {
-    const findings: FindingDraft[] = [];
-    for (const peering of topology.peerings.values()) {
-      if (peering.allowVirtualNetworkAccess) continue;
-      const reverse = topology.reverseOf(peering);
-      if (!reverse || !reverse.allowVirtualNetworkAccess) continue;
-      const remoteName = remoteNameOf(peering);
-      findings.push({
-        resourceId: peering.id,
-        relatedResourceIds: [peering.vnetId, peering.remoteVnetId, reverse.id],
-        message:
-          `${describePeering(topology, peering)} disables virtual network access while peering "${reverse.name}" from "${remoteName}" allows it: ` +
-          `access between "${nameOf(peering.vnetId)}" and "${remoteName}" is disabled on one side only, which the other side does not show.`,
-        identity: [peering.id],
-      });
-    }
-    return findings;
+  checkPeering(peering, topology) {
+    if (peering.allowVirtualNetworkAccess) return undefined;
+    const reverse = topology.reverseOf(peering);
+    if (!reverse || !reverse.allowVirtualNetworkAccess) return undefined;
+    const remoteName = remoteNameOf(peering);
+    return {
+      resourceId: peering.id,
+      relatedResourceIds: [peering.vnetId, peering.remoteVnetId, reverse.id],
+      message:
+        `${describePeering(topology, peering)} disables virtual network access while peering "${reverse.name}" from "${remoteName}" allows it: ` +
+        `access between "${nameOf(peering.vnetId)}" and "${remoteName}" is disabled on one side only, which the other side does not show.`,
+      identity: [peering.id],
+    };
   },
-};
+});

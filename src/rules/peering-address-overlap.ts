@@ -1,4 +1,4 @@
-import type { FindingDraft, Rule } from './rule';
+import { peeringRule } from './rule';
 import { overlappingPairs, type Prefix } from '../model/cidr';
 import { nameOf } from '../model/ids';
 import { describePeering, isRemoteVnetMissing, peeredLocalPrefixes, peeredRemotePrefixes, remoteNameOf } from './describe';
@@ -13,7 +13,7 @@ function peeredFamilies(prefixes: readonly Prefix[], ipv6Only: boolean): readonl
   return ipv6Only ? prefixes.filter((p) => p.version === 6) : prefixes;
 }
 
-export const peeringAddressOverlap: Rule = {
+export const peeringAddressOverlap = peeringRule({
   meta: {
     id: 'peering-address-overlap',
     title: 'Peered address spaces overlap',
@@ -24,27 +24,23 @@ export const peeringAddressOverlap: Rule = {
     docsUrl: 'https://learn.microsoft.com/azure/virtual-network/virtual-network-manage-peering#requirements-and-constraints',
     fix: 'none',
   },
-  evaluate(topology) {
-    const findings: FindingDraft[] = [];
-    for (const peering of topology.peerings.values()) {
-      if (isRemoteVnetMissing(peering)) continue;
-      const local = peeredFamilies(peeredLocalPrefixes(topology, peering), peering.enableOnlyIPv6Peering);
-      const remote = peeredFamilies(peeredRemotePrefixes(topology, peering), peering.enableOnlyIPv6Peering);
-      const pairs = overlappingPairs(local, remote);
-      if (pairs.length === 0) continue;
-      const reverse = topology.reverseOf(peering);
-      if (reverse && reverse.vnetKey < peering.vnetKey) continue; // the pair is reported from the other side
-      const localName = `"${nameOf(peering.vnetId)}"`;
-      const remoteName = `"${remoteNameOf(peering)}"`;
-      const list = pairs.map(([a, b]) => (a.text === b.text ? `${a.text} (in both)` : `${a.text} (${localName}) with ${b.text} (${remoteName})`));
-      findings.push({
-        resourceId: peering.id,
-        relatedResourceIds: reverse ? [peering.vnetId, peering.remoteVnetId, reverse.id] : [peering.vnetId, peering.remoteVnetId],
-        message: `${describePeering(topology, peering)} joins overlapping address spaces: ${list.join('; ')}. Traffic to the shared addresses cannot reach both ${localName} and ${remoteName}.`,
-        // The pair, not the link: the finding keeps its fingerprint when it moves to the other side.
-        identity: [peering.vnetKey, peering.remoteVnetKey].sort(),
-      });
-    }
-    return findings;
+  checkPeering(peering, topology) {
+    if (isRemoteVnetMissing(peering)) return undefined;
+    const local = peeredFamilies(peeredLocalPrefixes(topology, peering), peering.enableOnlyIPv6Peering);
+    const remote = peeredFamilies(peeredRemotePrefixes(topology, peering), peering.enableOnlyIPv6Peering);
+    const pairs = overlappingPairs(local, remote);
+    if (pairs.length === 0) return undefined;
+    const reverse = topology.reverseOf(peering);
+    if (reverse && reverse.vnetKey < peering.vnetKey) return undefined; // the pair is reported from the other side
+    const localName = `"${nameOf(peering.vnetId)}"`;
+    const remoteName = `"${remoteNameOf(peering)}"`;
+    const list = pairs.map(([a, b]) => (a.text === b.text ? `${a.text} (in both)` : `${a.text} (${localName}) with ${b.text} (${remoteName})`));
+    return {
+      resourceId: peering.id,
+      relatedResourceIds: reverse ? [peering.vnetId, peering.remoteVnetId, reverse.id] : [peering.vnetId, peering.remoteVnetId],
+      message: `${describePeering(topology, peering)} joins overlapping address spaces: ${list.join('; ')}. Traffic to the shared addresses cannot reach both ${localName} and ${remoteName}.`,
+      // The pair, not the link: the finding keeps its fingerprint when it moves to the other side.
+      identity: [peering.vnetKey, peering.remoteVnetKey].sort(),
+    };
   },
-};
+});

@@ -1,4 +1,4 @@
-import type { FindingDraft, Rule } from './rule';
+import { peeringRule } from './rule';
 import { samePrefixSet, type Prefix } from '../model/cidr';
 import { describePeering, formatPrefixes, isRemoteVnetMissing, putPeering, remoteCurrentSpace, remoteNameOf } from './describe';
 
@@ -17,7 +17,7 @@ function difference(a: readonly Prefix[], b: readonly Prefix[]): Prefix[] {
   return a.filter((p) => !inB.has(p.key));
 }
 
-export const peeringAddressSpaceOutOfSync: Rule = {
+export const peeringAddressSpaceOutOfSync = peeringRule({
   meta: {
     id: 'peering-address-space-out-of-sync',
     title: 'Peering address space out of sync',
@@ -28,45 +28,41 @@ export const peeringAddressSpaceOutOfSync: Rule = {
     docsUrl: 'https://learn.microsoft.com/azure/virtual-network/update-virtual-network-peering-address-space',
     fix: 'safe',
   },
-  evaluate(topology) {
-    const findings: FindingDraft[] = [];
-    for (const peering of topology.peerings.values()) {
-      if (peering.peeringState === 'Disconnected' || isRemoteVnetMissing(peering)) continue;
-      const reasons: string[] = [];
-      if (peering.peeringSyncLevel !== undefined && peering.peeringSyncLevel !== 'FullyInSync') {
-        reasons.push(`its sync level is ${peering.peeringSyncLevel}`);
-      }
-      const current = peering.peerCompleteVnets ? remoteCurrentSpace(topology, peering) : undefined;
-      const peered = peering.remoteAddressSpace;
-      if (peered && current && !samePrefixSet(peered, current)) {
-        const remoteName = `"${remoteNameOf(peering)}"`;
-        const added = difference(current, peered);
-        const removed = difference(peered, current);
-        const changes = [
-          added.length > 0 ? `not yet peered: ${formatPrefixes(added)}` : '',
-          removed.length > 0 ? `no longer in ${remoteName}: ${formatPrefixes(removed)}` : '',
-        ].filter(Boolean);
-        reasons.push(
-          `it peered ${formatPrefixes(peered)} but ${remoteName} now holds ${formatPrefixes(current)}` +
-            (changes.length > 0 ? ` (${changes.join('; ')})` : ''),
-        );
-      }
-      if (reasons.length === 0) continue;
-      const reverse = topology.reverseOf(peering);
-      findings.push({
-        resourceId: peering.id,
-        relatedResourceIds: reverse ? [peering.vnetId, peering.remoteVnetId, reverse.id] : [peering.vnetId, peering.remoteVnetId],
-        message: `${describePeering(topology, peering)} is out of sync with the remote address space: ${reasons.join(', and ')}.`,
-        identity: [peering.id],
-        fix: {
-          description: reverse
-            ? `Sync both links ("${peering.name}" and "${reverse.name}") with the current address spaces.`
-            : `Sync "${peering.name}" with the current address space of "${remoteNameOf(peering)}".`,
-          destructive: false,
-          operations: [putPeering(peering, {}, { ...SYNC }), ...(reverse ? [putPeering(reverse, {}, { ...SYNC })] : [])],
-        },
-      });
+  checkPeering(peering, topology) {
+    if (peering.peeringState === 'Disconnected' || isRemoteVnetMissing(peering)) return undefined;
+    const reasons: string[] = [];
+    if (peering.peeringSyncLevel !== undefined && peering.peeringSyncLevel !== 'FullyInSync') {
+      reasons.push(`its sync level is ${peering.peeringSyncLevel}`);
     }
-    return findings;
+    const current = peering.peerCompleteVnets ? remoteCurrentSpace(topology, peering) : undefined;
+    const peered = peering.remoteAddressSpace;
+    if (peered && current && !samePrefixSet(peered, current)) {
+      const remoteName = `"${remoteNameOf(peering)}"`;
+      const added = difference(current, peered);
+      const removed = difference(peered, current);
+      const changes = [
+        added.length > 0 ? `not yet peered: ${formatPrefixes(added)}` : '',
+        removed.length > 0 ? `no longer in ${remoteName}: ${formatPrefixes(removed)}` : '',
+      ].filter(Boolean);
+      reasons.push(
+        `it peered ${formatPrefixes(peered)} but ${remoteName} now holds ${formatPrefixes(current)}` +
+          (changes.length > 0 ? ` (${changes.join('; ')})` : ''),
+      );
+    }
+    if (reasons.length === 0) return undefined;
+    const reverse = topology.reverseOf(peering);
+    return {
+      resourceId: peering.id,
+      relatedResourceIds: reverse ? [peering.vnetId, peering.remoteVnetId, reverse.id] : [peering.vnetId, peering.remoteVnetId],
+      message: `${describePeering(topology, peering)} is out of sync with the remote address space: ${reasons.join(', and ')}.`,
+      identity: [peering.id],
+      fix: {
+        description: reverse
+          ? `Sync both links ("${peering.name}" and "${reverse.name}") with the current address spaces.`
+          : `Sync "${peering.name}" with the current address space of "${remoteNameOf(peering)}".`,
+        destructive: false,
+        operations: [putPeering(peering, {}, { ...SYNC }), ...(reverse ? [putPeering(reverse, {}, { ...SYNC })] : [])],
+      },
+    };
   },
-};
+});

@@ -1,4 +1,4 @@
-import type { ArmOperation, FindingDraft, Rule } from './rule';
+import { peeringRule, type ArmOperation } from './rule';
 import { nameOf } from '../model/ids';
 import {
   deletePeering,
@@ -16,7 +16,7 @@ import {
 // (virtual-network-troubleshoot-peering-issues). A remote VNet missing from a read subscription is
 // peering-remote-vnet-missing's: deleting the orphan is the fix there, not re-creating it.
 
-export const peeringDisconnected: Rule = {
+export const peeringDisconnected = peeringRule({
   meta: {
     id: 'peering-disconnected',
     title: 'Peering is Disconnected',
@@ -27,37 +27,33 @@ export const peeringDisconnected: Rule = {
     docsUrl: 'https://learn.microsoft.com/azure/virtual-network/virtual-network-troubleshoot-peering-issues#the-peering-status-is-disconnected',
     fix: 'destructive',
   },
-  evaluate(topology) {
-    const findings: FindingDraft[] = [];
-    for (const peering of topology.peerings.values()) {
-      if (peering.peeringState !== 'Disconnected') continue;
-      if (isRemoteVnetMissing(peering)) continue;
-      const reverse = topology.reverseOf(peering);
-      const local = `"${nameOf(peering.vnetId)}"`;
-      const remote = `"${remoteNameOf(peering)}"`;
-      const cause = reverse
-        ? `peering "${reverse.name}" back from ${remote} still exists (state ${reverse.peeringState ?? 'unknown'}), so the pair fell out of sync`
-        : `${remote} has no peering back to ${local}: the other side was deleted, or the pair fell out of sync`;
-      const operations: ArmOperation[] = [
-        deletePeering(peering.id),
-        ...(reverse ? [deletePeering(reverse.id)] : []),
-        putPeering(peering),
-        reverse ? putPeering(reverse) : reversePeeringOperation(topology, peering),
-      ];
-      findings.push({
-        resourceId: peering.id,
-        relatedResourceIds: reverse ? [peering.vnetId, peering.remoteVnetId, reverse.id] : [peering.vnetId, peering.remoteVnetId],
-        message:
-          `${describePeering(topology, peering)} is Disconnected: ${cause}. ` +
-          `No traffic flows between ${local} and ${remote} until both links are deleted and re-created.`,
-        identity: [peering.id],
-        fix: {
-          description: `Delete both links between ${describeVnet(topology, peering.vnetId)} and ${describeVnet(topology, peering.remoteVnetId)}, then re-create both with their current settings.`,
-          destructive: true,
-          operations,
-        },
-      });
-    }
-    return findings;
+  checkPeering(peering, topology) {
+    if (peering.peeringState !== 'Disconnected') return undefined;
+    if (isRemoteVnetMissing(peering)) return undefined;
+    const reverse = topology.reverseOf(peering);
+    const local = `"${nameOf(peering.vnetId)}"`;
+    const remote = `"${remoteNameOf(peering)}"`;
+    const cause = reverse
+      ? `peering "${reverse.name}" back from ${remote} still exists (state ${reverse.peeringState ?? 'unknown'}), so the pair fell out of sync`
+      : `${remote} has no peering back to ${local}: the other side was deleted, or the pair fell out of sync`;
+    const operations: ArmOperation[] = [
+      deletePeering(peering.id),
+      ...(reverse ? [deletePeering(reverse.id)] : []),
+      putPeering(peering),
+      reverse ? putPeering(reverse) : reversePeeringOperation(topology, peering),
+    ];
+    return {
+      resourceId: peering.id,
+      relatedResourceIds: reverse ? [peering.vnetId, peering.remoteVnetId, reverse.id] : [peering.vnetId, peering.remoteVnetId],
+      message:
+        `${describePeering(topology, peering)} is Disconnected: ${cause}. ` +
+        `No traffic flows between ${local} and ${remote} until both links are deleted and re-created.`,
+      identity: [peering.id],
+      fix: {
+        description: `Delete both links between ${describeVnet(topology, peering.vnetId)} and ${describeVnet(topology, peering.remoteVnetId)}, then re-create both with their current settings.`,
+        destructive: true,
+        operations,
+      },
+    };
   },
-};
+});

@@ -1,4 +1,4 @@
-import type { FindingDraft, Rule } from './rule';
+import { peeringRule } from './rule';
 import { nameOf } from '../model/ids';
 import { describePeering, describeVnet, reversePeeringOperation } from './describe';
 
@@ -6,7 +6,7 @@ import { describePeering, describeVnet, reversePeeringOperation } from './descri
 // Connected (virtual-network-manage-peering). A remote VNet that is missing or out of scope is
 // left to peering-remote-vnet-missing / peering-remote-out-of-scope; Disconnected to its own rule.
 
-export const peeringOneSided: Rule = {
+export const peeringOneSided = peeringRule({
   meta: {
     id: 'peering-one-sided',
     title: 'Peering exists on one side only',
@@ -17,36 +17,32 @@ export const peeringOneSided: Rule = {
     docsUrl: 'https://learn.microsoft.com/azure/virtual-network/virtual-network-manage-peering#requirements-and-constraints',
     fix: 'safe',
   },
-  evaluate(topology) {
-    const findings: FindingDraft[] = [];
-    for (const peering of topology.peerings.values()) {
-      if (peering.peeringState === 'Disconnected') continue;
-      const remote = peering.remoteVnet;
-      if (!remote && peering.remoteInScope) continue; // remote VNet missing
-      const reverse = topology.reverseOf(peering);
-      const initiated = peering.peeringState === 'Initiated';
-      const reverseMissing = remote !== undefined && reverse === undefined;
-      if (!initiated && !reverseMissing) continue;
-      const to = describeVnet(topology, peering.remoteVnetId);
-      const message = reverse
-        ? `${describePeering(topology, peering)} is Initiated although ${to} has peering "${reverse.name}" back; the pair is not established until both sides are Connected.`
-        : `${describePeering(topology, peering)} is one-sided: "${remote?.name ?? nameOf(peering.remoteVnetId)}" has no peering back to "${nameOf(peering.vnetId)}", so no traffic flows between them.`;
-      findings.push({
-        resourceId: peering.id,
-        relatedResourceIds: reverse ? [peering.vnetId, peering.remoteVnetId, reverse.id] : [peering.vnetId, peering.remoteVnetId],
-        message,
-        identity: [peering.id],
-        ...(reverse
-          ? {}
-          : {
-              fix: {
-                description: `Create the reverse peering on ${to} with complementary flags.`,
-                destructive: false,
-                operations: [reversePeeringOperation(topology, peering)],
-              },
-            }),
-      });
-    }
-    return findings;
+  checkPeering(peering, topology) {
+    if (peering.peeringState === 'Disconnected') return undefined;
+    const remote = peering.remoteVnet;
+    if (!remote && peering.remoteInScope) return undefined; // remote VNet missing
+    const reverse = topology.reverseOf(peering);
+    const initiated = peering.peeringState === 'Initiated';
+    const reverseMissing = remote !== undefined && reverse === undefined;
+    if (!initiated && !reverseMissing) return undefined;
+    const to = describeVnet(topology, peering.remoteVnetId);
+    const message = reverse
+      ? `${describePeering(topology, peering)} is Initiated although ${to} has peering "${reverse.name}" back; the pair is not established until both sides are Connected.`
+      : `${describePeering(topology, peering)} is one-sided: "${remote?.name ?? nameOf(peering.remoteVnetId)}" has no peering back to "${nameOf(peering.vnetId)}", so no traffic flows between them.`;
+    return {
+      resourceId: peering.id,
+      relatedResourceIds: reverse ? [peering.vnetId, peering.remoteVnetId, reverse.id] : [peering.vnetId, peering.remoteVnetId],
+      message,
+      identity: [peering.id],
+      ...(reverse
+        ? {}
+        : {
+            fix: {
+              description: `Create the reverse peering on ${to} with complementary flags.`,
+              destructive: false,
+              operations: [reversePeeringOperation(topology, peering)],
+            },
+          }),
+    };
   },
-};
+});

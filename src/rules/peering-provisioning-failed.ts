@@ -1,11 +1,11 @@
-import type { FindingDraft, Rule } from './rule';
+import { peeringRule } from './rule';
 import { describePeering } from './describe';
 
 // provisioningState Failed: the last write on the peering did not succeed. The peering may still
 // carry traffic, but further operations on it (and on resources that depend on it) can fail until
 // a successful write restores Succeeded (networking/troubleshoot-failed-state).
 
-export const peeringProvisioningFailed: Rule = {
+export const peeringProvisioningFailed = peeringRule({
   meta: {
     id: 'peering-provisioning-failed',
     title: 'Peering provisioning failed',
@@ -16,17 +16,13 @@ export const peeringProvisioningFailed: Rule = {
     docsUrl: 'https://learn.microsoft.com/azure/networking/troubleshoot-failed-state',
     fix: 'none',
   },
-  evaluate(topology) {
-    const findings: FindingDraft[] = [];
-    for (const peering of topology.peerings.values()) {
-      if (peering.provisioningState !== 'Failed') continue;
-      findings.push({
-        resourceId: peering.id,
-        relatedResourceIds: [peering.vnetId, peering.remoteVnetId],
-        message: `${describePeering(topology, peering)} is in provisioning state Failed: its last update did not succeed, so its settings may not be in effect and further changes to it may fail.`,
-        identity: [peering.id],
-      });
-    }
-    return findings;
+  checkPeering(peering, topology) {
+    if (peering.provisioningState !== 'Failed') return undefined;
+    return {
+      resourceId: peering.id,
+      relatedResourceIds: [peering.vnetId, peering.remoteVnetId],
+      message: `${describePeering(topology, peering)} is in provisioning state Failed: its last update did not succeed, so its settings may not be in effect and further changes to it may fail.`,
+      identity: [peering.id],
+    };
   },
-};
+});

@@ -1,11 +1,11 @@
-import type { FindingDraft, Rule } from './rule';
+import { peeringRule } from './rule';
 import { describePeering } from './describe';
 
 // A remote VNet in a subscription (or tenant) that was not read is unknown, not missing: the pair
 // cannot be verified from here. Cross-subscription peering needs rights on both sides
 // (create-peering-different-subscriptions), so granting read on the remote closes the gap.
 
-export const peeringRemoteOutOfScope: Rule = {
+export const peeringRemoteOutOfScope = peeringRule({
   meta: {
     id: 'peering-remote-out-of-scope',
     title: 'Remote VNet of a peering was not read',
@@ -16,20 +16,16 @@ export const peeringRemoteOutOfScope: Rule = {
     docsUrl: 'https://learn.microsoft.com/azure/virtual-network/create-peering-different-subscriptions',
     fix: 'none',
   },
-  evaluate(topology) {
-    const findings: FindingDraft[] = [];
-    for (const peering of topology.peerings.values()) {
-      if (peering.remoteInScope) continue;
-      const where = peering.remoteSubscriptionId
-        ? `subscription ${peering.remoteSubscriptionId} was not read`
-        : 'its subscription cannot be told from the remote id';
-      findings.push({
-        resourceId: peering.id,
-        relatedResourceIds: [peering.vnetId, peering.remoteVnetId],
-        message: `${describePeering(topology, peering)} cannot be verified: ${where}, so the reverse peering and the remote address space are unknown.`,
-        identity: [peering.id],
-      });
-    }
-    return findings;
+  checkPeering(peering, topology) {
+    if (peering.remoteInScope) return undefined;
+    const where = peering.remoteSubscriptionId
+      ? `subscription ${peering.remoteSubscriptionId} was not read`
+      : 'its subscription cannot be told from the remote id';
+    return {
+      resourceId: peering.id,
+      relatedResourceIds: [peering.vnetId, peering.remoteVnetId],
+      message: `${describePeering(topology, peering)} cannot be verified: ${where}, so the reverse peering and the remote address space are unknown.`,
+      identity: [peering.id],
+    };
   },
-};
+});

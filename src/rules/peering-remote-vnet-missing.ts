@@ -1,4 +1,4 @@
-import type { FindingDraft, Rule } from './rule';
+import { peeringRule } from './rule';
 import { subscriptionOf } from '../model/ids';
 import { deletePeering, describePeering, describeVnet, isRemoteVnetMissing } from './describe';
 
@@ -7,7 +7,7 @@ import { deletePeering, describePeering, describeVnet, isRemoteVnetMissing } fro
 // stale link (virtual-network-manage-peering#delete-a-peering). A remote in a subscription that was
 // not read is unknown, not missing (peering-remote-out-of-scope).
 
-export const peeringRemoteVnetMissing: Rule = {
+export const peeringRemoteVnetMissing = peeringRule({
   meta: {
     id: 'peering-remote-vnet-missing',
     title: 'Remote VNet of a peering is missing',
@@ -18,25 +18,21 @@ export const peeringRemoteVnetMissing: Rule = {
     docsUrl: 'https://learn.microsoft.com/azure/virtual-network/virtual-network-manage-peering#delete-a-peering',
     fix: 'destructive',
   },
-  evaluate(topology) {
-    const findings: FindingDraft[] = [];
-    for (const peering of topology.peerings.values()) {
-      if (!isRemoteVnetMissing(peering)) continue;
-      const state = peering.peeringState ? ` (state ${peering.peeringState})` : '';
-      findings.push({
-        resourceId: peering.id,
-        relatedResourceIds: [peering.vnetId, peering.remoteVnetId],
-        message:
-          `${describePeering(topology, peering)}${state} points at a VNet that does not exist: ` +
-          `subscription ${subscriptionOf(peering.remoteVnetId) ?? '?'} was read and has no such VNet. It was deleted or moved; the peering is an orphan.`,
-        identity: [peering.id],
-        fix: {
-          description: `Delete the orphan peering "${peering.name}" from ${describeVnet(topology, peering.vnetId)}.`,
-          destructive: true,
-          operations: [deletePeering(peering.id)],
-        },
-      });
-    }
-    return findings;
+  checkPeering(peering, topology) {
+    if (!isRemoteVnetMissing(peering)) return undefined;
+    const state = peering.peeringState ? ` (state ${peering.peeringState})` : '';
+    return {
+      resourceId: peering.id,
+      relatedResourceIds: [peering.vnetId, peering.remoteVnetId],
+      message:
+        `${describePeering(topology, peering)}${state} points at a VNet that does not exist: ` +
+        `subscription ${subscriptionOf(peering.remoteVnetId) ?? '?'} was read and has no such VNet. It was deleted or moved; the peering is an orphan.`,
+      identity: [peering.id],
+      fix: {
+        description: `Delete the orphan peering "${peering.name}" from ${describeVnet(topology, peering.vnetId)}.`,
+        destructive: true,
+        operations: [deletePeering(peering.id)],
+      },
+    };
   },
-};
+});

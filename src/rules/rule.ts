@@ -1,5 +1,5 @@
 import type { Intent } from '../intent/schema';
-import type { Topology } from '../model/types';
+import type { Peering, Topology } from '../model/types';
 
 // A rule is data plus a pure function (ESLint's model): metadata, and `evaluate(topology)` that
 // returns findings. A rule never performs a fix; it proposes one as a plan of ARM operations.
@@ -70,4 +70,31 @@ export const DEFAULT_RULE_OPTIONS: RuleOptions = { peeringLimit: 500 };
 export interface Rule {
   meta: RuleMeta;
   evaluate(topology: Topology, options: RuleOptions): FindingDraft[];
+  /** Set by `peeringRule`: the check of one peering, which the engine runs in its one pass over the peerings. */
+  checkPeering?: PeeringCheck;
+}
+
+/** A rule's verdict on one peering: its finding, if any. */
+export type PeeringCheck = (peering: Peering, topology: Topology, options: RuleOptions) => FindingDraft | undefined;
+
+/**
+ * A rule that judges each peering on its own, like an ESLint rule listening for one node type:
+ * `evaluate` runs the check over every peering, and the engine runs the checks of all such rules
+ * in one pass over the peerings rather than one pass per rule (ten passes over 245k peerings at
+ * 50k VNets, each streaming every peering through the memory caches).
+ */
+export function peeringRule(rule: { meta: RuleMeta; checkPeering: PeeringCheck }): Rule {
+  const { meta, checkPeering } = rule;
+  return {
+    meta,
+    checkPeering,
+    evaluate(topology, options) {
+      const findings: FindingDraft[] = [];
+      for (const peering of topology.peerings.values()) {
+        const finding = checkPeering(peering, topology, options);
+        if (finding) findings.push(finding);
+      }
+      return findings;
+    },
+  };
 }

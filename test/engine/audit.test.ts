@@ -1,4 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { generateEstate } from '../../bench/generate';
+import { buildTopology } from '../../src/model/build';
+import type { Topology } from '../../src/model/types';
+import { RULES } from '../../src/rules';
 import { fingerprintOf, runAudit } from '../../src/engine/audit';
 import { parseAuditConfig } from '../../src/engine/config';
 import { exitCodeFor, buildReport } from '../../src/report/report';
@@ -82,5 +86,30 @@ describe('exit codes', () => {
     [null, 'info', 0],
   ] as const)('a %s finding with --fail-on %s exits %i', (severity, failOn, code) => {
     expect(exitCodeFor(report(severity), failOn)).toBe(code);
+  });
+});
+
+describe('per-peering rules', () => {
+  it('run in one pass over the peerings, with the findings each gives alone', () => {
+    const { subscriptions } = generateEstate({ vnets: 400, seed: 7, faultShare: 0.1 });
+    const estate = buildTopology(subscriptions.flatMap((s) => s.resources.map((resource) => ({ resource, source: s.subscriptionId }))));
+    let passes = 0;
+    const peerings = Object.assign(Object.create(estate.peerings) as Topology['peerings'], {
+      values: () => {
+        passes += 1;
+        return estate.peerings.values();
+      },
+    });
+    const counted: Topology = { ...estate, peerings };
+    const perPeering = RULES.filter((rule) => rule.checkPeering);
+    const all = parseAuditConfig({}, RULES.map((r) => r.meta.id));
+    const together = runAudit(counted, perPeering, all, now).findings;
+    expect(passes).toBe(1);
+    const alone = perPeering.flatMap((rule) => runAudit(estate, [rule], all, now).findings);
+    expect(perPeering.length).toBeGreaterThanOrEqual(10);
+    expect(new Set(together.map((f) => f.ruleId)).size).toBeGreaterThanOrEqual(6); // the estate has faults for most of them
+    expect(together).toEqual(runAudit(estate, perPeering, all, now).findings);
+    expect(new Set(together.map((f) => JSON.stringify(f)))).toEqual(new Set(alone.map((f) => JSON.stringify(f))));
+    expect(together).toHaveLength(alone.length);
   });
 });
