@@ -269,11 +269,38 @@ function effectiveRoutesWith(index: TransitIndex, n: number, table: RouteTable |
   return [...byPrefix.values()];
 }
 
-/** A stretch of addresses and the route that carries it by longest-prefix match. */
-export interface Decision {
-  first: bigint;
-  last: bigint;
-  route: EffectiveRoute;
+/** An address as stretches hold it: a number for IPv4 (exact in a double), a bigint for IPv6. */
+type Address = number | bigint;
+
+/**
+ * Sorted, disjoint stretches of addresses of one IP version, flat: `[first, last, first, last, …]`.
+ * IPv4 ones are numbers: a list of doubles is one object and its arithmetic allocates nothing, where
+ * a stretch of bigints is three objects and each `+ 1n` a new one; the transit rules work out a few
+ * lists for each of an estate's tens of thousands of route tables.
+ */
+export type Stretches = readonly number[] | readonly bigint[];
+
+function addressIn(version: 4 | 6, address: bigint): Address {
+  return version === 4 ? Number(address) : address;
+}
+
+function after(address: Address): Address {
+  return typeof address === 'number' ? address + 1 : address + 1n;
+}
+
+function before(address: Address): Address {
+  return typeof address === 'number' ? address - 1 : address - 1n;
+}
+
+/** Longest-prefix decisions of one IP version: stretch k of `stretches` is carried by `routes[k]`. */
+export interface Decisions {
+  stretches: Stretches;
+  routes: EffectiveRoute[];
+}
+
+/** Outer prefixes first among those that start at the same address. */
+function byStartOuterFirst(a: EffectiveRoute, b: EffectiveRoute): number {
+  return a.prefix.first < b.prefix.first ? -1 : a.prefix.first > b.prefix.first ? 1 : a.prefix.length - b.prefix.length;
 }
 
 /**
@@ -282,33 +309,37 @@ export interface Decision {
  * sorted by start (outer first), with a stack of the routes that enclose the cursor, splits them:
  * O(k log k) for k routes.
  */
-export function decisionsOf(routes: readonly EffectiveRoute[], version: 4 | 6): Decision[] {
-  const sorted = routes
-    .filter((r) => r.prefix.version === version)
-    .sort((a, b) => (a.prefix.first < b.prefix.first ? -1 : a.prefix.first > b.prefix.first ? 1 : a.prefix.length - b.prefix.length));
-  const out: Decision[] = [];
-  const emit = (first: bigint, last: bigint, route: EffectiveRoute) => {
-    if (first <= last) out.push({ first, last, route });
-  };
+export function decisionsOf(routes: readonly EffectiveRoute[], version: 4 | 6): Decisions {
+  const sorted = routes.filter((r) => r.prefix.version === version).sort(byStartOuterFirst);
+  const stretches: Address[] = [];
+  const carriers: EffectiveRoute[] = [];
   const stack: EffectiveRoute[] = [];
-  let cursor = 0n;
-  const closeUntil = (limit: bigint | undefined) => {
-    // Pops the enclosing routes that end before `limit` (all of them without one), emitting their tails.
-    for (let top = stack[stack.length - 1]; top && (limit === undefined || top.prefix.last < limit); top = stack[stack.length - 1]) {
-      emit(cursor, top.prefix.last, top);
-      cursor = top.prefix.last + 1n;
+  let cursor: Address = addressIn(version, 0n);
+  // One step past the last route closes every route still open.
+  for (let k = 0; k <= sorted.length; k += 1) {
+    const route = sorted[k];
+    const start = route ? addressIn(version, route.prefix.first) : undefined;
+    // The enclosing routes that end before this route starts: their tails are decided.
+    for (let top = stack[stack.length - 1]; top; top = stack[stack.length - 1]) {
+      const last = addressIn(version, top.prefix.last);
+      if (start !== undefined && last >= start) break;
+      if (cursor <= last) {
+        stretches.push(cursor, last);
+        carriers.push(top);
+      }
+      cursor = after(last);
       stack.pop();
     }
-  };
-  for (const route of sorted) {
-    closeUntil(route.prefix.first);
+    if (!route || start === undefined) break;
     const enclosing = stack[stack.length - 1];
-    if (enclosing) emit(cursor, route.prefix.first - 1n, enclosing);
-    cursor = route.prefix.first;
+    if (enclosing && cursor < start) {
+      stretches.push(cursor, before(start));
+      carriers.push(enclosing);
+    }
+    cursor = start;
     stack.push(route);
   }
-  closeUntil(undefined);
-  return out;
+  return { stretches: stretches as Stretches, routes: carriers };
 }
 
 /** What the longest-prefix match decides for every address of a prefix. */
@@ -320,9 +351,9 @@ export interface PrefixRouting {
 }
 
 /** The decisions of `routes`, worked out once per route list and IP version (routed tables keep their own). */
-const decisionCache = new WeakMap<readonly EffectiveRoute[], { 4?: Decision[]; 6?: Decision[] }>();
+const decisionCache = new WeakMap<readonly EffectiveRoute[], { 4?: Decisions; 6?: Decisions }>();
 
-function cachedDecisions(routes: readonly EffectiveRoute[], version: 4 | 6): Decision[] {
+function cachedDecisions(routes: readonly EffectiveRoute[], version: 4 | 6): Decisions {
   let entry = decisionCache.get(routes);
   if (!entry) {
     entry = {};
@@ -337,37 +368,28 @@ export function routingOf(routes: readonly EffectiveRoute[], target: Prefix): Pr
 }
 
 /** `routingOf`, from the decisions of the target's IP version. */
-function routingIn(decisions: readonly Decision[], target: Prefix): PrefixRouting {
+function routingIn({ stretches, routes }: Decisions, target: Prefix): PrefixRouting {
   const deciding: EffectiveRoute[] = [];
-  let cursor = target.first;
+  const first = addressIn(target.version, target.first);
+  const last = addressIn(target.version, target.last);
+  let cursor = first;
   let gap = false;
-  for (const d of decisions) {
-    if (d.last < target.first) continue;
-    if (d.first > target.last) break;
-    if (d.first > cursor) gap = true; // a stretch of the target no route covers
-    if (!deciding.includes(d.route)) deciding.push(d.route);
-    cursor = d.last + 1n;
+  for (let k = 0; k < routes.length; k += 1) {
+    const stretchFirst = stretches[2 * k] as Address;
+    const stretchLast = stretches[2 * k + 1] as Address;
+    if (stretchLast < first) continue;
+    if (stretchFirst > last) break;
+    if (stretchFirst > cursor) gap = true; // a stretch of the target no route covers
+    const route = routes[k] as EffectiveRoute;
+    if (!deciding.includes(route)) deciding.push(route);
+    cursor = after(stretchLast);
   }
-  return { deciding, gap: gap || cursor <= target.last };
+  return { deciding, gap: gap || cursor <= last };
 }
 
 /** The first route of `table` that sends some address of `target` to an appliance in VNet `hub`. */
 export function routeSendingSomeTo(table: RoutedTable, target: Prefix, hub: number): EffectiveRoute | undefined {
   return routingIn(table.decisions(target.version), target).deciding.find((r) => r.hub === hub);
-}
-
-/** An address as stretches hold it: a number for IPv4 (exact in a double), a bigint for IPv6. */
-type Address = number | bigint;
-
-/**
- * Sorted, disjoint stretches of addresses of one IP version, flat: `[first, last, first, last, …]`.
- * IPv4 ones are numbers: a list of doubles is one object, where a list of stretches of bigints would
- * be three per stretch, and an estate keeps a few for each of its tens of thousands of route tables.
- */
-export type Stretches = readonly number[] | readonly bigint[];
-
-function addressIn(version: 4 | 6, address: bigint): Address {
-  return version === 4 ? Number(address) : address;
 }
 
 /** The position of the last of `stretches` that starts at or before `address`, or -1. */
@@ -399,19 +421,19 @@ export function holdsSome(stretches: Stretches, target: Prefix): boolean {
   return k >= 0 && addressIn(target.version, target.first) <= (stretches[2 * k + 1] as Address);
 }
 
-/** The stretches of `decisions` (of IP version `version`) that go to an appliance in VNet `hub`, adjacent ones merged. */
-export function applianceStretches(decisions: readonly Decision[], version: 4, hub: number): number[];
-export function applianceStretches(decisions: readonly Decision[], version: 4 | 6, hub: number): Stretches;
-export function applianceStretches(decisions: readonly Decision[], version: 4 | 6, hub: number): Stretches {
-  const flat: Address[] = [];
-  let previous: Decision | undefined; // the last decision merged into the stretches
-  for (const d of decisions) {
-    if (d.route.hub !== hub) continue;
-    if (previous && previous.last + 1n === d.first) flat[flat.length - 1] = addressIn(version, d.last);
-    else flat.push(addressIn(version, d.first), addressIn(version, d.last));
-    previous = d;
+/** The stretches of `decisions` of IPv`version` that go to an appliance in VNet `hub`, adjacent ones merged. */
+export function applianceStretches(decisions: Decisions, version: 4, hub: number): number[];
+export function applianceStretches(decisions: Decisions, version: 4 | 6, hub: number): Stretches;
+export function applianceStretches({ stretches, routes }: Decisions, version: 4 | 6, hub: number): Stretches {
+  const merged: Address[] = [];
+  for (let k = 0; k < routes.length; k += 1) {
+    if ((routes[k] as EffectiveRoute).hub !== hub) continue;
+    const first = stretches[2 * k] as Address;
+    const last = stretches[2 * k + 1] as Address;
+    if (merged.length > 0 && after(merged[merged.length - 1] as Address) === first) merged[merged.length - 1] = last;
+    else merged.push(first, last);
   }
-  return flat as Stretches;
+  return merged as Stretches;
 }
 
 // -- route tables with appliance next hops in peers --
@@ -424,7 +446,7 @@ export interface RoutedTable {
   /** The table's effective routes (worked out on first use). */
   readonly routes: EffectiveRoute[];
   /** The longest-prefix decisions of the effective routes for one IP version (worked out once). */
-  decisions(version: 4 | 6): readonly Decision[];
+  decisions(version: 4 | 6): Decisions;
   /** The merged stretches of one IP version that go to an appliance in VNet `hub` (worked out once per hub and version). */
   stretchesTo(hub: number, version: 4): readonly number[];
   stretchesTo(hub: number, version: 4 | 6): Stretches;
@@ -442,8 +464,8 @@ export interface RoutedTable {
  */
 class LazyRoutedTable implements RoutedTable {
   private effective: EffectiveRoute[] | undefined;
-  private decisions4: Decision[] | undefined;
-  private decisions6: Decision[] | undefined;
+  private decisions4: Decisions | undefined;
+  private decisions6: Decisions | undefined;
   /** Stretches to the table's hubs: [2 × position in `hubs` + (0 for IPv4, 1 for IPv6)]. */
   private readonly stretches: Array<Stretches | undefined> = [];
 
@@ -460,7 +482,7 @@ class LazyRoutedTable implements RoutedTable {
     return (this.effective ??= this.effectiveRoutes());
   }
 
-  decisions(version: 4 | 6): readonly Decision[] {
+  decisions(version: 4 | 6): Decisions {
     if (version === 4) return (this.decisions4 ??= decisionsOf(this.routes, 4));
     return (this.decisions6 ??= decisionsOf(this.routes, 6));
   }

@@ -200,10 +200,19 @@ export const transitNotTransitive: Rule = {
         }
         return reach[k] === 1;
       };
-      // `i`: the spoke being looked at (notMutualAt is marked for it).
+      // `i`: the spoke being looked at (notMutualAt and mark are marked for it).
       const mutual = (i: number, j: number): boolean => {
         if (missed[i] && missed[j]) return notMutualAt[j] !== token;
         return reaches(i, j) && reaches(j, i);
+      };
+      const unreachableFrom = (i: number, j: number): boolean => {
+        const c = peers[j] as number;
+        if (j === i || mark[c] === token) return false;
+        const spokeA = (spokes[i] as Link).peerVnet;
+        const spokeC = (spokes[j] as Link).peerVnet;
+        if (expects && !expects(spokeA.key, spokeC.key) && !expects(spokeC.key, spokeA.key)) return false;
+        if (spokeA.meshGroupKeys.length > 0 && shareMeshGroup(spokeA, spokeC)) return false;
+        return !((tables[i] as readonly RoutedTable[]).length > 0 && (tables[j] as readonly RoutedTable[]).length > 0 && mutual(i, j));
       };
       spokes.forEach((toA, i) => {
         const a = toA.peer;
@@ -226,18 +235,10 @@ export const transitNotTransitive: Rule = {
           notMutualAt[j] = token;
           if (j !== i && mark[peers[j] as number] !== token) notMutualUnpeered += 1;
         }
-        const unreachableFrom = (j: number): boolean => {
-          const c = peers[j] as number;
-          if (c === a || mark[c] === token) return false;
-          const spokeC = (spokes[j] as Link).peerVnet;
-          if (expects && !expects(spokeA.key, spokeC.key) && !expects(spokeC.key, spokeA.key)) return false;
-          if (inMesh && shareMeshGroup(spokeA, spokeC)) return false;
-          return !(aRouted && (tables[j] as readonly RoutedTable[]).length > 0 && mutual(i, j));
-        };
         let unreachable = 0;
         if (expects || inMesh) {
           // Filters that single out pairs: every spoke is looked at.
-          for (let j = 0; j < n; j += 1) if (unreachableFrom(j)) unreachable += 1;
+          for (let j = 0; j < n; j += 1) if (unreachableFrom(i, j)) unreachable += 1;
         } else {
           // Every spoke A has no peering with is unreachable unless both route through an appliance:
           // counted from A's own peerings; routed pairs are subtracted, plain ones from the missed
@@ -256,7 +257,7 @@ export const transitNotTransitive: Rule = {
         const related = [hub.id];
         const names: string[] = [];
         for (let j = 0; j < n && names.length < LISTED; j += 1) {
-          if (!unreachableFrom(j)) continue;
+          if (!unreachableFrom(i, j)) continue;
           related.push((spokes[j] as Link).peerVnet.id);
           names.push((spokes[j] as Link).peerVnet.name);
         }

@@ -47,18 +47,6 @@ function addresses(target: Prefix): bigint[] {
 }
 
 describe('longest-prefix decisions', () => {
-  it('decisionsOf gives each address the route a brute-force longest match gives it', () => {
-    fc.assert(
-      fc.property(arbitraryRoutes, (routes) => {
-        const decisions = decisionsOf(routes, 4);
-        for (const address of addresses(prefixOf(0, 26))) {
-          const stretch = decisions.find((d) => d.first <= address && address <= d.last);
-          expect(stretch?.route).toBe(bruteForce(routes, address));
-        }
-      }),
-    );
-  });
-
   it('routingOf names exactly the routes that carry some address of the target, and the gaps', () => {
     fc.assert(
       fc.property(arbitraryRoutes, arbitraryPrefix, (routes, target) => {
@@ -70,10 +58,25 @@ describe('longest-prefix decisions', () => {
     );
   });
 
-  for (const [version, prefixes] of [
-    [4, arbitraryPrefix],
-    [6, arbitraryPrefix6],
+  for (const [version, prefixes, space] of [
+    [4, arbitraryPrefix, prefixOf(0, 26)],
+    [6, arbitraryPrefix6, prefix6Of(0, 122)],
   ] as const) {
+    it(`IPv${version}: decisionsOf gives each address the route a brute-force longest match gives it`, () => {
+      fc.assert(
+        fc.property(arbitraryRoutesOf(prefixes), (routes) => {
+          const { stretches, routes: carriers } = decisionsOf(routes, version);
+          for (const address of addresses(space)) {
+            // Stretches are sorted and disjoint: the one holding the address, if any.
+            let k = 0;
+            while (k < carriers.length && (stretches[2 * k + 1] as number | bigint) < address) k += 1;
+            const holding = k < carriers.length && (stretches[2 * k] as number | bigint) <= address ? carriers[k] : undefined;
+            expect(holding).toBe(bruteForce(routes, address));
+          }
+        }),
+      );
+    });
+
     it(`IPv${version}: holdsAll(applianceStretches) holds when every address of the target goes to that hub, holdsSome when some does`, () => {
       fc.assert(
         fc.property(arbitraryRoutesOf(prefixes), prefixes, fc.integer({ min: 0, max: 2 }), (routes, target, hub) => {
