@@ -265,7 +265,7 @@ export const transitNotTransitive: Rule = {
         findings.push({
           resourceId: aToB.id,
           relatedResourceIds: related,
-          identity: [aToB.key, hub.key], // keys, not ids: the same fingerprint without lower-casing each id again
+          identity: [aToB.id, hub.id],
           message:
             `${describeVnet(topology, spokeA)} cannot reach ${namesList(names, unreachable)} through hub VNet "${hub.name}": ` +
             `peering is not transitive, and no route sends their traffic to an appliance in "${hub.name}" in both directions.`,

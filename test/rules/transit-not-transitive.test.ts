@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { parseIntent } from '../../src/intent/schema';
-import { keyOf } from '../../src/model/ids';
 import { transitNotTransitive } from '../../src/rules/transit-not-transitive';
 import { SUB_A, gateway, vnet, vnetId } from '../support/estate';
 import { evaluateRule, ruleTester } from '../support/rule-tester';
@@ -305,6 +304,6 @@ describe('transit-not-transitive at scale', () => {
     expect(plain?.message).toContain('cannot reach VNets "spoke0", "spoke2", "spoke3", "spoke4", "spoke5" and 294 more');
     expect(plain?.relatedResourceIds).toEqual([HUB, ...[0, 2, 3, 4, 5].map((i) => spokeId(`spoke${i}`))]);
     // The link to the hub and the hub, not the spokes listed: stable as spokes come and go.
-    expect(plain?.identity).toEqual([toHub(spokeId('spoke1')), HUB].map(keyOf));
+    expect(plain?.identity).toEqual([toHub(spokeId('spoke1')), HUB]);
   });
 });
