@@ -239,7 +239,7 @@ async function main(dir: string, runs: number, withBaseline: boolean, sample: nu
         planned,
         floor: Math.ceil((last?.rows ?? planned.rows) / 1000),
         baseline: base,
-        event: { ...lastEvent, ioMs: median(events.map((e) => e.ioMs)), computeMs: median(events.map((e) => e.computeMs)), spokePeerings: peeringsOf(spoke).length, hubPeerings: peeringsOf(hub).length },
+        event: { ...lastEvent, ioMs: median(events.map((e) => e.ioMs)), computeMs: median(events.map((e) => e.computeMs)), computeColdMs: median(events.map((e) => e.computeColdMs)), spokePeerings: peeringsOf(spoke).length, hubPeerings: peeringsOf(hub).length },
       })}\n`,
     );
   } finally {

@@ -128,7 +128,7 @@ function main(): void {
     ['  hub peerings / VNets read', '', ...col((r) => `${r.live.event.hubPeerings} / ${r.live.event.vnetsRead}`)],
     ['  ARM reads (I/O)', '', ...col((r) => ms(r.live.event.ioMs))],
     ['  own compute (topology + rules + scope), warm instance (median of events 12–32)', '< 100 ms', ...col((r) => ms(r.live.event.computeMs))],
-    ['    first event of a fresh process (cold)', '', ...col((r) => ms(r.live.event.computeColdMs))],
+    ['    first event of a fresh process (cold, median of 5 processes)', '', ...col((r) => ms(r.live.event.computeColdMs))],
     ['cold start: require bundled entry (fresh node)', '< 300 ms', ...col(() => ms(cold))],
   ]);
   console.log(
