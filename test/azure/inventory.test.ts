@@ -1,12 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../src/engine/config';
 import { auditResources } from '../../src/engine/pipeline';
 import type { RawResource } from '../../src/model/snapshot';
 import type { AuditScope, Inventory } from '../../src/ports';
 import { RULES } from '../../src/rules';
-import { startStandIn, type StandIn } from '../azure-stand-in';
 import { SUB_A, SUB_B, SUB_C } from '../support/estate';
-import { inventoryReader } from './harness';
+import { inventoryReader, useStandIn } from './harness';
 import { bulkVnets, realisticEstate } from './realistic-estate';
 
 // The Resource Graph inventory through the real @azure/arm-resourcegraph client against the stand-in.
@@ -22,20 +21,10 @@ const shape = (findings: { ruleId: string; resourceId: string; fingerprint: stri
   findings.map((f) => ({ ruleId: f.ruleId, resourceId: f.resourceId.toLowerCase(), fingerprint: f.fingerprint, message: f.message }));
 
 describe('Resource Graph inventory', () => {
-  let standIn: StandIn;
-  beforeAll(async () => {
-    standIn = await startStandIn({ resources: realisticEstate(), managementGroups: { 'mg-platform': [SUB_A, SUB_B] } });
-  });
-  afterAll(async () => {
-    await standIn?.stop();
-  });
-  beforeEach(() => {
-    standIn.faults.clear();
-    standIn.requests.clear();
-  });
+  const standIn = useStandIn(() => ({ resources: realisticEstate(), managementGroups: { 'mg-platform': [SUB_A, SUB_B] } }));
 
   it('gives the same findings as the same estate read from a file, in one query', async () => {
-    const inventory = await inventoryReader(standIn).readInventory(ALL);
+    const inventory = await inventoryReader(standIn()).readInventory(ALL);
     expect(inventory.unreadable).toEqual([]);
     expect(inventory.subscriptions).toEqual([SUB_A, SUB_B, SUB_C].sort());
     const live = audit(inventory.resources, inventory.subscriptions);
@@ -43,84 +32,84 @@ describe('Resource Graph inventory', () => {
     expect(live.findings.length).toBeGreaterThan(3);
     expect(shape(live.findings)).toEqual(shape(file.findings));
     expect(live.summary).toEqual(file.summary);
-    expect(standIn.requests.counts()).toEqual({ subscriptions: 1, resourceGraph: 1 });
+    expect(standIn().requests.counts()).toEqual({ subscriptions: 1, resourceGraph: 1 });
     // The query names every type the topology reads and keeps NICs to the forwarding ones.
-    const query = String((standIn.requests.of('resourceGraph')[0]?.body as { query: string }).query);
+    const query = String((standIn().requests.of('resourceGraph')[0]?.body as { query: string }).query);
     expect(query).toMatch(/enableIPForwarding == true/);
     expect(query).toMatch(/project id,/);
     expect(inventory.resources.some((r) => r.resource.name === 'vm-nic-plain')).toBe(false);
   });
 
   it('reads a management group through its subscriptions, and everything visible for the tenant', async () => {
-    const mg = await inventoryReader(standIn).readInventory({ kind: 'managementGroup', managementGroupId: 'mg-platform' });
+    const mg = await inventoryReader(standIn()).readInventory({ kind: 'managementGroup', managementGroupId: 'mg-platform' });
     expect(mg.subscriptions).toEqual([SUB_A, SUB_B].sort());
-    expect(standIn.requests.count('resourceGraph')).toBe(2);
-    expect((standIn.requests.of('resourceGraph')[0]?.body as { managementGroups: string[] }).managementGroups).toEqual(['mg-platform']);
-    const unknown = await inventoryReader(standIn).readInventory({ kind: 'managementGroup', managementGroupId: 'mg-nope' });
+    expect(standIn().requests.count('resourceGraph')).toBe(2);
+    expect((standIn().requests.of('resourceGraph')[0]?.body as { managementGroups: string[] }).managementGroups).toEqual(['mg-platform']);
+    const unknown = await inventoryReader(standIn()).readInventory({ kind: 'managementGroup', managementGroupId: 'mg-nope' });
     expect(unknown.unreadable).toEqual([{ scope: '/providers/Microsoft.Management/managementGroups/mg-nope', reason: expect.stringMatching(/403 AuthorizationFailed/) }]);
-    const tenant = await inventoryReader(standIn).readInventory({ kind: 'tenant' });
+    const tenant = await inventoryReader(standIn()).readInventory({ kind: 'tenant' });
     expect(tenant.subscriptions).toEqual([SUB_A, SUB_B, SUB_C].sort());
   });
 
   it('recovers from a 429 by waiting Retry-After', async () => {
-    standIn.faults.throttle('resourceGraph', { retryAfterSeconds: 1 });
+    standIn().faults.throttle('resourceGraph', { retryAfterSeconds: 1 });
     const started = Date.now();
-    const inventory = await inventoryReader(standIn).readInventory(ALL);
+    const inventory = await inventoryReader(standIn()).readInventory(ALL);
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
     expect(inventory.unreadable).toEqual([]);
-    expect(standIn.requests.of('resourceGraph').map((r) => r.status)).toEqual([429, 200]);
+    expect(standIn().requests.of('resourceGraph').map((r) => r.status)).toEqual([429, 200]);
   });
 
   it('recovers from a burst of 500/503 answers', async () => {
-    standIn.faults.fail('resourceGraph', 503, 2);
-    standIn.faults.fail('resourceGraph', 500, 2);
-    const inventory = await inventoryReader(standIn).readInventory(ALL);
+    standIn().faults.fail('resourceGraph', 503, 2);
+    standIn().faults.fail('resourceGraph', 500, 2);
+    const inventory = await inventoryReader(standIn()).readInventory(ALL);
     expect(inventory.unreadable).toEqual([]);
     expect(inventory.resources.length).toBeGreaterThan(10);
-    expect(standIn.requests.of('resourceGraph').map((r) => r.status)).toEqual([503, 503, 500, 500, 200]);
+    expect(standIn().requests.of('resourceGraph').map((r) => r.status)).toEqual([503, 503, 500, 500, 200]);
   });
 
   it('ends in explicit partial coverage when Resource Graph keeps failing, without throwing', async () => {
-    standIn.faults.fail('resourceGraph', 500, Infinity);
-    const inventory = await inventoryReader(standIn, { pageAttempts: 2 }).readInventory(ALL);
+    standIn().faults.fail('resourceGraph', 500, Infinity);
+    const inventory = await inventoryReader(standIn(), { pageAttempts: 2 }).readInventory(ALL);
     expect(inventory.resources).toEqual([]);
     expect(inventory.subscriptions).toEqual([]);
     expect(inventory.unreadable.map((u) => u.scope).sort()).toEqual([SUB_A, SUB_B, SUB_C].sort());
     expect(inventory.unreadable[0]?.reason).toMatch(/failed after 2 attempts \(500 InternalServerError/);
     // 2 adapter attempts × (1 + 3 SDK retries)
-    expect(standIn.requests.count('resourceGraph')).toBe(8);
+    expect(standIn().requests.count('resourceGraph')).toBe(8);
     const report = audit(inventory.resources, inventory.subscriptions, inventory.unreadable);
     expect(report.coverage.unreadable).toHaveLength(3);
   });
 
   it('recovers from a dropped connection', async () => {
-    standIn.faults.drop('resourceGraph', 2);
-    const inventory = await inventoryReader(standIn).readInventory(ALL);
+    standIn().faults.drop('resourceGraph', 2);
+    const inventory = await inventoryReader(standIn()).readInventory(ALL);
     expect(inventory.unreadable).toEqual([]);
-    expect(standIn.requests.of('resourceGraph').map((r) => r.status)).toEqual([0, 0, 200]);
+    expect(standIn().requests.of('resourceGraph').map((r) => r.status)).toEqual([0, 0, 200]);
   });
 
   it('retries an answer slower than the client timeout, and reports it when it stays slow', async () => {
-    standIn.faults.slow('resourceGraph', 800);
-    const recovered = await inventoryReader(standIn, { requestTimeoutMs: 300 }).readInventory(ALL);
+    standIn().faults.slow('resourceGraph', 800);
+    const recovered = await inventoryReader(standIn(), { requestTimeoutMs: 300 }).readInventory(ALL);
     expect(recovered.unreadable).toEqual([]);
-    expect(standIn.requests.count('resourceGraph')).toBe(2);
+    expect(standIn().requests.count('resourceGraph')).toBe(2);
 
-    standIn.requests.clear();
-    standIn.faults.slow('resourceGraph', 800, Infinity);
-    const slow = await inventoryReader(standIn, { requestTimeoutMs: 200, pageAttempts: 2 }).readInventory(ALL);
+    standIn().requests.clear();
+    standIn().faults.slow('resourceGraph', 800, Infinity);
+    const slow = await inventoryReader(standIn(), { requestTimeoutMs: 200, pageAttempts: 2 }).readInventory(ALL);
     expect(slow.unreadable.map((u) => u.scope).sort()).toEqual([SUB_A, SUB_B, SUB_C].sort());
     expect(slow.unreadable[0]?.reason).toMatch(/no answer within the request timeout/);
   });
 
   it('isolates a subscription Resource Graph refuses (403) and reads the others', async () => {
-    standIn.faults.forbid(SUB_B, { listed: true });
-    const inventory = await inventoryReader(standIn).readInventory(ALL);
+    standIn().faults.forbid(SUB_B, { listed: true });
+    const inventory = await inventoryReader(standIn()).readInventory(ALL);
     expect(inventory.subscriptions).toEqual([SUB_A, SUB_C].sort());
     expect(inventory.unreadable).toEqual([{ scope: SUB_B, reason: expect.stringMatching(/access denied by Resource Graph \(403 AuthorizationFailed/) }]);
     expect(inventory.resources.every((r) => !r.resource.id.includes(SUB_B))).toBe(true);
     // [A,B,C] → 403; [A,B] → 403; [A] ok; [B] 403; [C] ok
-    expect(standIn.requests.of('resourceGraph').map((r) => r.status)).toEqual([403, 403, 200, 403, 200]);
+    expect(standIn().requests.of('resourceGraph').map((r) => r.status)).toEqual([403, 403, 200, 403, 200]);
     const report = audit(inventory.resources, inventory.subscriptions, inventory.unreadable);
     expect(report.coverage.unreadable).toHaveLength(1);
     // Peerings towards the unread subscription are out of scope, never "missing".
@@ -128,56 +117,50 @@ describe('Resource Graph inventory', () => {
   });
 
   it('reports a subscription the identity cannot see without querying it', async () => {
-    standIn.faults.forbid(SUB_C, { listed: false });
-    const inventory = await inventoryReader(standIn).readInventory(ALL);
+    standIn().faults.forbid(SUB_C, { listed: false });
+    const inventory = await inventoryReader(standIn()).readInventory(ALL);
     expect(inventory.unreadable).toEqual([{ scope: SUB_C, reason: expect.stringMatching(/not visible to the identity/) }]);
-    expect(standIn.requests.count('resourceGraph')).toBe(1);
-    expect((standIn.requests.of('resourceGraph')[0]?.body as { subscriptions: string[] }).subscriptions).toEqual([SUB_A, SUB_B]);
+    expect(standIn().requests.count('resourceGraph')).toBe(1);
+    expect((standIn().requests.of('resourceGraph')[0]?.body as { subscriptions: string[] }).subscriptions).toEqual([SUB_A, SUB_B]);
   });
 
   it('pauses when the user quota is exhausted (x-ms-user-quota-remaining: 0)', async () => {
-    standIn.options.quota = { perWindow: 1, windowMs: 400, enforce: true };
+    standIn().options.quota = { perWindow: 1, windowMs: 400, enforce: true };
     await new Promise((r) => setTimeout(r, 450)); // a fresh quota window
     const waits: number[] = [];
     try {
-      const reader = inventoryReader(standIn, { pageSize: 10, sleep: (ms) => { waits.push(ms); return new Promise((r) => setTimeout(r, ms)); } });
+      const reader = inventoryReader(standIn(), { pageSize: 10, sleep: (ms) => { waits.push(ms); return new Promise((r) => setTimeout(r, ms)); } });
       const inventory = await reader.readInventory(ALL);
       expect(inventory.unreadable).toEqual([]);
-      expect(standIn.requests.of('resourceGraph').every((r) => r.status === 200)).toBe(true);
-      expect(standIn.requests.count('resourceGraph')).toBe(2);
+      expect(standIn().requests.of('resourceGraph').every((r) => r.status === 200)).toBe(true);
+      expect(standIn().requests.count('resourceGraph')).toBe(2);
       expect(waits.length).toBeGreaterThanOrEqual(1);
     } finally {
-      standIn.options.quota = { perWindow: 15, windowMs: 5_000, enforce: false };
+      standIn().options.quota = { perWindow: 15, windowMs: 5_000, enforce: false };
     }
   });
 });
 
 describe('Resource Graph paging', () => {
-  let standIn: StandIn;
-  beforeAll(async () => {
-    standIn = await startStandIn({ resources: bulkVnets(2_500) });
-  });
-  afterAll(async () => {
-    await standIn?.stop();
-  });
+  const standIn = useStandIn(() => ({ resources: bulkVnets(2_500) }));
 
   it('reads 2,500 rows in 3 pages of at most 1,000, with progress', async () => {
     const progress: number[] = [];
-    const inventory = await inventoryReader(standIn).readInventory({ kind: 'subscriptions', subscriptionIds: [SUB_C] }, (p) => progress.push(p.rows));
+    const inventory = await inventoryReader(standIn()).readInventory({ kind: 'subscriptions', subscriptionIds: [SUB_C] }, (p) => progress.push(p.rows));
     expect(inventory.resources).toHaveLength(2_500);
     expect(new Set(inventory.resources.map((r) => r.resource.id.toLowerCase())).size).toBe(2_500);
-    expect(standIn.requests.count('resourceGraph')).toBe(3);
-    expect(standIn.requests.of('resourceGraph').map((r) => (r.body as { options: { $top: number } }).options.$top)).toEqual([1000, 1000, 1000]);
+    expect(standIn().requests.count('resourceGraph')).toBe(3);
+    expect(standIn().requests.of('resourceGraph').map((r) => (r.body as { options: { $top: number } }).options.$top)).toEqual([1000, 1000, 1000]);
     expect(progress).toContain(2_500);
   });
 
   it('batches subscriptions under 300 per query', async () => {
-    standIn.requests.clear();
+    standIn().requests.clear();
     const many = Array.from({ length: 650 }, (_, i) => `00000000-0000-0000-0000-${String(i).padStart(12, '0')}`);
-    for (const s of many) standIn.state.addSubscription(s);
-    const inventory = await inventoryReader(standIn).readInventory({ kind: 'tenant' });
+    for (const s of many) standIn().state.addSubscription(s);
+    const inventory = await inventoryReader(standIn()).readInventory({ kind: 'tenant' });
     expect(inventory.subscriptions).toHaveLength(651);
-    const sizes = standIn.requests.of('resourceGraph').map((r) => r.subscriptions.length);
+    const sizes = standIn().requests.of('resourceGraph').map((r) => r.subscriptions.length);
     expect(Math.max(...sizes)).toBeLessThan(300);
     expect(sizes.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(651);
   });
