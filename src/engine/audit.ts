@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
 import { keyOf } from '../model/ids';
 import type { Topology } from '../model/types';
-import type { FindingDraft, FixPlan, Rule, RuleOptions, Severity } from '../rules/rule';
+import { checkEachPeering, type FixPlan, type Rule, type RuleOptions, type Severity } from '../rules/rule';
 import type { Intent } from '../intent/schema';
 import type { AuditConfig, Suppression } from './config';
 
@@ -100,23 +100,6 @@ function suppressionMatches(s: Suppression, finding: Finding): boolean {
 /** An expiry date without a time means the end of that day (UTC). */
 function expiryTime(expires: string): number {
   return /^\d{4}-\d{2}-\d{2}$/.test(expires) ? Date.parse(`${expires}T23:59:59.999Z`) : Date.parse(expires);
-}
-
-/**
- * The drafts of the rules that judge one peering at a time (`peeringRule`), from one pass over the
- * peerings: each rule's drafts in peering order, as its own `evaluate` would give them.
- */
-function checkEachPeering(topology: Topology, rules: readonly Rule[], options: RuleOptions): Map<Rule, FindingDraft[]> {
-  const checks = rules.flatMap((rule) => (rule.checkPeering ? [{ rule, check: rule.checkPeering, drafts: [] as FindingDraft[] }] : []));
-  if (checks.length > 0) {
-    for (const peering of topology.peerings.values()) {
-      for (const { check, drafts } of checks) {
-        const draft = check(peering, topology, options);
-        if (draft) drafts.push(draft);
-      }
-    }
-  }
-  return new Map(checks.map(({ rule, drafts }) => [rule, drafts]));
 }
 
 export function runAudit(

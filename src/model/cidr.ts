@@ -39,7 +39,7 @@ const DOTTED_QUAD = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[
 /**
  * An IPv4 address, or undefined. Parsed here rather than by ipaddr.js (the oracle of its property
  * test): every VNet, subnet and peering space holds one, and the library's general parser made
- * parsing a third of building a large topology, or of an event's first run.
+ * parsing about a quarter of an event's first topology build.
  */
 function ipv4Value(addressText: string): bigint | undefined {
   const octets = DOTTED_QUAD.exec(addressText);

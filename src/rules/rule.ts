@@ -84,17 +84,26 @@ export type PeeringCheck = (peering: Peering, topology: Topology, options: RuleO
  * 50k VNets, each streaming every peering through the memory caches).
  */
 export function peeringRule(rule: { meta: RuleMeta; checkPeering: PeeringCheck }): Rule {
-  const { meta, checkPeering } = rule;
-  return {
-    meta,
-    checkPeering,
-    evaluate(topology, options) {
-      const findings: FindingDraft[] = [];
-      for (const peering of topology.peerings.values()) {
-        const finding = checkPeering(peering, topology, options);
-        if (finding) findings.push(finding);
-      }
-      return findings;
-    },
+  const built: Rule = {
+    ...rule,
+    evaluate: (topology, options) => checkEachPeering(topology, [built], options).get(built) ?? [],
   };
+  return built;
+}
+
+/**
+ * The drafts of the rules that judge one peering at a time (`peeringRule`), from one pass over the
+ * peerings: each rule's drafts in peering order. Other rules get no entry.
+ */
+export function checkEachPeering(topology: Topology, rules: readonly Rule[], options: RuleOptions): Map<Rule, FindingDraft[]> {
+  const checks = rules.flatMap((rule) => (rule.checkPeering ? [{ rule, check: rule.checkPeering, drafts: [] as FindingDraft[] }] : []));
+  if (checks.length > 0) {
+    for (const peering of topology.peerings.values()) {
+      for (const { check, drafts } of checks) {
+        const draft = check(peering, topology, options);
+        if (draft) drafts.push(draft);
+      }
+    }
+  }
+  return new Map(checks.map(({ rule, drafts }) => [rule, drafts]));
 }
