@@ -17,7 +17,8 @@ function toBigInt(bytes: number[]): bigint {
   return value;
 }
 
-const parsed = new Map<string, Prefix | undefined>();
+/** Parsed texts; null for a malformed one, so that one look-up tells a miss from a known bad text. */
+const parsed = new Map<string, Prefix | null>();
 const PARSE_CACHE_LIMIT = 1_000_000;
 
 /**
@@ -26,57 +27,79 @@ const PARSE_CACHE_LIMIT = 1_000_000;
  */
 export function parsePrefix(text: string): Prefix | undefined {
   const hit = parsed.get(text);
-  if (hit !== undefined || parsed.has(text)) return hit;
+  if (hit !== undefined) return hit ?? undefined;
   const prefix = parseUncached(text);
   if (parsed.size >= PARSE_CACHE_LIMIT) parsed.clear();
-  parsed.set(text, prefix);
+  parsed.set(text, prefix ?? null);
   return prefix;
 }
 
-/** Dotted-quad decimal octets without leading zeros: what `ipaddr.IPv4.isValidFourPartDecimal` accepts, octets ≤ 255 checked apart. */
-const DOTTED_QUAD = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})$/;
+const ZERO = 48;
+const DOT = 46;
+const SLASH = 47;
 
 /**
- * An IPv4 address, or undefined. Parsed here rather than by ipaddr.js (the oracle of its property
- * test): every VNet, subnet and peering space holds one, and the library's general parser made
- * parsing about a quarter of an event's first topology build.
+ * An IPv4 prefix (`10.0.0.0/16`) or host address: four dotted decimal octets without leading zeros,
+ * each at most 255, and a length of 1 to 3 digits up to 32 (what ipaddr.js's four-part decimal check
+ * accepts; Azure takes only dotted quads). Undefined otherwise. Scanned character by character in
+ * plain numbers rather than by patterns and bigints, or by ipaddr.js (the oracle of its property
+ * test): an estate of 50k VNets holds 100k distinct prefixes, and the general path took 1.8 µs each.
  */
-function ipv4Value(addressText: string): bigint | undefined {
-  const octets = DOTTED_QUAD.exec(addressText);
-  if (!octets) return undefined;
+function ipv4Prefix(text: string): Prefix | undefined {
   let value = 0;
-  for (let i = 1; i <= 4; i += 1) {
-    const octet = Number(octets[i]);
-    if (octet > 255) return undefined;
+  let i = 0;
+  for (let octets = 0; octets < 4; octets += 1) {
+    if (octets > 0 && text.charCodeAt(i++) !== DOT) return undefined;
+    const start = i;
+    let octet = 0;
+    for (let digit = text.charCodeAt(i) - ZERO; digit >= 0 && digit <= 9; digit = text.charCodeAt(i) - ZERO) {
+      octet = octet * 10 + digit;
+      i += 1;
+    }
+    const digits = i - start;
+    if (digits === 0 || digits > 3 || (digits > 1 && text.charCodeAt(start) === ZERO) || octet > 255) return undefined;
     value = value * 256 + octet;
   }
-  return BigInt(value);
+  let length = 32;
+  if (i < text.length) {
+    if (text.charCodeAt(i++) !== SLASH) return undefined;
+    const start = i;
+    length = 0;
+    for (; i < text.length; i += 1) {
+      const digit = text.charCodeAt(i) - ZERO;
+      if (digit < 0 || digit > 9) return undefined;
+      length = length * 10 + digit;
+    }
+    if (i === start || i - start > 3 || length > 32) return undefined;
+  }
+  const size = 2 ** (32 - length);
+  const first = value - (value % size);
+  return { text, version: 4, first: BigInt(first), last: BigInt(first + size - 1), length, key: `4:${first.toString(16)}/${length}` };
 }
 
-function ipv6Value(addressText: string): bigint | undefined {
+/** An IPv6 prefix (`2001:db8::/64`) or host address, as ipaddr.js reads the address; undefined when malformed. */
+function ipv6Prefix(text: string): Prefix | undefined {
+  const slash = text.indexOf('/');
+  const addressText = slash < 0 ? text : text.slice(0, slash);
+  const lengthText = slash < 0 ? '128' : text.slice(slash + 1);
+  if (!/^\d{1,3}$/.test(lengthText)) return undefined;
+  const length = Number(lengthText);
+  if (length > 128) return undefined;
+  let value: bigint;
   try {
-    return toBigInt(ipaddr.IPv6.parse(addressText).toByteArray());
+    value = toBigInt(ipaddr.IPv6.parse(addressText).toByteArray());
   } catch {
     return undefined;
   }
+  const hostBits = BigInt(128 - length);
+  const first = (value >> hostBits) << hostBits;
+  const last = first + (1n << hostBits) - 1n;
+  return { text, version: 6, first, last, length, key: `6:${first.toString(16)}/${length}` };
 }
 
 function parseUncached(text: string): Prefix | undefined {
   const trimmed = text.trim();
-  const [addressText = '', lengthText] = trimmed.split('/');
-  const isV6 = addressText.includes(':');
-  if (lengthText !== undefined && !/^\d{1,3}$/.test(lengthText)) return undefined;
-  const bits = isV6 ? 128 : 32;
-  const length = lengthText === undefined ? bits : Number(lengthText);
-  if (length > bits) return undefined;
-  // Azure takes only dotted quads for IPv4 (ipaddr.js's IPv4.parse also accepts `10.0.0`, `0x0a...`).
-  const value = isV6 ? ipv6Value(addressText) : ipv4Value(addressText);
-  if (value === undefined) return undefined;
-  const hostBits = BigInt(bits - length);
-  const first = (value >> hostBits) << hostBits;
-  const last = first + (1n << hostBits) - 1n;
-  const version = isV6 ? 6 : 4;
-  return { text: trimmed, version, first, last, length, key: `${version}:${first.toString(16)}/${length}` };
+  return trimmed.includes(':') ? ipv6Prefix(trimmed) : ipv4Prefix(trimmed);
 }
 
 export function overlaps(a: Prefix, b: Prefix): boolean {

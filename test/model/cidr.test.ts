@@ -18,14 +18,17 @@ describe('prefixes', () => {
   });
 
   it('rejects malformed prefixes', () => {
-    for (const bad of ['10.0.0.0/33', '10.0.0/8', 'Internet', '', '2001:db8::/129']) expect(parsePrefix(bad)).toBeUndefined();
+    for (const bad of ['10.0.0.0/33', '10.0.0/8', 'Internet', '', '2001:db8::/129', '10.0.0.0/8/9', '2001:db8::/64/1', '10.0.0.0/']) {
+      expect(parsePrefix(bad)).toBeUndefined();
+    }
   });
 
   it('reads IPv4 exactly as ipaddr.js would: dotted quads of decimal octets only', () => {
     // The oracle: ipaddr.js's four-part decimal check, then its parser.
     const oracle = (text: string): string | undefined => {
-      const [address = '', length] = text.trim().split('/');
-      if (address.includes(':') || !ipaddr.IPv4.isValidFourPartDecimal(address)) return undefined;
+      const parts = text.trim().split('/');
+      const [address = '', length] = parts;
+      if (parts.length > 2 || address.includes(':') || !ipaddr.IPv4.isValidFourPartDecimal(address)) return undefined;
       if (length !== undefined && (!/^\d{1,3}$/.test(length) || Number(length) > 32)) return undefined;
       const value = ipaddr.IPv4.parse(address).toByteArray().reduce((v, byte) => v * 256 + byte, 0);
       const bits = Number(length ?? 32);
