@@ -8,6 +8,17 @@ import type { ArmOperation } from './rule';
 /** API version of Microsoft.Network used for every planned peering write. */
 export const NETWORK_API_VERSION = '2024-05-01';
 
+/**
+ * A template literal built as one flat string. Concatenation (`+`, plain templates) leaves a long
+ * text as a tree of its pieces, several times its length in memory: for messages a rule makes tens
+ * of thousands of, kept until the report is written.
+ */
+export function flat(strings: TemplateStringsArray, ...values: ReadonlyArray<string | number>): string {
+  const parts: Array<string | number> = [strings[0] as string];
+  values.forEach((value, i) => parts.push(value, strings[i + 1] as string));
+  return parts.join('');
+}
+
 /** `vnet-hub (subscription 1111…, rg-hub)`: names a VNet (read, or by id) so that a reader can find it. */
 export function describeVnet(topology: Topology, vnetOrId: Vnet | string): string {
   // A VNet that was read carries its subscription and resource group; only others are parsed.

@@ -1,6 +1,6 @@
 import { resolveIntent } from '../intent/resolve';
 import type { FindingDraft, Rule } from './rule';
-import { describeVnet } from './describe';
+import { describeVnet, flat } from './describe';
 import { isHub, reachesThroughAppliance, shareMeshGroup, transitIndex, type Link, type RoutedTable } from './transit-helpers';
 
 // Peering is not transitive: spokes A and C of hub B reach each other only when they are peered
@@ -266,9 +266,7 @@ export const transitNotTransitive: Rule = {
           resourceId: aToB.id,
           relatedResourceIds: related,
           identity: [aToB.id, hub.id],
-          message:
-            `${describeVnet(topology, spokeA)} cannot reach ${namesList(names, unreachable)} through hub VNet "${hub.name}": ` +
-            `peering is not transitive, and no route sends their traffic to an appliance in "${hub.name}" in both directions.`,
+          message: flat`${describeVnet(topology, spokeA)} cannot reach ${namesList(names, unreachable)} through hub VNet "${hub.name}": peering is not transitive, and no route sends their traffic to an appliance in "${hub.name}" in both directions.`,
         });
       });
     });
