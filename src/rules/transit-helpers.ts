@@ -1,4 +1,4 @@
-import { contains, type Prefix } from '../model/cidr';
+import { contains, type Address, type Prefix } from '../model/cidr';
 import type { ResourceKey } from '../model/ids';
 import type { Peering, Route, RouteTable, Topology, Vnet } from '../model/types';
 import { peeredRemotePrefixes } from './describe';
@@ -269,9 +269,6 @@ function effectiveRoutesWith(index: TransitIndex, n: number, table: RouteTable |
   return [...byPrefix.values()];
 }
 
-/** An address as stretches hold it: a number for IPv4 (exact in a double), a bigint for IPv6. */
-type Address = number | bigint;
-
 /**
  * Sorted, disjoint stretches of addresses of one IP version, flat: `[first, last, first, last, …]`.
  * IPv4 ones are numbers: a list of doubles is one object and its arithmetic allocates nothing, where
@@ -279,10 +276,6 @@ type Address = number | bigint;
  * lists for each of an estate's tens of thousands of route tables.
  */
 export type Stretches = readonly number[] | readonly bigint[];
-
-function addressIn(version: 4 | 6, address: bigint): Address {
-  return version === 4 ? Number(address) : address;
-}
 
 function after(address: Address): Address {
   return typeof address === 'number' ? address + 1 : address + 1n;
@@ -314,14 +307,14 @@ export function decisionsOf(routes: readonly EffectiveRoute[], version: 4 | 6): 
   const stretches: Address[] = [];
   const carriers: EffectiveRoute[] = [];
   const stack: EffectiveRoute[] = [];
-  let cursor: Address = addressIn(version, 0n);
+  let cursor: Address = version === 4 ? 0 : 0n;
   // One step past the last route closes every route still open.
   for (let k = 0; k <= sorted.length; k += 1) {
     const route = sorted[k];
-    const start = route ? addressIn(version, route.prefix.first) : undefined;
+    const start = route?.prefix.first;
     // The enclosing routes that end before this route starts: their tails are decided.
     for (let top = stack[stack.length - 1]; top; top = stack[stack.length - 1]) {
-      const last = addressIn(version, top.prefix.last);
+      const last = top.prefix.last;
       if (start !== undefined && last >= start) break;
       if (cursor <= last) {
         stretches.push(cursor, last);
@@ -370,8 +363,7 @@ export function routingOf(routes: readonly EffectiveRoute[], target: Prefix): Pr
 /** `routingOf`, from the decisions of the target's IP version. */
 function routingIn({ stretches, routes }: Decisions, target: Prefix): PrefixRouting {
   const deciding: EffectiveRoute[] = [];
-  const first = addressIn(target.version, target.first);
-  const last = addressIn(target.version, target.last);
+  const { first, last } = target;
   let cursor = first;
   let gap = false;
   for (let k = 0; k < routes.length; k += 1) {
@@ -410,15 +402,15 @@ function lastStartingBy(stretches: Stretches, address: Address): number {
 /** Whether every address of `target` lies in one of the merged `stretches` (of the target's IP version). */
 export function holdsAll(stretches: Stretches, target: Prefix): boolean {
   // The last stretch that starts at or before the target's first address must hold it all.
-  const k = lastStartingBy(stretches, addressIn(target.version, target.first));
-  return k >= 0 && addressIn(target.version, target.last) <= (stretches[2 * k + 1] as Address);
+  const k = lastStartingBy(stretches, target.first);
+  return k >= 0 && target.last <= (stretches[2 * k + 1] as Address);
 }
 
 /** Whether some address of `target` lies in one of the `stretches` (of the target's IP version). */
 export function holdsSome(stretches: Stretches, target: Prefix): boolean {
   // Stretches are disjoint and sorted: the last one that starts by the target's end reaches furthest.
-  const k = lastStartingBy(stretches, addressIn(target.version, target.last));
-  return k >= 0 && addressIn(target.version, target.first) <= (stretches[2 * k + 1] as Address);
+  const k = lastStartingBy(stretches, target.last);
+  return k >= 0 && target.first <= (stretches[2 * k + 1] as Address);
 }
 
 /** The stretches of `decisions` of IPv`version` that go to an appliance in VNet `hub`, adjacent ones merged. */

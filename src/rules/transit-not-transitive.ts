@@ -62,7 +62,7 @@ interface SortedPrefixes {
 }
 
 function sortedPrefixes(spokes: readonly Link[], owners: readonly number[]): SortedPrefixes {
-  const entries = owners.flatMap((j) => (spokes[j] as Link).remotePrefixes.map((p) => ({ first: Number(p.first), last: Number(p.last), owner: j })));
+  const entries = owners.flatMap((j) => (spokes[j] as Link).remotePrefixes.map((p) => ({ first: p.first as number, last: p.last as number, owner: j })));
   entries.sort((x, y) => x.first - y.first);
   let max = -1;
   return {

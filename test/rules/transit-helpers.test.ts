@@ -42,7 +42,7 @@ function bruteForce(routes: readonly EffectiveRoute[], address: bigint): Effecti
 
 function addresses(target: Prefix): bigint[] {
   const out: bigint[] = [];
-  for (let a = target.first; a <= target.last; a += 1n) out.push(a);
+  for (let a = BigInt(target.first); a <= target.last; a += 1n) out.push(a);
   return out;
 }
 
