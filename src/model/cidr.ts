@@ -61,7 +61,8 @@ const SLASH = 47;
  * each at most 255, and a length of 1 to 3 digits up to 32 (what ipaddr.js's four-part decimal check
  * accepts; Azure takes only dotted quads). Undefined otherwise. Scanned character by character in
  * plain numbers rather than by patterns, or by ipaddr.js (the oracle of its property
- * test): an estate of 50k VNets holds 100k distinct prefixes, and the general path took 1.8 µs each.
+ * test): an estate of 50k VNets holds 100k distinct prefixes, and the general path took about 1.5 µs
+ * each, three times as long.
  */
 function ipv4Prefix(text: string): Prefix | undefined {
   let value = 0;
