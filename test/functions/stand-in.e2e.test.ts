@@ -1,5 +1,4 @@
-import path from 'node:path';
-import { HttpRequest, type Timer } from '@azure/functions';
+import { HttpRequest } from '@azure/functions';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { audit } from '../../src/functions/audit';
@@ -12,19 +11,17 @@ import { FORMATS } from '../../src/report/render';
 import { startStandIn, type StandIn } from '../azure-stand-in';
 import { FAST_RETRY } from '../azure/harness';
 import { bulkVnets, hubWithSpokes } from '../azure/realistic-estate';
+import { appSettings, ESTATE, HUB_PEERING, PEERING, timer } from '../reliability/harness';
 import { startAzurite, type AzuriteInstance } from '../support/azurite';
-import { context, eventAbout, fixture, SPOKE1, SUB } from './harness';
+import { context, eventAbout, fixture, SUB } from './harness';
 
 // The Functions app end to end through the real SDKs: ARM and Resource Graph (@azure/arm-network,
 // @azure/arm-resourcegraph) and Communication Services (@azure/communication-email) against the
 // local Azure stand-in, alert state and reports in Azurite. Only the endpoint, the CA and the
 // credential differ from a run in Azure; nothing is recorded in-process.
 
-const ESTATE = path.resolve(__dirname, '../../examples/estate');
-const PEERING = `${SPOKE1}/virtualNetworkPeerings/spoke1-to-hub`;
 /** The estate's own subscriptions; the partner's (ffffffff-...) is outside the audit's scope. */
 const ESTATE_SUBSCRIPTIONS = [SUB, 'bbbbbbbb-0000-0000-0000-000000000002', 'cccccccc-0000-0000-0000-000000000003'].join(',');
-const HUB_WEU = `/subscriptions/${SUB}/resourceGroups/rg-hub-weu/providers/Microsoft.Network/virtualNetworks/vnet-hub-weu`;
 const mail = (kind: 'ERROR' | 'RESOLVED', rule: string, names = '') => expect.stringMatching(new RegExp(`^\\[peerguard\\] ${kind} ${rule}: .*${names}`));
 /**
  * spoke1's peering deleted: the hub's side is Disconnected, and spoke1's route to the firewall in
@@ -40,13 +37,11 @@ const expectMails = (sent: readonly { subject: string }[], expected: readonly un
   expect(sent.map((m) => m.subject)).toHaveLength(expected.length);
   expect(sent.map((m) => m.subject)).toEqual(expect.arrayContaining([...expected]));
 };
-const timer = { isPastDue: false, scheduleStatus: { last: '', next: '', lastUpdated: '' } } as unknown as Timer;
 
 /** Re-peering as an operator must after a one-sided delete: the hub's Disconnected side re-created, then the spoke's. */
 function recreate(standIn: StandIn, hubSide: unknown, spokeSide: unknown): void {
-  const hubPeering = `${HUB_WEU}/virtualNetworkPeerings/hub-to-spoke1`;
-  standIn.state.deletePeering(hubPeering);
-  standIn.state.putPeering(hubPeering, hubSide as Record<string, unknown>, { syncRemoteAddressSpace: false });
+  standIn.state.deletePeering(HUB_PEERING);
+  standIn.state.putPeering(HUB_PEERING, hubSide as Record<string, unknown>, { syncRemoteAddressSpace: false });
   standIn.state.putPeering(PEERING, spokeSide as Record<string, unknown>, { syncRemoteAddressSpace: false });
 }
 
@@ -85,19 +80,10 @@ describe('Functions app against the Azure stand-in (real SDKs) and Azurite', () 
     const resources = (await readSnapshot([ESTATE])).map((r) => r.resource);
     [standIn, azurite] = await Promise.all([startStandIn({ resources }), startAzurite()]);
     spoke1ToHub = structuredClone(standIn.state.get(PEERING));
-    hubToSpoke1 = structuredClone(standIn.state.get(`${HUB_WEU}/virtualNetworkPeerings/hub-to-spoke1`));
+    hubToSpoke1 = structuredClone(standIn.state.get(HUB_PEERING));
     expect(spoke1ToHub).toBeDefined();
     expect(hubToSpoke1).toBeDefined();
-    env = {
-      AzureWebJobsStorage: azurite.connectionString,
-      PEERGUARD_ARM_ENDPOINT: standIn.endpoint,
-      PEERGUARD_EMAIL_CONNECTION_STRING: standIn.email.connectionString,
-      PEERGUARD_EMAIL_SENDER: 'peerguard@contoso.example',
-      PEERGUARD_ALERT_TO_ERROR: 'netops@contoso.example',
-      PEERGUARD_ALERT_TO_WARNING: 'netops@contoso.example',
-      PEERGUARD_REPORT_TO: 'reports@contoso.example',
-      PEERGUARD_SUBSCRIPTIONS: ESTATE_SUBSCRIPTIONS,
-    };
+    env = { ...appSettings(standIn, azurite), PEERGUARD_SUBSCRIPTIONS: ESTATE_SUBSCRIPTIONS };
     useAdapters(realAdapters());
   }, 60_000);
   afterAll(async () => {
@@ -171,7 +157,7 @@ describe('Functions app against the Azure stand-in (real SDKs) and Azurite', () 
     // Recreated (as Azure would: both sides Connected again) -> the resolution.
     now = new Date('2026-03-02T09:31:40.000Z');
     recreate(standIn, hubToSpoke1, spoke1ToHub);
-    expect((standIn.state.get(`${HUB_WEU}/virtualNetworkPeerings/hub-to-spoke1`)?.properties as { peeringState?: string }).peeringState).toBe('Connected');
+    expect((standIn.state.get(HUB_PEERING)?.properties as { peeringState?: string }).peeringState).toBe('Connected');
     await eventGridTrigger(writeEvent(), context('eventGridTrigger'));
     expectMails(standIn.email.sent.slice(before), MAILS_ON_RECREATE);
     const resolved = standIn.email.sent.slice(before).filter((m) => /RESOLVED peering-disconnected/.test(m.subject));

@@ -33,13 +33,9 @@ export interface App {
   stop(): Promise<void>;
 }
 
-export async function startApp(options: { requestTimeoutMs?: number; credential?: TokenCredential; env?: Record<string, string> } = {}): Promise<App> {
-  const resources = (await readSnapshot([ESTATE])).map((r) => r.resource);
-  const [standIn, azurite] = await Promise.all([startStandIn({ resources }), startAzurite()]);
-  const spokeSide = structuredClone(standIn.state.get(PEERING));
-  const hubSide = structuredClone(standIn.state.get(HUB_PEERING));
-  const clock = { now: new Date('2026-03-02T06:00:00.000Z') };
-  const env: Record<string, string> = {
+/** The Functions app's settings for a stand-in and an Azurite: where it reads, stores state and sends mail. */
+export function appSettings(standIn: StandIn, azurite: AzuriteInstance): Record<string, string> {
+  return {
     AzureWebJobsStorage: azurite.connectionString,
     PEERGUARD_ARM_ENDPOINT: standIn.endpoint,
     PEERGUARD_EMAIL_CONNECTION_STRING: standIn.email.connectionString,
@@ -47,8 +43,16 @@ export async function startApp(options: { requestTimeoutMs?: number; credential?
     PEERGUARD_ALERT_TO_ERROR: 'netops@contoso.example',
     PEERGUARD_ALERT_TO_WARNING: 'netops@contoso.example',
     PEERGUARD_REPORT_TO: 'reports@contoso.example',
-    ...options.env,
   };
+}
+
+export async function startApp(options: { requestTimeoutMs?: number; credential?: TokenCredential; env?: Record<string, string> } = {}): Promise<App> {
+  const resources = (await readSnapshot([ESTATE])).map((r) => r.resource);
+  const [standIn, azurite] = await Promise.all([startStandIn({ resources }), startAzurite()]);
+  const spokeSide = structuredClone(standIn.state.get(PEERING));
+  const hubSide = structuredClone(standIn.state.get(HUB_PEERING));
+  const clock = { now: new Date('2026-03-02T06:00:00.000Z') };
+  const env: Record<string, string> = { ...appSettings(standIn, azurite), ...options.env };
   const app: App = {
     standIn,
     azurite,
