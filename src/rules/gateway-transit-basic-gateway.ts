@@ -1,6 +1,6 @@
-import type { FindingDraft, Rule } from './rule';
+import { peeringRule } from './rule';
 import { nameOf } from '../model/ids';
-import { describeGateway, describePeering, describeVnet, isBasicSkuGateway, isVnetRead, remoteGatewayUsers, } from './describe';
+import { describeGateway, describePeering, describeVnet, isBasicSkuGateway, isVnetRead } from './describe';
 
 // Source: articles/vpn-gateway/vpn-gateway-peering-gateway-transit.md as published on Learn
 // (https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-peering-gateway-transit): "The transit
@@ -10,7 +10,7 @@ import { describeGateway, describePeering, describeVnet, isBasicSkuGateway, isVn
 // shouldn't be used for production purposes". A `Basic` SKU reported on an ExpressRoute gateway
 // (legacy; not offered for new ER gateways) is treated the same way. Route Servers have no Basic SKU.
 
-export const gatewayTransitBasicGateway: Rule = {
+export const gatewayTransitBasicGateway = peeringRule({
   meta: {
     id: 'gateway-transit-basic-gateway',
     title: 'Remote gateway used for transit is a Basic SKU',
@@ -21,22 +21,17 @@ export const gatewayTransitBasicGateway: Rule = {
     docsUrl: 'https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-peering-gateway-transit',
     fix: 'none',
   },
-  evaluate(topology) {
-    const findings: FindingDraft[] = [];
-    for (const peerings of remoteGatewayUsers(topology).values()) {
-      for (const peering of peerings) {
-        const remote = peering.remoteVnet;
-        if (!isVnetRead(remote)) continue;
-        const basic = remote.gateways.filter(isBasicSkuGateway);
-        if (basic.length === 0) continue;
-        findings.push({
-          resourceId: peering.id,
-          relatedResourceIds: [peering.vnetId, peering.remoteVnetId, ...basic.map((g) => g.id)],
-          message: `${describePeering(topology, peering)} uses remote gateways, but the ${basic.map(describeGateway).join(', ')} of ${describeVnet(topology, remote.id)} is a Basic SKU, which gateway transit does not support: "${nameOf(peering.vnetId)}" gets no on-premises connectivity through it. Resize or migrate the gateway to a VpnGw SKU (or an ErGw SKU for ExpressRoute).`,
-          identity: [peering.id],
-        });
-      }
-    }
-    return findings;
+  checkPeering(peering, topology) {
+    if (!peering.useRemoteGateways) return undefined;
+    const remote = peering.remoteVnet;
+    if (!isVnetRead(remote)) return undefined;
+    const basic = remote.gateways.filter(isBasicSkuGateway);
+    if (basic.length === 0) return undefined;
+    return {
+      resourceId: peering.id,
+      relatedResourceIds: [peering.vnetId, peering.remoteVnetId, ...basic.map((g) => g.id)],
+      message: `${describePeering(topology, peering)} uses remote gateways, but the ${basic.map(describeGateway).join(', ')} of ${describeVnet(topology, remote.id)} is a Basic SKU, which gateway transit does not support: "${nameOf(peering.vnetId)}" gets no on-premises connectivity through it. Resize or migrate the gateway to a VpnGw SKU (or an ErGw SKU for ExpressRoute).`,
+      identity: [peering.id],
+    };
   },
-};
+});

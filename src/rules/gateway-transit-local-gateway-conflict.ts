@@ -1,12 +1,12 @@
-import type { FindingDraft, Rule } from './rule';
+import { peeringRule } from './rule';
 import { nameOf } from '../model/ids';
-import { describeGateways, describePeering, describeVnet, hasGateway, remoteGatewayUsers } from './describe';
+import { describeGateways, describePeering, describeVnet, hasGateway, vnetOf } from './describe';
 
 // useRemoteGateways "cannot be set if virtual network already has a gateway" (Microsoft.Network REST
 // spec; virtual-network-manage-peering). A Route Server counts as the VNet's gateway. One finding
 // per offending peering.
 
-export const gatewayTransitLocalGatewayConflict: Rule = {
+export const gatewayTransitLocalGatewayConflict = peeringRule({
   meta: {
     id: 'gateway-transit-local-gateway-conflict',
     title: 'VNet with its own gateway uses remote gateways',
@@ -17,20 +17,15 @@ export const gatewayTransitLocalGatewayConflict: Rule = {
     docsUrl: 'https://learn.microsoft.com/azure/virtual-network/virtual-network-manage-peering#requirements-and-constraints',
     fix: 'none',
   },
-  evaluate(topology) {
-    const findings: FindingDraft[] = [];
-    for (const [vnetKey, peerings] of remoteGatewayUsers(topology)) {
-      const vnet = topology.vnets.get(vnetKey);
-      if (!vnet || !hasGateway(vnet)) continue;
-      for (const peering of peerings) {
-        findings.push({
-          resourceId: peering.id,
-          relatedResourceIds: [vnet.id, peering.remoteVnetId, ...vnet.gateways.map((g) => g.id)],
-          message: `${describeVnet(topology, vnet.id)} has its own ${describeGateways(vnet)}, yet ${describePeering(topology, peering)} uses remote gateways: a VNet with a gateway cannot use the gateway of "${nameOf(peering.remoteVnetId)}". Remove the local gateway or stop using remote gateways.`,
-          identity: [peering.id],
-        });
-      }
-    }
-    return findings;
+  checkPeering(peering, topology) {
+    if (!peering.useRemoteGateways) return undefined;
+    const vnet = vnetOf(topology, peering);
+    if (!vnet || !hasGateway(vnet)) return undefined;
+    return {
+      resourceId: peering.id,
+      relatedResourceIds: [vnet.id, peering.remoteVnetId, ...vnet.gateways.map((g) => g.id)],
+      message: `${describeVnet(topology, vnet.id)} has its own ${describeGateways(vnet)}, yet ${describePeering(topology, peering)} uses remote gateways: a VNet with a gateway cannot use the gateway of "${nameOf(peering.remoteVnetId)}". Remove the local gateway or stop using remote gateways.`,
+      identity: [peering.id],
+    };
   },
-};
+});

@@ -1,13 +1,13 @@
-import type { FindingDraft, Rule } from './rule';
+import { peeringRule } from './rule';
 import { nameOf } from '../model/ids';
-import { describePeering, describeVnet, hasGateway, isVnetRead, remoteGatewayUsers, } from './describe';
+import { describePeering, describeVnet, hasGateway, isVnetRead } from './describe';
 
 // useRemoteGateways needs a VPN or ExpressRoute gateway, or a Route Server, in the remote VNet
 // (virtual-network-manage-peering: "Use the remote virtual network's gateway or Route Server").
 // A gateway counts however it is known: its own resource, or the GatewaySubnet's / RouteServerSubnet's
 // ipConfigurations. A remote VNet that was not read is unknown and not judged.
 
-export const gatewayTransitRemoteHasNoGateway: Rule = {
+export const gatewayTransitRemoteHasNoGateway = peeringRule({
   meta: {
     id: 'gateway-transit-remote-has-no-gateway',
     title: 'Remote gateways used but the remote VNet has none',
@@ -18,20 +18,15 @@ export const gatewayTransitRemoteHasNoGateway: Rule = {
     docsUrl: 'https://learn.microsoft.com/azure/virtual-network/virtual-network-manage-peering#create-a-peering',
     fix: 'none',
   },
-  evaluate(topology) {
-    const findings: FindingDraft[] = [];
-    for (const peerings of remoteGatewayUsers(topology).values()) {
-      for (const peering of peerings) {
-        const remote = peering.remoteVnet;
-        if (!isVnetRead(remote) || hasGateway(remote)) continue;
-        findings.push({
-          resourceId: peering.id,
-          relatedResourceIds: [peering.vnetId, peering.remoteVnetId],
-          message: `${describePeering(topology, peering)} uses remote gateways, but ${describeVnet(topology, peering.remoteVnetId)} has no VPN gateway, ExpressRoute gateway or Route Server, so "${nameOf(peering.vnetId)}" reaches no on-premises network through "${remote.name}".`,
-          identity: [peering.id],
-        });
-      }
-    }
-    return findings;
+  checkPeering(peering, topology) {
+    if (!peering.useRemoteGateways) return undefined;
+    const remote = peering.remoteVnet;
+    if (!isVnetRead(remote) || hasGateway(remote)) return undefined;
+    return {
+      resourceId: peering.id,
+      relatedResourceIds: [peering.vnetId, peering.remoteVnetId],
+      message: `${describePeering(topology, peering)} uses remote gateways, but ${describeVnet(topology, peering.remoteVnetId)} has no VPN gateway, ExpressRoute gateway or Route Server, so "${nameOf(peering.vnetId)}" reaches no on-premises network through "${remote.name}".`,
+      identity: [peering.id],
+    };
   },
-};
+});

@@ -1,4 +1,4 @@
-import type { FindingDraft, Rule } from './rule';
+import { peeringRule } from './rule';
 import { nameOf } from '../model/ids';
 import {
   describePeering,
@@ -6,8 +6,6 @@ import {
   hasGateway,
   isVnetRead,
   putPeering,
-  remoteGatewayUsers,
-  
   vnetOf,
 } from './describe';
 
@@ -19,7 +17,7 @@ import {
 // Disconnected, B has a gateway, B→A does not itself use remote gateways, and A has no gateway
 // of its own and uses remote gateways on this peering only.
 
-export const gatewayTransitRemoteNotAllowed: Rule = {
+export const gatewayTransitRemoteNotAllowed = peeringRule({
   meta: {
     id: 'gateway-transit-remote-not-allowed',
     title: 'Remote gateways used but not offered by the remote peering',
@@ -30,56 +28,48 @@ export const gatewayTransitRemoteNotAllowed: Rule = {
     docsUrl: 'https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-peering-gateway-transit',
     fix: 'safe',
   },
-  evaluate(topology) {
-    const findings: FindingDraft[] = [];
-    const users = remoteGatewayUsers(topology);
-    for (const peerings of users.values()) {
-      for (const peering of peerings) {
-        if (peering.peeringState === 'Disconnected') continue;
-        const remote = peering.remoteVnet;
-        if (!isVnetRead(remote)) continue; // unknown remote, or missing (peering-remote-vnet-missing)
-        const reverse = topology.reverseOf(peering);
-        if (reverse?.allowGatewayTransit) continue;
-        const local = vnetOf(topology, peering);
-        const localName = local?.name ?? nameOf(peering.vnetId);
-        const head = `${describePeering(topology, peering)} uses remote gateways`;
-        const related = [peering.vnetId, peering.remoteVnetId];
-        if (!reverse) {
-          findings.push({
-            resourceId: peering.id,
-            relatedResourceIds: related,
-            message: `${head}, but ${describeVnet(topology, peering.remoteVnetId)} has no peering back to "${localName}", so "${localName}" uses no gateway of "${remote.name}". The reverse peering must be created with allowGatewayTransit (peering-one-sided proposes it).`,
-            identity: [peering.id],
-          });
-          continue;
-        }
-        const blockers: string[] = [];
-        if (reverse.peeringState === 'Disconnected') blockers.push(`"${reverse.name}" is Disconnected (see peering-disconnected)`);
-        if (!hasGateway(remote)) blockers.push(`"${remote.name}" has no gateway to share (see gateway-transit-remote-has-no-gateway)`);
-        if (reverse.useRemoteGateways) {
-          blockers.push(`"${reverse.name}" itself uses remote gateways, so which side should offer transit is not peerguard's choice`);
-        }
-        if (hasGateway(local)) blockers.push(`"${localName}" has a gateway of its own (see gateway-transit-local-gateway-conflict)`);
-        const uses = users.get(peering.vnetKey)?.length ?? 0;
-        if (uses > 1) blockers.push(`"${localName}" uses remote gateways on ${uses} peerings (see gateway-transit-multiple-remote)`);
-        const message = `${head}, but the peering back, "${reverse.name}", does not allow gateway transit, so "${localName}" uses no gateway of "${remote.name}" and learns no on-premises routes through it.`;
-        findings.push({
-          resourceId: peering.id,
-          relatedResourceIds: [...related, reverse.id],
-          message: blockers.length === 0 ? message : `${message} No fix is proposed: ${blockers.join('; ')}.`,
-          identity: [peering.id],
-          ...(blockers.length === 0
-            ? {
-                fix: {
-                  description: `Allow gateway transit on peering "${reverse.name}" of ${describeVnet(topology, reverse.vnetId)}.`,
-                  destructive: false,
-                  operations: [putPeering(reverse, { allowGatewayTransit: true })],
-                },
-              }
-            : {}),
-        });
-      }
+  checkPeering(peering, topology) {
+    if (!peering.useRemoteGateways || peering.peeringState === 'Disconnected') return undefined;
+    const remote = peering.remoteVnet;
+    if (!isVnetRead(remote)) return undefined; // unknown remote, or missing (peering-remote-vnet-missing)
+    const reverse = topology.reverseOf(peering);
+    if (reverse?.allowGatewayTransit) return undefined;
+    const local = vnetOf(topology, peering);
+    const localName = local?.name ?? nameOf(peering.vnetId);
+    const head = `${describePeering(topology, peering)} uses remote gateways`;
+    const related = [peering.vnetId, peering.remoteVnetId];
+    if (!reverse) {
+      return {
+        resourceId: peering.id,
+        relatedResourceIds: related,
+        message: `${head}, but ${describeVnet(topology, peering.remoteVnetId)} has no peering back to "${localName}", so "${localName}" uses no gateway of "${remote.name}". The reverse peering must be created with allowGatewayTransit (peering-one-sided proposes it).`,
+        identity: [peering.id],
+      };
     }
-    return findings;
+    const blockers: string[] = [];
+    if (reverse.peeringState === 'Disconnected') blockers.push(`"${reverse.name}" is Disconnected (see peering-disconnected)`);
+    if (!hasGateway(remote)) blockers.push(`"${remote.name}" has no gateway to share (see gateway-transit-remote-has-no-gateway)`);
+    if (reverse.useRemoteGateways) {
+      blockers.push(`"${reverse.name}" itself uses remote gateways, so which side should offer transit is not peerguard's choice`);
+    }
+    if (hasGateway(local)) blockers.push(`"${localName}" has a gateway of its own (see gateway-transit-local-gateway-conflict)`);
+    const uses = local?.peerings.filter((p) => p.useRemoteGateways).length ?? 0;
+    if (uses > 1) blockers.push(`"${localName}" uses remote gateways on ${uses} peerings (see gateway-transit-multiple-remote)`);
+    const message = `${head}, but the peering back, "${reverse.name}", does not allow gateway transit, so "${localName}" uses no gateway of "${remote.name}" and learns no on-premises routes through it.`;
+    return {
+      resourceId: peering.id,
+      relatedResourceIds: [...related, reverse.id],
+      message: blockers.length === 0 ? message : `${message} No fix is proposed: ${blockers.join('; ')}.`,
+      identity: [peering.id],
+      ...(blockers.length === 0
+        ? {
+            fix: {
+              description: `Allow gateway transit on peering "${reverse.name}" of ${describeVnet(topology, reverse.vnetId)}.`,
+              destructive: false,
+              operations: [putPeering(reverse, { allowGatewayTransit: true })],
+            },
+          }
+        : {}),
+    };
   },
-};
+});
