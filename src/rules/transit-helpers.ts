@@ -193,8 +193,9 @@ export function isHub(index: TransitIndex, n: number): boolean {
   const vnet = index.vnets[n] as Vnet;
   if (vnet.gateways.length > 0 || vnet.appliances.length > 0) return true;
   if (vnet.peerings.some((p) => p.allowGatewayTransit)) return true;
-  if (index.links(n).length < 3) return false;
+  // A spoke that uses a remote gateway is told apart before its links are built (most spokes).
   if (vnet.peerings.some((p) => p.useRemoteGateways)) return false;
+  if (index.links(n).length < 3) return false;
   return index.routedTables(n).length === 0;
 }
 
