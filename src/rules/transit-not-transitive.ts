@@ -62,6 +62,7 @@ interface SortedPrefixes {
 }
 
 function sortedPrefixes(spokes: readonly Link[], owners: readonly number[]): SortedPrefixes {
+  // The owners are plain spokes, whose prefixes are all IPv4: their addresses are numbers.
   const entries = owners.flatMap((j) => (spokes[j] as Link).remotePrefixes.map((p) => ({ first: p.first as number, last: p.last as number, owner: j })));
   entries.sort((x, y) => x.first - y.first);
   let max = -1;
