@@ -1,5 +1,5 @@
 import type { Prefix } from '../model/cidr';
-import { keyOf, nameOf, parseResourceId, subscriptionOf, type ResourceKey } from '../model/ids';
+import { keyOf, nameOf, parseResourceId, subscriptionOf } from '../model/ids';
 import type { Gateway, GatewayKind, Peering, PeeringWritableProperties, Topology, Vnet } from '../model/types';
 import type { ArmOperation } from './rule';
 
@@ -163,29 +163,6 @@ export function peeredRemotePrefixes(topology: Topology, peering: Peering): Pref
  */
 export function isVnetRead(vnet: Vnet | undefined): vnet is Vnet {
   return vnet !== undefined && (vnet.location !== undefined || vnet.subnets.length > 0 || vnet.gateways.length > 0);
-}
-
-const gatewayUsers = new WeakMap<Topology, ReadonlyMap<ResourceKey, Peering[]>>();
-
-/** The peerings that set `useRemoteGateways`, by the key of the VNet that holds them (one pass, shared by the gateway rules). */
-export function remoteGatewayUsers(topology: Topology): ReadonlyMap<ResourceKey, readonly Peering[]> {
-  let users = gatewayUsers.get(topology);
-  if (!users) {
-    users = findRemoteGatewayUsers(topology);
-    gatewayUsers.set(topology, users);
-  }
-  return users;
-}
-
-function findRemoteGatewayUsers(topology: Topology): Map<ResourceKey, Peering[]> {
-  const users = new Map<ResourceKey, Peering[]>();
-  for (const peering of topology.peerings.values()) {
-    if (!peering.useRemoteGateways) continue;
-    const list = users.get(peering.vnetKey);
-    if (list) list.push(peering);
-    else users.set(peering.vnetKey, [peering]);
-  }
-  return users;
 }
 
 const GATEWAY_KIND_NAMES: Record<GatewayKind, string> = {

@@ -1,6 +1,6 @@
 import type { FindingDraft, Rule } from './rule';
 import { nameOf } from '../model/ids';
-import { describeVnet, listNames, remoteGatewayUsers } from './describe';
+import { describeVnet, listNames } from './describe';
 
 // "Only one peering can have this flag set to true" (useRemoteGateways, Microsoft.Network REST spec;
 // virtual-network-manage-peering). One finding per VNet; its identity is the VNet alone, so that the
@@ -19,9 +19,10 @@ export const gatewayTransitMultipleRemote: Rule = {
   },
   evaluate(topology) {
     const findings: FindingDraft[] = [];
-    for (const [vnetKey, peerings] of remoteGatewayUsers(topology)) {
+    for (const vnet of topology.vnets.values()) {
+      const peerings = vnet.peerings.filter((p) => p.useRemoteGateways);
       if (peerings.length < 2) continue;
-      const vnetId = topology.vnets.get(vnetKey)?.id ?? peerings[0]!.vnetId;
+      const vnetId = vnet.id;
       findings.push({
         resourceId: vnetId,
         relatedResourceIds: peerings.map((p) => p.id),

@@ -1,6 +1,6 @@
 import { peeringRule } from './rule';
 import { nameOf } from '../model/ids';
-import { describePeering, describeVnet, hasGateway, isVnetRead, remoteGatewayUsers, vnetOf } from './describe';
+import { describePeering, describeVnet, hasGateway, isVnetRead, vnetOf } from './describe';
 
 // B→A offers transit (allowGatewayTransit) and B has a gateway, but A→B does not set
 // useRemoteGateways: A learns no on-premises routes through B (vpn-gateway-peering-gateway-transit).
@@ -24,7 +24,7 @@ export const gatewayTransitOfferedNotUsed = peeringRule({
     const back = topology.reverseOf(offer);
     if (!back || back.useRemoteGateways) return undefined;
     const peer = vnetOf(topology, back);
-    if (!isVnetRead(peer) || hasGateway(peer) || remoteGatewayUsers(topology).has(peer.key)) return undefined;
+    if (!isVnetRead(peer) || hasGateway(peer) || peer.peerings.some((p) => p.useRemoteGateways)) return undefined;
     return {
       resourceId: back.id,
       relatedResourceIds: [back.vnetId, back.remoteVnetId, offer.id],
