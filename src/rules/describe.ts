@@ -165,6 +165,11 @@ export function isVnetRead(vnet: Vnet | undefined): vnet is Vnet {
   return vnet !== undefined && (vnet.location !== undefined || vnet.subnets.length > 0 || vnet.gateways.length > 0);
 }
 
+/** A VNet's peerings that set `useRemoteGateways` (Azure allows one per VNet). */
+export function remoteGatewayPeerings(vnet: Vnet): Peering[] {
+  return vnet.peerings.filter((p) => p.useRemoteGateways);
+}
+
 const GATEWAY_KIND_NAMES: Record<GatewayKind, string> = {
   Vpn: 'VPN gateway',
   ExpressRoute: 'ExpressRoute gateway',

@@ -1,6 +1,6 @@
 import type { FindingDraft, Rule } from './rule';
 import { nameOf } from '../model/ids';
-import { describeVnet, listNames } from './describe';
+import { describeVnet, listNames, remoteGatewayPeerings } from './describe';
 
 // "Only one peering can have this flag set to true" (useRemoteGateways, Microsoft.Network REST spec;
 // virtual-network-manage-peering). One finding per VNet; its identity is the VNet alone, so that the
@@ -20,7 +20,7 @@ export const gatewayTransitMultipleRemote: Rule = {
   evaluate(topology) {
     const findings: FindingDraft[] = [];
     for (const vnet of topology.vnets.values()) {
-      const peerings = vnet.peerings.filter((p) => p.useRemoteGateways);
+      const peerings = remoteGatewayPeerings(vnet);
       if (peerings.length < 2) continue;
       const vnetId = vnet.id;
       findings.push({

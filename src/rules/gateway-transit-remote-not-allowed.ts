@@ -6,6 +6,7 @@ import {
   hasGateway,
   isVnetRead,
   putPeering,
+  remoteGatewayPeerings,
   vnetOf,
 } from './describe';
 
@@ -53,7 +54,7 @@ export const gatewayTransitRemoteNotAllowed = peeringRule({
       blockers.push(`"${reverse.name}" itself uses remote gateways, so which side should offer transit is not peerguard's choice`);
     }
     if (hasGateway(local)) blockers.push(`"${localName}" has a gateway of its own (see gateway-transit-local-gateway-conflict)`);
-    const uses = local?.peerings.filter((p) => p.useRemoteGateways).length ?? 0;
+    const uses = local ? remoteGatewayPeerings(local).length : 0;
     if (uses > 1) blockers.push(`"${localName}" uses remote gateways on ${uses} peerings (see gateway-transit-multiple-remote)`);
     const message = `${head}, but the peering back, "${reverse.name}", does not allow gateway transit, so "${localName}" uses no gateway of "${remote.name}" and learns no on-premises routes through it.`;
     return {
