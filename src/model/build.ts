@@ -182,6 +182,8 @@ class ReadPeering implements Peering {
   readonly remoteSubnetNames: readonly string[];
   readonly enableOnlyIPv6Peering: boolean;
   readonly etag: string | undefined;
+  /** Set when the peering is placed in its VNet (`TopologyBuilder.addPeering`), before any rule sees it. */
+  vnet!: Vnet;
   remoteVnet: Vnet | undefined = undefined;
   reverse: Peering | undefined = undefined;
   remoteInScope = false;
@@ -388,6 +390,7 @@ export class TopologyBuilder {
   }
 
   private addPeering(vnet: Vnet, peering: ReadPeering): void {
+    peering.vnet = vnet;
     this.peerings.push(peering);
     vnet.peerings.push(peering);
   }

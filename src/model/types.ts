@@ -47,6 +47,8 @@ export interface Peering {
   writable: PeeringWritableProperties;
   // Resolved by buildTopology once the estate is complete, so that rules follow references instead
   // of looking ids up: a peering belongs to the topology that built it.
+  /** The VNet that holds this peering (always in the topology: a peering's VNet is made from its id if not read). */
+  vnet: Vnet;
   /** The remote VNet, when it was read. */
   remoteVnet: Vnet | undefined;
   /** The remote VNet's peering back to this VNet, when it was read (the first, if several). */

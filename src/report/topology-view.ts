@@ -186,7 +186,7 @@ export function buildTopologyView(topology: Topology, findings: readonly Finding
     link.peerings.push({
       id: p.id,
       name: p.name,
-      from: topology.vnets.get(p.vnetKey)?.name ?? nameOf(p.vnetId),
+      from: p.vnet.name,
       state: p.peeringState,
       useRemoteGateways: p.useRemoteGateways,
       allowGatewayTransit: p.allowGatewayTransit,

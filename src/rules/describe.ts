@@ -37,10 +37,6 @@ export function describePeering(topology: Topology, peering: Peering): string {
   return `peering "${peering.name}" from ${describeVnet(topology, peering.vnetId)} to ${describeVnet(topology, peering.remoteVnetId)}`;
 }
 
-export function vnetOf(topology: Topology, peering: Peering): Vnet | undefined {
-  return topology.vnets.get(peering.vnetKey);
-}
-
 /** The remote VNet's name: as read, else the last segment of the peering's remote id. */
 export function remoteNameOf(peering: Peering): string {
   return peering.remoteVnet?.name ?? nameOf(peering.remoteVnetId);
@@ -85,7 +81,7 @@ export function reversePeeringId(peering: Peering, remoteVnetName: string, local
  * side uses remote gateways.
  */
 export function reversePeeringOperation(topology: Topology, peering: Peering): ArmOperation {
-  const local = vnetOf(topology, peering);
+  const local = peering.vnet;
   const remote = peering.remoteVnet;
   const remoteName = remote?.name ?? nameOf(peering.remoteVnetId);
   const writable: PeeringWritableProperties = {
@@ -102,7 +98,7 @@ export function reversePeeringOperation(topology: Topology, peering: Peering): A
     writable.localSubnetNames = peering.remoteSubnetNames;
     writable.remoteSubnetNames = peering.localSubnetNames;
   }
-  return putPeering({ id: reversePeeringId(peering, remoteName, local?.name ?? nameOf(peering.vnetId)), writable });
+  return putPeering({ id: reversePeeringId(peering, remoteName, local.name), writable });
 }
 
 // -- peering lifecycle helpers --
@@ -137,8 +133,7 @@ export function remoteCurrentSpace(topology: Topology, peering: Peering): Prefix
  * (`peerCompleteVnets: false`) the prefixes of its `localSubnetNames`. Empty when unknown.
  */
 export function peeredLocalPrefixes(topology: Topology, peering: Peering): Prefix[] {
-  const local = vnetOf(topology, peering);
-  if (!local) return [];
+  const local = peering.vnet;
   return peering.peerCompleteVnets ? local.prefixes : subnetPrefixes(local, peering.localSubnetNames);
 }
 

@@ -1,6 +1,6 @@
 import { peeringRule } from './rule';
 import { nameOf } from '../model/ids';
-import { describePeering, describeVnet, hasGateway, isVnetRead, putPeering, vnetOf } from './describe';
+import { describePeering, describeVnet, hasGateway, isVnetRead, putPeering } from './describe';
 
 // allowGatewayTransit offers "this virtual network's gateway or Route Server" to the peer
 // (virtual-network-manage-peering); without one, the offer is empty. The fix withdraws the offer,
@@ -21,7 +21,7 @@ export const gatewayTransitAllowedWithoutGateway = peeringRule({
   },
   checkPeering(peering, topology) {
     if (!peering.allowGatewayTransit) return undefined;
-    const local = vnetOf(topology, peering);
+    const local = peering.vnet;
     if (!isVnetRead(local) || hasGateway(local)) return undefined;
     const remoteRead = isVnetRead(peering.remoteVnet);
     const reverse = remoteRead ? topology.reverseOf(peering) : undefined;

@@ -1,6 +1,6 @@
 import { peeringRule } from './rule';
 import { nameOf } from '../model/ids';
-import { describeGateways, describePeering, describeVnet, hasGateway, vnetOf } from './describe';
+import { describeGateways, describePeering, describeVnet, hasGateway } from './describe';
 
 // useRemoteGateways "cannot be set if virtual network already has a gateway" (Microsoft.Network REST
 // spec; virtual-network-manage-peering). A Route Server counts as the VNet's gateway. One finding
@@ -19,8 +19,8 @@ export const gatewayTransitLocalGatewayConflict = peeringRule({
   },
   checkPeering(peering, topology) {
     if (!peering.useRemoteGateways) return undefined;
-    const vnet = vnetOf(topology, peering);
-    if (!vnet || !hasGateway(vnet)) return undefined;
+    const vnet = peering.vnet;
+    if (!hasGateway(vnet)) return undefined;
     return {
       resourceId: peering.id,
       relatedResourceIds: [vnet.id, peering.remoteVnetId, ...vnet.gateways.map((g) => g.id)],

@@ -1,6 +1,6 @@
 import { peeringRule } from './rule';
 import { nameOf } from '../model/ids';
-import { describePeering, describeVnet, hasGateway, isVnetRead, vnetOf } from './describe';
+import { describePeering, describeVnet, hasGateway, isVnetRead } from './describe';
 
 // B→A offers transit (allowGatewayTransit) and B has a gateway, but A→B does not set
 // useRemoteGateways: A learns no on-premises routes through B (vpn-gateway-peering-gateway-transit).
@@ -20,10 +20,10 @@ export const gatewayTransitOfferedNotUsed = peeringRule({
     fix: 'none',
   },
   checkPeering(offer, topology) {
-    if (!offer.allowGatewayTransit || !hasGateway(vnetOf(topology, offer))) return undefined;
+    if (!offer.allowGatewayTransit || !hasGateway(offer.vnet)) return undefined;
     const back = topology.reverseOf(offer);
     if (!back || back.useRemoteGateways) return undefined;
-    const peer = vnetOf(topology, back);
+    const peer = back.vnet;
     if (!isVnetRead(peer) || hasGateway(peer) || peer.peerings.some((p) => p.useRemoteGateways)) return undefined;
     return {
       resourceId: back.id,

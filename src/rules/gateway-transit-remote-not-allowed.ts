@@ -1,5 +1,4 @@
 import { peeringRule } from './rule';
-import { nameOf } from '../model/ids';
 import {
   describePeering,
   describeVnet,
@@ -7,7 +6,6 @@ import {
   isVnetRead,
   putPeering,
   remoteGatewayPeerings,
-  vnetOf,
 } from './describe';
 
 // A→B sets useRemoteGateways; A uses B's gateway only if B→A sets allowGatewayTransit
@@ -35,8 +33,8 @@ export const gatewayTransitRemoteNotAllowed = peeringRule({
     if (!isVnetRead(remote)) return undefined; // unknown remote, or missing (peering-remote-vnet-missing)
     const reverse = topology.reverseOf(peering);
     if (reverse?.allowGatewayTransit) return undefined;
-    const local = vnetOf(topology, peering);
-    const localName = local?.name ?? nameOf(peering.vnetId);
+    const local = peering.vnet;
+    const localName = local.name;
     const head = `${describePeering(topology, peering)} uses remote gateways`;
     const related = [peering.vnetId, peering.remoteVnetId];
     if (!reverse) {
@@ -54,7 +52,7 @@ export const gatewayTransitRemoteNotAllowed = peeringRule({
       blockers.push(`"${reverse.name}" itself uses remote gateways, so which side should offer transit is not peerguard's choice`);
     }
     if (hasGateway(local)) blockers.push(`"${localName}" has a gateway of its own (see gateway-transit-local-gateway-conflict)`);
-    const uses = local ? remoteGatewayPeerings(local).length : 0;
+    const uses = remoteGatewayPeerings(local).length;
     if (uses > 1) blockers.push(`"${localName}" uses remote gateways on ${uses} peerings (see gateway-transit-multiple-remote)`);
     const message = `${head}, but the peering back, "${reverse.name}", does not allow gateway transit, so "${localName}" uses no gateway of "${remote.name}" and learns no on-premises routes through it.`;
     return {
