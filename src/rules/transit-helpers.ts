@@ -1,4 +1,4 @@
-import { contains, type Address, type Prefix } from '../model/cidr';
+import { contains, rangeKey, type Address, type Prefix } from '../model/cidr';
 import type { ResourceKey } from '../model/ids';
 import type { Peering, Route, RouteTable, Topology, Vnet } from '../model/types';
 import { peeredRemotePrefixes } from './describe';
@@ -252,22 +252,90 @@ function hubLinksOf(index: TransitIndex, n: number, table: RouteTable): Array<Li
 
 /** `effectiveRoutes`, with the hub link of each of the table's routes known (`hubLinks`, as `hubLinksOf`). */
 function effectiveRoutesWith(index: TransitIndex, n: number, table: RouteTable | undefined, hubLinks: ReadonlyArray<Link | undefined>): EffectiveRoute[] {
-  const vnet = index.vnets[n] as Vnet;
-  const byPrefix = new Map<string, EffectiveRoute>();
-  const system = (prefix: Prefix, nextHopType: string, peering?: Peering) => {
-    const key = prefix.key;
+  const byPrefix = new Map<number | string, EffectiveRoute>();
+  forEachSystemRoute(index, n, (prefix, nextHopType, peering) => {
+    const key = rangeKey(prefix);
     if (!byPrefix.has(key)) byPrefix.set(key, { prefix, nextHopType, nextHopIp: undefined, route: undefined, hub: -1, peering });
-  };
-  for (const prefix of vnet.prefixes) system(prefix, 'VnetLocal');
-  for (const peering of vnet.peerings) {
-    if (peering.peeringState !== 'Connected') continue;
-    for (const prefix of peeredRemotePrefixes(index.topology, peering)) system(prefix, 'VNetPeering', peering);
-  }
+  });
   table?.routes.forEach((route, k) => {
     if (!route.prefix) return;
-    byPrefix.set(route.prefix.key, { prefix: route.prefix, nextHopType: route.nextHopType, nextHopIp: route.nextHopIp, route, hub: hubLinks[k]?.peer ?? -1, peering: undefined });
+    byPrefix.set(rangeKey(route.prefix), { prefix: route.prefix, nextHopType: route.nextHopType, nextHopIp: route.nextHopIp, route, hub: hubLinks[k]?.peer ?? -1, peering: undefined });
   });
   return [...byPrefix.values()];
+}
+
+/** The system routes of VNet `n`: its own space (VnetLocal), then each Connected peering's remote space (VNetPeering). */
+function forEachSystemRoute(index: TransitIndex, n: number, visit: (prefix: Prefix, nextHopType: 'VnetLocal' | 'VNetPeering', peering?: Peering) => void): void {
+  const vnet = index.vnets[n] as Vnet;
+  for (const prefix of vnet.prefixes) visit(prefix, 'VnetLocal');
+  for (const peering of vnet.peerings) {
+    if (peering.peeringState !== 'Connected') continue;
+    for (const prefix of peeredRemotePrefixes(index.topology, peering)) visit(prefix, 'VNetPeering', peering);
+  }
+}
+
+/** User routes past this many in one table take the general path (Azure allows 400 per table). */
+const PACKED_ROUTES_LIMIT = 1023;
+
+/**
+ * `applianceStretches(decisionsOf(routes, 4), 4, hub)` for the effective routes of system routes
+ * (`system`, none to an appliance) and a table's user routes (`user`, in table order, route k's next
+ * hop in VNet `hubOf(k)` or -1: a later one with the same prefix wins, and any wins over a system
+ * route), without building the routes. Each IPv4 route is packed into one number, ordered as
+ * `decisionsOf` orders routes and then by that precedence (range, rank, whether it goes to `hub`),
+ * the numbers sorted natively and swept like `decisionsOf` does: the transit rules ask most of an
+ * estate's tens of thousands of routed tables for these stretches only. Undefined past
+ * PACKED_ROUTES_LIMIT user routes.
+ */
+export function packedStretchesTo(
+  system: (visit: (prefix: Prefix) => void) => void,
+  user: ReadonlyArray<{ prefix: Prefix | undefined }>,
+  hubOf: (k: number) => number,
+  hub: number,
+): number[] | undefined {
+  if (user.length > PACKED_ROUTES_LIMIT) return undefined;
+  // (first × 64 + length) × 1024 + rank (0 for system routes, k + 1 for user route k), × 2 + (1 when
+  // it goes to `hub`): under 2^49, exact in a double.
+  const packed: number[] = [];
+  system((prefix) => {
+    if (prefix.version === 4) packed.push((prefix.first * 64 + prefix.length) * 2048);
+  });
+  user.forEach(({ prefix }, k) => {
+    if (prefix?.version === 4) packed.push(((prefix.first * 64 + prefix.length) * 1024 + k + 1) * 2 + (hubOf(k) === hub ? 1 : 0));
+  });
+  const sorted = Float64Array.from(packed).sort();
+  const merged: number[] = [];
+  const emit = (first: number, last: number, toHub: boolean) => {
+    if (!toHub) return;
+    if (merged.length > 0 && (merged[merged.length - 1] as number) + 1 === first) merged[merged.length - 1] = last;
+    else merged.push(first, last);
+  };
+  // The routes that enclose the cursor, innermost last: their last addresses, and whether each goes to `hub`.
+  const openLasts: number[] = [];
+  const openToHub: boolean[] = [];
+  let cursor = 0;
+  for (let k = 0; k <= sorted.length; k += 1) {
+    const value = sorted[k];
+    // Of routes with one prefix, the last in order ends up innermost and decides all its addresses.
+    const range = value === undefined ? -1 : Math.floor(value / 2048);
+    const length = range % 64;
+    const start = (range - length) / 64;
+    // The enclosing routes that end before this route starts: their tails are decided.
+    while (openLasts.length > 0) {
+      const last = openLasts[openLasts.length - 1] as number;
+      if (value !== undefined && last >= start) break;
+      if (cursor <= last) emit(cursor, last, openToHub[openToHub.length - 1] as boolean);
+      cursor = last + 1;
+      openLasts.pop();
+      openToHub.pop();
+    }
+    if (value === undefined) break;
+    if (openLasts.length > 0 && cursor < start) emit(cursor, start - 1, openToHub[openToHub.length - 1] as boolean);
+    cursor = start;
+    openLasts.push(start + 2 ** (32 - length) - 1);
+    openToHub.push(value % 2 === 1);
+  }
+  return merged;
 }
 
 /**
@@ -490,8 +558,9 @@ class LazyRoutedTable implements RoutedTable {
     let stretches = this.stretches[slot];
     if (!stretches) {
       // Decisions worked out here are not kept (see the class comment).
-      const decisions = (version === 4 ? this.decisions4 : this.decisions6) ?? decisionsOf(this.effective ?? this.effectiveRoutes(), version);
-      stretches = applianceStretches(decisions, version, hub);
+      const decisions = version === 4 ? this.decisions4 : this.decisions6;
+      if (!decisions && version === 4) stretches = this.packedStretchesTo(hub);
+      stretches ??= applianceStretches(decisions ?? decisionsOf(this.effective ?? this.effectiveRoutes(), version), version, hub);
       this.stretches[slot] = stretches;
     }
     return stretches;
@@ -507,6 +576,10 @@ class LazyRoutedTable implements RoutedTable {
 
   private effectiveRoutes(): EffectiveRoute[] {
     return effectiveRoutesWith(this.index, this.n, this.table, this.hubLinks);
+  }
+
+  private packedStretchesTo(hub: number): number[] | undefined {
+    return packedStretchesTo((visit) => forEachSystemRoute(this.index, this.n, visit), this.table.routes, (k) => this.hubLinks[k]?.peer ?? -1, hub);
   }
 }
 

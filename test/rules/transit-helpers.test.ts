@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parsePrefix, type Prefix } from '../../src/model/cidr';
-import { applianceStretches, decisionsOf, holdsAll, holdsSome, routingOf, type EffectiveRoute } from '../../src/rules/transit-helpers';
+import { applianceStretches, decisionsOf, holdsAll, holdsSome, packedStretchesTo, routingOf, type EffectiveRoute } from '../../src/rules/transit-helpers';
 
 // The longest-prefix-match sweep against a brute force over every address of a small space: random
 // CIDR routes inside 10.0.0.0/26 (64 addresses), each to one of a few "hubs" (-1: not an appliance).
@@ -88,6 +88,29 @@ describe('longest-prefix decisions', () => {
       );
     });
   }
+
+  it('packedStretchesTo gives the stretches of the effective routes: user routes over system ones, the later of two user routes', () => {
+    // Prefixes may repeat here, within and across the lists, as a VNet's space, its peers' spaces
+    // and its route table may; IPv6 ones are left out of IPv4 stretches.
+    const anyPrefix = fc.oneof({ weight: 5, arbitrary: arbitraryPrefix }, { weight: 1, arbitrary: arbitraryPrefix6 });
+    fc.assert(
+      fc.property(
+        fc.array(anyPrefix, { maxLength: 6 }),
+        fc.array(fc.record({ prefix: fc.option(anyPrefix, { nil: undefined }), hub: fc.integer({ min: -1, max: 2 }) }), { maxLength: 10 }),
+        fc.integer({ min: 0, max: 2 }),
+        (system, user, hub) => {
+          // The effective routes as effectiveRoutes makes them: one per prefix.
+          const byPrefix = new Map<string, EffectiveRoute>();
+          for (const prefix of system) if (!byPrefix.has(prefix.key)) byPrefix.set(prefix.key, routeOf(prefix, -1));
+          for (const { prefix, hub: to } of user) if (prefix) byPrefix.set(prefix.key, routeOf(prefix, to));
+          const expected = applianceStretches(decisionsOf([...byPrefix.values()], 4), 4, hub);
+          const packed = packedStretchesTo((visit) => system.forEach((p) => visit(p)), user, (k) => (user[k] as { hub: number }).hub, hub);
+          expect(packed).toEqual(expected);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
 
   it('a default route split by more specific routes to other hubs', () => {
     const routes = [routeOf(prefixOf(0, 26), 0), routeOf(prefixOf(8, 29), 1), routeOf(prefixOf(32, 27), 0), routeOf(prefixOf(40, 29), 2)];
