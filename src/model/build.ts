@@ -31,6 +31,8 @@ const T = {
   avnmStaticMember: 'microsoft.network/networkmanagers/networkgroups/staticmembers',
 } as const;
 
+const SUBSCRIPTION_PATH = '/subscriptions/';
+
 /** The resource types peerguard reads (lower-cased, as Resource Graph reports them). */
 export const READ_TYPES: readonly string[] = Object.values(T);
 
@@ -358,6 +360,11 @@ export class TopologyBuilder {
   private readonly connectivityGroups = new Set<ResourceKey>();
   private readonly groupMembers = new Map<ResourceKey, Set<ResourceKey>>();
   private built = false;
+  /**
+   * `/subscriptions/{id}/` as the last resource added spelt it: an export holds each subscription's
+   * resources together, so most resources name a subscription already added without parsing it.
+   */
+  private subscriptionPath: string | undefined = undefined;
   private readonly remoteRefs = new Map<string, RemoteRef>();
   private readonly remoteRef = (id: string): RemoteRef => {
     let ref = this.remoteRefs.get(id);
@@ -396,8 +403,12 @@ export class TopologyBuilder {
   }
 
   add(resource: RawResource, source: string): void {
-    const sub = subscriptionOf(resource.id);
-    if (sub) this.subscriptions.add(sub);
+    if (this.subscriptionPath === undefined || !resource.id.startsWith(this.subscriptionPath)) {
+      const sub = subscriptionOf(resource.id);
+      if (sub) this.subscriptions.add(sub);
+      const end = sub ? resource.id.indexOf('/', SUBSCRIPTION_PATH.length) : -1;
+      this.subscriptionPath = end > 0 ? resource.id.slice(0, end + 1) : undefined;
+    }
     const type = typeOf(resource);
     const p = props(resource);
     switch (type) {
@@ -681,7 +692,10 @@ function joinPeerings(parts: {
   // A hub's peerings by remote VNet, for the reverses of its many peers (a scan for small VNets).
   const byRemote = new Map<Vnet, Map<Vnet, Peering>>();
   const peeringTo = (from: Vnet, to: Vnet): Peering | undefined => {
-    if (from.peerings.length <= SCAN_LIMIT) return from.peerings.find((p) => p.remoteVnet === to);
+    if (from.peerings.length <= SCAN_LIMIT) {
+      for (const p of from.peerings) if (p.remoteVnet === to) return p;
+      return undefined;
+    }
     let map = byRemote.get(from);
     if (!map) {
       map = new Map();

@@ -137,11 +137,16 @@ export function contains(outer: Prefix, inner: Prefix): boolean {
   return outer.version === inner.version && outer.first <= inner.first && inner.last <= outer.last;
 }
 
-/** Every overlapping pair between two prefix lists (lists are short: a VNet's address space). */
-export function overlappingPairs(a: readonly Prefix[], b: readonly Prefix[]): Array<[Prefix, Prefix]> {
-  const pairs: Array<[Prefix, Prefix]> = [];
-  for (const x of a) for (const y of b) if (overlaps(x, y)) pairs.push([x, y]);
-  return pairs;
+const NO_PAIRS: ReadonlyArray<readonly [Prefix, Prefix]> = [];
+
+/**
+ * Every overlapping pair between two prefix lists (lists are short: a VNet's address space). The
+ * usual answer, none, is one shared empty list: the overlap rule asks for every peering.
+ */
+export function overlappingPairs(a: readonly Prefix[], b: readonly Prefix[]): ReadonlyArray<readonly [Prefix, Prefix]> {
+  let pairs: Array<[Prefix, Prefix]> | undefined;
+  for (const x of a) for (const y of b) if (overlaps(x, y)) (pairs ??= []).push([x, y]);
+  return pairs ?? NO_PAIRS;
 }
 
 /** Canonical text of a prefix list, order-insensitive, for comparing address spaces. */

@@ -206,7 +206,9 @@ export function shareMeshGroup(a: Vnet | undefined, b: Vnet | undefined): boolea
 }
 
 export function isInside(ip: Prefix, prefixes: readonly Prefix[]): boolean {
-  return prefixes.some((p) => contains(p, ip));
+  // A loop, not \`some\`: no closure per call (the transit rules ask for every appliance route's next hop and link).
+  for (const p of prefixes) if (contains(p, ip)) return true;
+  return false;
 }
 
 /** A user-defined route to a virtual appliance IP. */
