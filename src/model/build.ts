@@ -78,10 +78,10 @@ function stringTags(value: unknown): Record<string, string> {
   return tags;
 }
 
-function newVnet(id: string): Vnet {
+function newVnet(id: string, key: ResourceKey): Vnet {
   return {
     id,
-    key: keyOf(id),
+    key,
     name: nameOf(id),
     subscriptionId: subscriptionOf(id) ?? '',
     resourceGroup: resourceGroupOf(id),
@@ -383,7 +383,7 @@ export class TopologyBuilder {
     const key = keyOf(id);
     let vnet = this.vnets.get(key);
     if (!vnet) {
-      vnet = newVnet(id);
+      vnet = newVnet(id, key);
       this.vnets.set(key, vnet);
     }
     return vnet;
