@@ -206,7 +206,7 @@ export function shareMeshGroup(a: Vnet | undefined, b: Vnet | undefined): boolea
 }
 
 export function isInside(ip: Prefix, prefixes: readonly Prefix[]): boolean {
-  // A loop, not \`some\`: no closure per call (the transit rules ask for every appliance route's next hop and link).
+  // A loop, not `some`: no closure per call (asked for every appliance route's next hop and link).
   for (const p of prefixes) if (contains(p, ip)) return true;
   return false;
 }
@@ -305,7 +305,7 @@ export function packedStretchesTo(
   user.forEach(({ prefix }, k) => {
     if (prefix?.version === 4) packed.push(((prefix.first * 64 + prefix.length) * 1024 + k + 1) * 2 + (hubOf(k) === hub ? 1 : 0));
   });
-  const sorted = Float64Array.from(packed).sort();
+  const sorted = new Float64Array(packed).sort();
   const merged: number[] = [];
   const emit = (first: number, last: number, toHub: boolean) => {
     if (!toHub) return;

@@ -5,6 +5,7 @@ import type { RawResource } from '../../src/model/snapshot';
 import {
   SUB_A,
   SUB_B,
+  SUB_C,
   firewall,
   gateway,
   nva,
@@ -38,9 +39,16 @@ describe('buildTopology', () => {
     delete standalone.type;
     const t = topologyOf([standalone]);
     expect(t.vnets.get(keyOf(hub))?.peerings.map((p) => p.name)).toEqual(['vnet-hub-to-vnet-spoke']);
+    expect([...t.peerings.values()][0]?.vnet).toBe(t.vnets.get(keyOf(hub)));
     // Only SUB_A was read: a VNet there that is absent is missing, the spoke in SUB_B is out of scope.
     expect(t.isInScope(keyOf(vnetId('other', SUB_A)))).toBe(true);
     expect(t.isInScope(keyOf(spoke))).toBe(false);
+  });
+
+  it('records every subscription read, in any order and however the ids spell /subscriptions/', () => {
+    const shouting = vnet({ id: vnetId('loud', SUB_C).replace('/subscriptions/', '/SUBSCRIPTIONS/'), prefixes: ['10.9.0.0/16'] });
+    const resources = [vnet({ id: hub, prefixes: ['10.0.0.0/16'] }), vnet({ id: spoke, prefixes: ['10.1.0.0/16'] }), vnet({ id: vnetId('other', SUB_A), prefixes: ['10.2.0.0/16'] }), shouting];
+    expect([...topologyOf(resources).subscriptions].sort()).toEqual([SUB_A, SUB_B, SUB_C]);
   });
 
   it('does not double a peering present both embedded and standalone, and reads type names in any case', () => {
