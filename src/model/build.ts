@@ -1,5 +1,5 @@
 import { parsePrefix, type Prefix } from './cidr';
-import { keyOf, nameOf, parseResourceId, resourceGroupOf, sameKey, subscriptionOf, type ResourceKey } from './ids';
+import { keyOf, nameOf, parseResourceId, resourceGroupOf, sameKey, subscriptionOf, subscriptionPathOf, type ResourceKey } from './ids';
 import { InputError, type RawResource, type SourcedResource } from './snapshot';
 import type {
   Appliance,
@@ -30,8 +30,6 @@ const T = {
   avnmConnectivity: 'microsoft.network/networkmanagers/connectivityconfigurations',
   avnmStaticMember: 'microsoft.network/networkmanagers/networkgroups/staticmembers',
 } as const;
-
-const SUBSCRIPTION_PATH = '/subscriptions/';
 
 /** The resource types peerguard reads (lower-cased, as Resource Graph reports them). */
 export const READ_TYPES: readonly string[] = Object.values(T);
@@ -406,8 +404,7 @@ export class TopologyBuilder {
     if (this.subscriptionPath === undefined || !resource.id.startsWith(this.subscriptionPath)) {
       const sub = subscriptionOf(resource.id);
       if (sub) this.subscriptions.add(sub);
-      const end = sub ? resource.id.indexOf('/', SUBSCRIPTION_PATH.length) : -1;
-      this.subscriptionPath = end > 0 ? resource.id.slice(0, end + 1) : undefined;
+      this.subscriptionPath = subscriptionPathOf(resource.id);
     }
     const type = typeOf(resource);
     const p = props(resource);

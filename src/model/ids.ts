@@ -65,6 +65,13 @@ export function subscriptionOf(id: string): string | undefined {
   return undefined;
 }
 
+/** `/subscriptions/{id}/` as `id` spells it, when `id` names a subscription and goes on past it. */
+export function subscriptionPathOf(id: string): string | undefined {
+  if (subscriptionOf(id) === undefined) return undefined;
+  const end = id.indexOf('/', PREFIX.length);
+  return end < 0 ? undefined : id.slice(0, end + 1);
+}
+
 /**
  * Parses `/subscriptions/{s}/resourceGroups/{rg}/providers/{ns}/{type}/{name}[/{child}/{name}]...`.
  * Returns undefined for anything that is not a provider resource id.

@@ -30,7 +30,7 @@ export const gatewayTransitBasicGateway = peeringRule({
     return {
       resourceId: peering.id,
       relatedResourceIds: [peering.vnetId, peering.remoteVnetId, ...basic.map((g) => g.id)],
-      message: `${describePeering(topology, peering)} uses remote gateways, but the ${basic.map(describeGateway).join(', ')} of ${describeVnet(topology, remote.id)} is a Basic SKU, which gateway transit does not support: "${nameOf(peering.vnetId)}" gets no on-premises connectivity through it. Resize or migrate the gateway to a VpnGw SKU (or an ErGw SKU for ExpressRoute).`,
+      message: `${describePeering(topology, peering)} uses remote gateways, but the ${basic.map(describeGateway).join(', ')} of ${describeVnet(topology, remote)} is a Basic SKU, which gateway transit does not support: "${nameOf(peering.vnetId)}" gets no on-premises connectivity through it. Resize or migrate the gateway to a VpnGw SKU (or an ErGw SKU for ExpressRoute).`,
       identity: [peering.id],
     };
   },

@@ -24,7 +24,7 @@ export const gatewayTransitLocalGatewayConflict = peeringRule({
     return {
       resourceId: peering.id,
       relatedResourceIds: [vnet.id, peering.remoteVnetId, ...vnet.gateways.map((g) => g.id)],
-      message: `${describeVnet(topology, vnet.id)} has its own ${describeGateways(vnet)}, yet ${describePeering(topology, peering)} uses remote gateways: a VNet with a gateway cannot use the gateway of "${nameOf(peering.remoteVnetId)}". Remove the local gateway or stop using remote gateways.`,
+      message: `${describeVnet(topology, vnet)} has its own ${describeGateways(vnet)}, yet ${describePeering(topology, peering)} uses remote gateways: a VNet with a gateway cannot use the gateway of "${nameOf(peering.remoteVnetId)}". Remove the local gateway or stop using remote gateways.`,
       identity: [peering.id],
     };
   },

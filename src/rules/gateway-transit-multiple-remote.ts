@@ -22,12 +22,11 @@ export const gatewayTransitMultipleRemote: Rule = {
     for (const vnet of topology.vnets.values()) {
       const peerings = remoteGatewayPeerings(vnet);
       if (peerings.length < 2) continue;
-      const vnetId = vnet.id;
       findings.push({
-        resourceId: vnetId,
+        resourceId: vnet.id,
         relatedResourceIds: peerings.map((p) => p.id),
-        message: `${describeVnet(topology, vnetId)} uses remote gateways on ${peerings.length} peerings (to ${listNames(peerings.map((p) => nameOf(p.remoteVnetId)))}); only one peering of a VNet may use remote gateways. Keep it on the peering to the hub whose gateway "${nameOf(vnetId)}" should use.`,
-        identity: [vnetId],
+        message: `${describeVnet(topology, vnet)} uses remote gateways on ${peerings.length} peerings (to ${listNames(peerings.map((p) => nameOf(p.remoteVnetId)))}); only one peering of a VNet may use remote gateways. Keep it on the peering to the hub whose gateway "${nameOf(vnet.id)}" should use.`,
+        identity: [vnet.id],
       });
     }
     return findings;

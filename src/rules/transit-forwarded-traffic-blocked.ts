@@ -78,7 +78,7 @@ export const transitForwardedTrafficBlocked: Rule = {
         identity: [cToB.id, b.id],
         message:
           `Route "${routeName}" (${route.prefix.text} to ${route.nextHopIp?.text ?? '?'}) in route table "${table.table.name}" of ` +
-          `${describeVnet(topology, a.id)} sends traffic for ${c} to an appliance in hub VNet "${b.name}", but ` +
+          `${describeVnet(topology, a)} sends traffic for ${c} to an appliance in hub VNet "${b.name}", but ` +
           `${describePeering(topology, cToB)} does not allow forwarded traffic, so the packets the appliance forwards are dropped` +
           (others > 0 ? ` (${others} more ${others === 1 ? 'VNet routes' : 'VNets route'} to it through "${b.name}" as well).` : '.'),
         fix: {

@@ -58,7 +58,7 @@ export const transitNextHopUnreachable: Rule = {
             relatedResourceIds: [table.id, vnet.id],
             message:
               `Route "${route.name}" (${route.addressPrefix} to virtual appliance ${ip}) in route table "${table.name}" of ` +
-              `${describeVnet(topology, vnet.id)} points at ${ip}, which lies neither in "${vnet.name}" nor in any VNet peered with it: ` +
+              `${describeVnet(topology, vnet)} points at ${ip}, which lies neither in "${vnet.name}" nor in any VNet peered with it: ` +
               `the traffic the route matches is dropped.`,
           });
         }

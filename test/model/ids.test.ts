@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { keyOf, nameOf, parseResourceId, resourceGroupOf, sameId, sameKey, subscriptionOf } from '../../src/model/ids';
+import { keyOf, nameOf, parseResourceId, resourceGroupOf, sameId, sameKey, subscriptionOf, subscriptionPathOf } from '../../src/model/ids';
 
 const peering =
   '/subscriptions/AAAA/resourceGroups/RG-Hub/providers/Microsoft.Network/virtualNetworks/Vnet-Hub/virtualNetworkPeerings/hub-to-spoke';
@@ -68,5 +68,13 @@ describe('resource ids', () => {
     expect(subscriptionOf(peering)).toBe('aaaa');
     expect(subscriptionOf('/tenants/x')).toBeUndefined();
     expect(nameOf(peering)).toBe('hub-to-spoke');
+  });
+
+  it('subscriptionPathOf keeps the subscription part as written, slash included', () => {
+    expect(subscriptionPathOf(peering)).toBe('/subscriptions/AAAA/');
+    expect(subscriptionPathOf('/SUBSCRIPTIONS/BbB/resourceGroups/rg')).toBe('/SUBSCRIPTIONS/BbB/');
+    expect(subscriptionPathOf('/subscriptions/AAAA')).toBeUndefined(); // nothing past it to share the path
+    expect(subscriptionPathOf('/subscriptions//x')).toBeUndefined();
+    expect(subscriptionPathOf('/tenants/x/y')).toBeUndefined();
   });
 });
