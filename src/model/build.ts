@@ -155,73 +155,116 @@ function writableExtras(p: Props): WritableExtras | undefined {
   return extras;
 }
 
+// The bits of `ReadPeering.flags`.
+const ALLOW_VNET_ACCESS = 1;
+const ALLOW_FORWARDED_TRAFFIC = 2;
+const ALLOW_GATEWAY_TRANSIT = 4;
+const USE_REMOTE_GATEWAYS = 8;
+const PEER_COMPLETE_VNETS = 16;
+const ONLY_IPV6 = 32;
+const REMOTE_IN_SCOPE = 64;
+
 /**
  * A peering as read. Its key and its writable properties are worked out when asked for: an audit
  * of a large estate asks for neither for most peerings, and holding them took a third of each
  * peering's memory (a lower-cased copy of a 180-character id, two objects).
  */
 class ReadPeering implements Peering {
-  readonly id: string;
-  readonly name: string;
-  readonly vnetId: string;
-  readonly vnetKey: ResourceKey;
-  readonly remoteVnetId: string;
-  remoteVnetKey: ResourceKey;
-  readonly remoteSubscriptionId: string | undefined;
-  readonly allowVirtualNetworkAccess: boolean;
-  readonly allowForwardedTraffic: boolean;
-  readonly allowGatewayTransit: boolean;
-  readonly useRemoteGateways: boolean;
+  // The booleans share one number, and what the peering would repeat (its VNet's key, the remote's
+  // id, key and subscription, the subnet names of its writable properties) is read from the objects
+  // that hold it: 96 bytes less per peering, 22 MB of a 50k-VNet estate's 322 MB. The fields the
+  // rules read for every peering come first.
   readonly peeringState: string | undefined;
-  readonly peeringSyncLevel: string | undefined;
-  readonly provisioningState: string | undefined;
-  readonly remoteAddressSpace: Prefix[] | undefined;
-  readonly remoteVirtualNetworkAddressSpace: Prefix[] | undefined;
-  readonly peerCompleteVnets: boolean;
-  readonly localSubnetNames: readonly string[];
-  readonly remoteSubnetNames: readonly string[];
-  readonly enableOnlyIPv6Peering: boolean;
-  readonly etag: string | undefined;
+  private flags: number;
   /** Set when the peering is placed in its VNet (`TopologyBuilder.addPeering`), before any rule sees it. */
   vnet!: Vnet;
   remoteVnet: Vnet | undefined = undefined;
   reverse: Peering | undefined = undefined;
-  remoteInScope = false;
-  private readonly extras: WritableExtras | undefined;
-  private cachedKey: ResourceKey | undefined = undefined;
+  readonly remoteAddressSpace: Prefix[] | undefined;
+  readonly remoteVirtualNetworkAddressSpace: Prefix[] | undefined;
+  readonly peeringSyncLevel: string | undefined;
+  readonly provisioningState: string | undefined;
   /** The remote id as this peering spells it, shared with the other peerings that spell it so. */
   readonly remoteRef: RemoteRef;
+  readonly id: string;
+  readonly name: string;
+  readonly vnetId: string;
+  readonly etag: string | undefined;
+  private readonly extras: WritableExtras | undefined;
+  private cachedKey: ResourceKey | undefined = undefined;
 
-  constructor(raw: RawResource, vnetId: string, vnetKey: ResourceKey, source: string, remoteRef: (id: string) => RemoteRef) {
+  constructor(raw: RawResource, vnetId: string, source: string, remoteRef: (id: string) => RemoteRef) {
     const p = props(raw);
     const remoteId = refId(p.remoteVirtualNetwork);
     const name = raw.name ?? nameOf(raw.id);
     if (!remoteId) throw new InputError(source, `peering "${name}" has no properties.remoteVirtualNetwork.id`);
     const remote = remoteRef(remoteId);
+    this.peeringState = known(p.peeringState);
+    this.flags =
+      (bool(p.allowVirtualNetworkAccess, true) ? ALLOW_VNET_ACCESS : 0) |
+      (bool(p.allowForwardedTraffic) ? ALLOW_FORWARDED_TRAFFIC : 0) |
+      (bool(p.allowGatewayTransit) ? ALLOW_GATEWAY_TRANSIT : 0) |
+      (bool(p.useRemoteGateways) ? USE_REMOTE_GATEWAYS : 0) |
+      (bool(p.peerCompleteVnets, true) ? PEER_COMPLETE_VNETS : 0) |
+      (bool(p.enableOnlyIPv6Peering) ? ONLY_IPV6 : 0);
+    // Usually the same texts as peered, and as the previous peering to the same VNet: one array for all.
+    this.remoteAddressSpace = remoteSpace(remote, p.remoteAddressSpace, source, () => `peering "${name}" remoteAddressSpace`);
+    this.remoteVirtualNetworkAddressSpace = remoteSpace(remote, p.remoteVirtualNetworkAddressSpace, source, () => `peering "${name}" remoteVirtualNetworkAddressSpace`);
+    this.peeringSyncLevel = known(p.peeringSyncLevel);
+    this.provisioningState = known(p.provisioningState);
     this.remoteRef = remote;
     this.id = raw.id;
     this.name = name;
     this.vnetId = vnetId;
-    this.vnetKey = vnetKey;
-    this.remoteVnetId = remote.id;
-    this.remoteVnetKey = remote.key;
-    this.remoteSubscriptionId = remote.subscription;
-    this.allowVirtualNetworkAccess = bool(p.allowVirtualNetworkAccess, true);
-    this.allowForwardedTraffic = bool(p.allowForwardedTraffic);
-    this.allowGatewayTransit = bool(p.allowGatewayTransit);
-    this.useRemoteGateways = bool(p.useRemoteGateways);
-    this.peeringState = known(p.peeringState);
-    this.peeringSyncLevel = known(p.peeringSyncLevel);
-    this.provisioningState = known(p.provisioningState);
-    // Usually the same texts as peered, and as the previous peering to the same VNet: one array for all.
-    this.remoteAddressSpace = remoteSpace(remote, p.remoteAddressSpace, source, () => `peering "${name}" remoteAddressSpace`);
-    this.remoteVirtualNetworkAddressSpace = remoteSpace(remote, p.remoteVirtualNetworkAddressSpace, source, () => `peering "${name}" remoteVirtualNetworkAddressSpace`);
-    this.extras = writableExtras(p);
-    this.peerCompleteVnets = bool(p.peerCompleteVnets, true);
-    this.localSubnetNames = this.extras?.localSubnetNames ?? NO_NAMES;
-    this.remoteSubnetNames = this.extras?.remoteSubnetNames ?? NO_NAMES;
-    this.enableOnlyIPv6Peering = bool(p.enableOnlyIPv6Peering);
     this.etag = str(raw.etag);
+    this.extras = writableExtras(p);
+  }
+
+  get allowVirtualNetworkAccess(): boolean {
+    return (this.flags & ALLOW_VNET_ACCESS) !== 0;
+  }
+  get allowForwardedTraffic(): boolean {
+    return (this.flags & ALLOW_FORWARDED_TRAFFIC) !== 0;
+  }
+  get allowGatewayTransit(): boolean {
+    return (this.flags & ALLOW_GATEWAY_TRANSIT) !== 0;
+  }
+  get useRemoteGateways(): boolean {
+    return (this.flags & USE_REMOTE_GATEWAYS) !== 0;
+  }
+  get peerCompleteVnets(): boolean {
+    return (this.flags & PEER_COMPLETE_VNETS) !== 0;
+  }
+  get enableOnlyIPv6Peering(): boolean {
+    return (this.flags & ONLY_IPV6) !== 0;
+  }
+  get remoteInScope(): boolean {
+    return (this.flags & REMOTE_IN_SCOPE) !== 0;
+  }
+  get vnetKey(): ResourceKey {
+    return this.vnet.key;
+  }
+  get remoteVnetId(): string {
+    return this.remoteRef.id;
+  }
+  /** The remote VNet's own key when it was read: one string object per VNet, so that a map hit compares by reference. */
+  get remoteVnetKey(): ResourceKey {
+    return this.remoteVnet ? this.remoteVnet.key : this.remoteRef.key;
+  }
+  get remoteSubscriptionId(): string | undefined {
+    return this.remoteRef.subscription;
+  }
+  get localSubnetNames(): readonly string[] {
+    return this.extras?.localSubnetNames ?? NO_NAMES;
+  }
+  get remoteSubnetNames(): readonly string[] {
+    return this.extras?.remoteSubnetNames ?? NO_NAMES;
+  }
+
+  /** Joins the peering to its remote VNet once the estate is complete (`joinPeerings`). */
+  resolveRemote(remoteVnet: Vnet | undefined, remoteInScope: boolean): void {
+    this.remoteVnet = remoteVnet;
+    this.flags = remoteInScope ? this.flags | REMOTE_IN_SCOPE : this.flags & ~REMOTE_IN_SCOPE;
   }
 
   get key(): ResourceKey {
@@ -424,7 +467,7 @@ export class TopologyBuilder {
           if (!raw || typeof raw.id !== 'string') {
             throw new InputError(source, `virtual network "${vnet.name}" virtualNetworkPeerings[${i}] has no "id"`);
           }
-          this.addPeering(vnet, new ReadPeering(raw as RawResource, vnet.id, vnet.key, source, this.remoteRef));
+          this.addPeering(vnet, new ReadPeering(raw as RawResource, vnet.id, source, this.remoteRef));
         });
         break;
       }
@@ -435,7 +478,7 @@ export class TopologyBuilder {
         const local = obj(p.localVirtualNetworkAddressSpace) ?? obj(p.localAddressSpace);
         this.pendingStandalonePeerings.push({
           vnetId,
-          peering: new ReadPeering(resource, vnetId, keyOf(vnetId), source, this.remoteRef),
+          peering: new ReadPeering(resource, vnetId, source, this.remoteRef),
           localPrefixes: local ? prefixes(local.addressPrefixes, source, () => `peering "${resource.name ?? resource.id}" local address space`) : undefined,
         });
         break;
@@ -681,10 +724,7 @@ function joinPeerings(parts: {
       vnet: vnets.get(ref.key),
       inScope: ref.subscription !== undefined && subscriptions.has(ref.subscription),
     });
-    // One string object per key: a Map hit on the same object skips comparing 150 characters.
-    if (resolved.vnet) peering.remoteVnetKey = resolved.vnet.key;
-    peering.remoteVnet = resolved.vnet;
-    peering.remoteInScope = resolved.inScope;
+    peering.resolveRemote(resolved.vnet, resolved.inScope);
   }
   // A hub's peerings by remote VNet, for the reverses of its many peers (a scan for small VNets).
   const byRemote = new Map<Vnet, Map<Vnet, Peering>>();

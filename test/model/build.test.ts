@@ -45,6 +45,26 @@ describe('buildTopology', () => {
     expect(t.isInScope(keyOf(spoke))).toBe(false);
   });
 
+  const FLAGS = ['allowVirtualNetworkAccess', 'allowForwardedTraffic', 'allowGatewayTransit', 'useRemoteGateways', 'peerCompleteVnets', 'enableOnlyIPv6Peering'] as const;
+
+  it.each(FLAGS.flatMap((flag) => [true, false].map((value) => ({ flag, value }))))('reads $flag: $value as written, whatever the other flags say', ({ flag, value }) => {
+    // The other flags the opposite way: a flag read from a neighbour's bit would show.
+    const properties: Record<string, unknown> = { remoteVirtualNetwork: { id: spoke } };
+    for (const other of FLAGS) properties[other] = other === flag ? value : !value;
+    const t = topologyOf([peeringResource(hub, { remote: spoke }), vnet({ id: spoke, prefixes: ['10.1.0.0/16'] })].map((r, i) => (i === 0 ? { ...r, properties } : r)));
+    const peering = [...t.peerings.values()][0]!;
+    for (const other of FLAGS) expect(peering[other], other).toBe(other === flag ? value : !value);
+    expect(peering.remoteInScope).toBe(true);
+  });
+
+  it('defaults an absent allowVirtualNetworkAccess and peerCompleteVnets to true, the other flags to false', () => {
+    const t = topologyOf([{ ...peeringResource(hub, { remote: spoke }), properties: { remoteVirtualNetwork: { id: spoke } } }]);
+    const peering = [...t.peerings.values()][0]!;
+    expect(FLAGS.map((flag) => peering[flag])).toEqual([true, false, false, false, true, false]);
+    expect(peering.remoteInScope).toBe(false); // SUB_B, the spoke's subscription, was not read
+    expect(peering.writable).toEqual({ allowVirtualNetworkAccess: true, allowForwardedTraffic: false, allowGatewayTransit: false, useRemoteGateways: false, remoteVirtualNetwork: { id: spoke } });
+  });
+
   it('records every subscription read, in any order and however the ids spell /subscriptions/', () => {
     const shouting = vnet({ id: vnetId('loud', SUB_C).replace('/subscriptions/', '/SUBSCRIPTIONS/'), prefixes: ['10.9.0.0/16'] });
     const resources = [vnet({ id: hub, prefixes: ['10.0.0.0/16'] }), vnet({ id: spoke, prefixes: ['10.1.0.0/16'] }), vnet({ id: vnetId('other', SUB_A), prefixes: ['10.2.0.0/16'] }), shouting];
