@@ -261,10 +261,10 @@ class ReadPeering implements Peering {
     return this.extras?.remoteSubnetNames ?? NO_NAMES;
   }
 
-  /** Joins the peering to its remote VNet once the estate is complete (`joinPeerings`). */
+  /** Joins the peering to its remote VNet once the estate is complete (`joinPeerings`, once per peering). */
   resolveRemote(remoteVnet: Vnet | undefined, remoteInScope: boolean): void {
     this.remoteVnet = remoteVnet;
-    this.flags = remoteInScope ? this.flags | REMOTE_IN_SCOPE : this.flags & ~REMOTE_IN_SCOPE;
+    if (remoteInScope) this.flags |= REMOTE_IN_SCOPE;
   }
 
   get key(): ResourceKey {
