@@ -34,7 +34,7 @@ function placeOf(subscription: string | undefined, resourceGroup: string | undef
 
 /** `peering "a-to-b" from VNet "a" (…) to VNet "b" (…)` */
 export function describePeering(topology: Topology, peering: Peering): string {
-  return `peering "${peering.name}" from ${describeVnet(topology, peering.vnetId)} to ${describeVnet(topology, peering.remoteVnetId)}`;
+  return `peering "${peering.name}" from ${describeVnet(topology, peering.vnet)} to ${describeVnet(topology, peering.remoteVnet ?? peering.remoteVnetId)}`;
 }
 
 /** The remote VNet's name: as read, else the last segment of the peering's remote id. */

@@ -25,7 +25,7 @@ export const gatewayTransitRemoteHasNoGateway = peeringRule({
     return {
       resourceId: peering.id,
       relatedResourceIds: [peering.vnetId, peering.remoteVnetId],
-      message: `${describePeering(topology, peering)} uses remote gateways, but ${describeVnet(topology, peering.remoteVnetId)} has no VPN gateway, ExpressRoute gateway or Route Server, so "${nameOf(peering.vnetId)}" reaches no on-premises network through "${remote.name}".`,
+      message: `${describePeering(topology, peering)} uses remote gateways, but ${describeVnet(topology, remote)} has no VPN gateway, ExpressRoute gateway or Route Server, so "${nameOf(peering.vnetId)}" reaches no on-premises network through "${remote.name}".`,
       identity: [peering.id],
     };
   },

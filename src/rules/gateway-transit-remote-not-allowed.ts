@@ -41,7 +41,7 @@ export const gatewayTransitRemoteNotAllowed = peeringRule({
       return {
         resourceId: peering.id,
         relatedResourceIds: related,
-        message: `${head}, but ${describeVnet(topology, peering.remoteVnetId)} has no peering back to "${localName}", so "${localName}" uses no gateway of "${remote.name}". The reverse peering must be created with allowGatewayTransit (peering-one-sided proposes it).`,
+        message: `${head}, but ${describeVnet(topology, remote)} has no peering back to "${localName}", so "${localName}" uses no gateway of "${remote.name}". The reverse peering must be created with allowGatewayTransit (peering-one-sided proposes it).`,
         identity: [peering.id],
       };
     }
@@ -63,7 +63,7 @@ export const gatewayTransitRemoteNotAllowed = peeringRule({
       ...(blockers.length === 0
         ? {
             fix: {
-              description: `Allow gateway transit on peering "${reverse.name}" of ${describeVnet(topology, reverse.vnetId)}.`,
+              description: `Allow gateway transit on peering "${reverse.name}" of ${describeVnet(topology, reverse.vnet)}.`,
               destructive: false,
               operations: [putPeering(reverse, { allowGatewayTransit: true })],
             },

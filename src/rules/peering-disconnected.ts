@@ -50,7 +50,7 @@ export const peeringDisconnected = peeringRule({
         `No traffic flows between ${local} and ${remote} until both links are deleted and re-created.`,
       identity: [peering.id],
       fix: {
-        description: `Delete both links between ${describeVnet(topology, peering.vnetId)} and ${describeVnet(topology, peering.remoteVnetId)}, then re-create both with their current settings.`,
+        description: `Delete both links between ${describeVnet(topology, peering.vnet)} and ${describeVnet(topology, peering.remoteVnet ?? peering.remoteVnetId)}, then re-create both with their current settings.`,
         destructive: true,
         operations,
       },

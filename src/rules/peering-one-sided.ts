@@ -25,7 +25,7 @@ export const peeringOneSided = peeringRule({
     const initiated = peering.peeringState === 'Initiated';
     const reverseMissing = remote !== undefined && reverse === undefined;
     if (!initiated && !reverseMissing) return undefined;
-    const to = describeVnet(topology, peering.remoteVnetId);
+    const to = describeVnet(topology, remote ?? peering.remoteVnetId);
     const message = reverse
       ? `${describePeering(topology, peering)} is Initiated although ${to} has peering "${reverse.name}" back; the pair is not established until both sides are Connected.`
       : `${describePeering(topology, peering)} is one-sided: "${remote?.name ?? nameOf(peering.remoteVnetId)}" has no peering back to "${nameOf(peering.vnetId)}", so no traffic flows between them.`;

@@ -29,7 +29,7 @@ export const peeringRemoteVnetMissing = peeringRule({
         `subscription ${subscriptionOf(peering.remoteVnetId) ?? '?'} was read and has no such VNet. It was deleted or moved; the peering is an orphan.`,
       identity: [peering.id],
       fix: {
-        description: `Delete the orphan peering "${peering.name}" from ${describeVnet(topology, peering.vnetId)}.`,
+        description: `Delete the orphan peering "${peering.name}" from ${describeVnet(topology, peering.vnet)}.`,
         destructive: true,
         operations: [deletePeering(peering.id)],
       },

@@ -69,7 +69,7 @@ export const transitForwardedTrafficBlocked: Rule = {
     const findings: FindingDraft[] = [];
     for (const { cToB, hub, a, table, route, sources } of offences.values()) {
       const b = hub.peerVnet;
-      const c = describeVnet(topology, cToB.vnetId);
+      const c = describeVnet(topology, cToB.vnet);
       const others = sources.size - 1;
       const routeName = route.route?.name ?? route.prefix.text;
       findings.push({

@@ -31,9 +31,9 @@ export const transitIntentUnreachable: Rule = {
       else failing.set(key, [check]);
     });
     return intentFindings(topology, options.intent.source, failing, (first, count) => {
-      const target = first.to ? describeVnet(topology, first.to.id) : 'on-premises';
+      const target = first.to ? describeVnet(topology, first.to) : 'on-premises';
       const more = count > 1 ? ` (${count - 1} more of the statement's VNets unreachable from it as well)` : '';
-      return `Intent "${first.statement.label}" says ${describeVnet(topology, first.from.id)} must reach ${target}, but it cannot: ${first.verdict.missing?.message ?? 'no path'}${more}`;
+      return `Intent "${first.statement.label}" says ${describeVnet(topology, first.from)} must reach ${target}, but it cannot: ${first.verdict.missing?.message ?? 'no path'}${more}`;
     }) as FindingDraft[];
   },
 };

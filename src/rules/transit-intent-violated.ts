@@ -33,7 +33,7 @@ export const transitIntentViolated: Rule = {
     return intentFindings(topology, options.intent.source, violations, (first, count) => {
       const path = first.verdict.path ? describeHop(first.verdict.path) : '?';
       const more = count > 1 ? ` (${count - 1} more VNets of the other group are reachable from it as well)` : '';
-      return `Intent "${first.statement.label}" says ${describeVnet(topology, first.from.id)} and ${describeVnet(topology, first.to?.id ?? '?')} are isolated, but a path exists: ${path}${more}.`;
+      return `Intent "${first.statement.label}" says ${describeVnet(topology, first.from)} and ${describeVnet(topology, first.to ?? '?')} are isolated, but a path exists: ${path}${more}.`;
     });
   },
 };
