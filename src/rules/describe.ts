@@ -123,7 +123,7 @@ export function subnetPrefixes(vnet: Vnet, names: readonly string[]): Prefix[] {
  * The remote VNet's current address space: its prefixes when it was read (and has any), else the
  * peering's `remoteVirtualNetworkAddressSpace`; undefined when neither is known.
  */
-export function remoteCurrentSpace(topology: Topology, peering: Peering): Prefix[] | undefined {
+export function remoteCurrentSpace(peering: Peering): Prefix[] | undefined {
   const remote = peering.remoteVnet;
   return remote && remote.prefixes.length > 0 ? remote.prefixes : peering.remoteVirtualNetworkAddressSpace;
 }
@@ -132,7 +132,7 @@ export function remoteCurrentSpace(topology: Topology, peering: Peering): Prefix
  * The local prefixes a peering connects: the VNet's address space, or for subnet peering
  * (`peerCompleteVnets: false`) the prefixes of its `localSubnetNames`. Empty when unknown.
  */
-export function peeredLocalPrefixes(topology: Topology, peering: Peering): Prefix[] {
+export function peeredLocalPrefixes(peering: Peering): Prefix[] {
   const local = peering.vnet;
   return peering.peerCompleteVnets ? local.prefixes : subnetPrefixes(local, peering.localSubnetNames);
 }
@@ -141,9 +141,9 @@ export function peeredLocalPrefixes(topology: Topology, peering: Peering): Prefi
  * The remote prefixes a peering connects: the remote VNet's space (or its `remoteSubnetNames`'
  * subnets) when it was read, else what the peering recorded. Empty when unknown.
  */
-export function peeredRemotePrefixes(topology: Topology, peering: Peering): Prefix[] {
+export function peeredRemotePrefixes(peering: Peering): Prefix[] {
   const remote = peering.remoteVnet;
-  if (peering.peerCompleteVnets) return remoteCurrentSpace(topology, peering) ?? peering.remoteAddressSpace ?? [];
+  if (peering.peerCompleteVnets) return remoteCurrentSpace(peering) ?? peering.remoteAddressSpace ?? [];
   // Subnet peering: `remoteAddressSpace` holds the peered subnets' prefixes only.
   if (remote && remote.subnets.length > 0) return subnetPrefixes(remote, peering.remoteSubnetNames);
   return peering.remoteAddressSpace ?? peering.remoteVirtualNetworkAddressSpace ?? [];

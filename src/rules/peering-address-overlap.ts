@@ -26,8 +26,8 @@ export const peeringAddressOverlap = peeringRule({
   },
   checkPeering(peering, topology) {
     if (isRemoteVnetMissing(peering)) return undefined;
-    const local = peeredFamilies(peeredLocalPrefixes(topology, peering), peering.enableOnlyIPv6Peering);
-    const remote = peeredFamilies(peeredRemotePrefixes(topology, peering), peering.enableOnlyIPv6Peering);
+    const local = peeredFamilies(peeredLocalPrefixes(peering), peering.enableOnlyIPv6Peering);
+    const remote = peeredFamilies(peeredRemotePrefixes(peering), peering.enableOnlyIPv6Peering);
     const pairs = overlappingPairs(local, remote);
     if (pairs.length === 0) return undefined;
     const reverse = topology.reverseOf(peering);

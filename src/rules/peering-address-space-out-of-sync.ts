@@ -34,7 +34,7 @@ export const peeringAddressSpaceOutOfSync = peeringRule({
     if (peering.peeringSyncLevel !== undefined && peering.peeringSyncLevel !== 'FullyInSync') {
       reasons.push(`its sync level is ${peering.peeringSyncLevel}`);
     }
-    const current = peering.peerCompleteVnets ? remoteCurrentSpace(topology, peering) : undefined;
+    const current = peering.peerCompleteVnets ? remoteCurrentSpace(peering) : undefined;
     const peered = peering.remoteAddressSpace;
     if (peered && current && !samePrefixSet(peered, current)) {
       const remoteName = `"${remoteNameOf(peering)}"`;

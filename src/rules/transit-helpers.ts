@@ -35,7 +35,6 @@ export function isUsable(out: Peering, back: Peering | undefined): back is Peeri
 }
 
 export interface TransitIndex {
-  topology: Topology;
   /** Every VNet, in input order; a VNet's number is its position. */
   vnets: readonly Vnet[];
   numberOf(key: ResourceKey): number | undefined;
@@ -147,7 +146,7 @@ function buildTransitIndex(topology: Topology): TransitIndex {
       const back = out.reverse;
       if (!isUsable(out, back)) continue;
       linkedFrom[to] = n;
-      list.push({ out, back, peer: to, peerVnet: vnets[to] as Vnet, remotePrefixes: peeredRemotePrefixes(topology, out) });
+      list.push({ out, back, peer: to, peerVnet: vnets[to] as Vnet, remotePrefixes: peeredRemotePrefixes(out) });
     }
     linksOf[n] = list;
     return list;
@@ -168,7 +167,6 @@ function buildTransitIndex(topology: Topology): TransitIndex {
   };
   const routed: Array<readonly RoutedTable[] | undefined> = new Array(vnets.length);
   const index: TransitIndex = {
-    topology,
     vnets,
     numberOf: (key) => {
       numbers ??= new Map(vnets.map((v, i) => [v.key, i]));
@@ -272,7 +270,7 @@ function forEachSystemRoute(index: TransitIndex, n: number, visit: (prefix: Pref
   for (const prefix of vnet.prefixes) visit(prefix, 'VnetLocal');
   for (const peering of vnet.peerings) {
     if (peering.peeringState !== 'Connected') continue;
-    for (const prefix of peeredRemotePrefixes(index.topology, peering)) visit(prefix, 'VNetPeering', peering);
+    for (const prefix of peeredRemotePrefixes(peering)) visit(prefix, 'VNetPeering', peering);
   }
 }
 

@@ -43,7 +43,7 @@ export const transitNextHopUnreachable: Rule = {
     };
     const reachable = (vnet: Vnet, ip: Prefix): boolean =>
       isInside(ip, vnet.prefixes) ||
-      vnet.peerings.some((p) => isInside(ip, peeredRemotePrefixes(topology, p))) ||
+      vnet.peerings.some((p) => isInside(ip, peeredRemotePrefixes(p))) ||
       vnet.meshGroupKeys.some((g) => isInside(ip, prefixesOfMesh(g)));
 
     const findings: FindingDraft[] = [];
