@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { generateEstate, writeEstate } from './generate';
+import { randomReadNs } from './memory-latency';
 
 const SIZES = (process.env.BENCH_SIZES ?? '1000,10000,50000').split(',').map(Number);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -92,6 +93,8 @@ function printTable(rows: Row[]): void {
 
 function main(): void {
   console.log(`peerguard bench · node ${process.version} · ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'} · ${(totalmem() / 2 ** 30).toFixed(0)} GiB · median of ${RUNS}`);
+  const latency = [1, 16, 256].map((mb) => `${randomReadNs(mb).toFixed(0)} ns over ${mb} MB`);
+  console.log(`random read (each address from the read before): ${latency.join(', ')}`);
   execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] }); // the bundle the cold start loads
   const results = SIZES.map((size) => {
     const { dir, megabytes } = estateDir(size);
