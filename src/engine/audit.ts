@@ -48,16 +48,10 @@ export function fingerprintOf(ruleId: string, identityIds: readonly string[]): s
   return hash('sha256', text, 'hex').slice(0, 32);
 }
 
-export function compareFindings(a: Finding, b: Finding): number {
-  return (
-    severityRank(a.severity) - severityRank(b.severity) ||
-    (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0) ||
-    compareText(keyOf(a.resourceId), keyOf(b.resourceId)) ||
-    compareText(a.fingerprint, b.fingerprint)
-  );
-}
-
-/** Sorts in `compareFindings` order, lower-casing each resource id once rather than per comparison. */
+/**
+ * Sorts by severity, rule id, resource id (lower-cased, once per finding rather than per
+ * comparison), then fingerprint: a stable order for every report.
+ */
 function sortFindings<T>(items: T[], findingOf: (item: T) => Finding): void {
   const decorated = items.map((item) => {
     const finding = findingOf(item);
@@ -66,7 +60,7 @@ function sortFindings<T>(items: T[], findingOf: (item: T) => Finding): void {
   decorated.sort(
     (a, b) =>
       a.rank - b.rank ||
-      (a.finding.ruleId < b.finding.ruleId ? -1 : a.finding.ruleId > b.finding.ruleId ? 1 : 0) ||
+      compareText(a.finding.ruleId, b.finding.ruleId) ||
       compareText(a.key, b.key) ||
       compareText(a.finding.fingerprint, b.finding.fingerprint),
   );

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseIntent } from '../intent/schema';
 import { DEFAULT_RULE_OPTIONS } from '../rules/rule';
+import { describeZodError } from './zod-errors';
 
 // The audit configuration (a JSON or YAML file): rules on/off and re-rated, the peering limit,
 // suppressions with a reason and an expiry date. Validated once; errors name the bad key.
@@ -90,19 +91,8 @@ export class ConfigError extends Error {
   }
 }
 
-function pathText(path: ReadonlyArray<PropertyKey>): string {
-  return path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') || '(top level)';
-}
-
-/** Human text for zod issues: `suppressions[0].expires: not a real date`. */
-export function describeZodError(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => {
-      const keys = issue.code === 'unrecognized_keys' ? ` (unknown key${issue.keys.length > 1 ? 's' : ''}: ${issue.keys.join(', ')})` : '';
-      return `${pathText(issue.path)}: ${issue.message}${keys}`;
-    })
-    .join('; ');
-}
+/** Re-exported for src/config/app-settings.ts, which imports it from here. */
+export { describeZodError };
 
 /** Validates a parsed config document against the schema and the known rule ids. */
 export function parseAuditConfig(document: unknown, knownRuleIds: readonly string[], source = 'configuration'): AuditConfig {

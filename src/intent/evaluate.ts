@@ -1,6 +1,6 @@
 import type { Topology, Vnet } from '../model/types';
 import { reachability, type Verdict } from '../reachability/engine';
-import { resolveIntent, type ResolvedIntent } from './resolve';
+import { resolveIntent } from './resolve';
 import type { Intent, Statement } from './schema';
 
 // Every pair an intent names, with the reachability verdict: what the intent rules and `explain`
@@ -18,7 +18,7 @@ export interface IntentCheck {
 }
 
 /** Visits every (statement, pair) the intent names, in statement and member order. */
-export function forEachIntentCheck(topology: Topology, intent: Intent, visit: (check: IntentCheck) => void): ResolvedIntent {
+export function forEachIntentCheck(topology: Topology, intent: Intent, visit: (check: IntentCheck) => void): void {
   const resolved = resolveIntent(intent, topology);
   const engine = reachability(topology);
   const members = (group: string) => resolved.members.get(group) ?? [];
@@ -56,7 +56,6 @@ export function forEachIntentCheck(topology: Topology, intent: Intent, visit: (c
       }
     }
   }
-  return resolved;
 }
 
 export function evaluateIntent(topology: Topology, intent: Intent): IntentCheck[] {

@@ -1,10 +1,12 @@
 import { keyOf, type ResourceKey } from '../model/ids';
 import type { Topology, Vnet } from '../model/types';
+import { isVnetRead } from '../rules/describe';
 import type { Intent, IntentGroup } from './schema';
 
 // Groups resolved against one topology: which VNets each group holds. Only VNets whose own resource
-// was read are members (a VNet known only from a peering's remote id has no name, tags or space to
-// judge by). O(V × selectors) once per (topology, intent).
+// was read are members (`isVnetRead`): a VNet known only from a peering's remote id, or from a
+// standalone peering's local address space, has no tags of its own to judge by, and its gateways
+// and peerings are unknown. O(V × selectors) once per (topology, intent).
 
 export interface ResolvedIntent {
   intent: Intent;
@@ -19,10 +21,6 @@ export interface ResolvedIntent {
 function globToRegExp(glob: string): RegExp {
   const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
   return new RegExp(`^${body}$`, 'i');
-}
-
-function isRead(vnet: Vnet): boolean {
-  return vnet.location !== undefined || vnet.subnets.length > 0 || vnet.gateways.length > 0 || vnet.prefixes.length > 0;
 }
 
 export function groupMatcher(group: IntentGroup): (vnet: Vnet) => boolean {
@@ -55,7 +53,7 @@ export function resolveIntent(intent: Intent, topology: Topology): ResolvedInten
   const members = new Map<string, Vnet[]>();
   const sets = new Map<string, Set<ResourceKey>>();
   const unmatchedIds = new Map<string, string[]>();
-  const vnets = [...topology.vnets.values()].filter(isRead);
+  const vnets = [...topology.vnets.values()].filter(isVnetRead);
   for (const [name, group] of Object.entries(intent.groups)) {
     const matches = groupMatcher(group);
     const list = vnets.filter(matches);

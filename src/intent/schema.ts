@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { describeZodError } from '../engine/zod-errors';
 
 // The intent file: groups of VNets and statements about which groups must (not) reach each other.
 // Pure: the caller reads the file and hands the parsed YAML document here. Errors name the key.
@@ -54,7 +55,6 @@ export const intentSchema = z.strictObject({
   statements: z.array(statementSchema).min(1, 'say at least one statement'),
 });
 
-export type IntentDocument = z.infer<typeof intentSchema>;
 export type IntentGroup = z.infer<typeof groupSchema>;
 export type Via = z.infer<typeof via>;
 
@@ -68,8 +68,6 @@ export type Statement =
 export interface Intent {
   groups: Record<string, IntentGroup>;
   statements: Statement[];
-  /** Where the intent came from (a file path, or `configuration`), for messages. */
-  source: string;
 }
 
 export class IntentError extends Error {
@@ -79,23 +77,10 @@ export class IntentError extends Error {
   }
 }
 
-function pathText(path: ReadonlyArray<PropertyKey>): string {
-  return path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') || '(top level)';
-}
-
-function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => {
-      const keys = issue.code === 'unrecognized_keys' ? ` (unknown key${issue.keys.length > 1 ? 's' : ''}: ${issue.keys.join(', ')})` : '';
-      return `${pathText(issue.path)}: ${issue.message}${keys}`;
-    })
-    .join('; ');
-}
-
 /** Validates a parsed YAML/JSON document; every group a statement names must exist. */
 export function parseIntent(document: unknown, source = 'intent'): Intent {
   const result = intentSchema.safeParse(document ?? {});
-  if (!result.success) throw new IntentError(`${source}: ${describeIssues(result.error)}`);
+  if (!result.success) throw new IntentError(`${source}: ${describeZodError(result.error)}`);
   const { groups } = result.data;
   const statements: Statement[] = result.data.statements.map((s, index) => {
     const at = `statements[${index}]`;
@@ -122,5 +107,5 @@ export function parseIntent(document: unknown, source = 'intent'): Intent {
     const hubs = need('on-premises.via', s['on-premises'].via);
     return { kind: 'on-premises', index, group, via: hubs, label: s.name ?? `${group} reach on-premises through ${hubs}` };
   });
-  return { groups, statements, source };
+  return { groups, statements };
 }

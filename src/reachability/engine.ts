@@ -2,15 +2,7 @@ import { contains, type Prefix } from '../model/cidr';
 import type { ResourceKey } from '../model/ids';
 import type { Appliance, Peering, RouteTable, Topology, Vnet } from '../model/types';
 import { describeGateway, isBasicSkuGateway } from '../rules/describe';
-import {
-  effectiveRoutes,
-  isInside,
-  routingOf,
-  shareMeshGroup,
-  transitIndex,
-  type EffectiveRoute,
-  type TransitIndex,
-} from '../rules/transit-helpers';
+import { effectiveRoutes, isInside, routingOf, shareMeshGroup, transitIndex, type EffectiveRoute } from '../rules/transit-helpers';
 
 // Reachability from the configuration alone: for two VNets, reachable or not, and why.
 //
@@ -122,7 +114,6 @@ export function describeVerdict(v: Verdict): string {
 }
 
 export interface Reachability {
-  index: TransitIndex;
   /** Whether VNet `a` reaches VNet `c` (both ways: the return path too). `via` asks for an appliance on the path. */
   explain(a: ResourceKey, c: ResourceKey, via?: 'firewall' | 'appliance'): Verdict;
   /** Whether VNet `a` reaches on-premises through the gateway of one of `hubs`. */
@@ -422,5 +413,5 @@ export function createReachability(topology: Topology): Reachability {
     return verdictOf(src, undefined, { ok: true, hop: { kind: 'gateway', from: src, hub, gatewayName: describeGateway(gw) } });
   };
 
-  return { index, explain, onPremises };
+  return { explain, onPremises };
 }

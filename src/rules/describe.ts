@@ -1,6 +1,6 @@
 import type { Prefix } from '../model/cidr';
-import { keyOf, nameOf, parseResourceId, subscriptionOf } from '../model/ids';
-import type { Gateway, GatewayKind, Peering, PeeringWritableProperties, Topology, Vnet } from '../model/types';
+import { nameOf, parseResourceId, subscriptionOf } from '../model/ids';
+import type { Gateway, GatewayKind, Peering, PeeringWritableProperties, Vnet } from '../model/types';
 import type { ArmOperation } from './rule';
 
 // Shared vocabulary for rules: how to name things in messages and how to write a peering.
@@ -20,12 +20,11 @@ export function flat(strings: TemplateStringsArray, ...values: ReadonlyArray<str
 }
 
 /** `vnet-hub (subscription 1111…, rg-hub)`: names a VNet (read, or by id) so that a reader can find it. */
-export function describeVnet(topology: Topology, vnetOrId: Vnet | string): string {
-  // A VNet that was read carries its subscription and resource group; only others are parsed.
-  const vnet = typeof vnetOrId === 'string' ? topology.vnets.get(keyOf(vnetOrId)) : vnetOrId;
-  if (vnet) return `VNet "${vnet.name}" (${placeOf(vnet.subscriptionId, vnet.resourceGroup)})`;
-  const id = vnetOrId as string;
-  return `VNet "${nameOf(id)}" (${placeOf(subscriptionOf(id), parseResourceId(id)?.resourceGroup)})`;
+export function describeVnet(vnetOrId: Vnet | string): string {
+  // A VNet carries its subscription and resource group; an id is parsed. Callers pass an id only
+  // for a VNet that is not in the topology (a peering's unresolved remote), so it is not looked up.
+  if (typeof vnetOrId !== 'string') return `VNet "${vnetOrId.name}" (${placeOf(vnetOrId.subscriptionId, vnetOrId.resourceGroup)})`;
+  return `VNet "${nameOf(vnetOrId)}" (${placeOf(subscriptionOf(vnetOrId), parseResourceId(vnetOrId)?.resourceGroup)})`;
 }
 
 function placeOf(subscription: string | undefined, resourceGroup: string | undefined): string {
@@ -33,8 +32,8 @@ function placeOf(subscription: string | undefined, resourceGroup: string | undef
 }
 
 /** `peering "a-to-b" from VNet "a" (…) to VNet "b" (…)` */
-export function describePeering(topology: Topology, peering: Peering): string {
-  return `peering "${peering.name}" from ${describeVnet(topology, peering.vnet)} to ${describeVnet(topology, peering.remoteVnet ?? peering.remoteVnetId)}`;
+export function describePeering(peering: Peering): string {
+  return `peering "${peering.name}" from ${describeVnet(peering.vnet)} to ${describeVnet(peering.remoteVnet ?? peering.remoteVnetId)}`;
 }
 
 /** The remote VNet's name: as read, else the last segment of the peering's remote id. */
@@ -80,7 +79,7 @@ export function reversePeeringId(peering: Peering, remoteVnetName: string, local
  * traffic mirrored, and gateway transit offered by the side that has the gateway when the existing
  * side uses remote gateways.
  */
-export function reversePeeringOperation(topology: Topology, peering: Peering): ArmOperation {
+export function reversePeeringOperation(peering: Peering): ArmOperation {
   const local = peering.vnet;
   const remote = peering.remoteVnet;
   const remoteName = remote?.name ?? nameOf(peering.remoteVnetId);

@@ -25,7 +25,7 @@ export const gatewayTransitAllowedWithoutGateway = peeringRule({
     if (!isVnetRead(local) || hasGateway(local)) return undefined;
     const remoteRead = isVnetRead(peering.remoteVnet);
     const reverse = remoteRead ? topology.reverseOf(peering) : undefined;
-    const message = `${describePeering(topology, peering)} allows gateway transit, but ${describeVnet(topology, local)} has no VPN gateway, ExpressRoute gateway or Route Server: the offer to "${nameOf(peering.remoteVnetId)}" is empty.`;
+    const message = `${describePeering(peering)} allows gateway transit, but ${describeVnet(local)} has no VPN gateway, ExpressRoute gateway or Route Server: the offer to "${nameOf(peering.remoteVnetId)}" is empty.`;
     let why: string | undefined;
     if (!remoteRead) why = `"${nameOf(peering.remoteVnetId)}" was not read, so whether it relies on the offer is unknown`;
     else if (reverse?.useRemoteGateways) {
@@ -40,7 +40,7 @@ export const gatewayTransitAllowedWithoutGateway = peeringRule({
         ? {}
         : {
             fix: {
-              description: `Stop offering gateway transit on peering "${peering.name}" of ${describeVnet(topology, local)}.`,
+              description: `Stop offering gateway transit on peering "${peering.name}" of ${describeVnet(local)}.`,
               destructive: false,
               operations: [putPeering(peering, { allowGatewayTransit: false })],
             },

@@ -21,7 +21,7 @@ export const gatewayTransitBasicGateway = peeringRule({
     docsUrl: 'https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-peering-gateway-transit',
     fix: 'none',
   },
-  checkPeering(peering, topology) {
+  checkPeering(peering) {
     if (!peering.useRemoteGateways) return undefined;
     const remote = peering.remoteVnet;
     if (!isVnetRead(remote)) return undefined;
@@ -30,7 +30,7 @@ export const gatewayTransitBasicGateway = peeringRule({
     return {
       resourceId: peering.id,
       relatedResourceIds: [peering.vnetId, peering.remoteVnetId, ...basic.map((g) => g.id)],
-      message: `${describePeering(topology, peering)} uses remote gateways, but the ${basic.map(describeGateway).join(', ')} of ${describeVnet(topology, remote)} is a Basic SKU, which gateway transit does not support: "${nameOf(peering.vnetId)}" gets no on-premises connectivity through it. Resize or migrate the gateway to a VpnGw SKU (or an ErGw SKU for ExpressRoute).`,
+      message: `${describePeering(peering)} uses remote gateways, but the ${basic.map(describeGateway).join(', ')} of ${describeVnet(remote)} is a Basic SKU, which gateway transit does not support: "${nameOf(peering.vnetId)}" gets no on-premises connectivity through it. Resize or migrate the gateway to a VpnGw SKU (or an ErGw SKU for ExpressRoute).`,
       identity: [peering.id],
     };
   },

@@ -17,14 +17,14 @@ export const gatewayTransitLocalGatewayConflict = peeringRule({
     docsUrl: 'https://learn.microsoft.com/azure/virtual-network/virtual-network-manage-peering#requirements-and-constraints',
     fix: 'none',
   },
-  checkPeering(peering, topology) {
+  checkPeering(peering) {
     if (!peering.useRemoteGateways) return undefined;
     const vnet = peering.vnet;
     if (!hasGateway(vnet)) return undefined;
     return {
       resourceId: peering.id,
       relatedResourceIds: [vnet.id, peering.remoteVnetId, ...vnet.gateways.map((g) => g.id)],
-      message: `${describeVnet(topology, vnet)} has its own ${describeGateways(vnet)}, yet ${describePeering(topology, peering)} uses remote gateways: a VNet with a gateway cannot use the gateway of "${nameOf(peering.remoteVnetId)}". Remove the local gateway or stop using remote gateways.`,
+      message: `${describeVnet(vnet)} has its own ${describeGateways(vnet)}, yet ${describePeering(peering)} uses remote gateways: a VNet with a gateway cannot use the gateway of "${nameOf(peering.remoteVnetId)}". Remove the local gateway or stop using remote gateways.`,
       identity: [peering.id],
     };
   },

@@ -25,7 +25,7 @@ export const gatewayTransitMultipleRemote: Rule = {
       findings.push({
         resourceId: vnet.id,
         relatedResourceIds: peerings.map((p) => p.id),
-        message: `${describeVnet(topology, vnet)} uses remote gateways on ${peerings.length} peerings (to ${listNames(peerings.map((p) => nameOf(p.remoteVnetId)))}); only one peering of a VNet may use remote gateways. Keep it on the peering to the hub whose gateway "${nameOf(vnet.id)}" should use.`,
+        message: `${describeVnet(vnet)} uses remote gateways on ${peerings.length} peerings (to ${listNames(peerings.map((p) => nameOf(p.remoteVnetId)))}); only one peering of a VNet may use remote gateways. Keep it on the peering to the hub whose gateway "${nameOf(vnet.id)}" should use.`,
         identity: [vnet.id],
       });
     }

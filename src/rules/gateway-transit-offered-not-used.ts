@@ -28,7 +28,7 @@ export const gatewayTransitOfferedNotUsed = peeringRule({
     return {
       resourceId: back.id,
       relatedResourceIds: [back.vnetId, back.remoteVnetId, offer.id],
-      message: `${describeVnet(topology, offer.vnet)} offers gateway transit on peering "${offer.name}", but ${describePeering(topology, back)} does not use remote gateways: "${peer.name}" learns no on-premises routes through "${nameOf(offer.vnetId)}".`,
+      message: `${describeVnet(offer.vnet)} offers gateway transit on peering "${offer.name}", but ${describePeering(back)} does not use remote gateways: "${peer.name}" learns no on-premises routes through "${nameOf(offer.vnetId)}".`,
       identity: [back.id],
     };
   },

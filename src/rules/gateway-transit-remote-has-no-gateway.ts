@@ -18,14 +18,14 @@ export const gatewayTransitRemoteHasNoGateway = peeringRule({
     docsUrl: 'https://learn.microsoft.com/azure/virtual-network/virtual-network-manage-peering#create-a-peering',
     fix: 'none',
   },
-  checkPeering(peering, topology) {
+  checkPeering(peering) {
     if (!peering.useRemoteGateways) return undefined;
     const remote = peering.remoteVnet;
     if (!isVnetRead(remote) || hasGateway(remote)) return undefined;
     return {
       resourceId: peering.id,
       relatedResourceIds: [peering.vnetId, peering.remoteVnetId],
-      message: `${describePeering(topology, peering)} uses remote gateways, but ${describeVnet(topology, remote)} has no VPN gateway, ExpressRoute gateway or Route Server, so "${nameOf(peering.vnetId)}" reaches no on-premises network through "${remote.name}".`,
+      message: `${describePeering(peering)} uses remote gateways, but ${describeVnet(remote)} has no VPN gateway, ExpressRoute gateway or Route Server, so "${nameOf(peering.vnetId)}" reaches no on-premises network through "${remote.name}".`,
       identity: [peering.id],
     };
   },

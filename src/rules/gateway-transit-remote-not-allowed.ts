@@ -35,13 +35,13 @@ export const gatewayTransitRemoteNotAllowed = peeringRule({
     if (reverse?.allowGatewayTransit) return undefined;
     const local = peering.vnet;
     const localName = local.name;
-    const head = `${describePeering(topology, peering)} uses remote gateways`;
+    const head = `${describePeering(peering)} uses remote gateways`;
     const related = [peering.vnetId, peering.remoteVnetId];
     if (!reverse) {
       return {
         resourceId: peering.id,
         relatedResourceIds: related,
-        message: `${head}, but ${describeVnet(topology, remote)} has no peering back to "${localName}", so "${localName}" uses no gateway of "${remote.name}". The reverse peering must be created with allowGatewayTransit (peering-one-sided proposes it).`,
+        message: `${head}, but ${describeVnet(remote)} has no peering back to "${localName}", so "${localName}" uses no gateway of "${remote.name}". The reverse peering must be created with allowGatewayTransit (peering-one-sided proposes it).`,
         identity: [peering.id],
       };
     }
@@ -63,7 +63,7 @@ export const gatewayTransitRemoteNotAllowed = peeringRule({
       ...(blockers.length === 0
         ? {
             fix: {
-              description: `Allow gateway transit on peering "${reverse.name}" of ${describeVnet(topology, reverse.vnet)}.`,
+              description: `Allow gateway transit on peering "${reverse.name}" of ${describeVnet(reverse.vnet)}.`,
               destructive: false,
               operations: [putPeering(reverse, { allowGatewayTransit: true })],
             },

@@ -51,7 +51,3 @@ export const RULES: readonly Rule[] = [
   transitIntentUnreachable,
   transitIntentViolated,
 ];
-
-export function ruleById(id: string): Rule | undefined {
-  return RULES.find((r) => r.meta.id === id);
-}

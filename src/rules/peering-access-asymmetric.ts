@@ -26,7 +26,7 @@ export const peeringAccessAsymmetric = peeringRule({
       resourceId: peering.id,
       relatedResourceIds: [peering.vnetId, peering.remoteVnetId, reverse.id],
       message:
-        `${describePeering(topology, peering)} disables virtual network access while peering "${reverse.name}" from "${remoteName}" allows it: ` +
+        `${describePeering(peering)} disables virtual network access while peering "${reverse.name}" from "${remoteName}" allows it: ` +
         `access between "${nameOf(peering.vnetId)}" and "${remoteName}" is disabled on one side only, which the other side does not show.`,
       identity: [peering.id],
     };

@@ -38,7 +38,7 @@ export const peeringAddressOverlap = peeringRule({
     return {
       resourceId: peering.id,
       relatedResourceIds: reverse ? [peering.vnetId, peering.remoteVnetId, reverse.id] : [peering.vnetId, peering.remoteVnetId],
-      message: `${describePeering(topology, peering)} joins overlapping address spaces: ${list.join('; ')}. Traffic to the shared addresses cannot reach both ${localName} and ${remoteName}.`,
+      message: `${describePeering(peering)} joins overlapping address spaces: ${list.join('; ')}. Traffic to the shared addresses cannot reach both ${localName} and ${remoteName}.`,
       // The pair, not the link: the finding keeps its fingerprint when it moves to the other side.
       identity: [peering.vnetKey, peering.remoteVnetKey].sort(),
     };

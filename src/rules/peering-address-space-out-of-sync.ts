@@ -54,7 +54,7 @@ export const peeringAddressSpaceOutOfSync = peeringRule({
     return {
       resourceId: peering.id,
       relatedResourceIds: reverse ? [peering.vnetId, peering.remoteVnetId, reverse.id] : [peering.vnetId, peering.remoteVnetId],
-      message: `${describePeering(topology, peering)} is out of sync with the remote address space: ${reasons.join(', and ')}.`,
+      message: `${describePeering(peering)} is out of sync with the remote address space: ${reasons.join(', and ')}.`,
       identity: [peering.id],
       fix: {
         description: reverse

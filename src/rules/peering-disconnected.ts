@@ -40,17 +40,17 @@ export const peeringDisconnected = peeringRule({
       deletePeering(peering.id),
       ...(reverse ? [deletePeering(reverse.id)] : []),
       putPeering(peering),
-      reverse ? putPeering(reverse) : reversePeeringOperation(topology, peering),
+      reverse ? putPeering(reverse) : reversePeeringOperation(peering),
     ];
     return {
       resourceId: peering.id,
       relatedResourceIds: reverse ? [peering.vnetId, peering.remoteVnetId, reverse.id] : [peering.vnetId, peering.remoteVnetId],
       message:
-        `${describePeering(topology, peering)} is Disconnected: ${cause}. ` +
+        `${describePeering(peering)} is Disconnected: ${cause}. ` +
         `No traffic flows between ${local} and ${remote} until both links are deleted and re-created.`,
       identity: [peering.id],
       fix: {
-        description: `Delete both links between ${describeVnet(topology, peering.vnet)} and ${describeVnet(topology, peering.remoteVnet ?? peering.remoteVnetId)}, then re-create both with their current settings.`,
+        description: `Delete both links between ${describeVnet(peering.vnet)} and ${describeVnet(peering.remoteVnet ?? peering.remoteVnetId)}, then re-create both with their current settings.`,
         destructive: true,
         operations,
       },

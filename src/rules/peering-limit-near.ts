@@ -27,7 +27,7 @@ export const peeringLimitNear: Rule = {
       findings.push({
         resourceId: vnet.id,
         relatedResourceIds: [],
-        message: `${describeVnet(topology, vnet)} holds ${count} of ${limit} peerings: ${state}.`,
+        message: `${describeVnet(vnet)} holds ${count} of ${limit} peerings: ${state}.`,
         identity: [vnet.id],
       });
     }

@@ -25,10 +25,10 @@ export const peeringOneSided = peeringRule({
     const initiated = peering.peeringState === 'Initiated';
     const reverseMissing = remote !== undefined && reverse === undefined;
     if (!initiated && !reverseMissing) return undefined;
-    const to = describeVnet(topology, remote ?? peering.remoteVnetId);
+    const to = describeVnet(remote ?? peering.remoteVnetId);
     const message = reverse
-      ? `${describePeering(topology, peering)} is Initiated although ${to} has peering "${reverse.name}" back; the pair is not established until both sides are Connected.`
-      : `${describePeering(topology, peering)} is one-sided: "${remote?.name ?? nameOf(peering.remoteVnetId)}" has no peering back to "${nameOf(peering.vnetId)}", so no traffic flows between them.`;
+      ? `${describePeering(peering)} is Initiated although ${to} has peering "${reverse.name}" back; the pair is not established until both sides are Connected.`
+      : `${describePeering(peering)} is one-sided: "${remote?.name ?? nameOf(peering.remoteVnetId)}" has no peering back to "${nameOf(peering.vnetId)}", so no traffic flows between them.`;
     return {
       resourceId: peering.id,
       relatedResourceIds: reverse ? [peering.vnetId, peering.remoteVnetId, reverse.id] : [peering.vnetId, peering.remoteVnetId],
@@ -40,7 +40,7 @@ export const peeringOneSided = peeringRule({
             fix: {
               description: `Create the reverse peering on ${to} with complementary flags.`,
               destructive: false,
-              operations: [reversePeeringOperation(topology, peering)],
+              operations: [reversePeeringOperation(peering)],
             },
           }),
     };

@@ -16,12 +16,12 @@ export const peeringProvisioningFailed = peeringRule({
     docsUrl: 'https://learn.microsoft.com/azure/networking/troubleshoot-failed-state',
     fix: 'none',
   },
-  checkPeering(peering, topology) {
+  checkPeering(peering) {
     if (peering.provisioningState !== 'Failed') return undefined;
     return {
       resourceId: peering.id,
       relatedResourceIds: [peering.vnetId, peering.remoteVnetId],
-      message: `${describePeering(topology, peering)} is in provisioning state Failed: its last update did not succeed, so its settings may not be in effect and further changes to it may fail.`,
+      message: `${describePeering(peering)} is in provisioning state Failed: its last update did not succeed, so its settings may not be in effect and further changes to it may fail.`,
       identity: [peering.id],
     };
   },

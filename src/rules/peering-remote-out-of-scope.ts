@@ -16,7 +16,7 @@ export const peeringRemoteOutOfScope = peeringRule({
     docsUrl: 'https://learn.microsoft.com/azure/virtual-network/create-peering-different-subscriptions',
     fix: 'none',
   },
-  checkPeering(peering, topology) {
+  checkPeering(peering) {
     if (peering.remoteInScope) return undefined;
     const where = peering.remoteSubscriptionId
       ? `subscription ${peering.remoteSubscriptionId} was not read`
@@ -24,7 +24,7 @@ export const peeringRemoteOutOfScope = peeringRule({
     return {
       resourceId: peering.id,
       relatedResourceIds: [peering.vnetId, peering.remoteVnetId],
-      message: `${describePeering(topology, peering)} cannot be verified: ${where}, so the reverse peering and the remote address space are unknown.`,
+      message: `${describePeering(peering)} cannot be verified: ${where}, so the reverse peering and the remote address space are unknown.`,
       identity: [peering.id],
     };
   },

@@ -18,18 +18,18 @@ export const peeringRemoteVnetMissing = peeringRule({
     docsUrl: 'https://learn.microsoft.com/azure/virtual-network/virtual-network-manage-peering#delete-a-peering',
     fix: 'destructive',
   },
-  checkPeering(peering, topology) {
+  checkPeering(peering) {
     if (!isRemoteVnetMissing(peering)) return undefined;
     const state = peering.peeringState ? ` (state ${peering.peeringState})` : '';
     return {
       resourceId: peering.id,
       relatedResourceIds: [peering.vnetId, peering.remoteVnetId],
       message:
-        `${describePeering(topology, peering)}${state} points at a VNet that does not exist: ` +
+        `${describePeering(peering)}${state} points at a VNet that does not exist: ` +
         `subscription ${subscriptionOf(peering.remoteVnetId) ?? '?'} was read and has no such VNet. It was deleted or moved; the peering is an orphan.`,
       identity: [peering.id],
       fix: {
-        description: `Delete the orphan peering "${peering.name}" from ${describeVnet(topology, peering.vnet)}.`,
+        description: `Delete the orphan peering "${peering.name}" from ${describeVnet(peering.vnet)}.`,
         destructive: true,
         operations: [deletePeering(peering.id)],
       },

@@ -6,8 +6,6 @@ import type { Peering, Topology } from '../model/types';
 
 export type Severity = 'error' | 'warning' | 'info';
 
-export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
-
 export type RuleCategory = 'peering-lifecycle' | 'gateway-transit' | 'transit';
 
 export interface RuleMeta {

@@ -69,7 +69,7 @@ export const transitForwardedTrafficBlocked: Rule = {
     const findings: FindingDraft[] = [];
     for (const { cToB, hub, a, table, route, sources } of offences.values()) {
       const b = hub.peerVnet;
-      const c = describeVnet(topology, cToB.vnet);
+      const c = describeVnet(cToB.vnet);
       const others = sources.size - 1;
       const routeName = route.route?.name ?? route.prefix.text;
       findings.push({
@@ -78,8 +78,8 @@ export const transitForwardedTrafficBlocked: Rule = {
         identity: [cToB.id, b.id],
         message:
           `Route "${routeName}" (${route.prefix.text} to ${route.nextHopIp?.text ?? '?'}) in route table "${table.table.name}" of ` +
-          `${describeVnet(topology, a)} sends traffic for ${c} to an appliance in hub VNet "${b.name}", but ` +
-          `${describePeering(topology, cToB)} does not allow forwarded traffic, so the packets the appliance forwards are dropped` +
+          `${describeVnet(a)} sends traffic for ${c} to an appliance in hub VNet "${b.name}", but ` +
+          `${describePeering(cToB)} does not allow forwarded traffic, so the packets the appliance forwards are dropped` +
           (others > 0 ? ` (${others} more ${others === 1 ? 'VNet routes' : 'VNets route'} to it through "${b.name}" as well).` : '.'),
         fix: {
           description: `Allow forwarded traffic on peering "${cToB.name}" so that ${c} accepts what the appliance in "${b.name}" forwards.`,

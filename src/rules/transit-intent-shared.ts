@@ -1,4 +1,5 @@
-import type { IntentCheck } from '../intent/evaluate';
+import { forEachIntentCheck, type IntentCheck } from '../intent/evaluate';
+import type { Intent } from '../intent/schema';
 import type { Topology } from '../model/types';
 import type { FindingDraft } from './rule';
 
@@ -6,16 +7,27 @@ import type { FindingDraft } from './rule';
 const LISTED = 5;
 
 /**
+ * The checks of the intent that expect `expected` and do not hold, grouped by (statement, source
+ * VNet), groups and checks in the order the intent visits them.
+ */
+export function failingChecksBySource(topology: Topology, intent: Intent, expected: IntentCheck['expected']): ReadonlyMap<string, IntentCheck[]> {
+  const groups = new Map<string, IntentCheck[]>();
+  forEachIntentCheck(topology, intent, (check) => {
+    if (check.expected !== expected || check.holds) return;
+    const key = `${check.statement.index}|${check.from.key}`;
+    const list = groups.get(key);
+    if (list) list.push(check);
+    else groups.set(key, [check]);
+  });
+  return groups;
+}
+
+/**
  * One finding per (statement, source VNet): resourceId is the source VNet, related ids are the
  * first destinations and the resource holding the first missing piece; the identity (statement
  * position and source) stays stable as the other group grows.
  */
-export function intentFindings(
-  _topology: Topology,
-  source: string,
-  groups: ReadonlyMap<string, IntentCheck[]>,
-  message: (first: IntentCheck, count: number) => string,
-): FindingDraft[] {
+export function intentFindings(groups: ReadonlyMap<string, IntentCheck[]>, message: (first: IntentCheck, count: number) => string): FindingDraft[] {
   const findings: FindingDraft[] = [];
   for (const checks of groups.values()) {
     const first = checks[0] as IntentCheck;

@@ -1,8 +1,6 @@
-import type { ResourceKey } from '../model/ids';
-import { forEachIntentCheck, type IntentCheck } from '../intent/evaluate';
-import type { FindingDraft, Rule } from './rule';
+import type { Rule } from './rule';
 import { describeVnet } from './describe';
-import { intentFindings } from './transit-intent-shared';
+import { failingChecksBySource, intentFindings } from './transit-intent-shared';
 
 // The intent says A must reach C (reach, reach-each-other, on-premises), and the configuration
 // gives no path: the first missing piece is named (src/reachability/engine.ts). One finding per
@@ -22,18 +20,10 @@ export const transitIntentUnreachable: Rule = {
   },
   evaluate(topology, options) {
     if (!options?.intent) return [];
-    const failing = new Map<string, IntentCheck[]>();
-    forEachIntentCheck(topology, options.intent, (check) => {
-      if (check.expected !== 'reachable' || check.holds) return;
-      const key = `${check.statement.index}|${check.from.key as ResourceKey}`;
-      const list = failing.get(key);
-      if (list) list.push(check);
-      else failing.set(key, [check]);
-    });
-    return intentFindings(topology, options.intent.source, failing, (first, count) => {
-      const target = first.to ? describeVnet(topology, first.to) : 'on-premises';
+    return intentFindings(failingChecksBySource(topology, options.intent, 'reachable'), (first, count) => {
+      const target = first.to ? describeVnet(first.to) : 'on-premises';
       const more = count > 1 ? ` (${count - 1} more of the statement's VNets unreachable from it as well)` : '';
-      return `Intent "${first.statement.label}" says ${describeVnet(topology, first.from)} must reach ${target}, but it cannot: ${first.verdict.missing?.message ?? 'no path'}${more}`;
-    }) as FindingDraft[];
+      return `Intent "${first.statement.label}" says ${describeVnet(first.from)} must reach ${target}, but it cannot: ${first.verdict.missing?.message ?? 'no path'}${more}`;
+    });
   },
 };

@@ -1,9 +1,7 @@
-import type { ResourceKey } from '../model/ids';
-import { forEachIntentCheck, type IntentCheck } from '../intent/evaluate';
 import { describeHop } from '../reachability/engine';
 import type { Rule } from './rule';
 import { describeVnet } from './describe';
-import { intentFindings } from './transit-intent-shared';
+import { failingChecksBySource, intentFindings } from './transit-intent-shared';
 
 // The intent says groups X and Y are isolated, and the configuration gives a path (both ways)
 // between a member A of X and a member C of Y: the finding spells the path. One finding per
@@ -22,18 +20,10 @@ export const transitIntentViolated: Rule = {
   },
   evaluate(topology, options) {
     if (!options?.intent) return [];
-    const violations = new Map<string, IntentCheck[]>();
-    forEachIntentCheck(topology, options.intent, (check) => {
-      if (check.expected !== 'isolated' || check.holds) return;
-      const key = `${check.statement.index}|${check.from.key as ResourceKey}`;
-      const list = violations.get(key);
-      if (list) list.push(check);
-      else violations.set(key, [check]);
-    });
-    return intentFindings(topology, options.intent.source, violations, (first, count) => {
+    return intentFindings(failingChecksBySource(topology, options.intent, 'isolated'), (first, count) => {
       const path = first.verdict.path ? describeHop(first.verdict.path) : '?';
       const more = count > 1 ? ` (${count - 1} more VNets of the other group are reachable from it as well)` : '';
-      return `Intent "${first.statement.label}" says ${describeVnet(topology, first.from)} and ${describeVnet(topology, first.to ?? '?')} are isolated, but a path exists: ${path}${more}.`;
+      return `Intent "${first.statement.label}" says ${describeVnet(first.from)} and ${describeVnet(first.to ?? '?')} are isolated, but a path exists: ${path}${more}.`;
     });
   },
 };

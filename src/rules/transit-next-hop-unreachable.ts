@@ -13,8 +13,9 @@ import { isApplianceRoute, isInside } from './transit-helpers';
 // Semantics chosen: every peering of the VNet counts, whatever its state (a broken peering is the
 // lifecycle rules' finding); a peer's space is its prefixes when it was read (subnet peering: the
 // named subnets), else what the peering recorded. Members of a common AVNM mesh group hold
-// reachable addresses too. A route table associated with no subnet is skipped (it routes nothing),
-// and a table shared by several VNets is judged in each. One finding per (route, VNet).
+// reachable addresses too. A VNet's route tables are those associated with its subnets (a table
+// with no subnet routes nothing and is in no VNet's list, src/model/build.ts), and a table shared
+// by several VNets is judged in each. One finding per (route, VNet).
 //
 // Bound: one pass over the VNets' route tables; per appliance route O(prefixes of the VNet and its
 // peers), peers looked up only when the IP is not the VNet's own; a mesh group's prefixes are
@@ -49,7 +50,6 @@ export const transitNextHopUnreachable: Rule = {
     const findings: FindingDraft[] = [];
     for (const vnet of topology.vnets.values()) {
       for (const table of vnet.routeTables) {
-        if (table.subnetKeys.length === 0) continue;
         for (const route of table.routes) {
           if (!isApplianceRoute(route) || reachable(vnet, route.nextHopIp)) continue;
           const ip = route.nextHopIp.text;
@@ -58,7 +58,7 @@ export const transitNextHopUnreachable: Rule = {
             relatedResourceIds: [table.id, vnet.id],
             message:
               `Route "${route.name}" (${route.addressPrefix} to virtual appliance ${ip}) in route table "${table.name}" of ` +
-              `${describeVnet(topology, vnet)} points at ${ip}, which lies neither in "${vnet.name}" nor in any VNet peered with it: ` +
+              `${describeVnet(vnet)} points at ${ip}, which lies neither in "${vnet.name}" nor in any VNet peered with it: ` +
               `the traffic the route matches is dropped.`,
           });
         }

@@ -269,7 +269,7 @@ export const transitNotTransitive: Rule = {
           resourceId: aToB.id,
           relatedResourceIds: related,
           identity: [aToB.id, hub.id],
-          message: flat`${describeVnet(topology, spokeA)} cannot reach ${namesList(names, unreachable)} through hub VNet "${hub.name}": peering is not transitive, and no route sends their traffic to an appliance in "${hub.name}" in both directions.`,
+          message: flat`${describeVnet(spokeA)} cannot reach ${namesList(names, unreachable)} through hub VNet "${hub.name}": peering is not transitive, and no route sends their traffic to an appliance in "${hub.name}" in both directions.`,
         });
       });
     });
