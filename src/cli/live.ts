@@ -35,6 +35,14 @@ export function scopeFrom(options: LiveOptions): AuditScope {
   return { kind: 'tenant' };
 }
 
+/** The scope of a live read in words, for messages: "subscriptions a, b", "management group mg", "the tenant ...". */
+export function describeScope(options: LiveOptions): string {
+  const scope = scopeFrom(options);
+  if (scope.kind === 'subscriptions') return `subscription${scope.subscriptionIds.length === 1 ? '' : 's'} ${scope.subscriptionIds.join(', ')}`;
+  if (scope.kind === 'managementGroup') return `management group ${scope.managementGroupId}`;
+  return 'the subscriptions the identity can see';
+}
+
 function progressPrinter(write: (text: string) => void): (p: InventoryProgress) => void {
   return (p) => {
     const subs = p.subscriptionsTotal !== undefined ? `, subscriptions ${p.subscriptionsDone ?? 0}/${p.subscriptionsTotal}` : '';

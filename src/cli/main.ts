@@ -1,8 +1,8 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError } from '../engine/config';
 import { IntentError } from '../intent/schema';
-import { auditResources, auditTopology } from '../engine/pipeline';
-import { readSnapshotTopology } from '../io/snapshot-files';
+import { auditResources, auditTopology, type AuditRun } from '../engine/pipeline';
+import { readSnapshotEstate } from '../io/snapshot-files';
 import { InputError } from '../model/snapshot';
 import { FORMATS, renderReportAsync, type Format } from '../report/render';
 import { exitCodeFor, type FailOn } from '../report/report';
@@ -11,7 +11,7 @@ import { VERSION } from '../version';
 import { loadConfigFile } from './config-file';
 import { ExplainUsageError, loadIntentFile, registerExplain } from './explain';
 import { registerFix } from './fix';
-import { LiveUsageError, readLiveInventory, writeSnapshot, type AzureCliOverrides, type LiveOptions } from './live';
+import { describeScope, LiveUsageError, readLiveInventory, writeSnapshot, type AzureCliOverrides, type LiveOptions } from './live';
 
 // The command-line program: a composition root. Exit codes follow linters (design.md):
 // 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage or input error.
@@ -36,6 +36,19 @@ const processIo: CliIo = {
 };
 
 class UsageError extends Error {}
+
+/**
+ * An estate with no VNet and no unreadable scope: there is nothing to audit, and "compliant" would
+ * hide a wrong export, input or scope (exit 2, like an input error). With an unreadable scope the
+ * report is rendered instead: it says PARTIAL and lists what could not be read.
+ */
+class NothingToAuditError extends Error {}
+
+function requireVnets(run: AuditRun, where: string, hint: string): void {
+  if (run.report.summary.vnets === 0 && run.report.coverage.unreadable.length === 0) {
+    throw new NothingToAuditError(`no virtual networks in ${where}: nothing to audit (${hint})`);
+  }
+}
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -70,9 +83,19 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       const intent = opts.intent ? await loadIntentFile(opts.intent) : undefined;
       const live = opts.live ? await readLiveInventory(opts, io) : undefined;
       const common = { rules: RULES, config, now: io.now(), version: VERSION, ...(intent ? { intent } : {}) };
-      const run = live
-        ? auditResources({ ...common, resources: live.resources, extraSubscriptions: live.subscriptions, unreadable: live.unreadable })
-        : auditTopology({ ...common, topology: await readSnapshotTopology(opts.input, { extraSubscriptions: opts.subscription }) });
+      let run: AuditRun;
+      if (live) {
+        run = auditResources({ ...common, resources: live.resources, extraSubscriptions: live.subscriptions, unreadable: live.unreadable });
+        const read = `${live.subscriptions.length} subscription${live.subscriptions.length === 1 ? '' : 's'} read`;
+        requireVnets(run, `${describeScope(opts)} (${read})`, 'is this the right scope, and does the identity have Reader on it?');
+      } else {
+        // A snapshot written by `export --live` lists the scopes its read could not reach: the audit
+        // of the file is as partial as the live read was.
+        const snapshot = await readSnapshotEstate(opts.input, { extraSubscriptions: opts.subscription });
+        for (const u of snapshot.unreadable) io.stderr(`peerguard: not read (as the snapshot records): ${u.scope}: ${u.reason}\n`);
+        run = auditTopology({ ...common, topology: snapshot.topology, unreadable: snapshot.unreadable });
+        requireVnets(run, opts.input.join(', '), 'is this the right export?');
+      }
       io.stdout(await renderReportAsync(run.report, opts.format, run.extras, { rules: RULES, colour: io.isTty }));
       exitCode = exitCodeFor(run.report, opts.failOn);
     });
@@ -111,7 +134,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? 0 : 2;
     }
-    if (error instanceof InputError || error instanceof ConfigError || error instanceof UsageError || error instanceof LiveUsageError || error instanceof ExplainUsageError || error instanceof IntentError) {
+    if (error instanceof InputError || error instanceof NothingToAuditError || error instanceof ConfigError || error instanceof UsageError || error instanceof LiveUsageError || error instanceof ExplainUsageError || error instanceof IntentError) {
       io.stderr(`peerguard: ${error.message}\n`);
       return 2;
     }

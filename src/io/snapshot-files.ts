@@ -1,24 +1,93 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import { join, relative } from 'node:path';
 import { TopologyBuilder, type BuildOptions } from '../model/build';
-import { InputError, parseJsonText, resourcesFromDocument, type SourcedResource } from '../model/snapshot';
+import { InputError, parseJsonText, snapshotFromDocument, type SnapshotUnreadable, type SourcedResource } from '../model/snapshot';
 import type { Topology } from '../model/types';
 
 // Reads snapshot files and directories (design.md "Input contract"). Directories are walked in a
 // sorted order, so that the same tree always yields the same resources in the same order.
+// Symbolic links are followed (to files and to directories); a file or directory reached twice
+// (two links to it, or a link back to a directory being walked) is read once.
 
-async function listJsonFiles(path: string): Promise<string[]> {
-  const info = await stat(path).catch(() => {
-    throw new InputError(path, 'no such file or directory');
-  });
-  if (info.isFile()) return [path];
+/** What a failed file-system call means, in words. */
+function fsReason(error: unknown): string {
+  switch ((error as NodeJS.ErrnoException)?.code) {
+    case 'ENOENT':
+      return 'no such file or directory';
+    case 'ELOOP':
+      return 'symbolic link loop (too many levels of links)';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'ENOTDIR':
+      return 'a path segment is not a directory';
+    default:
+      return (error as Error)?.message ?? String(error);
+  }
+}
+
+/** `stat` (links followed), with an InputError naming `path`; a dangling link is named as one. */
+async function statInput(path: string): Promise<Stats> {
+  try {
+    return await stat(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException)?.code;
+    if (code === 'ENOENT') {
+      const link = await lstat(path).catch(() => undefined);
+      if (link?.isSymbolicLink()) throw new InputError(path, 'dangling symbolic link: its target does not exist');
+    }
+    throw new InputError(path, fsReason(error));
+  }
+}
+
+/** A .json file to read: the path to show, and its real path (one file reached twice is read once). */
+interface JsonFile {
+  path: string;
+  real: string;
+}
+
+/** The .json files under `path` (itself, if a file), in the tree's sorted order. */
+async function listJsonFiles(path: string): Promise<JsonFile[]> {
+  const info = await statInput(path);
+  if (info.isFile()) return [{ path, real: await realPath(path) }];
   if (!info.isDirectory()) throw new InputError(path, 'not a file or directory');
-  const entries = (await readdir(path, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
-  const files: string[] = [];
+  return listDirectory(path, new Set());
+}
+
+async function realPath(path: string): Promise<string> {
+  try {
+    return await realpath(path);
+  } catch (error) {
+    throw new InputError(path, fsReason(error));
+  }
+}
+
+/**
+ * `walked` holds the real paths of the directories walked so far: a link back to one of them (a
+ * loop) or a second link to one adds nothing.
+ */
+async function listDirectory(path: string, walked: Set<string>): Promise<JsonFile[]> {
+  const real = await realPath(path);
+  if (walked.has(real)) return [];
+  walked.add(real);
+  let entries;
+  try {
+    entries = (await readdir(path, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
+  } catch (error) {
+    throw new InputError(path, `cannot list the directory: ${fsReason(error)}`);
+  }
+  const files: JsonFile[] = [];
   for (const entry of entries) {
     const full = join(path, entry.name);
-    if (entry.isDirectory()) files.push(...(await listJsonFiles(full)));
-    else if (entry.isFile() && entry.name.toLowerCase().endsWith('.json')) files.push(full);
+    const json = entry.name.toLowerCase().endsWith('.json');
+    if (entry.isSymbolicLink()) {
+      // A Dirent describes the link itself, neither file nor directory: follow it to its target.
+      const target = await statInput(full);
+      if (target.isDirectory()) files.push(...(await listDirectory(full, walked)));
+      else if (target.isFile() && json) files.push({ path: full, real: await realPath(full) });
+    } else if (entry.isDirectory()) files.push(...(await listDirectory(full, walked)));
+    else if (entry.isFile() && json) files.push({ path: full, real: join(real, entry.name) });
   }
   return files;
 }
@@ -26,48 +95,99 @@ async function listJsonFiles(path: string): Promise<string[]> {
 /** Files read ahead of the one being parsed: reads overlap parsing, the order stays the tree's. */
 const READ_AHEAD = 8;
 
-/** Hands each file's resources to `take`, file by file in the tree's order, reading ahead while parsing. */
-export async function forEachSnapshotFile(paths: readonly string[], take: (resources: readonly SourcedResource[]) => void): Promise<void> {
+/**
+ * Hands each file's resources to `take`, file by file in the tree's order, reading ahead while
+ * parsing; returns the scopes the files list as unreadable (a partial `export --live`), in order.
+ */
+export async function forEachSnapshotFile(paths: readonly string[], take: (resources: readonly SourcedResource[]) => void): Promise<SnapshotUnreadable[]> {
+  const unreadable: SnapshotUnreadable[] = [];
+  const listed = new Set<string>();
+  const read = new Set<string>();
   for (const path of paths) {
-    const files = await listJsonFiles(path);
-    if (files.length === 0) throw new InputError(path, 'directory holds no .json files');
+    const found = await listJsonFiles(path);
+    if (found.length === 0) throw new InputError(path, 'directory holds no .json files');
+    // A file reached twice (two links to it, or named by two inputs) is read once.
+    const files: string[] = [];
+    for (const f of found) {
+      if (read.has(f.real)) continue;
+      read.add(f.real);
+      files.push(f.path);
+    }
     const reads: Array<Promise<string> | undefined> = [];
     const start = (i: number) => {
       const file = files[i];
       if (file === undefined || reads[i]) return;
-      const read = readFile(file, 'utf8');
-      read.catch(() => undefined); // awaited in order below; a failure is raised there
-      reads[i] = read;
+      const text = readFile(file, 'utf8');
+      text.catch(() => undefined); // awaited in order below; a failure is raised there
+      reads[i] = text;
     };
     for (let i = 0; i < Math.min(READ_AHEAD, files.length); i += 1) start(i);
     for (let i = 0; i < files.length; i += 1) {
       start(i + READ_AHEAD);
       const file = files[i] as string;
       const shown = relative(process.cwd(), file) || file;
-      const text = await (reads[i] as Promise<string>);
+      let text: string;
+      try {
+        text = await (reads[i] as Promise<string>);
+      } catch (error) {
+        throw new InputError(shown, `cannot read the file: ${fsReason(error)}`);
+      }
       reads[i] = undefined;
-      take(resourcesFromDocument(parseJsonText(text, shown), shown));
+      const document = snapshotFromDocument(parseJsonText(text, shown), shown);
+      take(document.resources);
+      for (const u of document.unreadable) {
+        const key = `${u.scope.toLowerCase()}\n${u.reason}`;
+        if (listed.has(key)) continue;
+        listed.add(key);
+        unreadable.push(u);
+      }
     }
   }
+  return unreadable;
+}
+
+/** What the snapshot files hold: every resource, and the scopes they list as unreadable. */
+export interface SnapshotRead {
+  resources: SourcedResource[];
+  unreadable: SnapshotUnreadable[];
+}
+
+/** Every resource of the snapshot files and the scopes they list as unreadable. */
+export async function readSnapshotFiles(paths: readonly string[]): Promise<SnapshotRead> {
+  const resources: SourcedResource[] = [];
+  const unreadable = await forEachSnapshotFile(paths, (entries) => {
+    for (const entry of entries) resources.push(entry);
+  });
+  return { resources, unreadable };
 }
 
 /** Every resource of the snapshot files, for callers that need the raw resources. */
 export async function readSnapshot(paths: readonly string[]): Promise<SourcedResource[]> {
-  const resources: SourcedResource[] = [];
-  await forEachSnapshotFile(paths, (entries) => {
-    for (const entry of entries) resources.push(entry);
-  });
-  return resources;
+  return (await readSnapshotFiles(paths)).resources;
+}
+
+/** The topology of the snapshot files, and the scopes they list as unreadable (to pass to the audit). */
+export interface SnapshotEstate {
+  topology: Topology;
+  unreadable: SnapshotUnreadable[];
 }
 
 /**
  * The topology of the snapshot files, built file by file: each file's JSON can be collected once
  * it is added, so a large estate never holds all of its raw JSON and its topology at once.
  */
-export async function readSnapshotTopology(paths: readonly string[], options: BuildOptions = {}): Promise<Topology> {
+export async function readSnapshotEstate(paths: readonly string[], options: BuildOptions = {}): Promise<SnapshotEstate> {
   const builder = new TopologyBuilder(options);
-  await forEachSnapshotFile(paths, (entries) => {
+  const unreadable = await forEachSnapshotFile(paths, (entries) => {
     for (const { resource, source } of entries) builder.add(resource, source);
   });
-  return builder.build();
+  return { topology: builder.build(), unreadable };
+}
+
+/**
+ * The topology alone. It drops the scopes the files list as unreadable: a caller that reports
+ * on the estate's compliance wants `readSnapshotEstate`.
+ */
+export async function readSnapshotTopology(paths: readonly string[], options: BuildOptions = {}): Promise<Topology> {
+  return (await readSnapshotEstate(paths, options)).topology;
 }

@@ -56,23 +56,64 @@ function describe(value: unknown): string {
 }
 
 /**
+ * A scope a snapshot says could not be read (`export --live` writes the live read's
+ * `coverage.unreadable` as the document's `unreadable` key): the same shape as the report's.
+ */
+export interface SnapshotUnreadable {
+  scope: string;
+  reason: string;
+}
+
+/** What one snapshot document holds: its resources, and the scopes its export could not read. */
+export interface SnapshotDocument {
+  resources: SourcedResource[];
+  unreadable: SnapshotUnreadable[];
+}
+
+function checkUnreadable(document: Record<string, unknown>, file: string): SnapshotUnreadable[] {
+  if (!('unreadable' in document)) return [];
+  const list = document.unreadable;
+  if (!Array.isArray(list)) throw new InputError(file, `"unreadable" must be an array of {"scope": ..., "reason": ...} entries, found ${describe(list)}`);
+  return list.map((entry, index) => {
+    const where = `${file} at .unreadable[${index}]`;
+    if (!isObject(entry)) throw new InputError(where, `expected {"scope": ..., "reason": ...}, found ${describe(entry)}`);
+    if (typeof entry.scope !== 'string' || entry.scope.trim() === '') throw new InputError(where, `unreadable entry has no "scope" string`);
+    if (typeof entry.reason !== 'string') throw new InputError(where, `unreadable entry for "${entry.scope}" has no "reason" string`);
+    return { scope: entry.scope, reason: entry.reason };
+  });
+}
+
+/**
  * Turns one parsed JSON document into resources, naming `file` and the entry's path on error.
- * Extra keys beside `value`/`data` (`count`, `skip_token`, `totalRecords`, `nextLink`...) are ignored.
+ * Extra keys beside `value`/`data` (`count`, `skip_token`, `totalRecords`, `nextLink`...) are ignored,
+ * except `unreadable`, which is validated (see `snapshotFromDocument`, which returns it).
  */
 export function resourcesFromDocument(document: unknown, file: string): SourcedResource[] {
+  return snapshotFromDocument(document, file).resources;
+}
+
+/**
+ * One parsed JSON document: its resources and, for a `{ data }` / `{ value }` document, the scopes
+ * listed under `unreadable` (a partial live read written by `export --live`), so that reading the
+ * snapshot back is as partial as the read it records. A malformed entry is an InputError naming it.
+ */
+export function snapshotFromDocument(document: unknown, file: string): SnapshotDocument {
   let entries: unknown[];
   let path: string;
+  let unreadable: SnapshotUnreadable[] = [];
   if (Array.isArray(document)) {
     entries = document;
     path = '';
   } else if (isObject(document) && Array.isArray(document.value)) {
     entries = document.value;
     path = '.value';
+    unreadable = checkUnreadable(document, file);
   } else if (isObject(document) && Array.isArray(document.data)) {
     entries = document.data;
     path = '.data';
+    unreadable = checkUnreadable(document, file);
   } else if (isObject(document) && 'id' in document) {
-    return [{ resource: checkResource(document, file), source: file }];
+    return { resources: [{ resource: checkResource(document, file), source: file }], unreadable };
   } else if (isObject(document) && ('data' in document || 'value' in document)) {
     const key = 'data' in document ? 'data' : 'value';
     throw new InputError(file, `"${key}" must be an array of resources, found ${describe(document[key])}`);
@@ -82,10 +123,11 @@ export function resourcesFromDocument(document: unknown, file: string): SourcedR
       `expected a JSON array of ARM resources, an ARM resource, {"value": [...]} or {"data": [...]}, found ${describe(document)}`,
     );
   }
-  return entries.map((entry, index) => {
+  const resources = entries.map((entry, index) => {
     const where = `${file} at ${path}[${index}]`;
     return { resource: checkResource(entry, where), source: where };
   });
+  return { resources, unreadable };
 }
 
 /** Parses text as JSON with an error that names the file and the position. */

@@ -1,10 +1,15 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { writeSnapshot } from '../../src/cli/live';
+import { DEFAULT_CONFIG } from '../../src/engine/config';
+import { auditResources } from '../../src/engine/pipeline';
+import { RULES } from '../../src/rules';
+import { VERSION } from '../../src/version';
 import { runCli } from '../support/cli';
-import { SUB_A, SUB_B, vnet, vnetId } from '../support/estate';
+import { SUB_A, SUB_B, SUB_C, gateway, vnet, vnetId } from '../support/estate';
 
 const repo = resolve(__dirname, '../..');
 
@@ -85,6 +90,105 @@ describe('peerguard audit', () => {
     const { code, stderr } = await run(['audit', '--input', bad]);
     expect(code).toBe(2);
     expect(stderr).toMatch(/bad\.json at \.data\[1\]: resource \(name "x"\) has no "id" string/);
+  });
+
+  describe('a snapshot that records unreadable scopes (a partial export --live)', () => {
+    const forbidden = { scope: SUB_C, reason: 'access denied by Resource Graph (403 AuthorizationFailed)' };
+    const partial = join(dir, 'partial.json');
+    writeFileSync(partial, JSON.stringify({ data: [vnet({ id: hub, prefixes: ['10.0.0.0/16'] })], count: 1, unreadable: [forbidden] }));
+
+    it('is audited as partial: coverage lists the scopes, the table never says compliant', async () => {
+      const json = await run(['audit', '--input', partial, '--format', 'json']);
+      expect(json.code).toBe(0); // as for a live partial read: the exit code follows the findings
+      expect(JSON.parse(json.stdout).coverage).toEqual({ subscriptions: [SUB_A], unreadable: [forbidden] });
+      expect(json.stderr).toBe(`peerguard: not read (as the snapshot records): ${SUB_C}: ${forbidden.reason}\n`);
+      const table = await run(['audit', '--input', partial]);
+      expect(table.stdout).toMatch(/PARTIAL AUDIT: 1 scope\(s\) could not be read/);
+      expect(table.stdout).toContain(`${SUB_C}: ${forbidden.reason}`);
+      expect(table.stdout).not.toContain('compliant');
+      const sarif = JSON.parse((await run(['audit', '--input', partial, '--format', 'sarif'])).stdout);
+      expect(sarif.runs[0].invocations[0].toolExecutionNotifications).toHaveLength(1);
+    });
+
+    it('export writes the live read\'s unreadable scopes; audit --input reads them back to the live coverage', async () => {
+      const resources = [vnet({ id: hub, prefixes: ['10.0.0.0/16'], peerings: [{ remote: spoke }, { remote: vnetId('vnet-c', SUB_C) }] }), vnet({ id: spoke, prefixes: ['10.1.0.0/16'], peerings: [{ remote: hub }] })];
+      const inventory = {
+        resources: resources.map((resource) => ({ resource, source: `Resource Graph row ${resource.id}` })),
+        subscriptions: [SUB_A, SUB_B],
+        unreadable: [forbidden, { scope: 'mg-landing-zones', reason: 'its subscriptions could not be listed: 429' }],
+      };
+      const out = join(dir, 'exported-partial.json');
+      await writeSnapshot(inventory, out, () => undefined);
+      expect(JSON.parse(readFileSync(out, 'utf8')).unreadable).toEqual(inventory.unreadable);
+      const back = await run(['audit', '--input', out, '--format', 'json']);
+      expect(back.code).toBe(0);
+      const report = JSON.parse(back.stdout);
+      // What `audit --live` reports for this inventory: the live branch's call, with its unreadable scopes.
+      const live = auditResources({ rules: RULES, config: DEFAULT_CONFIG, now: new Date(), version: VERSION, resources: inventory.resources, extraSubscriptions: inventory.subscriptions, unreadable: inventory.unreadable });
+      expect(report.coverage).toEqual(live.report.coverage);
+      expect(report.coverage.unreadable).toHaveLength(2);
+      expect(report.findings.map((f: { ruleId: string }) => f.ruleId)).toEqual(['peering-remote-out-of-scope']);
+      expect(report.summary).toEqual(live.report.summary);
+      expect(report.findings).toEqual(JSON.parse(JSON.stringify(live.report.findings)));
+    });
+
+    it('a malformed unreadable entry names the file and the entry, exits 2', async () => {
+      const bad = join(dir, 'bad-unreadable.json');
+      writeFileSync(bad, JSON.stringify({ data: [vnet({ id: hub, prefixes: ['10.0.0.0/16'] })], unreadable: [forbidden, { scope: SUB_B }] }));
+      const { code, stderr, stdout } = await run(['audit', '--input', bad]);
+      expect(code).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr).toMatch(/bad-unreadable\.json at \.unreadable\[1\]: unreadable entry for "2{8}-[-2]+" has no "reason" string/);
+    });
+  });
+
+  describe('input that holds no virtual network', () => {
+    const write = (name: string, document: unknown) => {
+      const path = join(dir, name);
+      writeFileSync(path, JSON.stringify(document));
+      return path;
+    };
+    const cases: Array<[string, () => string]> = [
+      ['an empty array', () => write('empty.json', [])],
+      ['an empty Resource Graph result', () => write('empty-data.json', { data: [], count: 0, skip_token: null })],
+      ['an empty ARM list', () => write('empty-value.json', { value: [] })],
+      ['only resources that are not networks', () => write('storage.json', { data: [{ id: `/subscriptions/${SUB_A}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st1`, type: 'Microsoft.Storage/storageAccounts' }] })],
+      ['only a gateway and subscription rows', () => write('gateway-only.json', { data: [{ id: `/subscriptions/${SUB_A}`, type: 'Microsoft.Resources/subscriptions', subscriptionId: SUB_A }, gateway('gw', hub)] })],
+      [
+        'a directory of empty exports',
+        () => {
+          const tree = join(dir, 'empty-tree');
+          mkdirSync(tree, { recursive: true });
+          writeFileSync(join(tree, 'a.json'), '[]');
+          writeFileSync(join(tree, 'b.json'), '{"data": []}');
+          return tree;
+        },
+      ],
+    ];
+
+    it.each(cases)('%s: an input error naming the input, exit 2, no report', async (_, make) => {
+      const path = make();
+      const { code, stdout, stderr } = await run(['audit', '--input', path, '--format', 'json', '--subscription', SUB_B]);
+      expect(code).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr).toBe(`peerguard: no virtual networks in ${path}: nothing to audit (is this the right export?)\n`);
+    });
+
+    it('names every input', async () => {
+      const a = write('empty-a.json', []);
+      const b = write('empty-b.json', { value: [] });
+      const { code, stderr } = await run(['audit', '--input', a, '--input', b]);
+      expect(code).toBe(2);
+      expect(stderr).toContain(`no virtual networks in ${a}, ${b}: nothing to audit`);
+    });
+
+    it('a snapshot of scopes that could not be read is a partial report, not an error', async () => {
+      const path = write('all-unreadable.json', { data: [], count: 0, unreadable: [{ scope: SUB_A, reason: '403' }] });
+      const { code, stdout } = await run(['audit', '--input', path]);
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/PARTIAL AUDIT: 1 scope\(s\) could not be read/);
+      expect(stdout).not.toContain('compliant');
+    });
   });
 
   it('a bad config file names the key, exits 2', async () => {

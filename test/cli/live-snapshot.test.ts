@@ -1,0 +1,76 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FAST_RETRY, useStandIn } from '../azure/harness';
+import { realisticEstate } from '../azure/realistic-estate';
+import { runCli } from '../support/cli';
+import { SUB_A, SUB_B, SUB_C } from '../support/estate';
+
+// `export --live` of a partial read, audited back with `--input`: the same coverage as the live
+// audit, PARTIAL and never compliant. And a live read that finds no VNet at all: like a file with
+// none, nothing to audit (exit 2), unless some scope could not be read.
+
+const dir = mkdtempSync(join(tmpdir(), 'peerguard-live-snapshot-'));
+
+describe('a partial live read written as a snapshot', () => {
+  const standIn = useStandIn(() => ({ resources: realisticEstate() }));
+  const run = (args: string[]) => runCli(args, { azure: { credential: standIn().credential, ca: standIn().ca, retry: FAST_RETRY, backoffMs: 10 } });
+  const subs = ['--subscription', SUB_A, '--subscription', SUB_B, '--subscription', SUB_C];
+
+  it('reads back to the live audit: findings, summary and coverage, unreadable scopes included', async () => {
+    standIn().faults.forbid(SUB_C, { listed: true });
+    const out = join(dir, 'partial.json');
+    const exported = await run(['export', '--live', '--endpoint', standIn().endpoint, ...subs, '-o', out]);
+    expect(exported.code).toBe(1);
+    expect(JSON.parse(readFileSync(out, 'utf8')).unreadable).toEqual([{ scope: SUB_C, reason: expect.stringContaining('access denied') }]);
+
+    const live = await run(['audit', '--live', '--endpoint', standIn().endpoint, ...subs, '--format', 'json', '--fail-on', 'none']);
+    const back = await run(['audit', '--input', out, '--format', 'json', '--fail-on', 'none']);
+    expect(back.code).toBe(live.code);
+    const [a, b] = [JSON.parse(live.stdout), JSON.parse(back.stdout)];
+    expect(a.coverage.unreadable).toHaveLength(1);
+    expect(b.coverage).toEqual(a.coverage);
+    expect(b.summary).toEqual(a.summary);
+    expect(b.findings).toEqual(a.findings);
+    expect(back.stderr).toMatch(new RegExp(`not read \\(as the snapshot records\\): ${SUB_C}: access denied`));
+
+    const table = await run(['audit', '--input', out, '--fail-on', 'none']);
+    expect(table.stdout).toMatch(/PARTIAL AUDIT: 1 scope\(s\) could not be read/);
+    expect(table.stdout).not.toContain('compliant');
+  });
+});
+
+describe('a live read that finds no virtual network', () => {
+  const standIn = useStandIn(() => ({ resources: [], subscriptions: [SUB_A] }));
+  const run = (args: string[]) => runCli(args, { azure: { credential: standIn().credential, ca: standIn().ca, retry: FAST_RETRY, backoffMs: 10 } });
+
+  it('is nothing to audit: exit 2, naming the scope', async () => {
+    const one = await run(['audit', '--live', '--endpoint', standIn().endpoint, '--subscription', SUB_A, '--format', 'json']);
+    expect(one).toMatchObject({ code: 2, stdout: '' });
+    expect(one.stderr).toBe(`peerguard: no virtual networks in subscription ${SUB_A} (1 subscription read): nothing to audit (is this the right scope, and does the identity have Reader on it?)\n`);
+    const tenant = await run(['audit', '--live', '--endpoint', standIn().endpoint]);
+    expect(tenant.code).toBe(2);
+    expect(tenant.stderr).toContain('no virtual networks in the subscriptions the identity can see (1 subscription read): nothing to audit');
+  });
+
+  it('with a scope that could not be read, is a PARTIAL report instead', async () => {
+    const { code, stdout } = await run(['audit', '--live', '--endpoint', standIn().endpoint, '--subscription', SUB_A, '--subscription', SUB_B]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/PARTIAL AUDIT: 1 scope\(s\) could not be read/);
+    expect(stdout).toContain(`${SUB_B}: not visible to the identity`);
+  });
+});
+
+describe('a live read of a tenant where the identity sees no subscription', () => {
+  const standIn = useStandIn(() => ({ resources: [] }));
+
+  it('is nothing to audit, not "compliant"', async () => {
+    const { code, stdout, stderr } = await runCli(['audit', '--live', '--endpoint', standIn().endpoint], {
+      azure: { credential: standIn().credential, ca: standIn().ca, retry: FAST_RETRY, backoffMs: 10 },
+    });
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toContain('no virtual networks in the subscriptions the identity can see (0 subscriptions read): nothing to audit');
+  });
+});

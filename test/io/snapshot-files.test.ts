@@ -1,0 +1,140 @@
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readSnapshot, readSnapshotEstate, readSnapshotFiles } from '../../src/io/snapshot-files';
+import { InputError, snapshotFromDocument } from '../../src/model/snapshot';
+import { SUB_A, SUB_B, vnet, vnetId } from '../support/estate';
+
+// Reading snapshot files: the `unreadable` scopes a partial `export --live` records, and symbolic
+// links in the tree (followed, dangling ones named, loops walked once).
+
+const root = mkdtempSync(join(tmpdir(), 'peerguard-io-'));
+let n = 0;
+/** A fresh directory under the test's temporary root. */
+const fresh = (): string => {
+  const dir = join(root, `case-${n++}`);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+};
+const hub = vnetId('vnet-hub', SUB_A);
+const spoke = vnetId('vnet-spoke', SUB_B);
+const hubJson = JSON.stringify([vnet({ id: hub, prefixes: ['10.0.0.0/16'] })]);
+const spokeJson = JSON.stringify({ value: [vnet({ id: spoke, prefixes: ['10.1.0.0/16'] })] });
+const ids = (resources: { resource: { id: string } }[]) => resources.map((r) => r.resource.id);
+
+async function inputError(promise: Promise<unknown>): Promise<InputError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(InputError);
+  return error as InputError;
+}
+
+describe('unreadable scopes recorded in a snapshot', () => {
+  const forbidden = { scope: SUB_B, reason: 'access denied by Resource Graph (403 AuthorizationFailed)' };
+
+  it('are returned with the resources, for {data} and {value} documents', () => {
+    const doc = { data: [vnet({ id: hub, prefixes: ['10.0.0.0/16'] })], count: 1, unreadable: [forbidden] };
+    expect(snapshotFromDocument(doc, 'estate.json').unreadable).toEqual([forbidden]);
+    expect(snapshotFromDocument({ value: [], unreadable: [forbidden] }, 'list.json').unreadable).toEqual([forbidden]);
+    expect(snapshotFromDocument({ data: [], unreadable: [] }, 'e.json').unreadable).toEqual([]);
+    expect(snapshotFromDocument([vnet({ id: hub, prefixes: ['10.0.0.0/16'] })], 'plain.json').unreadable).toEqual([]);
+    // Only the contract's two fields are kept.
+    expect(snapshotFromDocument({ data: [], unreadable: [{ ...forbidden, extra: 1 }] }, 'e.json').unreadable).toEqual([forbidden]);
+  });
+
+  it.each([
+    [{ data: [], unreadable: 'sub-b' }, 'estate.json: "unreadable" must be an array of {"scope": ..., "reason": ...} entries, found a string'],
+    [{ data: [], unreadable: null }, 'estate.json: "unreadable" must be an array'],
+    [{ data: [], unreadable: [forbidden, 'sub-b'] }, 'estate.json at .unreadable[1]: expected {"scope": ..., "reason": ...}, found a string'],
+    [{ data: [], unreadable: [{ reason: '403' }] }, 'estate.json at .unreadable[0]: unreadable entry has no "scope" string'],
+    [{ value: [], unreadable: [{ scope: ' ', reason: '403' }] }, 'estate.json at .unreadable[0]: unreadable entry has no "scope" string'],
+    [{ data: [], unreadable: [{ scope: SUB_B, reason: 403 }] }, `estate.json at .unreadable[0]: unreadable entry for "${SUB_B}" has no "reason" string`],
+  ])('a malformed "unreadable" is an InputError naming the file and the entry: %j', (document, message) => {
+    expect(() => snapshotFromDocument(document, 'estate.json')).toThrow(InputError);
+    expect(() => snapshotFromDocument(document, 'estate.json')).toThrow(message);
+  });
+
+  it('are collected across the files, each scope and reason once', async () => {
+    const dir = fresh();
+    writeFileSync(join(dir, 'a.json'), JSON.stringify({ data: [vnet({ id: hub, prefixes: ['10.0.0.0/16'] })], unreadable: [forbidden] }));
+    writeFileSync(join(dir, 'b.json'), JSON.stringify({ data: [], unreadable: [{ ...forbidden, scope: SUB_B.toUpperCase() }, { scope: 'tenant', reason: 'list failed' }] }));
+    const read = await readSnapshotFiles([dir]);
+    expect(ids(read.resources)).toEqual([hub]);
+    expect(read.unreadable).toEqual([forbidden, { scope: 'tenant', reason: 'list failed' }]);
+    const estate = await readSnapshotEstate([dir]);
+    expect(estate.unreadable).toEqual(read.unreadable);
+    expect(estate.topology.vnets.size).toBe(1);
+  });
+
+  it('a malformed entry in a file names the file', async () => {
+    const dir = fresh();
+    writeFileSync(join(dir, 'partial.json'), JSON.stringify({ data: [], unreadable: [{ scope: SUB_B }] }));
+    const error = await inputError(readSnapshotEstate([dir]));
+    expect(error.message).toMatch(/partial\.json at \.unreadable\[0\]: unreadable entry for "2{8}-.*" has no "reason" string/);
+  });
+});
+
+describe('symbolic links in a snapshot tree', () => {
+  it('a link to a .json file is read', async () => {
+    const dir = fresh();
+    const elsewhere = fresh();
+    writeFileSync(join(elsewhere, 'hub.json'), hubJson);
+    writeFileSync(join(dir, 'spoke.json'), spokeJson);
+    symlinkSync(join(elsewhere, 'hub.json'), join(dir, 'hub.json'));
+    expect(ids(await readSnapshot([dir]))).toEqual([hub, spoke]);
+  });
+
+  it('a link to a directory is walked', async () => {
+    const dir = fresh();
+    const elsewhere = fresh();
+    writeFileSync(join(elsewhere, 'spoke.json'), spokeJson);
+    writeFileSync(join(dir, 'hub.json'), hubJson);
+    symlinkSync(elsewhere, join(dir, 'spokes'), 'dir');
+    expect(ids(await readSnapshot([dir]))).toEqual([hub, spoke]);
+  });
+
+  it('a directory holding only links is not "empty"', async () => {
+    const dir = fresh();
+    const elsewhere = fresh();
+    writeFileSync(join(elsewhere, 'hub.json'), hubJson);
+    symlinkSync(join(elsewhere, 'hub.json'), join(dir, 'hub.json'));
+    expect(ids(await readSnapshot([dir]))).toEqual([hub]);
+  });
+
+  it.each(['hub.json', 'notes'])('a dangling link (%s) is an InputError naming it', async (name) => {
+    const dir = fresh();
+    writeFileSync(join(dir, 'spoke.json'), spokeJson);
+    symlinkSync(join(dir, 'gone.json'), join(dir, name));
+    const error = await inputError(readSnapshot([dir]));
+    expect(error.message).toBe(`${join(dir, name)}: dangling symbolic link: its target does not exist`);
+  });
+
+  it('a dangling link given as the input is named as one', async () => {
+    const dir = fresh();
+    symlinkSync(join(dir, 'gone.json'), join(dir, 'estate.json'));
+    const error = await inputError(readSnapshot([join(dir, 'estate.json')]));
+    expect(error.message).toContain('estate.json: dangling symbolic link');
+  });
+
+  it('a link back to an ancestor (a loop) ends the walk; each file is read once', async () => {
+    const dir = fresh();
+    mkdirSync(join(dir, 'nested'));
+    writeFileSync(join(dir, 'hub.json'), hubJson);
+    writeFileSync(join(dir, 'nested', 'spoke.json'), spokeJson);
+    symlinkSync(dir, join(dir, 'nested', 'up'), 'dir');
+    symlinkSync(join(dir, 'nested'), join(dir, 'z-again'), 'dir');
+    symlinkSync(join(dir, 'hub.json'), join(dir, 'same-hub.json'));
+    expect(ids(await readSnapshot([dir]))).toEqual([hub, spoke]);
+  });
+
+  it('a link to itself is an InputError, not a hang', async () => {
+    const dir = fresh();
+    writeFileSync(join(dir, 'hub.json'), hubJson);
+    symlinkSync(join(dir, 'self.json'), join(dir, 'self.json'));
+    const error = await inputError(readSnapshot([dir]));
+    expect(error.message).toContain('self.json: symbolic link loop');
+  });
+});
