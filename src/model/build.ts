@@ -31,9 +31,6 @@ const T = {
   avnmStaticMember: 'microsoft.network/networkmanagers/networkgroups/staticmembers',
 } as const;
 
-/** The resource types peerguard reads (lower-cased, as Resource Graph reports them). */
-export const READ_TYPES: readonly string[] = Object.values(T);
-
 export interface BuildOptions {
   /** Subscriptions read in addition to those that appear in the resources (e.g. empty ones). */
   extraSubscriptions?: readonly string[];
@@ -53,10 +50,30 @@ function typeOf(resource: RawResource): string | undefined {
   return (resource.type ?? parseResourceId(resource.id)?.type)?.toLowerCase();
 }
 
-/** Parsed address prefixes; `what` names their owner in an error (worked out only then). */
-function prefixes(values: unknown, source: string, what: () => string): Prefix[] {
+/** Whether a property is absent: missing, or null as Resource Graph writes a missing one. */
+const absent = (v: unknown): v is undefined | null => v === undefined || v === null;
+
+/**
+ * An address space object (`addressSpace`, `remoteAddressSpace`...), undefined when absent;
+ * anything else is an error, not an empty space. `what` names it in the error (worked out only then).
+ */
+function space(value: unknown, source: string, what: () => string): Props | undefined {
+  if (absent(value)) return undefined;
+  const object = obj(value);
+  if (!object) throw new InputError(source, `${what()} is not an object`);
+  return object;
+}
+
+/**
+ * Parsed address prefixes, none when the list is absent; `what` names their owner in an error (worked
+ * out only then), and `list` the list after it: `.addressPrefixes` of a space, ` addressPrefixes` of a
+ * subnet. A list that is not an array (a lone string, say) is an error, not an empty space.
+ */
+function prefixes(values: unknown, source: string, what: () => string, list = '.addressPrefixes'): Prefix[] {
+  if (absent(values)) return [];
+  if (!Array.isArray(values)) throw new InputError(source, `${what()}${list} is not a list`);
   const result: Prefix[] = [];
-  for (const value of arr(values)) {
+  for (const value of values) {
     if (typeof value !== 'string') throw new InputError(source, `${what()} has a non-string address prefix`);
     const prefix = parsePrefix(value);
     if (!prefix) throw new InputError(source, `${what()} has an invalid address prefix "${value}"`);
@@ -92,7 +109,6 @@ function newVnet(id: string, key: ResourceKey): Vnet {
     appliances: [],
     routeTables: [],
     meshGroupKeys: [],
-    etag: undefined,
   };
 }
 
@@ -121,12 +137,12 @@ interface RemoteRef {
  * it wrote the same texts (a hub's hundreds of peers record the hub's one space), else parsed.
  * Shared arrays are never written to.
  */
-function remoteSpace(remote: RemoteRef, space: unknown, source: string, what: () => string): Prefix[] | undefined {
-  const texts = obj(space)?.addressPrefixes;
-  if (!Array.isArray(texts)) return undefined;
-  if (remote.space && sameList(remote.space.texts, texts)) return remote.space.prefixes;
-  const parsed = prefixes(texts, source, what);
-  remote.space = { texts, prefixes: parsed };
+function remoteSpace(remote: RemoteRef, value: unknown, source: string, what: () => string): Prefix[] | undefined {
+  const texts = space(value, source, what)?.addressPrefixes;
+  if (absent(texts)) return undefined;
+  if (Array.isArray(texts) && remote.space && sameList(remote.space.texts, texts)) return remote.space.prefixes;
+  const parsed = prefixes(texts, source, what); // throws unless `texts` is a list
+  remote.space = { texts: texts as unknown[], prefixes: parsed };
   return parsed;
 }
 
@@ -294,7 +310,8 @@ function parseSubnet(raw: Props, vnetKey: ResourceKey, source: string): ParsedSu
   if (!id) throw new InputError(source, `a subnet has no "id"`);
   const p = obj(raw.properties) ?? {};
   const name = str(raw.name) ?? nameOf(id);
-  const list = Array.isArray(p.addressPrefixes) ? p.addressPrefixes : p.addressPrefix !== undefined ? [p.addressPrefix] : [];
+  // `addressPrefixes` when it is there (several prefixes), else the one `addressPrefix`.
+  const list = !absent(p.addressPrefixes) ? p.addressPrefixes : !absent(p.addressPrefix) ? [p.addressPrefix] : undefined;
   const routeTableId = refId(p.routeTable);
   return {
     subnet: {
@@ -302,33 +319,50 @@ function parseSubnet(raw: Props, vnetKey: ResourceKey, source: string): ParsedSu
       key: keyOf(id),
       name,
       vnetKey,
-      prefixes: prefixes(list, source, () => `subnet "${name}"`),
+      prefixes: prefixes(list, source, () => `subnet "${name}"`, ' addressPrefixes'),
       routeTableKey: routeTableId ? keyOf(routeTableId) : undefined,
     },
     ipConfigIds: arr(p.ipConfigurations).map(refId).filter((x): x is string => x !== undefined),
   };
 }
 
-function parseRouteTable(raw: RawResource, key: ResourceKey): RouteTable {
+/**
+ * Whether a route's `addressPrefix` is written as an address (and must parse as one) rather than as
+ * a service tag (`AzureCloud`, `Storage.WestEurope`, `VirtualNetwork`), which Azure also accepts
+ * there: an address has a `/` or a `:`, or is only digits and dots; a tag has letters.
+ */
+const looksLikeAddress = (text: string): boolean => text.includes('/') || text.includes(':') || /^[\d.]+$/.test(text.trim());
+
+function parseRouteTable(raw: RawResource, key: ResourceKey, source: string): RouteTable {
   const p = props(raw);
-  const routes: Route[] = arr(p.routes).map((entry) => {
+  const tableName = raw.name ?? nameOf(raw.id);
+  const routes: Route[] = arr(p.routes).map((entry, i) => {
     const r = obj(entry) ?? {};
     const rp = obj(r.properties) ?? {};
+    const name = str(r.name);
+    const what = () => `route table "${tableName}" ${name !== undefined ? `route "${name}"` : `routes[${i}]`}`;
     const addressPrefix = str(rp.addressPrefix) ?? '';
+    const prefix = parsePrefix(addressPrefix);
+    if (!prefix && looksLikeAddress(addressPrefix)) throw new InputError(source, `${what()} has an invalid addressPrefix "${addressPrefix}"`);
     const nextHopIpAddress = str(rp.nextHopIpAddress);
+    const nextHopIp = nextHopIpAddress !== undefined ? parsePrefix(nextHopIpAddress) : undefined;
+    // An address, not a range: `10.0.2.4` or `10.0.2.4/32`, never `10.0.2.0/24`.
+    if (nextHopIpAddress !== undefined && (!nextHopIp || nextHopIp.length !== (nextHopIp.version === 4 ? 32 : 128))) {
+      throw new InputError(source, `${what()} has an invalid nextHopIpAddress "${nextHopIpAddress}"`);
+    }
     return {
-      id: str(r.id) ?? `${raw.id}/routes/${str(r.name) ?? ''}`,
-      name: str(r.name) ?? '',
+      id: str(r.id) ?? `${raw.id}/routes/${name ?? ''}`,
+      name: name ?? '',
       addressPrefix,
-      prefix: parsePrefix(addressPrefix),
+      prefix,
       nextHopType: str(rp.nextHopType) ?? '',
-      nextHopIp: nextHopIpAddress ? parsePrefix(nextHopIpAddress) : undefined,
+      nextHopIp,
     };
   });
   return {
     id: raw.id,
     key,
-    name: raw.name ?? nameOf(raw.id),
+    name: tableName,
     routes,
     subnetKeys: arr(p.subnets).flatMap((s) => {
       const id = refId(s);
@@ -458,9 +492,8 @@ export class TopologyBuilder {
         vnet.name = resource.name ?? vnet.name;
         vnet.location = resource.location;
         vnet.tags = stringTags(resource.tags);
-        vnet.etag = str(resource.etag);
-        const space = obj(p.addressSpace);
-        vnet.prefixes = prefixes(space?.addressPrefixes, source, () => `virtual network "${vnet.name}" addressSpace`);
+        const what = () => `virtual network "${vnet.name}" addressSpace`;
+        vnet.prefixes = prefixes(space(p.addressSpace, source, what)?.addressPrefixes, source, what);
         for (const s of arr(p.subnets)) this.addSubnet(vnet, parseSubnet(obj(s) ?? {}, vnet.key, source));
         arr(p.virtualNetworkPeerings).forEach((entry, i) => {
           const raw = obj(entry);
@@ -474,12 +507,14 @@ export class TopologyBuilder {
       case T.peering: {
         const vnetId = parentVnetId(resource.id);
         if (!vnetId) throw new InputError(source, `peering id "${resource.id}" does not name its virtual network`);
-        // A peering read without its VNet still tells the VNet's space.
-        const local = obj(p.localVirtualNetworkAddressSpace) ?? obj(p.localAddressSpace);
+        // A peering read without its VNet still tells the VNet's space: its current one, else the one peered.
+        const field = absent(p.localVirtualNetworkAddressSpace) ? 'localAddressSpace' : 'localVirtualNetworkAddressSpace';
+        const what = () => `peering "${resource.name ?? nameOf(resource.id)}" ${field}`;
+        const local = space(p[field], source, what);
         this.pendingStandalonePeerings.push({
           vnetId,
           peering: new ReadPeering(resource, vnetId, source, this.remoteRef),
-          localPrefixes: local ? prefixes(local.addressPrefixes, source, () => `peering "${resource.name ?? resource.id}" local address space`) : undefined,
+          localPrefixes: local ? prefixes(local.addressPrefixes, source, what) : undefined,
         });
         break;
       }
@@ -520,7 +555,7 @@ export class TopologyBuilder {
         break;
       case T.routeTable: {
         const key = keyOf(resource.id);
-        if (!this.routeTables.has(key)) this.routeTables.set(key, parseRouteTable(resource, key));
+        if (!this.routeTables.has(key)) this.routeTables.set(key, parseRouteTable(resource, key, source));
         break;
       }
       case T.avnmConnectivity: {

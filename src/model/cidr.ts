@@ -176,12 +176,3 @@ export function samePrefixSet(a: readonly Prefix[], b: readonly Prefix[]): boole
   if (a === b || (a.length === b.length && a.every((p, i) => samePrefix(p, b[i] as Prefix)))) return true;
   return canonicalPrefixSet(a) === canonicalPrefixSet(b);
 }
-
-/** The longest prefix among `candidates` that contains `address`, or undefined. */
-export function longestMatch<T extends { prefix: Prefix }>(candidates: readonly T[], address: Prefix): T | undefined {
-  let best: T | undefined;
-  for (const candidate of candidates) {
-    if (contains(candidate.prefix, address) && (!best || candidate.prefix.length > best.prefix.length)) best = candidate;
-  }
-  return best;
-}

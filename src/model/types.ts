@@ -98,10 +98,12 @@ export interface Appliance {
 export interface Route {
   id: string;
   name: string;
+  /** Undefined when `addressPrefix` is a service tag (`AzureCloud`, `Storage.WestEurope`): an address that does not parse is an input error. */
   prefix: Prefix | undefined;
   /** Raw `addressPrefix`, which may also be a service tag. */
   addressPrefix: string;
   nextHopType: string;
+  /** `nextHopIpAddress`, a host address (VirtualAppliance routes); undefined when the route has none. */
   nextHopIp: Prefix | undefined;
 }
 
@@ -131,7 +133,6 @@ export interface Vnet {
   routeTables: RouteTable[];
   /** Azure Virtual Network Manager mesh groups this VNet belongs to (connectivity without peerings). */
   meshGroupKeys: ResourceKey[];
-  etag: string | undefined;
 }
 
 export interface Topology {

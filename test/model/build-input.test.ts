@@ -1,0 +1,263 @@
+import { describe, expect, it } from 'vitest';
+import { buildTopology } from '../../src/model/build';
+import { keyOf } from '../../src/model/ids';
+import type { RawResource } from '../../src/model/snapshot';
+import { SUB_A, SUB_B, peeringResource, routeTable, vnet, vnetId } from '../support/estate';
+
+// Malformed input is an InputError naming the file and the resource (design.md, "Input contract"),
+// never a silently empty address space or a route that silently stops counting.
+
+const hub = vnetId('vnet-hub', SUB_A);
+const spoke = vnetId('vnet-spoke', SUB_B);
+const SOURCE = 'estate.json at [0]';
+
+type Props = Record<string, unknown>;
+
+const build = (...resources: RawResource[]) => buildTopology(resources.map((resource) => ({ resource, source: SOURCE })));
+
+/** The hub VNet with one subnet "a" and one inline peering to the spoke, each property changed by `edit`. */
+function hubWith(edit: { vnet?: (p: Props) => void; subnet?: (p: Props) => void; peering?: (p: Props) => void }): RawResource {
+  const raw = vnet({ id: hub, prefixes: ['10.0.0.0/16'], subnets: [{ name: 'a', prefix: '10.0.1.0/24' }], peerings: [{ remote: spoke, remoteAddressSpace: ['10.1.0.0/16'] }] });
+  const p = raw.properties as { subnets: Array<{ properties: Props }>; virtualNetworkPeerings: Array<{ properties: Props }> };
+  edit.vnet?.(raw.properties as Props);
+  edit.subnet?.((p.subnets[0] as { properties: Props }).properties);
+  edit.peering?.((p.virtualNetworkPeerings[0] as { properties: Props }).properties);
+  return raw;
+}
+
+/** A standalone peering of the hub (as `az network vnet peering list` gives it), its properties changed by `edit`. */
+function standalonePeering(edit: (p: Props) => void): RawResource {
+  const raw = peeringResource(hub, { remote: spoke });
+  edit(raw.properties as Props);
+  return raw;
+}
+
+/** A standalone subnet of the hub (as `az network vnet subnet show` gives it). */
+function standaloneSubnet(properties: Props): RawResource {
+  return { id: `${hub}/subnets/b`, name: 'b', type: 'Microsoft.Network/virtualNetworks/subnets', properties };
+}
+
+describe('address prefixes that are not a list', () => {
+  const notLists: Array<[string, unknown]> = [
+    ['a string', '10.0.0.0/16'],
+    ['an object', { 0: '10.0.0.0/16' }],
+    ['a number', 42],
+    ['a boolean', true],
+    ['an empty string', ''],
+  ];
+
+  const cases: Array<{ where: string; resource: (bad: unknown) => RawResource; message: string }> = [
+    {
+      where: 'a VNet addressSpace',
+      resource: (bad) => hubWith({ vnet: (p) => (p.addressSpace = { addressPrefixes: bad }) }),
+      message: 'virtual network "vnet-hub" addressSpace.addressPrefixes is not a list',
+    },
+    {
+      where: 'an inline subnet',
+      resource: (bad) => hubWith({ subnet: (p) => ((p.addressPrefixes = bad), delete p.addressPrefix) }),
+      message: 'subnet "a" addressPrefixes is not a list',
+    },
+    {
+      where: 'an inline subnet that also has addressPrefix',
+      resource: (bad) => hubWith({ subnet: (p) => (p.addressPrefixes = bad) }),
+      message: 'subnet "a" addressPrefixes is not a list',
+    },
+    {
+      where: 'a standalone subnet',
+      resource: (bad) => standaloneSubnet({ addressPrefixes: bad }),
+      message: 'subnet "b" addressPrefixes is not a list',
+    },
+    {
+      where: "a peering's remoteAddressSpace",
+      resource: (bad) => hubWith({ peering: (p) => (p.remoteAddressSpace = { addressPrefixes: bad }) }),
+      message: 'peering "vnet-hub-to-vnet-spoke" remoteAddressSpace.addressPrefixes is not a list',
+    },
+    {
+      where: "a peering's remoteVirtualNetworkAddressSpace",
+      resource: (bad) => hubWith({ peering: (p) => (p.remoteVirtualNetworkAddressSpace = { addressPrefixes: bad }) }),
+      message: 'peering "vnet-hub-to-vnet-spoke" remoteVirtualNetworkAddressSpace.addressPrefixes is not a list',
+    },
+    {
+      where: "a standalone peering's remoteAddressSpace",
+      resource: (bad) => standalonePeering((p) => (p.remoteAddressSpace = { addressPrefixes: bad })),
+      message: 'peering "vnet-hub-to-vnet-spoke" remoteAddressSpace.addressPrefixes is not a list',
+    },
+    {
+      where: "a standalone peering's localVirtualNetworkAddressSpace",
+      resource: (bad) => standalonePeering((p) => (p.localVirtualNetworkAddressSpace = { addressPrefixes: bad })),
+      message: 'peering "vnet-hub-to-vnet-spoke" localVirtualNetworkAddressSpace.addressPrefixes is not a list',
+    },
+    {
+      where: "a standalone peering's localAddressSpace",
+      resource: (bad) => standalonePeering((p) => (p.localAddressSpace = { addressPrefixes: bad })),
+      message: 'peering "vnet-hub-to-vnet-spoke" localAddressSpace.addressPrefixes is not a list',
+    },
+  ];
+
+  it.each(cases.flatMap((c) => notLists.map(([kind, bad]) => ({ ...c, kind, bad }))))('$where: $kind is an InputError naming it', ({ resource, bad, message }) => {
+    expect(() => build(resource(bad))).toThrow(expect.objectContaining({ name: 'InputError', message: `${SOURCE}: ${message}` }));
+  });
+
+  const spaces: Array<{ where: string; resource: (bad: unknown) => RawResource; message: string }> = [
+    {
+      where: 'a VNet addressSpace',
+      resource: (bad) => hubWith({ vnet: (p) => (p.addressSpace = bad) }),
+      message: 'virtual network "vnet-hub" addressSpace is not an object',
+    },
+    {
+      where: "a peering's remoteAddressSpace",
+      resource: (bad) => hubWith({ peering: (p) => (p.remoteAddressSpace = bad) }),
+      message: 'peering "vnet-hub-to-vnet-spoke" remoteAddressSpace is not an object',
+    },
+    {
+      where: "a peering's remoteVirtualNetworkAddressSpace",
+      resource: (bad) => hubWith({ peering: (p) => (p.remoteVirtualNetworkAddressSpace = bad) }),
+      message: 'peering "vnet-hub-to-vnet-spoke" remoteVirtualNetworkAddressSpace is not an object',
+    },
+    {
+      where: "a standalone peering's localVirtualNetworkAddressSpace",
+      resource: (bad) => standalonePeering((p) => (p.localVirtualNetworkAddressSpace = bad)),
+      message: 'peering "vnet-hub-to-vnet-spoke" localVirtualNetworkAddressSpace is not an object',
+    },
+    {
+      where: "a standalone peering's localAddressSpace",
+      resource: (bad) => standalonePeering((p) => (p.localAddressSpace = bad)),
+      message: 'peering "vnet-hub-to-vnet-spoke" localAddressSpace is not an object',
+    },
+  ];
+
+  it.each(spaces.flatMap((c) => [...notLists.filter(([kind]) => kind !== 'an object'), ['a list', ['10.0.0.0/16']] as [string, unknown]].map(([kind, bad]) => ({ ...c, kind, bad }))))(
+    '$where given as $kind is an InputError naming it',
+    ({ resource, bad, message }) => {
+      expect(() => build(resource(bad))).toThrow(expect.objectContaining({ name: 'InputError', message: `${SOURCE}: ${message}` }));
+    },
+  );
+
+  const texts = (prefixes: readonly { text: string }[] | undefined) => prefixes?.map((p) => p.text);
+
+  it.each([
+    { where: 'no addressSpace', edit: (p: Props) => delete p.addressSpace, prefixes: [] },
+    { where: 'addressSpace null', edit: (p: Props) => (p.addressSpace = null), prefixes: [] },
+    { where: 'addressSpace {}', edit: (p: Props) => (p.addressSpace = {}), prefixes: [] },
+    { where: 'addressPrefixes null', edit: (p: Props) => (p.addressSpace = { addressPrefixes: null }), prefixes: [] },
+    { where: 'addressPrefixes []', edit: (p: Props) => (p.addressSpace = { addressPrefixes: [] }), prefixes: [] },
+    { where: 'two prefixes', edit: (p: Props) => (p.addressSpace = { addressPrefixes: ['10.0.0.0/16', 'fd00::/48'] }), prefixes: ['10.0.0.0/16', 'fd00::/48'] },
+  ])('a VNet with $where has the space it states', ({ edit, prefixes }) => {
+    expect(texts(build(hubWith({ vnet: edit })).vnets.get(keyOf(hub))?.prefixes)).toEqual(prefixes);
+  });
+
+  it.each([
+    { where: 'addressPrefix only', edit: (p: Props) => (p.addressPrefix = '10.0.1.0/24'), prefixes: ['10.0.1.0/24'] },
+    { where: 'addressPrefixes only', edit: (p: Props) => (delete p.addressPrefix, (p.addressPrefixes = ['10.0.1.0/24', '10.0.2.0/24'])), prefixes: ['10.0.1.0/24', '10.0.2.0/24'] },
+    { where: 'addressPrefixes null and addressPrefix', edit: (p: Props) => (p.addressPrefixes = null), prefixes: ['10.0.1.0/24'] },
+    { where: 'neither', edit: (p: Props) => delete p.addressPrefix, prefixes: [] },
+    { where: 'addressPrefix null', edit: (p: Props) => (p.addressPrefix = null), prefixes: [] },
+    { where: 'both null', edit: (p: Props) => ((p.addressPrefix = null), (p.addressPrefixes = null)), prefixes: [] },
+  ])('a subnet with $where has the prefixes it states', ({ edit, prefixes }) => {
+    expect(texts(build(hubWith({ subnet: edit })).vnets.get(keyOf(hub))?.subnets[0]?.prefixes)).toEqual(prefixes);
+  });
+
+  it.each([
+    { where: 'absent', space: undefined, prefixes: undefined },
+    { where: 'null', space: null, prefixes: undefined },
+    { where: 'without addressPrefixes', space: {}, prefixes: undefined },
+    { where: 'with addressPrefixes null', space: { addressPrefixes: null }, prefixes: undefined },
+    { where: 'with addressPrefixes []', space: { addressPrefixes: [] }, prefixes: [] },
+    { where: 'with a prefix', space: { addressPrefixes: ['10.1.0.0/16'] }, prefixes: ['10.1.0.0/16'] },
+  ])("a peering's remote spaces $where are recorded as such", ({ space, prefixes }) => {
+    const t = build(
+      hubWith({
+        peering: (p) => {
+          p.remoteAddressSpace = space;
+          p.remoteVirtualNetworkAddressSpace = space;
+        },
+      }),
+    );
+    const peering = t.vnets.get(keyOf(hub))?.peerings[0];
+    expect(texts(peering?.remoteAddressSpace)).toEqual(prefixes);
+    expect(texts(peering?.remoteVirtualNetworkAddressSpace)).toEqual(prefixes);
+  });
+
+  it.each([
+    { where: 'no local space', edit: () => undefined, prefixes: [] },
+    { where: 'localVirtualNetworkAddressSpace null', edit: (p: Props) => (p.localVirtualNetworkAddressSpace = null), prefixes: [] },
+    { where: 'localVirtualNetworkAddressSpace.addressPrefixes null', edit: (p: Props) => (p.localVirtualNetworkAddressSpace = { addressPrefixes: null }), prefixes: [] },
+    { where: 'localAddressSpace', edit: (p: Props) => (p.localAddressSpace = { addressPrefixes: ['10.0.0.0/16'] }), prefixes: ['10.0.0.0/16'] },
+    {
+      where: 'both local spaces (the current one wins)',
+      edit: (p: Props) => ((p.localAddressSpace = { addressPrefixes: ['10.0.0.0/16'] }), (p.localVirtualNetworkAddressSpace = { addressPrefixes: ['10.0.0.0/16', '10.9.0.0/16'] })),
+      prefixes: ['10.0.0.0/16', '10.9.0.0/16'],
+    },
+  ])('a standalone peering with $where tells its VNet that space', ({ edit, prefixes }) => {
+    expect(texts(build(standalonePeering(edit)).vnets.get(keyOf(hub))?.prefixes)).toEqual(prefixes);
+  });
+});
+
+describe('route table routes', () => {
+  const table = (route: { prefix: string; nextHopIp?: string }) => routeTable('rt-x', SUB_A, 'rg', [{ name: 'r1', ...route }]);
+  const routeOf = (raw: RawResource) => build(raw).routeTables.get(keyOf(raw.id))?.routes[0];
+
+  it.each([
+    { nextHopIp: '10.9.0.300', why: 'an octet over 255' },
+    { nextHopIp: '10.9.0', why: 'three octets' },
+    { nextHopIp: 'fd00::zz', why: 'not hexadecimal' },
+    { nextHopIp: 'nva.contoso.com', why: 'a host name' },
+    { nextHopIp: '10.9.0.0/24', why: 'a range, not an address' },
+    { nextHopIp: 'fd00::/64', why: 'an IPv6 range, not an address' },
+  ])('a nextHopIpAddress "$nextHopIp" ($why) is an InputError naming the table and the route', ({ nextHopIp }) => {
+    expect(() => build(table({ prefix: '0.0.0.0/0', nextHopIp }))).toThrow(
+      expect.objectContaining({ name: 'InputError', message: `${SOURCE}: route table "rt-x" route "r1" has an invalid nextHopIpAddress "${nextHopIp}"` }),
+    );
+  });
+
+  it.each([
+    { nextHopIp: '10.0.2.4', text: '10.0.2.4' },
+    { nextHopIp: '10.0.2.4/32', text: '10.0.2.4/32' },
+    { nextHopIp: 'fd00::4', text: 'fd00::4' },
+    { nextHopIp: '', text: undefined },
+    { nextHopIp: undefined, text: undefined },
+  ])('a nextHopIpAddress "$nextHopIp" is read as $text', ({ nextHopIp, text }) => {
+    expect(routeOf(table({ prefix: '0.0.0.0/0', ...(nextHopIp !== undefined ? { nextHopIp } : {}) }))?.nextHopIp?.text).toBe(text);
+  });
+
+  it.each([
+    { prefix: '10.50.0.0/33', why: 'a length over 32' },
+    { prefix: '10.50.0.300/24', why: 'an octet over 255' },
+    { prefix: '10.50.0.300', why: 'an octet over 255, no length' },
+    { prefix: '10.50/16', why: 'two octets' },
+    { prefix: '10.50.0.0/', why: 'no length after the slash' },
+    { prefix: '10.50.0.0/x', why: 'a length that is not a number' },
+    { prefix: '1050', why: 'digits only' },
+    { prefix: 'fd00::/129', why: 'a length over 128' },
+    { prefix: 'fd00:::/48', why: 'a malformed IPv6 address' },
+    { prefix: 'AzureCloud/16', why: 'a service tag with a length' },
+  ])('an addressPrefix "$prefix" ($why) is an InputError naming the table and the route', ({ prefix }) => {
+    expect(() => build(table({ prefix, nextHopIp: '10.0.2.4' }))).toThrow(
+      expect.objectContaining({ name: 'InputError', message: `${SOURCE}: route table "rt-x" route "r1" has an invalid addressPrefix "${prefix}"` }),
+    );
+  });
+
+  it.each([
+    { prefix: '10.50.0.0/16', text: '10.50.0.0/16' },
+    { prefix: '10.50.0.4', text: '10.50.0.4' },
+    { prefix: 'fd00:50::/48', text: 'fd00:50::/48' },
+    { prefix: 'AzureCloud', text: undefined },
+    { prefix: 'Storage.WestEurope', text: undefined },
+    { prefix: 'AzureCloud.westus2', text: undefined },
+    { prefix: 'VirtualNetwork', text: undefined },
+    { prefix: 'AppService', text: undefined },
+  ])('an addressPrefix "$prefix" is a prefix ($text) or a service tag, kept as written', ({ prefix, text }) => {
+    const route = routeOf(table({ prefix, nextHopIp: '10.0.2.4' }));
+    expect(route?.addressPrefix).toBe(prefix);
+    expect(route?.prefix?.text).toBe(text);
+    expect(route?.nextHopIp?.text).toBe('10.0.2.4');
+  });
+
+  it('names a route without a name by its place in the table', () => {
+    const raw = table({ prefix: '10.50.0.0/33' });
+    const route = (raw.properties as { routes: Array<Props> }).routes[0] as Props;
+    delete route.name;
+    delete route.id;
+    expect(() => build(raw)).toThrow(`${SOURCE}: route table "rt-x" routes[0] has an invalid addressPrefix "10.50.0.0/33"`);
+  });
+});
