@@ -2,13 +2,14 @@
 // start reads one script (our code, zod, @azure/functions) instead of resolving a thousand modules.
 // `@azure/functions-core` is provided by the Functions host's worker (it is not on npm). The Azure
 // SDK clients, which only some invocations need, are required lazily inside the adapters
-// (src/azure/connection.ts, credentials.ts, subscriptions.ts, src/functions/composition.ts) and stay
+// (src/azure/connection.ts, credentials.ts, subscriptions.ts, src/functions/composition.ts, and
+// src/config/yaml-document.ts for yaml) and stay
 // external: they load from node_modules on first use, not at start-up.
 // Run by `npm run build` after tsc (the CLI and the tests use tsc's output under dist/src).
 import process from 'node:process';
 import { build } from 'esbuild';
 
-/** The SDKs src/azure and src/functions/composition.ts require lazily (only when an adapter is built). */
+/** The SDKs src/azure and src/functions/composition.ts require lazily (only when an adapter is built), and yaml (only when a configuration is parsed). */
 const LAZY = [
   '@azure/arm-network',
   '@azure/arm-resourcegraph',

@@ -194,8 +194,10 @@ async function processEvent(deps: EventPathDeps, event: ArmEvent): Promise<Event
     }
   }
   const p = outcome.plan;
+  // Writes lost to a concurrent delivery (that invocation owns the mail) explain "N new, 0 mails sent".
+  const lost = outcome.lostRaces > 0 ? `, ${outcome.lostRaces} alert writes lost to a concurrent invocation` : '';
   deps.log.info(
-    `event ${event.id} (${event.eventType} ${event.subject}): ${vnetIds.length} VNets evaluated, ${p.opened.length} new, ${p.resolved.length} resolved, ${p.unchanged.length} still open, ${outcome.sent.length} mails sent`,
+    `event ${event.id} (${event.eventType} ${event.subject}): ${vnetIds.length} VNets evaluated, ${p.opened.length} new, ${p.resolved.length} resolved, ${p.unchanged.length} still open, ${outcome.sent.length} mails sent${lost}`,
   );
   return { id: event.id, status: 'processed', vnetIds, outcome };
 }

@@ -46,8 +46,3 @@ export function planTransitions(
   }
   return plan;
 }
-
-/** Whether a plan changes anything that a mail would be about. */
-export function isQuiet(plan: TransitionPlan): boolean {
-  return plan.opened.length === 0 && plan.resolved.length === 0;
-}

@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { parse as parseYaml } from 'yaml';
+import { readYamlDocument } from '../config/yaml-document';
 import { evaluateIntent } from '../intent/evaluate';
+import { resolveIntent } from '../intent/resolve';
 import { IntentError, parseIntent, type Intent } from '../intent/schema';
 import { readSnapshotTopology } from '../io/snapshot-files';
 import { keyOf } from '../model/ids';
@@ -10,25 +10,15 @@ import { describeVerdict, reachability } from '../reachability/engine';
 
 // `peerguard explain VNET_A VNET_B --input PATH [--intent FILE]`: the verdict and the path or the
 // first missing piece. Exit 0 reachable, 1 not reachable, 2 usage or input error. With --intent
-// and no VNETs, every pair the intent names is answered (exit 1 when the intent does not hold).
+// and no VNETs, every pair the intent names is answered (exit 1 when the intent does not hold, or
+// when it names VNets the input lacks: a group that matches no VNet, or ids not in the input, leave
+// statements unchecked). Those gaps are written to stderr whenever --intent is given.
 
 export class ExplainUsageError extends Error {}
 
 /** Reads and validates an intent file (YAML or JSON); errors name the file and the key. */
 export async function loadIntentFile(path: string): Promise<Intent> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    throw new IntentError(`${path}: cannot read the intent file`);
-  }
-  let document: unknown;
-  try {
-    document = parseYaml(text);
-  } catch (error) {
-    throw new IntentError(`${path}: not valid YAML or JSON (${(error as Error).message.split('\n')[0]})`);
-  }
-  return parseIntent(document, path);
+  return parseIntent(await readYamlDocument(path, 'intent file', IntentError), path);
 }
 
 /** A VNet by id or by name (case-insensitive); an ambiguous name lists the candidates. */
@@ -43,6 +33,25 @@ export function findVnet(topology: Topology, text: string): Vnet {
 
 export interface ExplainIo {
   stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+/** What in the intent names nothing in the input: groups without members, ids not in the input. */
+function intentGaps(topology: Topology, intent: Intent): string[] {
+  const resolved = resolveIntent(intent, topology);
+  const gaps: string[] = [];
+  for (const group of Object.keys(intent.groups)) {
+    if ((resolved.members.get(group) ?? []).length === 0) gaps.push(`intent group "${group}" matches no VNet in the input`);
+    const missing = resolved.unmatchedIds.get(group);
+    if (missing && missing.length > 0) gaps.push(`intent group "${group}" names VNet ids that are not in the input: ${missing.join(', ')}`);
+  }
+  return gaps;
+}
+
+function reportGaps(topology: Topology, intent: Intent, io: ExplainIo): number {
+  const gaps = intentGaps(topology, intent);
+  for (const gap of gaps) io.stderr(`peerguard: ${gap}\n`);
+  return gaps.length;
 }
 
 export async function runExplain(
@@ -61,7 +70,8 @@ export async function runExplain(
       const to = check.to ? `"${check.to.name}"` : 'on-premises';
       io.stdout(`${check.holds ? 'ok  ' : 'FAIL'} [${check.statement.label}] "${check.from.name}" → ${to}: ${describeVerdict(check.verdict)}\n`);
     }
-    return failing > 0 ? 1 : 0;
+    const gaps = reportGaps(topology, intent, io);
+    return failing > 0 || gaps > 0 ? 1 : 0;
   }
   const a = findVnet(topology, args.a);
   const c = findVnet(topology, args.b);
@@ -72,6 +82,7 @@ export async function runExplain(
       if (check.from.key !== a.key || check.to?.key !== c.key) continue;
       io.stdout(`intent "${check.statement.label}" expects ${check.expected}: ${check.holds ? 'holds' : 'VIOLATED'}\n`);
     }
+    reportGaps(topology, intent, io);
   }
   return verdict.reachable ? 0 : 1;
 }

@@ -10,7 +10,7 @@ import { applyPlan, type ApplyResult } from '../remediation/apply';
 import { MemoryJournal } from '../remediation/journal';
 import { planRemediation, type PlanItem, type RemediationPlan } from '../remediation/plan';
 import type { JournalRecord } from '../remediation/ports';
-import type { ArmOperation } from '../rules/rule';
+import { operationLine } from '../report/html-shared';
 import { RULES } from '../rules';
 import { VERSION } from '../version';
 import { loadConfigFile } from './config-file';
@@ -37,11 +37,6 @@ function currentUser(): string {
   } catch {
     return process.env.USER ?? process.env.USERNAME ?? 'unknown';
   }
-}
-
-export function operationLine(op: ArmOperation): string {
-  const query = new URLSearchParams({ 'api-version': op.apiVersion, ...(op.query ?? {}) }).toString();
-  return `${op.method} ${op.resourceId}?${query}`;
 }
 
 const MODE_TEXT: Record<RemediationPlan['mode'], string> = {

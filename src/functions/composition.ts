@@ -9,7 +9,6 @@ import type * as StorageBlob from '@azure/storage-blob';
 import type { BlobServiceClient } from '@azure/storage-blob';
 import type * as StorageQueue from '@azure/storage-queue';
 import type { QueueServiceClient } from '@azure/storage-queue';
-import type * as Yaml from 'yaml';
 import { ArmRemediationWriter } from '../azure/arm-writer';
 import { ArmLiveReader, CloudError, createCredential, ResourceGraphInventory, resolveCloud, type AzureConnection, type CloudSettings, type RetrySettings } from '../azure';
 import { Alerting, type Logger } from '../alerts/alerting';
@@ -19,6 +18,7 @@ import { BlobBatchInventoryStore, StorageAuditQueue, type AuditQueue, type Batch
 import { CommunicationMailer, type Mailer, type Recipients } from '../alerts/mailer';
 import { TableAlertStore, type AlertStore, type NeighbourhoodIndex, type RunStore } from '../alerts/store';
 import { loadAppSettings, SettingsError, type AppSettings } from '../config/app-settings';
+import { parseYamlDocument } from '../config/yaml-document';
 import { ConfigError, DEFAULT_CONFIG, parseAuditConfig, type AuditConfig } from '../engine/config';
 import type { AuditScope, InventoryReader, LiveReader } from '../ports';
 import { RemediationRunner } from '../remediation/runner';
@@ -39,7 +39,6 @@ const sdk = {
   identity: () => require('@azure/identity') as typeof Identity,
   blobs: () => require('@azure/storage-blob') as typeof StorageBlob,
   queues: () => require('@azure/storage-queue') as typeof StorageQueue,
-  yaml: () => require('yaml') as typeof Yaml,
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -144,14 +143,7 @@ export function checkSettings(settings: AppSettings): void {
 export function auditConfigFrom(settings: AppSettings): AuditConfig {
   const text = settings.PEERGUARD_AUDIT_CONFIG;
   if (!text) return DEFAULT_CONFIG;
-  let document: unknown;
-  let problem: string | undefined;
-  try {
-    document = sdk.yaml().parse(text);
-  } catch (error) {
-    problem = (error as Error).message.split('\n')[0];
-  }
-  if (problem !== undefined) throw new ConfigError(`PEERGUARD_AUDIT_CONFIG: not valid YAML or JSON (${problem})`);
+  const document = parseYamlDocument(text, 'PEERGUARD_AUDIT_CONFIG', ConfigError);
   return parseAuditConfig(document, RULES.map((r) => r.meta.id), 'PEERGUARD_AUDIT_CONFIG');
 }
 

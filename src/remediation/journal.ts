@@ -1,7 +1,7 @@
 import type { JournalRecord, RemediationJournal } from './ports';
 
-// Journals without storage: in memory (tests, the CLI, which prints the run from it), and a
-// journal that forwards every record to several others (the Functions app: Tables plus the mail).
+// The journal without storage: in memory (tests, and the CLI, which prints the run from it). The
+// Functions app journals to Table Storage (table-journal.ts), which its mails read back.
 
 export class MemoryJournal implements RemediationJournal {
   readonly records: JournalRecord[] = [];
@@ -12,17 +12,5 @@ export class MemoryJournal implements RemediationJournal {
     this.records.push(entry);
     this.onRecord?.(entry);
     return Promise.resolve();
-  }
-}
-
-export class TeeJournal implements RemediationJournal {
-  private readonly journals: RemediationJournal[];
-
-  constructor(...journals: RemediationJournal[]) {
-    this.journals = journals;
-  }
-
-  async record(entry: JournalRecord): Promise<void> {
-    for (const j of this.journals) await j.record(entry);
   }
 }

@@ -72,11 +72,6 @@ export class TableRemediationJournal implements RemediationJournal {
     return out.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : a.seq - b.seq));
   }
 
-  /** Every record of one run, in order. */
-  listRun(runId: string): Promise<JournalRecord[]> {
-    return this.list(`PartitionKey eq '${runId.replace(/'/g, "''")}'`);
-  }
-
   /** One finding's records written at or after `since` (ISO time): what its next alert mail reports. */
   listForFinding(fingerprint: string, since: string): Promise<JournalRecord[]> {
     return this.list(`fingerprint eq '${fingerprint.replace(/'/g, "''")}' and at ge '${since.replace(/'/g, "''")}'`);

@@ -1,9 +1,9 @@
-import type { Finding } from '../engine/audit';
 import { nameOf, parseResourceId } from '../model/ids';
 import type { ArmOperation, Rule, Severity } from '../rules/rule';
 
 // Pieces the HTML report (html.ts) and the email HTML (email-html.ts) share: one palette, one way
-// to name a finding's subject and to spell out a fix plan's operations. Pure data, no markup.
+// to name a finding's subject and to spell out a fix plan's operations (also the one-line form the
+// Markdown report and `peerguard fix` print). Pure data, no markup.
 
 export const SEVERITY_STYLE: Record<Severity, { label: string; colour: string; background: string }> = {
   error: { label: 'Error', colour: '#b71c1c', background: '#fdecea' },
@@ -33,25 +33,27 @@ export interface OperationView {
   body: string | undefined;
 }
 
+/** `?api-version=...&syncRemoteAddressSpace=true` */
+function operationQuery(op: ArmOperation): string {
+  return `?${new URLSearchParams({ 'api-version': op.apiVersion, ...(op.query ?? {}) }).toString()}`;
+}
+
 export function operationView(op: ArmOperation): OperationView {
-  const params = new URLSearchParams({ 'api-version': op.apiVersion, ...(op.query ?? {}) });
   return {
     method: op.method,
     resourceId: op.resourceId,
-    query: `?${params.toString()}`,
+    query: operationQuery(op),
     body: op.body === undefined ? undefined : JSON.stringify(op.body, null, 2),
   };
+}
+
+/** `PUT /subscriptions/…/virtualNetworkPeerings/a-to-b?api-version=…`: an operation on one line. */
+export function operationLine(op: ArmOperation): string {
+  return `${op.method} ${op.resourceId}${operationQuery(op)}`;
 }
 
 export function countBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, number> {
   const counts = new Map<string, number>();
   for (const item of items) counts.set(keyOf(item), (counts.get(keyOf(item)) ?? 0) + 1);
   return counts;
-}
-
-/** One line for a fix, as the table renderer words it. */
-export function fixSummary(finding: Finding): string | undefined {
-  if (!finding.fix) return undefined;
-  const n = finding.fix.operations.length;
-  return `${finding.fix.destructive ? 'Destructive fix' : 'Fix'}: ${finding.fix.description} (${n} ARM operation${n === 1 ? '' : 's'})`;
 }

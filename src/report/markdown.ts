@@ -1,6 +1,7 @@
 import type { Finding } from '../engine/audit';
 import { nameOf, parseResourceId } from '../model/ids';
-import type { ArmOperation, Rule, Severity } from '../rules/rule';
+import type { Rule, Severity } from '../rules/rule';
+import { operationLine } from './html-shared';
 import { isPartial, type AuditReport, type ReportExtras } from './report';
 
 // A Markdown report (GitHub-flavoured: pull-request comments, wikis, job summaries). Every string
@@ -131,9 +132,4 @@ function fixPlan(f: Finding): string[] {
     lines.push('', '```json', JSON.stringify(bodies.length === 1 ? bodies[0]?.body : bodies.map((op) => op.body), null, 2), '```');
   }
   return lines;
-}
-
-function operationLine(op: ArmOperation): string {
-  const query = new URLSearchParams({ 'api-version': op.apiVersion, ...(op.query ?? {}) });
-  return `${op.method} ${op.resourceId}?${query.toString()}`;
 }

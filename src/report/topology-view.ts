@@ -122,8 +122,6 @@ export interface TopologyView {
   groups: ViewGroup[];
   nodes: ViewNode[];
   links: ViewLink[];
-  /** Findings that name no VNet or peering of the estate. */
-  unplaced: Finding[];
   collapsedSpokes: number;
 }
 
@@ -202,7 +200,6 @@ export function buildTopologyView(topology: Topology, findings: readonly Finding
     for (const s of v.subnets) vnetOfChild.set(s.key, v.key);
   }
   const nodeFindings = new Map<ResourceKey, Finding[]>();
-  const unplaced: Finding[] = [];
   for (const f of findings) {
     const key = keyOf(f.resourceId);
     const link = linkOfPeering.get(key);
@@ -214,8 +211,8 @@ export function buildTopologyView(topology: Topology, findings: readonly Finding
     const vnetKey = drafts.has(key)
       ? key
       : (vnetOfChild.get(key) ?? (parent !== undefined && drafts.has(keyOf(parent)) ? keyOf(parent) : undefined));
+    // A finding that names no VNet or peering of the estate is placed nowhere.
     if (vnetKey) nodeFindings.set(vnetKey, [...(nodeFindings.get(vnetKey) ?? []), f]);
-    else unplaced.push(f);
   }
 
   const statusOf = (link: LinkDraft): LinkStatus => {
@@ -356,7 +353,6 @@ export function buildTopologyView(topology: Topology, findings: readonly Finding
     groups: groups.filter((g) => usedGroups.has(g.id)),
     nodes: finalNodes,
     links,
-    unplaced,
     collapsedSpokes,
   };
 }

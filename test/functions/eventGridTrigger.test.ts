@@ -1,5 +1,5 @@
 import { BlobServiceClient } from '@azure/storage-blob';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { eventGridTrigger } from '../../src/functions/eventGridTrigger';
 import { DEAD_LETTER_CONTAINER } from '../../src/functions/composition';
 import { useEventPath } from '../reliability/harness';
@@ -53,6 +53,26 @@ describe('eventGridTrigger: the event path end to end (Azurite, Microsoft sample
     const results = await Promise.all([eventGridTrigger(deleted(), context('eventGridTrigger')), eventGridTrigger(deleted(), context('eventGridTrigger'))]);
     expect(results.flat().every((r) => r.status === 'processed')).toBe(true);
     expect(app.mailer.sent).toHaveLength(1);
+  });
+
+  it('alert writes lost to a concurrent invocation are counted in the event\'s log line', async () => {
+    app.estate.spokePeeringDeleted();
+    await eventGridTrigger(deleted(), context('eventGridTrigger'));
+    expect(app.mailer.sent).toHaveLength(1);
+    // A second delivery that read the rows before the first one wrote them: it plans the same new
+    // alerts, and every insert finds the row there (the first invocation owns the mail).
+    vi.spyOn(app.adapters.store, 'rowsFor').mockResolvedValueOnce([]);
+    const logs: Logged[] = [];
+    const [second] = await eventGridTrigger(deleted(), context('eventGridTrigger', logs));
+    const opened = second?.outcome?.plan.opened.length ?? 0;
+    expect(opened).toBeGreaterThan(0);
+    expect(second?.outcome?.lostRaces).toBe(opened);
+    expect(app.mailer.sent).toHaveLength(1);
+    expect(logs.some((l) => l.text.includes(`${opened} new, 0 resolved, 0 still open, 0 mails sent, ${opened} alert writes lost to a concurrent invocation`))).toBe(true);
+    // Without a lost race the line does not mention it.
+    const quiet: Logged[] = [];
+    await eventGridTrigger(deleted(), context('eventGridTrigger', quiet));
+    expect(quiet.some((l) => / mails sent$/.test(l.text))).toBe(true);
   });
 
   it('out of order: the delete event arriving after the re-creation reads live state and resurrects nothing', async () => {

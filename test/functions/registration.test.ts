@@ -87,4 +87,14 @@ describe('src/functions registers with the Functions host', () => {
     vi.resetModules();
     await expect(import('../../src/functions/index.js')).rejects.toThrow(/PEERGUARD_EMAIL_ENDPOINT/);
   });
+
+  it('refuses a PEERGUARD_AUDIT_CONFIG that is not YAML or JSON, naming the setting and the parser\'s complaint', async () => {
+    const { validateAtStartup } = await import('../../src/functions/composition.js');
+    const { ConfigError } = await import('../../src/engine/config.js');
+    const start = () => validateAtStartup({ AzureWebJobsStorage: 'UseDevelopmentStorage=true', PEERGUARD_AUDIT_CONFIG: 'rules: [' });
+    expect(start).toThrow(
+      new ConfigError('PEERGUARD_AUDIT_CONFIG: not valid YAML or JSON (Flow sequence in block collection must be sufficiently indented and end with a ] at line 1, column 9:)'),
+    );
+    expect(start).toThrow(ConfigError);
+  });
 });

@@ -1,0 +1,42 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfigFile } from '../../src/cli/config-file';
+import { loadIntentFile } from '../../src/cli/explain';
+import { ConfigError } from '../../src/engine/config';
+import { IntentError } from '../../src/intent/schema';
+
+// The configuration and intent files are YAML (or JSON); a file that cannot be read or parsed is
+// refused with its path and the parser's first line, as the error of its kind (exit 2 in the CLI).
+
+const dir = mkdtempSync(path.join(tmpdir(), 'peerguard-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function file(name: string, text: string): string {
+  const at = path.join(dir, name);
+  writeFileSync(at, text);
+  return at;
+}
+
+const PARSER = 'Flow sequence in block collection must be sufficiently indented and end with a ] at line 1, column 9:';
+
+describe('YAML documents: errors name the file', () => {
+  it('a configuration file: read, unreadable, not YAML', async () => {
+    const good = file('good.yaml', 'rules: {peering-limit-near: off}\n');
+    expect((await loadConfigFile(good)).rules['peering-limit-near']).toBe('off');
+    const missing = path.join(dir, 'missing.yaml');
+    await expect(loadConfigFile(missing)).rejects.toThrow(new ConfigError(`${missing}: cannot read the configuration file`));
+    const bad = file('bad.yaml', 'rules: [');
+    await expect(loadConfigFile(bad)).rejects.toThrow(new ConfigError(`${bad}: not valid YAML or JSON (${PARSER})`));
+    await expect(loadConfigFile(bad)).rejects.toBeInstanceOf(ConfigError);
+  });
+
+  it('an intent file: unreadable, not YAML', async () => {
+    const missing = path.join(dir, 'missing-intent.yaml');
+    await expect(loadIntentFile(missing)).rejects.toThrow(new IntentError(`${missing}: cannot read the intent file`));
+    const bad = file('bad-intent.yaml', 'rules: [');
+    await expect(loadIntentFile(bad)).rejects.toThrow(new IntentError(`${bad}: not valid YAML or JSON (${PARSER})`));
+    await expect(loadIntentFile(bad)).rejects.toBeInstanceOf(IntentError);
+  });
+});

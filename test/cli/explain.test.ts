@@ -1,0 +1,89 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main';
+
+// `explain --intent` says what in the intent names nothing in the input: a group that matches no
+// VNet (a typo in a name pattern) or ids that are not in the input. Those statements are not
+// checked, so the intent is not shown to hold: exit 1, with the gaps on stderr.
+
+const HUB_WEU = '/subscriptions/aaaaaaaa-0000-0000-0000-000000000001/resourceGroups/rg-hub-weu/providers/Microsoft.Network/virtualNetworks/vnet-hub-weu';
+const MISSING = '/subscriptions/aaaaaaaa-0000-0000-0000-000000000001/resourceGroups/rg-hub-weu/providers/Microsoft.Network/virtualNetworks/vnet-hub-wue';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'peerguard-explain-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function intentFile(name: string, yaml: string): string {
+  const file = path.join(dir, name);
+  writeFileSync(file, yaml);
+  return file;
+}
+
+async function cli(args: string[]) {
+  let out = '';
+  let err = '';
+  const code = await main(['node', 'peerguard', ...args], { stdout: (t) => (out += t), stderr: (t) => (err += t), isTty: false, now: () => new Date('2026-11-25T00:00:00Z') });
+  return { code, out, err };
+}
+
+const holds = intentFile(
+  'holds.yaml',
+  `groups:
+  hub: { names: [vnet-hub-weu] }
+  spokes: { names: [vnet-spoke1, vnet-spoke2-prod] }
+statements:
+  - reach: { from: spokes, to: hub }
+`,
+);
+
+const typo = intentFile(
+  'typo.yaml',
+  `groups:
+  hub: { names: [vnet-hub-weu] }
+  prod: { names: ["vnet-prdo-*"] }
+statements:
+  - reach: { from: prod, to: hub }
+`,
+);
+
+const unknownId = intentFile(
+  'unknown-id.yaml',
+  `groups:
+  hub: { ids: ["${HUB_WEU}", "${MISSING}"] }
+  spokes: { names: [vnet-spoke1] }
+statements:
+  - reach: { from: spokes, to: hub }
+`,
+);
+
+describe('explain --intent: groups and ids that name nothing in the input', () => {
+  it('an intent whose groups all match and whose statements hold: exit 0, nothing on stderr', async () => {
+    const run = await cli(['explain', '--input', 'examples/estate', '--intent', holds]);
+    expect(run.err).toBe('');
+    expect(run.out.split('\n').filter((l) => l.startsWith('ok  '))).toHaveLength(2);
+    expect(run.code).toBe(0);
+  });
+
+  it('a group that matches no VNet is named, and the intent is not shown to hold (exit 1)', async () => {
+    const run = await cli(['explain', '--input', 'examples/estate', '--intent', typo]);
+    expect(run.out).toBe('');
+    expect(run.err).toBe('peerguard: intent group "prod" matches no VNet in the input\n');
+    expect(run.code).toBe(1);
+  });
+
+  it('ids a group names that are not in the input are listed (exit 1), though every checked pair holds', async () => {
+    const run = await cli(['explain', '--input', 'examples/estate', '--intent', unknownId]);
+    expect(run.out).toContain('ok   [spokes reach hub] "vnet-spoke1" → "vnet-hub-weu"');
+    expect(run.out).not.toContain('FAIL');
+    expect(run.err).toBe(`peerguard: intent group "hub" names VNet ids that are not in the input: ${MISSING}\n`);
+    expect(run.code).toBe(1);
+  });
+
+  it('with a pair, the gaps are shown too, and the exit code stays the verdict', async () => {
+    const run = await cli(['explain', 'vnet-spoke1', 'vnet-hub-weu', '--input', 'examples/estate', '--intent', typo]);
+    expect(run.out).toBe('"vnet-spoke1" → "vnet-hub-weu": reachable: "vnet-spoke1" → "vnet-hub-weu" (peering "spoke1-to-hub")\n');
+    expect(run.err).toBe('peerguard: intent group "prod" matches no VNet in the input\n');
+    expect(run.code).toBe(0);
+  });
+});
