@@ -40,7 +40,6 @@ type Props = Record<string, unknown>;
 
 const props = (r: RawResource): Props => r.properties ?? {};
 const obj = (v: unknown): Props | undefined => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Props) : undefined);
-const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 const refId = (v: unknown): string | undefined => str(obj(v)?.id);
 const bool = (v: unknown, fallback = false): boolean => (typeof v === 'boolean' ? v : fallback);
@@ -52,6 +51,16 @@ function typeOf(resource: RawResource): string | undefined {
 
 /** Whether a property is absent: missing, or null as Resource Graph writes a missing one. */
 const absent = (v: unknown): v is undefined | null => v === undefined || v === null;
+
+/**
+ * A list property, empty when absent; anything else (a lone object or string) is an error, not an
+ * empty list. `what` names the list in the error (worked out only then).
+ */
+function list(value: unknown, source: string, what: () => string): unknown[] {
+  if (absent(value)) return [];
+  if (!Array.isArray(value)) throw new InputError(source, `${what()} is not a list`);
+  return value;
+}
 
 /**
  * An address space object (`addressSpace`, `remoteAddressSpace`...), undefined when absent;
@@ -311,7 +320,7 @@ function parseSubnet(raw: Props, vnetKey: ResourceKey, source: string): ParsedSu
   const p = obj(raw.properties) ?? {};
   const name = str(raw.name) ?? nameOf(id);
   // `addressPrefixes` when it is there (several prefixes), else the one `addressPrefix`.
-  const list = !absent(p.addressPrefixes) ? p.addressPrefixes : !absent(p.addressPrefix) ? [p.addressPrefix] : undefined;
+  const written = !absent(p.addressPrefixes) ? p.addressPrefixes : !absent(p.addressPrefix) ? [p.addressPrefix] : undefined;
   const routeTableId = refId(p.routeTable);
   return {
     subnet: {
@@ -319,10 +328,10 @@ function parseSubnet(raw: Props, vnetKey: ResourceKey, source: string): ParsedSu
       key: keyOf(id),
       name,
       vnetKey,
-      prefixes: prefixes(list, source, () => `subnet "${name}"`, ' addressPrefixes'),
+      prefixes: prefixes(written, source, () => `subnet "${name}"`, ' addressPrefixes'),
       routeTableKey: routeTableId ? keyOf(routeTableId) : undefined,
     },
-    ipConfigIds: arr(p.ipConfigurations).map(refId).filter((x): x is string => x !== undefined),
+    ipConfigIds: list(p.ipConfigurations, source, () => `subnet "${name}" ipConfigurations`).map(refId).filter((x): x is string => x !== undefined),
   };
 }
 
@@ -336,7 +345,7 @@ const looksLikeAddress = (text: string): boolean => text.includes('/') || text.i
 function parseRouteTable(raw: RawResource, key: ResourceKey, source: string): RouteTable {
   const p = props(raw);
   const tableName = raw.name ?? nameOf(raw.id);
-  const routes: Route[] = arr(p.routes).map((entry, i) => {
+  const routes: Route[] = list(p.routes, source, () => `route table "${tableName}" routes`).map((entry, i) => {
     const r = obj(entry) ?? {};
     const rp = obj(r.properties) ?? {};
     const name = str(r.name);
@@ -364,7 +373,7 @@ function parseRouteTable(raw: RawResource, key: ResourceKey, source: string): Ro
     key,
     name: tableName,
     routes,
-    subnetKeys: arr(p.subnets).flatMap((s) => {
+    subnetKeys: list(p.subnets, source, () => `route table "${tableName}" subnets`).flatMap((s) => {
       const id = refId(s);
       return id ? [keyOf(id)] : [];
     }),
@@ -374,8 +383,8 @@ function parseRouteTable(raw: RawResource, key: ResourceKey, source: string): Ro
 
 /** An Azure Firewall or forwarding NIC, and the subnets that place it in a VNet. */
 function parseAppliance(raw: RawResource, kind: Appliance['kind'], source: string): { appliance: Omit<Appliance, 'vnetKey'>; subnetIds: string[] } {
-  const configs = ipConfigs(props(raw));
   const name = raw.name ?? nameOf(raw.id);
+  const configs = ipConfigs(props(raw), source, name);
   return {
     appliance: {
       id: raw.id,
@@ -405,8 +414,8 @@ function gatewayKind(gatewayType: string | undefined): GatewayKind {
 }
 
 /** Subnet ids of `ipConfigurations[].properties.subnet.id`, and private IPs, of gateways/firewalls/NICs. */
-function ipConfigs(p: Props): Array<{ subnetId: string | undefined; privateIp: string | undefined }> {
-  return arr(p.ipConfigurations).map((c) => {
+function ipConfigs(p: Props, source: string, name: string): Array<{ subnetId: string | undefined; privateIp: string | undefined }> {
+  return list(p.ipConfigurations, source, () => `"${name}" ipConfigurations`).map((c) => {
     const cp = obj(obj(c)?.properties) ?? {};
     return { subnetId: refId(cp.subnet), privateIp: str(cp.privateIPAddress) };
   });
@@ -494,8 +503,8 @@ export class TopologyBuilder {
         vnet.tags = stringTags(resource.tags);
         const what = () => `virtual network "${vnet.name}" addressSpace`;
         vnet.prefixes = prefixes(space(p.addressSpace, source, what)?.addressPrefixes, source, what);
-        for (const s of arr(p.subnets)) this.addSubnet(vnet, parseSubnet(obj(s) ?? {}, vnet.key, source));
-        arr(p.virtualNetworkPeerings).forEach((entry, i) => {
+        for (const s of list(p.subnets, source, () => `virtual network "${vnet.name}" subnets`)) this.addSubnet(vnet, parseSubnet(obj(s) ?? {}, vnet.key, source));
+        list(p.virtualNetworkPeerings, source, () => `virtual network "${vnet.name}" virtualNetworkPeerings`).forEach((entry, i) => {
           const raw = obj(entry);
           if (!raw || typeof raw.id !== 'string') {
             throw new InputError(source, `virtual network "${vnet.name}" virtualNetworkPeerings[${i}] has no "id"`);
@@ -533,13 +542,13 @@ export class TopologyBuilder {
             kind: gatewayKind(str(p.gatewayType)),
             sku: str(sku?.name) ?? str(sku?.tier),
           },
-          subnetIds: ipConfigs(p).flatMap((c) => (c.subnetId ? [c.subnetId] : [])),
+          subnetIds: ipConfigs(p, source, resource.name ?? nameOf(resource.id)).flatMap((c) => (c.subnetId ? [c.subnetId] : [])),
         });
         break;
       }
       case T.virtualHub:
         // A Route Server is a virtualHub whose ipConfigurations sit in a VNet's RouteServerSubnet.
-        for (const c of ipConfigs(p)) if (c.subnetId) this.pendingRouteServerSubnets.push({ hubId: resource.id, subnetId: c.subnetId });
+        for (const c of ipConfigs(p, source, resource.name ?? nameOf(resource.id))) if (c.subnetId) this.pendingRouteServerSubnets.push({ hubId: resource.id, subnetId: c.subnetId });
         break;
       case T.virtualHubIpConfig: {
         const subnetId = refId(p.subnet);
@@ -560,7 +569,7 @@ export class TopologyBuilder {
       }
       case T.avnmConnectivity: {
         const topology = str(p.connectivityTopology)?.toLowerCase();
-        for (const g of arr(p.appliesToGroups)) {
+        for (const g of list(p.appliesToGroups, source, () => `connectivity configuration "${resource.name ?? nameOf(resource.id)}" appliesToGroups`)) {
           const group = obj(g) ?? {};
           const groupId = str(group.networkGroupId);
           const direct = str(group.groupConnectivity)?.toLowerCase() === 'directlyconnected';

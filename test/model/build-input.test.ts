@@ -261,3 +261,64 @@ describe('route table routes', () => {
     expect(() => build(raw)).toThrow(`${SOURCE}: route table "rt-x" routes[0] has an invalid addressPrefix "10.50.0.0/33"`);
   });
 });
+
+describe('other lists that are not a list', () => {
+  const firewall = (ipConfigurations: unknown): RawResource => ({
+    id: `/subscriptions/${SUB_A}/resourceGroups/rg/providers/Microsoft.Network/azureFirewalls/fw-hub`,
+    name: 'fw-hub',
+    type: 'Microsoft.Network/azureFirewalls',
+    properties: { ipConfigurations },
+  });
+  const gateway = (ipConfigurations: unknown): RawResource => ({
+    id: `/subscriptions/${SUB_A}/resourceGroups/rg/providers/Microsoft.Network/virtualNetworkGateways/gw-hub`,
+    name: 'gw-hub',
+    type: 'Microsoft.Network/virtualNetworkGateways',
+    properties: { gatewayType: 'Vpn', ipConfigurations },
+  });
+  const routeServer = (ipConfigurations: unknown): RawResource => ({
+    id: `/subscriptions/${SUB_A}/resourceGroups/rg/providers/Microsoft.Network/virtualHubs/rs-hub`,
+    name: 'rs-hub',
+    type: 'Microsoft.Network/virtualHubs',
+    properties: { ipConfigurations },
+  });
+  const connectivity = (appliesToGroups: unknown): RawResource => ({
+    id: `/subscriptions/${SUB_A}/resourceGroups/rg/providers/Microsoft.Network/networkManagers/nm/connectivityConfigurations/mesh`,
+    name: 'mesh',
+    type: 'Microsoft.Network/networkManagers/connectivityConfigurations',
+    properties: { connectivityTopology: 'Mesh', appliesToGroups },
+  });
+  const tableWith = (edit: (p: Props) => void): RawResource => {
+    const raw = routeTable('rt-x', SUB_A, 'rg', [{ name: 'r1', prefix: '0.0.0.0/0', nextHopIp: '10.0.2.4' }]);
+    edit(raw.properties as Props);
+    return raw;
+  };
+
+  const cases: Array<{ where: string; resource: (bad: unknown) => RawResource; message: string }> = [
+    { where: "a VNet's subnets", resource: (bad) => hubWith({ vnet: (p) => (p.subnets = bad) }), message: 'virtual network "vnet-hub" subnets is not a list' },
+    {
+      where: "a VNet's virtualNetworkPeerings",
+      resource: (bad) => hubWith({ vnet: (p) => (p.virtualNetworkPeerings = bad) }),
+      message: 'virtual network "vnet-hub" virtualNetworkPeerings is not a list',
+    },
+    { where: "a subnet's ipConfigurations", resource: (bad) => hubWith({ subnet: (p) => (p.ipConfigurations = bad) }), message: 'subnet "a" ipConfigurations is not a list' },
+    { where: "a route table's routes", resource: (bad) => tableWith((p) => (p.routes = bad)), message: 'route table "rt-x" routes is not a list' },
+    { where: "a route table's subnets", resource: (bad) => tableWith((p) => (p.subnets = bad)), message: 'route table "rt-x" subnets is not a list' },
+    { where: "a firewall's ipConfigurations", resource: firewall, message: '"fw-hub" ipConfigurations is not a list' },
+    { where: "a gateway's ipConfigurations", resource: gateway, message: '"gw-hub" ipConfigurations is not a list' },
+    { where: "a Route Server's ipConfigurations", resource: routeServer, message: '"rs-hub" ipConfigurations is not a list' },
+    { where: "a connectivity configuration's appliesToGroups", resource: connectivity, message: 'connectivity configuration "mesh" appliesToGroups is not a list' },
+  ];
+  const notLists: Array<[string, unknown]> = [
+    ['an object', { id: 'x' }],
+    ['a string', 'x'],
+    ['a number', 1],
+  ];
+
+  it.each(cases.flatMap((c) => notLists.map(([kind, bad]) => ({ ...c, kind, bad }))))('$where given as $kind is an InputError naming it', ({ resource, bad, message }) => {
+    expect(() => build(resource(bad))).toThrow(expect.objectContaining({ name: 'InputError', message: `${SOURCE}: ${message}` }));
+  });
+
+  it.each(cases.flatMap((c) => [undefined, null, []].map((empty) => ({ ...c, empty }))))('$where absent ($empty) is an empty list', ({ resource, empty }) => {
+    expect(() => build(resource(empty))).not.toThrow();
+  });
+});
