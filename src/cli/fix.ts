@@ -5,7 +5,7 @@ import { ArmLiveReader } from '../azure/live';
 import { ArmRemediationWriter } from '../azure/arm-writer';
 import { ConfigError, type RemediationConfig } from '../engine/config';
 import { auditResources } from '../engine/pipeline';
-import { readSnapshot } from '../io/snapshot-files';
+import { readSnapshotFiles } from '../io/snapshot-files';
 import { applyPlan, type ApplyResult } from '../remediation/apply';
 import { MemoryJournal } from '../remediation/journal';
 import { planRemediation, type PlanItem, type RemediationPlan } from '../remediation/plan';
@@ -14,7 +14,7 @@ import { operationLine } from '../report/html-shared';
 import { RULES } from '../rules';
 import { VERSION } from '../version';
 import { loadConfigFile } from './config-file';
-import { liveConnection, LiveUsageError, readLiveInventory, type LiveOptions } from './live';
+import { liveConnection, LiveUsageError, printSnapshotUnreadable, readLiveInventory, type LiveOptions } from './live';
 import type { CliIo } from './main';
 
 // `peerguard fix`: audit, plan the remediation, print the plan, and with --apply (live only)
@@ -111,7 +111,9 @@ export function registerFix(program: Command, io: CliIo, setExitCode: (code: num
       const auditConfig = { ...config, remediation };
 
       const live = opts.live ? await readLiveInventory(opts, io) : undefined;
-      const resources = live ? live.resources : await readSnapshot(opts.input);
+      // What was read, and the scopes that were not (live, or as the snapshot records them).
+      const { resources, unreadable } = live ?? (await readSnapshotFiles(opts.input));
+      if (!live) printSnapshotUnreadable(unreadable, io.stderr);
       const now = io.now();
       const run = auditResources({
         resources,
@@ -120,7 +122,7 @@ export function registerFix(program: Command, io: CliIo, setExitCode: (code: num
         now,
         version: VERSION,
         extraSubscriptions: live ? live.subscriptions : opts.subscription,
-        ...(live ? { unreadable: live.unreadable } : {}),
+        unreadable,
       });
       const plan = planRemediation(run.report.findings, run.extras.topology, remediation);
       if (opts.format === 'table') {

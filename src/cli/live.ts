@@ -2,6 +2,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import { writeFile } from 'node:fs/promises';
 import { CloudError, createCredential, resolveCloud, ResourceGraphInventory, type AzureConnection, type RetrySettings } from '../azure';
 import type { AuditScope, Inventory, InventoryProgress } from '../ports';
+import type { UnreadableScope } from '../report/report';
 
 // The live wiring of the CLI: `audit --live` and `export --live` read the estate through Resource
 // Graph with the identity DefaultAzureCredential finds (az login, environment, managed identity).
@@ -86,6 +87,11 @@ export async function readLiveInventory(
   if (onProgress) io.stderr('\n');
   for (const u of inventory.unreadable) io.stderr(`peerguard: not read: ${u.scope}: ${u.reason}\n`);
   return inventory;
+}
+
+/** The scopes a snapshot records as not read (`export --live` of a partial read), one stderr line each. */
+export function printSnapshotUnreadable(unreadable: readonly UnreadableScope[], stderr: (text: string) => void): void {
+  for (const u of unreadable) stderr(`peerguard: not read (as the snapshot records): ${u.scope}: ${u.reason}\n`);
 }
 
 /** `export --live -o FILE`: a snapshot `audit --input` reads back (a Resource Graph `{ data: [...] }` document). */

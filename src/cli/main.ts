@@ -11,7 +11,7 @@ import { VERSION } from '../version';
 import { loadConfigFile } from './config-file';
 import { ExplainUsageError, loadIntentFile, registerExplain } from './explain';
 import { registerFix } from './fix';
-import { describeScope, LiveUsageError, readLiveInventory, writeSnapshot, type AzureCliOverrides, type LiveOptions } from './live';
+import { describeScope, LiveUsageError, printSnapshotUnreadable, readLiveInventory, writeSnapshot, type AzureCliOverrides, type LiveOptions } from './live';
 
 // The command-line program: a composition root. Exit codes follow linters (design.md):
 // 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage or input error.
@@ -92,7 +92,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
         // A snapshot written by `export --live` lists the scopes its read could not reach: the audit
         // of the file is as partial as the live read was.
         const snapshot = await readSnapshotEstate(opts.input, { extraSubscriptions: opts.subscription });
-        for (const u of snapshot.unreadable) io.stderr(`peerguard: not read (as the snapshot records): ${u.scope}: ${u.reason}\n`);
+        printSnapshotUnreadable(snapshot.unreadable, io.stderr);
         run = auditTopology({ ...common, topology: snapshot.topology, unreadable: snapshot.unreadable });
         requireVnets(run, opts.input.join(', '), 'is this the right export?');
       }

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startStandIn, type StandIn } from '../azure-stand-in';
 import { configFile, exampleEstate, HUB, liveArgs, liveFindings, runCli, spokePeering, SUB_DEV, SUB_HUB, SUB_PROD, writesSeen } from './harness';
@@ -108,5 +111,15 @@ describe('peerguard fix against the stand-in (example estate)', () => {
     const plan = await runCli(standIn, ['fix', '--input', 'examples/estate', '--config', configFile(), '--format', 'json']);
     expect(plan.code).toBe(0);
     expect(JSON.parse(plan.stdout).plan.mode).toBe('dry-run');
+  });
+
+  it('plans from a partial snapshot saying which scopes it lacks, as audit does', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'peerguard-fix-')), 'partial.json');
+    const unreadable = [{ scope: '/subscriptions/00000000-0000-4000-8000-00000000dead', reason: 'AuthorizationFailed (403)' }];
+    writeFileSync(file, JSON.stringify({ data: await exampleEstate(), unreadable }));
+    const plan = await runCli(standIn, ['fix', '--input', file, '--config', configFile(), '--format', 'json']);
+    expect(plan.code).toBe(0);
+    expect(plan.stderr).toContain(`peerguard: not read (as the snapshot records): ${unreadable[0]?.scope}: AuthorizationFailed (403)`);
+    expect(JSON.parse(plan.stdout).plan.items.length).toBeGreaterThan(0);
   });
 });
