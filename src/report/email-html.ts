@@ -2,7 +2,7 @@ import type { Finding } from '../engine/audit';
 import type { Rule } from '../rules/rule';
 import { escapeHtml, html, raw, type RawHtml } from './escape';
 import { SEVERITY_ORDER, SEVERITY_STYLE, operationView, ruleTitles, subjectOf } from './html-shared';
-import { isPartial, type AuditReport, type ReportExtras } from './report';
+import { isPartial, noFindingsText, type AuditReport, type ReportExtras } from './report';
 import { LINK_STYLES, buildTopologyView, hubSpokeTable, type ViewLink, type ViewNode } from './topology-view';
 
 /*
@@ -134,7 +134,7 @@ export function renderEmailReportBody(report: AuditReport, extras: ReportExtras,
   const shown = report.findings.slice(0, max);
   const rest = report.findings.length - shown.length;
   const findings = html`<h2 style="font-size:16px;margin:18px 0 8px">Findings (${report.findings.length})</h2>${
-    report.findings.length === 0 ? html`<p>No findings${isPartial(report) ? ' in the scopes that were read' : ': every peering read is compliant'}.</p>` : ''
+    report.findings.length === 0 ? html`<p>${noFindingsText(report)}</p>` : ''
   }${shown.map((f) => findingBlock(f, rules))}${rest > 0 ? html`<p>…and ${rest} more finding(s)${options.reportUrl ? '' : ' (see the full report)'}.</p>` : ''}`;
   const link = options.reportUrl ? html`<p><a href="${options.reportUrl}" style="color:#1a4fa3">Open the full HTML report</a></p>` : '';
   const notes = [

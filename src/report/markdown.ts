@@ -2,7 +2,7 @@ import type { Finding } from '../engine/audit';
 import { nameOf, parseResourceId } from '../model/ids';
 import type { Rule, Severity } from '../rules/rule';
 import { operationLine } from './html-shared';
-import { isPartial, type AuditReport, type ReportExtras } from './report';
+import { isPartial, noFindingsText, type AuditReport, type ReportExtras } from './report';
 
 // A Markdown report (GitHub-flavoured: pull-request comments, wikis, job summaries). Every string
 // that comes from Azure (names, ids, messages, reasons, bodies) goes through `escapeMarkdown`
@@ -74,15 +74,7 @@ export function renderMarkdown(report: AuditReport, extras: ReportExtras, rules:
     out.push('');
   }
 
-  const total = summary.findings.error + summary.findings.warning + summary.findings.info;
-  if (report.findings.length === 0) {
-    out.push(
-      total === 0 && !isPartial(report)
-        ? 'No findings: every peering read is compliant.'
-        : 'No findings in the scopes that could be read.',
-      '',
-    );
-  }
+  if (report.findings.length === 0) out.push(noFindingsText(report), '');
 
   for (const severity of ['error', 'warning', 'info'] as const) {
     const group = report.findings.filter((f) => f.severity === severity);
