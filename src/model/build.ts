@@ -377,7 +377,6 @@ function parseRouteTable(raw: RawResource, key: ResourceKey, source: string): Ro
       const id = refId(s);
       return id ? [keyOf(id)] : [];
     }),
-    disableBgpRoutePropagation: bool(p.disableBgpRoutePropagation),
   };
 }
 

@@ -113,7 +113,6 @@ export interface RouteTable {
   name: string;
   routes: Route[];
   subnetKeys: ResourceKey[];
-  disableBgpRoutePropagation: boolean;
 }
 
 export interface Vnet {
