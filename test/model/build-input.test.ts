@@ -15,6 +15,11 @@ type Props = Record<string, unknown>;
 
 const build = (...resources: RawResource[]) => buildTopology(resources.map((resource) => ({ resource, source: SOURCE })));
 
+/** `run` throws the InputError that names SOURCE and says `message`. */
+function expectInputError(run: () => unknown, message: string): void {
+  expect(run).toThrow(expect.objectContaining({ name: 'InputError', message: `${SOURCE}: ${message}` }));
+}
+
 /** The hub VNet with one subnet "a" and one inline peering to the spoke, each property changed by `edit`. */
 function hubWith(edit: { vnet?: (p: Props) => void; subnet?: (p: Props) => void; peering?: (p: Props) => void }): RawResource {
   const raw = vnet({ id: hub, prefixes: ['10.0.0.0/16'], subnets: [{ name: 'a', prefix: '10.0.1.0/24' }], peerings: [{ remote: spoke, remoteAddressSpace: ['10.1.0.0/16'] }] });
@@ -95,7 +100,7 @@ describe('address prefixes that are not a list', () => {
   ];
 
   it.each(cases.flatMap((c) => notLists.map(([kind, bad]) => ({ ...c, kind, bad }))))('$where: $kind is an InputError naming it', ({ resource, bad, message }) => {
-    expect(() => build(resource(bad))).toThrow(expect.objectContaining({ name: 'InputError', message: `${SOURCE}: ${message}` }));
+    expectInputError(() => build(resource(bad)), message);
   });
 
   const spaces: Array<{ where: string; resource: (bad: unknown) => RawResource; message: string }> = [
@@ -129,7 +134,7 @@ describe('address prefixes that are not a list', () => {
   it.each(spaces.flatMap((c) => [...notLists.filter(([kind]) => kind !== 'an object'), ['a list', ['10.0.0.0/16']] as [string, unknown]].map(([kind, bad]) => ({ ...c, kind, bad }))))(
     '$where given as $kind is an InputError naming it',
     ({ resource, bad, message }) => {
-      expect(() => build(resource(bad))).toThrow(expect.objectContaining({ name: 'InputError', message: `${SOURCE}: ${message}` }));
+      expectInputError(() => build(resource(bad)), message);
     },
   );
 
@@ -205,9 +210,7 @@ describe('route table routes', () => {
     { nextHopIp: '10.9.0.0/24', why: 'a range, not an address' },
     { nextHopIp: 'fd00::/64', why: 'an IPv6 range, not an address' },
   ])('a nextHopIpAddress "$nextHopIp" ($why) is an InputError naming the table and the route', ({ nextHopIp }) => {
-    expect(() => build(table({ prefix: '0.0.0.0/0', nextHopIp }))).toThrow(
-      expect.objectContaining({ name: 'InputError', message: `${SOURCE}: route table "rt-x" route "r1" has an invalid nextHopIpAddress "${nextHopIp}"` }),
-    );
+    expectInputError(() => build(table({ prefix: '0.0.0.0/0', nextHopIp })), `route table "rt-x" route "r1" has an invalid nextHopIpAddress "${nextHopIp}"`);
   });
 
   it.each([
@@ -232,9 +235,7 @@ describe('route table routes', () => {
     { prefix: 'fd00:::/48', why: 'a malformed IPv6 address' },
     { prefix: 'AzureCloud/16', why: 'a service tag with a length' },
   ])('an addressPrefix "$prefix" ($why) is an InputError naming the table and the route', ({ prefix }) => {
-    expect(() => build(table({ prefix, nextHopIp: '10.0.2.4' }))).toThrow(
-      expect.objectContaining({ name: 'InputError', message: `${SOURCE}: route table "rt-x" route "r1" has an invalid addressPrefix "${prefix}"` }),
-    );
+    expectInputError(() => build(table({ prefix, nextHopIp: '10.0.2.4' })), `route table "rt-x" route "r1" has an invalid addressPrefix "${prefix}"`);
   });
 
   it.each([
@@ -315,7 +316,7 @@ describe('other lists that are not a list', () => {
   ];
 
   it.each(cases.flatMap((c) => notLists.map(([kind, bad]) => ({ ...c, kind, bad }))))('$where given as $kind is an InputError naming it', ({ resource, bad, message }) => {
-    expect(() => build(resource(bad))).toThrow(expect.objectContaining({ name: 'InputError', message: `${SOURCE}: ${message}` }));
+    expectInputError(() => build(resource(bad)), message);
   });
 
   it.each(cases.flatMap((c) => [undefined, null, []].map((empty) => ({ ...c, empty }))))('$where absent ($empty) is an empty list', ({ resource, empty }) => {
