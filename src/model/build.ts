@@ -74,15 +74,13 @@ function space(value: unknown, source: string, what: () => string): Props | unde
 }
 
 /**
- * Parsed address prefixes, none when the list is absent; `what` names their owner in an error (worked
- * out only then), and `list` the list after it: `.addressPrefixes` of a space, ` addressPrefixes` of a
- * subnet. A list that is not an array (a lone string, say) is an error, not an empty space.
+ * Parsed address prefixes, none when the list is absent (`list`); `what` names their owner in an
+ * error (worked out only then), and `listName` the list after it: `.addressPrefixes` of a space,
+ * ` addressPrefixes` of a subnet.
  */
-function prefixes(values: unknown, source: string, what: () => string, list = '.addressPrefixes'): Prefix[] {
-  if (absent(values)) return [];
-  if (!Array.isArray(values)) throw new InputError(source, `${what()}${list} is not a list`);
+function prefixes(values: unknown, source: string, what: () => string, listName = '.addressPrefixes'): Prefix[] {
   const result: Prefix[] = [];
-  for (const value of values) {
+  for (const value of list(values, source, () => `${what()}${listName}`)) {
     if (typeof value !== 'string') throw new InputError(source, `${what()} has a non-string address prefix`);
     const prefix = parsePrefix(value);
     if (!prefix) throw new InputError(source, `${what()} has an invalid address prefix "${value}"`);
@@ -147,11 +145,12 @@ interface RemoteRef {
  * Shared arrays are never written to.
  */
 function remoteSpace(remote: RemoteRef, value: unknown, source: string, what: () => string): Prefix[] | undefined {
-  const texts = space(value, source, what)?.addressPrefixes;
-  if (absent(texts)) return undefined;
-  if (Array.isArray(texts) && remote.space && sameList(remote.space.texts, texts)) return remote.space.prefixes;
-  const parsed = prefixes(texts, source, what); // throws unless `texts` is a list
-  remote.space = { texts: texts as unknown[], prefixes: parsed };
+  const written = space(value, source, what)?.addressPrefixes;
+  if (absent(written)) return undefined;
+  const texts = list(written, source, () => `${what()}.addressPrefixes`);
+  if (remote.space && sameList(remote.space.texts, texts)) return remote.space.prefixes;
+  const parsed = prefixes(texts, source, what);
+  remote.space = { texts, prefixes: parsed };
   return parsed;
 }
 
