@@ -2,8 +2,9 @@ import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { join, relative } from 'node:path';
 import { TopologyBuilder, type BuildOptions } from '../model/build';
-import { InputError, parseJsonText, snapshotFromDocument, type SnapshotUnreadable, type SourcedResource } from '../model/snapshot';
+import { InputError, parseJsonText, snapshotFromDocument, type SourcedResource } from '../model/snapshot';
 import type { Topology } from '../model/types';
+import type { UnreadableScope } from '../report/report';
 
 // Reads snapshot files and directories (design.md "Input contract"). Directories are walked in a
 // sorted order, so that the same tree always yields the same resources in the same order.
@@ -99,8 +100,8 @@ const READ_AHEAD = 8;
  * Hands each file's resources to `take`, file by file in the tree's order, reading ahead while
  * parsing; returns the scopes the files list as unreadable (a partial `export --live`), in order.
  */
-export async function forEachSnapshotFile(paths: readonly string[], take: (resources: readonly SourcedResource[]) => void): Promise<SnapshotUnreadable[]> {
-  const unreadable: SnapshotUnreadable[] = [];
+export async function forEachSnapshotFile(paths: readonly string[], take: (resources: readonly SourcedResource[]) => void): Promise<UnreadableScope[]> {
+  const unreadable: UnreadableScope[] = [];
   const listed = new Set<string>();
   const read = new Set<string>();
   for (const path of paths) {
@@ -149,7 +150,7 @@ export async function forEachSnapshotFile(paths: readonly string[], take: (resou
 /** What the snapshot files hold: every resource, and the scopes they list as unreadable. */
 export interface SnapshotRead {
   resources: SourcedResource[];
-  unreadable: SnapshotUnreadable[];
+  unreadable: UnreadableScope[];
 }
 
 /** Every resource of the snapshot files and the scopes they list as unreadable. */
@@ -169,7 +170,7 @@ export async function readSnapshot(paths: readonly string[]): Promise<SourcedRes
 /** The topology of the snapshot files, and the scopes they list as unreadable (to pass to the audit). */
 export interface SnapshotEstate {
   topology: Topology;
-  unreadable: SnapshotUnreadable[];
+  unreadable: UnreadableScope[];
 }
 
 /**

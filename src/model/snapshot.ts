@@ -1,3 +1,5 @@
+import type { UnreadableScope } from '../report/report';
+
 // The input contract (design.md): Azure's own JSON. An array of ARM resources, a single resource,
 // `{ value: [...] }` (ARM list), or `{ data: [...] }` (Resource Graph). Pure: the caller reads files.
 
@@ -56,21 +58,15 @@ function describe(value: unknown): string {
 }
 
 /**
- * A scope a snapshot says could not be read (`export --live` writes the live read's
- * `coverage.unreadable` as the document's `unreadable` key): the same shape as the report's.
+ * What one snapshot document holds: its resources, and the scopes its export could not read
+ * (`export --live` writes the live read's `coverage.unreadable` as the document's `unreadable` key).
  */
-export interface SnapshotUnreadable {
-  scope: string;
-  reason: string;
-}
-
-/** What one snapshot document holds: its resources, and the scopes its export could not read. */
 export interface SnapshotDocument {
   resources: SourcedResource[];
-  unreadable: SnapshotUnreadable[];
+  unreadable: UnreadableScope[];
 }
 
-function checkUnreadable(document: Record<string, unknown>, file: string): SnapshotUnreadable[] {
+function checkUnreadable(document: Record<string, unknown>, file: string): UnreadableScope[] {
   if (!('unreadable' in document)) return [];
   const list = document.unreadable;
   if (!Array.isArray(list)) throw new InputError(file, `"unreadable" must be an array of {"scope": ..., "reason": ...} entries, found ${describe(list)}`);
@@ -100,7 +96,7 @@ export function resourcesFromDocument(document: unknown, file: string): SourcedR
 export function snapshotFromDocument(document: unknown, file: string): SnapshotDocument {
   let entries: unknown[];
   let path: string;
-  let unreadable: SnapshotUnreadable[] = [];
+  let unreadable: UnreadableScope[] = [];
   if (Array.isArray(document)) {
     entries = document;
     path = '';
