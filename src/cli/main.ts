@@ -5,7 +5,7 @@ import { auditResources, auditTopology, type AuditRun } from '../engine/pipeline
 import { readSnapshotEstate } from '../io/snapshot-files';
 import { InputError } from '../model/snapshot';
 import { FORMATS, renderReportAsync, type Format } from '../report/render';
-import { exitCodeFor, type FailOn } from '../report/report';
+import { auditedNothing, exitCodeFor, type FailOn } from '../report/report';
 import { RULES } from '../rules';
 import { VERSION } from '../version';
 import { loadConfigFile } from './config-file';
@@ -45,7 +45,7 @@ class UsageError extends Error {}
 class NothingToAuditError extends Error {}
 
 function requireVnets(run: AuditRun, where: string, hint: string): void {
-  if (run.report.summary.vnets === 0 && run.report.coverage.unreadable.length === 0) {
+  if (auditedNothing(run.report)) {
     throw new NothingToAuditError(`no virtual networks in ${where}: nothing to audit (${hint})`);
   }
 }

@@ -5,7 +5,7 @@ import type { Finding } from '../engine/audit';
 import type { Rule, Severity } from '../rules/rule';
 import { html, jsonForScript, raw, type RawHtml } from './escape';
 import { SEVERITY_ORDER, SEVERITY_STYLE, countBy, operationView, ruleTitles, subjectOf } from './html-shared';
-import { isPartial, noFindingsText, type AuditReport, type ReportExtras } from './report';
+import { auditedNothing, isPartial, noFindingsText, type AuditReport, type ReportExtras } from './report';
 import {
   LINK_STATUSES,
   LINK_STYLES,
@@ -350,7 +350,7 @@ function renderSummary(report: AuditReport, extras: ReportExtras): RawHtml {
         (u) => html`<li><code>${u.scope}</code>: ${u.reason}</li>`,
       )}</ul></div>`
     : counts.error + counts.warning + counts.info === 0
-      ? html`<div class="banner ${summary.vnets === 0 ? 'partial' : 'clean'}">${noFindingsText(report)}</div>`
+      ? html`<div class="banner ${auditedNothing(report) ? 'partial' : 'clean'}">${noFindingsText(report)}</div>`
       : '';
   const card = (value: number, label: string, cls = '') => html`<div class="card ${cls}"><b>${value}</b><span>${label}</span></div>`;
   return html`${partial}<section id="summary"><h2>Summary</h2><div class="cards">${card(summary.vnets, 'VNets')}${card(summary.peerings, 'Peerings')}${card(

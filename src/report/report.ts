@@ -57,13 +57,17 @@ export function isPartial(report: AuditReport): boolean {
 }
 
 /**
- * What a report without findings says of itself: "compliant" only when every scope was read and
- * something was in it. A read that found no VNet (a wrong scope, or an identity without Reader on
- * it, reads as empty) audited nothing.
+ * Every scope was read and none held a VNet: a wrong scope, or an identity without Reader on it,
+ * reads as empty, so the audit judged nothing (and is not "compliant").
  */
+export function auditedNothing(report: AuditReport): boolean {
+  return !isPartial(report) && report.summary.vnets === 0;
+}
+
+/** What a report without findings says of itself: "compliant" only when every scope was read and something was in it. */
 export function noFindingsText(report: AuditReport): string {
   if (isPartial(report)) return 'No findings in the scopes that could be read.';
-  if (report.summary.vnets === 0) return "No findings, but no virtual network was read: nothing was audited (check the scope and the identity's Reader role).";
+  if (auditedNothing(report)) return "No findings, but no virtual network was read: nothing was audited (check the scope and the identity's Reader role).";
   return 'No findings: every peering read is compliant.';
 }
 

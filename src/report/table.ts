@@ -1,7 +1,7 @@
 import { createColors } from 'picocolors';
 import type { Finding } from '../engine/audit';
 import type { Rule, Severity } from '../rules/rule';
-import { isPartial, noFindingsText, type AuditReport, type ReportExtras } from './report';
+import { auditedNothing, isPartial, noFindingsText, type AuditReport, type ReportExtras } from './report';
 
 // The default console report: findings grouped by severity, then rule, in plain sentences.
 
@@ -46,7 +46,7 @@ export function renderTable(report: AuditReport, extras: ReportExtras, rules: re
   }
   const counts = summary.findings;
   const total = counts.error + counts.warning + counts.info;
-  if (total === 0 && !isPartial(report)) lines.push(summary.vnets === 0 ? c.yellow(noFindingsText(report)) : c.green(noFindingsText(report)));
+  if (total === 0 && !isPartial(report)) lines.push((auditedNothing(report) ? c.yellow : c.green)(noFindingsText(report)));
   else lines.push(`${counts.error} error(s), ${counts.warning} warning(s), ${counts.info} info.`);
   return lines.join('\n') + '\n';
 }
