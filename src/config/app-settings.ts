@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { describeZodError } from '../engine/config';
+import { describeZodError } from '../engine/zod-errors';
 
 // Every app setting the Functions app reads, validated once at start-up. This list is a contract:
 // infra/ sets exactly these (test/infra/contract.test.ts), local.settings.sample.json lists them,

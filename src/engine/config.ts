@@ -91,9 +91,6 @@ export class ConfigError extends Error {
   }
 }
 
-/** Re-exported for src/config/app-settings.ts, which imports it from here. */
-export { describeZodError };
-
 /** Validates a parsed config document against the schema and the known rule ids. */
 export function parseAuditConfig(document: unknown, knownRuleIds: readonly string[], source = 'configuration'): AuditConfig {
   // The schema's record drops a `__proto__` key (a JSON or YAML document can hold one): refuse it by name.
