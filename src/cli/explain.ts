@@ -3,16 +3,19 @@ import { readYamlDocument } from '../config/yaml-document';
 import { evaluateIntent } from '../intent/evaluate';
 import { resolveIntent } from '../intent/resolve';
 import { IntentError, parseIntent, type Intent } from '../intent/schema';
-import { readSnapshotTopology } from '../io/snapshot-files';
+import { readSnapshotEstate } from '../io/snapshot-files';
 import { keyOf } from '../model/ids';
 import type { Topology, Vnet } from '../model/types';
 import { describeVerdict, reachability } from '../reachability/engine';
+import { printSnapshotUnreadable } from './live';
 
 // `peerguard explain VNET_A VNET_B --input PATH [--intent FILE]`: the verdict and the path or the
 // first missing piece. Exit 0 reachable, 1 not reachable, 2 usage or input error. With --intent
 // and no VNETs, every pair the intent names is answered (exit 1 when the intent does not hold, or
 // when it names VNets the input lacks: a group that matches no VNet, or ids not in the input, leave
-// statements unchecked). Those gaps are written to stderr whenever --intent is given.
+// statements unchecked). Those gaps are written to stderr whenever --intent is given. Scopes a
+// snapshot records as not read (a partial `export --live`) are written to stderr too: a verdict
+// over them may miss a peering or a route; with --intent they leave the intent unconfirmed (exit 1).
 
 export class ExplainUsageError extends Error {}
 
@@ -61,7 +64,8 @@ export async function runExplain(
   if (args.input.length === 0) throw new ExplainUsageError('explain needs --input PATH (a snapshot file or directory)');
   if (args.via !== undefined && args.via !== 'firewall' && args.via !== 'appliance') throw new ExplainUsageError('--via is firewall or appliance');
   const intent = args.intent ? await loadIntentFile(args.intent) : undefined;
-  const topology = await readSnapshotTopology(args.input);
+  const { topology, unreadable } = await readSnapshotEstate(args.input);
+  printSnapshotUnreadable(unreadable, io.stderr);
   if (!args.a || !args.b) {
     if (args.a || !intent) throw new ExplainUsageError('explain needs two VNets (VNET_A VNET_B), or --intent FILE to answer every pair it names');
     let failing = 0;
@@ -71,7 +75,7 @@ export async function runExplain(
       io.stdout(`${check.holds ? 'ok  ' : 'FAIL'} [${check.statement.label}] "${check.from.name}" → ${to}: ${describeVerdict(check.verdict)}\n`);
     }
     const gaps = reportGaps(topology, intent, io);
-    return failing > 0 || gaps > 0 ? 1 : 0;
+    return failing > 0 || gaps > 0 || unreadable.length > 0 ? 1 : 0;
   }
   const a = findVnet(topology, args.a);
   const c = findVnet(topology, args.b);

@@ -184,11 +184,3 @@ export async function readSnapshotEstate(paths: readonly string[], options: Buil
   });
   return { topology: builder.build(), unreadable };
 }
-
-/**
- * The topology alone. It drops the scopes the files list as unreadable: a caller that reports
- * on the estate's compliance wants `readSnapshotEstate`.
- */
-export async function readSnapshotTopology(paths: readonly string[], options: BuildOptions = {}): Promise<Topology> {
-  return (await readSnapshotEstate(paths, options)).topology;
-}

@@ -87,3 +87,24 @@ describe('explain --intent: groups and ids that name nothing in the input', () =
     expect(run.code).toBe(0);
   });
 });
+
+describe('explain over a snapshot that records unreadable scopes (a partial export --live)', () => {
+  const forbidden = { scope: '/subscriptions/cccccccc-0000-0000-0000-000000000003', reason: 'AuthorizationFailed' };
+  const partial = path.join(dir, 'partial.json');
+  writeFileSync(partial, JSON.stringify({ data: [], count: 0, unreadable: [forbidden] }));
+  const notRead = `peerguard: not read (as the snapshot records): ${forbidden.scope}: ${forbidden.reason}\n`;
+
+  it('a pair: the scopes not read are on stderr, and the exit code stays the verdict', async () => {
+    const run = await cli(['explain', 'vnet-spoke1', 'vnet-hub-weu', '--input', 'examples/estate', '--input', partial]);
+    expect(run.out).toContain('"vnet-spoke1" → "vnet-hub-weu": reachable');
+    expect(run.err).toBe(notRead);
+    expect(run.code).toBe(0);
+  });
+
+  it('an intent that holds over what was read is not confirmed (exit 1): the scopes not read are named', async () => {
+    const run = await cli(['explain', '--input', 'examples/estate', '--input', partial, '--intent', holds]);
+    expect(run.out).not.toContain('FAIL');
+    expect(run.err).toBe(notRead);
+    expect(run.code).toBe(1);
+  });
+});
