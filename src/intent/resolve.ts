@@ -4,15 +4,18 @@ import { isVnetRead } from '../rules/describe';
 import type { Intent, IntentGroup } from './schema';
 
 // Groups resolved against one topology: which VNets each group holds. Only VNets whose own resource
-// was read are members (`isVnetRead`): a VNet known only from a peering's remote id, or from a
-// standalone peering's local address space, has no tags of its own to judge by, and its gateways
-// and peerings are unknown. O(V × selectors) once per (topology, intent).
+// was read are members (`isVnetRead`): a VNet known only from a standalone peering's local address
+// space has no tags of its own to judge by, and its gateways and peerings are unknown (a VNet known
+// only as a peering's remote is not in the topology's VNets at all). O(V × selectors) once per (topology, intent).
 
 export interface ResolvedIntent {
   intent: Intent;
   /** Members of each group, in input order. */
   members: ReadonlyMap<string, readonly Vnet[]>;
-  /** Ids a group names that are not in the estate (shown by `explain` and docs, never findings). */
+  /**
+   * Ids a group names whose VNet was not read: absent from the estate, or known only from a peering
+   * (shown by `explain`, never findings). They cannot be members, so their statements check nothing.
+   */
   unmatchedIds: ReadonlyMap<string, readonly string[]>;
   /** Whether the intent expects `a` to reach `c` (a reach or reach-each-other statement names the pair). */
   expectsReach(a: ResourceKey, c: ResourceKey): boolean;
@@ -59,7 +62,7 @@ export function resolveIntent(intent: Intent, topology: Topology): ResolvedInten
     const list = vnets.filter(matches);
     members.set(name, list);
     sets.set(name, new Set(list.map((v) => v.key)));
-    const missing = (group.ids ?? []).filter((id) => !topology.vnets.has(keyOf(id)));
+    const missing = (group.ids ?? []).filter((id) => !isVnetRead(topology.vnets.get(keyOf(id))));
     if (missing.length > 0) unmatchedIds.set(name, missing);
   }
   const has = (group: string, key: ResourceKey) => sets.get(group)?.has(key) ?? false;

@@ -36,3 +36,15 @@ describe('resolveIntent: members', () => {
     expect(membersOf(topology)).toEqual(['spoke1', 'spoke2']);
   });
 });
+
+describe('resolveIntent: unmatched ids', () => {
+  it('ids whose VNet was not read are unmatched: absent, known only as a remote, or only from a standalone peering', () => {
+    const absent = vnetId('spoke9');
+    // spoke2's VNet was not read, only its standalone peering with spoke2's address space.
+    const standalone = peeringResource(SPOKE2, { remote: SPOKE1 });
+    (standalone.properties as Record<string, unknown>).localVirtualNetworkAddressSpace = { addressPrefixes: ['10.2.0.0/16'] };
+    const topology = topologyOf([vnet({ id: SPOKE1, prefixes: ['10.1.0.0/16'], peerings: [{ remote: SPOKE3 }] }), standalone]);
+    const intent = parseIntent({ groups: { spokes: { ids: [SPOKE1, SPOKE2, SPOKE3.toUpperCase(), absent] } }, statements: [{ 'reach-each-other': 'spokes' }] });
+    expect(resolveIntent(intent, topology).unmatchedIds.get('spokes')).toEqual([SPOKE2, SPOKE3.toUpperCase(), absent]);
+  });
+});
