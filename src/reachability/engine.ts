@@ -188,7 +188,13 @@ export function createReachability(topology: Topology): Reachability {
       }
     }
     const off = out.allowVirtualNetworkAccess ? back : out;
-    return { kind: 'access-disabled', message: `peering "${off.name}" of ${quote(off === out ? a : c)} disables virtual network access${context}.`, resourceId: off.id };
+    // Access off only narrows the VirtualNetwork service tag (virtual-network-manage-peering):
+    // an NSG rule that allows the peer's addresses explicitly still lets traffic through.
+    return {
+      kind: 'access-disabled',
+      message: `peering "${off.name}" of ${quote(off === out ? a : c)} disables virtual network access${context}: traffic is blocked unless an NSG rule allows the peer's addresses explicitly (NSGs are not read).`,
+      resourceId: off.id,
+    };
   };
 
   const applianceAt = (hub: Vnet, ip: Prefix): Appliance | undefined => hub.appliances.find((x) => isInside(ip, x.privateIps));

@@ -100,6 +100,8 @@ describe('reachability: classic cases', () => {
       { name: 'spoke2', prefixes: ['10.2.0.0/16'], peerings: [{ remote: s1, allowVirtualNetworkAccess: false }] },
     ]));
     expect(off.missing?.kind).toBe('access-disabled');
+    // Access off narrows the VirtualNetwork service tag only: an explicit NSG allow still passes.
+    expect(off.missing?.message).toContain("traffic is blocked unless an NSG rule allows the peer's addresses explicitly (NSGs are not read)");
     const initiated = explain(hubAndSpokes([
       { name: 'spoke1', prefixes: ['10.1.0.0/16'], peerings: [{ remote: s2, state: 'Initiated' }] },
       { name: 'spoke2', prefixes: ['10.2.0.0/16'] },
