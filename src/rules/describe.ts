@@ -76,8 +76,8 @@ export function reversePeeringId(peering: Peering, remoteVnetName: string, local
 
 /**
  * The reverse of `peering` with complementary flags: access as the existing side, forwarded
- * traffic mirrored, and gateway transit offered by the side that has the gateway when the existing
- * side uses remote gateways.
+ * traffic mirrored, gateway transit offered by the side that has the gateway when the existing
+ * side uses remote gateways, subnet names swapped and IPv6-only kept for subnet peering.
  */
 export function reversePeeringOperation(peering: Peering): ArmOperation {
   const local = peering.vnet;
@@ -97,6 +97,8 @@ export function reversePeeringOperation(peering: Peering): ArmOperation {
     writable.localSubnetNames = peering.remoteSubnetNames;
     writable.remoteSubnetNames = peering.localSubnetNames;
   }
+  // Both links of a subnet peering say whether it peers IPv6 only; a reverse without it would peer IPv4.
+  if (peering.enableOnlyIPv6Peering) writable.enableOnlyIPv6Peering = true;
   return putPeering({ id: reversePeeringId(peering, remoteName, local.name), writable });
 }
 

@@ -122,5 +122,25 @@ ruleTester(peeringOneSided, {
         },
       ],
     },
+    {
+      name: 'IPv6-only subnet peering: the reverse peers IPv6 only too',
+      resources: [
+        vnet({
+          id: hub,
+          prefixes: ['10.0.0.0/16', 'fd00:0:0:1::/64'],
+          peerings: [{ remote: spoke, state: 'Initiated', peerCompleteVnets: false, localSubnetNames: ['a'], remoteSubnetNames: ['b'], enableOnlyIPv6Peering: true }],
+        }),
+        vnet({ id: spoke, prefixes: ['10.1.0.0/16', 'fd00:0:0:2::/64'] }),
+      ],
+      findings: [
+        {
+          resourceId: `${hub}/virtualNetworkPeerings/vnet-hub-to-vnet-spoke1`,
+          fix: (fix) =>
+            expect(fix.operations[0]?.body).toMatchObject({
+              properties: { peerCompleteVnets: false, localSubnetNames: ['b'], remoteSubnetNames: ['a'], enableOnlyIPv6Peering: true },
+            }),
+        },
+      ],
+    },
   ],
 });

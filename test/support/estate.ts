@@ -28,6 +28,7 @@ export interface PeeringSpec {
   peerCompleteVnets?: boolean;
   localSubnetNames?: string[];
   remoteSubnetNames?: string[];
+  enableOnlyIPv6Peering?: boolean;
 }
 
 export interface SubnetSpec {
@@ -67,6 +68,7 @@ export function peeringResource(localVnetId: string, spec: PeeringSpec): RawReso
   if (spec.peerCompleteVnets !== undefined) properties.peerCompleteVnets = spec.peerCompleteVnets;
   if (spec.localSubnetNames) properties.localSubnetNames = spec.localSubnetNames;
   if (spec.remoteSubnetNames) properties.remoteSubnetNames = spec.remoteSubnetNames;
+  if (spec.enableOnlyIPv6Peering !== undefined) properties.enableOnlyIPv6Peering = spec.enableOnlyIPv6Peering;
   return {
     id: `${localVnetId}/virtualNetworkPeerings/${name}`,
     name,
