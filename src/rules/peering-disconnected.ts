@@ -36,11 +36,15 @@ export const peeringDisconnected = peeringRule({
     const cause = reverse
       ? `peering "${reverse.name}" back from ${remote} still exists (state ${reverse.peeringState ?? 'unknown'}), so the pair fell out of sync`
       : `${remote} has no peering back to ${local}: the other side was deleted, or the pair fell out of sync`;
+    const recreateLocal = putPeering(peering);
+    const recreateRemote = reverse ? putPeering(reverse) : reversePeeringOperation(peering);
+    // The side that offers gateway transit first: ARM rejects a useRemoteGateways link written while
+    // the remote peering does not allow gateway transit ("corresponding remote peering has
+    // AllowGatewayTransit flag set to false", hashicorp/terraform-provider-azurerm#2872).
     const operations: ArmOperation[] = [
       deletePeering(peering.id),
       ...(reverse ? [deletePeering(reverse.id)] : []),
-      putPeering(peering),
-      reverse ? putPeering(reverse) : reversePeeringOperation(peering),
+      ...(peering.useRemoteGateways ? [recreateRemote, recreateLocal] : [recreateLocal, recreateRemote]),
     ];
     return {
       resourceId: peering.id,

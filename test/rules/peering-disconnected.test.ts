@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import { NETWORK_API_VERSION } from '../../src/rules/describe';
 import { peeringDisconnected } from '../../src/rules/peering-disconnected';
-import { SUB_A, SUB_B, SUB_C, peeredPair, vnet, vnetId } from '../support/estate';
+import { SUB_A, SUB_B, SUB_C, gateway, peeredPair, vnet, vnetId } from '../support/estate';
 import { ruleTester } from '../support/rule-tester';
 
 const hub = vnetId('vnet-hub', SUB_A);
@@ -91,6 +91,46 @@ ruleTester(peeringDisconnected, {
                 apiVersion: api,
                 body: { properties: props(hub, { useRemoteGateways: true, allowForwardedTraffic: true }) },
               },
+            ]),
+        },
+      ],
+    },
+    {
+      name: 'the Disconnected link uses remote gateways: the side offering transit is written first, as ARM checks it',
+      resources: [
+        vnet({ id: hub, prefixes: ['10.0.0.0/16'], subnets: [{ name: 'GatewaySubnet', prefix: '10.0.255.0/27' }] }),
+        gateway('vgw-hub', hub),
+        vnet({ id: spoke, prefixes: ['10.1.0.0/16'], peerings: [{ remote: hub, state: 'Disconnected', useRemoteGateways: true }] }),
+      ],
+      findings: [
+        {
+          resourceId: spokeToHub,
+          fix: (fix) =>
+            expect(fix.operations).toEqual([
+              { method: 'DELETE', resourceId: spokeToHub, apiVersion: api },
+              { method: 'PUT', resourceId: hubToSpoke, apiVersion: api, body: { properties: props(spoke, { allowGatewayTransit: true }) } },
+              { method: 'PUT', resourceId: spokeToHub, apiVersion: api, body: { properties: props(hub, { useRemoteGateways: true }) } },
+            ]),
+        },
+      ],
+    },
+    {
+      name: 'both links exist and the Disconnected one uses remote gateways: both deleted, the transit side re-created first',
+      resources: peeredPair(
+        { id: hub, prefixes: ['10.0.0.0/16'] },
+        { id: spoke, prefixes: ['10.1.0.0/16'] },
+        { state: 'Connected', allowGatewayTransit: true },
+        { state: 'Disconnected', useRemoteGateways: true },
+      ),
+      findings: [
+        {
+          resourceId: spokeToHub,
+          fix: (fix) =>
+            expect(fix.operations).toEqual([
+              { method: 'DELETE', resourceId: spokeToHub, apiVersion: api },
+              { method: 'DELETE', resourceId: hubToSpoke, apiVersion: api },
+              { method: 'PUT', resourceId: hubToSpoke, apiVersion: api, body: { properties: props(spoke, { allowGatewayTransit: true }) } },
+              { method: 'PUT', resourceId: spokeToHub, apiVersion: api, body: { properties: props(hub, { useRemoteGateways: true }) } },
             ]),
         },
       ],
