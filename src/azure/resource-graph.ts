@@ -227,7 +227,9 @@ export class ResourceGraphInventory implements InventoryReader {
       }
       const reason = isAccessDenied(error)
         ? `access denied by Resource Graph (${describeError(error)})`
-        : `Resource Graph query failed after ${this.pageAttempts} attempts (${describeError(error)})`;
+        : isTransient(error)
+          ? `Resource Graph query failed after ${this.pageAttempts} attempts (${describeError(error)})`
+          : `Resource Graph query failed (${describeError(error)})`;
       for (const s of batch) out.unreadable.push({ scope: s, reason });
       out.progress.subscriptionsDone = (out.progress.subscriptionsDone ?? 0) + batch.length;
       out.report();

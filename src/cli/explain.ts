@@ -51,7 +51,8 @@ function intentGaps(topology: Topology, intent: Intent): string[] {
   return gaps;
 }
 
-function reportGaps(topology: Topology, intent: Intent, io: ExplainIo): number {
+/** Writes the intent's gaps to stderr (`explain --intent`, `audit --intent`); returns how many. */
+export function reportIntentGaps(topology: Topology, intent: Intent, io: Pick<ExplainIo, 'stderr'>): number {
   const gaps = intentGaps(topology, intent);
   for (const gap of gaps) io.stderr(`peerguard: ${gap}\n`);
   return gaps.length;
@@ -74,7 +75,7 @@ export async function runExplain(
       const to = check.to ? `"${check.to.name}"` : 'on-premises';
       io.stdout(`${check.holds ? 'ok  ' : 'FAIL'} [${check.statement.label}] "${check.from.name}" → ${to}: ${describeVerdict(check.verdict)}\n`);
     }
-    const gaps = reportGaps(topology, intent, io);
+    const gaps = reportIntentGaps(topology, intent, io);
     return failing > 0 || gaps > 0 || unreadable.length > 0 ? 1 : 0;
   }
   const a = findVnet(topology, args.a);
@@ -86,7 +87,7 @@ export async function runExplain(
       if (check.from.key !== a.key || check.to?.key !== c.key) continue;
       io.stdout(`intent "${check.statement.label}" expects ${check.expected}: ${check.holds ? 'holds' : 'VIOLATED'}\n`);
     }
-    reportGaps(topology, intent, io);
+    reportIntentGaps(topology, intent, io);
   }
   return verdict.reachable ? 0 : 1;
 }

@@ -14,7 +14,8 @@ import { operationLine } from '../report/html-shared';
 import { RULES } from '../rules';
 import { VERSION } from '../version';
 import { loadConfigFile } from './config-file';
-import { liveConnection, LiveUsageError, printSnapshotUnreadable, readLiveInventory, type LiveOptions } from './live';
+import { checkInputOptions, describeScope, liveConnection, LiveUsageError, printSnapshotUnreadable, readLiveInventory, type LiveOptions } from './live';
+import { requireVnets } from './nothing-audited';
 import type { CliIo } from './main';
 
 // `peerguard fix`: audit, plan the remediation, print the plan, and with --apply (live only)
@@ -97,6 +98,7 @@ export function registerFix(program: Command, io: CliIo, setExitCode: (code: num
     .action(async (opts: FixOptions) => {
       if (opts.input.length === 0 && !opts.live) throw new LiveUsageError('fix needs --input PATH or --live');
       if (opts.input.length > 0 && opts.live) throw new LiveUsageError('use --input or --live, not both');
+      checkInputOptions(opts);
       if (opts.apply && !opts.live) {
         throw new LiveUsageError('fix --input can plan but never apply: a snapshot may be stale; use --live to apply (the live state is re-read before each write)');
       }
@@ -124,6 +126,7 @@ export function registerFix(program: Command, io: CliIo, setExitCode: (code: num
         extraSubscriptions: live ? live.subscriptions : opts.subscription,
         unreadable,
       });
+      requireVnets(run.report, live ? { liveScope: describeScope(opts) } : { input: opts.input });
       const plan = planRemediation(run.report.findings, run.extras.topology, remediation);
       if (opts.format === 'table') {
         if (!remediation.enabled) io.stdout('Note: remediation.enabled is false in the configuration: the plan below is for review; nothing would be written.\n');

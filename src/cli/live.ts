@@ -1,5 +1,6 @@
 import type { TokenCredential } from '@azure/core-auth';
-import { writeFile } from 'node:fs/promises';
+import { access, constants, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { CloudError, createCredential, resolveCloud, ResourceGraphInventory, type AzureConnection, type RetrySettings } from '../azure';
 import type { AuditScope, Inventory, InventoryProgress } from '../ports';
 import type { UnreadableScope } from '../report/report';
@@ -28,6 +29,34 @@ export interface AzureCliOverrides {
 }
 
 export class LiveUsageError extends Error {}
+
+const SUBSCRIPTION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Options that make sense only for a live read are refused without --live instead of being
+ * ignored, and every --subscription must be a subscription id (a GUID): one that is not can match
+ * nothing, so the audit would silently treat it as read and empty.
+ */
+export function checkInputOptions(options: LiveOptions): void {
+  for (const id of options.subscription) {
+    if (!SUBSCRIPTION_ID.test(id)) throw new LiveUsageError(`--subscription "${id}" is not a subscription id (a GUID such as 00000000-0000-0000-0000-000000000000)`);
+  }
+  if (options.live) return;
+  const liveOnly = [options.managementGroup !== undefined && '--management-group', options.cloud !== undefined && '--cloud', options.endpoint !== undefined && '--endpoint'].filter(Boolean);
+  if (liveOnly.length > 0) throw new LiveUsageError(`${liveOnly.join(', ')} ${liveOnly.length === 1 ? 'applies' : 'apply'} only with --live`);
+}
+
+/** Fails before a long live read when the output file could not be written afterwards. */
+export async function checkOutputWritable(output: string): Promise<void> {
+  const directory = dirname(output);
+  const info = await stat(directory).catch(() => undefined);
+  if (!info?.isDirectory()) throw new LiveUsageError(`cannot write ${output}: ${directory} is not a directory`);
+  try {
+    await access(directory, constants.W_OK);
+  } catch {
+    throw new LiveUsageError(`cannot write ${output}: ${directory} is not writable`);
+  }
+}
 
 export function scopeFrom(options: LiveOptions): AuditScope {
   if (options.managementGroup && options.subscription.length > 0) throw new LiveUsageError('use --subscription or --management-group, not both');
@@ -105,6 +134,15 @@ export async function writeSnapshot(inventory: Inventory, output: string | undef
     unreadable: inventory.unreadable,
   };
   const text = `${JSON.stringify(document, null, 2)}\n`;
-  if (output && output !== '-') await writeFile(output, text, 'utf8');
-  else stdout(text);
+  if (output && output !== '-') {
+    // Written beside the target and renamed over it: a failed write leaves the old snapshot whole.
+    const partial = `${output}.${process.pid}.partial`;
+    try {
+      await writeFile(partial, text, 'utf8');
+      await rename(partial, output);
+    } catch (error) {
+      await rm(partial, { force: true });
+      throw new LiveUsageError(`cannot write ${output}: ${(error as Error).message}`);
+    }
+  } else stdout(text);
 }

@@ -5,13 +5,14 @@ import { auditResources, auditTopology, type AuditRun } from '../engine/pipeline
 import { readSnapshotEstate } from '../io/snapshot-files';
 import { InputError } from '../model/snapshot';
 import { FORMATS, renderReportAsync, type Format } from '../report/render';
-import { auditedNothing, exitCodeFor, type FailOn } from '../report/report';
+import { exitCodeFor, type FailOn } from '../report/report';
 import { RULES } from '../rules';
 import { VERSION } from '../version';
 import { loadConfigFile } from './config-file';
-import { ExplainUsageError, loadIntentFile, registerExplain } from './explain';
+import { ExplainUsageError, loadIntentFile, registerExplain, reportIntentGaps } from './explain';
 import { registerFix } from './fix';
-import { describeScope, LiveUsageError, printSnapshotUnreadable, readLiveInventory, writeSnapshot, type AzureCliOverrides, type LiveOptions } from './live';
+import { checkInputOptions, checkOutputWritable, describeScope, LiveUsageError, printSnapshotUnreadable, readLiveInventory, writeSnapshot, type AzureCliOverrides, type LiveOptions } from './live';
+import { NothingToAuditError, requireVnets } from './nothing-audited';
 
 // The command-line program: a composition root. Exit codes follow linters (design.md):
 // 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage or input error.
@@ -36,19 +37,6 @@ const processIo: CliIo = {
 };
 
 class UsageError extends Error {}
-
-/**
- * An estate with no VNet and no unreadable scope: there is nothing to audit, and "compliant" would
- * hide a wrong export, input or scope (exit 2, like an input error). With an unreadable scope the
- * report is rendered instead: it says PARTIAL and lists what could not be read.
- */
-class NothingToAuditError extends Error {}
-
-function requireVnets(run: AuditRun, where: string, hint: string): void {
-  if (auditedNothing(run.report)) {
-    throw new NothingToAuditError(`no virtual networks in ${where}: nothing to audit (${hint})`);
-  }
-}
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -79,6 +67,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     .action(async (opts: { input: string[]; config?: string; subscription: string[]; format: Format; failOn: FailOn; intent?: string } & LiveOptions) => {
       if (opts.input.length === 0 && !opts.live) throw new UsageError('audit needs --input PATH (a snapshot file or directory) or --live');
       if (opts.input.length > 0 && opts.live) throw new UsageError('use --input or --live, not both');
+      checkInputOptions(opts);
       const config = await loadConfigFile(opts.config);
       const intent = opts.intent ? await loadIntentFile(opts.intent) : undefined;
       const live = opts.live ? await readLiveInventory(opts, io) : undefined;
@@ -87,15 +76,17 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       if (live) {
         run = auditResources({ ...common, resources: live.resources, extraSubscriptions: live.subscriptions, unreadable: live.unreadable });
         const read = `${live.subscriptions.length} subscription${live.subscriptions.length === 1 ? '' : 's'} read`;
-        requireVnets(run, `${describeScope(opts)} (${read})`, 'is this the right scope, and does the identity have Reader on it?');
+        requireVnets(run.report, { liveScope: `${describeScope(opts)} (${read})` });
       } else {
         // A snapshot written by `export --live` lists the scopes its read could not reach: the audit
         // of the file is as partial as the live read was.
         const snapshot = await readSnapshotEstate(opts.input, { extraSubscriptions: opts.subscription });
         printSnapshotUnreadable(snapshot.unreadable, io.stderr);
         run = auditTopology({ ...common, topology: snapshot.topology, unreadable: snapshot.unreadable });
-        requireVnets(run, opts.input.join(', '), 'is this the right export?');
+        requireVnets(run.report, { input: opts.input });
       }
+      // The intent narrows transit findings to the pairs it names: say which of its groups name nothing.
+      if (intent) reportIntentGaps(run.extras.topology, intent, io);
       io.stdout(await renderReportAsync(run.report, opts.format, run.extras, { rules: RULES, colour: io.isTty }));
       exitCode = exitCodeFor(run.report, opts.failOn);
     });
@@ -110,7 +101,13 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     .option('--cloud <name>', 'AzurePublicCloud, AzureUSGovernment or AzureChinaCloud')
     .addOption(new Option('--endpoint <url>', 'Resource Manager endpoint override').hideHelp())
     .action(async (opts: LiveOptions & { output?: string }) => {
+      checkInputOptions(opts);
+      if (opts.output && opts.output !== '-') await checkOutputWritable(opts.output);
       const inventory = await readLiveInventory(opts, io);
+      if (inventory.subscriptions.length === 0 && inventory.unreadable.length > 0) {
+        // Nothing was read: an existing snapshot at the output path is worth more than an empty one.
+        throw new NothingToAuditError(`nothing was read from ${describeScope(opts)} (listed above)${opts.output && opts.output !== '-' ? `; ${opts.output} was not written` : ''}`);
+      }
       await writeSnapshot(inventory, opts.output, io.stdout);
       exitCode = inventory.unreadable.length > 0 ? 1 : 0;
     });

@@ -1,4 +1,6 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { TokenCredential } from '@azure/core-auth';
+import { CredentialUnavailableError } from '@azure/identity';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -56,6 +58,55 @@ describe('peerguard --live', () => {
     const live = await run(['audit', '--live', '--endpoint', standIn().endpoint, ...subs, '--format', 'json', '--fail-on', 'none']);
     expect(JSON.parse(back.stdout).findings).toEqual(JSON.parse(live.stdout).findings);
     expect(JSON.parse(back.stdout).coverage.subscriptions).toEqual([SUB_A, SUB_B, SUB_C].sort());
+  });
+
+  describe('an identity that gets no token (not signed in): nothing is read', () => {
+    let tokenRequests = 0;
+    const noCredential: TokenCredential = {
+      getToken: async () => {
+        tokenRequests += 1;
+        throw new CredentialUnavailableError('EnvironmentCredential is unavailable. No underlying credential could be used.');
+      },
+    };
+    const unsigned = (args: string[]) =>
+      runCli(args, { azure: { credential: noCredential, ca: standIn().ca, retry: FAST_RETRY, backoffMs: 10, pageAttempts: 3 } });
+
+    it('audit --live exits 2, says how to sign in, and does not retry a credential that cannot work', async () => {
+      tokenRequests = 0;
+      const { code, stdout, stderr } = await unsigned(['audit', '--live', '--endpoint', standIn().endpoint, '--subscription', SUB_A, '--format', 'json']);
+      expect(code).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr).toContain(`peerguard: not read: ${SUB_A}: Resource Graph query failed (no Azure credential (EnvironmentCredential is unavailable.`);
+      expect(stderr).toContain('sign in with az login');
+      expect(stderr).toContain('nothing was audited');
+      expect(tokenRequests).toBe(2); // the subscription list, then one Resource Graph query: no retries
+    });
+
+    it('fix --live exits 2 instead of planning nothing', async () => {
+      const { code, stderr } = await unsigned(['fix', '--live', '--endpoint', standIn().endpoint, '--subscription', SUB_A]);
+      expect(code).toBe(2);
+      expect(stderr).toContain('nothing was audited');
+    });
+
+    it('export --live leaves an existing snapshot as it was and exits 2', async () => {
+      const out = join(dir, 'kept.json');
+      writeFileSync(out, '{"data":[{"id":"/subscriptions/x"}]}');
+      const { code, stderr } = await unsigned(['export', '--live', '--endpoint', standIn().endpoint, '--subscription', SUB_A, '-o', out]);
+      expect(code).toBe(2);
+      expect(stderr).toContain(`peerguard: nothing was read from subscription ${SUB_A} (listed above); ${out} was not written`);
+      expect(readFileSync(out, 'utf8')).toBe('{"data":[{"id":"/subscriptions/x"}]}');
+      expect(readdirSync(dir).filter((f) => f.includes('.partial'))).toEqual([]);
+    });
+  });
+
+  it('export -o into a directory that does not exist fails before reading anything', async () => {
+    const before = standIn().requests.counts();
+    const out = join(dir, 'missing', 'estate.json');
+    const { code, stderr } = await run(['export', '--live', '--endpoint', standIn().endpoint, ...subs, '-o', out]);
+    expect(code).toBe(2);
+    expect(stderr).toBe(`peerguard: cannot write ${out}: ${join(dir, 'missing')} is not a directory\n`);
+    expect(standIn().requests.counts()).toEqual(before);
+    expect(existsSync(out)).toBe(false);
   });
 
   it('rejects contradictory or unknown options with exit code 2', async () => {

@@ -54,11 +54,12 @@ describe('a live read that finds no virtual network', () => {
     expect(tenant.stderr).toContain('no virtual networks in the subscriptions the identity can see (1 subscription read): nothing to audit');
   });
 
-  it('with a scope that could not be read, is a PARTIAL report instead', async () => {
-    const { code, stdout } = await run(['audit', '--live', '--endpoint', standIn().endpoint, '--subscription', SUB_A, '--subscription', SUB_B]);
-    expect(code).toBe(0);
-    expect(stdout).toMatch(/PARTIAL AUDIT: 1 scope\(s\) could not be read/);
-    expect(stdout).toContain(`${SUB_B}: not visible to the identity`);
+  it('with a scope that could not be read and none that holds a VNet: nothing was audited, exit 2, the scope named', async () => {
+    const { code, stdout, stderr } = await run(['audit', '--live', '--endpoint', standIn().endpoint, '--subscription', SUB_A, '--subscription', SUB_B]);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toContain(`peerguard: not read: ${SUB_B}: not visible to the identity`);
+    expect(stderr).toContain(`peerguard: no virtual networks read from subscriptions ${SUB_A}, ${SUB_B} (1 subscription read): 1 scope could not be read (listed above), so nothing was audited\n`);
   });
 });
 
