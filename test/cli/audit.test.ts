@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -182,13 +182,34 @@ describe('peerguard audit', () => {
       expect(stderr).toContain(`no virtual networks in ${a}, ${b}: nothing to audit`);
     });
 
-    it('a snapshot of scopes that could not be read is a partial report, not an error', async () => {
+    it('a snapshot of scopes that could not be read, and no VNet: nothing was audited, exit 2 (a CI gate must not pass)', async () => {
       const path = write('all-unreadable.json', { data: [], count: 0, unreadable: [{ scope: SUB_A, reason: '403' }] });
-      const { code, stdout } = await run(['audit', '--input', path]);
-      expect(code).toBe(0);
-      expect(stdout).toMatch(/PARTIAL AUDIT: 1 scope\(s\) could not be read/);
-      expect(stdout).not.toContain('compliant');
+      const { code, stdout, stderr } = await run(['audit', '--input', path]);
+      expect(code).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr).toBe(
+        `peerguard: not read (as the snapshot records): ${SUB_A}: 403\n` +
+          `peerguard: no virtual networks read from ${path}: 1 scope could not be read (listed above), so nothing was audited\n`,
+      );
     });
+  });
+
+  it.each([
+    [['--management-group', 'mg-prod'], '--management-group applies only with --live'],
+    [['--cloud', 'AzureChinaCloud', '--endpoint', 'https://127.0.0.1:1'], '--cloud, --endpoint apply only with --live'],
+    [['--subscription', 'prod-subscription'], '--subscription "prod-subscription" is not a subscription id (a GUID such as 00000000-0000-0000-0000-000000000000)'],
+  ])('options a snapshot audit cannot honour are refused, not ignored: %j', async (options, message) => {
+    const { code, stdout, stderr } = await run(['audit', '--input', healthy, ...options]);
+    expect({ code, stdout, stderr }).toEqual({ code: 2, stdout: '', stderr: `peerguard: ${message}\n` });
+  });
+
+  it('--intent whose group names nothing in the input: the gap is on stderr, the report and exit code as usual', async () => {
+    const intent = join(dir, 'typo-intent.yaml');
+    writeFileSync(intent, 'groups:\n  hub: { names: [vnet-hub] }\n  prod: { names: ["vnet-prdo-*"] }\nstatements:\n  - reach: { from: prod, to: hub }\n');
+    const { code, stdout, stderr } = await run(['audit', '--input', healthy, '--intent', intent]);
+    expect(stderr).toBe('peerguard: intent group "prod" matches no VNet in the input\n');
+    expect(stdout).toContain('No findings');
+    expect(code).toBe(0);
   });
 
   it('a bad config file names the key, exits 2', async () => {
@@ -213,6 +234,25 @@ describe('the peerguard binary', () => {
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/^peerguard: .*truncated\.json: not valid JSON/);
     expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('a report that cannot be written (a full disk) is named, exit 2, no stack trace', () => {
+    const full = openSync('/dev/full', 'w');
+    const result = spawnSync(process.execPath, [join(repo, 'bin/peerguard.js'), 'audit', '--input', oneSided, '--format', 'json'], { encoding: 'utf8', stdio: ['ignore', full, 'pipe'] });
+    closeSync(full);
+    expect(result.stderr).toMatch(/^peerguard: cannot write the output: ENOSPC/);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(result.status).toBe(2);
+  });
+
+  it('a reader that stops early (| head) ends the run quietly', async () => {
+    const child = spawn(process.execPath, [join(repo, 'bin/peerguard.js'), 'rules'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise((done) => child.on('close', done));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
   });
 
   it('exits 1 on findings', () => {
