@@ -3,7 +3,8 @@ import { describeZodError } from '../engine/zod-errors';
 
 // Every app setting the Functions app reads, validated once at start-up. This list is a contract:
 // infra/ sets exactly these (test/infra/contract.test.ts), local.settings.sample.json lists them,
-// and the README describes them. Add a setting here first, then to infra and the sample.
+// and the table "App settings" in docs/functions.md describes each one (required or default,
+// meaning, example). Add a setting here first, then to infra, the sample and that table.
 
 const list = z
   .string()
@@ -52,7 +53,17 @@ export const appSettingsSchema = z.object({
   AzureWebJobsStorage__tableServiceUri: z.url().optional(),
   AzureWebJobsStorage__blobServiceUri: z.url().optional(),
   AzureWebJobsStorage__queueServiceUri: z.url().optional(),
-  AzureWebJobsStorage__credential: z.literal('managedidentity').optional(),
+  /**
+   * `managedidentity` (the Functions host compares it case-insensitively, so `ManagedIdentity` is
+   * the same value): with `__clientId`, the app's own storage clients use that user-assigned
+   * identity. Normalised to lower case, so code compares with `'managedidentity'`.
+   */
+  AzureWebJobsStorage__credential: z
+    .string()
+    .refine((s) => s.toLowerCase() === 'managedidentity', 'expected "managedidentity" (any casing)')
+    .transform(() => 'managedidentity' as const)
+    .optional(),
+  /** Client id of the user-assigned identity for storage (with `__credential=managedidentity`). */
   AzureWebJobsStorage__clientId: z.string().optional(),
 });
 
