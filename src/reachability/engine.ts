@@ -8,7 +8,8 @@ import { effectiveRoutes, isInside, routingOf, shareMeshGroup, transitIndex, typ
 //
 // Model (one direction, A → C, from one "route context" of A: a route table of its workload subnets,
 // or no table):
-// - A and C in a common AVNM mesh group: connected (no peering object; UDRs are not applied to it).
+// - A and C in a common AVNM mesh group: connected (no peering object; UDRs are not applied to it),
+//   unless a subnet peering joins them: it takes precedence, and the rules below decide.
 // - Otherwise A's effective routes (system routes for its own space and its Connected peerings'
 //   remote spaces, overridden by its UDRs; transit-helpers.effectiveRoutes) decide every address of
 //   C's space by longest-prefix match (transit-helpers.routingOf). Each deciding route must carry:
@@ -310,6 +311,13 @@ export function createReachability(topology: Topology): Reachability {
     return { ok: true, hop: first };
   };
 
+  /**
+   * A subnet peering between two members of a mesh group "takes preference and the connectivity
+   * between nonpeered subnets gets dropped" (how-to-configure-subnet-peering): the peering decides.
+   */
+  const subnetPeered = (a: Vnet, c: Vnet): boolean =>
+    a.peerings.some((p) => p.remoteVnet === c && !p.peerCompleteVnets) || c.peerings.some((p) => p.remoteVnet === a && !p.peerCompleteVnets);
+
   /** A → C, the first context of A that works (else the first context's failure). Memoized per pair. */
   const direction = (a: number, c: number, via?: 'firewall' | 'appliance'): Step => {
     const key = a * V + c;
@@ -317,7 +325,7 @@ export function createReachability(topology: Topology): Reachability {
     if (!step) {
       const src = vnetAt(a);
       const dest = vnetAt(c);
-      if (shareMeshGroup(src, dest)) step = { ok: true, hop: { kind: 'mesh', from: src, to: dest } };
+      if (shareMeshGroup(src, dest) && !subnetPeered(src, dest)) step = { ok: true, hop: { kind: 'mesh', from: src, to: dest } };
       else {
         for (const ctx of contexts(a)) {
           const s = directionFrom(a, c, ctx);

@@ -109,6 +109,27 @@ describe('reachability: classic cases', () => {
     expect(initiated.missing?.kind).toBe('peering-not-connected');
   });
 
+  it('a subnet peering between two members of a mesh group takes precedence: the unpeered subnets are cut off', () => {
+    // how-to-configure-subnet-peering: "subnet peering takes preference and the connectivity between
+    // nonpeered subnets gets dropped".
+    const subnetPeering = (remote: string) => ({ remote, peerCompleteVnets: false, localSubnetNames: ['snet-app'], remoteSubnetNames: ['snet-app'] });
+    const resources = [
+      ...hubAndSpokes([
+        { name: 'spoke1', prefixes: ['10.1.0.0/16'], subnets: [{ name: 'snet-app', prefix: '10.1.0.0/24' }], peerings: [subnetPeering(s2)] },
+        {
+          name: 'spoke2',
+          prefixes: ['10.2.0.0/16'],
+          subnets: [{ name: 'snet-app', prefix: '10.2.0.0/24' }, { name: 'snet-db', prefix: '10.2.1.0/24' }],
+          peerings: [subnetPeering(s1)],
+        },
+      ]),
+      ...meshGroup('ng', [s1, s2]),
+    ];
+    const v = explain(resources);
+    expect(v.reachable).toBe(false);
+    expect(v.missing?.message).toContain('"spoke2"');
+  });
+
   it('subnet peering: only the named subnets are reachable through the hub', () => {
     const v = explain(hubAndSpokes([
       { name: 'spoke1', prefixes: ['10.1.0.0/16'], routes: [viaFirewall()] },
