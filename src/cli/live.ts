@@ -84,7 +84,8 @@ function progressPrinter(write: (text: string) => void): (p: InventoryProgress) 
 export function liveConnection(options: Pick<LiveOptions, 'cloud' | 'endpoint'>, overrides: AzureCliOverrides = {}): AzureConnection {
   let cloud;
   try {
-    cloud = resolveCloud(options.cloud ?? process.env.PEERGUARD_CLOUD ?? 'AzurePublicCloud', options.endpoint ?? process.env.PEERGUARD_ARM_ENDPOINT);
+    // An empty variable is unset, as in the Functions app's settings.
+    cloud = resolveCloud(options.cloud ?? (process.env.PEERGUARD_CLOUD || 'AzurePublicCloud'), options.endpoint ?? (process.env.PEERGUARD_ARM_ENDPOINT || undefined));
   } catch (error) {
     if (error instanceof CloudError) throw new LiveUsageError(error.message);
     throw error;

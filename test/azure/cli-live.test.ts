@@ -3,7 +3,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import { CredentialUnavailableError } from '@azure/identity';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { runCli } from '../support/cli';
 import { SUB_A, SUB_B, SUB_C } from '../support/estate';
 import { FAST_RETRY, useStandIn } from './harness';
@@ -107,6 +107,16 @@ describe('peerguard --live', () => {
     expect(stderr).toBe(`peerguard: cannot write ${out}: ${join(dir, 'missing')} is not a directory\n`);
     expect(standIn().requests.counts()).toEqual(before);
     expect(existsSync(out)).toBe(false);
+  });
+
+  it('an empty PEERGUARD_CLOUD counts as unset, as in the Functions app', async () => {
+    vi.stubEnv('PEERGUARD_CLOUD', '');
+    try {
+      const { code, stderr } = await run(['audit', '--live', '--endpoint', standIn().endpoint, ...subs, '--fail-on', 'none']);
+      expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 
   it('rejects contradictory or unknown options with exit code 2', async () => {
