@@ -8,10 +8,11 @@ import { describeZodError } from './zod-errors';
 
 const severity = z.enum(['error', 'warning', 'info']);
 
-const ruleSetting = z.union([
-  z.enum(['off', 'error', 'warning', 'info']),
-  z.strictObject({ enabled: z.boolean().optional(), severity: severity.optional() }),
-]);
+// A word, or an object; a value that is neither gets the message saying both forms (`got ...` follows).
+const ruleSetting = z.union(
+  [z.enum(['off', ...severity.options]), z.strictObject({ enabled: z.boolean().optional(), severity: severity.optional() })],
+  { error: `expected ${severity.options.join(', ')} or off, or { enabled: boolean, severity: ${severity.options.join('|')} }` },
+);
 
 /** Whether `2026-02-30` names a day of the calendar (Date.parse rolls it over to 2 March). */
 function isCalendarDay(text: string): boolean {
@@ -98,7 +99,8 @@ export function parseAuditConfig(document: unknown, knownRuleIds: readonly strin
   if (typeof rules === 'object' && rules !== null && Object.hasOwn(rules, '__proto__')) {
     throw new ConfigError(`${source}: rules.__proto__: unknown rule id (see \`peerguard rules\`)`);
   }
-  const result = auditConfigSchema.safeParse(document ?? {});
+  // reportInput: a message says what was given (`got "critical"`); the configuration holds no secrets.
+  const result = auditConfigSchema.safeParse(document ?? {}, { reportInput: true });
   if (!result.success) throw new ConfigError(`${source}: ${describeZodError(result.error)}`);
   const known = new Set(knownRuleIds);
   for (const id of Object.keys(result.data.rules)) {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { describeZodError } from '../engine/zod-errors';
+import { describeZodError, shown } from '../engine/zod-errors';
 
 // The intent file: groups of VNets and statements about which groups must (not) reach each other.
 // Pure: the caller reads the file and hands the parsed YAML document here. Errors name the key.
@@ -46,8 +46,41 @@ export const reachEachOtherStatement = z.strictObject({ name: label, 'reach-each
 export const isolatedStatement = z.strictObject({ name: label, isolated: z.strictObject({ between: z.tuple([groupName, groupName]) }) });
 export const onPremisesStatement = z.strictObject({ name: label, 'on-premises': z.strictObject({ group: groupName, via: groupName }) });
 
-const statementSchema = z.union([reachStatement, reachEachOtherStatement, isolatedStatement, onPremisesStatement], {
-  error: 'expected one of reach, reach-each-other, isolated, on-premises',
+/** A statement's kind is the one of these keys it has; the kind picks the schema that checks the rest. */
+const statementKinds = {
+  reach: reachStatement,
+  'reach-each-other': reachEachOtherStatement,
+  isolated: isolatedStatement,
+  'on-premises': onPremisesStatement,
+} as const;
+type StatementKind = keyof typeof statementKinds;
+type StatementDocument = z.output<(typeof statementKinds)[StatementKind]>;
+
+const kindNames = Object.keys(statementKinds) as StatementKind[];
+const expectedKind = `expected one of ${kindNames.join(', ')}`;
+/** Every key some statement may have: the rest are unknown. */
+const statementKeys = new Set(Object.values(statementKinds).flatMap((schema) => Object.keys(schema.shape)));
+
+// Chosen by its kind key, not tried against every kind: a bad `via` in a reach-each-other statement
+// is named as `statements[0].via`, not reported as a statement of no kind.
+const statementSchema = z.unknown().transform((value, ctx): StatementDocument => {
+  const given = typeof value === 'object' && value !== null && !Array.isArray(value) ? Object.keys(value) : undefined;
+  const kinds = kindNames.filter((kind) => given?.includes(kind));
+  if (kinds.length !== 1) {
+    const unknown = given?.filter((key) => !statementKeys.has(key)) ?? [];
+    const message =
+      given === undefined
+        ? `${expectedKind}; got ${shown(value)}`
+        : kinds.length > 1
+          ? `${expectedKind}; got ${kinds.slice(0, -1).join(', ')} and ${kinds.at(-1)} together`
+          : `${expectedKind}${unknown.length ? ` (unknown key${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')})` : ''}`;
+    ctx.addIssue({ code: 'custom', message });
+    return z.NEVER;
+  }
+  const result = statementKinds[kinds[0]!].safeParse(value, { reportInput: true });
+  if (result.success) return result.data;
+  for (const issue of result.error.issues) ctx.addIssue({ ...issue });
+  return z.NEVER;
 });
 
 export const intentSchema = z.strictObject({
@@ -79,7 +112,8 @@ export class IntentError extends Error {
 
 /** Validates a parsed YAML/JSON document; every group a statement names must exist. */
 export function parseIntent(document: unknown, source = 'intent'): Intent {
-  const result = intentSchema.safeParse(document ?? {});
+  // reportInput: a message says what was given (`got "teleport"`).
+  const result = intentSchema.safeParse(document ?? {}, { reportInput: true });
   if (!result.success) throw new IntentError(`${source}: ${describeZodError(result.error)}`);
   const { groups } = result.data;
   const statements: Statement[] = result.data.statements.map((s, index) => {

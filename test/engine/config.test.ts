@@ -38,4 +38,31 @@ describe('audit configuration', () => {
     expect(() => parseAuditConfig(document, ids, 'peerguard.yaml')).toThrow(ConfigError);
     expect(() => parseAuditConfig(document, ids, 'peerguard.yaml')).toThrow(message);
   });
+
+  // A rule setting is a word or an object: the message says both forms, or names the bad key of the object.
+  const SETTING = 'expected error, warning, info or off, or { enabled: boolean, severity: error|warning|info }';
+  it.each([
+    [{ 'peering-one-sided': 'critical' }, `rules.peering-one-sided: ${SETTING}; got "critical"`],
+    [{ 'peering-one-sided': 'Error' }, `rules.peering-one-sided: ${SETTING}; got "Error"`],
+    [{ 'peering-one-sided': false }, `rules.peering-one-sided: ${SETTING}; got false`],
+    [{ 'peering-one-sided': null }, `rules.peering-one-sided: ${SETTING}; got null`],
+    [{ 'peering-one-sided': 3 }, `rules.peering-one-sided: ${SETTING}; got 3`],
+    [{ 'peering-one-sided': ['off'] }, `rules.peering-one-sided: ${SETTING}; got a list`],
+    [{ 'peering-one-sided': { enabled: 'no', severity: 'error' } }, 'rules.peering-one-sided.enabled: expected boolean, got "no"'],
+    [{ 'peering-one-sided': { severity: 'fatal' } }, 'rules.peering-one-sided.severity: expected error, warning or info; got "fatal"'],
+    [{ 'peering-one-sided': { enabled: 1, severity: 'off' } }, 'rules.peering-one-sided.enabled: expected boolean, got 1; rules.peering-one-sided.severity: expected error, warning or info; got "off"'],
+    [{ 'peering-one-sided': { enabld: true } }, 'rules.peering-one-sided: Unrecognized key: "enabld" (unknown key: enabld)'],
+  ])('a bad rule setting %j says what is allowed', (rules, message) => {
+    expect(() => parseAuditConfig({ rules }, ids, 'peerguard.yaml')).toThrow(new ConfigError(`peerguard.yaml: ${message}`));
+  });
+
+  it.each([
+    [{ rules: 'off' }, 'rules: expected object, got "off"'],
+    [{ peeringLimit: '500' }, 'peeringLimit: expected number, got "500"'],
+    [{ remediation: { enabled: 'yes' } }, 'remediation.enabled: expected boolean, got "yes"'],
+    [{ suppressions: [{ rule: 'peering-one-sided', resource: '/x', reason: 'r' }] }, 'suppressions[0].expires: missing (expected string)'],
+    ['rules: {}', '(top level): expected object, got "rules: {}"'],
+  ])('a value of the wrong type in %j says the type expected and what was given', (document, message) => {
+    expect(() => parseAuditConfig(document, ids, 'peerguard.yaml')).toThrow(new ConfigError(`peerguard.yaml: ${message}`));
+  });
 });

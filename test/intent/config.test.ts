@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseAuditConfig } from '../../src/engine/config';
+import { ConfigError, parseAuditConfig } from '../../src/engine/config';
 import { RULES } from '../../src/rules';
 
 // The Functions app reads the intent from the audit configuration (PEERGUARD_AUDIT_CONFIG): an `intent:` section.
@@ -14,6 +14,12 @@ describe('intent in the audit configuration', () => {
   it('a bad intent section names the key', () => {
     expect(() => parseAuditConfig({ intent: { groups: {}, statements: [{ isolated: { between: ['a', 'b'] } }] } }, ids, 'app setting')).toThrow(
       /app setting: intent: statements\[0\]\.isolated\.between\[0\]: unknown group "a"/,
+    );
+  });
+  it('a bad value inside a statement is named by its key', () => {
+    const intent = { groups: { a: { names: ['x*'] } }, statements: [{ 'reach-each-other': 'a', via: 'teleport' }] };
+    expect(() => parseAuditConfig({ intent }, ids, 'app setting')).toThrow(
+      new ConfigError('app setting: intent: statements[0].via: expected firewall or appliance, got "teleport"'),
     );
   });
 });

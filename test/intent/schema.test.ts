@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { IntentError, parseIntent } from '../../src/intent/schema';
+
+// A statement is checked against the kind its kind key names: a bad value inside is named by its
+// key; a statement with no kind, or with two, says which kinds there are.
+
+const groups = { a: { names: ['vnet-a-*'] }, b: { names: ['vnet-b-*'] } };
+const KINDS = 'expected one of reach, reach-each-other, isolated, on-premises';
+
+describe('intent statements: errors name the bad key', () => {
+  it.each([
+    [{ 'reach-each-other': 'a', via: 'teleport' }, 'statements[0].via: expected firewall or appliance, got "teleport"'],
+    [{ reach: { from: 'a', to: 'b' }, via: 'vpn' }, 'statements[0].via: expected firewall or appliance, got "vpn"'],
+    [{ name: 5, reach: { from: 'a', to: 'b' } }, 'statements[0].name: expected string, got 5'],
+    [{ name: '', 'reach-each-other': 'a' }, 'statements[0].name: Too small: expected string to have >=1 characters'],
+    [{ reach: { from: 'a' } }, 'statements[0].reach.to: missing (expected string)'],
+    [{ reach: 'a' }, 'statements[0].reach: expected object, got "a"'],
+    [{ reach: { from: 'a', to: 'b', via: 'firewall' } }, 'statements[0].reach: Unrecognized key: "via" (unknown key: via)'],
+    [{ 'reach-each-other': ['a', 'b'] }, 'statements[0].reach-each-other: expected string, got a list'],
+    [{ 'reach-each-other': 'a b' }, 'statements[0].reach-each-other: a group name: letters, digits, "-", "_", "."'],
+    [{ isolated: ['a', 'b'] }, 'statements[0].isolated: expected object, got a list'],
+    [{ isolated: { between: ['a', 7] } }, 'statements[0].isolated.between[1]: expected string, got 7'],
+    [{ isolated: { between: ['a', 'b'] }, via: 'firewall' }, 'statements[0]: Unrecognized key: "via" (unknown key: via)'],
+    [{ 'on-premises': { group: 'a' } }, 'statements[0].on-premises.via: missing (expected string)'],
+    [{ 'on-premises': { group: 'a', via: 'b' }, name: 'x', extra: 1 }, 'statements[0]: Unrecognized key: "extra" (unknown key: extra)'],
+  ])('%j', (statement, message) => {
+    expect(() => parseIntent({ groups, statements: [statement] }, 'intent.yaml')).toThrow(new IntentError(`intent.yaml: ${message}`));
+  });
+});
+
+describe('intent statements: no kind, or two, names the kinds', () => {
+  it.each([
+    [{}, KINDS],
+    [{ name: 'prod', via: 'firewall' }, KINDS],
+    [{ reachh: { from: 'a', to: 'b' } }, `${KINDS} (unknown key: reachh)`],
+    [{ 'reach-each': 'a', isolate: {} }, `${KINDS} (unknown keys: reach-each, isolate)`],
+    [{ 'reach-each-other': 'a', reach: { from: 'a', to: 'b' } }, `${KINDS}; got reach and reach-each-other together`],
+    [{ isolated: {}, 'on-premises': {}, reach: {} }, `${KINDS}; got reach, isolated and on-premises together`],
+    ['reach', `${KINDS}; got "reach"`],
+    [null, `${KINDS}; got null`],
+    [['reach'], `${KINDS}; got a list`],
+  ])('%j', (statement, message) => {
+    expect(() => parseIntent({ groups, statements: [statement] }, 'intent.yaml')).toThrow(new IntentError(`intent.yaml: statements[0]: ${message}`));
+  });
+
+  it('each statement is named by its position', () => {
+    const statements = [{ 'reach-each-other': 'a' }, { 'reach-each-other': 'b', via: 'firewal' }, { isolated: { between: ['a', 'b'] } }];
+    expect(() => parseIntent({ groups, statements }, 'intent.yaml')).toThrow(new IntentError('intent.yaml: statements[1].via: expected firewall or appliance, got "firewal"'));
+  });
+
+  it('a good statement still parses into its kind', () => {
+    const intent = parseIntent({ groups, statements: [{ name: 'mesh', 'reach-each-other': 'a', via: 'firewall' }, { reach: { from: 'a', to: 'b' } }] });
+    expect(intent.statements).toEqual([
+      { kind: 'reach-each-other', index: 0, group: 'a', via: 'firewall', label: 'mesh' },
+      { kind: 'reach', index: 1, from: 'a', to: 'b', via: undefined, label: 'a reach b' },
+    ]);
+  });
+});
+
+describe('intent groups: errors name the bad key', () => {
+  it.each([
+    [{ 'bad name': { names: ['x'] } }, 'groups.bad name: not a valid key: a group name: letters, digits, "-", "_", "."'],
+    [{ a: { names: 'vnet-*' } }, 'groups.a.names: expected array, got "vnet-*"'],
+    [['a'], 'groups: expected object, got a list'],
+  ])('%j', (badGroups, message) => {
+    expect(() => parseIntent({ groups: badGroups, statements: [{ 'reach-each-other': 'a' }] }, 'intent.yaml')).toThrow(new IntentError(`intent.yaml: ${message}`));
+  });
+});
