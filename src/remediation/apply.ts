@@ -82,8 +82,12 @@ function verifyWrite(operation: ArmOperation, after: LiveResource | undefined): 
   const written = (operation.body as { properties?: Record<string, unknown> } | undefined)?.properties ?? {};
   const differing = Object.entries(written).filter(([k, v]) => !holds(v, after.properties[k])).map(([k]) => k);
   if (differing.length > 0) return `read back, the written properties do not hold: ${differing.join(', ')}`;
-  if (operation.query?.syncRemoteAddressSpace === 'true' && after.properties.peeringSyncLevel !== 'FullyInSync') {
-    return `read back, the sync level is ${String(after.properties.peeringSyncLevel)}, not FullyInSync`;
+  // A synced link holds the remote's current space: FullyInSync, or RemoteNotInSync while the
+  // reverse link's copy of this VNet's space is still stale (the fix syncs that link next, and the
+  // finding's re-check after the item wants both). Local…NotInSync would mean the sync did not take.
+  const level = after.properties.peeringSyncLevel;
+  if (operation.query?.syncRemoteAddressSpace === 'true' && level !== 'FullyInSync' && level !== 'RemoteNotInSync') {
+    return `read back, the sync level is ${String(level)}: the link's copy of the remote address space is still stale`;
   }
   return undefined;
 }

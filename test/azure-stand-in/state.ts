@@ -217,15 +217,23 @@ export class StandInState {
       .find((p) => keyOf(String(obj(p.properties.remoteVirtualNetwork)?.id ?? '')) === localVnet);
   }
 
+  /**
+   * Azure's labels, from the link's point of view (Azure PowerShell's recorded
+   * Test-VirtualNetworkPeeringSync: after VNet1's space changes, VNet1's link says RemoteNotInSync
+   * and VNet2's link, whose copy of VNet1's space is stale, says LocalNotInSync; syncing VNet2's
+   * link makes both FullyInSync): Local = this link's copy of the remote's space is stale, Remote =
+   * the reverse link's copy of this VNet's space is.
+   */
   private recomputeSync(peering: StoredResource): void {
     const remote = String(obj(peering.properties.remoteVirtualNetwork)?.id ?? '');
     const localVnet = peering.id.replace(/\/virtualNetworkPeerings\/[^/]+$/i, '');
     const same = (a: unknown, b: string[] | undefined) =>
       b === undefined || JSON.stringify([...(Array.isArray(obj(a)?.addressPrefixes) ? (obj(a)?.addressPrefixes as string[]) : [])].sort()) === JSON.stringify([...b].sort());
     const reverse = this.reverseOf(peering);
-    const remoteOk = same(peering.properties.remoteAddressSpace, this.spaceOf(remote));
-    const localOk = !reverse || same(reverse.properties.remoteAddressSpace, this.spaceOf(localVnet));
-    peering.properties.peeringSyncLevel = remoteOk && localOk ? 'FullyInSync' : remoteOk ? 'LocalNotInSync' : localOk ? 'RemoteNotInSync' : 'LocalAndRemoteNotInSync';
+    const copyCurrent = same(peering.properties.remoteAddressSpace, this.spaceOf(remote));
+    const reverseCopyCurrent = !reverse || same(reverse.properties.remoteAddressSpace, this.spaceOf(localVnet));
+    peering.properties.peeringSyncLevel =
+      copyCurrent && reverseCopyCurrent ? 'FullyInSync' : copyCurrent ? 'RemoteNotInSync' : reverseCopyCurrent ? 'LocalNotInSync' : 'LocalAndRemoteNotInSync';
   }
 
   /** PUT a peering. Returns whether it was created. Throws StateError for Azure's refusals. */
@@ -293,7 +301,6 @@ export class StandInState {
     this.setPeering(next);
     this.recomputeSync(next);
     if (reverse) this.recomputeSync(reverse);
-    if (options.syncRemoteAddressSpace) next.properties.peeringSyncLevel = 'FullyInSync';
     return { created: !existing, resource: clone(next) };
   }
 

@@ -64,7 +64,10 @@ describe('Azure stand-in', () => {
     const lonelyVnet = await client.virtualNetworks.get('rg-lonely', 'lonely');
     await client.virtualNetworks.beginCreateOrUpdateAndWait('rg-lonely', 'lonely', { ...lonelyVnet, addressSpace: { addressPrefixes: ['10.2.0.0/16', '10.3.0.0/16'] } });
     const stale = await client.virtualNetworkPeerings.get('rg-hub', 'hub', 'hub-to-lonely');
-    expect(stale.peeringSyncLevel).toBe('RemoteNotInSync');
+    // Azure's labels (Azure PowerShell's Test-VirtualNetworkPeeringSync): the link holding a stale
+    // copy of the changed space says LocalNotInSync, the changed VNet's own link RemoteNotInSync.
+    expect(stale.peeringSyncLevel).toBe('LocalNotInSync');
+    expect((await client.virtualNetworkPeerings.get('rg-lonely', 'lonely', 'lonely-to-hub')).peeringSyncLevel).toBe('RemoteNotInSync');
     const synced = await client.virtualNetworkPeerings.beginCreateOrUpdateAndWait('rg-hub', 'hub', 'hub-to-lonely', stale, { syncRemoteAddressSpace: 'true' });
     expect(synced.peeringSyncLevel).toBe('FullyInSync');
     expect(synced.remoteAddressSpace?.addressPrefixes).toEqual(['10.2.0.0/16', '10.3.0.0/16']);

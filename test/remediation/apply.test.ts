@@ -11,7 +11,8 @@ import { REMEDIATION_TABLE, TableRemediationJournal } from '../../src/remediatio
 import { startStandIn, type StandIn } from '../azure-stand-in';
 import { connectionTo } from '../azure/harness';
 import { startAzurite, type AzuriteInstance } from '../support/azurite';
-import { applyLive, configOf, exampleEstate, HUB, planLive, spokePeering, SUB_PROD, writesSeen } from './harness';
+import { vnet } from '../support/estate';
+import { applyLive, configOf, exampleEstate, HUB, planLive, spokePeering, SUB_HUB, SUB_PROD, writesSeen } from './harness';
 
 // The guards of applyPlan that act between planning and writing, through the real SDK clients
 // against the stand-in (the plan is made, then the estate is changed, then the plan is applied).
@@ -27,6 +28,41 @@ async function operatorPut(standIn: StandIn, id: string, change: Record<string, 
   const peering = await client.virtualNetworkPeerings.get(rg, vnet, name);
   await client.virtualNetworkPeerings.beginCreateOrUpdateAndWait(rg, vnet, name, { ...peering, ...change }, { updateIntervalInMs: 5 });
 }
+
+describe('applying a sync after both VNets of a pair changed their address space', () => {
+  const hubId = `/subscriptions/${SUB_HUB}/resourceGroups/rg-a/providers/Microsoft.Network/virtualNetworks/vnet-a`;
+  const spokeId = `/subscriptions/${SUB_PROD}/resourceGroups/rg-b/providers/Microsoft.Network/virtualNetworks/vnet-b`;
+  let standIn: StandIn;
+  beforeEach(async () => {
+    standIn = await startStandIn({ resources: [vnet({ id: hubId, prefixes: ['10.0.0.0/16'] }), vnet({ id: spokeId, prefixes: ['10.1.0.0/16'] })] });
+  });
+  afterEach(async () => {
+    await standIn?.stop();
+  });
+
+  it('the first link synced reads RemoteNotInSync until the second is: the run syncs both and ends FullyInSync', async () => {
+    const a = networkClient(connectionTo(standIn), SUB_HUB);
+    const b = networkClient(connectionTo(standIn), SUB_PROD);
+    const wait = { updateIntervalInMs: 5 };
+    await a.virtualNetworkPeerings.beginCreateOrUpdateAndWait('rg-a', 'vnet-a', 'a-to-b', { remoteVirtualNetwork: { id: spokeId } }, wait);
+    await b.virtualNetworkPeerings.beginCreateOrUpdateAndWait('rg-b', 'vnet-b', 'b-to-a', { remoteVirtualNetwork: { id: hubId } }, wait);
+    for (const [client, rg, name, prefixes] of [[a, 'rg-a', 'vnet-a', ['10.0.0.0/16', '10.8.0.0/16']], [b, 'rg-b', 'vnet-b', ['10.1.0.0/16', '10.9.0.0/16']]] as const) {
+      const current = await client.virtualNetworks.get(rg, name);
+      await client.virtualNetworks.beginCreateOrUpdateAndWait(rg, name, { ...current, addressSpace: { addressPrefixes: [...prefixes] } }, wait);
+    }
+    expect((await a.virtualNetworkPeerings.get('rg-a', 'vnet-a', 'a-to-b')).peeringSyncLevel).toBe('LocalAndRemoteNotInSync');
+
+    const config = configOf({ apply: true });
+    const planned = await planLive(standIn, config);
+    const syncs = planned.plan.items.filter((i) => i.ruleId === 'peering-address-space-out-of-sync' && i.status === 'planned');
+    expect(syncs.length).toBeGreaterThan(0);
+    const result = await applyLive(standIn, { ...planned, plan: { ...planned.plan, items: syncs.slice(0, 1) } }, config);
+    expect(result.stoppedBy).toBeUndefined();
+    expect(result.outcomes.map((o) => o.result)).toEqual(['applied']);
+    expect((await a.virtualNetworkPeerings.get('rg-a', 'vnet-a', 'a-to-b')).peeringSyncLevel).toBe('FullyInSync');
+    expect((await b.virtualNetworkPeerings.get('rg-b', 'vnet-b', 'b-to-a')).peeringSyncLevel).toBe('FullyInSync');
+  });
+});
 
 describe('applying a plan: guards between plan and write', () => {
   let standIn: StandIn;
