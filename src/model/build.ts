@@ -1,5 +1,5 @@
 import { parsePrefix, type Prefix } from './cidr';
-import { keyOf, nameOf, parseResourceId, resourceGroupOf, sameKey, subscriptionOf, subscriptionPathOf, type ResourceKey } from './ids';
+import { isClassicVnetId, keyOf, nameOf, parseResourceId, resourceGroupOf, sameKey, subscriptionOf, subscriptionPathOf, type ResourceKey } from './ids';
 import { InputError, type RawResource, type SourcedResource } from './snapshot';
 import type {
   Appliance,
@@ -764,7 +764,7 @@ function joinPeerings(parts: {
     const ref = peering.remoteRef;
     const resolved = (ref.resolved ??= {
       vnet: vnets.get(ref.key),
-      inScope: ref.subscription !== undefined && subscriptions.has(ref.subscription),
+      inScope: ref.subscription !== undefined && subscriptions.has(ref.subscription) && !isClassicVnetId(ref.id),
     });
     peering.resolveRemote(resolved.vnet, resolved.inScope);
   }

@@ -110,3 +110,14 @@ export function nameOf(id: string): string {
   const trimmed = id.replace(/\/+$/, '');
   return trimmed.slice(trimmed.lastIndexOf('/') + 1);
 }
+
+const CLASSIC_VNET = /\/providers\/microsoft\.classicnetwork\/virtualnetworks\//i;
+
+/**
+ * A classic (Azure Service Manager) VNet: a peering's remote may be one, configured on the
+ * Resource Manager side only (virtual-network-manage-peering). Resource Graph inventories of
+ * Microsoft.Network never hold it, so its absence says nothing.
+ */
+export function isClassicVnetId(id: string): boolean {
+  return CLASSIC_VNET.test(id);
+}

@@ -53,7 +53,7 @@ export interface Peering {
   remoteVnet: Vnet | undefined;
   /** The remote VNet's peering back to this VNet, when it was read (the first, if several). */
   reverse: Peering | undefined;
-  /** Whether the remote VNet's subscription was read, so that its absence means it is missing. */
+  /** Whether the remote VNet's subscription was read (and the remote is no classic VNet), so that its absence means it is missing. */
   remoteInScope: boolean;
 }
 
@@ -144,7 +144,7 @@ export interface Topology {
   reverseOf(peering: Peering): Peering | undefined;
   /** The peering of `fromVnetKey` whose remote is `toVnetKey`. */
   peeringBetween(fromVnetKey: ResourceKey, toVnetKey: ResourceKey): Peering | undefined;
-  /** Whether the remote VNet's subscription was read, so that its absence means it is missing. */
+  /** Whether the remote VNet's subscription was read (and the remote is no classic VNet), so that its absence means it is missing. */
   isInScope(vnetKey: ResourceKey): boolean;
   /** Members of an AVNM mesh group. */
   meshMembers(groupKey: ResourceKey): readonly ResourceKey[];

@@ -1,9 +1,12 @@
 import { peeringRule } from './rule';
 import { describePeering } from './describe';
+import { isClassicVnetId } from '../model/ids';
 
 // A remote VNet in a subscription (or tenant) that was not read is unknown, not missing: the pair
 // cannot be verified from here. Cross-subscription peering needs rights on both sides
-// (create-peering-different-subscriptions), so granting read on the remote closes the gap.
+// (create-peering-different-subscriptions), so granting read on the remote closes the gap. A classic
+// VNet as the remote is never read (Resource Graph's Microsoft.Network inventory does not hold it):
+// unknown too, never missing, so no rule proposes deleting a working peering to it.
 
 export const peeringRemoteOutOfScope = peeringRule({
   meta: {
@@ -18,9 +21,11 @@ export const peeringRemoteOutOfScope = peeringRule({
   },
   checkPeering(peering) {
     if (peering.remoteInScope) return undefined;
-    const where = peering.remoteSubscriptionId
-      ? `subscription ${peering.remoteSubscriptionId} was not read`
-      : 'its subscription cannot be told from the remote id';
+    const where = isClassicVnetId(peering.remoteVnetId)
+      ? 'the remote is a classic VNet (Microsoft.ClassicNetwork), which is not read'
+      : peering.remoteSubscriptionId
+        ? `subscription ${peering.remoteSubscriptionId} was not read`
+        : 'its subscription cannot be told from the remote id';
     return {
       resourceId: peering.id,
       relatedResourceIds: [peering.vnetId, peering.remoteVnetId],

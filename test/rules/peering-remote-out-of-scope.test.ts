@@ -6,6 +6,7 @@ const hub = vnetId('vnet-hub', SUB_A);
 const spoke = vnetId('vnet-spoke1', SUB_B);
 const outside = vnetId('vnet-partner', SUB_C);
 const SUB_HEX = 'abcdef00-0000-4000-8000-00000000abcd';
+const CLASSIC = `/subscriptions/${SUB_A}/resourceGroups/rg-classic/providers/Microsoft.ClassicNetwork/virtualNetworks/vnet-classic`;
 
 ruleTester(peeringRemoteOutOfScope, {
   valid: [
@@ -42,6 +43,11 @@ ruleTester(peeringRemoteOutOfScope, {
           fix: null,
         },
       ],
+    },
+    {
+      name: 'a classic VNet as the remote, in a subscription that was read, is unknown (classic VNets are not read)',
+      resources: [vnet({ id: hub, prefixes: ['10.0.0.0/16'], peerings: [{ remote: CLASSIC }] })],
+      findings: [{ resourceId: `${hub}/virtualNetworkPeerings/vnet-hub-to-vnet-classic`, messageIncludes: ['classic VNet (Microsoft.ClassicNetwork)', 'cannot be verified'] }],
     },
     {
       name: 'only the peering that leaves the read subscriptions is reported',

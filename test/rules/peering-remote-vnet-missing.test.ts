@@ -25,6 +25,10 @@ ruleTester(peeringRemoteVnetMissing, {
       ],
     },
     {
+      name: 'a classic VNet as the remote is never missing (not read), whatever the subscription: no delete is proposed',
+      resources: [vnet({ id: hub, prefixes: ['10.0.0.0/16'], peerings: [{ remote: `/subscriptions/${SUB_A}/resourceGroups/rg-classic/providers/Microsoft.ClassicNetwork/virtualNetworks/vnet-classic` }] })],
+    },
+    {
       name: 'remote in a subscription that was not read is unknown, not missing',
       resources: [vnet({ id: hub, prefixes: ['10.0.0.0/16'], peerings: [{ remote: outside, state: 'Disconnected' }] })],
     },
