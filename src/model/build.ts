@@ -801,7 +801,7 @@ function joinPeerings(parts: {
     },
     isInScope: (vnetKey) => {
       const sub = subscriptionOf(vnetKey);
-      return sub !== undefined && subscriptions.has(sub);
+      return sub !== undefined && subscriptions.has(sub) && !isClassicVnetId(vnetKey);
     },
     meshMembers: (groupKey) => meshMembers.get(groupKey) ?? [],
   };

@@ -43,6 +43,9 @@ describe('buildTopology', () => {
     // Only SUB_A was read: a VNet there that is absent is missing, the spoke in SUB_B is out of scope.
     expect(t.isInScope(keyOf(vnetId('other', SUB_A)))).toBe(true);
     expect(t.isInScope(keyOf(spoke))).toBe(false);
+    // A classic VNet is never read, so never in scope, even in a subscription that was.
+    const classic = `/subscriptions/${SUB_A}/resourceGroups/rg-classic/providers/Microsoft.ClassicNetwork/virtualNetworks/vnet-classic`;
+    expect(t.isInScope(keyOf(classic))).toBe(false);
   });
 
   const FLAGS = ['allowVirtualNetworkAccess', 'allowForwardedTraffic', 'allowGatewayTransit', 'useRemoteGateways', 'peerCompleteVnets', 'enableOnlyIPv6Peering'] as const;
