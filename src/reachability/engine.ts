@@ -2,7 +2,7 @@ import { contains, type Prefix } from '../model/cidr';
 import type { ResourceKey } from '../model/ids';
 import type { Appliance, Peering, RouteTable, Topology, Vnet } from '../model/types';
 import { describeGateway, isBasicSkuGateway } from '../rules/describe';
-import { effectiveRoutes, isInside, routingOf, shareMeshGroup, transitIndex, type EffectiveRoute } from '../rules/transit-helpers';
+import { effectiveRoutes, isInside, meshConnects, routingOf, transitIndex, type EffectiveRoute } from '../rules/transit-helpers';
 
 // Reachability from the configuration alone: for two VNets, reachable or not, and why.
 //
@@ -311,13 +311,6 @@ export function createReachability(topology: Topology): Reachability {
     return { ok: true, hop: first };
   };
 
-  /**
-   * A subnet peering between two members of a mesh group "takes preference and the connectivity
-   * between nonpeered subnets gets dropped" (how-to-configure-subnet-peering): the peering decides.
-   */
-  const subnetPeered = (a: Vnet, c: Vnet): boolean =>
-    a.peerings.some((p) => p.remoteVnet === c && !p.peerCompleteVnets) || c.peerings.some((p) => p.remoteVnet === a && !p.peerCompleteVnets);
-
   /** A → C, the first context of A that works (else the first context's failure). Memoized per pair. */
   const direction = (a: number, c: number, via?: 'firewall' | 'appliance'): Step => {
     const key = a * V + c;
@@ -325,7 +318,7 @@ export function createReachability(topology: Topology): Reachability {
     if (!step) {
       const src = vnetAt(a);
       const dest = vnetAt(c);
-      if (shareMeshGroup(src, dest) && !subnetPeered(src, dest)) step = { ok: true, hop: { kind: 'mesh', from: src, to: dest } };
+      if (meshConnects(src, dest)) step = { ok: true, hop: { kind: 'mesh', from: src, to: dest } };
       else {
         for (const ctx of contexts(a)) {
           const s = directionFrom(a, c, ctx);

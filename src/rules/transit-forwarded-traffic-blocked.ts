@@ -2,7 +2,7 @@ import type { ResourceKey } from '../model/ids';
 import type { Peering, Vnet } from '../model/types';
 import type { FindingDraft, Rule } from './rule';
 import { describePeering, describeVnet, putPeering } from './describe';
-import { routeSendingSomeTo, shareMeshGroup, transitIndex, type EffectiveRoute, type Link, type RoutedTable } from './transit-helpers';
+import { meshConnects, routeSendingSomeTo, transitIndex, type EffectiveRoute, type Link, type RoutedTable } from './transit-helpers';
 
 // A route in A sends (by longest-prefix match) some of C's space to an appliance in hub B. The
 // appliance forwards the packets into C over the peering B–C, and C accepts traffic that did not
@@ -56,7 +56,7 @@ export const transitForwardedTrafficBlocked: Rule = {
           for (const toC of blockedInto(hub.peer)) {
             if (toC.peer === n) continue;
             const known = offences.get(toC.back.key);
-            if (known?.sources.has(n) || shareMeshGroup(a, toC.peerVnet)) continue;
+            if (known?.sources.has(n) || meshConnects(a, toC.peerVnet)) continue;
             // The table's stretches to the hub decide; its routes are looked at only to name the first offending one.
             const prefix = toC.remotePrefixes.find((p) => table.sendsSomeTo(p, hub.peer));
             if (!prefix) continue;

@@ -203,6 +203,17 @@ export function shareMeshGroup(a: Vnet | undefined, b: Vnet | undefined): boolea
   return a.meshGroupKeys.some((g) => b.meshGroupKeys.includes(g));
 }
 
+/**
+ * Whether a mesh group connects two VNets: a common mesh group and no subnet peering between them.
+ * A subnet peering "takes preference and the connectivity between nonpeered subnets gets dropped"
+ * (how-to-configure-subnet-peering), so the peering decides instead.
+ */
+export function meshConnects(a: Vnet, c: Vnet): boolean {
+  if (!shareMeshGroup(a, c)) return false;
+  const subnetPeering = (from: Vnet, to: Vnet) => from.peerings.some((p) => p.remoteVnet === to && !p.peerCompleteVnets);
+  return !subnetPeering(a, c) && !subnetPeering(c, a);
+}
+
 export function isInside(ip: Prefix, prefixes: readonly Prefix[]): boolean {
   // A loop, not `some`: no closure per call (asked for every appliance route's next hop and link).
   for (const p of prefixes) if (contains(p, ip)) return true;

@@ -91,6 +91,28 @@ ruleTester(transitForwardedTrafficBlocked, {
   ],
   invalid: [
     {
+      name: 'spokes in one mesh group, but subnet-peered: the subnet peering takes precedence, the rest goes through the hub',
+      resources: [
+        ...hubAndSpokes([
+          {
+            name: 'spoke1',
+            prefixes: ['10.1.0.0/16'],
+            routes: [viaFirewall()],
+            peerings: [{ remote: s2, peerCompleteVnets: false, localSubnetNames: ['snet-app'], remoteSubnetNames: ['snet-app'] }],
+          },
+          {
+            name: 'spoke2',
+            prefixes: ['10.2.0.0/16'],
+            subnets: [{ name: 'snet-app', prefix: '10.2.0.0/24' }, { name: 'snet-db', prefix: '10.2.1.0/24' }],
+            toHub: blocked,
+            peerings: [{ remote: s1, peerCompleteVnets: false, localSubnetNames: ['snet-app'], remoteSubnetNames: ['snet-app'] }],
+          },
+        ]),
+        ...meshGroup('ng-spokes', [s1, s2]),
+      ],
+      findings: [{ resourceId: toHub(s2), messageIncludes: ['does not allow forwarded traffic'] }],
+    },
+    {
       name: 'a default route to the hub firewall, forwarded traffic missing on the far spoke',
       resources: hubAndSpokes([
         { name: 'spoke1', prefixes: ['10.1.0.0/16'], routes: [viaFirewall()] },
