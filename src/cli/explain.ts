@@ -39,14 +39,14 @@ export interface ExplainIo {
   stderr: (text: string) => void;
 }
 
-/** What in the intent names nothing in the input: groups without members, ids not in the input. */
+/** What in the intent names nothing in the input: groups without members, ids whose VNet was not read. */
 function intentGaps(topology: Topology, intent: Intent): string[] {
   const resolved = resolveIntent(intent, topology);
   const gaps: string[] = [];
   for (const group of Object.keys(intent.groups)) {
     if ((resolved.members.get(group) ?? []).length === 0) gaps.push(`intent group "${group}" matches no VNet in the input`);
     const missing = resolved.unmatchedIds.get(group);
-    if (missing && missing.length > 0) gaps.push(`intent group "${group}" names VNet ids that are not in the input: ${missing.join(', ')}`);
+    if (missing && missing.length > 0) gaps.push(`intent group "${group}" names VNets that were not read from the input: ${missing.join(', ')}`);
   }
   return gaps;
 }

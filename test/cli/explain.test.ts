@@ -76,7 +76,7 @@ describe('explain --intent: groups and ids that name nothing in the input', () =
     const run = await cli(['explain', '--input', 'examples/estate', '--intent', unknownId]);
     expect(run.out).toContain('ok   [spokes reach hub] "vnet-spoke1" → "vnet-hub-weu"');
     expect(run.out).not.toContain('FAIL');
-    expect(run.err).toBe(`peerguard: intent group "hub" names VNet ids that are not in the input: ${MISSING}\n`);
+    expect(run.err).toBe(`peerguard: intent group "hub" names VNets that were not read from the input: ${MISSING}\n`);
     expect(run.code).toBe(1);
   });
 
