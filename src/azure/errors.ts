@@ -41,14 +41,17 @@ export function isAccessDenied(error: unknown): boolean {
 /** Names of @azure/identity's errors: no credential could get a token, so no request was sent. */
 const CREDENTIAL_ERRORS = new Set(['CredentialUnavailableError', 'AuthenticationError', 'AggregateAuthenticationError']);
 
-/** The identity got no token (not signed in, no managed identity, a wrong secret): retrying does not help. */
+/**
+ * The identity got no token: not signed in, no managed identity, a wrong secret, or a blip of the
+ * token endpoint (a managed identity reports network errors this way too, so these are retried
+ * like any status-less failure).
+ */
 export function isCredentialError(error: unknown): boolean {
   return CREDENTIAL_ERRORS.has(asError(error).name ?? '');
 }
 
 /** Throttling, server errors, timeouts, dropped connections: worth another attempt later. */
 export function isTransient(error: unknown): boolean {
-  if (isCredentialError(error)) return false;
   const status = statusOf(error);
   if (status !== undefined && status !== 0) return status === 408 || status === 429 || status >= 500;
   return true; // no HTTP answer at all: a timeout (AbortError), a reset or refused connection
@@ -70,9 +73,7 @@ export function describeError(error: unknown): string {
   const code = codeOf(error);
   const message = (e.details?.error?.message ?? e.message ?? String(error)).split('\n')[0]?.slice(0, 300) ?? '';
   if (e.name === 'AbortError') return 'no answer within the request timeout';
-  if (isCredentialError(error)) {
-    return `no Azure credential (${message}): sign in with az login, set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, or run with a managed identity`;
-  }
+  if (isCredentialError(error)) return `no token for Azure (${message})`;
   if (status) return `${status}${code ? ` ${code}` : ''}: ${message}`;
   return code ? `${code}: ${message}` : message;
 }

@@ -2,6 +2,7 @@
 
 export { CLOUDS, CloudError, resolveCloud, type CloudName, type CloudSettings } from './clouds';
 export { createCredential } from './credentials';
+export { isCredentialError } from './errors';
 export { DEFAULT_RETRY, type AzureConnection, type RetrySettings } from './connection';
 export { ResourceGraphInventory, INVENTORY_QUERY, type ResourceGraphInventoryOptions } from './resource-graph';
 export { ArmLiveReader, type ArmLiveReaderOptions } from './live';

@@ -1,7 +1,7 @@
 import type { TokenCredential } from '@azure/core-auth';
-import { access, constants, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { access, chmod, constants, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { CloudError, createCredential, resolveCloud, ResourceGraphInventory, type AzureConnection, type RetrySettings } from '../azure';
+import { CloudError, createCredential, isCredentialError, resolveCloud, ResourceGraphInventory, type AzureConnection, type RetrySettings } from '../azure';
 import type { AuditScope, Inventory, InventoryProgress } from '../ports';
 import type { UnreadableScope } from '../report/report';
 
@@ -48,7 +48,8 @@ export function checkInputOptions(options: LiveOptions): void {
 
 /** Fails before a long live read when the output file could not be written afterwards. */
 export async function checkOutputWritable(output: string): Promise<void> {
-  const directory = dirname(output);
+  if ((await stat(output).catch(() => undefined))?.isDirectory()) throw new LiveUsageError(`cannot write ${output}: it is a directory`);
+  const directory = dirname(await realpath(output).catch(() => output));
   const info = await stat(directory).catch(() => undefined);
   if (!info?.isDirectory()) throw new LiveUsageError(`cannot write ${output}: ${directory} is not a directory`);
   try {
@@ -107,8 +108,21 @@ export async function readLiveInventory(
   const scope = scopeFrom(options);
   const overrides = io.azure ?? {};
   const connection = liveConnection(options, overrides);
+  // The credential's last failure: a read that got nothing for want of a token says how to get one.
+  let tokenFailure: unknown;
+  const credential: TokenCredential = {
+    getToken: async (scopes, tokenOptions) => {
+      try {
+        return await connection.credential.getToken(scopes, tokenOptions);
+      } catch (error) {
+        tokenFailure = error;
+        throw error;
+      }
+    },
+  };
   const reader = new ResourceGraphInventory({
     ...connection,
+    credential,
     ...(overrides.pageAttempts ? { pageAttempts: overrides.pageAttempts } : {}),
     ...(overrides.backoffMs !== undefined ? { backoffMs: overrides.backoffMs } : {}),
   });
@@ -116,6 +130,9 @@ export async function readLiveInventory(
   const inventory = await reader.readInventory(scope, onProgress);
   if (onProgress) io.stderr('\n');
   for (const u of inventory.unreadable) io.stderr(`peerguard: not read: ${u.scope}: ${u.reason}\n`);
+  if (inventory.subscriptions.length === 0 && isCredentialError(tokenFailure)) {
+    io.stderr('peerguard: no credential got a token: sign in with az login, set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, or run with a managed identity\n');
+  }
   return inventory;
 }
 
@@ -137,10 +154,14 @@ export async function writeSnapshot(inventory: Inventory, output: string | undef
   const text = `${JSON.stringify(document, null, 2)}\n`;
   if (output && output !== '-') {
     // Written beside the target and renamed over it: a failed write leaves the old snapshot whole.
-    const partial = `${output}.${process.pid}.partial`;
+    // A link is followed (the file it names is replaced) and an existing file keeps its mode.
+    const target = await realpath(output).catch(() => output);
+    const mode = (await stat(target).catch(() => undefined))?.mode;
+    const partial = `${target}.${process.pid}.partial`;
     try {
       await writeFile(partial, text, 'utf8');
-      await rename(partial, output);
+      if (mode !== undefined) await chmod(partial, mode & 0o7777);
+      await rename(partial, target);
     } catch (error) {
       await rm(partial, { force: true });
       throw new LiveUsageError(`cannot write ${output}: ${(error as Error).message}`);

@@ -3,6 +3,7 @@ import { ConfigError } from '../engine/config';
 import { IntentError } from '../intent/schema';
 import { auditResources, auditTopology, type AuditRun } from '../engine/pipeline';
 import { readSnapshotEstate } from '../io/snapshot-files';
+import { isVnetResource } from '../model/build';
 import { InputError } from '../model/snapshot';
 import { FORMATS, renderReportAsync, type Format } from '../report/render';
 import { exitCodeFor, type FailOn } from '../report/report';
@@ -104,9 +105,11 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       checkInputOptions(opts);
       if (opts.output && opts.output !== '-') await checkOutputWritable(opts.output);
       const inventory = await readLiveInventory(opts, io);
-      if (inventory.subscriptions.length === 0 && inventory.unreadable.length > 0) {
-        // Nothing was read: an existing snapshot at the output path is worth more than an empty one.
-        throw new NothingToAuditError(`nothing was read from ${describeScope(opts)} (listed above)${opts.output && opts.output !== '-' ? `; ${opts.output} was not written` : ''}`);
+      if (!inventory.resources.some(({ resource }) => isVnetResource(resource))) {
+        // No VNet: a snapshot that audit --input refuses; an existing one at the output path is worth more.
+        const unread = inventory.unreadable.length > 0 ? ` (${inventory.unreadable.length} scope${inventory.unreadable.length === 1 ? '' : 's'} could not be read, listed above)` : '';
+        const kept = opts.output && opts.output !== '-' ? `${opts.output} was not written` : 'nothing was written';
+        throw new NothingToAuditError(`no virtual networks read from ${describeScope(opts)}${unread}: nothing to export; ${kept}`);
       }
       await writeSnapshot(inventory, opts.output, io.stdout);
       exitCode = inventory.unreadable.length > 0 ? 1 : 0;

@@ -49,6 +49,11 @@ function typeOf(resource: RawResource): string | undefined {
   return (resource.type ?? parseResourceId(resource.id)?.type)?.toLowerCase();
 }
 
+/** Whether a resource is a virtual network (type as Resource Graph or ARM writes it, or from its id). */
+export function isVnetResource(resource: RawResource): boolean {
+  return typeOf(resource) === T.vnet;
+}
+
 /** Whether a property is absent: missing, or null as Resource Graph writes a missing one. */
 const absent = (v: unknown): v is undefined | null => v === undefined || v === null;
 

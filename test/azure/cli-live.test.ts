@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import type { TokenCredential } from '@azure/core-auth';
 import { CredentialUnavailableError } from '@azure/identity';
 import { tmpdir } from 'node:os';
@@ -61,30 +61,27 @@ describe('peerguard --live', () => {
   });
 
   describe('an identity that gets no token (not signed in): nothing is read', () => {
-    let tokenRequests = 0;
     const noCredential: TokenCredential = {
       getToken: async () => {
-        tokenRequests += 1;
         throw new CredentialUnavailableError('EnvironmentCredential is unavailable. No underlying credential could be used.');
       },
     };
-    const unsigned = (args: string[]) =>
-      runCli(args, { azure: { credential: noCredential, ca: standIn().ca, retry: FAST_RETRY, backoffMs: 10, pageAttempts: 3 } });
+    const unsigned = (args: string[]) => runCli(args, { azure: { credential: noCredential, ca: standIn().ca, retry: FAST_RETRY, backoffMs: 1, pageAttempts: 2 } });
+    const signIn = 'peerguard: no credential got a token: sign in with az login, set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, or run with a managed identity\n';
 
-    it('audit --live exits 2, says how to sign in, and does not retry a credential that cannot work', async () => {
-      tokenRequests = 0;
+    it('audit --live exits 2, names the credential failure and says how to sign in', async () => {
       const { code, stdout, stderr } = await unsigned(['audit', '--live', '--endpoint', standIn().endpoint, '--subscription', SUB_A, '--format', 'json']);
       expect(code).toBe(2);
       expect(stdout).toBe('');
-      expect(stderr).toContain(`peerguard: not read: ${SUB_A}: Resource Graph query failed (no Azure credential (EnvironmentCredential is unavailable.`);
-      expect(stderr).toContain('sign in with az login');
+      expect(stderr).toContain(`peerguard: not read: ${SUB_A}: Resource Graph query failed after 2 attempts (no token for Azure (EnvironmentCredential is unavailable.`);
+      expect(stderr).toContain(signIn);
       expect(stderr).toContain('nothing was audited');
-      expect(tokenRequests).toBe(2); // the subscription list, then one Resource Graph query: no retries
     });
 
     it('fix --live exits 2 instead of planning nothing', async () => {
       const { code, stderr } = await unsigned(['fix', '--live', '--endpoint', standIn().endpoint, '--subscription', SUB_A]);
       expect(code).toBe(2);
+      expect(stderr).toContain(signIn);
       expect(stderr).toContain('nothing was audited');
     });
 
@@ -93,10 +90,30 @@ describe('peerguard --live', () => {
       writeFileSync(out, '{"data":[{"id":"/subscriptions/x"}]}');
       const { code, stderr } = await unsigned(['export', '--live', '--endpoint', standIn().endpoint, '--subscription', SUB_A, '-o', out]);
       expect(code).toBe(2);
-      expect(stderr).toContain(`peerguard: nothing was read from subscription ${SUB_A} (listed above); ${out} was not written`);
+      expect(stderr).toContain(`peerguard: no virtual networks read from subscription ${SUB_A} (1 scope could not be read, listed above): nothing to export; ${out} was not written\n`);
       expect(readFileSync(out, 'utf8')).toBe('{"data":[{"id":"/subscriptions/x"}]}');
       expect(readdirSync(dir).filter((f) => f.includes('.partial'))).toEqual([]);
     });
+  });
+
+  it('export -o through a symbolic link replaces the file it names and keeps its mode', async () => {
+    const real = join(dir, 'real-estate.json');
+    const link = join(dir, 'estate-link.json');
+    writeFileSync(real, '{}', { mode: 0o600 });
+    chmodSync(real, 0o600);
+    symlinkSync(real, link);
+    const { code } = await run(['export', '--live', '--endpoint', standIn().endpoint, ...subs, '-o', link]);
+    expect(code).toBe(0);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(statSync(real).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(readFileSync(real, 'utf8')).data.length).toBeGreaterThan(10);
+  });
+
+  it('export -o naming a directory fails before reading anything', async () => {
+    const before = standIn().requests.counts();
+    const { code, stderr } = await run(['export', '--live', '--endpoint', standIn().endpoint, ...subs, '-o', dir]);
+    expect({ code, stderr }).toEqual({ code: 2, stderr: `peerguard: cannot write ${dir}: it is a directory\n` });
+    expect(standIn().requests.counts()).toEqual(before);
   });
 
   it('export -o into a directory that does not exist fails before reading anything', async () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -52,6 +52,14 @@ describe('a live read that finds no virtual network', () => {
     const tenant = await run(['audit', '--live', '--endpoint', standIn().endpoint]);
     expect(tenant.code).toBe(2);
     expect(tenant.stderr).toContain('no virtual networks in the subscriptions the identity can see (1 subscription read): nothing to audit');
+  });
+
+  it('export of a readable scope without a VNet writes nothing (audit --input would refuse it) and exits 2', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'peerguard-empty-export-')), 'estate.json');
+    writeFileSync(out, '{"data":[]}');
+    const { code, stderr } = await run(['export', '--live', '--endpoint', standIn().endpoint, '--subscription', SUB_A, '-o', out]);
+    expect({ code, stderr }).toEqual({ code: 2, stderr: `peerguard: no virtual networks read from subscription ${SUB_A}: nothing to export; ${out} was not written\n` });
+    expect(readFileSync(out, 'utf8')).toBe('{"data":[]}');
   });
 
   it('with a scope that could not be read and none that holds a VNet: nothing was audited, exit 2, the scope named', async () => {
