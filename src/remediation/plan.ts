@@ -2,6 +2,7 @@ import type { Finding } from '../engine/audit';
 import type { RemediationConfig } from '../engine/config';
 import { keyOf, parseResourceId, subscriptionOf, type ResourceKey } from '../model/ids';
 import type { Topology, Vnet } from '../model/types';
+import { hasGateway } from '../rules/describe';
 import type { ArmOperation } from '../rules/rule';
 
 // From findings to a remediation plan. Pure: it decides what may be written, never writes.
@@ -66,6 +67,51 @@ function scopeRefusal(operation: ArmOperation, topology: Topology, config: Remed
   return undefined;
 }
 
+type Props = Record<string, unknown>;
+const propsOf = (op: ArmOperation): Props => (op.body as { properties?: Props } | undefined)?.properties ?? {};
+const remoteKeyOf = (op: ArmOperation): ResourceKey | undefined => {
+  const id = (propsOf(op).remoteVirtualNetwork as { id?: unknown } | undefined)?.id;
+  return typeof id === 'string' ? keyOf(id) : undefined;
+};
+
+/**
+ * ARM refuses a peering that uses remote gateways while the remote VNet has no gateway
+ * (RemoteVnetHasNoGateways) or its peering back does not allow gateway transit
+ * (terraform-provider-azurerm#2872). A fix that would write one is skipped rather than fail
+ * part-way: a destructive re-create would be left with both links deleted. The peering back is
+ * taken as the fix's own earlier writes leave it (a re-create writes it first), else as a fix
+ * planned before this one writes it (`plannedPut`), else as audited.
+ */
+function remoteGatewayRefusal(operations: readonly ArmOperation[], topology: Topology, plannedPut: (peering: ResourceKey) => ArmOperation | undefined): string | undefined {
+  // allowGatewayTransit of the peering from one VNet to another ("from\nto"), as the fix's writes leave it.
+  const offers = new Map<string, boolean>();
+  const offered = (from: ResourceKey, to: ResourceKey) => {
+    const own = offers.get(`${from}\n${to}`);
+    if (own !== undefined) return own;
+    const back = topology.peeringBetween(from, to);
+    const planned = back ? plannedPut(back.key) : undefined;
+    return planned ? propsOf(planned).allowGatewayTransit === true : back?.allowGatewayTransit === true;
+  };
+  for (const op of operations) {
+    if (op.method === 'DELETE') {
+      const gone = topology.peerings.get(keyOf(op.resourceId));
+      if (gone) offers.set(`${gone.vnetKey}\n${gone.remoteVnetKey}`, false);
+      continue;
+    }
+    const local = targetVnetKey(op.resourceId);
+    const remoteKey = remoteKeyOf(op);
+    if (!remoteKey) continue;
+    const name = `"${op.resourceId.slice(op.resourceId.lastIndexOf('/') + 1)}"`;
+    const remote = topology.vnets.get(remoteKey);
+    if (propsOf(op).useRemoteGateways === true && remote) {
+      if (!hasGateway(remote)) return `${name} uses remote gateways, but "${remote.name}" has no gateway or Route Server: ARM refuses the write (RemoteVnetHasNoGateways)`;
+      if (!offered(remoteKey, local)) return `${name} uses remote gateways, but the peering back from "${remote.name}" does not allow gateway transit: ARM refuses the write; allow transit there first`;
+    }
+    offers.set(`${local}\n${remoteKey}`, propsOf(op).allowGatewayTransit === true);
+  }
+  return undefined;
+}
+
 /** JSON with object keys sorted: equal values give equal text, whatever the key order. */
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
@@ -79,9 +125,6 @@ function canonical(value: unknown): string {
 /** Identity of an operation: method, resource (case-insensitive), query and body (key order ignored). */
 export const operationKey = (op: ArmOperation): string =>
   `${op.method} ${keyOf(op.resourceId)} ${canonical(op.query ?? {})} ${canonical(op.body ?? null)}`;
-
-type Props = Record<string, unknown>;
-const propsOf = (op: ArmOperation): Props => (op.body as { properties?: Props } | undefined)?.properties ?? {};
 
 /**
  * Two fixes that PUT the same peering each rebuild its body from the audited properties, so the
@@ -143,7 +186,7 @@ export function planRemediation(findings: readonly Finding[], topology: Topology
       refuse('destructive fix (deletes or re-creates peerings): needs allowDestructive');
       continue;
     }
-    const refusal = operations.map((op) => scopeRefusal(op, topology, config, allowed)).find((r) => r !== undefined);
+    const refusal = operations.map((op) => scopeRefusal(op, topology, config, allowed)).find((r) => r !== undefined) ?? remoteGatewayRefusal(operations, topology, (peering) => lastPut.get(peering));
     if (refusal) {
       refuse(refusal);
       continue;

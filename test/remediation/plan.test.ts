@@ -3,11 +3,14 @@ import { runAudit } from '../../src/engine/audit';
 import { parseAuditConfig } from '../../src/engine/config';
 import { planRemediation } from '../../src/remediation/plan';
 import { deletePeering, putPeering } from '../../src/rules/describe';
+import { gatewayTransitRemoteNotAllowed } from '../../src/rules/gateway-transit-remote-not-allowed';
+import { peeringAddressSpaceOutOfSync } from '../../src/rules/peering-address-space-out-of-sync';
+import { peeringDisconnected } from '../../src/rules/peering-disconnected';
 import { peeringOneSided } from '../../src/rules/peering-one-sided';
 import { keyOf } from '../../src/model/ids';
 import type { ArmOperation } from '../../src/rules/rule';
 import type { Rule } from '../../src/rules/rule';
-import { SUB_A, SUB_B, SUB_C, topologyOf, vnet, vnetId } from '../support/estate';
+import { SUB_A, SUB_B, SUB_C, gateway, topologyOf, vnet, vnetId } from '../support/estate';
 
 const hub = vnetId('vnet-hub', SUB_A);
 const spokeB = vnetId('spoke-b', SUB_B);
@@ -139,4 +142,55 @@ describe('remediation plan guards', () => {
     expect(towardPartner).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/in a subscription that was not read/) });
     expect(p.items.filter((i) => i.status === 'planned')).toHaveLength(2);
   });
+
+  describe('a fix that would write useRemoteGateways where ARM refuses it is skipped, not left half done', () => {
+    const gatewayAt = (vnetId: string) => gateway('vgw', vnetId);
+    const planWith = (rules: Rule[], resources: ReturnType<typeof vnet>[]) => {
+      const config = parseAuditConfig({ remediation: { enabled: true, subscriptions: [SUB_A, SUB_B], allowDestructive: true } }, rules.map((r) => r.meta.id));
+      const topology = topologyOf(resources);
+      return planRemediation(runAudit(topology, rules, config, new Date('2026-11-25T00:00:00Z')).findings, topology, config.remediation);
+    };
+    const hubWithGateway = (peerings: Parameters<typeof vnet>[0]['peerings']) => [
+      vnet({ id: hub, prefixes: ['10.0.0.0/16'], subnets: [{ name: 'GatewaySubnet', prefix: '10.0.255.0/27' }], peerings }),
+      gatewayAt(hub),
+    ];
+
+    it('a Disconnected re-create whose peering back would not offer transit: skipped before both links are deleted', () => {
+      const p = planWith([peeringDisconnected], [
+        ...hubWithGateway([{ remote: spokeB, allowGatewayTransit: false }]),
+        vnet({ id: spokeB, prefixes: ['10.1.0.0/16'], peerings: [{ remote: hub, state: 'Disconnected', useRemoteGateways: true }] }),
+      ]);
+      expect(p.items).toHaveLength(1);
+      expect(p.items[0]).toMatchObject({ status: 'skipped', reason: '"spoke-b-to-vnet-hub" uses remote gateways, but the peering back from "vnet-hub" does not allow gateway transit: ARM refuses the write; allow transit there first' });
+      expect(p.writes).toBe(0);
+    });
+
+    it('the same re-create where the peering back offers transit is planned, the transit side first', () => {
+      const p = planWith([peeringDisconnected], [
+        ...hubWithGateway([{ remote: spokeB, allowGatewayTransit: true }]),
+        vnet({ id: spokeB, prefixes: ['10.1.0.0/16'], peerings: [{ remote: hub, state: 'Disconnected', useRemoteGateways: true }] }),
+      ]);
+      expect(p.items.map((i) => i.status)).toEqual(['planned']);
+    });
+
+    it('a sync of a link that uses the gateways of a VNet without one: skipped (RemoteVnetHasNoGateways)', () => {
+      const p = planWith([peeringAddressSpaceOutOfSync], [
+        vnet({ id: hub, prefixes: ['10.0.0.0/16'], peerings: [{ remote: spokeB, allowGatewayTransit: true }] }),
+        vnet({ id: spokeB, prefixes: ['10.1.0.0/16'], peerings: [{ remote: hub, useRemoteGateways: true, syncLevel: 'LocalNotInSync' }] }),
+      ]);
+      const sync = p.items.find((i) => i.findingResourceId.endsWith('spoke-b-to-vnet-hub'));
+      expect(sync).toMatchObject({ status: 'skipped', reason: expect.stringContaining('"vnet-hub" has no gateway or Route Server: ARM refuses the write (RemoteVnetHasNoGateways)') });
+    });
+
+    it('a fix planned earlier that allows transit on the peering back lets a later one write the link', () => {
+      const p = planWith([gatewayTransitRemoteNotAllowed, peeringAddressSpaceOutOfSync], [
+        ...hubWithGateway([{ remote: spokeB, allowGatewayTransit: false }]),
+        vnet({ id: spokeB, prefixes: ['10.1.0.0/16'], peerings: [{ remote: hub, useRemoteGateways: true, syncLevel: 'LocalNotInSync' }] }),
+      ]);
+      const byRule = new Map(p.items.map((i) => [i.ruleId, i]));
+      expect(byRule.get('gateway-transit-remote-not-allowed')?.status).toBe('planned');
+      expect(byRule.get('peering-address-space-out-of-sync')?.status).toBe('planned');
+    });
+  });
 });
+
