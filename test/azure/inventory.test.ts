@@ -82,6 +82,13 @@ describe('Resource Graph inventory', () => {
     expect(report.coverage.unreadable).toHaveLength(3);
   });
 
+  it('a query Resource Graph rejects (400) is not retried, and its reason does not claim attempts it did not make', async () => {
+    standIn().faults.add({ kind: 'resourceGraph' }, { type: 'status', status: 400, code: 'BadRequest', message: 'Query is invalid.' }, Infinity);
+    const inventory = await inventoryReader(standIn(), { pageAttempts: 3 }).readInventory(ALL);
+    expect(inventory.unreadable[0]?.reason).toBe('Resource Graph query failed (400 BadRequest: Query is invalid.)');
+    expect(standIn().requests.count('resourceGraph')).toBe(1);
+  });
+
   it('recovers from a dropped connection', async () => {
     standIn().faults.drop('resourceGraph', 2);
     const inventory = await inventoryReader(standIn()).readInventory(ALL);
