@@ -2,7 +2,7 @@ import type { Finding } from '../engine/audit';
 import type { RemediationConfig } from '../engine/config';
 import { keyOf, parseResourceId, subscriptionOf, type ResourceKey } from '../model/ids';
 import type { Topology, Vnet } from '../model/types';
-import { hasGateway } from '../rules/describe';
+import { hasGateway, isVnetRead } from '../rules/describe';
 import type { ArmOperation } from '../rules/rule';
 
 // From findings to a remediation plan. Pure: it decides what may be written, never writes.
@@ -74,40 +74,45 @@ const remoteKeyOf = (op: ArmOperation): ResourceKey | undefined => {
   return typeof id === 'string' ? keyOf(id) : undefined;
 };
 
+/** allowGatewayTransit of the peering from one VNet to another, keyed "from\nto". */
+type TransitOffers = Map<string, boolean>;
+const pairKey = (from: ResourceKey, to: ResourceKey) => `${from}\n${to}`;
+
+/** Records what `operations` leave of each peering's transit offer (a delete offers none). */
+function noteOffers(operations: readonly ArmOperation[], topology: Topology, offers: TransitOffers): void {
+  for (const op of operations) {
+    if (op.method === 'DELETE') {
+      const gone = topology.peerings.get(keyOf(op.resourceId));
+      if (gone) offers.set(pairKey(gone.vnetKey, gone.remoteVnetKey), false);
+      continue;
+    }
+    const remoteKey = remoteKeyOf(op);
+    if (remoteKey) offers.set(pairKey(targetVnetKey(op.resourceId), remoteKey), propsOf(op).allowGatewayTransit === true);
+  }
+}
+
 /**
  * ARM refuses a peering that uses remote gateways while the remote VNet has no gateway
  * (RemoteVnetHasNoGateways) or its peering back does not allow gateway transit
  * (terraform-provider-azurerm#2872). A fix that would write one is skipped rather than fail
  * part-way: a destructive re-create would be left with both links deleted. The peering back is
- * taken as the fix's own earlier writes leave it (a re-create writes it first), else as a fix
- * planned before this one writes it (`plannedPut`), else as audited.
+ * taken as the fix's own earlier writes leave it (a re-create writes it first), else as the fixes
+ * planned before this one leave it (`planned`), else as audited. A remote that was not read has
+ * unknown gateways: the write is left to ARM.
  */
-function remoteGatewayRefusal(operations: readonly ArmOperation[], topology: Topology, plannedPut: (peering: ResourceKey) => ArmOperation | undefined): string | undefined {
-  // allowGatewayTransit of the peering from one VNet to another ("from\nto"), as the fix's writes leave it.
-  const offers = new Map<string, boolean>();
-  const offered = (from: ResourceKey, to: ResourceKey) => {
-    const own = offers.get(`${from}\n${to}`);
-    if (own !== undefined) return own;
-    const back = topology.peeringBetween(from, to);
-    const planned = back ? plannedPut(back.key) : undefined;
-    return planned ? propsOf(planned).allowGatewayTransit === true : back?.allowGatewayTransit === true;
-  };
+function remoteGatewayRefusal(operations: readonly ArmOperation[], topology: Topology, planned: TransitOffers): string | undefined {
+  const own: TransitOffers = new Map();
   for (const op of operations) {
-    if (op.method === 'DELETE') {
-      const gone = topology.peerings.get(keyOf(op.resourceId));
-      if (gone) offers.set(`${gone.vnetKey}\n${gone.remoteVnetKey}`, false);
-      continue;
-    }
-    const local = targetVnetKey(op.resourceId);
     const remoteKey = remoteKeyOf(op);
-    if (!remoteKey) continue;
-    const name = `"${op.resourceId.slice(op.resourceId.lastIndexOf('/') + 1)}"`;
-    const remote = topology.vnets.get(remoteKey);
-    if (propsOf(op).useRemoteGateways === true && remote) {
+    const remote = remoteKey ? topology.vnets.get(remoteKey) : undefined;
+    if (op.method === 'PUT' && propsOf(op).useRemoteGateways === true && remoteKey && isVnetRead(remote)) {
+      const name = `"${op.resourceId.slice(op.resourceId.lastIndexOf('/') + 1)}"`;
       if (!hasGateway(remote)) return `${name} uses remote gateways, but "${remote.name}" has no gateway or Route Server: ARM refuses the write (RemoteVnetHasNoGateways)`;
-      if (!offered(remoteKey, local)) return `${name} uses remote gateways, but the peering back from "${remote.name}" does not allow gateway transit: ARM refuses the write; allow transit there first`;
+      const back = pairKey(remoteKey, targetVnetKey(op.resourceId));
+      const offered = own.get(back) ?? planned.get(back) ?? topology.peeringBetween(remoteKey, targetVnetKey(op.resourceId))?.allowGatewayTransit === true;
+      if (!offered) return `${name} uses remote gateways, but the peering back from "${remote.name}" does not allow gateway transit: ARM refuses the write; allow transit there first`;
     }
-    offers.set(`${local}\n${remoteKey}`, propsOf(op).allowGatewayTransit === true);
+    noteOffers([op], topology, own);
   }
   return undefined;
 }
@@ -151,6 +156,7 @@ export function planRemediation(findings: readonly Finding[], topology: Topology
   const allowed = new Set(config.subscriptions.map((s) => s.toLowerCase()));
   const seen = new Set<string>();
   const lastPut = new Map<ResourceKey, ArmOperation>();
+  const plannedOffers: TransitOffers = new Map();
   const deleted = new Set<ResourceKey>();
   const items: PlanItem[] = [];
   let writes = 0;
@@ -164,6 +170,13 @@ export function planRemediation(findings: readonly Finding[], topology: Topology
       description: fix.description,
       destructive: fix.destructive,
     };
+    // Two findings of one broken pair can propose the same writes (both sides Disconnected): write
+    // once. Asked before rebasing, which would defer a fix whose deletes another fix already plans.
+    const duplicate = () => items.push({ ...base, operations: fix.operations, status: 'skipped', reason: 'the same operations are planned for another finding' });
+    if (fix.operations.every((op) => seen.has(operationKey(op)))) {
+      duplicate();
+      continue;
+    }
     // A resource another planned fix writes first: build on that write, or wait when they conflict.
     const rebased = fix.operations.map((op) => rebase(op, lastPut.get(keyOf(op.resourceId)), deleted.has(keyOf(op.resourceId)), topology));
     if (rebased.some((op) => op === undefined)) {
@@ -171,10 +184,9 @@ export function planRemediation(findings: readonly Finding[], topology: Topology
       items.push({ ...base, operations: fix.operations, status: 'deferred', reason: `another fix planned in this run writes ${ids.join(', ')} differently; left for the next run` });
       continue;
     }
-    // Two findings of one broken pair can propose the same writes (both sides Disconnected): write once.
     const operations = (rebased as ArmOperation[]).filter((op) => !seen.has(operationKey(op)));
     if (operations.length === 0) {
-      items.push({ ...base, operations: fix.operations, status: 'skipped', reason: 'the same operations are planned for another finding' });
+      duplicate();
       continue;
     }
     const refuse = (reason: string) => items.push({ ...base, operations, status: 'skipped', reason });
@@ -186,7 +198,7 @@ export function planRemediation(findings: readonly Finding[], topology: Topology
       refuse('destructive fix (deletes or re-creates peerings): needs allowDestructive');
       continue;
     }
-    const refusal = operations.map((op) => scopeRefusal(op, topology, config, allowed)).find((r) => r !== undefined) ?? remoteGatewayRefusal(operations, topology, (peering) => lastPut.get(peering));
+    const refusal = operations.map((op) => scopeRefusal(op, topology, config, allowed)).find((r) => r !== undefined) ?? remoteGatewayRefusal(operations, topology, plannedOffers);
     if (refusal) {
       refuse(refusal);
       continue;
@@ -195,6 +207,7 @@ export function planRemediation(findings: readonly Finding[], topology: Topology
       items.push({ ...base, operations, status: 'deferred', reason: `write limit of ${config.maxWrites} per run reached` });
       continue;
     }
+    noteOffers(operations, topology, plannedOffers);
     for (const op of operations) {
       seen.add(operationKey(op));
       if (op.method === 'PUT') lastPut.set(keyOf(op.resourceId), op);

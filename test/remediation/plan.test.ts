@@ -10,7 +10,8 @@ import { peeringOneSided } from '../../src/rules/peering-one-sided';
 import { keyOf } from '../../src/model/ids';
 import type { ArmOperation } from '../../src/rules/rule';
 import type { Rule } from '../../src/rules/rule';
-import { SUB_A, SUB_B, SUB_C, gateway, topologyOf, vnet, vnetId } from '../support/estate';
+import type { RawResource } from '../../src/model/snapshot';
+import { SUB_A, SUB_B, SUB_C, gateway, peeringResource, topologyOf, vnet, vnetId } from '../support/estate';
 
 const hub = vnetId('vnet-hub', SUB_A);
 const spokeB = vnetId('spoke-b', SUB_B);
@@ -143,9 +144,24 @@ describe('remediation plan guards', () => {
     expect(p.items.filter((i) => i.status === 'planned')).toHaveLength(2);
   });
 
+  it('both links Disconnected: one re-create is planned, the other finding is a duplicate, not deferred', () => {
+    const rules = [peeringDisconnected];
+    const config = parseAuditConfig({ remediation: { enabled: true, subscriptions: [SUB_A, SUB_B], allowDestructive: true } }, rules.map((r) => r.meta.id));
+    const topology = topologyOf([
+      vnet({ id: hub, prefixes: ['10.0.0.0/16'], peerings: [{ remote: spokeB, state: 'Disconnected' }] }),
+      vnet({ id: spokeB, prefixes: ['10.1.0.0/16'], peerings: [{ remote: hub, state: 'Disconnected' }] }),
+    ]);
+    const p = planRemediation(runAudit(topology, rules, config, new Date('2026-11-25T00:00:00Z')).findings, topology, config.remediation);
+    expect(p.items.map((i) => [i.status, i.reason.startsWith('repairs') ? 'repairs' : i.reason])).toEqual([
+      ['planned', 'repairs'],
+      ['skipped', 'the same operations are planned for another finding'],
+    ]);
+    expect(p.writes).toBe(4);
+  });
+
   describe('a fix that would write useRemoteGateways where ARM refuses it is skipped, not left half done', () => {
     const gatewayAt = (vnetId: string) => gateway('vgw', vnetId);
-    const planWith = (rules: Rule[], resources: ReturnType<typeof vnet>[]) => {
+    const planWith = (rules: Rule[], resources: RawResource[]) => {
       const config = parseAuditConfig({ remediation: { enabled: true, subscriptions: [SUB_A, SUB_B], allowDestructive: true } }, rules.map((r) => r.meta.id));
       const topology = topologyOf(resources);
       return planRemediation(runAudit(topology, rules, config, new Date('2026-11-25T00:00:00Z')).findings, topology, config.remediation);
@@ -180,6 +196,26 @@ describe('remediation plan guards', () => {
       ]);
       const sync = p.items.find((i) => i.findingResourceId.endsWith('spoke-b-to-vnet-hub'));
       expect(sync).toMatchObject({ status: 'skipped', reason: expect.stringContaining('"vnet-hub" has no gateway or Route Server: ARM refuses the write (RemoteVnetHasNoGateways)') });
+    });
+
+    it('a peering back that an earlier planned fix creates with transit lets a later fix write the link', () => {
+      const p = planWith([peeringOneSided, peeringAddressSpaceOutOfSync], [
+        ...hubWithGateway([]),
+        vnet({ id: spokeB, prefixes: ['10.1.0.0/16'], peerings: [{ remote: hub, state: 'Initiated', useRemoteGateways: true, syncLevel: 'LocalNotInSync' }] }),
+      ]);
+      expect(p.items.map((i) => [i.ruleId, i.status])).toEqual([
+        ['peering-one-sided', 'planned'],
+        ['peering-address-space-out-of-sync', 'planned'],
+      ]);
+    });
+
+    it('a remote that was not read (known from its standalone peering only) has unknown gateways: the write is left to ARM', () => {
+      const standalone = peeringResource(hub, { remote: spokeB, allowGatewayTransit: true });
+      const p = planWith([peeringAddressSpaceOutOfSync], [
+        standalone,
+        vnet({ id: spokeB, prefixes: ['10.1.0.0/16'], peerings: [{ remote: hub, useRemoteGateways: true, syncLevel: 'LocalNotInSync' }] }),
+      ]);
+      expect(p.items.find((i) => i.findingResourceId.endsWith('spoke-b-to-vnet-hub'))?.status).toBe('planned');
     });
 
     it('a fix planned earlier that allows transit on the peering back lets a later one write the link', () => {
