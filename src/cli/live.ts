@@ -1,6 +1,6 @@
 import type { TokenCredential } from '@azure/core-auth';
-import { access, chmod, constants, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { access, chmod, constants, lstat, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { CloudError, createCredential, isCredentialError, resolveCloud, ResourceGraphInventory, type AzureConnection, type RetrySettings } from '../azure';
 import type { AuditScope, Inventory, InventoryProgress } from '../ports';
 import type { UnreadableScope } from '../report/report';
@@ -46,10 +46,22 @@ export function checkInputOptions(options: LiveOptions): void {
   if (liveOnly.length > 0) throw new LiveUsageError(`${liveOnly.join(', ')} ${liveOnly.length === 1 ? 'applies' : 'apply'} only with --live`);
 }
 
+/** The file `output` names: symbolic links followed, also to a file that does not exist yet. */
+async function outputTarget(output: string): Promise<string> {
+  let path = output;
+  // 40: Linux's limit of links followed in one path lookup (ELOOP beyond it).
+  for (let hops = 0; hops < 40; hops += 1) {
+    if (!(await lstat(path).catch(() => undefined))?.isSymbolicLink()) return path;
+    path = resolve(dirname(path), await readlink(path));
+  }
+  throw new LiveUsageError(`cannot write ${output}: symbolic link loop (too many levels of links)`);
+}
+
 /** Fails before a long live read when the output file could not be written afterwards. */
 export async function checkOutputWritable(output: string): Promise<void> {
-  if ((await stat(output).catch(() => undefined))?.isDirectory()) throw new LiveUsageError(`cannot write ${output}: it is a directory`);
-  const directory = dirname(await realpath(output).catch(() => output));
+  const target = await outputTarget(output);
+  if ((await stat(target).catch(() => undefined))?.isDirectory()) throw new LiveUsageError(`cannot write ${output}: it is a directory`);
+  const directory = dirname(target);
   const info = await stat(directory).catch(() => undefined);
   if (!info?.isDirectory()) throw new LiveUsageError(`cannot write ${output}: ${directory} is not a directory`);
   try {
@@ -108,12 +120,15 @@ export async function readLiveInventory(
   const scope = scopeFrom(options);
   const overrides = io.azure ?? {};
   const connection = liveConnection(options, overrides);
-  // The credential's last failure: a read that got nothing for want of a token says how to get one.
+  // A read that got nothing because no credential ever got a token says how to get one.
+  let gotToken = false;
   let tokenFailure: unknown;
   const credential: TokenCredential = {
     getToken: async (scopes, tokenOptions) => {
       try {
-        return await connection.credential.getToken(scopes, tokenOptions);
+        const token = await connection.credential.getToken(scopes, tokenOptions);
+        gotToken = true;
+        return token;
       } catch (error) {
         tokenFailure = error;
         throw error;
@@ -130,7 +145,7 @@ export async function readLiveInventory(
   const inventory = await reader.readInventory(scope, onProgress);
   if (onProgress) io.stderr('\n');
   for (const u of inventory.unreadable) io.stderr(`peerguard: not read: ${u.scope}: ${u.reason}\n`);
-  if (inventory.subscriptions.length === 0 && isCredentialError(tokenFailure)) {
+  if (inventory.subscriptions.length === 0 && !gotToken && isCredentialError(tokenFailure)) {
     io.stderr('peerguard: no credential got a token: sign in with az login, set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, or run with a managed identity\n');
   }
   return inventory;
@@ -155,7 +170,7 @@ export async function writeSnapshot(inventory: Inventory, output: string | undef
   if (output && output !== '-') {
     // Written beside the target and renamed over it: a failed write leaves the old snapshot whole.
     // A link is followed (the file it names is replaced) and an existing file keeps its mode.
-    const target = await realpath(output).catch(() => output);
+    const target = await outputTarget(output);
     const mode = (await stat(target).catch(() => undefined))?.mode;
     const partial = `${target}.${process.pid}.partial`;
     try {

@@ -96,6 +96,34 @@ describe('peerguard --live', () => {
     });
   });
 
+  it('a token that came on a retry: nothing read for another reason gets no sign-in line', async () => {
+    let calls = 0;
+    const flaky: TokenCredential = {
+      getToken: async (scopes, options) => {
+        calls += 1;
+        if (calls === 1) throw new CredentialUnavailableError('ManagedIdentityCredential: network error');
+        return standIn().credential.getToken(scopes, options);
+      },
+    };
+    standIn().faults.forbid(SUB_A);
+    const { code, stderr } = await runCli(['audit', '--live', '--endpoint', standIn().endpoint, '--subscription', SUB_A], {
+      azure: { credential: flaky, ca: standIn().ca, retry: FAST_RETRY, backoffMs: 1 },
+    });
+    expect(code).toBe(2);
+    expect(stderr).toContain('nothing was audited');
+    expect(stderr).not.toContain('sign in');
+  });
+
+  it('export -o through a dangling symbolic link creates the file it names, and the link stays', async () => {
+    const store = mkdtempSync(join(tmpdir(), 'peerguard-store-'));
+    const link = join(dir, 'dangling-link.json');
+    symlinkSync(join(store, 'estate.json'), link);
+    const { code } = await run(['export', '--live', '--endpoint', standIn().endpoint, ...subs, '-o', link]);
+    expect(code).toBe(0);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(JSON.parse(readFileSync(join(store, 'estate.json'), 'utf8')).data.length).toBeGreaterThan(10);
+  });
+
   it('export -o through a symbolic link replaces the file it names and keeps its mode', async () => {
     const real = join(dir, 'real-estate.json');
     const link = join(dir, 'estate-link.json');
