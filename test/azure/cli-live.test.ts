@@ -99,10 +99,10 @@ describe('peerguard --live', () => {
   it('a token that came on a retry: nothing read for another reason gets no sign-in line', async () => {
     let calls = 0;
     const flaky: TokenCredential = {
-      getToken: async (scopes, options) => {
+      getToken: async () => {
         calls += 1;
         if (calls === 1) throw new CredentialUnavailableError('ManagedIdentityCredential: network error');
-        return standIn().credential.getToken(scopes, options);
+        return standIn().credential.getToken();
       },
     };
     standIn().faults.forbid(SUB_A);
