@@ -1,23 +1,15 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadConfigFile } from '../../src/cli/config-file';
 import { loadIntentFile } from '../../src/cli/explain';
 import { ConfigError } from '../../src/engine/config';
 import { IntentError } from '../../src/intent/schema';
+import { scratchDir } from '../support/scratch';
 
 // The configuration and intent files are YAML (or JSON); a file that cannot be read or parsed is
 // refused with its path and the parser's first line, as the error of its kind (exit 2 in the CLI).
 
-const dir = mkdtempSync(path.join(tmpdir(), 'peerguard-config-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function file(name: string, text: string): string {
-  const at = path.join(dir, name);
-  writeFileSync(at, text);
-  return at;
-}
+const { dir, file } = scratchDir('peerguard-config-');
 
 const PARSER = 'Flow sequence in block collection must be sufficiently indented and end with a ] at line 1, column 9:';
 

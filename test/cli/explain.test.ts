@@ -1,8 +1,6 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main';
+import { scratchDir } from '../support/scratch';
 
 // `explain --intent` says what in the intent names nothing in the input: a group that matches no
 // VNet (a typo in a name pattern) or ids that are not in the input. Those statements are not
@@ -11,14 +9,7 @@ import { main } from '../../src/cli/main';
 const HUB_WEU = '/subscriptions/aaaaaaaa-0000-0000-0000-000000000001/resourceGroups/rg-hub-weu/providers/Microsoft.Network/virtualNetworks/vnet-hub-weu';
 const MISSING = '/subscriptions/aaaaaaaa-0000-0000-0000-000000000001/resourceGroups/rg-hub-weu/providers/Microsoft.Network/virtualNetworks/vnet-hub-wue';
 
-const dir = mkdtempSync(path.join(tmpdir(), 'peerguard-explain-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function intentFile(name: string, yaml: string): string {
-  const file = path.join(dir, name);
-  writeFileSync(file, yaml);
-  return file;
-}
+const { file } = scratchDir('peerguard-explain-');
 
 async function cli(args: string[]) {
   let out = '';
@@ -27,7 +18,7 @@ async function cli(args: string[]) {
   return { code, out, err };
 }
 
-const holds = intentFile(
+const holds = file(
   'holds.yaml',
   `groups:
   hub: { names: [vnet-hub-weu] }
@@ -37,7 +28,7 @@ statements:
 `,
 );
 
-const typo = intentFile(
+const typo = file(
   'typo.yaml',
   `groups:
   hub: { names: [vnet-hub-weu] }
@@ -47,7 +38,7 @@ statements:
 `,
 );
 
-const unknownId = intentFile(
+const unknownId = file(
   'unknown-id.yaml',
   `groups:
   hub: { ids: ["${HUB_WEU}", "${MISSING}"] }
@@ -90,8 +81,7 @@ describe('explain --intent: groups and ids that name nothing in the input', () =
 
 describe('explain over a snapshot that records unreadable scopes (a partial export --live)', () => {
   const forbidden = { scope: '/subscriptions/cccccccc-0000-0000-0000-000000000003', reason: 'AuthorizationFailed' };
-  const partial = path.join(dir, 'partial.json');
-  writeFileSync(partial, JSON.stringify({ data: [], count: 0, unreadable: [forbidden] }));
+  const partial = file('partial.json', JSON.stringify({ data: [], count: 0, unreadable: [forbidden] }));
   const notRead = `peerguard: not read (as the snapshot records): ${forbidden.scope}: ${forbidden.reason}\n`;
 
   it('a pair: the scopes not read are on stderr, and the exit code stays the verdict', async () => {
