@@ -765,12 +765,14 @@ function joinPeerings(parts: {
   meshMembers: Map<ResourceKey, ResourceKey[]>;
 }): Topology {
   const { vnets, peerings, routeTables, subscriptions, meshMembers } = parts;
+  // A VNet's subscription was read, so its absence means it is missing; a classic VNet is never read.
+  const isInScope = (vnetKey: ResourceKey): boolean => {
+    const sub = subscriptionOf(vnetKey);
+    return sub !== undefined && subscriptions.has(sub) && !isClassicVnetId(vnetKey);
+  };
   for (const peering of peerings) {
     const ref = peering.remoteRef;
-    const resolved = (ref.resolved ??= {
-      vnet: vnets.get(ref.key),
-      inScope: ref.subscription !== undefined && subscriptions.has(ref.subscription) && !isClassicVnetId(ref.id),
-    });
+    const resolved = (ref.resolved ??= { vnet: vnets.get(ref.key), inScope: isInScope(ref.key) });
     peering.resolveRemote(resolved.vnet, resolved.inScope);
   }
   // A hub's peerings by remote VNet, for the reverses of its many peers (a scan for small VNets).
@@ -804,10 +806,7 @@ function joinPeerings(parts: {
       if (a && b) return peeringTo(a, b);
       return a?.peerings.find((p) => p.remoteVnetKey === to);
     },
-    isInScope: (vnetKey) => {
-      const sub = subscriptionOf(vnetKey);
-      return sub !== undefined && subscriptions.has(sub) && !isClassicVnetId(vnetKey);
-    },
+    isInScope,
     meshMembers: (groupKey) => meshMembers.get(groupKey) ?? [],
   };
 }
