@@ -6,7 +6,7 @@ import { keyOf, type ResourceKey } from '../model/ids';
 import type { Topology } from '../model/types';
 import type { LiveReader } from '../ports';
 import type { ArmOperation, Rule } from '../rules/rule';
-import { operationKey, targetVnetKey, type PlanItem, type RemediationPlan } from './plan';
+import { operationKey, remoteIdOf, targetVnetKey, type PlanItem, type RemediationPlan } from './plan';
 import type { JournalRecord, JournalStatus, LiveResource, RemediationJournal, RemediationTrigger, RemediationWriter, WriteCondition } from './ports';
 
 // Applying a remediation plan (issue 5), through ports only. The guards, in order:
@@ -98,7 +98,7 @@ function vnetsOf(item: PlanItem): string[] {
   for (const op of item.operations) {
     const target = targetVnetKey(op.resourceId);
     ids.set(target, op.resourceId.slice(0, target.length));
-    const remote = (op.body as { properties?: { remoteVirtualNetwork?: { id?: string } } } | undefined)?.properties?.remoteVirtualNetwork?.id;
+    const remote = remoteIdOf(op);
     if (remote) ids.set(keyOf(remote), remote);
   }
   return [...ids.values()];

@@ -44,6 +44,20 @@ function hasTag(vnet: Vnet, t: { name: string; value: string }): boolean {
   return entry !== undefined && entry[1].toLowerCase() === t.value.toLowerCase();
 }
 
+type Props = Record<string, unknown>;
+const propsOf = (op: ArmOperation): Props => (op.body as { properties?: Props } | undefined)?.properties ?? {};
+
+/** The remote VNet id a peering PUT names (its body's `remoteVirtualNetwork.id`); none for a delete. */
+export function remoteIdOf(op: ArmOperation): string | undefined {
+  const id = (propsOf(op).remoteVirtualNetwork as { id?: unknown } | undefined)?.id;
+  return typeof id === 'string' ? id : undefined;
+}
+
+const remoteKeyOf = (op: ArmOperation): ResourceKey | undefined => {
+  const id = remoteIdOf(op);
+  return id === undefined ? undefined : keyOf(id);
+};
+
 /** Why an operation may not be written, or undefined when every guard passes. */
 function scopeRefusal(operation: ArmOperation, topology: Topology, config: RemediationConfig, allowed: Set<string>): string | undefined {
   const vnetKey = targetVnetKey(operation.resourceId);
@@ -56,8 +70,7 @@ function scopeRefusal(operation: ArmOperation, topology: Topology, config: Remed
     return `VNet "${vnet.name}" lacks the opt-in tag ${config.optInTag.name}=${config.optInTag.value}`;
   }
   // A peering's remote must have been read too: peerguard never touches a pair it cannot see whole.
-  const body = operation.body as { properties?: { remoteVirtualNetwork?: { id?: string } } } | undefined;
-  const remoteId = body?.properties?.remoteVirtualNetwork?.id;
+  const remoteId = remoteIdOf(operation);
   if (remoteId && !topology.vnets.has(keyOf(remoteId))) return `remote VNet ${remoteId} was not read (another tenant or an unread subscription)`;
   // A write to an existing peering (a delete has no body) needs its remote's subscription read too.
   const existing = topology.peerings.get(keyOf(operation.resourceId));
@@ -67,12 +80,6 @@ function scopeRefusal(operation: ArmOperation, topology: Topology, config: Remed
   return undefined;
 }
 
-type Props = Record<string, unknown>;
-const propsOf = (op: ArmOperation): Props => (op.body as { properties?: Props } | undefined)?.properties ?? {};
-const remoteKeyOf = (op: ArmOperation): ResourceKey | undefined => {
-  const id = (propsOf(op).remoteVirtualNetwork as { id?: unknown } | undefined)?.id;
-  return typeof id === 'string' ? keyOf(id) : undefined;
-};
 
 /** allowGatewayTransit of the peering from one VNet to another, keyed "from\nto". */
 type TransitOffers = Map<string, boolean>;
@@ -108,8 +115,9 @@ function remoteGatewayRefusal(operations: readonly ArmOperation[], topology: Top
     if (op.method === 'PUT' && propsOf(op).useRemoteGateways === true && remoteKey && isVnetRead(remote)) {
       const name = `"${op.resourceId.slice(op.resourceId.lastIndexOf('/') + 1)}"`;
       if (!hasGateway(remote)) return `${name} uses remote gateways, but "${remote.name}" has no gateway or Route Server: ARM refuses the write (RemoteVnetHasNoGateways)`;
-      const back = pairKey(remoteKey, targetVnetKey(op.resourceId));
-      const offered = own.get(back) ?? planned.get(back) ?? topology.peeringBetween(remoteKey, targetVnetKey(op.resourceId))?.allowGatewayTransit === true;
+      const local = targetVnetKey(op.resourceId);
+      const back = pairKey(remoteKey, local);
+      const offered = own.get(back) ?? planned.get(back) ?? topology.peeringBetween(remoteKey, local)?.allowGatewayTransit === true;
       if (!offered) return `${name} uses remote gateways, but the peering back from "${remote.name}" does not allow gateway transit: ARM refuses the write; allow transit there first`;
     }
     noteOffers([op], topology, own);
