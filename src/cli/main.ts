@@ -13,7 +13,7 @@ import { loadConfigFile } from './config-file';
 import { ExplainUsageError, loadIntentFile, registerExplain, reportIntentGaps } from './explain';
 import { registerFix } from './fix';
 import { checkInputOptions, checkOutputWritable, describeScope, LiveUsageError, printSnapshotUnreadable, readLiveInventory, writeSnapshot, type AzureCliOverrides, type LiveOptions } from './live';
-import { NothingToAuditError, requireVnets } from './nothing-audited';
+import { NothingToAuditError, requireVnets, scopesNotRead } from './nothing-audited';
 
 // The command-line program: a composition root. Exit codes follow linters (design.md):
 // 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage or input error.
@@ -103,13 +103,13 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     .addOption(new Option('--endpoint <url>', 'Resource Manager endpoint override').hideHelp())
     .action(async (opts: LiveOptions & { output?: string }) => {
       checkInputOptions(opts);
-      if (opts.output && opts.output !== '-') await checkOutputWritable(opts.output);
+      const file = opts.output !== '-' ? opts.output : undefined;
+      if (file) await checkOutputWritable(file);
       const inventory = await readLiveInventory(opts, io);
       if (!inventory.resources.some(({ resource }) => isVnetResource(resource))) {
         // No VNet: a snapshot that audit --input refuses; an existing one at the output path is worth more.
-        const unread = inventory.unreadable.length > 0 ? ` (${inventory.unreadable.length} scope${inventory.unreadable.length === 1 ? '' : 's'} could not be read, listed above)` : '';
-        const kept = opts.output && opts.output !== '-' ? `${opts.output} was not written` : 'nothing was written';
-        throw new NothingToAuditError(`no virtual networks read from ${describeScope(opts)}${unread}: nothing to export; ${kept}`);
+        const unread = inventory.unreadable.length > 0 ? ` (${scopesNotRead(inventory.unreadable.length)}, listed above)` : '';
+        throw new NothingToAuditError(`no virtual networks read from ${describeScope(opts)}${unread}: nothing to export; ${file ? `${file} was not written` : 'nothing was written'}`);
       }
       await writeSnapshot(inventory, opts.output, io.stdout);
       exitCode = inventory.unreadable.length > 0 ? 1 : 0;
