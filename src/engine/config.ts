@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseIntent } from '../intent/schema';
 import { DEFAULT_RULE_OPTIONS } from '../rules/rule';
-import { describeZodError } from './zod-errors';
+import { closedObject, describeZodError } from './zod-errors';
 
 // The audit configuration (a JSON or YAML file): rules on/off and re-rated, the peering limit,
 // suppressions with a reason and an expiry date. Validated once; errors name the bad key.
@@ -10,7 +10,7 @@ const severity = z.enum(['error', 'warning', 'info']);
 
 // A word, or an object; a value that is neither gets the message saying both forms (`got ...` follows).
 const ruleSetting = z.union(
-  [z.enum(['off', ...severity.options]), z.strictObject({ enabled: z.boolean().optional(), severity: severity.optional() })],
+  [z.enum(['off', ...severity.options]), closedObject({ enabled: z.boolean().optional(), severity: severity.optional() })],
   { error: `expected ${severity.options.join(', ')} or off, or { enabled: boolean, severity: ${severity.options.join('|')} }` },
 );
 
@@ -26,7 +26,7 @@ const isoDate = z
   .regex(/^\d{4}-\d{2}-\d{2}(T.*)?$/, 'expected a date such as 2026-12-31')
   .refine((s) => !Number.isNaN(Date.parse(s)) && isCalendarDay(s), 'not a real date');
 
-export const suppressionSchema = z.strictObject({
+export const suppressionSchema = closedObject({
   /** Rule id, or '*' for every rule. */
   rule: z.string().min(1),
   /** A resource id (case-insensitive); a trailing `/*` matches everything under it. */
@@ -44,7 +44,7 @@ const tag = z
     return { name: s.slice(0, at), value: s.slice(at + 1) };
   });
 
-export const remediationConfigSchema = z.strictObject({
+export const remediationConfigSchema = closedObject({
   enabled: z.boolean().default(false),
   /** Perform the writes; otherwise plan only (dry run). */
   apply: z.boolean().default(false),
@@ -64,7 +64,7 @@ export const remediationConfigSchema = z.strictObject({
 });
 
 
-export const auditConfigSchema = z.strictObject({
+export const auditConfigSchema = closedObject({
   rules: z.record(z.string(), ruleSetting).default({}),
   peeringLimit: z.number().int().positive().default(DEFAULT_RULE_OPTIONS.peeringLimit),
   suppressions: z.array(suppressionSchema).default([]),

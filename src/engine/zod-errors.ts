@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 
 // How a failed validation reads to a user, shared by the audit configuration, the intent and the
 // app settings: one issue per `path: message`, the path as written in the document.
@@ -12,6 +12,20 @@ import type { z } from 'zod';
 // alternative allowed, in its own `error` if it has one, and what was given.
 
 type Issue = z.core.$ZodIssue;
+
+/**
+ * An object that takes only the keys of `shape`, and whose error for any other key names the keys
+ * it does take: `unknown key "enabld"; allowed: enabled, severity` (a typo is found by eye).
+ */
+export function closedObject<Shape extends z.core.$ZodLooseShape>(shape: Shape) {
+  const allowed = Object.keys(shape).join(', ');
+  return z.strictObject(shape, {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}; allowed: ${allowed}`
+        : undefined,
+  });
+}
 
 /** `suppressions[0].expires`; `(top level)` for the document itself. */
 function pathText(path: ReadonlyArray<PropertyKey>): string {
@@ -77,8 +91,6 @@ function lines(issues: readonly Issue[], prefix: ReadonlyArray<PropertyKey>): st
 function messageOf(issue: Issue): string {
   const own = !isZodDefault(issue.message);
   switch (issue.code) {
-    case 'unrecognized_keys':
-      return `${issue.message} (unknown key${issue.keys.length > 1 ? 's' : ''}: ${issue.keys.join(', ')})`;
     case 'invalid_union': {
       const expects = issue.errors.flatMap(branchExpects);
       if (!own && expects.length === 0) return issue.message;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { describeZodError, shown } from '../engine/zod-errors';
+import { closedObject, describeZodError, shown } from '../engine/zod-errors';
 
 // The intent file: groups of VNets and statements about which groups must (not) reach each other.
 // Pure: the caller reads the file and hands the parsed YAML document here. Errors name the key.
@@ -28,23 +28,21 @@ const tagSelector = z
     return { name: s.slice(0, at).trim(), value: s.slice(at + 1).trim() };
   });
 
-export const groupSchema = z
-  .strictObject({
-    description: z.string().optional(),
-    ids: z.array(z.string().min(1)).optional(),
-    names: z.array(z.string().min(1)).optional(),
-    tags: z.array(tagSelector).optional(),
-    subscriptions: z.array(z.string().min(1)).optional(),
-  })
-  .refine((g) => g.ids || g.names || g.tags || g.subscriptions, 'a group needs at least one of ids, names, tags, subscriptions');
+export const groupSchema = closedObject({
+  description: z.string().optional(),
+  ids: z.array(z.string().min(1)).optional(),
+  names: z.array(z.string().min(1)).optional(),
+  tags: z.array(tagSelector).optional(),
+  subscriptions: z.array(z.string().min(1)).optional(),
+}).refine((g) => g.ids || g.names || g.tags || g.subscriptions, 'a group needs at least one of ids, names, tags, subscriptions');
 
 const via = z.enum(['firewall', 'appliance']);
 const label = z.string().min(1).optional();
 
-export const reachStatement = z.strictObject({ name: label, reach: z.strictObject({ from: groupName, to: groupName }), via: via.optional() });
-export const reachEachOtherStatement = z.strictObject({ name: label, 'reach-each-other': groupName, via: via.optional() });
-export const isolatedStatement = z.strictObject({ name: label, isolated: z.strictObject({ between: z.tuple([groupName, groupName]) }) });
-export const onPremisesStatement = z.strictObject({ name: label, 'on-premises': z.strictObject({ group: groupName, via: groupName }) });
+export const reachStatement = closedObject({ name: label, reach: closedObject({ from: groupName, to: groupName }), via: via.optional() });
+export const reachEachOtherStatement = closedObject({ name: label, 'reach-each-other': groupName, via: via.optional() });
+export const isolatedStatement = closedObject({ name: label, isolated: closedObject({ between: z.tuple([groupName, groupName]) }) });
+export const onPremisesStatement = closedObject({ name: label, 'on-premises': closedObject({ group: groupName, via: groupName }) });
 
 /** A statement's kind is the one of these keys it has; the kind picks the schema that checks the rest. */
 const statementKinds = {
@@ -83,7 +81,7 @@ const statementSchema = z.unknown().transform((value, ctx): StatementDocument =>
   return z.NEVER;
 });
 
-export const intentSchema = z.strictObject({
+export const intentSchema = closedObject({
   groups: z.record(groupName, groupSchema),
   statements: z.array(statementSchema).min(1, 'say at least one statement'),
 });

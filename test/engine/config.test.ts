@@ -27,7 +27,11 @@ describe('audit configuration', () => {
     [{ rules: { 'no-such-rule': 'off' } }, 'peerguard.yaml: rules.no-such-rule: unknown rule id'],
     [{ rules: { 'peering-one-sided': 'fatal' } }, 'rules.peering-one-sided:'],
     [{ peeringLimit: -1 }, 'peeringLimit:'],
-    [{ peeringLimt: 10 }, 'unknown key: peeringLimt'],
+    [{ peeringLimt: 10 }, '(top level): unknown key "peeringLimt"; allowed: rules, peeringLimit, suppressions, remediation, intent'],
+    [
+      { remediation: { enabled: true, aply: true, maxWrite: 3 } },
+      'remediation: unknown keys "aply", "maxWrite"; allowed: enabled, apply, allowDestructive, subscriptions, optInTag, optOutTag, maxWrites, onEvent, onSchedule',
+    ],
     [{ suppressions: [{ rule: 'peering-one-sided', resource: '/x', reason: 'r', expires: '2026-13-45' }] }, 'suppressions[0].expires: not a real date'],
     [{ suppressions: [{ rule: 'peering-one-sided', resource: '/x', reason: 'r', expires: '2026-02-30' }] }, 'suppressions[0].expires: not a real date'],
     [{ suppressions: [{ rule: 'peering-one-sided', resource: '/x', reason: 'r', expires: 'soon' }] }, 'suppressions[0].expires: expected a date'],
@@ -51,7 +55,7 @@ describe('audit configuration', () => {
     [{ 'peering-one-sided': { enabled: 'no', severity: 'error' } }, 'rules.peering-one-sided.enabled: expected boolean, got "no"'],
     [{ 'peering-one-sided': { severity: 'fatal' } }, 'rules.peering-one-sided.severity: expected error, warning or info; got "fatal"'],
     [{ 'peering-one-sided': { enabled: 1, severity: 'off' } }, 'rules.peering-one-sided.enabled: expected boolean, got 1; rules.peering-one-sided.severity: expected error, warning or info; got "off"'],
-    [{ 'peering-one-sided': { enabld: true } }, 'rules.peering-one-sided: Unrecognized key: "enabld" (unknown key: enabld)'],
+    [{ 'peering-one-sided': { enabld: true } }, 'rules.peering-one-sided: unknown key "enabld"; allowed: enabled, severity'],
   ])('a bad rule setting %j says what is allowed', (rules, message) => {
     expect(() => parseAuditConfig({ rules }, ids, 'peerguard.yaml')).toThrow(new ConfigError(`peerguard.yaml: ${message}`));
   });

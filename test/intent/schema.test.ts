@@ -15,14 +15,14 @@ describe('intent statements: errors name the bad key', () => {
     [{ name: '', 'reach-each-other': 'a' }, 'statements[0].name: Too small: expected string to have >=1 characters'],
     [{ reach: { from: 'a' } }, 'statements[0].reach.to: missing (expected string)'],
     [{ reach: 'a' }, 'statements[0].reach: expected object, got "a"'],
-    [{ reach: { from: 'a', to: 'b', via: 'firewall' } }, 'statements[0].reach: Unrecognized key: "via" (unknown key: via)'],
+    [{ reach: { from: 'a', to: 'b', via: 'firewall' } }, 'statements[0].reach: unknown key "via"; allowed: from, to'],
     [{ 'reach-each-other': ['a', 'b'] }, 'statements[0].reach-each-other: expected string, got a list'],
     [{ 'reach-each-other': 'a b' }, 'statements[0].reach-each-other: a group name: letters, digits, "-", "_", "."'],
     [{ isolated: ['a', 'b'] }, 'statements[0].isolated: expected object, got a list'],
     [{ isolated: { between: ['a', 7] } }, 'statements[0].isolated.between[1]: expected string, got 7'],
-    [{ isolated: { between: ['a', 'b'] }, via: 'firewall' }, 'statements[0]: Unrecognized key: "via" (unknown key: via)'],
+    [{ isolated: { between: ['a', 'b'] }, via: 'firewall' }, 'statements[0]: unknown key "via"; allowed: name, isolated'],
     [{ 'on-premises': { group: 'a' } }, 'statements[0].on-premises.via: missing (expected string)'],
-    [{ 'on-premises': { group: 'a', via: 'b' }, name: 'x', extra: 1 }, 'statements[0]: Unrecognized key: "extra" (unknown key: extra)'],
+    [{ 'on-premises': { group: 'a', via: 'b' }, name: 'x', extra: 1 }, 'statements[0]: unknown key "extra"; allowed: name, on-premises'],
   ])('%j', (statement, message) => {
     expect(() => parseIntent({ groups, statements: [statement] }, 'intent.yaml')).toThrow(new IntentError(`intent.yaml: ${message}`));
   });
