@@ -54,6 +54,14 @@ var watchedResourceTypes = [
 var topLevelTypePaths = map(watchedResourceTypes, t => '/providers/${split(t, '/')[0]}/${split(t, '/')[1]}/')
 var subjectContains = filter(topLevelTypePaths, (p, i) => indexOf(topLevelTypePaths, p) == i)
 
+// = RESOURCE_GROUP_DELETE (src/config/event-filter.ts). Deleting a resource group deletes its VNets
+// with one event whose subject is the group, which the subject filter above cannot match (Event
+// Grid ANDs advanced filters): a second event subscription takes exactly that operation.
+var resourceGroupDelete = {
+  eventType: 'Microsoft.Resources.ResourceDeleteSuccess'
+  operationName: 'Microsoft.Resources/subscriptions/resourceGroups/delete'
+}
+
 resource rg 'Microsoft.Resources/resourceGroups@2022-09-01' = {
   name: resourceGroupName
   location: location
@@ -69,6 +77,7 @@ module topic 'eventgrid-system-topic.bicep' = {
     functionResourceId: '${functionAppId}/functions/${functionName}'
     includedEventTypes: includedEventTypes
     subjectContains: subjectContains
+    resourceGroupDelete: resourceGroupDelete
     deadLetterStorageAccountId: deadLetterStorageAccountId
     deadLetterContainerName: deadLetterContainerName
     eventGridIdentityId: eventGridIdentityId

@@ -6,6 +6,8 @@ param subscriptionId string
 param functionResourceId string
 param includedEventTypes array
 param subjectContains array
+@description('The event type and operation name of a resource group\'s deletion.')
+param resourceGroupDelete object
 param deadLetterStorageAccountId string
 param deadLetterContainerName string
 param eventGridIdentityId string
@@ -26,9 +28,36 @@ resource systemTopic 'Microsoft.EventGrid/systemTopics@2025-02-15' = {
   }
 }
 
-resource toFunction 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2025-02-15' = if (createEventSubscription) {
+// Two event subscriptions to the one function: changes to watched resources (by subject), and
+// resource groups deleted (by operation name). Event Grid ANDs advanced filters, so one cannot take both.
+var filters = [
+  {
+    name: 'peerguard'
+    includedEventTypes: includedEventTypes
+    advancedFilters: [
+      {
+        operatorType: 'StringContains'
+        key: 'subject'
+        values: subjectContains
+      }
+    ]
+  }
+  {
+    name: 'peerguard-resource-group-deletes'
+    includedEventTypes: [resourceGroupDelete.eventType]
+    advancedFilters: [
+      {
+        operatorType: 'StringIn'
+        key: 'data.operationName'
+        values: [resourceGroupDelete.operationName]
+      }
+    ]
+  }
+]
+
+resource toFunction 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2025-02-15' = [for f in (createEventSubscription ? filters : []): {
   parent: systemTopic
-  name: 'peerguard'
+  name: f.name
   properties: {
     eventDeliverySchema: 'EventGridSchema'
     destination: {
@@ -40,14 +69,8 @@ resource toFunction 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2025-02
       }
     }
     filter: {
-      includedEventTypes: includedEventTypes
-      advancedFilters: [
-        {
-          operatorType: 'StringContains'
-          key: 'subject'
-          values: subjectContains
-        }
-      ]
+      includedEventTypes: f.includedEventTypes
+      advancedFilters: f.advancedFilters
     }
     retryPolicy: {
       maxDeliveryAttempts: maxDeliveryAttempts
@@ -67,6 +90,6 @@ resource toFunction 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2025-02
       }
     }
   }
-}
+}]
 
 output systemTopicId string = systemTopic.id

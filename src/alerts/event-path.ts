@@ -1,3 +1,4 @@
+import { RESOURCE_GROUP_DELETE } from '../config/event-filter';
 import type { AuditConfig } from '../engine/config';
 import { auditResources } from '../engine/pipeline';
 import { keyOf, parseResourceId, subscriptionOf } from '../model/ids';
@@ -84,6 +85,12 @@ export async function reachOf(deps: Pick<EventPathDeps, 'index' | 'locate'>, eve
       const vnets = unique([parent, ...(await related(subject))]);
       return { vnetIds: vnets, fresh: vnets, changed: subject, alsoRead: [] };
     }
+    case RESOURCE_GROUP_DELETE.resourceType: {
+      // Its VNets went with it, without events of their own: as if each VNet were deleted.
+      const vnets = await deps.index.vnetsInResourceGroup(subject);
+      const peers = (await Promise.all(vnets.map(related))).flat();
+      return { vnetIds: unique([...vnets, ...peers]), fresh: vnets, alsoRead: unique(peers) };
+    }
     case 'Microsoft.Network/virtualNetworks/subnets': {
       const vnets = unique([parent]);
       return { vnetIds: vnets, fresh: vnets, alsoRead: [] };
@@ -146,6 +153,12 @@ export function withinScope(inventory: Inventory, subscriptions: readonly string
 
 async function processEvent(deps: EventPathDeps, event: ArmEvent): Promise<EventResult> {
   const reach = await reachOf(deps, event);
+  if (reach.vnetIds.length === 0 && event.resourceType === RESOURCE_GROUP_DELETE.resourceType) {
+    // Most resource groups hold no peered VNet: nothing to judge, and nothing the audit must catch up on.
+    const reason = `no peered VNet was known in resource group ${event.subject}`;
+    deps.log.info(`event ${event.id} ignored: ${reason}`);
+    return { id: event.id, status: 'ignored', reason };
+  }
   if (reach.vnetIds.length === 0) {
     const reason = `no VNet is known for ${event.subject} yet; the scheduled audit will cover it`;
     deps.log.warn(`event ${event.id}: ${reason}`);

@@ -1,4 +1,4 @@
-import { ACCEPTED_EVENT_TYPES, WATCHED_RESOURCE_TYPES } from '../config/event-filter';
+import { ACCEPTED_EVENT_TYPES, RESOURCE_GROUP_DELETE, WATCHED_RESOURCE_TYPES } from '../config/event-filter';
 import { keyOf, parseResourceId, subscriptionOf } from '../model/ids';
 import type { ChangeContext } from './model';
 
@@ -11,7 +11,7 @@ export interface ArmEvent {
   eventType: string;
   /** The target resource id (the event subject). */
   subject: string;
-  /** The watched type the subject is, as spelled in WATCHED_RESOURCE_TYPES. */
+  /** The watched type the subject is, as spelled in WATCHED_RESOURCE_TYPES, or a deleted resource group's. */
   resourceType: string;
   eventTime: string | undefined;
   subscriptionId: string | undefined;
@@ -50,6 +50,9 @@ function callerOf(claims: unknown): ChangeContext['caller'] {
   return { ...(name ? { name } : {}), ...(upn ? { upn } : {}), ...(appId ? { appId } : {}) };
 }
 
+/** `/subscriptions/{id}/resourceGroups/{name}`, nothing under it (any casing: Microsoft's samples write `resourcegroups`). */
+const RESOURCE_GROUP_PATTERN = /^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/?$/i;
+
 /** The watched type a resource id is (case-insensitive), e.g. a peering or a route. */
 export function watchedTypeOf(resourceId: string): string | undefined {
   const type = parseResourceId(resourceId)?.type?.toLowerCase();
@@ -70,14 +73,17 @@ export function parseArmEvent(raw: unknown, filter: EventFilter): ParsedEvent {
   if (!isObject(data)) return { kind: 'malformed', id, reason: 'the event has no "data" object' };
   const subject = text(raw.subject) ?? text(data.resourceUri);
   if (!subject) return { kind: 'malformed', id, reason: 'the event has no "subject" or data.resourceUri' };
-  if (!parseResourceId(subject)) {
-    if (subject.toLowerCase().startsWith('/subscriptions/')) {
-      return { kind: 'ignored', id, reason: `subject ${subject} is not a provider resource` };
-    }
+  let resourceType: string | undefined;
+  if (parseResourceId(subject)) {
+    resourceType = watchedTypeOf(subject);
+    if (!resourceType) return { kind: 'ignored', id, reason: `resource type ${parseResourceId(subject)?.type} is not watched` };
+  } else if (RESOURCE_GROUP_PATTERN.test(subject) && eventType.toLowerCase() === RESOURCE_GROUP_DELETE.eventType.toLowerCase()) {
+    resourceType = RESOURCE_GROUP_DELETE.resourceType;
+  } else if (subject.toLowerCase().startsWith('/subscriptions/')) {
+    return { kind: 'ignored', id, reason: `subject ${subject} is not a provider resource or a deleted resource group` };
+  } else {
     return { kind: 'malformed', id, reason: `subject "${subject}" is not an Azure resource id` };
   }
-  const resourceType = watchedTypeOf(subject);
-  if (!resourceType) return { kind: 'ignored', id, reason: `resource type ${parseResourceId(subject)?.type} is not watched` };
 
   const tenantId = text(data.tenantId);
   if (filter.tenantId && keyOf(tenantId ?? '') !== keyOf(filter.tenantId)) {

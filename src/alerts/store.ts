@@ -40,6 +40,8 @@ export interface NeighbourhoodIndex {
   record(entries: readonly IndexEntry[]): Promise<void>;
   /** VNets a resource touches, as last seen: a peering's both ends, an attachment's VNets, a VNet's peers. */
   vnetsRelatedTo(resourceId: string): Promise<string[]>;
+  /** VNets last seen in a resource group: those at either end of an indexed peering. */
+  vnetsInResourceGroup(resourceGroupId: string): Promise<string[]>;
 }
 
 export interface RunProgress {
@@ -282,6 +284,21 @@ export class TableAlertStore implements AlertStore, NeighbourhoodIndex, RunStore
       add(e.remoteVnetId);
     }
     found.delete(key);
+    return [...found.values()];
+  }
+
+  async vnetsInResourceGroup(resourceGroupId: string): Promise<string[]> {
+    // VNet keys under the group sort between `…/virtualnetworks/` and `…/virtualnetworks0` ('0' follows '/').
+    const prefix = `${keyOf(resourceGroupId).replace(/\/+$/, '')}/providers/microsoft.network/virtualnetworks/`;
+    const end = `${prefix.slice(0, -1)}0`;
+    const inRange = (column: string) => `(${column} ge ${odataString(prefix)} and ${column} lt ${odataString(end)})`;
+    const found = new Map<string, string>();
+    for (const e of await this.query(`PartitionKey eq 'peering' and (${inRange('vnetKey')} or ${inRange('remoteVnetKey')})`)) {
+      for (const id of [...parseJson<string[]>(e.vnetIds, []), e.remoteVnetId]) {
+        // The VNet itself, not a child (a peering id has the VNet's as its prefix).
+        if (typeof id === 'string' && keyOf(id).startsWith(prefix) && !keyOf(id).slice(prefix.length).includes('/') && !found.has(keyOf(id))) found.set(keyOf(id), id);
+      }
+    }
     return [...found.values()];
   }
 

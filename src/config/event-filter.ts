@@ -18,3 +18,15 @@ export const WATCHED_RESOURCE_TYPES = [
   'Microsoft.Network/azureFirewalls',
   'Microsoft.Network/virtualHubs',
 ] as const;
+
+/**
+ * Deleting a resource group deletes its VNets with one event, for the group (ARM sends one per
+ * request, its subject the request's target): watched too, so that their peers' Disconnected
+ * peerings are reported within seconds. infra/ subscribes to it separately (by operation name).
+ */
+export const RESOURCE_GROUP_DELETE = {
+  eventType: 'Microsoft.Resources.ResourceDeleteSuccess',
+  operationName: 'Microsoft.Resources/subscriptions/resourceGroups/delete',
+  /** ArmEvent.resourceType of such an event. */
+  resourceType: 'Microsoft.Resources/resourceGroups',
+} as const;

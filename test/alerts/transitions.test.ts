@@ -82,6 +82,19 @@ describe('parseArmEvent', () => {
       expect(parsed.event.change.caller).toEqual({ appId: 'app-1' });
     }
   });
+
+  it("accepts a resource group's deletion (its VNets have no events of their own), ignores other events on a group", () => {
+    const group = '/subscriptions/aaaaaaaa-0000-0000-0000-000000000001/resourcegroups/rg-spoke';
+    const event = (eventType: string, subject: string) => parseArmEvent({ id: 'e', eventType, subject, data: {} }, { tenantId: undefined, subscriptions: [] });
+    const deleted = event('Microsoft.Resources.ResourceDeleteSuccess', group);
+    expect(deleted.kind === 'accepted' && deleted.event.resourceType).toBe('Microsoft.Resources/resourceGroups');
+    expect(event('Microsoft.Resources.ResourceWriteSuccess', group)).toMatchObject({ kind: 'ignored', reason: expect.stringContaining('not a provider resource or a deleted resource group') });
+    expect(event('Microsoft.Resources.ResourceDeleteSuccess', '/subscriptions/aaaaaaaa-0000-0000-0000-000000000001')).toMatchObject({ kind: 'ignored' });
+    expect(event('Microsoft.Resources.ResourceDeleteSuccess', `${group}/providers/Microsoft.Storage/storageAccounts/s`)).toMatchObject({
+      kind: 'ignored',
+      reason: expect.stringContaining('is not watched'),
+    });
+  });
 });
 
 describe('withinScope (the event path sees the configured subscriptions only)', () => {

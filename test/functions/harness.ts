@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { InvocationContext } from '@azure/functions';
 import type { Mailer, MailMessage } from '../../src/alerts/mailer';
+import { RESOURCE_GROUP_DELETE } from '../../src/config/event-filter';
 import { buildAdapters, useAdapters, type Adapters, type Readers } from '../../src/functions/composition';
 import { keyOf, parseResourceId, subscriptionOf } from '../../src/model/ids';
 import type { RawResource } from '../../src/model/snapshot';
@@ -27,6 +28,13 @@ export function eventAbout(subject: string, kind: 'write' | 'delete', id: string
   e.data.resourceUri = subject;
   e.data.subscriptionId = subscriptionOf(subject);
   e.data.operationName = `${parseResourceId(subject)?.type}/${kind}`;
+  return e;
+}
+
+/** Microsoft's sample delete event re-addressed to a resource group, as ARM publishes `az group delete`. */
+export function resourceGroupDeleted(resourceGroupId: string, id: string): Record<string, unknown> {
+  const e = eventAbout(resourceGroupId, 'delete', id) as Record<string, unknown> & { data: Record<string, unknown> };
+  e.data.operationName = RESOURCE_GROUP_DELETE.operationName;
   return e;
 }
 

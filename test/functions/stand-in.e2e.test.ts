@@ -13,7 +13,7 @@ import { FAST_RETRY } from '../azure/harness';
 import { bulkVnets, hubWithSpokes } from '../azure/realistic-estate';
 import { appSettings, ESTATE, HUB_PEERING, PEERING, timer } from '../reliability/harness';
 import { startAzurite, type AzuriteInstance } from '../support/azurite';
-import { context, eventAbout, fixture, SUB } from './harness';
+import { context, eventAbout, fixture, resourceGroupDeleted, SUB } from './harness';
 
 // The Functions app end to end through the real SDKs: ARM and Resource Graph (@azure/arm-network,
 // @azure/arm-resourcegraph) and Communication Services (@azure/communication-email) against the
@@ -252,4 +252,30 @@ describe('Functions app against the Azure stand-in (real SDKs) and Azurite', () 
     expect(bad.status).toBe(400);
     expect(String((bad.jsonBody as { error: string }).error)).toBe(`format "pdf" is not supported; use one of: ${formats.join(', ')}`);
   }, 60_000);
+
+  it("a resource group deleted with its VNet (one event, for the group): the VNet's peers are judged from the index; a group with no peered VNet is ignored", async () => {
+    standIn.email.reset();
+    now = new Date('2026-03-02T10:02:00.000Z');
+    const group = `/subscriptions/${SUB}/resourcegroups/rg-spoke1`;
+    // What Azure did before it published the event: vnet-spoke1 and its route table are gone, and
+    // the hub's peering to it is Disconnected. No event was published for either resource.
+    expect(standIn.state.deleteResource(PEERING.replace(/\/virtualNetworkPeerings\/.*$/, ''))).toBe(true);
+    expect(standIn.state.deleteResource(`${group}/providers/Microsoft.Network/routeTables/rt-spoke1`)).toBe(true);
+    expect((standIn.state.get(HUB_PEERING)?.properties as { peeringState?: string }).peeringState).toBe('Disconnected');
+    standIn.requests.clear();
+    const [result] = await eventGridTrigger(resourceGroupDeleted(group, 'rg-delete-0001'), context('eventGridTrigger'));
+    expect(result?.status).toBe('processed');
+    expect(result?.vnetIds?.map(nameOf).sort()).toEqual(expect.arrayContaining(['vnet-hub-weu', 'vnet-spoke1']));
+    // vnet-spoke1 read fresh (gone), the hub and its other peers from Resource Graph.
+    expect(managementCalls(standIn)).toEqual({ armGet: 1, resourceGraph: 1 });
+    expectMails(standIn.email.sent, [mail('ERROR', 'peering-remote-vnet-missing', 'vnet-spoke1')]);
+    const alert = standIn.email.sent[0]!;
+    expect(alert.plainText).toContain('vnet-hub-weu');
+    expect(alert.plainText).toContain('Microsoft.Resources/subscriptions/resourceGroups/delete');
+
+    const [unrelated] = await eventGridTrigger(resourceGroupDeleted(`/subscriptions/${SUB}/resourceGroups/rg-no-network`, 'rg-delete-0002'), context('eventGridTrigger'));
+    expect(unrelated?.status).toBe('ignored');
+    expect(unrelated?.reason).toMatch(/no peered VNet was known in resource group .*rg-no-network/);
+    expect(standIn.email.sent).toHaveLength(1);
+  });
 });

@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { APP_SETTING_NAMES, appSettingsSchema } from '../../src/config/app-settings';
-import { ACCEPTED_EVENT_TYPES, WATCHED_RESOURCE_TYPES } from '../../src/config/event-filter';
+import { ACCEPTED_EVENT_TYPES, RESOURCE_GROUP_DELETE, WATCHED_RESOURCE_TYPES } from '../../src/config/event-filter';
 import type { Body } from './bicep-text';
 import { declarations, objectKeys, objectValue, paramDefault, stringArray, varBody } from './bicep-text';
 
@@ -138,8 +138,22 @@ describe('Event Grid filter: src/config/event-filter.ts <-> infra/modules/eventg
     expect(eventGrid).toMatch(/var topLevelTypePaths = map\(watchedResourceTypes,/);
     expect(eventGrid).toMatch(/includedEventTypes:\s*includedEventTypes\b/);
     expect(eventGrid).toMatch(/subjectContains:\s*subjectContains\b/);
-    expect(systemTopic).toMatch(/includedEventTypes:\s*includedEventTypes\b/);
-    expect(systemTopic).toMatch(/operatorType:\s*'StringContains'\s*\n\s*key:\s*'subject'\s*\n\s*values:\s*subjectContains\b/);
+    const filters = varBody(systemTopic, 'filters').text;
+    expect(filters).toMatch(/includedEventTypes:\s*includedEventTypes\b/);
+    expect(filters).toMatch(/operatorType:\s*'StringContains'\s*\n\s*key:\s*'subject'\s*\n\s*values:\s*subjectContains\b/);
+  });
+
+  it("subscribes to a resource group's deletion, as the handler accepts it, in an event subscription of its own", () => {
+    const groupDelete = varBody(eventGrid, 'resourceGroupDelete');
+    expect(objectValue(groupDelete, 'eventType')).toBe(`'${RESOURCE_GROUP_DELETE.eventType}'`);
+    expect(objectValue(groupDelete, 'operationName')).toBe(`'${RESOURCE_GROUP_DELETE.operationName}'`);
+    expect(eventGrid).toMatch(/resourceGroupDelete:\s*resourceGroupDelete\b/);
+    const filters = varBody(systemTopic, 'filters').text;
+    expect(filters).toMatch(/includedEventTypes:\s*\[resourceGroupDelete\.eventType\]/);
+    expect(filters).toMatch(/operatorType:\s*'StringIn'\s*\n\s*key:\s*'data\.operationName'\s*\n\s*values:\s*\[resourceGroupDelete\.operationName\]/);
+    // One event subscription per filter, each with the filter's own lists.
+    expect(systemTopic).toMatch(/= \[for f in \(createEventSubscription \? filters : \[\]\): \{/);
+    expect(systemTopic).toMatch(/includedEventTypes:\s*f\.includedEventTypes\s*\n\s*advancedFilters:\s*f\.advancedFilters\b/);
   });
 
   it('the derived subject values catch every watched type within Event Grid\'s limits', () => {
