@@ -5,6 +5,7 @@ import type { RawResource } from '../../src/model/snapshot';
 import type { AuditScope, Inventory } from '../../src/ports';
 import { RULES } from '../../src/rules';
 import { SUB_A, SUB_B, SUB_C } from '../support/estate';
+import { recordingSleep } from '../support/recording-sleep';
 import { inventoryReader, useStandIn } from './harness';
 import { bulkVnets, realisticEstate } from './realistic-estate';
 
@@ -51,13 +52,23 @@ describe('Resource Graph inventory', () => {
     expect(tenant.subscriptions).toEqual([SUB_A, SUB_B, SUB_C].sort());
   });
 
-  it('recovers from a 429 by waiting Retry-After', async () => {
+  it('recovers from a 429 by retrying it in the SDK pipeline, without a wait of its own on top', async () => {
     standIn().faults.throttle('resourceGraph', { retryAfterSeconds: 1 });
-    const started = Date.now();
-    const inventory = await inventoryReader(standIn()).readInventory(ALL);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    const adapter = recordingSleep();
+    const inventory = await inventoryReader(standIn(), { sleep: adapter.sleep }).readInventory(ALL);
     expect(inventory.unreadable).toEqual([]);
     expect(standIn().requests.of('resourceGraph').map((r) => r.status)).toEqual([429, 200]);
+    expect(adapter.asked).toEqual([]);
+  });
+
+  it('with the SDK pipeline retries off, the adapter itself waits Retry-After before reading the page again', async () => {
+    standIn().faults.throttle('resourceGraph', { retryAfterSeconds: 1 });
+    const adapter = recordingSleep();
+    const inventory = await inventoryReader(standIn(), { retry: { maxRetries: 0 }, sleep: adapter.sleep }).readInventory(ALL);
+    expect(inventory.unreadable).toEqual([]);
+    expect(standIn().requests.of('resourceGraph').map((r) => r.status)).toEqual([429, 200]);
+    // Retry-After: 1 (seconds), longer than the 10 ms back-off these tests configure.
+    expect(adapter.asked).toEqual([1000]);
   });
 
   it('recovers from a burst of 500/503 answers', async () => {
