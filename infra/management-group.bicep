@@ -27,7 +27,7 @@ module readerAssignment 'modules/role-assignment-management-group.bicep' = {
 resource remediationRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = if (remediationEnabled) {
   name: guid(managementGroup().id, 'peerguard-peering-remediator', environmentName)
   properties: {
-    roleName: 'peerguard peering remediator (${environmentName})'
+    roleName: 'peerguard peering remediator (${environmentName}, ${take(uniqueString(managementGroup().id), 6)})'
     description: 'Create, sync and delete virtual network peerings; nothing else. Assigned only when peerguard remediation is enabled.'
     type: 'CustomRole'
     assignableScopes: [managementGroup().id]

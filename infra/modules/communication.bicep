@@ -50,7 +50,7 @@ resource communicationService 'Microsoft.Communication/communicationServices@202
 resource senderCustomRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = if (senderRole == 'custom') {
   name: guid(communicationService.id, 'peerguard-email-sender')
   properties: {
-    roleName: 'peerguard email sender (${environmentName})'
+    roleName: 'peerguard email sender (${environmentName}, ${take(uniqueString(communicationService.id), 6)})'
     description: 'Send email through one Communication Services resource with Microsoft Entra ID.'
     type: 'CustomRole'
     assignableScopes: [resourceGroup().id]

@@ -13,7 +13,7 @@ output roleDefinitionGuid string = definition.name
 resource definition 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
   name: guid(subscription().id, 'peerguard-peering-remediator', environmentName)
   properties: {
-    roleName: 'peerguard peering remediator (${environmentName})'
+    roleName: 'peerguard peering remediator (${environmentName}, ${take(uniqueString(subscription().id), 6)})'
     description: 'Create, sync and delete virtual network peerings; nothing else. Assigned only when peerguard remediation is enabled.'
     type: 'CustomRole'
     assignableScopes: assignableScopes
