@@ -1,18 +1,19 @@
-import { chmodSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import type { TokenCredential } from '@azure/core-auth';
 import { CredentialUnavailableError } from '@azure/identity';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { runCli } from '../support/cli';
 import { SUB_A, SUB_B, SUB_C } from '../support/estate';
+import { scratchDir } from '../support/scratch';
 import { FAST_RETRY, useStandIn } from './harness';
 import { realisticEstate } from './realistic-estate';
 
 // `peerguard audit --live` / `export --live` end to end, in-process, against the stand-in: the
 // real SDK clients, only the endpoint, the CA and the credential differ from a run against Azure.
 
-const dir = mkdtempSync(join(tmpdir(), 'peerguard-live-'));
+const { dir } = scratchDir('peerguard-live-');
+const store = scratchDir('peerguard-store-').dir;
 const estateFile = join(dir, 'estate-from-file.json');
 writeFileSync(estateFile, JSON.stringify(realisticEstate()));
 
@@ -115,7 +116,6 @@ describe('peerguard --live', () => {
   });
 
   it('export -o through a dangling symbolic link creates the file it names, and the link stays', async () => {
-    const store = mkdtempSync(join(tmpdir(), 'peerguard-store-'));
     const link = join(dir, 'dangling-link.json');
     symlinkSync(join(store, 'estate.json'), link);
     const { code } = await run(['export', '--live', '--endpoint', standIn().endpoint, ...subs, '-o', link]);

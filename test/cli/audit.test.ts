@@ -1,6 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { writeSnapshot } from '../../src/cli/live';
@@ -10,12 +9,13 @@ import { RULES } from '../../src/rules';
 import { VERSION } from '../../src/version';
 import { runCli } from '../support/cli';
 import { SUB_A, SUB_B, SUB_C, gateway, vnet, vnetId } from '../support/estate';
+import { scratchDir } from '../support/scratch';
 
 const repo = resolve(__dirname, '../..');
 
 const run = (args: string[]) => runCli(args);
 
-const dir = mkdtempSync(join(tmpdir(), 'peerguard-cli-'));
+const { dir } = scratchDir('peerguard-cli-');
 const hub = vnetId('vnet-hub', SUB_A);
 const spoke = vnetId('vnet-spoke', SUB_B);
 const oneSided = join(dir, 'one-sided.json');

@@ -1,17 +1,18 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FAST_RETRY, useStandIn } from '../azure/harness';
 import { realisticEstate } from '../azure/realistic-estate';
 import { runCli } from '../support/cli';
 import { SUB_A, SUB_B, SUB_C } from '../support/estate';
+import { scratchDir } from '../support/scratch';
 
 // `export --live` of a partial read, audited back with `--input`: the same coverage as the live
 // audit, PARTIAL and never compliant. And a live read that finds no VNet at all: like a file with
 // none, nothing to audit (exit 2), unless some scope could not be read.
 
-const dir = mkdtempSync(join(tmpdir(), 'peerguard-live-snapshot-'));
+const { dir } = scratchDir('peerguard-live-snapshot-');
+const emptyExport = scratchDir('peerguard-empty-export-');
 
 describe('a partial live read written as a snapshot', () => {
   const standIn = useStandIn(() => ({ resources: realisticEstate() }));
@@ -55,7 +56,7 @@ describe('a live read that finds no virtual network', () => {
   });
 
   it('export of a readable scope without a VNet writes nothing (audit --input would refuse it) and exits 2', async () => {
-    const out = join(mkdtempSync(join(tmpdir(), 'peerguard-empty-export-')), 'estate.json');
+    const out = join(emptyExport.dir, 'estate.json');
     writeFileSync(out, '{"data":[]}');
     const { code, stderr } = await run(['export', '--live', '--endpoint', standIn().endpoint, '--subscription', SUB_A, '-o', out]);
     expect({ code, stderr }).toEqual({ code: 2, stderr: `peerguard: no virtual networks read from subscription ${SUB_A}: nothing to export; ${out} was not written\n` });

@@ -1,15 +1,15 @@
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readSnapshot, readSnapshotEstate, readSnapshotFiles } from '../../src/io/snapshot-files';
 import { InputError, snapshotFromDocument } from '../../src/model/snapshot';
 import { SUB_A, SUB_B, vnet, vnetId } from '../support/estate';
+import { scratchDir } from '../support/scratch';
 
 // Reading snapshot files: the `unreadable` scopes a partial `export --live` records, and symbolic
 // links in the tree (followed, dangling ones named, loops walked once).
 
-const root = mkdtempSync(join(tmpdir(), 'peerguard-io-'));
+const root = scratchDir('peerguard-io-').dir;
 let n = 0;
 /** A fresh directory under the test's temporary root. */
 const fresh = (): string => {

@@ -1,6 +1,5 @@
 import fc from 'fast-check';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main';
@@ -15,6 +14,7 @@ import { RULES } from '../../src/rules';
 import { startStandIn } from '../azure-stand-in';
 import { connectionTo, FAST_RETRY, inventoryReader, liveReader } from '../azure/harness';
 import { SUB_A, SUB_B, SUB_C } from '../support/estate';
+import { scratchDir } from '../support/scratch';
 import { estateOf, estateSpec } from './arbitraries';
 
 // Property-based tests against the local Azure stand-in (issue 10): an estate exported with
@@ -23,7 +23,7 @@ import { estateOf, estateSpec } from './arbitraries';
 // never increases the number of findings.
 
 const NOW = new Date('2026-01-01T00:00:00Z');
-const dir = mkdtempSync(join(tmpdir(), 'peerguard-prop-'));
+const { dir } = scratchDir('peerguard-prop-');
 const findingSet = (findings: { ruleId: string; severity: string; fingerprint: string }[]) => findings.map((f) => `${f.severity} ${f.ruleId} ${f.fingerprint}`).sort();
 
 describe('properties: estates through the stand-in', () => {

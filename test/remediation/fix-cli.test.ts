@@ -1,11 +1,13 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startStandIn, type StandIn } from '../azure-stand-in';
+import { scratchDir } from '../support/scratch';
 import { configFile, exampleEstate, HUB, liveArgs, liveFindings, runCli, spokePeering, SUB_DEV, SUB_HUB, SUB_PROD, writesSeen } from './harness';
 
 // `peerguard fix` end to end, in-process, against the stand-in serving the example estate.
+
+const partialSnapshot = scratchDir('peerguard-fix-');
 
 describe('peerguard fix against the stand-in (example estate)', () => {
   let standIn: StandIn;
@@ -114,7 +116,7 @@ describe('peerguard fix against the stand-in (example estate)', () => {
   });
 
   it('plans from a partial snapshot saying which scopes it lacks, as audit does', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'peerguard-fix-')), 'partial.json');
+    const file = join(partialSnapshot.dir, 'partial.json');
     const unreadable = [{ scope: '/subscriptions/00000000-0000-4000-8000-00000000dead', reason: 'AuthorizationFailed (403)' }];
     writeFileSync(file, JSON.stringify({ data: await exampleEstate(), unreadable }));
     const plan = await runCli(standIn, ['fix', '--input', file, '--config', configFile(), '--format', 'json']);

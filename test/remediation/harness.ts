@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ArmLiveReader } from '../../src/azure/live';
 import { ArmRemediationWriter } from '../../src/azure/arm-writer';
@@ -16,6 +15,7 @@ import type { Topology } from '../../src/model/types';
 import type { StandIn } from '../azure-stand-in';
 import { connectionTo, inventoryReader } from '../azure/harness';
 import { runCli as runCliIn } from '../support/cli';
+import { scratchDir } from '../support/scratch';
 
 // Remediation against the stand-in: the example estate (examples/estate) served by the stand-in,
 // `peerguard fix` in-process with the real SDK clients, and the library path for the tests that
@@ -31,7 +31,8 @@ export async function exampleEstate(): Promise<unknown[]> {
   return (await readSnapshot([join(__dirname, '../../examples/estate')])).map((r) => r.resource);
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'peerguard-fix-'));
+// Removed after the tests of the file that imports this harness.
+const { dir } = scratchDir('peerguard-fix-');
 let files = 0;
 
 /** A config file with the remediation section (allow list: the example's three subscriptions). */
