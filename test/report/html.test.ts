@@ -80,7 +80,7 @@ describe('renderHtml', () => {
     const run = hostileRun();
     const page = await renderHtml(run.report, run.extras, { rules: RULES });
     expect(page).not.toContain(HOSTILE);
-    expect(page).toContain(escapeHtml(HOSTILE));
+    expect(page).toContain('&lt;img src=x onerror=alert(1)&gt;');
     expect(page).not.toMatch(/<(img|svg onload|script>alert)/i);
     expect(page.match(/<script\b/g)).toHaveLength(2); // the JSON data block and the filter script
     const markup = page.replace(/<script type="application\/json"[\s\S]*?<\/script>/, '');
@@ -131,7 +131,12 @@ describe('email HTML', () => {
     const mail = renderEmailReport(run.report, run.extras, { rules: RULES });
     expect(mail).not.toMatch(/<script|<style|<svg|<img|<link|class=/i);
     expect(mail).toContain('>Hub</th>');
-    for (const v of run.extras.topology.vnets.values()) expect(mail).toContain(escapeHtml(v.name));
+    const names = [
+      'vnet-hub-weu', 'vnet-hub-neu', 'vnet-shared-dev', 'vnet-spoke1', 'vnet-spoke2-prod', 'vnet-spoke3-prod', 'vnet-spoke4-prod', 'vnet-spoke5-dev',
+      'vnet-spoke6-dev', 'vnet-spoke7-dev', 'vnet-spoke8-dev', 'vnet-spoke9-dev', 'vnet-spoke10-prod', 'vnet-spoke11-prod', 'vnet-spoke12-dev', 'vnet-spoke13-dev',
+    ];
+    expect([...run.extras.topology.vnets.values()].map((v) => v.name).sort()).toEqual([...names].sort());
+    for (const name of names) expect(mail).toContain(`>${name}<`);
     expect(mail).toContain(LINK_STYLES['one-sided'].label);
   });
 
@@ -139,12 +144,20 @@ describe('email HTML', () => {
     const run = hostileRun();
     const mail = renderEmailReport(run.report, run.extras, { rules: RULES, title: HOSTILE });
     expect(mail).not.toContain(HOSTILE);
-    expect(mail).toContain(escapeHtml(HOSTILE));
+    expect(mail).toContain('&lt;img src=x onerror=alert(1)&gt;');
     expect(mail).toContain('PARTIAL AUDIT');
+    // Each finding's resource id as escaped text: < > " ' written as entities.
+    const escapedIds: Record<string, string> = {
+      'peering-one-sided':
+        '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-hub/providers/Microsoft.Network/virtualNetworks/hub/virtualNetworkPeerings/hub-to-&lt;img src=x onerror=alert(1)&gt;',
+      'peering-disconnected':
+        '/subscriptions/22222222-2222-2222-2222-222222222222/resourceGroups/rg-x&#39; onmouseover=&#39;alert(3)/providers/Microsoft.Network/virtualNetworks/x&#39; onmouseover=&#39;alert(3)/virtualNetworkPeerings/&quot;&gt;&lt;svg onload=alert(5)&gt;',
+    };
+    expect(run.report.findings.map((f) => f.ruleId).sort()).toEqual(Object.keys(escapedIds).sort());
     for (const f of run.report.findings) {
       const fragment = renderFindingEmailFragment(f, { rules: RULES });
       expect(fragment).not.toMatch(/<(img|svg|script)/i);
-      expect(fragment).toContain(escapeHtml(f.resourceId));
+      expect(fragment).toContain(escapedIds[f.ruleId]);
       expect(fragment.startsWith('<table')).toBe(true);
     }
   });
