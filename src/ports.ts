@@ -16,6 +16,11 @@ export interface Inventory {
    * even in a subscription that was read.
    */
   sought?: string[];
+  /**
+   * When the read began (ISO 8601), set by the scheduled audit: what it decides about an alert is
+   * as old as its oldest data, so an event read during a long inventory read is not overruled.
+   */
+  observedAt?: string;
 }
 
 export type AuditScope =

@@ -31,6 +31,8 @@ export interface EventPathDeps {
   version: string;
   filter: EventFilter;
   now: () => Date;
+  /** When a live read begins (orders the alert rows it decides); `now` when not given. */
+  observe?: () => Date;
   log: Logger;
   /** Reads a gateway, route table, firewall or hub and names the VNets it serves (optional adapter). */
   locate?: (resourceId: string) => Promise<string[]>;
@@ -164,7 +166,7 @@ async function processEvent(deps: EventPathDeps, event: ArmEvent): Promise<Event
     deps.log.warn(`event ${event.id}: ${reason}`);
     return { id: event.id, status: 'unmapped', reason };
   }
-  const observedAt = deps.now();
+  const observedAt = (deps.observe ?? deps.now)();
   const read = await deps.live.readNeighbourhood(reach.fresh, { ...(reach.changed ? { changed: reach.changed } : {}), alsoRead: reach.alsoRead });
   const inventory = withinScope(read, deps.filter.subscriptions);
   const run = auditResources({

@@ -1,6 +1,6 @@
 import type { ContainerClient } from '@azure/storage-blob';
 import type { QueueClient } from '@azure/storage-queue';
-import type { Inventory, InventoryReader } from '../ports';
+import type { AuditScope, Inventory, InventoryReader } from '../ports';
 import type { Logger } from './alerting';
 import { auditAndReport, mergeInventories, type ScheduledDeps, type ScheduledResult } from './scheduled';
 import type { RunStore } from './store';
@@ -100,6 +100,14 @@ export interface FanoutDeps extends ScheduledDeps {
   batches: BatchInventoryStore;
   queue: AuditQueue;
   log: Logger;
+  /** When a read begins (orders the alert rows the audit decides); `now` when not given. */
+  observe?: () => Date;
+}
+
+/** The inventory of a scope, stamped with when its read began (`Inventory.observedAt`). */
+async function readStamped(deps: FanoutDeps, scope: AuditScope): Promise<Inventory> {
+  const observedAt = (deps.observe ?? deps.now)().toISOString();
+  return { ...(await deps.inventory.readInventory(scope)), observedAt };
 }
 
 /** The timer: enqueue batches when there are more subscriptions than one batch, else audit here. */
@@ -116,7 +124,8 @@ export async function startScheduledAudit(
     deps.log.info(`scheduled audit ${runId}: ${scope.subscriptionIds.length} subscriptions in ${batches.length} batches enqueued`);
     return { mode: 'fan-out', runId, batches: batches.length };
   }
-  const inventory = await deps.inventory.readInventory(
+  const inventory = await readStamped(
+    deps,
     'subscriptionIds' in scope
       ? { kind: 'subscriptions', subscriptionIds: scope.subscriptionIds }
       : scope.kind === 'managementGroup'
@@ -137,11 +146,12 @@ export async function runAuditBatch(
 ): Promise<{ assembled: ScheduledResult | undefined; completed: number }> {
   let inventory: Inventory;
   try {
-    inventory = await deps.inventory.readInventory({ kind: 'subscriptions', subscriptionIds: message.subscriptionIds });
+    inventory = await readStamped(deps, { kind: 'subscriptions', subscriptionIds: message.subscriptionIds });
   } catch (error) {
     if (delivery.dequeueCount < delivery.maxDequeueCount) throw error;
     const reason = `could not be read after ${delivery.dequeueCount} attempts: ${(error as Error).message}`;
     deps.log.error(`run ${message.runId} batch ${message.batch}: ${reason}`);
+    // Nothing read: no claim on when, so the parts that were read decide the run's observation time.
     inventory = { resources: [], subscriptions: [], unreadable: message.subscriptionIds.map((scope) => ({ scope, reason })) };
   }
   await deps.batches.save(message.runId, message.batch, inventory);

@@ -62,10 +62,13 @@ export const ATTACHED_EXTENSIONS: readonly ReportFile['extension'][] = ['json', 
 export function mergeInventories(parts: readonly Inventory[]): Inventory {
   const subscriptions = new Set<string>();
   for (const p of parts) for (const s of p.subscriptions) subscriptions.add(s.toLowerCase());
+  const stamps = parts.flatMap((p) => (p.observedAt ? [p.observedAt] : []));
   return {
     resources: parts.flatMap((p) => p.resources),
     subscriptions: [...subscriptions].sort(),
     unreadable: parts.flatMap((p) => p.unreadable),
+    // As old as the oldest part that was read (ISO 8601 strings sort by time).
+    ...(stamps.length > 0 ? { observedAt: stamps.sort()[0] } : {}),
   };
 }
 
@@ -93,7 +96,7 @@ export async function auditAndReport(deps: ScheduledDeps, inventory: Inventory):
     findings: report.findings,
     scope,
     rows,
-    observedAt: now,
+    observedAt: inventory.observedAt ? new Date(inventory.observedAt) : now,
     change: { source: 'scheduled-audit' },
     mailOpened: false,
   });

@@ -46,3 +46,16 @@ export function planTransitions(
   }
   return plan;
 }
+
+/**
+ * A clock for when live reads begin: the given clock, but strictly increasing in this process, so
+ * that of two reads begun in one millisecond (concurrent invocations on one instance) the later
+ * one is later and a stale answer cannot undo it. Across instances, clock skew rules anyway.
+ */
+export function strictlyIncreasing(clock: () => Date): () => Date {
+  let last = -Infinity;
+  return () => {
+    last = Math.max(clock().getTime(), last + 1);
+    return new Date(last);
+  };
+}

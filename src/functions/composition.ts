@@ -17,6 +17,7 @@ import type { EventPathDeps } from '../alerts/event-path';
 import { BlobBatchInventoryStore, StorageAuditQueue, type AuditQueue, type BatchInventoryStore, type FanoutDeps } from '../alerts/fanout';
 import { CommunicationMailer, type Mailer, type Recipients } from '../alerts/mailer';
 import { TableAlertStore, type AlertStore, type NeighbourhoodIndex, type RunStore } from '../alerts/store';
+import { strictlyIncreasing } from '../alerts/transitions';
 import { loadAppSettings, SettingsError, type AppSettings } from '../config/app-settings';
 import { parseYamlDocument } from '../config/yaml-document';
 import { ConfigError, DEFAULT_CONFIG, parseAuditConfig, type AuditConfig } from '../engine/config';
@@ -67,6 +68,8 @@ export interface Adapters {
   config: AuditConfig;
   version: string;
   now: () => Date;
+  /** When a live read begins: `now`, strictly increasing in this process (alert rows are ordered by it). */
+  observe: () => Date;
   /** Pause between in-invocation retries of an event (ms). */
   retryDelayMs: number;
   /** Opt-in remediation (PEERGUARD_AUDIT_CONFIG's remediation section: enabled and onEvent or onSchedule). */
@@ -226,6 +229,7 @@ export function buildAdapters(env: Record<string, string | undefined>, overrides
   const clients = storageClients(settings);
   const config = auditConfigFrom(settings);
   const fixes = config.remediation;
+  const now = rest.now ?? (() => new Date());
   return {
     settings,
     store: new TableAlertStore(clients.table),
@@ -245,7 +249,8 @@ export function buildAdapters(env: Record<string, string | undefined>, overrides
     rules: RULES,
     config,
     version: VERSION,
-    now: () => new Date(),
+    now,
+    observe: strictlyIncreasing(now),
     retryDelayMs: 1_000,
     ...(fixes.enabled && (fixes.onEvent || fixes.onSchedule)
       ? {
@@ -317,6 +322,7 @@ export function eventPathDeps(a: Adapters, log: Logger): EventPathDeps {
     version: a.version,
     filter: { tenantId: a.settings.PEERGUARD_TENANT_ID, subscriptions: a.settings.PEERGUARD_SUBSCRIPTIONS },
     now: a.now,
+    observe: a.observe,
     log,
     ...(a.locate ? { locate: a.locate } : {}),
     retryDelayMs: a.retryDelayMs,
@@ -341,6 +347,7 @@ export function fanoutDeps(a: Adapters, log: Logger): FanoutDeps {
     config: a.config,
     version: a.version,
     now: a.now,
+    observe: a.observe,
     log,
     ...(a.remediation ? { remediation: a.remediation } : {}),
   };

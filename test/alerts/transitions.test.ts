@@ -4,7 +4,7 @@ import { withinScope } from '../../src/alerts/event-path';
 import { escapeHtml } from '../../src/report/escape';
 import { anchorOf, type AlertRow, type AlertScope } from '../../src/alerts/model';
 import { parseArmEvent } from '../../src/alerts/events';
-import { planTransitions } from '../../src/alerts/transitions';
+import { planTransitions, strictlyIncreasing } from '../../src/alerts/transitions';
 import type { Finding } from '../../src/engine/audit';
 
 const A = '/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/a';
@@ -54,6 +54,18 @@ describe('planTransitions', () => {
     const plan = planTransitions(rows, [finding('1', `${A}/virtualNetworkPeerings/x`)], scopeAB, at);
     expect(plan.reopened).toHaveLength(1);
     expect(plan.opened).toHaveLength(0);
+  });
+});
+
+describe('strictlyIncreasing (when live reads begin)', () => {
+  it("follows the clock, and within one of its milliseconds (or if it steps back) still moves on by one", () => {
+    let t = Date.parse('2026-03-02T09:00:00.000Z');
+    const observe = strictlyIncreasing(() => new Date(t));
+    expect([observe(), observe(), observe()].map((d) => d.toISOString())).toEqual(['2026-03-02T09:00:00.000Z', '2026-03-02T09:00:00.001Z', '2026-03-02T09:00:00.002Z']);
+    t += 60_000;
+    expect(observe().toISOString()).toBe('2026-03-02T09:01:00.000Z');
+    t -= 120_000;
+    expect(observe().toISOString()).toBe('2026-03-02T09:01:00.001Z');
   });
 });
 

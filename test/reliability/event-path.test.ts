@@ -5,9 +5,10 @@ import { BlobDeadLetterStore } from '../../src/alerts/archive';
 import { TableAlertStore } from '../../src/alerts/store';
 import { ALERT_TABLE, DEAD_LETTER_CONTAINER } from '../../src/functions/composition';
 import { eventGridTrigger } from '../../src/functions/eventGridTrigger';
-import type { Inventory, LiveReader } from '../../src/ports';
-import { context, fixture, install, type RecordingMailer } from '../functions/harness';
-import { useEventPath } from './harness';
+import { scheduledAudit } from '../../src/functions/scheduledAudit';
+import type { Inventory, InventoryReader, LiveReader } from '../../src/ports';
+import { context, fixture, install, SUB, type RecordingMailer } from '../functions/harness';
+import { timer, useEventPath } from './harness';
 
 // The event path when deliveries and reads overlap, and when storage is gone for longer than any
 // retry (issue 10): a live read that finishes after a newer one must not undo it, concurrent
@@ -37,7 +38,43 @@ function unreachableWhile<T extends object>(client: T, state: { down: boolean })
 describe('event path: overlapping reads and deliveries, storage outages (Azurite)', () => {
   const app = useEventPath();
 
-  it('a live read that finishes after a newer one resurrects nothing: the stale view is ignored', async () => {
+  it('a scheduled audit overrules no event read made while its inventory was being read: its view is as old as its read', async () => {
+    let clock = new Date(Date.now() + 60_000);
+    app.estate.spokePeeringDeleted();
+    let captured!: () => void;
+    const read = new Promise<void>((r) => (captured = r));
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    // The inventory as it was when the read began, delivered only once released (a long Resource Graph read).
+    const inventory: InventoryReader = {
+      readInventory: async (): Promise<Inventory> => {
+        const resources = [...app.estate.vnets.values()].map((resource) => ({ resource: structuredClone(resource), source: 'graph' }));
+        captured();
+        await held;
+        return { resources, subscriptions: [SUB], unreadable: [] };
+      },
+    };
+    install(app.env(), { live: app.estate.reader, inventory }, { mailer: app.mailer, now: () => clock });
+    await eventGridTrigger(deleted(), context('eventGridTrigger'));
+    expect(subjects(app.mailer)).toEqual([ERROR]);
+
+    clock = new Date(clock.getTime() + 60_000);
+    const audit = scheduledAudit(timer, context('scheduledAudit'));
+    await read;
+    // While the audit reads, the peering is re-created and its event resolves the alert ...
+    clock = new Date(clock.getTime() + 60_000);
+    app.estate.healthy();
+    await eventGridTrigger(written(), context('eventGridTrigger'));
+    expect(subjects(app.mailer)).toEqual([ERROR, RESOLVED]);
+    // ... and the audit, finished later with what it read before, leaves the alert resolved.
+    clock = new Date(clock.getTime() + 60_000);
+    release();
+    await audit;
+    expect((await app.adapters.store.rowsFor('all')).filter((r) => r.status === 'open')).toEqual([]);
+    expect(subjects(app.mailer).filter((subject) => !subject?.includes('Compliance report'))).toEqual([ERROR, RESOLVED]);
+  });
+
+  it('a live read that finishes after a newer one resurrects nothing, even when both began in one millisecond: the stale view is ignored', async () => {
     app.estate.spokePeeringDeleted();
     await eventGridTrigger(deleted(), context('eventGridTrigger'));
     expect(subjects(app.mailer)).toEqual([ERROR]);
@@ -59,12 +96,14 @@ describe('event path: overlapping reads and deliveries, storage outages (Azurite
         return inventory;
       },
     };
-    install(app.env(), { live: slow }, { mailer: app.mailer });
+    // Both reads begin in the same millisecond of the clock (one instance, concurrent invocations):
+    // the later one must still count as later.
+    const instant = new Date(Date.now() + 60_000);
+    install(app.env(), { live: slow }, { mailer: app.mailer, now: () => instant });
     const late = eventGridTrigger(deleted(), context('eventGridTrigger'));
     await read;
     // ... while the peering is re-created and its event, read later, resolves the alert.
     app.estate.healthy();
-    await new Promise((r) => setTimeout(r, 5));
     await eventGridTrigger(written(), context('eventGridTrigger'));
     expect(subjects(app.mailer)).toEqual([ERROR, RESOLVED]);
     release();
