@@ -130,8 +130,11 @@ export class Alerting {
       const openMailed = row.mailedOpenAt !== undefined;
       const openInFlight = row.pendingOpen && row.claimUntil !== undefined && row.claimUntil > now;
       if (!openMailed && !openInFlight) {
-        // Nobody was told it opened: forget it quietly.
-        if (await store.remove(row)) log.info(`alert resolved before any mail went out: ${row.ruleId} ${row.resourceId}`);
+        // Nobody was told it opened: resolved quietly, no mail owed. The row stays (purged with the
+        // other resolved rows) so that it remembers when this was seen: an older view, such as a
+        // scheduled audit that began reading before, finds it and cannot open the finding again.
+        const quiet = await store.replace({ ...row, status: 'resolved', resolvedAt: now, resolvedBy: input.change, observedAt, pendingOpen: false, pendingResolved: false, claimUntil: undefined });
+        if (quiet) log.info(`alert resolved before any mail went out: ${row.ruleId} ${row.resourceId}`);
         else outcome.lostRaces += 1;
         continue;
       }

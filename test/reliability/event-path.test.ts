@@ -74,6 +74,44 @@ describe('event path: overlapping reads and deliveries, storage outages (Azurite
     expect(subjects(app.mailer).filter((subject) => !subject?.includes('Compliance report'))).toEqual([ERROR, RESOLVED]);
   });
 
+  it('an alert resolved before any mail (opened by a scheduled audit) is remembered: an audit that began reading before does not open it again', async () => {
+    let clock = new Date(Date.now() + 60_000);
+    app.estate.spokePeeringDeleted();
+    let hold = false;
+    let captured!: () => void;
+    const read = new Promise<void>((r) => (captured = r));
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const inventory: InventoryReader = {
+      readInventory: async (): Promise<Inventory> => {
+        const resources = [...app.estate.vnets.values()].map((resource) => ({ resource: structuredClone(resource), source: 'graph' }));
+        if (hold) {
+          captured();
+          await held;
+        }
+        return { resources, subscriptions: [SUB], unreadable: [] };
+      },
+    };
+    install(app.env(), { live: app.estate.reader, inventory }, { mailer: app.mailer, now: () => clock });
+    // The morning audit records the finding (no alert mail: the report lists it).
+    await scheduledAudit(timer, context('scheduledAudit'));
+    expect((await app.adapters.store.rowsFor('all')).filter((r) => r.status === 'open').map((r) => r.ruleId)).toEqual(['peering-disconnected']);
+
+    clock = new Date(clock.getTime() + 60_000);
+    hold = true;
+    const audit = scheduledAudit(timer, context('scheduledAudit'));
+    await read;
+    // While the next audit reads, the peering is re-created: resolved, with no mail owed.
+    clock = new Date(clock.getTime() + 60_000);
+    app.estate.healthy();
+    await eventGridTrigger(written(), context('eventGridTrigger'));
+    clock = new Date(clock.getTime() + 60_000);
+    release();
+    await audit;
+    expect((await app.adapters.store.rowsFor('all')).filter((r) => r.status === 'open')).toEqual([]);
+    expect(subjects(app.mailer).filter((subject) => !subject?.includes('Compliance report'))).toEqual([]);
+  });
+
   it('a live read that finishes after a newer one resurrects nothing, even when both began in one millisecond: the stale view is ignored', async () => {
     app.estate.spokePeeringDeleted();
     await eventGridTrigger(deleted(), context('eventGridTrigger'));
