@@ -55,6 +55,8 @@ var filters = [
   }
 ]
 
+// One at a time: event subscriptions written in parallel to one system topic can fail with Conflict (Azure/bicep#2549).
+@batchSize(1)
 resource toFunction 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2025-02-15' = [for f in (createEventSubscription ? filters : []): {
   parent: systemTopic
   name: f.name

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { audit } from '../../src/functions/audit';
 import { auditBatch } from '../../src/functions/auditBatch';
 import { AUDIT_QUEUE, REPORT_CONTAINER, useAdapters } from '../../src/functions/composition';
+import { mergeInventories } from '../../src/alerts/scheduled';
 import { scheduledAudit } from '../../src/functions/scheduledAudit';
 import type { AuditScope, Inventory } from '../../src/ports';
 import { startAzurite, type AzuriteInstance } from '../support/azurite';
@@ -71,9 +72,10 @@ describe('scheduledAudit, auditBatch and audit (Azurite)', () => {
     const mailer = new RecordingMailer();
     const inventory = inventoryOf(estate);
     const many = Array.from({ length: 150 }, (_, i) => `00000000-0000-0000-0000-${String(i).padStart(12, '0')}`);
-    install(testEnv(azurite.connectionString, { PEERGUARD_SUBSCRIPTIONS: [SUB, ...many].join(',') }), { live: estate.reader, inventory: inventory.reader }, {
+    let clock = new Date('2026-03-04T06:00:00.000Z');
+    const adapters = install(testEnv(azurite.connectionString, { PEERGUARD_SUBSCRIPTIONS: [SUB, ...many].join(',') }), { live: estate.reader, inventory: inventory.reader }, {
       mailer,
-      now: () => new Date('2026-03-04T06:00:00.000Z'),
+      now: () => clock,
     });
     await scheduledAudit(timer, context('scheduledAudit'));
     expect(mailer.sent).toHaveLength(0);
@@ -88,11 +90,24 @@ describe('scheduledAudit, auditBatch and audit (Azurite)', () => {
       (c as { triggerMetadata?: Record<string, unknown> }).triggerMetadata = { dequeueCount: 1 };
       return c;
     };
-    await Promise.all(messages.map((m) => auditBatch(m, ctx())));
+    // The workers read minutes apart; the last one assembles the report.
+    clock = new Date('2026-03-04T06:05:00.000Z');
+    await auditBatch(messages[0], ctx());
+    clock = new Date('2026-03-04T06:07:00.000Z');
+    await auditBatch(messages[1], ctx());
     expect(inventory.scopes.filter((s) => s.kind === 'subscriptions')).toHaveLength(2);
     expect(mailer.sent).toHaveLength(1);
     expect(mailer.sent[0]!.subject).toContain('1 errors');
     expect(mailer.sent[0]!.text).toContain('151 subscriptions read');
+    // What the run decided about the alert is as old as its oldest batch read, not its assembly.
+    const rows = await adapters.store.rowsFor('all');
+    expect(rows.map((r) => [r.ruleId, r.observedAt])).toEqual([['peering-disconnected', '2026-03-04T06:05:00.000Z']]);
+  });
+
+  it('mergeInventories: as old as the oldest part that was read; a part read nowhere (a failed batch) claims no time', () => {
+    const part = (observedAt?: string): Inventory => ({ resources: [], subscriptions: [], unreadable: [], ...(observedAt ? { observedAt } : {}) });
+    expect(mergeInventories([part('2026-03-04T06:07:00.000Z'), part(), part('2026-03-04T06:05:00.000Z')]).observedAt).toBe('2026-03-04T06:05:00.000Z');
+    expect(mergeInventories([part(), part()]).observedAt).toBeUndefined();
   });
 
   it('HTTP: validates ?format= and returns the rendered report', async () => {

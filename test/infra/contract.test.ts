@@ -152,7 +152,7 @@ describe('Event Grid filter: src/config/event-filter.ts <-> infra/modules/eventg
     expect(filters).toMatch(/includedEventTypes:\s*\[resourceGroupDelete\.eventType\]/);
     expect(filters).toMatch(/operatorType:\s*'StringIn'\s*\n\s*key:\s*'data\.operationName'\s*\n\s*values:\s*\[resourceGroupDelete\.operationName\]/);
     // One event subscription per filter, each with the filter's own lists.
-    expect(systemTopic).toMatch(/= \[for f in \(createEventSubscription \? filters : \[\]\): \{/);
+    expect(systemTopic).toMatch(/@batchSize\(1\)\s*\nresource toFunction [^\n]*= \[for f in \(createEventSubscription \? filters : \[\]\): \{/);
     expect(systemTopic).toMatch(/includedEventTypes:\s*f\.includedEventTypes\s*\n\s*advancedFilters:\s*f\.advancedFilters\b/);
   });
 
