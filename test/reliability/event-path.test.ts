@@ -1,3 +1,4 @@
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { TableClient } from '@azure/data-tables';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { describe, expect, it } from 'vitest';
@@ -21,19 +22,39 @@ const subjects = (mailer: RecordingMailer) => mailer.sent.map((m) => m.subject.s
 const ERROR = '[peerguard] ERROR peering-disconnected';
 const RESOLVED = '[peerguard] RESOLVED peering-disconnected';
 
-/** The client with every call failing while `state.down` (storage unreachable after the SDK's own retries). */
-function unreachableWhile<T extends object>(client: T, state: { down: boolean }): T {
-  return new Proxy(client, {
-    get(target, property, receiver) {
-      const value = Reflect.get(target, property, receiver) as unknown;
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        if (state.down) return Promise.reject(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:10000'), { code: 'ECONNREFUSED' }));
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
+/**
+ * A TCP forwarder to one Azurite service that drops every connection while `state.down`: storage
+ * unreachable on the network, the SDK clients themselves untouched.
+ */
+async function forwarder(target: number, state: { down: boolean }): Promise<{ port: number; close: () => Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    sockets.add(client);
+    client.on('close', () => sockets.delete(client));
+    if (state.down) {
+      client.destroy();
+      return;
+    }
+    const upstream = connect(target, '127.0.0.1');
+    sockets.add(upstream);
+    upstream.on('close', () => sockets.delete(upstream));
+    upstream.on('error', () => client.destroy());
+    client.on('error', () => upstream.destroy());
+    client.pipe(upstream).pipe(client);
   });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
 }
+
+/** The SDKs' own retries, short: each call still goes through them before it fails. */
+const QUICK_RETRIES = { maxRetries: 2, maxTries: 3, retryDelayInMs: 10, maxRetryDelayInMs: 20 };
 
 describe('event path: overlapping reads and deliveries, storage outages (Azurite)', () => {
   const app = useEventPath();
@@ -181,23 +202,28 @@ describe('event path: overlapping reads and deliveries, storage outages (Azurite
 
   it('storage unreachable beyond every retry: the delivery fails (Event Grid redelivers), nothing is dropped; the redelivery mails once', async () => {
     const storage = { down: true };
-    // A fresh worker (nothing created yet) starting while storage is unreachable.
-    const table = TableClient.fromConnectionString(app.azurite.connectionString, ALERT_TABLE, { allowInsecureConnection: true });
-    const container = BlobServiceClient.fromConnectionString(app.azurite.connectionString).getContainerClient(DEAD_LETTER_CONTAINER);
-    const store = new TableAlertStore(unreachableWhile(table, storage));
-    const deadLetters = new BlobDeadLetterStore(unreachableWhile(container, storage));
-    install(app.env(), { live: app.estate.reader }, { mailer: app.mailer, store, deadLetters });
-    app.estate.spokePeeringDeleted();
+    const ports = app.azurite.ports;
+    const [table, blob] = await Promise.all([forwarder(ports.table, storage), forwarder(ports.blob, storage)]);
+    try {
+      // A fresh worker (nothing created yet) starting while storage is unreachable, through the SDKs' own retries.
+      const viaForwarders = app.azurite.connectionString.replace(`:${ports.table}/`, `:${table.port}/`).replace(`:${ports.blob}/`, `:${blob.port}/`);
+      const store = new TableAlertStore(TableClient.fromConnectionString(viaForwarders, ALERT_TABLE, { allowInsecureConnection: true, retryOptions: QUICK_RETRIES }));
+      const deadLetters = new BlobDeadLetterStore(BlobServiceClient.fromConnectionString(viaForwarders, { retryOptions: QUICK_RETRIES }).getContainerClient(DEAD_LETTER_CONTAINER));
+      install(app.env(), { live: app.estate.reader }, { mailer: app.mailer, store, deadLetters });
+      app.estate.spokePeeringDeleted();
 
-    await expect(eventGridTrigger(deleted(), context('eventGridTrigger'))).rejects.toThrow(/dead-letter store failed/);
-    expect(app.mailer.sent).toEqual([]);
+      await expect(eventGridTrigger(deleted(), context('eventGridTrigger'))).rejects.toThrow(/dead-letter store failed/);
+      expect(app.mailer.sent).toEqual([]);
 
-    // Storage is back: Event Grid's redelivery (twice, at least once) is processed and mails once.
-    storage.down = false;
-    const [redelivered] = await eventGridTrigger(deleted(), context('eventGridTrigger'));
-    expect(redelivered?.status).toBe('processed');
-    await eventGridTrigger(deleted(), context('eventGridTrigger'));
-    expect(subjects(app.mailer)).toEqual([ERROR]);
-    expect(await store.pendingRows()).toEqual([]);
+      // Storage is back for the same worker: Event Grid's redelivery (twice, at least once) is processed and mails once.
+      storage.down = false;
+      const [redelivered] = await eventGridTrigger(deleted(), context('eventGridTrigger'));
+      expect(redelivered?.status).toBe('processed');
+      await eventGridTrigger(deleted(), context('eventGridTrigger'));
+      expect(subjects(app.mailer)).toEqual([ERROR]);
+      expect(await store.pendingRows()).toEqual([]);
+    } finally {
+      await Promise.all([table.close(), blob.close()]);
+    }
   });
 });
