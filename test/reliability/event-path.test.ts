@@ -7,6 +7,7 @@ import { TableAlertStore } from '../../src/alerts/store';
 import { ALERT_TABLE, DEAD_LETTER_CONTAINER } from '../../src/functions/composition';
 import { eventGridTrigger } from '../../src/functions/eventGridTrigger';
 import { scheduledAudit } from '../../src/functions/scheduledAudit';
+import type { RawResource } from '../../src/model/snapshot';
 import type { Inventory, InventoryReader, LiveReader } from '../../src/ports';
 import { context, fixture, install, SUB, type RecordingMailer } from '../functions/harness';
 import { timer, useEventPath } from './harness';
@@ -56,32 +57,46 @@ async function forwarder(target: number, state: { down: boolean }): Promise<{ po
 /** The SDKs' own retries, short: each call still goes through them before it fails. */
 const QUICK_RETRIES = { maxRetries: 2, maxTries: 3, retryDelayInMs: 10, maxRetryDelayInMs: 20 };
 
+/**
+ * A Resource Graph inventory of the estate as it is when a read begins, handed over only once
+ * released while `hold` is set (a long read): `reading` settles when a held read has begun.
+ */
+function heldInventory(estate: { vnets: Map<string, RawResource> }) {
+  let begun!: () => void;
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  const held = {
+    hold: true,
+    reading: new Promise<void>((r) => (begun = r)),
+    release: () => release(),
+    reader: {
+      readInventory: async (): Promise<Inventory> => {
+        const resources = [...estate.vnets.values()].map((resource) => ({ resource: structuredClone(resource), source: 'graph' }));
+        if (held.hold) {
+          begun();
+          await released;
+        }
+        return { resources, subscriptions: [SUB], unreadable: [] };
+      },
+    } satisfies InventoryReader,
+  };
+  return held;
+}
+
 describe('event path: overlapping reads and deliveries, storage outages (Azurite)', () => {
   const app = useEventPath();
 
   it('a scheduled audit overrules no event read made while its inventory was being read: its view is as old as its read', async () => {
     let clock = new Date(Date.now() + 60_000);
     app.estate.spokePeeringDeleted();
-    let captured!: () => void;
-    const read = new Promise<void>((r) => (captured = r));
-    let release!: () => void;
-    const held = new Promise<void>((r) => (release = r));
-    // The inventory as it was when the read began, delivered only once released (a long Resource Graph read).
-    const inventory: InventoryReader = {
-      readInventory: async (): Promise<Inventory> => {
-        const resources = [...app.estate.vnets.values()].map((resource) => ({ resource: structuredClone(resource), source: 'graph' }));
-        captured();
-        await held;
-        return { resources, subscriptions: [SUB], unreadable: [] };
-      },
-    };
-    install(app.env(), { live: app.estate.reader, inventory }, { mailer: app.mailer, now: () => clock });
+    const inventory = heldInventory(app.estate);
+    install(app.env(), { live: app.estate.reader, inventory: inventory.reader }, { mailer: app.mailer, now: () => clock });
     await eventGridTrigger(deleted(), context('eventGridTrigger'));
     expect(subjects(app.mailer)).toEqual([ERROR]);
 
     clock = new Date(clock.getTime() + 60_000);
     const audit = scheduledAudit(timer, context('scheduledAudit'));
-    await read;
+    await inventory.reading;
     // While the audit reads, the peering is re-created and its event resolves the alert ...
     clock = new Date(clock.getTime() + 60_000);
     app.estate.healthy();
@@ -89,7 +104,7 @@ describe('event path: overlapping reads and deliveries, storage outages (Azurite
     expect(subjects(app.mailer)).toEqual([ERROR, RESOLVED]);
     // ... and the audit, finished later with what it read before, leaves the alert resolved.
     clock = new Date(clock.getTime() + 60_000);
-    release();
+    inventory.release();
     await audit;
     expect((await app.adapters.store.rowsFor('all')).filter((r) => r.status === 'open')).toEqual([]);
     expect(subjects(app.mailer).filter((subject) => !subject?.includes('Compliance report'))).toEqual([ERROR, RESOLVED]);
@@ -98,36 +113,23 @@ describe('event path: overlapping reads and deliveries, storage outages (Azurite
   it('an alert resolved before any mail (opened by a scheduled audit) is remembered: an audit that began reading before does not open it again', async () => {
     let clock = new Date(Date.now() + 60_000);
     app.estate.spokePeeringDeleted();
-    let hold = false;
-    let captured!: () => void;
-    const read = new Promise<void>((r) => (captured = r));
-    let release!: () => void;
-    const held = new Promise<void>((r) => (release = r));
-    const inventory: InventoryReader = {
-      readInventory: async (): Promise<Inventory> => {
-        const resources = [...app.estate.vnets.values()].map((resource) => ({ resource: structuredClone(resource), source: 'graph' }));
-        if (hold) {
-          captured();
-          await held;
-        }
-        return { resources, subscriptions: [SUB], unreadable: [] };
-      },
-    };
-    install(app.env(), { live: app.estate.reader, inventory }, { mailer: app.mailer, now: () => clock });
+    const inventory = heldInventory(app.estate);
+    inventory.hold = false;
+    install(app.env(), { live: app.estate.reader, inventory: inventory.reader }, { mailer: app.mailer, now: () => clock });
     // The morning audit records the finding (no alert mail: the report lists it).
     await scheduledAudit(timer, context('scheduledAudit'));
     expect((await app.adapters.store.rowsFor('all')).filter((r) => r.status === 'open').map((r) => r.ruleId)).toEqual(['peering-disconnected']);
 
     clock = new Date(clock.getTime() + 60_000);
-    hold = true;
+    inventory.hold = true;
     const audit = scheduledAudit(timer, context('scheduledAudit'));
-    await read;
+    await inventory.reading;
     // While the next audit reads, the peering is re-created: resolved, with no mail owed.
     clock = new Date(clock.getTime() + 60_000);
     app.estate.healthy();
     await eventGridTrigger(written(), context('eventGridTrigger'));
     clock = new Date(clock.getTime() + 60_000);
-    release();
+    inventory.release();
     await audit;
     expect((await app.adapters.store.rowsFor('all')).filter((r) => r.status === 'open')).toEqual([]);
     expect(subjects(app.mailer).filter((subject) => !subject?.includes('Compliance report'))).toEqual([]);
