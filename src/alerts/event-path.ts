@@ -31,8 +31,8 @@ export interface EventPathDeps {
   version: string;
   filter: EventFilter;
   now: () => Date;
-  /** When a live read begins (orders the alert rows it decides); `now` when not given. */
-  observe?: () => Date;
+  /** When a live read begins (orders the alert rows it decides): strictly increasing. */
+  observe: () => Date;
   log: Logger;
   /** Reads a gateway, route table, firewall or hub and names the VNets it serves (optional adapter). */
   locate?: (resourceId: string) => Promise<string[]>;
@@ -155,18 +155,18 @@ export function withinScope(inventory: Inventory, subscriptions: readonly string
 
 async function processEvent(deps: EventPathDeps, event: ArmEvent): Promise<EventResult> {
   const reach = await reachOf(deps, event);
-  if (reach.vnetIds.length === 0 && event.resourceType === RESOURCE_GROUP_DELETE.resourceType) {
-    // Most resource groups hold no peered VNet: nothing to judge, and nothing the audit must catch up on.
-    const reason = `no peered VNet was known in resource group ${event.subject}`;
-    deps.log.info(`event ${event.id} ignored: ${reason}`);
-    return { id: event.id, status: 'ignored', reason };
-  }
   if (reach.vnetIds.length === 0) {
+    if (event.resourceType === RESOURCE_GROUP_DELETE.resourceType) {
+      // Most resource groups hold no peered VNet: nothing to judge, and nothing the audit must catch up on.
+      const reason = `no peered VNet was known in resource group ${event.subject}`;
+      deps.log.info(`event ${event.id} ignored: ${reason}`);
+      return { id: event.id, status: 'ignored', reason };
+    }
     const reason = `no VNet is known for ${event.subject} yet; the scheduled audit will cover it`;
     deps.log.warn(`event ${event.id}: ${reason}`);
     return { id: event.id, status: 'unmapped', reason };
   }
-  const observedAt = (deps.observe ?? deps.now)();
+  const observedAt = deps.observe();
   const read = await deps.live.readNeighbourhood(reach.fresh, { ...(reach.changed ? { changed: reach.changed } : {}), alsoRead: reach.alsoRead });
   const inventory = withinScope(read, deps.filter.subscriptions);
   const run = auditResources({

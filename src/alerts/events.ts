@@ -74,9 +74,10 @@ export function parseArmEvent(raw: unknown, filter: EventFilter): ParsedEvent {
   const subject = text(raw.subject) ?? text(data.resourceUri);
   if (!subject) return { kind: 'malformed', id, reason: 'the event has no "subject" or data.resourceUri' };
   let resourceType: string | undefined;
-  if (parseResourceId(subject)) {
+  const parsed = parseResourceId(subject);
+  if (parsed) {
     resourceType = watchedTypeOf(subject);
-    if (!resourceType) return { kind: 'ignored', id, reason: `resource type ${parseResourceId(subject)?.type} is not watched` };
+    if (!resourceType) return { kind: 'ignored', id, reason: `resource type ${parsed.type} is not watched` };
   } else if (RESOURCE_GROUP_PATTERN.test(subject) && eventType.toLowerCase() === RESOURCE_GROUP_DELETE.eventType.toLowerCase()) {
     resourceType = RESOURCE_GROUP_DELETE.resourceType;
   } else if (subject.toLowerCase().startsWith('/subscriptions/')) {

@@ -100,13 +100,13 @@ export interface FanoutDeps extends ScheduledDeps {
   batches: BatchInventoryStore;
   queue: AuditQueue;
   log: Logger;
-  /** When a read begins (orders the alert rows the audit decides); `now` when not given. */
-  observe?: () => Date;
+  /** When a read begins (orders the alert rows the audit decides): strictly increasing. */
+  observe: () => Date;
 }
 
 /** The inventory of a scope, stamped with when its read began (`Inventory.observedAt`). */
 async function readStamped(deps: FanoutDeps, scope: AuditScope): Promise<Inventory> {
-  const observedAt = (deps.observe ?? deps.now)().toISOString();
+  const observedAt = deps.observe().toISOString();
   return { ...(await deps.inventory.readInventory(scope)), observedAt };
 }
 

@@ -295,8 +295,10 @@ export class TableAlertStore implements AlertStore, NeighbourhoodIndex, RunStore
     const found = new Map<string, string>();
     for (const e of await this.query(`PartitionKey eq 'peering' and (${inRange('vnetKey')} or ${inRange('remoteVnetKey')})`)) {
       for (const id of [...parseJson<string[]>(e.vnetIds, []), e.remoteVnetId]) {
+        if (typeof id !== 'string') continue;
+        const key = keyOf(id);
         // The VNet itself, not a child (a peering id has the VNet's as its prefix).
-        if (typeof id === 'string' && keyOf(id).startsWith(prefix) && !keyOf(id).slice(prefix.length).includes('/') && !found.has(keyOf(id))) found.set(keyOf(id), id);
+        if (key.startsWith(prefix) && !key.includes('/', prefix.length) && !found.has(key)) found.set(key, id);
       }
     }
     return [...found.values()];
