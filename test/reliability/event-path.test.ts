@@ -57,25 +57,34 @@ async function forwarder(target: number, state: { down: boolean }): Promise<{ po
 /** The SDKs' own retries, short: each call still goes through them before it fails. */
 const QUICK_RETRIES = { maxRetries: 2, maxTries: 3, retryDelayInMs: 10, maxRetryDelayInMs: 20 };
 
+/** A point a read stops at until released; `reached` settles once a read has stopped there. */
+function gate() {
+  let arrive!: () => void;
+  let release!: () => void;
+  const reached = new Promise<void>((r) => (arrive = r));
+  const released = new Promise<void>((r) => (release = r));
+  return {
+    reached,
+    release: () => release(),
+    stop: async () => {
+      arrive();
+      await released;
+    },
+  };
+}
+
 /**
  * A Resource Graph inventory of the estate as it is when a read begins, handed over only once
- * released while `hold` is set (a long read): `reading` settles when a held read has begun.
+ * released while `hold` is set (a long read).
  */
 function heldInventory(estate: { vnets: Map<string, RawResource> }) {
-  let begun!: () => void;
-  let release!: () => void;
-  const released = new Promise<void>((r) => (release = r));
   const held = {
     hold: true,
-    reading: new Promise<void>((r) => (begun = r)),
-    release: () => release(),
+    ...gate(),
     reader: {
       readInventory: async (): Promise<Inventory> => {
         const resources = [...estate.vnets.values()].map((resource) => ({ resource: structuredClone(resource), source: 'graph' }));
-        if (held.hold) {
-          begun();
-          await released;
-        }
+        if (held.hold) await held.stop();
         return { resources, subscriptions: [SUB], unreadable: [] };
       },
     } satisfies InventoryReader,
@@ -96,7 +105,7 @@ describe('event path: overlapping reads and deliveries, storage outages (Azurite
 
     clock = new Date(clock.getTime() + 60_000);
     const audit = scheduledAudit(timer, context('scheduledAudit'));
-    await inventory.reading;
+    await inventory.reached;
     // While the audit reads, the peering is re-created and its event resolves the alert ...
     clock = new Date(clock.getTime() + 60_000);
     app.estate.healthy();
@@ -123,7 +132,7 @@ describe('event path: overlapping reads and deliveries, storage outages (Azurite
     clock = new Date(clock.getTime() + 60_000);
     inventory.hold = true;
     const audit = scheduledAudit(timer, context('scheduledAudit'));
-    await inventory.reading;
+    await inventory.reached;
     // While the next audit reads, the peering is re-created: resolved, with no mail owed.
     clock = new Date(clock.getTime() + 60_000);
     app.estate.healthy();
@@ -141,18 +150,14 @@ describe('event path: overlapping reads and deliveries, storage outages (Azurite
     expect(subjects(app.mailer)).toEqual([ERROR]);
 
     // A redelivered delete event reads the broken state, then its answer is held back ...
-    let captured!: () => void;
-    const read = new Promise<void>((r) => (captured = r));
-    let release!: () => void;
-    const held = new Promise<void>((r) => (release = r));
+    const held = gate();
     let hold = true;
     const slow: LiveReader = {
       readNeighbourhood: async (vnetIds): Promise<Inventory> => {
         const inventory = await app.estate.reader.readNeighbourhood(vnetIds);
         if (hold) {
           hold = false;
-          captured();
-          await held;
+          await held.stop();
         }
         return inventory;
       },
@@ -162,12 +167,12 @@ describe('event path: overlapping reads and deliveries, storage outages (Azurite
     const instant = new Date(Date.now() + 60_000);
     install(app.env(), { live: slow }, { mailer: app.mailer, now: () => instant });
     const late = eventGridTrigger(deleted(), context('eventGridTrigger'));
-    await read;
+    await held.reached;
     // ... while the peering is re-created and its event, read later, resolves the alert.
     app.estate.healthy();
     await eventGridTrigger(written(), context('eventGridTrigger'));
     expect(subjects(app.mailer)).toEqual([ERROR, RESOLVED]);
-    release();
+    held.release();
     const [result] = await late;
     expect(result?.status).toBe('processed');
     expect(subjects(app.mailer)).toEqual([ERROR, RESOLVED]);
