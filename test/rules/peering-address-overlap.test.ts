@@ -46,12 +46,13 @@ ruleTester(peeringAddressOverlap, {
       resources: peeredPair({ id: hub, prefixes: ['10.0.0.0/8'] }, { id: spoke, prefixes: ['::ffff:10.0.0.0/104'] }),
     },
     {
-      name: 'subnet peering: the VNets overlap but the peered subnets do not',
+      // how-to-configure-subnet-peering's example: 10.1.0.0/16 is in both VNets, but no subnet of it is peered.
+      name: 'subnet peering: an address space present in both VNets holds no peered subnet',
       resources: peeredPair(
-        { id: hub, prefixes: ['10.0.0.0/16'], subnets: [{ name: 'App', prefix: '10.0.1.0/24' }, { name: 'Shared', prefix: '10.0.2.0/24' }] },
-        { id: spoke, prefixes: ['10.0.0.0/16'], subnets: [{ name: 'Db', prefix: '10.0.3.0/24' }, { name: 'Shared', prefix: '10.0.2.0/24' }] },
-        { peerCompleteVnets: false, localSubnetNames: ['app'], remoteSubnetNames: ['DB'] },
-        { peerCompleteVnets: false, localSubnetNames: ['db'], remoteSubnetNames: ['APP'] },
+        { id: hub, prefixes: ['10.1.0.0/16', '10.0.0.0/16'], subnets: [{ name: 'Subnet1', prefix: '10.1.1.0/24' }, { name: 'Subnet4', prefix: '10.0.1.0/24' }] },
+        { id: spoke, prefixes: ['10.1.0.0/16', '10.6.0.0/16'], subnets: [{ name: 'Subnet5', prefix: '10.6.1.0/24' }, { name: 'Subnet6', prefix: '10.1.1.0/24' }] },
+        { peerCompleteVnets: false, localSubnetNames: ['subnet4'], remoteSubnetNames: ['SUBNET5'] },
+        { peerCompleteVnets: false, localSubnetNames: ['subnet5'], remoteSubnetNames: ['SUBNET4'] },
       ),
     },
     {
@@ -148,6 +149,37 @@ ruleTester(peeringAddressOverlap, {
       name: 'remote not read, only the peered space recorded',
       resources: [vnet({ id: hub, prefixes: ['10.0.0.0/16'], peerings: [{ remote: outside, remoteAddressSpace: ['10.0.0.0/8'] }] })],
       findings: [{ resourceId: `${hub}/virtualNetworkPeerings/vnet-hub-to-vnet-partner` }],
+    },
+    {
+      name: 'subnet peering: the peered subnets do not overlap, but the address space holding one is in both VNets',
+      resources: peeredPair(
+        { id: hub, prefixes: ['10.0.0.0/16'], subnets: [{ name: 'App', prefix: '10.0.1.0/24' }, { name: 'Shared', prefix: '10.0.2.0/24' }] },
+        { id: spoke, prefixes: ['10.0.0.0/16'], subnets: [{ name: 'Db', prefix: '10.0.3.0/24' }, { name: 'Shared', prefix: '10.0.2.0/24' }] },
+        { peerCompleteVnets: false, localSubnetNames: ['app'], remoteSubnetNames: ['DB'] },
+        { peerCompleteVnets: false, localSubnetNames: ['db'], remoteSubnetNames: ['APP'] },
+      ),
+      findings: [{ resourceId: hubToSpoke, messageIncludes: ['peers subnets whose address spaces are not unique to one VNet: 10.0.0.0/16 (in both).'] }],
+    },
+    {
+      // how-to-configure-subnet-peering's example, with Subnet1 of 10.1.0.0/16 peered.
+      name: 'subnet peering: a peered subnet of one VNet lies in a space the other VNet also has',
+      resources: peeredPair(
+        { id: hub, prefixes: ['10.1.0.0/16', '10.0.0.0/16'], subnets: [{ name: 'Subnet1', prefix: '10.1.1.0/24' }, { name: 'Subnet4', prefix: '10.0.1.0/24' }] },
+        { id: spoke, prefixes: ['10.1.0.0/16', '10.6.0.0/16'], subnets: [{ name: 'Subnet5', prefix: '10.6.1.0/24' }] },
+        { peerCompleteVnets: false, localSubnetNames: ['Subnet1'], remoteSubnetNames: ['Subnet5'] },
+        { peerCompleteVnets: false, localSubnetNames: ['Subnet5'], remoteSubnetNames: ['Subnet1'] },
+      ),
+      findings: [{ resourceId: hubToSpoke, messageIncludes: ['not unique to one VNet: 10.1.0.0/16 (in both).'] }],
+    },
+    {
+      name: 'subnet peering: the other side\'s peered subnet lies in a space that overlaps this VNet\'s',
+      resources: peeredPair(
+        { id: hub, prefixes: ['10.0.0.0/16', '172.16.0.0/16'], subnets: [{ name: 'App', prefix: '10.0.1.0/24' }] },
+        { id: spoke, prefixes: ['10.1.0.0/16', '172.16.128.0/17'], subnets: [{ name: 'Db', prefix: '172.16.130.0/24' }] },
+        { peerCompleteVnets: false, localSubnetNames: ['App'], remoteSubnetNames: ['Db'] },
+        { peerCompleteVnets: false, localSubnetNames: ['Db'], remoteSubnetNames: ['App'] },
+      ),
+      findings: [{ resourceId: hubToSpoke, messageIncludes: ['not unique to one VNet: 172.16.0.0/16 ("vnet-hub") with 172.16.128.0/17 ("vnet-spoke1").'] }],
     },
     {
       name: 'subnet peering: the named subnets overlap (names match case-insensitively)',
