@@ -86,6 +86,8 @@ export function parseArmEvent(raw: unknown, filter: EventFilter): ParsedEvent {
     return { kind: 'malformed', id, reason: `subject "${subject}" is not an Azure resource id` };
   }
 
+  // "The tenant ID of the resource" (event-schema-subscriptions), not the caller's: a change made
+  // through Azure Lighthouse from a managing tenant still carries the audited tenant.
   const tenantId = text(data.tenantId);
   if (filter.tenantId && keyOf(tenantId ?? '') !== keyOf(filter.tenantId)) {
     return { kind: 'ignored', id, reason: `tenant ${tenantId ?? '(none)'} is not PEERGUARD_TENANT_ID` };
