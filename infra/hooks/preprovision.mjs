@@ -4,6 +4,8 @@
 // double quote, a backslash or a line break fails `azd provision` with a JSON error that names no
 // setting. This names the setting and the character before anything is deployed.
 import { readFileSync } from 'node:fs';
+import process from 'node:process';
+import { URL } from 'node:url';
 
 const PARAMETERS_FILE = new URL('../main.parameters.json', import.meta.url);
 
@@ -35,13 +37,16 @@ function problems(parametersText, env) {
 
 const found = problems(readFileSync(PARAMETERS_FILE, 'utf8'), process.env);
 if (found.length > 0) {
-  console.error(
-    [
-      'peerguard: azd writes these azd env values into infra/main.parameters.json unescaped, and the file would not be valid JSON:',
-      ...found.map((line) => `  ${line}`),
+  const lines = [
+    'peerguard: azd writes these azd env values into infra/main.parameters.json unescaped, and the file would not be valid JSON:',
+    ...found.map((line) => `  ${line}`),
+  ];
+  if (found.some((line) => line.startsWith('AUDIT_CONFIG:'))) {
+    lines.push(
       'Write AUDIT_CONFIG as one line of YAML flow style, quoting with single quotes where needed, e.g.',
       "  azd env set AUDIT_CONFIG \"{rules: {peering-limit-near: off}, suppressions: [{rule: peering-one-sided, resource: '/subscriptions/<id>/*', expires: 2027-01-31, reason: 'migration, phase 2'}]}\"",
-    ].join('\n'),
-  );
+    );
+  }
+  process.stderr.write(`${lines.join('\n')}\n`);
   process.exit(1);
 }

@@ -86,6 +86,11 @@ describe('azd preprovision hook', () => {
     expect(stderr).not.toContain('ALERT_TO_INFO');
   });
 
+  it('gives the YAML advice only when AUDIT_CONFIG is refused', () => {
+    expect(runHook({ ALERT_TO_ERROR: '"Net Ops" <netops@contoso.com>' }).stderr).not.toContain('AUDIT_CONFIG');
+    expect(runHook({ AUDIT_CONFIG: '"' }).stderr).toContain('Write AUDIT_CONFIG as one line of YAML flow style');
+  });
+
   it('suggests a configuration that the hook accepts and the app reads, as the README does', () => {
     const { stderr } = runHook({ AUDIT_CONFIG: '"' });
     const example = /azd env set AUDIT_CONFIG "(.*)"\n/.exec(stderr)?.[1];
