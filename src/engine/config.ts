@@ -30,7 +30,13 @@ export const suppressionSchema = closedObject({
   /** Rule id, or '*' for every rule. */
   rule: z.string().min(1),
   /** A resource id (case-insensitive); a trailing `/*` matches everything under it. */
-  resource: z.string().min(1),
+  resource: z
+    .string()
+    .regex(
+      // Every finding is about a resource in a subscription: anything else (a bare name, `*`) would suppress nothing.
+      /^\/subscriptions\/[^/]+(\/[^/*]+)*(\/\*)?$/i,
+      'expected a resource id (/subscriptions/<id>/resourceGroups/<group>/providers/…), or a scope ending in /* such as /subscriptions/<id>/*; to silence a rule everywhere, set it to off under rules',
+    ),
   reason: z.string().min(1, 'say why the finding is accepted'),
   expires: isoDate,
 });

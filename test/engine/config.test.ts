@@ -32,12 +32,16 @@ describe('audit configuration', () => {
       { remediation: { enabled: true, aply: true, maxWrite: 3 } },
       'remediation: unknown keys "aply", "maxWrite"; allowed: enabled, apply, allowDestructive, subscriptions, optInTag, optOutTag, maxWrites, onEvent, onSchedule',
     ],
-    [{ suppressions: [{ rule: 'peering-one-sided', resource: '/x', reason: 'r', expires: '2026-13-45' }] }, 'suppressions[0].expires: not a real date'],
-    [{ suppressions: [{ rule: 'peering-one-sided', resource: '/x', reason: 'r', expires: '2026-02-30' }] }, 'suppressions[0].expires: not a real date'],
-    [{ suppressions: [{ rule: 'peering-one-sided', resource: '/x', reason: 'r', expires: 'soon' }] }, 'suppressions[0].expires: expected a date'],
+    [{ suppressions: [{ rule: 'peering-one-sided', resource: '/subscriptions/1/*', reason: 'r', expires: '2026-13-45' }] }, 'suppressions[0].expires: not a real date'],
+    [{ suppressions: [{ rule: 'peering-one-sided', resource: '/subscriptions/1/*', reason: 'r', expires: '2026-02-30' }] }, 'suppressions[0].expires: not a real date'],
+    [{ suppressions: [{ rule: 'peering-one-sided', resource: '/subscriptions/1/*', reason: 'r', expires: 'soon' }] }, 'suppressions[0].expires: expected a date'],
     [JSON.parse('{"rules": {"__proto__": "off"}}') as unknown, 'peerguard.yaml: rules.__proto__: unknown rule id'],
-    [{ suppressions: [{ rule: 'peering-one-sided', resource: '/x', expires: '2027-01-01' }] }, 'suppressions[0].reason'],
-    [{ suppressions: [{ rule: 'typo-rule', resource: '/x', reason: 'r', expires: '2027-01-01' }] }, 'suppressions[0].rule: unknown rule id "typo-rule"'],
+    [{ suppressions: [{ rule: 'peering-one-sided', resource: '/subscriptions/1/*', expires: '2027-01-01' }] }, 'suppressions[0].reason'],
+    [{ suppressions: [{ rule: 'typo-rule', resource: '/subscriptions/1/*', reason: 'r', expires: '2027-01-01' }] }, 'suppressions[0].rule: unknown rule id "typo-rule"'],
+    ...['vnet-spoke3-prod', '*', '/subscriptions/', '/subscriptions//x', '/subscriptions/1/*/x', 'subscriptions/1/*'].map((resource) => [
+      { suppressions: [{ rule: 'peering-one-sided', resource, reason: 'r', expires: '2027-01-01' }] },
+      'suppressions[0].resource: expected a resource id (/subscriptions/<id>/resourceGroups/<group>/providers/…), or a scope ending in /*',
+    ]),
   ])('names the bad key in %j', (document, message) => {
     expect(() => parseAuditConfig(document, ids, 'peerguard.yaml')).toThrow(ConfigError);
     expect(() => parseAuditConfig(document, ids, 'peerguard.yaml')).toThrow(message);
@@ -64,7 +68,7 @@ describe('audit configuration', () => {
     [{ rules: 'off' }, 'rules: expected object, got "off"'],
     [{ peeringLimit: '500' }, 'peeringLimit: expected number, got "500"'],
     [{ remediation: { enabled: 'yes' } }, 'remediation.enabled: expected boolean, got "yes"'],
-    [{ suppressions: [{ rule: 'peering-one-sided', resource: '/x', reason: 'r' }] }, 'suppressions[0].expires: missing (expected string)'],
+    [{ suppressions: [{ rule: 'peering-one-sided', resource: '/subscriptions/1/*', reason: 'r' }] }, 'suppressions[0].expires: missing (expected string)'],
     ['rules: {}', '(top level): expected object, got "rules: {}"'],
   ])('a value of the wrong type in %j says the type expected and what was given', (document, message) => {
     expect(() => parseAuditConfig(document, ids, 'peerguard.yaml')).toThrow(new ConfigError(`peerguard.yaml: ${message}`));
