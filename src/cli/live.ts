@@ -32,12 +32,19 @@ export class LiveUsageError extends Error {}
 
 const SUBSCRIPTION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** `-o ''` names no file: refused, not taken as stdout (which only `-o -` or no -o means). */
+function checkOutputNamed(output: string | undefined): void {
+  if (output === '') throw new LiveUsageError('-o needs a file name');
+}
+
 /**
  * Options that make sense only for a live read are refused without --live instead of being
  * ignored, and every --subscription must be a subscription id (a GUID): one that is not can match
- * nothing, so the audit would silently treat it as read and empty.
+ * nothing, so the audit would silently treat it as read and empty. An empty `-o` (export) is
+ * refused here, before any read.
  */
-export function checkInputOptions(options: LiveOptions): void {
+export function checkInputOptions(options: LiveOptions & { output?: string }): void {
+  checkOutputNamed(options.output);
   for (const id of options.subscription) {
     if (!SUBSCRIPTION_ID.test(id)) throw new LiveUsageError(`--subscription "${id}" is not a subscription id (a GUID such as 00000000-0000-0000-0000-000000000000)`);
   }
@@ -57,12 +64,30 @@ async function outputTarget(output: string): Promise<string> {
   throw new LiveUsageError(`cannot write ${output}: symbolic link loop (too many levels of links)`);
 }
 
-/** Fails before a long live read when the output file could not be written afterwards. */
+/**
+ * Fails before a long live read when the output file could not be written afterwards, or should
+ * not be: an existing file its owner made read-only is refused, although the write (a new file
+ * renamed over it) would replace it regardless of its mode.
+ */
 export async function checkOutputWritable(output: string): Promise<void> {
+  checkOutputNamed(output);
   const target = await outputTarget(output);
-  if ((await stat(target).catch(() => undefined))?.isDirectory()) throw new LiveUsageError(`cannot write ${output}: it is a directory`);
+  const existing = await stat(target).catch(() => undefined);
+  if (existing?.isDirectory()) throw new LiveUsageError(`cannot write ${output}: it is a directory`);
+  if (existing) {
+    try {
+      await access(target, constants.W_OK);
+    } catch {
+      throw new LiveUsageError(`cannot write ${output}: it is read-only`);
+    }
+  }
   const directory = dirname(target);
-  const info = await stat(directory).catch(() => undefined);
+  let info;
+  try {
+    info = await stat(directory);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new LiveUsageError(`cannot write ${output}: directory ${directory} does not exist`);
+  }
   if (!info?.isDirectory()) throw new LiveUsageError(`cannot write ${output}: ${directory} is not a directory`);
   try {
     await access(directory, constants.W_OK);
@@ -158,6 +183,7 @@ export function printSnapshotUnreadable(unreadable: readonly UnreadableScope[], 
 
 /** `export --live -o FILE`: a snapshot `audit --input` reads back (a Resource Graph `{ data: [...] }` document). */
 export async function writeSnapshot(inventory: Inventory, output: string | undefined, stdout: (text: string) => void): Promise<void> {
+  checkOutputNamed(output);
   // Subscriptions read appear as Azure's own subscription rows, so that an empty one still counts as read.
   const containers = inventory.subscriptions.map((s) => ({ id: `/subscriptions/${s}`, type: 'Microsoft.Resources/subscriptions', subscriptionId: s }));
   const document = {

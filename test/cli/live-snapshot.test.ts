@@ -1,6 +1,8 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import type * as FsPromises from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { checkOutputWritable } from '../../src/cli/live';
 import { FAST_RETRY, useStandIn } from '../azure/harness';
 import { realisticEstate } from '../azure/realistic-estate';
 import { runCli } from '../support/cli';
@@ -10,6 +12,20 @@ import { scratchDir } from '../support/scratch';
 // `export --live` of a partial read, audited back with `--input`: the same coverage as the live
 // audit, PARTIAL and never compliant. And a live read that finds no VNet at all: like a file with
 // none, nothing to audit (exit 2), unless some scope could not be read.
+
+// access(W_OK) as the file system answers it, except for the paths in `deniedWrite`: as root it
+// always succeeds, so a read-only target is also tested with a refusal the kernel would give a user.
+const fsStub = vi.hoisted(() => ({ deniedWrite: new Set<string>() }));
+vi.mock('node:fs/promises', async (importOriginal) => {
+  const actual = await importOriginal<typeof FsPromises>();
+  const access: typeof actual.access = async (path, mode) => {
+    if (fsStub.deniedWrite.has(String(path)) && mode !== undefined && (mode & actual.constants.W_OK) !== 0) {
+      throw Object.assign(new Error(`EACCES: permission denied, access '${String(path)}'`), { code: 'EACCES' });
+    }
+    return actual.access(path, mode);
+  };
+  return { ...actual, access, default: { ...actual, access } };
+});
 
 const { dir } = scratchDir('peerguard-live-snapshot-');
 const emptyExport = scratchDir('peerguard-empty-export-');
@@ -39,6 +55,66 @@ describe('a partial live read written as a snapshot', () => {
     const table = await run(['audit', '--input', out, '--fail-on', 'none']);
     expect(table.stdout).toMatch(/PARTIAL AUDIT: 1 scope\(s\) could not be read/);
     expect(table.stdout).not.toContain('compliant');
+  });
+});
+
+describe('export --live -o refused before reading anything', () => {
+  const standIn = useStandIn(() => ({ resources: realisticEstate() }));
+  const run = (args: string[]) => runCli(args, { azure: { credential: standIn().credential, ca: standIn().ca, retry: FAST_RETRY, backoffMs: 10 } });
+  const exportTo = (output: string) => run(['export', '--live', '--endpoint', standIn().endpoint, '--subscription', SUB_A, '-o', output]);
+  const asRoot = process.getuid?.() === 0;
+
+  it.skipIf(asRoot)('a read-only file (mode 0444, the user\'s own) is kept, not replaced (skipped as root: access(W_OK) always succeeds for root)', async () => {
+    const out = join(dir, 'ro.json');
+    writeFileSync(out, '{"data":[]}');
+    chmodSync(out, 0o444);
+    const before = standIn().requests.counts();
+    const { code, stdout, stderr } = await exportTo(out);
+    expect({ code, stdout, stderr }).toEqual({ code: 2, stdout: '', stderr: `peerguard: cannot write ${out}: it is read-only\n` });
+    expect(standIn().requests.counts()).toEqual(before);
+    expect(readFileSync(out, 'utf8')).toBe('{"data":[]}');
+    expect(statSync(out).mode & 0o777).toBe(0o444);
+  });
+
+  it('a file access(W_OK) refuses is read-only, whoever runs the test', async () => {
+    const out = join(dir, 'denied.json');
+    writeFileSync(out, '{"data":[]}');
+    chmodSync(out, 0o444);
+    fsStub.deniedWrite.add(out);
+    try {
+      await expect(checkOutputWritable(out)).rejects.toThrow(`cannot write ${out}: it is read-only`);
+      const before = standIn().requests.counts();
+      const { code, stderr } = await exportTo(out);
+      expect({ code, stderr }).toEqual({ code: 2, stderr: `peerguard: cannot write ${out}: it is read-only\n` });
+      expect(standIn().requests.counts()).toEqual(before);
+      expect(readFileSync(out, 'utf8')).toBe('{"data":[]}');
+    } finally {
+      fsStub.deniedWrite.delete(out);
+    }
+  });
+
+  it('a directory that does not exist is named as such; a file in the way is not a directory', async () => {
+    const out = join(dir, 'nodir', 'x.json');
+    const before = standIn().requests.counts();
+    const missing = await exportTo(out);
+    expect({ code: missing.code, stderr: missing.stderr }).toEqual({ code: 2, stderr: `peerguard: cannot write ${out}: directory ${join(dir, 'nodir')} does not exist\n` });
+    expect(existsSync(join(dir, 'nodir'))).toBe(false);
+
+    const file = join(dir, 'plain-file');
+    writeFileSync(file, '');
+    const under = join(file, 'x.json');
+    const blocked = await exportTo(under);
+    expect({ code: blocked.code, stderr: blocked.stderr }).toEqual({ code: 2, stderr: `peerguard: cannot write ${under}: ${file} is not a directory\n` });
+    expect(standIn().requests.counts()).toEqual(before);
+  });
+
+  it("-o '' is a usage error (exit 2), not stdout", async () => {
+    const before = standIn().requests.counts();
+    for (const args of [['-o', ''], ['--output=']]) {
+      const result = await run(['export', '--live', '--endpoint', standIn().endpoint, '--subscription', SUB_A, ...args]);
+      expect(result).toEqual({ code: 2, stdout: '', stderr: 'peerguard: -o needs a file name\n' });
+    }
+    expect(standIn().requests.counts()).toEqual(before);
   });
 });
 
