@@ -16,6 +16,7 @@ import { printSnapshotUnreadable } from './live';
 // statements unchecked). Those gaps are written to stderr whenever --intent is given. Scopes a
 // snapshot records as not read (a partial `export --live`) are written to stderr too: a verdict
 // over them may miss a peering or a route; with --intent they leave the intent unconfirmed (exit 1).
+// Refused (exit 2) rather than answered: the same VNet twice, and --via without VNETs.
 
 export class ExplainUsageError extends Error {}
 
@@ -64,11 +65,15 @@ export async function runExplain(
 ): Promise<number> {
   if (args.input.length === 0) throw new ExplainUsageError('explain needs --input PATH (a snapshot file or directory)');
   if (args.via !== undefined && args.via !== 'firewall' && args.via !== 'appliance') throw new ExplainUsageError('--via is firewall or appliance');
+  const pair = Boolean(args.a && args.b);
+  if (!pair && (args.a || !args.intent)) throw new ExplainUsageError('explain needs two VNets (VNET_A VNET_B), or --intent FILE to answer every pair it names');
+  // Refused rather than ignored: without VNETs each intent statement sets its own `via`.
+  if (!pair && args.via !== undefined) throw new ExplainUsageError('--via applies to a pair (VNET_A VNET_B), not to --intent FILE alone: there each statement sets its own via');
   const intent = args.intent ? await loadIntentFile(args.intent) : undefined;
   const { topology, unreadable } = await readSnapshotEstate(args.input);
   printSnapshotUnreadable(unreadable, io.stderr);
   if (!args.a || !args.b) {
-    if (args.a || !intent) throw new ExplainUsageError('explain needs two VNets (VNET_A VNET_B), or --intent FILE to answer every pair it names');
+    if (!intent) throw new ExplainUsageError('explain needs two VNets (VNET_A VNET_B), or --intent FILE to answer every pair it names');
     let failing = 0;
     for (const check of evaluateIntent(topology, intent)) {
       if (!check.holds) failing += 1;
@@ -80,6 +85,8 @@ export async function runExplain(
   }
   const a = findVnet(topology, args.a);
   const c = findVnet(topology, args.b);
+  // Compared after resolving, so a name and an id (or two casings) of one VNet are caught too.
+  if (a.key === c.key) throw new ExplainUsageError(`VNET_A and VNET_B name the same VNet (${a.id})`);
   const verdict = reachability(topology).explain(a.key, c.key, args.via as 'firewall' | 'appliance' | undefined);
   io.stdout(`"${a.name}" → "${c.name}": ${describeVerdict(verdict)}\n`);
   if (intent) {

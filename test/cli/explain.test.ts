@@ -98,3 +98,42 @@ describe('explain over a snapshot that records unreadable scopes (a partial expo
     expect(run.code).toBe(1);
   });
 });
+
+// A VNet asked about itself is a usage error, not a verdict: the engine has no path to report
+// (it answered "AVNM mesh group" for a VNet in no mesh group). Compared after the names resolve,
+// so a name and an id, or two casings, of one VNet are caught too.
+describe('explain: VNET_A and VNET_B the same VNet', () => {
+  const same = `peerguard: VNET_A and VNET_B name the same VNet (${HUB_WEU})\n`;
+
+  it('the same name twice: exit 2, nothing on stdout', async () => {
+    const run = await cli(['explain', 'vnet-hub-weu', 'vnet-hub-weu', '--input', 'examples/estate', '--via', 'firewall']);
+    expect(run.out).toBe('');
+    expect(run.err).toBe(same);
+    expect(run.code).toBe(2);
+  });
+
+  it('a name and the id in other casing: exit 2', async () => {
+    const run = await cli(['explain', 'VNET-HUB-WEU', HUB_WEU.toLowerCase(), '--input', 'examples/estate']);
+    expect(run.out).toBe('');
+    expect(run.err).toBe(same);
+    expect(run.code).toBe(2);
+  });
+});
+
+// Without VNETs each intent statement sets its own `via`: a --via that would be ignored is refused.
+describe('explain --intent without VNETs: options that apply only to a pair', () => {
+  it('--via is refused (exit 2), naming both options', async () => {
+    const run = await cli(['explain', '--input', 'examples/estate', '--intent', holds, '--via', 'firewall']);
+    expect(run.out).toBe('');
+    expect(run.err).toBe('peerguard: --via applies to a pair (VNET_A VNET_B), not to --intent FILE alone: there each statement sets its own via\n');
+    expect(run.code).toBe(2);
+  });
+
+  it('with a pair, --via and --intent go together', async () => {
+    const run = await cli(['explain', 'vnet-spoke1', 'vnet-hub-weu', '--input', 'examples/estate', '--intent', holds, '--via', 'firewall']);
+    expect(run.out).toContain('"vnet-spoke1" → "vnet-hub-weu": not reachable (not-through-appliance)');
+    expect(run.out).toContain('intent "spokes reach hub" expects reachable: holds\n');
+    expect(run.err).toBe('');
+    expect(run.code).toBe(1);
+  });
+});
