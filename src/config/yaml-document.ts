@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type * as Yaml from 'yaml';
+import { fsReason } from '../io/fs-reason';
 
 // A YAML document (or JSON: YAML is a superset) for the configuration file, the intent file and
 // PEERGUARD_AUDIT_CONFIG, with errors that name where it came from. `yaml` is required on first
@@ -20,13 +21,13 @@ export function parseYamlDocument(text: string, source: string, ErrorClass: Docu
   }
 }
 
-/** Reads and parses a file; one that cannot be read throws `<path>: cannot read the <what>`. */
+/** Reads and parses a file; one that cannot be read throws `<path>: cannot read the <what>: <why>`. */
 export async function readYamlDocument(path: string, what: string, ErrorClass: DocumentErrorClass): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
-  } catch {
-    throw new ErrorClass(`${path}: cannot read the ${what}`);
+  } catch (error) {
+    throw new ErrorClass(`${path}: cannot read the ${what}: ${fsReason(error)}`);
   }
   return parseYamlDocument(text, path, ErrorClass);
 }

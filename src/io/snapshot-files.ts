@@ -5,28 +5,12 @@ import { TopologyBuilder, type BuildOptions } from '../model/build';
 import { InputError, parseJsonText, snapshotFromDocument, type SourcedResource } from '../model/snapshot';
 import type { Topology } from '../model/types';
 import type { UnreadableScope } from '../report/report';
+import { fsReason } from './fs-reason';
 
 // Reads snapshot files and directories (design.md "Input contract"). Directories are walked in a
 // sorted order, so that the same tree always yields the same resources in the same order.
 // Symbolic links are followed (to files and to directories); a file or directory reached twice
 // (two links to it, or a link back to a directory being walked) is read once.
-
-/** What a failed file-system call means, in words. */
-function fsReason(error: unknown): string {
-  switch ((error as NodeJS.ErrnoException)?.code) {
-    case 'ENOENT':
-      return 'no such file or directory';
-    case 'ELOOP':
-      return 'symbolic link loop (too many levels of links)';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'ENOTDIR':
-      return 'a path segment is not a directory';
-    default:
-      return (error as Error)?.message ?? String(error);
-  }
-}
 
 /** `stat` (links followed), with an InputError naming `path`; a dangling link is named as one. */
 async function statInput(path: string): Promise<Stats> {
@@ -101,6 +85,7 @@ const READ_AHEAD = 8;
  * parsing; returns the scopes the files list as unreadable (a partial `export --live`), in order.
  */
 export async function forEachSnapshotFile(paths: readonly string[], take: (resources: readonly SourcedResource[]) => void): Promise<UnreadableScope[]> {
+  if (paths.includes('')) throw new InputError('(empty path)', 'an input path is empty: name a snapshot file or directory');
   const unreadable: UnreadableScope[] = [];
   const listed = new Set<string>();
   const read = new Set<string>();

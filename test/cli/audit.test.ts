@@ -76,6 +76,8 @@ describe('peerguard audit', () => {
   it.each([
     [['audit'], 'needs --input'],
     [['audit', '--input', join(dir, 'nope.json')], 'nope.json: no such file or directory'],
+    [['audit', '--input', healthy, '--input', ''], '(empty path): an input path is empty: name a snapshot file or directory'],
+    [['audit', '--input', healthy, '--config', dir], `${dir}: cannot read the configuration file: it is a directory`],
     [['audit', '--input', healthy, '--format', 'pdf'], "argument 'pdf' is invalid"],
     [['audit', '--input', healthy, '--bogus'], "unknown option '--bogus'"],
   ])('usage errors exit 2: %j', async (args, message) => {

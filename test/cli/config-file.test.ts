@@ -18,7 +18,8 @@ describe('YAML documents: errors name the file', () => {
     const good = file('good.yaml', 'rules: {peering-limit-near: off}\n');
     expect((await loadConfigFile(good)).rules['peering-limit-near']).toBe('off');
     const missing = path.join(dir, 'missing.yaml');
-    await expect(loadConfigFile(missing)).rejects.toThrow(new ConfigError(`${missing}: cannot read the configuration file`));
+    await expect(loadConfigFile(missing)).rejects.toThrow(new ConfigError(`${missing}: cannot read the configuration file: no such file or directory`));
+    await expect(loadConfigFile(dir)).rejects.toThrow(new ConfigError(`${dir}: cannot read the configuration file: it is a directory`));
     const bad = file('bad.yaml', 'rules: [');
     await expect(loadConfigFile(bad)).rejects.toThrow(new ConfigError(`${bad}: not valid YAML or JSON (${PARSER})`));
     await expect(loadConfigFile(bad)).rejects.toBeInstanceOf(ConfigError);
@@ -26,7 +27,7 @@ describe('YAML documents: errors name the file', () => {
 
   it('an intent file: unreadable, not YAML', async () => {
     const missing = path.join(dir, 'missing-intent.yaml');
-    await expect(loadIntentFile(missing)).rejects.toThrow(new IntentError(`${missing}: cannot read the intent file`));
+    await expect(loadIntentFile(missing)).rejects.toThrow(new IntentError(`${missing}: cannot read the intent file: no such file or directory`));
     const bad = file('bad-intent.yaml', 'rules: [');
     await expect(loadIntentFile(bad)).rejects.toThrow(new IntentError(`${bad}: not valid YAML or JSON (${PARSER})`));
     await expect(loadIntentFile(bad)).rejects.toBeInstanceOf(IntentError);
