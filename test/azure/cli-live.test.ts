@@ -149,7 +149,7 @@ describe('peerguard --live', () => {
     const out = join(dir, 'missing', 'estate.json');
     const { code, stderr } = await run(['export', '--live', '--endpoint', standIn().endpoint, ...subs, '-o', out]);
     expect(code).toBe(2);
-    expect(stderr).toBe(`peerguard: cannot write ${out}: ${join(dir, 'missing')} is not a directory\n`);
+    expect(stderr).toBe(`peerguard: cannot write ${out}: directory ${join(dir, 'missing')} does not exist\n`);
     expect(standIn().requests.counts()).toEqual(before);
     expect(existsSync(out)).toBe(false);
   });

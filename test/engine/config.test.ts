@@ -38,7 +38,7 @@ describe('audit configuration', () => {
     [JSON.parse('{"rules": {"__proto__": "off"}}') as unknown, 'peerguard.yaml: rules.__proto__: unknown rule id'],
     [{ suppressions: [{ rule: 'peering-one-sided', resource: '/subscriptions/1/*', expires: '2027-01-01' }] }, 'suppressions[0].reason'],
     [{ suppressions: [{ rule: 'typo-rule', resource: '/subscriptions/1/*', reason: 'r', expires: '2027-01-01' }] }, 'suppressions[0].rule: unknown rule id "typo-rule"'],
-    ...['vnet-spoke3-prod', '*', '/subscriptions/', '/subscriptions//x', '/subscriptions/1/*/x', 'subscriptions/1/*'].map((resource) => [
+    ...['vnet-spoke3-prod', '*', '/subscriptions/', '/subscriptions//x', '/subscriptions/1/*/x', 'subscriptions/1/*'].map((resource): [unknown, string] => [
       { suppressions: [{ rule: 'peering-one-sided', resource, reason: 'r', expires: '2027-01-01' }] },
       'suppressions[0].resource: expected a resource id (/subscriptions/<id>/resourceGroups/<group>/providers/…), or a scope ending in /*',
     ]),
