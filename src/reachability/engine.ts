@@ -366,7 +366,8 @@ export function createReachability(topology: Topology): Reachability {
   const explainUncached = (a: number, c: number, via?: 'firewall' | 'appliance'): Verdict => {
     const src = vnetAt(a);
     const dest = vnetAt(c);
-    if (a === c) return { reachable: true, from: src, to: dest, path: { kind: 'mesh', from: src, to: dest }, missing: undefined };
+    // No path describes a VNet to itself: explain refuses the pair and the intent skips it.
+    if (a === c) throw new Error(`explain: ${quote(src)} was asked about itself`);
     const forward = direction(a, c, via);
     if (!forward.ok) return verdictOf(src, dest, forward);
     const back = direction(c, a);

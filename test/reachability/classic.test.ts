@@ -15,6 +15,11 @@ function explain(resources: RawResource[], a = s1, c = s2, via?: 'firewall' | 'a
 }
 
 describe('reachability: classic cases', () => {
+  it('refuses a VNet asked about itself rather than inventing a path', () => {
+    const resources = hubAndSpokes([{ name: 'spoke1', prefixes: ['10.1.0.0/16'] }]);
+    expect(() => explain(resources, s1, s1)).toThrow('explain: "spoke1" was asked about itself');
+  });
+
   it('spoke to spoke through the hub firewall, routes both ways, forwarded traffic allowed', () => {
     const v = explain(hubAndSpokes([
       { name: 'spoke1', prefixes: ['10.1.0.0/16'], routes: [viaFirewall()] },
