@@ -1,7 +1,8 @@
 import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { join, relative } from 'node:path';
-import { TopologyBuilder, type BuildOptions } from '../model/build';
+import { isVnetResource, TopologyBuilder, type BuildOptions } from '../model/build';
+import { keyOf, nameOf, type ResourceKey } from '../model/ids';
 import { InputError, parseJsonText, snapshotFromDocument, type SourcedResource } from '../model/snapshot';
 import type { Topology } from '../model/types';
 import type { UnreadableScope } from '../report/report';
@@ -77,6 +78,32 @@ async function listDirectory(path: string, walked: Set<string>): Promise<JsonFil
   return files;
 }
 
+/**
+ * Refuses snapshots that disagree about a VNet's address space (exports taken at different times):
+ * an audit of a mix of both would describe neither. A VNet read again with the same space (exports
+ * that overlap) is fine, and the topology keeps its first read. Spaces are compared as written,
+ * in any order; a malformed one is left to the topology builder, which names the fault.
+ */
+function vnetSpaceCheck(): (resources: readonly SourcedResource[]) => void {
+  const firstReads = new Map<ResourceKey, { source: string; space: string }>();
+  return (resources) => {
+    for (const { resource, source } of resources) {
+      if (!isVnetResource(resource)) continue;
+      const written = (resource.properties?.addressSpace as { addressPrefixes?: unknown } | undefined)?.addressPrefixes;
+      const space = Array.isArray(written) ? written.map((text) => String(text).trim()).sort().join(', ') : '';
+      const key = keyOf(resource.id);
+      const first = firstReads.get(key);
+      if (!first) firstReads.set(key, { source, space });
+      else if (first.space !== space) {
+        throw new InputError(
+          source,
+          `virtual network "${resource.name ?? nameOf(resource.id)}" was also read from ${first.source} with another address space (${first.space || 'none'} there, ${space || 'none'} here): give one export of each VNet`,
+        );
+      }
+    }
+  };
+}
+
 /** Files read ahead of the one being parsed: reads overlap parsing, the order stays the tree's. */
 const READ_AHEAD = 8;
 
@@ -86,6 +113,7 @@ const READ_AHEAD = 8;
  */
 export async function forEachSnapshotFile(paths: readonly string[], take: (resources: readonly SourcedResource[]) => void): Promise<UnreadableScope[]> {
   if (paths.includes('')) throw new InputError('(empty path)', 'an input path is empty: name a snapshot file or directory');
+  const checkVnetSpaces = vnetSpaceCheck();
   const unreadable: UnreadableScope[] = [];
   const listed = new Set<string>();
   const read = new Set<string>();
@@ -120,6 +148,7 @@ export async function forEachSnapshotFile(paths: readonly string[], take: (resou
       }
       reads[i] = undefined;
       const document = snapshotFromDocument(parseJsonText(text, shown), shown);
+      checkVnetSpaces(document.resources);
       take(document.resources);
       for (const u of document.unreadable) {
         const key = `${u.scope.toLowerCase()}\n${u.reason}`;

@@ -453,6 +453,8 @@ export class TopologyBuilder {
    */
   private subscriptionPath: string | undefined = undefined;
   private readonly remoteRefs = new Map<string, RemoteRef>();
+  /** The VNets whose own resource was added (not those known only from a child's id). */
+  private readonly readVnets = new Set<Vnet>();
   private readonly remoteRef = (id: string): RemoteRef => {
     let ref = this.remoteRefs.get(id);
     if (!ref) {
@@ -500,12 +502,19 @@ export class TopologyBuilder {
     switch (type) {
       case T.vnet: {
         const vnet = this.ensureVnet(resource.id);
-        vnet.id = resource.id;
-        vnet.name = resource.name ?? vnet.name;
-        vnet.location = resource.location;
-        vnet.tags = stringTags(resource.tags);
-        const what = () => `virtual network "${vnet.name}" addressSpace`;
-        vnet.prefixes = prefixes(space(p.addressSpace, source, what)?.addressPrefixes, source, what);
+        const what = () => `virtual network "${resource.name ?? vnet.name}" addressSpace`;
+        const addressPrefixes = prefixes(space(p.addressSpace, source, what)?.addressPrefixes, source, what);
+        if (!this.readVnets.has(vnet)) {
+          this.readVnets.add(vnet);
+          vnet.id = resource.id;
+          vnet.name = resource.name ?? vnet.name;
+          vnet.location = resource.location;
+          vnet.tags = stringTags(resource.tags);
+          vnet.prefixes = addressPrefixes;
+        }
+        // A VNet read again (two exports that overlap, a Resource Graph row paged twice) keeps its first
+        // read's properties; subnets and peerings merge, the first of each winning. Snapshot files that
+        // disagree about a VNet's space are refused before they get here (io/snapshot-files.ts).
         for (const s of list(p.subnets, source, () => `virtual network "${vnet.name}" subnets`)) this.addSubnet(vnet, parseSubnet(obj(s) ?? {}, vnet.key, source));
         list(p.virtualNetworkPeerings, source, () => `virtual network "${vnet.name}" virtualNetworkPeerings`).forEach((entry, i) => {
           const raw = obj(entry);

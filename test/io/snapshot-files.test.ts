@@ -2,6 +2,7 @@ import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readSnapshot, readSnapshotEstate, readSnapshotFiles } from '../../src/io/snapshot-files';
+import { keyOf } from '../../src/model/ids';
 import { InputError, snapshotFromDocument } from '../../src/model/snapshot';
 import { SUB_A, SUB_B, vnet, vnetId } from '../support/estate';
 import { scratchDir } from '../support/scratch';
@@ -136,5 +137,35 @@ describe('symbolic links in a snapshot tree', () => {
     symlinkSync(join(dir, 'self.json'), join(dir, 'self.json'));
     const error = await inputError(readSnapshot([dir]));
     expect(error.message).toContain('self.json: symbolic link loop');
+  });
+});
+
+describe('a VNet read from more than one snapshot', () => {
+  const peered = (prefixes: string[], location: string, remote?: string) => {
+    const resource = vnet({ id: hub, prefixes, ...(remote ? { peerings: [{ remote }] } : {}) });
+    return { ...resource, location };
+  };
+
+  it('with the same space, in any order: one VNet, its first read kept, peerings merged', async () => {
+    const dir = fresh();
+    writeFileSync(join(dir, 'a.json'), JSON.stringify([peered(['10.0.0.0/16', '10.9.0.0/16'], 'westeurope', spoke)]));
+    writeFileSync(join(dir, 'b.json'), JSON.stringify([peered(['10.9.0.0/16', '10.0.0.0/16'], 'northeurope', vnetId('vnet-other', SUB_B))]));
+    const { topology } = await readSnapshotEstate([dir]);
+    const read = topology.vnets.get(keyOf(hub));
+    expect(read?.location).toBe('westeurope');
+    expect(read?.peerings.map((p) => p.remoteVnetId)).toEqual([spoke, vnetId('vnet-other', SUB_B)]);
+  });
+
+  it('with another space: refused, naming both reads and both spaces, whichever file comes first', async () => {
+    const dir = fresh();
+    writeFileSync(join(dir, 'a.json'), JSON.stringify([peered(['10.5.0.0/16', '10.50.0.0/16'], 'westeurope', spoke)]));
+    writeFileSync(join(dir, 'b.json'), JSON.stringify({ value: [peered(['192.168.0.0/16'], 'westeurope')] }));
+    const both = [join(dir, 'b.json'), join(dir, 'a.json')];
+    for (const paths of [[dir], both]) {
+      const error = await inputError(readSnapshotFiles(paths));
+      expect(error.message).toMatch(/^.*\/[ab]\.json at (\.value)?\[0\]: virtual network "vnet-hub" was also read from .*\/[ab]\.json at (\.value)?\[0\] with another address space \(.* there, .* here\): give one export of each VNet$/);
+    }
+    expect((await inputError(readSnapshotEstate([dir]))).message).toContain('(10.5.0.0/16, 10.50.0.0/16 there, 192.168.0.0/16 here)');
+    expect((await inputError(readSnapshot(both))).message).toContain('(192.168.0.0/16 there, 10.5.0.0/16, 10.50.0.0/16 here)');
   });
 });

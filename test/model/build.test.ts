@@ -168,6 +168,14 @@ describe('buildTopology', () => {
     );
   });
 
+  it("keeps a VNet's first read when it is read again (overlapping exports, a row paged twice)", () => {
+    const first = { ...vnet({ id: hub, prefixes: ['10.0.0.0/16'], peerings: [{ remote: spoke }] }), location: 'westeurope', tags: { team: 'net' } };
+    const again = { ...vnet({ id: hub.toUpperCase().replace('/SUBSCRIPTIONS/', '/subscriptions/'), prefixes: ['10.0.0.0/16'], peerings: [{ remote: vnetId('other', SUB_B) }] }), location: 'northeurope', tags: {} };
+    const read = topologyOf([first, again]).vnets.get(keyOf(hub));
+    expect([read?.id, read?.location, read?.tags]).toEqual([hub, 'westeurope', { team: 'net' }]);
+    expect(read?.peerings.map((p) => p.remoteVnetId)).toEqual([spoke, vnetId('other', SUB_B)]);
+  });
+
   it('keeps the first of a peering read twice, whatever the casing, in small and large VNets', () => {
     const spokes = Array.from({ length: 20 }, (_, i) => vnetId(`spoke-${i}`, SUB_B));
     const bigHub = vnet({ id: hub, prefixes: ['10.0.0.0/16'], peerings: spokes.map((s) => ({ remote: s })) });
