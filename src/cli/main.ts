@@ -11,6 +11,7 @@ import { RULES } from '../rules';
 import { VERSION } from '../version';
 import { loadConfigFile } from './config-file';
 import { ExplainUsageError, loadIntentFile, registerExplain, reportIntentGaps } from './explain';
+import { escapeTerminal } from '../report/escape';
 import { registerFix } from './fix';
 import { checkInputOptions, checkOutputWritable, describeScope, LiveUsageError, printSnapshotUnreadable, readLiveInventory, writeSnapshot, type AzureCliOverrides, type LiveOptions } from './live';
 import { NothingToAuditError, requireVnets, scopesNotRead } from './nothing-audited';
@@ -43,7 +44,11 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+export async function main(argv: readonly string[], terminal: CliIo = processIo): Promise<number> {
+  // Messages and the plain-text outputs quote names and ids from the input: their control characters
+  // are shown escaped (the table report escapes its own values, around its colours).
+  const io: CliIo = { ...terminal, stderr: (text) => terminal.stderr(escapeTerminal(text, ['\n', '\r'])) };
+  const textIo: CliIo = { ...io, stdout: (text) => terminal.stdout(escapeTerminal(text, ['\n'])) };
   let exitCode = 0;
   const program = new Command()
     .name('peerguard')
@@ -124,8 +129,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       }
     });
 
-  registerFix(program, io, (code) => (exitCode = code));
-  registerExplain(program, io, (code) => (exitCode = code));
+  registerFix(program, textIo, (code) => (exitCode = code));
+  registerExplain(program, textIo, (code) => (exitCode = code));
 
   try {
     await program.parseAsync([...argv], { from: 'node' });

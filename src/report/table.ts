@@ -1,9 +1,11 @@
 import { createColors } from 'picocolors';
 import type { Finding } from '../engine/audit';
 import type { Rule, Severity } from '../rules/rule';
+import { escapeTerminal as t } from './escape';
 import { auditedNothing, isPartial, noFindingsText, type AuditReport, type ReportExtras } from './report';
 
-// The default console report: findings grouped by severity, then rule, in plain sentences.
+// The default console report: findings grouped by severity, then rule, in plain sentences. Text
+// that comes from the input goes through `t` (escapeTerminal): only our own colours reach the terminal raw.
 
 const HEADINGS: Record<Severity, string> = { error: 'ERRORS', warning: 'WARNINGS', info: 'INFO' };
 
@@ -26,11 +28,11 @@ export function renderTable(report: AuditReport, extras: ReportExtras, rules: re
     for (const [ruleId, findings] of byRule) {
       lines.push(`  ${paint[severity](ruleId)} ${c.dim(`— ${titles.get(ruleId) ?? ''}`)}`);
       for (const f of findings) {
-        lines.push(`    • ${f.message}`);
-        lines.push(c.dim(`      ${f.resourceId}`));
+        lines.push(`    • ${t(f.message)}`);
+        lines.push(c.dim(`      ${t(f.resourceId)}`));
         if (f.fix) {
           const kind = f.fix.destructive ? 'destructive fix' : 'fix';
-          lines.push(c.dim(`      ${kind}: ${f.fix.description} (${f.fix.operations.length} ARM operation${f.fix.operations.length === 1 ? '' : 's'})`));
+          lines.push(c.dim(`      ${kind}: ${t(f.fix.description)} (${f.fix.operations.length} ARM operation${f.fix.operations.length === 1 ? '' : 's'})`));
         }
       }
     }
@@ -38,11 +40,11 @@ export function renderTable(report: AuditReport, extras: ReportExtras, rules: re
   if (extras.suppressed.length > 0) {
     lines.push('', c.dim(`${extras.suppressed.length} finding(s) suppressed by configuration.`));
   }
-  for (const notice of extras.notices) lines.push(c.yellow(`notice: ${notice.message}`));
+  for (const notice of extras.notices) lines.push(c.yellow(`notice: ${t(notice.message)}`));
   lines.push('');
   if (isPartial(report)) {
     lines.push(c.yellow(c.bold(`PARTIAL AUDIT: ${coverage.unreadable.length} scope(s) could not be read; findings there are unknown.`)));
-    for (const u of coverage.unreadable) lines.push(c.yellow(`  ${u.scope}: ${u.reason}`));
+    for (const u of coverage.unreadable) lines.push(c.yellow(`  ${t(u.scope)}: ${t(u.reason)}`));
   }
   const counts = summary.findings;
   const total = counts.error + counts.warning + counts.info;

@@ -262,3 +262,34 @@ describe('the peerguard binary', () => {
     expect(result.status).toBe(1);
   });
 });
+
+describe('control characters from the input', () => {
+  // A VNet name that would clear the screen if written raw (names come from the id's last segment).
+  const evil = vnetId('vnet-\u001b[2Jevil', SUB_A);
+  const evilFile = join(dir, 'evil.json');
+  writeFileSync(evilFile, JSON.stringify([vnet({ id: evil, prefixes: ['10.0.0.0/16'], peerings: [{ remote: spoke, state: 'Initiated' }] }), vnet({ id: spoke, prefixes: ['10.1.0.0/16'] })]));
+  // eslint-disable-next-line no-control-regex -- the characters the output must not hold
+  const raw = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
+
+  it('are shown escaped in the table, in explain and in error messages', async () => {
+    const table = await run(['audit', '--input', evilFile]);
+    expect(table.stdout).toContain('"vnet-\\u001b[2Jevil"');
+    expect(table.stdout).not.toMatch(raw);
+    const explained = await run(['explain', evil, spoke, '--input', evilFile]);
+    expect(explained.stdout).toContain('"vnet-\\u001b[2Jevil"');
+    expect(explained.stdout).not.toMatch(raw);
+    const bad = join(dir, 'evil-bad.json');
+    writeFileSync(bad, JSON.stringify([vnet({ id: evil, prefixes: ['10.0.0.0/40'] })]));
+    const failed = await run(['audit', '--input', bad]);
+    expect(failed.code).toBe(2);
+    expect(failed.stderr).toContain('virtual network "vnet-\\u001b[2Jevil" addressSpace has an invalid address prefix');
+    expect(failed.stderr).not.toMatch(raw);
+  });
+
+  it('reach JSON as they were read, in JSON escapes', async () => {
+    const { stdout } = await run(['audit', '--input', evilFile, '--format', 'json']);
+    expect(stdout).not.toMatch(raw);
+    const report = JSON.parse(stdout) as { findings: Array<{ message: string }> };
+    expect(report.findings.some((f) => f.message.includes('"vnet-\u001b[2Jevil"'))).toBe(true);
+  });
+});
