@@ -2,6 +2,7 @@ import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { join, relative } from 'node:path';
 import { isVnetResource, TopologyBuilder, type BuildOptions } from '../model/build';
+import { parsePrefix } from '../model/cidr';
 import { keyOf, nameOf, type ResourceKey } from '../model/ids';
 import { InputError, parseJsonText, snapshotFromDocument, type SourcedResource } from '../model/snapshot';
 import type { Topology } from '../model/types';
@@ -79,25 +80,41 @@ async function listDirectory(path: string, walked: Set<string>): Promise<JsonFil
 }
 
 /**
+ * A VNet read's address space: its prefixes as written (for the message) and a key equal for the same
+ * set however it is written (case, zeros, order). Undefined when the read has no list: a Resource
+ * Graph projection or a resource without properties does not know the space, it does not say none.
+ * Anything but a list is left to the topology builder, which names the fault.
+ */
+function addressSpaceOf(resource: SourcedResource['resource']): { shown: string; key: string } | undefined {
+  const written = (resource.properties?.addressSpace as { addressPrefixes?: unknown } | null | undefined)?.addressPrefixes;
+  if (!Array.isArray(written)) return undefined;
+  const texts = written.map((text) => String(text).trim());
+  // A text that does not parse is compared as written (marked, so it never equals a parsed key);
+  // the builder reports it with a better message.
+  const keys = texts.map((text) => parsePrefix(text)?.key ?? `text:${text}`);
+  return { shown: [...texts].sort().join(', '), key: keys.sort().join(' ') };
+}
+
+/**
  * Refuses snapshots that disagree about a VNet's address space (exports taken at different times):
  * an audit of a mix of both would describe neither. A VNet read again with the same space (exports
- * that overlap) is fine, and the topology keeps its first read. Spaces are compared as written,
- * in any order; a malformed one is left to the topology builder, which names the fault.
+ * that overlap) is fine, and the topology keeps its first read. A read without a space is not
+ * compared: it does not know the space.
  */
 function vnetSpaceCheck(): (resources: readonly SourcedResource[]) => void {
-  const firstReads = new Map<ResourceKey, { source: string; space: string }>();
+  const firstReads = new Map<ResourceKey, { source: string; shown: string; key: string }>();
   return (resources) => {
     for (const { resource, source } of resources) {
       if (!isVnetResource(resource)) continue;
-      const written = (resource.properties?.addressSpace as { addressPrefixes?: unknown } | undefined)?.addressPrefixes;
-      const space = Array.isArray(written) ? written.map((text) => String(text).trim()).sort().join(', ') : '';
+      const space = addressSpaceOf(resource);
+      if (!space) continue;
       const key = keyOf(resource.id);
       const first = firstReads.get(key);
-      if (!first) firstReads.set(key, { source, space });
-      else if (first.space !== space) {
+      if (!first) firstReads.set(key, { source, ...space });
+      else if (first.key !== space.key) {
         throw new InputError(
           source,
-          `virtual network "${resource.name ?? nameOf(resource.id)}" was also read from ${first.source} with another address space (${first.space || 'none'} there, ${space || 'none'} here): give one export of each VNet`,
+          `virtual network "${resource.name ?? nameOf(resource.id)}" was also read from ${first.source} with another address space (${first.shown || 'none'} there, ${space.shown || 'none'} here): give one export of each VNet`,
         );
       }
     }

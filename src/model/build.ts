@@ -511,10 +511,15 @@ export class TopologyBuilder {
           vnet.location = resource.location;
           vnet.tags = stringTags(resource.tags);
           vnet.prefixes = addressPrefixes;
+        } else {
+          // A first read that did not know the space or location (a Resource Graph projection of id
+          // and name) does not hide a later read's.
+          if (vnet.prefixes.length === 0) vnet.prefixes = addressPrefixes;
+          vnet.location ??= resource.location;
         }
-        // A VNet read again (two exports that overlap, a Resource Graph row paged twice) keeps its first
-        // read's properties; subnets and peerings merge, the first of each winning. Snapshot files that
-        // disagree about a VNet's space are refused before they get here (io/snapshot-files.ts).
+        // A VNet read again (two exports that overlap, a Resource Graph row paged twice) otherwise keeps
+        // its first read's properties; subnets and peerings merge, the first of each winning. Snapshot
+        // files that disagree about a VNet's space are refused before they get here (io/snapshot-files.ts).
         for (const s of list(p.subnets, source, () => `virtual network "${vnet.name}" subnets`)) this.addSubnet(vnet, parseSubnet(obj(s) ?? {}, vnet.key, source));
         list(p.virtualNetworkPeerings, source, () => `virtual network "${vnet.name}" virtualNetworkPeerings`).forEach((entry, i) => {
           const raw = obj(entry);

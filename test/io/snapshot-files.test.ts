@@ -168,4 +168,46 @@ describe('a VNet read from more than one snapshot', () => {
     expect((await inputError(readSnapshotEstate([dir]))).message).toContain('(10.5.0.0/16, 10.50.0.0/16 there, 192.168.0.0/16 here)');
     expect((await inputError(readSnapshot(both))).message).toContain('(192.168.0.0/16 there, 10.5.0.0/16, 10.50.0.0/16 here)');
   });
+
+  it('without an address space (a projection of id and name, no properties): not compared, in any order', async () => {
+    const dir = fresh();
+    const projection = { id: hub, name: 'vnet-hub', type: 'Microsoft.Network/virtualNetworks' };
+    const nulled = { ...projection, properties: { addressSpace: null } };
+    writeFileSync(join(dir, 'a.json'), JSON.stringify([projection, nulled]));
+    writeFileSync(join(dir, 'b.json'), JSON.stringify([peered(['10.0.0.0/16'], 'westeurope', spoke)]));
+    writeFileSync(join(dir, 'c.json'), JSON.stringify({ data: [{ ...projection, properties: {} }] }));
+    for (const paths of [[dir], [join(dir, 'b.json'), join(dir, 'a.json'), join(dir, 'c.json')]]) {
+      const { topology } = await readSnapshotEstate(paths);
+      expect(topology.vnets.get(keyOf(hub))?.prefixes.map((p) => p.text)).toEqual(['10.0.0.0/16']);
+    }
+  });
+
+  it('with an empty list against a non-empty one: refused', async () => {
+    const dir = fresh();
+    writeFileSync(join(dir, 'a.json'), JSON.stringify([peered([], 'westeurope')]));
+    writeFileSync(join(dir, 'b.json'), JSON.stringify([peered(['10.0.0.0/16'], 'westeurope')]));
+    expect((await inputError(readSnapshotFiles([dir]))).message).toContain('(none there, 10.0.0.0/16 here)');
+  });
+
+  it('with the same prefixes written differently (case, zeros, spaces): one space; the message shows them as written', async () => {
+    const dir = fresh();
+    writeFileSync(join(dir, 'a.json'), JSON.stringify([peered(['FD00:DB8::/48', '10.0.0.0/16'], 'westeurope', spoke)]));
+    writeFileSync(join(dir, 'b.json'), JSON.stringify([peered([' 10.0.0.0/16', 'fd00:0db8:0::/48'], 'westeurope')]));
+    const { topology } = await readSnapshotEstate([dir]);
+    expect(topology.vnets.get(keyOf(hub))?.prefixes.map((p) => p.text)).toEqual(['FD00:DB8::/48', '10.0.0.0/16']);
+
+    writeFileSync(join(dir, 'c.json'), JSON.stringify([peered(['fd00:db9::/48', '10.0.0.0/16'], 'westeurope')]));
+    expect((await inputError(readSnapshotFiles([dir]))).message).toContain('(10.0.0.0/16, FD00:DB8::/48 there, 10.0.0.0/16, fd00:db9::/48 here)');
+  });
+
+  it('with a malformed prefix: compared as its trimmed text, the builder naming the fault', async () => {
+    const dir = fresh();
+    writeFileSync(join(dir, 'a.json'), JSON.stringify([peered(['10.0.0.0/40'], 'westeurope')]));
+    writeFileSync(join(dir, 'b.json'), JSON.stringify([peered([' 10.0.0.0/40 '], 'westeurope')]));
+    expect(ids((await readSnapshotFiles([dir])).resources)).toEqual([hub, hub]);
+    expect((await inputError(readSnapshotEstate([dir]))).message).toContain('has an invalid address prefix "10.0.0.0/40"');
+
+    writeFileSync(join(dir, 'c.json'), JSON.stringify([peered(['10.0.0.0/41'], 'westeurope')]));
+    expect((await inputError(readSnapshotFiles([dir]))).message).toContain('(10.0.0.0/40 there, 10.0.0.0/41 here)');
+  });
 });

@@ -176,6 +176,18 @@ describe('buildTopology', () => {
     expect(read?.peerings.map((p) => p.remoteVnetId)).toEqual([spoke, vnetId('other', SUB_B)]);
   });
 
+  it("fills a VNet's space and location from a later read when its first read had none; the rest stays the first's", () => {
+    const projection: RawResource = { id: hub, name: 'vnet-hub', type: 'Microsoft.Network/virtualNetworks', tags: { team: 'net' } };
+    const full = { ...vnet({ id: hub, prefixes: ['10.0.0.0/16'], peerings: [{ remote: spoke }] }), location: 'northeurope', tags: {} };
+    const read = topologyOf([projection, full]).vnets.get(keyOf(hub));
+    expect([read?.prefixes.map((p) => p.text), read?.location, read?.tags]).toEqual([['10.0.0.0/16'], 'northeurope', { team: 'net' }]);
+    expect(read?.peerings.map((p) => p.remoteVnetId)).toEqual([spoke]);
+
+    const empty = { ...vnet({ id: hub, prefixes: [] }), location: 'westeurope' };
+    const filled = topologyOf([empty, full, { ...full, location: 'eastus' }]).vnets.get(keyOf(hub));
+    expect([filled?.prefixes.map((p) => p.text), filled?.location]).toEqual([['10.0.0.0/16'], 'westeurope']);
+  });
+
   it('keeps the first of a peering read twice, whatever the casing, in small and large VNets', () => {
     const spokes = Array.from({ length: 20 }, (_, i) => vnetId(`spoke-${i}`, SUB_B));
     const bigHub = vnet({ id: hub, prefixes: ['10.0.0.0/16'], peerings: spokes.map((s) => ({ remote: s })) });
