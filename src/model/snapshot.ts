@@ -48,7 +48,33 @@ function checkResource(entry: unknown, where: string): RawResource {
   if (entry.properties !== undefined && !isObject(entry.properties)) {
     throw new InputError(where, `"properties" must be an object, found ${describe(entry.properties)}`);
   }
-  return entry as RawResource;
+  return nestFlattenedProperties(entry) as RawResource;
+}
+
+/**
+ * The keys of the ARM resource envelope, and those the Azure CLI and Resource Graph add beside it:
+ * in a resource without `properties`, every other key is one of its properties.
+ */
+const ENVELOPE = new Set(['id', 'name', 'type', 'location', 'tags', 'etag', 'kind', 'zones', 'identity', 'managedBy', 'plan', 'extendedLocation', 'systemData', 'resourceGroup', 'subscriptionId', 'tenantId']);
+
+/**
+ * The Azure CLI prints network resources with their properties flattened to the top level
+ * (`az network vnet show` gives `addressSpace` and `virtualNetworkPeerings` beside `id`), and the
+ * child resources listed in them (peerings, subnets, IP configurations, routes) likewise. Such a
+ * resource is read with its properties nested, as ARM and Resource Graph return them; one that has
+ * `properties` is returned as it is.
+ */
+function nestFlattenedProperties(resource: Record<string, unknown>): Record<string, unknown> {
+  if (resource.properties !== undefined) return resource;
+  const nested: Record<string, unknown> = {};
+  let properties: Record<string, unknown> | undefined;
+  for (const [key, value] of Object.entries(resource)) {
+    if (ENVELOPE.has(key)) nested[key] = value;
+    else (properties ??= {})[key] = Array.isArray(value) ? value.map((item) => (isObject(item) && typeof item.id === 'string' ? nestFlattenedProperties(item) : item)) : value;
+  }
+  if (!properties) return resource;
+  nested.properties = properties;
+  return nested;
 }
 
 function describe(value: unknown): string {
