@@ -34,7 +34,7 @@ export const suppressionSchema = closedObject({
     .string()
     .regex(
       // Every finding is about a resource in a subscription: anything else (a bare name, `*`) would suppress nothing.
-      /^\/subscriptions\/[^/]+(\/[^/*]+)*(\/\*)?$/i,
+      /^\/subscriptions(\/\*|(\/[^/*]+)+(\/\*)?)$/i,
       'expected a resource id (/subscriptions/<id>/resourceGroups/<group>/providers/…), or a scope ending in /* such as /subscriptions/<id>/*; to silence a rule everywhere, set it to off under rules',
     ),
   reason: z.string().min(1, 'say why the finding is accepted'),

@@ -56,8 +56,11 @@ export const peeringAddressOverlap = peeringRule({
     const local = peeredFamilies(peeredLocalPrefixes(peering), ipv6Only);
     const remote = peeredFamilies(peeredRemotePrefixes(peering), ipv6Only);
     const pairs = overlappingPairs(local, remote);
+    // The remote's peered subnets are known from its subnets, or from the space the peering recorded
+    // (subnet peering records only theirs); without either, its whole space would stand in for them.
+    const remoteSubnetsKnown = (peering.remoteVnet?.subnets.length ?? 0) > 0 || peering.remoteAddressSpace !== undefined;
     const spaces =
-      pairs.length > 0 || peering.peerCompleteVnets
+      pairs.length > 0 || peering.peerCompleteVnets || !remoteSubnetsKnown
         ? []
         : sharedSubnetSpaces(peeredFamilies(peering.vnet.prefixes, ipv6Only), local, peeredFamilies(peering.remoteVnet?.prefixes ?? [], ipv6Only), remote);
     if (pairs.length === 0 && spaces.length === 0) return undefined;

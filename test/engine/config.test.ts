@@ -15,12 +15,16 @@ describe('audit configuration', () => {
       {
         rules: { 'peering-one-sided': 'warning', 'peering-limit-near': { enabled: false } },
         peeringLimit: 1000,
-        suppressions: [{ rule: '*', resource: '/subscriptions/x/*', reason: 'lab', expires: '2027-01-31' }],
+        suppressions: [
+          { rule: '*', resource: '/subscriptions/x/*', reason: 'lab', expires: '2027-01-31' },
+          { rule: 'peering-one-sided', resource: '/subscriptions/*', reason: 'migration week', expires: '2027-01-31' },
+          { rule: 'peering-one-sided', resource: '/SUBSCRIPTIONS/x/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/virtualNetworkPeerings/p', reason: 'r', expires: '2027-01-31' },
+        ],
       },
       ids,
     );
     expect(config.peeringLimit).toBe(1000);
-    expect(config.suppressions).toHaveLength(1);
+    expect(config.suppressions).toHaveLength(3);
   });
 
   it.each([
@@ -38,7 +42,7 @@ describe('audit configuration', () => {
     [JSON.parse('{"rules": {"__proto__": "off"}}') as unknown, 'peerguard.yaml: rules.__proto__: unknown rule id'],
     [{ suppressions: [{ rule: 'peering-one-sided', resource: '/subscriptions/1/*', expires: '2027-01-01' }] }, 'suppressions[0].reason'],
     [{ suppressions: [{ rule: 'typo-rule', resource: '/subscriptions/1/*', reason: 'r', expires: '2027-01-01' }] }, 'suppressions[0].rule: unknown rule id "typo-rule"'],
-    ...['vnet-spoke3-prod', '*', '/subscriptions/', '/subscriptions//x', '/subscriptions/1/*/x', 'subscriptions/1/*'].map((resource): [unknown, string] => [
+    ...['vnet-spoke3-prod', '*', '/subscriptions/', '/subscriptions//x', '/subscriptions/1/*/x', 'subscriptions/1/*', '/subscriptions/abc*', '/subscriptions/1/rg*'].map((resource): [unknown, string] => [
       { suppressions: [{ rule: 'peering-one-sided', resource, reason: 'r', expires: '2027-01-01' }] },
       'suppressions[0].resource: expected a resource id (/subscriptions/<id>/resourceGroups/<group>/providers/…), or a scope ending in /*',
     ]),

@@ -76,6 +76,18 @@ ruleTester(peeringAddressOverlap, {
       ],
     },
     {
+      name: 'subnet peering, remote read without subnets and no recorded peered space: its whole space does not stand in for its peered subnets',
+      resources: [
+        vnet({
+          id: hub,
+          prefixes: ['10.0.0.0/16', '172.16.0.0/16'],
+          subnets: [{ name: 'App', prefix: '10.0.1.0/24' }],
+          peerings: [{ remote: spoke, peerCompleteVnets: false, localSubnetNames: ['App'], remoteSubnetNames: ['Db'], remoteVirtualNetworkAddressSpace: ['172.16.0.0/16', '10.9.0.0/16'] }],
+        }),
+        vnet({ id: spoke, prefixes: ['172.16.0.0/16', '10.9.0.0/16'] }),
+      ],
+    },
+    {
       name: 'IPv6-only peering: overlapping IPv4 is not peered',
       resources: ipv6Only(peeredPair({ id: hub, prefixes: ['10.0.0.0/16', 'fd00:1::/48'] }, { id: spoke, prefixes: ['10.0.0.0/16', 'fd00:2::/48'] })),
     },
