@@ -20,8 +20,9 @@ import { printSnapshotUnreadable } from './live';
 
 export class ExplainUsageError extends Error {}
 
-/** Reads and validates an intent file (YAML or JSON); errors name the file and the key. */
+/** Reads and validates an intent file (YAML or JSON); errors name the file and the key. An empty path (`--intent ''`) is refused. */
 export async function loadIntentFile(path: string): Promise<Intent> {
+  if (path === '') throw new IntentError('--intent is empty: name an intent file (YAML or JSON), or leave the option out');
   return parseIntent(await readYamlDocument(path, 'intent file', IntentError), path);
 }
 
@@ -66,10 +67,10 @@ export async function runExplain(
   if (args.input.length === 0) throw new ExplainUsageError('explain needs --input PATH (a snapshot file or directory)');
   if (args.via !== undefined && args.via !== 'firewall' && args.via !== 'appliance') throw new ExplainUsageError('--via is firewall or appliance');
   const pair = Boolean(args.a && args.b);
-  if (!pair && (args.a || !args.intent)) throw new ExplainUsageError('explain needs two VNets (VNET_A VNET_B), or --intent FILE to answer every pair it names');
+  if (!pair && (args.a || args.intent === undefined)) throw new ExplainUsageError('explain needs two VNets (VNET_A VNET_B), or --intent FILE to answer every pair it names');
   // Refused rather than ignored: without VNETs each intent statement sets its own `via`.
   if (!pair && args.via !== undefined) throw new ExplainUsageError('--via applies to a pair (VNET_A VNET_B), not to --intent FILE alone: there each statement sets its own via');
-  const intent = args.intent ? await loadIntentFile(args.intent) : undefined;
+  const intent = args.intent !== undefined ? await loadIntentFile(args.intent) : undefined;
   const { topology, unreadable } = await readSnapshotEstate(args.input);
   printSnapshotUnreadable(unreadable, io.stderr);
   if (!args.a || !args.b) {

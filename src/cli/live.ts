@@ -137,10 +137,13 @@ export function liveConnection(options: Pick<LiveOptions, 'cloud' | 'endpoint'>,
   };
 }
 
-/** Reads the live estate for the options given; progress on stderr when it is a terminal. */
+/**
+ * Reads the live estate for the options given; progress on stderr when it is a terminal, through
+ * `io.progress` when given (the line is redrawn with '\r', which an escaping stderr would not pass).
+ */
 export async function readLiveInventory(
   options: LiveOptions,
-  io: { stderr: (text: string) => void; stderrIsTty?: boolean; azure?: AzureCliOverrides },
+  io: { stderr: (text: string) => void; stderrIsTty?: boolean; progress?: (text: string) => void; azure?: AzureCliOverrides },
 ): Promise<Inventory> {
   const scope = scopeFrom(options);
   const overrides = io.azure ?? {};
@@ -166,9 +169,10 @@ export async function readLiveInventory(
     ...(overrides.pageAttempts ? { pageAttempts: overrides.pageAttempts } : {}),
     ...(overrides.backoffMs !== undefined ? { backoffMs: overrides.backoffMs } : {}),
   });
-  const onProgress = io.stderrIsTty ? progressPrinter(io.stderr) : undefined;
+  const progressLine = io.progress ?? io.stderr;
+  const onProgress = io.stderrIsTty ? progressPrinter(progressLine) : undefined;
   const inventory = await reader.readInventory(scope, onProgress);
-  if (onProgress) io.stderr('\n');
+  if (onProgress) progressLine('\n');
   for (const u of inventory.unreadable) io.stderr(`peerguard: not read: ${u.scope}: ${u.reason}\n`);
   if (inventory.subscriptions.length === 0 && !gotToken && isCredentialError(tokenFailure)) {
     io.stderr('peerguard: no credential got a token: sign in with az login, set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, or run with a managed identity\n');

@@ -26,6 +26,12 @@ export interface CliIo {
   now: () => Date;
   /** Progress of live reads is shown when stderr is a terminal. */
   stderrIsTty?: boolean;
+  /**
+   * The writer of the live-read progress line, which is redrawn with '\r': stderr as the terminal
+   * takes it, unescaped, so it is for peerguard's own counts only, never for text from the input.
+   * main() gives its commands the terminal's stderr here (or this writer, when its caller sets one).
+   */
+  progress?: (text: string) => void;
   /** Substitutes for live Azure reads (tests: the stand-in's credential and CA). */
   azure?: AzureCliOverrides;
 }
@@ -46,8 +52,9 @@ function collect(value: string, previous: string[]): string[] {
 
 export async function main(argv: readonly string[], terminal: CliIo = processIo): Promise<number> {
   // Messages and the plain-text outputs quote names and ids from the input: their control characters
-  // are shown escaped (the table report escapes its own values, around its colours).
-  const io: CliIo = { ...terminal, stderr: (text) => terminal.stderr(escapeTerminal(text, ['\n', '\r'])) };
+  // are shown escaped, line breaks kept (the table report escapes its own values, around its
+  // colours). Only the progress line of a live read, our own counts, keeps its '\r'.
+  const io: CliIo = { ...terminal, stderr: (text) => terminal.stderr(escapeTerminal(text, ['\n'])), progress: terminal.progress ?? terminal.stderr };
   const textIo: CliIo = { ...io, stdout: (text) => terminal.stdout(escapeTerminal(text, ['\n'])) };
   let exitCode = 0;
   const program = new Command()
@@ -75,7 +82,7 @@ export async function main(argv: readonly string[], terminal: CliIo = processIo)
       if (opts.input.length > 0 && opts.live) throw new UsageError('use --input or --live, not both');
       checkInputOptions(opts);
       const config = await loadConfigFile(opts.config);
-      const intent = opts.intent ? await loadIntentFile(opts.intent) : undefined;
+      const intent = opts.intent !== undefined ? await loadIntentFile(opts.intent) : undefined;
       const live = opts.live ? await readLiveInventory(opts, io) : undefined;
       const common = { rules: RULES, config, now: io.now(), version: VERSION, ...(intent ? { intent } : {}) };
       let run: AuditRun;
@@ -129,7 +136,11 @@ export async function main(argv: readonly string[], terminal: CliIo = processIo)
       }
     });
 
-  registerFix(program, textIo, (code) => (exitCode = code));
+  // fix prints its plan as plain text, escaped like explain's, or with --format json as a document
+  // that reaches stdout as JSON.stringify wrote it, like audit's and export's JSON. fix writes both
+  // through one stdout: the writer follows the --format it was given.
+  const fixWritesJson = () => program.commands.find((c) => c.name() === 'fix')?.opts<{ format?: string }>().format === 'json';
+  registerFix(program, { ...io, stdout: (text) => (fixWritesJson() ? io.stdout(text) : textIo.stdout(text)) }, (code) => (exitCode = code));
   registerExplain(program, textIo, (code) => (exitCode = code));
 
   try {

@@ -86,6 +86,19 @@ describe('peerguard audit', () => {
     expect(stderr).toContain(message);
   });
 
+  it("an empty --config or --intent (a variable that was not set) is refused, naming the option, not read as none", async () => {
+    const config = 'peerguard: --config is empty: name a configuration file (YAML or JSON), or leave the option out\n';
+    const intent = 'peerguard: --intent is empty: name an intent file (YAML or JSON), or leave the option out\n';
+    for (const [args, stderr] of [
+      [['audit', '--input', healthy, '--config', ''], config],
+      [['audit', '--input', healthy, '--config='], config],
+      [['fix', '--input', healthy, '--config', ''], config],
+      [['audit', '--input', healthy, '--intent', ''], intent],
+    ] as const) {
+      expect(await run([...args]), args.join(' ')).toEqual({ code: 2, stdout: '', stderr });
+    }
+  });
+
   it('malformed input names the file and the entry, exits 2', async () => {
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, JSON.stringify({ data: [vnet({ id: hub, prefixes: ['10.0.0.0/16'] }), { name: 'x' }] }));
@@ -264,32 +277,47 @@ describe('the peerguard binary', () => {
 });
 
 describe('control characters from the input', () => {
-  // A VNet name that would clear the screen if written raw (names come from the id's last segment).
-  const evil = vnetId('vnet-\u001b[2Jevil', SUB_A);
+  // A VNet name that would clear the screen, open a C1 control sequence and return to the line's
+  // start if written raw (names come from the id's last segment).
+  const name = 'vnet-\u001b[2J\u009b\revil';
+  const shown = '"vnet-\\u001b[2J\\u009b\\u000devil"';
+  const evil = vnetId(name, SUB_A);
   const evilFile = join(dir, 'evil.json');
   writeFileSync(evilFile, JSON.stringify([vnet({ id: evil, prefixes: ['10.0.0.0/16'], peerings: [{ remote: spoke, state: 'Initiated' }] }), vnet({ id: spoke, prefixes: ['10.1.0.0/16'] })]));
-  // eslint-disable-next-line no-control-regex -- the characters the output must not hold
+  // eslint-disable-next-line no-control-regex -- the characters the terminal output must not hold
   const raw = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
+  // eslint-disable-next-line no-control-regex -- the characters JSON.stringify never leaves raw
+  const rawInJson = /[\u0000-\u0009\u000b-\u001f]/;
 
-  it('are shown escaped in the table, in explain and in error messages', async () => {
+  it('are shown escaped in the table, in explain, in fix\'s plan and in error messages', async () => {
     const table = await run(['audit', '--input', evilFile]);
-    expect(table.stdout).toContain('"vnet-\\u001b[2Jevil"');
+    expect(table.stdout).toContain(shown);
     expect(table.stdout).not.toMatch(raw);
     const explained = await run(['explain', evil, spoke, '--input', evilFile]);
-    expect(explained.stdout).toContain('"vnet-\\u001b[2Jevil"');
+    expect(explained.stdout).toContain(shown);
     expect(explained.stdout).not.toMatch(raw);
+    const plan = await run(['fix', '--input', evilFile]);
+    expect(plan.stdout).toContain('/virtualNetworks/vnet-\\u001b[2J\\u009b\\u000devil/');
+    expect(plan.stdout).not.toMatch(raw);
     const bad = join(dir, 'evil-bad.json');
     writeFileSync(bad, JSON.stringify([vnet({ id: evil, prefixes: ['10.0.0.0/40'] })]));
     const failed = await run(['audit', '--input', bad]);
     expect(failed.code).toBe(2);
-    expect(failed.stderr).toContain('virtual network "vnet-\\u001b[2Jevil" addressSpace has an invalid address prefix');
+    expect(failed.stderr).toContain(`virtual network ${shown} addressSpace has an invalid address prefix`);
     expect(failed.stderr).not.toMatch(raw);
   });
 
-  it('reach JSON as they were read, in JSON escapes', async () => {
-    const { stdout } = await run(['audit', '--input', evilFile, '--format', 'json']);
-    expect(stdout).not.toMatch(raw);
-    const report = JSON.parse(stdout) as { findings: Array<{ message: string }> };
-    expect(report.findings.some((f) => f.message.includes('"vnet-\u001b[2Jevil"'))).toBe(true);
+  it('reach JSON as they were read: JSON escapes for C0, C1 and DEL as JSON.stringify leaves them, in audit and fix alike', async () => {
+    const audit = await run(['audit', '--input', evilFile, '--format', 'json']);
+    const plan = await run(['fix', '--input', evilFile, '--format', 'json']);
+    for (const { stdout } of [audit, plan]) {
+      expect(stdout).not.toMatch(rawInJson);
+      expect(stdout).toContain('\u009b'); // raw, as in export's snapshot: not a \\u009b escape
+      expect(stdout).toBe(`${JSON.stringify(JSON.parse(stdout), null, 2)}\n`);
+    }
+    const report = JSON.parse(audit.stdout) as { findings: Array<{ message: string }> };
+    expect(report.findings.some((f) => f.message.includes(`"${name}"`))).toBe(true);
+    const { plan: fixPlan } = JSON.parse(plan.stdout) as { plan: { items: Array<{ findingResourceId: string }> } };
+    expect(fixPlan.items.some((i) => i.findingResourceId.startsWith(`${evil}/`))).toBe(true);
   });
 });

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfigFile } from '../../src/cli/config-file';
 import { loadIntentFile } from '../../src/cli/explain';
-import { ConfigError } from '../../src/engine/config';
+import { ConfigError, DEFAULT_CONFIG } from '../../src/engine/config';
 import { IntentError } from '../../src/intent/schema';
 import { scratchDir } from '../support/scratch';
 
@@ -31,5 +31,11 @@ describe('YAML documents: errors name the file', () => {
     const bad = file('bad-intent.yaml', 'rules: [');
     await expect(loadIntentFile(bad)).rejects.toThrow(new IntentError(`${bad}: not valid YAML or JSON (${PARSER})`));
     await expect(loadIntentFile(bad)).rejects.toBeInstanceOf(IntentError);
+  });
+
+  it('an empty path is refused, naming the option; no path at all is the default configuration', async () => {
+    await expect(loadConfigFile('')).rejects.toThrow(new ConfigError('--config is empty: name a configuration file (YAML or JSON), or leave the option out'));
+    await expect(loadIntentFile('')).rejects.toThrow(new IntentError('--intent is empty: name an intent file (YAML or JSON), or leave the option out'));
+    expect(await loadConfigFile(undefined)).toBe(DEFAULT_CONFIG);
   });
 });

@@ -137,3 +137,13 @@ describe('explain --intent without VNETs: options that apply only to a pair', ()
     expect(run.code).toBe(1);
   });
 });
+
+describe("explain --intent ''", () => {
+  const empty = 'peerguard: --intent is empty: name an intent file (YAML or JSON), or leave the option out\n';
+
+  it('is refused (exit 2), naming the option, with a pair or without one', async () => {
+    const input = file('pair.json', '[]');
+    expect(await cli(['explain', '--input', input, '--intent', ''])).toEqual({ code: 2, out: '', err: empty });
+    expect(await cli(['explain', 'vnet-a', 'vnet-b', '--input', input, '--intent='])).toEqual({ code: 2, out: '', err: empty });
+  });
+});

@@ -118,6 +118,19 @@ describe('export --live -o refused before reading anything', () => {
   });
 });
 
+describe('the progress line of a live read on a terminal', () => {
+  const standIn = useStandIn(() => ({ resources: realisticEstate() }));
+  const run = (args: string[]) => runCli(args, { stderrIsTty: true, azure: { credential: standIn().credential, ca: standIn().ca, retry: FAST_RETRY, backoffMs: 10 } });
+
+  it("keeps its '\\r' (it is redrawn in place), in audit, export and fix, though stderr escapes every other one", async () => {
+    for (const command of [['audit', '--fail-on', 'none'], ['export'], ['fix']]) {
+      const { code, stderr } = await run([...command, '--live', '--endpoint', standIn().endpoint, '--subscription', SUB_A]);
+      expect(code, command[0]).toBe(0);
+      expect(stderr, command[0]).toMatch(/^(\rpeerguard: Resource Graph pages \d+, rows \d+, subscriptions \d\/1 {3})+\n$/);
+    }
+  });
+});
+
 describe('a live read that finds no virtual network', () => {
   const standIn = useStandIn(() => ({ resources: [], subscriptions: [SUB_A] }));
   const run = (args: string[]) => runCli(args, { azure: { credential: standIn().credential, ca: standIn().ca, retry: FAST_RETRY, backoffMs: 10 } });
