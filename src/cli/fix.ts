@@ -10,6 +10,7 @@ import { applyPlan, type ApplyResult } from '../remediation/apply';
 import { MemoryJournal } from '../remediation/journal';
 import { planRemediation, type PlanItem, type RemediationPlan } from '../remediation/plan';
 import type { JournalRecord } from '../remediation/ports';
+import { escapeTerminal } from '../report/escape';
 import { operationLine } from '../report/html-shared';
 import { RULES } from '../rules';
 import { VERSION } from '../version';
@@ -128,9 +129,12 @@ export function registerFix(program: Command, io: CliIo, setExitCode: (code: num
       });
       requireVnets(run.report, live ? { liveScope: describeScope(opts) } : { input: opts.input });
       const plan = planRemediation(run.report.findings, run.extras.topology, remediation);
+      // The plain-text plan quotes names and ids from the input: control characters shown escaped.
+      // JSON goes out as JSON.stringify writes it, like audit's.
+      const text = (output: string) => io.stdout(escapeTerminal(output, ['\n']));
       if (opts.format === 'table') {
-        if (!remediation.enabled) io.stdout('Note: remediation.enabled is false in the configuration: the plan below is for review; nothing would be written.\n');
-        io.stdout(renderPlan(plan, remediation));
+        if (!remediation.enabled) text('Note: remediation.enabled is false in the configuration: the plan below is for review; nothing would be written.\n');
+        text(renderPlan(plan, remediation));
       }
       if (plan.mode !== 'apply') {
         if (opts.format === 'json') io.stdout(`${JSON.stringify({ plan }, null, 2)}\n`);
@@ -142,8 +146,8 @@ export function registerFix(program: Command, io: CliIo, setExitCode: (code: num
       const connection = liveConnection(opts, overrides);
       // The journal's first records restate the plan (printed above); print what follows as it happens.
       const planRecords = plan.items.reduce((n, i) => n + i.operations.length, 0);
-      const journal = new MemoryJournal(opts.format === 'table' ? (r) => r.seq >= planRecords && io.stdout(renderRecord(r)) : undefined);
-      if (opts.format === 'table') io.stdout('\nApplying:\n');
+      const journal = new MemoryJournal(opts.format === 'table' ? (r) => r.seq >= planRecords && text(renderRecord(r)) : undefined);
+      if (opts.format === 'table') text('\nApplying:\n');
       const result = await applyPlan(plan, run.extras.topology, {
         writer: new ArmRemediationWriter({ ...connection, ...(overrides.pollIntervalMs !== undefined ? { pollIntervalMs: overrides.pollIntervalMs } : {}) }),
         reader: new ArmLiveReader(connection),
@@ -154,7 +158,7 @@ export function registerFix(program: Command, io: CliIo, setExitCode: (code: num
         runId: `cli-${now.toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}`,
         now: io.now,
       });
-      if (opts.format === 'table') io.stdout(renderResults(result));
+      if (opts.format === 'table') text(renderResults(result));
       else io.stdout(`${JSON.stringify({ plan, result }, null, 2)}\n`);
       setExitCode(result.outcomes.some((o) => o.result === 'failed') ? 1 : 0);
     });

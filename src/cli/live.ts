@@ -45,6 +45,8 @@ function checkOutputNamed(output: string | undefined): void {
  */
 export function checkInputOptions(options: LiveOptions & { output?: string }): void {
   checkOutputNamed(options.output);
+  // An empty name would read every subscription the identity sees instead of the group's.
+  if (options.managementGroup === '') throw new LiveUsageError('--management-group is empty: name a management group, or leave the option out to read the whole tenant');
   for (const id of options.subscription) {
     if (!SUBSCRIPTION_ID.test(id)) throw new LiveUsageError(`--subscription "${id}" is not a subscription id (a GUID such as 00000000-0000-0000-0000-000000000000)`);
   }

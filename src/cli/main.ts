@@ -52,8 +52,8 @@ function collect(value: string, previous: string[]): string[] {
 
 export async function main(argv: readonly string[], terminal: CliIo = processIo): Promise<number> {
   // Messages and the plain-text outputs quote names and ids from the input: their control characters
-  // are shown escaped, line breaks kept (the table report escapes its own values, around its
-  // colours). Only the progress line of a live read, our own counts, keeps its '\r'.
+  // are shown escaped, line breaks kept (the table report and fix's plan escape their own values).
+  // Only the progress line of a live read, our own counts, keeps its '\r'.
   const io: CliIo = { ...terminal, stderr: (text) => terminal.stderr(escapeTerminal(text, ['\n'])), progress: terminal.progress ?? terminal.stderr };
   const textIo: CliIo = { ...io, stdout: (text) => terminal.stdout(escapeTerminal(text, ['\n'])) };
   let exitCode = 0;
@@ -136,11 +136,7 @@ export async function main(argv: readonly string[], terminal: CliIo = processIo)
       }
     });
 
-  // fix prints its plan as plain text, escaped like explain's, or with --format json as a document
-  // that reaches stdout as JSON.stringify wrote it, like audit's and export's JSON. fix writes both
-  // through one stdout: the writer follows the --format it was given.
-  const fixWritesJson = () => program.commands.find((c) => c.name() === 'fix')?.opts<{ format?: string }>().format === 'json';
-  registerFix(program, { ...io, stdout: (text) => (fixWritesJson() ? io.stdout(text) : textIo.stdout(text)) }, (code) => (exitCode = code));
+  registerFix(program, io, (code) => (exitCode = code));
   registerExplain(program, textIo, (code) => (exitCode = code));
 
   try {

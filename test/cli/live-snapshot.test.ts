@@ -108,6 +108,13 @@ describe('export --live -o refused before reading anything', () => {
     expect(standIn().requests.counts()).toEqual(before);
   });
 
+  it("--management-group '' is a usage error (exit 2), not a read of the whole tenant", async () => {
+    const before = standIn().requests.counts();
+    const result = await run(['export', '--live', '--endpoint', standIn().endpoint, '--management-group', '', '-o', join(dir, 'mg.json')]);
+    expect(result).toEqual({ code: 2, stdout: '', stderr: 'peerguard: --management-group is empty: name a management group, or leave the option out to read the whole tenant\n' });
+    expect(standIn().requests.counts()).toEqual(before);
+  });
+
   it("-o '' is a usage error (exit 2), not stdout", async () => {
     const before = standIn().requests.counts();
     for (const args of [['-o', ''], ['--output=']]) {
