@@ -420,7 +420,8 @@ function gatewayKind(gatewayType: string | undefined): GatewayKind {
 function ipConfigs(p: Props, source: string, name: string): Array<{ subnetId: string | undefined; privateIp: string | undefined }> {
   return list(p.ipConfigurations, source, () => `"${name}" ipConfigurations`).map((c) => {
     const cp = obj(obj(c)?.properties) ?? {};
-    return { subnetId: refId(cp.subnet), privateIp: str(cp.privateIPAddress) };
+    // The Azure CLI prints ARM's `privateIPAddress` as `privateIpAddress` (its SDK's attribute name).
+    return { subnetId: refId(cp.subnet), privateIp: str(cp.privateIPAddress) ?? str(cp.privateIpAddress) };
   });
 }
 
@@ -577,7 +578,7 @@ export class TopologyBuilder {
         this.pendingAppliances.push(parseAppliance(resource, 'AzureFirewall', source));
         break;
       case T.nic:
-        if (p.enableIPForwarding === true) this.pendingAppliances.push(parseAppliance(resource, 'NetworkVirtualAppliance', source));
+        if (p.enableIPForwarding === true || p.enableIpForwarding === true) this.pendingAppliances.push(parseAppliance(resource, 'NetworkVirtualAppliance', source));
         break;
       case T.routeTable: {
         const key = keyOf(resource.id);

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../src/engine/config';
 import { auditResources } from '../../src/engine/pipeline';
 import { readSnapshot } from '../../src/io/snapshot-files';
+import { buildTopology } from '../../src/model/build';
+import { keyOf } from '../../src/model/ids';
 import { resourcesFromDocument, type RawResource } from '../../src/model/snapshot';
 import { RULES } from '../../src/rules';
 
@@ -10,13 +12,16 @@ import { RULES } from '../../src/rules';
 // child resources listed in them likewise (`az network vnet list`, `vnet show`, `vnet peering list`,
 // `route-table show`, `vnet-gateway show`, `firewall show`). Such exports must audit exactly as ARM's.
 
+/** Property names the Azure CLI spells from its Python SDK's attribute names, not as ARM does. */
+const AZ_SPELLING: Record<string, string> = { privateIPAddress: 'privateIpAddress', enableIPForwarding: 'enableIpForwarding' };
+
 /** A resource as the Azure CLI prints it: `properties` spread beside the envelope, with `resourceGroup` added, down through child lists. */
 function asAzCliPrints(resource: Record<string, unknown>): Record<string, unknown> {
   const { properties, ...envelope } = resource as { properties?: Record<string, unknown> };
   if (!properties) return resource;
   const flat: Record<string, unknown> = { ...envelope, resourceGroup: /\/resourceGroups\/([^/]+)/i.exec(String(resource.id))?.[1] };
   for (const [key, value] of Object.entries(properties)) {
-    flat[key] = Array.isArray(value) ? value.map((item) => (typeof item === 'object' && item !== null && 'id' in item ? asAzCliPrints(item as Record<string, unknown>) : item)) : value;
+    flat[AZ_SPELLING[key] ?? key] = Array.isArray(value) ? value.map((item) => (typeof item === 'object' && item !== null && 'id' in item ? asAzCliPrints(item as Record<string, unknown>) : item)) : value;
   }
   return flat;
 }
@@ -36,6 +41,11 @@ describe('Azure CLI output (properties flattened)', () => {
     expect(actual.summary).toEqual(expected.summary);
     expect(actual.findings.map((f) => [f.ruleId, f.fingerprint, f.message])).toEqual(expected.findings.map((f) => [f.ruleId, f.fingerprint, f.message]));
     expect(expected.findings.length).toBeGreaterThan(20);
+    // What only explain and the intent read: the appliances' private addresses, the gateways.
+    const attachments = (resources: Array<{ resource: RawResource; source: string }>) =>
+      [...buildTopology(resources).vnets.values()].flatMap((v) => [...v.appliances.map((a) => [a.id, a.kind, a.privateIps.map((ip) => ip.text)]), ...v.gateways.map((g) => [g.id, g.kind, g.sku])]);
+    expect(attachments(read)).toEqual(attachments(arm));
+    expect(attachments(arm).some(([, kind, ips]) => kind === 'AzureFirewall' && (ips as string[]).length > 0)).toBe(true);
   });
 
   it('reads `az network vnet show` as printed: a one-sided peering is found, not "compliant"', () => {
@@ -70,6 +80,22 @@ describe('Azure CLI output (properties flattened)', () => {
     const report = audit(resourcesFromDocument([printed, spoke], 'vnets.json'));
     expect(report.summary.peerings).toBe(1);
     expect(report.findings.map((f) => f.ruleId)).toEqual(['peering-one-sided']);
+  });
+
+  it('reads a forwarding NIC as printed (enableIpForwarding, privateIpAddress) as a virtual appliance', () => {
+    const hub = '/subscriptions/aaaaaaaa-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/hub';
+    const nicId = '/subscriptions/aaaaaaaa-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Network/networkInterfaces/nva-nic';
+    const vnet = { id: hub, name: 'hub', type: 'Microsoft.Network/virtualNetworks', resourceGroup: 'rg', addressSpace: { addressPrefixes: ['10.0.0.0/16'] }, subnets: [{ id: `${hub}/subnets/nva`, name: 'nva', addressPrefix: '10.0.1.0/24', resourceGroup: 'rg' }] };
+    const nic = {
+      id: nicId,
+      name: 'nva-nic',
+      type: 'Microsoft.Network/networkInterfaces',
+      resourceGroup: 'rg',
+      enableIpForwarding: true,
+      ipConfigurations: [{ id: `${nicId}/ipConfigurations/ipconfig1`, name: 'ipconfig1', privateIpAddress: '10.0.1.4', resourceGroup: 'rg', subnet: { id: `${hub}/subnets/nva`, resourceGroup: 'rg' } }],
+    };
+    const topology = buildTopology(resourcesFromDocument([vnet, nic], 'az.json'));
+    expect(topology.vnets.get(keyOf(hub))?.appliances.map((a) => [a.kind, a.privateIps.map((ip) => ip.text)])).toEqual([['NetworkVirtualAppliance', ['10.0.1.4']]]);
   });
 
   it('leaves a resource that has properties as it is', () => {
