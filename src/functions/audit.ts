@@ -1,10 +1,17 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { codeOf, describeError, isCredentialError, statusOf } from '../azure/errors';
 import { auditResources } from '../engine/pipeline';
+import type { AuditScope, Inventory } from '../ports';
 import { FORMATS, renderReportAsync, type Format } from '../report/render';
+import { isPartial, type AuditReport } from '../report/report';
 import { adapters, auditScopeFrom, loggerOf } from './composition';
 
 // On-demand audit over HTTP (function key): GET /api/audit?format=json|sarif|markdown|csv|html.
 // Read-only: it neither changes alert state nor sends mail.
+//
+// Answers: 200 with the report (PARTIAL, with coverage.unreadable, when some scopes could not be
+// read but VNets were); 400 for an unknown query parameter or format; 502 when nothing was
+// audited: the inventory read failed, or it read no VNet (see nothingAudited).
 
 const CONTENT_TYPES: Partial<Record<Format, string>> = {
   json: 'application/json',
@@ -14,22 +21,117 @@ const CONTENT_TYPES: Partial<Record<Format, string>> = {
   html: 'text/html; charset=utf-8',
 };
 
+/**
+ * Query parameters this function reads. The host authenticates `code` (the function key; it looks
+ * it up in any casing) and passes it on in the query: it is accepted, never read.
+ */
+const PARAMETERS = ['format'] as const;
+const HOST_PARAMETERS = ['code'] as const;
+/** How much of a caller's value a 400 message repeats. */
+const ECHO_CHARS = 40;
+/** How many unknown parameter names a 400 message repeats. */
+const ECHO_NAMES = 5;
+
+/**
+ * Why nothing-audited answers are 502 (Bad Gateway), not 200 or a 4xx: the caller's request was
+ * fine and cannot be changed to succeed; what Azure gave the app's identity (an error, or no VNet
+ * in its scope, which is how a missing Reader role or a wrong PEERGUARD_SUBSCRIPTIONS /
+ * PEERGUARD_MANAGEMENT_GROUP reads) cannot be audited. A 5xx fails a CI gate and counts against the
+ * app's availability, where a 4xx is often filtered out as the caller's fault: the operator, who can
+ * fix the role or the scope, is the one who should hear of it. Not 503: retrying does not help.
+ */
+const UPSTREAM_FAILED = 502;
+
 /** The formats this endpoint serves: every renderer's format that has a content type here (not the terminal table). */
 export function httpFormats(): Format[] {
   return FORMATS.filter((f) => CONTENT_TYPES[f] !== undefined);
 }
 
+/** A caller's value as a message repeats it: its first 40 characters, then "…". */
+function echo(value: string): string {
+  const chars = Array.from(value);
+  return chars.length > ECHO_CHARS ? `${chars.slice(0, ECHO_CHARS).join('')}…` : value;
+}
+
+function isAccepted(name: string): boolean {
+  return (PARAMETERS as readonly string[]).includes(name) || (HOST_PARAMETERS as readonly string[]).includes(name.toLowerCase());
+}
+
+/** The 400 message for the query parameters this function does not know, or undefined when there are none. */
+function unknownParameters(request: HttpRequest, formats: readonly string[]): string | undefined {
+  const unknown = [...new Set(request.query.keys())].filter((name) => !isAccepted(name));
+  if (unknown.length === 0) return undefined;
+  const named = unknown.slice(0, ECHO_NAMES).map((name) => `"${echo(name)}"`).join(', ');
+  const more = unknown.length > ECHO_NAMES ? ` and ${unknown.length - ECHO_NAMES} more` : '';
+  return (
+    `unknown query parameter${unknown.length === 1 ? '' : 's'} ${named}${more}; ` +
+    `accepted: format (${formats.join(', ')}; default json) and code (the function key)`
+  );
+}
+
+/** The audit scope in words, as the CLI says it (src/cli/live.ts describeScope). */
+function scopeInWords(scope: AuditScope, inventory: Inventory): string {
+  const read = `${inventory.subscriptions.length} subscription${inventory.subscriptions.length === 1 ? '' : 's'} read`;
+  if (scope.kind === 'subscriptions') return `subscription${scope.subscriptionIds.length === 1 ? '' : 's'} ${scope.subscriptionIds.join(', ')} (${read})`;
+  if (scope.kind === 'managementGroup') return `management group ${scope.managementGroupId} (${read})`;
+  return `the subscriptions the identity can see (${read})`;
+}
+
+/**
+ * No VNet was read, so nothing was audited: the CLI's requireVnets (src/cli/nothing-audited.ts),
+ * written here because the Functions app does not import the CLI; it belongs next to
+ * auditedNothing in src/report/report.ts. Undefined when the report holds a VNet.
+ */
+function nothingAudited(report: AuditReport, where: string): string | undefined {
+  if (report.summary.vnets > 0) return undefined;
+  const unreadable = report.coverage.unreadable.length;
+  if (!isPartial(report)) {
+    return (
+      `no virtual networks in ${where}: nothing to audit (is this the right scope, PEERGUARD_SUBSCRIPTIONS or ` +
+      `PEERGUARD_MANAGEMENT_GROUP, and does the function app's identity have Reader on it?)`
+    );
+  }
+  return `no virtual networks read from ${where}: ${unreadable} scope${unreadable === 1 ? '' : 's'} could not be read (listed in unreadable), so nothing was audited`;
+}
+
+/** What failed, for the caller: the HTTP status and ARM code only; the message goes to the log. */
+function failureOf(error: unknown): string {
+  if (isCredentialError(error)) return 'the identity got no token for Azure';
+  if ((error as { name?: unknown } | null)?.name === 'AbortError') return 'Azure did not answer within the request timeout';
+  const status = statusOf(error);
+  const code = codeOf(error);
+  if (status) return `Azure answered ${status}${code ? ` ${code}` : ''}`;
+  return 'no answer from Azure';
+}
+
 export async function audit(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  const format = (request.query.get('format') ?? 'json').toLowerCase();
   const formats = httpFormats();
+  const unknown = unknownParameters(request, formats);
+  if (unknown) return { status: 400, jsonBody: { error: unknown } };
+  const given = request.query.get('format') ?? 'json';
+  const format = given.toLowerCase();
   if (!(formats as string[]).includes(format)) {
     return {
       status: 400,
-      jsonBody: { error: `format "${format}" is not supported; use one of: ${formats.join(', ')}` },
+      jsonBody: { error: `format "${echo(given)}" is not supported; use one of: ${formats.join(', ')}` },
     };
   }
   const a = adapters();
-  const inventory = await a.inventory.readInventory(auditScopeFrom(a.settings));
+  const log = loggerOf(context);
+  const scope = auditScopeFrom(a.settings);
+  let inventory: Inventory;
+  try {
+    inventory = await a.inventory.readInventory(scope);
+  } catch (error) {
+    log.error(`on-demand audit: the inventory read (Resource Graph) failed: ${describeError(error)}`);
+    return {
+      status: UPSTREAM_FAILED,
+      jsonBody: {
+        error: `reading the estate from Azure Resource Graph failed (${failureOf(error)}), so nothing was audited; the function's log has the details (invocation ${context.invocationId})`,
+        invocationId: context.invocationId,
+      },
+    };
+  }
   const run = auditResources({
     resources: inventory.resources,
     rules: a.rules,
@@ -39,7 +141,20 @@ export async function audit(request: HttpRequest, context: InvocationContext): P
     extraSubscriptions: inventory.subscriptions,
     unreadable: inventory.unreadable,
   });
-  loggerOf(context).info(`on-demand audit: ${run.report.findings.length} findings, format ${format}`);
+  const nothing = nothingAudited(run.report, scopeInWords(scope, inventory));
+  if (nothing) {
+    log.error(`on-demand audit: ${nothing}`);
+    return {
+      status: UPSTREAM_FAILED,
+      jsonBody: {
+        error: nothing,
+        ...(isPartial(run.report) ? { unreadable: run.report.coverage.unreadable } : {}),
+        invocationId: context.invocationId,
+      },
+    };
+  }
+  const partial = isPartial(run.report) ? `, PARTIAL (${run.report.coverage.unreadable.length} unreadable scopes)` : '';
+  log.info(`on-demand audit: ${run.report.findings.length} findings, format ${format}${partial}`);
   return {
     status: 200,
     headers: { 'content-type': CONTENT_TYPES[format as Format] ?? 'text/plain' },

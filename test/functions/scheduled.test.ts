@@ -1,4 +1,4 @@
-import { HttpRequest, type Timer } from '@azure/functions';
+import { HttpRequest, type HttpResponseInit, type Timer } from '@azure/functions';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { QueueServiceClient } from '@azure/storage-queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +9,7 @@ import { mergeInventories } from '../../src/alerts/scheduled';
 import { scheduledAudit } from '../../src/functions/scheduledAudit';
 import type { AuditScope, Inventory } from '../../src/ports';
 import { startAzurite, type AzuriteInstance } from '../support/azurite';
-import { context, install, LiveEstate, RecordingMailer, SUB, testEnv } from './harness';
+import { context, install, LiveEstate, RecordingMailer, SUB, testEnv, type Logged } from './harness';
 
 const timer: Timer = { isPastDue: false, scheduleStatus: { last: '', next: '', lastUpdated: '' } } as unknown as Timer;
 
@@ -122,5 +122,90 @@ describe('scheduledAudit, auditBatch and audit (Azurite)', () => {
     expect(ok.status).toBe(200);
     const report = JSON.parse(String(ok.body)) as { findings: { ruleId: string }[] };
     expect(report.findings.map((f) => f.ruleId)).toEqual(['peering-disconnected']);
+  });
+
+  describe('HTTP: what the audit could not do is not a 200', () => {
+    const get = (query: string, logs: Logged[] = []) => audit(new HttpRequest({ method: 'GET', url: `http://localhost/api/audit${query}` }), context('audit', logs));
+    const errorOf = (response: HttpResponseInit) => String((response.jsonBody as { error: string }).error);
+    const estateReader = (read: (scope: AuditScope) => Promise<Inventory>) => {
+      install(testEnv(azurite.connectionString), { inventory: { readInventory: read } }, { mailer: new RecordingMailer() });
+    };
+    const disconnected = () => {
+      const estate = new LiveEstate();
+      estate.spokePeeringDeleted();
+      return estate;
+    };
+
+    it('an inventory read without a VNet (a wrong scope, no Reader role) is 502 with the reason, like the CLI, not a clean estate', async () => {
+      estateReader(async () => ({ resources: [], subscriptions: [SUB], unreadable: [] }));
+      const logs: Logged[] = [];
+      const response = await get('?format=json', logs);
+      expect(response.status).toBe(502);
+      expect(errorOf(response)).toBe(
+        `no virtual networks in subscription ${SUB} (1 subscription read): nothing to audit (is this the right scope, PEERGUARD_SUBSCRIPTIONS or PEERGUARD_MANAGEMENT_GROUP, and does the function app's identity have Reader on it?)`,
+      );
+      expect(logs.filter((l) => l.level === 'error').map((l) => l.text)).toEqual([expect.stringContaining('no virtual networks in subscription')]);
+    });
+
+    it('Resource Graph answering 403 for every scope is 502 listing the scopes and reasons; a partial read with VNets stays 200, PARTIAL', async () => {
+      const denied = { scope: SUB, reason: 'access denied by Resource Graph (403 AuthorizationFailed: no Reader)' };
+      estateReader(async () => ({ resources: [], subscriptions: [], unreadable: [denied] }));
+      const none = await get('');
+      expect(none.status).toBe(502);
+      expect(errorOf(none)).toBe(`no virtual networks read from subscription ${SUB} (0 subscriptions read): 1 scope could not be read (listed in unreadable), so nothing was audited`);
+      expect((none.jsonBody as { unreadable: unknown }).unreadable).toEqual([denied]);
+
+      // Some scopes unreadable, VNets read in the others: the report, marked PARTIAL by its coverage.
+      const estate = disconnected();
+      const other = { scope: 'bbbbbbbb-0000-0000-0000-000000000002', reason: 'access denied by Resource Graph (403 AuthorizationFailed: no Reader)' };
+      estateReader(async (scope) => ({ ...(await inventoryOf(estate).reader.readInventory(scope)), unreadable: [other] }));
+      const partial = await get('?format=json');
+      expect(partial.status).toBe(200);
+      const report = JSON.parse(String(partial.body)) as { coverage: { unreadable: unknown[] }; findings: { ruleId: string }[] };
+      expect(report.coverage.unreadable).toEqual([other]);
+      expect(report.findings.map((f) => f.ruleId)).toEqual(['peering-disconnected']);
+    });
+
+    it('an inventory read that throws is 502 naming what failed, without the error text; the error is logged', async () => {
+      const failure = Object.assign(new Error('The client CANARY-OBJECT-ID has no authorization (Authorization: Bearer <redacted>)'), {
+        name: 'RestError',
+        statusCode: 403,
+        code: 'AuthorizationFailed',
+      });
+      estateReader(() => Promise.reject(failure));
+      const logs: Logged[] = [];
+      const ctx = context('audit', logs);
+      const response = await audit(new HttpRequest({ method: 'GET', url: 'http://localhost/api/audit?format=csv' }), ctx);
+      expect(response.status).toBe(502);
+      expect(errorOf(response)).toBe(
+        `reading the estate from Azure Resource Graph failed (Azure answered 403 AuthorizationFailed), so nothing was audited; the function's log has the details (invocation ${ctx.invocationId})`,
+      );
+      expect(JSON.stringify(response.jsonBody)).not.toContain('CANARY');
+      expect(logs.filter((l) => l.level === 'error').map((l) => l.text)).toEqual([expect.stringContaining('403 AuthorizationFailed: The client CANARY-OBJECT-ID')]);
+
+      estateReader(() => Promise.reject(new Error('socket hang up')));
+      expect(errorOf(await get(''))).toContain('(no answer from Azure)');
+    });
+
+    it('a long format value is repeated only in part', async () => {
+      estateReader(inventoryOf(disconnected()).reader.readInventory);
+      const response = await get(`?format=${'x'.repeat(5_000)}`);
+      expect(response.status).toBe(400);
+      expect(errorOf(response)).toBe(`format "${'x'.repeat(40)}…" is not supported; use one of: json, sarif, markdown, csv, html`);
+    });
+
+    it('unknown query parameters are refused naming them and the accepted ones; the function key (code) is accepted', async () => {
+      estateReader(inventoryOf(disconnected()).reader.readInventory);
+      const typo = await get('?fmt=csv');
+      expect(typo.status).toBe(400);
+      expect(errorOf(typo)).toBe('unknown query parameter "fmt"; accepted: format (json, sarif, markdown, csv, html; default json) and code (the function key)');
+      const many = await get(`?a=1&b=2&c=3&d=4&${'e'.repeat(100)}=5&f=6&g=7&format=csv`);
+      expect(errorOf(many)).toMatch(new RegExp(`^unknown query parameters "a", "b", "c", "d", "${'e'.repeat(40)}…" and 2 more; accepted: format`));
+      for (const query of ['?format=csv&code=function-key', '?CODE=function-key', '?code=function-key']) {
+        const ok = await get(query);
+        expect(ok.status, query).toBe(200);
+        expect(String(ok.body), query).not.toContain('function-key');
+      }
+    });
   });
 });

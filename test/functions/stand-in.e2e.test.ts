@@ -253,6 +253,27 @@ describe('Functions app against the Azure stand-in (real SDKs) and Azurite', () 
     expect(String((bad.jsonBody as { error: string }).error)).toBe(`format "pdf" is not supported; use one of: ${formats.join(', ')}`);
   }, 60_000);
 
+  it('HTTP audit when Resource Graph answers 403: for one subscription a PARTIAL report (200); for every one 502, nothing audited, each scope with its reason', async () => {
+    const subscriptions = ESTATE_SUBSCRIPTIONS.split(',');
+    try {
+      standIn.faults.forbid(subscriptions[1]!, { listed: true });
+      const partial = await audit(new HttpRequest({ method: 'GET', url: 'http://localhost/api/audit?format=json' }), context('audit'));
+      expect(partial.status).toBe(200);
+      const report = JSON.parse(String(partial.body)) as { coverage: { unreadable: { scope: string; reason: string }[] } };
+      expect(report.coverage.unreadable.map((u) => u.scope)).toEqual([subscriptions[1]]);
+
+      for (const s of subscriptions) standIn.faults.forbid(s, { listed: true });
+      const none = await audit(new HttpRequest({ method: 'GET', url: 'http://localhost/api/audit?format=json' }), context('audit'));
+      expect(none.status).toBe(502);
+      const body = none.jsonBody as { error: string; unreadable: { scope: string; reason: string }[] };
+      expect(body.error).toBe(`no virtual networks read from subscriptions ${subscriptions.join(', ')} (0 subscriptions read): 3 scopes could not be read (listed in unreadable), so nothing was audited`);
+      expect(body.unreadable.map((u) => u.scope).sort()).toEqual([...subscriptions].sort());
+      expect(body.unreadable.every((u) => u.reason.startsWith('access denied by Resource Graph (403'))).toBe(true);
+    } finally {
+      standIn.faults.clear();
+    }
+  }, 60_000);
+
   it("a resource group deleted with its VNet (one event, for the group): the VNet's peers are judged from the index; a group with no peered VNet is ignored", async () => {
     standIn.email.reset();
     now = new Date('2026-03-02T10:02:00.000Z');
