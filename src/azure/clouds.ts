@@ -64,8 +64,18 @@ export function resolveCloud(name: string | undefined = 'AzurePublicCloud', endp
   try {
     url = new URL(endpointOverride);
   } catch {
-    throw new CloudError(`the Resource Manager endpoint "${endpointOverride}" is not a URL`);
+    // Not echoed: a mistyped value may still hold a password.
+    throw new CloudError('the Resource Manager endpoint is not a URL');
   }
-  if (url.protocol !== 'https:') throw new CloudError(`the Resource Manager endpoint must use https (bearer tokens are never sent over http): "${endpointOverride}"`);
+  if (url.protocol !== 'https:') throw new CloudError(`the Resource Manager endpoint must use https (bearer tokens are never sent over http): "${withoutCredentials(url)}"`);
   return { ...cloud, armEndpoint: url.toString().replace(/\/+$/, '') };
+}
+
+/** A URL for a message: its user name and password, if any, replaced. */
+function withoutCredentials(url: URL): string {
+  if (!url.username && !url.password) return url.toString();
+  const shown = new URL(url.toString());
+  shown.username = '***';
+  shown.password = '';
+  return shown.toString();
 }

@@ -11,34 +11,99 @@ const list = z
   .optional()
   .transform((s) => (s ?? '').split(/[,;\s]+/).map((x) => x.trim()).filter(Boolean));
 
-const emails = list.refine((xs) => xs.every((x) => /^[^@\s]+@[^@\s]+$/.test(x)), 'expected comma-separated email addresses');
+const EMAIL = /^[^@\s<>]+@[^@\s<>]+$/;
+const emails = list.refine((xs) => xs.every((x) => EMAIL.test(x)), 'expected comma-separated email addresses');
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const guid = z.string().trim().regex(GUID, 'expected a GUID such as 00000000-0000-0000-0000-000000000000');
+
+/** An https URL: the app sends bearer tokens to it, or puts it in mails as a link. */
+const httpsUrl = z.url().refine((u) => u.toLowerCase().startsWith('https://'), 'expected an https:// URL');
+
+/**
+ * NCRONTAB fields in order (second, minute, hour, day, month, day of week), each a list of `*`,
+ * values or ranges with an optional step; months and days of the week may be named.
+ */
+const NCRONTAB_FIELDS: ReadonlyArray<{ max: number; min: number; names?: readonly string[] }> = [
+  { min: 0, max: 59 },
+  { min: 0, max: 59 },
+  { min: 0, max: 23 },
+  { min: 1, max: 31 },
+  { min: 1, max: 12, names: ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'] },
+  { min: 0, max: 6, names: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'] },
+];
+
+/** Whether one NCRONTAB field holds only values its position allows (`*`, `0/5`, `1-5`, `MON-FRI`, `0,30`). */
+function validCronField(text: string, { min, max, names }: (typeof NCRONTAB_FIELDS)[number]): boolean {
+  const value = (v: string) => (names?.includes(v.toUpperCase()) ? true : /^\d+$/.test(v) && Number(v) >= min && Number(v) <= max);
+  return text.split(',').every((part) => {
+    const [range, step, extra] = part.split('/');
+    if (extra !== undefined || (step !== undefined && !/^[1-9]\d*$/.test(step))) return false;
+    if (range === '*') return true;
+    const bounds = (range ?? '').split('-');
+    return bounds.length <= 2 && bounds.every(value);
+  });
+}
+
+function validNcrontab(schedule: string): boolean {
+  const fields = schedule.trim().split(/\s+/);
+  return fields.length === NCRONTAB_FIELDS.length && fields.every((field, i) => validCronField(field, NCRONTAB_FIELDS[i] as (typeof NCRONTAB_FIELDS)[number]));
+}
+
+const STORAGE_KEYS = ['DefaultEndpointsProtocol', 'AccountName', 'AccountKey', 'EndpointSuffix', 'BlobEndpoint', 'QueueEndpoint', 'TableEndpoint', 'FileEndpoint', 'SharedAccessSignature', 'UseDevelopmentStorage', 'DevelopmentStorageProxyUri'];
+
+/**
+ * Whether a storage connection string has the shape the Storage SDKs parse: `key=value` pairs of
+ * known keys, and either development storage, an account name and key, or a SAS with endpoints.
+ * Checked here so that a bad one stops the start naming the setting, not each invocation.
+ */
+function validStorageConnection(connection: string): boolean {
+  const pairs = connection.split(';').filter((pair) => pair.trim() !== '');
+  const keys = new Map<string, string>();
+  for (const pair of pairs) {
+    const at = pair.indexOf('=');
+    const key = STORAGE_KEYS.find((k) => k.toLowerCase() === pair.slice(0, at).trim().toLowerCase());
+    if (at <= 0 || !key) return false;
+    keys.set(key, pair.slice(at + 1).trim());
+  }
+  if (keys.get('UseDevelopmentStorage')?.toLowerCase() === 'true') return true;
+  if (keys.get('AccountName') && keys.get('AccountKey')) return true;
+  return Boolean(keys.get('SharedAccessSignature') && (keys.get('BlobEndpoint') || keys.get('QueueEndpoint') || keys.get('TableEndpoint')));
+}
+
+/** Whether a Communication Services connection string names an https endpoint and an access key. */
+function validEmailConnection(connection: string): boolean {
+  const endpoint = /(?:^|;)\s*endpoint=([^;]+)/i.exec(connection)?.[1]?.trim();
+  const key = /(?:^|;)\s*accesskey=([^;]+)/i.exec(connection)?.[1]?.trim();
+  return Boolean(key && endpoint && URL.canParse(endpoint) && endpoint.toLowerCase().startsWith('https://'));
+}
 
 export const appSettingsSchema = z.object({
   /** Subscriptions to audit (comma-separated). Empty with no management group: all the identity can read. */
-  PEERGUARD_SUBSCRIPTIONS: list,
+  PEERGUARD_SUBSCRIPTIONS: list.refine((ids) => ids.every((id) => GUID.test(id)), 'expected comma-separated subscription ids (GUIDs such as 00000000-0000-0000-0000-000000000000)'),
   /** Management group to audit instead of a subscription list. */
-  PEERGUARD_MANAGEMENT_GROUP: z.string().optional(),
+  PEERGUARD_MANAGEMENT_GROUP: z.string().trim().optional(),
   /** The tenant whose events are accepted; events from others are ignored. */
-  PEERGUARD_TENANT_ID: z.string().optional(),
+  PEERGUARD_TENANT_ID: guid.optional(),
   /** Azure cloud: AzurePublicCloud, AzureUSGovernment or AzureChinaCloud. */
   PEERGUARD_CLOUD: z.enum(['AzurePublicCloud', 'AzureUSGovernment', 'AzureChinaCloud']).default('AzurePublicCloud'),
   /** Overrides the cloud's Resource Manager endpoint (private clouds, the local stand-in). */
   PEERGUARD_ARM_ENDPOINT: z.url().optional(),
   /** Client id of the user-assigned managed identity (DefaultAzureCredential reads it). */
-  AZURE_CLIENT_ID: z.string().optional(),
+  AZURE_CLIENT_ID: guid.optional(),
   /** NCRONTAB schedule of the compliance report: {second} {minute} {hour} {day} {month} {day-of-week}. */
   PEERGUARD_REPORT_SCHEDULE: z
     .string()
     .default('0 0 6 * * *')
-    .refine((s) => s.trim().split(/\s+/).length === 6, 'expected six NCRONTAB fields, e.g. "0 0 6 * * *"'),
+    .refine(validNcrontab, 'expected six NCRONTAB fields (second minute hour day month day-of-week), each within its range, e.g. "0 0 6 * * *"'),
   /** Audit configuration (rules, suppressions) as inline JSON or YAML. */
   PEERGUARD_AUDIT_CONFIG: z.string().optional(),
   /** Communication Services endpoint (identity auth), e.g. https://acs-peerguard.europe.communication.azure.com */
-  PEERGUARD_EMAIL_ENDPOINT: z.url().optional(),
+  PEERGUARD_EMAIL_ENDPOINT: httpsUrl.optional(),
   /** Communication Services connection string (local runs; prefer the endpoint with identity in Azure). */
-  PEERGUARD_EMAIL_CONNECTION_STRING: z.string().optional(),
+  PEERGUARD_EMAIL_CONNECTION_STRING: z.string().refine(validEmailConnection, 'expected endpoint=https://<resource>.communication.azure.com/;accesskey=<key>').optional(),
   /** Sender address on the Communication Services email domain. */
-  PEERGUARD_EMAIL_SENDER: z.string().optional(),
+  PEERGUARD_EMAIL_SENDER: z.string().trim().regex(EMAIL, 'expected an email address').optional(),
   /** Alert recipients per severity. */
   PEERGUARD_ALERT_TO_ERROR: emails,
   PEERGUARD_ALERT_TO_WARNING: emails,
@@ -46,9 +111,12 @@ export const appSettingsSchema = z.object({
   /** Recipients of the scheduled compliance report. */
   PEERGUARD_REPORT_TO: emails,
   /** Azure portal base URL for links in mails. */
-  PEERGUARD_PORTAL_URL: z.url().default('https://portal.azure.com'),
+  PEERGUARD_PORTAL_URL: httpsUrl.default('https://portal.azure.com'),
   /** Storage for alert state (tables), reports (blobs) and fan-out (queues): a connection string. */
-  AzureWebJobsStorage: z.string().optional(),
+  AzureWebJobsStorage: z
+    .string()
+    .refine(validStorageConnection, 'expected a storage connection string (AccountName=…;AccountKey=…, a SAS with endpoints, or UseDevelopmentStorage=true)')
+    .optional(),
   /** Identity-based storage connection (Azure): service URIs, as the Functions runtime reads them. */
   AzureWebJobsStorage__tableServiceUri: z.url().optional(),
   AzureWebJobsStorage__blobServiceUri: z.url().optional(),
@@ -64,7 +132,7 @@ export const appSettingsSchema = z.object({
     .transform(() => 'managedidentity' as const)
     .optional(),
   /** Client id of the user-assigned identity for storage (with `__credential=managedidentity`). */
-  AzureWebJobsStorage__clientId: z.string().optional(),
+  AzureWebJobsStorage__clientId: guid.optional(),
 });
 
 export type AppSettings = z.infer<typeof appSettingsSchema>;
@@ -80,7 +148,8 @@ export class SettingsError extends Error {
 
 /** Validates the environment; the message names each bad setting. */
 export function loadAppSettings(env: Record<string, string | undefined>): AppSettings {
-  const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  // An empty or blank value is unset, as the portal leaves a cleared setting.
+  const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
   const result = appSettingsSchema.safeParse(defined);
   if (!result.success) throw new SettingsError(`invalid app settings: ${describeZodError(result.error)}`);
   const settings = result.data;

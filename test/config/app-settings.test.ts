@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { APP_SETTING_NAMES, loadAppSettings, SettingsError } from '../../src/config/app-settings';
-import { validateAtStartup } from '../../src/functions/composition';
+import { cloudFrom, validateAtStartup } from '../../src/functions/composition';
 
 // The app settings: values the Functions host accepts are accepted here too, and the table in
 // docs/functions.md describes exactly the settings loadAppSettings reads.
@@ -48,5 +48,76 @@ describe('docs/functions.md', () => {
 
   it('describes every setting loadAppSettings reads, once, and no other', () => {
     expect([...documented].sort()).toEqual([...APP_SETTING_NAMES].sort());
+  });
+});
+
+describe('values the app could not use stop the start, naming the setting', () => {
+  const base = { AzureWebJobsStorage: 'UseDevelopmentStorage=true' };
+  const GUID_A = 'aaaaaaaa-0000-0000-0000-000000000001';
+
+  it.each([
+    ['PEERGUARD_SUBSCRIPTIONS', `/subscriptions/${GUID_A}`, 'expected comma-separated subscription ids'],
+    ['PEERGUARD_SUBSCRIPTIONS', `${GUID_A},prod-subscription`, 'expected comma-separated subscription ids'],
+    ['PEERGUARD_TENANT_ID', 'contoso.onmicrosoft.com', 'expected a GUID'],
+    ['AZURE_CLIENT_ID', 'my-identity', 'expected a GUID'],
+    ['AzureWebJobsStorage__clientId', 'my-identity', 'expected a GUID'],
+    ['PEERGUARD_REPORT_SCHEDULE', 'a b c d e f', 'expected six NCRONTAB fields'],
+    ['PEERGUARD_REPORT_SCHEDULE', '99 99 99 * * *', 'expected six NCRONTAB fields'],
+    ['PEERGUARD_REPORT_SCHEDULE', '0 0 6 * * * *', 'expected six NCRONTAB fields'],
+    ['PEERGUARD_REPORT_SCHEDULE', '0 0 6 * * FUNDAY', 'expected six NCRONTAB fields'],
+    ['PEERGUARD_EMAIL_SENDER', 'not an email', 'expected an email address'],
+    ['PEERGUARD_EMAIL_ENDPOINT', 'http://acs.example.com', 'expected an https:// URL'],
+    ['PEERGUARD_PORTAL_URL', 'javascript:alert(1)', 'expected an https:// URL'],
+    ['PEERGUARD_ALERT_TO_ERROR', '<netops@contoso.com>', 'expected comma-separated email addresses'],
+  ])('%s = %j', (name, value, message) => {
+    expect(() => loadAppSettings({ ...base, [name]: value })).toThrow(`invalid app settings: ${name}: ${message}`);
+  });
+
+  it.each([
+    ['PEERGUARD_EMAIL_CONNECTION_STRING', 'accesskey=TOPSECRETKEY==', 'expected endpoint=https://<resource>.communication.azure.com/;accesskey=<key>'],
+    ['PEERGUARD_EMAIL_CONNECTION_STRING', 'endpoint=acs.example.com;accesskey=TOPSECRETKEY==', 'expected endpoint=https://'],
+    ['AzureWebJobsStorage', 'AccountName=x;AccountKey=TOPSECRETKEY==;garbage', 'expected a storage connection string'],
+    ['AzureWebJobsStorage', 'AccountName=x', 'expected a storage connection string'],
+  ])('secret %s: refused without its value in the message', (name, value, message) => {
+    let error: unknown;
+    try {
+      loadAppSettings({ ...base, [name]: value });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(SettingsError);
+    expect((error as Error).message).toContain(`${name}: ${message}`);
+    expect((error as Error).message).not.toContain('TOPSECRETKEY');
+  });
+
+  it('accepts what Azure and the Functions host accept', () => {
+    const settings = loadAppSettings({
+      ...base,
+      PEERGUARD_SUBSCRIPTIONS: `${GUID_A}, ${GUID_A.toUpperCase().replace('A', 'B')}`,
+      PEERGUARD_TENANT_ID: ` ${GUID_A} `,
+      PEERGUARD_REPORT_SCHEDULE: '0 */30 9-17 * JAN-DEC MON-FRI',
+      PEERGUARD_EMAIL_CONNECTION_STRING: 'endpoint=https://acs-peerguard.europe.communication.azure.com/;accesskey=abc==',
+      PEERGUARD_EMAIL_SENDER: 'DoNotReply@contoso.com',
+    });
+    expect(settings.PEERGUARD_TENANT_ID).toBe(GUID_A);
+    expect(settings.PEERGUARD_SUBSCRIPTIONS).toHaveLength(2);
+    for (const storage of [
+      'UseDevelopmentStorage=true',
+      'DefaultEndpointsProtocol=https;AccountName=st;AccountKey=a2V5;EndpointSuffix=core.windows.net',
+      'BlobEndpoint=https://st.blob.core.windows.net;QueueEndpoint=https://st.queue.core.windows.net;TableEndpoint=https://st.table.core.windows.net;SharedAccessSignature=sv=2024&sig=x',
+    ]) {
+      expect(loadAppSettings({ AzureWebJobsStorage: storage }).AzureWebJobsStorage).toBe(storage);
+    }
+  });
+
+  it('names an insecure Resource Manager endpoint without its password', () => {
+    const settings = loadAppSettings({ ...base, PEERGUARD_ARM_ENDPOINT: 'http://user:SECRETPW@localhost:8443' });
+    expect(() => cloudFrom(settings)).toThrow('invalid app settings: PEERGUARD_ARM_ENDPOINT: the Resource Manager endpoint must use https (bearer tokens are never sent over http): "http://***@localhost:8443/"');
+    expect(() => cloudFrom(loadAppSettings({ ...base, PEERGUARD_ARM_ENDPOINT: 'https://user:SECRETPW@localhost:8443' }))).not.toThrow();
+  });
+
+  it('reads a blank value as unset, as an empty one', () => {
+    const settings = loadAppSettings({ ...base, PEERGUARD_TENANT_ID: '  ', PEERGUARD_MANAGEMENT_GROUP: ' ', PEERGUARD_SUBSCRIPTIONS: GUID_A });
+    expect([settings.PEERGUARD_TENANT_ID, settings.PEERGUARD_MANAGEMENT_GROUP]).toEqual([undefined, undefined]);
   });
 });
