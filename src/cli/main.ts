@@ -6,7 +6,7 @@ import { readSnapshotEstate } from '../io/snapshot-files';
 import { isVnetResource } from '../model/build';
 import { InputError } from '../model/snapshot';
 import { FORMATS, renderReportAsync, type Format } from '../report/render';
-import { exitCodeFor, type FailOn } from '../report/report';
+import { exitCodeFor, scopesNotRead, type FailOn } from '../report/report';
 import { RULES } from '../rules';
 import { VERSION } from '../version';
 import { loadConfigFile } from './config-file';
@@ -14,7 +14,7 @@ import { ExplainUsageError, loadIntentFile, registerExplain, reportIntentGaps } 
 import { escapeTerminal } from '../report/escape';
 import { registerFix } from './fix';
 import { checkInputOptions, checkOutputWritable, describeScope, LiveUsageError, printSnapshotUnreadable, readLiveInventory, writeSnapshot, type AzureCliOverrides, type LiveOptions } from './live';
-import { NothingToAuditError, requireVnets, scopesNotRead } from './nothing-audited';
+import { NothingToAuditError, requireVnets } from './nothing-audited';
 
 // The command-line program: a composition root. Exit codes follow linters (design.md):
 // 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage or input error.

@@ -3,7 +3,7 @@ import { codeOf, describeError, isCredentialError, statusOf } from '../azure/err
 import { auditResources } from '../engine/pipeline';
 import type { AuditScope, Inventory } from '../ports';
 import { FORMATS, renderReportAsync, type Format } from '../report/render';
-import { isPartial, type AuditReport } from '../report/report';
+import { isPartial, nothingAuditedReason } from '../report/report';
 import { adapters, auditScopeFrom, loggerOf } from './composition';
 
 // On-demand audit over HTTP (function key): GET /api/audit?format=json|sarif|markdown|csv|html.
@@ -77,23 +77,6 @@ function scopeInWords(scope: AuditScope, inventory: Inventory): string {
   return `the subscriptions the identity can see (${read})`;
 }
 
-/**
- * No VNet was read, so nothing was audited: the CLI's requireVnets (src/cli/nothing-audited.ts),
- * written here because the Functions app does not import the CLI; it belongs next to
- * auditedNothing in src/report/report.ts. Undefined when the report holds a VNet.
- */
-function nothingAudited(report: AuditReport, where: string): string | undefined {
-  if (report.summary.vnets > 0) return undefined;
-  const unreadable = report.coverage.unreadable.length;
-  if (!isPartial(report)) {
-    return (
-      `no virtual networks in ${where}: nothing to audit (is this the right scope, PEERGUARD_SUBSCRIPTIONS or ` +
-      `PEERGUARD_MANAGEMENT_GROUP, and does the function app's identity have Reader on it?)`
-    );
-  }
-  return `no virtual networks read from ${where}: ${unreadable} scope${unreadable === 1 ? '' : 's'} could not be read (listed in unreadable), so nothing was audited`;
-}
-
 /** What failed, for the caller: the HTTP status and ARM code only; the message goes to the log. */
 function failureOf(error: unknown): string {
   if (isCredentialError(error)) return 'the identity got no token for Azure';
@@ -141,7 +124,12 @@ export async function audit(request: HttpRequest, context: InvocationContext): P
     extraSubscriptions: inventory.subscriptions,
     unreadable: inventory.unreadable,
   });
-  const nothing = nothingAudited(run.report, scopeInWords(scope, inventory));
+  const nothing = nothingAuditedReason(
+    run.report,
+    scopeInWords(scope, inventory),
+    "is this the right scope, PEERGUARD_SUBSCRIPTIONS or PEERGUARD_MANAGEMENT_GROUP, and does the function app's identity have Reader on it?",
+    'listed in unreadable',
+  );
   if (nothing) {
     log.error(`on-demand audit: ${nothing}`);
     return {

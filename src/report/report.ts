@@ -64,6 +64,23 @@ export function auditedNothing(report: AuditReport): boolean {
   return !isPartial(report) && report.summary.vnets === 0;
 }
 
+/** `1 scope could not be read`, `3 scopes could not be read`. */
+export function scopesNotRead(count: number): string {
+  return `${count} scope${count === 1 ? '' : 's'} could not be read`;
+}
+
+/**
+ * Why an audit that read no VNet judged nothing, or undefined when it read one: every scope read
+ * was empty (a wrong export or scope, no Reader role), or the scopes that held them could not be
+ * read. `where` names what was read, `hint` what to check, `listed` where the unreadable scopes are
+ * shown. The CLI refuses such a run (exit 2) and the HTTP audit answers 502, never "compliant".
+ */
+export function nothingAuditedReason(report: AuditReport, where: string, hint: string, listed: string): string | undefined {
+  if (report.summary.vnets > 0) return undefined;
+  if (!isPartial(report)) return `no virtual networks in ${where}: nothing to audit (${hint})`;
+  return `no virtual networks read from ${where}: ${scopesNotRead(report.coverage.unreadable.length)} (${listed}), so nothing was audited`;
+}
+
 /** What a report without findings says of itself: "compliant" only when every scope was read and something was in it. */
 export function noFindingsText(report: AuditReport): string {
   if (isPartial(report)) return 'No findings in the scopes that could be read.';
