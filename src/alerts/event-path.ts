@@ -7,7 +7,7 @@ import type { Inventory, LiveReader } from '../ports';
 import type { RemediationRunner } from '../remediation/runner';
 import type { Rule } from '../rules/rule';
 import type { AlertOutcome, Alerting, Logger } from './alerting';
-import type { DeadLetterStore } from './archive';
+import type { DeadLetter, DeadLetterStore } from './archive';
 import { parseArmEvent, type ArmEvent, type EventFilter } from './events';
 import { inScope, placeOf } from './model';
 import { neighbourhoodScope } from './scope';
@@ -217,11 +217,24 @@ async function processEvent(deps: EventPathDeps, event: ArmEvent): Promise<Event
   return { id: event.id, status: 'processed', vnetIds, outcome };
 }
 
+/** Writes a dead letter; when the store fails, throws, so that Event Grid redelivers (and, after its own retries, uses its dead-letter destination). */
+async function deadLetter(deps: EventPathDeps, letter: DeadLetter, id: string | undefined): Promise<string> {
+  try {
+    return await deps.deadLetters.put(letter);
+  } catch (error) {
+    throw new Error(`event ${id ?? '(no id)'}: ${letter.reason}; and the dead-letter store failed: ${(error as Error).message}`, { cause: error });
+  }
+}
+
 export async function handleArmEvent(deps: EventPathDeps, raw: unknown): Promise<EventResult> {
   const parsed = parseArmEvent(raw, deps.filter);
   if (parsed.kind === 'malformed') {
-    deps.log.warn(`malformed event ${parsed.id ?? '(no id)'} acknowledged and dropped: ${parsed.reason}`);
-    return { id: parsed.id, status: 'malformed', reason: parsed.reason };
+    // Kept as it came, with why it could not be read: retrying cannot help, and a schema change
+    // upstream would otherwise leave nothing to look at but a log line.
+    const letter = { reason: `malformed: ${parsed.reason}`, attempts: 0, failedAt: deps.now().toISOString(), eventId: parsed.id, event: raw };
+    const name = await deadLetter(deps, letter, parsed.id);
+    deps.log.warn(`malformed event ${parsed.id ?? '(no id)'} acknowledged and dead-lettered as ${name}: ${parsed.reason}`);
+    return { id: parsed.id, status: 'malformed', reason: parsed.reason, deadLetter: name };
   }
   if (parsed.kind === 'ignored') {
     deps.log.info(`event ${parsed.id} ignored: ${parsed.reason}`);
@@ -240,12 +253,7 @@ export async function handleArmEvent(deps: EventPathDeps, raw: unknown): Promise
     }
   }
   const reason = `failed after ${maxAttempts} attempts: ${(lastError as Error)?.message ?? String(lastError)}`;
-  try {
-    const name = await deps.deadLetters.put({ reason, attempts: maxAttempts, failedAt: deps.now().toISOString(), eventId: event.id, event: raw });
-    deps.log.error(`event ${event.id} dead-lettered as ${name}: ${reason}`);
-    return { id: event.id, status: 'dead-lettered', reason, deadLetter: name };
-  } catch (error) {
-    // Throwing makes Event Grid redeliver (and, after its own retries, use its dead-letter destination).
-    throw new Error(`event ${event.id}: ${reason}; and the dead-letter store failed: ${(error as Error).message}`, { cause: error });
-  }
+  const name = await deadLetter(deps, { reason, attempts: maxAttempts, failedAt: deps.now().toISOString(), eventId: event.id, event: raw }, event.id);
+  deps.log.error(`event ${event.id} dead-lettered as ${name}: ${reason}`);
+  return { id: event.id, status: 'dead-lettered', reason, deadLetter: name };
 }

@@ -121,6 +121,17 @@ describe('eventGridTrigger: the event path end to end (Azurite, Microsoft sample
     const results = await eventGridTrigger([storage, cloud, { id: 'x-1', eventType: 'Microsoft.Resources.ResourceWriteSuccess', data: {} }, 42], context('eventGridTrigger', logs));
     expect(results.map((r) => r.status)).toEqual(['ignored', 'ignored', 'malformed', 'malformed']);
     expect(logs.some((l) => l.level === 'warning' && l.text.includes('x-1'))).toBe(true);
+    // Malformed events are kept as they came, with the reason, in the dead-letter container.
+    const container = BlobServiceClient.fromConnectionString(app.azurite.connectionString).getContainerClient(DEAD_LETTER_CONTAINER);
+    const letters = await Promise.all(
+      results.slice(2).map(async (r) => JSON.parse((await container.getBlockBlobClient(r.deadLetter as string).downloadToBuffer()).toString('utf8')) as { reason: string; eventId?: string; event: unknown }),
+    );
+    expect(letters.map((l) => [l.eventId, l.event])).toEqual([
+      ['x-1', { id: 'x-1', eventType: 'Microsoft.Resources.ResourceWriteSuccess', data: {} }],
+      [undefined, 42],
+    ]);
+    expect(letters.every((l) => l.reason.startsWith('malformed: '))).toBe(true);
+    expect(results.slice(0, 2).every((r) => r.deadLetter === undefined)).toBe(true);
 
     install(app.env({ PEERGUARD_TENANT_ID: '72f988bf-86f1-41af-91ab-2d7cd011db47' }), { live: app.estate.reader }, { mailer: app.mailer });
     const [foreign] = await eventGridTrigger(deleted(), context('eventGridTrigger'));
