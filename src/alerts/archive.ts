@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createOnce } from '../azure/create-once';
 import type { ContainerClient } from '@azure/storage-blob';
 import type { AuditReport } from '../report/report';
@@ -91,8 +92,10 @@ export class BlobDeadLetterStore implements DeadLetterStore {
   async put(letter: DeadLetter): Promise<string> {
     await this.ensure();
     const day = letter.failedAt.slice(0, 10).replace(/-/g, '/');
-    const id = (letter.eventId ?? 'no-id').replace(/[^A-Za-z0-9-]/g, '_');
-    const name = `events/${day}/${letter.failedAt.replace(/[:.]/g, '-')}-${id}.json`;
+    // Event ids are the sender's: at most 100 characters of one go into the name (blob names end at
+    // 1,024), and a random suffix keeps two letters of one moment and id (no id, say) apart.
+    const id = (letter.eventId ?? 'no-id').replace(/[^A-Za-z0-9-]/g, '_').slice(0, 100);
+    const name = `events/${day}/${letter.failedAt.replace(/[:.]/g, '-')}-${id}-${randomUUID().slice(0, 8)}.json`;
     const body = JSON.stringify(letter, null, 2);
     await this.container.getBlockBlobClient(name).upload(body, Buffer.byteLength(body), {
       blobHTTPHeaders: { blobContentType: 'application/json' },

@@ -29,13 +29,15 @@ const NCRONTAB_FIELDS: ReadonlyArray<{ max: number; min: number; names?: readonl
   { min: 0, max: 59 },
   { min: 0, max: 23 },
   { min: 1, max: 31 },
-  { min: 1, max: 12, names: ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'] },
-  { min: 0, max: 6, names: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'] },
+  { min: 1, max: 12, names: ['JANUARY', 'FEBRUARY', 'MARCH', 'APRIL', 'MAY', 'JUNE', 'JULY', 'AUGUST', 'SEPTEMBER', 'OCTOBER', 'NOVEMBER', 'DECEMBER'] },
+  { min: 0, max: 6, names: ['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY'] },
 ];
 
-/** Whether one NCRONTAB field holds only values its position allows (`*`, `0/5`, `1-5`, `MON-FRI`, `0,30`). */
+/** Whether one NCRONTAB field holds only values its position allows (`*`, `0/5`, `1-5`, `Mon-Friday`, `0,30`). */
 function validCronField(text: string, { min, max, names }: (typeof NCRONTAB_FIELDS)[number]): boolean {
-  const value = (v: string) => (names?.includes(v.toUpperCase()) ? true : /^\d+$/.test(v) && Number(v) >= min && Number(v) <= max);
+  // A name may be any prefix of the full name, in any case, as NCrontab (the host's parser) reads it: MON, Tues, Sept.
+  const named = (v: string) => /^[A-Za-z]+$/.test(v) && (names?.some((name) => name.startsWith(v.toUpperCase())) ?? false);
+  const value = (v: string) => named(v) || (/^\d+$/.test(v) && Number(v) >= min && Number(v) <= max);
   return text.split(',').every((part) => {
     const [range, step, extra] = part.split('/');
     if (extra !== undefined || (step !== undefined && !/^[1-9]\d*$/.test(step))) return false;
@@ -50,25 +52,35 @@ function validNcrontab(schedule: string): boolean {
   return fields.length === NCRONTAB_FIELDS.length && fields.every((field, i) => validCronField(field, NCRONTAB_FIELDS[i] as (typeof NCRONTAB_FIELDS)[number]));
 }
 
-const STORAGE_KEYS = ['DefaultEndpointsProtocol', 'AccountName', 'AccountKey', 'EndpointSuffix', 'BlobEndpoint', 'QueueEndpoint', 'TableEndpoint', 'FileEndpoint', 'SharedAccessSignature', 'UseDevelopmentStorage', 'DevelopmentStorageProxyUri'];
+const STORAGE_KEYS = [
+  'DefaultEndpointsProtocol',
+  'AccountName',
+  'AccountKey',
+  'EndpointSuffix',
+  'SharedAccessSignature',
+  'UseDevelopmentStorage',
+  'DevelopmentStorageProxyUri',
+  ...['Blob', 'Queue', 'Table', 'File'].flatMap((service) => [`${service}Endpoint`, `${service}SecondaryEndpoint`]),
+];
 
 /**
  * Whether a storage connection string has the shape the Storage SDKs parse: `key=value` pairs of
- * known keys, and either development storage, an account name and key, or a SAS with endpoints.
- * Checked here so that a bad one stops the start naming the setting, not each invocation.
+ * their keys (spelt as they spell them), and either development storage, an account name and key
+ * with a protocol or endpoints, or a SAS with endpoints. Checked here so that a bad one stops the
+ * start naming the setting, not each invocation.
  */
 function validStorageConnection(connection: string): boolean {
-  const pairs = connection.split(';').filter((pair) => pair.trim() !== '');
   const keys = new Map<string, string>();
-  for (const pair of pairs) {
+  for (const pair of connection.split(';').filter((p) => p.trim() !== '')) {
     const at = pair.indexOf('=');
-    const key = STORAGE_KEYS.find((k) => k.toLowerCase() === pair.slice(0, at).trim().toLowerCase());
-    if (at <= 0 || !key) return false;
+    const key = pair.slice(0, at).trim();
+    if (at <= 0 || !STORAGE_KEYS.includes(key)) return false;
     keys.set(key, pair.slice(at + 1).trim());
   }
+  const endpoints = ['BlobEndpoint', 'QueueEndpoint', 'TableEndpoint'].some((k) => keys.get(k));
   if (keys.get('UseDevelopmentStorage')?.toLowerCase() === 'true') return true;
-  if (keys.get('AccountName') && keys.get('AccountKey')) return true;
-  return Boolean(keys.get('SharedAccessSignature') && (keys.get('BlobEndpoint') || keys.get('QueueEndpoint') || keys.get('TableEndpoint')));
+  if (keys.get('AccountName') && keys.get('AccountKey')) return Boolean(keys.get('DefaultEndpointsProtocol') || endpoints);
+  return Boolean(keys.get('SharedAccessSignature') && endpoints);
 }
 
 /** Whether a Communication Services connection string names an https endpoint and an access key. */
@@ -148,7 +160,11 @@ export class SettingsError extends Error {
 
 /** Validates the environment; the message names each bad setting. */
 export function loadAppSettings(env: Record<string, string | undefined>): AppSettings {
-  // An empty or blank value is unset, as the portal leaves a cleared setting.
+  // The host reads the schedule itself (%PEERGUARD_REPORT_SCHEDULE%): a blank one is no default.
+  if (env.PEERGUARD_REPORT_SCHEDULE !== undefined && env.PEERGUARD_REPORT_SCHEDULE.trim() === '') {
+    throw new SettingsError('invalid app settings: PEERGUARD_REPORT_SCHEDULE: blank; the Functions host reads it for the timer: set a schedule such as "0 0 6 * * *"');
+  }
+  // Any other empty or blank value is unset, as the portal leaves a cleared setting.
   const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
   const result = appSettingsSchema.safeParse(defined);
   if (!result.success) throw new SettingsError(`invalid app settings: ${describeZodError(result.error)}`);

@@ -65,6 +65,10 @@ describe('values the app could not use stop the start, naming the setting', () =
     ['PEERGUARD_REPORT_SCHEDULE', '99 99 99 * * *', 'expected six NCRONTAB fields'],
     ['PEERGUARD_REPORT_SCHEDULE', '0 0 6 * * * *', 'expected six NCRONTAB fields'],
     ['PEERGUARD_REPORT_SCHEDULE', '0 0 6 * * FUNDAY', 'expected six NCRONTAB fields'],
+    ['PEERGUARD_REPORT_SCHEDULE', '0 0 6 * Mondays *', 'expected six NCRONTAB fields'],
+    ['PEERGUARD_REPORT_SCHEDULE', '   ', 'blank; the Functions host reads it for the timer'],
+    ['AzureWebJobsStorage', 'AccountName=st;AccountKey=a2V5', 'expected a storage connection string'],
+    ['AzureWebJobsStorage', 'defaultendpointsprotocol=https;accountname=st;accountkey=a2V5', 'expected a storage connection string'],
     ['PEERGUARD_EMAIL_SENDER', 'not an email', 'expected an email address'],
     ['PEERGUARD_EMAIL_ENDPOINT', 'http://acs.example.com', 'expected an https:// URL'],
     ['PEERGUARD_PORTAL_URL', 'javascript:alert(1)', 'expected an https:// URL'],
@@ -90,6 +94,13 @@ describe('values the app could not use stop the start, naming the setting', () =
     expect((error as Error).message).not.toContain('TOPSECRETKEY');
   });
 
+  it.each(['0 30 9 * * Monday-Friday', '0 30 9 * * Tues', '0 0 9 * Sept *', '0 0 9 * January *', '0 0 */2 * * *', '0 0 6 1,15 * *', '5/15 * * * * *'])(
+    'accepts the schedule %j, as NCrontab reads it',
+    (schedule) => {
+      expect(loadAppSettings({ ...base, PEERGUARD_REPORT_SCHEDULE: schedule }).PEERGUARD_REPORT_SCHEDULE).toBe(schedule);
+    },
+  );
+
   it('accepts what Azure and the Functions host accept', () => {
     const settings = loadAppSettings({
       ...base,
@@ -105,6 +116,7 @@ describe('values the app could not use stop the start, naming the setting', () =
       'UseDevelopmentStorage=true',
       'DefaultEndpointsProtocol=https;AccountName=st;AccountKey=a2V5;EndpointSuffix=core.windows.net',
       'BlobEndpoint=https://st.blob.core.windows.net;QueueEndpoint=https://st.queue.core.windows.net;TableEndpoint=https://st.table.core.windows.net;SharedAccessSignature=sv=2024&sig=x',
+      'DefaultEndpointsProtocol=https;AccountName=st;AccountKey=a2V5;BlobSecondaryEndpoint=https://st-secondary.blob.core.windows.net',
     ]) {
       expect(loadAppSettings({ AzureWebJobsStorage: storage }).AzureWebJobsStorage).toBe(storage);
     }

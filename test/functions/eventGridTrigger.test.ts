@@ -1,4 +1,5 @@
 import { BlobServiceClient } from '@azure/storage-blob';
+import { BlobDeadLetterStore } from '../../src/alerts/archive';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { eventGridTrigger } from '../../src/functions/eventGridTrigger';
 import { DEAD_LETTER_CONTAINER } from '../../src/functions/composition';
@@ -153,6 +154,17 @@ describe('eventGridTrigger: the event path end to end (Azurite, Microsoft sample
     const [result] = await eventGridTrigger(cloud, context('eventGridTrigger'));
     expect(result?.status).toBe('processed');
     expect(app.mailer.sent).toHaveLength(1);
+  });
+
+  it("dead letters never overwrite each other, and their names stay within Azure's 1,024 characters", async () => {
+    const store = new BlobDeadLetterStore(BlobServiceClient.fromConnectionString(app.azurite.connectionString).getContainerClient(DEAD_LETTER_CONTAINER));
+    const letter = { reason: 'malformed: no id', attempts: 0, failedAt: '2026-11-26T01:00:00.000Z', eventId: undefined, event: 1 };
+    const first = await store.put(letter);
+    const second = await store.put({ ...letter, event: 2 });
+    expect(first).not.toBe(second);
+    const long = await store.put({ ...letter, eventId: 'x'.repeat(5000) });
+    expect(long.length).toBeLessThan(1024);
+    expect(long).toContain(`-${'x'.repeat(100)}-`);
   });
 
   it('an event that keeps failing goes to the dead-letter container with its reason', async () => {

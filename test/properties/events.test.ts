@@ -11,7 +11,7 @@ import { anyJson, recase } from './arbitraries';
 
 // Property-based tests of the event path (issue 10): whatever Event Grid delivers — valid, truncated,
 // wrongly typed, huge, unicode, odd-cased — the parser never throws, the handler acknowledges it
-// with a status (never an exception, which would make Event Grid redeliver forever), an odd-cased id
+// with a status (never an exception while storage is up: one would make Event Grid redeliver), an odd-cased id
 // is the same resource, and nothing outside the configured tenant and subscriptions is acted on.
 
 const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';

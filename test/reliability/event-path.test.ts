@@ -221,9 +221,14 @@ describe('event path: overlapping reads and deliveries, storage outages (Azurite
 
       await expect(eventGridTrigger(deleted(), context('eventGridTrigger'))).rejects.toThrow(/dead-letter store failed/);
       expect(app.mailer.sent).toEqual([]);
+      // A malformed event is not acknowledged either while it cannot be kept.
+      const malformed = { id: 'bad-1', eventType: 'Microsoft.Resources.ResourceWriteSuccess', data: 5 };
+      await expect(eventGridTrigger(malformed, context('eventGridTrigger'))).rejects.toThrow(/event bad-1: malformed: .*; and the dead-letter store failed/);
 
       // Storage is back for the same worker: Event Grid's redelivery (twice, at least once) is processed and mails once.
       storage.down = false;
+      const [kept] = await eventGridTrigger(malformed, context('eventGridTrigger'));
+      expect([kept?.status, kept?.deadLetter]).toEqual(['malformed', expect.stringMatching(/-bad-1-[0-9a-f]{8}\.json$/)]);
       const [redelivered] = await eventGridTrigger(deleted(), context('eventGridTrigger'));
       expect(redelivered?.status).toBe('processed');
       await eventGridTrigger(deleted(), context('eventGridTrigger'));
