@@ -2,8 +2,9 @@ import type { TokenCredential } from '@azure/core-auth';
 import { access, chmod, constants, lstat, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { CloudError, createCredential, isCredentialError, resolveCloud, ResourceGraphInventory, type AzureConnection, type RetrySettings } from '../azure';
+import { GUID } from '../model/ids';
 import type { AuditScope, Inventory, InventoryProgress } from '../ports';
-import type { UnreadableScope } from '../report/report';
+import { describeAuditScope, type UnreadableScope } from '../report/report';
 
 // The live wiring of the CLI: `audit --live` and `export --live` read the estate through Resource
 // Graph with the identity DefaultAzureCredential finds (az login, environment, managed identity).
@@ -30,8 +31,6 @@ export interface AzureCliOverrides {
 
 export class LiveUsageError extends Error {}
 
-const SUBSCRIPTION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** `-o ''` names no file: refused, not taken as stdout (which only `-o -` or no -o means). */
 function checkOutputNamed(output: string | undefined): void {
   if (output === '') throw new LiveUsageError('-o needs a file name');
@@ -48,7 +47,7 @@ export function checkInputOptions(options: LiveOptions & { output?: string }): v
   // An empty name would read every subscription the identity sees instead of the group's.
   if (options.managementGroup === '') throw new LiveUsageError('--management-group is empty: name a management group, or leave the option out to read the whole tenant');
   for (const id of options.subscription) {
-    if (!SUBSCRIPTION_ID.test(id)) throw new LiveUsageError(`--subscription "${id}" is not a subscription id (a GUID such as 00000000-0000-0000-0000-000000000000)`);
+    if (!GUID.test(id)) throw new LiveUsageError(`--subscription "${id}" is not a subscription id (a GUID such as 00000000-0000-0000-0000-000000000000)`);
   }
   if (options.live) return;
   const liveOnly = [options.managementGroup !== undefined && '--management-group', options.cloud !== undefined && '--cloud', options.endpoint !== undefined && '--endpoint'].filter(Boolean);
@@ -72,7 +71,6 @@ async function outputTarget(output: string): Promise<string> {
  * renamed over it) would replace it regardless of its mode.
  */
 export async function checkOutputWritable(output: string): Promise<void> {
-  checkOutputNamed(output);
   const target = await outputTarget(output);
   const existing = await stat(target).catch(() => undefined);
   if (existing?.isDirectory()) throw new LiveUsageError(`cannot write ${output}: it is a directory`);
@@ -107,10 +105,7 @@ export function scopeFrom(options: LiveOptions): AuditScope {
 
 /** The scope of a live read in words, for messages: "subscriptions a, b", "management group mg", "the tenant ...". */
 export function describeScope(options: LiveOptions): string {
-  const scope = scopeFrom(options);
-  if (scope.kind === 'subscriptions') return `subscription${scope.subscriptionIds.length === 1 ? '' : 's'} ${scope.subscriptionIds.join(', ')}`;
-  if (scope.kind === 'managementGroup') return `management group ${scope.managementGroupId}`;
-  return 'the subscriptions the identity can see';
+  return describeAuditScope(scopeFrom(options));
 }
 
 function progressPrinter(write: (text: string) => void): (p: InventoryProgress) => void {

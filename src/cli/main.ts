@@ -6,7 +6,7 @@ import { readSnapshotEstate } from '../io/snapshot-files';
 import { isVnetResource } from '../model/build';
 import { InputError } from '../model/snapshot';
 import { FORMATS, renderReportAsync, type Format } from '../report/render';
-import { exitCodeFor, scopesNotRead, type FailOn } from '../report/report';
+import { exitCodeFor, scopesNotRead, subscriptionsRead, type FailOn } from '../report/report';
 import { RULES } from '../rules';
 import { VERSION } from '../version';
 import { loadConfigFile } from './config-file';
@@ -88,8 +88,7 @@ export async function main(argv: readonly string[], terminal: CliIo = processIo)
       let run: AuditRun;
       if (live) {
         run = auditResources({ ...common, resources: live.resources, extraSubscriptions: live.subscriptions, unreadable: live.unreadable });
-        const read = `${live.subscriptions.length} subscription${live.subscriptions.length === 1 ? '' : 's'} read`;
-        requireVnets(run.report, { liveScope: `${describeScope(opts)} (${read})` });
+        requireVnets(run.report, { liveScope: `${describeScope(opts)} (${subscriptionsRead(live.subscriptions.length)})` });
       } else {
         // A snapshot written by `export --live` lists the scopes its read could not reach: the audit
         // of the file is as partial as the live read was.

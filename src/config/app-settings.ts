@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { describeZodError } from '../engine/zod-errors';
+import { GUID } from '../model/ids';
 
 // Every app setting the Functions app reads, validated once at start-up. This list is a contract:
 // infra/ sets exactly these (test/infra/contract.test.ts), local.settings.sample.json lists them,
@@ -14,7 +15,6 @@ const list = z
 const EMAIL = /^[^@\s<>]+@[^@\s<>]+$/;
 const emails = list.refine((xs) => xs.every((x) => EMAIL.test(x)), 'expected comma-separated email addresses');
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const guid = z.string().trim().regex(GUID, 'expected a GUID such as 00000000-0000-0000-0000-000000000000');
 
 /** An https URL: the app sends bearer tokens to it, or puts it in mails as a link. */

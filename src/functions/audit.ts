@@ -1,9 +1,9 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { codeOf, describeError, isCredentialError, statusOf } from '../azure/errors';
 import { auditResources } from '../engine/pipeline';
-import type { AuditScope, Inventory } from '../ports';
+import type { Inventory } from '../ports';
 import { FORMATS, renderReportAsync, type Format } from '../report/render';
-import { isPartial, nothingAuditedReason } from '../report/report';
+import { describeAuditScope, isPartial, nothingAuditedReason, subscriptionsRead } from '../report/report';
 import { adapters, auditScopeFrom, loggerOf } from './composition';
 
 // On-demand audit over HTTP (function key): GET /api/audit?format=json|sarif|markdown|csv|html.
@@ -11,7 +11,7 @@ import { adapters, auditScopeFrom, loggerOf } from './composition';
 //
 // Answers: 200 with the report (PARTIAL, with coverage.unreadable, when some scopes could not be
 // read but VNets were); 400 for an unknown query parameter or format; 502 when nothing was
-// audited: the inventory read failed, or it read no VNet (see nothingAudited).
+// audited: the inventory read failed, or it read no VNet (see nothingAuditedReason in src/report/report.ts).
 
 const CONTENT_TYPES: Partial<Record<Format, string>> = {
   json: 'application/json',
@@ -69,14 +69,6 @@ function unknownParameters(request: HttpRequest, formats: readonly string[]): st
   );
 }
 
-/** The audit scope in words, as the CLI says it (src/cli/live.ts describeScope). */
-function scopeInWords(scope: AuditScope, inventory: Inventory): string {
-  const read = `${inventory.subscriptions.length} subscription${inventory.subscriptions.length === 1 ? '' : 's'} read`;
-  if (scope.kind === 'subscriptions') return `subscription${scope.subscriptionIds.length === 1 ? '' : 's'} ${scope.subscriptionIds.join(', ')} (${read})`;
-  if (scope.kind === 'managementGroup') return `management group ${scope.managementGroupId} (${read})`;
-  return `the subscriptions the identity can see (${read})`;
-}
-
 /** What failed, for the caller: the HTTP status and ARM code only; the message goes to the log. */
 function failureOf(error: unknown): string {
   if (isCredentialError(error)) return 'the identity got no token for Azure';
@@ -126,7 +118,7 @@ export async function audit(request: HttpRequest, context: InvocationContext): P
   });
   const nothing = nothingAuditedReason(
     run.report,
-    scopeInWords(scope, inventory),
+    `${describeAuditScope(scope)} (${subscriptionsRead(inventory.subscriptions.length)})`,
     "is this the right scope, PEERGUARD_SUBSCRIPTIONS or PEERGUARD_MANAGEMENT_GROUP, and does the function app's identity have Reader on it?",
     'listed in unreadable',
   );

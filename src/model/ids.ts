@@ -3,6 +3,9 @@
 
 export type ResourceKey = string & { readonly __brand: 'ResourceKey' };
 
+/** A GUID as Azure writes subscription, tenant and client ids: `00000000-0000-0000-0000-000000000000`, any case. */
+export const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** Printable ASCII: nothing `trim` would remove. */
 const printable = (code: number) => code > 32 && code < 127;
 

@@ -1,5 +1,6 @@
 import type { AuditNotice, Finding, SuppressedFinding } from '../engine/audit';
 import type { Topology } from '../model/types';
+import type { AuditScope } from '../ports';
 import type { Severity } from '../rules/rule';
 
 // The JSON report of design.md: a public contract. Renderers take this object and nothing else.
@@ -62,6 +63,18 @@ export function isPartial(report: AuditReport): boolean {
  */
 export function auditedNothing(report: AuditReport): boolean {
   return !isPartial(report) && report.summary.vnets === 0;
+}
+
+/** An audit's scope in words, for messages: `subscriptions a, b`, `management group mg`, or the whole tenant. */
+export function describeAuditScope(scope: AuditScope): string {
+  if (scope.kind === 'subscriptions') return `subscription${scope.subscriptionIds.length === 1 ? '' : 's'} ${scope.subscriptionIds.join(', ')}`;
+  if (scope.kind === 'managementGroup') return `management group ${scope.managementGroupId}`;
+  return 'the subscriptions the identity can see';
+}
+
+/** `1 subscription read`, `3 subscriptions read`. */
+export function subscriptionsRead(count: number): string {
+  return `${count} subscription${count === 1 ? '' : 's'} read`;
 }
 
 /** `1 scope could not be read`, `3 scopes could not be read`. */
