@@ -377,6 +377,7 @@ function parseRouteTable(raw: RawResource, key: ResourceKey, source: string): Ro
     key,
     name: tableName,
     routes,
+    disableBgpRoutePropagation: bool(p.disableBgpRoutePropagation),
     subnetKeys: list(p.subnets, source, () => `route table "${tableName}" subnets`).flatMap((s) => {
       const id = refId(s);
       return id ? [keyOf(id)] : [];

@@ -112,6 +112,8 @@ export interface RouteTable {
   key: ResourceKey;
   name: string;
   routes: Route[];
+  /** `disableBgpRoutePropagation`: the subnets it is associated with learn no gateway (on-premises) routes. */
+  disableBgpRoutePropagation: boolean;
   subnetKeys: ResourceKey[];
 }
 

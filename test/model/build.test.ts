@@ -130,6 +130,14 @@ describe('buildTopology', () => {
     expect(route?.nextHopIp?.text).toBe('10.0.2.4');
   });
 
+  it("reads a route table's disableBgpRoutePropagation (absent: propagation on)", () => {
+    const off = { ...routeTable('rt-no-bgp', SUB_B, 'rg', []), properties: { routes: [], disableBgpRoutePropagation: true } };
+    const on = routeTable('rt-bgp', SUB_B, 'rg', []);
+    const t = topologyOf([vnet({ id: spoke, prefixes: ['10.1.0.0/16'] }), off, on]);
+    expect(t.routeTables.get(keyOf(off.id))?.disableBgpRoutePropagation).toBe(true);
+    expect(t.routeTables.get(keyOf(on.id))?.disableBgpRoutePropagation).toBe(false);
+  });
+
   it('reads Azure Virtual Network Manager mesh membership', () => {
     const manager = `/subscriptions/${SUB_A}/resourceGroups/rg/providers/Microsoft.Network/networkManagers/avnm`;
     const group = `${manager}/networkGroups/prod`;
