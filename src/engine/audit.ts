@@ -79,16 +79,20 @@ function effectiveSeverity(rule: Rule, config: AuditConfig): Severity | 'off' {
   return setting.severity ?? rule.meta.defaultSeverity;
 }
 
+/**
+ * Whether a suppression covers a finding: by the finding's subject only. A scope (`/*`) covers the
+ * resource itself and anything under it. Related resources never count: a hub team suppressing its
+ * own resource group must not hide the errors of the spokes that peer with the hub.
+ */
 function suppressionMatches(s: Suppression, finding: Finding): boolean {
   if (s.rule !== '*' && s.rule !== finding.ruleId) return false;
   const target = keyOf(s.resource);
-  const ids = [finding.resourceId, ...finding.relatedResourceIds].map(keyOf);
+  const subject = keyOf(finding.resourceId);
   if (target.endsWith('/*')) {
-    // A scope: the resource itself or anything under it, as the subject or a related resource.
     const scope = target.slice(0, -2);
-    return ids.some((id) => id === scope || id.startsWith(`${scope}/`));
+    return subject === scope || subject.startsWith(`${scope}/`);
   }
-  return keyOf(finding.resourceId) === target;
+  return subject === target;
 }
 
 /** An expiry date without a time means the end of that day (UTC). */

@@ -60,11 +60,25 @@ describe('runAudit', () => {
     expect(expired.notices[0]?.message).toContain('expired on 2026-11-24');
   });
 
-  it('suppresses everything under a scope with a trailing /*', () => {
-    const doc = { suppressions: [{ rule: '*', resource: `${spokes[0]}/*`, reason: 'sandbox', expires: '2027-01-01' }] };
+  it('suppresses the findings whose subject is under a scope with a trailing /*', () => {
+    const doc = { suppressions: [{ rule: '*', resource: `${hub}/*`, reason: 'hub rebuild', expires: '2027-01-01' }] };
     const outcome = runAudit(topologyOf(resources), rules, config(doc), now);
-    expect(outcome.suppressed).toHaveLength(1);
-    expect(outcome.suppressed[0]?.finding.relatedResourceIds).toContain(spokes[0]);
+    expect(outcome.suppressed).toHaveLength(3);
+    expect(outcome.findings).toEqual([]);
+  });
+
+  it("never suppresses a finding for a scope that holds only a related resource (the hub's scope hides no spoke's finding)", () => {
+    // Spoke A's own peering to the hub is Initiated: its finding is on spoke A, related to the hub.
+    const withSpokeSide = [
+      vnet({ id: hub, prefixes: ['10.0.0.0/16'] }),
+      vnet({ id: spokes[1] as string, prefixes: ['10.2.0.0/16'], peerings: [{ remote: hub, state: 'Initiated' as const }] }),
+    ];
+    const doc = { suppressions: [{ rule: '*', resource: `${hub.split('/providers/')[0]}/*`, reason: "hub team's group", expires: '2027-01-01' }] };
+    const outcome = runAudit(topologyOf(withSpokeSide), rules, config(doc), now);
+    expect(outcome.findings.map((f) => [f.resourceId.split('/').pop(), f.relatedResourceIds.some((id) => id.toLowerCase() === hub.toLowerCase())])).toEqual([
+      ['spoke-a-to-vnet-hub', true],
+    ]);
+    expect(outcome.suppressed).toEqual([]);
   });
 });
 
