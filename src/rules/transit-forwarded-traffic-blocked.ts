@@ -14,8 +14,8 @@ import { meshConnects, routeSendingSomeTo, transitIndex, type EffectiveRoute, ty
 // Semantics chosen: some part of C's space is enough (those packets are dropped); C's space is what
 // B reaches over B–C (subnet peering: the named subnets). A and C that are peered directly are
 // decided by the longest-prefix match (the peering's system route beats a default route); A and C
-// in a common AVNM mesh group are skipped. One finding per offending peering C→B, naming the first
-// route found and how many other VNets route through B to C.
+// in a common AVNM mesh group are skipped. One finding per offending peering C→B, naming the route of
+// the sender with the least id (whatever the input's order) and how many other VNets route through B to C.
 //
 // Bound: for each VNet A with appliance routes into usable peers, for each such table and hub B,
 // only the peers C of B whose peering back to B lacks allowForwardedTraffic are checked:
@@ -30,6 +30,15 @@ interface Offence {
   table: RoutedTable;
   route: EffectiveRoute;
   sources: Set<number>;
+}
+
+/**
+ * Whether sender `a` (through `table`) is named rather than the offence's current one: the least
+ * VNet key, then table key, so that the message and related ids do not depend on the input's order.
+ */
+function namedBefore(a: Vnet, table: RoutedTable, offence: Offence): boolean {
+  if (a.key !== offence.a.key) return a.key < offence.a.key;
+  return table.table.key < offence.table.table.key;
 }
 
 export const transitForwardedTrafficBlocked: Rule = {
@@ -60,8 +69,11 @@ export const transitForwardedTrafficBlocked: Rule = {
             // The table's stretches to the hub decide; its routes are looked at only to name the first offending one.
             const prefix = toC.remotePrefixes.find((p) => table.sendsSomeTo(p, hub.peer));
             if (!prefix) continue;
-            if (known) known.sources.add(n);
-            else offences.set(toC.back.key, { cToB: toC.back, hub, a, table, route: routeSendingSomeTo(table, prefix, hub.peer) as EffectiveRoute, sources: new Set([n]) });
+            if (known) {
+              known.sources.add(n);
+              if (!namedBefore(a, table, known)) continue;
+            }
+            offences.set(toC.back.key, { cToB: toC.back, hub, a, table, route: routeSendingSomeTo(table, prefix, hub.peer) as EffectiveRoute, sources: known?.sources ?? new Set([n]) });
           }
         }
       }

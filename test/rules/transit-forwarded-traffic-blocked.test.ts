@@ -154,6 +154,15 @@ ruleTester(transitForwardedTrafficBlocked, {
       findings: [{ resourceId: toHub(s3), relatedResourceIds: [routeTableId('spoke1'), s1, HUB], messageIncludes: ['1 more VNet routes to it'] }],
     },
     {
+      name: 'several senders, the one with the greater id read first: the sender with the least id is still the one named',
+      resources: hubAndSpokes([
+        { name: 'spoke3', prefixes: ['10.3.0.0/16'], toHub: blocked },
+        { name: 'spoke2', prefixes: ['10.2.0.0/16'], routes: [viaFirewall()] },
+        { name: 'spoke1', prefixes: ['10.1.0.0/16'], routes: [viaFirewall()] },
+      ]),
+      findings: [{ resourceId: toHub(s3), relatedResourceIds: [routeTableId('spoke1'), s1, HUB], messageIncludes: ['1 more VNet routes to it'] }],
+    },
+    {
       name: 'a specific route that covers only part of the far spoke still has its packets dropped',
       resources: hubAndSpokes([
         { name: 'spoke1', prefixes: ['10.1.0.0/16'], routes: [viaFirewall('10.2.128.0/17', 'to-spoke2-hi')] },
