@@ -43,6 +43,10 @@ const obj = (v: unknown): Props | undefined => (typeof v === 'object' && v !== n
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 const refId = (v: unknown): string | undefined => str(obj(v)?.id);
 const bool = (v: unknown, fallback = false): boolean => (typeof v === 'boolean' ? v : fallback);
+/** AVNM's flags are the strings "True"/"False" (a converted export may hold booleans). */
+const isTrue = (v: unknown): boolean => v === true || str(v)?.toLowerCase() === 'true';
+/** A location as one spelling: ARM's `westeurope`, a display name's `West Europe`. */
+const regionOf = (location: string): string => location.replace(/\s+/g, '').toLowerCase();
 
 function typeOf(resource: RawResource): string | undefined {
   // Standalone objects from `az ... show` or REST examples may lack `type`: derive it from the id.
@@ -121,6 +125,7 @@ function newVnet(id: string, key: ResourceKey): Vnet {
     appliances: [],
     routeTables: [],
     meshGroupKeys: [],
+    avnmHub: false,
   };
 }
 
@@ -446,7 +451,9 @@ export class TopologyBuilder {
   private readonly pendingAppliances: Array<{ appliance: Omit<Appliance, 'vnetKey'>; subnetIds: string[] }> = [];
   private readonly pendingRouteServerSubnets: Array<{ hubId: string; subnetId: string }> = [];
   private readonly subnetIpConfigRefs: Array<{ vnetKey: ResourceKey; refId: string }> = [];
-  private readonly connectivityGroups = new Set<ResourceKey>();
+  /** Groups an AVNM configuration connects directly, and whether across regions (global). */
+  private readonly connectivityGroups = new Map<ResourceKey, boolean>();
+  private readonly avnmHubs = new Set<ResourceKey>();
   private readonly groupMembers = new Map<ResourceKey, Set<ResourceKey>>();
   private built = false;
   /**
@@ -588,11 +595,22 @@ export class TopologyBuilder {
       }
       case T.avnmConnectivity: {
         const topology = str(p.connectivityTopology)?.toLowerCase();
-        for (const g of list(p.appliesToGroups, source, () => `connectivity configuration "${resource.name ?? nameOf(resource.id)}" appliesToGroups`)) {
+        const what = () => `connectivity configuration "${resource.name ?? nameOf(resource.id)}"`;
+        if (topology === 'hubandspoke') {
+          for (const h of list(p.hubs, source, () => `${what()} hubs`)) {
+            const hubId = str(obj(h)?.resourceId);
+            if (hubId) this.avnmHubs.add(keyOf(hubId));
+          }
+        }
+        const configGlobal = isTrue(p.isGlobal);
+        for (const g of list(p.appliesToGroups, source, () => `${what()} appliesToGroups`)) {
           const group = obj(g) ?? {};
           const groupId = str(group.networkGroupId);
           const direct = str(group.groupConnectivity)?.toLowerCase() === 'directlyconnected';
-          if (groupId && (topology === 'mesh' || direct)) this.connectivityGroups.add(keyOf(groupId));
+          if (!groupId || (topology !== 'mesh' && !direct)) continue;
+          const key = keyOf(groupId);
+          // Two configurations over one group: the global one connects what the regional one does and more.
+          this.connectivityGroups.set(key, configGlobal || isTrue(group.isGlobal) || this.connectivityGroups.get(key) === true);
         }
         break;
       }
@@ -677,11 +695,30 @@ export class TopologyBuilder {
       if (vnet && !vnet.routeTables.includes(table)) vnet.routeTables.push(table);
     }
 
+    // A mesh (or directly connected spokes) is regional unless made global: Azure connects only the
+    // members in one region, so a regional group yields one key per region (types.ts, meshGroupKeys).
     const meshMembers = new Map<ResourceKey, ResourceKey[]>();
-    for (const groupKey of this.connectivityGroups) {
-      const members = [...(this.groupMembers.get(groupKey) ?? [])];
-      meshMembers.set(groupKey, members);
-      for (const member of members) vnets.get(member)?.meshGroupKeys.push(groupKey);
+    for (const [groupKey, global] of this.connectivityGroups) {
+      const members = this.groupMembers.get(groupKey) ?? [];
+      if (global) {
+        meshMembers.set(groupKey, [...members]);
+        for (const member of members) vnets.get(member)?.meshGroupKeys.push(groupKey);
+        continue;
+      }
+      for (const member of members) {
+        const vnet = vnets.get(member);
+        // A member whose region is unknown (not read, or read without a location) is assumed to reach no other.
+        if (!vnet?.location) continue;
+        const key = `${groupKey}@${regionOf(vnet.location)}` as ResourceKey;
+        let regional = meshMembers.get(key);
+        if (!regional) meshMembers.set(key, (regional = []));
+        regional.push(member);
+        vnet.meshGroupKeys.push(key);
+      }
+    }
+    for (const hubKey of this.avnmHubs) {
+      const hub = vnets.get(hubKey);
+      if (hub) hub.avnmHub = true;
     }
 
     const duplicates = new Set<Peering>();

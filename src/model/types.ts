@@ -132,8 +132,16 @@ export interface Vnet {
   appliances: Appliance[];
   /** Route tables associated with at least one subnet of this VNet. */
   routeTables: RouteTable[];
-  /** Azure Virtual Network Manager mesh groups this VNet belongs to (connectivity without peerings). */
+  /**
+   * Azure Virtual Network Manager mesh groups this VNet belongs to (connectivity without peerings):
+   * two VNets sharing a key are connected. A group that is global (`isGlobal` "True" on the
+   * configuration or the group item) keys as the group's key; a regional one (Azure's default)
+   * connects only VNets in one region, so it keys per region as `<group key>@<location>` (location
+   * lower-cased, spaces removed), and a member whose location is unknown gets no key from it.
+   */
   meshGroupKeys: ResourceKey[];
+  /** Named in `hubs[]` of an AVNM hub-and-spoke connectivity configuration, which may peer it with up to 1,000 VNets. */
+  avnmHub: boolean;
 }
 
 export interface Topology {
@@ -148,6 +156,6 @@ export interface Topology {
   peeringBetween(fromVnetKey: ResourceKey, toVnetKey: ResourceKey): Peering | undefined;
   /** Whether the remote VNet's subscription was read (and the remote is no classic VNet), so that its absence means it is missing. */
   isInScope(vnetKey: ResourceKey): boolean;
-  /** Members of an AVNM mesh group. */
+  /** Members of an AVNM mesh group, by a key of `Vnet.meshGroupKeys` (for a regional group, those in that region). */
   meshMembers(groupKey: ResourceKey): readonly ResourceKey[];
 }

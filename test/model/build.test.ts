@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildTopology } from '../../src/model/build';
-import { keyOf } from '../../src/model/ids';
+import { keyOf, type ResourceKey } from '../../src/model/ids';
 import type { RawResource } from '../../src/model/snapshot';
 import {
   SUB_A,
@@ -154,8 +154,91 @@ describe('buildTopology', () => {
     ];
     const t = topologyOf(resources);
     const groupKey = t.vnets.get(keyOf(hub))?.meshGroupKeys[0];
-    expect(groupKey).toBe(keyOf(group));
+    expect(groupKey).toBe(`${keyOf(group)}@westeurope`);
+    expect(t.vnets.get(keyOf(spoke))?.meshGroupKeys).toEqual([groupKey]);
     expect(t.meshMembers(groupKey!)).toEqual([keyOf(hub), keyOf(spoke)]);
+  });
+
+  describe('AVNM connectivity across regions', () => {
+    const manager = `/subscriptions/${SUB_A}/resourceGroups/rg/providers/Microsoft.Network/networkManagers/avnm`;
+    const group = `${manager}/networkGroups/spokes`;
+    const weu = vnetId('vnet-weu', SUB_B);
+    const weu2 = vnetId('vnet-weu2', SUB_B);
+    const use = vnetId('vnet-use', SUB_B);
+    const nowhere = vnetId('vnet-nowhere', SUB_B);
+    const unread = vnetId('vnet-unread', SUB_C);
+    const configuration = (properties: Record<string, unknown>): RawResource => ({
+      id: `${manager}/connectivityConfigurations/cc`,
+      type: 'Microsoft.Network/networkManagers/connectivityConfigurations',
+      properties,
+    });
+    const estate = (config: RawResource): RawResource[] => [
+      vnet({ id: weu, prefixes: ['10.1.0.0/16'], location: 'westeurope' }),
+      // A display name as some exports write the location: the same region as `westeurope`.
+      vnet({ id: weu2, prefixes: ['10.2.0.0/16'], location: 'West Europe' }),
+      vnet({ id: use, prefixes: ['10.3.0.0/16'], location: 'eastus' }),
+      { ...vnet({ id: nowhere, prefixes: ['10.4.0.0/16'] }), location: undefined },
+      config,
+      ...[weu, weu2, use, nowhere, unread].map((id, i) => ({ id: `${group}/staticMembers/m${i}`, properties: { resourceId: id } })),
+    ];
+    const keysOf = (t: ReturnType<typeof topologyOf>, id: string) => t.vnets.get(keyOf(id))?.meshGroupKeys;
+    const regional = `${keyOf(group)}@westeurope` as ResourceKey;
+
+    it('a regional mesh (the default, isGlobal "False") connects only the members of one region; a member of unknown region none', () => {
+      for (const isGlobal of [undefined, 'False']) {
+        const t = topologyOf(estate(configuration({ connectivityTopology: 'Mesh', isGlobal, appliesToGroups: [{ networkGroupId: group, isGlobal }] })));
+        expect([keysOf(t, weu), keysOf(t, weu2), keysOf(t, use), keysOf(t, nowhere)]).toEqual([[regional], [regional], [`${keyOf(group)}@eastus`], []]);
+        expect(t.meshMembers(regional)).toEqual([keyOf(weu), keyOf(weu2)]);
+        expect(t.meshMembers(`${keyOf(group)}@eastus` as ResourceKey)).toEqual([keyOf(use)]);
+        expect(t.meshMembers(keyOf(group))).toEqual([]);
+      }
+    });
+
+    it('directly connected spokes of a hub-and-spoke configuration are regional too', () => {
+      const t = topologyOf(
+        estate(configuration({ connectivityTopology: 'HubAndSpoke', hubs: [{ resourceId: hub }], appliesToGroups: [{ networkGroupId: group, groupConnectivity: 'DirectlyConnected' }] })),
+      );
+      expect([keysOf(t, weu), keysOf(t, use)]).toEqual([[regional], [`${keyOf(group)}@eastus`]]);
+    });
+
+    it('a global mesh, set on the configuration or on the group item, connects every member under the group key', () => {
+      const global = [
+        configuration({ connectivityTopology: 'Mesh', isGlobal: 'True', appliesToGroups: [{ networkGroupId: group, isGlobal: 'False' }] }),
+        configuration({ connectivityTopology: 'HubAndSpoke', appliesToGroups: [{ networkGroupId: group, groupConnectivity: 'DirectlyConnected', isGlobal: 'True' }] }),
+      ];
+      for (const config of global) {
+        const t = topologyOf(estate(config));
+        for (const id of [weu, weu2, use, nowhere]) expect(keysOf(t, id)).toEqual([keyOf(group)]);
+        expect(t.meshMembers(keyOf(group))).toEqual([weu, weu2, use, nowhere, unread].map(keyOf));
+      }
+    });
+
+    it('a group in a regional and a global configuration is global', () => {
+      const regionalConfig = configuration({ connectivityTopology: 'Mesh', appliesToGroups: [{ networkGroupId: group }] });
+      const globalConfig = { ...configuration({ connectivityTopology: 'Mesh', isGlobal: 'True', appliesToGroups: [{ networkGroupId: group }] }), id: `${manager}/connectivityConfigurations/cc-global` };
+      for (const configs of [[regionalConfig, globalConfig], [globalConfig, regionalConfig]]) {
+        const t = topologyOf([...estate(configs[0]!), configs[1]!]);
+        expect([keysOf(t, weu), keysOf(t, use)]).toEqual([[keyOf(group)], [keyOf(group)]]);
+      }
+    });
+  });
+
+  it('marks the hubs of AVNM hub-and-spoke configurations (hubs[].resourceId), and only them', () => {
+    const manager = `/subscriptions/${SUB_A}/resourceGroups/rg/providers/Microsoft.Network/networkManagers/avnm`;
+    const t = topologyOf([
+      vnet({ id: hub, prefixes: ['10.0.0.0/16'] }),
+      vnet({ id: spoke, prefixes: ['10.1.0.0/16'] }),
+      {
+        id: `${manager}/connectivityConfigurations/cc-hub`,
+        type: 'Microsoft.Network/networkManagers/connectivityConfigurations',
+        properties: {
+          connectivityTopology: 'HubAndSpoke',
+          hubs: [{ resourceId: hub.toLowerCase(), resourceType: 'Microsoft.Network/virtualNetworks' }],
+          appliesToGroups: [{ networkGroupId: `${manager}/networkGroups/spokes`, groupConnectivity: 'None' }],
+        },
+      },
+    ]);
+    expect([t.vnets.get(keyOf(hub))?.avnmHub, t.vnets.get(keyOf(spoke))?.avnmHub]).toEqual([true, false]);
   });
 
   it('ignores unknown resource types', () => {

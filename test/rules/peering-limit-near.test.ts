@@ -28,8 +28,28 @@ function hubWithPeerings(count: number, opts: { withSpokes?: boolean; sub?: stri
   ];
 }
 
+/** An AVNM hub-and-spoke connectivity configuration naming `hubId` in its hubs[]. */
+function avnmHubAndSpoke(hubId: string): RawResource {
+  const manager = `/subscriptions/${SUB_A}/resourceGroups/rg-avnm/providers/Microsoft.Network/networkManagers/avnm`;
+  return {
+    id: `${manager}/connectivityConfigurations/cc-hubspoke`,
+    type: 'Microsoft.Network/networkManagers/connectivityConfigurations',
+    properties: {
+      connectivityTopology: 'HubAndSpoke',
+      hubs: [{ resourceId: hubId, resourceType: 'Microsoft.Network/virtualNetworks' }],
+      isGlobal: 'False',
+      appliesToGroups: [{ networkGroupId: `${manager}/networkGroups/ng-spokes`, groupConnectivity: 'None', useHubGateway: 'False', isGlobal: 'False' }],
+    },
+  };
+}
+
 ruleTester(peeringLimitNear, {
   valid: [
+    { name: 'an AVNM hub-and-spoke hub with 480 peerings: its limit is 1,000', resources: [...hubWithPeerings(480), avnmHubAndSpoke(hub)] },
+    {
+      name: 'an AVNM hub-and-spoke hub with 899 of 1,000 peerings (90% is 900)',
+      resources: [...hubWithPeerings(899, { withSpokes: false }), avnmHubAndSpoke(hub)],
+    },
     { name: 'a hub with 449 of 500 peerings (90% is 450)', resources: hubWithPeerings(449) },
     { name: 'a configured limit of 10: 8 peerings stay below ceil(9)', resources: hubWithPeerings(8), options: { peeringLimit: 10 } },
     { name: 'a raised limit of 1000 with 899 peerings', resources: hubWithPeerings(899), options: { peeringLimit: 1000 } },
@@ -59,6 +79,22 @@ ruleTester(peeringLimitNear, {
         { resourceId: hub, messageIncludes: ['holds 9 of 10 peerings'] },
         { resourceId: vnetId('VNET-HUB2', SUB_A), messageIncludes: ['"VNET-HUB2"', 'holds 12 of 10 peerings'] },
       ],
+    },
+    {
+      name: 'an AVNM hub-and-spoke hub with 900 peerings is held to 1,000, and the message says why',
+      resources: [...hubWithPeerings(900, { withSpokes: false }), avnmHubAndSpoke(hub)],
+      findings: [{ resourceId: hub, messageIncludes: ['holds 900 of 1000 peerings (the limit of a hub in an AVNM hub-and-spoke connectivity configuration)', 'soon'] }],
+    },
+    {
+      name: 'a configured limit above 1,000 holds for an AVNM hub too',
+      resources: [...hubWithPeerings(1080, { withSpokes: false }), avnmHubAndSpoke(hub)],
+      options: { peeringLimit: 1200 },
+      findings: [{ resourceId: hub, messageIncludes: ['holds 1080 of 1200 peerings: new'] }],
+    },
+    {
+      name: 'a VNet that is no AVNM hub keeps the configured limit beside one',
+      resources: [...hubWithPeerings(450, { withSpokes: false, sub: SUB_C }), avnmHubAndSpoke(vnetId('vnet-avnm-hub', SUB_A))],
+      findings: [{ resourceId: hub, messageIncludes: ['holds 450 of 500 peerings: new'] }],
     },
     {
       name: 'a limit of 15: ceil(13.5) = 14 peerings',

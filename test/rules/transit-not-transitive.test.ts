@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseIntent } from '../../src/intent/schema';
+import type { RawResource } from '../../src/model/snapshot';
 import { transitNotTransitive } from '../../src/rules/transit-not-transitive';
 import { SUB_A, gateway, vnet, vnetId } from '../support/estate';
 import { evaluateRule, ruleTester } from '../support/rule-tester';
@@ -11,6 +12,12 @@ const s3 = spokeId('spoke3');
 const shared = vnetId('vnet-shared', SUB_A);
 const viaShared = { name: 'default', prefix: '0.0.0.0/0', nextHopType: 'VirtualAppliance', nextHopIp: '10.9.1.4' };
 const toHub = (spoke: string) => peeringId(spoke, HUB);
+
+/** The estate with VNet `id` moved to `location` (the estates place every VNet in westeurope). */
+const inRegion = (resources: RawResource[], id: string, location: string) => resources.map((r) => (r.id === id ? { ...r, location } : r));
+/** An AVNM mesh over `members` made global ("Enable mesh connectivity across regions"). */
+const globalMesh = (name: string, members: string[]) =>
+  meshGroup(name, members).map((r) => (r.type === 'Microsoft.Network/networkManagers/connectivityConfigurations' ? { ...r, properties: { ...r.properties, isGlobal: 'True' } } : r));
 
 const dualStackDefault = [viaFirewall(), { name: 'default6', prefix: '::/0', nextHopType: 'VirtualAppliance', nextHopIp: FIREWALL_IP6 }];
 
@@ -39,6 +46,13 @@ ruleTester(transitNotTransitive, {
           { name: 'spoke2', prefixes: ['10.2.0.0/16'] },
         ]),
         ...meshGroup('ng-spokes', [s1, s2.toUpperCase().replace('/SUBSCRIPTIONS/', '/subscriptions/')]),
+      ],
+    },
+    {
+      name: 'spokes in two regions in one global AVNM mesh group',
+      resources: [
+        ...inRegion(hubAndSpokes([{ name: 'spoke1', prefixes: ['10.1.0.0/16'] }, { name: 'spoke2', prefixes: ['10.2.0.0/16'] }]), s2, 'eastus'),
+        ...globalMesh('ng-spokes', [s1, s2]),
       ],
     },
     {
@@ -125,6 +139,25 @@ ruleTester(transitNotTransitive, {
     },
   ],
   invalid: [
+    {
+      name: 'spokes in two regions in one regional AVNM mesh group (the default): the mesh does not join them',
+      resources: [
+        ...inRegion(hubAndSpokes([{ name: 'spoke1', prefixes: ['10.1.0.0/16'] }, { name: 'spoke2', prefixes: ['10.2.0.0/16'] }]), s2, 'eastus'),
+        ...meshGroup('ng-spokes', [s1, s2]),
+      ],
+      findings: [
+        { resourceId: toHub(s1), relatedResourceIds: [HUB, s2] },
+        { resourceId: toHub(s2), relatedResourceIds: [HUB, s1] },
+      ],
+    },
+    {
+      name: 'a spoke of unknown region in a regional AVNM mesh group is not assumed to share the region of the others',
+      resources: [
+        ...hubAndSpokes([{ name: 'spoke1', prefixes: ['10.1.0.0/16'] }, { name: 'spoke2', prefixes: ['10.2.0.0/16'] }]).map((r) => (r.id === s2 ? { ...r, location: undefined } : r)),
+        ...meshGroup('ng-spokes', [s1, s2]),
+      ],
+      findings: [{ resourceId: toHub(s1) }, { resourceId: toHub(s2) }],
+    },
     {
       name: 'with an intent: only pairs it expects to reach each other are reported',
       resources: hubAndSpokes([
