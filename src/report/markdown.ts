@@ -2,7 +2,7 @@ import type { Finding } from '../engine/audit';
 import { nameOf, parseResourceId } from '../model/ids';
 import type { Rule, Severity } from '../rules/rule';
 import { operationLine } from './html-shared';
-import { isPartial, noFindingsText, type AuditReport, type ReportExtras } from './report';
+import { isPartial, noFindingsText, outOfScopeText, type AuditReport, type ReportExtras } from './report';
 
 // A Markdown report (GitHub-flavoured: pull-request comments, wikis, job summaries). Every string
 // that comes from Azure (names, ids, messages, reasons, bodies) goes through `escapeMarkdown`
@@ -59,6 +59,8 @@ export function renderMarkdown(report: AuditReport, extras: ReportExtras, rules:
   out.push(
     `| Coverage | ${isPartial(report) ? `**PARTIAL**: ${coverage.unreadable.length} scope(s) unreadable` : 'complete'} |`,
   );
+  const unverified = outOfScopeText(coverage);
+  if (unverified) out.push(`| Unverified | ${unverified} |`);
   if (extras.suppressed.length > 0) out.push(`| Suppressed by configuration | ${extras.suppressed.length} |`);
   out.push('');
 

@@ -11,9 +11,18 @@ export interface UnreadableScope {
   reason: string;
 }
 
+/** Peerings whose remote VNet is in a subscription that was not read (or is a classic VNet): their pairs are unverified. */
+export interface OutOfScopeRemotes {
+  /** The remote VNets' subscription, lower-cased. */
+  subscription: string;
+  peerings: number;
+}
+
 export interface Coverage {
   subscriptions: string[];
   unreadable: UnreadableScope[];
+  /** Listed whether or not `peering-remote-out-of-scope` is enabled: what the audit could not verify. */
+  outOfScope: OutOfScopeRemotes[];
 }
 
 export interface AuditReport {
@@ -47,9 +56,29 @@ export function buildReport(input: {
     coverage: {
       subscriptions: [...input.topology.subscriptions].sort(),
       unreadable: [...(input.unreadable ?? [])].sort((a, b) => (a.scope < b.scope ? -1 : a.scope > b.scope ? 1 : 0)),
+      outOfScope: outOfScopeRemotes(input.topology),
     },
     findings: input.findings,
   };
+}
+
+/** The peerings whose remote could not be verified, by the remote's subscription (sorted). */
+function outOfScopeRemotes(topology: Topology): OutOfScopeRemotes[] {
+  const counts = new Map<string, number>();
+  for (const peering of topology.peerings.values()) {
+    if (peering.remoteInScope) continue;
+    const subscription = peering.remoteSubscriptionId?.toLowerCase() ?? '(unknown)';
+    counts.set(subscription, (counts.get(subscription) ?? 0) + 1);
+  }
+  return [...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([subscription, peerings]) => ({ subscription, peerings }));
+}
+
+/** `3 peerings to 2 subscriptions that were not read`, or undefined when every remote was read. */
+export function outOfScopeText(coverage: Coverage): string | undefined {
+  if (coverage.outOfScope.length === 0) return undefined;
+  const peerings = coverage.outOfScope.reduce((sum, o) => sum + o.peerings, 0);
+  const subscriptions = coverage.outOfScope.length;
+  return `${peerings} peering${peerings === 1 ? '' : 's'} to ${subscriptions} subscription${subscriptions === 1 ? '' : 's'} not read, whose pairs are unverified`;
 }
 
 /** A partial audit (some scope unreadable) is never "compliant". */
@@ -98,7 +127,8 @@ export function nothingAuditedReason(report: AuditReport, where: string, hint: s
 export function noFindingsText(report: AuditReport): string {
   if (isPartial(report)) return 'No findings in the scopes that could be read.';
   if (auditedNothing(report)) return "No findings, but no virtual network was read: nothing was audited (check the scope and the identity's Reader role).";
-  return 'No findings: every peering read is compliant.';
+  const unverified = outOfScopeText(report.coverage);
+  return unverified ? `No findings: every peering read is compliant, but ${unverified}.` : 'No findings: every peering read is compliant.';
 }
 
 export type FailOn = Severity | 'none';

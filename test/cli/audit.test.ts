@@ -38,7 +38,7 @@ describe('peerguard audit', () => {
     expect(report.tool.name).toBe('peerguard');
     expect(report.generatedAt).toBe('2026-11-25T08:00:00.000Z');
     expect(report.summary).toEqual({ vnets: 2, peerings: 1, findings: { error: 1, warning: 0, info: 0 } });
-    expect(report.coverage).toEqual({ subscriptions: [SUB_A, SUB_B], unreadable: [] });
+    expect(report.coverage).toEqual({ subscriptions: [SUB_A, SUB_B], unreadable: [], outOfScope: [] });
     const [finding] = report.findings;
     expect(Object.keys(finding)).toEqual(['ruleId', 'severity', 'resourceId', 'relatedResourceIds', 'message', 'fingerprint', 'fix']);
     expect(finding.resourceId).toBe(`${hub}/virtualNetworkPeerings/vnet-hub-to-vnet-spoke`);
@@ -86,6 +86,19 @@ describe('peerguard audit', () => {
     expect(stderr).toContain(message);
   });
 
+  it('lists peerings to subscriptions that were not read under coverage, even with peering-remote-out-of-scope off', async () => {
+    const partner = vnetId('vnet-partner', SUB_C);
+    const input = join(dir, 'out-of-scope.json');
+    writeFileSync(input, JSON.stringify([vnet({ id: hub, prefixes: ['10.0.0.0/16'], peerings: [{ remote: partner }] })]));
+    const config = join(dir, 'out-of-scope-off.yaml');
+    writeFileSync(config, 'rules:\n  peering-remote-out-of-scope: off\n');
+    const json = await run(['audit', '--input', input, '--config', config, '--format', 'json']);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout).coverage).toEqual({ subscriptions: [SUB_A], unreadable: [], outOfScope: [{ subscription: SUB_C, peerings: 1 }] });
+    const table = await run(['audit', '--input', input, '--config', config]);
+    expect(table.stdout).toContain('No findings: every peering read is compliant, but 1 peering to 1 subscription not read, whose pairs are unverified.');
+  });
+
   it("an empty --config or --intent (a variable that was not set) is refused, naming the option, not read as none", async () => {
     const config = 'peerguard: --config is empty: name a configuration file (YAML or JSON), or leave the option out\n';
     const intent = 'peerguard: --intent is empty: name an intent file (YAML or JSON), or leave the option out\n';
@@ -115,7 +128,7 @@ describe('peerguard audit', () => {
     it('is audited as partial: coverage lists the scopes, the table never says compliant', async () => {
       const json = await run(['audit', '--input', partial, '--format', 'json']);
       expect(json.code).toBe(0); // as for a live partial read: the exit code follows the findings
-      expect(JSON.parse(json.stdout).coverage).toEqual({ subscriptions: [SUB_A], unreadable: [forbidden] });
+      expect(JSON.parse(json.stdout).coverage).toEqual({ subscriptions: [SUB_A], unreadable: [forbidden], outOfScope: [] });
       expect(json.stderr).toBe(`peerguard: not read (as the snapshot records): ${SUB_C}: ${forbidden.reason}\n`);
       const table = await run(['audit', '--input', partial]);
       expect(table.stdout).toMatch(/PARTIAL AUDIT: 1 scope\(s\) could not be read/);

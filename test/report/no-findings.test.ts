@@ -10,7 +10,7 @@ import { SAMPLE_RULES, sampleExtras, sampleReport } from './sample-report';
 
 const NONE = { error: 0, warning: 0, info: 0 };
 const clean = (vnets: number, unreadable: AuditReport['coverage']['unreadable'] = []): AuditReport =>
-  sampleReport({ findings: [], summary: { vnets, peerings: vnets, findings: NONE }, coverage: { subscriptions: [SUB_A], unreadable } });
+  sampleReport({ findings: [], summary: { vnets, peerings: vnets, findings: NONE }, coverage: { subscriptions: [SUB_A], unreadable, outOfScope: [] } });
 
 const renderers: Array<[string, (report: AuditReport) => Promise<string>]> = [
   ['table', (r) => renderReportAsync(r, 'table', sampleExtras(), { rules: SAMPLE_RULES, colour: false })],
@@ -28,6 +28,12 @@ describe.each(renderers)('%s report without findings', (_format, render) => {
     const text = await render(clean(0));
     expect(text).toContain('no virtual network was read: nothing was audited');
     expect(text).not.toContain('compliant');
+  });
+
+  it('names the peerings whose remote subscription was not read, even when their rule is off', async () => {
+    const report = clean(2);
+    report.coverage.outOfScope = [{ subscription: 'dddddddd-0000-0000-0000-000000000004', peerings: 3 }];
+    expect(await render(report)).toContain('3 peerings to 1 subscription not read, whose pairs are unverified');
   });
 
   it('is never compliant when a scope could not be read', async () => {

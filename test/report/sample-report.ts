@@ -92,7 +92,7 @@ export function sampleReport(overrides: Partial<AuditReport> = {}): AuditReport 
     tool: { name: 'peerguard', version: '1.2.3' },
     generatedAt: '2026-11-25T08:00:00.000Z',
     summary: { vnets: 3, peerings: 2, findings: { error: 1, warning: 1, info: 1 } },
-    coverage: { subscriptions: [SUB_A, SUB_B], unreadable: [] },
+    coverage: { subscriptions: [SUB_A, SUB_B], unreadable: [], outOfScope: [] },
     findings: [ERROR_FINDING, WARNING_FINDING, INFO_FINDING],
     ...overrides,
   };
@@ -104,7 +104,7 @@ export const UNREADABLE = [
 ];
 
 export function partialReport(): AuditReport {
-  return sampleReport({ coverage: { subscriptions: [SUB_A, SUB_B], unreadable: UNREADABLE } });
+  return sampleReport({ coverage: { subscriptions: [SUB_A, SUB_B], unreadable: UNREADABLE, outOfScope: [] } });
 }
 
 export function sampleExtras(overrides: Partial<ReportExtras> = {}): ReportExtras {
