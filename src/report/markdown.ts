@@ -17,7 +17,8 @@ const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;
  * line breaks become spaces (a newline would end a table row), control characters go,
  * `&`, `<`, `>` become entities (no HTML, no autolink), and every other character Markdown
  * could read as syntax (`|` of a table, backticks, emphasis, `[`/`]` of a link, `!`, `#`, `\`)
- * is backslash-escaped.
+ * is backslash-escaped. GFM also links a bare `www.` (a VNet may be named `www.evil.example`):
+ * its dot is escaped, which renders the same text and no link.
  */
 export function escapeMarkdown(value: unknown): string {
   return String(value ?? '')
@@ -25,7 +26,8 @@ export function escapeMarkdown(value: unknown): string {
     // eslint-disable-next-line no-control-regex
     .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '')
     .replace(/[&<>]/g, (c) => ENTITIES[c] as string)
-    .replace(/[\\`*_[\]|!~#]/g, (c) => `\\${c}`);
+    .replace(/[\\`*_[\]|!~#]/g, (c) => `\\${c}`)
+    .replace(/(www)\./gi, '$1\\.');
 }
 
 /** Escaped text that starts a line or a list item, where `-`, `+`, `=` or `1.` would open a block. */

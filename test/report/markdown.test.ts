@@ -1,6 +1,9 @@
+import { micromark } from 'micromark';
+import { gfm, gfmHtml } from 'micromark-extension-gfm';
 import { describe, expect, it } from 'vitest';
 import { escapeMarkdown, renderMarkdown } from '../../src/report/markdown';
 import { renderReport } from '../../src/report/render';
+import { SUB_A } from '../support/estate';
 import { RULES } from '../../src/rules';
 import {
   ERROR_FINDING,
@@ -14,9 +17,9 @@ import {
   UNREADABLE,
 } from './sample-report';
 
-// Markdown has no parser in this project, so the tests check what a GFM renderer relies on:
-// no raw HTML outside code fences, no unescaped `[`, `]` or backtick, and table rows with as many
-// cell separators as the header row, one row per finding.
+// The tests check what a GFM renderer relies on: no raw HTML outside code fences, no unescaped
+// `[`, `]` or backtick, and table rows with as many cell separators as the header row, one row per
+// finding; and, through a GFM parser (micromark), that names never become links.
 
 /** Lines outside fenced code blocks. */
 function prose(markdown: string): string[] {
@@ -71,12 +74,24 @@ describe('escapeMarkdown', () => {
     ['a & b &lt;', 'a &amp; b &amp;lt;'],
     ['*bold* _it_ ~~s~~ # h \\', '\\*bold\\* \\_it\\_ \\~\\~s\\~\\~ \\# h \\\\'],
     ['bell\u0007', 'bell'],
+    ['www.evil.example WWW.x', 'www\\.evil.example WWW\\.x'],
   ])('%j → %j', (input, expected) => {
     expect(escapeMarkdown(input)).toBe(expected);
   });
 });
 
 describe('markdown renderer', () => {
+  it('never turns a VNet name into a link, as GFM does with a bare www. name', () => {
+    const vnetIdNamed = (name: string) => `/subscriptions/${SUB_A}/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/${name}`;
+    const peering = `${vnetIdNamed('www.evil.example')}/virtualNetworkPeerings/WWW.evil.example-peer`;
+    const finding = { ...ERROR_FINDING, resourceId: peering, relatedResourceIds: [vnetIdNamed('www.evil.example')], message: 'on www.evil.example (www.evil.example)' };
+    const markdown = renderMarkdown(sampleReport({ findings: [finding] }), sampleExtras(), SAMPLE_RULES);
+    expect(markdown).toContain('www\\.evil.example');
+    const html = micromark(markdown, { extensions: [gfm()], htmlExtensions: [gfmHtml()] });
+    expect(html).toContain('www.evil.example');
+    expect(html).not.toMatch(/<a /);
+  });
+
   it('renders hostile Azure names as text: no HTML, no links, no code spans outside fences', () => {
     const lines = prose(hostileMarkdown());
     for (const line of lines) {
