@@ -1,6 +1,6 @@
 import type { Location, Log, Notification, ReportingDescriptor, Result } from 'sarif';
 import type { Finding } from '../engine/audit';
-import { nameOf } from '../model/ids';
+import { keyOf, nameOf } from '../model/ids';
 import type { Rule, Severity } from '../rules/rule';
 import type { AuditReport, ReportExtras } from './report';
 
@@ -110,7 +110,7 @@ function resultOf(finding: Finding, index: number | undefined): Result {
     level: SARIF_LEVELS[finding.severity],
     kind: 'fail',
     message: { text: finding.message },
-    locations: [logicalLocation(finding.resourceId)],
+    locations: [{ physicalLocation: resourcePath(finding.resourceId), ...logicalLocation(finding.resourceId) }],
     ...(finding.relatedResourceIds.length > 0
       ? { relatedLocations: finding.relatedResourceIds.map((id, i) => ({ id: i, ...logicalLocation(id) })) }
       : {}),
@@ -120,6 +120,17 @@ function resultOf(finding: Finding, index: number | undefined): Result {
       fix: finding.fix,
     },
   };
+}
+
+/**
+ * GitHub code scanning refuses a whole file when a result's location has no
+ * `physicalLocation.artifactLocation.uri`, a relative path (a URL scheme is refused too), and shows
+ * a result only with a `region.startLine`. A resource has no file: its path is its lower-cased id
+ * (stable across runs, as GitHub needs to match alerts), segments percent-encoded, on line 1.
+ */
+function resourcePath(resourceId: string): NonNullable<Location['physicalLocation']> {
+  const uri = keyOf(resourceId).split('/').filter(Boolean).map(encodeURIComponent).join('/');
+  return { artifactLocation: { uri }, region: { startLine: 1 } };
 }
 
 function logicalLocation(resourceId: string): Location {

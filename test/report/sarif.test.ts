@@ -134,6 +134,17 @@ describe('sarif renderer', () => {
     expect(levels).toEqual({ 'rule-error': 'error', 'rule-re-rated': 'note', 'rule-info': 'note', 'rule-warning-unused': 'warning' });
   });
 
+  it("gives every result the physical location GitHub code scanning requires: a relative path, the same whatever the id's casing, and line 1", () => {
+    const upper = { ...ERROR_FINDING, resourceId: ERROR_FINDING.resourceId.toUpperCase() };
+    for (const finding of [ERROR_FINDING, upper]) {
+      const [location] = resultFor(parse(renderSarif(sampleReport({ findings: [finding] }), sampleExtras(), SAMPLE_RULES)), 'rule-error').locations!;
+      const uri = location!.physicalLocation!.artifactLocation!.uri!;
+      expect(uri).toMatch(/^subscriptions\/[^:]*$/); // relative: no leading slash, no scheme
+      expect(uri).toContain('%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E/virtualnetworkpeerings/a%7Cb');
+      expect(location!.physicalLocation!.region).toEqual({ startLine: 1 });
+    }
+  });
+
   it('writes one result per finding with rule index, logical locations, fingerprint and the fix as data', () => {
     const log = parse(renderSarif(sampleReport(), sampleExtras(), SAMPLE_RULES));
     const results = run0(log).results!;
@@ -143,7 +154,10 @@ describe('sarif renderer', () => {
     const error = resultFor(log, 'rule-error');
     expect(error.message.text).toBe(ERROR_FINDING.message); // plain text: JSON escaping is all it needs
     expect(error.locations).toEqual([
-      { logicalLocations: [{ fullyQualifiedName: HOSTILE_PEERING_ID, name: 'a|b', kind: 'resource' }] },
+      {
+        physicalLocation: { artifactLocation: { uri: HOSTILE_PEERING_ID.toLowerCase().slice(1).split('/').map(encodeURIComponent).join('/') }, region: { startLine: 1 } },
+        logicalLocations: [{ fullyQualifiedName: HOSTILE_PEERING_ID, name: 'a|b', kind: 'resource' }],
+      },
     ]);
     expect(error.relatedLocations!.map((l) => l.logicalLocations![0]!.fullyQualifiedName)).toEqual([HOSTILE_VNET_ID, SPOKE_ID]);
     expect(error.relatedLocations!.map((l) => l.id)).toEqual([0, 1]);
