@@ -21,9 +21,11 @@ function isCalendarDay(text: string): boolean {
   return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
 
+// A time needs its zone: without one, JavaScript reads it in the host's zone, so a suppression
+// would end at different instants on a laptop and in Azure.
 const isoDate = z
   .string()
-  .regex(/^\d{4}-\d{2}-\d{2}(T.*)?$/, 'expected a date such as 2026-12-31')
+  .regex(/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/i, 'expected a date such as 2026-12-31, or a date and time with its zone such as 2026-12-31T18:00Z')
   .refine((s) => !Number.isNaN(Date.parse(s)) && isCalendarDay(s), 'not a real date');
 
 export const suppressionSchema = closedObject({

@@ -17,7 +17,7 @@ describe('audit configuration', () => {
         peeringLimit: 1000,
         suppressions: [
           { rule: '*', resource: '/subscriptions/x/*', reason: 'lab', expires: '2027-01-31' },
-          { rule: 'peering-one-sided', resource: '/subscriptions/*', reason: 'migration week', expires: '2027-01-31' },
+          { rule: 'peering-one-sided', resource: '/subscriptions/*', reason: 'migration week', expires: '2027-01-31T18:00+01:00' },
           { rule: 'peering-one-sided', resource: '/SUBSCRIPTIONS/x/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/virtualNetworkPeerings/p', reason: 'r', expires: '2027-01-31' },
         ],
       },
@@ -39,6 +39,7 @@ describe('audit configuration', () => {
     [{ suppressions: [{ rule: 'peering-one-sided', resource: '/subscriptions/1/*', reason: 'r', expires: '2026-13-45' }] }, 'suppressions[0].expires: not a real date'],
     [{ suppressions: [{ rule: 'peering-one-sided', resource: '/subscriptions/1/*', reason: 'r', expires: '2026-02-30' }] }, 'suppressions[0].expires: not a real date'],
     [{ suppressions: [{ rule: 'peering-one-sided', resource: '/subscriptions/1/*', reason: 'r', expires: 'soon' }] }, 'suppressions[0].expires: expected a date'],
+    [{ suppressions: [{ rule: 'peering-one-sided', resource: '/subscriptions/1/*', reason: 'r', expires: '2026-11-26T03:00' }] }, 'suppressions[0].expires: expected a date such as 2026-12-31, or a date and time with its zone'],
     [JSON.parse('{"rules": {"__proto__": "off"}}') as unknown, 'peerguard.yaml: rules.__proto__: unknown rule id'],
     [{ suppressions: [{ rule: 'peering-one-sided', resource: '/subscriptions/1/*', expires: '2027-01-01' }] }, 'suppressions[0].reason'],
     [{ suppressions: [{ rule: 'typo-rule', resource: '/subscriptions/1/*', reason: 'r', expires: '2027-01-01' }] }, 'suppressions[0].rule: unknown rule id "typo-rule"'],
