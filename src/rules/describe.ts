@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import type { Prefix } from '../model/cidr';
 import { nameOf, parseResourceId, subscriptionOf } from '../model/ids';
 import type { Gateway, GatewayKind, Peering, PeeringWritableProperties, Vnet } from '../model/types';
@@ -65,12 +66,26 @@ export function deletePeering(peeringId: string): ArmOperation {
   return { method: 'DELETE', resourceId: peeringId, apiVersion: NETWORK_API_VERSION };
 }
 
+/** Azure's limit on a peering's name (Microsoft.Network naming rules: 1-80 characters). */
+const PEERING_NAME_MAX = 80;
+
 /**
- * The id a reverse peering gets when peerguard creates it: `{remoteVnet}/virtualNetworkPeerings/{name}`
- * where name is `{remote}-to-{local}` (Azure peering names: up to 80 chars).
+ * The id a reverse peering gets when peerguard creates it: `{remoteVnet}/virtualNetworkPeerings/{name}`.
+ * The name is `{remote}-to-{local}` when that fits in 80 characters and no peering of the remote
+ * VNet to another VNet already has it (a PUT there would repoint that peering: VNet names repeat
+ * across resource groups and subscriptions, and truncation makes long names equal). Otherwise it is
+ * that name cut short plus `-` and a hash of the local VNet's id: distinct per local VNet, and the
+ * same on every run (the apply step recomputes the fix and compares it with the plan). Both forms
+ * use only the characters of VNet names and end with one Azure allows at the end (alphanumeric or `_`).
  */
 export function reversePeeringId(peering: Peering, remoteVnetName: string, localVnetName: string): string {
-  const name = `${remoteVnetName}-to-${localVnetName}`.slice(0, 80);
+  const plain = `${remoteVnetName}-to-${localVnetName}`;
+  const taken = (peering.remoteVnet?.peerings ?? []).some((p) => p.name.toLowerCase() === plain.toLowerCase() && p.remoteVnetKey !== peering.vnetKey);
+  let name = plain;
+  if (plain.length > PEERING_NAME_MAX || taken) {
+    const suffix = `-${hash('sha256', peering.vnetKey, 'hex').slice(0, 8)}`;
+    name = `${plain.slice(0, PEERING_NAME_MAX - suffix.length)}${suffix}`;
+  }
   return `${peering.remoteVnetId}/virtualNetworkPeerings/${name}`;
 }
 

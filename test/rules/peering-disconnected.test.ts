@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { expect } from 'vitest';
 import { NETWORK_API_VERSION } from '../../src/rules/describe';
 import { peeringDisconnected } from '../../src/rules/peering-disconnected';
@@ -178,6 +179,26 @@ ruleTester(peeringDisconnected, {
       findings: [
         { resourceId: hubToSpoke, fix: (fix) => expect(fix.operations).toHaveLength(4) },
         { resourceId: spokeToHub, fix: (fix) => expect(fix.operations.map((o) => o.resourceId)).toEqual([spokeToHub, hubToSpoke, spokeToHub, hubToSpoke]) },
+      ],
+    },
+    {
+      name: 'the reverse name is taken on the spoke by its peering to a same-named hub elsewhere: the reverse is created under a hashed name',
+      resources: [
+        vnet({ id: hub, prefixes: ['10.0.0.0/16'], peerings: [{ remote: spoke, state: 'Disconnected' }] }),
+        // Another "vnet-hub" (subscription C): the spoke's peering to it has the plain name of the reverse.
+        vnet({ id: spoke, prefixes: ['10.1.0.0/16'], peerings: [{ remote: vnetId('vnet-hub', SUB_C), name: 'vnet-spoke1-to-vnet-hub' }] }),
+        vnet({ id: vnetId('vnet-hub', SUB_C), prefixes: ['10.2.0.0/16'], peerings: [{ remote: spoke }] }),
+      ],
+      findings: [
+        {
+          resourceId: hubToSpoke,
+          fix: (fix) =>
+            expect(fix.operations.map((o) => `${o.method} ${o.resourceId}`)).toEqual([
+              `DELETE ${hubToSpoke}`,
+              `PUT ${hubToSpoke}`,
+              `PUT ${spokeToHub}-${createHash('sha256').update(hub.toLowerCase()).digest('hex').slice(0, 8)}`,
+            ]),
+        },
       ],
     },
     {

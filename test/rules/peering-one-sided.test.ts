@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { expect } from 'vitest';
 import { peeringOneSided } from '../../src/rules/peering-one-sided';
 import { SUB_A, SUB_B, SUB_C, gateway, peeredPair, vnet, vnetId } from '../support/estate';
@@ -6,6 +7,16 @@ import { ruleTester } from '../support/rule-tester';
 const hub = vnetId('vnet-hub', SUB_A);
 const spoke = vnetId('vnet-spoke1', SUB_B);
 const outside = vnetId('vnet-partner', SUB_C);
+// Two VNets named alike in other subscriptions, and names long enough that `{remote}-to-{local}` passes 80 characters.
+const prodSpoke = vnetId('spoke', SUB_B, 'rg-app');
+const devSpoke = vnetId('spoke', SUB_C, 'rg-app');
+const longHub = vnetId('vnet-connectivity-hub-westeurope-001-shared-services-platform', SUB_A);
+const longSpoke1 = vnetId('vnet-lz-corp-app1-prod-weu-001', SUB_B);
+const longSpoke2 = vnetId('vnet-lz-corp-app2-prod-weu-001', SUB_B);
+const hashOf = (id: string) => createHash('sha256').update(id.toLowerCase()).digest('hex').slice(0, 8);
+// Azure's peering names: 1-80 of alphanumerics, `_`, `.`, `-`; starting alphanumeric, ending alphanumeric or `_`.
+const AZURE_PEERING_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,78}[A-Za-z0-9_])?$/;
+const nameOfOp = (fix: { operations: ReadonlyArray<{ resourceId: string }> }) => fix.operations[0]!.resourceId.split('/').pop()!;
 
 ruleTester(peeringOneSided, {
   valid: [
@@ -89,6 +100,62 @@ ruleTester(peeringOneSided, {
         {
           resourceId: `${spoke}/virtualNetworkPeerings/vnet-spoke1-to-vnet-hub`,
           fix: (fix) => expect(fix.operations[0]?.body).toMatchObject({ properties: { allowGatewayTransit: false } }),
+        },
+      ],
+    },
+    {
+      name: 'the plain reverse name is taken on the hub by its peering to a same-named VNet elsewhere: a hashed name, never a PUT over that peering',
+      resources: [
+        vnet({ id: hub, prefixes: ['10.0.0.0/16'], peerings: [{ remote: prodSpoke, name: 'vnet-hub-to-spoke' }] }),
+        vnet({ id: prodSpoke, prefixes: ['10.1.0.0/16'], peerings: [{ remote: hub }] }),
+        vnet({ id: devSpoke, prefixes: ['10.2.0.0/16'], peerings: [{ remote: hub, state: 'Initiated' }] }),
+      ],
+      findings: [
+        {
+          resourceId: `${devSpoke}/virtualNetworkPeerings/spoke-to-vnet-hub`,
+          fix: (fix) => {
+            expect(fix.operations[0]?.resourceId).toBe(`${hub}/virtualNetworkPeerings/vnet-hub-to-spoke-${hashOf(devSpoke)}`);
+            expect(fix.operations[0]?.body).toMatchObject({ properties: { remoteVirtualNetwork: { id: devSpoke } } });
+          },
+        },
+      ],
+    },
+    {
+      name: 'the plain name taken, in another case, by the same-named VNet: still a hashed name (Azure names ignore case)',
+      resources: [
+        vnet({ id: hub, prefixes: ['10.0.0.0/16'], peerings: [{ remote: prodSpoke, name: 'VNET-HUB-TO-SPOKE' }] }),
+        vnet({ id: prodSpoke, prefixes: ['10.1.0.0/16'], peerings: [{ remote: hub }] }),
+        vnet({ id: devSpoke, prefixes: ['10.2.0.0/16'], peerings: [{ remote: hub, state: 'Initiated' }] }),
+      ],
+      findings: [
+        {
+          resourceId: `${devSpoke}/virtualNetworkPeerings/spoke-to-vnet-hub`,
+          fix: (fix) => expect(nameOfOp(fix)).toBe(`vnet-hub-to-spoke-${hashOf(devSpoke)}`),
+        },
+      ],
+    },
+    {
+      name: 'two reverse names that would be equal cut to 80 characters: distinct hashed names within Azure naming rules',
+      resources: [
+        vnet({ id: longHub, prefixes: ['10.0.0.0/16'] }),
+        vnet({ id: longSpoke1, prefixes: ['10.1.0.0/16'], peerings: [{ remote: longHub, name: 'to-hub', state: 'Initiated' }] }),
+        vnet({ id: longSpoke2, prefixes: ['10.2.0.0/16'], peerings: [{ remote: longHub, name: 'to-hub', state: 'Initiated' }] }),
+      ],
+      findings: [
+        {
+          resourceId: `${longSpoke1}/virtualNetworkPeerings/to-hub`,
+          fix: (fix) => {
+            expect(nameOfOp(fix)).toMatch(AZURE_PEERING_NAME);
+            expect(nameOfOp(fix)).toBe(`${'vnet-connectivity-hub-westeurope-001-shared-services-platform-to-vnet-lz-corp-app1-prod-weu-001'.slice(0, 71)}-${hashOf(longSpoke1)}`);
+          },
+        },
+        {
+          resourceId: `${longSpoke2}/virtualNetworkPeerings/to-hub`,
+          fix: (fix) => {
+            expect(nameOfOp(fix)).toMatch(AZURE_PEERING_NAME);
+            expect(nameOfOp(fix)).toMatch(new RegExp(`-${hashOf(longSpoke2)}$`));
+            expect(hashOf(longSpoke2)).not.toBe(hashOf(longSpoke1));
+          },
         },
       ],
     },
