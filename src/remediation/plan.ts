@@ -1,15 +1,18 @@
 import type { Finding } from '../engine/audit';
 import type { RemediationConfig } from '../engine/config';
+import { overlappingPairs } from '../model/cidr';
 import { keyOf, parseResourceId, subscriptionOf, type ResourceKey } from '../model/ids';
 import type { Topology, Vnet } from '../model/types';
-import { hasGateway, isVnetRead } from '../rules/describe';
+import { describeVnet, formatPrefixes, hasGateway, isVnetRead } from '../rules/describe';
 import type { ArmOperation } from '../rules/rule';
 
 // From findings to a remediation plan. Pure: it decides what may be written, never writes.
 // Guards (issue 5): off by default; dry run unless `apply`; only allow-listed subscriptions and
 // opted-in VNets (never opted-out ones); destructive fixes need their own switch; both VNets of a
-// peering must have been read (so a cross-tenant or unknown peer is never touched); a bounded
-// number of writes, whole fixes only (never half a fix).
+// peering must have been read (so a cross-tenant or unknown peer is never touched); an existing
+// peering is never repointed at another VNet; writes ARM would refuse part-way (remote gateways,
+// overlapping address spaces) are not planned; a bounded number of writes, whole fixes only
+// (never half a fix).
 
 export type PlanStatus = 'planned' | 'skipped' | 'deferred';
 
@@ -58,8 +61,8 @@ const remoteKeyOf = (op: ArmOperation): ResourceKey | undefined => {
   return id === undefined ? undefined : keyOf(id);
 };
 
-/** Why an operation may not be written, or undefined when every guard passes. */
-function scopeRefusal(operation: ArmOperation, topology: Topology, config: RemediationConfig, allowed: Set<string>): string | undefined {
+/** Why an operation may not be written, or undefined when every guard passes (at plan time, and again on the live state before a write). */
+export function scopeRefusal(operation: ArmOperation, topology: Topology, config: RemediationConfig, allowed: Set<string>): string | undefined {
   const vnetKey = targetVnetKey(operation.resourceId);
   const subscription = subscriptionOf(operation.resourceId) ?? '';
   if (!allowed.has(subscription)) return `subscription ${subscription} is not on the remediation allow list`;
@@ -80,6 +83,48 @@ function scopeRefusal(operation: ArmOperation, topology: Topology, config: Remed
   return undefined;
 }
 
+
+const lastSegment = (id: string) => id.slice(id.lastIndexOf('/') + 1);
+
+/**
+ * A PUT on a peering that exists, naming another remote VNet, would repoint it: the peering to the
+ * old remote is lost. No fix means that, whatever name a rule chose for a new peering (VNet names
+ * repeat across subscriptions and resource groups), so the planner refuses it outright.
+ */
+export function repointRefusal(operation: ArmOperation, topology: Topology): string | undefined {
+  const remoteId = remoteIdOf(operation);
+  const existing = operation.method === 'PUT' ? topology.peerings.get(keyOf(operation.resourceId)) : undefined;
+  if (!remoteId || !existing || keyOf(remoteId) === existing.remoteVnetKey) return undefined;
+  const named = (id: string) => describeVnet(topology.vnets.get(keyOf(id)) ?? id);
+  return (
+    `refusing to PUT peering "${existing.name}" of ${describeVnet(existing.vnet)}: it exists and points at ${named(existing.remoteVnetId)}, ` +
+    `the write would repoint it at ${named(remoteId)}; a fix never repoints an existing peering`
+  );
+}
+
+/**
+ * ARM refuses to peer VNets whose address spaces overlap, so a fix that would PUT a whole-VNet
+ * peering between two such VNets is skipped rather than fail part-way (a destructive re-create
+ * would stop after its deletes). Only VNets that were read are judged; subnet peerings
+ * (`peerCompleteVnets: false`) connect only some subnets' prefixes and are left to ARM.
+ */
+function overlapRefusal(operations: readonly ArmOperation[], topology: Topology): string | undefined {
+  for (const op of operations) {
+    const remoteKey = remoteKeyOf(op);
+    if (op.method !== 'PUT' || !remoteKey || propsOf(op).peerCompleteVnets === false) continue;
+    const local = topology.vnets.get(targetVnetKey(op.resourceId));
+    const remote = topology.vnets.get(remoteKey);
+    if (!isVnetRead(local) || !isVnetRead(remote)) continue;
+    const pairs = overlappingPairs(local.prefixes, remote.prefixes);
+    if (pairs.length === 0) continue;
+    const overlaps = pairs.map(([a, b]) => `${formatPrefixes([a])} with ${formatPrefixes([b])}`).join(', ');
+    return (
+      `"${lastSegment(op.resourceId)}" would peer "${local.name}" and "${remote.name}", whose address spaces overlap (${overlaps}): ` +
+      'ARM refuses to peer overlapping address spaces; change one of them first'
+    );
+  }
+  return undefined;
+}
 
 /** allowGatewayTransit of the peering from one VNet to another, keyed "from\nto". */
 type TransitOffers = Map<string, boolean>;
@@ -113,7 +158,7 @@ function remoteGatewayRefusal(operations: readonly ArmOperation[], topology: Top
     const remoteKey = remoteKeyOf(op);
     const remote = remoteKey ? topology.vnets.get(remoteKey) : undefined;
     if (op.method === 'PUT' && propsOf(op).useRemoteGateways === true && remoteKey && isVnetRead(remote)) {
-      const name = `"${op.resourceId.slice(op.resourceId.lastIndexOf('/') + 1)}"`;
+      const name = `"${lastSegment(op.resourceId)}"`;
       if (!hasGateway(remote)) return `${name} uses remote gateways, but "${remote.name}" has no gateway or Route Server: ARM refuses the write (RemoteVnetHasNoGateways)`;
       const local = targetVnetKey(op.resourceId);
       const back = pairKey(remoteKey, local);
@@ -206,9 +251,17 @@ export function planRemediation(findings: readonly Finding[], topology: Topology
       refuse('destructive fix (deletes or re-creates peerings): needs allowDestructive');
       continue;
     }
-    const refusal = operations.map((op) => scopeRefusal(op, topology, config, allowed)).find((r) => r !== undefined) ?? remoteGatewayRefusal(operations, topology, plannedOffers);
+    const refusal =
+      operations.map((op) => scopeRefusal(op, topology, config, allowed) ?? repointRefusal(op, topology)).find((r) => r !== undefined) ??
+      remoteGatewayRefusal(operations, topology, plannedOffers) ??
+      overlapRefusal(operations, topology);
     if (refusal) {
       refuse(refusal);
+      continue;
+    }
+    // Whole fixes only: one larger than the limit would be deferred on every run, never applied.
+    if (operations.length > config.maxWrites) {
+      refuse(`needs ${operations.length} writes, more than remediation.maxWrites (${config.maxWrites}): raising maxWrites is the only way to apply it (a fix is never split across runs)`);
       continue;
     }
     if (writes + operations.length > config.maxWrites) {

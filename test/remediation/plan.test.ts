@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { runAudit } from '../../src/engine/audit';
 import { parseAuditConfig } from '../../src/engine/config';
 import { planRemediation } from '../../src/remediation/plan';
-import { deletePeering, putPeering } from '../../src/rules/describe';
+import { NETWORK_API_VERSION, deletePeering, putPeering } from '../../src/rules/describe';
 import { gatewayTransitRemoteNotAllowed } from '../../src/rules/gateway-transit-remote-not-allowed';
 import { peeringAddressSpaceOutOfSync } from '../../src/rules/peering-address-space-out-of-sync';
 import { peeringDisconnected } from '../../src/rules/peering-disconnected';
@@ -21,7 +21,7 @@ const disconnectedLike: Rule = {
   evaluate: (t) =>
     peeringOneSided.evaluate(t, { peeringLimit: 500 }).map((d) => ({
       ...d,
-      fix: { description: 'delete', destructive: true, operations: [{ method: 'DELETE', resourceId: d.resourceId, apiVersion: '2024-05-01' }] },
+      fix: { description: 'delete', destructive: true, operations: [{ method: 'DELETE', resourceId: d.resourceId, apiVersion: NETWORK_API_VERSION }] },
     })),
 };
 
@@ -95,6 +95,20 @@ describe('remediation plan guards', () => {
     expect(p.items.map((i) => i.status)).toEqual(['planned', 'deferred']);
     expect(p.items[1]?.reason).toContain('write limit of 1');
     expect(p.writes).toBe(1);
+  });
+
+  it('skips a fix larger than maxWrites, saying raising the limit is the only way (deferring it would repeat forever)', () => {
+    const rules = [peeringDisconnected];
+    const config = parseAuditConfig({ remediation: { enabled: true, subscriptions: [SUB_A, SUB_B], allowDestructive: true, maxWrites: 2 } }, rules.map((r) => r.meta.id));
+    const topology = topologyOf([
+      vnet({ id: hub, prefixes: ['10.0.0.0/16'], peerings: [{ remote: spokeB, state: 'Disconnected' }] }),
+      vnet({ id: spokeB, prefixes: ['10.1.0.0/16'], peerings: [{ remote: hub }] }),
+    ]);
+    const p = planRemediation(runAudit(topology, rules, config, new Date('2026-11-25T00:00:00Z')).findings, topology, config.remediation);
+    expect(p.items).toHaveLength(1);
+    expect(p.items[0]).toMatchObject({ status: 'skipped', operations: expect.objectContaining({ length: 4 }) });
+    expect(p.items[0]?.reason).toMatch(/^needs 4 writes, more than remediation\.maxWrites \(2\): raising maxWrites is the only way to apply it/);
+    expect(p.writes).toBe(0);
   });
 
   it('builds a second PUT of the same peering on the first, and defers a conflicting one', () => {
@@ -228,5 +242,63 @@ describe('remediation plan guards', () => {
       expect(byRule.get('peering-address-space-out-of-sync')?.status).toBe('planned');
     });
   });
-});
+  describe('a write never repoints an existing peering', () => {
+    // A rule (or a name clash) that PUTs an existing peering with another remote VNet.
+    const pointAt = (remote: string): Rule => ({
+      meta: { ...peeringOneSided.meta, id: 'point-at' },
+      evaluate: (t) =>
+        [...t.peerings.values()]
+          .filter((p) => p.vnetKey === keyOf(spokeB))
+          .map((p) => ({ resourceId: p.id, relatedResourceIds: [], message: 'point', fix: { description: 'point', destructive: false, operations: [putPeering(p, { remoteVirtualNetwork: { id: remote } })] } })),
+    });
+    const planWith = (rule: Rule) => {
+      const config = parseAuditConfig({ remediation: { enabled: true, subscriptions: [SUB_A, SUB_B, SUB_C] } }, [rule.meta.id]);
+      const topology = topologyOf([
+        vnet({ id: hub, prefixes: ['10.0.0.0/16'] }),
+        vnet({ id: spokeB, prefixes: ['10.1.0.0/16'], peerings: [{ remote: hub, state: 'Initiated' }] }),
+        vnet({ id: spokeC, prefixes: ['10.2.0.0/16'] }),
+      ]);
+      return planRemediation(runAudit(topology, [rule], config, new Date('2026-11-25T00:00:00Z')).findings, topology, config.remediation);
+    };
 
+    it('a PUT naming another remote is skipped, with the peering and both remotes in the reason', () => {
+      const p = planWith(pointAt(spokeC));
+      expect(p.items[0]?.status).toBe('skipped');
+      expect(p.items[0]?.reason).toContain('peering "spoke-b-to-vnet-hub" of VNet "spoke-b"');
+      expect(p.items[0]?.reason).toContain(`points at VNet "vnet-hub" (subscription ${SUB_A}, rg-vnet-hub)`);
+      expect(p.items[0]?.reason).toContain(`repoint it at VNet "spoke-c" (subscription ${SUB_C}, rg-spoke-c)`);
+      expect(p.writes).toBe(0);
+    });
+
+    it('the same remote in another case is no repointing', () => {
+      expect(planWith(pointAt(hub.toUpperCase())).items[0]?.status).toBe('planned');
+    });
+  });
+
+  describe('a fix that would peer overlapping address spaces is skipped, not left half done', () => {
+    const planDisconnected = (peering: Parameters<typeof vnet>[0]['peerings']) => {
+      const rules = [peeringDisconnected];
+      const config = parseAuditConfig({ remediation: { enabled: true, subscriptions: [SUB_A, SUB_B], allowDestructive: true, maxWrites: 10 } }, rules.map((r) => r.meta.id));
+      const topology = topologyOf([
+        vnet({ id: hub, prefixes: ['10.0.0.0/16'], subnets: [{ name: 'app', prefix: '10.0.1.0/24' }], peerings: peering }),
+        vnet({ id: spokeB, prefixes: ['10.0.128.0/17'], subnets: [{ name: 'db', prefix: '10.0.200.0/24' }] }),
+      ]);
+      return planRemediation(runAudit(topology, rules, config, new Date('2026-11-25T00:00:00Z')).findings, topology, config.remediation);
+    };
+
+    it('a Disconnected re-create between overlapping VNets: skipped before the deletes, naming the prefixes', () => {
+      const p = planDisconnected([{ remote: spokeB, state: 'Disconnected' }]);
+      expect(p.items).toHaveLength(1);
+      expect(p.items[0]).toMatchObject({
+        status: 'skipped',
+        reason: '"vnet-hub-to-spoke-b" would peer "vnet-hub" and "spoke-b", whose address spaces overlap (10.0.0.0/16 with 10.0.128.0/17): ARM refuses to peer overlapping address spaces; change one of them first',
+      });
+      expect(p.writes).toBe(0);
+    });
+
+    it('a subnet peering between overlapping VNets is left to ARM (its subnets may not overlap)', () => {
+      const p = planDisconnected([{ remote: spokeB, state: 'Disconnected', peerCompleteVnets: false, localSubnetNames: ['app'], remoteSubnetNames: ['db'] }]);
+      expect(p.items.map((i) => i.status)).toEqual(['planned']);
+    });
+  });
+});
