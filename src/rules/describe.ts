@@ -6,8 +6,12 @@ import type { ArmOperation } from './rule';
 
 // Shared vocabulary for rules: how to name things in messages and how to write a peering.
 
-/** API version of Microsoft.Network used for every planned peering write. */
-export const NETWORK_API_VERSION = '2024-05-01';
+/**
+ * API version of Microsoft.Network used for every planned peering write: the one the
+ * @azure/arm-network client sends (it always sends its own), so that the plan and the journal say
+ * what goes on the wire. test/remediation/plan.test.ts fails when an SDK upgrade changes it.
+ */
+export const NETWORK_API_VERSION = '2025-05-01';
 
 /**
  * A template literal built as one flat string. Concatenation (`+`, plain templates) leaves a long

@@ -1,3 +1,5 @@
+import { NetworkManagementClient } from '@azure/arm-network';
+import { createHttpHeaders, type PipelineRequest } from '@azure/core-rest-pipeline';
 import { describe, expect, it } from 'vitest';
 import { runAudit } from '../../src/engine/audit';
 import { parseAuditConfig } from '../../src/engine/config';
@@ -300,5 +302,20 @@ describe('remediation plan guards', () => {
       const p = planDisconnected([{ remote: spokeB, state: 'Disconnected', peerCompleteVnets: false, localSubnetNames: ['app'], remoteSubnetNames: ['db'] }]);
       expect(p.items.map((i) => i.status)).toEqual(['planned']);
     });
+  });
+
+  it('plans the api-version the @azure/arm-network client sends (an SDK upgrade that changes it fails here)', async () => {
+    // The client exposes no apiVersion property: it sends its own constant. Capture one request.
+    let sent: PipelineRequest | undefined;
+    const client = new NetworkManagementClient({ getToken: async () => ({ token: 't', expiresOnTimestamp: Date.now() + 3_600_000 }) }, SUB_A, {
+      httpClient: {
+        sendRequest: async (request) => {
+          sent = request;
+          return { request, status: 200, headers: createHttpHeaders({ 'content-type': 'application/json' }), bodyAsText: '{}' };
+        },
+      },
+    });
+    await client.virtualNetworkPeerings.get('rg', 'vnet', 'peering');
+    expect(new URL(sent!.url).searchParams.get('api-version')).toBe(NETWORK_API_VERSION);
   });
 });
