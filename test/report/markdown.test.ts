@@ -1,5 +1,3 @@
-import { micromark } from 'micromark';
-import { gfm, gfmHtml } from 'micromark-extension-gfm';
 import { describe, expect, it } from 'vitest';
 import { escapeMarkdown, renderMarkdown } from '../../src/report/markdown';
 import { renderReport } from '../../src/report/render';
@@ -81,7 +79,10 @@ describe('escapeMarkdown', () => {
 });
 
 describe('markdown renderer', () => {
-  it('never turns a VNet name into a link, as GFM does with a bare www. name', () => {
+  it('never turns a VNet name into a link, as GFM does with a bare www. name', async () => {
+    // ES modules only: imported, not required.
+    const { micromark } = await import('micromark');
+    const { gfm, gfmHtml } = await import('micromark-extension-gfm');
     const vnetIdNamed = (name: string) => `/subscriptions/${SUB_A}/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/${name}`;
     const peering = `${vnetIdNamed('www.evil.example')}/virtualNetworkPeerings/WWW.evil.example-peer`;
     const finding = { ...ERROR_FINDING, resourceId: peering, relatedResourceIds: [vnetIdNamed('www.evil.example')], message: 'on www.evil.example (www.evil.example)' };
