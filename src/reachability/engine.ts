@@ -1,8 +1,19 @@
-import { contains, type Prefix } from '../model/cidr';
+import { contains, type Address, type Prefix } from '../model/cidr';
 import type { ResourceKey } from '../model/ids';
-import type { Appliance, Peering, RouteTable, Topology, Vnet } from '../model/types';
-import { describeGateway, isBasicSkuGateway } from '../rules/describe';
-import { effectiveRoutes, isInside, meshConnects, routingOf, transitIndex, type EffectiveRoute } from '../rules/transit-helpers';
+import type { Appliance, Gateway, Peering, RouteTable, Topology, Vnet } from '../model/types';
+import { describeGateway, describeGateways, formatPrefixes, isBasicSkuGateway, listNames } from '../rules/describe';
+import {
+  effectiveRoutes,
+  holdsAll,
+  isApplianceRoute,
+  isInside,
+  meshConnects,
+  routingOf,
+  transitIndex,
+  type EffectiveRoute,
+  type Link,
+  type Stretches,
+} from '../rules/transit-helpers';
 
 // Reachability from the configuration alone: for two VNets, reachable or not, and why.
 //
@@ -13,7 +24,10 @@ import { effectiveRoutes, isInside, meshConnects, routingOf, transitIndex, type 
 // - Otherwise A's effective routes (system routes for its own space and its Connected peerings'
 //   remote spaces, overridden by its UDRs; transit-helpers.effectiveRoutes) decide every address of
 //   C's space by longest-prefix match (transit-helpers.routingOf). Each deciding route must carry:
-//   - VNetPeering: the peering must be to C, and the link usable both ways (Connected, access on);
+//   - VNetPeering: the peering must be to C, and the link usable both ways (Connected, access on).
+//     A peering routes the remote space as peered (a range added since and not synced is not
+//     routed) or, for subnet peering, the named subnets only: a usable link that leaves part of C
+//     unrouted names that, not the link's flags;
 //   - VirtualAppliance: the next hop must lie in a usable peer H (or in C itself); H needs a usable
 //     link to C that covers the prefix (subnet peering: the named subnets only), and C's peering
 //     to H must allow forwarded traffic (the packets the appliance forwards enter C over it);
@@ -24,7 +38,9 @@ import { effectiveRoutes, isInside, meshConnects, routingOf, transitIndex, type 
 //   forward path is direct. Infrastructure subnets (GatewaySubnet, AzureFirewallSubnet, ...) are
 //   not sources unless the VNet has nothing else.
 // - On-premises: A uses a remote gateway over a usable peering to a hub of the named group that
-//   allows gateway transit and has a (non-Basic) gateway or Route Server; or A is such a hub.
+//   allows gateway transit and has a (non-Basic) gateway or Route Server; or A is such a hub. And
+//   some source subnet learns the gateway's routes: its route table does not disable gateway route
+//   propagation, or routes to the gateway itself (see `propagationGap`).
 //
 // Limits: one appliance hop (the appliance's own subnet UDRs and chains of appliances are not
 // followed; an appliance in A itself is reported as unsupported); NSGs, firewall rules and BGP
@@ -32,7 +48,8 @@ import { effectiveRoutes, isInside, meshConnects, routingOf, transitIndex, type 
 // that IP was read; a VNet's subnets are judged "some subnet": one good context is enough.
 //
 // Cost: effective routes once per (VNet, route table); a direction once per (VNet pair) per
-// engine; the onward check (hub H → C: link, subnet coverage, forwarded traffic) once per (H, C).
+// engine; the onward check (hub H → C: link, forwarded traffic) once per (H, C), its coverage of a
+// prefix of C per question (a cheap scan of the link's routed prefixes).
 // Pairs are answered on demand: nothing is computed for pairs nobody asks about.
 
 export type MissingKind =
@@ -53,7 +70,8 @@ export type MissingKind =
   | 'gateway-transit-not-allowed'
   | 'hub-has-no-gateway'
   | 'basic-gateway'
-  | 'own-gateway';
+  | 'own-gateway'
+  | 'gateway-routes-not-propagated';
 
 export interface MissingPiece {
   kind: MissingKind;
@@ -80,6 +98,12 @@ export interface Verdict {
 }
 
 type Step = { ok: true; hop: Hop } | { ok: false; missing: MissingPiece };
+
+/** Hub → C, whatever the prefix: the usable link (if any), and the first thing that stops delivery. */
+interface Onward {
+  link: Link | undefined;
+  gap: MissingPiece | undefined;
+}
 
 interface Context {
   table: RouteTable | undefined;
@@ -138,7 +162,7 @@ export function createReachability(topology: Topology): Reachability {
   const V = index.vnets.length;
   const contextsOf: Array<Context[] | undefined> = new Array(V);
   const directions = new Map<number, Step>();
-  const onwards = new Map<number, Step>();
+  const onwards = new Map<number, Onward>();
 
   const vnetAt = (n: number) => index.vnets[n] as Vnet;
 
@@ -198,41 +222,68 @@ export function createReachability(topology: Topology): Reachability {
     };
   };
 
+  /**
+   * Why usable `link` (from its VNet to the peer) does not route all of `target`, a prefix of the
+   * peer: a subnet peering peers only the named subnets; a whole-VNet peering routes the space as
+   * peered, so the rest was added to the peer and not synced. No final period (callers go on).
+   */
+  const partialText = (link: Link, target: Prefix): string => {
+    const from = link.out.vnet;
+    const to = link.peerVnet;
+    const routed = formatPrefixes(link.remotePrefixes);
+    // A single address (an appliance's IP) is left out whole; a prefix may be in part.
+    const what = target.length === (target.version === 4 ? 32 : 128) ? target.text : `all of ${target.text}`;
+    if (!link.out.peerCompleteVnets) {
+      const names = link.out.remoteSubnetNames;
+      return `${quote(from)} reaches only part of ${quote(to)}: subnet peering "${link.out.name}" peers only subnet${names.length === 1 ? '' : 's'} ${listNames(names)} of ${quote(to)} (${routed}), not ${what}`;
+    }
+    return (
+      `${quote(from)} reaches only part of ${quote(to)}: peering "${link.out.name}" routes the address space of ${quote(to)} as it was peered (${routed}), ` +
+      `not ${what}, which ${quote(to)} has added since; the peering (sync level ${link.out.peeringSyncLevel ?? 'unknown'}) must be synced to route it`
+    );
+  };
+  const partialGap = (link: Link, target: Prefix, context: string): MissingPiece => ({ kind: 'no-route', message: `${partialText(link, target)}${context}.`, resourceId: link.out.id });
+
   const applianceAt = (hub: Vnet, ip: Prefix): Appliance | undefined => hub.appliances.find((x) => isInside(ip, x.privateIps));
 
-  /** Hub `h` delivers `target` (a prefix of C) to C: usable link, coverage, forwarded traffic. Memoized per (h, C) for whole spaces. */
-  const onward = (h: number, c: number, target: Prefix): Step | undefined => {
+  /**
+   * What hub `h` needs to deliver anything to C, once per (h, C): a usable link, and C's peering to
+   * h allowing forwarded traffic. `gap` is the first of them that fails.
+   */
+  const onwardLink = (h: number, c: number): Onward => {
     const hub = vnetAt(h);
     const dest = vnetAt(c);
     const link = index.link(h, c);
-    if (!link) return { ok: false, missing: peeringGap(hub, dest, ` (the appliance in ${quote(hub)} cannot forward to ${quote(dest)})`) };
-    if (!link.remotePrefixes.some((p) => contains(p, target))) {
-      return {
-        ok: false,
-        missing: { kind: 'no-route', message: `${quote(hub)} reaches only part of ${quote(dest)} (subnet peering "${link.out.name}"): ${target.text} is not peered.`, resourceId: link.out.id },
-      };
-    }
+    if (!link) return { link, gap: peeringGap(hub, dest, ` (the appliance in ${quote(hub)} cannot forward to ${quote(dest)})`) };
     if (!link.back.allowForwardedTraffic) {
       return {
-        ok: false,
-        missing: {
+        link,
+        gap: {
           kind: 'forwarded-traffic-not-allowed',
           message: `peering "${link.back.name}" from ${quote(dest)} to ${quote(hub)} does not allow forwarded traffic, so the packets the appliance in ${quote(hub)} forwards are dropped.`,
           resourceId: link.back.id,
         },
       };
     }
-    return undefined;
+    return { link, gap: undefined };
   };
-  const onwardCached = (h: number, c: number, target: Prefix): Step | undefined => {
+  /**
+   * Hub `h` delivers `target` (a prefix of C) to C: usable link, coverage, forwarded traffic. The
+   * link and forwarded traffic are memoized per (h, C); coverage is asked per target, since the
+   * link may route some of C's prefixes and not others (subnet peering, a range not synced).
+   */
+  const onward = (h: number, c: number, target: Prefix): Step | undefined => {
     const key = h * V + c;
-    const known = onwards.get(key);
-    if (known && known.ok) return undefined;
-    if (known) return known;
-    const step = onward(h, c, target);
-    // Only a whole-space answer (target is one of C's own prefixes) is shared.
-    if (vnetAt(c).prefixes.includes(target)) onwards.set(key, step ?? { ok: true, hop: { kind: 'mesh', from: vnetAt(h), to: vnetAt(c) } });
-    return step;
+    let known = onwards.get(key);
+    if (!known) {
+      known = onwardLink(h, c);
+      onwards.set(key, known);
+    }
+    const { link, gap } = known;
+    if (link && !link.remotePrefixes.some((p) => contains(p, target))) {
+      return { ok: false, missing: partialGap(link, target, ` (the appliance in ${quote(vnetAt(h))} cannot forward there)`) };
+    }
+    return gap ? { ok: false, missing: gap } : undefined;
   };
 
   /** What one deciding route does with `target` (a prefix of C) from VNet `a`. */
@@ -273,14 +324,20 @@ export function createReachability(topology: Topology): Reachability {
       if (h < 0 && isInside(ip, dest.prefixes) && index.link(a, c)) h = c;
       if (h < 0) {
         const holder = src.peerings.find((p) => isInside(ip, topology.vnets.get(p.remoteVnetKey)?.prefixes ?? p.remoteAddressSpace ?? []));
-        const where = holder
-          ? `${ip.text} lies in "${topology.vnets.get(holder.remoteVnetKey)?.name ?? holder.remoteVnetId}", but that peering is not usable (${peeringGap(src, topology.vnets.get(holder.remoteVnetKey) ?? dest, '').message.replace(/\.$/, '')})`
-          : `${ip.text} lies in no VNet peered with ${quote(src)}`;
+        const holderVnet = holder && topology.vnets.get(holder.remoteVnetKey);
+        const holderNumber = holderVnet && index.numberOf(holderVnet.key);
+        // A usable link whose routed prefixes leave the IP out: say what is not peered, not the flags.
+        const holderLink = holderNumber === undefined ? undefined : index.link(a, holderNumber);
+        const where = !holder
+          ? `${ip.text} lies in no VNet peered with ${quote(src)}`
+          : holderLink
+            ? `${ip.text} lies in "${holderLink.peerVnet.name}", but ${partialText(holderLink, ip)}`
+            : `${ip.text} lies in "${holderVnet?.name ?? holder.remoteVnetId}", but that peering is not usable (${peeringGap(src, holderVnet ?? dest, '').message.replace(/\.$/, '')})`;
         return { ok: false, missing: { kind: 'route-to-unreachable-next-hop', message: `${routeText} of ${quote(src)} sends traffic for ${quote(dest)} to ${ip.text}, but ${where}.`, resourceId: routeId } };
       }
       const hub = vnetAt(h);
       if (h !== c) {
-        const gap = onwardCached(h, c, target);
+        const gap = onward(h, c, target);
         if (gap) return gap;
       }
       return { ok: true, hop: { kind: 'appliance', from: src, to: dest, hub, ip, appliance: applianceAt(hub, ip), routeName: r.route?.name } };
@@ -296,6 +353,10 @@ export function createReachability(topology: Topology): Reachability {
     for (const target of dest.prefixes) {
       const { deciding, gap } = routingOf(ctx.routes, target);
       if (gap) {
+        // A usable link that leaves part of C unrouted (subnet peering, unsynced space): say so;
+        // peeringGap names the broken flag of a link that is not usable.
+        const link = index.link(a, c);
+        if (link) return { ok: false, missing: partialGap(link, target, '') };
         const peered = topology.peeringBetween(src.key, dest.key) ?? topology.peeringBetween(dest.key, src.key);
         if (peered) return { ok: false, missing: peeringGap(src, dest, '') };
         const table = ctx.table ? ` and route table "${ctx.table.name}" sends ${target.text} nowhere` : ' and no route table sends its traffic to an appliance';
@@ -393,6 +454,57 @@ export function createReachability(topology: Topology): Reachability {
     return verdictOf(src, dest, forward);
   };
 
+  /**
+   * Whether some source subnet of VNet `a` (a context) reaches on-premises through the gateway `gw`
+   * of VNet `h` (`a` itself, or its hub), else what stops it. virtual-networks-udr-overview (BGP):
+   * with propagation disabled on a route table, "the system doesn't add routes to the effective
+   * route table of all subnets with route table association", and "connectivity with VPN
+   * connections is achieved through custom routes with a next hop type of virtual network gateway".
+   * So a context gets there with no table, with a table that propagates, or with a user route:
+   * - to VirtualNetworkGateway (any prefix: on-premises ranges are not read) when the hub has a VPN
+   *   gateway (or one of unknown type) and no ExpressRoute one ("you can't specify a virtual network
+   *   gateway created as the type ExpressRoute in a UDR", nor with VPN and ExpressRoute
+   *   coexisting); a Route Server takes none;
+   * - to an appliance in the hub for a prefix that reaches past the estate's VNets (0.0.0.0/0, an
+   *   on-premises range): the usual firewall hub, whose appliance subnet learns the gateway's
+   *   routes (the appliance's own subnet is not followed, as for VNet-to-VNet paths).
+   */
+  const propagationGap = (a: number, h: number, gw: Gateway): MissingPiece | undefined => {
+    const src = vnetAt(a);
+    const hub = vnetAt(h);
+    const blocking: RouteTable[] = [];
+    let udrUnusable = false;
+    const udrWorks = hub.gateways.some((g) => g.kind === 'Vpn' || g.kind === 'Unknown') && !hub.gateways.some((g) => g.kind === 'ExpressRoute');
+    const hubSpace = h === a ? src.prefixes : (index.link(a, h)?.remotePrefixes ?? []);
+    const leavesEstate = (prefix: Prefix | undefined) => prefix !== undefined && !holdsAll(estateSpace(prefix.version), prefix);
+    for (const { table } of contexts(a)) {
+      if (!table || !table.disableBgpRoutePropagation) return undefined;
+      let toGateway = false;
+      for (const r of table.routes) {
+        if (r.nextHopType.toLowerCase() === 'virtualnetworkgateway') toGateway = true;
+        else if (isApplianceRoute(r) && isInside(r.nextHopIp, hubSpace) && leavesEstate(r.prefix)) return undefined;
+      }
+      if (toGateway && udrWorks) return undefined;
+      if (toGateway) udrUnusable = true;
+      blocking.push(table);
+    }
+    const first = blocking[0] as RouteTable;
+    const one = blocking.length === 1;
+    const tables = one ? `route table "${first.name}"` : `route tables ${listNames(blocking.map((t) => t.name))}`;
+    const why = udrUnusable
+      ? `; a route with next hop VirtualNetworkGateway works only with a VPN gateway that has no ExpressRoute gateway beside it, and ${quote(hub)} has ${describeGateways(hub)}`
+      : ` and ${one ? 'has' : 'have'} no route with next hop VirtualNetworkGateway, nor to an appliance in ${quote(hub)} for addresses outside the estate's VNets`;
+    return {
+      kind: 'gateway-routes-not-propagated',
+      message: `${tables} of the subnets of ${quote(src)} disable${one ? 's' : ''} gateway route propagation (disableBgpRoutePropagation)${why}: they learn no on-premises routes from ${describeGateway(gw)} in ${quote(hub)}.`,
+      resourceId: first.id,
+    };
+  };
+
+  /** The address space of every VNet of the estate, merged (worked out on first use, O(P log P)). */
+  const estateSpaces: { 4?: Stretches; 6?: Stretches } = {};
+  const estateSpace = (version: 4 | 6): Stretches => (estateSpaces[version] ??= mergedSpace(index.vnets, version));
+
   const onPremises = (aKey: ResourceKey, hubs: ReadonlySet<ResourceKey>, hubGroup: string): Verdict => {
     const a = index.numberOf(aKey);
     if (a === undefined) throw new Error(`unknown VNet ${aKey}`);
@@ -400,7 +512,11 @@ export function createReachability(topology: Topology): Reachability {
     const fail = (kind: MissingKind, message: string, resourceId: string): Verdict => verdictOf(src, undefined, { ok: false, missing: { kind, message, resourceId } });
     const own = src.gateways[0];
     const using = src.peerings.filter((p) => p.useRemoteGateways);
-    if (hubs.has(src.key) && own) return verdictOf(src, undefined, { ok: true, hop: { kind: 'gateway', from: src, hub: src, gatewayName: describeGateway(own) } });
+    if (hubs.has(src.key) && own) {
+      const unlearned = propagationGap(a, a, own);
+      if (unlearned) return fail(unlearned.kind, unlearned.message, unlearned.resourceId);
+      return verdictOf(src, undefined, { ok: true, hop: { kind: 'gateway', from: src, hub: src, gatewayName: describeGateway(own) } });
+    }
     if (own) return fail('own-gateway', `${quote(src)} has its own ${describeGateway(own)}, so it cannot use a hub's gateway.`, own.id);
     const toHubs = src.peerings.filter((p) => hubs.has(p.remoteVnetKey));
     if (toHubs.length === 0) return fail('no-peering', `${quote(src)} has no peering with a VNet of group "${hubGroup}".`, src.id);
@@ -418,8 +534,26 @@ export function createReachability(topology: Topology): Reachability {
     const gw = hub.gateways[0];
     if (!gw) return fail('hub-has-no-gateway', `${quote(hub)} has no VPN/ExpressRoute gateway or Route Server to share.`, hub.id);
     if (hub.gateways.every(isBasicSkuGateway)) return fail('basic-gateway', `${describeGateway(gw)} in ${quote(hub)} is a Basic SKU, which does not support gateway transit.`, gw.id);
+    const unlearned = propagationGap(a, h, gw);
+    if (unlearned) return fail(unlearned.kind, unlearned.message, unlearned.resourceId);
     return verdictOf(src, undefined, { ok: true, hop: { kind: 'gateway', from: src, hub, gatewayName: describeGateway(gw) } });
   };
 
   return { explain, onPremises };
+}
+
+/** The prefixes of IP `version` of `vnets`, merged into sorted, disjoint stretches. */
+function mergedSpace(vnets: readonly Vnet[], version: 4 | 6): Stretches {
+  const prefixes = vnets.flatMap((v) => v.prefixes.filter((p) => p.version === version));
+  prefixes.sort((x, y) => (x.first < y.first ? -1 : x.first > y.first ? 1 : 0));
+  const merged: Address[] = [];
+  for (const p of prefixes) {
+    const end = merged[merged.length - 1];
+    // Overlapping or adjacent to the last stretch: extend it.
+    const next = end === undefined ? undefined : typeof end === 'number' ? end + 1 : end + 1n;
+    if (next !== undefined && p.first <= next) {
+      if (p.last > (end as Address)) merged[merged.length - 1] = p.last;
+    } else merged.push(p.first, p.last);
+  }
+  return merged as Stretches;
 }

@@ -1,7 +1,7 @@
 import { contains, rangeKey, type Address, type Prefix } from '../model/cidr';
 import type { ResourceKey } from '../model/ids';
 import type { Peering, Route, RouteTable, Topology, Vnet } from '../model/types';
-import { peeredRemotePrefixes } from './describe';
+import { peeredRemotePrefixes, remoteCurrentSpace } from './describe';
 
 // Shared vocabulary of the transit rules: usable links, which peer holds a next-hop IP, effective
 // routes of a VNet's subnets, and what a longest-prefix match decides for a whole prefix.
@@ -20,8 +20,22 @@ export interface Link {
   /** The peer's number in the index. */
   peer: number;
   peerVnet: Vnet;
-  /** The peer's prefixes this VNet reaches over the link (subnet peering: the named subnets only). */
+  /** The peer's prefixes this VNet routes over the link (`routedRemotePrefixes`: as peered; subnet peering: the named subnets only). */
   remotePrefixes: readonly Prefix[];
+}
+
+/**
+ * The remote prefixes a peering routes: for whole VNets the space as peered (`remoteAddressSpace`),
+ * not the remote's current space. A range added to the remote reaches the peer's routes only once
+ * the peering is synced (update-virtual-network-peering-address-space), so until then it is not
+ * routed over the link. Without `remoteAddressSpace`, the current space. Subnet peering: as
+ * `peeredRemotePrefixes` (the named subnets). `peeredRemotePrefixes` stays the current space: the
+ * overlap rule needs what the remote holds, not what was synced.
+ */
+export function routedRemotePrefixes(peering: Peering): Prefix[] {
+  if (!peering.peerCompleteVnets) return peeredRemotePrefixes(peering);
+  const peered = peering.remoteAddressSpace;
+  return peered && peered.length > 0 ? peered : (remoteCurrentSpace(peering) ?? []);
 }
 
 export function isUsable(out: Peering, back: Peering | undefined): back is Peering {
@@ -146,7 +160,7 @@ function buildTransitIndex(topology: Topology): TransitIndex {
       const back = out.reverse;
       if (!isUsable(out, back)) continue;
       linkedFrom[to] = n;
-      list.push({ out, back, peer: to, peerVnet: vnets[to] as Vnet, remotePrefixes: peeredRemotePrefixes(out) });
+      list.push({ out, back, peer: to, peerVnet: vnets[to] as Vnet, remotePrefixes: routedRemotePrefixes(out) });
     }
     linksOf[n] = list;
     return list;
@@ -275,13 +289,13 @@ function effectiveRoutesWith(index: TransitIndex, n: number, table: RouteTable |
   return [...byPrefix.values()];
 }
 
-/** The system routes of VNet `n`: its own space (VnetLocal), then each Connected peering's remote space (VNetPeering). */
+/** The system routes of VNet `n`: its own space (VnetLocal), then each Connected peering's remote space as peered (VNetPeering). */
 function forEachSystemRoute(index: TransitIndex, n: number, visit: (prefix: Prefix, nextHopType: 'VnetLocal' | 'VNetPeering', peering?: Peering) => void): void {
   const vnet = index.vnets[n] as Vnet;
   for (const prefix of vnet.prefixes) visit(prefix, 'VnetLocal');
   for (const peering of vnet.peerings) {
     if (peering.peeringState !== 'Connected') continue;
-    for (const prefix of peeredRemotePrefixes(peering)) visit(prefix, 'VNetPeering', peering);
+    for (const prefix of routedRemotePrefixes(peering)) visit(prefix, 'VNetPeering', peering);
   }
 }
 

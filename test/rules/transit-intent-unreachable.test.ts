@@ -2,7 +2,7 @@ import { parseIntent } from '../../src/intent/schema';
 import { transitIntentUnreachable } from '../../src/rules/transit-intent-unreachable';
 import { gateway } from '../support/estate';
 import { ruleTester } from '../support/rule-tester';
-import { HUB, hubAndSpokes, meshGroup, peeringId, spokeId, viaFirewall } from '../support/transit';
+import { HUB, hubAndSpokes, meshGroup, peeringId, routeTableId, spokeId, viaFirewall } from '../support/transit';
 
 const s1 = spokeId('spoke1');
 const s2 = spokeId('spoke2');
@@ -11,6 +11,7 @@ const hubs = { names: ['vnet-hub'] };
 const eachOther = parseIntent({ groups: { spokes }, statements: [{ name: 'spokes talk', 'reach-each-other': 'spokes', via: 'firewall' }] });
 const onPrem = parseIntent({ groups: { spokes, hubs }, statements: [{ 'on-premises': { group: 'spokes', via: 'hubs' } }] });
 const toHub = parseIntent({ groups: { spokes, hubs }, statements: [{ reach: { from: 'spokes', to: 'hubs' } }] });
+const appOnly = { peerCompleteVnets: false, localSubnetNames: ['snet-app'], remoteSubnetNames: ['snet-app'] };
 const routed = [
   { name: 'spoke1', prefixes: ['10.1.0.0/16'], routes: [viaFirewall()] },
   { name: 'spoke2', prefixes: ['10.2.0.0/16'], routes: [viaFirewall()] },
@@ -53,6 +54,44 @@ ruleTester(transitIntentUnreachable, {
       resources: [...hubAndSpokes([{ name: 'spoke1', prefixes: ['10.1.0.0/16'] }]), gateway('vgw-hub', HUB)],
       options: { intent: onPrem },
       findings: [{ resourceId: s1, relatedResourceIds: [peeringId(s1, HUB)], messageIncludes: ['must reach on-premises', 'does not use the remote gateway'] }],
+    },
+    {
+      name: "a spoke whose only subnet's route table disables gateway route propagation: the table is named",
+      resources: [
+        ...hubAndSpokes([{ name: 'spoke1', prefixes: ['10.1.0.0/16'], routes: [], toHub: { useRemoteGateways: true }, fromHub: { allowGatewayTransit: true } }]).map((r) =>
+          r.id === routeTableId('spoke1') ? { ...r, properties: { ...(r.properties as object), disableBgpRoutePropagation: true } } : r,
+        ),
+        gateway('vgw-hub', HUB),
+      ],
+      options: { intent: onPrem },
+      findings: [
+        {
+          resourceId: s1,
+          relatedResourceIds: [routeTableId('spoke1')],
+          messageIncludes: ['must reach on-premises', 'route table "rt-spoke1" of the subnets of "spoke1" disables gateway route propagation'],
+        },
+      ],
+    },
+    {
+      name: 'a direct subnet peering with access on both sides: the unpeered subnets are named, not access',
+      resources: hubAndSpokes([
+        { name: 'spoke1', prefixes: ['10.1.0.0/16'], unpeered: true, subnets: [{ name: 'snet-app', prefix: '10.1.0.0/24' }], peerings: [{ remote: s2, ...appOnly }] },
+        {
+          name: 'spoke2',
+          prefixes: ['10.2.0.0/16'],
+          unpeered: true,
+          subnets: [{ name: 'snet-app', prefix: '10.2.0.0/24' }, { name: 'snet-db', prefix: '10.2.1.0/24' }],
+          peerings: [{ remote: s1, ...appOnly }],
+        },
+      ]),
+      options: { intent: parseIntent({ groups: { a: { names: ['spoke1'] }, c: { names: ['spoke2'] } }, statements: [{ reach: { from: 'a', to: 'c' } }] }) },
+      findings: [
+        {
+          resourceId: s1,
+          relatedResourceIds: [s2, peeringId(s1, s2)],
+          messageIncludes: ['subnet peering "spoke1-to-spoke2" peers only subnet "snet-app" of "spoke2" (10.2.0.0/24), not all of 10.2.0.0/16'],
+        },
+      ],
     },
     {
       name: 'a spoke whose hub peering is Disconnected cannot reach the hub',

@@ -1,7 +1,7 @@
 import { transitNextHopUnreachable } from '../../src/rules/transit-next-hop-unreachable';
 import { SUB_A, SUB_B, SUB_C, nva, routeTable, vnet, vnetId } from '../support/estate';
 import { ruleTester } from '../support/rule-tester';
-import { FIREWALL_IP6, HUB, hubAndSpokes, meshGroup, routeTableId, spokeId, viaFirewall } from '../support/transit';
+import { FIREWALL_IP6, HUB, hubAndSpokes, meshGroup, peeringId, routeTableId, spokeId, viaFirewall } from '../support/transit';
 
 const s1 = spokeId('spoke1');
 const s2 = spokeId('spoke2');
@@ -33,6 +33,13 @@ ruleTester(transitNextHopUnreachable, {
         }),
         routeTable('rt-spoke1', SUB_B, 'rg-spoke1', [to('10.50.1.4')]),
       ],
+    },
+    {
+      name: 'next hop in a range the hub added, once the peering is synced',
+      resources: hubAndSpokes(
+        [{ name: 'spoke1', prefixes: ['10.1.0.0/16'], routes: [to('10.9.0.4', 'via-nva')], toHub: { remoteAddressSpace: ['10.0.0.0/16', '10.9.0.0/16'] } }],
+        { prefixes: ['10.0.0.0/16', '10.9.0.0/16'] },
+      ),
     },
     {
       name: 'a route table associated with no subnet routes nothing',
@@ -124,6 +131,22 @@ ruleTester(transitNextHopUnreachable, {
         ],
       }),
       findings: [{ resourceId: routeId('spoke1', 'default') }],
+    },
+    {
+      name: 'next hop in a range the hub added and the peering has not synced: the peering is named',
+      resources: hubAndSpokes(
+        [{ name: 'spoke1', prefixes: ['10.1.0.0/16'], routes: [to('10.9.0.4', 'via-nva')], toHub: { remoteAddressSpace: ['10.0.0.0/16'], syncLevel: 'LocalNotInSync' } }],
+        { prefixes: ['10.0.0.0/16', '10.9.0.0/16'] },
+      ),
+      findings: [
+        {
+          resourceId: routeId('spoke1', 'via-nva'),
+          relatedResourceIds: [routeTableId('spoke1'), s1, peeringId(s1, HUB)],
+          messageIncludes: [
+            'points at 10.9.0.4, which lies in "vnet-hub" but not in what peering "spoke1-to-vnet-hub" routes (the space as peered, 10.0.0.0/16: the peering is LocalNotInSync and must be synced)',
+          ],
+        },
+      ],
     },
     {
       name: 'a table shared by two VNets is judged in each: only the one without the peer is told',
