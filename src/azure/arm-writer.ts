@@ -12,6 +12,9 @@ import { statusOf } from './errors';
 // headers (`requestOptions.customHeaders`); the SDK's poller re-sends the same options on its
 // status polls and final GET, so a pipeline policy keeps the conditions on the write alone (a GET
 // with a stale If-Match could answer 412 after our own write changed the ETag).
+// The SDK sends its own api-version (a constant of the generated client, not an option); the plan
+// and the journal name the operation's. A second policy refuses a write whose wire api-version is
+// not the operation's, so the journal never records a version the write did not use.
 
 export interface ArmRemediationWriterOptions extends AzureConnection {
   /** Poll interval of long-running operations when ARM sends no Retry-After (default 2 s). */
@@ -24,6 +27,27 @@ const CONDITIONS_ON_WRITES_ONLY: PipelinePolicy = {
     if (request.method === 'GET') {
       request.headers.delete('If-Match');
       request.headers.delete('If-None-Match');
+    }
+    return next(request);
+  },
+};
+
+/** Carries the operation's api-version to PLANNED_API_VERSION_ON_WRITES; never sent. */
+const PLANNED_API_VERSION = 'x-peerguard-planned-api-version';
+
+const PLANNED_API_VERSION_ON_WRITES: PipelinePolicy = {
+  name: 'peerguardPlannedApiVersionOnWrites',
+  async sendRequest(request, next) {
+    const planned = request.headers.get(PLANNED_API_VERSION);
+    request.headers.delete(PLANNED_API_VERSION);
+    // Only the write itself: status polls carry the operation URL's own api-version.
+    if (planned !== undefined && request.method !== 'GET') {
+      const sent = new URL(request.url).searchParams.get('api-version');
+      if (sent !== planned) {
+        throw new Error(
+          `refusing ${request.method} ${new URL(request.url).pathname}: the operation names api-version ${planned}, but @azure/arm-network sends api-version ${sent ?? '(none)'}; NETWORK_API_VERSION (src/rules/describe.ts) must be the SDK's`,
+        );
+      }
     }
     return next(request);
   },
@@ -64,6 +88,7 @@ export class ArmRemediationWriter implements RemediationWriter {
     if (!c) {
       c = networkClient(this.options, subscriptionId);
       c.pipeline.addPolicy(CONDITIONS_ON_WRITES_ONLY);
+      c.pipeline.addPolicy(PLANNED_API_VERSION_ON_WRITES);
       this.clients.set(subscriptionId, c);
     }
     return c;
@@ -89,7 +114,10 @@ export class ArmRemediationWriter implements RemediationWriter {
   async write(operation: ArmOperation, condition: WriteCondition): Promise<LiveResource | undefined> {
     const ref = peeringRef(operation.resourceId);
     const client = this.client(ref.subscriptionId);
-    const customHeaders: Record<string, string> = 'ifMatch' in condition ? { 'If-Match': condition.ifMatch } : { 'If-None-Match': condition.ifNoneMatch };
+    const customHeaders: Record<string, string> = {
+      ...('ifMatch' in condition ? { 'If-Match': condition.ifMatch } : { 'If-None-Match': condition.ifNoneMatch }),
+      [PLANNED_API_VERSION]: operation.apiVersion,
+    };
     const common = {
       requestOptions: { timeout: this.timeout, customHeaders },
       updateIntervalInMs: this.options.pollIntervalMs ?? 2_000,

@@ -6,18 +6,20 @@ import { keyOf, type ResourceKey } from '../model/ids';
 import type { Topology } from '../model/types';
 import type { LiveReader } from '../ports';
 import type { ArmOperation, Rule } from '../rules/rule';
-import { operationKey, remoteIdOf, targetVnetKey, type PlanItem, type RemediationPlan } from './plan';
+import { operationKey, remoteIdOf, scopeRefusal, targetVnetKey, type PlanItem, type RemediationPlan } from './plan';
 import type { JournalRecord, JournalStatus, LiveResource, RemediationJournal, RemediationTrigger, RemediationWriter, WriteCondition } from './ports';
 
 // Applying a remediation plan (issue 5), through ports only. The guards, in order:
 // - mode 'apply' only: a dry run (or a disabled plan) is journalled and performs no write;
 // - never more than maxWrites writes in a run (whole items only), whatever the plan says;
-// - right before an item: re-read its neighbourhood live (the VNets it writes from ARM, their
-//   neighbours from Resource Graph, as the event path reads them) and skip the
-//   item when its finding no longer holds or its fix changed, or when a resource it writes
+// - right before an item: re-read its neighbourhood live (the VNets it writes and their peers' VNets
+//   from ARM, their neighbours from Resource Graph, as the event path reads them) and skip the
+//   item when its finding no longer holds or its fix changed, when the scope guards (allow list,
+//   opt-in / opt-out tags) refuse it on the live state, or when a resource it writes
 //   changed since the audit (ETag differs, or it now exists / no longer exists contrary to the plan);
-// - right before each write: read the resource again; write conditionally (If-Match on the ETag
-//   just read, If-None-Match: * to create); wait for the long-running operation;
+// - right before each write: read the resource again (a PUT never repoints an existing peering to
+//   another remote VNet); write conditionally (If-Match on the ETag just read, If-None-Match: * to
+//   create); wait for the long-running operation;
 // - verify by reading back: the written properties hold (a delete: gone); after the item, the
 //   finding is resolved and a created peering is Connected on both sides;
 // - the first unexpected failure stops the run; what remains is recorded as not attempted.
@@ -92,16 +94,39 @@ function verifyWrite(operation: ArmOperation, after: LiveResource | undefined): 
   return undefined;
 }
 
-/** The VNets an item touches: the ones it writes and the remotes of the peerings it writes. */
-function vnetsOf(item: PlanItem): string[] {
+/**
+ * The VNets an item touches: the ones it writes and the remotes of the peerings it writes. A
+ * delete names no remote, so the deleted peering's is taken from the audit: whether that VNet
+ * exists must come from ARM too (an orphan delete decided on Resource Graph's lag would delete a
+ * live peering).
+ */
+function vnetsOf(item: PlanItem, auditTopology: Topology): string[] {
   const ids = new Map<string, string>();
   for (const op of item.operations) {
     const target = targetVnetKey(op.resourceId);
     ids.set(target, op.resourceId.slice(0, target.length));
-    const remote = remoteIdOf(op);
+    const remote = op.method === 'DELETE' ? auditTopology.peerings.get(keyOf(op.resourceId))?.remoteVnetId : remoteIdOf(op);
     if (remote) ids.set(keyOf(remote), remote);
   }
   return [...ids.values()];
+}
+
+/**
+ * Whether a planned operation is the one recomputed on the live state: the same method, resource
+ * and body, its query holding every entry of the fresh one's. Extra entries are allowed because
+ * a PUT rebased on an earlier fix's PUT of the same peering keeps that fix's query (a sync).
+ */
+function sameWrite(planned: ArmOperation, fresh: ArmOperation): boolean {
+  if (operationKey({ ...planned, query: {} }) !== operationKey({ ...fresh, query: {} })) return false;
+  return Object.entries(fresh.query ?? {}).every(([k, v]) => planned.query?.[k] === v);
+}
+
+/** Why a PUT would repoint the existing peering `live` to another remote VNet, or undefined when it names the same one. */
+function repointing(operation: ArmOperation, live: LiveResource): string | undefined {
+  const current = (live.properties.remoteVirtualNetwork as { id?: unknown } | undefined)?.id;
+  const written = remoteIdOf(operation);
+  if (sameId(current, written)) return undefined;
+  return `${operation.resourceId} peers with ${String(current ?? 'no remote VNet')}; the fix would point it at ${written ?? 'no remote VNet'}: a write never repoints an existing peering`;
 }
 
 class StopRun extends Error {
@@ -112,6 +137,7 @@ class StopRun extends Error {
 export async function applyPlan(plan: RemediationPlan, auditTopology: Topology, deps: ApplyDeps): Promise<ApplyResult> {
   const { writer, reader, journal, config } = deps;
   const maxWrites = config.remediation.maxWrites;
+  const allowed = new Set(config.remediation.subscriptions.map((s) => s.toLowerCase()));
   const records: JournalRecord[] = [];
   const outcomes: ItemOutcome[] = [];
   let seq = 0;
@@ -146,13 +172,13 @@ export async function applyPlan(plan: RemediationPlan, auditTopology: Topology, 
 
   /** Re-reads the neighbourhood of an item live and evaluates it like the audit did. */
   const reevaluate = async (item: PlanItem): Promise<{ finding?: Finding; topology: Topology; unreadable: string[] }> => {
-    const inventory = await reader.readNeighbourhood(vnetsOf(item));
+    const inventory = await reader.readNeighbourhood(vnetsOf(item, auditTopology));
     const topology = buildTopology(inventory.resources, { extraSubscriptions: inventory.subscriptions });
     const rules = deps.rules.filter((r) => r.meta.id === item.ruleId);
     const { findings } = runAudit(topology, rules, deps.config, deps.now());
     const finding = findings.find((f) => f.fingerprint === item.fingerprint);
     // Only blind spots over the VNets the item writes or peers with matter (a hub's partner in another tenant does not).
-    const touched = vnetsOf(item).map((id) => keyOf(id) as string);
+    const touched = vnetsOf(item, auditTopology).map((id) => keyOf(id) as string);
     const covers = (scope: string) => {
       const k = scope.toLowerCase();
       return touched.some((v) => v === k || v.startsWith(`/subscriptions/${k}/`) || k.startsWith(`${v}/`));
@@ -166,10 +192,14 @@ export async function applyPlan(plan: RemediationPlan, auditTopology: Topology, 
     const live = await reevaluate(item);
     if (live.unreadable.length > 0) return { item, result: 'skipped', reason: `could not re-read the live state: ${live.unreadable.join('; ')}` };
     if (!live.finding) return { item, result: 'skipped', reason: 'the finding no longer holds on the live state' };
-    const freshOps = new Set((live.finding.fix?.operations ?? []).map(operationKey));
-    if (!item.operations.every((op) => freshOps.has(operationKey(op)))) {
+    const freshOps = live.finding.fix?.operations ?? [];
+    if (!item.operations.every((op) => freshOps.some((fresh) => sameWrite(op, fresh)))) {
       return { item, result: 'skipped', reason: 'the fix differs on the live state (the resources changed since the audit)' };
     }
+    // The allow list and the tags as ARM has them now: Resource Graph, which the plan read, lags
+    // (an opt-out tag set a minute ago must hold).
+    const refusal = item.operations.map((op) => scopeRefusal(op, live.topology, config.remediation, allowed)).find((r) => r !== undefined);
+    if (refusal) return { item, result: 'skipped', reason: `on the live state: ${refusal}` };
 
     // 2. Has any resource it writes changed since the audit? (ETag, or existence.)
     /** Expected state per resource key: undefined = absent, else the ETag (or '*' when any will do). */
@@ -201,6 +231,7 @@ export async function applyPlan(plan: RemediationPlan, auditTopology: Topology, 
         change = `${operation.resourceId} changed since the audit (ETag ${before.etag ?? 'none'}, audited ${want})`;
       }
       if (operation.method === 'DELETE' && !before) change ??= `${operation.resourceId} no longer exists`;
+      if (operation.method === 'PUT' && before) change ??= repointing(operation, before);
       if (change) {
         if (!wrote) return { item, result: 'skipped', reason: change };
         throw new StopRun(`after a partial write of this fix: ${change}`);

@@ -39,11 +39,12 @@ export class RemediationRunner {
     return trigger.kind === 'event' ? r.onEvent : trigger.kind === 'schedule' ? r.onSchedule : true;
   }
 
-  /** Plans and (in apply mode) applies the fixes of `findings`; undefined when this trigger does not run remediation. */
+  /** Plans and (in apply mode) applies the fixes of `findings`; undefined when this trigger does not run remediation or no finding has a fix. */
   async run(input: { findings: readonly Finding[]; topology: Topology; trigger: RemediationTrigger }): Promise<ApplyResult | undefined> {
     if (!this.runsFor(input.trigger)) return undefined;
     const plan = planRemediation(input.findings, input.topology, this.deps.config.remediation);
-    if (!plan.items.some((i) => i.status === 'planned')) return undefined; // nothing to record
+    // Skipped and deferred fixes are journalled too (the report mail lists the skipped ones); no fix, nothing to record.
+    if (plan.items.length === 0) return undefined;
     const at = this.deps.now().toISOString().replace(/[:.]/g, '-');
     return applyPlan(plan, input.topology, { ...this.deps, trigger: input.trigger, runId: `${input.trigger.kind}-${at}-${randomUUID().slice(0, 8)}` });
   }

@@ -5,6 +5,11 @@ import { ArmLiveReader } from '../../src/azure/live';
 import { applyPlan } from '../../src/remediation/apply';
 import { RULES } from '../../src/rules';
 import { networkClient } from '../../src/azure/connection';
+import { parseAuditConfig } from '../../src/engine/config';
+import { nameOf } from '../../src/model/ids';
+import { NETWORK_API_VERSION } from '../../src/rules/describe';
+import { peeringOneSided } from '../../src/rules/peering-one-sided';
+import { peeringRule } from '../../src/rules/rule';
 import { MemoryJournal } from '../../src/remediation/journal';
 import type { RemediationJournal, RemediationWriter } from '../../src/remediation/ports';
 import { REMEDIATION_TABLE, TableRemediationJournal } from '../../src/remediation/table-journal';
@@ -12,7 +17,7 @@ import { startStandIn, type StandIn } from '../azure-stand-in';
 import { connectionTo } from '../azure/harness';
 import { startAzurite, type AzuriteInstance } from '../support/azurite';
 import { vnet } from '../support/estate';
-import { applyLive, configOf, exampleEstate, HUB, planLive, spokePeering, SUB_HUB, SUB_PROD, writesSeen } from './harness';
+import { applyLive, configOf, exampleEstate, HUB, planLive, spokePeering, SUB_DEV, SUB_HUB, SUB_PROD, SUBS, writesSeen } from './harness';
 
 // The guards of applyPlan that act between planning and writing, through the real SDK clients
 // against the stand-in (the plan is made, then the estate is changed, then the plan is applied).
@@ -82,7 +87,7 @@ describe('applying a plan: guards between plan and write', () => {
     const spoke2 = result.outcomes.find((o) => o.item.findingResourceId === SPOKE2);
     expect(spoke2).toMatchObject({ result: 'skipped', reason: expect.stringMatching(/changed since the audit \(ETag/) });
     expect(writesSeen(standIn).filter((w) => w.includes('spoke2-to-hub'))).toEqual([]);
-    expect(result.outcomes.filter((o) => o.result === 'applied')).toHaveLength(8);
+    expect(result.outcomes.filter((o) => o.result === 'applied')).toHaveLength(7);
     expect(result.stoppedBy).toBeUndefined();
   });
 
@@ -101,13 +106,39 @@ describe('applying a plan: guards between plan and write', () => {
     expect(writesSeen(standIn).filter((w) => w.includes('spoke2-to-hub') || w.includes('spoke3'))).toEqual([]);
   });
 
+  it('skips an item whose operation lacks a query entry of the fix recomputed live (a sync without its query)', async () => {
+    const config = configOf({ apply: true });
+    const planned = await planLive(standIn, config);
+    const sync = planned.plan.items.find((i) => i.ruleId === 'peering-address-space-out-of-sync' && i.status === 'planned');
+    expect(sync?.operations.every((op) => op.query?.syncRemoteAddressSpace === 'true')).toBe(true);
+    if (!sync) throw new Error('the example estate has a sync to plan');
+    const unsynced = { ...sync, operations: sync.operations.map((op) => ({ ...op, query: {} })) };
+    standIn.requests.clear();
+    const result = await applyLive(standIn, { ...planned, plan: { ...planned.plan, items: [unsynced] } }, config);
+    expect(result.outcomes).toMatchObject([{ result: 'skipped', reason: expect.stringMatching(/the fix differs on the live state/) }]);
+    expect(writesSeen(standIn)).toEqual([]);
+  });
+
   it('skips an item when a resource it would create now exists', async () => {
     const config = configOf({ apply: true });
     const planned = await planLive(standIn, config);
-    // Someone took the reverse peering's name for a peering elsewhere: the finding still holds, the fix is the same.
-    standIn.state.seed({ type: 'Microsoft.Network/virtualNetworks/virtualNetworkPeerings', id: REVERSE3, name: 'vnet-hub-weu-to-vnet-spoke3-prod', properties: { remoteVirtualNetwork: { id: '/subscriptions/ffffffff-0000-0000-0000-00000000000f/resourceGroups/rg-x/providers/Microsoft.Network/virtualNetworks/vnet-x' }, peeringState: 'Initiated' } });
+    const real = new ArmRemediationWriter({ ...connectionTo(standIn), pollIntervalMs: 5 });
+    // Someone takes the reverse peering's name for a peering elsewhere after the fix was recomputed
+    // live (a taken name gives the fix another one), right before the write.
+    const racing: RemediationWriter = {
+      read(id) {
+        if (id === REVERSE3 && !standIn.state.raw(REVERSE3)) {
+          standIn.state.seed({ type: 'Microsoft.Network/virtualNetworks/virtualNetworkPeerings', id: REVERSE3, name: 'vnet-hub-weu-to-vnet-spoke3-prod', properties: { remoteVirtualNetwork: { id: '/subscriptions/ffffffff-0000-0000-0000-00000000000f/resourceGroups/rg-x/providers/Microsoft.Network/virtualNetworks/vnet-x' }, peeringState: 'Initiated' } });
+        }
+        return real.read(id);
+      },
+      write: (op, condition) => real.write(op, condition),
+    };
     standIn.requests.clear();
-    const result = await applyLive(standIn, planned, config);
+    const result = await applyPlan(planned.plan, planned.topology, {
+      writer: racing, reader: new ArmLiveReader(connectionTo(standIn)), journal: new MemoryJournal(), rules: RULES, config,
+      trigger: { kind: 'schedule' }, runId: 'exists', now: () => new Date(),
+    });
     expect(result.outcomes.find((o) => o.item.findingResourceId === SPOKE3)).toMatchObject({ result: 'skipped', reason: `${REVERSE3} now exists (the plan expected it absent)` });
     expect(writesSeen(standIn).filter((w) => w.includes('spoke3'))).toEqual([]);
     expect(result.stoppedBy).toBeUndefined();
@@ -115,13 +146,13 @@ describe('applying a plan: guards between plan and write', () => {
 
   it('never writes more than maxWrites, whatever the plan holds', async () => {
     const planned = await planLive(standIn, configOf({ apply: true, maxWrites: 30 }));
-    expect(planned.plan.writes).toBe(10);
+    expect(planned.plan.writes).toBe(9);
     standIn.requests.clear();
     const result = await applyLive(standIn, planned, configOf({ apply: true, maxWrites: 2 }));
     expect(result.writes).toBe(2);
     expect(standIn.requests.count('armPut')).toBe(2);
     expect(result.outcomes.filter((o) => o.result === 'not-attempted').every((o) => o.reason.includes('write limit of 2'))).toBe(true);
-    expect(result.outcomes.filter((o) => o.result === 'not-attempted')).toHaveLength(7);
+    expect(result.outcomes.filter((o) => o.result === 'not-attempted')).toHaveLength(6);
   });
 
   it('a dry run writes nothing and reads nothing; the journal holds the plan', async () => {
@@ -133,7 +164,7 @@ describe('applying a plan: guards between plan and write', () => {
     const result = await applyLive(standIn, planned, config, journal);
     expect(standIn.requests.count()).toBe(0);
     expect(result.writes).toBe(0);
-    expect(journal.records.filter((r) => r.status === 'planned')).toHaveLength(10);
+    expect(journal.records.filter((r) => r.status === 'planned')).toHaveLength(9);
     expect(journal.records.every((r) => r.mode === 'dry-run' && r.trigger.kind === 'cli')).toBe(true);
   });
 
@@ -204,6 +235,127 @@ describe('applying a plan: guards between plan and write', () => {
   });
 });
 
+describe('applying a plan: the live state decides (Resource Graph lags ARM)', () => {
+  const vnetIn = (sub: string, rg: string, name: string) => `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Network/virtualNetworks/${name}`;
+  let standIn: StandIn | undefined;
+  afterEach(async () => {
+    await standIn?.stop();
+    standIn = undefined;
+  });
+
+  it('never repoints an existing peering: a PUT naming another remote than the live one is skipped', async () => {
+    // Two VNets named "spoke": the reverse peering of dev's would take the name of the hub's peering to prod.
+    const hub = vnetIn(SUB_HUB, 'rg-hub', 'hub');
+    const prod = vnetIn(SUB_PROD, 'rg-app', 'spoke');
+    const dev = vnetIn(SUB_DEV, 'rg-app', 'spoke');
+    standIn = await startStandIn({
+      subscriptions: SUBS,
+      resources: [
+        vnet({ id: hub, prefixes: ['10.0.0.0/16'], peerings: [{ remote: prod, name: 'hub-to-spoke' }] }),
+        vnet({ id: prod, prefixes: ['10.1.0.0/16'], peerings: [{ remote: hub, name: 'spoke-to-hub' }] }),
+        vnet({ id: dev, prefixes: ['10.2.0.0/16'], peerings: [{ remote: hub, name: 'spoke-to-hub', state: 'Initiated' }] }),
+      ],
+    });
+    // A rule whose fix names the reverse peering `{remote}-to-{local}` whatever holds that name (as
+    // peering-one-sided once did), and a plan that lets it through: the apply step does not trust
+    // the plan to have refused it.
+    const plainNames = peeringRule({
+      meta: peeringOneSided.meta,
+      checkPeering(peering, topology, options) {
+        const draft = peeringOneSided.checkPeering?.(peering, topology, options);
+        const op = draft?.fix?.operations[0];
+        if (!draft?.fix || !op) return draft;
+        const resourceId = `${peering.remoteVnetId}/virtualNetworkPeerings/${nameOf(peering.remoteVnetId)}-to-${nameOf(peering.vnetId)}`;
+        return { ...draft, fix: { ...draft.fix, operations: [{ ...op, resourceId }] } };
+      },
+    });
+    const config = configOf({ apply: true });
+    const planned = await planLive(standIn, config, [plainNames]);
+    const hubToSpoke = `${hub}/virtualNetworkPeerings/hub-to-spoke`;
+    expect(planned.plan.items).toMatchObject([{ operations: [{ method: 'PUT', resourceId: hubToSpoke }] }]);
+    const items = planned.plan.items.map((i) => ({ ...i, status: 'planned' as const }));
+    standIn.requests.clear();
+    const result = await applyLive(standIn, { ...planned, plan: { ...planned.plan, items } }, config, new MemoryJournal(), [plainNames]);
+    expect(result.outcomes).toMatchObject([{ result: 'skipped', reason: `${hubToSpoke} peers with ${prod}; the fix would point it at ${dev}: a write never repoints an existing peering` }]);
+    expect(writesSeen(standIn)).toEqual([]);
+    expect(standIn.state.get(hubToSpoke)?.properties.remoteVirtualNetwork).toEqual({ id: prod });
+  });
+
+  it('re-checks the opt-out tag on the VNet as ARM has it: a tag Resource Graph does not show yet still holds', async () => {
+    const hub = vnetIn(SUB_HUB, 'rg-hub', 'hub');
+    const spoke = vnetIn(SUB_PROD, 'rg-spoke', 'spoke');
+    standIn = await startStandIn({
+      subscriptions: SUBS,
+      resources: [vnet({ id: hub, prefixes: ['10.0.0.0/16'] }), vnet({ id: spoke, prefixes: ['10.1.0.0/16'], peerings: [{ remote: hub, name: 'spoke-to-hub', state: 'Initiated' }] })],
+    });
+    standIn.state.lagGraph();
+    // The hub's owners opt out through ARM; the audit (Resource Graph) does not see it yet.
+    const client = networkClient(connectionTo(standIn), SUB_HUB);
+    const current = await client.virtualNetworks.get('rg-hub', 'hub');
+    await client.virtualNetworks.beginCreateOrUpdateAndWait('rg-hub', 'hub', { ...current, tags: { 'PeerGuard-Remediation': 'Opt-Out' } }, { updateIntervalInMs: 5 });
+    const config = configOf({ apply: true });
+    const planned = await planLive(standIn, config);
+    expect(planned.plan.items.map((i) => i.status)).toEqual(['planned']);
+    standIn.requests.clear();
+    const result = await applyLive(standIn, planned, config);
+    expect(result.outcomes).toMatchObject([{ result: 'skipped', reason: 'on the live state: VNet "hub" carries the opt-out tag peerguard-remediation=opt-out' }]);
+    expect(writesSeen(standIn)).toEqual([]);
+  });
+
+  it('deletes an orphan peering only when ARM too has no remote VNet', async () => {
+    const a = vnetIn(SUB_HUB, 'rg-a', 'vnet-a');
+    const b = vnetIn(SUB_PROD, 'rg-b', 'vnet-b');
+    const c = vnetIn(SUB_DEV, 'rg-c', 'vnet-c');
+    const aToB = `${a}/virtualNetworkPeerings/a-to-b`;
+    const aToC = `${a}/virtualNetworkPeerings/a-to-c`;
+    standIn = await startStandIn({
+      subscriptions: SUBS,
+      resources: [vnet({ id: a, prefixes: ['10.0.0.0/16'], peerings: [{ remote: b, name: 'a-to-b', state: 'Disconnected' }, { remote: c, name: 'a-to-c', state: 'Disconnected' }] })],
+    });
+    standIn.state.lagGraph();
+    // vnet-b is (re)created in ARM; Resource Graph has not indexed it yet. vnet-c is gone in both.
+    await networkClient(connectionTo(standIn), SUB_PROD).virtualNetworks.beginCreateOrUpdateAndWait('rg-b', 'vnet-b', { location: 'westeurope', addressSpace: { addressPrefixes: ['10.1.0.0/16'] } }, { updateIntervalInMs: 5 });
+    const config = configOf({ apply: true, allowDestructive: true });
+    const planned = await planLive(standIn, config);
+    const orphans = planned.plan.items.filter((i) => i.ruleId === 'peering-remote-vnet-missing');
+    expect(orphans.map((i) => [i.findingResourceId, i.status])).toEqual([[aToB, 'planned'], [aToC, 'planned']]);
+    standIn.requests.clear();
+    const result = await applyLive(standIn, { ...planned, plan: { ...planned.plan, items: orphans } }, config);
+    expect(result.outcomes.map((o) => [o.item.findingResourceId, o.result, o.reason])).toEqual([
+      [aToB, 'skipped', 'the finding no longer holds on the live state'],
+      [aToC, 'applied', '1 operation(s) written and verified; the finding is resolved'],
+    ]);
+    expect(standIn.requests.of('armGet').map((r) => r.path)).toEqual(expect.arrayContaining([b, c]));
+    expect(writesSeen(standIn)).toEqual([`DELETE ${aToC}`]);
+    expect(standIn.state.get(aToB)).toBeDefined();
+  });
+
+  it('applies a fix rebased on an earlier planned sync, though it carries the sync query its live recomputation lacks', async () => {
+    const hub = vnetIn(SUB_HUB, 'rg-hub', 'hub');
+    const spoke = vnetIn(SUB_PROD, 'rg-spoke', 'spoke');
+    const hubToSpoke = `${hub}/virtualNetworkPeerings/hub-to-spoke`;
+    standIn = await startStandIn({
+      subscriptions: SUBS,
+      resources: [
+        vnet({ id: hub, prefixes: ['10.0.0.0/16'], peerings: [{ remote: spoke, name: 'hub-to-spoke', allowGatewayTransit: true, syncLevel: 'LocalNotInSync', remoteAddressSpace: ['10.1.0.0/16'] }] }),
+        vnet({ id: spoke, prefixes: ['10.1.0.0/16', '10.9.0.0/16'], peerings: [{ remote: hub, name: 'spoke-to-hub', syncLevel: 'RemoteNotInSync', remoteAddressSpace: ['10.0.0.0/16'] }] }),
+      ],
+    });
+    // Rated info, the withdrawal of the empty transit offer comes after the sync of the same peering.
+    const config = parseAuditConfig(
+      { rules: { 'gateway-transit-allowed-without-gateway': 'info' }, remediation: { enabled: true, apply: true, subscriptions: SUBS, maxWrites: 30 } },
+      RULES.map((r) => r.meta.id),
+    );
+    const planned = await planLive(standIn, config);
+    const withdraw = planned.plan.items.find((i) => i.ruleId === 'gateway-transit-allowed-without-gateway');
+    expect(withdraw).toMatchObject({ status: 'planned', operations: [{ resourceId: hubToSpoke, query: { syncRemoteAddressSpace: 'true' }, body: { properties: { allowGatewayTransit: false } } }] });
+    const result = await applyLive(standIn, planned, config);
+    expect(result.outcomes.find((o) => o.item === withdraw)).toMatchObject({ result: 'applied' });
+    expect(result.stoppedBy).toBeUndefined();
+    expect(standIn.state.get(hubToSpoke)?.properties.allowGatewayTransit).toBe(false);
+  });
+});
+
 describe('the ARM writer (real @azure/arm-network client)', () => {
   let standIn: StandIn;
   beforeAll(async () => {
@@ -213,7 +365,7 @@ describe('the ARM writer (real @azure/arm-network client)', () => {
     await standIn?.stop();
   });
   const writer = () => new ArmRemediationWriter({ ...connectionTo(standIn), retry: { maxRetries: 0 }, pollIntervalMs: 5 });
-  const put = (id: string, properties: Record<string, unknown>, query?: Record<string, string>) => ({ method: 'PUT' as const, resourceId: id, apiVersion: '2024-05-01', body: { properties }, ...(query ? { query } : {}) });
+  const put = (id: string, properties: Record<string, unknown>, query?: Record<string, string>, apiVersion = NETWORK_API_VERSION) => ({ method: 'PUT' as const, resourceId: id, apiVersion, body: { properties }, ...(query ? { query } : {}) });
 
   it('writes with If-Match on the ETag, syncRemoteAddressSpace in the query, and keeps the condition off the polls', async () => {
     const w = writer();
@@ -235,8 +387,22 @@ describe('the ARM writer (real @azure/arm-network client)', () => {
     const current = await w.read(SPOKE2);
     await expect(w.write(put(SPOKE2, { ...current?.properties, allowVirtualNetworkAccess: false }), { ifMatch: 'W/"stale"' })).rejects.toMatchObject({ statusCode: 412 });
     await expect(w.write(put(SPOKE2, { ...current?.properties }), { ifNoneMatch: '*' })).rejects.toMatchObject({ statusCode: 412 });
-    await expect(w.write({ method: 'DELETE', resourceId: SPOKE2, apiVersion: '2024-05-01' }, { ifMatch: 'W/"stale"' })).rejects.toMatchObject({ statusCode: 412 });
+    await expect(w.write({ method: 'DELETE', resourceId: SPOKE2, apiVersion: NETWORK_API_VERSION }, { ifMatch: 'W/"stale"' })).rejects.toMatchObject({ statusCode: 412 });
     expect((await w.read(SPOKE2))?.etag).toBe(current?.etag);
+  });
+
+  it('refuses a write whose api-version is not the one the SDK sends, before sending it', async () => {
+    const w = writer();
+    const current = await w.read(SPOKE2);
+    standIn.requests.clear();
+    const refused = new RegExp(`the operation names api-version 2020-01-01, but @azure/arm-network sends api-version ${NETWORK_API_VERSION}`);
+    await expect(w.write(put(SPOKE2, { ...current?.properties, allowForwardedTraffic: true }, undefined, '2020-01-01'), { ifMatch: current?.etag ?? '' })).rejects.toThrow(refused);
+    await expect(w.write({ method: 'DELETE', resourceId: SPOKE2, apiVersion: '2020-01-01' }, { ifMatch: current?.etag ?? '' })).rejects.toThrow(refused);
+    expect(writesSeen(standIn)).toEqual([]);
+    expect((await w.read(SPOKE2))?.etag).toBe(current?.etag);
+    // The plan's version is the SDK's: what the journal records is what goes on the wire.
+    await w.write(put(SPOKE2, { ...current?.properties }), { ifMatch: current?.etag ?? '' });
+    expect(standIn.requests.of('armPut').map((r) => r.query['api-version'])).toEqual([NETWORK_API_VERSION]);
   });
 
   it('refuses anything but a peering', async () => {

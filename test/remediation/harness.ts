@@ -11,6 +11,7 @@ import { MemoryJournal } from '../../src/remediation/journal';
 import { planRemediation, type RemediationPlan } from '../../src/remediation/plan';
 import type { RemediationJournal } from '../../src/remediation/ports';
 import { RULES } from '../../src/rules';
+import type { Rule } from '../../src/rules/rule';
 import type { Topology } from '../../src/model/types';
 import type { StandIn } from '../azure-stand-in';
 import { connectionTo, inventoryReader } from '../azure/harness';
@@ -72,10 +73,10 @@ export function writesSeen(standIn: StandIn): string[] {
   return [...standIn.requests.of('armPut'), ...standIn.requests.of('armDelete')].map((r) => `${r.method} ${r.path}`);
 }
 
-/** The library path: audit live (Resource Graph), then plan with `config`. */
-export async function planLive(standIn: StandIn, config: AuditConfig): Promise<{ plan: RemediationPlan; topology: Topology; findings: Finding[] }> {
+/** The library path: audit live (Resource Graph), then plan with `config` (and `rules`: a test may stand in a rule with a faulty fix). */
+export async function planLive(standIn: StandIn, config: AuditConfig, rules: readonly Rule[] = RULES): Promise<{ plan: RemediationPlan; topology: Topology; findings: Finding[] }> {
   const inventory = await inventoryReader(standIn).readInventory({ kind: 'subscriptions', subscriptionIds: SUBS });
-  const run = auditResources({ resources: inventory.resources, rules: RULES, config, now: new Date(), version: 't', extraSubscriptions: inventory.subscriptions });
+  const run = auditResources({ resources: inventory.resources, rules, config, now: new Date(), version: 't', extraSubscriptions: inventory.subscriptions });
   return { plan: planRemediation(run.report.findings, run.extras.topology, config.remediation), topology: run.extras.topology, findings: run.report.findings };
 }
 
@@ -84,13 +85,14 @@ export async function applyLive(
   planned: { plan: RemediationPlan; topology: Topology },
   config: AuditConfig,
   journal: RemediationJournal = new MemoryJournal(),
+  rules: readonly Rule[] = RULES,
 ): Promise<ApplyResult> {
   const connection = { ...connectionTo(standIn), requestTimeoutMs: 5_000 };
   return applyPlan(planned.plan, planned.topology, {
     writer: new ArmRemediationWriter({ ...connection, retry: { maxRetries: 0 }, pollIntervalMs: 5 }),
     reader: new ArmLiveReader(connection),
     journal,
-    rules: RULES,
+    rules,
     config,
     trigger: { kind: 'cli', user: 'test' },
     runId: `test-${Math.random().toString(36).slice(2, 10)}`,

@@ -65,4 +65,26 @@ describe('RemediationRunner (event path and timer)', () => {
     expect(mail.text.startsWith('report\n\nRemediation: 2 applied')).toBe(true);
     expect(remediationSection([])).toBeUndefined();
   });
+
+  it('journals a run whose fixes are all skipped, and the mail lists them; findings without a fix record nothing', async () => {
+    const since = new Date().toISOString();
+    const { findings: all, topology } = await planLive(standIn, configOf({}));
+    const trigger = { kind: 'schedule' as const };
+    // No VNet carries this opt-in tag: the planner skips every fix.
+    const skipping = runner({ apply: true, onSchedule: true, optInTag: 'peerguard-remediation=nowhere' });
+    standIn.requests.clear();
+    const result = await skipping.run({ findings: all, topology, trigger });
+    expect(result?.outcomes.length).toBeGreaterThan(0);
+    expect(result?.outcomes.every((o) => o.result === 'skipped')).toBe(true);
+    expect(writesSeen(standIn)).toEqual([]);
+
+    const records = await skipping.recordsSince(since);
+    expect(records.length).toBe(result?.outcomes.flatMap((o) => o.item.operations).length);
+    expect(records.every((r) => r.runId === result?.runId && r.status === 'skipped' && r.trigger.kind === 'schedule')).toBe(true);
+    expect(records.some((r) => r.reason.includes('lacks the opt-in tag peerguard-remediation=nowhere'))).toBe(true);
+    expect(remediationSection(records)?.text).toMatch(/Remediation: 0 applied, [1-9]\d* skipped, 0 failed, 0 not attempted/);
+
+    expect(await skipping.run({ findings: all.filter((f) => !f.fix), topology, trigger })).toBeUndefined();
+    expect(await skipping.recordsSince(since)).toHaveLength(records.length);
+  });
 });
