@@ -37,7 +37,8 @@ describe('peerguard --live', () => {
     const b = JSON.parse(file.stdout);
     expect(a.findings.map((f: { fingerprint: string }) => f.fingerprint)).toEqual(b.findings.map((f: { fingerprint: string }) => f.fingerprint));
     expect(a.summary).toEqual(b.summary);
-    expect(a.coverage).toEqual({ subscriptions: [SUB_A, SUB_B, SUB_C].sort(), unreadable: [] });
+    expect(a.coverage).toEqual({ subscriptions: [SUB_A, SUB_B, SUB_C].sort(), unreadable: [], outOfScope: [] });
+    expect(a.coverage).toEqual(b.coverage);
     expect(standIn().requests.counts()).toEqual({ subscriptions: 1, resourceGraph: 1 });
   });
 
