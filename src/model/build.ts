@@ -517,14 +517,14 @@ export class TopologyBuilder {
           this.readVnets.add(vnet);
           vnet.id = resource.id;
           vnet.name = resource.name ?? vnet.name;
-          vnet.location = resource.location;
+          vnet.location = str(resource.location);
           vnet.tags = stringTags(resource.tags);
           vnet.prefixes = addressPrefixes;
         } else {
           // A first read that did not know the space or location (a Resource Graph projection of id
           // and name) does not hide a later read's.
           if (vnet.prefixes.length === 0) vnet.prefixes = addressPrefixes;
-          vnet.location ??= resource.location;
+          vnet.location ??= str(resource.location);
         }
         // A VNet read again (two exports that overlap, a Resource Graph row paged twice) otherwise keeps
         // its first read's properties; subnets and peerings merge, the first of each winning. Snapshot

@@ -1,7 +1,7 @@
 import type { Finding } from '../engine/audit';
 import type { RemediationConfig } from '../engine/config';
 import { overlappingPairs } from '../model/cidr';
-import { keyOf, parseResourceId, subscriptionOf, type ResourceKey } from '../model/ids';
+import { keyOf, nameOf, parseResourceId, subscriptionOf, type ResourceKey } from '../model/ids';
 import type { Topology, Vnet } from '../model/types';
 import { describeVnet, formatPrefixes, hasGateway, isVnetRead } from '../rules/describe';
 import type { ArmOperation } from '../rules/rule';
@@ -84,8 +84,6 @@ export function scopeRefusal(operation: ArmOperation, topology: Topology, config
 }
 
 
-const lastSegment = (id: string) => id.slice(id.lastIndexOf('/') + 1);
-
 /**
  * A PUT on a peering that exists, naming another remote VNet, would repoint it: the peering to the
  * old remote is lost. No fix means that, whatever name a rule chose for a new peering (VNet names
@@ -119,7 +117,7 @@ function overlapRefusal(operations: readonly ArmOperation[], topology: Topology)
     if (pairs.length === 0) continue;
     const overlaps = pairs.map(([a, b]) => `${formatPrefixes([a])} with ${formatPrefixes([b])}`).join(', ');
     return (
-      `"${lastSegment(op.resourceId)}" would peer "${local.name}" and "${remote.name}", whose address spaces overlap (${overlaps}): ` +
+      `"${nameOf(op.resourceId)}" would peer "${local.name}" and "${remote.name}", whose address spaces overlap (${overlaps}): ` +
       'ARM refuses to peer overlapping address spaces; change one of them first'
     );
   }
@@ -158,7 +156,7 @@ function remoteGatewayRefusal(operations: readonly ArmOperation[], topology: Top
     const remoteKey = remoteKeyOf(op);
     const remote = remoteKey ? topology.vnets.get(remoteKey) : undefined;
     if (op.method === 'PUT' && propsOf(op).useRemoteGateways === true && remoteKey && isVnetRead(remote)) {
-      const name = `"${lastSegment(op.resourceId)}"`;
+      const name = `"${nameOf(op.resourceId)}"`;
       if (!hasGateway(remote)) return `${name} uses remote gateways, but "${remote.name}" has no gateway or Route Server: ARM refuses the write (RemoteVnetHasNoGateways)`;
       const local = targetVnetKey(op.resourceId);
       const back = pairKey(remoteKey, local);

@@ -1,4 +1,5 @@
 import type { AuditNotice, Finding, SuppressedFinding } from '../engine/audit';
+import { isClassicVnetId } from '../model/ids';
 import type { Topology } from '../model/types';
 import type { AuditScope } from '../ports';
 import type { Severity } from '../rules/rule';
@@ -11,10 +12,12 @@ export interface UnreadableScope {
   reason: string;
 }
 
-/** Peerings whose remote VNet is in a subscription that was not read (or is a classic VNet): their pairs are unverified. */
+/** Peerings whose remote VNet is in a subscription that was not read, or is a classic VNet (never read): their pairs are unverified. */
 export interface OutOfScopeRemotes {
   /** The remote VNets' subscription, lower-cased. */
   subscription: string;
+  /** `subscription-not-read`, or `classic-vnet` (in a subscription that may have been read). */
+  reason: 'subscription-not-read' | 'classic-vnet';
   peerings: number;
 }
 
@@ -64,21 +67,35 @@ export function buildReport(input: {
 
 /** The peerings whose remote could not be verified, by the remote's subscription (sorted). */
 function outOfScopeRemotes(topology: Topology): OutOfScopeRemotes[] {
-  const counts = new Map<string, number>();
+  const counts = new Map<string, OutOfScopeRemotes>();
   for (const peering of topology.peerings.values()) {
     if (peering.remoteInScope) continue;
     const subscription = peering.remoteSubscriptionId?.toLowerCase() ?? '(unknown)';
-    counts.set(subscription, (counts.get(subscription) ?? 0) + 1);
+    const reason = isClassicVnetId(peering.remoteVnetId) ? 'classic-vnet' : 'subscription-not-read';
+    const key = `${subscription}\n${reason}`;
+    const entry = counts.get(key) ?? { subscription, reason, peerings: 0 };
+    entry.peerings += 1;
+    counts.set(key, entry);
   }
-  return [...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([subscription, peerings]) => ({ subscription, peerings }));
+  return [...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, entry]) => entry);
 }
 
-/** `3 peerings to 2 subscriptions that were not read`, or undefined when every remote was read. */
+const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
+
+/**
+ * `3 peerings to 2 subscriptions not read, and 1 to classic VNets, whose pairs are unverified`, or
+ * undefined when every remote could be verified.
+ */
 export function outOfScopeText(coverage: Coverage): string | undefined {
-  if (coverage.outOfScope.length === 0) return undefined;
-  const peerings = coverage.outOfScope.reduce((sum, o) => sum + o.peerings, 0);
-  const subscriptions = coverage.outOfScope.length;
-  return `${peerings} peering${peerings === 1 ? '' : 's'} to ${subscriptions} subscription${subscriptions === 1 ? '' : 's'} not read, whose pairs are unverified`;
+  const count = (reason: OutOfScopeRemotes['reason']) => coverage.outOfScope.filter((o) => o.reason === reason);
+  const unread = count('subscription-not-read');
+  const classic = count('classic-vnet');
+  const peeringsOf = (entries: OutOfScopeRemotes[]) => entries.reduce((sum, o) => sum + o.peerings, 0);
+  const parts = [
+    ...(unread.length > 0 ? [`${plural(peeringsOf(unread), 'peering')} to ${plural(unread.length, 'subscription')} not read`] : []),
+    ...(classic.length > 0 ? [`${unread.length > 0 ? peeringsOf(classic) : plural(peeringsOf(classic), 'peering')} to classic VNets, which are never read`] : []),
+  ];
+  return parts.length === 0 ? undefined : `${parts.join(', and ')}, whose pairs are unverified`;
 }
 
 /** A partial audit (some scope unreadable) is never "compliant". */

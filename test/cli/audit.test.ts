@@ -94,9 +94,15 @@ describe('peerguard audit', () => {
     writeFileSync(config, 'rules:\n  peering-remote-out-of-scope: off\n');
     const json = await run(['audit', '--input', input, '--config', config, '--format', 'json']);
     expect(json.code).toBe(0);
-    expect(JSON.parse(json.stdout).coverage).toEqual({ subscriptions: [SUB_A], unreadable: [], outOfScope: [{ subscription: SUB_C, peerings: 1 }] });
+    expect(JSON.parse(json.stdout).coverage).toEqual({ subscriptions: [SUB_A], unreadable: [], outOfScope: [{ subscription: SUB_C, reason: 'subscription-not-read', peerings: 1 }] });
     const table = await run(['audit', '--input', input, '--config', config]);
     expect(table.stdout).toContain('No findings: every peering read is compliant, but 1 peering to 1 subscription not read, whose pairs are unverified.');
+
+    // A classic VNet in the subscription that was read: never read itself, but its subscription was.
+    const classic = `/subscriptions/${SUB_A}/resourceGroups/rg-old/providers/Microsoft.ClassicNetwork/virtualNetworks/old`;
+    writeFileSync(input, JSON.stringify([vnet({ id: hub, prefixes: ['10.0.0.0/16'], peerings: [{ remote: classic }] })]));
+    const withClassic = await run(['audit', '--input', input, '--config', config, '--format', 'json']);
+    expect(JSON.parse(withClassic.stdout).coverage.outOfScope).toEqual([{ subscription: SUB_A, reason: 'classic-vnet', peerings: 1 }]);
   });
 
   it("an empty --config or --intent (a variable that was not set) is refused, naming the option, not read as none", async () => {

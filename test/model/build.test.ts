@@ -194,6 +194,14 @@ describe('buildTopology', () => {
       }
     });
 
+    it('a location that is not a string is no location (no crash, no region)', () => {
+      const resources = estate(configuration({ connectivityTopology: 'Mesh', appliesToGroups: [{ networkGroupId: group }] }));
+      const odd = resources.map((r) => (r.id === nowhere ? ({ ...r, location: 123 } as unknown as RawResource) : r));
+      const t = topologyOf(odd);
+      expect(t.vnets.get(keyOf(nowhere))?.location).toBeUndefined();
+      expect(keysOf(t, nowhere)).toEqual([]);
+    });
+
     it('directly connected spokes of a hub-and-spoke configuration are regional too', () => {
       const t = topologyOf(
         estate(configuration({ connectivityTopology: 'HubAndSpoke', hubs: [{ resourceId: hub }], appliesToGroups: [{ networkGroupId: group, groupConnectivity: 'DirectlyConnected' }] })),

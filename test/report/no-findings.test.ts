@@ -32,8 +32,16 @@ describe.each(renderers)('%s report without findings', (_format, render) => {
 
   it('names the peerings whose remote subscription was not read, even when their rule is off', async () => {
     const report = clean(2);
-    report.coverage.outOfScope = [{ subscription: 'dddddddd-0000-0000-0000-000000000004', peerings: 3 }];
+    report.coverage.outOfScope = [{ subscription: 'dddddddd-0000-0000-0000-000000000004', reason: 'subscription-not-read', peerings: 3 }];
     expect(await render(report)).toContain('3 peerings to 1 subscription not read, whose pairs are unverified');
+  });
+
+  it('says a classic remote is never read, not that its (read) subscription was not', async () => {
+    const report = clean(2);
+    report.coverage.outOfScope = [{ subscription: SUB_A, reason: 'classic-vnet', peerings: 1 }];
+    expect(await render(report)).toContain('1 peering to classic VNets, which are never read, whose pairs are unverified');
+    report.coverage.outOfScope.push({ subscription: 'dddddddd-0000-0000-0000-000000000004', reason: 'subscription-not-read', peerings: 2 });
+    expect(await render(report)).toContain('2 peerings to 1 subscription not read, and 1 to classic VNets, which are never read, whose pairs are unverified');
   });
 
   it('is never compliant when a scope could not be read', async () => {
