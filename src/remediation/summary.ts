@@ -2,7 +2,8 @@ import { escapeHtml } from '../report/escape';
 import { describeTrigger, type JournalRecord } from './ports';
 
 // The short "Remediation" section of the report mail: what was applied, skipped or failed since the
-// last report, with reasons. Plan records (planned/deferred) are left out unless nothing was tried.
+// last report, with reasons, each distinct record once. Plan records (planned/deferred) are left
+// out unless nothing was tried.
 
 const SHOWN = new Set(['applied', 'skipped', 'failed', 'not-attempted']);
 
@@ -11,18 +12,37 @@ export interface MailSection {
   html: string;
 }
 
-function line(r: JournalRecord): string {
-  const what = r.operation ? `${r.operation.method} ${r.operation.resourceId}` : r.findingResourceId;
-  return `${r.status}: ${r.ruleId}: ${what}: ${r.reason} (${describeTrigger(r.trigger)}, ${r.at})`;
+const what = (r: JournalRecord): string => (r.operation ? `${r.operation.method} ${r.operation.resourceId}` : r.findingResourceId);
+
+/**
+ * Records that say the same thing once each, the latest kept, with how many there were: a fix that
+ * every event-path run skips for the same reason (not allow-listed, say) is one line, not one per event.
+ */
+function collapse(records: readonly JournalRecord[]): Array<{ record: JournalRecord; times: number }> {
+  const byText = new Map<string, { record: JournalRecord; times: number }>();
+  for (const record of records) {
+    const key = `${record.status}\n${record.ruleId}\n${what(record)}\n${record.reason}`;
+    const seen = byText.get(key);
+    if (seen) {
+      seen.times += 1;
+      if (record.at >= seen.record.at) seen.record = record;
+    } else byText.set(key, { record, times: 1 });
+  }
+  return [...byText.values()];
+}
+
+function line({ record: r, times }: { record: JournalRecord; times: number }): string {
+  const when = times > 1 ? `${times} times, last ${describeTrigger(r.trigger)}, ${r.at}` : `${describeTrigger(r.trigger)}, ${r.at}`;
+  return `${r.status}: ${r.ruleId}: ${what(r)}: ${r.reason} (${when})`;
 }
 
 /** Undefined when there is nothing to say. */
 export function remediationSection(records: readonly JournalRecord[], maxLines = 50): MailSection | undefined {
   // Plan records restate what a dry run would do; an apply run's outcomes say what happened.
-  const outcomes = records.filter((r) => SHOWN.has(r.status) && (r.mode === 'apply' || r.status !== 'skipped'));
-  const dryRun = records.filter((r) => r.mode === 'dry-run' && r.status === 'planned');
+  const outcomes = collapse(records.filter((r) => SHOWN.has(r.status) && (r.mode === 'apply' || r.status !== 'skipped')));
+  const dryRun = collapse(records.filter((r) => r.mode === 'dry-run' && r.status === 'planned'));
   if (outcomes.length === 0 && dryRun.length === 0) return undefined;
-  const count = (s: string) => outcomes.filter((r) => r.status === s).length;
+  const count = (s: string) => outcomes.filter((o) => o.record.status === s).length;
   const head =
     `Remediation: ${count('applied')} applied, ${count('skipped')} skipped, ${count('failed')} failed, ${count('not-attempted')} not attempted` +
     (dryRun.length > 0 ? `; ${dryRun.length} operation(s) planned in dry runs (not written)` : '');

@@ -86,5 +86,13 @@ describe('RemediationRunner (event path and timer)', () => {
 
     expect(await skipping.run({ findings: all.filter((f) => !f.fix), topology, trigger })).toBeUndefined();
     expect(await skipping.recordsSince(since)).toHaveLength(records.length);
+
+    // The same skips again (as every event-path run records them): the mail says each once, with how often.
+    const once = remediationSection(records)!.text;
+    await skipping.run({ findings: all, topology, trigger });
+    const twice = remediationSection(await skipping.recordsSince(since))!.text;
+    expect(twice.split('\n').length).toBe(once.split('\n').length);
+    expect(twice.match(/Remediation: 0 applied, \d+ skipped/)?.[0]).toBe(once.match(/Remediation: 0 applied, \d+ skipped/)?.[0]);
+    expect(twice).toContain('(2 times, last schedule');
   });
 });
