@@ -8,11 +8,13 @@ import {
   isApplianceRoute,
   isInside,
   meshConnects,
+  type GatewayHub,
   routingOf,
   transitIndex,
   type EffectiveRoute,
   type Link,
   type Stretches,
+  udrGatewayOf,
 } from '../rules/transit-helpers';
 
 // Reachability from the configuration alone: for two VNets, reachable or not, and why.
@@ -31,6 +33,10 @@ import {
 //   - VirtualAppliance: the next hop must lie in a usable peer H (or in C itself); H needs a usable
 //     link to C that covers the prefix (subnet peering: the named subnets only), and C's peering
 //     to H must allow forwarded traffic (the packets the appliance forwards enter C over it);
+//   - VirtualNetworkGateway: the hub H's VPN gateway that A uses through gateway transit
+//     (transit-helpers.gatewayHub: usable link, useRemoteGateways and allowGatewayTransit, a
+//     non-Basic VPN gateway and no ExpressRoute one) forwards to H's peers; H needs a usable link to
+//     C that covers the prefix, and no allowForwardedTraffic (virtual-network-manage-peering);
 //   - None is a blackhole; VnetLocal means C's prefix overlaps A's own; other next hops leave.
 //   Parts of C's space that no route covers go to Azure's defaults (Internet or None): no route.
 // - A VNet reaches C when some context of A reaches C and some context of C reaches A back through
@@ -85,6 +91,7 @@ export type Hop =
   | { kind: 'peering'; from: Vnet; to: Vnet; peering: Peering }
   | { kind: 'mesh'; from: Vnet; to: Vnet }
   | { kind: 'appliance'; from: Vnet; to: Vnet; hub: Vnet; ip: Prefix; appliance: Appliance | undefined; routeName: string | undefined }
+  | { kind: 'vpn-gateway'; from: Vnet; to: Vnet; hub: Vnet; gatewayName: string; routeName: string | undefined }
   | { kind: 'gateway'; from: Vnet; hub: Vnet; gatewayName: string };
 
 export interface Verdict {
@@ -127,6 +134,8 @@ export function describeHop(hop: Hop): string {
         : `appliance ${hop.ip.text}`;
       return `${quote(hop.from)} → ${what} in ${quote(hop.hub)} → ${quote(hop.to)}`;
     }
+    case 'vpn-gateway':
+      return `${quote(hop.from)} → ${hop.gatewayName} in ${quote(hop.hub)} → ${quote(hop.to)}`;
     case 'gateway':
       return `${quote(hop.from)} → ${hop.gatewayName} in ${quote(hop.hub)} → on-premises`;
   }
@@ -286,6 +295,45 @@ export function createReachability(topology: Topology): Reachability {
     return gap ? { ok: false, missing: gap } : undefined;
   };
 
+  /**
+   * Hub `h`'s VPN gateway delivers `target` (a prefix of C) to C: a usable link that routes it. No
+   * allowForwardedTraffic: "You don't need to select this setting if traffic is forwarded between
+   * virtual networks through an Azure VPN Gateway" (virtual-network-manage-peering).
+   */
+  const gatewayOnward = (h: number, c: number, target: Prefix): Step | undefined => {
+    const hub = vnetAt(h);
+    const link = index.link(h, c);
+    if (!link) return { ok: false, missing: peeringGap(hub, vnetAt(c), ` (the VPN gateway in ${quote(hub)} cannot forward to ${quote(vnetAt(c))})`) };
+    if (!isInside(target, link.remotePrefixes)) return { ok: false, missing: partialGap(link, target, ` (the VPN gateway in ${quote(hub)} cannot forward there)`) };
+    return undefined;
+  };
+
+  /** Why the routes of VNet `a` to VirtualNetworkGateway reach no hub VPN gateway (`via.why`), for a message. No final period. */
+  const gatewayHubText = (a: Vnet, via: Exclude<GatewayHub, { link: Link }>): string => {
+    const p = via.peering;
+    const hub = p ? topology.vnets.get(p.remoteVnetKey) : undefined;
+    const hubName = hub ? quote(hub) : `"${p?.remoteVnetId ?? '?'}"`;
+    switch (via.why) {
+      case 'own-gateway':
+        return `${quote(a)} has its own ${describeGateway(a.gateways[0] as Gateway)}, which leads out of the estate (its connections are not read)`;
+      case 'not-used':
+        return `${quote(a)} has no gateway and uses no hub's gateway (no peering of it uses remote gateways)`;
+      case 'several':
+        return `${quote(a)} sets useRemoteGateways on more than one peering; Azure allows one`;
+      case 'unusable':
+        if (!hub) return `${quote(a)} uses the gateway of ${hubName}, a VNet that was not read`;
+        return `${quote(a)} uses the gateway of ${hubName} over a peering that is not usable (${peeringGap(a, hub, '').message.replace(/\.$/, '')})`;
+      case 'not-allowed':
+        return `peering "${p?.reverse?.name ?? '?'}" from ${hubName} to ${quote(a)} does not allow gateway transit`;
+      case 'no-gateway':
+        return `${hubName}, whose gateway ${quote(a)} uses, has no VPN gateway`;
+      case 'not-vpn':
+        return `a route with next hop VirtualNetworkGateway works only with a VPN gateway that has no ExpressRoute gateway beside it, and ${hubName} has ${hub ? describeGateways(hub) : 'none'}`;
+      case 'basic':
+        return `${hub ? describeGateway(udrGatewayOf(hub) as Gateway) : 'the VPN gateway'} in ${hubName} is a Basic SKU, which does not support gateway transit`;
+    }
+  };
+
   /** What one deciding route does with `target` (a prefix of C) from VNet `a`. */
   const judge = (a: number, c: number, r: EffectiveRoute, target: Prefix, table: RouteTable | undefined): Step => {
     const src = vnetAt(a);
@@ -341,6 +389,20 @@ export function createReachability(topology: Topology): Reachability {
         if (gap) return gap;
       }
       return { ok: true, hop: { kind: 'appliance', from: src, to: dest, hub, ip, appliance: applianceAt(hub, ip), routeName: r.route?.name } };
+    }
+    if (type === 'virtualnetworkgateway') {
+      // The VPN gateway of the hub that A uses through gateway transit forwards to the hub's peers.
+      const via = index.gatewayHub(a);
+      if (!via.link) {
+        const kind: MissingKind = via.why === 'own-gateway' ? 'no-route' : 'route-to-unreachable-next-hop';
+        return { ok: false, missing: { kind, message: `${routeText || 'a route'} of ${quote(src)} sends traffic for ${quote(dest)} to a virtual network gateway, but ${gatewayHubText(src, via)}.`, resourceId: routeId } };
+      }
+      const h = via.link.peer;
+      if (h !== c) {
+        const gap = gatewayOnward(h, c, target);
+        if (gap) return gap;
+      }
+      return { ok: true, hop: { kind: 'vpn-gateway', from: src, to: dest, hub: via.link.peerVnet, gatewayName: describeGateway(via.gateway), routeName: r.route?.name } };
     }
     return { ok: false, missing: { kind: 'no-route', message: `${routeText || `a route of type ${r.nextHopType}`} sends traffic for ${quote(dest)} out of the estate (${r.nextHopType}).`, resourceId: routeId } };
   };
@@ -474,7 +536,7 @@ export function createReachability(topology: Topology): Reachability {
     const hub = vnetAt(h);
     const blocking: RouteTable[] = [];
     let udrUnusable = false;
-    const udrWorks = hub.gateways.some((g) => g.kind === 'Vpn' || g.kind === 'Unknown') && !hub.gateways.some((g) => g.kind === 'ExpressRoute');
+    const udrWorks = udrGatewayOf(hub) !== undefined;
     const hubSpace = h === a ? src.prefixes : (index.link(a, h)?.remotePrefixes ?? []);
     const leavesEstate = (prefix: Prefix | undefined) => prefix !== undefined && !holdsAll(estateSpace(prefix.version), prefix);
     for (const { table } of contexts(a)) {

@@ -10,6 +10,9 @@ import { meshConnects, routeSendingSomeTo, transitIndex, type EffectiveRoute, ty
 // by a network virtual appliance in a virtual network ... to flow to this virtual network").
 // The return path (a route in C sending A's space through B, which needs allowForwardedTraffic on
 // A→B) is the same check from C's side. A default route to the hub firewall covers every C.
+// A route to VirtualNetworkGateway that reaches B's VPN gateway is no offence: the setting is not
+// needed "if traffic is forwarded between virtual networks through an Azure VPN Gateway"
+// (virtual-network-manage-peering), so only appliance routes count (sendsSomeToApplianceIn).
 //
 // Semantics chosen: some part of C's space is enough (those packets are dropped); C's space is what
 // B reaches over B–C (subnet peering: the named subnets). A and C that are peered directly are
@@ -67,7 +70,7 @@ export const transitForwardedTrafficBlocked: Rule = {
             const known = offences.get(toC.back.key);
             if (known?.sources.has(n) || meshConnects(a, toC.peerVnet)) continue;
             // The table's stretches to the hub decide; its routes are looked at only to name the first offending one.
-            const prefix = toC.remotePrefixes.find((p) => table.sendsSomeTo(p, hub.peer));
+            const prefix = toC.remotePrefixes.find((p) => table.sendsSomeToApplianceIn(p, hub.peer));
             if (!prefix) continue;
             if (known) {
               known.sources.add(n);

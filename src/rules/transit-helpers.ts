@@ -1,7 +1,7 @@
 import { contains, rangeKey, type Address, type Prefix } from '../model/cidr';
 import type { ResourceKey } from '../model/ids';
-import type { Peering, Route, RouteTable, Topology, Vnet } from '../model/types';
-import { peeredRemotePrefixes, remoteCurrentSpace } from './describe';
+import type { Gateway, Peering, Route, RouteTable, Topology, Vnet } from '../model/types';
+import { isBasicSkuGateway, peeredRemotePrefixes, remoteCurrentSpace } from './describe';
 
 // Shared vocabulary of the transit rules: usable links, which peer holds a next-hop IP, effective
 // routes of a VNet's subnets, and what a longest-prefix match decides for a whole prefix.
@@ -62,6 +62,8 @@ export interface TransitIndex {
   neighbours(): Neighbours;
   /** `routedTables` of VNet `n`, worked out once. */
   routedTables(n: number): readonly RoutedTable[];
+  /** The hub VPN gateway that VNet `n`'s routes to VirtualNetworkGateway reach (`gatewayTransitOf`), worked out once. */
+  gatewayHub(n: number): GatewayHub;
 }
 
 /**
@@ -180,6 +182,7 @@ function buildTransitIndex(topology: Topology): TransitIndex {
     return undefined;
   };
   const routed: Array<readonly RoutedTable[] | undefined> = new Array(vnets.length);
+  const gatewayHubs: Array<GatewayHub | undefined> = new Array(vnets.length);
   const index: TransitIndex = {
     vnets,
     numberOf: (key) => {
@@ -191,8 +194,77 @@ function buildTransitIndex(topology: Topology): TransitIndex {
     linkHolding,
     neighbours,
     routedTables: (n) => (routed[n] ??= routedTables(index, n)),
+    gatewayHub: (n) => (gatewayHubs[n] ??= gatewayTransitOf(index, n)),
   };
   return index;
+}
+
+// -- routes to VirtualNetworkGateway: a hub's VPN gateway forwards between its peers --
+
+/**
+ * Where VNet `n`'s user routes with next hop VirtualNetworkGateway lead: the hub's VPN gateway it
+ * uses through gateway transit, else why none (`why`, for messages). virtual-network-manage-peering:
+ * "a VPN gateway can forward network traffic between virtual networks that are peered with the
+ * virtual network the gateway is in, without the virtual networks needing to be peered with each
+ * other", which "requires implementing user-defined routes that specify the virtual network gateway
+ * as the next hop type". A VNet with a gateway of its own sends such routes there (out of the estate:
+ * its connections are not read).
+ */
+export type GatewayHub =
+  | { link: Link; gateway: Gateway; why?: undefined }
+  | {
+      link?: undefined;
+      why: 'own-gateway' | 'not-used' | 'several' | 'unusable' | 'not-allowed' | 'no-gateway' | 'not-vpn' | 'basic';
+      /** The peering that uses remote gateways (absent for own-gateway, not-used). */
+      peering?: Peering;
+    };
+
+/**
+ * The gateway a route with next hop VirtualNetworkGateway can point at in `vnet`: a VPN gateway (or
+ * one of unknown type) with no ExpressRoute gateway beside it. virtual-networks-udr-overview: "You
+ * can't specify a virtual network gateway created as the type ExpressRoute in a UDR", nor "if you
+ * have virtual private network (VPN) and ExpressRoute coexisting connections". A Route Server takes none.
+ */
+export function udrGatewayOf(vnet: Vnet): Gateway | undefined {
+  let vpn: Gateway | undefined;
+  for (const g of vnet.gateways) {
+    if (g.kind === 'ExpressRoute') return undefined;
+    if (!vpn && (g.kind === 'Vpn' || g.kind === 'Unknown')) vpn = g;
+  }
+  return vpn;
+}
+
+/**
+ * `gatewayHub` for VNet `n`: its one peering that uses remote gateways, over a usable link to a hub
+ * whose peering back allows gateway transit, and the hub's non-Basic VPN gateway (`udrGatewayOf`;
+ * Basic does not support gateway transit). O(peerings of `n`).
+ */
+function gatewayTransitOf(index: TransitIndex, n: number): GatewayHub {
+  const vnet = index.vnets[n] as Vnet;
+  if (vnet.gateways.length > 0) return { why: 'own-gateway' };
+  let peering: Peering | undefined;
+  for (const p of vnet.peerings) {
+    if (!p.useRemoteGateways) continue;
+    // Azure allows one; several is an input it refuses, and which one would carry is unknown.
+    if (peering) return { why: 'several', peering };
+    peering = p;
+  }
+  if (!peering) return { why: 'not-used' };
+  const link = index.links(n).find((l) => l.out === peering);
+  if (!link) return { why: 'unusable', peering };
+  if (!link.back.allowGatewayTransit) return { why: 'not-allowed', peering };
+  const hub = link.peerVnet;
+  if (hub.gateways.length === 0) return { why: 'no-gateway', peering };
+  const gateway = udrGatewayOf(hub);
+  if (!gateway) return { why: 'not-vpn', peering };
+  if (isBasicSkuGateway(gateway)) return { why: 'basic', peering };
+  return { link, gateway };
+}
+
+/** A user-defined route to the virtual network gateway. */
+export function isGatewayRoute(route: { nextHopType: string }): boolean {
+  const type = route.nextHopType;
+  return type === 'VirtualNetworkGateway' || type.toLowerCase() === 'virtualnetworkgateway';
 }
 
 /**
@@ -250,7 +322,10 @@ export interface EffectiveRoute {
   nextHopIp: Prefix | undefined;
   /** The user-defined route, absent for system routes. */
   route: Route | undefined;
-  /** The number of the usable peer whose space holds the appliance next hop, or -1. */
+  /**
+   * The number of the usable peer whose space holds the appliance next hop, or, for a route to
+   * VirtualNetworkGateway, of the hub whose VPN gateway it reaches (`gatewayHub`); else -1.
+   */
   hub: number;
   /** System routes of type VNetPeering: the peering whose remote space this is. */
   peering: Peering | undefined;
@@ -270,9 +345,18 @@ export function effectiveRoutes(index: TransitIndex, n: number, table: RouteTabl
   return effectiveRoutesWith(index, n, table, table ? hubLinksOf(index, n, table) : []);
 }
 
-/** For each route of `table` in VNet `n`: the usable link whose peer holds its appliance next hop, if any. */
+/**
+ * For each route of `table` in VNet `n`: the usable link whose peer holds its appliance next hop, or
+ * for a route to VirtualNetworkGateway the link to the hub whose VPN gateway it reaches; else none.
+ * The hub's VPN gateway forwards to the hub's peers as an appliance there would, so the transit
+ * rules treat both alike (it needs no allowForwardedTraffic: transit-forwarded-traffic-blocked
+ * looks at appliance routes only).
+ */
 function hubLinksOf(index: TransitIndex, n: number, table: RouteTable): Array<Link | undefined> {
-  return table.routes.map((route) => (isApplianceRoute(route) ? index.linkHolding(n, route.nextHopIp) : undefined));
+  return table.routes.map((route) => {
+    if (isApplianceRoute(route)) return index.linkHolding(n, route.nextHopIp);
+    return isGatewayRoute(route) ? index.gatewayHub(n).link : undefined;
+  });
 }
 
 /** `effectiveRoutes`, with the hub link of each of the table's routes known (`hubLinks`, as `hubLinksOf`). */
@@ -473,9 +557,9 @@ function routingIn({ stretches, routes }: Decisions, target: Prefix): PrefixRout
   return { deciding, gap: gap || cursor <= last };
 }
 
-/** The first route of `table` that sends some address of `target` to an appliance in VNet `hub`. */
+/** The first route of `table` that sends some address of `target` to an appliance in VNet `hub` (not to its VPN gateway). */
 export function routeSendingSomeTo(table: RoutedTable, target: Prefix, hub: number): EffectiveRoute | undefined {
-  return routingIn(table.decisions(target.version), target).deciding.find((r) => r.hub === hub);
+  return routingIn(table.decisions(target.version), target).deciding.find((r) => r.hub === hub && !isGatewayRoute(r));
 }
 
 /** The position of the last of `stretches` that starts at or before `address`, or -1. */
@@ -524,10 +608,13 @@ export function applianceStretches({ stretches, routes }: Decisions, version: 4 
 
 // -- route tables with appliance next hops in peers --
 
-/** A route table of a VNet whose appliance routes lead into usable peers ("hubs"). */
+/**
+ * A route table of a VNet whose appliance routes lead into usable peers ("hubs"), or whose routes to
+ * VirtualNetworkGateway reach a hub's VPN gateway (`gatewayHub`): both forward to the hub's peers.
+ */
 export interface RoutedTable {
   table: RouteTable;
-  /** Distinct usable links whose peer holds one of the table's appliance next hops. */
+  /** Distinct usable links whose peer holds one of the table's appliance next hops or the VPN gateway its gateway routes reach. */
   hubs: Link[];
   /** The table's effective routes (worked out on first use). */
   readonly routes: EffectiveRoute[];
@@ -538,8 +625,10 @@ export interface RoutedTable {
   stretchesTo(hub: number, version: 4 | 6): Stretches;
   /** Whether every address of `target` goes to an appliance in VNet `hub`. */
   sendsAllTo(target: Prefix, hub: number): boolean;
-  /** Whether some address of `target` goes to an appliance in VNet `hub`. */
+  /** Whether some address of `target` goes to an appliance or the VPN gateway in VNet `hub`. */
   sendsSomeTo(target: Prefix, hub: number): boolean;
+  /** Whether some address of `target` goes to an appliance in VNet `hub`, not to its VPN gateway. */
+  sendsSomeToApplianceIn(target: Prefix, hub: number): boolean;
 }
 
 /**
@@ -552,6 +641,8 @@ class LazyRoutedTable implements RoutedTable {
   private effective: EffectiveRoute[] | undefined;
   private decisions4: Decisions | undefined;
   private decisions6: Decisions | undefined;
+  /** Whether some route of the table reaches a hub's VPN gateway (worked out on first use). */
+  private gatewayRoutes: boolean | undefined;
   /** Stretches to the table's hubs: [2 × position in `hubs` + (0 for IPv4, 1 for IPv6)]. */
   private readonly stretches: Array<Stretches | undefined> = [];
 
@@ -599,6 +690,14 @@ class LazyRoutedTable implements RoutedTable {
     return holdsSome(this.stretchesTo(hub, target.version), target);
   }
 
+  sendsSomeToApplianceIn(target: Prefix, hub: number): boolean {
+    // A route with a hub that is no appliance route goes to the VPN gateway. Without one (nearly
+    // every table) the stretches decide; with one, the deciding routes, looked at one by one.
+    this.gatewayRoutes ??= this.table.routes.some((route, k) => this.hubLinks[k] !== undefined && !isApplianceRoute(route));
+    if (!this.gatewayRoutes) return this.sendsSomeTo(target, hub);
+    return routeSendingSomeTo(this, target, hub) !== undefined;
+  }
+
   private effectiveRoutes(): EffectiveRoute[] {
     return effectiveRoutesWith(this.index, this.n, this.table, this.hubLinks);
   }
@@ -613,7 +712,8 @@ const NO_ROUTED_TABLES: readonly RoutedTable[] = [];
 
 /**
  * The route tables of VNet `n` (those associated with its subnets) that have at least one appliance
- * route whose next hop lies in a usable peer. Cost: O(tables × routes × links of the VNet); the
+ * route whose next hop lies in a usable peer, or a route to VirtualNetworkGateway that reaches a
+ * hub's VPN gateway. Cost: O(tables × routes × links of the VNet); the
  * effective routes of a table are worked out only when asked for.
  */
 function routedTables(index: TransitIndex, n: number): readonly RoutedTable[] {
@@ -630,8 +730,8 @@ function routedTables(index: TransitIndex, n: number): readonly RoutedTable[] {
 
 /**
  * Whether some subnet of one VNet (its routed tables `from`) sends all of VNet `to`'s space to an
- * appliance in a VNet `h` that has usable links with both: for a table and one of its hubs `h`,
- * every prefix of `to` that `h` reaches over the link h–to is routed to an appliance in `h`.
+ * appliance or the VPN gateway in a VNet `h` that has usable links with both: for a table and one of
+ * its hubs `h`, every prefix of `to` that `h` reaches over the link h–to is routed into `h`.
  * Cost: O(tables × hubs × prefixes of `to` × effective routes).
  */
 export function reachesThroughAppliance(

@@ -6,7 +6,9 @@ import { isHub, reachesThroughAppliance, shareMeshGroup, transitIndex, type Link
 // Peering is not transitive: spokes A and C of hub B reach each other only when they are peered
 // (or share an AVNM mesh group), or when each sends the other's space to an appliance in a VNet
 // both have usable links with ("no connectivity between VirtualNetwork1 and VirtualNetwork3
-// through VirtualNetwork2", virtual-network-peering-overview).
+// through VirtualNetwork2", virtual-network-peering-overview), or to that VNet's VPN gateway: "a VPN
+// gateway can forward network traffic between virtual networks that are peered with the virtual
+// network the gateway is in" given routes to VirtualNetworkGateway (virtual-network-manage-peering).
 //
 // Semantics chosen where the catalog is silent:
 // - Any peering between A and C, in any state, silences the pair: a broken direct peering is the
@@ -14,7 +16,10 @@ import { isHub, reachesThroughAppliance, shareMeshGroup, transitIndex, type Link
 // - A route joins A and C when some route table of A sends every address of C's space (as the
 //   appliance's VNet reaches C: subnet peering counts the named subnets only) to an appliance in a
 //   VNet H with usable links to both, and some route table of C does the same for A. H may be B
-//   or another shared hub: A is then not cut off from C, only routed elsewhere.
+//   or another shared hub: A is then not cut off from C, only routed elsewhere. A route to
+//   VirtualNetworkGateway counts as a route to an appliance in H when the gateway it reaches is H's
+//   VPN gateway, used through gateway transit (transit-helpers.gatewayHub): the routed tables list
+//   H as a hub of such a table, so the pair logic below is the same for both.
 // - One finding per (A, B), with a fingerprint of [A→B, B] that stays stable as spokes come and go.
 //   It names the first 5 unreachable Cs (message and relatedResourceIds, after B) and counts the
 //   rest: listing every C in relatedResourceIds makes the output itself Σ deg² ids (6.6 million at
@@ -31,9 +36,9 @@ import { isHub, reachesThroughAppliance, shareMeshGroup, transitIndex, type Link
 // VNet, O(P) in all (shared with the other transit rules through the topology's transit index).
 // Each VNet B with two or more usable links is taken as a hub. A spoke A's unreachable siblings are
 // counted from A's own peerings, O(deg(A)), except where routes may join them: a routed A is compared
-// with each routed sibling C (both have route tables with appliance next hops in a usable peer),
-// each direction once per hub, O(prefixes of C × log routes) against the table's merged appliance
-// stretches. So Σ_B routed(B)² pair checks, and Σ_B deg(B)² only with an intent or mesh groups,
+// with each routed sibling C (both have route tables with appliance next hops in a usable peer, or
+// routes to a hub's VPN gateway), each direction once per hub, O(prefixes of C × log routes) against
+// the table's merged stretches into the hub. So Σ_B routed(B)² pair checks, and Σ_B deg(B)² only with an intent or mesh groups,
 // whose filters single out pairs. Output is O(findings) (at most 6 ids per finding).
 
 /** Spokes named in the message and listed in relatedResourceIds; the rest are counted. */
@@ -140,7 +145,7 @@ export const transitNotTransitive: Rule = {
     category: 'transit',
     defaultSeverity: 'info',
     description:
-      'Two VNets peer with the same hub but not with each other, share no mesh group, and no route sends their traffic to an appliance in a hub: peering is not transitive, so they cannot reach each other.',
+      'Two VNets peer with the same hub but not with each other, share no mesh group, and no route sends their traffic to an appliance or VPN gateway in a hub: peering is not transitive, so they cannot reach each other.',
     docsUrl: 'https://learn.microsoft.com/azure/virtual-network/virtual-network-peering-overview',
     fix: 'none',
   },
@@ -269,7 +274,7 @@ export const transitNotTransitive: Rule = {
           resourceId: aToB.id,
           relatedResourceIds: related,
           identity: [aToB.id, hub.id],
-          message: flat`${describeVnet(spokeA)} cannot reach ${namesList(names, unreachable)} through hub VNet "${hub.name}": peering is not transitive, and no route sends their traffic to an appliance in "${hub.name}" in both directions.`,
+          message: flat`${describeVnet(spokeA)} cannot reach ${namesList(names, unreachable)} through hub VNet "${hub.name}": peering is not transitive, and no route sends their traffic to an appliance or VPN gateway in "${hub.name}" in both directions.`,
         });
       });
     });

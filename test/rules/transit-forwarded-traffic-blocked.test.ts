@@ -2,7 +2,7 @@ import { expect } from 'vitest';
 import { transitForwardedTrafficBlocked } from '../../src/rules/transit-forwarded-traffic-blocked';
 import type { FixPlan } from '../../src/rules/rule';
 import { ruleTester } from '../support/rule-tester';
-import { FIREWALL_IP6, HUB, hubAndSpokes, meshGroup, peeringId, routeTableId, spokeId, viaFirewall } from '../support/transit';
+import { FIREWALL_IP6, HUB, hubAndSpokes, meshGroup, peeringId, routeTableId, spokeId, viaFirewall, viaGateway, vpnHubAndSpokes } from '../support/transit';
 
 const s1 = spokeId('spoke1');
 const s2 = spokeId('spoke2');
@@ -88,8 +88,23 @@ ruleTester(transitForwardedTrafficBlocked, {
         { name: 'spoke2', prefixes: ['10.2.0.0/16'], toHub: blocked },
       ]),
     },
+    {
+      name: "routes to the hub's VPN gateway need no forwarded traffic (virtual-network-manage-peering)",
+      resources: vpnHubAndSpokes([
+        { name: 'spoke1', prefixes: ['10.1.0.0/16'], routes: [viaGateway('10.2.0.0/16')], toHub: blocked },
+        { name: 'spoke2', prefixes: ['10.2.0.0/16'], routes: [viaGateway('10.1.0.0/16')], toHub: blocked },
+      ]),
+    },
   ],
   invalid: [
+    {
+      name: "the VPN gateway carries part of the far spoke, the hub's appliance the rest: the appliance's part is dropped",
+      resources: vpnHubAndSpokes([
+        { name: 'spoke1', prefixes: ['10.1.0.0/16'], routes: [viaGateway('10.2.0.0/17', 'half'), viaFirewall('10.2.0.0/16', 'rest')] },
+        { name: 'spoke2', prefixes: ['10.2.0.0/16'], toHub: blocked },
+      ]),
+      findings: [{ resourceId: toHub(s2), messageIncludes: ['Route "rest" (10.2.0.0/16 to 10.0.1.4)'] }],
+    },
     {
       name: 'spokes in one mesh group, but subnet-peered: the subnet peering takes precedence, the rest goes through the hub',
       resources: [

@@ -2,7 +2,7 @@ import { parseIntent } from '../../src/intent/schema';
 import { transitIntentUnreachable } from '../../src/rules/transit-intent-unreachable';
 import { gateway } from '../support/estate';
 import { ruleTester } from '../support/rule-tester';
-import { HUB, hubAndSpokes, meshGroup, peeringId, routeTableId, spokeId, viaFirewall } from '../support/transit';
+import { HUB, hubAndSpokes, meshGroup, peeringId, routeTableId, spokeId, viaFirewall, viaGateway, vpnHubAndSpokes } from '../support/transit';
 
 const s1 = spokeId('spoke1');
 const s2 = spokeId('spoke2');
@@ -12,6 +12,16 @@ const eachOther = parseIntent({ groups: { spokes }, statements: [{ name: 'spokes
 const onPrem = parseIntent({ groups: { spokes, hubs }, statements: [{ 'on-premises': { group: 'spokes', via: 'hubs' } }] });
 const toHub = parseIntent({ groups: { spokes, hubs }, statements: [{ reach: { from: 'spokes', to: 'hubs' } }] });
 const appOnly = { peerCompleteVnets: false, localSubnetNames: ['snet-app'], remoteSubnetNames: ['snet-app'] };
+const anyWay = parseIntent({ groups: { spokes }, statements: [{ name: 'spokes talk', 'reach-each-other': 'spokes' }] });
+/** QA s2: each spoke routes the other's space to the hub's VPN gateway, used through gateway transit. */
+const throughGateway = (gateways?: Parameters<typeof vpnHubAndSpokes>[1]) =>
+  vpnHubAndSpokes(
+    [
+      { name: 'spoke1', prefixes: ['10.1.0.0/16'], routes: [viaGateway('10.2.0.0/16', 'to-spoke2')] },
+      { name: 'spoke2', prefixes: ['10.2.0.0/16'], routes: [viaGateway('10.1.0.0/16', 'to-spoke1')] },
+    ],
+    gateways,
+  );
 const routed = [
   { name: 'spoke1', prefixes: ['10.1.0.0/16'], routes: [viaFirewall()] },
   { name: 'spoke2', prefixes: ['10.2.0.0/16'], routes: [viaFirewall()] },
@@ -27,8 +37,22 @@ ruleTester(transitIntentUnreachable, {
       resources: [...hubAndSpokes([{ name: 'spoke1', prefixes: ['10.1.0.0/16'], toHub: { useRemoteGateways: true }, fromHub: { allowGatewayTransit: true } }]), gateway('vgw-hub', HUB)],
       options: { intent: onPrem },
     },
+    { name: "spokes reach each other through the hub's VPN gateway, routes to VirtualNetworkGateway both ways (QA s2)", resources: throughGateway(), options: { intent: anyWay } },
   ],
   invalid: [
+    {
+      name: 'routes to VirtualNetworkGateway with an ExpressRoute gateway in the hub: the route is named',
+      resources: throughGateway([gateway('ergw-hub', HUB, { type: 'ExpressRoute', sku: 'ErGw1AZ' })]),
+      options: { intent: anyWay },
+      findings: [
+        {
+          resourceId: s1,
+          relatedResourceIds: [s2, `${routeTableId('spoke1')}/routes/to-spoke2`],
+          messageIncludes: ['sends traffic for "spoke2" to a virtual network gateway, but a route with next hop VirtualNetworkGateway works only with a VPN gateway that has no ExpressRoute gateway beside it'],
+        },
+        { resourceId: s2 },
+      ],
+    },
     {
       name: 'forwarded traffic blocked on one side: each spoke is told, with the peering',
       resources: hubAndSpokes([routed[0] as never, { ...(routed[1] as object), toHub: { allowForwardedTraffic: false } } as never]),

@@ -1,7 +1,7 @@
 import { parseIntent } from '../../src/intent/schema';
 import { transitIntentViolated } from '../../src/rules/transit-intent-violated';
 import { ruleTester } from '../support/rule-tester';
-import { hubAndSpokes, meshGroup, spokeId, viaFirewall } from '../support/transit';
+import { hubAndSpokes, meshGroup, spokeId, viaFirewall, viaGateway, vpnHubAndSpokes } from '../support/transit';
 
 const s1 = spokeId('spoke1');
 const s2 = spokeId('spoke2');
@@ -29,6 +29,15 @@ ruleTester(transitIntentViolated, {
       resources: hubAndSpokes([{ name: 'spoke1', prefixes: ['10.1.0.0/16'], routes: [viaFirewall()] }, { name: 'spoke2', prefixes: ['10.2.0.0/16'], routes: [viaFirewall()] }]),
       options: { intent: byName },
       findings: [{ resourceId: s1, relatedResourceIds: [s2], messageIncludes: ['Intent "dev and prod are isolated"', 'a path exists: "spoke1" → firewall "afw-vnet-hub" in "vnet-hub" → "spoke2"'], fix: null }],
+    },
+    {
+      name: "routes to VirtualNetworkGateway both ways: the hub's VPN gateway joins dev and prod",
+      resources: vpnHubAndSpokes([
+        { name: 'spoke1', prefixes: ['10.1.0.0/16'], routes: [viaGateway('10.2.0.0/16')] },
+        { name: 'spoke2', prefixes: ['10.2.0.0/16'], routes: [viaGateway('10.1.0.0/16')] },
+      ]),
+      options: { intent: byName },
+      findings: [{ resourceId: s1, messageIncludes: ['a path exists: "spoke1" → VPN gateway "vgw-hub" (SKU VpnGw1) in "vnet-hub" → "spoke2"'] }],
     },
     {
       name: 'a direct peering',

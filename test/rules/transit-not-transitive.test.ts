@@ -4,7 +4,7 @@ import type { RawResource } from '../../src/model/snapshot';
 import { transitNotTransitive } from '../../src/rules/transit-not-transitive';
 import { SUB_A, gateway, vnet, vnetId } from '../support/estate';
 import { evaluateRule, ruleTester } from '../support/rule-tester';
-import { FIREWALL_IP6, HUB, hubAndSpokes, meshGroup, peeringId, routeTableId, spokeId, viaFirewall } from '../support/transit';
+import { FIREWALL_IP6, HUB, hubAndSpokes, meshGroup, peeringId, routeTableId, spokeId, viaFirewall, viaGateway, vpnHubAndSpokes } from '../support/transit';
 
 const s1 = spokeId('spoke1');
 const s2 = spokeId('spoke2');
@@ -18,6 +18,17 @@ const inRegion = (resources: RawResource[], id: string, location: string) => res
 /** An AVNM mesh over `members` made global ("Enable mesh connectivity across regions"). */
 const globalMesh = (name: string, members: string[]) =>
   meshGroup(name, members).map((r) => (r.type === 'Microsoft.Network/networkManagers/connectivityConfigurations' ? { ...r, properties: { ...r.properties, isGlobal: 'True' } } : r));
+
+const erGateway = gateway('ergw-hub', HUB, { type: 'ExpressRoute', sku: 'ErGw1AZ' });
+/** QA s2: two spokes route each other's space to the hub's VPN gateway, which they use through gateway transit. */
+const throughVpnGateway = (opts: { gateways?: RawResource[]; oneWay?: boolean; useRemoteGateways?: boolean } = {}) =>
+  vpnHubAndSpokes(
+    [
+      { name: 'spoke1', prefixes: ['10.1.0.0/16'], routes: [viaGateway('10.2.0.0/16', 'to-spoke2')], toHub: { useRemoteGateways: opts.useRemoteGateways ?? true } },
+      { name: 'spoke2', prefixes: ['10.2.0.0/16'], routes: opts.oneWay ? [] : [viaGateway('10.1.0.0/16', 'to-spoke1')], toHub: { useRemoteGateways: opts.useRemoteGateways ?? true } },
+    ],
+    opts.gateways,
+  );
 
 const dualStackDefault = [viaFirewall(), { name: 'default6', prefix: '::/0', nextHopType: 'VirtualAppliance', nextHopIp: FIREWALL_IP6 }];
 
@@ -126,6 +137,15 @@ ruleTester(transitNotTransitive, {
         ),
         vnet({ id: shared, prefixes: ['10.9.0.0/16'], peerings: [{ remote: s1 }, { remote: s2 }, { remote: HUB }] }),
       ],
+    },
+    { name: "routes to VirtualNetworkGateway both ways: the hub's VPN gateway forwards between its spokes (QA s2)", resources: throughVpnGateway() },
+    {
+      name: 'routes to the VPN gateway: three spokes with default routes, and a dual-stack spoke (decided pair by pair)',
+      resources: vpnHubAndSpokes([
+        { name: 'spoke1', prefixes: ['10.1.0.0/16'], routes: [viaGateway('0.0.0.0/0'), viaGateway('::/0', 'default6')] },
+        { name: 'spoke2', prefixes: ['10.2.0.0/16', 'fd02::/48'], routes: [viaGateway('0.0.0.0/0')] },
+        { name: 'spoke3', prefixes: ['10.3.0.0/16'], routes: [viaGateway('10.0.0.0/8'), viaGateway('fd02::/48', 'to-spoke2-v6')] },
+      ]),
     },
     {
       name: 'siblings: a VNet without gateway, appliance or transit offer peered with only two others is no hub',
@@ -298,6 +318,33 @@ ruleTester(transitNotTransitive, {
             }
           : {}),
       })),
+    },
+    {
+      name: 'routes to VirtualNetworkGateway with an ExpressRoute gateway in the hub: a UDR cannot point at it',
+      resources: throughVpnGateway({ gateways: [erGateway] }),
+      findings: [
+        {
+          resourceId: toHub(s1),
+          relatedResourceIds: [HUB, s2],
+          messageIncludes: ['cannot reach VNet "spoke2" through hub VNet "vnet-hub": peering is not transitive, and no route sends their traffic to an appliance or VPN gateway in "vnet-hub" in both directions.'],
+        },
+        { resourceId: toHub(s2), relatedResourceIds: [HUB, s1] },
+      ],
+    },
+    {
+      name: 'routes to VirtualNetworkGateway with VPN and ExpressRoute gateways coexisting',
+      resources: throughVpnGateway({ gateways: [gateway('vgw-hub', HUB), erGateway] }),
+      findings: [{ resourceId: toHub(s1) }, { resourceId: toHub(s2) }],
+    },
+    {
+      name: 'a route to the VPN gateway one way only',
+      resources: throughVpnGateway({ oneWay: true }),
+      findings: [{ resourceId: toHub(s1) }, { resourceId: toHub(s2) }],
+    },
+    {
+      name: 'routes to VirtualNetworkGateway from spokes that do not use the hub gateway',
+      resources: throughVpnGateway({ useRemoteGateways: false }),
+      findings: [{ resourceId: toHub(s1) }, { resourceId: toHub(s2) }],
     },
     {
       name: 'only the pair that routes both ways is left out of the list',

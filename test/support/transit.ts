@@ -1,5 +1,5 @@
 import type { RawResource } from '../../src/model/snapshot';
-import { SUB_A, SUB_B, firewall, routeTable, vnet, vnetId, type PeeringSpec, type RouteSpec, type SubnetSpec } from './estate';
+import { SUB_A, SUB_B, firewall, gateway, routeTable, vnet, vnetId, type PeeringSpec, type RouteSpec, type SubnetSpec } from './estate';
 
 // Hub-and-spoke estates for the transit rules: a hub with an Azure Firewall, spokes peered with it
 // (both ways, Connected), each spoke optionally with a route table on its application subnet.
@@ -91,4 +91,18 @@ export function meshGroup(name: string, members: string[]): RawResource[] {
       properties: { resourceId: member },
     })),
   ];
+}
+
+/** A user route to VirtualNetworkGateway: the hub's VPN gateway, for a spoke that uses it through gateway transit. */
+export const viaGateway = (prefix: string, name = 'to-gateway'): RouteSpec => ({ name, prefix, nextHopType: 'VirtualNetworkGateway' });
+
+/**
+ * A hub with a VPN gateway (`gateways`, by default VpnGw1 "vgw-hub") and no firewall, and spokes
+ * that use it through gateway transit (useRemoteGateways on their side, allowGatewayTransit on the
+ * hub's; `toHub`/`fromHub` of a spoke override them).
+ */
+export function vpnHubAndSpokes(spokes: SpokeSpec[], gateways: RawResource[] = [gateway('vgw-hub', HUB)]): RawResource[] {
+  const transit = spokes.map((s) => ({ ...s, toHub: { useRemoteGateways: true, ...s.toHub }, fromHub: { allowGatewayTransit: true, ...s.fromHub } }));
+  const subnets = [{ name: 'GatewaySubnet', prefix: '10.0.0.0/27' }, { name: 'snet-shared', prefix: '10.0.2.0/24' }];
+  return [...hubAndSpokes(transit, { firewall: false, subnets }), ...gateways];
 }
