@@ -136,9 +136,9 @@ function main(): void {
   ]);
   console.log(
     '\nLive audit projection (INVENTORY_QUERY): id, name, type, location, tags, subscriptionId, resourceGroup, and per type only ' +
-      'VNets {addressSpace, subnets, virtualNetworkPeerings}, gateways {gatewayType, sku, ipConfigurations}, route tables {routes, subnets}, ' +
+      'VNets {addressSpace, subnets, virtualNetworkPeerings}, gateways {gatewayType, sku, ipConfigurations}, route tables {routes, subnets, disableBgpRoutePropagation}, ' +
       'NICs with IP forwarding {enableIPForwarding, ipConfigurations}, firewalls and hubs {ipConfigurations}. ' +
-      'The stand-in does not apply projections, so its rows (and the live wall time, which includes the in-process stand-in) are heavier than Azure\'s.',
+      'The live wall time includes the in-process stand-in.',
   );
 }
 

@@ -30,7 +30,7 @@ const PROJECTION = [
   '| extend properties = case(',
   "    type =~ 'microsoft.network/virtualnetworks', pack('addressSpace', properties.addressSpace, 'subnets', properties.subnets, 'virtualNetworkPeerings', properties.virtualNetworkPeerings),",
   "    type =~ 'microsoft.network/virtualnetworkgateways', pack('gatewayType', properties.gatewayType, 'sku', properties.sku, 'ipConfigurations', properties.ipConfigurations),",
-  "    type =~ 'microsoft.network/routetables', pack('routes', properties.routes, 'subnets', properties.subnets),",
+  "    type =~ 'microsoft.network/routetables', pack('routes', properties.routes, 'subnets', properties.subnets, 'disableBgpRoutePropagation', properties.disableBgpRoutePropagation),",
   "    type =~ 'microsoft.network/networkinterfaces', pack('enableIPForwarding', properties.enableIPForwarding, 'ipConfigurations', properties.ipConfigurations),",
   "    type =~ 'microsoft.network/azurefirewalls' or type =~ 'microsoft.network/virtualhubs', pack('ipConfigurations', properties.ipConfigurations),",
   '    properties)',

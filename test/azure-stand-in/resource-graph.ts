@@ -8,10 +8,11 @@ import { resourceGroupOf, subscriptionOf, type Json, type StoredResource } from 
 // - `resources`, then `where type in~ (...)` (the types), `where type !~ '...networkinterfaces' or
 //   properties.enableIPForwarding == true` (NVAs only), `where strcat(id, '/', tostring(properties.
 //   subnets), tostring(properties.ipConfigurations)) matches regex @'...'` (a neighbourhood: the
-//   regular expression is run on that text), `extend properties = case(...)` (the projection: not
-//   applied, rows carry whole properties), `union (resourcecontainers | where type =~ 'microsoft.
-//   resources/subscriptions' and subscriptionId in~ (...))` (those subscriptions' rows, if in scope),
-//   `project ...`, `order by id asc`;
+//   regular expression is run on that text), `extend properties = case(...)` (the projection,
+//   applied as Resource Graph does: a type's row keeps only the properties its `pack(...)` names,
+//   null where the resource has none; other types keep all), `union (resourcecontainers | where
+//   type =~ 'microsoft.resources/subscriptions' and subscriptionId in~ (...))` (those subscriptions'
+//   rows, if in scope), `project ...` (the named columns only), `order by id asc`;
 // - `resourcecontainers`, `where type =~ 'microsoft.resources/subscriptions'`: one row per
 //   subscription in scope; `project ...`, `order by id asc`.
 // Resource rows are the stored resources as ARM GET returns them, `type` lower-cased, plus the
@@ -102,6 +103,23 @@ interface ParsedQuery {
   names?: RegExp;
   /** Subscriptions whose rows the query unions in. */
   subscriptions: string[];
+  /** `extend properties = case(type =~ 'a' or type =~ 'b', pack('k', properties.k, ...), ..., properties)`: the keys kept per type. */
+  projection: Map<string, string[]>;
+  /** `project a, b, ...`: the columns kept (all when absent). */
+  columns?: string[];
+}
+
+/** The keys each type keeps, from the `case(...)` of `extend properties`. */
+function projectionOf(stage: string): Map<string, string[]> {
+  const kept = new Map<string, string[]>();
+  for (const m of stage.matchAll(/((?:type =~ '[^']+'(?: or )?)+), pack\(([^)]*)\)/g)) {
+    const keys = [...(m[2] ?? '').matchAll(/'([^']+)', properties\.(\w+)/g)].map((k) => {
+      if (k[1] !== k[2]) throw new Error(`stand-in: pack('${k[1]}', properties.${k[2]}) renames a property`);
+      return k[1] as string;
+    });
+    for (const type of quoted(m[1] ?? '')) kept.set(type, keys);
+  }
+  return kept;
 }
 
 const STAGES: Array<{ table: ParsedQuery['table']; pattern: RegExp; apply?: (q: ParsedQuery, m: RegExpExecArray) => void }> = [
@@ -116,7 +134,7 @@ const STAGES: Array<{ table: ParsedQuery['table']; pattern: RegExp; apply?: (q: 
       q.names = source.startsWith('(?i)') ? new RegExp(source.slice(4), 'i') : new RegExp(source);
     },
   },
-  { table: 'resources', pattern: /^extend properties = case\(/ },
+  { table: 'resources', pattern: /^extend properties = case\(/, apply: (q, m) => (q.projection = projectionOf(m.input)) },
   {
     table: 'resources',
     pattern: /^union \(resourcecontainers \| where type =~ 'microsoft\.resources\/subscriptions' and subscriptionId in~ \((.*)\)\)$/s,
@@ -128,9 +146,13 @@ const STAGES: Array<{ table: ParsedQuery['table']; pattern: RegExp; apply?: (q: 
 function parseQuery(query: string): ParsedQuery | { unknown: string } {
   const [table, ...stages] = stagesOf(query);
   if (table !== 'resources' && table !== 'resourcecontainers') return { unknown: table ?? '' };
-  const parsed: ParsedQuery = { table, types: new Set(), forwardingNicsOnly: false, subscriptions: [] };
+  const parsed: ParsedQuery = { table, types: new Set(), forwardingNicsOnly: false, subscriptions: [], projection: new Map() };
   for (const stage of stages) {
-    if (/^project\s/.test(stage) || stage === 'order by id asc') continue; // projection not applied; rows are always in id order
+    if (stage === 'order by id asc') continue; // rows are always in id order
+    if (/^project\s/.test(stage)) {
+      parsed.columns = stage.replace(/^project\s+/, '').split(',').map((c) => c.trim());
+      continue;
+    }
     const known = STAGES.find((s) => s.table === table && s.pattern.test(stage));
     if (!known) return { unknown: stage };
     known.apply?.(parsed, known.pattern.exec(stage) as RegExpExecArray);
@@ -146,8 +168,20 @@ function resourceRows(ctx: Ctx, query: ParsedQuery, inScope: ReadonlySet<string>
     .filter((r) => query.types.has(r.type.toLowerCase()) && inScope.has(subscriptionOf(r.id) ?? ''))
     .filter((r) => !(query.forwardingNicsOnly && r.type.toLowerCase() === 'microsoft.network/networkinterfaces' && r.properties.enableIPForwarding !== true))
     .filter((r) => !query.names || query.names.test(`${r.id}/${text(r.properties.subnets)}${text(r.properties.ipConfigurations)}`))
-    .map(resourceRow);
+    .map((r) => projected(resourceRow(r), query.projection.get(r.type.toLowerCase())));
   return [...rows, ...subscriptionRows(ctx, query.subscriptions.filter((s) => inScope.has(s)))];
+}
+
+/** A row's properties as `pack(...)` keeps them: the named keys only, null where absent. */
+function projected(row: Json, keys: string[] | undefined): Json {
+  if (!keys) return row;
+  const properties = row.properties as Json;
+  return { ...row, properties: Object.fromEntries(keys.map((k) => [k, properties[k] ?? null])) };
+}
+
+/** A row with only the `project`ed columns (null where it has none, as Resource Graph returns them). */
+function columnsOf(row: Json, columns: string[] | undefined): Json {
+  return columns ? Object.fromEntries(columns.map((c) => [c, row[c] ?? null])) : row;
 }
 
 function subscriptionRows(ctx: Ctx, subscriptions: readonly string[]): Json[] {
@@ -201,7 +235,7 @@ function handle(ctx: Ctx): Reply {
 
   const parsed = parseQuery(query);
   if ('unknown' in parsed) return withQuota(armError(400, 'BadRequest', `The stand-in does not recognise this query stage: ${parsed.unknown.slice(0, 160)}`));
-  const rows = parsed.table === 'resourcecontainers' ? subscriptionRows(ctx, [...inScope]) : resourceRows(ctx, parsed, inScope);
+  const rows = (parsed.table === 'resourcecontainers' ? subscriptionRows(ctx, [...inScope]) : resourceRows(ctx, parsed, inScope)).map((row) => columnsOf(row, parsed.columns));
   rows.sort((a, b) => (String(a.id).toLowerCase() < String(b.id).toLowerCase() ? -1 : 1));
 
   const fingerprint = createHash('sha256').update(JSON.stringify([query, [...inScope].sort()])).digest('hex').slice(0, 16);

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../src/engine/config';
 import { auditResources } from '../../src/engine/pipeline';
+import { buildTopology } from '../../src/model/build';
+import type { Prefix } from '../../src/model/cidr';
 import type { RawResource } from '../../src/model/snapshot';
+import type { Topology } from '../../src/model/types';
 import type { AuditScope, Inventory } from '../../src/ports';
 import { RULES } from '../../src/rules';
 import { SUB_A, SUB_B, SUB_C } from '../support/estate';
@@ -21,6 +24,42 @@ const fromFile = (raw: RawResource[]) => audit(raw.map((resource, i) => ({ resou
 const shape = (findings: { ruleId: string; resourceId: string; fingerprint: string; message: string }[]) =>
   findings.map((f) => ({ ruleId: f.ruleId, resourceId: f.resourceId.toLowerCase(), fingerprint: f.fingerprint, message: f.message }));
 
+/** Everything the builder makes of an estate, in a form two reads of it can be compared in (ARM lists children in its own order). */
+function topologyShape(topology: Topology): unknown[] {
+  const keys = (prefixes: readonly Prefix[] | undefined) => prefixes?.map((p) => p.key);
+  const byKey = <T extends { key: string }>(list: readonly T[]) => [...list].sort((a, b) => (a.key < b.key ? -1 : 1));
+  return [...topology.vnets.values()]
+    .sort((a, b) => (a.key < b.key ? -1 : 1))
+    .map((v) => ({
+      key: v.key,
+      name: v.name,
+      location: v.location,
+      tags: v.tags,
+      prefixes: keys(v.prefixes),
+      subnets: byKey(v.subnets).map((s) => ({ key: s.key, prefixes: keys(s.prefixes), routeTableKey: s.routeTableKey })),
+      peerings: byKey(v.peerings).map((p) => ({
+        key: p.key,
+        remote: p.remoteVnetKey,
+        flags: [p.allowVirtualNetworkAccess, p.allowForwardedTraffic, p.allowGatewayTransit, p.useRemoteGateways, p.peerCompleteVnets, p.enableOnlyIPv6Peering, p.remoteInScope],
+        states: [p.peeringState, p.peeringSyncLevel, p.provisioningState],
+        spaces: [keys(p.remoteAddressSpace), keys(p.remoteVirtualNetworkAddressSpace)],
+        subnetNames: [p.localSubnetNames, p.remoteSubnetNames],
+        writable: p.writable,
+        reverse: p.reverse?.key,
+      })),
+      gateways: v.gateways.map((g) => [g.key, g.kind, g.sku]),
+      appliances: v.appliances.map((a) => [a.key, a.kind, keys(a.privateIps)]),
+      routeTables: byKey(v.routeTables).map((t) => ({
+        key: t.key,
+        disableBgpRoutePropagation: t.disableBgpRoutePropagation,
+        routes: t.routes.map((r) => [r.name, r.addressPrefix, r.nextHopType, r.nextHopIp?.key]),
+        subnetKeys: [...t.subnetKeys].sort(),
+      })),
+      meshGroupKeys: v.meshGroupKeys,
+      avnmHub: v.avnmHub,
+    }));
+}
+
 describe('Resource Graph inventory', () => {
   const standIn = useStandIn(() => ({ resources: realisticEstate(), managementGroups: { 'mg-platform': [SUB_A, SUB_B] } }));
 
@@ -39,6 +78,14 @@ describe('Resource Graph inventory', () => {
     expect(query).toMatch(/enableIPForwarding == true/);
     expect(query).toMatch(/project id,/);
     expect(inventory.resources.some((r) => r.resource.name === 'vm-nic-plain')).toBe(false);
+  });
+
+  it("projects every property the topology reads: the same topology as the file's (the stand-in applies the projection)", async () => {
+    const inventory = await inventoryReader(standIn()).readInventory(ALL);
+    const live = buildTopology(inventory.resources, { extraSubscriptions: inventory.subscriptions });
+    const file = buildTopology(realisticEstate().map((resource, i) => ({ resource, source: `estate.json at [${i}]` })), { extraSubscriptions: inventory.subscriptions });
+    expect(topologyShape(live)).toEqual(topologyShape(file));
+    expect([...live.routeTables.values()].some((t) => t.disableBgpRoutePropagation)).toBe(true);
   });
 
   it('reads a management group through its subscriptions, and everything visible for the tenant', async () => {

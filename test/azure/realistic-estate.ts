@@ -51,7 +51,8 @@ export function realisticEstate(): RawResource[] {
     routeServer('rs-neu', HUB2),
     nva('nva-1', HUB2, 'nva', '10.50.1.10'),
     nva('vm-nic-plain', HUB2, 'nva', '10.50.1.20', false),
-    { ...rt, properties: { ...rt.properties, subnets: [{ id: `${s1}/subnets/app` }, { id: `${s2}/subnets/app` }] } },
+    // Spokes that send everything to the hub firewall, gateway routes off (the common firewall design).
+    { ...rt, properties: { ...rt.properties, disableBgpRoutePropagation: true, subnets: [{ id: `${s1}/subnets/app` }, { id: `${s2}/subnets/app` }] } },
   ];
 }
 
