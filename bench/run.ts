@@ -135,7 +135,7 @@ function main(): void {
     ['cold start: require bundled entry (fresh node)', '< 300 ms', ...col(() => ms(cold))],
   ]);
   console.log(
-    '\nLive audit projection (INVENTORY_QUERY): id, name, type, location, tags, subscriptionId, resourceGroup, and per type only ' +
+    '\nLive audit projection (inventoryQuery): id, name, type, location, tags, subscriptionId, resourceGroup, and per type only ' +
       'VNets {addressSpace, subnets, virtualNetworkPeerings}, gateways {gatewayType, sku, ipConfigurations}, route tables {routes, subnets, disableBgpRoutePropagation}, ' +
       'NICs with IP forwarding {enableIPForwarding, ipConfigurations}, firewalls and hubs {ipConfigurations}. ' +
       'The live wall time includes the in-process stand-in.',

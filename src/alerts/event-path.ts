@@ -16,9 +16,12 @@ import type { AlertStore, IndexEntry, NeighbourhoodIndex } from './store';
 // The event path (design.md): map the event to the VNets it can change, read where it happened
 // fresh from ARM and the neighbourhood around it from Resource Graph, evaluate only that, compare
 // the findings whose inputs the read covered with their stored state, mail the transitions.
-// Failures are retried in the invocation; an event that still fails goes to the dead-letter store
-// with its reason. Only when that store is unreachable too does the handler throw, so that Event
-// Grid redelivers: an event is never silently dropped.
+// Failures are retried in the invocation. One that still fails is thrown, so that the invocation
+// fails and Event Grid redelivers (for up to 24 h, then its own dead-letter destination): a storage
+// or Azure outage longer than the invocation's attempts must delay the alert, never lose it. Only
+// what no redelivery can change (a malformed event, a request Azure refuses as malformed) is
+// acknowledged and kept in our dead-letter store with its reason; when that store fails too, the
+// handler throws: an event is never silently dropped.
 
 export interface EventPathDeps {
   live: LiveReader;
@@ -34,7 +37,7 @@ export interface EventPathDeps {
   /** When a live read begins (orders the alert rows it decides): strictly increasing. */
   observe: () => Date;
   log: Logger;
-  /** Reads a gateway, route table, firewall or hub and names the VNets it serves (optional adapter). */
+  /** Reads a gateway, route table, firewall or Route Server from ARM and names the VNets it sits in or serves (composition.ts: ArmLiveReader.locate). */
   locate?: (resourceId: string) => Promise<string[]>;
   maxAttempts?: number;
   retryDelayMs?: number;
@@ -43,6 +46,37 @@ export interface EventPathDeps {
 }
 
 export type EventStatus = 'processed' | 'ignored' | 'malformed' | 'unmapped' | 'dead-lettered';
+
+/** A failure that no redelivery can change: the event is dead-lettered by us and acknowledged. */
+export class PermanentEventError extends Error {
+  override readonly name = 'PermanentEventError';
+}
+
+/** The event failed for a reason a later delivery may not meet: thrown, so that Event Grid redelivers. */
+export class RetryableEventError extends Error {
+  override readonly name = 'RetryableEventError';
+}
+
+/**
+ * Answers that say the request itself is wrong (bad request, too large, unprocessable): the same
+ * event makes the same request on every delivery. Everything else (throttling, 5xx, timeouts,
+ * dropped connections, 401/403 that a role assignment can mend, errors we cannot classify) may
+ * pass, so Event Grid retries it.
+ */
+const PERMANENT_STATUSES = new Set([400, 413, 414, 422]);
+
+/** Whether retrying cannot help: a PermanentEventError, or a permanent HTTP status, anywhere in the cause chain. */
+export function isPermanent(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 8 && typeof current === 'object' && current !== null; depth++) {
+    if (current instanceof PermanentEventError) return true;
+    const e = current as { statusCode?: unknown; status?: unknown; response?: { status?: unknown }; cause?: unknown };
+    const status = e.statusCode ?? e.status ?? e.response?.status;
+    if (typeof status === 'number' && PERMANENT_STATUSES.has(status)) return true;
+    current = e.cause;
+  }
+  return false;
+}
 
 export interface EventResult {
   id: string | undefined;
@@ -75,7 +109,13 @@ export async function reachOf(deps: Pick<EventPathDeps, 'index' | 'locate'>, eve
   const subject = event.subject.replace(/\/+$/, '');
   const parent = parseResourceId(subject)?.parentId;
   const related = (id: string) => deps.index.vnetsRelatedTo(id);
-  const served = async (id: string) => unique([...(await related(id)), ...(deps.locate ? await deps.locate(id) : [])]);
+  // What the index has seen it serve; else (a new gateway, a table never seen) where it is now,
+  // read from ARM. An attachment cannot move to another VNet, and a table's new subnets bring
+  // their own subnet events, so a known one costs no read.
+  const served = async (id: string) => {
+    const known = await related(id);
+    return unique(known.length > 0 || !deps.locate ? known : await deps.locate(id));
+  };
   switch (event.resourceType) {
     case 'Microsoft.Network/virtualNetworks': {
       // Its peers' peerings changed with it (sync level; Disconnected after a delete).
@@ -243,17 +283,28 @@ export async function handleArmEvent(deps: EventPathDeps, raw: unknown): Promise
   const event = parsed.event;
   const maxAttempts = deps.maxAttempts ?? 3;
   let lastError: unknown;
-  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+  let attempts = 0;
+  while (attempts < maxAttempts) {
+    attempts += 1;
     try {
       return await processEvent(deps, event);
     } catch (error) {
       lastError = error;
-      deps.log.warn(`event ${event.id}: attempt ${attempt} of ${maxAttempts} failed: ${(error as Error).message}`);
-      if (attempt < maxAttempts) await new Promise((r) => setTimeout(r, (deps.retryDelayMs ?? 1_000) * attempt));
+      deps.log.warn(`event ${event.id}: attempt ${attempts} of ${maxAttempts} failed: ${(error as Error).message}`);
+      if (isPermanent(error)) break;
+      if (attempts < maxAttempts) await new Promise((r) => setTimeout(r, (deps.retryDelayMs ?? 1_000) * attempts));
     }
   }
-  const reason = `failed after ${maxAttempts} attempts: ${(lastError as Error)?.message ?? String(lastError)}`;
-  const name = await deadLetter(deps, { reason, attempts: maxAttempts, failedAt: deps.now().toISOString(), eventId: event.id, event: raw }, event.id);
+  const message = (lastError as Error)?.message ?? String(lastError);
+  if (!isPermanent(lastError)) {
+    // Not acknowledged: Event Grid redelivers with backoff for up to 24 h, then dead-letters it in
+    // infra/'s container. A dead letter of ours would acknowledge it, and nothing replays those.
+    const reason = `failed after ${attempts} attempts, left to Event Grid to redeliver: ${message}`;
+    deps.log.error(`event ${event.id} ${reason}`);
+    throw new RetryableEventError(`event ${event.id}: ${reason}`, { cause: lastError });
+  }
+  const reason = `failed permanently after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${message}`;
+  const name = await deadLetter(deps, { reason, attempts, failedAt: deps.now().toISOString(), eventId: event.id, event: raw }, event.id);
   deps.log.error(`event ${event.id} dead-lettered as ${name}: ${reason}`);
   return { id: event.id, status: 'dead-lettered', reason, deadLetter: name };
 }

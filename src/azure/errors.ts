@@ -8,7 +8,7 @@ interface ErrorLike {
   statusCode?: number;
   status?: number;
   response?: { status?: number; headers?: { get?: (name: string) => string | undefined } };
-  details?: { error?: { code?: string; message?: string } };
+  details?: { error?: { code?: string; message?: string; details?: Array<{ code?: string; message?: string }> } };
 }
 
 const asError = (error: unknown): ErrorLike => (typeof error === 'object' && error !== null ? (error as ErrorLike) : { message: String(error) });
@@ -36,6 +36,11 @@ export function isSubscriptionNotFound(error: unknown): boolean {
 export function isAccessDenied(error: unknown): boolean {
   const status = statusOf(error);
   return status === 401 || status === 403;
+}
+
+/** 401: the token itself was refused (wrong tenant, expired), for every scope alike: not one scope's permissions. */
+export function isTokenRefused(error: unknown): boolean {
+  return statusOf(error) === 401;
 }
 
 /** Names of @azure/identity's errors: no credential could get a token, so no request was sent. */
@@ -71,7 +76,9 @@ export function describeError(error: unknown): string {
   const e = asError(error);
   const status = statusOf(error);
   const code = codeOf(error);
-  const message = (e.details?.error?.message ?? e.message ?? String(error)).split('\n')[0]?.slice(0, 300) ?? '';
+  // Resource Graph's outer message can be a support stub; the reason is then in the inner details.
+  const inner = (e.details?.error?.details ?? []).slice(0, 2).map((d) => `${d.code ? `${d.code}: ` : ''}${d.message ?? ''}`);
+  const message = [(e.details?.error?.message ?? e.message ?? String(error)).split('\n')[0], ...inner].join('; ').slice(0, 500);
   if (e.name === 'AbortError') return 'no answer within the request timeout';
   if (isCredentialError(error)) return `no token for Azure (${message})`;
   if (status) return `${status}${code ? ` ${code}` : ''}: ${message}`;

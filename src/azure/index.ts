@@ -4,6 +4,6 @@ export { CLOUDS, CloudError, resolveCloud, type CloudName, type CloudSettings } 
 export { createCredential } from './credentials';
 export { isCredentialError } from './errors';
 export { DEFAULT_RETRY, type AzureConnection, type RetrySettings } from './connection';
-export { ResourceGraphInventory, INVENTORY_QUERY, type ResourceGraphInventoryOptions } from './resource-graph';
+export { ResourceGraphInventory, type ResourceGraphInventoryOptions } from './resource-graph';
 export { ArmLiveReader, type ArmLiveReaderOptions } from './live';
 export { listSubscriptions, type SubscriptionEntry } from './subscriptions';

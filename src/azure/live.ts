@@ -4,7 +4,7 @@ import type { RawResource, SourcedResource } from '../model/snapshot';
 import type { Inventory, LiveReader, NeighbourhoodOptions } from '../ports';
 import type { UnreadableScope } from '../report/report';
 import { networkClient, type AzureConnection } from './connection';
-import { describeError, isAccessDenied, isSubscriptionNotFound, statusOf } from './errors';
+import { describeError, isAccessDenied, isSubscriptionNotFound, isTransient, statusOf } from './errors';
 import { ResourceGraphInventory, type ResourceGraphInventoryOptions } from './resource-graph';
 
 // Live reads of one neighbourhood (the event path, remediation). Where the change happened is read
@@ -194,6 +194,56 @@ export class ArmLiveReader implements LiveReader {
       return await this.graph.readNeighbourhood(ids, subscriptions);
     } catch (error) {
       throw new Error(`the neighbourhood could not be read from Resource Graph (${describeError(error)})`, { cause: error });
+    }
+  }
+
+  /** One ARM call, again while no HTTP answer came (the SDK pipeline does not retry an aborted request). */
+  private async withAttempts<T>(call: () => Promise<T>, n = 1): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (n < this.attempts && noAnswer(error)) return this.withAttempts(call, n + 1);
+      throw error;
+    }
+  }
+
+  /**
+   * The VNets a gateway, firewall, Route Server or route table sits in or serves, read now from ARM:
+   * the subnets of its ipConfigurations (a Route Server's are child resources, listed), a route
+   * table's subnets. The event path needs it for a resource the neighbourhood index has not seen
+   * (a new gateway), whose VNet nothing else names. Gone, refused or not found: none (the index
+   * still knows where a deleted one was). Throttled, 5xx, no answer: thrown, so the event is retried.
+   */
+  async locate(resourceId: string): Promise<string[]> {
+    const target = changeOf(resourceId).attachment;
+    const parsed = target ? parseResourceId(target.id) : undefined;
+    const sub = target ? subscriptionOf(target.id) : undefined;
+    if (!target || !parsed?.resourceGroup || !sub) return [];
+    const rg = parsed.resourceGroup;
+    const client = this.client(sub);
+    const opts = this.requestOptions;
+    try {
+      const model = obj(await this.withAttempts(() => READS[target.kind](client, rg, parsed.name, opts)));
+      let subnets: unknown[];
+      if (target.kind === 'routeTable') subnets = arr(model?.subnets).map(refId);
+      else if (target.kind === 'hub') {
+        subnets = [];
+        const configs = await this.withAttempts(async () => {
+          const found: unknown[] = [];
+          for await (const c of client.virtualHubIpConfiguration.list(rg, parsed.name, opts)) found.push(c);
+          return found;
+        });
+        for (const c of configs) subnets.push(refId(obj(c)?.subnet));
+      } else subnets = arr(model?.ipConfigurations).map((c) => refId(obj(c)?.subnet));
+      const vnets = new Map<string, string>();
+      for (const subnet of subnets) {
+        const vnet = typeof subnet === 'string' ? parseResourceId(subnet)?.parentId : undefined;
+        if (vnet) vnets.set(keyOf(vnet), vnet);
+      }
+      return [...vnets.values()];
+    } catch (error) {
+      if (isTransient(error)) throw new Error(`${target.id} could not be read from Resource Manager (${describeError(error)})`, { cause: error });
+      return [];
     }
   }
 

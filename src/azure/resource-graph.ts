@@ -3,7 +3,7 @@ import type { RawResource, SourcedResource } from '../model/snapshot';
 import type { AuditScope, Inventory, InventoryProgress, InventoryReader } from '../ports';
 import type { UnreadableScope } from '../report/report';
 import { resourceGraphClient, type AzureConnection } from './connection';
-import { describeError, isAccessDenied, isTransient, realSleep, retryAfterMsOf } from './errors';
+import { describeError, isAccessDenied, isTokenRefused, isTransient, realSleep, retryAfterMsOf } from './errors';
 import { listSubscriptions, type SubscriptionEntry } from './subscriptions';
 
 // The estate through Azure Resource Graph: one query for every resource type the topology reads,
@@ -38,10 +38,25 @@ const PROJECTION = [
 const COLUMNS = ['| project id, name, type, location, tags, subscriptionId, resourceGroup, properties', '| order by id asc'];
 
 /**
- * The inventory query. `id` is projected as a plain column so that Resource Graph issues a
- * $skipToken; NICs only when they forward IP (an NVA), the rest of the NICs never leave Azure.
+ * The rows of those of `subscriptions` that the identity can see. Resource Graph leaves out what the
+ * caller may not read without an error, so an absent row is how a subscription it did not answer
+ * for shows: its VNets are unknown, not deleted.
  */
-export const INVENTORY_QUERY = ['resources', ...TYPE_FILTER, ...PROJECTION, ...COLUMNS].join('\n');
+function visibleSubscriptions(subscriptions: readonly string[]): string {
+  const wanted = subscriptions.map((s) => `'${s.replace(/'/g, "''")}'`).join(', ');
+  return `| union (resourcecontainers | where type =~ 'microsoft.resources/subscriptions' and subscriptionId in~ (${wanted}))`;
+}
+
+const isSubscriptionRow = (row: Record<string, unknown>): boolean => String(row.type).toLowerCase() === 'microsoft.resources/subscriptions';
+
+/**
+ * The inventory query over a batch of subscriptions, with their subscription rows. `id` is projected
+ * as a plain column so that Resource Graph issues a $skipToken; NICs only when they forward IP (an
+ * NVA), the rest of the NICs never leave Azure.
+ */
+export function inventoryQuery(subscriptions: readonly string[]): string {
+  return ['resources', ...TYPE_FILTER, ...PROJECTION, visibleSubscriptions(subscriptions), ...COLUMNS].join('\n');
+}
 
 /** `text` as a KQL verbatim string literal. */
 const kqlString = (text: string): string => `@'${text.replace(/'/g, "''")}'`;
@@ -59,13 +74,12 @@ const literally = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, 
  */
 export function neighbourhoodQuery(ids: readonly string[], subscriptions: readonly string[]): string {
   const names = `(?i)(${ids.map(literally).join('|')})/`;
-  const wanted = subscriptions.map((s) => `'${s.replace(/'/g, "''")}'`).join(', ');
   return [
     'resources',
     ...TYPE_FILTER,
     `| where strcat(id, '/', tostring(properties.subnets), tostring(properties.ipConfigurations)) matches regex ${kqlString(names)}`,
     ...PROJECTION,
-    `| union (resourcecontainers | where type =~ 'microsoft.resources/subscriptions' and subscriptionId in~ (${wanted}))`,
+    visibleSubscriptions(subscriptions),
     ...COLUMNS,
   ].join('\n');
 }
@@ -161,7 +175,7 @@ export class ResourceGraphInventory implements InventoryReader {
     const visible = new Set<string>();
     for (const row of await this.queryAll(neighbourhoodQuery(ids, subscriptions), {})) {
       if (typeof row.id !== 'string' || !row.id.toLowerCase().startsWith('/subscriptions/')) continue;
-      if (String(row.type).toLowerCase() === 'microsoft.resources/subscriptions') visible.add(String(row.subscriptionId ?? '').toLowerCase());
+      if (isSubscriptionRow(row)) visible.add(String(row.subscriptionId ?? '').toLowerCase());
       else resources.push(row as RawResource);
     }
     return { resources, visible };
@@ -205,21 +219,32 @@ export class ResourceGraphInventory implements InventoryReader {
     out: { resources: SourcedResource[]; read: string[]; unreadable: UnreadableScope[]; progress: InventoryProgress; report: () => void },
   ): Promise<void> {
     try {
-      const rows = await this.queryAll(INVENTORY_QUERY, { subscriptions: batch }, (n) => {
+      const rows = await this.queryAll(inventoryQuery(batch), { subscriptions: batch }, (page) => {
         out.progress.pages += 1;
-        out.progress.rows += n;
+        out.progress.rows += page.filter((row) => !isSubscriptionRow(row)).length;
         out.report();
       });
+      const answered = new Set<string>();
       for (const row of rows) {
         if (typeof row.id !== 'string' || !row.id.toLowerCase().startsWith('/subscriptions/')) continue;
-        out.resources.push({ resource: row as RawResource, source: `Resource Graph row ${row.id}` });
+        if (isSubscriptionRow(row)) answered.add(String(row.subscriptionId ?? '').toLowerCase());
+        else out.resources.push({ resource: row as RawResource, source: `Resource Graph row ${row.id}` });
       }
-      out.read.push(...batch);
+      for (const s of batch) {
+        if (answered.has(s)) out.read.push(s);
+        else {
+          out.unreadable.push({
+            scope: s,
+            reason: 'Resource Graph returned no row for the subscription itself: the identity cannot read it (Reader on some of its resource groups only, or a deny assignment), so its resources are unknown',
+          });
+        }
+      }
       out.progress.subscriptionsDone = (out.progress.subscriptionsDone ?? 0) + batch.length;
       out.report();
     } catch (error) {
-      if (isAccessDenied(error) && batch.length > 1) {
+      if (isAccessDenied(error) && !isTokenRefused(error) && batch.length > 1) {
         // One subscription the identity may not read fails the whole query: split to isolate it.
+        // A refused token (401) fails every query alike: splitting would only multiply it.
         const half = Math.ceil(batch.length / 2);
         await this.readBatch(batch.slice(0, half), out);
         await this.readBatch(batch.slice(half), out);
@@ -237,13 +262,13 @@ export class ResourceGraphInventory implements InventoryReader {
   }
 
   /** Every page of a query; throws the last error when a page keeps failing. */
-  private async queryAll(query: string, scope: Scope, onPage?: (rows: number) => void): Promise<Record<string, unknown>[]> {
+  private async queryAll(query: string, scope: Scope, onPage?: (rows: readonly Record<string, unknown>[]) => void): Promise<Record<string, unknown>[]> {
     const rows: Record<string, unknown>[] = [];
     let skipToken: string | undefined;
     do {
       const page = await this.page(query, scope, skipToken);
       rows.push(...page.data);
-      onPage?.(page.data.length);
+      onPage?.(page.data);
       skipToken = page.skipToken;
     } while (skipToken);
     return rows;

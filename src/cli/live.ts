@@ -170,7 +170,13 @@ export async function readLiveInventory(
   const onProgress = io.stderrIsTty ? progressPrinter(progressLine) : undefined;
   const inventory = await reader.readInventory(scope, onProgress);
   if (onProgress) progressLine('\n');
-  for (const u of inventory.unreadable) io.stderr(`peerguard: not read: ${u.scope}: ${u.reason}\n`);
+  // One line per reason: a refused token or an outage gives every subscription the same one.
+  const byReason = new Map<string, string[]>();
+  for (const u of inventory.unreadable) byReason.set(u.reason, [...(byReason.get(u.reason) ?? []), u.scope]);
+  for (const [reason, scopes] of byReason) {
+    const named = scopes.length <= 3 ? scopes.join(', ') : `${scopes.slice(0, 3).join(', ')} and ${scopes.length - 3} more`;
+    io.stderr(`peerguard: not read: ${named}: ${reason}\n`);
+  }
   if (inventory.subscriptions.length === 0 && !gotToken && isCredentialError(tokenFailure)) {
     io.stderr('peerguard: no credential got a token: sign in with az login, set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, or run with a managed identity\n');
   }

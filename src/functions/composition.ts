@@ -121,7 +121,10 @@ export function azureConnectionFrom(settings: AppSettings, access: AzureAccess =
 
 /** The real readers: live ARM reads for the event path, Resource Graph for the full audit. */
 export function readersFrom(connection: AzureConnection): Readers {
-  return { live: new ArmLiveReader(connection), inventory: new ResourceGraphInventory(connection) };
+  const live = new ArmLiveReader(connection);
+  // `locate` finds the VNet of a gateway, firewall, Route Server or route table that the
+  // neighbourhood index has not seen yet (a new one), so that its event is not left unmapped.
+  return { live, inventory: new ResourceGraphInventory(connection), locate: (id) => live.locate(id) };
 }
 
 /** Cross-setting checks the schema cannot express; messages name the settings. */
@@ -222,10 +225,11 @@ export function buildAdapters(env: Record<string, string | undefined>, overrides
   checkSettings(settings);
   const { readers: given = {}, emailClient, azure = {}, emailPollMs, ...rest } = overrides;
   const connection = azureConnectionFrom(settings, azure);
-  const readers: Readers = {
-    ...(given.live && given.inventory ? (given as Readers) : readersFrom(connection)),
-    ...given,
-  };
+  const { locate: realLocate, ...real } = given.live && given.inventory ? (given as Readers) : readersFrom(connection);
+  // `locate` reads the estate `live` reads: a replaced live reader (an in-memory estate) does not
+  // keep the real one, which would reach Azure.
+  const locate = given.locate ?? (given.live ? undefined : realLocate);
+  const readers: Readers = { ...real, ...given, ...(locate ? { locate } : {}) };
   const clients = storageClients(settings);
   const config = auditConfigFrom(settings);
   const fixes = config.remediation;

@@ -113,7 +113,12 @@ export function auditedNothing(report: AuditReport): boolean {
 
 /** An audit's scope in words, for messages: `subscriptions a, b`, `management group mg`, or the whole tenant. */
 export function describeAuditScope(scope: AuditScope): string {
-  if (scope.kind === 'subscriptions') return `subscription${scope.subscriptionIds.length === 1 ? '' : 's'} ${scope.subscriptionIds.join(', ')}`;
+  if (scope.kind === 'subscriptions') {
+    const ids = scope.subscriptionIds;
+    // A scope of hundreds of subscriptions would bury the message: the first few, and how many more.
+    const named = ids.length <= 3 ? ids.join(', ') : `${ids.slice(0, 3).join(', ')} and ${ids.length - 3} more`;
+    return `subscription${ids.length === 1 ? '' : 's'} ${named}`;
+  }
   if (scope.kind === 'managementGroup') return `management group ${scope.managementGroupId}`;
   return 'the subscriptions the identity can see';
 }

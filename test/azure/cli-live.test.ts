@@ -28,6 +28,22 @@ describe('peerguard --live', () => {
     });
   const subs = ['--subscription', SUB_A, '--subscription', SUB_B, '--subscription', SUB_C];
 
+  it('a token Azure refuses (401) costs one Resource Graph query, and stderr says it once for all its subscriptions', async () => {
+    const refused = { type: 'status' as const, status: 401, code: 'InvalidAuthenticationTokenTenant', message: 'The access token is from the wrong issuer.' };
+    standIn().faults.add({ kind: 'resourceGraph' }, refused, Infinity);
+    const many = [SUB_A, SUB_B, SUB_C, '44444444-4444-4444-4444-444444444444'];
+    standIn().faults.add({ kind: 'subscriptions' }, refused, Infinity);
+    const live = await run(['audit', '--live', '--endpoint', standIn().endpoint, ...many.flatMap((s) => ['--subscription', s]), '--fail-on', 'none']);
+    expect(live.code).toBe(2);
+    expect(standIn().requests.count('resourceGraph')).toBe(1);
+    const notRead = live.stderr.split('\n').filter((l) => l.startsWith('peerguard: not read:'));
+    expect(notRead).toEqual([
+      `peerguard: not read: ${[...many].sort().slice(0, 3).join(', ')} and 1 more: access denied by Resource Graph (401 InvalidAuthenticationTokenTenant: The access token is from the wrong issuer.)`,
+    ]);
+    // The scope in words names a few subscriptions, not every one.
+    expect(live.stderr).toContain(`no virtual networks read from subscriptions ${many.slice(0, 3).join(', ')} and 1 more (0 subscriptions read)`);
+  });
+
   it('audit --live reports what audit --input reports for the same estate', async () => {
     const live = await run(['audit', '--live', '--endpoint', standIn().endpoint, ...subs, '--format', 'json', '--fail-on', 'none']);
     expect(live.stderr).toBe('');

@@ -181,6 +181,20 @@ describe('Resource Graph inventory', () => {
     expect(report.findings.some((f) => f.ruleId === 'peering-remote-vnet-missing' && f.resourceId.includes('hub-weu'))).toBe(false);
   });
 
+  it('reports a subscription Resource Graph leaves out without an error as unreadable, never as read and empty', async () => {
+    standIn().options.resourceGraphForbidden = 'omit';
+    standIn().faults.forbid(SUB_B, { listed: true });
+    const inventory = await inventoryReader(standIn())
+      .readInventory(ALL)
+      .finally(() => (standIn().options.resourceGraphForbidden = 'reject'));
+    expect(inventory.subscriptions).toEqual([SUB_A, SUB_C].sort());
+    expect(inventory.unreadable).toEqual([{ scope: SUB_B, reason: expect.stringMatching(/Resource Graph returned no row for the subscription itself/) }]);
+    expect(standIn().requests.count('resourceGraph')).toBe(1);
+    const report = audit(inventory.resources, inventory.subscriptions, inventory.unreadable);
+    // Its VNets are unknown: the hub's peerings into it are out of scope, not orphans to delete.
+    expect(report.findings.filter((f) => f.ruleId === 'peering-remote-vnet-missing' && f.message.includes(SUB_B))).toEqual([]);
+  });
+
   it('reports a subscription the identity cannot see without querying it', async () => {
     standIn().faults.forbid(SUB_C, { listed: false });
     const inventory = await inventoryReader(standIn()).readInventory(ALL);

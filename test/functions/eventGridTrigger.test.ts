@@ -167,14 +167,49 @@ describe('eventGridTrigger: the event path end to end (Azurite, Microsoft sample
     expect(long).toContain(`-${'x'.repeat(100)}-`);
   });
 
-  it('an event that keeps failing goes to the dead-letter container with its reason', async () => {
+  it('an event that keeps failing transiently is thrown after its attempts, so that Event Grid redelivers; no dead letter of ours acknowledges it', async () => {
+    const container = BlobServiceClient.fromConnectionString(app.azurite.connectionString).getContainerClient(DEAD_LETTER_CONTAINER);
+    const letters = async () => {
+      const names: string[] = [];
+      if (await container.exists()) for await (const b of container.listBlobsFlat()) names.push(b.name);
+      return names;
+    };
+    const before = await letters();
+    app.estate.spokePeeringDeleted();
     app.estate.failNext = 3;
+    await expect(eventGridTrigger(deleted(), context('eventGridTrigger'))).rejects.toThrow(/failed after 3 attempts, left to Event Grid to redeliver: ARM answered 503/);
+    expect(app.estate.reads).toBeGreaterThanOrEqual(3);
+    expect(await letters()).toEqual(before);
+    expect(app.mailer.sent).toHaveLength(0);
+    // Event Grid's redelivery, once Azure answers again, mails the alert.
+    const [redelivered] = await eventGridTrigger(deleted(), context('eventGridTrigger'));
+    expect(redelivered?.status).toBe('processed');
+    expect(app.mailer.sent.map((m) => m.subject)).toEqual([expect.stringContaining('ERROR peering-disconnected')]);
+  });
+
+  it('a batch with a failing event: the others are handled, then the invocation fails so that Event Grid redelivers the batch', async () => {
+    app.estate.spokePeeringDeleted();
+    app.estate.failNext = 3;
+    const batch = [deleted(), { ...deleted(), id: 'second' }];
+    await expect(eventGridTrigger(batch, context('eventGridTrigger'))).rejects.toThrow(/left to Event Grid to redeliver/);
+    expect(app.mailer.sent).toHaveLength(1);
+    const results = await eventGridTrigger(batch, context('eventGridTrigger'));
+    expect(results.map((r) => r.status)).toEqual(['processed', 'processed']);
+    expect(app.mailer.sent).toHaveLength(1);
+  });
+
+  it('a failure no redelivery can change (Azure refusing the request as malformed) goes to the dead-letter container with its reason, at once', async () => {
+    const refused = Object.assign(new Error('Resource Graph answered 400 BadRequest: the query is invalid'), { statusCode: 400 });
+    let reads = 0;
+    install(app.env(), { live: { readNeighbourhood: () => ((reads += 1), Promise.reject(new Error('the neighbourhood could not be read', { cause: refused }))) } }, { mailer: app.mailer });
     const [result] = await eventGridTrigger(deleted(), context('eventGridTrigger'));
     expect(result?.status).toBe('dead-lettered');
+    expect(reads).toBe(1);
     const container = BlobServiceClient.fromConnectionString(app.azurite.connectionString).getContainerClient(DEAD_LETTER_CONTAINER);
     const text = (await container.getBlockBlobClient(result!.deadLetter!).downloadToBuffer()).toString('utf8');
-    const letter = JSON.parse(text) as { reason: string; eventId: string; event: { subject: string } };
-    expect(letter.reason).toContain('ARM answered 503');
+    const letter = JSON.parse(text) as { reason: string; eventId: string; attempts: number; event: { subject: string } };
+    expect(letter.reason).toBe('failed permanently after 1 attempt: the neighbourhood could not be read');
+    expect(letter.attempts).toBe(1);
     expect(letter.eventId).toBe('4db48cba-50a2-455a-93b4-de41a3b5b7f6');
     expect(letter.event.subject).toContain('spoke1-to-hub');
   });

@@ -13,6 +13,7 @@ import { FAST_RETRY } from '../azure/harness';
 import { bulkVnets, hubWithSpokes } from '../azure/realistic-estate';
 import { appSettings, ESTATE, HUB_PEERING, PEERING, timer } from '../reliability/harness';
 import { startAzurite, type AzuriteInstance } from '../support/azurite';
+import { gateway, vnet } from '../support/estate';
 import { context, eventAbout, fixture, resourceGroupDeleted, SUB } from './harness';
 
 // The Functions app end to end through the real SDKs: ARM and Resource Graph (@azure/arm-network,
@@ -22,7 +23,7 @@ import { context, eventAbout, fixture, resourceGroupDeleted, SUB } from './harne
 
 /** The estate's own subscriptions; the partner's (ffffffff-...) is outside the audit's scope. */
 const ESTATE_SUBSCRIPTIONS = [SUB, 'bbbbbbbb-0000-0000-0000-000000000002', 'cccccccc-0000-0000-0000-000000000003'].join(',');
-const mail = (kind: 'ERROR' | 'RESOLVED', rule: string, names = '') => expect.stringMatching(new RegExp(`^\\[peerguard\\] ${kind} ${rule}: .*${names}`));
+const mail = (kind: 'ERROR' | 'WARNING' | 'RESOLVED', rule: string, names = '') => expect.stringMatching(new RegExp(`^\\[peerguard\\] ${kind} ${rule}: .*${names}`));
 /**
  * spoke1's peering deleted: the hub's side is Disconnected, and spoke1's route to the firewall in
  * the hub points at an appliance spoke1 can no longer reach. Nothing routes spoke2's traffic into
@@ -298,5 +299,33 @@ describe('Functions app against the Azure stand-in (real SDKs) and Azurite', () 
     expect(unrelated?.status).toBe('ignored');
     expect(unrelated?.reason).toMatch(/no peered VNet was known in resource group .*rg-no-network/);
     expect(standIn.email.sent).toHaveLength(1);
+  });
+
+  it('a gateway the neighbourhood has never seen (a new one): located through ARM (its ipConfigurations\' subnet), its VNet and peers judged', async () => {
+    standIn.email.reset();
+    now = new Date('2026-03-02T10:03:00.000Z');
+    const hub = `/subscriptions/${SUB}/resourceGroups/rg-hub-new/providers/Microsoft.Network/virtualNetworks/vnet-hub-new`;
+    const spoke = `/subscriptions/${SUB}/resourceGroups/rg-spoke-new/providers/Microsoft.Network/virtualNetworks/vnet-spoke-new`;
+    standIn.state.seed(vnet({ id: hub, prefixes: ['10.250.0.0/16'], subnets: [{ name: 'GatewaySubnet', prefix: '10.250.255.0/27' }], peerings: [{ remote: spoke, name: 'hub-to-spoke', allowGatewayTransit: true }] }));
+    standIn.state.seed(vnet({ id: spoke, prefixes: ['10.251.0.0/16'], peerings: [{ remote: hub, name: 'spoke-to-hub' }] }));
+    const [peered] = await eventGridTrigger(eventAbout(`${hub}/virtualNetworkPeerings/hub-to-spoke`, 'write', 'new-hub-0001'), context('eventGridTrigger'));
+    expect(peered?.status).toBe('processed');
+    expectMails(standIn.email.sent, [mail('WARNING', 'gateway-transit-allowed-without-gateway', 'vnet-hub-new')]);
+
+    // The VPN gateway is created in the hub: nothing in the index names it.
+    const gw = gateway('vgw-hub-new', hub);
+    standIn.state.seed(gw);
+    standIn.requests.clear();
+    const [located] = await eventGridTrigger(eventAbout(String(gw.id), 'write', 'new-gw-0001'), context('eventGridTrigger'));
+    expect(located?.status).toBe('processed');
+    expect(located?.vnetIds?.map(nameOf).sort()).toEqual(['vnet-hub-new', 'vnet-spoke-new']);
+    // The gateway located (1 GET), then read fresh with its VNet (2 GETs); the peers from Resource Graph.
+    expect(managementCalls(standIn)).toEqual({ armGet: 3, resourceGraph: 1 });
+    expectMails(standIn.email.sent, [mail('WARNING', 'gateway-transit-allowed-without-gateway'), mail('RESOLVED', 'gateway-transit-allowed-without-gateway', 'vnet-hub-new')]);
+
+    // Known now: its next event costs no locating read.
+    standIn.requests.clear();
+    await eventGridTrigger(eventAbout(String(gw.id), 'write', 'new-gw-0002'), context('eventGridTrigger'));
+    expect(managementCalls(standIn)).toEqual({ armGet: 2, resourceGraph: 1 });
   });
 });
