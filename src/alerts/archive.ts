@@ -13,6 +13,8 @@ export interface ReportFile {
 }
 
 export interface ReportArchive {
+  /** Where the blobs are, for a reader of the report mail (`container peerguard-reports`): no URL, which could carry a SAS. */
+  readonly location?: string;
   latest(): Promise<AuditReport | undefined>;
   /** Stores the files under the dated path; returns the blob names written. */
   save(report: AuditReport, files: readonly ReportFile[]): Promise<string[]>;
@@ -48,6 +50,10 @@ async function readText(container: ContainerClient, name: string): Promise<strin
 
 export class BlobReportArchive implements ReportArchive {
   constructor(private readonly container: ContainerClient) {}
+
+  get location(): string {
+    return `blob container ${this.container.containerName}`;
+  }
 
   private readonly ensure = createOnce(() => this.container.createIfNotExists());
 

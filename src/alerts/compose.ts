@@ -7,6 +7,7 @@ import type { AuditReport, ReportExtras } from '../report/report';
 import type { ArmOperation, Rule, RuleMeta } from '../rules/rule';
 import type { ChangeContext } from './model';
 import { vnetIdOf } from './model';
+import { touchesUnread } from './scope';
 
 // Email composition: pure. The HTML is email-safe (src/report/email-html.ts: inline styles, tables,
 // no scripts, no images) and shares that renderer with the HTML report: a finding is
@@ -193,27 +194,53 @@ export interface ReportChanges {
   new: Finding[];
   resolved: Finding[];
   stillOpen: { finding: Finding; firstSeen: string; ageDays: number }[];
+  /**
+   * Findings this report could not check (in, or depending on, a scope it could not read): those of
+   * the previous report it could not see again, and those it saw only through the gap. Neither new
+   * nor resolved: they keep their state until a report reads them.
+   */
+  unchecked: Finding[];
 }
 
-/** What changed since the previous report (by fingerprint), with the age of what is still open. */
+/**
+ * What changed since the previous report (by fingerprint), with the age of what is still open.
+ * `decided` says which current findings this report's read covered (the alert state's scope); by
+ * default those that name nothing in `coverage.unreadable`. A finding outside it is neither new nor
+ * resolved. A finding the previous report could not read, and this one can, is still open (not new)
+ * when the alert state saw it before that report.
+ */
 export function diffReports(
   previous: AuditReport | undefined,
   current: AuditReport,
   firstSeen: ReadonlyMap<string, string>,
   now: Date,
+  decided: (finding: Finding) => boolean = (f) => !touchesUnread(f, current.coverage.unreadable),
 ): ReportChanges {
   const before = new Map((previous?.findings ?? []).map((f) => [f.fingerprint, f]));
   const after = new Set(current.findings.map((f) => f.fingerprint));
-  const changes: ReportChanges = { previousGeneratedAt: previous?.generatedAt, new: [], resolved: [], stillOpen: [] };
+  const changes: ReportChanges = { previousGeneratedAt: previous?.generatedAt, new: [], resolved: [], stillOpen: [], unchecked: [] };
+  const seenBefore = (f: Finding) => !touchesUnread(f, previous?.coverage.unreadable ?? []);
+  const open = (f: Finding, since: string) =>
+    changes.stillOpen.push({ finding: f, firstSeen: since, ageDays: Math.max(0, Math.floor((now.getTime() - Date.parse(since)) / 86_400_000)) });
   for (const f of current.findings) {
-    if (!previous || !before.has(f.fingerprint)) {
-      changes.new.push(f);
+    if (previous && before.has(f.fingerprint)) {
+      open(f, firstSeen.get(f.fingerprint) ?? previous.generatedAt);
       continue;
     }
-    const since = firstSeen.get(f.fingerprint) ?? previous.generatedAt;
-    changes.stillOpen.push({ finding: f, firstSeen: since, ageDays: Math.max(0, Math.floor((now.getTime() - Date.parse(since)) / 86_400_000)) });
+    if (!decided(f)) {
+      changes.unchecked.push(f);
+      continue;
+    }
+    // Absent from a previous report that could not read it: open since the alert state first saw it.
+    const since = firstSeen.get(f.fingerprint);
+    if (previous && !seenBefore(f) && since !== undefined && since < previous.generatedAt) open(f, since);
+    else changes.new.push(f);
   }
-  for (const f of previous?.findings ?? []) if (!after.has(f.fingerprint)) changes.resolved.push(f);
+  for (const f of previous?.findings ?? []) {
+    if (after.has(f.fingerprint)) continue;
+    if (decided(f)) changes.resolved.push(f);
+    else changes.unchecked.push(f);
+  }
   return changes;
 }
 
@@ -227,6 +254,14 @@ export interface ReportMailInput {
   /** The audit's extras (topology, suppressed, notices) for the report body. */
   extras: ReportExtras;
   rules?: readonly Rule[];
+  /** Where the archived blobs are (e.g. `container peerguard-reports`), said when the mail cannot hold the report. */
+  archiveLocation?: string;
+  /**
+   * The whole report would make the mail too large (Communication Services refuses a request over
+   * 10 MB, attachments counted in base64): the mail carries the counts and at most `maxListed`
+   * entries per list of changes, and says where the whole report is.
+   */
+  shortened?: { maxListed: number; fullBytes: number; budgetBytes: number };
 }
 
 function findingsTableHtml(findings: readonly Finding[], portalUrl: string, age?: (f: Finding) => string): RawHtml {
@@ -237,29 +272,51 @@ function findingsTableHtml(findings: readonly Finding[], portalUrl: string, age?
   )}</table>`;
 }
 
+const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
 export function composeReportMail(input: ReportMailInput): ComposedMail {
-  const { report, changes } = input;
+  const { report, changes, shortened } = input;
   const partial = report.coverage.unreadable.length > 0;
   const counts = report.summary.findings;
   const date = report.generatedAt.slice(0, 10);
   const subject = `[peerguard] Compliance report ${date}: ${counts.error} errors, ${counts.warning} warnings, ${counts.info} info${partial ? ' (PARTIAL)' : ''}`;
   const ageOf = new Map(changes.stillOpen.map((s) => [s.finding.fingerprint, s]));
   const since = changes.previousGeneratedAt ? `since the last report (${changes.previousGeneratedAt})` : 'since the last report (none: this is the first)';
+  const max = shortened?.maxListed ?? Infinity;
+  const cap = <T>(list: readonly T[]): T[] => list.slice(0, max);
+  const more = (list: readonly unknown[]) => Math.max(0, list.length - max);
+  const where = [
+    input.archivedAs.length > 0 ? `the archived blobs ${input.archivedAs.join(', ')}${input.archiveLocation ? ` (${input.archiveLocation})` : ''}` : undefined,
+    'GET /api/audit on the peerguard Functions app (the same audit, any format)',
+  ].filter((w): w is string => w !== undefined);
+  const shortenedText = shortened
+    ? `This report is too large to mail whole (${megabytes(shortened.fullBytes)} as a Communication Services request; a mail is kept under ${megabytes(shortened.budgetBytes)}): the JSON and CSV attachments, the list of all findings and the topology are left out, and each list of changes shows at most ${shortened.maxListed}. The whole report: ${where.join('; or ')}.`
+    : undefined;
+  const unchecked = changes.unchecked.length > 0 ? `, ${changes.unchecked.length} not checked (scopes not read)` : '';
 
   const text: string[] = [subject, ''];
   if (partial) text.push('PARTIAL: some scopes could not be read; this report is not a statement of compliance for them.', '');
+  if (shortenedText) text.push(`SHORTENED: ${shortenedText}`, '');
   text.push(
     `Summary: ${report.summary.vnets} VNets, ${report.summary.peerings} peerings, ${report.coverage.subscriptions.length} subscriptions read.`,
     `Findings: ${counts.error} error, ${counts.warning} warning, ${counts.info} info.`,
     '',
-    `Changes ${since}: ${changes.new.length} new, ${changes.resolved.length} resolved, ${changes.stillOpen.length} still open.`,
+    `Changes ${since}: ${changes.new.length} new, ${changes.resolved.length} resolved, ${changes.stillOpen.length} still open${unchecked}.`,
   );
-  for (const f of changes.new) text.push(`  NEW       [${f.severity}] ${f.ruleId}: ${f.message}`);
-  for (const f of changes.resolved) text.push(`  RESOLVED  [${f.severity}] ${f.ruleId}: ${f.message}`);
-  for (const s of changes.stillOpen) text.push(`  OPEN ${String(s.ageDays).padStart(3)}d [${s.finding.severity}] ${s.finding.ruleId}: ${s.finding.message}`);
-  text.push('', 'All findings:');
-  if (report.findings.length === 0) text.push('  none');
-  for (const f of report.findings) text.push(`  [${f.severity}] ${f.ruleId} ${f.resourceId}`, `      ${f.message}`);
+  const listed = (label: string, list: readonly Finding[]) => {
+    for (const f of cap(list)) text.push(`  ${label.padEnd(9)} [${f.severity}] ${f.ruleId}: ${f.message}`);
+    if (more(list) > 0) text.push(`  ...and ${more(list)} more ${label.toLowerCase()}`);
+  };
+  listed('NEW', changes.new);
+  listed('RESOLVED', changes.resolved);
+  for (const s of cap(changes.stillOpen)) text.push(`  OPEN ${String(s.ageDays).padStart(3)}d [${s.finding.severity}] ${s.finding.ruleId}: ${s.finding.message}`);
+  if (more(changes.stillOpen) > 0) text.push(`  ...and ${more(changes.stillOpen)} more still open`);
+  listed('UNCHECKED', changes.unchecked);
+  if (!shortened) {
+    text.push('', 'All findings:');
+    if (report.findings.length === 0) text.push('  none');
+    for (const f of report.findings) text.push(`  [${f.severity}] ${f.ruleId} ${f.resourceId}`, `      ${f.message}`);
+  }
   text.push('', 'Coverage:', `  subscriptions read: ${report.coverage.subscriptions.join(', ') || 'none'}`);
   if (report.coverage.unreadable.length === 0) text.push('  unreadable: none');
   for (const u of report.coverage.unreadable) text.push(`  UNREADABLE ${u.scope}: ${u.reason}`);
@@ -268,14 +325,19 @@ export function composeReportMail(input: ReportMailInput): ComposedMail {
 
   // HTML: what changed (only the mail knows the previous report), then the report's own email body
   // (summary, PARTIAL banner, topology, findings with fix plans): the same renderer as the HTML report.
+  const table = (list: readonly Finding[], age?: (f: Finding) => string) =>
+    html`${findingsTableHtml(cap(list), input.portalUrl, age)}${more(list) > 0 ? html`<p style="margin:0 0 8px;color:#5f6b7a">…and ${more(list)} more.</p>` : ''}`;
   const changesHtml = html`<h2 style="font-size:16px;margin:0 0 8px">Changes ${since}</h2>
-<h3 style="${H}">New (${changes.new.length})</h3>${findingsTableHtml(changes.new, input.portalUrl)}
-<h3 style="${H}">Resolved (${changes.resolved.length})</h3>${findingsTableHtml(changes.resolved, input.portalUrl)}
-<h3 style="${H}">Still open (${changes.stillOpen.length})</h3>${findingsTableHtml(
+<h3 style="${H}">New (${changes.new.length})</h3>${table(changes.new)}
+<h3 style="${H}">Resolved (${changes.resolved.length})</h3>${table(changes.resolved)}
+<h3 style="${H}">Still open (${changes.stillOpen.length})</h3>${table(
     changes.stillOpen.map((s) => s.finding),
-    input.portalUrl,
     (f) => `${ageOf.get(f.fingerprint)?.ageDays ?? 0} days`,
-  )}`;
+  )}${
+    changes.unchecked.length > 0
+      ? html`<h3 style="${H}">Not checked (${changes.unchecked.length})</h3><p style="margin:0 0 8px;color:#5f6b7a">In, or depending on, a scope this report could not read: neither new nor resolved until a report reads it.</p>${table(changes.unchecked)}`
+      : ''
+  }`;
   const coverageHtml = html`<h2 style="font-size:16px;margin:18px 0 8px">Coverage</h2>${kvTable([
     ['Subscriptions read', report.coverage.subscriptions.join(', ') || 'none'],
     ...(report.coverage.unreadable.length === 0 ? ([['Unreadable', 'none']] as [string, string][]) : report.coverage.unreadable.map((u): [string, string] => [`Unreadable: ${u.scope}`, u.reason])),
@@ -283,8 +345,11 @@ export function composeReportMail(input: ReportMailInput): ComposedMail {
   const footer = html`${input.attachments.length > 0 ? html`<p style="margin:12px 0 0;color:#5f6b7a">Attached: ${input.attachments.join(', ')}</p>` : ''}${
     input.archivedAs.length > 0 ? html`<p style="margin:4px 0 0;color:#5f6b7a">Archived as: ${input.archivedAs.join(', ')}</p>` : ''
   }`;
-  const body = html`<h1 style="font-size:20px;margin:0 0 8px">peerguard compliance report ${date}</h1>${changesHtml}${raw(
-    renderEmailReportBody(report, input.extras, { rules: input.rules ?? [] }),
+  const shortenedHtml = shortenedText
+    ? html`<table role="presentation" cellpadding="0" cellspacing="0" style="${TABLE};margin:0 0 14px"><tr><td style="padding:10px 14px;background:#eef3fb;border:2px solid #1a4fa3"><b>Shortened:</b> ${shortenedText}</td></tr></table>`
+    : '';
+  const body = html`<h1 style="font-size:20px;margin:0 0 8px">peerguard compliance report ${date}</h1>${shortenedHtml}${changesHtml}${raw(
+    renderEmailReportBody(report, input.extras, { rules: input.rules ?? [], ...(shortened ? { maxFindings: 0, maxTopologyRows: 0 } : {}) }),
   )}${coverageHtml}${footer}`;
   return { subject, html: htmlDocument(subject, body.value), text: text.join('\n') + '\n' };
 }

@@ -4,15 +4,14 @@ import type { Inventory } from '../ports';
 import { renderReportAsync } from '../report/render';
 import type { AuditReport, ReportExtras } from '../report/report';
 import type { RemediationRunner } from '../remediation/runner';
-import { remediationSection, withRemediationSection } from '../remediation/summary';
+import { remediationSection, withRemediationSection, type MailSection } from '../remediation/summary';
 import type { Rule } from '../rules/rule';
 import type { AlertOutcome, Alerting, Logger } from './alerting';
 import type { ReportArchive, ReportFile } from './archive';
-import { composeReportMail, diffReports, type ComposedMail } from './compose';
+import { composeReportMail, diffReports, type ComposedMail, type ReportMailInput } from './compose';
 import { indexEntriesOf } from './event-path';
 import { operationIdFor, type MailAttachment, type Mailer } from './mailer';
-import type { AlertScope } from './model';
-import { anchoring } from './scope';
+import { estateScope } from './scope';
 import type { AlertStore, NeighbourhoodIndex } from './store';
 
 // The scheduled audit: the whole estate, the alert state reconciled (new findings recorded without
@@ -34,6 +33,8 @@ export interface ScheduledDeps {
   log: Logger;
   /** Resolved rows are kept this long after their mail (days), then purged. */
   keepResolvedDays?: number;
+  /** The report mail's size budget (bytes, as Communication Services counts them); default REPORT_MAIL_BUDGET_BYTES. */
+  mailBudgetBytes?: number;
   /** Remediation after the audit (runs when remediation.enabled and onSchedule); the mail reports the journal since the last report. */
   remediation?: RemediationRunner;
 }
@@ -54,6 +55,44 @@ export async function reportFiles(report: AuditReport, extras: ReportExtras, rul
     { extension: 'csv', contentType: 'text/csv; charset=utf-8', content: await render('csv') },
     { extension: 'html', contentType: 'text/html; charset=utf-8', content: await render('html') },
   ];
+}
+
+/**
+ * Communication Services refuses an email request over 10 MB, attachments counted base64-encoded
+ * (Learn: "Service limits for Azure Communication Services", email size limits). The report mail
+ * is kept well under it, leaving room for the JSON envelope and headers the estimate leaves out.
+ */
+export const REPORT_MAIL_BUDGET_BYTES = 7 * 1024 * 1024;
+
+/** About what Communication Services counts for a mail: its content, recipients, and attachments in base64. */
+export function mailRequestBytes(mail: ComposedMail, attachments: readonly MailAttachment[], to: readonly string[]): number {
+  const content = Buffer.byteLength(JSON.stringify({ subject: mail.subject, plainText: mail.text, html: mail.html, to }));
+  return attachments.reduce((n, a) => n + 4 * Math.ceil(Buffer.byteLength(a.content) / 3) + Buffer.byteLength(a.name) + a.contentType.length + 64, content);
+}
+
+type Shortening = NonNullable<ReportMailInput['shortened']>;
+
+/**
+ * The report mail within the budget: whole with its attachments when it fits; else without the
+ * attachments, the findings list and the topology, the changes listed up to a cap that is lowered
+ * until it fits (the counts always stay). A mail that cannot shrink further goes out as small as it gets.
+ */
+export function fitReportMail(
+  compose: (shortened: Shortening | undefined) => ComposedMail,
+  attachments: readonly MailAttachment[],
+  to: readonly string[],
+  budgetBytes: number,
+): { mail: ComposedMail; attachments: MailAttachment[]; shortened?: Shortening } {
+  const whole = compose(undefined);
+  const fullBytes = mailRequestBytes(whole, attachments, to);
+  if (fullBytes <= budgetBytes) return { mail: whole, attachments: [...attachments] };
+  for (const maxListed of [500, 200, 50, 10]) {
+    const shortened = { maxListed, fullBytes, budgetBytes };
+    const mail = compose(shortened);
+    if (mailRequestBytes(mail, [], to) <= budgetBytes) return { mail, attachments: [], shortened };
+  }
+  const shortened = { maxListed: 0, fullBytes, budgetBytes };
+  return { mail: compose(shortened), attachments: [], shortened };
 }
 
 /** The files attached to the report mail (the HTML report is stored, not attached: the mail body is its email-safe form). */
@@ -84,12 +123,9 @@ export async function auditAndReport(deps: ScheduledDeps, inventory: Inventory):
     unreadable: inventory.unreadable,
   });
   const report = run.report;
-  const blind = new Set(inventory.unreadable.map((u) => u.scope.toLowerCase()));
-  const scope: AlertScope = {
-    keys: new Set(),
-    subscriptions: new Set(report.coverage.subscriptions.map((s) => s.toLowerCase()).filter((s) => !blind.has(s))),
-    anchorOf: anchoring(run.extras.topology, deps.rules),
-  };
+  // Decides only the findings whose every input was read: a partial read resolves nothing it could
+  // not see, not even a finding of a read subscription that depends on an unread one (scope.ts).
+  const scope = estateScope({ topology: run.extras.topology, inventory: { unreadable: inventory.unreadable, subscriptions: report.coverage.subscriptions } }, deps.rules);
   await deps.index.record(indexEntriesOf(run.extras.topology));
   const rows = await deps.store.rowsFor('all');
   const outcome = await deps.alerting.apply({
@@ -119,27 +155,44 @@ export async function auditAndReport(deps: ScheduledDeps, inventory: Inventory):
   const firstSeen = new Map(after.filter((r) => r.status === 'open').map((r) => [r.fingerprint, r.firstSeen]));
 
   const previous = await deps.archive.latest();
-  const changes = diffReports(previous, report, firstSeen, now);
+  const changes = diffReports(previous, report, firstSeen, now, scope.decides);
   const files = await reportFiles(report, run.extras, deps.rules);
   const archived = await deps.archive.save(report, files);
-  const attachments: MailAttachment[] = files.filter((f) => ATTACHED_EXTENSIONS.includes(f.extension)).map((f) => ({
+  const attached: MailAttachment[] = files.filter((f) => ATTACHED_EXTENSIONS.includes(f.extension)).map((f) => ({
     name: `peerguard-report-${report.generatedAt.slice(0, 10)}.${f.extension}`,
     contentType: f.contentType,
     content: f.content,
   }));
-  let mail = composeReportMail({ report, changes, portalUrl: deps.portalUrl, archivedAs: archived,
-    attachments: attachments.map((a) => a.name),
-    extras: run.extras,
-    rules: deps.rules,
-  });
+  // What remediation did since the last report (event path and this run), as a short section.
+  let remediation: MailSection | undefined;
   if (deps.remediation) {
-    // What remediation did since the last report (event path and this run), as a short section.
     const since = previous?.generatedAt ?? new Date(now.getTime() - 86_400_000).toISOString();
     try {
-      mail = withRemediationSection(mail, remediationSection(await deps.remediation.recordsSince(since)));
+      remediation = remediationSection(await deps.remediation.recordsSince(since));
     } catch (error) {
       deps.log.warn(`report mail: the remediation journal could not be read: ${(error as Error).message}`);
     }
+  }
+  const fitted = fitReportMail(
+    (shortened) =>
+      withRemediationSection(
+        composeReportMail({ report, changes, portalUrl: deps.portalUrl, archivedAs: archived, archiveLocation: deps.archive.location,
+          attachments: shortened ? [] : attached.map((a) => a.name),
+          extras: run.extras,
+          rules: deps.rules,
+          ...(shortened ? { shortened } : {}),
+        }),
+        remediation,
+      ),
+    attached,
+    deps.reportRecipients,
+    deps.mailBudgetBytes ?? REPORT_MAIL_BUDGET_BYTES,
+  );
+  const { mail, attachments } = fitted;
+  if (fitted.shortened) {
+    deps.log.warn(
+      `report mail: the whole report (${fitted.shortened.fullBytes} bytes as a request) is over the mail budget (${fitted.shortened.budgetBytes}): mailed without attachments, findings list and topology, changes capped at ${fitted.shortened.maxListed} per list`,
+    );
   }
   let mailed = false;
   if (deps.reportRecipients.length === 0) {

@@ -18,6 +18,8 @@ import { anchorOf, vnetIdOf, type AlertScope, type Placed } from './model';
 //   the finding), and is decided when that VNet, its route tables and its peers are known;
 // - transit findings on a VNet (intent: paths across the estate) belong to no neighbourhood: only
 //   the full audit decides them.
+// The full audit (estateScope) applies the same rules to the whole estate: a partial read (a
+// subscription Resource Graph would not answer for) must not resolve what depends on it either.
 
 /** The VNet a route finding was judged for: the first VNet among the ids it names. */
 function judgedVnetOf(finding: Placed): string | undefined {
@@ -50,22 +52,20 @@ export interface NeighbourhoodRead {
   vnetIds: readonly string[];
 }
 
-/**
- * The findings an event's evaluation decides: those anchored at the event's VNets (minus VNets in
- * scopes that could not be read: their rows must not be resolved by a blind read) whose inputs
- * the read covered, as above.
- */
-export function neighbourhoodScope({ topology, inventory, vnetIds }: NeighbourhoodRead, rules: readonly Rule[]): AlertScope {
-  const blind = new Set(inventory.unreadable.map((u) => u.scope.toLowerCase()));
-  const sought = new Set(inventory.sought ?? []);
-  const keys = new Set(vnetIds.map(keyOf).filter((key) => !blind.has(key) && !blind.has(subscriptionOf(key) ?? '')));
+/** What a read covered, as the decision below needs it. */
+interface ReadCoverage {
+  /** The VNets whose findings the read may decide. */
+  judges: (key: ResourceKey) => boolean;
+  /** Read, or known to be absent or out of scope. */
+  known: (key: ResourceKey) => boolean;
+  /** The whole estate was read (the full audit): intent findings, and findings placed on no VNet, are its to decide. */
+  wholeEstate: boolean;
+}
+
+/** Which findings a read decides, by the rules in the note at the top; shared by the event path and the full audit. */
+function decider(topology: Topology, rules: readonly Rule[], { judges, known, wholeEstate }: ReadCoverage): (finding: Placed) => boolean {
   const transit = isTransit(rules);
   const read = (key: ResourceKey): boolean => isVnetRead(topology.vnets.get(key));
-  /**
-   * Read, or looked for: then it is absent, or in a subscription that could not be read or is not
-   * configured (out of scope on every path). A VNet not looked for is unknown whatever its subscription.
-   */
-  const known = (key: ResourceKey): boolean => read(key) || (sought.has(key) && !blind.has(key));
   const tablesRead = (vnet: Vnet): boolean => vnet.subnets.every((s) => !s.routeTableKey || topology.routeTables.has(s.routeTableKey));
   const memo = <T>(fn: (key: ResourceKey) => T) => {
     const done = new Map<ResourceKey, T>();
@@ -90,21 +90,90 @@ export function neighbourhoodScope({ topology, inventory, vnetIds }: Neighbourho
       }),
   );
 
-  const decides = (finding: Placed): boolean => {
+  return (finding: Placed): boolean => {
     const vnetId = vnetIdOf(finding.resourceId);
     if (!vnetId) {
       const judged = judgedVnetOf(finding);
-      return judged !== undefined && keys.has(keyOf(judged)) && covered(keyOf(judged));
+      if (judged === undefined) return wholeEstate;
+      return judges(keyOf(judged)) && covered(keyOf(judged));
     }
     const own = keyOf(vnetId);
     const peering = topology.peerings.get(keyOf(finding.resourceId));
     if (transit(finding)) {
-      if (own === keyOf(finding.resourceId)) return false;
+      if (own === keyOf(finding.resourceId)) {
+        // Intent (paths across the estate): only a full read, and only when the VNets the finding
+        // names are covered, their peers included (a path through an unread hub is unknown).
+        return wholeEstate && [vnetId, ...finding.relatedResourceIds].every((id) => {
+          const vnet = vnetIdOf(id);
+          return !vnet || (judges(keyOf(vnet)) && covered(keyOf(vnet)));
+        });
+      }
       // A peering gone from its VNet's read takes its transit findings with it.
-      if (!peering) return keys.has(own) && read(own);
-      return keys.has(peering.remoteVnetKey) && hubCovered(peering.remoteVnetKey);
+      if (!peering) return judges(own) && read(own);
+      return judges(peering.remoteVnetKey) && hubCovered(peering.remoteVnetKey);
     }
-    return keys.has(own) && known(own) && (!peering || known(peering.remoteVnetKey));
+    return judges(own) && known(own) && (!peering || known(peering.remoteVnetKey));
   };
+}
+
+/**
+ * The findings an event's evaluation decides: those anchored at the event's VNets (minus VNets in
+ * scopes that could not be read: their rows must not be resolved by a blind read) whose inputs
+ * the read covered, as above.
+ */
+export function neighbourhoodScope({ topology, inventory, vnetIds }: NeighbourhoodRead, rules: readonly Rule[]): AlertScope {
+  const blind = new Set(inventory.unreadable.map((u) => u.scope.toLowerCase()));
+  const sought = new Set(inventory.sought ?? []);
+  const keys = new Set(vnetIds.map(keyOf).filter((key) => !blind.has(key) && !blind.has(subscriptionOf(key) ?? '')));
+  /**
+   * Read, or looked for: then it is absent, or in a subscription that could not be read or is not
+   * configured (out of scope on every path). A VNet not looked for is unknown whatever its subscription.
+   */
+  const known = (key: ResourceKey): boolean => isVnetRead(topology.vnets.get(key)) || (sought.has(key) && !blind.has(key));
+  const decides = decider(topology, rules, { judges: (key) => keys.has(key), known, wholeEstate: false });
   return { keys, subscriptions: new Set(), anchorOf: anchoring(topology, rules), decides };
+}
+
+/** Whether a scope the read could not cover holds the finding's resource or a resource it names. */
+export function touchesUnread(finding: Placed, unreadable: readonly { scope: string }[]): boolean {
+  if (unreadable.length === 0) return false;
+  const blind = new Set(unreadable.map((u) => u.scope.toLowerCase()));
+  return [finding.resourceId, ...finding.relatedResourceIds].some((id) => {
+    const key = keyOf(id);
+    return blind.has(key) || blind.has(subscriptionOf(key) ?? '') || blind.has(anchorOf(key));
+  });
+}
+
+export interface EstateRead {
+  topology: Topology;
+  inventory: Pick<Inventory, 'unreadable' | 'subscriptions'>;
+}
+
+/**
+ * The findings the scheduled (full) audit decides. It read every subscription it could, but a
+ * partial read is as blind as an event's about what it could not read: a finding is decided only
+ * when its own subscription was read and every input of its rule is known (a remote VNet in a
+ * subscription that could not be read is not known to be gone, it is unknown), and when none of
+ * the resources it names lies in a scope that could not be read. Anything else keeps its state.
+ */
+export function estateScope({ topology, inventory }: EstateRead, rules: readonly Rule[]): AlertScope {
+  const blind = new Set(inventory.unreadable.map((u) => u.scope.toLowerCase()));
+  const readSubscriptions = new Set(inventory.subscriptions.map((s) => s.toLowerCase()).filter((s) => !blind.has(s)));
+  // A management group or the tenant that could not be listed: a subscription not read may be in
+  // it, so an unread VNet cannot be called out of scope.
+  const wideBlind = [...blind].some((scope) => scope === 'tenant' || scope.startsWith('/providers/microsoft.management/'));
+  /** Read; or absent from a subscription that was read; or in one outside the audit (out of scope on every path). */
+  const known = (key: ResourceKey): boolean => {
+    if (isVnetRead(topology.vnets.get(key))) return true;
+    const subscription = subscriptionOf(key) ?? '';
+    if (blind.has(key) || blind.has(subscription)) return false;
+    return readSubscriptions.has(subscription) || !wideBlind;
+  };
+  const decides = decider(topology, rules, { judges: known, known, wholeEstate: true });
+  return {
+    keys: new Set(),
+    subscriptions: readSubscriptions,
+    anchorOf: anchoring(topology, rules),
+    decides: (finding) => !touchesUnread(finding, inventory.unreadable) && decides(finding),
+  };
 }

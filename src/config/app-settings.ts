@@ -13,7 +13,13 @@ const list = z
   .transform((s) => (s ?? '').split(/[,;\s]+/).map((x) => x.trim()).filter(Boolean));
 
 const EMAIL = /^[^@\s<>]+@[^@\s<>]+$/;
-const emails = list.refine((xs) => xs.every((x) => EMAIL.test(x)), 'expected comma-separated email addresses');
+/** Communication Services takes at most 50 recipients per email (To, Cc and Bcc together). */
+const MAX_RECIPIENTS = 50;
+/** Addresses, each once (compared without case): a list past the service's limit would fail every mail. */
+const emails = list
+  .refine((xs) => xs.every((x) => EMAIL.test(x)), 'expected comma-separated email addresses')
+  .transform((xs) => xs.filter((x, i) => xs.findIndex((y) => y.toLowerCase() === x.toLowerCase()) === i))
+  .refine((xs) => xs.length <= MAX_RECIPIENTS, `more than ${MAX_RECIPIENTS} addresses, the most Communication Services sends one email to: use a distribution list`);
 
 const guid = z.string().trim().regex(GUID, 'expected a GUID such as 00000000-0000-0000-0000-000000000000');
 

@@ -35,6 +35,8 @@ export interface EmailOptions {
   maxFindings?: number;
   /** Healthy spokes of a hub beyond this are counted, not listed. */
   collapseAbove?: number;
+  /** Topology rows beyond this are counted, not listed (a mail must stay within its size limit). */
+  maxTopologyRows?: number;
 }
 
 const FONT = 'font-family:Segoe UI,Helvetica,Arial,sans-serif;font-size:14px;line-height:1.4;color:#1d2330';
@@ -90,7 +92,7 @@ function peerName(node: ViewNode): RawHtml {
 }
 
 /** The topology as a compact table: each hub with its peers and link status; then other links. */
-export function renderTopologyEmailTable(view: ReturnType<typeof buildTopologyView>): string {
+export function renderTopologyEmailTable(view: ReturnType<typeof buildTopologyView>, maxRows = Infinity): string {
   const { hubs, others } = hubSpokeTable(view);
   const rows: RawHtml[] = [];
   for (const { hub, spokes } of hubs) {
@@ -106,7 +108,22 @@ export function renderTopologyEmailTable(view: ReturnType<typeof buildTopologyVi
   }
   for (const { a, b, link } of others) rows.push(html`<tr><td style="${TD}">${peerName(a)}</td><td style="${TD}">${peerName(b)}</td><td style="${TD}">${statusCell(link)}</td></tr>`);
   if (rows.length === 0) return html`<p style="color:#5f6b7a">No peerings.</p>`.value;
-  return html`<table role="presentation" cellpadding="0" cellspacing="0" style="${TABLE}"><tr><th style="${TH}">Hub</th><th style="${TH}">Peer</th><th style="${TH}">Link</th></tr>${rows}</table>`.value;
+  // Cut only between hubs (or between other links), so that no rowspan reaches past the table.
+  let shown = rows.length;
+  if (rows.length > maxRows) {
+    shown = 0;
+    for (const { spokes } of hubs) {
+      if (shown + spokes.length > maxRows) break;
+      shown += spokes.length;
+    }
+    const hubRows = hubs.reduce((n, h) => n + h.spokes.length, 0);
+    if (shown === hubRows) shown = Math.min(rows.length, Math.max(shown, maxRows));
+  }
+  const more = rows.length - shown;
+  if (shown === 0) return html`<p style="color:#5f6b7a">${rows.length} peering row(s), not listed here (see the full report).</p>`.value;
+  return html`<table role="presentation" cellpadding="0" cellspacing="0" style="${TABLE}"><tr><th style="${TH}">Hub</th><th style="${TH}">Peer</th><th style="${TH}">Link</th></tr>${rows.slice(0, shown)}</table>${
+    more > 0 ? html`<p style="color:#5f6b7a">…and ${more} more row(s) (see the full report).</p>` : ''
+  }`.value;
 }
 
 /** The scheduled report's content, without the document around it. */
@@ -128,7 +145,7 @@ export function renderEmailReportBody(report: AuditReport, extras: ReportExtras,
   )}${SEVERITY_ORDER.map((s) => cell(counts[s], `${SEVERITY_STYLE[s].label}s`, SEVERITY_STYLE[s].colour))}</tr></table>`;
   const topology = extras.topology
     ? html`<h2 style="font-size:16px;margin:18px 0 8px">Topology</h2>${raw(
-        renderTopologyEmailTable(buildTopologyView(extras.topology, report.findings, { collapseAbove: options.collapseAbove ?? 10 })),
+        renderTopologyEmailTable(buildTopologyView(extras.topology, report.findings, { collapseAbove: options.collapseAbove ?? 10 }), options.maxTopologyRows),
       )}`
     : '';
   const shown = report.findings.slice(0, max);

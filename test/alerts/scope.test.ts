@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { anchorOf } from '../../src/alerts/model';
-import { anchoring, neighbourhoodScope } from '../../src/alerts/scope';
+import { anchoring, estateScope, neighbourhoodScope, touchesUnread } from '../../src/alerts/scope';
+import { inScope, placeOf } from '../../src/alerts/model';
 import { keyOf } from '../../src/model/ids';
 import type { RawResource } from '../../src/model/snapshot';
 import { RULES } from '../../src/rules';
@@ -85,5 +86,49 @@ describe('anchoring', () => {
     expect(anchor(route)).toBe(keyOf(A));
     expect(anchor(lifecycle)).toBe(keyOf(A));
     expect(anchor(intent)).toBe(anchorOf(A));
+  });
+});
+
+// The scheduled audit reads every subscription it can; one it could not read (Resource Graph 403)
+// is as blind for it as a neighbour an event could not read.
+describe('estateScope (the full audit)', () => {
+  /** The full audit's read: every resource of the subscriptions read; `unreadable` as Resource Graph reported it. */
+  function auditOf(read: { subscriptions: string[]; unreadable?: { scope: string; reason: string }[] }) {
+    const resources = estate().filter((r) => read.subscriptions.some((s) => r.id.toLowerCase().startsWith(`/subscriptions/${s}`)));
+    const topology = topologyOf(resources, read.subscriptions);
+    const scope = estateScope({ topology, inventory: { unreadable: read.unreadable ?? [], subscriptions: read.subscriptions } }, RULES);
+    return (f: ReturnType<typeof finding>) => inScope(scope, f, placeOf(scope, f));
+  }
+  const missing = finding('peering-remote-vnet-missing', `${A}/virtualNetworkPeerings/a-to-far`, [A, FAR]);
+
+  it('decides every finding when every subscription was read', () => {
+    const all = auditOf({ subscriptions: [SUB_A, SUB_B] });
+    for (const f of [notTransitive, lifecycle, missing, route, intent]) expect(all(f)).toBe(true);
+  });
+
+  it("keeps what depends on a subscription it could not read: a peering to it, and what names it; decides the rest", () => {
+    const partial = auditOf({ subscriptions: [SUB_A], unreadable: [{ scope: SUB_B, reason: '403' }] });
+    // A's peering to FAR (subscription B): FAR is unknown, not missing: neither opened nor resolved.
+    expect(partial(missing)).toBe(false);
+    expect(partial(lifecycle)).toBe(false);
+    // A's route: A peers with FAR, so A's neighbourhood was not all read.
+    expect(partial(route)).toBe(false);
+    // The hub and C are in A, every peer of the hub read: the spoke's transit finding is decided.
+    expect(partial(notTransitive)).toBe(true);
+    // Findings in B itself: not decided.
+    expect(partial(finding('peering-one-sided', `${FAR}/virtualNetworkPeerings/far-to-a`, [FAR, A]))).toBe(false);
+  });
+
+  it('counts a VNet in a subscription outside the audit as out of scope (known), unless the tenant or a management group could not be listed', () => {
+    // B not in the audit's scope at all (not configured): FAR is out of scope, as on the event path.
+    expect(auditOf({ subscriptions: [SUB_A] })(lifecycle)).toBe(true);
+    expect(auditOf({ subscriptions: [SUB_A], unreadable: [{ scope: '/providers/Microsoft.Management/managementGroups/mg', reason: 'x' }] })(lifecycle)).toBe(false);
+  });
+
+  it('touchesUnread: the resource or a related one in an unreadable subscription or resource', () => {
+    expect(touchesUnread(lifecycle, [{ scope: SUB_B }])).toBe(true);
+    expect(touchesUnread(lifecycle, [{ scope: FAR.toUpperCase() }])).toBe(true);
+    expect(touchesUnread(notTransitive, [{ scope: SUB_B }])).toBe(false);
+    expect(touchesUnread(lifecycle, [])).toBe(false);
   });
 });

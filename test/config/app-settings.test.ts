@@ -73,6 +73,7 @@ describe('values the app could not use stop the start, naming the setting', () =
     ['PEERGUARD_EMAIL_ENDPOINT', 'http://acs.example.com', 'expected an https:// URL'],
     ['PEERGUARD_PORTAL_URL', 'javascript:alert(1)', 'expected an https:// URL'],
     ['PEERGUARD_ALERT_TO_ERROR', '<netops@contoso.com>', 'expected comma-separated email addresses'],
+    ['PEERGUARD_REPORT_TO', Array.from({ length: 51 }, (_, i) => `user${i}@contoso.com`).join(';'), 'more than 50 addresses'],
   ])('%s = %j', (name, value, message) => {
     expect(() => loadAppSettings({ ...base, [name]: value })).toThrow(`invalid app settings: ${name}: ${message}`);
   });
@@ -92,6 +93,13 @@ describe('values the app could not use stop the start, naming the setting', () =
     expect(error).toBeInstanceOf(SettingsError);
     expect((error as Error).message).toContain(`${name}: ${message}`);
     expect((error as Error).message).not.toContain('TOPSECRETKEY');
+  });
+
+  it('reads recipient lists with any separator, each address once whatever its case, up to 50', () => {
+    const fifty = Array.from({ length: 50 }, (_, i) => `user${i}@contoso.com`);
+    const settings = loadAppSettings({ ...base, PEERGUARD_ALERT_TO_ERROR: `netops@contoso.com; NetOps@Contoso.com,\nsoc@contoso.com`, PEERGUARD_REPORT_TO: [...fifty, 'USER0@contoso.com'].join(' ') });
+    expect(settings.PEERGUARD_ALERT_TO_ERROR).toEqual(['netops@contoso.com', 'soc@contoso.com']);
+    expect(settings.PEERGUARD_REPORT_TO).toEqual(fifty);
   });
 
   it.each(['0 30 9 * * Monday-Friday', '0 30 9 * * Tues', '0 0 9 * Sept *', '0 0 9 * January *', '0 0 */2 * * *', '0 0 6 1,15 * *', '5/15 * * * * *'])(
