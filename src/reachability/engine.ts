@@ -46,7 +46,8 @@ import {
 // - On-premises: A uses a remote gateway over a usable peering to a hub of the named group that
 //   allows gateway transit and has a (non-Basic) gateway or Route Server; or A is such a hub. And
 //   some source subnet learns the gateway's routes: its route table does not disable gateway route
-//   propagation, or routes to the gateway itself (see `propagationGap`).
+//   propagation, routes to the gateway itself, or sends a range past the estate (a default route) to
+//   an appliance in the hub, which learns them (see `propagationGap`).
 //
 // Limits: one appliance hop (the appliance's own subnet UDRs and chains of appliances are not
 // followed; an appliance in A itself is reported as unsupported); NSGs, firewall rules and BGP

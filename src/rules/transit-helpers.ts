@@ -1,4 +1,4 @@
-import { contains, rangeKey, type Address, type Prefix } from '../model/cidr';
+import { contains, overlaps, rangeKey, type Address, type Prefix } from '../model/cidr';
 import type { ResourceKey } from '../model/ids';
 import type { Gateway, Peering, Route, RouteTable, Topology, Vnet } from '../model/types';
 import { isBasicSkuGateway, peeredRemotePrefixes, remoteCurrentSpace } from './describe';
@@ -25,17 +25,25 @@ export interface Link {
 }
 
 /**
- * The remote prefixes a peering routes: for whole VNets the space as peered (`remoteAddressSpace`),
- * not the remote's current space. A range added to the remote reaches the peer's routes only once
- * the peering is synced (update-virtual-network-peering-address-space), so until then it is not
- * routed over the link. Without `remoteAddressSpace`, the current space. Subnet peering: as
+ * The remote prefixes a peering routes to something: for whole VNets the space as peered
+ * (`remoteAddressSpace`) that the remote still holds. A range added to the remote reaches the peer's
+ * routes only once the peering is synced (update-virtual-network-peering-address-space), so until
+ * then it is not routed over the link; a range the remote gave up may still be routed, but no VNet
+ * is there. Without `remoteAddressSpace`, the current space. Subnet peering: as
  * `peeredRemotePrefixes` (the named subnets). `peeredRemotePrefixes` stays the current space: the
  * overlap rule needs what the remote holds, not what was synced.
  */
 export function routedRemotePrefixes(peering: Peering): Prefix[] {
   if (!peering.peerCompleteVnets) return peeredRemotePrefixes(peering);
   const peered = peering.remoteAddressSpace;
-  return peered && peered.length > 0 ? peered : (remoteCurrentSpace(peering) ?? []);
+  const current = remoteCurrentSpace(peering);
+  if (!peered || peered.length === 0) return current ?? [];
+  // In sync (nearly every peering): the two are the same space, and no comparison is needed.
+  if (peering.peeringSyncLevel === 'FullyInSync' || !current || current === peered) return peered;
+  // CIDR ranges nest or are disjoint: what is both peered and held is the narrower of each overlapping pair.
+  const both: Prefix[] = [];
+  for (const p of peered) for (const c of current) if (overlaps(p, c)) both.push(p.length >= c.length ? p : c);
+  return both;
 }
 
 export function isUsable(out: Peering, back: Peering | undefined): back is Peering {

@@ -105,6 +105,13 @@ ruleTester(transitNextHopUnreachable, {
       ],
     },
     {
+      name: 'next hop in a range the hub gave up, which the unsynced peering still lists: no VNet holds it',
+      resources: hubAndSpokes([
+        { name: 'spoke1', prefixes: ['10.1.0.0/16'], routes: [to('10.9.0.4', 'via-nva')], toHub: { remoteAddressSpace: ['10.0.0.0/16', '10.9.0.0/16'], syncLevel: 'LocalNotInSync' } },
+      ]),
+      findings: [{ resourceId: routeId('spoke1', 'via-nva'), messageIncludes: ['points at 10.9.0.4', 'nor in any VNet peered with it'] }],
+    },
+    {
       name: 'next hop that no VNet holds, beside a good route',
       resources: hubAndSpokes([{ name: 'spoke1', prefixes: ['10.1.0.0/16'], routes: [viaFirewall(), to('192.168.255.4', 'onprem', '192.168.0.0/16')] }]),
       findings: [{ resourceId: routeId('spoke1', 'onprem'), messageIncludes: ['192.168.0.0/16', '192.168.255.4'] }],
