@@ -104,6 +104,11 @@ export class Alerting {
     observedAt: Date;
     change: ChangeContext | undefined;
     mailOpened: boolean;
+    /**
+     * Open (or reopen) a finding only while no read begun after `observedAt` has marked its VNet
+     * (store.ts, read marks; the event path, which marks the VNets it decides before reading rows).
+     */
+    unlessMarked?: boolean;
   }): Promise<AlertOutcome> {
     const { store, log } = this.deps;
     const observedAt = input.observedAt.toISOString();
@@ -116,7 +121,16 @@ export class Alerting {
       const base = rowFromFinding(finding, placeOf(input.scope, finding), now, observedAt, input.change);
       const owed = input.mailOpened && this.owesMail(base);
       const row: AlertRow = { ...base, pendingOpen: owed, ...(owed ? { claimUntil: this.claimUntil() } : {}) };
-      const written = previous ? await store.replace({ ...row, etag: previous.etag }) : await store.insert(row);
+      const write = previous ? { ...row, etag: previous.etag } : row;
+      const written = input.unlessMarked
+        ? await store.openUnlessMarked(write, previous ? 'replace' : 'insert')
+        : previous ? await store.replace(write) : await store.insert(write);
+      if (written === 'stale') {
+        // A newer read decided this VNet and may have read the rows before this write: its view wins.
+        outcome.lostRaces += 1;
+        log.info(`alert ${finding.fingerprint} (${finding.ruleId}): a newer read decided ${row.anchor}; this older view opens nothing`);
+        continue;
+      }
       if (!written) {
         outcome.lostRaces += 1;
         log.info(`alert ${finding.fingerprint} (${finding.ruleId}): another invocation recorded it first`);
@@ -158,7 +172,7 @@ export class Alerting {
     }
 
     for (const { row, finding } of plan.reopened) {
-      const written = await store.replace({
+      const reopened: AlertRow = {
         ...row,
         anchor: placeOf(input.scope, finding),
         status: 'open',
@@ -170,8 +184,10 @@ export class Alerting {
         finding,
         lastSeen: now,
         observedAt,
-      });
-      if (!written) outcome.lostRaces += 1;
+      };
+      // Cancels an owed resolution mail: as much an opening as a new row.
+      const written = input.unlessMarked ? await store.openUnlessMarked(reopened, 'replace') : await store.replace(reopened);
+      if (!written || written === 'stale') outcome.lostRaces += 1;
       else log.info(`alert back before its resolution was mailed: ${row.ruleId} ${row.resourceId}`);
     }
 

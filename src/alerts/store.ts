@@ -1,6 +1,6 @@
 import { createOnce } from '../azure/create-once';
 import { createHash } from 'node:crypto';
-import type { TableClient, TableEntityResult } from '@azure/data-tables';
+import type { TableClient, TableEntityResult, TransactionAction } from '@azure/data-tables';
 import type { Finding } from '../engine/audit';
 import { keyOf, type ResourceKey } from '../model/ids';
 import type { Severity } from '../rules/rule';
@@ -14,6 +14,11 @@ import type { AlertRow, ChangeContext } from './model';
 //   run        fan-out bookkeeping of the scheduled audit
 // Writes are conditional: insert-only for new rows (409 = someone else won), If-Match on the
 // ETag for updates (412 = someone else won). Whoever wins a write owns the mail that follows.
+// The finding partition also holds one read mark per VNet (RowKey `~mark-<hash>`, after every
+// fingerprint): when the latest live read that decided all of that VNet's findings began. An
+// event's write that opens a finding commits in one table transaction with an If-Match on its
+// VNet's mark, so it cannot land once a newer read has marked the VNet (that read may have read
+// the rows before it and found nothing to resolve); with no row, nothing else remembers that read.
 
 export interface AlertStore {
   rowsFor(anchors: readonly string[] | 'all'): Promise<AlertRow[]>;
@@ -25,6 +30,14 @@ export interface AlertStore {
   replace(row: AlertRow): Promise<AlertRow | undefined>;
   /** If-Match on `row.etag`. False when the row changed since it was read. */
   remove(row: AlertRow): Promise<boolean>;
+  /** Raises the read mark of each VNet (keys) to `at`; never lowers one. */
+  raiseReadMarks(vnetKeys: readonly string[], at: string): Promise<void>;
+  /**
+   * An opening write (insert, or `replace` If-Match on `row.etag`), committed only while no read
+   * begun after `row.observedAt` has marked `row.anchor`: 'stale' when one has, undefined when
+   * the row's own write lost (as insert / replace).
+   */
+  openUnlessMarked(row: AlertRow, write: 'insert' | 'replace'): Promise<AlertRow | 'stale' | undefined>;
 }
 
 export interface IndexEntry {
@@ -61,6 +74,13 @@ export interface RunStore {
 }
 
 const FINDING = 'finding';
+/** Read marks sort after every fingerprint (hex), so `RowKey lt '~'` leaves them out. */
+const MARK_PREFIX = '~mark-';
+const markRowKey = (vnetKey: string): string => `${MARK_PREFIX}${rowKeyOf(vnetKey)}`;
+interface ReadMark {
+  readAt: string;
+  etag: string;
+}
 
 export function rowKeyOf(resourceId: string): string {
   return createHash('sha256').update(keyOf(resourceId)).digest('hex').slice(0, 40);
@@ -174,7 +194,7 @@ export class TableAlertStore implements AlertStore, NeighbourhoodIndex, RunStore
   }
 
   async rowsFor(anchors: readonly string[] | 'all'): Promise<AlertRow[]> {
-    if (anchors === 'all') return (await this.query(`PartitionKey eq '${FINDING}'`)).map(fromEntity);
+    if (anchors === 'all') return (await this.query(`PartitionKey eq '${FINDING}' and RowKey lt '~'`)).map(fromEntity);
     const unique = [...new Set(anchors.map((a) => keyOf(a)))];
     const rows: AlertRow[] = [];
     // Keep each filter short (Table filters allow at most 15 comparisons).
@@ -234,6 +254,78 @@ export class TableAlertStore implements AlertStore, NeighbourhoodIndex, RunStore
       if (status === 404) return true;
       throw error;
     }
+  }
+
+  // ---- read marks ----
+
+  private async readMarks(rowKeys: readonly string[]): Promise<Map<string, ReadMark>> {
+    const found = new Map<string, ReadMark>();
+    const parts: string[][] = [];
+    for (let i = 0; i < rowKeys.length; i += 10) parts.push(rowKeys.slice(i, i + 10));
+    const answers = await Promise.all(
+      parts.map((part) => this.query(`PartitionKey eq '${FINDING}' and (${part.map((k) => `RowKey eq ${odataString(k)}`).join(' or ')})`)),
+    );
+    for (const e of answers.flat()) if (e.rowKey && e.etag) found.set(e.rowKey, { readAt: String(e.readAt ?? ''), etag: e.etag });
+    return found;
+  }
+
+  async raiseReadMarks(vnetKeys: readonly string[], at: string): Promise<void> {
+    await this.ensure();
+    const all = [...new Map(vnetKeys.map((v) => [markRowKey(keyOf(v)), keyOf(v)])).entries()];
+    // A table transaction takes at most 100 entities of one partition.
+    for (let i = 0; i < all.length; i += 100) {
+      const group = all.slice(i, i + 100);
+      for (let attempt = 0; ; attempt++) {
+        const marks = await this.readMarks(group.map(([rowKey]) => rowKey));
+        // If-Match (or insert-only) on what was read: two reads raising one mark cannot lower it.
+        const actions: TransactionAction[] = [];
+        for (const [rowKey, vnetKey] of group) {
+          const mark = marks.get(rowKey);
+          if (!mark) actions.push(['create', { partitionKey: FINDING, rowKey, vnetKey, readAt: at }]);
+          else if (mark.readAt < at) actions.push(['update', { partitionKey: FINDING, rowKey, vnetKey, readAt: at }, 'Replace', { etag: mark.etag }]);
+        }
+        if (actions.length === 0) break;
+        try {
+          await this.table.submitTransaction(actions);
+          break;
+        } catch (error) {
+          const status = statusOf(error);
+          if ((status !== 409 && status !== 412) || attempt >= 20) throw error;
+          await new Promise((r) => setTimeout(r, 10 + Math.random() * 40));
+        }
+      }
+    }
+  }
+
+  async openUnlessMarked(row: AlertRow, write: 'insert' | 'replace'): Promise<AlertRow | 'stale' | undefined> {
+    await this.ensure();
+    if (write === 'replace' && !row.etag) throw new Error(`replace of alert row ${row.fingerprint} without an ETag`);
+    const rowKey = markRowKey(row.anchor);
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const mark = (await this.readMarks([rowKey])).get(rowKey);
+      if (mark && mark.readAt > row.observedAt) return 'stale';
+      // The mark is only the condition: rewritten as it is (or created empty, which marks no read),
+      // so the transaction fails if a read marks the VNet between this look and the commit.
+      const condition: TransactionAction = mark
+        ? ['update', { partitionKey: FINDING, rowKey, vnetKey: row.anchor, readAt: mark.readAt }, 'Replace', { etag: mark.etag }]
+        : ['create', { partitionKey: FINDING, rowKey, vnetKey: row.anchor, readAt: '' }];
+      const entity = toEntity(row);
+      try {
+        const response = await this.table.submitTransaction([
+          condition,
+          write === 'insert' ? ['create', entity] : ['update', entity, 'Replace', { etag: row.etag }],
+        ]);
+        const etag = response.getResponseForEntity(row.fingerprint)?.etag?.trim();
+        return etag ? { ...row, etag } : ((await this.get(row.fingerprint)) ?? { ...row });
+      } catch (error) {
+        const status = statusOf(error);
+        if (status !== 409 && status !== 412 && status !== 404) throw error;
+        // Either the mark moved (look again) or the row's own write lost (someone else owns it).
+        const now = (await this.readMarks([rowKey])).get(rowKey);
+        if (now?.etag === mark?.etag) return undefined;
+      }
+    }
+    throw new Error(`alert row ${row.fingerprint}: its VNet's read mark kept changing (20 attempts)`);
   }
 
   // ---- neighbourhood index ----
