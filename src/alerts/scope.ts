@@ -108,8 +108,9 @@ function decider(topology: Topology, rules: readonly Rule[], { judges, known, wh
           return !vnet || (judges(keyOf(vnet)) && covered(keyOf(vnet)));
         });
       }
-      // A peering gone from its VNet's read takes its transit findings with it.
-      if (!peering) return judges(own) && read(own);
+      // A peering gone from its VNet's read takes its transit findings with it; so does a VNet gone
+      // (looked for, or absent from a subscription read): its findings must resolve, not stay open.
+      if (!peering) return judges(own) && (read(own) || known(own));
       return judges(peering.remoteVnetKey) && hubCovered(peering.remoteVnetKey);
     }
     return judges(own) && known(own) && (!peering || known(peering.remoteVnetKey));

@@ -63,6 +63,12 @@ describe('neighbourhoodScope', () => {
     expect(scopeOf({ ids: [A, HUB, FAR, TABLE.id], sought: [A, HUB, FAR], vnetIds: [HUB] }).decides?.(lifecycle)).toBe(false);
   });
 
+  it("decides the transit findings of a deleted VNet's peerings (looked for, and absent), so that they resolve", () => {
+    expect(scopeOf({ ids: [HUB, C, FAR], sought: [A, HUB, C, FAR], vnetIds: [A, HUB] }).decides?.(notTransitive)).toBe(true);
+    // Not looked for: unknown.
+    expect(scopeOf({ ids: [HUB, C, FAR], sought: [HUB, C, FAR], vnetIds: [A, HUB] }).decides?.(notTransitive)).toBe(false);
+  });
+
   it("decides a route's finding with the VNet it was judged for, its route tables and its peers", () => {
     expect(scopeOf({ ids: [A, HUB, FAR, TABLE.id], sought: [A, HUB, FAR], vnetIds: [A] }).decides?.(route)).toBe(true);
     expect(scopeOf({ ids: [A, HUB, FAR], sought: [A, HUB, FAR], vnetIds: [A] }).decides?.(route)).toBe(false); // the table not read
@@ -100,6 +106,16 @@ describe('estateScope (the full audit)', () => {
     return (f: ReturnType<typeof finding>) => inScope(scope, f, placeOf(scope, f));
   }
   const missing = finding('peering-remote-vnet-missing', `${A}/virtualNetworkPeerings/a-to-far`, [A, FAR]);
+
+  it("decides the transit findings of a VNet deleted from a subscription it read, so that they resolve", () => {
+    const resources = estate().filter((r) => !r.id.startsWith(A));
+    const topology = topologyOf(resources, [SUB_A, SUB_B]);
+    const scope = estateScope({ topology, inventory: { unreadable: [], subscriptions: [SUB_A, SUB_B] } }, RULES);
+    expect(inScope(scope, notTransitive, placeOf(scope, notTransitive))).toBe(true);
+    // Its subscription unreadable: unknown, kept.
+    const blind = estateScope({ topology, inventory: { unreadable: [{ scope: SUB_A, reason: '403' }], subscriptions: [SUB_B] } }, RULES);
+    expect(inScope(blind, notTransitive, placeOf(blind, notTransitive))).toBe(false);
+  });
 
   it('decides every finding when every subscription was read', () => {
     const all = auditOf({ subscriptions: [SUB_A, SUB_B] });
