@@ -66,14 +66,18 @@ export class RetryableEventError extends Error {
  */
 const PERMANENT_STATUSES = new Set([400, 413, 414, 422]);
 
-/** Whether retrying cannot help: a PermanentEventError, or a permanent HTTP status, anywhere in the cause chain. */
+/**
+ * Whether retrying cannot help: a PermanentEventError, or a permanent HTTP status that a service
+ * answered (a RestError), anywhere in the cause chain. Only a service's answer counts: a token
+ * endpoint or managed identity answers 400 too, intermittently, and that must be retried.
+ */
 export function isPermanent(error: unknown): boolean {
   let current: unknown = error;
   for (let depth = 0; depth < 8 && typeof current === 'object' && current !== null; depth++) {
     if (current instanceof PermanentEventError) return true;
-    const e = current as { statusCode?: unknown; status?: unknown; response?: { status?: unknown }; cause?: unknown };
+    const e = current as { name?: unknown; statusCode?: unknown; status?: unknown; response?: { status?: unknown }; cause?: unknown };
     const status = e.statusCode ?? e.status ?? e.response?.status;
-    if (typeof status === 'number' && PERMANENT_STATUSES.has(status)) return true;
+    if (e.name === 'RestError' && typeof status === 'number' && PERMANENT_STATUSES.has(status)) return true;
     current = e.cause;
   }
   return false;

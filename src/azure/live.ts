@@ -242,8 +242,10 @@ export class ArmLiveReader implements LiveReader {
       }
       return [...vnets.values()];
     } catch (error) {
-      if (isTransient(error)) throw new Error(`${target.id} could not be read from Resource Manager (${describeError(error)})`, { cause: error });
-      return [];
+      // Only an answer that the resource does not exist settles it; anything else (throttling, an
+      // outage, a refused token, a role not yet assigned) may mend, so the event is redelivered.
+      if (statusOf(error) === 404) return [];
+      throw new Error(`${target.id} could not be read from Resource Manager (${describeError(error)})`, { cause: error });
     }
   }
 
@@ -284,8 +286,14 @@ export class ArmLiveReader implements LiveReader {
           read.add(sub);
           return undefined;
         }
-        if (isAccessDenied(error)) blind(sub, `access denied reading ${id} (${describeError(error)})`);
-        else blind(id, `could not be read from Resource Manager (${describeError(error)})`);
+        if (isAccessDenied(error)) {
+          blind(sub, `access denied reading ${id} (${describeError(error)})`);
+          return undefined;
+        }
+        // An outage or throttling past the retries: the whole read fails, so the event is redelivered
+        // later rather than judged with a hole (which decides nothing and leaves the alert unsent).
+        if (isTransient(error)) throw new Error(`${id} could not be read from Resource Manager (${describeError(error)})`, { cause: error });
+        blind(id, `could not be read from Resource Manager (${describeError(error)})`);
         return undefined;
       }
     };

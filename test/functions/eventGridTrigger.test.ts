@@ -1,3 +1,4 @@
+import { RestError } from '@azure/core-rest-pipeline';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { BlobDeadLetterStore } from '../../src/alerts/archive';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
@@ -199,7 +200,7 @@ describe('eventGridTrigger: the event path end to end (Azurite, Microsoft sample
   });
 
   it('a failure no redelivery can change (Azure refusing the request as malformed) goes to the dead-letter container with its reason, at once', async () => {
-    const refused = Object.assign(new Error('Resource Graph answered 400 BadRequest: the query is invalid'), { statusCode: 400 });
+    const refused = new RestError('Resource Graph answered 400 BadRequest: the query is invalid', { statusCode: 400 });
     let reads = 0;
     install(app.env(), { live: { readNeighbourhood: () => ((reads += 1), Promise.reject(new Error('the neighbourhood could not be read', { cause: refused }))) } }, { mailer: app.mailer });
     const [result] = await eventGridTrigger(deleted(), context('eventGridTrigger'));
@@ -212,5 +213,11 @@ describe('eventGridTrigger: the event path end to end (Azurite, Microsoft sample
     expect(letter.attempts).toBe(1);
     expect(letter.eventId).toBe('4db48cba-50a2-455a-93b4-de41a3b5b7f6');
     expect(letter.event.subject).toContain('spoke1-to-hub');
+  });
+
+  it("a 400 from a token endpoint (a managed identity's blip) is no service's refusal: the event is left to Event Grid to redeliver", async () => {
+    const blip = Object.assign(new Error('ManagedIdentityCredential: 400 from the token endpoint'), { name: 'AuthenticationError', statusCode: 400 });
+    install(app.env(), { live: { readNeighbourhood: () => Promise.reject(new Error('the neighbourhood could not be read', { cause: blip })) } }, { mailer: app.mailer });
+    await expect(eventGridTrigger(deleted(), context('eventGridTrigger'))).rejects.toThrow(/left to Event Grid to redeliver/);
   });
 });
