@@ -211,8 +211,9 @@ export class ArmLiveReader implements LiveReader {
    * The VNets a gateway, firewall, Route Server or route table sits in or serves, read now from ARM:
    * the subnets of its ipConfigurations (a Route Server's are child resources, listed), a route
    * table's subnets. The event path needs it for a resource the neighbourhood index has not seen
-   * (a new gateway), whose VNet nothing else names. Gone, refused or not found: none (the index
-   * still knows where a deleted one was). Throttled, 5xx, no answer: thrown, so the event is retried.
+   * (a new gateway), whose VNet nothing else names. Not found (404): none (the index still knows
+   * where a deleted one was). Anything else, a refusal included (a role may yet be assigned): thrown,
+   * so the event is retried.
    */
   async locate(resourceId: string): Promise<string[]> {
     const target = changeOf(resourceId).attachment;

@@ -138,6 +138,17 @@ describe('live reader', () => {
     await expect(liveReader(small(), { backoffMs: 5 }).readNeighbourhood([HUB])).rejects.toThrow(/could not be read from Resource Graph \(503 /);
   });
 
+  it("locates a gateway's VNet from ARM; none when it does not exist; a refusal or an outage is thrown (the event is retried)", async () => {
+    const gw = `${HUB.replace(/virtualNetworks\/.*/, '')}virtualNetworkGateways/vpngw-weu`;
+    expect((await liveReader(small()).locate(gw)).map((id) => id.toLowerCase())).toEqual([HUB.toLowerCase()]);
+    expect(await liveReader(small()).locate(gw.replace('vpngw-weu', 'no-such-gateway'))).toEqual([]);
+    small().faults.add({ kind: 'armGet', when: (r) => r.path.toLowerCase().includes('/virtualnetworkgateways/') }, { type: 'status', status: 403, code: 'AuthorizationFailed', message: 'no' }, Infinity);
+    await expect(liveReader(small()).locate(gw)).rejects.toThrow(/vpngw-weu could not be read from Resource Manager \(403 AuthorizationFailed/);
+    small().faults.clear();
+    small().faults.fail('armGet', 503, Infinity);
+    await expect(liveReader(small(), { backoffMs: 5 }).locate(gw)).rejects.toThrow(/503/);
+  });
+
   it('reads a peer in a subscription Azure does not know (another tenant) as unknown, not as missing', async () => {
     const partnerSub = '99999999-9999-9999-9999-999999999999';
     const partner = vnetId('partner', partnerSub, 'rg-partner');
