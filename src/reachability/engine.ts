@@ -525,7 +525,7 @@ export function createReachability(topology: Topology): Reachability {
    * connections is achieved through custom routes with a next hop type of virtual network gateway".
    * So a context gets there with no table, with a table that propagates, or with a user route:
    * - to VirtualNetworkGateway (any prefix: on-premises ranges are not read) when the hub has a VPN
-   *   gateway (or one of unknown type) and no ExpressRoute one ("you can't specify a virtual network
+   *   gateway and no ExpressRoute one, nor one of unknown type ("you can't specify a virtual network
    *   gateway created as the type ExpressRoute in a UDR", nor with VPN and ExpressRoute
    *   coexisting); a Route Server takes none;
    * - to an appliance in the hub for a prefix that reaches past the estate's VNets (0.0.0.0/0, an

@@ -65,6 +65,8 @@ export const transitForwardedTrafficBlocked: Rule = {
       if (a.routeTables.length === 0) return;
       for (const table of index.routedTables(n)) {
         for (const hub of table.hubs) {
+          // A hub the table reaches only through its VPN gateway: nothing is forwarded by an appliance there.
+          if (!table.hasApplianceRouteInto(hub.peer)) continue;
           for (const toC of blockedInto(hub.peer)) {
             if (toC.peer === n) continue;
             const known = offences.get(toC.back.key);

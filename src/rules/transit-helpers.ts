@@ -228,16 +228,17 @@ export type GatewayHub =
     };
 
 /**
- * The gateway a route with next hop VirtualNetworkGateway can point at in `vnet`: a VPN gateway (or
- * one of unknown type) with no ExpressRoute gateway beside it. virtual-networks-udr-overview: "You
- * can't specify a virtual network gateway created as the type ExpressRoute in a UDR", nor "if you
- * have virtual private network (VPN) and ExpressRoute coexisting connections". A Route Server takes none.
+ * The gateway a route with next hop VirtualNetworkGateway can point at in `vnet`: a VPN gateway with
+ * no ExpressRoute gateway beside it. virtual-networks-udr-overview: "You can't specify a virtual
+ * network gateway created as the type ExpressRoute in a UDR", nor "if you have virtual private
+ * network (VPN) and ExpressRoute coexisting connections". A Route Server takes none, and a gateway
+ * known only from its subnet (type unknown) may be an ExpressRoute one: no path is claimed through it.
  */
 export function udrGatewayOf(vnet: Vnet): Gateway | undefined {
   let vpn: Gateway | undefined;
   for (const g of vnet.gateways) {
-    if (g.kind === 'ExpressRoute') return undefined;
-    if (!vpn && (g.kind === 'Vpn' || g.kind === 'Unknown')) vpn = g;
+    if (g.kind === 'ExpressRoute' || g.kind === 'Unknown') return undefined;
+    if (!vpn && g.kind === 'Vpn') vpn = g;
   }
   return vpn;
 }
@@ -637,6 +638,8 @@ export interface RoutedTable {
   sendsSomeTo(target: Prefix, hub: number): boolean;
   /** Whether some address of `target` goes to an appliance in VNet `hub`, not to its VPN gateway. */
   sendsSomeToApplianceIn(target: Prefix, hub: number): boolean;
+  /** Whether some route of the table has an appliance in VNet `hub` as its next hop (else nothing can be sent to one there). */
+  hasApplianceRouteInto(hub: number): boolean;
 }
 
 /**
@@ -704,6 +707,10 @@ class LazyRoutedTable implements RoutedTable {
     this.gatewayRoutes ??= this.table.routes.some((route, k) => this.hubLinks[k] !== undefined && !isApplianceRoute(route));
     if (!this.gatewayRoutes) return this.sendsSomeTo(target, hub);
     return routeSendingSomeTo(this, target, hub) !== undefined;
+  }
+
+  hasApplianceRouteInto(hub: number): boolean {
+    return this.table.routes.some((route, k) => this.hubLinks[k]?.peer === hub && isApplianceRoute(route));
   }
 
   private effectiveRoutes(): EffectiveRoute[] {

@@ -332,6 +332,13 @@ ruleTester(transitNotTransitive, {
       ],
     },
     {
+      name: 'routes to VirtualNetworkGateway with a hub gateway of unknown type (it may be an ExpressRoute one): no path is claimed',
+      resources: throughVpnGateway({
+        gateways: [gateway('gw-hub', HUB)].map((g) => ({ ...g, properties: { ...g.properties, gatewayType: undefined, sku: undefined } })),
+      }),
+      findings: [{ resourceId: toHub(s1) }, { resourceId: toHub(s2) }],
+    },
+    {
       name: 'routes to VirtualNetworkGateway with VPN and ExpressRoute gateways coexisting',
       resources: throughVpnGateway({ gateways: [gateway('vgw-hub', HUB), erGateway] }),
       findings: [{ resourceId: toHub(s1) }, { resourceId: toHub(s2) }],
