@@ -103,7 +103,8 @@ async function liveAudit(standIn: StandIn) {
   return {
     wallMs: t2 - t0,
     readMs: t1 - t0,
-    rows: read.resources.length,
+    // The rows the query returns: each resource, and each subscription's own row (its coverage check).
+    rows: read.resources.length + read.subscriptions.length,
     resourceGraphCalls: standIn.requests.count('resourceGraph'),
     subscriptionListCalls: standIn.requests.count('subscriptions'),
     subscriptions: read.subscriptions.length,
@@ -186,7 +187,8 @@ async function eventPath(standIn: StandIn, spokeId: string, hubId: string, peeri
 /**
  * Where the stand-in is too slow to serve the whole estate (it filters and sorts every stored
  * resource for each page: O(rows) per page), the Resource Graph calls the inventory makes, counted
- * the way it pages: subscriptions in sorted batches of 250, ceil(rows / 1,000) pages per batch.
+ * the way it pages: subscriptions in sorted batches of 250, ceil(rows / 1,000) pages per batch,
+ * where a batch's rows are its resources and one row per subscription (its coverage check).
  */
 function plannedResourceGraphCalls(resources: readonly RawResource[]): { calls: number; rows: number } {
   const types = new Set(['microsoft.network/virtualnetworks', 'microsoft.network/virtualnetworkgateways', 'microsoft.network/routetables', 'microsoft.network/azurefirewalls', 'microsoft.network/networkinterfaces', 'microsoft.network/virtualhubs', 'microsoft.network/networkmanagers/connectivityconfigurations', 'microsoft.network/networkmanagers/networkgroups/staticmembers']);
@@ -202,10 +204,11 @@ function plannedResourceGraphCalls(resources: readonly RawResource[]): { calls: 
   const subs = [...rowsBySub.keys()].sort();
   let calls = 0;
   for (let i = 0; i < subs.length; i += 250) {
-    const batchRows = subs.slice(i, i + 250).reduce((sum, s) => sum + (rowsBySub.get(s) ?? 0), 0);
+    const batch = subs.slice(i, i + 250);
+    const batchRows = batch.length + batch.reduce((sum, s) => sum + (rowsBySub.get(s) ?? 0), 0);
     calls += Math.max(1, Math.ceil(batchRows / 1000));
   }
-  return { calls, rows };
+  return { calls, rows: rows + subs.length };
 }
 
 async function main(dir: string, runs: number, withBaseline: boolean, sample: number, withLive: boolean): Promise<void> {

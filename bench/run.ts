@@ -123,7 +123,7 @@ function main(): void {
     ['file audit: peak RSS', '< 2 GiB at 50k', ...col((r) => `${r.pick('peakRssMiB').toFixed(0)} MiB`)],
     ['findings', '', ...col((r) => String(r.pick('findings')))],
     ['live audit (Resource Graph SDK → stand-in): wall', '', ...col((r) => (r.live.live ? s(r.live.live.wallMs) : 'not run (stand-in)'))],
-    ['  Resource Graph calls / floor ceil(rows/1000)', '≤ 1.1× floor', ...col((r) => (r.live.live ? ratio(r.live.live.resourceGraphCalls, r.live.floor) : `${ratio(r.live.planned.calls, r.live.floor)} counted`))],
+    ['  Resource Graph calls / floor ceil(rows/1000), rows incl. one per subscription', '≤ 1.1× floor', ...col((r) => (r.live.live ? ratio(r.live.live.resourceGraphCalls, r.live.floor) : `${ratio(r.live.planned.calls, r.live.floor)} counted`))],
     ['  GET /subscriptions pages (scope)', '', ...col((r) => (r.live.live ? String(r.live.live.subscriptionListCalls) : '—'))],
     ['baseline (ARM: VNets per subscription, then peerings per VNet): calls', '', ...col((r) => String(r.live.baseline?.calls ?? '—'))],
     ['  baseline wall', '', ...col((r) => (r.live.baseline ? `${s(r.live.baseline.wallMs)}${r.live.baseline.sampledVnets < r.live.baseline.vnets ? ` (peering lists of ${r.live.baseline.sampledVnets} VNets, extrapolated)` : ''}` : '—'))],
