@@ -5,7 +5,7 @@ import type { Finding } from '../engine/audit';
 import type { Rule, Severity } from '../rules/rule';
 import { html, jsonForScript, raw, type RawHtml } from './escape';
 import { SEVERITY_ORDER, SEVERITY_STYLE, countBy, operationView, ruleTitles, subjectOf } from './html-shared';
-import { auditedNothing, isPartial, noFindingsText, outOfScopeText, type AuditReport, type ReportExtras } from './report';
+import { auditedNothing, isPartial, noFindingsText, outOfScopeSentence, type AuditReport, type ReportExtras } from './report';
 import {
   LINK_STATUSES,
   LINK_STYLES,
@@ -345,7 +345,7 @@ ${nodeKey('k-collapsed', 'Healthy spokes, collapsed', box('#e8f5e9', '#2e7d32', 
 function renderSummary(report: AuditReport, extras: ReportExtras): RawHtml {
   const { summary, coverage } = report;
   const counts = summary.findings;
-  const unverified = outOfScopeText(coverage);
+  const unverified = outOfScopeSentence(coverage);
   const partial = isPartial(report)
     ? html`<div class="banner partial" id="partial-banner" role="alert">PARTIAL AUDIT: ${coverage.unreadable.length} scope(s) could not be read; findings there are unknown.<ul>${coverage.unreadable.map(
         (u) => html`<li><code>${u.scope}</code>: ${u.reason}</li>`,
@@ -359,7 +359,7 @@ function renderSummary(report: AuditReport, extras: ReportExtras): RawHtml {
     'Subscriptions',
   )}${SEVERITY_ORDER.map((s) => card(counts[s], `${SEVERITY_STYLE[s].label}s`, s))}${card(extras.suppressed.length, 'Suppressed')}</div>
 <div class="coverage">Subscriptions read: ${coverage.subscriptions.length === 0 ? 'none' : coverage.subscriptions.map((s, i) => html`${i > 0 ? ', ' : ''}<code>${s}</code>`)}.${
-    unverified ? html` Unverified: ${unverified} (${coverage.outOfScope.map((o, i) => html`${i > 0 ? ', ' : ''}<code>${o.subscription}</code>`)}).` : ''
+    unverified ? html` ${unverified} Their subscriptions: ${coverage.outOfScope.map((o, i) => html`${i > 0 ? ', ' : ''}<code>${o.subscription}</code>`)}.` : ''
   }${
     extras.notices.length > 0 ? html`<ul>${extras.notices.map((n) => html`<li>${n.message}</li>`)}</ul>` : ''
   }</div></section>`;

@@ -62,7 +62,7 @@ export function renderMarkdown(report: AuditReport, extras: ReportExtras, rules:
     `| Coverage | ${isPartial(report) ? `**PARTIAL**: ${coverage.unreadable.length} scope(s) unreadable` : 'complete'} |`,
   );
   const unverified = outOfScopeText(coverage);
-  if (unverified) out.push(`| Unverified | ${unverified} |`);
+  if (unverified) out.push(`| Remote VNets not read | ${unverified} |`);
   if (extras.suppressed.length > 0) out.push(`| Suppressed by configuration | ${extras.suppressed.length} |`);
   out.push('');
 

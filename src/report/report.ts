@@ -98,6 +98,12 @@ export function outOfScopeText(coverage: Coverage): string | undefined {
   return parts.length === 0 ? undefined : `${parts.join(', and ')}, whose pairs are unverified`;
 }
 
+/** `outOfScopeText` as a sentence of its own, or '' when every remote could be verified. */
+export function outOfScopeSentence(coverage: Coverage): string {
+  const text = outOfScopeText(coverage);
+  return text ? `${text[0]?.toUpperCase()}${text.slice(1)}.` : '';
+}
+
 /** A partial audit (some scope unreadable) is never "compliant". */
 export function isPartial(report: AuditReport): boolean {
   return report.coverage.unreadable.length > 0;

@@ -2,7 +2,7 @@ import { createColors } from 'picocolors';
 import type { Finding } from '../engine/audit';
 import type { Rule, Severity } from '../rules/rule';
 import { escapeTerminal as t } from './escape';
-import { auditedNothing, isPartial, noFindingsText, outOfScopeText, type AuditReport, type ReportExtras } from './report';
+import { auditedNothing, isPartial, noFindingsText, outOfScopeSentence, type AuditReport, type ReportExtras } from './report';
 
 // The default console report: findings grouped by severity, then rule, in plain sentences. Text
 // that comes from the input goes through `t` (escapeTerminal): only our own colours reach the terminal raw.
@@ -50,8 +50,8 @@ export function renderTable(report: AuditReport, extras: ReportExtras, rules: re
   const total = counts.error + counts.warning + counts.info;
   if (total === 0 && !isPartial(report)) lines.push((auditedNothing(report) ? c.yellow : c.green)(noFindingsText(report)));
   else {
-    const unverified = outOfScopeText(coverage);
-    lines.push(`${counts.error} error(s), ${counts.warning} warning(s), ${counts.info} info.${unverified ? ` Unverified: ${unverified}.` : ''}`);
+    const unverified = outOfScopeSentence(coverage);
+    lines.push(`${counts.error} error(s), ${counts.warning} warning(s), ${counts.info} info.${unverified ? ` ${unverified}` : ''}`);
   }
   return lines.join('\n') + '\n';
 }

@@ -1,4 +1,3 @@
-import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { TableClient } from '@azure/data-tables';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +7,7 @@ import { eventGridTrigger } from '../../src/functions/eventGridTrigger';
 import { scheduledAudit } from '../../src/functions/scheduledAudit';
 import type { Inventory } from '../../src/ports';
 import { PEERING, startApp, timer, useEventPath, writeEvent, type App } from '../reliability/harness';
+import { forwarder } from '../support/tcp-forwarder';
 import { context, fixture, install, SUB } from './harness';
 
 // An event whose handling keeps failing for a reason a later delivery may not meet (storage, ARM or
@@ -19,34 +19,6 @@ import { context, fixture, install, SUB } from './harness';
 // TCP forwarder, ARM and Resource Graph against the stand-in.
 
 const deleted = () => fixture('peering-delete-success.eventgrid.json');
-
-/** A TCP forwarder to one Azurite service that drops every connection while `state.down`. */
-async function forwarder(target: number, state: { down: boolean }): Promise<{ port: number; close: () => Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server = createServer((client) => {
-    sockets.add(client);
-    client.on('close', () => sockets.delete(client));
-    if (state.down) {
-      client.destroy();
-      return;
-    }
-    const upstream = connect(target, '127.0.0.1');
-    sockets.add(upstream);
-    upstream.on('close', () => sockets.delete(upstream));
-    upstream.on('error', () => client.destroy());
-    client.on('error', () => upstream.destroy());
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 async function blobNames(container: ContainerClient): Promise<string[]> {
   const names: string[] = [];

@@ -1,4 +1,3 @@
-import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { TableClient } from '@azure/data-tables';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { describe, expect, it } from 'vitest';
@@ -10,6 +9,7 @@ import { scheduledAudit } from '../../src/functions/scheduledAudit';
 import type { RawResource } from '../../src/model/snapshot';
 import type { Inventory, InventoryReader, LiveReader } from '../../src/ports';
 import { context, fixture, install, SUB, type RecordingMailer } from '../functions/harness';
+import { forwarder } from '../support/tcp-forwarder';
 import { timer, useEventPath } from './harness';
 
 // The event path when deliveries and reads overlap, and when storage is gone for longer than any
@@ -22,37 +22,6 @@ const written = () => fixture('peering-write-success.eventgrid.json');
 const subjects = (mailer: RecordingMailer) => mailer.sent.map((m) => m.subject.split(':')[0]);
 const ERROR = '[peerguard] ERROR peering-disconnected';
 const RESOLVED = '[peerguard] RESOLVED peering-disconnected';
-
-/**
- * A TCP forwarder to one Azurite service that drops every connection while `state.down`: storage
- * unreachable on the network, the SDK clients themselves untouched.
- */
-async function forwarder(target: number, state: { down: boolean }): Promise<{ port: number; close: () => Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server = createServer((client) => {
-    sockets.add(client);
-    client.on('close', () => sockets.delete(client));
-    if (state.down) {
-      client.destroy();
-      return;
-    }
-    const upstream = connect(target, '127.0.0.1');
-    sockets.add(upstream);
-    upstream.on('close', () => sockets.delete(upstream));
-    upstream.on('error', () => client.destroy());
-    client.on('error', () => upstream.destroy());
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 /** The SDKs' own retries, short: each call still goes through them before it fails. */
 const QUICK_RETRIES = { maxRetries: 2, maxTries: 3, retryDelayInMs: 10, maxRetryDelayInMs: 20 };
