@@ -1,9 +1,8 @@
 import { RESOURCE_GROUP_DELETE } from '../config/event-filter';
 import type { AuditConfig } from '../engine/config';
 import { auditResources } from '../engine/pipeline';
-import { keyOf, parseResourceId, subscriptionOf, type ResourceKey } from '../model/ids';
-import type { Topology, Vnet } from '../model/types';
-import { isVnetRead } from '../rules/describe';
+import { keyOf, parseResourceId, subscriptionOf } from '../model/ids';
+import type { Topology } from '../model/types';
 import type { Inventory, LiveReader } from '../ports';
 import type { RemediationRunner } from '../remediation/runner';
 import type { Rule } from '../rules/rule';
@@ -11,7 +10,7 @@ import type { AlertOutcome, Alerting, Logger } from './alerting';
 import type { DeadLetter, DeadLetterStore } from './archive';
 import { parseArmEvent, type ArmEvent, type EventFilter } from './events';
 import { inScope, placeOf } from './model';
-import { neighbourhoodScope } from './scope';
+import { markedVnets, neighbourhoodScope } from './scope';
 import type { AlertStore, IndexEntry, NeighbourhoodIndex } from './store';
 
 // The event path (design.md): map the event to the VNets it can change, read where it happened
@@ -180,28 +179,6 @@ export function indexEntriesOf(topology: Topology): IndexEntry[] {
 }
 
 /**
- * The judged VNets whose every finding this read decides (scope.ts at its strictest: the VNet read,
- * or looked for and absent; its route tables read; the VNets it peers with known, and their route
- * tables read, as a hub's transit findings need). Only these get a read mark, because a mark makes
- * an older read's openings there stale: a VNet judged in part (a hub's spoke whose other peers were
- * not read) is left unmarked rather than lose an alert this read could not see.
- */
-export function markedVnets(topology: Topology, inventory: Pick<Inventory, 'unreadable' | 'sought'>, keys: Iterable<string>): string[] {
-  const blind = new Set(inventory.unreadable.map((u) => u.scope.toLowerCase()));
-  const sought = new Set(inventory.sought ?? []);
-  const known = (key: ResourceKey) => isVnetRead(topology.vnets.get(key)) || (sought.has(key) && !blind.has(key));
-  const tablesRead = (vnet: Vnet) => vnet.subnets.every((s) => !s.routeTableKey || topology.routeTables.has(s.routeTableKey));
-  return [...keys].filter((key) => {
-    const vnet = topology.vnets.get(key as ResourceKey);
-    if (!isVnetRead(vnet)) return known(key as ResourceKey);
-    return tablesRead(vnet) && vnet.peerings.every((p) => {
-      const peer = topology.vnets.get(p.remoteVnetKey);
-      return known(p.remoteVnetKey) && (!isVnetRead(peer) || tablesRead(peer));
-    });
-  });
-}
-
-/**
  * The live read limited to the configured subscriptions (PEERGUARD_SUBSCRIPTIONS), as the scheduled
  * audit sees the estate: a remote VNet in a subscription outside that scope is out of scope on both
  * paths, never "read" on one and "unknown" on the other (that would open an alert on every event and
@@ -252,7 +229,7 @@ async function processEvent(deps: EventPathDeps, event: ArmEvent): Promise<Event
   await deps.index.record(indexEntriesOf(topology));
   // Marked before the rows are read: an older read's opening then either lands before this row
   // read (and is judged here) or meets the mark and opens nothing (store.ts).
-  await deps.store.raiseReadMarks(markedVnets(topology, inventory, scope.keys), observedAt.toISOString());
+  await deps.store.raiseReadMarks(markedVnets({ topology, inventory }, scope.keys), observedAt.toISOString());
   const rows = await deps.store.rowsFor([...scope.keys]);
   const outcome = await deps.alerting.apply({
     findings: run.report.findings,

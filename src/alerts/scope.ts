@@ -62,10 +62,12 @@ interface ReadCoverage {
   wholeEstate: boolean;
 }
 
-/** Which findings a read decides, by the rules in the note at the top; shared by the event path and the full audit. */
-function decider(topology: Topology, rules: readonly Rule[], { judges, known, wholeEstate }: ReadCoverage): (finding: Placed) => boolean {
-  const transit = isTransit(rules);
-  const read = (key: ResourceKey): boolean => isVnetRead(topology.vnets.get(key));
+/**
+ * How much of each VNet's neighbourhood a read covers, worked out once per VNet: `covered`, the
+ * VNet, its route tables and every VNet it peers with are known; `hubCovered`, and so are its
+ * peers' route tables (what the transit rules judge a hub's spokes by).
+ */
+function coverage(topology: Topology, known: (key: ResourceKey) => boolean) {
   const tablesRead = (vnet: Vnet): boolean => vnet.subnets.every((s) => !s.routeTableKey || topology.routeTables.has(s.routeTableKey));
   const memo = <T>(fn: (key: ResourceKey) => T) => {
     const done = new Map<ResourceKey, T>();
@@ -74,13 +76,11 @@ function decider(topology: Topology, rules: readonly Rule[], { judges, known, wh
       return done.get(key) as T;
     };
   };
-  /** The VNet, its route tables and every VNet it peers with are known. */
   const covered = memo((key) => {
     const vnet = topology.vnets.get(key);
     if (!isVnetRead(vnet)) return known(key);
     return tablesRead(vnet) && vnet.peerings.every((p) => known(p.remoteVnetKey));
   });
-  /** ... and so are its peers' route tables: what the transit rules judge a hub's spokes by. */
   const hubCovered = memo(
     (key) =>
       covered(key) &&
@@ -89,6 +89,14 @@ function decider(topology: Topology, rules: readonly Rule[], { judges, known, wh
         return !isVnetRead(peer) || tablesRead(peer);
       }),
   );
+  return { covered, hubCovered };
+}
+
+/** Which findings a read decides, by the rules in the note at the top; shared by the event path and the full audit. */
+function decider(topology: Topology, rules: readonly Rule[], { judges, known, wholeEstate }: ReadCoverage): (finding: Placed) => boolean {
+  const transit = isTransit(rules);
+  const read = (key: ResourceKey): boolean => isVnetRead(topology.vnets.get(key));
+  const { covered, hubCovered } = coverage(topology, known);
 
   return (finding: Placed): boolean => {
     const vnetId = vnetIdOf(finding.resourceId);
@@ -122,15 +130,21 @@ function decider(topology: Topology, rules: readonly Rule[], { judges, known, wh
  * scopes that could not be read: their rows must not be resolved by a blind read) whose inputs
  * the read covered, as above.
  */
-export function neighbourhoodScope({ topology, inventory, vnetIds }: NeighbourhoodRead, rules: readonly Rule[]): AlertScope {
+/**
+ * Known to an event's read: read, or looked for: then it is absent, or in a subscription that could
+ * not be read or is not configured (out of scope on every path). A VNet not looked for is unknown
+ * whatever its subscription.
+ */
+function knownToEvent({ topology, inventory }: Pick<NeighbourhoodRead, 'topology' | 'inventory'>): (key: ResourceKey) => boolean {
   const blind = new Set(inventory.unreadable.map((u) => u.scope.toLowerCase()));
   const sought = new Set(inventory.sought ?? []);
+  return (key) => isVnetRead(topology.vnets.get(key)) || (sought.has(key) && !blind.has(key));
+}
+
+export function neighbourhoodScope({ topology, inventory, vnetIds }: NeighbourhoodRead, rules: readonly Rule[]): AlertScope {
+  const blind = new Set(inventory.unreadable.map((u) => u.scope.toLowerCase()));
   const keys = new Set(vnetIds.map(keyOf).filter((key) => !blind.has(key) && !blind.has(subscriptionOf(key) ?? '')));
-  /**
-   * Read, or looked for: then it is absent, or in a subscription that could not be read or is not
-   * configured (out of scope on every path). A VNet not looked for is unknown whatever its subscription.
-   */
-  const known = (key: ResourceKey): boolean => isVnetRead(topology.vnets.get(key)) || (sought.has(key) && !blind.has(key));
+  const known = knownToEvent({ topology, inventory });
   const decides = decider(topology, rules, { judges: (key) => keys.has(key), known, wholeEstate: false });
   return { keys, subscriptions: new Set(), anchorOf: anchoring(topology, rules), decides };
 }
@@ -177,4 +191,16 @@ export function estateScope({ topology, inventory }: EstateRead, rules: readonly
     anchorOf: anchoring(topology, rules),
     decides: (finding) => !touchesUnread(finding, inventory.unreadable) && decides(finding),
   };
+}
+
+/**
+ * The judged VNets whose every finding an event's read decides (the strictest coverage above: the
+ * VNet read, or looked for and absent; its route tables read; the VNets it peers with known, and
+ * their route tables read, as a hub's transit findings need). Only these get a read mark, because a
+ * mark makes an older read's openings there stale: a VNet judged in part (a hub's spoke whose other
+ * peers were not read) is left unmarked rather than lose an alert this read could not see.
+ */
+export function markedVnets(read: Pick<NeighbourhoodRead, 'topology' | 'inventory'>, keys: Iterable<string>): string[] {
+  const { hubCovered } = coverage(read.topology, knownToEvent(read));
+  return [...keys].filter((key) => hubCovered(key as ResourceKey));
 }
