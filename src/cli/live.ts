@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { CloudError, createCredential, isCredentialError, resolveCloud, ResourceGraphInventory, type AzureConnection, type RetrySettings } from '../azure';
 import { GUID } from '../model/ids';
 import type { AuditScope, Inventory, InventoryProgress } from '../ports';
-import { describeAuditScope, type UnreadableScope } from '../report/report';
+import { describeAuditScope, firstFew, type UnreadableScope } from '../report/report';
 
 // The live wiring of the CLI: `audit --live` and `export --live` read the estate through Resource
 // Graph with the identity DefaultAzureCredential finds (az login, environment, managed identity).
@@ -173,10 +173,7 @@ export async function readLiveInventory(
   // One line per reason: a refused token or an outage gives every subscription the same one.
   const byReason = new Map<string, string[]>();
   for (const u of inventory.unreadable) byReason.set(u.reason, [...(byReason.get(u.reason) ?? []), u.scope]);
-  for (const [reason, scopes] of byReason) {
-    const named = scopes.length <= 3 ? scopes.join(', ') : `${scopes.slice(0, 3).join(', ')} and ${scopes.length - 3} more`;
-    io.stderr(`peerguard: not read: ${named}: ${reason}\n`);
-  }
+  for (const [reason, scopes] of byReason) io.stderr(`peerguard: not read: ${firstFew(scopes)}: ${reason}\n`);
   if (inventory.subscriptions.length === 0 && !gotToken && isCredentialError(tokenFailure)) {
     io.stderr('peerguard: no credential got a token: sign in with az login, set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, or run with a managed identity\n');
   }

@@ -117,13 +117,16 @@ export function auditedNothing(report: AuditReport): boolean {
   return !isPartial(report) && report.summary.vnets === 0;
 }
 
+/** `a, b, c and 61 more`: a list that could run to hundreds (subscriptions) kept to a readable message. */
+export function firstFew(items: readonly string[], shown = 3): string {
+  return items.length <= shown ? items.join(', ') : `${items.slice(0, shown).join(', ')} and ${items.length - shown} more`;
+}
+
 /** An audit's scope in words, for messages: `subscriptions a, b`, `management group mg`, or the whole tenant. */
 export function describeAuditScope(scope: AuditScope): string {
   if (scope.kind === 'subscriptions') {
     const ids = scope.subscriptionIds;
-    // A scope of hundreds of subscriptions would bury the message: the first few, and how many more.
-    const named = ids.length <= 3 ? ids.join(', ') : `${ids.slice(0, 3).join(', ')} and ${ids.length - 3} more`;
-    return `subscription${ids.length === 1 ? '' : 's'} ${named}`;
+    return `subscription${ids.length === 1 ? '' : 's'} ${firstFew(ids)}`;
   }
   if (scope.kind === 'managementGroup') return `management group ${scope.managementGroupId}`;
   return 'the subscriptions the identity can see';
