@@ -87,9 +87,9 @@ const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ?
  * undefined when every remote could be verified.
  */
 export function outOfScopeText(coverage: Coverage): string | undefined {
-  const count = (reason: OutOfScopeRemotes['reason']) => coverage.outOfScope.filter((o) => o.reason === reason);
-  const unread = count('subscription-not-read');
-  const classic = count('classic-vnet');
+  const withReason = (reason: OutOfScopeRemotes['reason']) => coverage.outOfScope.filter((o) => o.reason === reason);
+  const unread = withReason('subscription-not-read');
+  const classic = withReason('classic-vnet');
   const peeringsOf = (entries: OutOfScopeRemotes[]) => entries.reduce((sum, o) => sum + o.peerings, 0);
   const parts = [
     ...(unread.length > 0 ? [`${plural(peeringsOf(unread), 'peering')} to ${plural(unread.length, 'subscription')} not read`] : []),

@@ -36,10 +36,12 @@ export interface Link {
 export function routedRemotePrefixes(peering: Peering): Prefix[] {
   if (!peering.peerCompleteVnets) return peeredRemotePrefixes(peering);
   const peered = peering.remoteAddressSpace;
+  if (!peered || peered.length === 0) return remoteCurrentSpace(peering) ?? [];
+  // In sync (nearly every peering): the two are the same space, and neither the remote VNet's
+  // prefixes (a cache miss on this hot path) nor a comparison is needed.
+  if (peering.peeringSyncLevel === 'FullyInSync') return peered;
   const current = remoteCurrentSpace(peering);
-  if (!peered || peered.length === 0) return current ?? [];
-  // In sync (nearly every peering): the two are the same space, and no comparison is needed.
-  if (peering.peeringSyncLevel === 'FullyInSync' || !current || current === peered) return peered;
+  if (!current || current === peered) return peered;
   // CIDR ranges nest or are disjoint: what is both peered and held is the narrower of each overlapping pair.
   const both: Prefix[] = [];
   for (const p of peered) for (const c of current) if (overlaps(p, c)) both.push(p.length >= c.length ? p : c);
