@@ -8,6 +8,7 @@ import { operationIdFor, SendError, type Mailer, type Recipients } from './maile
 import { placeOf, type AlertRow, type AlertScope, type ChangeContext } from './model';
 import type { AlertStore } from './store';
 import { planTransitions, type TransitionPlan } from './transitions';
+import { redactSecrets } from '../redact';
 
 // Applies a transition plan to the store with conditional writes, then sends the mails it owes.
 // The invocation whose write wins owns the mail: a duplicate event, or a concurrent invocation
@@ -266,7 +267,7 @@ export class Alerting {
         operationId: operationIdFor(`${row.fingerprint}|${kind}|${row.firstSeen}|${row.sendAttempts}`),
       });
     } catch (error) {
-      const message = (error as Error).message;
+      const message = redactSecrets((error as Error).message);
       log.error(`alert mail (${kind}) for ${row.fingerprint} failed; it stays pending and is retried: ${message}`);
       outcome.failed.push({ fingerprint: row.fingerprint, kind, error: message });
       // Only a reported outcome moves to a new Operation-Id; after an unknown one the retry reuses it.

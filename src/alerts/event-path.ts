@@ -12,6 +12,7 @@ import { parseArmEvent, type ArmEvent, type EventFilter } from './events';
 import { inScope, placeOf } from './model';
 import { markedVnets, neighbourhoodScope } from './scope';
 import type { AlertStore, IndexEntry, NeighbourhoodIndex } from './store';
+import { redactSecrets } from '../redact';
 
 // The event path (design.md): map the event to the VNets it can change, read where it happened
 // fresh from ARM and the neighbourhood around it from Resource Graph, evaluate only that, compare
@@ -270,7 +271,7 @@ async function deadLetter(deps: EventPathDeps, letter: DeadLetter, id: string | 
   try {
     return await deps.deadLetters.put(letter);
   } catch (error) {
-    throw new Error(`event ${id ?? '(no id)'}: ${letter.reason}; and the dead-letter store failed: ${(error as Error).message}`, { cause: error });
+    throw new Error(`event ${id ?? '(no id)'}: ${letter.reason}; and the dead-letter store failed: ${redactSecrets((error as Error).message)}`, { cause: error });
   }
 }
 
@@ -303,7 +304,7 @@ export async function handleArmEvent(deps: EventPathDeps, raw: unknown): Promise
       if (attempts < maxAttempts) await new Promise((r) => setTimeout(r, (deps.retryDelayMs ?? 1_000) * attempts));
     }
   }
-  const message = (lastError as Error)?.message ?? String(lastError);
+  const message = redactSecrets((lastError as Error)?.message ?? String(lastError));
   if (!isPermanent(lastError)) {
     // Not acknowledged: Event Grid redelivers with backoff for up to 24 h, then dead-letters it in
     // infra/'s container. A dead letter of ours would acknowledge it, and nothing replays those.

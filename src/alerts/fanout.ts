@@ -4,6 +4,7 @@ import type { AuditScope, Inventory, InventoryReader } from '../ports';
 import type { Logger } from './alerting';
 import { auditAndReport, mergeInventories, type ScheduledDeps, type ScheduledResult } from './scheduled';
 import type { RunStore } from './store';
+import { redactSecrets } from '../redact';
 
 // Fan-out of the scheduled audit for large tenants. The timer splits the subscriptions into
 // batches and enqueues one message per batch (Storage queue: the platform scales the workers
@@ -149,7 +150,7 @@ export async function runAuditBatch(
     inventory = await readStamped(deps, { kind: 'subscriptions', subscriptionIds: message.subscriptionIds });
   } catch (error) {
     if (delivery.dequeueCount < delivery.maxDequeueCount) throw error;
-    const reason = `could not be read after ${delivery.dequeueCount} attempts: ${(error as Error).message}`;
+    const reason = `could not be read after ${delivery.dequeueCount} attempts: ${redactSecrets((error as Error).message)}`;
     deps.log.error(`run ${message.runId} batch ${message.batch}: ${reason}`);
     // Nothing read: no claim on when, so the parts that were read decide the run's observation time.
     inventory = { resources: [], subscriptions: [], unreadable: message.subscriptionIds.map((scope) => ({ scope, reason })) };

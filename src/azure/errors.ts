@@ -1,6 +1,8 @@
 // Classifying SDK failures: what is worth retrying, what means "no access", and a short reason for
 // coverage.unreadable.
 
+import { redactSecrets } from '../redact';
+
 interface ErrorLike {
   name?: string;
   message?: string;
@@ -78,7 +80,7 @@ export function describeError(error: unknown): string {
   const code = codeOf(error);
   // Resource Graph's outer message can be a support stub; the reason is then in the inner details.
   const inner = (e.details?.error?.details ?? []).slice(0, 2).map((d) => `${d.code ? `${d.code}: ` : ''}${d.message ?? ''}`);
-  const message = [(e.details?.error?.message ?? e.message ?? String(error)).split('\n')[0], ...inner].join('; ').slice(0, 500);
+  const message = redactSecrets([(e.details?.error?.message ?? e.message ?? String(error)).split('\n')[0], ...inner].join('; ')).slice(0, 500);
   if (e.name === 'AbortError') return 'no answer within the request timeout';
   if (isCredentialError(error)) return `no token for Azure (${message})`;
   if (status) return `${status}${code ? ` ${code}` : ''}: ${message}`;

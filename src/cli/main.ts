@@ -15,6 +15,7 @@ import { escapeTerminal } from '../report/escape';
 import { registerFix } from './fix';
 import { checkInputOptions, checkOutputWritable, describeScope, LiveUsageError, printSnapshotUnreadable, readLiveInventory, writeSnapshot, type AzureCliOverrides, type LiveOptions } from './live';
 import { NothingToAuditError, requireVnets } from './nothing-audited';
+import { redactSecrets } from '../redact';
 
 // The command-line program: a composition root. Exit codes follow linters (design.md):
 // 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage or input error.
@@ -146,10 +147,10 @@ export async function main(argv: readonly string[], terminal: CliIo = processIo)
       return error.exitCode === 0 ? 0 : 2;
     }
     if (error instanceof InputError || error instanceof NothingToAuditError || error instanceof ConfigError || error instanceof UsageError || error instanceof LiveUsageError || error instanceof ExplainUsageError || error instanceof IntentError) {
-      io.stderr(`peerguard: ${error.message}\n`);
+      io.stderr(`peerguard: ${redactSecrets(error.message)}\n`);
       return 2;
     }
-    io.stderr(`peerguard: unexpected error: ${(error as Error).message}\n`);
+    io.stderr(`peerguard: unexpected error: ${redactSecrets((error as Error).message)}\n`);
     return 2;
   }
 }

@@ -27,6 +27,7 @@ import { REMEDIATION_TABLE, TableRemediationJournal } from '../remediation/table
 import { RULES } from '../rules';
 import type { Rule } from '../rules/rule';
 import { VERSION } from '../version';
+import { redactSecrets } from '../redact';
 
 // The composition root of the Functions app: validated settings -> adapters, built once per
 // worker process and shared by every function. Function files only wire triggers to use cases.
@@ -293,11 +294,14 @@ export function validateAtStartup(env: Record<string, string | undefined> = proc
   auditConfigFrom(settings);
 }
 
+/** A log argument with its secrets redacted: text, or an error's stack. */
+const redacted = (arg: unknown): unknown => (typeof arg === 'string' ? redactSecrets(arg) : arg instanceof Error ? redactSecrets(arg.stack ?? arg.message) : arg);
+
 export function loggerOf(context: InvocationContext): Logger {
   return {
-    info: (...args) => context.log(...args),
-    warn: (...args) => context.warn(...args),
-    error: (...args) => context.error(...args),
+    info: (...args) => context.log(...args.map(redacted)),
+    warn: (...args) => context.warn(...args.map(redacted)),
+    error: (...args) => context.error(...args.map(redacted)),
   };
 }
 

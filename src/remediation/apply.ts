@@ -8,6 +8,7 @@ import type { LiveReader } from '../ports';
 import type { ArmOperation, Rule } from '../rules/rule';
 import { operationKey, remoteIdOf, scopeRefusal, targetVnetKey, type PlanItem, type RemediationPlan } from './plan';
 import type { JournalRecord, JournalStatus, LiveResource, RemediationJournal, RemediationTrigger, RemediationWriter, WriteCondition } from './ports';
+import { redactSecrets } from '../redact';
 
 // Applying a remediation plan (issue 5), through ports only. The guards, in order:
 // - mode 'apply' only: a dry run (or a disabled plan) is journalled and performs no write;
@@ -58,7 +59,7 @@ export interface ApplyDeps {
 function reasonOf(error: unknown): string {
   const e = error as { statusCode?: number; code?: string; message?: string };
   const text = (e?.message ?? String(error)).split('\n')[0] ?? '';
-  return [e?.statusCode, e?.code].filter(Boolean).join(' ') + (e?.statusCode || e?.code ? ': ' : '') + text;
+  return [e?.statusCode, e?.code].filter(Boolean).join(' ') + (e?.statusCode || e?.code ? ': ' : '') + redactSecrets(text);
 }
 
 const sameId = (a: unknown, b: unknown) => typeof a === 'string' && typeof b === 'string' && keyOf(a) === keyOf(b);
