@@ -207,7 +207,10 @@ export interface ReportChanges {
  * `decided` says which current findings this report's read covered (the alert state's scope); by
  * default those that name nothing in `coverage.unreadable`. A finding outside it is neither new nor
  * resolved. A finding the previous report could not read, and this one can, is still open (not new)
- * when the alert state saw it before that report.
+ * when the alert state saw it before that report. A finding of the previous report that it could not
+ * read, and that this one no longer finds, is resolved only when the alert state knows it
+ * (`alerted`): otherwise only the blind read produced it (a remote "out of scope" because its
+ * subscription was unreadable), and it goes without a word.
  */
 export function diffReports(
   previous: AuditReport | undefined,
@@ -215,6 +218,7 @@ export function diffReports(
   firstSeen: ReadonlyMap<string, string>,
   now: Date,
   decided: (finding: Finding) => boolean = (f) => !touchesUnread(f, current.coverage.unreadable),
+  alerted: (fingerprint: string) => boolean = (fingerprint) => firstSeen.has(fingerprint),
 ): ReportChanges {
   const before = new Map((previous?.findings ?? []).map((f) => [f.fingerprint, f]));
   const after = new Set(current.findings.map((f) => f.fingerprint));
@@ -238,8 +242,8 @@ export function diffReports(
   }
   for (const f of previous?.findings ?? []) {
     if (after.has(f.fingerprint)) continue;
-    if (decided(f)) changes.resolved.push(f);
-    else changes.unchecked.push(f);
+    if (!decided(f)) changes.unchecked.push(f);
+    else if (seenBefore(f) || alerted(f.fingerprint)) changes.resolved.push(f);
   }
   return changes;
 }

@@ -155,7 +155,8 @@ export async function auditAndReport(deps: ScheduledDeps, inventory: Inventory):
   const firstSeen = new Map(after.filter((r) => r.status === 'open').map((r) => [r.fingerprint, r.firstSeen]));
 
   const previous = await deps.archive.latest();
-  const changes = diffReports(previous, report, firstSeen, now, scope.decides);
+  const alerted = new Set(after.map((r) => r.fingerprint));
+  const changes = diffReports(previous, report, firstSeen, now, scope.decides, (fingerprint) => alerted.has(fingerprint));
   const files = await reportFiles(report, run.extras, deps.rules);
   const archived = await deps.archive.save(report, files);
   const attached: MailAttachment[] = files.filter((f) => ATTACHED_EXTENSIONS.includes(f.extension)).map((f) => ({

@@ -79,6 +79,9 @@ describe('a partial scheduled audit (one subscription unreadable)', () => {
     expect(alerts()).toHaveLength(1);
     expect((await app.store.rowsFor('all')).map((r) => [r.ruleId, r.status, r.firstSeen])).toEqual(opened);
     expect(report('2026-03-03')?.text).toMatch(/OPEN +1d \[error\] peering-remote-vnet-missing/);
+    // What only the blind read saw (the hub "out of scope") is gone without a RESOLVED line: it was never an alert.
+    expect(report('2026-03-03')?.text).toMatch(/Changes .*: 0 new, 0 resolved, 1 still open\./);
+    expect(report('2026-03-03')?.text).not.toMatch(/RESOLVED/);
   });
 
   it("the report lists the unread subscription's findings as not checked, neither resolved nor, the day after, new: their age is kept", async () => {
