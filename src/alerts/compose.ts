@@ -294,7 +294,7 @@ export function composeReportMail(input: ReportMailInput): ComposedMail {
     'GET /api/audit on the peerguard Functions app (the same audit, any format)',
   ].filter((w): w is string => w !== undefined);
   const shortenedText = shortened
-    ? `This report is too large to mail whole (${megabytes(shortened.fullBytes)} as a Communication Services request; a mail is kept under ${megabytes(shortened.budgetBytes)}): the JSON and CSV attachments, the list of all findings and the topology are left out, and each list of changes shows at most ${shortened.maxListed}. The whole report: ${where.join('; or ')}.`
+    ? `This report is too large to mail whole (${megabytes(shortened.fullBytes)} as a Communication Services request; a mail is kept under ${megabytes(shortened.budgetBytes)}): the JSON and CSV attachments, the list of all findings and the topology are left out, and each list of changes and of unreadable scopes shows at most ${shortened.maxListed}. The whole report: ${where.join('; or ')}.`
     : undefined;
   const unchecked = changes.unchecked.length > 0 ? `, ${changes.unchecked.length} not checked (scopes not read)` : '';
 
@@ -323,7 +323,8 @@ export function composeReportMail(input: ReportMailInput): ComposedMail {
   }
   text.push('', 'Coverage:', `  subscriptions read: ${report.coverage.subscriptions.join(', ') || 'none'}`);
   if (report.coverage.unreadable.length === 0) text.push('  unreadable: none');
-  for (const u of report.coverage.unreadable) text.push(`  UNREADABLE ${u.scope}: ${u.reason}`);
+  for (const u of cap(report.coverage.unreadable)) text.push(`  UNREADABLE ${u.scope}: ${u.reason}`);
+  if (more(report.coverage.unreadable) > 0) text.push(`  ...and ${more(report.coverage.unreadable)} more unreadable`);
   if (input.attachments.length > 0) text.push('', `Attached: ${input.attachments.join(', ')}`);
   if (input.archivedAs.length > 0) text.push(`Archived as: ${input.archivedAs.join(', ')}`);
 
@@ -344,7 +345,8 @@ export function composeReportMail(input: ReportMailInput): ComposedMail {
   }`;
   const coverageHtml = html`<h2 style="font-size:16px;margin:18px 0 8px">Coverage</h2>${kvTable([
     ['Subscriptions read', report.coverage.subscriptions.join(', ') || 'none'],
-    ...(report.coverage.unreadable.length === 0 ? ([['Unreadable', 'none']] as [string, string][]) : report.coverage.unreadable.map((u): [string, string] => [`Unreadable: ${u.scope}`, u.reason])),
+    ...(report.coverage.unreadable.length === 0 ? ([['Unreadable', 'none']] as [string, string][]) : cap(report.coverage.unreadable).map((u): [string, string] => [`Unreadable: ${u.scope}`, u.reason])),
+    ...(more(report.coverage.unreadable) > 0 ? ([['Unreadable', `…and ${more(report.coverage.unreadable)} more`]] as [string, string][]) : []),
   ])}`;
   const footer = html`${input.attachments.length > 0 ? html`<p style="margin:12px 0 0;color:#5f6b7a">Attached: ${input.attachments.join(', ')}</p>` : ''}${
     input.archivedAs.length > 0 ? html`<p style="margin:4px 0 0;color:#5f6b7a">Archived as: ${input.archivedAs.join(', ')}</p>` : ''
@@ -353,7 +355,7 @@ export function composeReportMail(input: ReportMailInput): ComposedMail {
     ? html`<table role="presentation" cellpadding="0" cellspacing="0" style="${TABLE};margin:0 0 14px"><tr><td style="padding:10px 14px;background:#eef3fb;border:2px solid #1a4fa3"><b>Shortened:</b> ${shortenedText}</td></tr></table>`
     : '';
   const body = html`<h1 style="font-size:20px;margin:0 0 8px">peerguard compliance report ${date}</h1>${shortenedHtml}${changesHtml}${raw(
-    renderEmailReportBody(report, input.extras, { rules: input.rules ?? [], ...(shortened ? { maxFindings: 0, maxTopologyRows: 0 } : {}) }),
+    renderEmailReportBody(report, input.extras, { rules: input.rules ?? [], ...(shortened ? { maxFindings: 0, maxTopologyRows: 0, maxUnreadable: shortened.maxListed } : {}) }),
   )}${coverageHtml}${footer}`;
   return { subject, html: htmlDocument(subject, body.value), text: text.join('\n') + '\n' };
 }

@@ -37,6 +37,8 @@ export interface EmailOptions {
   collapseAbove?: number;
   /** Topology rows beyond this are counted, not listed (a mail must stay within its size limit). */
   maxTopologyRows?: number;
+  /** Unreadable scopes beyond this are counted, not listed in the PARTIAL banner (same reason). */
+  maxUnreadable?: number;
 }
 
 const FONT = 'font-family:Segoe UI,Helvetica,Arial,sans-serif;font-size:14px;line-height:1.4;color:#1d2330';
@@ -133,9 +135,11 @@ export function renderEmailReportBody(report: AuditReport, extras: ReportExtras,
   const { summary, coverage } = report;
   const counts = summary.findings;
   const partial = isPartial(report)
-    ? html`<table role="presentation" cellpadding="0" cellspacing="0" style="${TABLE};margin:0 0 14px"><tr><td style="padding:10px 14px;background:#fff3cd;border:2px solid #e0a800;color:#6b4e00"><b>PARTIAL AUDIT: ${coverage.unreadable.length} scope(s) could not be read; findings there are unknown.</b>${coverage.unreadable.map(
-        (u) => html`<br><span style="${MONO}">${u.scope}</span>: ${u.reason}`,
-      )}</td></tr></table>`
+    ? html`<table role="presentation" cellpadding="0" cellspacing="0" style="${TABLE};margin:0 0 14px"><tr><td style="padding:10px 14px;background:#fff3cd;border:2px solid #e0a800;color:#6b4e00"><b>PARTIAL AUDIT: ${coverage.unreadable.length} scope(s) could not be read; findings there are unknown.</b>${coverage.unreadable
+        .slice(0, options.maxUnreadable)
+        .map((u) => html`<br><span style="${MONO}">${u.scope}</span>: ${u.reason}`)}${
+        coverage.unreadable.length > (options.maxUnreadable ?? Infinity) ? html`<br>…and ${coverage.unreadable.length - (options.maxUnreadable ?? 0)} more.` : ''
+      }</td></tr></table>`
     : '';
   const cell = (value: number, label: string, colour = '#1d2330') =>
     html`<td style="${TD};text-align:center"><div style="font-size:20px;font-weight:bold;color:${colour}">${value}</div><div style="font-size:11px;color:#5f6b7a;text-transform:uppercase">${label}</div></td>`;

@@ -5,6 +5,7 @@ import { fitReportMail, REPORT_MAIL_BUDGET_BYTES, reportFiles } from '../../src/
 import { DEFAULT_CONFIG } from '../../src/engine/config';
 import { auditResources } from '../../src/engine/pipeline';
 import type { RawResource } from '../../src/model/snapshot';
+import type { UnreadableScope } from '../../src/report/report';
 import { RULES } from '../../src/rules';
 import { SUB_A, vnet, vnetId } from '../support/estate';
 
@@ -37,9 +38,9 @@ function estate(pairs: number): RawResource[] {
   return resources;
 }
 
-async function reportMail(pairs: number) {
+async function reportMail(pairs: number, unreadable: UnreadableScope[] = []) {
   const now = new Date('2026-03-02T06:00:00.000Z');
-  const run = auditResources({ resources: estate(pairs).map((resource, i) => ({ resource, source: `t[${i}]` })), rules: RULES, config: DEFAULT_CONFIG, now, version: 'test', extraSubscriptions: [SUB_A], unreadable: [] });
+  const run = auditResources({ resources: estate(pairs).map((resource, i) => ({ resource, source: `t[${i}]` })), rules: RULES, config: DEFAULT_CONFIG, now, version: 'test', extraSubscriptions: [SUB_A], unreadable });
   const { report, extras } = run;
   const files = await reportFiles(report, extras, RULES);
   const attached = files.filter((f) => f.extension !== 'html').map((f) => ({ name: `peerguard-report-2026-03-02.${f.extension}`, contentType: f.contentType, content: f.content }));
@@ -81,6 +82,24 @@ describe('the report mail stays within Communication Services’ size limit', ()
     expect(mail.text).not.toContain('All findings:');
     expect(mail.text).toContain(`...and ${2_000 - (shortened?.maxListed ?? 0)} more new`);
     expect(mail.text.match(/^ {2}NEW /gm)).toHaveLength(shortened?.maxListed ?? -1);
+  }, 120_000);
+
+  it('a tenant with tens of thousands of unreadable scopes gets a mail within the limit that counts them and lists the first', async () => {
+    const subscription = (i: number) => `/subscriptions/${String(i).padStart(8, '0')}-0000-4000-8000-000000000000`;
+    const reason = 'access denied by Resource Graph (403 AuthorizationFailed: the client has no authorization to perform action Microsoft.ResourceGraph/resources/read)';
+    const unreadable = Array.from({ length: 40_000 }, (_, i) => ({ scope: subscription(i), reason }));
+    const { fitted } = await reportMail(20, unreadable);
+    const { mail, attachments, shortened } = fitted;
+    expect(requestBytes(mail, attachments)).toBeLessThanOrEqual(REPORT_MAIL_BUDGET_BYTES);
+    expect(shortened?.maxListed).toBeGreaterThan(0);
+    const listed = shortened?.maxListed ?? 0;
+    expect(mail.subject).toContain('(PARTIAL)');
+    expect(mail.text.match(/^ {2}UNREADABLE /gm)).toHaveLength(listed);
+    expect(mail.text).toContain(`  UNREADABLE ${subscription(0)}: ${reason}`);
+    expect(mail.text).toContain(`...and ${40_000 - listed} more unreadable`);
+    expect(mail.html).toContain('PARTIAL AUDIT: 40000 scope(s) could not be read');
+    expect(mail.html).toContain(`…and ${40_000 - listed} more.`);
+    expect(mail.html).not.toContain(subscription(listed));
   }, 120_000);
 
   it('a report that fits goes whole, with its attachments', async () => {
