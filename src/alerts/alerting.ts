@@ -106,8 +106,9 @@ export class Alerting {
     change: ChangeContext | undefined;
     mailOpened: boolean;
     /**
-     * Open (or reopen) a finding only while no read begun after `observedAt` has marked its VNet
-     * (store.ts, read marks; the event path, which marks the VNets it decides before reading rows).
+     * Open, reopen or resolve a finding only while no read begun after `observedAt` has marked its
+     * VNet (store.ts, read marks; the event path, which marks the VNets it decides before reading
+     * rows): a newer read may have read the row before this write, and its view wins.
      */
     unlessMarked?: boolean;
   }): Promise<AlertOutcome> {
@@ -117,19 +118,21 @@ export class Alerting {
     const outcome: AlertOutcome = { plan, lostRaces: 0, sent: [], failed: [] };
     const toSend: { row: AlertRow; kind: 'opened' | 'resolved' }[] = [];
     const now = this.iso();
+    // A replace that decides (opens, resolves or reopens), under the read marks when asked.
+    const decide = async (row: AlertRow): Promise<AlertRow | 'stale' | undefined> => (input.unlessMarked ? store.writeUnlessMarked(row, 'replace') : store.replace(row));
+    const staleView = (row: AlertRow, what: string) => {
+      outcome.lostRaces += 1;
+      log.info(`alert ${row.fingerprint} (${row.ruleId}): a newer read decided ${row.anchor}; this older view ${what} nothing`);
+    };
 
     for (const { finding, previous } of plan.opened) {
       const base = rowFromFinding(finding, placeOf(input.scope, finding), now, observedAt, input.change);
       const owed = input.mailOpened && this.owesMail(base);
       const row: AlertRow = { ...base, pendingOpen: owed, ...(owed ? { claimUntil: this.claimUntil() } : {}) };
-      const write = previous ? { ...row, etag: previous.etag } : row;
-      const written = input.unlessMarked
-        ? await store.openUnlessMarked(write, previous ? 'replace' : 'insert')
-        : previous ? await store.replace(write) : await store.insert(write);
+      const written = previous ? await decide({ ...row, etag: previous.etag }) : input.unlessMarked ? await store.writeUnlessMarked(row, 'insert') : await store.insert(row);
       if (written === 'stale') {
         // A newer read decided this VNet and may have read the rows before this write: its view wins.
-        outcome.lostRaces += 1;
-        log.info(`alert ${finding.fingerprint} (${finding.ruleId}): a newer read decided ${row.anchor}; this older view opens nothing`);
+        staleView(row, 'opens');
         continue;
       }
       if (!written) {
@@ -148,8 +151,9 @@ export class Alerting {
         // Nobody was told it opened: resolved quietly, no mail owed. The row stays (purged with the
         // other resolved rows) so that it remembers when this was seen: an older view, such as a
         // scheduled audit that began reading before, finds it and cannot open the finding again.
-        const quiet = await store.replace({ ...row, status: 'resolved', resolvedAt: now, resolvedBy: input.change, observedAt, pendingOpen: false, pendingResolved: false, claimUntil: undefined });
-        if (quiet) log.info(`alert resolved before any mail went out: ${row.ruleId} ${row.resourceId}`);
+        const quiet = await decide({ ...row, status: 'resolved', resolvedAt: now, resolvedBy: input.change, observedAt, pendingOpen: false, pendingResolved: false, claimUntil: undefined });
+        if (quiet === 'stale') staleView(row, 'resolves');
+        else if (quiet) log.info(`alert resolved before any mail went out: ${row.ruleId} ${row.resourceId}`);
         else outcome.lostRaces += 1;
         continue;
       }
@@ -163,7 +167,11 @@ export class Alerting {
         // An open mail in flight keeps its claim; the resolution goes out with the next flush.
         claimUntil: openInFlight ? row.claimUntil : this.claimUntil(),
       };
-      const written = await store.replace(updated);
+      const written = await decide(updated);
+      if (written === 'stale') {
+        staleView(row, 'resolves');
+        continue;
+      }
       if (!written) {
         outcome.lostRaces += 1;
         continue;
@@ -187,8 +195,9 @@ export class Alerting {
         observedAt,
       };
       // Cancels an owed resolution mail: as much an opening as a new row.
-      const written = input.unlessMarked ? await store.openUnlessMarked(reopened, 'replace') : await store.replace(reopened);
-      if (!written || written === 'stale') outcome.lostRaces += 1;
+      const written = await decide(reopened);
+      if (written === 'stale') staleView(row, 'reopens');
+      else if (!written) outcome.lostRaces += 1;
       else log.info(`alert back before its resolution was mailed: ${row.ruleId} ${row.resourceId}`);
     }
 

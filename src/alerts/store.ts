@@ -33,11 +33,11 @@ export interface AlertStore {
   /** Raises the read mark of each VNet (keys) to `at`; never lowers one. */
   raiseReadMarks(vnetKeys: readonly string[], at: string): Promise<void>;
   /**
-   * An opening write (insert, or `replace` If-Match on `row.etag`), committed only while no read
-   * begun after `row.observedAt` has marked `row.anchor`: 'stale' when one has, undefined when
-   * the row's own write lost (as insert / replace).
+   * A deciding write (an opening insert, or `replace` If-Match on `row.etag` to open or resolve),
+   * committed only while no read begun after `row.observedAt` has marked `row.anchor`: 'stale' when
+   * one has, undefined when the row's own write lost (as insert / replace).
    */
-  openUnlessMarked(row: AlertRow, write: 'insert' | 'replace'): Promise<AlertRow | 'stale' | undefined>;
+  writeUnlessMarked(row: AlertRow, write: 'insert' | 'replace'): Promise<AlertRow | 'stale' | undefined>;
 }
 
 export interface IndexEntry {
@@ -297,7 +297,7 @@ export class TableAlertStore implements AlertStore, NeighbourhoodIndex, RunStore
     }
   }
 
-  async openUnlessMarked(row: AlertRow, write: 'insert' | 'replace'): Promise<AlertRow | 'stale' | undefined> {
+  async writeUnlessMarked(row: AlertRow, write: 'insert' | 'replace'): Promise<AlertRow | 'stale' | undefined> {
     await this.ensure();
     if (write === 'replace' && !row.etag) throw new Error(`replace of alert row ${row.fingerprint} without an ETag`);
     const rowKey = markRowKey(row.anchor);

@@ -8,8 +8,9 @@ import type { Inventory, LiveReader } from '../../src/ports';
 import { context, fixture, install } from '../functions/harness';
 import { useEventPath } from '../reliability/harness';
 
-// An older live read that finishes last must not open (and mail) what a newer read found gone. With
-// no row, only the newer read's mark on the VNet (store.ts) remembers that it decided it.
+// An older live read that finishes last must not open (and mail) what a newer read found gone, nor
+// resolve what a newer read found still open. With no row, or before the newer read writes it, only
+// the newer read's mark on the VNet (store.ts) remembers that it decided it.
 
 const deleted = () => fixture('peering-delete-success.eventgrid.json');
 const written = () => fixture('peering-write-success.eventgrid.json');
@@ -99,6 +100,46 @@ describe('an older live read that finishes last (Azurite)', () => {
     expect(await openRows()).toEqual([]);
   });
 
+  it('resolves nothing a newer read found still open, though both read the row before either wrote it', async () => {
+    app.estate.spokePeeringDeleted();
+    await eventGridTrigger(deleted(), context('eventGridTrigger'));
+    expect(app.mailer.sent).toHaveLength(1);
+    // Each event's row read returns, then waits at its gate: both views hold the same row (one ETag).
+    const afterRowRead = [gate(), gate()];
+    let rowReads = 0;
+    const table = new TableAlertStore(TableClient.fromConnectionString(app.azurite.connectionString, ALERT_TABLE, { allowInsecureConnection: true }));
+    const store = new Proxy(table, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver) as unknown;
+        if (property !== 'rowsFor') return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+        return async (anchors: Parameters<TableAlertStore['rowsFor']>[0]) => {
+          const rows = await target.rowsFor(anchors);
+          await afterRowRead[rowReads++]?.pass();
+          return rows;
+        };
+      },
+    });
+    install(app.env(), { live: app.estate.reader }, { mailer: app.mailer, store });
+    // The peering is re-created (the older read sees it healthy), then deleted again (the newer one sees it broken).
+    app.estate.healthy();
+    const older = eventGridTrigger(written(), context('eventGridTrigger'));
+    await afterRowRead[0]!.reached;
+    app.estate.spokePeeringDeleted();
+    const newer = eventGridTrigger(deleted(), context('eventGridTrigger'));
+    await afterRowRead[1]!.reached;
+    // The older view writes first: without the newer read's mark it would resolve the row (and mail
+    // RESOLVED), and the newer view's update would then lose its If-Match.
+    afterRowRead[0]!.open();
+    const [old] = await older;
+    expect(old?.outcome?.plan.resolved).toHaveLength(1);
+    expect(old?.outcome?.lostRaces).toBe(1);
+    afterRowRead[1]!.open();
+    const [fresh] = await newer;
+    expect(fresh?.outcome?.lostRaces).toBe(0);
+    expect(app.mailer.sent.map((m) => m.subject)).toEqual(['[peerguard] ERROR peering-disconnected: vnet-hub <-> vnet-spoke1']);
+    expect((await openRows()).map((r) => r.ruleId)).toEqual(['peering-disconnected']);
+  });
+
   it('a single event still opens and mails its finding once, and its redelivery sends nothing', async () => {
     app.estate.spokePeeringDeleted();
     const [first] = await eventGridTrigger(deleted(), context('eventGridTrigger'));
@@ -111,7 +152,7 @@ describe('an older live read that finishes last (Azurite)', () => {
   });
 
 
-  it('the store: a mark only rises, and an opening commits only under a mark no newer than its read', async () => {
+  it('the store: a mark only rises, and a deciding write commits only under a mark no newer than its read', async () => {
     const store = new TableAlertStore(TableClient.fromConnectionString(app.azurite.connectionString, ALERT_TABLE, { allowInsecureConnection: true }));
     app.estate.spokePeeringDeleted();
     await eventGridTrigger(deleted(), context('eventGridTrigger'));
@@ -123,12 +164,12 @@ describe('an older live read that finishes last (Azurite)', () => {
     await store.raiseReadMarks([vnet], t(5));
     await store.raiseReadMarks([vnet, vnet.toUpperCase()], t(3)); // an older read: leaves it at t(5)
     const fresh = { ...row!, fingerprint: 'f'.repeat(32), observedAt: t(4) };
-    expect(await store.openUnlessMarked(fresh, 'insert')).toBe('stale');
+    expect(await store.writeUnlessMarked(fresh, 'insert')).toBe('stale');
     expect(await store.get(fresh.fingerprint)).toBeUndefined();
-    const newer = await store.openUnlessMarked({ ...fresh, observedAt: t(6) }, 'insert');
+    const newer = await store.writeUnlessMarked({ ...fresh, observedAt: t(6) }, 'insert');
     expect(newer).toMatchObject({ fingerprint: fresh.fingerprint });
     // The row's own write losing is a lost race, not a stale view; marks never show up as rows.
-    expect(await store.openUnlessMarked({ ...fresh, observedAt: t(7) }, 'insert')).toBeUndefined();
+    expect(await store.writeUnlessMarked({ ...fresh, observedAt: t(7) }, 'insert')).toBeUndefined();
     expect((await store.rowsFor('all')).map((r) => r.fingerprint).sort()).toEqual([fresh.fingerprint, row!.fingerprint].sort());
   });
 });
