@@ -126,21 +126,22 @@ function decider(topology: Topology, rules: readonly Rule[], { judges, known, wh
 }
 
 /**
- * The findings an event's evaluation decides: those anchored at the event's VNets (minus VNets in
- * scopes that could not be read: their rows must not be resolved by a blind read) whose inputs
- * the read covered, as above.
- */
-/**
- * Known to an event's read: read, or looked for: then it is absent, or in a subscription that could
- * not be read or is not configured (out of scope on every path). A VNet not looked for is unknown
- * whatever its subscription.
+ * Known to an event's read: read, or looked for: then it is absent, or in a subscription that is
+ * not configured (out of scope on every path). A VNet looked for in a scope that could not be read
+ * (its own read failed, or its subscription answered 403) is unknown, and so is a VNet not looked
+ * for, whatever its subscription.
  */
 function knownToEvent({ topology, inventory }: Pick<NeighbourhoodRead, 'topology' | 'inventory'>): (key: ResourceKey) => boolean {
   const blind = new Set(inventory.unreadable.map((u) => u.scope.toLowerCase()));
   const sought = new Set(inventory.sought ?? []);
-  return (key) => isVnetRead(topology.vnets.get(key)) || (sought.has(key) && !blind.has(key));
+  return (key) => isVnetRead(topology.vnets.get(key)) || (sought.has(key) && !blind.has(key) && !blind.has(subscriptionOf(key) ?? ''));
 }
 
+/**
+ * The findings an event's evaluation decides: those anchored at the event's VNets (minus VNets in
+ * scopes that could not be read: their rows must not be resolved by a blind read) whose inputs
+ * the read covered, as above.
+ */
 export function neighbourhoodScope({ topology, inventory, vnetIds }: NeighbourhoodRead, rules: readonly Rule[]): AlertScope {
   const blind = new Set(inventory.unreadable.map((u) => u.scope.toLowerCase()));
   const keys = new Set(vnetIds.map(keyOf).filter((key) => !blind.has(key) && !blind.has(subscriptionOf(key) ?? '')));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { anchorOf } from '../../src/alerts/model';
-import { anchoring, estateScope, neighbourhoodScope, touchesUnread } from '../../src/alerts/scope';
+import { anchoring, estateScope, markedVnets, neighbourhoodScope, touchesUnread } from '../../src/alerts/scope';
 import { inScope, placeOf } from '../../src/alerts/model';
 import { keyOf } from '../../src/model/ids';
 import type { RawResource } from '../../src/model/snapshot';
@@ -59,6 +59,12 @@ describe('neighbourhoodScope', () => {
     expect(scopeOf({ ids: [A, HUB, TABLE.id], sought: [A, HUB, FAR], vnetIds: [A], subscriptions: [SUB_A] }).decides?.(lifecycle)).toBe(true); // FAR's subscription not read
     // Not looked for: unknown, although its subscription was read (it would look deleted).
     expect(scopeOf({ ids: [A, HUB, TABLE.id], sought: [A, HUB], vnetIds: [A] }).decides?.(lifecycle)).toBe(false);
+    // Looked for in a subscription that answered 403: unknown, not absent (a blind read must not resolve, then reopen, its alerts).
+    const farBlind = { ids: [A, HUB, TABLE.id], sought: [A, HUB, FAR], vnetIds: [A], unreadable: [{ scope: SUB_B, reason: '403 AuthorizationFailed' }] };
+    expect(scopeOf(farBlind).decides?.(lifecycle)).toBe(false);
+    const resources = estate().filter((r) => farBlind.ids.includes(r.id));
+    const read = { topology: topologyOf(resources, [SUB_A, SUB_B]), inventory: { unreadable: farBlind.unreadable, sought: farBlind.sought.map(keyOf) } };
+    expect(markedVnets(read, [keyOf(A)])).toEqual([]);
     // A peering of a VNet the event does not judge.
     expect(scopeOf({ ids: [A, HUB, FAR, TABLE.id], sought: [A, HUB, FAR], vnetIds: [HUB] }).decides?.(lifecycle)).toBe(false);
   });
