@@ -125,89 +125,93 @@ export class Alerting {
       log.info(`alert ${row.fingerprint} (${row.ruleId}): a newer read decided ${row.anchor}; this older view ${what} nothing`);
     };
 
-    for (const { finding, previous } of plan.opened) {
-      const base = rowFromFinding(finding, placeOf(input.scope, finding), now, observedAt, input.change);
-      const owed = input.mailOpened && this.owesMail(base);
-      const row: AlertRow = { ...base, pendingOpen: owed, ...(owed ? { claimUntil: this.claimUntil() } : {}) };
-      const written = previous ? await decide({ ...row, etag: previous.etag }) : input.unlessMarked ? await store.writeUnlessMarked(row, 'insert') : await store.insert(row);
-      if (written === 'stale') {
-        // A newer read decided this VNet and may have read the rows before this write: its view wins.
-        staleView(row, 'opens');
-        continue;
+    try {
+      for (const { finding, previous } of plan.opened) {
+        const base = rowFromFinding(finding, placeOf(input.scope, finding), now, observedAt, input.change);
+        const owed = input.mailOpened && this.owesMail(base);
+        const row: AlertRow = { ...base, pendingOpen: owed, ...(owed ? { claimUntil: this.claimUntil() } : {}) };
+        const written = previous ? await decide({ ...row, etag: previous.etag }) : input.unlessMarked ? await store.writeUnlessMarked(row, 'insert') : await store.insert(row);
+        if (written === 'stale') {
+          // A newer read decided this VNet and may have read the rows before this write: its view wins.
+          staleView(row, 'opens');
+          continue;
+        }
+        if (!written) {
+          outcome.lostRaces += 1;
+          log.info(`alert ${finding.fingerprint} (${finding.ruleId}): another invocation recorded it first`);
+          continue;
+        }
+        log.info(`alert opened: ${finding.ruleId} ${finding.resourceId} (${finding.fingerprint})`);
+        if (owed) toSend.push({ row: written, kind: 'opened' });
       }
-      if (!written) {
-        outcome.lostRaces += 1;
-        log.info(`alert ${finding.fingerprint} (${finding.ruleId}): another invocation recorded it first`);
-        continue;
-      }
-      log.info(`alert opened: ${finding.ruleId} ${finding.resourceId} (${finding.fingerprint})`);
-      if (owed) toSend.push({ row: written, kind: 'opened' });
-    }
 
-    for (const row of plan.resolved) {
-      const openMailed = row.mailedOpenAt !== undefined;
-      const openInFlight = row.pendingOpen && row.claimUntil !== undefined && row.claimUntil > now;
-      if (!openMailed && !openInFlight) {
-        // Nobody was told it opened: resolved quietly, no mail owed. The row stays (purged with the
-        // other resolved rows) so that it remembers when this was seen: an older view, such as a
-        // scheduled audit that began reading before, finds it and cannot open the finding again.
-        const quiet = await decide({ ...row, status: 'resolved', resolvedAt: now, resolvedBy: input.change, observedAt, pendingOpen: false, pendingResolved: false, claimUntil: undefined });
-        if (quiet === 'stale') staleView(row, 'resolves');
-        else if (quiet) log.info(`alert resolved before any mail went out: ${row.ruleId} ${row.resourceId}`);
-        else outcome.lostRaces += 1;
-        continue;
+      for (const row of plan.resolved) {
+        const openMailed = row.mailedOpenAt !== undefined;
+        const openInFlight = row.pendingOpen && row.claimUntil !== undefined && row.claimUntil > now;
+        if (!openMailed && !openInFlight) {
+          // Nobody was told it opened: resolved quietly, no mail owed. The row stays (purged with the
+          // other resolved rows) so that it remembers when this was seen: an older view, such as a
+          // scheduled audit that began reading before, finds it and cannot open the finding again.
+          const quiet = await decide({ ...row, status: 'resolved', resolvedAt: now, resolvedBy: input.change, observedAt, pendingOpen: false, pendingResolved: false, claimUntil: undefined });
+          if (quiet === 'stale') staleView(row, 'resolves');
+          else if (quiet) log.info(`alert resolved before any mail went out: ${row.ruleId} ${row.resourceId}`);
+          else outcome.lostRaces += 1;
+          continue;
+        }
+        const updated: AlertRow = {
+          ...row,
+          status: 'resolved',
+          resolvedAt: now,
+          resolvedBy: input.change,
+          observedAt,
+          pendingResolved: true,
+          // An open mail in flight keeps its claim; the resolution goes out with the next flush.
+          claimUntil: openInFlight ? row.claimUntil : this.claimUntil(),
+        };
+        const written = await decide(updated);
+        if (written === 'stale') {
+          staleView(row, 'resolves');
+          continue;
+        }
+        if (!written) {
+          outcome.lostRaces += 1;
+          continue;
+        }
+        log.info(`alert resolved: ${row.ruleId} ${row.resourceId} (${row.fingerprint})`);
+        if (!openInFlight) toSend.push({ row: written, kind: 'resolved' });
       }
-      const updated: AlertRow = {
-        ...row,
-        status: 'resolved',
-        resolvedAt: now,
-        resolvedBy: input.change,
-        observedAt,
-        pendingResolved: true,
-        // An open mail in flight keeps its claim; the resolution goes out with the next flush.
-        claimUntil: openInFlight ? row.claimUntil : this.claimUntil(),
-      };
-      const written = await decide(updated);
-      if (written === 'stale') {
-        staleView(row, 'resolves');
-        continue;
+
+      for (const { row, finding } of plan.reopened) {
+        const reopened: AlertRow = {
+          ...row,
+          anchor: placeOf(input.scope, finding),
+          status: 'open',
+          resolvedAt: undefined,
+          resolvedBy: undefined,
+          pendingResolved: false,
+          severity: finding.severity,
+          message: finding.message,
+          finding,
+          lastSeen: now,
+          observedAt,
+        };
+        // Cancels an owed resolution mail: as much an opening as a new row.
+        const written = await decide(reopened);
+        if (written === 'stale') staleView(row, 'reopens');
+        else if (!written) outcome.lostRaces += 1;
+        else log.info(`alert back before its resolution was mailed: ${row.ruleId} ${row.resourceId}`);
       }
-      if (!written) {
-        outcome.lostRaces += 1;
-        continue;
+
+      for (const { row, finding } of plan.unchanged) {
+        // The anchor too: rows written before a finding moved to another anchor follow it.
+        const written = await store.replace({ ...row, anchor: placeOf(input.scope, finding), severity: finding.severity, message: finding.message, finding, lastSeen: now, observedAt });
+        if (!written) outcome.lostRaces += 1;
       }
-      log.info(`alert resolved: ${row.ruleId} ${row.resourceId} (${row.fingerprint})`);
-      if (!openInFlight) toSend.push({ row: written, kind: 'resolved' });
+    } finally {
+      // Mails owed by the writes that landed go out even when a later write throws: the retry of the
+      // event finds those rows open under this invocation's claim, and would not send them.
+      for (const { row, kind } of toSend) await this.send(row, kind, outcome);
     }
-
-    for (const { row, finding } of plan.reopened) {
-      const reopened: AlertRow = {
-        ...row,
-        anchor: placeOf(input.scope, finding),
-        status: 'open',
-        resolvedAt: undefined,
-        resolvedBy: undefined,
-        pendingResolved: false,
-        severity: finding.severity,
-        message: finding.message,
-        finding,
-        lastSeen: now,
-        observedAt,
-      };
-      // Cancels an owed resolution mail: as much an opening as a new row.
-      const written = await decide(reopened);
-      if (written === 'stale') staleView(row, 'reopens');
-      else if (!written) outcome.lostRaces += 1;
-      else log.info(`alert back before its resolution was mailed: ${row.ruleId} ${row.resourceId}`);
-    }
-
-    for (const { row, finding } of plan.unchanged) {
-      // The anchor too: rows written before a finding moved to another anchor follow it.
-      const written = await store.replace({ ...row, anchor: placeOf(input.scope, finding), severity: finding.severity, message: finding.message, finding, lastSeen: now, observedAt });
-      if (!written) outcome.lostRaces += 1;
-    }
-
-    for (const { row, kind } of toSend) await this.send(row, kind, outcome);
     return outcome;
   }
 
