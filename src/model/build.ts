@@ -434,8 +434,10 @@ function ipConfigs(p: Props, source: string, name: string): Array<{ subnetId: st
 /**
  * Builds the topology resource by resource, so that a caller reading many files can drop each
  * file's JSON once it is added: only the extracted topology stays in memory, not the raw estate.
- * Resources that need others to be placed (standalone peerings and subnets, gateways, appliances,
- * Route Servers) are parsed when added and attached by `build()`.
+ * Standalone peerings and subnets are placed in their VNet when added (made from their id if it
+ * was not read yet), so that of two reads of one the first wins, as for a VNet read twice.
+ * Resources that need others to be placed (gateways, appliances, Route Servers) are parsed when
+ * added and attached by `build()`.
  */
 export class TopologyBuilder {
   private readonly vnets = new Map<ResourceKey, Vnet>();
@@ -445,8 +447,8 @@ export class TopologyBuilder {
   private readonly routeTables = new Map<ResourceKey, RouteTable>();
   private readonly gateways = new Map<ResourceKey, Gateway>();
   private readonly subscriptions: Set<string>;
-  private readonly pendingStandalonePeerings: Array<{ vnetId: string; peering: ReadPeering; localPrefixes: Prefix[] | undefined }> = [];
-  private readonly pendingStandaloneSubnets: Array<{ vnetId: string; parsed: ParsedSubnet }> = [];
+  /** The local space standalone peerings tell of their VNet, for a VNet whose own read tells none (`build()`). */
+  private readonly standaloneSpaces: Array<{ vnet: Vnet; prefixes: Prefix[] }> = [];
   private readonly pendingGatewaySubnets: Array<{ gateway: Omit<Gateway, 'vnetKey'>; subnetIds: string[] }> = [];
   private readonly pendingAppliances: Array<{ appliance: Omit<Appliance, 'vnetKey'>; subnetIds: string[] }> = [];
   private readonly pendingRouteServerSubnets: Array<{ hubId: string; subnetId: string }> = [];
@@ -546,16 +548,18 @@ export class TopologyBuilder {
         const field = absent(p.localVirtualNetworkAddressSpace) ? 'localAddressSpace' : 'localVirtualNetworkAddressSpace';
         const what = () => `peering "${resource.name ?? nameOf(resource.id)}" ${field}`;
         const local = space(p[field], source, what);
-        this.pendingStandalonePeerings.push({
-          vnetId,
-          peering: new ReadPeering(resource, vnetId, source, this.remoteRef),
-          localPrefixes: local ? prefixes(local.addressPrefixes, source, what) : undefined,
-        });
+        const peering = new ReadPeering(resource, vnetId, source, this.remoteRef);
+        // Placed now, in reading order with the VNet's inline peerings, so that the first read of a
+        // peering wins whichever form it came in (`dropDuplicatePeerings`).
+        const vnet = this.ensureVnet(vnetId);
+        this.addPeering(vnet, peering);
+        if (local) this.standaloneSpaces.push({ vnet, prefixes: prefixes(local.addressPrefixes, source, what) });
         break;
       }
       case T.subnet: {
         const vnetId = parentVnetId(resource.id);
-        if (vnetId) this.pendingStandaloneSubnets.push({ vnetId, parsed: parseSubnet(resource as unknown as Props, keyOf(vnetId), source) });
+        // Placed now, like a standalone peering: the first read of a subnet wins (`addSubnet`).
+        if (vnetId) this.addSubnet(this.ensureVnet(vnetId), parseSubnet(resource as unknown as Props, keyOf(vnetId), source));
         break;
       }
       case T.gateway: {
@@ -634,12 +638,7 @@ export class TopologyBuilder {
     if (this.built) throw new Error('TopologyBuilder.build() was called twice');
     this.built = true;
     const { vnets, peerings, subnets, routeTables, gateways, subscriptions } = this;
-    for (const { vnetId, parsed } of this.pendingStandaloneSubnets) this.addSubnet(this.ensureVnet(vnetId), parsed);
-    for (const { vnetId, peering, localPrefixes } of this.pendingStandalonePeerings) {
-      const vnet = this.ensureVnet(vnetId);
-      this.addPeering(vnet, peering);
-      if (vnet.prefixes.length === 0 && localPrefixes) vnet.prefixes = localPrefixes;
-    }
+    for (const { vnet, prefixes: local } of this.standaloneSpaces) if (vnet.prefixes.length === 0) vnet.prefixes = local;
 
     const vnetOfSubnet = (subnetId: string): Vnet | undefined => {
       const subnet = subnets.get(keyOf(subnetId));

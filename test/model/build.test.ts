@@ -313,6 +313,31 @@ describe('buildTopology', () => {
     expect([...t.peerings.keys()]).toEqual([...t.peerings.values()].map((p) => keyOf(p.id)));
   });
 
+  it('keeps the first read of a peering or subnet whichever form came first: standalone (az ... peering list) or inline', () => {
+    const spokes = Array.from({ length: 20 }, (_, i) => vnetId(`spoke-${i}`, SUB_B));
+    const withSubnet = (raw: RawResource, prefix: string): RawResource => {
+      const copy = structuredClone(raw);
+      (copy.properties as { subnets: RawResource[] }).subnets = [{ id: `${raw.id}/subnets/app`, name: 'app', properties: { addressPrefix: prefix } } as RawResource];
+      return copy;
+    };
+    const bigHub = withSubnet(vnet({ id: hub, prefixes: ['10.0.0.0/16'], peerings: spokes.map((s) => ({ remote: s })) }), '10.0.1.0/24');
+    const small = withSubnet(vnet({ id: spoke, prefixes: ['10.1.0.0/16'], peerings: [{ remote: hub }] }), '10.1.1.0/24');
+    // Read first, standalone: the peering Disconnected, the subnet with another prefix.
+    const peerings = [peeringResource(hub, { remote: spokes[3] as string, state: 'Disconnected' }), peeringResource(spoke, { remote: hub, state: 'Disconnected' })];
+    const subnets = [hub, spoke].map((id) => ({ id: `${id}/subnets/app`, name: 'app', type: 'Microsoft.Network/virtualNetworks/subnets', properties: { addressPrefix: id === hub ? '10.0.5.0/24' : '10.1.5.0/24' } }) as RawResource);
+    const stateOf = (t: ReturnType<typeof topologyOf>, from: string, to: string) => t.vnets.get(keyOf(from))?.peerings.filter((p) => p.remoteVnetKey === keyOf(to)).map((p) => p.peeringState);
+    const subnetOf = (t: ReturnType<typeof topologyOf>, id: string) => t.vnets.get(keyOf(id))?.subnets.map((s) => s.prefixes.map((p) => p.text).join());
+    const standaloneFirst = topologyOf([...peerings, ...subnets, bigHub, small]);
+    expect(stateOf(standaloneFirst, hub, spokes[3] as string)).toEqual(['Disconnected']);
+    expect(stateOf(standaloneFirst, spoke, hub)).toEqual(['Disconnected']);
+    expect([subnetOf(standaloneFirst, hub), subnetOf(standaloneFirst, spoke)]).toEqual([['10.0.5.0/24'], ['10.1.5.0/24']]);
+    expect(standaloneFirst.peerings.size).toBe(21);
+    const inlineFirst = topologyOf([bigHub, small, ...peerings, ...subnets]);
+    expect(stateOf(inlineFirst, hub, spokes[3] as string)).toEqual(['Connected']);
+    expect(stateOf(inlineFirst, spoke, hub)).toEqual(['Connected']);
+    expect([subnetOf(inlineFirst, hub), subnetOf(inlineFirst, spoke)]).toEqual([['10.0.1.0/24'], ['10.1.1.0/24']]);
+  });
+
   it("keeps each peering's recorded remote space, sharing the parse of equal ones", () => {
     const spokes = ['a', 'b', 'c'].map((n) => vnetId(`spoke-${n}`, SUB_B));
     const toHub = (space: string[], current: string[] = space) => ({ remote: hub, remoteAddressSpace: space, remoteVirtualNetworkAddressSpace: current });
