@@ -27,6 +27,40 @@ const guid = z.string().trim().regex(GUID, 'expected a GUID such as 00000000-000
 const httpsUrl = z.url().refine((u) => u.toLowerCase().startsWith('https://'), 'expected an https:// URL');
 
 /**
+ * A storage service URI for identity-based access. The clients send the identity's token, and
+ * core-rest-pipeline's bearer-token policy refuses any URL that is not https, a loopback one too:
+ * a local emulator (Azurite) is reached through the `AzureWebJobsStorage` connection string.
+ */
+const storageServiceUri = (service: 'blob' | 'queue' | 'table') =>
+  z
+    .string()
+    .refine(
+      (u) => URL.canParse(u) && u.toLowerCase().startsWith('https://'),
+      `expected an https:// URL such as https://<account>.${service}.core.windows.net (the identity's token is sent over https only; reach a local emulator through AzureWebJobsStorage)`,
+    );
+
+/**
+ * A management group's ID, which Resource Graph's `managementGroups` takes (not its display name,
+ * not its resource id): 1-90 ASCII letters, digits, hyphens, underscores, periods and
+ * parentheses, not ending with a period (Azure's naming rules for Microsoft.Management/managementGroups).
+ */
+const MANAGEMENT_GROUP_ID = /^[A-Za-z0-9_().-]{1,90}$/;
+const validManagementGroupId = (id: string): boolean => MANAGEMENT_GROUP_ID.test(id) && !id.endsWith('.');
+const MANAGEMENT_GROUP_EXPECTED =
+  'expected the management group ID (its name, not its display name): 1-90 letters, digits, hyphens, underscores, periods or parentheses, not ending with a period, e.g. mg-landing-zones';
+
+const managementGroupId = z
+  .string()
+  .trim()
+  .superRefine((id, ctx) => {
+    if (id === '' || validManagementGroupId(id)) return;
+    // A resource id (/providers/Microsoft.Management/managementGroups/<id>): its last segment is the ID.
+    const last = id.split('/').filter(Boolean).at(-1) ?? '';
+    const hint = id.includes('/') ? `; this is a resource id: give its last segment${validManagementGroupId(last) ? `, ${JSON.stringify(last)}` : ''}` : '';
+    ctx.addIssue({ code: 'custom', message: `${MANAGEMENT_GROUP_EXPECTED}${hint}` });
+  });
+
+/**
  * NCRONTAB fields in order (second, minute, hour, day, month, day of week), each a list of `*`,
  * values or ranges with an optional step; months and days of the week may be named.
  */
@@ -99,8 +133,8 @@ function validEmailConnection(connection: string): boolean {
 export const appSettingsSchema = z.object({
   /** Subscriptions to audit (comma-separated). Empty with no management group: all the identity can read. */
   PEERGUARD_SUBSCRIPTIONS: list.refine((ids) => ids.every((id) => GUID.test(id)), 'expected comma-separated subscription ids (GUIDs such as 00000000-0000-0000-0000-000000000000)'),
-  /** Management group to audit instead of a subscription list. */
-  PEERGUARD_MANAGEMENT_GROUP: z.string().trim().optional(),
+  /** Management group to audit instead of a subscription list: its ID, as Resource Graph takes it. */
+  PEERGUARD_MANAGEMENT_GROUP: managementGroupId.optional(),
   /** The tenant whose events are accepted; events from others are ignored. */
   PEERGUARD_TENANT_ID: guid.optional(),
   /** Azure cloud: AzurePublicCloud, AzureUSGovernment or AzureChinaCloud. */
@@ -136,9 +170,9 @@ export const appSettingsSchema = z.object({
     .refine(validStorageConnection, 'expected a storage connection string (AccountName=…;AccountKey=…, a SAS with endpoints, or UseDevelopmentStorage=true)')
     .optional(),
   /** Identity-based storage connection (Azure): service URIs, as the Functions runtime reads them. */
-  AzureWebJobsStorage__tableServiceUri: z.url().optional(),
-  AzureWebJobsStorage__blobServiceUri: z.url().optional(),
-  AzureWebJobsStorage__queueServiceUri: z.url().optional(),
+  AzureWebJobsStorage__tableServiceUri: storageServiceUri('table').optional(),
+  AzureWebJobsStorage__blobServiceUri: storageServiceUri('blob').optional(),
+  AzureWebJobsStorage__queueServiceUri: storageServiceUri('queue').optional(),
   /**
    * `managedidentity` (the Functions host compares it case-insensitively, so `ManagedIdentity` is
    * the same value): with `__clientId`, the app's own storage clients use that user-assigned

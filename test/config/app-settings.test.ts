@@ -74,6 +74,18 @@ describe('values the app could not use stop the start, naming the setting', () =
     ['PEERGUARD_PORTAL_URL', 'javascript:alert(1)', 'expected an https:// URL'],
     ['PEERGUARD_ALERT_TO_ERROR', '<netops@contoso.com>', 'expected comma-separated email addresses'],
     ['PEERGUARD_REPORT_TO', Array.from({ length: 51 }, (_, i) => `user${i}@contoso.com`).join(';'), 'more than 50 addresses'],
+    // The storage clients send the identity's token, which core-rest-pipeline sends over https only (loopback too).
+    ['AzureWebJobsStorage__tableServiceUri', 'http://stpeerguard.table.core.windows.net', 'expected an https:// URL such as https://<account>.table.core.windows.net'],
+    ['AzureWebJobsStorage__blobServiceUri', 'http://127.0.0.1:10000/devstoreaccount1', 'expected an https:// URL such as https://<account>.blob.core.windows.net'],
+    ['AzureWebJobsStorage__queueServiceUri', 'ftp://stpeerguard.queue.core.windows.net', 'expected an https:// URL such as https://<account>.queue.core.windows.net'],
+    ['AzureWebJobsStorage__queueServiceUri', 'stpeerguard.queue.core.windows.net', 'expected an https:// URL'],
+    // Resource Graph's managementGroups takes the group's ID (its name), not a resource id or a display name.
+    ['PEERGUARD_MANAGEMENT_GROUP', '/providers/Microsoft.Management/managementGroups/mg-landing-zones', 'expected the management group ID (its name, not its display name): 1-90 letters, digits, hyphens, underscores, periods or parentheses, not ending with a period, e.g. mg-landing-zones; this is a resource id: give its last segment, "mg-landing-zones"'],
+    ['PEERGUARD_MANAGEMENT_GROUP', '/providers/Microsoft.Management/managementGroups/mg one', 'expected the management group ID (its name, not its display name)'],
+    ['PEERGUARD_MANAGEMENT_GROUP', 'Landing Zones', 'expected the management group ID (its name, not its display name)'],
+    ['PEERGUARD_MANAGEMENT_GROUP', 'mg-landing-zones.', 'expected the management group ID'],
+    ['PEERGUARD_MANAGEMENT_GROUP', 'm'.repeat(91), 'expected the management group ID'],
+    ['PEERGUARD_MANAGEMENT_GROUP', 'mg-landing-zones,mg-corp', 'expected the management group ID'],
   ])('%s = %j', (name, value, message) => {
     expect(() => loadAppSettings({ ...base, [name]: value })).toThrow(`invalid app settings: ${name}: ${message}`);
   });
@@ -135,6 +147,13 @@ describe('values the app could not use stop the start, naming the setting', () =
     expect(() => cloudFrom(settings)).toThrow('invalid app settings: PEERGUARD_ARM_ENDPOINT: the Resource Manager endpoint must use https (bearer tokens are never sent over http): "http://***@localhost:8443/"');
     expect(() => cloudFrom(loadAppSettings({ ...base, PEERGUARD_ARM_ENDPOINT: 'https://user:SECRETPW@localhost:8443' }))).not.toThrow();
   });
+
+  it.each(['mg-landing-zones', 'Contoso_(Prod).v2', 'aaaaaaaa-0000-0000-0000-00000000000a', ' mg-corp ', 'm'.repeat(90)])(
+    'accepts the management group ID %j, as Azure names one',
+    (id) => {
+      expect(loadAppSettings({ ...base, PEERGUARD_MANAGEMENT_GROUP: id }).PEERGUARD_MANAGEMENT_GROUP).toBe(id.trim());
+    },
+  );
 
   it('reads a blank value as unset, as an empty one', () => {
     const settings = loadAppSettings({ ...base, PEERGUARD_TENANT_ID: '  ', PEERGUARD_MANAGEMENT_GROUP: ' ', PEERGUARD_SUBSCRIPTIONS: GUID_A });
