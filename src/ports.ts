@@ -51,6 +51,8 @@ export interface NeighbourhoodOptions {
   changed?: string;
   /** Further VNets to read, with what sits in them, from Resource Graph (whose findings the caller judges too). */
   alsoRead?: readonly string[];
+  /** Gives up the read (requests, retries, quota waits) when it aborts: the event path's deadline. */
+  signal?: AbortSignal;
 }
 
 /**

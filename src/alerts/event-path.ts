@@ -42,6 +42,11 @@ export interface EventPathDeps {
   locate?: (resourceId: string) => Promise<string[]>;
   maxAttempts?: number;
   retryDelayMs?: number;
+  /**
+   * How long the invocation works on one event before it leaves it to Event Grid (default
+   * EVENT_DEADLINE_MS): the live read gives up at it, and no attempt starts that would end past it.
+   */
+  deadlineMs?: number;
   /** Remediation after the evaluation (runs when remediation.enabled and onEvent; journalled, reported in the next report mail). */
   remediation?: RemediationRunner;
 }
@@ -65,6 +70,15 @@ export class RetryableEventError extends Error {
  * pass, so Event Grid retries it.
  */
 const PERMANENT_STATUSES = new Set([400, 413, 414, 422]);
+
+/**
+ * Event Grid waits 30 s for the answer to a delivery, then counts it failed and queues the event
+ * again (delivery-and-retry), while this invocation may still be working on it: a read throttled
+ * past that would be read again by the redelivery, on the same quota. So an event's attempts stop
+ * here, leaving time to answer; a read still running is aborted, and the event is answered 500 for
+ * Event Grid to redeliver it with its own backoff (10 s, 30 s, 1 min...).
+ */
+export const EVENT_DEADLINE_MS = 25_000;
 
 /**
  * Whether retrying cannot help: a PermanentEventError, or a permanent HTTP status that a service
@@ -198,7 +212,7 @@ export function withinScope(inventory: Inventory, subscriptions: readonly string
   };
 }
 
-async function processEvent(deps: EventPathDeps, event: ArmEvent): Promise<EventResult> {
+async function processEvent(deps: EventPathDeps, event: ArmEvent, signal: AbortSignal): Promise<EventResult> {
   const reach = await reachOf(deps, event);
   if (reach.vnetIds.length === 0) {
     if (event.resourceType === RESOURCE_GROUP_DELETE.resourceType) {
@@ -212,7 +226,7 @@ async function processEvent(deps: EventPathDeps, event: ArmEvent): Promise<Event
     return { id: event.id, status: 'unmapped', reason };
   }
   const observedAt = deps.observe();
-  const read = await deps.live.readNeighbourhood(reach.fresh, { ...(reach.changed ? { changed: reach.changed } : {}), alsoRead: reach.alsoRead });
+  const read = await deps.live.readNeighbourhood(reach.fresh, { ...(reach.changed ? { changed: reach.changed } : {}), alsoRead: reach.alsoRead, signal });
   const inventory = withinScope(read, deps.filter.subscriptions);
   const run = auditResources({
     resources: inventory.resources,
@@ -291,24 +305,34 @@ export async function handleArmEvent(deps: EventPathDeps, raw: unknown): Promise
   }
   const event = parsed.event;
   const maxAttempts = deps.maxAttempts ?? 3;
+  const deadlineMs = deps.deadlineMs ?? EVENT_DEADLINE_MS;
+  const started = Date.now();
+  const signal = AbortSignal.timeout(deadlineMs);
   let lastError: unknown;
   let attempts = 0;
+  let outOfTime = false;
   while (attempts < maxAttempts) {
     attempts += 1;
     try {
-      return await processEvent(deps, event);
+      return await processEvent(deps, event, signal);
     } catch (error) {
       lastError = error;
       deps.log.warn(`event ${event.id}: attempt ${attempts} of ${maxAttempts} failed: ${(error as Error).message}`);
       if (isPermanent(error)) break;
-      if (attempts < maxAttempts) await new Promise((r) => setTimeout(r, (deps.retryDelayMs ?? 1_000) * attempts));
+      const delay = (deps.retryDelayMs ?? 1_000) * attempts;
+      if (attempts < maxAttempts && (signal.aborted || Date.now() + delay >= started + deadlineMs)) {
+        outOfTime = true;
+        break;
+      }
+      if (attempts < maxAttempts) await new Promise((r) => setTimeout(r, delay));
     }
   }
   const message = redactSecrets((lastError as Error)?.message ?? String(lastError));
   if (!isPermanent(lastError)) {
     // Not acknowledged: Event Grid redelivers with backoff for up to 24 h, then dead-letters it in
     // infra/'s container. A dead letter of ours would acknowledge it, and nothing replays those.
-    const reason = `failed after ${attempts} attempts, left to Event Grid to redeliver: ${message}`;
+    const spent = outOfTime ? ` in ${((Date.now() - started) / 1000).toFixed(1)} s (the invocation's ${deadlineMs / 1000} s for an event)` : '';
+    const reason = `failed after ${attempts} attempt${attempts === 1 ? '' : 's'}${spent}, left to Event Grid to redeliver: ${message}`;
     deps.log.error(`event ${event.id} ${reason}`);
     throw new RetryableEventError(`event ${event.id}: ${reason}`, { cause: lastError });
   }

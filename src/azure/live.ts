@@ -79,7 +79,7 @@ interface Target {
   id: string;
   kind: Kind;
 }
-type GetOptions = { requestOptions: { timeout: number } };
+type GetOptions = { requestOptions: { timeout: number }; abortSignal?: AbortSignal };
 
 const READS: Record<Kind, (c: NetworkManagementClient, rg: string, name: string, o: GetOptions) => Promise<unknown>> = {
   vnet: (c, rg, name, o) => c.virtualNetworks.get(rg, name, o),
@@ -189,9 +189,9 @@ export class ArmLiveReader implements LiveReader {
   }
 
   /** Resource Graph's part; its failure names Resource Graph (the event's dead-letter reason). */
-  private async readAround(ids: readonly string[], subscriptions: readonly string[]): Promise<{ resources: RawResource[]; visible: Set<string> }> {
+  private async readAround(ids: readonly string[], subscriptions: readonly string[], signal?: AbortSignal): Promise<{ resources: RawResource[]; visible: Set<string> }> {
     try {
-      return await this.graph.readNeighbourhood(ids, subscriptions);
+      return await this.graph.readNeighbourhood(ids, subscriptions, signal);
     } catch (error) {
       throw new Error(`the neighbourhood could not be read from Resource Graph (${describeError(error)})`, { cause: error });
     }
@@ -255,7 +255,8 @@ export class ArmLiveReader implements LiveReader {
     const unreadable = new Map<string, UnreadableScope>();
     /** ARM's answer by key: the resource, or undefined when it is absent or could not be read. */
     const fresh = new Map<string, RawResource | undefined>();
-    const opts = this.requestOptions;
+    const { signal } = options;
+    const opts: GetOptions = { ...this.requestOptions, ...(signal ? { abortSignal: signal } : {}) };
 
     const blind = (scope: string, reason: string) => {
       if (!unreadable.has(scope.toLowerCase())) unreadable.set(scope.toLowerCase(), { scope, reason });
@@ -270,7 +271,7 @@ export class ArmLiveReader implements LiveReader {
         try {
           return await call(this.client(sub), parsed.resourceGroup as string, parsed.name);
         } catch (error) {
-          if (n < this.attempts && noAnswer(error)) return attempt(n + 1);
+          if (n < this.attempts && noAnswer(error) && !signal?.aborted) return attempt(n + 1);
           throw error;
         }
       };
@@ -325,7 +326,7 @@ export class ArmLiveReader implements LiveReader {
     const freshSubnets = routeTablesOfSubnets(freshVnets);
     const namedTables = [...new Set([...freshSubnets.values()].filter((t): t is string => t !== undefined))];
     const subscriptions = [...new Set([...sought.keys()].map((k) => subscriptionOf(k)).filter((s): s is string => s !== undefined))].sort();
-    const graph = sought.size === 0 ? { resources: [], visible: new Set<string>() } : await this.readAround([...sought.values(), ...namedTables], subscriptions);
+    const graph = sought.size === 0 ? { resources: [], visible: new Set<string>() } : await this.readAround([...sought.values(), ...namedTables], subscriptions, signal);
 
     // 3. The fresh rows, then Resource Graph's rows of everything else that the scheduled audit sees
     // too (a visible subscription not refused by ARM), without stale claims on fresh subnets.

@@ -115,6 +115,22 @@ interface Page {
   skipToken: string | undefined;
 }
 
+/** `sleep(ms)`, cut short by `signal` (then throws its reason). */
+async function sleepUnlessAborted(sleep: (ms: number) => Promise<void>, ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return sleep(ms);
+  signal.throwIfAborted();
+  let onAbort!: () => void;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    await Promise.race([sleep(ms), aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
 /** Resource Graph's scope: named subscriptions, management groups, or (neither) every subscription the identity can read. */
 type Scope = { subscriptions: string[] } | { managementGroups: string[] } | Record<string, never>;
 
@@ -170,10 +186,10 @@ export class ResourceGraphInventory implements InventoryReader {
    * which of `subscriptions` the identity can see. Throws when a page keeps failing: a neighbourhood
    * with holes would be judged as if its missing VNets were deleted.
    */
-  async readNeighbourhood(ids: readonly string[], subscriptions: readonly string[]): Promise<{ resources: RawResource[]; visible: Set<string> }> {
+  async readNeighbourhood(ids: readonly string[], subscriptions: readonly string[], signal?: AbortSignal): Promise<{ resources: RawResource[]; visible: Set<string> }> {
     const resources: RawResource[] = [];
     const visible = new Set<string>();
-    for (const row of await this.queryAll(neighbourhoodQuery(ids, subscriptions), {})) {
+    for (const row of await this.queryAll(neighbourhoodQuery(ids, subscriptions), {}, undefined, signal)) {
       if (typeof row.id !== 'string' || !row.id.toLowerCase().startsWith('/subscriptions/')) continue;
       if (isSubscriptionRow(row)) visible.add(String(row.subscriptionId ?? '').toLowerCase());
       else resources.push(row as RawResource);
@@ -262,11 +278,11 @@ export class ResourceGraphInventory implements InventoryReader {
   }
 
   /** Every page of a query; throws the last error when a page keeps failing. */
-  private async queryAll(query: string, scope: Scope, onPage?: (rows: readonly Record<string, unknown>[]) => void): Promise<Record<string, unknown>[]> {
+  private async queryAll(query: string, scope: Scope, onPage?: (rows: readonly Record<string, unknown>[]) => void, signal?: AbortSignal): Promise<Record<string, unknown>[]> {
     const rows: Record<string, unknown>[] = [];
     let skipToken: string | undefined;
     do {
-      const page = await this.page(query, scope, skipToken);
+      const page = await this.page(query, scope, skipToken, signal);
       rows.push(...page.data);
       onPage?.(page.data);
       skipToken = page.skipToken;
@@ -274,15 +290,17 @@ export class ResourceGraphInventory implements InventoryReader {
     return rows;
   }
 
-  private async page(query: string, scope: Scope, skipToken: string | undefined): Promise<Page> {
+  private async page(query: string, scope: Scope, skipToken: string | undefined, signal?: AbortSignal): Promise<Page> {
     for (let attempt = 1; ; attempt += 1) {
       const wait = this.quotaResumeAt - Date.now();
-      if (wait > 0) await this.sleep(Math.min(wait, this.maxQuotaWaitMs));
+      if (wait > 0) await sleepUnlessAborted(this.sleep, Math.min(wait, this.maxQuotaWaitMs), signal);
+      signal?.throwIfAborted();
       this.queries += 1;
       try {
         const response = await this.client.resources(
           { query, ...scope, options: { top: this.pageSize, resultFormat: 'objectArray', ...(skipToken ? { skipToken } : {}) } },
           {
+            ...(signal ? { abortSignal: signal } : {}),
             requestOptions: { timeout: this.options.requestTimeoutMs ?? 60_000 },
             onResponse: (raw) => this.noteQuota(raw.headers.get('x-ms-user-quota-remaining'), raw.headers.get('x-ms-user-quota-resets-after')),
           },
@@ -290,9 +308,9 @@ export class ResourceGraphInventory implements InventoryReader {
         const data = Array.isArray(response.data) ? (response.data as Record<string, unknown>[]) : [];
         return { data, skipToken: response.skipToken || undefined };
       } catch (error) {
-        if (!isTransient(error) || attempt >= this.pageAttempts) throw error;
+        if (!isTransient(error) || attempt >= this.pageAttempts || signal?.aborted) throw error;
         const delay = Math.max(retryAfterMsOf(error) ?? 0, this.backoffMs * 2 ** (attempt - 1));
-        await this.sleep(delay);
+        await sleepUnlessAborted(this.sleep, delay, signal);
       }
     }
   }
