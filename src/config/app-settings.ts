@@ -61,6 +61,12 @@ const managementGroupId = z
   });
 
 /**
+ * The report schedule infra/main.bicep sets unless REPORT_SCHEDULE says otherwise, and
+ * local.settings.sample.json sets: the example in the message that asks for one.
+ */
+export const DEFAULT_REPORT_SCHEDULE = '0 0 6 * * *';
+
+/**
  * NCRONTAB fields in order (second, minute, hour, day, month, day of week), each a list of `*`,
  * values or ranges with an optional step; months and days of the week may be named.
  */
@@ -143,11 +149,16 @@ export const appSettingsSchema = z.object({
   PEERGUARD_ARM_ENDPOINT: z.url().optional(),
   /** Client id of the user-assigned managed identity (DefaultAzureCredential reads it). */
   AZURE_CLIENT_ID: guid.optional(),
-  /** NCRONTAB schedule of the compliance report: {second} {minute} {hour} {day} {month} {day-of-week}. */
+  /**
+   * NCRONTAB schedule of the compliance report: {second} {minute} {hour} {day} {month} {day-of-week}.
+   * The Functions host reads it itself (the timer's `%PEERGUARD_REPORT_SCHEDULE%`) and has no
+   * default: loadAppSettings with `functionsHost` refuses it missing. The default here only fills
+   * the field for adapters built outside the host (tests, the demo), which never read it.
+   */
   PEERGUARD_REPORT_SCHEDULE: z
     .string()
-    .default('0 0 6 * * *')
-    .refine(validNcrontab, 'expected six NCRONTAB fields (second minute hour day month day-of-week), each within its range, e.g. "0 0 6 * * *"'),
+    .default(DEFAULT_REPORT_SCHEDULE)
+    .refine(validNcrontab, `expected six NCRONTAB fields (second minute hour day month day-of-week), each within its range, e.g. "${DEFAULT_REPORT_SCHEDULE}"`),
   /** Audit configuration (rules, suppressions) as inline JSON or YAML. */
   PEERGUARD_AUDIT_CONFIG: z.string().optional(),
   /** Communication Services endpoint (identity auth), e.g. https://acs-peerguard.europe.communication.azure.com */
@@ -198,11 +209,27 @@ export class SettingsError extends Error {
   }
 }
 
+export interface LoadOptions {
+  /**
+   * Validating the settings of the Functions app as the Functions host runs it (validateAtStartup):
+   * a setting the host resolves itself, as a binding expression, must be set, or the host fails to
+   * index the function while the app's own check passed. Adapters built outside the host (tests,
+   * the demo) leave it out.
+   */
+  functionsHost?: boolean;
+}
+
 /** Validates the environment; the message names each bad setting. */
-export function loadAppSettings(env: Record<string, string | undefined>): AppSettings {
+export function loadAppSettings(env: Record<string, string | undefined>, options: LoadOptions = {}): AppSettings {
   // The host reads the schedule itself (%PEERGUARD_REPORT_SCHEDULE%): a blank one is no default.
-  if (env.PEERGUARD_REPORT_SCHEDULE !== undefined && env.PEERGUARD_REPORT_SCHEDULE.trim() === '') {
-    throw new SettingsError('invalid app settings: PEERGUARD_REPORT_SCHEDULE: blank; the Functions host reads it for the timer: set a schedule such as "0 0 6 * * *"');
+  const schedule = env.PEERGUARD_REPORT_SCHEDULE;
+  if (schedule !== undefined && schedule.trim() === '') {
+    throw new SettingsError(`invalid app settings: PEERGUARD_REPORT_SCHEDULE: blank; the Functions host reads it for the timer: set a schedule such as "${DEFAULT_REPORT_SCHEDULE}"`);
+  }
+  if (options.functionsHost && schedule === undefined) {
+    throw new SettingsError(
+      `invalid app settings: PEERGUARD_REPORT_SCHEDULE: not set; the Functions host reads it for the scheduledAudit timer (%PEERGUARD_REPORT_SCHEDULE%) and has no default: set a schedule such as "${DEFAULT_REPORT_SCHEDULE}"`,
+    );
   }
   // Any other empty or blank value is unset, as the portal leaves a cleared setting.
   const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));

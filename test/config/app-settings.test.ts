@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { APP_SETTING_NAMES, loadAppSettings, SettingsError } from '../../src/config/app-settings';
+import { APP_SETTING_NAMES, DEFAULT_REPORT_SCHEDULE, loadAppSettings, SettingsError } from '../../src/config/app-settings';
 import { cloudFrom, validateAtStartup } from '../../src/functions/composition';
 
 // The app settings: values the Functions host accepts are accepted here too, and the table in
@@ -9,9 +9,10 @@ import { cloudFrom, validateAtStartup } from '../../src/functions/composition';
 
 const ROOT = join(__dirname, '..', '..');
 
-/** Identity-based storage as infra/main.bicep sets it, with the credential given. */
+/** Identity-based storage as infra/main.bicep sets it (with the schedule it sets), with the credential given. */
 function identityStorage(credential: string): Record<string, string> {
   return {
+    PEERGUARD_REPORT_SCHEDULE: DEFAULT_REPORT_SCHEDULE,
     AzureWebJobsStorage__tableServiceUri: 'https://stpeerguard.table.core.windows.net',
     AzureWebJobsStorage__blobServiceUri: 'https://stpeerguard.blob.core.windows.net',
     AzureWebJobsStorage__queueServiceUri: 'https://stpeerguard.queue.core.windows.net',
@@ -158,5 +159,32 @@ describe('values the app could not use stop the start, naming the setting', () =
   it('reads a blank value as unset, as an empty one', () => {
     const settings = loadAppSettings({ ...base, PEERGUARD_TENANT_ID: '  ', PEERGUARD_MANAGEMENT_GROUP: ' ', PEERGUARD_SUBSCRIPTIONS: GUID_A });
     expect([settings.PEERGUARD_TENANT_ID, settings.PEERGUARD_MANAGEMENT_GROUP]).toEqual([undefined, undefined]);
+  });
+});
+
+describe('PEERGUARD_REPORT_SCHEDULE: the Functions host resolves the timer\'s %PEERGUARD_REPORT_SCHEDULE% itself, with no default', () => {
+  const base = { AzureWebJobsStorage: 'UseDevelopmentStorage=true' };
+
+  it('is required when validating for the host, the message naming the setting and an example', () => {
+    expect(() => loadAppSettings(base, { functionsHost: true })).toThrow(SettingsError);
+    expect(() => loadAppSettings(base, { functionsHost: true })).toThrow(
+      'invalid app settings: PEERGUARD_REPORT_SCHEDULE: not set; the Functions host reads it for the scheduledAudit timer (%PEERGUARD_REPORT_SCHEDULE%) and has no default: set a schedule such as "0 0 6 * * *"',
+    );
+    expect(() => loadAppSettings({ ...base, PEERGUARD_REPORT_SCHEDULE: ' ' }, { functionsHost: true })).toThrow('invalid app settings: PEERGUARD_REPORT_SCHEDULE: blank');
+    expect(loadAppSettings({ ...base, PEERGUARD_REPORT_SCHEDULE: '0 30 5 * * 1-5' }, { functionsHost: true }).PEERGUARD_REPORT_SCHEDULE).toBe('0 30 5 * * 1-5');
+  });
+
+  it('the example in the message is a schedule the check accepts', () => {
+    expect(loadAppSettings({ ...base, PEERGUARD_REPORT_SCHEDULE: DEFAULT_REPORT_SCHEDULE }, { functionsHost: true }).PEERGUARD_REPORT_SCHEDULE).toBe(DEFAULT_REPORT_SCHEDULE);
+  });
+
+  it('may be left out by adapters built outside the host (tests, the demo), which never read it', () => {
+    expect(() => loadAppSettings(base)).not.toThrow();
+  });
+
+  it('is set in local.settings.sample.json, whose values pass the host\'s validation as they are', () => {
+    const sample = JSON.parse(readFileSync(join(ROOT, 'local.settings.sample.json'), 'utf8')) as { Values: Record<string, string> };
+    expect(sample.Values.PEERGUARD_REPORT_SCHEDULE).toBe(DEFAULT_REPORT_SCHEDULE);
+    expect(() => loadAppSettings(sample.Values, { functionsHost: true })).not.toThrow();
   });
 });
