@@ -1,4 +1,5 @@
 import type { UnreadableScope } from '../report/report';
+import { parseResourceId } from './ids';
 
 // The input contract (design.md): Azure's own JSON. An array of ARM resources, a single resource,
 // `{ value: [...] }` (ARM list), or `{ data: [...] }` (Resource Graph). Pure: the caller reads files.
@@ -35,8 +36,52 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function checkResource(entry: unknown, where: string): RawResource {
+/**
+ * The resource types the topology builder reads (its `T` in build.ts, lower-cased as Resource Graph
+ * writes them; test/model/snapshot.test.ts holds the two lists equal). Entries of these types are
+ * validated strictly; entries of any other type are ignored (design.md), whatever else they hold.
+ */
+export const READ_TYPES: ReadonlySet<string> = new Set([
+  'microsoft.network/virtualnetworks',
+  'microsoft.network/virtualnetworks/virtualnetworkpeerings',
+  'microsoft.network/virtualnetworks/subnets',
+  'microsoft.network/virtualnetworkgateways',
+  'microsoft.network/routetables',
+  'microsoft.network/azurefirewalls',
+  'microsoft.network/networkinterfaces',
+  'microsoft.network/virtualhubs',
+  'microsoft.network/virtualhubs/ipconfigurations',
+  'microsoft.network/networkmanagers/connectivityconfigurations',
+  'microsoft.network/networkmanagers/networkgroups/staticmembers',
+]);
+
+const VNET_TYPE = 'microsoft.network/virtualnetworks';
+const PEERING_TYPE = 'microsoft.network/virtualnetworks/virtualnetworkpeerings';
+
+/** A resource's type, lower-cased: its `type`, else the type its id names (a standalone `show` may lack `type`). */
+export function resourceTypeOf(resource: { id?: unknown; type?: unknown }): string | undefined {
+  if (typeof resource.type === 'string') return resource.type.toLowerCase();
+  return typeof resource.id === 'string' ? parseResourceId(resource.id)?.type?.toLowerCase() : undefined;
+}
+
+/** Whether the resource is a virtual network or a peering: what an audit judges (a subnet list alone holds neither). */
+export function isVnetOrPeering(resource: RawResource): boolean {
+  const type = resourceTypeOf(resource);
+  return type === VNET_TYPE || type === PEERING_TYPE;
+}
+
+/**
+ * The entry as a resource to read, or undefined for an entry of a type peerguard does not read that
+ * names no subscription (a management group row of `resources | union resourcecontainers`, a row
+ * without an id): it has nothing to give. An entry of another type that names a subscription is kept
+ * unchecked (its subscription counts as read). An entry of a type read, or whose type is unknown
+ * (no `type` and no resource id to derive it from), is checked: an id, a name, properties.
+ */
+function checkResource(entry: unknown, where: string): RawResource | undefined {
   if (!isObject(entry)) throw new InputError(where, `expected an ARM resource object, found ${describe(entry)}`);
+  if (entry.type !== undefined && entry.type !== null && typeof entry.type !== 'string') throw new InputError(where, `"type" must be a string, found ${describe(entry.type)}`);
+  const type = resourceTypeOf(entry);
+  if (type !== undefined && !READ_TYPES.has(type)) return otherResource(entry);
   if (typeof entry.id !== 'string' || entry.id.trim() === '') {
     const hint = typeof entry.name === 'string' ? ` (name "${entry.name}")` : '';
     throw new InputError(where, `resource${hint} has no "id" string`);
@@ -44,11 +89,46 @@ function checkResource(entry: unknown, where: string): RawResource {
   if (!entry.id.trim().toLowerCase().startsWith('/subscriptions/')) {
     throw new InputError(where, `"id" is not an Azure resource id: "${entry.id}"`);
   }
-  if (entry.type !== undefined && typeof entry.type !== 'string') throw new InputError(where, `"type" must be a string`);
+  checkName(entry, where, `resource "${entry.id}"`);
   if (entry.properties !== undefined && !isObject(entry.properties)) {
     throw new InputError(where, `"properties" must be an object, found ${describe(entry.properties)}`);
   }
-  return nestFlattenedProperties(entry) as RawResource;
+  const resource = nestFlattenedProperties(entry) as RawResource;
+  if (type === VNET_TYPE && resource.properties) checkInlineNames(resource.properties, where, resource.name ?? resource.id);
+  return resource;
+}
+
+/**
+ * An entry of a type peerguard does not read: kept only for the subscription its id names (coverage),
+ * without the checks of the types read. A `properties` that is not an object (Resource Graph writes
+ * null for some types) is left out, so that every resource kept has the shape `RawResource` says.
+ */
+function otherResource(entry: Record<string, unknown>): RawResource | undefined {
+  if (typeof entry.id !== 'string' || !entry.id.trim().toLowerCase().startsWith('/subscriptions/')) return undefined;
+  if (entry.properties === undefined || isObject(entry.properties)) return entry as RawResource;
+  const { properties: _ignored, ...rest } = entry;
+  return rest as RawResource;
+}
+
+/**
+ * A name, where present, is a non-empty string: messages and fix plans are made of it (a PUT to
+ * `.../vnet-b-to-[object Object]` otherwise). Null is read as absent (the name is then the id's).
+ */
+function checkName(entry: Record<string, unknown>, where: string, what: string): void {
+  const name = entry.name;
+  if (name === undefined || name === null || (typeof name === 'string' && name.trim() !== '')) return;
+  throw new InputError(where, `"name" of ${what} must be a non-empty string, found ${typeof name === 'string' ? 'an empty one' : describe(name)}`);
+}
+
+/** The names of the peerings and subnets a VNet lists inline (named by their place when theirs is broken). */
+function checkInlineNames(properties: Record<string, unknown>, where: string, vnetName: string): void {
+  for (const list of ['virtualNetworkPeerings', 'subnets'] as const) {
+    const entries = properties[list];
+    if (!Array.isArray(entries)) continue; // anything else is named by the topology builder
+    entries.forEach((item, i) => {
+      if (isObject(item)) checkName(item, where, `virtual network "${vnetName}" ${list}[${i}]`);
+    });
+  }
 }
 
 /**
@@ -106,9 +186,56 @@ function checkUnreadable(document: Record<string, unknown>, file: string): Unrea
 }
 
 /**
+ * The keys by which a Resource Graph result or an ARM list says that more pages follow: `az graph
+ * query` writes `skip_token` (and returns 100 rows unless given --first), the Resource Graph REST API
+ * `$skipToken`, ARM lists `nextLink`. Null or empty on the last page.
+ */
+const PAGE_TOKENS = ['skip_token', '$skipToken', 'skipToken', 'nextLink'] as const;
+
+/**
+ * Why the document is one page of a longer result, or undefined when it is the whole result: a
+ * token for the next page, a total larger than the rows it holds, or Resource Graph's `resultTruncated`.
+ */
+function pageEvidence(document: Record<string, unknown>, rows: number): { evidence: string; arm: boolean } | undefined {
+  for (const key of PAGE_TOKENS) {
+    const token = document[key];
+    if (typeof token === 'string' && token.trim() !== '') return { evidence: `"${key}" is set`, arm: key === 'nextLink' };
+  }
+  for (const key of ['total_records', 'totalRecords'] as const) {
+    const total = document[key];
+    if (typeof total === 'number' && total > rows) {
+      const count = typeof document.count === 'number' ? `"count" is ${document.count}, ` : '';
+      return { evidence: `"${key}" is ${total}, ${count}the document holds ${rows} row${rows === 1 ? '' : 's'}`, arm: false };
+    }
+  }
+  if (document.resultTruncated === true || (typeof document.resultTruncated === 'string' && document.resultTruncated.toLowerCase() === 'true')) {
+    return { evidence: '"resultTruncated" is true', arm: false };
+  }
+  return undefined;
+}
+
+/**
+ * Refuses a document that is one page of a longer result: audited as the estate, it would report
+ * every peering to a VNet on another page as `peering-remote-vnet-missing`, with a DELETE as the fix.
+ */
+function requireWholeResult(document: Record<string, unknown>, rows: number, file: string): void {
+  const page = pageEvidence(document, rows);
+  if (!page) return;
+  const how = page.arm
+    ? '`az network vnet list` or `peerguard export --live -o estate.json` read every page themselves; or follow "nextLink" and join the rows of every page into one {"value": [...]} without it'
+    : '`az graph query --first 1000` returns up to 1,000 rows (100 without --first); for more, `peerguard export --live -o estate.json` or `az network vnet list` read every page themselves, or join the rows of every page (fetched with --skip-token) into one {"data": [...]} without skip_token and total_records';
+  throw new InputError(
+    file,
+    `one page of a longer ${page.arm ? 'ARM list' : 'Resource Graph result'}, not the whole estate (${page.evidence}): peerings to VNets on the other pages would be reported missing. Export every page: ${how}`,
+  );
+}
+
+/**
  * Turns one parsed JSON document into resources, naming `file` and the entry's path on error.
- * Extra keys beside `value`/`data` (`count`, `skip_token`, `totalRecords`, `nextLink`...) are ignored,
- * except `unreadable`, which is validated (see `snapshotFromDocument`, which returns it).
+ * Extra keys beside `value`/`data` (`count`, `totalRecords`...) are ignored, except `unreadable`,
+ * which is validated (see `snapshotFromDocument`, which returns it), and those that say the document
+ * is one page of a longer result (`skip_token`, `$skipToken`, `nextLink`, a total above the rows
+ * held), which is refused. Entries of types peerguard does not read that name no subscription are left out.
  */
 export function resourcesFromDocument(document: unknown, file: string): SourcedResource[] {
   return snapshotFromDocument(document, file).resources;
@@ -117,7 +244,8 @@ export function resourcesFromDocument(document: unknown, file: string): SourcedR
 /**
  * One parsed JSON document: its resources and, for a `{ data }` / `{ value }` document, the scopes
  * listed under `unreadable` (a partial live read written by `export --live`), so that reading the
- * snapshot back is as partial as the read it records. A malformed entry is an InputError naming it.
+ * snapshot back is as partial as the read it records. A malformed entry is an InputError naming it,
+ * and so is a document that is one page of a longer result.
  */
 export function snapshotFromDocument(document: unknown, file: string): SnapshotDocument {
   let entries: unknown[];
@@ -129,13 +257,16 @@ export function snapshotFromDocument(document: unknown, file: string): SnapshotD
   } else if (isObject(document) && Array.isArray(document.value)) {
     entries = document.value;
     path = '.value';
+    requireWholeResult(document, entries.length, file);
     unreadable = checkUnreadable(document, file);
   } else if (isObject(document) && Array.isArray(document.data)) {
     entries = document.data;
     path = '.data';
+    requireWholeResult(document, entries.length, file);
     unreadable = checkUnreadable(document, file);
   } else if (isObject(document) && 'id' in document) {
-    return { resources: [{ resource: checkResource(document, file), source: file }], unreadable };
+    const resource = checkResource(document, file);
+    return { resources: resource ? [{ resource, source: file }] : [], unreadable };
   } else if (isObject(document) && ('data' in document || 'value' in document)) {
     const key = 'data' in document ? 'data' : 'value';
     throw new InputError(file, `"${key}" must be an array of resources, found ${describe(document[key])}`);
@@ -145,18 +276,41 @@ export function snapshotFromDocument(document: unknown, file: string): SnapshotD
       `expected a JSON array of ARM resources, an ARM resource, {"value": [...]} or {"data": [...]}, found ${describe(document)}`,
     );
   }
-  const resources = entries.map((entry, index) => {
+  const resources: SourcedResource[] = [];
+  entries.forEach((entry, index) => {
     const where = `${file} at ${path}[${index}]`;
-    return { resource: checkResource(entry, where), source: where };
+    const resource = checkResource(entry, where);
+    if (resource) resources.push({ resource, source: where });
   });
   return { resources, unreadable };
 }
 
-/** Parses text as JSON with an error that names the file and the position. */
-export function parseJsonText(text: string, file: string): unknown {
+/**
+ * The text of a JSON file's bytes, decoded by its byte-order mark: UTF-16LE (what Windows PowerShell
+ * 5.1 writes for `az ... > estate.json`), UTF-16BE, else UTF-8 (a UTF-8 mark is kept as U+FEFF, which
+ * `parseJsonText` drops).
+ */
+export function decodeJsonBytes(bytes: Uint8Array): string {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (buffer[0] === 0xff && buffer[1] === 0xfe) return buffer.toString('utf16le', 2);
+  if (buffer[0] === 0xfe && buffer[1] === 0xff) {
+    // Swapped on a copy, whole code units only (an odd last byte, half a code unit, is dropped).
+    return Buffer.from(buffer.subarray(2, buffer.length - (buffer.length % 2))).swap16().toString('utf16le');
+  }
+  return buffer.toString('utf8');
+}
+
+/**
+ * Parses JSON with an error that names the file and the position: text, or a file's bytes (decoded
+ * by `decodeJsonBytes`). A leading byte-order mark is dropped.
+ */
+export function parseJsonText(input: string | Uint8Array, file: string): unknown {
+  const text = typeof input === 'string' ? input : decodeJsonBytes(input);
   try {
     return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (error) {
-    throw new InputError(file, `not valid JSON (${(error as Error).message})`);
+    // UTF-16 without a byte-order mark reads as text with a NUL after every ASCII character.
+    const utf16 = text.slice(0, 8).includes('\u0000') ? '; the file looks like UTF-16 without a byte-order mark: save it as UTF-8' : '';
+    throw new InputError(file, `not valid JSON (${(error as Error).message})${utf16}`);
   }
 }

@@ -80,7 +80,8 @@ function outOfScopeRemotes(topology: Topology): OutOfScopeRemotes[] {
   return [...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, entry]) => entry);
 }
 
-const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
+/** `1 VNet`, `2 VNets`, `0 peerings`. */
+export const plural = (count: number, noun: string): string => `${count} ${noun}${count === 1 ? '' : 's'}`;
 
 /**
  * `3 peerings to 2 subscriptions not read, and 1 to classic VNets, whose pairs are unverified`, or

@@ -2,7 +2,7 @@ import { createColors } from 'picocolors';
 import type { Finding } from '../engine/audit';
 import type { Rule, Severity } from '../rules/rule';
 import { escapeTerminal as t } from './escape';
-import { auditedNothing, isPartial, noFindingsText, outOfScopeSentence, type AuditReport, type ReportExtras } from './report';
+import { auditedNothing, isPartial, noFindingsText, outOfScopeSentence, plural, type AuditReport, type ReportExtras } from './report';
 
 // The default console report: findings grouped by severity, then rule, in plain sentences. Text
 // that comes from the input goes through `t` (escapeTerminal): only our own colours reach the terminal raw.
@@ -17,7 +17,7 @@ export function renderTable(report: AuditReport, extras: ReportExtras, rules: re
   const { summary, coverage } = report;
   lines.push(
     c.bold(`peerguard ${report.tool.version}`) +
-      ` · ${summary.vnets} VNets, ${summary.peerings} peerings, ${coverage.subscriptions.length} subscriptions · ${report.generatedAt}`,
+      ` · ${plural(summary.vnets, 'VNet')}, ${plural(summary.peerings, 'peering')}, ${plural(coverage.subscriptions.length, 'subscription')} · ${report.generatedAt}`,
   );
   for (const severity of ['error', 'warning', 'info'] as const) {
     const group = report.findings.filter((f) => f.severity === severity);

@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { writeSnapshot } from '../../src/cli/live';
 import { DEFAULT_CONFIG } from '../../src/engine/config';
@@ -8,7 +8,7 @@ import { auditResources } from '../../src/engine/pipeline';
 import { RULES } from '../../src/rules';
 import { VERSION } from '../../src/version';
 import { runCli } from '../support/cli';
-import { SUB_A, SUB_B, SUB_C, gateway, vnet, vnetId } from '../support/estate';
+import { SUB_A, SUB_B, SUB_C, gateway, peeringResource, vnet, vnetId } from '../support/estate';
 import { scratchDir } from '../support/scratch';
 
 const repo = resolve(__dirname, '../..');
@@ -188,6 +188,8 @@ describe('peerguard audit', () => {
       ['an empty ARM list', () => write('empty-value.json', { value: [] })],
       ['only resources that are not networks', () => write('storage.json', { data: [{ id: `/subscriptions/${SUB_A}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st1`, type: 'Microsoft.Storage/storageAccounts' }] })],
       ['only a gateway and subscription rows', () => write('gateway-only.json', { data: [{ id: `/subscriptions/${SUB_A}`, type: 'Microsoft.Resources/subscriptions', subscriptionId: SUB_A }, gateway('gw', hub)] })],
+      // The builder knows the subnet's VNet from its id: that is no VNet read ("1 VNets ... compliant" before).
+      ['only a subnet list (az network vnet subnet list)', () => write('subnets-only.json', [{ id: `${hub}/subnets/default`, name: 'default', type: 'Microsoft.Network/virtualNetworks/subnets', addressPrefix: '10.0.0.0/24' }])],
       [
         'a directory of empty exports',
         () => {
@@ -244,6 +246,64 @@ describe('peerguard audit', () => {
     expect(stderr).toBe('peerguard: intent group "prod" matches no VNet in the input\n');
     expect(stdout).toContain('No findings');
     expect(code).toBe(0);
+  });
+
+  it('a standalone peering list (az network vnet peering list) is audited: its VNet comes from its id', async () => {
+    const path = join(dir, 'peering-list.json');
+    writeFileSync(path, JSON.stringify([peeringResource(hub, { remote: spoke, state: 'Initiated' })]));
+    const { code, stdout } = await run(['audit', '--input', path, '--format', 'json']);
+    expect(code).toBe(1);
+    expect(JSON.parse(stdout).summary).toMatchObject({ vnets: 1, peerings: 1 });
+  });
+
+  it('the table header says 1 VNet, 1 peering, 1 subscription (not "1 VNets")', async () => {
+    const single = join(dir, 'single.json');
+    writeFileSync(single, JSON.stringify([vnet({ id: hub, prefixes: ['10.0.0.0/16'], peerings: [{ remote: vnetId('vnet-other', SUB_A), state: 'Initiated' }] })]));
+    expect((await run(['audit', '--input', single])).stdout).toContain(' · 1 VNet, 1 peering, 1 subscription · ');
+    expect((await run(['audit', '--input', oneSided])).stdout).toContain(' · 2 VNets, 1 peering, 2 subscriptions · ');
+    expect((await run(['audit', '--input', healthy])).stdout).toContain(' · 1 VNet, 0 peerings, 1 subscription · ');
+  });
+
+  // `az graph query` returns 100 rows unless given --first: audited as the estate, a page reported
+  // every peering to a VNet on a later page as missing, with a DELETE as the fix.
+  it.each([
+    ['an az graph query page', { data: [vnet({ id: hub, prefixes: ['10.0.0.0/16'], peerings: [{ remote: spoke }] })], count: 1, total_records: 2, skip_token: 'ew0KICAiJGlkIjogIjEi' }, '"skip_token" is set', 'az graph query --first 1000'],
+    ['an ARM list page', { value: [vnet({ id: hub, prefixes: ['10.0.0.0/16'], peerings: [{ remote: spoke }] })], nextLink: 'https://management.azure.com/next' }, '"nextLink" is set', 'az network vnet list'],
+  ])('%s is refused, exit 2, naming the file, the key and how to export every page; no report', async (_name, document, key, how) => {
+    const path = join(dir, 'page.json');
+    writeFileSync(path, JSON.stringify(document));
+    const { code, stdout, stderr } = await run(['audit', '--input', path, '--format', 'json']);
+    expect({ code, stdout }).toEqual({ code: 2, stdout: '' });
+    expect(stderr).toContain(`peerguard: ${relative(process.cwd(), path)}: one page of a longer`);
+    expect(stderr).toContain(key);
+    expect(stderr).toContain(how);
+    expect(stderr).not.toContain('peering-remote-vnet-missing');
+  });
+
+  it('reads a UTF-16LE export (Windows PowerShell 5.1: az network vnet list > estate.json)', async () => {
+    const path = join(dir, 'utf16.json');
+    writeFileSync(path, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(readFileSync(oneSided, 'utf8'), 'utf16le')]));
+    const { code, stdout, stderr } = await run(['audit', '--input', path, '--format', 'json']);
+    expect({ code, stderr }).toEqual({ code: 1, stderr: '' });
+    expect(JSON.parse(stdout).summary).toMatchObject({ vnets: 2, peerings: 1 });
+  });
+
+  it('a VNet or peering whose name is not a string is refused, naming the file and the entry (no "[object Object]" in a plan)', async () => {
+    const path = join(dir, 'name-object.json');
+    const spokeRead = vnet({ id: spoke, prefixes: ['10.1.0.0/16'] });
+    writeFileSync(path, JSON.stringify([vnet({ id: hub, prefixes: ['10.0.0.0/16'], peerings: [{ remote: spoke, state: 'Initiated' }] }), { ...spokeRead, name: { x: 1 } }]));
+    const { code, stdout, stderr } = await run(['audit', '--input', path, '--format', 'json']);
+    expect({ code, stdout, stderr }).toEqual({ code: 2, stdout: '', stderr: `peerguard: ${relative(process.cwd(), path)} at [1]: "name" of resource "${spoke}" must be a non-empty string, found an object\n` });
+  });
+
+  it('entries of types peerguard does not read are ignored: a management group row, a resource with null properties', async () => {
+    const path = join(dir, 'with-containers.json');
+    const mg = { id: '/providers/Microsoft.Management/managementGroups/mg1', name: 'mg1', type: 'microsoft.management/managementgroups', properties: {} };
+    const storage = { id: `/subscriptions/${SUB_A}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st1`, type: 'Microsoft.Storage/storageAccounts', properties: null };
+    writeFileSync(path, JSON.stringify({ data: [mg, JSON.parse(readFileSync(healthy, 'utf8')).value[0], storage], count: 3, total_records: 3, skip_token: null }));
+    const { code, stdout, stderr } = await run(['audit', '--input', path, '--format', 'json']);
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(JSON.parse(stdout).summary).toMatchObject({ vnets: 1, peerings: 0 });
   });
 
   it('a bad config file names the key, exits 2', async () => {

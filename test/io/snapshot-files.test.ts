@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { readSnapshot, readSnapshotEstate, readSnapshotFiles } from '../../src/io/snapshot-files';
 import { keyOf } from '../../src/model/ids';
 import { InputError, snapshotFromDocument } from '../../src/model/snapshot';
-import { SUB_A, SUB_B, vnet, vnetId } from '../support/estate';
+import { peeringResource, SUB_A, SUB_B, vnet, vnetId } from '../support/estate';
 import { scratchDir } from '../support/scratch';
 
 // Reading snapshot files: the `unreadable` scopes a partial `export --live` records, and symbolic
@@ -209,5 +209,60 @@ describe('a VNet read from more than one snapshot', () => {
 
     writeFileSync(join(dir, 'c.json'), JSON.stringify([peered(['10.0.0.0/41'], 'westeurope')]));
     expect((await inputError(readSnapshotFiles([dir]))).message).toContain('(10.0.0.0/40 there, 10.0.0.0/41 here)');
+  });
+});
+
+// Windows PowerShell 5.1 writes `az network vnet list > estate.json` as UTF-16LE with a byte-order mark.
+describe('the encoding of a snapshot file', () => {
+  const estate = JSON.stringify([vnet({ id: hub, prefixes: ['10.0.0.0/16'], peerings: [{ remote: spoke }] }), vnet({ id: spoke, prefixes: ['10.1.0.0/16'] })], null, 2);
+
+  it.each([
+    ['UTF-16LE with a byte-order mark', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(estate, 'utf16le')])],
+    ['UTF-16BE with a byte-order mark', Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(estate, 'utf16le').swap16()])],
+    ['UTF-8 with a byte-order mark', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(estate, 'utf8')])],
+  ])('%s is read as UTF-8 is', async (_name, bytes) => {
+    const dir = fresh();
+    writeFileSync(join(dir, 'estate.json'), bytes);
+    expect(ids(await readSnapshot([dir]))).toEqual([hub, spoke]);
+    const { topology } = await readSnapshotEstate([join(dir, 'estate.json')]);
+    expect(topology.peerings.size).toBe(1);
+  });
+});
+
+// VNets the builder knows only from a child's id (a subnet list) are no estate: "1 VNets, 0 peerings,
+// no findings, compliant" was reported for `az network vnet subnet list` output.
+describe('snapshot files that hold no VNet and no peering', () => {
+  const subnetRow = {
+    id: `${hub}/subnets/default`,
+    name: 'default',
+    type: 'Microsoft.Network/virtualNetworks/subnets',
+    addressPrefix: '10.0.0.0/24',
+    resourceGroup: 'rg',
+  };
+
+  it('a subnet list: a topology without VNets (nothing to audit), its subscriptions still read', async () => {
+    const dir = fresh();
+    writeFileSync(join(dir, 'subnets.json'), JSON.stringify([subnetRow]));
+    const { topology } = await readSnapshotEstate([dir], { extraSubscriptions: [SUB_B] });
+    expect(topology.vnets.size).toBe(0);
+    expect(topology.peerings.size).toBe(0);
+    expect([...topology.subscriptions].sort()).toEqual([SUB_A, SUB_B].sort());
+  });
+
+  it('a standalone peering list (az network vnet peering list) is audited: its VNet comes from its id', async () => {
+    const dir = fresh();
+    writeFileSync(join(dir, 'peerings.json'), JSON.stringify([peeringResource(hub, { remote: spoke }), subnetRow]));
+    const { topology } = await readSnapshotEstate([dir]);
+    expect([...topology.vnets.keys()]).toEqual([keyOf(hub)]);
+    expect(topology.peerings.size).toBe(1);
+    expect(topology.vnets.get(keyOf(hub))?.subnets).toHaveLength(1);
+  });
+
+  it('a subnet list beside a VNet export is audited as before', async () => {
+    const dir = fresh();
+    writeFileSync(join(dir, 'a.json'), JSON.stringify([subnetRow]));
+    writeFileSync(join(dir, 'b.json'), spokeJson);
+    const { topology } = await readSnapshotEstate([dir]);
+    expect(topology.vnets.size).toBe(2);
   });
 });
