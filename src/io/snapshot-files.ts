@@ -4,7 +4,7 @@ import { join, relative } from 'node:path';
 import { isVnetResource, TopologyBuilder, type BuildOptions } from '../model/build';
 import { parsePrefix } from '../model/cidr';
 import { keyOf, nameOf, type ResourceKey } from '../model/ids';
-import { decodeJsonBytes, InputError, isVnetOrPeering, parseJsonText, snapshotFromDocument, type SourcedResource } from '../model/snapshot';
+import { decodeJsonBytes, InputError, parseJsonText, snapshotFromDocument, type SourcedResource } from '../model/snapshot';
 import type { Topology } from '../model/types';
 import type { UnreadableScope } from '../report/report';
 import { fsReason } from './fs-reason';
@@ -208,22 +208,11 @@ export interface SnapshotEstate {
 /**
  * The topology of the snapshot files, built file by file: each file's JSON can be collected once
  * it is added, so a large estate never holds all of its raw JSON and its topology at once.
- *
- * Files that hold no VNet and no peering (a subnet list, a gateway, only other types) hold nothing
- * to audit: the VNets the builder knows only from a child's id are no estate, so the topology
- * returned holds none (only the subscriptions read), and the audit refuses it as it refuses an empty
- * export (`nothingAuditedReason`). A standalone peering list is audited: its VNets come from its ids.
  */
 export async function readSnapshotEstate(paths: readonly string[], options: BuildOptions = {}): Promise<SnapshotEstate> {
   const builder = new TopologyBuilder(options);
-  let auditable = false;
   const unreadable = await forEachSnapshotFile(paths, (entries) => {
-    for (const { resource, source } of entries) {
-      auditable ||= isVnetOrPeering(resource);
-      builder.add(resource, source);
-    }
+    for (const { resource, source } of entries) builder.add(resource, source);
   });
-  const topology = builder.build();
-  if (auditable) return { topology, unreadable };
-  return { topology: new TopologyBuilder({ extraSubscriptions: [...topology.subscriptions] }).build(), unreadable };
+  return { topology: builder.build(), unreadable };
 }

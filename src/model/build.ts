@@ -1,6 +1,6 @@
 import { parsePrefix, type Prefix } from './cidr';
 import { isClassicVnetId, keyOf, nameOf, parseResourceId, resourceGroupOf, sameKey, subscriptionOf, subscriptionPathOf, type ResourceKey } from './ids';
-import { InputError, type RawResource, type SourcedResource } from './snapshot';
+import { InputError, RESOURCE_TYPES, resourceTypeOf, type RawResource, type SourcedResource } from './snapshot';
 import type {
   Appliance,
   Gateway,
@@ -17,19 +17,7 @@ import type {
 // Raw Azure JSON -> indexed topology: each resource parsed as it is added, then one pass over the
 // indexes to attach children. Every join is a map lookup on lower-cased ids: no quadratic scans.
 
-const T = {
-  vnet: 'microsoft.network/virtualnetworks',
-  peering: 'microsoft.network/virtualnetworks/virtualnetworkpeerings',
-  subnet: 'microsoft.network/virtualnetworks/subnets',
-  gateway: 'microsoft.network/virtualnetworkgateways',
-  routeTable: 'microsoft.network/routetables',
-  firewall: 'microsoft.network/azurefirewalls',
-  nic: 'microsoft.network/networkinterfaces',
-  virtualHub: 'microsoft.network/virtualhubs',
-  virtualHubIpConfig: 'microsoft.network/virtualhubs/ipconfigurations',
-  avnmConnectivity: 'microsoft.network/networkmanagers/connectivityconfigurations',
-  avnmStaticMember: 'microsoft.network/networkmanagers/networkgroups/staticmembers',
-} as const;
+const T = RESOURCE_TYPES;
 
 export interface BuildOptions {
   /** Subscriptions read in addition to those that appear in the resources (e.g. empty ones). */
@@ -48,14 +36,9 @@ const isTrue = (v: unknown): boolean => v === true || str(v)?.toLowerCase() === 
 /** A location as one spelling: ARM's `westeurope`, a display name's `West Europe`. */
 const regionOf = (location: string): string => location.replace(/\s+/g, '').toLowerCase();
 
-function typeOf(resource: RawResource): string | undefined {
-  // Standalone objects from `az ... show` or REST examples may lack `type`: derive it from the id.
-  return (resource.type ?? parseResourceId(resource.id)?.type)?.toLowerCase();
-}
-
 /** Whether a resource is a virtual network (type as Resource Graph or ARM writes it, or from its id). */
 export function isVnetResource(resource: RawResource): boolean {
-  return typeOf(resource) === T.vnet;
+  return resourceTypeOf(resource) === T.vnet;
 }
 
 /** Whether a property is absent: missing, or null as Resource Graph writes a missing one. */
@@ -508,7 +491,7 @@ export class TopologyBuilder {
       if (sub) this.subscriptions.add(sub);
       this.subscriptionPath = subscriptionPathOf(resource.id);
     }
-    const type = typeOf(resource);
+    const type = resourceTypeOf(resource);
     const p = props(resource);
     switch (type) {
       case T.vnet: {
@@ -639,6 +622,9 @@ export class TopologyBuilder {
     this.built = true;
     const { vnets, peerings, subnets, routeTables, gateways, subscriptions } = this;
     for (const { vnet, prefixes: local } of this.standaloneSpaces) if (vnet.prefixes.length === 0) vnet.prefixes = local;
+    // No VNet read and no peering (a subnet list alone): the VNets known from the subnets' ids are no
+    // estate, and an audit of them would call nothing compliant; without them it is refused as empty.
+    if (this.readVnets.size === 0 && peerings.length === 0) vnets.clear();
 
     const vnetOfSubnet = (subnetId: string): Vnet | undefined => {
       const subnet = subnets.get(keyOf(subnetId));

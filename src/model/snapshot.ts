@@ -36,38 +36,28 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/**
- * The resource types the topology builder reads (its `T` in build.ts, lower-cased as Resource Graph
- * writes them; test/model/snapshot.test.ts holds the two lists equal). Entries of these types are
- * validated strictly; entries of any other type are ignored (design.md), whatever else they hold.
- */
-export const READ_TYPES: ReadonlySet<string> = new Set([
-  'microsoft.network/virtualnetworks',
-  'microsoft.network/virtualnetworks/virtualnetworkpeerings',
-  'microsoft.network/virtualnetworks/subnets',
-  'microsoft.network/virtualnetworkgateways',
-  'microsoft.network/routetables',
-  'microsoft.network/azurefirewalls',
-  'microsoft.network/networkinterfaces',
-  'microsoft.network/virtualhubs',
-  'microsoft.network/virtualhubs/ipconfigurations',
-  'microsoft.network/networkmanagers/connectivityconfigurations',
-  'microsoft.network/networkmanagers/networkgroups/staticmembers',
-]);
+/** The resource types the topology builder reads (build.ts), lower-cased as Resource Graph writes them. */
+export const RESOURCE_TYPES = {
+  vnet: 'microsoft.network/virtualnetworks',
+  peering: 'microsoft.network/virtualnetworks/virtualnetworkpeerings',
+  subnet: 'microsoft.network/virtualnetworks/subnets',
+  gateway: 'microsoft.network/virtualnetworkgateways',
+  routeTable: 'microsoft.network/routetables',
+  firewall: 'microsoft.network/azurefirewalls',
+  nic: 'microsoft.network/networkinterfaces',
+  virtualHub: 'microsoft.network/virtualhubs',
+  virtualHubIpConfig: 'microsoft.network/virtualhubs/ipconfigurations',
+  avnmConnectivity: 'microsoft.network/networkmanagers/connectivityconfigurations',
+  avnmStaticMember: 'microsoft.network/networkmanagers/networkgroups/staticmembers',
+} as const;
 
-const VNET_TYPE = 'microsoft.network/virtualnetworks';
-const PEERING_TYPE = 'microsoft.network/virtualnetworks/virtualnetworkpeerings';
+/** Entries of these types are validated strictly; entries of any other type are ignored (design.md), whatever else they hold. */
+export const READ_TYPES: ReadonlySet<string> = new Set(Object.values(RESOURCE_TYPES));
 
 /** A resource's type, lower-cased: its `type`, else the type its id names (a standalone `show` may lack `type`). */
 export function resourceTypeOf(resource: { id?: unknown; type?: unknown }): string | undefined {
   if (typeof resource.type === 'string') return resource.type.toLowerCase();
   return typeof resource.id === 'string' ? parseResourceId(resource.id)?.type?.toLowerCase() : undefined;
-}
-
-/** Whether the resource is a virtual network or a peering: what an audit judges (a subnet list alone holds neither). */
-export function isVnetOrPeering(resource: RawResource): boolean {
-  const type = resourceTypeOf(resource);
-  return type === VNET_TYPE || type === PEERING_TYPE;
 }
 
 /**
@@ -94,7 +84,7 @@ function checkResource(entry: unknown, where: string): RawResource | undefined {
     throw new InputError(where, `"properties" must be an object, found ${describe(entry.properties)}`);
   }
   const resource = nestFlattenedProperties(entry) as RawResource;
-  if (type === VNET_TYPE && resource.properties) checkInlineNames(resource.properties, where, resource.name ?? resource.id);
+  if (type === RESOURCE_TYPES.vnet && resource.properties) checkInlineNames(resource.properties, where, resource.name ?? resource.id);
   return resource;
 }
 

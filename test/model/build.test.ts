@@ -338,6 +338,15 @@ describe('buildTopology', () => {
     expect([subnetOf(inlineFirst, hub), subnetOf(inlineFirst, spoke)]).toEqual([['10.0.1.0/24'], ['10.1.1.0/24']]);
   });
 
+  it('holds no VNet when no VNet and no peering was read (a subnet list alone), and the VNets a peering list names', () => {
+    const subnet = { id: `${hub}/subnets/app`, name: 'app', type: 'Microsoft.Network/virtualNetworks/subnets', properties: { addressPrefix: '10.0.1.0/24' } } as RawResource;
+    const alone = topologyOf([subnet], [SUB_A]);
+    expect([alone.vnets.size, [...alone.subscriptions]]).toEqual([0, [SUB_A]]);
+    const withPeering = topologyOf([subnet, peeringResource(hub, { remote: spoke })]);
+    expect([...withPeering.vnets.keys()]).toEqual([keyOf(hub)]);
+    expect(withPeering.vnets.get(keyOf(hub))?.subnets.map((s) => s.name)).toEqual(['app']);
+  });
+
   it("keeps each peering's recorded remote space, sharing the parse of equal ones", () => {
     const spokes = ['a', 'b', 'c'].map((n) => vnetId(`spoke-${n}`, SUB_B));
     const toHub = (space: string[], current: string[] = space) => ({ remote: hub, remoteAddressSpace: space, remoteVirtualNetworkAddressSpace: current });
