@@ -3,7 +3,7 @@ import { nameOf, parseResourceId, subscriptionOf } from '../model/ids';
 import { renderEmailReportBody, renderFindingEmailFragment } from '../report/email-html';
 import { escapeHtml, html, raw, type RawHtml } from '../report/escape';
 import { SEVERITY_STYLE } from '../report/html-shared';
-import type { AuditReport, ReportExtras } from '../report/report';
+import { plural, type AuditReport, type ReportExtras } from '../report/report';
 import type { ArmOperation, Rule, RuleMeta } from '../rules/rule';
 import type { ChangeContext } from './model';
 import { vnetIdOf } from './model';
@@ -302,7 +302,7 @@ export function composeReportMail(input: ReportMailInput): ComposedMail {
   if (partial) text.push('PARTIAL: some scopes could not be read; this report is not a statement of compliance for them.', '');
   if (shortenedText) text.push(`SHORTENED: ${shortenedText}`, '');
   text.push(
-    `Summary: ${report.summary.vnets} VNets, ${report.summary.peerings} peerings, ${report.coverage.subscriptions.length} subscriptions read.`,
+    `Summary: ${plural(report.summary.vnets, 'VNet')}, ${plural(report.summary.peerings, 'peering')}, ${plural(report.coverage.subscriptions.length, 'subscription')} read.`,
     `Findings: ${counts.error} error, ${counts.warning} warning, ${counts.info} info.`,
     '',
     `Changes ${since}: ${changes.new.length} new, ${changes.resolved.length} resolved, ${changes.stillOpen.length} still open${unchecked}.`,

@@ -5,7 +5,7 @@ import type { Finding } from '../engine/audit';
 import type { Rule, Severity } from '../rules/rule';
 import { html, jsonForScript, raw, type RawHtml } from './escape';
 import { SEVERITY_ORDER, SEVERITY_STYLE, countBy, operationView, ruleTitles, subjectOf } from './html-shared';
-import { auditedNothing, isPartial, noFindingsText, outOfScopeSentence, type AuditReport, type ReportExtras } from './report';
+import { auditedNothing, isPartial, noFindingsText, outOfScopeSentence, plural, type AuditReport, type ReportExtras } from './report';
 import {
   LINK_STATUSES,
   LINK_STYLES,
@@ -420,7 +420,7 @@ ${html`<html lang="en"><head><meta charset="utf-8">
 <meta name="referrer" content="no-referrer">
 <title>${title}</title>
 <style>${raw(CSS)}</style></head><body>
-<header><h1>peerguard report</h1><p>${report.tool.name} ${report.tool.version} · generated ${report.generatedAt} · ${report.summary.vnets} VNets, ${report.summary.peerings} peerings</p></header>
+<header><h1>peerguard report</h1><p>${report.tool.name} ${report.tool.version} · generated ${report.generatedAt} · ${plural(report.summary.vnets, 'VNet')}, ${plural(report.summary.peerings, 'peering')}</p></header>
 <main>${renderSummary(report, extras)}${topology}${renderFindings(report, rules)}</main>
 <script type="application/json" id="peerguard-report">${raw(jsonForScript(report))}</script>
 <script>${raw(SCRIPT)}</script>

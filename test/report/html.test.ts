@@ -4,7 +4,11 @@ import { escapeHtml, jsonForScript } from '../../src/report/escape';
 import { contentSecurityPolicy, layoutTopology, renderHtml } from '../../src/report/html';
 import { FORMATS, renderReport, renderReportAsync } from '../../src/report/render';
 import { buildTopologyView, LINK_STATUSES, LINK_STYLES } from '../../src/report/topology-view';
+import { auditResources } from '../../src/engine/pipeline';
+import { DEFAULT_CONFIG } from '../../src/engine/config';
+import { composeReportMail, diffReports } from '../../src/alerts/compose';
 import { RULES } from '../../src/rules';
+import { SUB_A, vnet, vnetId } from '../support/estate';
 import { exampleRun, hostileRun, HOSTILE, largeRun } from './html-fixtures';
 
 const svgOf = (page: string) => /<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" id="topology"[\s\S]*?<\/svg><\/div>/.exec(page)?.[0] ?? '';
@@ -160,5 +164,16 @@ describe('email HTML', () => {
       expect(fragment).toContain(escapedIds[f.ruleId]);
       expect(fragment.startsWith('<table')).toBe(true);
     }
+  });
+});
+
+describe('counts in words', () => {
+  it('says "1 VNet, 1 peering, 1 subscription" in the HTML report and the report mail, not "1 VNets"', async () => {
+    const a = vnetId('a');
+    const now = new Date('2026-03-02T06:00:00.000Z');
+    const run = auditResources({ resources: [{ resource: vnet({ id: a, prefixes: ['10.0.0.0/16'], peerings: [{ remote: vnetId('b') }] }), source: 't' }], rules: RULES, config: DEFAULT_CONFIG, now, version: 'test', extraSubscriptions: [SUB_A], unreadable: [] });
+    expect(await renderHtml(run.report, run.extras, { rules: RULES })).toContain('1 VNet, 1 peering</p>');
+    const mail = composeReportMail({ report: run.report, changes: diffReports(undefined, run.report, new Map(), now), portalUrl: 'https://portal.azure.com', archivedAs: [], attachments: [], extras: run.extras, rules: RULES });
+    expect(mail.text).toContain('Summary: 1 VNet, 1 peering, 1 subscription read.');
   });
 });
