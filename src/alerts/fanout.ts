@@ -1,19 +1,54 @@
+import { randomUUID } from 'node:crypto';
 import type { ContainerClient } from '@azure/storage-blob';
 import type { QueueClient } from '@azure/storage-queue';
 import type { AuditScope, Inventory, InventoryReader } from '../ports';
 import type { Logger } from './alerting';
 import { auditAndReport, mergeInventories, type ScheduledDeps, type ScheduledResult } from './scheduled';
-import type { RunStore } from './store';
+import type { AssemblyLease, RunProgress, RunStore } from './store';
 import { redactSecrets } from '../redact';
 
 // Fan-out of the scheduled audit for large tenants. The timer splits the subscriptions into
 // batches and enqueues one message per batch (Storage queue: the platform scales the workers
 // out). A worker only READS its batch (Resource Graph, the slow part) and stores the inventory as
 // a blob; it then records its batch in the run's row with an ETag-guarded write. The worker that
-// records the last batch claims the assembly (another If-Match write: exactly one wins), loads
-// every batch's inventory and runs ONE audit over the union. Rules are evaluated over the whole
-// estate at once, so peerings that cross batches are joined correctly, and the report, the alert
-// state and the "changes since last report" are the same as for a single-invocation audit.
+// records the last batch claims the assembly, loads every batch's inventory and runs ONE audit
+// over the union. Rules are evaluated over the whole estate at once, so peerings that cross
+// batches are joined correctly, and the report, the alert state and the "changes since last
+// report" are the same as for a single-invocation audit.
+//
+// The claim is a lease (If-Match on the run's row: of two claimants one wins) that lapses after
+// ASSEMBLY_LEASE_MS, and the run is recorded as assembled only once its report is archived and
+// mailed (or the failed mail recorded). An assembler that fails gives the lease up and throws, so
+// the queue's redelivery takes over at once; one that crashes is taken over once its lease lapses.
+// Right before the mail, the holder renews its lease (If-Match again): one that was taken over
+// meanwhile sends nothing. Every takeover makes the same report (the time of the first claim):
+// the same blob names and the same Communication Services Operation-Id, so a mail that a crashed
+// holder did send is recognised by the service rather than sent twice.
+
+/** An assembler's lease: longer than host.json's functionTimeout (10 min), after which the host has given up on the invocation. */
+export const ASSEMBLY_LEASE_MS = 11 * 60_000;
+/** How long a delivery that finds the assembly held waits for it to finish or lapse (within functionTimeout), then throws to be redelivered. */
+export const ASSEMBLY_WAIT_MS = 8 * 60_000;
+export const ASSEMBLY_POLL_MS = 5_000;
+/**
+ * Runs (their rows, and batch blobs left behind) are removed this long after they started: the
+ * queue's message time-to-live (7 days, the default: StorageAuditQueue sets none), after which no
+ * message of the run can still be delivered. A delivery for a removed run does nothing.
+ */
+export const RUN_HORIZON_DAYS = 7;
+
+export interface AssemblyTiming {
+  leaseMs: number;
+  waitMs: number;
+  pollMs: number;
+}
+
+const DEFAULT_TIMING: AssemblyTiming = { leaseMs: ASSEMBLY_LEASE_MS, waitMs: ASSEMBLY_WAIT_MS, pollMs: ASSEMBLY_POLL_MS };
+
+/** `2026-03-04T06-00-00-000Z`: a run id is its start, and sorts by it. */
+export function runIdOf(at: Date): string {
+  return at.toISOString().replace(/[:.]/g, '-');
+}
 
 export interface AuditBatchMessage {
   runId: string;
@@ -51,6 +86,10 @@ export function parseBatchMessage(raw: unknown): AuditBatchMessage {
 export interface BatchInventoryStore {
   save(runId: string, batch: number, inventory: Inventory): Promise<void>;
   load(runId: string, batchCount: number): Promise<Inventory[]>;
+  /** Removes the run's batch blobs (once it is assembled). */
+  remove(runId: string): Promise<void>;
+  /** Removes the batch blobs of runs whose id sorts before `runIdBefore`; returns how many blobs. */
+  prune(runIdBefore: string): Promise<number>;
 }
 
 export class BlobBatchInventoryStore implements BatchInventoryStore {
@@ -77,6 +116,28 @@ export class BlobBatchInventoryStore implements BatchInventoryStore {
     }
     return parts;
   }
+
+  async remove(runId: string): Promise<void> {
+    await this.ensure();
+    for await (const blob of this.container.listBlobsFlat({ prefix: `runs/${runId}/` })) await this.container.deleteBlob(blob.name, { deleteSnapshots: 'include' }).catch(gone);
+  }
+
+  async prune(runIdBefore: string): Promise<number> {
+    await this.ensure();
+    let removed = 0;
+    for await (const blob of this.container.listBlobsFlat({ prefix: 'runs/' })) {
+      const runId = blob.name.split('/')[1] ?? '';
+      if (runId >= runIdBefore) continue;
+      await this.container.deleteBlob(blob.name, { deleteSnapshots: 'include' }).catch(gone);
+      removed += 1;
+    }
+    return removed;
+  }
+}
+
+/** A blob already deleted (by another invocation) is what was wanted. */
+function gone(error: unknown): void {
+  if ((error as { statusCode?: number }).statusCode !== 404) throw error;
 }
 
 export interface AuditQueue {
@@ -103,6 +164,20 @@ export interface FanoutDeps extends ScheduledDeps {
   log: Logger;
   /** When a read begins (orders the alert rows the audit decides): strictly increasing. */
   observe: () => Date;
+  /** The assembly's lease and waits (tests shorten them); default ASSEMBLY_LEASE_MS, ASSEMBLY_WAIT_MS, ASSEMBLY_POLL_MS. */
+  assembly?: Partial<AssemblyTiming>;
+}
+
+/** Runs older than RUN_HORIZON_DAYS: their rows and leftover batch blobs. A failure is logged, not thrown. */
+async function pruneRuns(deps: FanoutDeps): Promise<void> {
+  const before = runIdOf(new Date(deps.now().getTime() - RUN_HORIZON_DAYS * 86_400_000));
+  try {
+    const rows = await deps.runs.pruneRuns(before);
+    const blobs = await deps.batches.prune(before);
+    if (rows + blobs > 0) deps.log.info(`scheduled audit: removed ${rows} fan-out runs and ${blobs} batch blobs older than ${RUN_HORIZON_DAYS} days`);
+  } catch (error) {
+    deps.log.warn(`scheduled audit: removing old fan-out runs failed (tried again at the next audit): ${(error as Error).message}`);
+  }
 }
 
 /** The inventory of a scope, stamped with when its read began (`Inventory.observedAt`). */
@@ -117,8 +192,9 @@ export async function startScheduledAudit(
   scope: { subscriptionIds: string[] } | { kind: 'managementGroup' | 'tenant'; managementGroupId?: string },
   batchSize: number,
 ): Promise<{ mode: 'inline'; result: ScheduledResult } | { mode: 'fan-out'; runId: string; batches: number }> {
+  await pruneRuns(deps);
   if ('subscriptionIds' in scope && scope.subscriptionIds.length > batchSize) {
-    const runId = deps.now().toISOString().replace(/[:.]/g, '-');
+    const runId = runIdOf(deps.now());
     const batches = planBatches(runId, scope.subscriptionIds, batchSize);
     await deps.runs.startRun(runId, batches.length);
     await deps.queue.enqueue(batches);
@@ -138,29 +214,87 @@ export async function startScheduledAudit(
 
 /**
  * The worker: read one batch. On the last delivery attempt a read failure is recorded as
- * unreadable subscriptions (the report says PARTIAL) rather than stalling the whole run.
+ * unreadable subscriptions (the report says PARTIAL) rather than stalling the whole run. A batch
+ * already recorded is not read again; a run already assembled (or removed) is left alone.
  */
 export async function runAuditBatch(
   deps: FanoutDeps,
   message: AuditBatchMessage,
   delivery: { dequeueCount: number; maxDequeueCount: number },
 ): Promise<{ assembled: ScheduledResult | undefined; completed: number }> {
-  let inventory: Inventory;
-  try {
-    inventory = await readStamped(deps, { kind: 'subscriptions', subscriptionIds: message.subscriptionIds });
-  } catch (error) {
-    if (delivery.dequeueCount < delivery.maxDequeueCount) throw error;
-    const reason = `could not be read after ${delivery.dequeueCount} attempts: ${redactSecrets((error as Error).message)}`;
-    deps.log.error(`run ${message.runId} batch ${message.batch}: ${reason}`);
-    // Nothing read: no claim on when, so the parts that were read decide the run's observation time.
-    inventory = { resources: [], subscriptions: [], unreadable: message.subscriptionIds.map((scope) => ({ scope, reason })) };
+  const before = await deps.runs.progress(message.runId);
+  if (!before) {
+    deps.log.warn(`run ${message.runId}: no such run (removed after ${RUN_HORIZON_DAYS} days, or never started): batch ${message.batch} ignored`);
+    return { assembled: undefined, completed: 0 };
   }
-  await deps.batches.save(message.runId, message.batch, inventory);
+  if (before.assembled) {
+    deps.log.info(`run ${message.runId}: already assembled; batch ${message.batch} has nothing left to do`);
+    return { assembled: undefined, completed: before.completed.length };
+  }
+  if (!before.completed.includes(message.batch)) {
+    let inventory: Inventory;
+    try {
+      inventory = await readStamped(deps, { kind: 'subscriptions', subscriptionIds: message.subscriptionIds });
+    } catch (error) {
+      if (delivery.dequeueCount < delivery.maxDequeueCount) throw error;
+      const reason = `could not be read after ${delivery.dequeueCount} attempts: ${redactSecrets((error as Error).message)}`;
+      deps.log.error(`run ${message.runId} batch ${message.batch}: ${reason}`);
+      // Nothing read: no claim on when, so the parts that were read decide the run's observation time.
+      inventory = { resources: [], subscriptions: [], unreadable: message.subscriptionIds.map((scope) => ({ scope, reason })) };
+    }
+    await deps.batches.save(message.runId, message.batch, inventory);
+  }
   const progress = await deps.runs.completeBatch(message.runId, message.batch);
-  if (progress.completed.length < progress.batchCount || !(await deps.runs.claimAssembly(message.runId))) {
-    return { assembled: undefined, completed: progress.completed.length };
+  if (!progress || progress.completed.length < progress.batchCount) {
+    return { assembled: undefined, completed: progress?.completed.length ?? 0 };
   }
-  const parts = await deps.batches.load(message.runId, progress.batchCount);
-  deps.log.info(`run ${message.runId}: all ${progress.batchCount} batches read; assembling the report`);
-  return { assembled: await auditAndReport(deps, mergeInventories(parts)), completed: progress.completed.length };
+  return { assembled: await assemble(deps, progress), completed: progress.completed.length };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Claims the assembly (waiting while another invocation holds it), then assembles, archives and mails the report. */
+async function assemble(deps: FanoutDeps, progress: RunProgress): Promise<ScheduledResult | undefined> {
+  const timing = { ...DEFAULT_TIMING, ...deps.assembly };
+  const { runId } = progress;
+  const owner = randomUUID();
+  const waitUntil = Date.now() + timing.waitMs;
+  let lease: AssemblyLease;
+  for (;;) {
+    const claim = await deps.runs.claimAssembly(runId, owner, deps.now(), timing.leaseMs);
+    if (claim.status === 'claimed') {
+      lease = claim.lease;
+      break;
+    }
+    if (claim.status !== 'held') return undefined; // assembled by another, or the run is gone
+    if (Date.now() >= waitUntil) {
+      // The holder may still finish; if it died, its lease lapses and a redelivery takes over.
+      throw new Error(`run ${runId}: the report is being assembled by another invocation (its lease runs until ${claim.until}); the queue redelivers this message`);
+    }
+    await sleep(timing.pollMs);
+  }
+  try {
+    const parts = await deps.batches.load(runId, lease.batchCount);
+    deps.log.info(`run ${runId}: all ${lease.batchCount} batches read; assembling the report`);
+    const result = await auditAndReport(deps, mergeInventories(parts), {
+      at: new Date(lease.reportAt),
+      beforeDelivery: async () => {
+        const renewed = await deps.runs.renewAssembly(lease, deps.now(), timing.leaseMs);
+        if (renewed) lease = renewed;
+        return renewed !== undefined;
+      },
+    });
+    if (result.superseded) return undefined;
+    await deps.runs.finishAssembly(runId);
+    try {
+      await deps.batches.remove(runId);
+    } catch (error) {
+      deps.log.warn(`run ${runId}: its batch blobs could not be removed (they go after ${RUN_HORIZON_DAYS} days): ${(error as Error).message}`);
+    }
+    return result;
+  } catch (error) {
+    // Give the lease up so that the queue's redelivery of this message takes over at once.
+    await deps.runs.releaseAssembly(lease).catch((e: unknown) => deps.log.warn(`run ${runId}: the assembly's lease could not be given up (it lapses at ${lease.until}): ${(e as Error).message}`));
+    throw error;
+  }
 }

@@ -1,26 +1,33 @@
 import type { AuditConfig } from '../engine/config';
 import { auditResources } from '../engine/pipeline';
+import { keyOf, subscriptionOf } from '../model/ids';
 import type { Inventory } from '../ports';
+import { redactSecrets } from '../redact';
+import { escapeHtml } from '../report/escape';
 import { renderReportAsync } from '../report/render';
 import type { AuditReport, ReportExtras } from '../report/report';
 import type { RemediationRunner } from '../remediation/runner';
 import { remediationSection, withRemediationSection, type MailSection } from '../remediation/summary';
 import type { Rule } from '../rules/rule';
 import type { AlertOutcome, Alerting, Logger } from './alerting';
-import type { ReportArchive, ReportFile } from './archive';
+import type { ReportArchive, ReportFile, UndeliveredReport } from './archive';
 import { composeReportMail, diffReports, type ComposedMail, type ReportMailInput } from './compose';
 import { indexEntriesOf } from './event-path';
 import { operationIdFor, type MailAttachment, type Mailer } from './mailer';
 import { estateScope } from './scope';
-import type { AlertStore, NeighbourhoodIndex } from './store';
+import type { AlertStore, NeighbourhoodIndex, StateHousekeeping } from './store';
 
 // The scheduled audit: the whole estate, the alert state reconciled (new findings recorded without
 // alert mails, the report lists them; resolutions of mailed alerts mailed), the report archived
-// as blobs (JSON, CSV and the HTML report) and mailed with JSON and CSV attached.
+// as blobs (JSON, CSV and the HTML report) and mailed with JSON and CSV attached. The changes are
+// counted since the last report that was mailed: a report whose mail failed does not become the
+// baseline, so what it would have told is listed again by the next one, which says so. Being a
+// full read, it also prunes the alert table (index rows of resources gone, read marks no read needs).
 
 export interface ScheduledDeps {
   store: AlertStore;
   index: NeighbourhoodIndex;
+  housekeeping: StateHousekeeping;
   alerting: Alerting;
   archive: ReportArchive;
   mailer: Mailer | undefined;
@@ -45,7 +52,36 @@ export interface ScheduledResult {
   mail: ComposedMail;
   mailed: boolean;
   outcome: AlertOutcome;
+  /** Another invocation took the report over before it was mailed: this one sent and recorded nothing. */
+  superseded?: boolean;
 }
+
+export interface ReportOptions {
+  /** The report's time (default `deps.now()`): a fan-out takeover makes the same report, blob names and Operation-Id. */
+  at?: Date;
+  /**
+   * Asked right before the report is delivered (mailed, the baseline moved): false when this
+   * invocation no longer owns the report (a fan-out assembly taken over), which then sends nothing.
+   */
+  beforeDelivery?: () => Promise<boolean>;
+}
+
+/**
+ * Index rows are pruned only when recorded this long before the full read began: Resource Graph
+ * trails ARM by seconds (at times minutes), and the clocks of the app's instances differ by
+ * seconds, so an event's row for a resource the read had not caught up with stays (until the next
+ * audit, which sees it or prunes it).
+ */
+export const INDEX_PRUNE_MARGIN_MS = 60 * 60_000;
+
+/**
+ * Read marks raised longer ago than this are removed. A mark only matters while a live read that
+ * began before it can still write (store.writeUnlessMarked refuses such a write). An event's read
+ * and its writes happen within one invocation, which the host ends at host.json's functionTimeout
+ * (10 minutes; Event Grid's redelivery is a new invocation with a new read), so no read begun a day
+ * ago is still writing: a day is ample, with room for a worker the host has given up on.
+ */
+export const READ_MARK_HORIZON_MS = 86_400_000;
 
 /** The report files: JSON and CSV (mailed and stored), and the HTML report (stored: the full view with the topology). */
 export async function reportFiles(report: AuditReport, extras: ReportExtras, rules: readonly Rule[]): Promise<ReportFile[]> {
@@ -111,8 +147,63 @@ export function mergeInventories(parts: readonly Inventory[]): Inventory {
   };
 }
 
-export async function auditAndReport(deps: ScheduledDeps, inventory: Inventory): Promise<ScheduledResult> {
-  const now = deps.now();
+/** Whether a full read covered a resource: its subscription read, and no scope it lies in unreadable. */
+export function coveredBy(inventory: Pick<Inventory, 'subscriptions' | 'unreadable'>): (resourceId: string) => boolean {
+  const blind = new Set<string>(inventory.unreadable.map((u) => keyOf(u.scope)));
+  const read = new Set(inventory.subscriptions.map((s) => s.toLowerCase()).filter((s) => !blind.has(s)));
+  return (resourceId) => {
+    const key = keyOf(resourceId);
+    if (!read.has(subscriptionOf(key) ?? '')) return false;
+    // A resource scope that could not be read (a VNet, a resource group): nothing under it is known gone.
+    for (let end = key.indexOf('/', 1); end > 0; end = key.indexOf('/', end + 1)) if (blind.has(key.slice(0, end))) return false;
+    return !blind.has(key);
+  };
+}
+
+/**
+ * The alert table's housekeeping after a full read: index rows of resources that the read no
+ * longer holds (only in subscriptions it read, only rows recorded before the read began, less
+ * INDEX_PRUNE_MARGIN_MS), and read marks older than READ_MARK_HORIZON_MS. A failure is logged: it
+ * costs rows, not the report.
+ */
+async function pruneState(deps: ScheduledDeps, inventory: Inventory, recorded: readonly { resourceId: string }[], observedAt: Date, now: Date): Promise<void> {
+  try {
+    const index = await deps.housekeeping.pruneIndex({
+      seen: new Set(recorded.map((e) => keyOf(e.resourceId))),
+      covers: coveredBy(inventory),
+      recordedBefore: new Date(observedAt.getTime() - INDEX_PRUNE_MARGIN_MS).toISOString(),
+    });
+    const marks = await deps.housekeeping.pruneReadMarks(new Date(now.getTime() - READ_MARK_HORIZON_MS).toISOString());
+    if (index + marks > 0) deps.log.info(`scheduled audit: removed ${index} index rows of resources no longer read and ${marks} read marks older than a day`);
+  } catch (error) {
+    deps.log.warn(`scheduled audit: pruning the alert table failed (tried again at the next audit): ${(error as Error).message}`);
+  }
+}
+
+/** The notice at the top of a report mail when earlier reports were not mailed. */
+export function undeliveredNotice(undelivered: readonly UndeliveredReport[], baselineAt: string | undefined): string | undefined {
+  if (undelivered.length === 0) return undefined;
+  const last = undelivered[undelivered.length - 1] as UndeliveredReport;
+  const which =
+    undelivered.length === 1
+      ? `The previous report (${last.generatedAt}) was not mailed`
+      : `${undelivered.length} previous reports (${(undelivered[0] as UndeliveredReport).generatedAt} to ${last.generatedAt}) were not mailed`;
+  const since = baselineAt ? `since the last report that was mailed (${baselineAt})` : 'since no report was ever mailed';
+  return `${which}: ${last.reason.slice(0, 300).replace(/[.\s]+$/, '')}. ${undelivered.length === 1 ? 'It is' : 'They are'} archived (${last.archivedAs.find((n) => n.endsWith('.json')) ?? last.archivedAs[0] ?? 'reports/'}${undelivered.length > 1 ? ' and before' : ''}). The changes below are counted ${since}, so nothing ${undelivered.length === 1 ? 'it' : 'they'} would have told is left out.`;
+}
+
+function withNotice(mail: ComposedMail, notice: string | undefined): ComposedMail {
+  if (!notice) return mail;
+  const lines = mail.text.split('\n');
+  const text = [...lines.slice(0, 2), `NOT MAILED BEFORE: ${notice}`, '', ...lines.slice(2)].join('\n');
+  const box = `<table role="presentation" cellpadding="0" cellspacing="0" style="border-collapse:collapse;width:100%;max-width:900px;margin:0 0 14px"><tr><td style="padding:10px 14px;background:#fff4e5;border:2px solid #b35c00"><b>Not mailed before:</b> ${escapeHtml(notice)}</td></tr></table>`;
+  const at = mail.html.indexOf('</h1>');
+  const html = at >= 0 ? `${mail.html.slice(0, at + 5)}${box}${mail.html.slice(at + 5)}` : mail.html;
+  return { ...mail, text, html };
+}
+
+export async function auditAndReport(deps: ScheduledDeps, inventory: Inventory, options: ReportOptions = {}): Promise<ScheduledResult> {
+  const now = options.at ?? deps.now();
   const run = auditResources({
     resources: inventory.resources,
     rules: deps.rules,
@@ -126,17 +217,20 @@ export async function auditAndReport(deps: ScheduledDeps, inventory: Inventory):
   // Decides only the findings whose every input was read: a partial read resolves nothing it could
   // not see, not even a finding of a read subscription that depends on an unread one (scope.ts).
   const scope = estateScope({ topology: run.extras.topology, inventory: { unreadable: inventory.unreadable, subscriptions: report.coverage.subscriptions } }, deps.rules);
-  await deps.index.record(indexEntriesOf(run.extras.topology));
+  const entries = indexEntriesOf(run.extras.topology);
+  await deps.index.record(entries);
+  const observedAt = inventory.observedAt ? new Date(inventory.observedAt) : now;
   const rows = await deps.store.rowsFor('all');
   const outcome = await deps.alerting.apply({
     findings: report.findings,
     scope,
     rows,
-    observedAt: inventory.observedAt ? new Date(inventory.observedAt) : now,
+    observedAt,
     change: { source: 'scheduled-audit' },
     mailOpened: false,
   });
   await deps.alerting.flushPending(outcome);
+  await pruneState(deps, inventory, entries, observedAt, now);
   if (deps.remediation) {
     try {
       const fixed = await deps.remediation.run({ findings: report.findings, topology: run.extras.topology, trigger: { kind: 'schedule', scheduledAt: now.toISOString() } });
@@ -154,7 +248,15 @@ export async function auditAndReport(deps: ScheduledDeps, inventory: Inventory):
   }
   const firstSeen = new Map(after.filter((r) => r.status === 'open').map((r) => [r.fingerprint, r.firstSeen]));
 
+  // The baseline is the last report delivered: what an unmailed report found is listed again.
   const previous = await deps.archive.latest();
+  let undelivered: UndeliveredReport[] = [];
+  try {
+    undelivered = await deps.archive.undelivered(previous?.generatedAt);
+  } catch (error) {
+    deps.log.warn(`report mail: the list of reports not mailed could not be read: ${(error as Error).message}`);
+  }
+  const notice = undeliveredNotice(undelivered, previous?.generatedAt);
   const alerted = new Set(after.map((r) => r.fingerprint));
   const changes = diffReports(previous, report, firstSeen, now, scope.decides, (fingerprint) => alerted.has(fingerprint));
   const files = await reportFiles(report, run.extras, deps.rules);
@@ -177,12 +279,15 @@ export async function auditAndReport(deps: ScheduledDeps, inventory: Inventory):
   const fitted = fitReportMail(
     (shortened) =>
       withRemediationSection(
-        composeReportMail({ report, changes, portalUrl: deps.portalUrl, archivedAs: archived, archiveLocation: deps.archive.location,
-          attachments: shortened ? [] : attached.map((a) => a.name),
-          extras: run.extras,
-          rules: deps.rules,
-          ...(shortened ? { shortened } : {}),
-        }),
+        withNotice(
+          composeReportMail({ report, changes, portalUrl: deps.portalUrl, archivedAs: archived, archiveLocation: deps.archive.location,
+            attachments: shortened ? [] : attached.map((a) => a.name),
+            extras: run.extras,
+            rules: deps.rules,
+            ...(shortened ? { shortened } : {}),
+          }),
+          notice,
+        ),
         remediation,
       ),
     attached,
@@ -195,17 +300,45 @@ export async function auditAndReport(deps: ScheduledDeps, inventory: Inventory):
       `report mail: the whole report (${fitted.shortened.fullBytes} bytes as a request) is over the mail budget (${fitted.shortened.budgetBytes}): mailed without attachments, findings list and topology, changes capped at ${fitted.shortened.maxListed} per list`,
     );
   }
+  if (previous?.generatedAt === report.generatedAt) {
+    // A fan-out takeover of a report that was mailed and became the baseline, whose run was not
+    // recorded as assembled: it is delivered already.
+    deps.log.info(`scheduled audit: the report of ${report.generatedAt} was delivered already`);
+    return { report, archived, mail, mailed: deps.reportRecipients.length > 0 && deps.mailer !== undefined, outcome };
+  }
+  if (options.beforeDelivery && !(await options.beforeDelivery())) {
+    deps.log.warn(`scheduled audit: the report of ${report.generatedAt} was taken over by another invocation before its mail: this one sends nothing`);
+    return { report, archived, mail, mailed: false, outcome, superseded: true };
+  }
   let mailed = false;
+  let failure: string | undefined;
   if (deps.reportRecipients.length === 0) {
     deps.log.info('no PEERGUARD_REPORT_TO: the report is archived, not mailed');
   } else if (!deps.mailer) {
-    deps.log.error('PEERGUARD_REPORT_TO is set but email is not configured: the report is archived, not mailed');
+    failure = 'PEERGUARD_REPORT_TO is set but email is not configured';
+    deps.log.error(`${failure}: the report is archived, not mailed`);
   } else {
     try {
+      // The same report (a fan-out takeover keeps its time) is sent under the same Operation-Id.
       await deps.mailer.send({ to: deps.reportRecipients, ...mail, attachments, operationId: operationIdFor(`report|${report.generatedAt}`) });
       mailed = true;
     } catch (error) {
-      deps.log.error(`report mail failed (the report is archived as ${archived.join(', ')}): ${(error as Error).message}`);
+      failure = `the send failed: ${redactSecrets((error as Error).message)}`;
+      deps.log.error(
+        `report mail failed (the report is archived as ${archived.join(', ')}; the next report counts its changes since the last report mailed${previous ? `, ${previous.generatedAt}` : ''}, and says so): ${(error as Error).message}`,
+      );
+    }
+  }
+  if (failure === undefined) {
+    // Mailed, or nobody to mail it to: this report is the next one's baseline. Should this write
+    // fail, the next report lists again what this one told: a repeat, never a loss.
+    await deps.archive.delivered(files);
+  } else {
+    try {
+      await deps.archive.notDelivered({ generatedAt: report.generatedAt, archivedAs: archived, reason: failure });
+    } catch (error) {
+      // The baseline did not move, so nothing is lost; only the next mail's notice is.
+      deps.log.error(`report mail: recording that the report was not mailed failed: ${(error as Error).message}`);
     }
   }
   deps.log.info(

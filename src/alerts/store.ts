@@ -11,7 +11,7 @@ import type { AlertRow, ChangeContext } from './model';
 //   peering    the neighbourhood index: peering -> its VNet and remote VNet (a deleted peering's
 //              remote can no longer be read live, so the event path looks it up here)
 //   attachment gateway / route table / firewall / hub -> the VNets it serves
-//   run        fan-out bookkeeping of the scheduled audit
+//   run        fan-out bookkeeping of the scheduled audit (removed RUN_HORIZON_DAYS after the run started)
 // Writes are conditional: insert-only for new rows (409 = someone else won), If-Match on the
 // ETag for updates (412 = someone else won). Whoever wins a write owns the mail that follows.
 // The finding partition also holds one read mark per VNet (RowKey `~mark-<hash>`, after every
@@ -19,6 +19,9 @@ import type { AlertRow, ChangeContext } from './model';
 // event's write that opens a finding commits in one table transaction with an If-Match on its
 // VNet's mark, so it cannot land once a newer read has marked the VNet (that read may have read
 // the rows before it and found nothing to resolve); with no row, nothing else remembers that read.
+// Housekeeping (the scheduled audit, StateHousekeeping): index rows of resources its full read no
+// longer holds, and read marks no read can still need, are removed, so the table does not grow
+// with churn (short-lived VNets and peerings leave nothing behind).
 
 export interface AlertStore {
   rowsFor(anchors: readonly string[] | 'all'): Promise<AlertRow[]>;
@@ -61,19 +64,75 @@ export interface RunProgress {
   runId: string;
   batchCount: number;
   completed: number[];
+  /** The report is archived and its mail sent (or its failure recorded): nothing is left to do. */
   assembled: boolean;
+  /** Who assembles the run, until when (ISO 8601): a lease, so that a crashed assembler's work is taken over. */
+  lease?: { owner: string; until: string };
+  /** When the assembly was first claimed: the report's time, kept by every takeover. */
+  reportAt?: string;
   etag?: string;
 }
 
+/** The assembly of a run, held until `until`; `etag` is the run row's after the holder's last write. */
+export interface AssemblyLease {
+  runId: string;
+  owner: string;
+  until: string;
+  reportAt: string;
+  batchCount: number;
+  etag: string;
+}
+
+export type AssemblyClaim =
+  | { status: 'claimed'; lease: AssemblyLease }
+  /** Another invocation holds the assembly until `until`. */
+  | { status: 'held'; until: string }
+  | { status: 'assembled' | 'incomplete' | 'gone' };
+
 export interface RunStore {
   startRun(runId: string, batchCount: number): Promise<void>;
-  /** Marks a batch done; returns the progress after the write (retries on ETag conflicts). */
-  completeBatch(runId: string, batch: number): Promise<RunProgress>;
-  /** Claims the assembly of a finished run: true for exactly one caller. */
-  claimAssembly(runId: string): Promise<boolean>;
+  /** The run's progress; undefined when there is no such run (never started, or removed after the horizon). */
+  progress(runId: string): Promise<RunProgress | undefined>;
+  /** Marks a batch done; returns the progress after the write (retries on ETag conflicts); undefined when the run is gone. */
+  completeBatch(runId: string, batch: number): Promise<RunProgress | undefined>;
+  /**
+   * Takes the assembly of a complete run that is not assembled, unless another caller holds it
+   * and its lease has not lapsed at `at` (If-Match: of two callers, one wins). The run's report
+   * time (`reportAt`) is set by the first claim and kept by every later one.
+   */
+  claimAssembly(runId: string, owner: string, at: Date, leaseMs: number): Promise<AssemblyClaim>;
+  /** Extends the lease (If-Match on its ETag): undefined when another caller took the assembly over, or the run is gone. */
+  renewAssembly(lease: AssemblyLease, at: Date, leaseMs: number): Promise<AssemblyLease | undefined>;
+  /** Gives the lease up, so that a redelivery takes over at once (If-Match: nothing when it was taken over already). */
+  releaseAssembly(lease: AssemblyLease): Promise<void>;
+  /** Records the run as assembled: its report archived and mailed, or the failed mail recorded. */
+  finishAssembly(runId: string): Promise<void>;
+  /** Removes the rows of runs whose id sorts before `runIdBefore` (run ids are timestamps); returns how many. */
+  pruneRuns(runIdBefore: string): Promise<number>;
+}
+
+export interface IndexPruning {
+  /** Resource keys (keyOf) the full read recorded: kept whatever else holds. */
+  seen: ReadonlySet<string>;
+  /** Whether the full read covered the resource (its subscription read, nothing of it unreadable). */
+  covers: (resourceId: string) => boolean;
+  /** Rows recorded at or after this (ISO 8601) are kept: they may be newer than the read. */
+  recordedBefore: string;
+}
+
+/** What the scheduled audit removes from the alert table so that it does not grow without bound. */
+export interface StateHousekeeping {
+  /** Removes the index rows of resources a full read no longer holds (see IndexPruning); returns how many. */
+  pruneIndex(pruning: IndexPruning): Promise<number>;
+  /** Removes the read marks raised before `before` (ISO 8601), If-Match on what was read; returns how many. */
+  pruneReadMarks(before: string): Promise<number>;
 }
 
 const FINDING = 'finding';
+const RUN = 'run';
+const INDEX_PARTITIONS = ['peering', 'attachment'] as const;
+/** A table transaction takes at most 100 entities, all of one partition. */
+const TRANSACTION_LIMIT = 100;
 /** Read marks sort after every fingerprint (hex), so `RowKey lt '~'` leaves them out. */
 const MARK_PREFIX = '~mark-';
 const markRowKey = (vnetKey: string): string => `${MARK_PREFIX}${rowKeyOf(vnetKey)}`;
@@ -181,8 +240,12 @@ function odataString(value: string): string {
 }
 
 /** The Table Storage adapter: alert rows, the neighbourhood index and fan-out runs in one table. */
-export class TableAlertStore implements AlertStore, NeighbourhoodIndex, RunStore {
-  constructor(private readonly table: TableClient) {}
+export class TableAlertStore implements AlertStore, NeighbourhoodIndex, RunStore, StateHousekeeping {
+  /** `now` stamps index rows with when they were recorded (`recordedAt`), which pruning compares with a read's start. */
+  constructor(
+    private readonly table: TableClient,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
 
   private readonly ensure = createOnce(() => this.table.createTable());
 
@@ -332,6 +395,7 @@ export class TableAlertStore implements AlertStore, NeighbourhoodIndex, RunStore
 
   async record(entries: readonly IndexEntry[]): Promise<void> {
     await this.ensure();
+    const recordedAt = this.now().toISOString();
     for (let i = 0; i < entries.length; i += 20) {
       await Promise.all(
         entries.slice(i, i + 20).map((entry) =>
@@ -345,6 +409,7 @@ export class TableAlertStore implements AlertStore, NeighbourhoodIndex, RunStore
               vnetKey: entry.vnetIds[0] ? keyOf(entry.vnetIds[0]) : undefined,
               remoteVnetId: entry.remoteVnetId,
               remoteVnetKey: entry.remoteVnetId ? keyOf(entry.remoteVnetId) : undefined,
+              recordedAt,
             }) as Entity,
             'Replace',
           ),
@@ -396,59 +461,190 @@ export class TableAlertStore implements AlertStore, NeighbourhoodIndex, RunStore
     return [...found.values()];
   }
 
+  // ---- housekeeping ----
+
+  /**
+   * Deletes rows of one partition, at most 100 per transaction. A transaction's delete cannot be
+   * conditional (the SDK sends If-Match: *): for rows whose loss in a race costs nothing (an index
+   * row is rewritten by the next read of its resource; a run past the horizon is over). A
+   * transaction that fails (a row already gone) is retried row by row. Returns how many were deleted.
+   */
+  private async deleteRows(partitionKey: string, rowKeys: readonly string[]): Promise<number> {
+    let deleted = 0;
+    for (let i = 0; i < rowKeys.length; i += TRANSACTION_LIMIT) {
+      const group = rowKeys.slice(i, i + TRANSACTION_LIMIT);
+      try {
+        await this.table.submitTransaction(group.map((rowKey): TransactionAction => ['delete', { partitionKey, rowKey }]));
+        deleted += group.length;
+        continue;
+      } catch (error) {
+        if (statusOf(error) !== 404) throw error;
+      }
+      for (const rowKey of group) if (await this.deleteIfMatch(partitionKey, rowKey, '*')) deleted += 1;
+    }
+    return deleted;
+  }
+
+  /** Deletes one row If-Match `etag`: false when it changed since (412) or is gone (404). */
+  private async deleteIfMatch(partitionKey: string, rowKey: string, etag: string): Promise<boolean> {
+    try {
+      await this.table.deleteEntity(partitionKey, rowKey, { etag });
+      return true;
+    } catch (error) {
+      const status = statusOf(error);
+      if (status === 404 || status === 412) return false;
+      throw error;
+    }
+  }
+
+  async pruneIndex(pruning: IndexPruning): Promise<number> {
+    let deleted = 0;
+    for (const kind of INDEX_PARTITIONS) {
+      const stale = (await this.query(`PartitionKey eq '${kind}'`)).filter((e) => {
+        const resourceId = str(e.resourceId);
+        if (!resourceId || !e.rowKey) return false;
+        // A row without `recordedAt` was written before rows were stamped: before this read began.
+        return !pruning.seen.has(keyOf(resourceId)) && pruning.covers(resourceId) && (str(e.recordedAt) ?? '') < pruning.recordedBefore;
+      });
+      deleted += await this.deleteRows(
+        kind,
+        stale.map((e) => e.rowKey as string),
+      );
+    }
+    return deleted;
+  }
+
+  async pruneReadMarks(before: string): Promise<number> {
+    // Marks sort between `~mark-` and `~mark.` ('.' follows '-'); an empty readAt (a mark created
+    // only as a write's condition) marks no read and goes too.
+    const marks = await this.query(
+      `PartitionKey eq '${FINDING}' and RowKey ge ${odataString(MARK_PREFIX)} and RowKey lt ${odataString(`${MARK_PREFIX.slice(0, -1)}.`)} and readAt lt ${odataString(before)}`,
+    );
+    // One by one, If-Match on the ETag read: a mark raised since (an event right now) must stay, and
+    // a transaction cannot delete conditionally. Marks to remove are as many as the VNets events
+    // touched a day before, not the estate; 20 at a time.
+    let deleted = 0;
+    const due = marks.filter((e) => e.rowKey && e.etag);
+    for (let i = 0; i < due.length; i += 20) {
+      const done = await Promise.all(due.slice(i, i + 20).map((e) => this.deleteIfMatch(FINDING, e.rowKey as string, e.etag)));
+      deleted += done.filter(Boolean).length;
+    }
+    return deleted;
+  }
+
   // ---- fan-out runs ----
 
   async startRun(runId: string, batchCount: number): Promise<void> {
     await this.ensure();
-    await this.table.upsertEntity({ partitionKey: 'run', rowKey: runId, batchCount, completed: '[]', assembled: false }, 'Replace');
+    await this.table.upsertEntity({ partitionKey: RUN, rowKey: runId, batchCount, completed: '[]', assembled: false }, 'Replace');
   }
 
-  private async readRun(runId: string): Promise<RunProgress> {
-    const e = await this.table.getEntity<Record<string, unknown>>('run', runId);
+  private async readRun(runId: string): Promise<RunProgress | undefined> {
+    await this.ensure();
+    let e: TableEntityResult<Record<string, unknown>>;
+    try {
+      e = await this.table.getEntity<Record<string, unknown>>(RUN, runId);
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw error;
+    }
+    const owner = str(e.leaseOwner);
+    const until = str(e.leaseUntil);
+    const reportAt = str(e.reportAt);
     return {
       runId,
       batchCount: Number(e.batchCount),
       completed: parseJson<number[]>(e.completed, []),
       assembled: e.assembled === true,
+      ...(owner && until ? { lease: { owner, until } } : {}),
+      ...(reportAt ? { reportAt } : {}),
       etag: e.etag,
     };
   }
 
-  async completeBatch(runId: string, batch: number): Promise<RunProgress> {
-    await this.ensure();
+  progress(runId: string): Promise<RunProgress | undefined> {
+    return this.readRun(runId);
+  }
+
+  async completeBatch(runId: string, batch: number): Promise<RunProgress | undefined> {
     for (let attempt = 0; attempt < 50; attempt++) {
       const run = await this.readRun(runId);
+      if (!run) return undefined;
       if (run.completed.includes(batch)) return run;
       const completed = [...run.completed, batch].sort((a, b) => a - b);
       try {
-        const response = await this.table.updateEntity(
-          { partitionKey: 'run', rowKey: runId, batchCount: run.batchCount, completed: JSON.stringify(completed), assembled: run.assembled },
-          'Replace',
-          { etag: run.etag },
-        );
+        // Merge: the row's other columns (the assembly's lease) stay as they are.
+        const response = await this.table.updateEntity({ partitionKey: RUN, rowKey: runId, completed: JSON.stringify(completed) }, 'Merge', { etag: run.etag });
         return { ...run, completed, etag: response.etag };
       } catch (error) {
-        if (statusOf(error) !== 412) throw error;
+        const status = statusOf(error);
+        if (status === 404) return undefined;
+        if (status !== 412) throw error;
         await new Promise((r) => setTimeout(r, 10 + Math.random() * 40));
       }
     }
     throw new Error(`run ${runId}: could not record batch ${batch} after 50 conflicting attempts`);
   }
 
-  async claimAssembly(runId: string): Promise<boolean> {
+  async claimAssembly(runId: string, owner: string, at: Date, leaseMs: number): Promise<AssemblyClaim> {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const run = await this.readRun(runId);
+      if (!run) return { status: 'gone' };
+      if (run.assembled) return { status: 'assembled' };
+      if (run.completed.length < run.batchCount) return { status: 'incomplete' };
+      if (run.lease && run.lease.owner !== owner && run.lease.until > at.toISOString()) return { status: 'held', until: run.lease.until };
+      const until = new Date(at.getTime() + leaseMs).toISOString();
+      const reportAt = run.reportAt ?? at.toISOString();
+      try {
+        const response = await this.table.updateEntity({ partitionKey: RUN, rowKey: runId, leaseOwner: owner, leaseUntil: until, reportAt }, 'Merge', { etag: run.etag });
+        return { status: 'claimed', lease: { runId, owner, until, reportAt, batchCount: run.batchCount, etag: response.etag ?? '' } };
+      } catch (error) {
+        const status = statusOf(error);
+        if (status === 404) return { status: 'gone' };
+        if (status !== 412) throw error;
+        // Someone wrote the row since it was read (another claim, a renewal): look again.
+      }
+    }
+    throw new Error(`run ${runId}: the assembly's claim kept conflicting (20 attempts)`);
+  }
+
+  async renewAssembly(lease: AssemblyLease, at: Date, leaseMs: number): Promise<AssemblyLease | undefined> {
     await this.ensure();
-    const run = await this.readRun(runId);
-    if (run.assembled || run.completed.length < run.batchCount) return false;
+    const until = new Date(at.getTime() + leaseMs).toISOString();
     try {
-      await this.table.updateEntity(
-        { partitionKey: 'run', rowKey: runId, batchCount: run.batchCount, completed: JSON.stringify(run.completed), assembled: true },
-        'Replace',
-        { etag: run.etag },
-      );
-      return true;
+      const response = await this.table.updateEntity({ partitionKey: RUN, rowKey: lease.runId, leaseOwner: lease.owner, leaseUntil: until }, 'Merge', { etag: lease.etag });
+      return { ...lease, until, etag: response.etag ?? '' };
     } catch (error) {
-      if (statusOf(error) === 412) return false;
+      const status = statusOf(error);
+      if (status === 404 || status === 412) return undefined;
       throw error;
     }
+  }
+
+  async releaseAssembly(lease: AssemblyLease): Promise<void> {
+    await this.ensure();
+    try {
+      await this.table.updateEntity({ partitionKey: RUN, rowKey: lease.runId, leaseOwner: '', leaseUntil: '' }, 'Merge', { etag: lease.etag });
+    } catch (error) {
+      const status = statusOf(error);
+      if (status !== 404 && status !== 412) throw error;
+    }
+  }
+
+  async finishAssembly(runId: string): Promise<void> {
+    await this.ensure();
+    try {
+      await this.table.updateEntity({ partitionKey: RUN, rowKey: runId, assembled: true, leaseOwner: '', leaseUntil: '' }, 'Merge', { etag: '*' });
+    } catch (error) {
+      if (statusOf(error) !== 404) throw error;
+    }
+  }
+
+  async pruneRuns(runIdBefore: string): Promise<number> {
+    const runs = await this.query(`PartitionKey eq '${RUN}' and RowKey lt ${odataString(runIdBefore)}`);
+    return this.deleteRows(
+      RUN,
+      runs.flatMap((e) => (e.rowKey ? [e.rowKey] : [])),
+    );
   }
 }

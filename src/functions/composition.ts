@@ -14,9 +14,9 @@ import { ArmLiveReader, CloudError, createCredential, ResourceGraphInventory, re
 import { Alerting, type Logger } from '../alerts/alerting';
 import { BlobDeadLetterStore, BlobReportArchive, type DeadLetterStore, type ReportArchive } from '../alerts/archive';
 import type { EventPathDeps } from '../alerts/event-path';
-import { BlobBatchInventoryStore, StorageAuditQueue, type AuditQueue, type BatchInventoryStore, type FanoutDeps } from '../alerts/fanout';
+import { BlobBatchInventoryStore, StorageAuditQueue, type AssemblyTiming, type AuditQueue, type BatchInventoryStore, type FanoutDeps } from '../alerts/fanout';
 import { CommunicationMailer, type Mailer, type Recipients } from '../alerts/mailer';
-import { TableAlertStore, type AlertStore, type NeighbourhoodIndex, type RunStore } from '../alerts/store';
+import { TableAlertStore, type AlertStore, type NeighbourhoodIndex, type RunStore, type StateHousekeeping } from '../alerts/store';
 import { strictlyIncreasing } from '../alerts/transitions';
 import { loadAppSettings, SettingsError, type AppSettings } from '../config/app-settings';
 import { parseYamlDocument } from '../config/yaml-document';
@@ -56,7 +56,7 @@ export const MAX_DEQUEUE_COUNT = 5;
 
 export interface Adapters {
   settings: AppSettings;
-  store: AlertStore & NeighbourhoodIndex & RunStore;
+  store: AlertStore & NeighbourhoodIndex & RunStore & StateHousekeeping;
   archive: ReportArchive;
   deadLetters: DeadLetterStore;
   batches: BatchInventoryStore;
@@ -75,6 +75,8 @@ export interface Adapters {
   retryDelayMs: number;
   /** Opt-in remediation (PEERGUARD_AUDIT_CONFIG's remediation section: enabled and onEvent or onSchedule). */
   remediation?: RemediationRunner;
+  /** The fan-out assembly's lease and waits (tests shorten them); default src/alerts/fanout.ts's. */
+  assembly?: Partial<AssemblyTiming>;
 }
 
 /** The readers come from src/azure (Resource Graph, ARM): supplied here by whoever builds the adapters. */
@@ -237,7 +239,8 @@ export function buildAdapters(env: Record<string, string | undefined>, overrides
   const now = rest.now ?? (() => new Date());
   return {
     settings,
-    store: new TableAlertStore(clients.table),
+    // The store stamps index rows with the app's clock, which the scheduled audit's pruning compares with its read's start.
+    store: new TableAlertStore(clients.table, now),
     archive: new BlobReportArchive(clients.blobs.getContainerClient(REPORT_CONTAINER)),
     deadLetters: new BlobDeadLetterStore(clients.blobs.getContainerClient(DEAD_LETTER_CONTAINER)),
     batches: new BlobBatchInventoryStore(clients.blobs.getContainerClient(RUN_CONTAINER)),
@@ -342,6 +345,7 @@ export function fanoutDeps(a: Adapters, log: Logger): FanoutDeps {
   return {
     store: a.store,
     index: a.store,
+    housekeeping: a.store,
     runs: a.store,
     alerting: alertingOf(a, log),
     archive: a.archive,
@@ -358,5 +362,6 @@ export function fanoutDeps(a: Adapters, log: Logger): FanoutDeps {
     observe: a.observe,
     log,
     ...(a.remediation ? { remediation: a.remediation } : {}),
+    ...(a.assembly ? { assembly: a.assembly } : {}),
   };
 }
