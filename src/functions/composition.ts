@@ -291,7 +291,7 @@ export function useAdapters(next: Adapters | undefined): void {
 
 /** Validates the settings when the app loads, so a bad setting fails the start with its name. */
 export function validateAtStartup(env: Record<string, string | undefined> = process.env): void {
-  const settings = loadAppSettings(env);
+  const settings = loadAppSettings(env, { functionsHost: true });
   checkSettings(settings);
   cloudFrom(settings);
   auditConfigFrom(settings);

@@ -79,6 +79,10 @@ describe('src/functions registers with the Functions host', () => {
   });
 
   it('refuses to start with a bad setting, naming it', async () => {
+    // The host resolves %PEERGUARD_REPORT_SCHEDULE% itself, with no default: missing, it stops the start.
+    vi.resetModules();
+    delete process.env.PEERGUARD_REPORT_SCHEDULE;
+    await expect(import('../../src/functions/index.js')).rejects.toThrow('invalid app settings: PEERGUARD_REPORT_SCHEDULE: not set');
     vi.resetModules();
     process.env.PEERGUARD_REPORT_SCHEDULE = 'daily';
     await expect(import('../../src/functions/index.js')).rejects.toThrow(/PEERGUARD_REPORT_SCHEDULE/);
@@ -91,7 +95,7 @@ describe('src/functions registers with the Functions host', () => {
   it('refuses a PEERGUARD_AUDIT_CONFIG that is not YAML or JSON, naming the setting and the parser\'s complaint', async () => {
     const { validateAtStartup } = await import('../../src/functions/composition.js');
     const { ConfigError } = await import('../../src/engine/config.js');
-    const start = () => validateAtStartup({ AzureWebJobsStorage: 'UseDevelopmentStorage=true', PEERGUARD_AUDIT_CONFIG: 'rules: [' });
+    const start = () => validateAtStartup({ AzureWebJobsStorage: 'UseDevelopmentStorage=true', PEERGUARD_REPORT_SCHEDULE: '0 0 6 * * *', PEERGUARD_AUDIT_CONFIG: 'rules: [' });
     expect(start).toThrow(
       new ConfigError('PEERGUARD_AUDIT_CONFIG: not valid YAML or JSON (Flow sequence in block collection must be sufficiently indented and end with a ] at line 1, column 9:)'),
     );

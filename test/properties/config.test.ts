@@ -123,7 +123,7 @@ describe('properties: configuration', () => {
     fc.assert(
       fc.property(fc.dictionary(fc.constantFrom(...APP_SETTING_NAMES), value, { maxKeys: 6 }), (env) => {
         try {
-          validateAtStartup({ AzureWebJobsStorage: 'UseDevelopmentStorage=true', ...env });
+          validateAtStartup({ AzureWebJobsStorage: 'UseDevelopmentStorage=true', PEERGUARD_REPORT_SCHEDULE: '0 0 6 * * *', ...env });
         } catch (error) {
           if (error instanceof SettingsError) {
             expect(error.message).toMatch(/^invalid app settings: /);
@@ -138,9 +138,10 @@ describe('properties: configuration', () => {
   });
 
   it('one setting changed in a working configuration is accepted with a value that means what it says, or refused naming that setting', () => {
-    // A configuration that starts: storage and email (connection string and sender), nothing else.
+    // A configuration that starts: storage, the timer's schedule and email (connection string and sender), nothing else.
     const working = {
       AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+      PEERGUARD_REPORT_SCHEDULE: '0 0 6 * * *',
       PEERGUARD_EMAIL_CONNECTION_STRING: 'endpoint=https://acs-peerguard.europe.communication.azure.com/;accesskey=a2V5',
       PEERGUARD_EMAIL_SENDER: 'peerguard@contoso.example',
     };
