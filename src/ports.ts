@@ -17,6 +17,13 @@ export interface Inventory {
    */
   sought?: string[];
   /**
+   * Lower-cased ids of the subscriptions among `unreadable` that the identity cannot see at all (not
+   * found, in another tenant, not listed by Resource Graph), as opposed to one that refused a read
+   * (403): out of scope for the audit, like a subscription it is not configured for, unless it is
+   * one it is configured for (a live read only).
+   */
+  outOfReach?: string[];
+  /**
    * When the read began (ISO 8601), set by the scheduled audit: what it decides about an alert is
    * as old as its oldest data, so an event read during a long inventory read is not overruled.
    */

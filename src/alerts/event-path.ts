@@ -208,6 +208,8 @@ export function withinScope(inventory: Inventory, subscriptions: readonly string
     subscriptions: inventory.subscriptions.filter((s) => allowed.has(s.toLowerCase())),
     // An unreadable scope is a subscription id or a resource id.
     unreadable: inventory.unreadable.filter((u) => allowed.has(u.scope.toLowerCase()) || inScope(u.scope)),
+    // A configured subscription the identity cannot see is unreadable (a role removed), as for the
+    // scheduled audit; the others' entries are gone from `unreadable` above.
     ...(inventory.sought ? { sought: inventory.sought } : {}),
   };
 }

@@ -47,7 +47,7 @@ export function anchoring(topology: Topology, rules: readonly Rule[]): (finding:
 
 export interface NeighbourhoodRead {
   topology: Topology;
-  inventory: Pick<Inventory, 'unreadable' | 'sought'>;
+  inventory: Pick<Inventory, 'unreadable' | 'sought' | 'outOfReach'>;
   /** The VNets whose findings the event can change. */
   vnetIds: readonly string[];
 }
@@ -127,12 +127,14 @@ function decider(topology: Topology, rules: readonly Rule[], { judges, known, wh
 
 /**
  * Known to an event's read: read, or looked for: then it is absent, or in a subscription that is
- * not configured (out of scope on every path). A VNet looked for in a scope that could not be read
- * (its own read failed, or its subscription answered 403) is unknown, and so is a VNet not looked
- * for, whatever its subscription.
+ * not configured or that the identity cannot see at all (out of scope on every path, as for the
+ * scheduled audit). A VNet looked for in a scope that could not be read (its own read failed, or
+ * its subscription refused the read: 403) is unknown, and so is a VNet not looked for, whatever
+ * its subscription.
  */
 function knownToEvent({ topology, inventory }: Pick<NeighbourhoodRead, 'topology' | 'inventory'>): (key: ResourceKey) => boolean {
-  const blind = new Set(inventory.unreadable.map((u) => u.scope.toLowerCase()));
+  const outOfReach = new Set(inventory.outOfReach ?? []);
+  const blind = new Set(inventory.unreadable.map((u) => u.scope.toLowerCase()).filter((scope) => !outOfReach.has(scope)));
   const sought = new Set(inventory.sought ?? []);
   return (key) => isVnetRead(topology.vnets.get(key)) || (sought.has(key) && !blind.has(key) && !blind.has(subscriptionOf(key) ?? ''));
 }

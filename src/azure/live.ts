@@ -253,6 +253,9 @@ export class ArmLiveReader implements LiveReader {
   async readNeighbourhood(vnetIds: readonly string[], options: NeighbourhoodOptions = {}): Promise<Inventory> {
     const read = new Set<string>();
     const unreadable = new Map<string, UnreadableScope>();
+    /** Subscriptions the identity cannot see (ARM: not found; Resource Graph: not listed), unless one refused a read (403). */
+    const outOfReach = new Set<string>();
+    const refused = new Set<string>();
     /** ARM's answer by key: the resource, or undefined when it is absent or could not be read. */
     const fresh = new Map<string, RawResource | undefined>();
     const { signal } = options;
@@ -282,6 +285,7 @@ export class ArmLiveReader implements LiveReader {
       } catch (error) {
         if (isSubscriptionNotFound(error)) {
           blind(sub, `subscription not found or not in this tenant (${describeError(error)})`);
+          outOfReach.add(sub);
           return undefined;
         }
         if (statusOf(error) === 404) {
@@ -290,6 +294,7 @@ export class ArmLiveReader implements LiveReader {
         }
         if (isAccessDenied(error)) {
           blind(sub, `access denied reading ${id} (${describeError(error)})`);
+          refused.add(sub);
           return undefined;
         }
         // An outage or throttling past the retries: the whole read fails, so the event is redelivered
@@ -338,10 +343,12 @@ export class ArmLiveReader implements LiveReader {
       resources.push({ resource: withoutStaleSubnets(row, freshSubnets), source: `Resource Graph row ${row.id}` });
     }
     for (const sub of subscriptions) {
-      if (!read.has(sub) && !graph.visible.has(sub)) blind(sub, 'not visible to the identity (Resource Graph lists no such subscription): it needs Reader on the subscription, or it is in another tenant');
+      if (read.has(sub) || graph.visible.has(sub)) continue;
+      blind(sub, 'not visible to the identity (Resource Graph lists no such subscription): it needs Reader on the subscription, or it is in another tenant');
+      if (!refused.has(sub)) outOfReach.add(sub);
     }
     const subscriptionsRead = [...new Set([...read, ...graph.visible])].filter((s) => !unreadable.has(s)).sort();
-    return { resources, subscriptions: subscriptionsRead, unreadable: [...unreadable.values()], sought: [...sought.keys()] };
+    return { resources, subscriptions: subscriptionsRead, unreadable: [...unreadable.values()], sought: [...sought.keys()], outOfReach: [...outOfReach].filter((s) => !refused.has(s)) };
   }
 
 }

@@ -34,10 +34,11 @@ const route = finding('transit-next-hop-unreachable', ROUTE, [TABLE.id, A]);
 const intent = finding('transit-intent-unreachable', A, [C]);
 
 /** The read of an event: which resources came back, which VNets it looked for, what it could not read. */
-function scopeOf(read: { ids: string[]; sought: string[]; vnetIds: string[]; unreadable?: { scope: string; reason: string }[]; subscriptions?: string[] }) {
+function scopeOf(read: { ids: string[]; sought: string[]; vnetIds: string[]; unreadable?: { scope: string; reason: string }[]; subscriptions?: string[]; outOfReach?: string[] }) {
   const resources = estate().filter((r) => read.ids.includes(r.id));
   const topology = topologyOf(resources, read.subscriptions ?? [SUB_A, SUB_B]);
-  return neighbourhoodScope({ topology, inventory: { unreadable: read.unreadable ?? [], sought: read.sought.map(keyOf) }, vnetIds: read.vnetIds }, RULES);
+  const inventory = { unreadable: read.unreadable ?? [], sought: read.sought.map(keyOf), ...(read.outOfReach ? { outOfReach: read.outOfReach } : {}) };
+  return neighbourhoodScope({ topology, inventory, vnetIds: read.vnetIds }, RULES);
 }
 
 describe('neighbourhoodScope', () => {
@@ -65,6 +66,9 @@ describe('neighbourhoodScope', () => {
     const resources = estate().filter((r) => farBlind.ids.includes(r.id));
     const read = { topology: topologyOf(resources, [SUB_A, SUB_B]), inventory: { unreadable: farBlind.unreadable, sought: farBlind.sought.map(keyOf) } };
     expect(markedVnets(read, [keyOf(A)])).toEqual([]);
+    // A subscription the identity cannot see at all (another tenant, not found) is out of scope, as for the scheduled audit.
+    const farOutOfReach = { ...farBlind, unreadable: [{ scope: SUB_B, reason: 'not visible to the identity' }], outOfReach: [SUB_B] };
+    expect(scopeOf(farOutOfReach).decides?.(lifecycle)).toBe(true);
     // A peering of a VNet the event does not judge.
     expect(scopeOf({ ids: [A, HUB, FAR, TABLE.id], sought: [A, HUB, FAR], vnetIds: [HUB] }).decides?.(lifecycle)).toBe(false);
   });

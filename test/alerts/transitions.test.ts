@@ -128,4 +128,12 @@ describe('withinScope (the event path sees the configured subscriptions only)', 
     expect(scoped.unreadable.map((u) => u.scope)).toEqual([`${inside}/y`]);
     expect(withinScope(inventory, [])).toBe(inventory);
   });
+
+  it('keeps a configured subscription the identity cannot see unreadable, not out of reach (a role removed)', () => {
+    const inventory = { resources: [], subscriptions: [], unreadable: [{ scope: 'aaaa', reason: 'not visible' }, { scope: 'ffff', reason: 'not visible' }], outOfReach: ['aaaa', 'ffff'] };
+    const scoped = withinScope(inventory, ['aaaa']);
+    expect(scoped.unreadable.map((u) => u.scope)).toEqual(['aaaa']);
+    expect(scoped.outOfReach ?? []).toEqual([]);
+    expect(withinScope(inventory, []).outOfReach).toEqual(['aaaa', 'ffff']);
+  });
 });

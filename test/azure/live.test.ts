@@ -122,6 +122,12 @@ describe('live reader', () => {
     expect(inventory.subscriptions).not.toContain(SUB_B);
     expect(inventory.resources.some((r) => keyOf(r.resource.id) === keyOf(HUB))).toBe(true);
     expect(inventory.resources.some((r) => keyOf(r.resource.id) === keyOf(HUB2))).toBe(true);
+    // Not listed by Resource Graph: as far as the identity can tell, out of reach (another tenant, or no role).
+    expect(inventory.outOfReach).toEqual([SUB_B]);
+    // Asked of ARM, the subscription refuses (403): unreadable, not out of reach.
+    const refused = await liveReader(small()).readNeighbourhood([HUB, SPOKES[0] as string]);
+    expect(refused.unreadable).toEqual([{ scope: SUB_B, reason: expect.stringMatching(/access denied reading/) }]);
+    expect(refused.outOfReach).toEqual([]);
   });
 
   it('survives a dropped connection and a 503 burst; throws, naming it, when a VNet or Resource Graph keeps failing', async () => {
@@ -158,6 +164,7 @@ describe('live reader', () => {
     try {
       const inventory = await liveReader(standIn).readNeighbourhood([HUB]);
       expect(inventory.unreadable).toEqual([{ scope: partnerSub, reason: expect.stringMatching(/another tenant/) }]);
+      expect(inventory.outOfReach).toEqual([partnerSub]);
       expect(inventory.subscriptions).not.toContain(partnerSub);
       // So the peering is out of scope (info), never "remote VNet missing" (error).
       const run = auditResources({ resources: inventory.resources, rules: RULES, config: DEFAULT_CONFIG, now: new Date(), version: 't', extraSubscriptions: inventory.subscriptions });
