@@ -1,12 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { useAdapters } from '../../src/functions/composition';
+import { describe, expect, it } from 'vitest';
+
 import { eventGridTrigger } from '../../src/functions/eventGridTrigger';
 import { keyOf } from '../../src/model/ids';
 import type { RawResource } from '../../src/model/snapshot';
 import type { Inventory } from '../../src/ports';
-import { startAzurite, type AzuriteInstance } from '../support/azurite';
 import { vnet, vnetId } from '../support/estate';
-import { context, eventAbout, install, RecordingMailer, SUB, testEnv } from '../functions/harness';
+import { context, eventAbout, install, RecordingMailer, SUB, testEnv, useAzurite } from '../functions/harness';
 
 // A storage write that fails half-way through an event's alert writes: the event is retried within
 // the invocation, and every alert it opened must still be mailed by the invocation that
@@ -17,14 +16,7 @@ const A = vnetId('vnet-a', SUB);
 const B = vnetId('vnet-b', SUB);
 
 describe('an alert write that fails after others landed (Azurite)', () => {
-  let azurite: AzuriteInstance;
-  beforeEach(async () => {
-    azurite = await startAzurite();
-  });
-  afterEach(async () => {
-    useAdapters(undefined);
-    await azurite?.stop();
-  });
+  const azurite = useAzurite();
 
   it('mails what the landed writes opened, and the retry mails the rest: each alert once', async () => {
     let estate: RawResource[] = [vnet({ id: A, prefixes: ['10.1.0.0/16'], peerings: [{ remote: B, name: 'a-to-b' }] }), vnet({ id: B, prefixes: ['10.2.0.0/16'], peerings: [{ remote: A, name: 'b-to-a' }] })];
@@ -32,7 +24,7 @@ describe('an alert write that fails after others landed (Azurite)', () => {
       readNeighbourhood: async (): Promise<Inventory> => ({ resources: estate.map((resource) => ({ resource: structuredClone(resource), source: 'live' })), subscriptions: [SUB], unreadable: [], sought: [A, B].map(keyOf) }),
     };
     const mailer = new RecordingMailer();
-    const adapters = install(testEnv(azurite.connectionString), { live }, { mailer });
+    const adapters = install(testEnv(azurite().connectionString), { live }, { mailer });
     const event = (id: string) => eventAbout(`${A}/virtualNetworkPeerings/a-to-b`, 'write', id);
     await eventGridTrigger(event('healthy'), context('eventGridTrigger'));
     expect(mailer.sent).toEqual([]);

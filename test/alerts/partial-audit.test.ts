@@ -1,14 +1,13 @@
 import type { Timer } from '@azure/functions';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { useAdapters } from '../../src/functions/composition';
+import { describe, expect, it } from 'vitest';
+
 import { eventGridTrigger } from '../../src/functions/eventGridTrigger';
 import { scheduledAudit } from '../../src/functions/scheduledAudit';
 import { keyOf, subscriptionOf } from '../../src/model/ids';
 import type { RawResource } from '../../src/model/snapshot';
 import type { Inventory, NeighbourhoodOptions } from '../../src/ports';
-import { startAzurite, type AzuriteInstance } from '../support/azurite';
 import { vnet } from '../support/estate';
-import { context, eventAbout, install, RecordingMailer, testEnv } from '../functions/harness';
+import { context, eventAbout, install, RecordingMailer, testEnv, useAzurite } from '../functions/harness';
 
 // The scheduled audit when Resource Graph cannot read one of the subscriptions (a 403, a role
 // removed for a while): its view is partial, and a partial view decides nothing it could not see,
@@ -32,14 +31,7 @@ function graph(vnets: () => RawResource[], bUnreadable: () => boolean) {
 }
 
 describe('a partial scheduled audit (one subscription unreadable)', () => {
-  let azurite: AzuriteInstance;
-  beforeEach(async () => {
-    azurite = await startAzurite();
-  });
-  afterEach(async () => {
-    useAdapters(undefined);
-    await azurite?.stop();
-  });
+  const azurite = useAzurite();
 
   it('keeps an alert whose finding depends on the unread subscription: no RESOLVED mail, the same alert when it is readable again', async () => {
     const SPOKE = `/subscriptions/${A}/resourceGroups/rg-spoke/providers/Microsoft.Network/virtualNetworks/vnet-spoke`;
@@ -55,7 +47,7 @@ describe('a partial scheduled audit (one subscription unreadable)', () => {
     };
     const mailer = new RecordingMailer();
     let now = new Date('2026-03-02T05:00:00.000Z');
-    const app = install(testEnv(azurite.connectionString, { PEERGUARD_SUBSCRIPTIONS: `${A},${B}` }), { live, inventory: graph(() => [spoke], () => bUnreadable) }, { mailer, now: () => now });
+    const app = install(testEnv(azurite().connectionString, { PEERGUARD_SUBSCRIPTIONS: `${A},${B}` }), { live, inventory: graph(() => [spoke], () => bUnreadable) }, { mailer, now: () => now });
     const alerts = () => mailer.sent.filter((m) => !m.subject.includes('Compliance report')).map((m) => m.subject);
     const report = (date: string) => mailer.sent.find((m) => m.subject.includes(`Compliance report ${date}`));
 
@@ -96,7 +88,7 @@ describe('a partial scheduled audit (one subscription unreadable)', () => {
     let bUnreadable = false;
     const mailer = new RecordingMailer();
     let now = new Date('2026-03-02T06:00:00.000Z');
-    install(testEnv(azurite.connectionString, { PEERGUARD_SUBSCRIPTIONS: `${A},${B}` }), { inventory: graph(() => vnets, () => bUnreadable) }, { mailer, now: () => now });
+    install(testEnv(azurite().connectionString, { PEERGUARD_SUBSCRIPTIONS: `${A},${B}` }), { inventory: graph(() => vnets, () => bUnreadable) }, { mailer, now: () => now });
     const changes = (i: number) => mailer.sent[i]!.text.split('\n').filter((l) => /^Changes|^ {2}(NEW|RESOLVED|OPEN|UNCHECKED)/.test(l));
 
     await scheduledAudit(timer, context('scheduledAudit'));

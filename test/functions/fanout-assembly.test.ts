@@ -4,15 +4,14 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { QueueServiceClient } from '@azure/storage-queue';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { ASSEMBLY_LEASE_MS, type AuditBatchMessage } from '../../src/alerts/fanout';
 import type { Mailer, MailMessage } from '../../src/alerts/mailer';
 import { auditBatch } from '../../src/functions/auditBatch';
-import { ALERT_TABLE, AUDIT_QUEUE, REPORT_CONTAINER, RUN_CONTAINER, useAdapters, type Adapters } from '../../src/functions/composition';
+import { ALERT_TABLE, AUDIT_QUEUE, REPORT_CONTAINER, RUN_CONTAINER, type Adapters } from '../../src/functions/composition';
 import { scheduledAudit } from '../../src/functions/scheduledAudit';
 import type { AuditScope, Inventory } from '../../src/ports';
-import { startAzurite, type AzuriteInstance } from '../support/azurite';
-import { context, install, LiveEstate, RecordingMailer, SUB, testEnv } from './harness';
+import { context, install, LiveEstate, RecordingMailer, SUB, testEnv, useAzurite } from './harness';
 
 // The fan-out's assembly (src/alerts/fanout.ts): the worker that records the last batch claims a
 // lease on the run, and the run counts as assembled only once its report is archived and mailed.
@@ -57,21 +56,14 @@ async function until(check: () => boolean, what: string): Promise<void> {
 }
 
 describe('fan-out assembly (Azurite)', () => {
-  let azurite: AzuriteInstance;
+  const azurite = useAzurite('all');
   let clock: Date;
-  beforeAll(async () => {
-    azurite = await startAzurite();
-  });
-  afterAll(async () => {
-    useAdapters(undefined);
-    await azurite?.stop();
-  });
   beforeEach(async () => {
     // Each test starts from empty storage: no report baseline, no runs, no queued messages.
-    const blobs = BlobServiceClient.fromConnectionString(azurite.connectionString);
+    const blobs = BlobServiceClient.fromConnectionString(azurite().connectionString);
     for (const name of [REPORT_CONTAINER, RUN_CONTAINER]) await blobs.getContainerClient(name).deleteIfExists();
-    await TableClient.fromConnectionString(azurite.connectionString, ALERT_TABLE, { allowInsecureConnection: true }).deleteTable();
-    await QueueServiceClient.fromConnectionString(azurite.connectionString).getQueueClient(AUDIT_QUEUE).clearMessages().catch(() => undefined);
+    await TableClient.fromConnectionString(azurite().connectionString, ALERT_TABLE, { allowInsecureConnection: true }).deleteTable();
+    await QueueServiceClient.fromConnectionString(azurite().connectionString).getQueueClient(AUDIT_QUEUE).clearMessages().catch(() => undefined);
     clock = T0;
   });
 
@@ -79,13 +71,13 @@ describe('fan-out assembly (Azurite)', () => {
   async function twoBatchRun(mailer: Mailer, assembly: Adapters['assembly'] = {}): Promise<{ adapters: Adapters; last: AuditBatchMessage }> {
     const estate = new LiveEstate();
     estate.spokePeeringDeleted();
-    const adapters = install(testEnv(azurite.connectionString, { PEERGUARD_SUBSCRIPTIONS: [SUB, ...MANY].join(',') }), { live: estate.reader, inventory: graphOf(estate) }, {
+    const adapters = install(testEnv(azurite().connectionString, { PEERGUARD_SUBSCRIPTIONS: [SUB, ...MANY].join(',') }), { live: estate.reader, inventory: graphOf(estate) }, {
       mailer,
       now: () => clock,
       assembly,
     });
     await scheduledAudit(timer, context('scheduledAudit'));
-    const queue = QueueServiceClient.fromConnectionString(azurite.connectionString).getQueueClient(AUDIT_QUEUE);
+    const queue = QueueServiceClient.fromConnectionString(azurite().connectionString).getQueueClient(AUDIT_QUEUE);
     const received = await queue.receiveMessages({ numberOfMessages: 32 });
     const messages = received.receivedMessageItems.map((m) => JSON.parse(Buffer.from(m.messageText, 'base64').toString('utf8')) as AuditBatchMessage);
     expect(messages).toHaveLength(2);
@@ -94,12 +86,12 @@ describe('fan-out assembly (Azurite)', () => {
   }
 
   async function runRow(runId: string): Promise<Record<string, unknown>> {
-    return TableClient.fromConnectionString(azurite.connectionString, ALERT_TABLE, { allowInsecureConnection: true }).getEntity('run', runId);
+    return TableClient.fromConnectionString(azurite().connectionString, ALERT_TABLE, { allowInsecureConnection: true }).getEntity('run', runId);
   }
 
   async function blobNames(container: string, prefix: string): Promise<string[]> {
     const names: string[] = [];
-    for await (const b of BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(container).listBlobsFlat({ prefix })) names.push(b.name);
+    for await (const b of BlobServiceClient.fromConnectionString(azurite().connectionString).getContainerClient(container).listBlobsFlat({ prefix })) names.push(b.name);
     return names;
   }
 

@@ -1,12 +1,11 @@
 import { TableClient } from '@azure/data-tables';
 import type { Timer } from '@azure/functions';
 import { BlobServiceClient } from '@azure/storage-blob';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ALERT_TABLE, REPORT_CONTAINER, useAdapters } from '../../src/functions/composition';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { ALERT_TABLE, REPORT_CONTAINER } from '../../src/functions/composition';
 import { scheduledAudit } from '../../src/functions/scheduledAudit';
 import type { Inventory } from '../../src/ports';
-import { startAzurite, type AzuriteInstance } from '../support/azurite';
-import { context, install, LiveEstate, RecordingMailer, SUB, testEnv, type Logged } from './harness';
+import { context, install, LiveEstate, type Logged, RecordingMailer, SUB, testEnv, useAzurite } from './harness';
 
 // A report mail that fails must not lose what that report would have told: the baseline of the
 // changes (reports/latest.json) moves only when a report is delivered, and the next mail says
@@ -16,21 +15,14 @@ const timer = { isPastDue: false, scheduleStatus: { last: '', next: '', lastUpda
 const day = (d: number) => new Date(Date.UTC(2026, 2, d, 6));
 
 describe('the scheduled report when its mail fails (Azurite)', () => {
-  let azurite: AzuriteInstance;
+  const azurite = useAzurite('all');
   let now: Date;
   let estate: LiveEstate;
   let mailer: RecordingMailer;
-  beforeAll(async () => {
-    azurite = await startAzurite();
-  });
-  afterAll(async () => {
-    useAdapters(undefined);
-    await azurite?.stop();
-  });
   beforeEach(async () => {
     // Each test starts with no report baseline and no alert state.
-    await BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(REPORT_CONTAINER).deleteIfExists();
-    await TableClient.fromConnectionString(azurite.connectionString, ALERT_TABLE, { allowInsecureConnection: true }).deleteTable();
+    await BlobServiceClient.fromConnectionString(azurite().connectionString).getContainerClient(REPORT_CONTAINER).deleteIfExists();
+    await TableClient.fromConnectionString(azurite().connectionString, ALERT_TABLE, { allowInsecureConnection: true }).deleteTable();
     estate = new LiveEstate();
     estate.healthy();
     mailer = new RecordingMailer();
@@ -38,7 +30,7 @@ describe('the scheduled report when its mail fails (Azurite)', () => {
 
   function app(extra: Record<string, string> = {}): void {
     const reader = { readInventory: async (): Promise<Inventory> => ({ resources: [...estate.vnets.values()].map((r) => ({ resource: structuredClone(r), source: 'graph' })), subscriptions: [SUB], unreadable: [] }) };
-    install(testEnv(azurite.connectionString, extra), { live: estate.reader, inventory: reader }, { mailer, now: () => now });
+    install(testEnv(azurite().connectionString, extra), { live: estate.reader, inventory: reader }, { mailer, now: () => now });
   }
 
   async function run(d: number, logs: Logged[] = []): Promise<void> {
@@ -47,7 +39,7 @@ describe('the scheduled report when its mail fails (Azurite)', () => {
   }
 
   async function baseline(): Promise<string | undefined> {
-    const blob = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(REPORT_CONTAINER).getBlockBlobClient('reports/latest.json');
+    const blob = BlobServiceClient.fromConnectionString(azurite().connectionString).getContainerClient(REPORT_CONTAINER).getBlockBlobClient('reports/latest.json');
     if (!(await blob.exists())) return undefined;
     return (JSON.parse((await blob.downloadToBuffer()).toString('utf8')) as { generatedAt: string }).generatedAt;
   }
