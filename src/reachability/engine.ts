@@ -37,7 +37,8 @@ import {
 //     (transit-helpers.gatewayHub: usable link, useRemoteGateways and allowGatewayTransit, a
 //     non-Basic VPN gateway and no ExpressRoute one) forwards to H's peers; H needs a usable link to
 //     C that covers the prefix, and no allowForwardedTraffic (virtual-network-manage-peering);
-//   - None is a blackhole; VnetLocal means C's prefix overlaps A's own; other next hops leave.
+//   - None is a blackhole; VnetLocal means C's prefix overlaps A's own (or a user route keeps it in
+//     A); other next hops leave.
 //   Parts of C's space that no route covers go to Azure's defaults (Internet or None): no route.
 // - A VNet reaches C when some context of A reaches C and some context of C reaches A back through
 //   the same appliance VNet (a stateful firewall drops an asymmetric return) or directly when the
@@ -146,6 +147,11 @@ export function describeHop(hop: Hop): string {
 export function describeVerdict(v: Verdict): string {
   if (v.reachable && v.path) return `reachable: ${describeHop(v.path)}`;
   return `not reachable (${v.missing?.kind ?? 'unknown'}): ${v.missing?.message ?? ''}`;
+}
+
+/** The part of `target` a route for `prefix` decides at most (CIDR prefixes nest or are disjoint). */
+function narrower(prefix: Prefix, target: Prefix): Prefix {
+  return prefix.length >= target.length ? prefix : target;
 }
 
 export interface Reachability {
@@ -342,13 +348,15 @@ export function createReachability(topology: Topology): Reachability {
     const routeText = r.route ? `route "${r.route.name}" (${r.route.addressPrefix} to ${r.nextHopType}${r.nextHopIp ? ` ${r.nextHopIp.text}` : ''}) in route table "${table?.name ?? '?'}"` : '';
     const routeId = r.route?.id ?? table?.id ?? src.id;
     const type = r.nextHopType.toLowerCase();
+    // What of C this route decides: a route narrower than the prefix of C decides that much only.
+    const part = narrower(r.prefix, target);
     if (type === 'vnetpeering') {
       const peering = r.peering;
       if (!peering || peering.remoteVnetKey !== dest.key) {
         const other = peering ? (topology.vnets.get(peering.remoteVnetKey)?.name ?? peering.remoteVnetId) : '?';
         return {
           ok: false,
-          missing: { kind: 'route-elsewhere', message: `longest-prefix match sends ${target.text} of ${quote(dest)} from ${quote(src)} to peered VNet "${other}" (${r.prefix.text}), not to ${quote(dest)}.`, resourceId: peering?.id ?? src.id },
+          missing: { kind: 'route-elsewhere', message: `longest-prefix match sends ${part.text} of ${quote(dest)} from ${quote(src)} to peered VNet "${other}" (${r.prefix.text}), not to ${quote(dest)}.`, resourceId: peering?.id ?? src.id },
         };
       }
       const link = index.link(a, c);
@@ -356,13 +364,20 @@ export function createReachability(topology: Topology): Reachability {
       return { ok: true, hop: { kind: 'peering', from: src, to: dest, peering: link.out } };
     }
     if (type === 'vnetlocal') {
+      if (r.route) {
+        // A user route with next hop VnetLocal: the route keeps the traffic in A, whatever A's space.
+        return {
+          ok: false,
+          missing: { kind: 'route-elsewhere', message: `${routeText} of ${quote(src)} keeps traffic for ${part.text} of ${quote(dest)} inside ${quote(src)} (next hop VnetLocal), not sending it to ${quote(dest)}.`, resourceId: routeId },
+        };
+      }
       return {
         ok: false,
-        missing: { kind: 'address-overlap', message: `${target.text} of ${quote(dest)} overlaps the space of ${quote(src)} (${r.prefix.text}): longest-prefix match keeps it inside ${quote(src)}.`, resourceId: src.id },
+        missing: { kind: 'address-overlap', message: `${part.text} of ${quote(dest)} overlaps the space of ${quote(src)} (${r.prefix.text}): longest-prefix match keeps it inside ${quote(src)}.`, resourceId: src.id },
       };
     }
     if (type === 'none') {
-      return { ok: false, missing: { kind: 'blackholed', message: `${routeText} of ${quote(src)} drops traffic for ${target.text} of ${quote(dest)} (next hop None).`, resourceId: routeId } };
+      return { ok: false, missing: { kind: 'blackholed', message: `${routeText} of ${quote(src)} drops traffic for ${part.text} of ${quote(dest)} (next hop None).`, resourceId: routeId } };
     }
     if (type === 'virtualappliance' && r.nextHopIp) {
       const ip = r.nextHopIp;

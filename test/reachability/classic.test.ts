@@ -3,7 +3,7 @@ import { keyOf } from '../../src/model/ids';
 import type { RawResource } from '../../src/model/snapshot';
 import { createReachability, describeVerdict } from '../../src/reachability/engine';
 import { SUB_A, gateway, topologyOf, vnet, vnetId } from '../support/estate';
-import { HUB, hubAndSpokes, meshGroup, peeringId, spokeId, viaFirewall } from '../support/transit';
+import { HUB, hubAndSpokes, meshGroup, peeringId, routeTableId, spokeId, viaFirewall } from '../support/transit';
 
 // The classic cases, each with the explanation asserted.
 
@@ -72,13 +72,26 @@ describe('reachability: classic cases', () => {
     ]);
     const v = explain(resources);
     expect(v.missing?.kind).toBe('blackholed');
-    expect(v.missing?.message).toContain('route "drop-db" (10.2.5.0/24 to None) in route table "rt-spoke1" of "spoke1" drops traffic for 10.2.0.0/16');
+    // The route's prefix is named, not the whole prefix of spoke2 it cuts into.
+    expect(v.missing?.message).toContain('route "drop-db" (10.2.5.0/24 to None) in route table "rt-spoke1" of "spoke1" drops traffic for 10.2.5.0/24 of "spoke2" (next hop None).');
     // and a more specific route to the firewall beats a direct peering's system route... not here:
     const peered = explain(hubAndSpokes([
       { name: 'spoke1', prefixes: ['10.1.0.0/16'], routes: [viaFirewall()], peerings: [{ remote: s2 }] },
       { name: 'spoke2', prefixes: ['10.2.0.0/16'], routes: [viaFirewall()], peerings: [{ remote: s1 }] },
     ]));
     expect(describeVerdict(peered)).toBe('reachable: "spoke1" → "spoke2" (peering "spoke1-to-spoke2")');
+  });
+
+  it("a user route to VnetLocal for the peer's space: the route is named, not an overlap of the address spaces (QA c8)", () => {
+    const v = explain(hubAndSpokes([
+      { name: 'spoke1', prefixes: ['10.1.0.0/16'], unpeered: true, routes: [{ name: 'keep-local', prefix: '10.2.0.0/16', nextHopType: 'VnetLocal' }], peerings: [{ remote: s2 }] },
+      { name: 'spoke2', prefixes: ['10.2.0.0/16'], unpeered: true, peerings: [{ remote: s1 }] },
+    ]));
+    expect(v.missing?.kind).toBe('route-elsewhere');
+    expect(v.missing?.resourceId).toBe(`${routeTableId('spoke1')}/routes/keep-local`);
+    expect(v.missing?.message).toBe(
+      'route "keep-local" (10.2.0.0/16 to VnetLocal) in route table "rt-spoke1" of "spoke1" keeps traffic for 10.2.0.0/16 of "spoke2" inside "spoke1" (next hop VnetLocal), not sending it to "spoke2".',
+    );
   });
 
   it('gateway transit to on-premises', () => {
