@@ -6,6 +6,7 @@ import {
   effectiveRoutes,
   holdsAll,
   isApplianceRoute,
+  isGatewayRoute,
   isInside,
   meshConnects,
   type GatewayHub,
@@ -47,8 +48,8 @@ import {
 // - On-premises: A uses a remote gateway over a usable peering to a hub of the named group that
 //   allows gateway transit and has a (non-Basic) gateway or Route Server; or A is such a hub. And
 //   some source subnet learns the gateway's routes: its route table does not disable gateway route
-//   propagation, routes to the gateway itself, or sends a range past the estate (a default route) to
-//   an appliance in the hub, which learns them (see `propagationGap`).
+//   propagation, or sends a range past the estate's VNets (a default route, an on-premises range) to
+//   the gateway itself or to an appliance in the hub, which learns them (see `propagationGap`).
 //
 // Limits: one appliance hop (the appliance's own subnet UDRs and chains of appliances are not
 // followed; an appliance in A itself is reported as unsupported); NSGs, firewall rules and BGP
@@ -539,7 +540,8 @@ export function createReachability(topology: Topology): Reachability {
    * route table of all subnets with route table association", and "connectivity with VPN
    * connections is achieved through custom routes with a next hop type of virtual network gateway".
    * So a context gets there with no table, with a table that propagates, or with a user route:
-   * - to VirtualNetworkGateway (any prefix: on-premises ranges are not read) when the hub has a VPN
+   * - to VirtualNetworkGateway for a prefix that reaches past the estate's VNets (0.0.0.0/0, an
+   *   on-premises range: those are not read, so any such prefix counts) when the hub has a VPN
    *   gateway and no ExpressRoute one, nor one of unknown type ("you can't specify a virtual network
    *   gateway created as the type ExpressRoute in a UDR", nor with VPN and ExpressRoute
    *   coexisting); a Route Server takes none;
@@ -559,8 +561,11 @@ export function createReachability(topology: Topology): Reachability {
       if (!table || !table.disableBgpRoutePropagation) return undefined;
       let toGateway = false;
       for (const r of table.routes) {
-        if (r.nextHopType.toLowerCase() === 'virtualnetworkgateway') toGateway = true;
-        else if (isApplianceRoute(r) && isInside(r.nextHopIp, hubSpace) && leavesEstate(r.prefix)) return undefined;
+        // Only a prefix reaching past the estate's VNets takes on-premises traffic: a route to the
+        // gateway for another VNet's space (VNet-to-VNet through the hub) carries none.
+        if (!leavesEstate(r.prefix)) continue;
+        if (isGatewayRoute(r)) toGateway = true;
+        else if (isApplianceRoute(r) && isInside(r.nextHopIp, hubSpace)) return undefined;
       }
       if (toGateway && udrWorks) return undefined;
       if (toGateway) udrUnusable = true;
@@ -571,7 +576,7 @@ export function createReachability(topology: Topology): Reachability {
     const tables = one ? `route table "${first.name}"` : `route tables ${listNames(blocking.map((t) => t.name))}`;
     const why = udrUnusable
       ? `; a route with next hop VirtualNetworkGateway works only with a VPN gateway that has no ExpressRoute gateway beside it, and ${quote(hub)} has ${describeGateways(hub)}`
-      : ` and ${one ? 'has' : 'have'} no route with next hop VirtualNetworkGateway, nor to an appliance in ${quote(hub)} for addresses outside the estate's VNets`;
+      : ` and ${one ? 'has' : 'have'} no route for addresses outside the estate's VNets with next hop VirtualNetworkGateway or an appliance in ${quote(hub)}`;
     return {
       kind: 'gateway-routes-not-propagated',
       message: `${tables} of the subnets of ${quote(src)} disable${one ? 's' : ''} gateway route propagation (disableBgpRoutePropagation)${why}: they learn no on-premises routes from ${describeGateway(gw)} in ${quote(hub)}.`,

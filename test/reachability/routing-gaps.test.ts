@@ -148,14 +148,29 @@ describe('reachability: on-premises behind a table that disables gateway route p
     expect(v.missing?.kind).toBe('gateway-routes-not-propagated');
     expect(v.missing?.resourceId).toBe(rtId);
     expect(v.missing?.message).toBe(
-      'route table "rt-spoke1" of the subnets of "spoke1" disables gateway route propagation (disableBgpRoutePropagation) and has no route with next hop VirtualNetworkGateway, ' +
-        'nor to an appliance in "vnet-hub" for addresses outside the estate\'s VNets: they learn no on-premises routes from VPN gateway "vgw-hub" (SKU VpnGw1) in "vnet-hub".',
+      'route table "rt-spoke1" of the subnets of "spoke1" disables gateway route propagation (disableBgpRoutePropagation) and has no route for addresses outside the estate\'s VNets ' +
+        'with next hop VirtualNetworkGateway or an appliance in "vnet-hub": they learn no on-premises routes from VPN gateway "vgw-hub" (SKU VpnGw1) in "vnet-hub".',
     );
   });
 
   it('propagation on, or one source subnet without the table: reachable', () => {
     expect(engineOf(estate({ propagate: true })).onPremises(keyOf(s1), hubs, 'hubs').reachable).toBe(true);
     expect(engineOf(estate({ moreSubnets: true })).onPremises(keyOf(s1), hubs, 'hubs').reachable).toBe(true);
+  });
+
+  // A route to the gateway for VNets of the estate only (spoke to spoke through the hub) takes no
+  // on-premises traffic: the prefix must reach past the estate's VNets, as for an appliance (QA c10).
+  it.each([
+    ['the default route', '0.0.0.0/0', true],
+    ['an on-premises range', '192.168.0.0/16', true],
+    ['a range wider than the estate', '10.0.0.0/8', true],
+    ["the hub's space", '10.0.0.0/16', false],
+    ["spoke1's own space", '10.1.0.0/16', false],
+    ["a VNet's IPv6 space", 'fd00::/48', false],
+  ])('a user route to VirtualNetworkGateway for %s (%s): on-premises reachable %s', (_name, prefix, reachable) => {
+    const v = engineOf(estate({ routes: [{ name: 'via-gateway', prefix, nextHopType: 'VirtualNetworkGateway' }] })).onPremises(keyOf(s1), hubs, 'hubs');
+    expect(v.reachable).toBe(reachable);
+    if (!reachable) expect(v.missing?.kind).toBe('gateway-routes-not-propagated');
   });
 
   it('a user route to the VPN gateway reaches on-premises without propagation; not to an ExpressRoute gateway', () => {
