@@ -12,6 +12,7 @@ export interface IntentCheck {
   /** Undefined for on-premises statements. */
   to: Vnet | undefined;
   expected: 'reachable' | 'isolated';
+  /** For `isolated`, `reachable` or `partly` (some part of each reaches the other) is a violation. */
   verdict: Verdict;
   /** Whether the verdict agrees with the intent. */
   holds: boolean;
@@ -40,8 +41,9 @@ export function forEachIntentCheck(topology: Topology, intent: Intent, visit: (c
         for (const a of members(x)) {
           for (const c of members(y)) {
             if (a.key === c.key) continue;
+            // Any part of one that reaches any part of the other breaks isolation, not only a whole path.
             const verdict = engine.explain(a.key, c.key);
-            visit({ statement, from: a, to: c, expected: 'isolated', verdict, holds: !verdict.reachable });
+            visit({ statement, from: a, to: c, expected: 'isolated', verdict, holds: !verdict.reachable && !verdict.partly });
           }
         }
         break;

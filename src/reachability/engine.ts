@@ -41,10 +41,15 @@ import {
 //   - None is a blackhole; VnetLocal means C's prefix overlaps A's own (or a user route keeps it in
 //     A); other next hops leave.
 //   Parts of C's space that no route covers go to Azure's defaults (Internet or None): no route.
-// - A VNet reaches C when some context of A reaches C and some context of C reaches A back through
-//   the same appliance VNet (a stateful firewall drops an asymmetric return) or directly when the
-//   forward path is direct. Infrastructure subnets (GatewaySubnet, AzureFirewallSubnet, ...) are
-//   not sources unless the VNet has nothing else.
+// - A VNet reaches C when some context of A reaches all of C and some context of C reaches all of
+//   A back the same way: through the same appliance VNet (a stateful firewall drops an asymmetric
+//   return), or through none both ways. Every pair of contexts is tried, so neither the order of
+//   the subnets nor which VNet is asked first changes the answer. Infrastructure subnets
+//   (GatewaySubnet, AzureFirewallSubnet, ...) are not sources unless the VNet has nothing else.
+// - A and C are connected (what an `isolated` statement denies) when some part of C is reached from
+//   some context of A and some part of A from some context of C, the same way: a route that
+//   blackholes part of C, a range not synced or a subnet peering leave the rest connected
+//   (`Verdict.partly` names the parts).
 // - On-premises: A uses a remote gateway over a usable peering to a hub of the named group that
 //   allows gateway transit and has a (non-Basic) gateway or Route Server; or A is such a hub. And
 //   some source subnet learns the gateway's routes: its route table does not disable gateway route
@@ -56,9 +61,10 @@ import {
 // routes are not read; an appliance IP is trusted to forward whether or not a firewall/NIC with
 // that IP was read; a VNet's subnets are judged "some subnet": one good context is enough.
 //
-// Cost: effective routes once per (VNet, route table); a direction once per (VNet pair) per
-// engine; the onward check (hub H → C: link, forwarded traffic) once per (H, C), its coverage of a
-// prefix of C per question (a cheap scan of the link's routed prefixes).
+// Cost: effective routes once per (VNet, route table); a direction once per (VNet pair, context)
+// per engine, the parts of C it reaches only once a whole path fails (and the way back only when
+// some part is reached); the onward check (hub H → C: link, forwarded traffic) once per (H, C), its
+// coverage of a prefix of C per question (a cheap scan of the link's routed prefixes).
 // Pairs are answered on demand: nothing is computed for pairs nobody asks about.
 
 export type MissingKind =
@@ -98,6 +104,7 @@ export type Hop =
   | { kind: 'gateway'; from: Vnet; hub: Vnet; gatewayName: string };
 
 export interface Verdict {
+  /** Every address of `to` is reached, and back every address of `from`, the same way. */
   reachable: boolean;
   from: Vnet;
   /** Undefined for on-premises. */
@@ -105,9 +112,52 @@ export interface Verdict {
   /** The forward path (and for transit, the return goes the same way). */
   path: Hop | undefined;
   missing: MissingPiece | undefined;
+  /**
+   * Not reachable as a whole (asked without `via`), yet some part of `to` is reached and some part
+   * of `from` reached back, the same way: the VNets are connected, which an `isolated` statement
+   * denies. Undefined when reachable, for on-premises, and when nothing connects them.
+   */
+  partly?: Connection | undefined;
 }
 
-type Step = { ok: true; hop: Hop } | { ok: false; missing: MissingPiece };
+/** Parts of two VNets that reach each other, both ways the same way. */
+export interface Connection {
+  /** The forward path. */
+  path: Hop;
+  /** The part of the destination it reaches: `10.2.0.0/24 of "c"`, `10.2.0.0/16 of "c" except 10.2.99.0/24`. */
+  there: string;
+  /** The part of the source reached back. */
+  back: string;
+}
+
+/** No appliance on the way (peering, mesh, a hub's VPN gateway); else the number of the appliance's VNet. */
+const NO_APPLIANCE = -1;
+/** A direction whose parts take different ways. */
+const MIXED = -2;
+
+type Step = { ok: true; hop: Hop; way: number } | { ok: false; missing: MissingPiece };
+
+const NONE: readonly Prefix[] = [];
+
+/** A part of C reached from one context of A, and the way. */
+interface Reached {
+  hop: Hop;
+  way: number;
+  /** The prefix of C, undefined for all of C. */
+  part: Prefix | undefined;
+  /** Prefixes inside `part` that other routes decide. */
+  except: readonly Prefix[];
+}
+
+/**
+ * A → C from one context of A: every address of C reached (`way`: the one way all parts take, or
+ * MIXED), or the first missing piece; and the parts of C reached, the first per way (worked out
+ * when asked for: `reachedOf`).
+ */
+type Leg = Step & { reached?: readonly Reached[] };
+
+/** The `reached` of a leg that reaches no part (most legs asked about), shared. */
+const NOTHING_REACHED: readonly Reached[] = [];
 
 /** Hub → C, whatever the prefix: the usable link (if any), and the first thing that stops delivery. */
 interface Onward {
@@ -144,10 +194,25 @@ export function describeHop(hop: Hop): string {
   }
 }
 
-/** One line: `reachable: "a" → firewall "afw" in "hub" → "c"` or `not reachable (kind): sentence`. */
+/**
+ * What connects the two VNets of a verdict, for a message: the path when reachable, the path with
+ * the parts it joins when only parts are (`partly`); undefined when nothing connects them.
+ */
+export function describeConnection(v: Verdict): string | undefined {
+  if (v.reachable && v.path) return describeHop(v.path);
+  if (v.partly) return `${describeHop(v.partly.path)} for ${v.partly.there}, and back for ${v.partly.back}`;
+  return undefined;
+}
+
+/**
+ * One line: `reachable: "a" → firewall "afw" in "hub" → "c"`, `not reachable (kind): sentence`, or
+ * `partly reachable: path for parts; not all of it (kind): sentence`.
+ */
 export function describeVerdict(v: Verdict): string {
   if (v.reachable && v.path) return `reachable: ${describeHop(v.path)}`;
-  return `not reachable (${v.missing?.kind ?? 'unknown'}): ${v.missing?.message ?? ''}`;
+  const missing = `(${v.missing?.kind ?? 'unknown'}): ${v.missing?.message ?? ''}`;
+  if (v.partly) return `partly reachable: ${describeConnection(v) as string}; not all of it ${missing}`;
+  return `not reachable ${missing}`;
 }
 
 /** The part of `target` a route for `prefix` decides at most (CIDR prefixes nest or are disjoint). */
@@ -178,7 +243,8 @@ export function createReachability(topology: Topology): Reachability {
   const index = transitIndex(topology);
   const V = index.vnets.length;
   const contextsOf: Array<Context[] | undefined> = new Array(V);
-  const directions = new Map<number, Step>();
+  // A → C per pair: the leg of A's one context (most VNets), else one leg per context.
+  const directions = new Map<number, Leg | Leg[]>();
   const onwards = new Map<number, Onward>();
 
   const vnetAt = (n: number) => index.vnets[n] as Vnet;
@@ -195,6 +261,8 @@ export function createReachability(topology: Topology): Reachability {
       if (!tables.includes(table)) tables.push(table);
     }
     if (tables.length === 0) tables.push(undefined);
+    // In one order whatever the order of the subnets: the first missing piece named stays the same.
+    if (tables.length > 1) tables.sort((x, y) => (x === undefined ? -1 : y === undefined ? 1 : x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
     list = tables.map((table) => {
       let routes: EffectiveRoute[] | undefined;
       return {
@@ -362,7 +430,7 @@ export function createReachability(topology: Topology): Reachability {
       }
       const link = index.link(a, c);
       if (!link) return { ok: false, missing: peeringGap(src, dest, '') };
-      return { ok: true, hop: { kind: 'peering', from: src, to: dest, peering: link.out } };
+      return { ok: true, hop: { kind: 'peering', from: src, to: dest, peering: link.out }, way: NO_APPLIANCE };
     }
     if (type === 'vnetlocal') {
       if (r.route) {
@@ -405,7 +473,7 @@ export function createReachability(topology: Topology): Reachability {
         const gap = onward(h, c, target);
         if (gap) return gap;
       }
-      return { ok: true, hop: { kind: 'appliance', from: src, to: dest, hub, ip, appliance: applianceAt(hub, ip), routeName: r.route?.name } };
+      return { ok: true, hop: { kind: 'appliance', from: src, to: dest, hub, ip, appliance: applianceAt(hub, ip), routeName: r.route?.name }, way: h };
     }
     if (type === 'virtualnetworkgateway') {
       // The VPN gateway of the hub that A uses through gateway transit forwards to the hub's peers.
@@ -419,16 +487,17 @@ export function createReachability(topology: Topology): Reachability {
         const gap = gatewayOnward(h, c, target);
         if (gap) return gap;
       }
-      return { ok: true, hop: { kind: 'vpn-gateway', from: src, to: dest, hub: via.link.peerVnet, gatewayName: describeGateway(via.gateway), routeName: r.route?.name } };
+      return { ok: true, hop: { kind: 'vpn-gateway', from: src, to: dest, hub: via.link.peerVnet, gatewayName: describeGateway(via.gateway), routeName: r.route?.name }, way: NO_APPLIANCE };
     }
     return { ok: false, missing: { kind: 'no-route', message: `${routeText || `a route of type ${r.nextHopType}`} sends traffic for ${quote(dest)} out of the estate (${r.nextHopType}).`, resourceId: routeId } };
   };
 
-  /** A → C from one context: every prefix of C, every deciding route. */
+  /** A → C from one context: every prefix of C, every deciding route; the first missing piece. */
   const directionFrom = (a: number, c: number, ctx: Context): Step => {
     const src = vnetAt(a);
     const dest = vnetAt(c);
     let first: Hop | undefined;
+    let way = NO_APPLIANCE;
     for (const target of dest.prefixes) {
       const { deciding, gap } = routingOf(ctx.routes, target);
       if (gap) {
@@ -444,42 +513,63 @@ export function createReachability(topology: Topology): Reachability {
       for (const r of deciding) {
         const step = judge(a, c, r, target, ctx.table);
         if (!step.ok) return step;
-        first ??= step.hop;
+        if (!first) {
+          first = step.hop;
+          way = step.way;
+        } else if (step.way !== way) way = MIXED;
       }
     }
     if (!first) return { ok: false, missing: { kind: 'no-address-space', message: `${quote(dest)} has no address space in the input.`, resourceId: dest.id } };
-    return { ok: true, hop: first };
+    return { ok: true, hop: first, way };
   };
 
-  /** A → C, the first context of A that works (else the first context's failure). Memoized per pair. */
-  const direction = (a: number, c: number, via?: 'firewall' | 'appliance'): Step => {
-    const key = a * V + c;
-    let step = directions.get(key);
-    if (!step) {
-      const src = vnetAt(a);
-      const dest = vnetAt(c);
-      if (meshConnects(src, dest)) step = { ok: true, hop: { kind: 'mesh', from: src, to: dest } };
-      else {
-        for (const ctx of contexts(a)) {
-          const s = directionFrom(a, c, ctx);
-          if (s.ok) {
-            step = s;
-            break;
-          }
-          step ??= s;
+  /**
+   * The parts of C that one context of A reaches, the first per way: for each prefix of C, each
+   * deciding route that carries its part (the route's prefix, or the prefix of C when the route is
+   * wider, less the parts more specific routes decide). Worked out once per leg, when asked for.
+   */
+  const reachedOf = (a: number, c: number, ctx: Context, leg: Leg): readonly Reached[] => {
+    if (leg.reached) return leg.reached;
+    let reached: Reached[] | undefined;
+    if (leg.ok && leg.way !== MIXED) reached = [{ hop: leg.hop, way: leg.way, part: undefined, except: NONE }];
+    else {
+      for (const target of vnetAt(c).prefixes) {
+        const { deciding } = routingOf(ctx.routes, target);
+        for (const r of deciding) {
+          const step = judge(a, c, r, target, ctx.table);
+          if (!step.ok || reached?.some((x) => x.way === step.way)) continue;
+          const part = narrower(r.prefix, target);
+          const except = deciding.filter((o) => o !== r && o.prefix.length > part.length && contains(part, o.prefix)).map((o) => o.prefix);
+          (reached ??= []).push({ hop: step.hop, way: step.way, part, except });
         }
       }
-      step ??= { ok: false, missing: { kind: 'no-route', message: `${quote(src)} has no subnets to send from.`, resourceId: src.id } };
-      directions.set(key, step);
     }
-    if (via && step.ok && !throughAppliance(step.hop, via)) {
-      const what = via === 'firewall' ? 'an Azure Firewall' : 'an appliance';
-      return {
-        ok: false,
-        missing: { kind: 'not-through-appliance', message: `traffic from ${quote(vnetAt(a))} to ${quote(vnetAt(c))} does not pass ${what} in a hub: ${describeHop(step.hop)}.`, resourceId: vnetAt(a).id },
-      };
+    leg.reached = reached ?? NOTHING_REACHED;
+    return leg.reached;
+  };
+
+  /** A → C from each context of A (one leg for a mesh). Memoized per pair. */
+  const legs = (a: number, c: number): readonly Leg[] => {
+    const key = a * V + c;
+    let known = directions.get(key);
+    if (!known) {
+      const src = vnetAt(a);
+      const dest = vnetAt(c);
+      if (meshConnects(src, dest)) known = { ok: true, hop: { kind: 'mesh', from: src, to: dest }, way: NO_APPLIANCE };
+      else {
+        const list = contexts(a);
+        known = list.length === 1 ? directionFrom(a, c, list[0] as Context) : list.map((ctx) => directionFrom(a, c, ctx));
+      }
+      directions.set(key, known);
     }
-    return step;
+    return Array.isArray(known) ? known : [known];
+  };
+
+  /** The parts of C that leg `k` of A → C reaches (leg k is from context k of A; a mesh leg reaches all of C). */
+  const legReached = (a: number, c: number, list: readonly Leg[], k: number): readonly Reached[] => {
+    const leg = list[k] as Leg;
+    if (leg.ok && leg.hop.kind === 'mesh') return (leg.reached ??= [{ hop: leg.hop, way: NO_APPLIANCE, part: undefined, except: NONE }]);
+    return reachedOf(a, c, contexts(a)[k] as Context, leg);
   };
 
   const throughAppliance = (hop: Hop, via: 'firewall' | 'appliance') =>
@@ -498,39 +588,89 @@ export function createReachability(topology: Topology): Reachability {
     let verdict = verdicts.get(key);
     if (!verdict) {
       verdict = explainUncached(a, c, via);
+      if (!verdict.reachable && !via) {
+        const partly = connection(a, c);
+        if (partly) verdict.partly = partly;
+      }
       verdicts.set(key, verdict);
     }
     return verdict;
   };
 
+  /**
+   * A → C and back as a whole: a context of A that reaches all of C (through an appliance, for
+   * `via`) and a context of C that reaches all of A, the same way. Every pair of contexts is tried,
+   * so the answer is the same for C → A and whatever the order of the subnets.
+   */
   const explainUncached = (a: number, c: number, via?: 'firewall' | 'appliance'): Verdict => {
     const src = vnetAt(a);
     const dest = vnetAt(c);
     // No path describes a VNet to itself: explain refuses the pair and the intent skips it.
     if (a === c) throw new Error(`explain: ${quote(src)} was asked about itself`);
-    const forward = direction(a, c, via);
-    if (!forward.ok) return verdictOf(src, dest, forward);
-    const back = direction(c, a);
-    if (!back.ok) {
-      return verdictOf(src, dest, {
-        ok: false,
-        missing: { ...back.missing, kind: 'return-path-missing', message: `no return path from ${quote(dest)} to ${quote(src)}: ${back.missing.message}` },
-      });
+    const out: Array<Step & { ok: true }> = [];
+    let outFailure: MissingPiece | undefined;
+    let notThrough: (Step & { ok: true }) | undefined;
+    for (const leg of legs(a, c)) {
+      if (!leg.ok) outFailure ??= leg.missing;
+      else if (via && (leg.way === MIXED || !throughAppliance(leg.hop, via))) notThrough ??= leg;
+      else out.push(leg);
     }
-    const f = forward.hop;
-    const b = back.hop;
-    const sameWay = f.kind === 'appliance' ? b.kind === 'appliance' && b.hub.key === f.hub.key : b.kind !== 'appliance' || b.hub.key === src.key;
-    if (!sameWay) {
-      return verdictOf(src, dest, {
-        ok: false,
-        missing: {
-          kind: 'return-path-missing',
-          message: `the return path differs from the way out (out: ${describeHop(f)}; back: ${describeHop(b)}): an appliance sees one direction only and drops the flow.`,
-          resourceId: dest.id,
-        },
-      });
+    if (out.length === 0) {
+      if (notThrough) {
+        const what = via === 'firewall' ? 'an Azure Firewall' : 'an appliance';
+        const others = notThrough.way === MIXED ? ` (other parts of ${quote(dest)} go other ways)` : '';
+        return verdictOf(src, dest, {
+          ok: false,
+          missing: { kind: 'not-through-appliance', message: `traffic from ${quote(src)} to ${quote(dest)} does not pass ${what} in a hub: ${describeHop(notThrough.hop)}${others}.`, resourceId: src.id },
+        });
+      }
+      return verdictOf(src, dest, { ok: false, missing: outFailure ?? { kind: 'no-route', message: `${quote(src)} has no subnets to send from.`, resourceId: src.id } });
     }
-    return verdictOf(src, dest, forward);
+    const back: Array<Step & { ok: true }> = [];
+    let backFailure: MissingPiece | undefined;
+    for (const leg of legs(c, a)) {
+      if (leg.ok) back.push(leg);
+      else backFailure ??= leg.missing;
+    }
+    if (back.length === 0) {
+      const missing = backFailure ?? { kind: 'no-route', message: `${quote(dest)} has no subnets to send from.`, resourceId: dest.id };
+      return verdictOf(src, dest, { ok: false, missing: { ...missing, kind: 'return-path-missing', message: `no return path from ${quote(dest)} to ${quote(src)}: ${missing.message}` } });
+    }
+    for (const f of out) {
+      if (f.way !== MIXED && back.some((b) => b.way === f.way)) return verdictOf(src, dest, f);
+    }
+    const f = out[0] as Step & { ok: true };
+    const b = back[0] as Step & { ok: true };
+    const mixed = f.way === MIXED ? ` (other parts of ${quote(dest)} go other ways)` : '';
+    return verdictOf(src, dest, {
+      ok: false,
+      missing: {
+        kind: 'return-path-missing',
+        message: `the return path differs from the way out (out: ${describeHop(f.hop)}${mixed}; back: ${describeHop(b.hop)}): an appliance sees one direction only and drops the flow.`,
+        resourceId: dest.id,
+      },
+    });
+  };
+
+  /** Some part of C reached from A and some part of A from C, the same way: the first such pair of parts. */
+  const connection = (a: number, c: number): Connection | undefined => {
+    const out = legs(a, c);
+    let back: readonly Leg[] | undefined; // only once some part of C is reached (most pairs asked about reach none)
+    for (let k = 0; k < out.length; k += 1) {
+      for (const there of legReached(a, c, out, k)) {
+        back ??= legs(c, a);
+        for (let j = 0; j < back.length; j += 1) {
+          const match = legReached(c, a, back, j).find((r) => r.way === there.way);
+          if (match) return { path: there.hop, there: partText(there, vnetAt(c)), back: partText(match, vnetAt(a)) };
+        }
+      }
+    }
+    return undefined;
+  };
+
+  const partText = (r: Reached, v: Vnet): string => {
+    if (!r.part) return `all of ${quote(v)}`;
+    return `${r.part.text} of ${quote(v)}${r.except.length > 0 ? ` except ${formatPrefixes(r.except)}` : ''}`;
   };
 
   /**
@@ -598,7 +738,7 @@ export function createReachability(topology: Topology): Reachability {
     if (hubs.has(src.key) && own) {
       const unlearned = propagationGap(a, a, own);
       if (unlearned) return fail(unlearned.kind, unlearned.message, unlearned.resourceId);
-      return verdictOf(src, undefined, { ok: true, hop: { kind: 'gateway', from: src, hub: src, gatewayName: describeGateway(own) } });
+      return verdictOf(src, undefined, { ok: true, hop: { kind: 'gateway', from: src, hub: src, gatewayName: describeGateway(own) }, way: NO_APPLIANCE });
     }
     if (own) return fail('own-gateway', `${quote(src)} has its own ${describeGateway(own)}, so it cannot use a hub's gateway.`, own.id);
     const toHubs = src.peerings.filter((p) => hubs.has(p.remoteVnetKey));
@@ -619,7 +759,7 @@ export function createReachability(topology: Topology): Reachability {
     if (hub.gateways.every(isBasicSkuGateway)) return fail('basic-gateway', `${describeGateway(gw)} in ${quote(hub)} is a Basic SKU, which does not support gateway transit.`, gw.id);
     const unlearned = propagationGap(a, h, gw);
     if (unlearned) return fail(unlearned.kind, unlearned.message, unlearned.resourceId);
-    return verdictOf(src, undefined, { ok: true, hop: { kind: 'gateway', from: src, hub, gatewayName: describeGateway(gw) } });
+    return verdictOf(src, undefined, { ok: true, hop: { kind: 'gateway', from: src, hub, gatewayName: describeGateway(gw) }, way: NO_APPLIANCE });
   };
 
   return { explain, onPremises };

@@ -24,7 +24,7 @@ export function failingChecksBySource(topology: Topology, intent: Intent, expect
 
 /**
  * One finding per (statement, source VNet): resourceId is the source VNet, related ids are the
- * first destinations and the resource holding the first missing piece; the identity (statement
+ * first destinations and, for a `reach`, the resource holding the first missing piece; the identity (statement
  * position and source) stays stable as the other group grows.
  */
 export function intentFindings(groups: ReadonlyMap<string, IntentCheck[]>, message: (first: IntentCheck, count: number) => string): FindingDraft[] {
@@ -33,7 +33,8 @@ export function intentFindings(groups: ReadonlyMap<string, IntentCheck[]>, messa
     const first = checks[0] as IntentCheck;
     const related: string[] = [];
     for (const c of checks.slice(0, LISTED)) if (c.to && !related.includes(c.to.id)) related.push(c.to.id);
-    const piece = first.verdict.missing?.resourceId;
+    // The piece missing from a whole path: what a `reach` needs; an isolated pair connected in part has one too, beside the point.
+    const piece = first.expected === 'reachable' ? first.verdict.missing?.resourceId : undefined;
     if (piece && piece !== first.from.id && !related.includes(piece)) related.push(piece);
     findings.push({
       resourceId: first.from.id,

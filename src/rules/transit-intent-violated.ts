@@ -1,10 +1,11 @@
-import { describeHop } from '../reachability/engine';
+import { describeConnection } from '../reachability/engine';
 import type { Rule } from './rule';
 import { describeVnet } from './describe';
 import { failingChecksBySource, intentFindings } from './transit-intent-shared';
 
 // The intent says groups X and Y are isolated, and the configuration gives a path (both ways)
-// between a member A of X and a member C of Y: the finding spells the path. One finding per
+// between a member A of X and a member C of Y, or between some part of each (a subnet peering, a
+// range not synced, a route that blackholes part): the finding spells the path and the parts. One finding per
 // (statement, A), naming the first C and counting the rest. Silent without an intent.
 
 export const transitIntentViolated: Rule = {
@@ -21,7 +22,7 @@ export const transitIntentViolated: Rule = {
   evaluate(topology, options) {
     if (!options?.intent) return [];
     return intentFindings(failingChecksBySource(topology, options.intent, 'isolated'), (first, count) => {
-      const path = first.verdict.path ? describeHop(first.verdict.path) : '?';
+      const path = describeConnection(first.verdict) ?? '?';
       const more = count > 1 ? ` (${count - 1} more VNets of the other group are reachable from it as well)` : '';
       return `Intent "${first.statement.label}" says ${describeVnet(first.from)} and ${describeVnet(first.to ?? '?')} are isolated, but a path exists: ${path}${more}.`;
     });

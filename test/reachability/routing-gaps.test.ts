@@ -109,8 +109,10 @@ describe('reachability: a direct subnet peering', () => {
     const v = engineOf(resources).explain(keyOf(s1), keyOf(s2));
     expect(v.missing?.kind).toBe('no-route');
     expect(v.missing?.resourceId).toBe(peeringId(s1, s2));
+    // The named subnets do reach each other: partly reachable.
     expect(describeVerdict(v)).toBe(
-      'not reachable (no-route): "spoke1" reaches only part of "spoke2": subnet peering "spoke1-to-spoke2" peers only subnet "snet-app" of "spoke2" (10.2.0.0/24), not all of 10.2.0.0/16.',
+      'partly reachable: "spoke1" → "spoke2" (peering "spoke1-to-spoke2") for 10.2.0.0/24 of "spoke2", and back for 10.1.0.0/24 of "spoke1"; ' +
+        'not all of it (no-route): "spoke1" reaches only part of "spoke2": subnet peering "spoke1-to-spoke2" peers only subnet "snet-app" of "spoke2" (10.2.0.0/24), not all of 10.2.0.0/16.',
     );
   });
 

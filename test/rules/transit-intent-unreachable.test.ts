@@ -26,6 +26,23 @@ const routed = [
   { name: 'spoke1', prefixes: ['10.1.0.0/16'], routes: [viaFirewall()] },
   { name: 'spoke2', prefixes: ['10.2.0.0/16'], routes: [viaFirewall()] },
 ];
+/** QA c4: spoke1's first subnet has no table (the direct peering), its snet-app goes through the firewall, as spoke2 does. */
+const firewallFromSecondSubnet = hubAndSpokes([
+  {
+    name: 'spoke1',
+    prefixes: ['10.1.0.0/16'],
+    routes: [viaFirewall('10.2.0.0/16', 'to-spoke2')],
+    subnets: [{ name: 'snet-direct', prefix: '10.1.0.0/24' }, { name: 'snet-app', prefix: '10.1.1.0/24', routeTable: routeTableId('spoke1') }],
+    peerings: [{ remote: s2 }],
+  },
+  { name: 'spoke2', prefixes: ['10.2.0.0/16'], routes: [viaFirewall('10.1.0.0/16', 'to-spoke1')], peerings: [{ remote: s1 }] },
+]);
+/** QA c11: spoke1 routes the hub's space to the hub firewall; the hub's workload subnet answers over the peering. */
+const hubSpaceThroughFirewall = hubAndSpokes([{ name: 'spoke1', prefixes: ['10.1.0.0/16'], routes: [viaFirewall('10.0.0.0/16', 'to-hub')] }], {
+  prefixes: ['10.0.0.0/16'],
+  subnets: [{ name: 'AzureFirewallSubnet', prefix: '10.0.1.0/26' }, { name: 'snet-shared', prefix: '10.0.2.0/24' }],
+});
+const bothWays = parseIntent({ groups: { spokes, hubs }, statements: [{ reach: { from: 'spokes', to: 'hubs' } }, { reach: { from: 'hubs', to: 'spokes' } }] });
 
 ruleTester(transitIntentUnreachable, {
   valid: [
@@ -38,6 +55,7 @@ ruleTester(transitIntentUnreachable, {
       options: { intent: onPrem },
     },
     { name: "spokes reach each other through the hub's VPN gateway, routes to VirtualNetworkGateway both ways (QA s2)", resources: throughGateway(), options: { intent: anyWay } },
+    { name: "through the firewall from spoke1's second subnet, its first going direct: every subnet is tried (QA c4)", resources: firewallFromSecondSubnet, options: { intent: eachOther } },
   ],
   invalid: [
     {
@@ -115,6 +133,15 @@ ruleTester(transitIntentUnreachable, {
           relatedResourceIds: [s2, peeringId(s1, s2)],
           messageIncludes: ['subnet peering "spoke1-to-spoke2" peers only subnet "snet-app" of "spoke2" (10.2.0.0/24), not all of 10.2.0.0/16'],
         },
+      ],
+    },
+    {
+      name: 'out through the hub firewall, back over the peering: neither reach statement holds, whichever VNet it names first (QA c11)',
+      resources: hubSpaceThroughFirewall,
+      options: { intent: bothWays },
+      findings: [
+        { resourceId: s1, messageIncludes: ['must reach VNet "vnet-hub"', 'the return path differs from the way out (out: "spoke1" → firewall "afw-vnet-hub" in "vnet-hub" → "vnet-hub"'] },
+        { resourceId: HUB, messageIncludes: ['must reach VNet "spoke1"', 'the return path differs from the way out (out: "vnet-hub" → "spoke1" (peering "vnet-hub-to-spoke1")'] },
       ],
     },
     {

@@ -1,7 +1,8 @@
 import { parseIntent } from '../../src/intent/schema';
 import { transitIntentViolated } from '../../src/rules/transit-intent-violated';
 import { ruleTester } from '../support/rule-tester';
-import { hubAndSpokes, meshGroup, spokeId, viaFirewall, viaGateway, vpnHubAndSpokes } from '../support/transit';
+import { nva } from '../support/estate';
+import { hubAndSpokes, meshGroup, spokeId, viaFirewall, viaGateway, vpnHubAndSpokes, type SpokeSpec } from '../support/transit';
 
 const s1 = spokeId('spoke1');
 const s2 = spokeId('spoke2');
@@ -11,6 +12,24 @@ const intent = parseIntent({
 });
 // hubAndSpokes gives no tags: select dev by name only.
 const byName = parseIntent({ groups: { dev: { names: ['spoke1', 'spoke3'] }, prod: { names: ['spoke2'] } }, statements: [{ name: 'dev and prod are isolated', isolated: { between: ['dev', 'prod'] } }] });
+/** The same statement with its groups the other way round: isolation is symmetric. */
+const reversed = parseIntent({ groups: { dev: { names: ['spoke1', 'spoke3'] }, prod: { names: ['spoke2'] } }, statements: [{ name: 'prod and dev are isolated', isolated: { between: ['prod', 'dev'] } }] });
+
+/** spoke1 (dev) and spoke2 (prod) peered directly, not with the hub; `one`/`two` override either spoke. */
+const direct = (one: Partial<SpokeSpec> = {}, two: Partial<SpokeSpec> = {}) =>
+  hubAndSpokes([
+    { name: 'spoke1', prefixes: ['10.1.0.0/16'], unpeered: true, peerings: [{ remote: s2 }], ...one },
+    { name: 'spoke2', prefixes: ['10.2.0.0/16'], unpeered: true, peerings: [{ remote: s1 }], ...two },
+  ]);
+const appOnly = (remote: string) => ({ remote, peerCompleteVnets: false, localSubnetNames: ['snet-app'], remoteSubnetNames: ['snet-app'] });
+/** QA c5: spoke2 (prod) routes spoke1's space to an NVA inside spoke1; spoke1 answers over the peering. */
+const nvaInDev = [
+  ...direct(
+    { subnets: [{ name: 'snet-app', prefix: '10.1.0.0/24' }, { name: 'snet-nva', prefix: '10.1.9.0/24' }] },
+    { routes: [{ name: 'to-nva', prefix: '10.1.0.0/16', nextHopType: 'VirtualAppliance', nextHopIp: '10.1.9.4' }] },
+  ),
+  nva('nva-dev', s1, 'snet-nva', '10.1.9.4'),
+];
 
 ruleTester(transitIntentViolated, {
   valid: [
@@ -21,6 +40,10 @@ ruleTester(transitIntentViolated, {
       resources: hubAndSpokes([{ name: 'spoke1', prefixes: ['10.1.0.0/16'], routes: [viaFirewall()] }, { name: 'spoke2', prefixes: ['10.2.0.0/16'] }]),
       options: { intent: byName },
     },
+    // The way out passes the NVA, the way back does not: no path as the engine defines one, whichever group is named first (QA c5).
+    { name: 'prod reaches dev through an NVA in dev, dev answers over the peering: isolated (dev, prod)', resources: nvaInDev, options: { intent: byName } },
+    { name: 'the same with the groups named the other way round (prod, dev)', resources: nvaInDev, options: { intent: reversed } },
+    { name: 'a direct peering with access off on one side (NSGs are not read)', resources: direct({}, { peerings: [{ remote: s1, allowVirtualNetworkAccess: false }] }), options: { intent: byName } },
     { name: 'a group selecting nobody (no VNet has the tag) names no pair', resources: hubAndSpokes([{ name: 'spoke1', prefixes: ['10.1.0.0/16'], peerings: [{ remote: s2 }] }, { name: 'spoke2', prefixes: ['10.2.0.0/16'], peerings: [{ remote: s1 }] }]), options: { intent } },
   ],
   invalid: [
@@ -44,6 +67,37 @@ ruleTester(transitIntentViolated, {
       resources: hubAndSpokes([{ name: 'spoke1', prefixes: ['10.1.0.0/16'], peerings: [{ remote: s2 }] }, { name: 'spoke2', prefixes: ['10.2.0.0/16'], peerings: [{ remote: s1 }] }]),
       options: { intent: byName },
       findings: [{ resourceId: s1, messageIncludes: ['"spoke1" → "spoke2" (peering "spoke1-to-spoke2")'] }],
+    },
+    // QA c2, c1, c3: a path to part of the other VNet breaks isolation as much as a whole one.
+    {
+      name: "a direct peering, dev's route table blackholing one /24 of prod: the rest is reachable, and the parts are named",
+      resources: direct({ routes: [{ name: 'drop-99', prefix: '10.2.99.0/24', nextHopType: 'None' }] }),
+      options: { intent: byName },
+      findings: [
+        {
+          resourceId: s1,
+          relatedResourceIds: [s2],
+          messageIncludes: ['a path exists: "spoke1" → "spoke2" (peering "spoke1-to-spoke2") for 10.2.0.0/16 of "spoke2" except 10.2.99.0/24, and back for all of "spoke1".'],
+        },
+      ],
+    },
+    {
+      name: 'a range prod added that the peering has not synced: the synced range is reachable',
+      resources: direct(
+        { peerings: [{ remote: s2, syncLevel: 'LocalNotInSync', remoteAddressSpace: ['10.2.0.0/16'] }] },
+        { prefixes: ['10.2.0.0/16', '10.3.0.0/16'], peerings: [{ remote: s1, syncLevel: 'RemoteNotInSync' }] },
+      ),
+      options: { intent: byName },
+      findings: [{ resourceId: s1, messageIncludes: ['a path exists: "spoke1" → "spoke2" (peering "spoke1-to-spoke2") for 10.2.0.0/16 of "spoke2", and back for all of "spoke1"'] }],
+    },
+    {
+      name: 'a subnet peering between the app subnets of dev and prod',
+      resources: direct(
+        { subnets: [{ name: 'snet-app', prefix: '10.1.0.0/24' }, { name: 'snet-db', prefix: '10.1.1.0/24' }], peerings: [appOnly(s2)] },
+        { subnets: [{ name: 'snet-app', prefix: '10.2.0.0/24' }, { name: 'snet-db', prefix: '10.2.1.0/24' }], peerings: [appOnly(s1)] },
+      ),
+      options: { intent: reversed },
+      findings: [{ resourceId: s2, relatedResourceIds: [s1], messageIncludes: ['a path exists: "spoke2" → "spoke1" (peering "spoke2-to-spoke1") for 10.1.0.0/24 of "spoke1", and back for 10.2.0.0/24 of "spoke2".'] }],
     },
     {
       name: 'an AVNM mesh group',
