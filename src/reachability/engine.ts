@@ -318,9 +318,14 @@ export function createReachability(topology: Topology): Reachability {
     const routed = formatPrefixes(link.remotePrefixes);
     // A single address (an appliance's IP) is left out whole; a prefix may be in part.
     const what = target.length === (target.version === 4 ? 32 : 128) ? target.text : `all of ${target.text}`;
+    // An IPv6-only peering (enableOnlyIPv6Peering) routes none of the IPv4 space.
+    const ipv6Only = link.out.enableOnlyIPv6Peering;
     if (!link.out.peerCompleteVnets) {
       const names = link.out.remoteSubnetNames;
-      return `${quote(from)} reaches only part of ${quote(to)}: subnet peering "${link.out.name}" peers only subnet${names.length === 1 ? '' : 's'} ${listNames(names)} of ${quote(to)} (${routed}), not ${what}`;
+      return `${quote(from)} reaches only part of ${quote(to)}: subnet peering "${link.out.name}" peers only ${ipv6Only ? 'the IPv6 prefixes of ' : ''}subnet${names.length === 1 ? '' : 's'} ${listNames(names)} of ${quote(to)} (${routed}), not ${what}`;
+    }
+    if (ipv6Only && target.version === 4) {
+      return `${quote(from)} reaches only part of ${quote(to)}: peering "${link.out.name}" peers IPv6 only (enableOnlyIPv6Peering) (${routed}), not ${what}`;
     }
     return (
       `${quote(from)} reaches only part of ${quote(to)}: peering "${link.out.name}" routes the address space of ${quote(to)} as it was peered (${routed}), ` +

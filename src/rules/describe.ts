@@ -158,15 +158,25 @@ export function peeredLocalPrefixes(peering: Peering): Prefix[] {
 }
 
 /**
- * The remote prefixes a peering connects: the remote VNet's space (or its `remoteSubnetNames`'
- * subnets) when it was read, else what the peering recorded. Empty when unknown.
+ * The remote prefixes a peering connects: the remote VNet's space (or its `remoteSubnetNames'`
+ * subnets) when it was read, else what the peering recorded; of an IPv6-only peering
+ * (`enableOnlyIPv6Peering`), the IPv6 ones. Empty when unknown.
  */
 export function peeredRemotePrefixes(peering: Peering): Prefix[] {
+  return peeredFamilies(peering, remotePrefixesOf(peering));
+}
+
+function remotePrefixesOf(peering: Peering): Prefix[] {
   const remote = peering.remoteVnet;
   if (peering.peerCompleteVnets) return remoteCurrentSpace(peering) ?? peering.remoteAddressSpace ?? [];
   // Subnet peering: `remoteAddressSpace` holds the peered subnets' prefixes only.
   if (remote && remote.subnets.length > 0) return subnetPrefixes(remote, peering.remoteSubnetNames);
   return peering.remoteAddressSpace ?? peering.remoteVirtualNetworkAddressSpace ?? [];
+}
+
+/** Of `prefixes`, those of the IP versions `peering` connects: an IPv6-only peering (`enableOnlyIPv6Peering`) connects IPv6 only. */
+export function peeredFamilies(peering: Peering, prefixes: Prefix[]): Prefix[] {
+  return peering.enableOnlyIPv6Peering ? prefixes.filter((p) => p.version === 6) : prefixes;
 }
 
 // -- gateway transit helpers --

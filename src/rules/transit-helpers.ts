@@ -1,7 +1,7 @@
 import { contains, overlaps, rangeKey, type Address, type Prefix } from '../model/cidr';
 import type { ResourceKey } from '../model/ids';
 import type { Gateway, Peering, Route, RouteTable, Topology, Vnet } from '../model/types';
-import { isBasicSkuGateway, peeredRemotePrefixes, remoteCurrentSpace } from './describe';
+import { isBasicSkuGateway, peeredFamilies, peeredRemotePrefixes, remoteCurrentSpace } from './describe';
 
 // Shared vocabulary of the transit rules: usable links, which peer holds a next-hop IP, effective
 // routes of a VNet's subnets, and what a longest-prefix match decides for a whole prefix.
@@ -31,10 +31,18 @@ export interface Link {
  * then it is not routed over the link; a range the remote gave up may still be routed, but no VNet
  * is there. Without `remoteAddressSpace`, the current space. Subnet peering: as
  * `peeredRemotePrefixes` (the named subnets). `peeredRemotePrefixes` stays the current space: the
- * overlap rule needs what the remote holds, not what was synced.
+ * overlap rule needs what the remote holds, not what was synced. An IPv6-only peering
+ * (`enableOnlyIPv6Peering`, a subnet peering's setting) routes the IPv6 prefixes only (`peeredFamilies`).
  */
 export function routedRemotePrefixes(peering: Peering): Prefix[] {
   if (!peering.peerCompleteVnets) return peeredRemotePrefixes(peering);
+  const routed = wholeVnetRoutedPrefixes(peering);
+  // The flag is a bit of the peering: nearly every peering (not IPv6-only) returns `routed` as is.
+  return peering.enableOnlyIPv6Peering ? peeredFamilies(peering, routed) : routed;
+}
+
+/** `routedRemotePrefixes` of a peering of whole VNets, every IP version. */
+function wholeVnetRoutedPrefixes(peering: Peering): Prefix[] {
   const peered = peering.remoteAddressSpace;
   if (!peered || peered.length === 0) return remoteCurrentSpace(peering) ?? [];
   // In sync (nearly every peering): the two are the same space, and neither the remote VNet's

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { keyOf } from '../../src/model/ids';
 import type { RawResource } from '../../src/model/snapshot';
+import type { Peering } from '../../src/model/types';
 import { createReachability, describeVerdict } from '../../src/reachability/engine';
 import { routedRemotePrefixes } from '../../src/rules/transit-helpers';
 import { SUB_A, gateway, routeServer, routeTable, topologyOf, vnet, vnetId, type RouteSpec } from '../support/estate';
@@ -50,6 +51,20 @@ describe('reachability: a peering routes the remote space as peered', () => {
     expect(texts(routedRemotePrefixes(peering(vnetId('vnet-x', SUB_A), s1)))).toEqual(['10.1.0.0/16']);
     // spoke2's only subnet, snet-app, holds both of its prefixes.
     expect(texts(routedRemotePrefixes(peering(vnetId('vnet-y', SUB_A), s2)))).toEqual(['10.2.0.0/16', '10.22.0.0/16']);
+  });
+
+  it('an IPv6-only peering (enableOnlyIPv6Peering) routes the IPv6 prefixes only, a subnet peering or not', () => {
+    const subnets = [{ name: 'snet-app', prefix: ['10.2.0.0/24', 'fd00:2::/64'] }];
+    const topology = topologyOf([
+      vnet({ id: s2, prefixes: ['10.2.0.0/24', 'fd00:2::/64'], subnets }),
+      vnet({ id: vnetId('vnet-x', SUB_A), prefixes: ['10.5.0.0/16'], peerings: [{ remote: s2, peerCompleteVnets: false, localSubnetNames: ['default'], remoteSubnetNames: ['snet-app'], enableOnlyIPv6Peering: true }] }),
+      vnet({ id: vnetId('vnet-y', SUB_A), prefixes: ['10.6.0.0/16'], peerings: [{ remote: s2, enableOnlyIPv6Peering: true }] }),
+      vnet({ id: vnetId('vnet-z', SUB_A), prefixes: ['10.7.0.0/16'], peerings: [{ remote: s2, enableOnlyIPv6Peering: false }] }),
+    ]);
+    const routed = (from: string) => texts(routedRemotePrefixes(topology.peeringBetween(keyOf(vnetId(from, SUB_A)), keyOf(s2)) as Peering));
+    expect(routed('vnet-x')).toEqual(['fd00:2::/64']);
+    expect(routed('vnet-y')).toEqual(['fd00:2::/64']);
+    expect(routed('vnet-z')).toEqual(['10.2.0.0/24', 'fd00:2::/64']);
   });
 
   it('a range the remote added and the peering has not synced is not reached; the peering to sync is named', () => {
@@ -113,6 +128,22 @@ describe('reachability: a direct subnet peering', () => {
     expect(describeVerdict(v)).toBe(
       'partly reachable: "spoke1" → "spoke2" (peering "spoke1-to-spoke2") for 10.2.0.0/24 of "spoke2", and back for 10.1.0.0/24 of "spoke1"; ' +
         'not all of it (no-route): "spoke1" reaches only part of "spoke2": subnet peering "spoke1-to-spoke2" peers only subnet "snet-app" of "spoke2" (10.2.0.0/24), not all of 10.2.0.0/16.',
+    );
+  });
+
+  it('an IPv6-only subnet peering of dual-stack VNets: the IPv4 space is not reached, the IPv6 space is (QA c7)', () => {
+    const dual = (name: string, v4: string, v6: string, remote: string) => ({
+      name,
+      prefixes: [v4, v6],
+      unpeered: true,
+      subnets: [{ name: 'snet-app', prefix: [v4, v6] }],
+      peerings: [{ ...subnetPeering(remote), enableOnlyIPv6Peering: true }],
+    });
+    const v = engineOf(hubAndSpokes([dual('spoke1', '10.1.0.0/24', 'fd00:1::/64', s2), dual('spoke2', '10.2.0.0/24', 'fd00:2::/64', s1)])).explain(keyOf(s1), keyOf(s2));
+    expect(v.reachable).toBe(false);
+    expect(describeVerdict(v)).toBe(
+      'partly reachable: "spoke1" → "spoke2" (peering "spoke1-to-spoke2") for fd00:2::/64 of "spoke2", and back for fd00:1::/64 of "spoke1"; ' +
+        'not all of it (no-route): "spoke1" reaches only part of "spoke2": subnet peering "spoke1-to-spoke2" peers only the IPv6 prefixes of subnet "snet-app" of "spoke2" (fd00:2::/64), not all of 10.2.0.0/24.',
     );
   });
 
