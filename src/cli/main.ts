@@ -98,8 +98,10 @@ export async function main(argv: readonly string[], terminal: CliIo = processIo)
         run = auditTopology({ ...common, topology: snapshot.topology, unreadable: snapshot.unreadable });
         requireVnets(run.report, { input: opts.input });
       }
-      // The intent narrows transit findings to the pairs it names: say which of its groups name nothing.
-      if (intent) reportIntentGaps(run.extras.topology, intent, io);
+      // The intent narrows transit findings to the pairs it names: say which of its groups name nothing,
+      // whether it came from --intent or from the configuration's intent: section.
+      const usedIntent = intent ?? config.intent;
+      if (usedIntent) reportIntentGaps(run.extras.topology, usedIntent, io);
       io.stdout(await renderReportAsync(run.report, opts.format, run.extras, { rules: RULES, colour: io.isTty }));
       exitCode = exitCodeFor(run.report, opts.failOn);
     });

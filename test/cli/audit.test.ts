@@ -239,11 +239,24 @@ describe('peerguard audit', () => {
     expect({ code, stdout, stderr }).toEqual({ code: 2, stdout: '', stderr: `peerguard: ${message}\n` });
   });
 
-  it('--intent whose group names nothing in the input: the gap is on stderr, the report and exit code as usual', async () => {
-    const intent = join(dir, 'typo-intent.yaml');
-    writeFileSync(intent, 'groups:\n  hub: { names: [vnet-hub] }\n  prod: { names: ["vnet-prdo-*"] }\nstatements:\n  - reach: { from: prod, to: hub }\n');
-    const { code, stdout, stderr } = await run(['audit', '--input', healthy, '--intent', intent]);
-    expect(stderr).toBe('peerguard: intent group "prod" matches no VNet in the input\n');
+  // The intent comes from --intent or from the configuration's intent: section (--intent wins):
+  // the groups that name nothing are listed the same way for either (QA cfg-typo).
+  const typoIntent = 'groups:\n  hub: { names: [vnet-hub] }\n  prod: { names: ["vnet-prdo-*"] }\nstatements:\n  - reach: { from: prod, to: hub }\n';
+  const typoFile = join(dir, 'typo-intent.yaml');
+  writeFileSync(typoFile, typoIntent);
+  const typoConfig = join(dir, 'typo-config.yaml');
+  writeFileSync(typoConfig, `intent:\n${typoIntent.replace(/^/gm, '  ')}`);
+  const goodFile = join(dir, 'good-intent.yaml');
+  writeFileSync(goodFile, 'groups:\n  hub: { names: [vnet-hub] }\nstatements:\n  - reach-each-other: hub\n');
+  const gap = 'peerguard: intent group "prod" matches no VNet in the input\n';
+
+  it.each([
+    ['--intent', ['--intent', typoFile], gap],
+    ["the configuration's intent: section", ['--config', typoConfig], gap],
+    ['--intent overriding the configuration', ['--config', typoConfig, '--intent', goodFile], ''],
+  ])('an intent group that names nothing in the input, from %s: the gap is on stderr, the report and exit code as usual', async (_from, options, expected) => {
+    const { code, stdout, stderr } = await run(['audit', '--input', healthy, ...options]);
+    expect(stderr).toBe(expected);
     expect(stdout).toContain('No findings');
     expect(code).toBe(0);
   });
