@@ -91,8 +91,13 @@ export async function runExplain(
   const verdict = reachability(topology).explain(a.key, c.key, args.via as 'firewall' | 'appliance' | undefined);
   io.stdout(`"${a.name}" → "${c.name}": ${describeVerdict(verdict)}\n`);
   if (intent) {
+    // An isolated statement is symmetric: it is shown for the pair in either order, once.
+    const isolatedShown = new Set<number>();
     for (const check of evaluateIntent(topology, intent)) {
-      if (check.from.key !== a.key || check.to?.key !== c.key) continue;
+      const same = check.from.key === a.key && check.to?.key === c.key;
+      const reversed = check.from.key === c.key && check.to?.key === a.key;
+      if (check.expected === 'isolated' ? !(same || reversed) || isolatedShown.has(check.statement.index) : !same) continue;
+      if (check.expected === 'isolated') isolatedShown.add(check.statement.index);
       io.stdout(`intent "${check.statement.label}" expects ${check.expected}: ${check.holds ? 'holds' : 'VIOLATED'}\n`);
     }
     reportIntentGaps(topology, intent, io);

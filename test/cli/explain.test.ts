@@ -138,6 +138,26 @@ describe('explain --intent without VNETs: options that apply only to a pair', ()
   });
 });
 
+// An isolated statement is symmetric: `explain A B --intent` shows it whichever order the pair and
+// the statement's groups are given in, once even when both groups hold both VNets (QA c6).
+describe('explain A B --intent: an isolated statement for the pair in either order', () => {
+  const isolated = (between: string, groups = 'spoke: { names: [vnet-spoke1] }\n  hub: { names: [vnet-hub-weu] }') =>
+    file(`isolated-${between.replace(/\W/g, '')}.yaml`, `groups:\n  ${groups}\nstatements:\n  - name: apart\n    isolated: { between: [${between}] }\n`);
+  const violated = 'intent "apart" expects isolated: VIOLATED\n';
+
+  it.each([
+    ['the groups in the order of the pair', ['vnet-spoke1', 'vnet-hub-weu'], isolated('spoke, hub')],
+    ['the groups the other way round', ['vnet-spoke1', 'vnet-hub-weu'], isolated('hub, spoke')],
+    ['the pair the other way round', ['vnet-hub-weu', 'vnet-spoke1'], isolated('spoke, hub')],
+    ['both groups holding both VNets', ['vnet-spoke1', 'vnet-hub-weu'], isolated('x, y', 'x: { names: [vnet-spoke1, vnet-hub-weu] }\n  y: { names: [vnet-spoke1, vnet-hub-weu] }')],
+  ])('%s: shown once', async (_name, pair, intentFile) => {
+    const run = await cli(['explain', ...pair, '--input', 'examples/estate', '--intent', intentFile]);
+    expect(run.out.split('\n')[0]).toContain(': reachable: ');
+    expect(run.out.split('\n').filter((l) => l.startsWith('intent '))).toEqual([violated.trimEnd()]);
+    expect(run.code).toBe(0);
+  });
+});
+
 describe("explain --intent ''", () => {
   const empty = 'peerguard: --intent is empty: name an intent file (YAML or JSON), or leave the option out\n';
 
