@@ -1,7 +1,7 @@
 import { peeringRule } from './rule';
 import { overlappingPairs, overlaps, type Prefix } from '../model/cidr';
 import { nameOf } from '../model/ids';
-import { describePeering, isRemoteVnetMissing, peeredLocalPrefixes, peeredRemotePrefixes, remoteNameOf } from './describe';
+import { describePeering, isRemoteVnetMissing, peeredFamilies, peeredLocalPrefixes, peeredRemotePrefixes, remoteNameOf } from './describe';
 
 // Peered address spaces must not overlap (virtual-network-manage-peering, requirements and
 // constraints): Azure refuses such a peering, and an address change made afterwards leaves
@@ -14,10 +14,6 @@ import { describePeering, isRemoteVnetMissing, peeredLocalPrefixes, peeredRemote
 // peer a subnet whose address space "is also present in" the other VNet, while spaces holding no
 // peered subnet may be reused. So each side's spaces that hold a peered subnet are compared with the
 // other side's whole space, when both VNets were read with their spaces and peered subnets.
-
-function peeredFamilies(prefixes: readonly Prefix[], ipv6Only: boolean): readonly Prefix[] {
-  return ipv6Only ? prefixes.filter((p) => p.version === 6) : prefixes;
-}
 
 /** The prefixes of `space` that hold some of `subnets`. */
 function spacesHolding(space: readonly Prefix[], subnets: readonly Prefix[]): Prefix[] {
@@ -52,9 +48,8 @@ export const peeringAddressOverlap = peeringRule({
   },
   checkPeering(peering, topology) {
     if (isRemoteVnetMissing(peering)) return undefined;
-    const ipv6Only = peering.enableOnlyIPv6Peering;
-    const local = peeredFamilies(peeredLocalPrefixes(peering), ipv6Only);
-    const remote = peeredFamilies(peeredRemotePrefixes(peering), ipv6Only);
+    const local = peeredFamilies(peering, peeredLocalPrefixes(peering));
+    const remote = peeredRemotePrefixes(peering);
     const pairs = overlappingPairs(local, remote);
     // The remote's peered subnets are known from its subnets, or from the space the peering recorded
     // (subnet peering records only theirs); without either, its whole space would stand in for them.
@@ -62,7 +57,7 @@ export const peeringAddressOverlap = peeringRule({
     const spaces =
       pairs.length > 0 || peering.peerCompleteVnets || !remoteSubnetsKnown
         ? []
-        : sharedSubnetSpaces(peeredFamilies(peering.vnet.prefixes, ipv6Only), local, peeredFamilies(peering.remoteVnet?.prefixes ?? [], ipv6Only), remote);
+        : sharedSubnetSpaces(peeredFamilies(peering, peering.vnet.prefixes), local, peeredFamilies(peering, peering.remoteVnet?.prefixes ?? []), remote);
     if (pairs.length === 0 && spaces.length === 0) return undefined;
     const reverse = topology.reverseOf(peering);
     if (reverse && reverse.vnetKey < peering.vnetKey) return undefined; // the pair is reported from the other side
