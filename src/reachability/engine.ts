@@ -475,7 +475,8 @@ export function createReachability(topology: Topology): Reachability {
       }
       const hub = vnetAt(h);
       if (h !== c) {
-        const gap = onward(h, c, target);
+        // What this route carries on: its part of the target (more specific routes decide the rest).
+        const gap = onward(h, c, narrower(r.prefix, target));
         if (gap) return gap;
       }
       return { ok: true, hop: { kind: 'appliance', from: src, to: dest, hub, ip, appliance: applianceAt(hub, ip), routeName: r.route?.name }, way: h };
@@ -489,7 +490,7 @@ export function createReachability(topology: Topology): Reachability {
       }
       const h = via.link.peer;
       if (h !== c) {
-        const gap = gatewayOnward(h, c, target);
+        const gap = gatewayOnward(h, c, narrower(r.prefix, target));
         if (gap) return gap;
       }
       return { ok: true, hop: { kind: 'vpn-gateway', from: src, to: dest, hub: via.link.peerVnet, gatewayName: describeGateway(via.gateway), routeName: r.route?.name }, way: NO_APPLIANCE };
@@ -541,16 +542,47 @@ export function createReachability(topology: Topology): Reachability {
       for (const target of vnetAt(c).prefixes) {
         const { deciding } = routingOf(ctx.routes, target);
         for (const r of deciding) {
-          const step = judge(a, c, r, target, ctx.table);
-          if (!step.ok || reached?.some((x) => x.way === step.way)) continue;
-          const part = narrower(r.prefix, target);
-          const except = deciding.filter((o) => o !== r && o.prefix.length > part.length && contains(part, o.prefix)).map((o) => o.prefix);
-          (reached ??= []).push({ hop: step.hop, way: step.way, part, except });
+          const carried = narrower(r.prefix, target);
+          // A hub that forwards only part of what the route carries (its link to C routes some
+          // subnets, or a range not synced): the parts that some link into C routes are tried alone.
+          for (const part of [carried, ...routedPartsOf(c, carried)]) {
+            const step = judge(a, c, r, part, ctx.table);
+            if (!step.ok) continue;
+            if (!reached?.some((x) => x.way === step.way)) {
+              const except = deciding.filter((o) => o !== r && o.prefix.length > part.length && contains(part, o.prefix)).map((o) => o.prefix);
+              (reached ??= []).push({ hop: step.hop, way: step.way, part, except });
+            }
+            break;
+          }
         }
       }
     }
     leg.reached = reached ?? NOTHING_REACHED;
     return leg.reached;
+  };
+
+  /**
+   * The prefixes that some usable link into C routes and that are narrower than C's own (a subnet
+   * peering's subnets): worked out once per C, none for nearly every VNet.
+   */
+  const partialLinkPrefixes = new Map<number, readonly Prefix[]>();
+  /** Of those, the ones strictly inside `carried`. */
+  const routedPartsOf = (c: number, carried: Prefix): readonly Prefix[] => {
+    let partial = partialLinkPrefixes.get(c);
+    if (!partial) {
+      const dest = vnetAt(c);
+      const found: Prefix[] = [];
+      for (const p of dest.peerings) {
+        const x = p.remoteVnet ? index.numberOf(p.remoteVnet.key) : undefined;
+        const link = x === undefined ? undefined : index.link(x, c);
+        for (const q of link?.remotePrefixes ?? []) {
+          if (!dest.prefixes.some((own) => own.key === q.key) && !found.some((k) => k.key === q.key)) found.push(q);
+        }
+      }
+      partial = found.length > 0 ? found : NONE;
+      partialLinkPrefixes.set(c, partial);
+    }
+    return partial.length === 0 ? partial : partial.filter((q) => q.length > carried.length && contains(carried, q));
   };
 
   /** A → C from each context of A (one leg for a mesh). Memoized per pair. */

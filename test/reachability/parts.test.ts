@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { keyOf } from '../../src/model/ids';
 import type { RawResource } from '../../src/model/snapshot';
 import { createReachability, describeConnection, describeVerdict } from '../../src/reachability/engine';
-import { topologyOf } from '../support/estate';
-import { hubAndSpokes, spokeId, type SpokeSpec } from '../support/transit';
+import { topologyOf, type RouteSpec } from '../support/estate';
+import { hubAndSpokes, routeTableId, spokeId, viaFirewall, viaGateway, vpnHubAndSpokes, type SpokeSpec } from '../support/transit';
 
 // Two VNets connected in part only: a path to some of the other's space, and back, is a path for an
 // `isolated` statement, while `reach` still needs all of it (QA c1, c2, c3). The verdict names the
@@ -90,5 +90,35 @@ describe('reachability: VNets connected in part', () => {
     const v = createReachability(topologyOf(cases[0]?.resources ?? [])).explain(keyOf(s1), keyOf(s2), 'firewall');
     expect(v.reachable).toBe(false);
     expect(v.partly).toBeUndefined();
+  });
+});
+
+describe('reachability: a hub that forwards to part of a spoke', () => {
+  /** spoke1 and spoke2 route through the hub; the hub's link to spoke2 is a subnet peering of snet-app only. */
+  const partlyPeered = (route: RouteSpec): SpokeSpec[] => [
+    { name: 'spoke1', prefixes: ['10.1.0.0/16'], routes: [route] },
+    {
+      name: 'spoke2',
+      prefixes: ['10.2.0.0/16'],
+      routes: [route],
+      subnets: [
+        { name: 'snet-app', prefix: '10.2.0.0/24', routeTable: routeTableId('spoke2') },
+        { name: 'snet-db', prefix: '10.2.1.0/24', routeTable: routeTableId('spoke2') },
+      ],
+      fromHub: { peerCompleteVnets: false, localSubnetNames: ['AzureFirewallSubnet', 'GatewaySubnet'], remoteSubnetNames: ['snet-app'] },
+      toHub: { peerCompleteVnets: false, localSubnetNames: ['snet-app'], remoteSubnetNames: ['AzureFirewallSubnet', 'GatewaySubnet'] },
+    },
+  ];
+
+  it.each([
+    ['its firewall', hubAndSpokes(partlyPeered(viaFirewall())), 'firewall "afw-vnet-hub"'],
+    ['its VPN gateway', vpnHubAndSpokes(partlyPeered(viaGateway('10.0.0.0/8'))), 'VPN gateway "vgw-hub"'],
+  ])('through %s: partly reachable, the peered subnet named (an isolated statement is violated)', (_, resources, via) => {
+    const engine = createReachability(topologyOf(resources));
+    const v = engine.explain(keyOf(s1), keyOf(s2));
+    expect(v.reachable).toBe(false);
+    expect(v.partly).toMatchObject({ there: '10.2.0.0/24 of "spoke2"', back: 'all of "spoke1"' });
+    expect(describeVerdict(v)).toContain(`partly reachable: "spoke1" → ${via}`);
+    expect(engine.explain(keyOf(s2), keyOf(s1)).partly).toMatchObject({ there: 'all of "spoke1"', back: '10.2.0.0/24 of "spoke2"' });
   });
 });
