@@ -1,6 +1,6 @@
 import type { Finding } from '../engine/audit';
 import { nameOf, parseResourceId, subscriptionOf } from '../model/ids';
-import { renderEmailReportBody, renderFindingEmailFragment } from '../report/email-html';
+import { noticeBoxHtml, renderEmailReportBody, renderFindingEmailFragment } from '../report/email-html';
 import { escapeHtml, html, raw, type RawHtml } from '../report/escape';
 import { SEVERITY_STYLE } from '../report/html-shared';
 import { plural, type AuditReport, type ReportExtras } from '../report/report';
@@ -352,7 +352,7 @@ export function composeReportMail(input: ReportMailInput): ComposedMail {
     input.archivedAs.length > 0 ? html`<p style="margin:4px 0 0;color:#5f6b7a">Archived as: ${input.archivedAs.join(', ')}</p>` : ''
   }`;
   const shortenedHtml = shortenedText
-    ? html`<table role="presentation" cellpadding="0" cellspacing="0" style="${TABLE};margin:0 0 14px"><tr><td style="padding:10px 14px;background:#eef3fb;border:2px solid #1a4fa3"><b>Shortened:</b> ${shortenedText}</td></tr></table>`
+    ? noticeBoxHtml('background:#eef3fb;border:2px solid #1a4fa3', html`<b>Shortened:</b> ${shortenedText}`)
     : '';
   const body = html`<h1 style="font-size:20px;margin:0 0 8px">peerguard compliance report ${date}</h1>${shortenedHtml}${changesHtml}${raw(
     renderEmailReportBody(report, input.extras, { rules: input.rules ?? [], ...(shortened ? { maxFindings: 0, maxTopologyRows: 0, maxUnreadable: shortened.maxListed } : {}) }),

@@ -3,7 +3,8 @@ import { auditResources } from '../engine/pipeline';
 import { keyOf, subscriptionOf } from '../model/ids';
 import type { Inventory } from '../ports';
 import { redactSecrets } from '../redact';
-import { escapeHtml } from '../report/escape';
+import { noticeBoxHtml } from '../report/email-html';
+import { html } from '../report/escape';
 import { renderReportAsync } from '../report/render';
 import type { AuditReport, ReportExtras } from '../report/report';
 import type { RemediationRunner } from '../remediation/runner';
@@ -196,10 +197,9 @@ function withNotice(mail: ComposedMail, notice: string | undefined): ComposedMai
   if (!notice) return mail;
   const lines = mail.text.split('\n');
   const text = [...lines.slice(0, 2), `NOT MAILED BEFORE: ${notice}`, '', ...lines.slice(2)].join('\n');
-  const box = `<table role="presentation" cellpadding="0" cellspacing="0" style="border-collapse:collapse;width:100%;max-width:900px;margin:0 0 14px"><tr><td style="padding:10px 14px;background:#fff4e5;border:2px solid #b35c00"><b>Not mailed before:</b> ${escapeHtml(notice)}</td></tr></table>`;
+  const box = noticeBoxHtml('background:#fff4e5;border:2px solid #b35c00', html`<b>Not mailed before:</b> ${notice}`).value;
   const at = mail.html.indexOf('</h1>');
-  const html = at >= 0 ? `${mail.html.slice(0, at + 5)}${box}${mail.html.slice(at + 5)}` : mail.html;
-  return { ...mail, text, html };
+  return { ...mail, text, html: at >= 0 ? `${mail.html.slice(0, at + 5)}${box}${mail.html.slice(at + 5)}` : mail.html };
 }
 
 export async function auditAndReport(deps: ScheduledDeps, inventory: Inventory, options: ReportOptions = {}): Promise<ScheduledResult> {

@@ -128,6 +128,14 @@ export function renderTopologyEmailTable(view: ReturnType<typeof buildTopologyVi
   }`.value;
 }
 
+/**
+ * A notice across the top of a mail (PARTIAL, shortened, not mailed before): `cellStyle` colours
+ * the box; `content` is markup from `html` (text in it is escaped there).
+ */
+export function noticeBoxHtml(cellStyle: string, content: RawHtml): RawHtml {
+  return html`<table role="presentation" cellpadding="0" cellspacing="0" style="${TABLE};margin:0 0 14px"><tr><td style="padding:10px 14px;${cellStyle}">${content}</td></tr></table>`;
+}
+
 /** The scheduled report's content, without the document around it. */
 export function renderEmailReportBody(report: AuditReport, extras: ReportExtras, options: EmailOptions = {}): string {
   const rules = options.rules ?? [];
@@ -135,11 +143,14 @@ export function renderEmailReportBody(report: AuditReport, extras: ReportExtras,
   const { summary, coverage } = report;
   const counts = summary.findings;
   const partial = isPartial(report)
-    ? html`<table role="presentation" cellpadding="0" cellspacing="0" style="${TABLE};margin:0 0 14px"><tr><td style="padding:10px 14px;background:#fff3cd;border:2px solid #e0a800;color:#6b4e00"><b>PARTIAL AUDIT: ${coverage.unreadable.length} scope(s) could not be read; findings there are unknown.</b>${coverage.unreadable
+    ? noticeBoxHtml(
+        'background:#fff3cd;border:2px solid #e0a800;color:#6b4e00',
+        html`<b>PARTIAL AUDIT: ${coverage.unreadable.length} scope(s) could not be read; findings there are unknown.</b>${coverage.unreadable
         .slice(0, options.maxUnreadable)
         .map((u) => html`<br><span style="${MONO}">${u.scope}</span>: ${u.reason}`)}${
         coverage.unreadable.length > (options.maxUnreadable ?? Infinity) ? html`<br>…and ${coverage.unreadable.length - (options.maxUnreadable ?? 0)} more.` : ''
-      }</td></tr></table>`
+      }`,
+      )
     : '';
   const cell = (value: number, label: string, colour = '#1d2330') =>
     html`<td style="${TD};text-align:center"><div style="font-size:20px;font-weight:bold;color:${colour}">${value}</div><div style="font-size:11px;color:#5f6b7a;text-transform:uppercase">${label}</div></td>`;
