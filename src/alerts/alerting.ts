@@ -6,7 +6,7 @@ import { remediationSection, withRemediationSection } from '../remediation/summa
 import { composeAlertMail, type RuleInfo } from './compose';
 import { operationIdFor, SendError, type Mailer, type Recipients } from './mailer';
 import { placeOf, type AlertRow, type AlertScope, type ChangeContext } from './model';
-import type { AlertStore } from './store';
+import { pauseAfterConflict, type AlertStore } from './store';
 import { planTransitions, type TransitionPlan } from './transitions';
 import { redactSecrets } from '../redact';
 
@@ -305,7 +305,7 @@ export class Alerting {
       const row = await this.deps.store.get(fingerprint);
       if (!row) return;
       if (await this.deps.store.replace(change(row))) return;
-      await new Promise((r) => setTimeout(r, 10 + Math.random() * 40));
+      await pauseAfterConflict();
     }
     this.deps.log.error(`alert ${fingerprint}: could not record the mail's outcome after 20 conflicting writes`);
   }

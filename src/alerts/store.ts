@@ -141,6 +141,9 @@ interface ReadMark {
   etag: string;
 }
 
+/** A short random pause before a write that lost a conditional race looks again (10–50 ms). */
+export const pauseAfterConflict = (): Promise<void> => new Promise((r) => setTimeout(r, 10 + Math.random() * 40));
+
 export function rowKeyOf(resourceId: string): string {
   return createHash('sha256').update(keyOf(resourceId)).digest('hex').slice(0, 40);
 }
@@ -335,9 +338,8 @@ export class TableAlertStore implements AlertStore, NeighbourhoodIndex, RunStore
   async raiseReadMarks(vnetKeys: readonly string[], at: string): Promise<void> {
     await this.ensure();
     const all = [...new Map(vnetKeys.map((v) => [markRowKey(keyOf(v)), keyOf(v)])).entries()];
-    // A table transaction takes at most 100 entities of one partition.
-    for (let i = 0; i < all.length; i += 100) {
-      const group = all.slice(i, i + 100);
+    for (let i = 0; i < all.length; i += TRANSACTION_LIMIT) {
+      const group = all.slice(i, i + TRANSACTION_LIMIT);
       for (let attempt = 0; ; attempt++) {
         const marks = await this.readMarks(group.map(([rowKey]) => rowKey));
         // If-Match (or insert-only) on what was read: two reads raising one mark cannot lower it.
@@ -354,7 +356,7 @@ export class TableAlertStore implements AlertStore, NeighbourhoodIndex, RunStore
         } catch (error) {
           const status = statusOf(error);
           if ((status !== 409 && status !== 412) || attempt >= 20) throw error;
-          await new Promise((r) => setTimeout(r, 10 + Math.random() * 40));
+          await pauseAfterConflict();
         }
       }
     }
@@ -580,7 +582,7 @@ export class TableAlertStore implements AlertStore, NeighbourhoodIndex, RunStore
         const status = statusOf(error);
         if (status === 404) return undefined;
         if (status !== 412) throw error;
-        await new Promise((r) => setTimeout(r, 10 + Math.random() * 40));
+        await pauseAfterConflict();
       }
     }
     throw new Error(`run ${runId}: could not record batch ${batch} after 50 conflicting attempts`);
