@@ -348,7 +348,7 @@ export class ArmLiveReader implements LiveReader {
       if (!refused.has(sub)) outOfReach.add(sub);
     }
     const subscriptionsRead = [...new Set([...read, ...graph.visible])].filter((s) => !unreadable.has(s)).sort();
-    return { resources, subscriptions: subscriptionsRead, unreadable: [...unreadable.values()], sought: [...sought.keys()], outOfReach: [...outOfReach].filter((s) => !refused.has(s)) };
+    return { resources, subscriptions: subscriptionsRead, unreadable: [...unreadable.values()], sought: [...sought.keys()], outOfReach: [...outOfReach] };
   }
 
 }
