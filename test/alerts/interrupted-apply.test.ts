@@ -5,7 +5,8 @@ import { keyOf } from '../../src/model/ids';
 import type { RawResource } from '../../src/model/snapshot';
 import type { Inventory } from '../../src/ports';
 import { vnet, vnetId } from '../support/estate';
-import { context, eventAbout, install, RecordingMailer, SUB, testEnv, useAzurite } from '../functions/harness';
+import { context, eventAbout, install, RecordingMailer, SUB, testEnv } from '../functions/harness';
+import { useAzurite } from '../support/use-azurite';
 
 // A storage write that fails half-way through an event's alert writes: the event is retried within
 // the invocation, and every alert it opened must still be mailed by the invocation that

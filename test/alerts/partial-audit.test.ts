@@ -7,7 +7,8 @@ import { keyOf, subscriptionOf } from '../../src/model/ids';
 import type { RawResource } from '../../src/model/snapshot';
 import type { Inventory, NeighbourhoodOptions } from '../../src/ports';
 import { vnet } from '../support/estate';
-import { context, eventAbout, install, RecordingMailer, testEnv, useAzurite } from '../functions/harness';
+import { context, eventAbout, install, RecordingMailer, testEnv } from '../functions/harness';
+import { useAzurite } from '../support/use-azurite';
 
 // The scheduled audit when Resource Graph cannot read one of the subscriptions (a 403, a role
 // removed for a while): its view is partial, and a partial view decides nothing it could not see,

@@ -11,7 +11,8 @@ import { auditBatch } from '../../src/functions/auditBatch';
 import { ALERT_TABLE, AUDIT_QUEUE, REPORT_CONTAINER, RUN_CONTAINER, type Adapters } from '../../src/functions/composition';
 import { scheduledAudit } from '../../src/functions/scheduledAudit';
 import type { AuditScope, Inventory } from '../../src/ports';
-import { context, install, LiveEstate, RecordingMailer, SUB, testEnv, useAzurite } from './harness';
+import { context, install, LiveEstate, RecordingMailer, SUB, testEnv } from './harness';
+import { useAzurite } from '../support/use-azurite';
 
 // The fan-out's assembly (src/alerts/fanout.ts): the worker that records the last batch claims a
 // lease on the run, and the run counts as assembled only once its report is archived and mailed.

@@ -1,40 +1,18 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { InvocationContext } from '@azure/functions';
-import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import type { Mailer, MailMessage } from '../../src/alerts/mailer';
 import { RESOURCE_GROUP_DELETE } from '../../src/config/event-filter';
 import { buildAdapters, useAdapters, type Adapters, type Readers } from '../../src/functions/composition';
 import { keyOf, parseResourceId, subscriptionOf } from '../../src/model/ids';
 import type { RawResource } from '../../src/model/snapshot';
 import type { Inventory, NeighbourhoodOptions } from '../../src/ports';
-import { startAzurite, type AzuriteInstance } from '../support/azurite';
 import { vnet, type PeeringSpec } from '../support/estate';
 
 // Shared by the Functions tests: Microsoft's sample events, a live estate that tests mutate (the
 // LiveReader port over it), a recording mailer, and an InvocationContext that captures logs.
 
 export const FIXTURES = path.resolve(__dirname, '../../../shared/fixtures');
-
-/**
- * An Azurite for the enclosing describe block, started before each test (or once, for 'all') and
- * stopped after it with the adapters installed on it; the getter returns the running one.
- */
-export function useAzurite(scope: 'each' | 'all' = 'each'): () => AzuriteInstance {
-  let azurite: AzuriteInstance | undefined;
-  const [before, after] = scope === 'each' ? [beforeEach, afterEach] : [beforeAll, afterAll];
-  before(async () => {
-    azurite = await startAzurite();
-  });
-  after(async () => {
-    useAdapters(undefined);
-    await azurite?.stop();
-  });
-  return () => {
-    if (!azurite) throw new Error('Azurite is not running: useAzurite() belongs in a describe block');
-    return azurite;
-  };
-}
 
 export function fixture(name: string): Record<string, unknown> {
   const parsed = JSON.parse(readFileSync(path.join(FIXTURES, 'eventgrid', name), 'utf8')) as Record<string, unknown>[];

@@ -5,7 +5,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { ALERT_TABLE, REPORT_CONTAINER } from '../../src/functions/composition';
 import { scheduledAudit } from '../../src/functions/scheduledAudit';
 import type { Inventory } from '../../src/ports';
-import { context, install, LiveEstate, type Logged, RecordingMailer, SUB, testEnv, useAzurite } from './harness';
+import { context, install, LiveEstate, type Logged, RecordingMailer, SUB, testEnv } from './harness';
+import { useAzurite } from '../support/use-azurite';
 
 // A report mail that fails must not lose what that report would have told: the baseline of the
 // changes (reports/latest.json) moves only when a report is delivered, and the next mail says
