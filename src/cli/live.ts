@@ -2,6 +2,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import { access, chmod, constants, lstat, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { CloudError, createCredential, isCredentialError, resolveCloud, ResourceGraphInventory, type AzureConnection, type RetrySettings } from '../azure';
+import { managementGroupIdProblem } from '../config/app-settings';
 import { GUID } from '../model/ids';
 import type { AuditScope, Inventory, InventoryProgress } from '../ports';
 import { describeAuditScope, firstFew, type UnreadableScope } from '../report/report';
@@ -46,6 +47,10 @@ export function checkInputOptions(options: LiveOptions & { output?: string }): v
   checkOutputNamed(options.output);
   // An empty name would read every subscription the identity sees instead of the group's.
   if (options.managementGroup === '') throw new LiveUsageError('--management-group is empty: name a management group, or leave the option out to read the whole tenant');
+  // Checked as the Functions app checks PEERGUARD_MANAGEMENT_GROUP: a resource id or a display name
+  // would be sent to Resource Graph as is, refused there, and leave nothing audited.
+  const groupProblem = options.managementGroup !== undefined ? managementGroupIdProblem(options.managementGroup) : undefined;
+  if (groupProblem) throw new LiveUsageError(`--management-group ${JSON.stringify(options.managementGroup)}: ${groupProblem}`);
   for (const id of options.subscription) {
     if (!GUID.test(id)) throw new LiveUsageError(`--subscription "${id}" is not a subscription id (a GUID such as 00000000-0000-0000-0000-000000000000)`);
   }

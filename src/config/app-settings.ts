@@ -49,15 +49,24 @@ const validManagementGroupId = (id: string): boolean => MANAGEMENT_GROUP_ID.test
 const MANAGEMENT_GROUP_EXPECTED =
   'expected the management group ID (its name, not its display name): 1-90 letters, digits, hyphens, underscores, periods or parentheses, not ending with a period, e.g. mg-landing-zones';
 
+/**
+ * What is wrong with a management group ID, or undefined when it is one. The one check of both
+ * entry points: the app's PEERGUARD_MANAGEMENT_GROUP and the CLI's --management-group.
+ */
+export function managementGroupIdProblem(id: string): string | undefined {
+  if (validManagementGroupId(id)) return undefined;
+  // A resource id (/providers/Microsoft.Management/managementGroups/<id>): its last segment is the ID.
+  const last = id.split('/').filter(Boolean).at(-1) ?? '';
+  const hint = id.includes('/') ? `; this is a resource id: give its last segment${validManagementGroupId(last) ? `, ${JSON.stringify(last)}` : ''}` : '';
+  return `${MANAGEMENT_GROUP_EXPECTED}${hint}`;
+}
+
 const managementGroupId = z
   .string()
   .trim()
   .superRefine((id, ctx) => {
-    if (id === '' || validManagementGroupId(id)) return;
-    // A resource id (/providers/Microsoft.Management/managementGroups/<id>): its last segment is the ID.
-    const last = id.split('/').filter(Boolean).at(-1) ?? '';
-    const hint = id.includes('/') ? `; this is a resource id: give its last segment${validManagementGroupId(last) ? `, ${JSON.stringify(last)}` : ''}` : '';
-    ctx.addIssue({ code: 'custom', message: `${MANAGEMENT_GROUP_EXPECTED}${hint}` });
+    const problem = id === '' ? undefined : managementGroupIdProblem(id);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
   });
 
 /**
