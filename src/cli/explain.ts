@@ -7,15 +7,17 @@ import { readSnapshotEstate } from '../io/snapshot-files';
 import { keyOf } from '../model/ids';
 import type { Topology, Vnet } from '../model/types';
 import { describeVerdict, reachability } from '../reachability/engine';
+import { loadConfigFile } from './config-file';
 import { printSnapshotUnreadable } from './live';
 
-// `peerguard explain VNET_A VNET_B --input PATH [--intent FILE]`: the verdict and the path or the
-// first missing piece. Exit 0 reachable, 1 not reachable, 2 usage or input error. With --intent
-// and no VNETs, every pair the intent names is answered (exit 1 when the intent does not hold, or
+// `peerguard explain VNET_A VNET_B --input PATH [--intent FILE] [--config FILE]`: the verdict and
+// the path or the first missing piece. Exit 0 reachable, 1 not reachable, 2 usage or input error.
+// The intent is --intent's file, or else the `intent:` section of --config's file (loaded and
+// validated as audit loads it). With an intent and no VNETs, every pair the intent names is answered (exit 1 when the intent does not hold, or
 // when it names VNets the input lacks: a group that matches no VNet, or ids not in the input, leave
-// statements unchecked). Those gaps are written to stderr whenever --intent is given. Scopes a
+// statements unchecked). Those gaps are written to stderr whenever there is an intent. Scopes a
 // snapshot records as not read (a partial `export --live`) are written to stderr too: a verdict
-// over them may miss a peering or a route; with --intent they leave the intent unconfirmed (exit 1).
+// over them may miss a peering or a route; with an intent they leave the intent unconfirmed (exit 1).
 // Refused (exit 2) rather than answered: the same VNet twice, and --via without VNETs.
 
 export class ExplainUsageError extends Error {}
@@ -61,20 +63,24 @@ export function reportIntentGaps(topology: Topology, intent: Intent, io: Pick<Ex
 }
 
 export async function runExplain(
-  args: { a?: string; b?: string; input: string[]; intent?: string; via?: string },
+  args: { a?: string; b?: string; input: string[]; intent?: string; config?: string; via?: string },
   io: ExplainIo,
 ): Promise<number> {
   if (args.input.length === 0) throw new ExplainUsageError('explain needs --input PATH (a snapshot file or directory)');
   if (args.via !== undefined && args.via !== 'firewall' && args.via !== 'appliance') throw new ExplainUsageError('--via is firewall or appliance');
   const pair = Boolean(args.a && args.b);
-  if (!pair && (args.a || args.intent === undefined)) throw new ExplainUsageError('explain needs two VNets (VNET_A VNET_B), or --intent FILE to answer every pair it names');
+  const needsPairOrIntent = 'explain needs two VNets (VNET_A VNET_B), or an intent (--intent FILE, or --config FILE with an intent: section) to answer every pair it names';
+  if (!pair && (args.a || (args.intent === undefined && args.config === undefined))) throw new ExplainUsageError(needsPairOrIntent);
   // Refused rather than ignored: without VNETs each intent statement sets its own `via`.
-  if (!pair && args.via !== undefined) throw new ExplainUsageError('--via applies to a pair (VNET_A VNET_B), not to --intent FILE alone: there each statement sets its own via');
-  const intent = args.intent !== undefined ? await loadIntentFile(args.intent) : undefined;
+  if (!pair && args.via !== undefined) throw new ExplainUsageError('--via applies to a pair (VNET_A VNET_B), not to an intent alone: there each statement sets its own via');
+  // The configuration is loaded and validated as audit's is; --intent overrides its intent: section.
+  const config = await loadConfigFile(args.config);
+  const intent = args.intent !== undefined ? await loadIntentFile(args.intent) : config.intent;
+  if (!pair && !intent) throw new ExplainUsageError(`${needsPairOrIntent}; ${args.config} has no intent: section`);
   const { topology, unreadable } = await readSnapshotEstate(args.input);
   printSnapshotUnreadable(unreadable, io.stderr);
   if (!args.a || !args.b) {
-    if (!intent) throw new ExplainUsageError('explain needs two VNets (VNET_A VNET_B), or --intent FILE to answer every pair it names');
+    if (!intent) throw new ExplainUsageError(needsPairOrIntent);
     let failing = 0;
     for (const check of evaluateIntent(topology, intent)) {
       if (!check.holds) failing += 1;
@@ -113,9 +119,10 @@ export function registerExplain(program: Command, io: ExplainIo, setExit: (code:
     .argument('[vnetA]', 'VNet name or id')
     .argument('[vnetB]', 'VNet name or id')
     .option('-i, --input <path>', 'snapshot file or directory of Azure JSON (repeatable)', (v: string, p: string[]) => [...p, v], [])
-    .option('--intent <file>', 'intent file: without VNETs, answer every pair it names')
+    .option('--intent <file>', 'intent file: without VNETs, answer every pair it names (overrides the intent: section of --config)')
+    .option('-c, --config <file>', "configuration file (YAML or JSON): its intent: section is the intent unless --intent is given")
     .option('--via <kind>', 'require the path through an appliance: firewall or appliance')
-    .action(async (a: string | undefined, b: string | undefined, opts: { input: string[]; intent?: string; via?: string }) => {
+    .action(async (a: string | undefined, b: string | undefined, opts: { input: string[]; intent?: string; config?: string; via?: string }) => {
       setExit(await runExplain({ a, b, ...opts }, io));
     });
 }

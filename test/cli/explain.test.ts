@@ -125,7 +125,7 @@ describe('explain --intent without VNETs: options that apply only to a pair', ()
   it('--via is refused (exit 2), naming both options', async () => {
     const run = await cli(['explain', '--input', 'examples/estate', '--intent', holds, '--via', 'firewall']);
     expect(run.out).toBe('');
-    expect(run.err).toBe('peerguard: --via applies to a pair (VNET_A VNET_B), not to --intent FILE alone: there each statement sets its own via\n');
+    expect(run.err).toBe('peerguard: --via applies to a pair (VNET_A VNET_B), not to an intent alone: there each statement sets its own via\n');
     expect(run.code).toBe(2);
   });
 
@@ -165,5 +165,61 @@ describe("explain --intent ''", () => {
     const input = file('pair.json', '[]');
     expect(await cli(['explain', '--input', input, '--intent', ''])).toEqual({ code: 2, out: '', err: empty });
     expect(await cli(['explain', 'vnet-a', 'vnet-b', '--input', input, '--intent='])).toEqual({ code: 2, out: '', err: empty });
+  });
+});
+
+// docs/intent.md: the intent comes from --intent or from the intent: section of the configuration,
+// and --intent overrides it. explain takes --config as audit does (loaded and validated the same way).
+describe('explain --config: the intent: section of the configuration', () => {
+  const indent = (text: string) => text.replace(/^/gm, '  ');
+  const config = (name: string, intentText: string) => file(name, `peeringLimit: 500\nintent:\n${indent(intentText)}`);
+  const holdsText = `groups:\n  hub: { names: [vnet-hub-weu] }\n  spokes: { names: [vnet-spoke1, vnet-spoke2-prod] }\nstatements:\n  - reach: { from: spokes, to: hub }\n`;
+  const typoText = `groups:\n  hub: { names: [vnet-hub-weu] }\n  prod: { names: ["vnet-prdo-*"] }\nstatements:\n  - reach: { from: prod, to: hub }\n`;
+
+  it('without VNETs, every pair the section names is answered', async () => {
+    const run = await cli(['explain', '--input', 'examples/estate', '--config', config('cfg-holds.yaml', holdsText)]);
+    expect(run.out.split('\n').filter((l) => l.startsWith('ok  '))).toHaveLength(2);
+    expect(run.err).toBe('');
+    expect(run.code).toBe(0);
+  });
+
+  it('with a pair, the section\'s statements about the pair are shown', async () => {
+    const run = await cli(['explain', 'vnet-spoke1', 'vnet-hub-weu', '--input', 'examples/estate', '--config', config('cfg-pair.yaml', holdsText)]);
+    expect(run.out).toContain('intent "spokes reach hub" expects reachable: holds\n');
+    expect(run.code).toBe(0);
+  });
+
+  it('--intent overrides the section', async () => {
+    const cfg = config('cfg-typo.yaml', typoText);
+    const fromConfig = await cli(['explain', '--input', 'examples/estate', '--config', cfg]);
+    expect(fromConfig.err).toBe('peerguard: intent group "prod" matches no VNet in the input\n');
+    expect(fromConfig.code).toBe(1);
+    const overridden = await cli(['explain', '--input', 'examples/estate', '--config', cfg, '--intent', holds]);
+    expect(overridden).toMatchObject({ code: 0, err: '' });
+    expect(overridden.out.split('\n').filter((l) => l.startsWith('ok  '))).toHaveLength(2);
+  });
+
+  it('is validated as audit validates it: an error names the file and the key (exit 2)', async () => {
+    const bad = file('cfg-bad.yaml', 'rules: { no-such-rule: off }\n');
+    const explain = await cli(['explain', '--input', 'examples/estate', '--config', bad]);
+    const audit = await cli(['audit', '--input', 'examples/estate', '--config', bad]);
+    expect(explain).toEqual({ code: 2, out: '', err: `peerguard: ${bad}: rules.no-such-rule: unknown rule id (see \`peerguard rules\`)\n` });
+    expect(explain).toEqual(audit);
+    const badIntent = config('cfg-bad-intent.yaml', 'groups: {}\nstatements:\n  - reach: { from: a, to: b }\n');
+    const refused = await cli(['explain', '--input', 'examples/estate', '--config', badIntent]);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toBe((await cli(['audit', '--input', 'examples/estate', '--config', badIntent])).err);
+    expect(refused.err).toBe(`peerguard: ${badIntent}: intent: statements[0].reach.from: unknown group "a" (groups: none)\n`);
+    expect(await cli(['explain', '--input', 'examples/estate', '--config', ''])).toMatchObject({ code: 2, err: expect.stringContaining('--config is empty') });
+  });
+
+  it('a configuration without an intent: section and no VNETs: usage error (exit 2) saying where an intent comes from', async () => {
+    const plain = file('cfg-plain.yaml', 'peeringLimit: 500\n');
+    const run = await cli(['explain', '--input', 'examples/estate', '--config', plain]);
+    expect(run).toEqual({
+      code: 2,
+      out: '',
+      err: `peerguard: explain needs two VNets (VNET_A VNET_B), or an intent (--intent FILE, or --config FILE with an intent: section) to answer every pair it names; ${plain} has no intent: section\n`,
+    });
   });
 });
