@@ -48,7 +48,14 @@ const ALIASES: Record<string, CloudName> = {
 };
 
 export class CloudError extends Error {
-  constructor(message: string) {
+  /**
+   * @param subject what was wrong: the cloud's name or the endpoint override, so that a caller can
+   * name where that value came from (a flag, an environment variable, an app setting).
+   */
+  constructor(
+    message: string,
+    readonly subject: 'cloud' | 'endpoint',
+  ) {
     super(message);
     this.name = 'CloudError';
   }
@@ -57,7 +64,7 @@ export class CloudError extends Error {
 /** The cloud by name (case-insensitive; `public`, `AzureCloud`, `usgov`, `china` accepted), with an optional endpoint override. */
 export function resolveCloud(name: string | undefined = 'AzurePublicCloud', endpointOverride?: string): CloudSettings {
   const cloudName = ALIASES[name.trim().toLowerCase()];
-  if (!cloudName) throw new CloudError(`unknown Azure cloud "${name}": expected AzurePublicCloud, AzureUSGovernment or AzureChinaCloud`);
+  if (!cloudName) throw new CloudError(`unknown Azure cloud "${name}": expected AzurePublicCloud, AzureUSGovernment or AzureChinaCloud`, 'cloud');
   const cloud = CLOUDS[cloudName];
   if (endpointOverride === undefined || endpointOverride === '') return cloud;
   let url: URL;
@@ -65,9 +72,9 @@ export function resolveCloud(name: string | undefined = 'AzurePublicCloud', endp
     url = new URL(endpointOverride);
   } catch {
     // Not echoed: a mistyped value may still hold a password.
-    throw new CloudError('the Resource Manager endpoint is not a URL');
+    throw new CloudError('the Resource Manager endpoint is not a URL', 'endpoint');
   }
-  if (url.protocol !== 'https:') throw new CloudError(`the Resource Manager endpoint must use https (bearer tokens are never sent over http): "${withoutCredentials(url)}"`);
+  if (url.protocol !== 'https:') throw new CloudError(`the Resource Manager endpoint must use https (access tokens are never sent over http): "${withoutCredentials(url)}"`, 'endpoint');
   return { ...cloud, armEndpoint: url.toString().replace(/\/+$/, '') };
 }
 

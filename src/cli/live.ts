@@ -122,13 +122,20 @@ function progressPrinter(write: (text: string) => void): (p: InventoryProgress) 
 
 /** The connection the live commands use: the cloud (and endpoint override), the credential, and test overrides. */
 export function liveConnection(options: Pick<LiveOptions, 'cloud' | 'endpoint'>, overrides: AzureCliOverrides = {}): AzureConnection {
+  // A flag wins over its environment variable; an empty variable is unset, as in the Functions app's settings.
+  const cloudName = options.cloud ?? (process.env.PEERGUARD_CLOUD || undefined);
+  const endpoint = options.endpoint ?? (process.env.PEERGUARD_ARM_ENDPOINT || undefined);
   let cloud;
   try {
-    // An empty variable is unset, as in the Functions app's settings.
-    cloud = resolveCloud(options.cloud ?? (process.env.PEERGUARD_CLOUD || 'AzurePublicCloud'), options.endpoint ?? (process.env.PEERGUARD_ARM_ENDPOINT || undefined));
+    cloud = resolveCloud(cloudName ?? 'AzurePublicCloud', endpoint);
   } catch (error) {
-    if (error instanceof CloudError) throw new LiveUsageError(error.message);
-    throw error;
+    if (!(error instanceof CloudError)) throw error;
+    // The message names where the bad value came from: a flag, or an environment variable set long ago.
+    const source =
+      error.subject === 'cloud'
+        ? options.cloud !== undefined ? '--cloud' : 'environment variable PEERGUARD_CLOUD'
+        : options.endpoint !== undefined ? '--endpoint' : 'environment variable PEERGUARD_ARM_ENDPOINT';
+    throw new LiveUsageError(`${source}: ${error.message}`);
   }
   return {
     cloud,

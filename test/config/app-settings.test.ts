@@ -145,7 +145,7 @@ describe('values the app could not use stop the start, naming the setting', () =
 
   it('names an insecure Resource Manager endpoint without its password', () => {
     const settings = loadAppSettings({ ...base, PEERGUARD_ARM_ENDPOINT: 'http://user:SECRETPW@localhost:8443' });
-    expect(() => cloudFrom(settings)).toThrow('invalid app settings: PEERGUARD_ARM_ENDPOINT: the Resource Manager endpoint must use https (bearer tokens are never sent over http): "http://***@localhost:8443/"');
+    expect(() => cloudFrom(settings)).toThrow('invalid app settings: PEERGUARD_ARM_ENDPOINT: the Resource Manager endpoint must use https (access tokens are never sent over http): "http://***@localhost:8443/"');
     expect(() => cloudFrom(loadAppSettings({ ...base, PEERGUARD_ARM_ENDPOINT: 'https://user:SECRETPW@localhost:8443' }))).not.toThrow();
   });
 
