@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { parseIntent } from '../intent/schema';
+import { GUID } from '../model/ids';
 import { DEFAULT_RULE_OPTIONS } from '../rules/rule';
-import { closedObject, describeZodError } from './zod-errors';
+import { closedObject, describeZodError, shown } from './zod-errors';
 
 // The audit configuration (a JSON or YAML file): rules on/off and re-rated, the peering limit,
 // suppressions with a reason and an expiry date. Validated once; errors name the bad key.
@@ -52,6 +53,18 @@ const tag = z
     return { name: s.slice(0, at), value: s.slice(at + 1) };
   });
 
+/**
+ * A subscription of the allow list: its id, a GUID, as `--subscription` takes it. Anything else (a
+ * resource id `/subscriptions/<id>`, a name, a typo) matches no finding, so every fix would be
+ * skipped as "not on the allow list" while the run looked fine.
+ */
+const subscriptionId = z.string().superRefine((id, ctx) => {
+  if (GUID.test(id)) return;
+  const inner = /^\/subscriptions\/([^/]+)\/?$/i.exec(id)?.[1];
+  const hint = inner !== undefined && GUID.test(inner) ? `; this is a resource id: give its GUID, ${JSON.stringify(inner)}` : '';
+  ctx.addIssue({ code: 'custom', message: `expected a subscription id (a GUID such as 00000000-0000-0000-0000-000000000000), got ${shown(id)}${hint}` });
+});
+
 export const remediationConfigSchema = closedObject({
   enabled: z.boolean().default(false),
   /** Perform the writes; otherwise plan only (dry run). */
@@ -59,7 +72,7 @@ export const remediationConfigSchema = closedObject({
   /** Permit deletes and re-creates (peering-disconnected, peering-remote-vnet-missing). */
   allowDestructive: z.boolean().default(false),
   /** Subscriptions peerguard may write to. Empty: none. */
-  subscriptions: z.array(z.string().min(1)).default([]),
+  subscriptions: z.array(subscriptionId).default([]),
   /** When set, only VNets carrying this tag (name=value) are written. */
   optInTag: tag.optional(),
   /** VNets carrying this tag are never written. */

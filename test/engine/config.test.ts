@@ -79,3 +79,25 @@ describe('audit configuration', () => {
     expect(() => parseAuditConfig(document, ids, 'peerguard.yaml')).toThrow(new ConfigError(`peerguard.yaml: ${message}`));
   });
 });
+
+// The allow list holds subscription ids (GUIDs), as --subscription does: a resource id or a typo
+// would match no finding, and every fix would be skipped as "not on the allow list" with exit 0.
+describe('remediation.subscriptions', () => {
+  const GOOD = 'aaaaaaaa-0000-0000-0000-000000000001';
+  const EXPECTED = 'expected a subscription id (a GUID such as 00000000-0000-0000-0000-000000000000)';
+
+  it('accepts GUIDs in any case', () => {
+    const config = parseAuditConfig({ remediation: { subscriptions: [GOOD, GOOD.toUpperCase()] } }, ids);
+    expect(config.remediation.subscriptions).toEqual([GOOD, GOOD.toUpperCase()]);
+  });
+
+  it.each([
+    [[`/subscriptions/${GOOD}`], `remediation.subscriptions[0]: ${EXPECTED}, got "/subscriptions/aaaaaaaa-0000-0000-0000-0…"; this is a resource id: give its GUID, "${GOOD}"`],
+    [[GOOD, 'aaaaaaaa-0000-0000-0000-00000000001'], `remediation.subscriptions[1]: ${EXPECTED}, got "aaaaaaaa-0000-0000-0000-00000000001"`],
+    [['prod-subscription'], `remediation.subscriptions[0]: ${EXPECTED}, got "prod-subscription"`],
+    [[''], `remediation.subscriptions[0]: ${EXPECTED}, got ""`],
+    [['/subscriptions/not-a-guid'], `remediation.subscriptions[0]: ${EXPECTED}, got "/subscriptions/not-a-guid"`],
+  ])('refuses %j, naming the key and index', (subscriptions, message) => {
+    expect(() => parseAuditConfig({ remediation: { enabled: true, subscriptions } }, ids, 'peerguard.yaml')).toThrow(new ConfigError(`peerguard.yaml: ${message}`));
+  });
+});
