@@ -2,7 +2,7 @@
 import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-// The functional core (model, rules, engine, report, remediation planning) imports no SDK and
+// The functional core (model, rules, engine, report, intent, reachability, remediation planning) imports no SDK and
 // does no I/O; adapters and composition roots live outside it. Inner folders never import outer ones.
 const ioModules = ['@azure/*', 'node:fs', 'node:fs/*', 'fs', 'node:http', 'node:https', 'node:net', 'node:child_process'];
 const outer = ['**/azure/**', '**/alerts/**', '**/functions/**', '**/cli/**'];
@@ -19,7 +19,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/model/**', 'src/rules/**', 'src/engine/**', 'src/report/**', 'src/remediation/plan*.ts'],
+    files: ['src/model/**', 'src/rules/**', 'src/engine/**', 'src/report/**', 'src/intent/**', 'src/reachability/**', 'src/remediation/plan*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [
         { group: ioModules, message: 'The core is pure: no SDKs and no I/O here; pass an adapter in.' },
