@@ -66,15 +66,17 @@ export function scopeRefusal(operation: ArmOperation, topology: Topology, config
   const vnetKey = targetVnetKey(operation.resourceId);
   const subscription = subscriptionOf(operation.resourceId) ?? '';
   if (!allowed.has(subscription)) return `subscription ${subscription} is not on the remediation allow list`;
+  // A VNet made from a child's id (a standalone peering's parent) is in the topology but was never
+  // read: no tags (the opt-out tag would pass) and no tenant. Only a VNet read whole is written.
   const vnet = topology.vnets.get(vnetKey);
-  if (!vnet) return `VNet ${vnetKey} was not read, so its tenant and tags are unknown`;
+  if (!isVnetRead(vnet)) return `VNet ${vnetKey} was not read, so its tenant and tags are unknown`;
   if (hasTag(vnet, config.optOutTag)) return `VNet "${vnet.name}" carries the opt-out tag ${config.optOutTag.name}=${config.optOutTag.value}`;
   if (config.optInTag && !hasTag(vnet, config.optInTag)) {
     return `VNet "${vnet.name}" lacks the opt-in tag ${config.optInTag.name}=${config.optInTag.value}`;
   }
   // A peering's remote must have been read too: peerguard never touches a pair it cannot see whole.
   const remoteId = remoteIdOf(operation);
-  if (remoteId && !topology.vnets.has(keyOf(remoteId))) return `remote VNet ${remoteId} was not read (another tenant or an unread subscription)`;
+  if (remoteId && !isVnetRead(topology.vnets.get(keyOf(remoteId)))) return `remote VNet ${remoteId} was not read (another tenant or an unread subscription)`;
   // A write to an existing peering (a delete has no body) needs its remote's subscription read too.
   const existing = topology.peerings.get(keyOf(operation.resourceId));
   if (existing && !topology.isInScope(existing.remoteVnetKey)) {

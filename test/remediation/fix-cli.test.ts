@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startStandIn, type StandIn } from '../azure-stand-in';
+import { peeringResource } from '../support/estate';
 import { scratchDir } from '../support/scratch';
 import { configFile, exampleEstate, HUB, liveArgs, liveFindings, runCli, spokePeering, SUB_DEV, SUB_HUB, SUB_PROD, writesSeen } from './harness';
 
@@ -115,6 +116,20 @@ describe('peerguard fix against the stand-in (example estate)', () => {
     const plan = await runCli(standIn, ['fix', '--input', 'examples/estate', '--config', configFile(), '--format', 'json']);
     expect(plan.code).toBe(0);
     expect(JSON.parse(plan.stdout).plan.mode).toBe('dry-run');
+  });
+
+  it('never plans a write to a VNet known only from a standalone peering of it (its tags and tenant unknown)', async () => {
+    // An orphan peering of vnet-a, exported alone (az network vnet peering list): vnet-a itself was
+    // not read, so neither its opt-out tag nor its tenant is known. Its subscription is allow-listed.
+    const vnetA = `/subscriptions/${SUB_HUB}/resourceGroups/rg-a/providers/Microsoft.Network/virtualNetworks/vnet-a`;
+    const gone = `/subscriptions/${SUB_HUB}/resourceGroups/rg-a/providers/Microsoft.Network/virtualNetworks/vnet-gone`;
+    const file = join(partialSnapshot.dir, 'standalone-peering.json');
+    writeFileSync(file, JSON.stringify(peeringResource(vnetA, { remote: gone, name: 'a-to-gone', state: 'Disconnected' })));
+    const run = await runCli(standIn, ['fix', '--input', file, '--config', configFile({ subscriptions: [SUB_HUB] }), '--allow-destructive']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/1 fix\(es\): 0 planned \(0 write\(s\), limit 30\), 1 skipped/);
+    expect(run.stdout).toContain(`[skipped] peering-remote-vnet-missing ${vnetA}/virtualNetworkPeerings/a-to-gone`);
+    expect(run.stdout).toContain(`why skipped: VNet ${vnetA.toLowerCase()} was not read, so its tenant and tags are unknown`);
   });
 
   it('plans from a partial snapshot saying which scopes it lacks, as audit does', async () => {
