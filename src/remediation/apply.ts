@@ -2,7 +2,7 @@ import type { Finding } from '../engine/audit';
 import { runAudit } from '../engine/audit';
 import type { AuditConfig } from '../engine/config';
 import { buildTopology } from '../model/build';
-import { keyOf, type ResourceKey } from '../model/ids';
+import { keyOf, nameOf, type ResourceKey } from '../model/ids';
 import type { Topology } from '../model/types';
 import type { LiveReader } from '../ports';
 import type { ArmOperation, Rule } from '../rules/rule';
@@ -19,8 +19,10 @@ import { redactSecrets } from '../redact';
 //   opt-in / opt-out tags) refuse it on the live state, or when a resource it writes
 //   changed since the audit (ETag differs, or it now exists / no longer exists contrary to the plan);
 // - right before each write: read the resource again (a PUT never repoints an existing peering to
-//   another remote VNet); write conditionally (If-Match on the ETag just read, If-None-Match: * to
-//   create); wait for the long-running operation;
+//   another remote VNet; every property the fix writes, or re-creates after a delete, still holds
+//   its audited value or already the one written, so an operator's change made after the audit,
+//   even between two writes of one fix, is never overwritten); write conditionally (If-Match on
+//   the ETag just read, If-None-Match: * to create); wait for the long-running operation;
 // - verify by reading back: the written properties hold (a delete: gone); after the item, the
 //   finding is resolved and a created peering is Connected on both sides;
 // - the first unexpected failure stops the run; what remains is recorded as not attempted.
@@ -62,6 +64,9 @@ function reasonOf(error: unknown): string {
   return [e?.statusCode, e?.code].filter(Boolean).join(' ') + (e?.statusCode || e?.code ? ': ' : '') + redactSecrets(text);
 }
 
+/** The properties of a PUT's body (none for a DELETE). */
+const propsOf = (op: ArmOperation): Record<string, unknown> => (op.body as { properties?: Record<string, unknown> } | undefined)?.properties ?? {};
+
 const sameId = (a: unknown, b: unknown) => typeof a === 'string' && typeof b === 'string' && keyOf(a) === keyOf(b);
 
 /** Whether `actual` holds `expected` (ids compared case-insensitively, arrays in any order). */
@@ -82,7 +87,7 @@ function holds(expected: unknown, actual: unknown): boolean {
 function verifyWrite(operation: ArmOperation, after: LiveResource | undefined): string | undefined {
   if (operation.method === 'DELETE') return after ? 'the resource still exists after the delete' : undefined;
   if (!after) return 'the resource does not exist after the write';
-  const written = (operation.body as { properties?: Record<string, unknown> } | undefined)?.properties ?? {};
+  const written = propsOf(operation);
   const differing = Object.entries(written).filter(([k, v]) => !holds(v, after.properties[k])).map(([k]) => k);
   if (differing.length > 0) return `read back, the written properties do not hold: ${differing.join(', ')}`;
   // A synced link holds the remote's current space: FullyInSync, or RemoteNotInSync while the
@@ -93,6 +98,39 @@ function verifyWrite(operation: ArmOperation, after: LiveResource | undefined): 
     return `read back, the sync level is ${String(level)}: the link's copy of the remote address space is still stale`;
   }
   return undefined;
+}
+
+/** Equal values: ids case-insensitively, arrays in any order. */
+const same = (a: unknown, b: unknown) => holds(a, b) && holds(b, a);
+
+const PEERING_TYPE = 'Microsoft.Network/virtualNetworks/virtualNetworkPeerings';
+
+/** A live peering's writable properties as the model reads them (defaults filled in as for the audit), or undefined when it is no peering. */
+function liveWritable(live: LiveResource): Record<string, unknown> | undefined {
+  try {
+    const resource = { id: live.id, name: nameOf(live.id), type: PEERING_TYPE, ...(live.etag ? { etag: live.etag } : {}), properties: live.properties };
+    const topology = buildTopology([{ resource, source: `live read of ${live.id}` }]);
+    return topology.peerings.get(keyOf(live.id))?.writable as Record<string, unknown> | undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Why an existing resource changed since the plan was made, judged on the properties the fix writes
+ * (`written`): each must still hold its audited value, or already the value the fix writes (an
+ * earlier write of this run, or a rebased fix); undefined when they all do. An ETag alone cannot
+ * tell once this run wrote the resource's pair, which moves the ETag of both links.
+ */
+function changedProperties(resourceId: string, written: Record<string, unknown>, live: LiveResource, audited: Record<string, unknown> | undefined): string | undefined {
+  const current = liveWritable(live);
+  if (!current) return `${resourceId} cannot be read as a peering`;
+  const show = (v: unknown) => (v === undefined ? 'unset' : JSON.stringify(v));
+  const changed = Object.entries(written)
+    .filter(([k, v]) => !same(v, current[k]) && !(audited && same(audited[k], current[k])))
+    .map(([k, v]) => `${k} is ${show(current[k])}${audited ? `, audited ${show(audited[k])}` : ''}, the fix writes ${show(v)}`);
+  if (changed.length === 0) return undefined;
+  return `${resourceId} changed since the audit (${changed.join('; ')}): the fix would overwrite that change`;
 }
 
 /**
@@ -233,6 +271,11 @@ export async function applyPlan(plan: RemediationPlan, auditTopology: Topology, 
       }
       if (operation.method === 'DELETE' && !before) change ??= `${operation.resourceId} no longer exists`;
       if (operation.method === 'PUT' && before) change ??= repointing(operation, before);
+      // The properties the fix writes (a delete: those its re-create writes back) must hold what the
+      // plan was built on. After this run's first write the ETag says nothing (writing one link
+      // moves its pair's ETag too), so this is what catches an operator's change between two writes.
+      const recreate = operation.method === 'DELETE' ? item.operations.find((op) => op.method === 'PUT' && keyOf(op.resourceId) === key) : operation;
+      if (before && recreate) change ??= changedProperties(operation.resourceId, propsOf(recreate), before, auditTopology.peerings.get(key)?.writable as Record<string, unknown> | undefined);
       if (change) {
         if (!wrote) return { item, result: 'skipped', reason: change };
         throw new StopRun(`after a partial write of this fix: ${change}`);

@@ -6,7 +6,7 @@ import type { Finding } from '../../src/engine/audit';
 import { parseAuditConfig, type AuditConfig } from '../../src/engine/config';
 import { auditResources } from '../../src/engine/pipeline';
 import { readSnapshot } from '../../src/io/snapshot-files';
-import { applyPlan, type ApplyResult } from '../../src/remediation/apply';
+import { applyPlan, type ApplyDeps, type ApplyResult } from '../../src/remediation/apply';
 import { MemoryJournal } from '../../src/remediation/journal';
 import { planRemediation, type RemediationPlan } from '../../src/remediation/plan';
 import type { RemediationJournal } from '../../src/remediation/ports';
@@ -86,6 +86,8 @@ export async function applyLive(
   config: AuditConfig,
   journal: RemediationJournal = new MemoryJournal(),
   rules: readonly Rule[] = RULES,
+  /** Replaces any of applyPlan's dependencies (a writer, a clock, a deadline). */
+  overrides: Partial<ApplyDeps> = {},
 ): Promise<ApplyResult> {
   const connection = { ...connectionTo(standIn), requestTimeoutMs: 5_000 };
   return applyPlan(planned.plan, planned.topology, {
@@ -97,5 +99,12 @@ export async function applyLive(
     trigger: { kind: 'cli', user: 'test' },
     runId: `test-${Math.random().toString(36).slice(2, 10)}`,
     now: () => new Date(),
+    ...overrides,
   });
+}
+
+/** The planned items of one rule, as a plan of their own. */
+export function only(planned: { plan: RemediationPlan; topology: Topology }, ruleId: string, count = Infinity): { plan: RemediationPlan; topology: Topology } {
+  const items = planned.plan.items.filter((i) => i.ruleId === ruleId && i.status === 'planned').slice(0, count);
+  return { ...planned, plan: { ...planned.plan, items } };
 }

@@ -1,0 +1,98 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ArmRemediationWriter } from '../../src/azure/arm-writer';
+import { networkClient } from '../../src/azure/connection';
+import { MemoryJournal } from '../../src/remediation/journal';
+import type { RemediationWriter } from '../../src/remediation/ports';
+import { RULES } from '../../src/rules';
+import { startStandIn, type StandIn } from '../azure-stand-in';
+import { connectionTo } from '../azure/harness';
+import { vnet } from '../support/estate';
+import { applyLive, configOf, only, planLive, SUB_HUB, SUB_PROD } from './harness';
+
+// applyPlan against what happens while it writes, through the real SDK clients and the stand-in:
+// an operator's change between two writes of one fix.
+
+/** An operator's write through ARM (the real SDK): get the peering, change it, put it back. */
+async function operatorPut(standIn: StandIn, id: string, change: Record<string, unknown>) {
+  const [, , sub = '', , rg = '', , , , vnetName = '', , name = ''] = id.split('/');
+  const client = networkClient(connectionTo(standIn), sub);
+  const peering = await client.virtualNetworkPeerings.get(rg, vnetName, name);
+  await client.virtualNetworkPeerings.beginCreateOrUpdateAndWait(rg, vnetName, name, { ...peering, ...change }, { updateIntervalInMs: 5 });
+}
+
+/** The real writer, with `between` run after its first write returns (an operator acting between two writes of one fix). */
+function actingAfterFirstWrite(standIn: StandIn, between: () => Promise<void>): RemediationWriter {
+  const real = new ArmRemediationWriter({ ...connectionTo(standIn), retry: { maxRetries: 0 }, pollIntervalMs: 5 });
+  let writes = 0;
+  return {
+    read: (id) => real.read(id),
+    async write(op, condition) {
+      const result = await real.write(op, condition);
+      if (++writes === 1) await between();
+      return result;
+    },
+  };
+}
+
+describe('an operator changes a resource between two writes of one fix', () => {
+  const A = `/subscriptions/${SUB_HUB}/resourceGroups/rg-a/providers/Microsoft.Network/virtualNetworks/vnet-a`;
+  const B = `/subscriptions/${SUB_PROD}/resourceGroups/rg-b/providers/Microsoft.Network/virtualNetworks/vnet-b`;
+  const AB = `${A}/virtualNetworkPeerings/a-to-b`;
+  const BA = `${B}/virtualNetworkPeerings/b-to-a`;
+  let standIn: StandIn;
+  afterEach(async () => {
+    await standIn?.stop();
+  });
+
+  it('a sync of both links: the second link is not written over the change, and the run stops', async () => {
+    standIn = await startStandIn({ resources: [vnet({ id: A, prefixes: ['10.0.0.0/16'] }), vnet({ id: B, prefixes: ['10.1.0.0/16'] })] });
+    const a = networkClient(connectionTo(standIn), SUB_HUB);
+    const b = networkClient(connectionTo(standIn), SUB_PROD);
+    const wait = { updateIntervalInMs: 5 };
+    await a.virtualNetworkPeerings.beginCreateOrUpdateAndWait('rg-a', 'vnet-a', 'a-to-b', { remoteVirtualNetwork: { id: B } }, wait);
+    await b.virtualNetworkPeerings.beginCreateOrUpdateAndWait('rg-b', 'vnet-b', 'b-to-a', { remoteVirtualNetwork: { id: A } }, wait);
+    const current = await b.virtualNetworks.get('rg-b', 'vnet-b');
+    await b.virtualNetworks.beginCreateOrUpdateAndWait('rg-b', 'vnet-b', { ...current, addressSpace: { addressPrefixes: ['10.1.0.0/16', '10.9.0.0/16'] } }, wait);
+
+    const config = configOf({ apply: true });
+    const planned = only(await planLive(standIn, config), 'peering-address-space-out-of-sync', 1);
+    expect(planned.plan.items[0]?.operations.map((op) => op.resourceId)).toEqual([AB, BA]);
+    // Right after peerguard's first write, an operator turns off access on the second link.
+    const writer = actingAfterFirstWrite(standIn, () => operatorPut(standIn, BA, { allowVirtualNetworkAccess: false }));
+    standIn.requests.clear();
+    const journal = new MemoryJournal();
+    const result = await applyLive(standIn, planned, config, journal, RULES, { writer });
+
+    expect(result.outcomes).toMatchObject([
+      { result: 'failed', reason: `after a partial write of this fix: ${BA} changed since the audit (allowVirtualNetworkAccess is false, audited true, the fix writes true): the fix would overwrite that change` },
+    ]);
+    expect(result.stoppedBy).toBeDefined();
+    expect((await b.virtualNetworkPeerings.get('rg-b', 'vnet-b', 'b-to-a')).allowVirtualNetworkAccess).toBe(false);
+    // peerguard's one write (a-to-b), and the operator's.
+    expect(standIn.requests.of('armPut').map((r) => r.path)).toEqual([AB, BA]);
+    expect(journal.records.filter((r) => r.status === 'applied').map((r) => r.operation?.resourceId)).toEqual([AB]);
+  });
+
+  it('a Disconnected re-create: the second link is not deleted (and re-created with the audited settings) over the change', async () => {
+    standIn = await startStandIn({
+      resources: [
+        vnet({ id: A, prefixes: ['10.0.0.0/16'], peerings: [{ remote: B, name: 'a-to-b', state: 'Disconnected' }] }),
+        vnet({ id: B, prefixes: ['10.1.0.0/16'], peerings: [{ remote: A, name: 'b-to-a', state: 'Disconnected' }] }),
+      ],
+    });
+    const config = configOf({ apply: true, allowDestructive: true });
+    const planned = only(await planLive(standIn, config), 'peering-disconnected');
+    const ops = planned.plan.items.flatMap((i) => i.operations.map((op) => `${op.method} ${op.resourceId}`));
+    expect(ops).toEqual([`DELETE ${AB}`, `DELETE ${BA}`, `PUT ${AB}`, `PUT ${BA}`]);
+    // After the first delete, an operator allows forwarded traffic on the link that remains.
+    const writer = actingAfterFirstWrite(standIn, () => operatorPut(standIn, BA, { allowForwardedTraffic: true }));
+    standIn.requests.clear();
+    const result = await applyLive(standIn, planned, config, new MemoryJournal(), RULES, { writer });
+
+    expect(result.outcomes).toMatchObject([
+      { result: 'failed', reason: `after a partial write of this fix: ${BA} changed since the audit (allowForwardedTraffic is true, audited false, the fix writes false): the fix would overwrite that change` },
+    ]);
+    expect(standIn.requests.of('armDelete').map((r) => r.path)).toEqual([AB]);
+    expect(standIn.state.get(BA)?.properties.allowForwardedTraffic).toBe(true);
+  });
+});
