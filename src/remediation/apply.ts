@@ -23,8 +23,10 @@ import { redactSecrets } from '../redact';
 //   its audited value or already the one written, so an operator's change made after the audit,
 //   even between two writes of one fix, is never overwritten); write conditionally (If-Match on
 //   the ETag just read, If-None-Match: * to create); wait for the long-running operation;
-// - verify by reading back: the written properties hold (a delete: gone); after the item, the
-//   finding is resolved and a created peering is Connected on both sides;
+// - verify by reading back: the written properties hold (a delete: gone); a write that threw
+//   (a lost answer whose retry met 412) is read back too, and counts as applied when what it
+//   writes holds; after the item, the finding is resolved and a created peering is Connected on
+//   both sides;
 // - the first unexpected failure stops the run; what remains is recorded as not attempted.
 // Every planned, applied, skipped or failed operation goes to the journal.
 
@@ -97,6 +99,21 @@ function verifyWrite(operation: ArmOperation, after: LiveResource | undefined): 
   if (operation.query?.syncRemoteAddressSpace === 'true' && level !== 'FullyInSync' && level !== 'RemoteNotInSync') {
     return `read back, the sync level is ${String(level)}: the link's copy of the remote address space is still stale`;
   }
+  return undefined;
+}
+
+/**
+ * Why a write that threw did not take effect, as read back, or undefined when what it writes holds
+ * (verifyWrite), the resource was written since the read before it (an existing one's ETag moved:
+ * a write that never arrived leaves it, and a sync's properties would hold without it), and ARM
+ * has finished with it (provisioningState Succeeded, where given).
+ */
+function verifyAfterError(operation: ArmOperation, before: LiveResource | undefined, after: LiveResource | undefined): string | undefined {
+  const wrong = verifyWrite(operation, after);
+  if (wrong) return wrong;
+  if (operation.method === 'PUT' && before && after && after.etag === before.etag) return `read back, the resource is unchanged (ETag ${String(after.etag)})`;
+  const state = after?.properties.provisioningState;
+  if (after && state !== undefined && state !== 'Succeeded') return `read back, its provisioningState is ${String(state)}`;
   return undefined;
 }
 
@@ -285,26 +302,51 @@ export async function applyPlan(plan: RemediationPlan, auditTopology: Topology, 
         throw new StopRun(`${operation.resourceId} has no ETag to write conditionally`);
       }
       const condition: WriteCondition = before ? { ifMatch: before.etag as string } : { ifNoneMatch: '*' };
-      let after: LiveResource | undefined;
+      const conditionText = 'ifMatch' in condition ? `If-Match ${condition.ifMatch}` : 'If-None-Match: *';
+      let writeError: unknown;
+      let threw = false;
       try {
         await writer.write(operation, condition);
+      } catch (error) {
+        threw = true;
+        writeError = error;
+      }
+      const stopWith = async (reason: string, status: JournalStatus, after: LiveResource | undefined, stop: string, cause?: unknown) => {
+        await record(item, status, reason, { operation, before, after });
+        const error = new StopRun(stop, cause === undefined ? undefined : { cause });
+        error.recorded = true;
+        return error;
+      };
+      // Read back, whether the write answered or threw: an answer lost after ARM applied the write
+      // (its retry then meets 412) may still have left the written state.
+      let after: LiveResource | undefined;
+      try {
+        after = await writer.read(operation.resourceId);
+      } catch (readError) {
+        if (!threw) writes += 1;
+        const reason = threw
+          ? `${reasonOf(writeError)}; reading it back failed: ${reasonOf(readError)}`
+          : `written, but reading it back failed: ${reasonOf(readError)}`;
+        throw await stopWith(reason, 'failed', undefined, `${operation.method} ${operation.resourceId} failed: ${reason}`, threw ? writeError : readError);
+      }
+      if (threw) {
+        const wrong = verifyAfterError(operation, before, after);
+        if (wrong) {
+          const reason = `${reasonOf(writeError)} (${wrong})`;
+          throw await stopWith(reason, 'failed', after, `${operation.method} ${operation.resourceId} failed: ${reason}`, writeError);
+        }
+        // The write took effect: one write, however many HTTP attempts it took.
         writes += 1;
         wrote = true;
-        after = await writer.read(operation.resourceId);
-      } catch (error) {
-        await record(item, 'failed', reasonOf(error), { operation, before });
-        const stop = new StopRun(`${operation.method} ${operation.resourceId} failed: ${reasonOf(error)}`, { cause: error });
-        stop.recorded = true;
-        throw stop;
+        const reason = `${operation.method} (${conditionText}) failed with ${reasonOf(writeError)}, but verified by reading it back: the written state holds`;
+        await record(item, 'applied', reason, { operation, before, after });
+      } else {
+        writes += 1;
+        wrote = true;
+        const wrong = verifyWrite(operation, after);
+        if (wrong) throw await stopWith(wrong, 'failed', after, `${operation.method} ${operation.resourceId}: ${wrong}`);
+        await record(item, 'applied', `${operation.method} done (${conditionText}) and verified`, { operation, before, after });
       }
-      const wrong = verifyWrite(operation, after);
-      if (wrong) {
-        await record(item, 'failed', wrong, { operation, before, after });
-        const stop = new StopRun(`${operation.method} ${operation.resourceId}: ${wrong}`);
-        stop.recorded = true;
-        throw stop;
-      }
-      await record(item, 'applied', `${operation.method} done (${'ifMatch' in condition ? `If-Match ${condition.ifMatch}` : 'If-None-Match: *'}) and verified`, { operation, before, after });
       writtenKeys.add(key);
       if (operation.method === 'PUT' && !before) created.push(operation.resourceId);
       // Our own write settles this resource; a peering write also touches the other side's ETag.

@@ -8,6 +8,8 @@ export type FaultAction =
   | { type: 'status'; status: number; code?: string; message?: string; retryAfterSeconds?: number; retryAfterMs?: number }
   /** Destroy the socket without answering (the client sees ECONNRESET / socket hang up). */
   | { type: 'drop' }
+  /** Handle the request (a write takes effect), then destroy the socket: the answer is lost on the way back. */
+  | { type: 'loseAnswer' }
   /** Wait, then answer normally (a client timeout shorter than this aborts the request). */
   | { type: 'delay'; ms: number };
 
@@ -55,6 +57,11 @@ export class Faults {
   /** Drop the connection (socket destroyed before any byte of the answer). */
   drop(kind: RequestKind | readonly RequestKind[], times = 1): Fault {
     return this.add({ kind }, { type: 'drop' }, times);
+  }
+
+  /** Perform the request, then lose its answer (the socket is destroyed instead): the client retries a write that happened. */
+  loseAnswer(kind: RequestKind | readonly RequestKind[], times = 1): Fault {
+    return this.add({ kind }, { type: 'loseAnswer' }, times);
   }
 
   /** Answer late. */

@@ -157,6 +157,10 @@ export async function startStandIn(config: StandInConfig = {}): Promise<StandIn>
         reply = found.handle(ctx);
       }
       entry.status = reply.status;
+      if (fault?.type === 'loseAnswer') {
+        req.socket.destroy();
+        return;
+      }
       send(res, reply);
     })().catch((error: unknown) => {
       if (!res.headersSent && !res.destroyed) send(res, armError(500, 'StandInError', (error as Error).message));

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ArmRemediationWriter } from '../../src/azure/arm-writer';
 import { networkClient } from '../../src/azure/connection';
 import { MemoryJournal } from '../../src/remediation/journal';
@@ -7,10 +7,10 @@ import { RULES } from '../../src/rules';
 import { startStandIn, type StandIn } from '../azure-stand-in';
 import { connectionTo } from '../azure/harness';
 import { vnet } from '../support/estate';
-import { applyLive, configOf, only, planLive, SUB_HUB, SUB_PROD } from './harness';
+import { applyLive, configOf, exampleEstate, only, planLive, SUB_HUB, SUB_PROD } from './harness';
 
 // applyPlan against what happens while it writes, through the real SDK clients and the stand-in:
-// an operator's change between two writes of one fix.
+// an operator's change between two writes of one fix, and an answer lost after ARM applied the write.
 
 /** An operator's write through ARM (the real SDK): get the peering, change it, put it back. */
 async function operatorPut(standIn: StandIn, id: string, change: Record<string, unknown>) {
@@ -94,5 +94,41 @@ describe('an operator changes a resource between two writes of one fix', () => {
     ]);
     expect(standIn.requests.of('armDelete').map((r) => r.path)).toEqual([AB]);
     expect(standIn.state.get(BA)?.properties.allowForwardedTraffic).toBe(true);
+  });
+});
+
+describe('applying against the example estate: lost answers', () => {
+  let standIn: StandIn;
+  beforeEach(async () => {
+    standIn = await startStandIn({ resources: await exampleEstate() });
+  });
+  afterEach(async () => {
+    await standIn?.stop();
+  });
+
+  // The SDK's retries stay (a 429 or 5xx must be retried); a retried conditional write is the same write.
+  const retryingWriter = () =>
+    new ArmRemediationWriter({ ...connectionTo(standIn), requestTimeoutMs: 5_000, retry: { maxRetries: 2, retryDelayMs: 5, maxRetryDelayMs: 10 }, pollIntervalMs: 5 });
+
+  it.each([
+    ['an update (If-Match)', 'transit-forwarded-traffic-blocked', /^PUT \(If-Match [^)]+\) failed with 412 PreconditionFailed: .*, but verified by reading it back: the written state holds$/],
+    ['a create (If-None-Match: *)', 'peering-one-sided', /^PUT \(If-None-Match: \*\) failed with 412 PreconditionFailed: .*, but verified by reading it back: the written state holds$/],
+  ])('%s whose answer was lost after ARM applied it (the retry meets 412) is read back and counted applied, once', async (_, ruleId, applied) => {
+    const planned = only(await planLive(standIn, configOf({ apply: true })), ruleId, 1);
+    expect(planned.plan.items).toHaveLength(1);
+    // One write allowed: the retried HTTP attempt is the same write.
+    const config = configOf({ apply: true, maxWrites: 1 });
+    standIn.faults.loseAnswer('armPut', 1);
+    standIn.requests.clear();
+    const journal = new MemoryJournal();
+    const result = await applyLive(standIn, planned, config, journal, RULES, { writer: retryingWriter() });
+
+    // Two HTTP attempts: the one ARM applied (its answer lost), and the SDK's retry, refused.
+    expect(standIn.requests.of('armPut').map((r) => r.status).at(-1)).toBe(412);
+    expect(standIn.requests.count('armPut')).toBe(2);
+    expect(result.outcomes.map((o) => [o.result, o.reason])).toEqual([['applied', '1 operation(s) written and verified; the finding is resolved']]);
+    expect(result.writes).toBe(1);
+    expect(result.stoppedBy).toBeUndefined();
+    expect(journal.records.filter((r) => r.status === 'applied').map((r) => r.reason)).toEqual([expect.stringMatching(applied)]);
   });
 });
