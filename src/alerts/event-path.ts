@@ -214,7 +214,7 @@ export function withinScope(inventory: Inventory, subscriptions: readonly string
   };
 }
 
-async function processEvent(deps: EventPathDeps, event: ArmEvent, signal: AbortSignal): Promise<EventResult> {
+async function processEvent(deps: EventPathDeps, event: ArmEvent, signal: AbortSignal, deadlineAt: number): Promise<EventResult> {
   const reach = await reachOf(deps, event);
   if (reach.vnetIds.length === 0) {
     if (event.resourceType === RESOURCE_GROUP_DELETE.resourceType) {
@@ -267,6 +267,9 @@ async function processEvent(deps: EventPathDeps, event: ArmEvent, signal: AbortS
         findings: run.report.findings.filter((f) => inScope(scope, f, placeOf(scope, f))),
         topology,
         trigger: { kind: 'event', eventId: event.id, caller: caller?.upn ?? caller?.name ?? caller?.appId },
+        // What is left of the event's own deadline (EVENT_DEADLINE_MS from its start, Date.now()'s
+        // clock, which the app's runner uses too): a slow write never holds the answer to Event Grid.
+        deadline: new Date(deadlineAt),
       });
       if (fixed) deps.log.info(`event ${event.id}: remediation run ${fixed.runId}: ${fixed.writes} writes${fixed.stoppedBy ? `; stopped: ${fixed.stoppedBy}` : ''}`);
     } catch (error) {
@@ -316,7 +319,7 @@ export async function handleArmEvent(deps: EventPathDeps, raw: unknown): Promise
   while (attempts < maxAttempts) {
     attempts += 1;
     try {
-      return await processEvent(deps, event, signal);
+      return await processEvent(deps, event, signal, started + deadlineMs);
     } catch (error) {
       lastError = error;
       deps.log.warn(`event ${event.id}: attempt ${attempts} of ${maxAttempts} failed: ${(error as Error).message}`);

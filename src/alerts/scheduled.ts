@@ -7,7 +7,7 @@ import { noticeBoxHtml } from '../report/email-html';
 import { html } from '../report/escape';
 import { renderReportAsync } from '../report/render';
 import type { AuditReport, ReportExtras } from '../report/report';
-import type { RemediationRunner } from '../remediation/runner';
+import { SCHEDULED_REMEDIATION_BUDGET_MS, type RemediationRunner } from '../remediation/runner';
 import { remediationSection, withRemediationSection, type MailSection } from '../remediation/summary';
 import type { Rule } from '../rules/rule';
 import type { AlertOutcome, Alerting, Logger } from './alerting';
@@ -233,7 +233,9 @@ export async function auditAndReport(deps: ScheduledDeps, inventory: Inventory, 
   await pruneState(deps, inventory, entries, observedAt, now);
   if (deps.remediation) {
     try {
-      const fixed = await deps.remediation.run({ findings: report.findings, topology: run.extras.topology, trigger: { kind: 'schedule', scheduledAt: now.toISOString() } });
+      // A fixed budget (runner.ts) on the runner's clock (Date.now()'s), so that the report mail still goes out within functionTimeout.
+      const deadline = new Date(Date.now() + SCHEDULED_REMEDIATION_BUDGET_MS);
+      const fixed = await deps.remediation.run({ findings: report.findings, topology: run.extras.topology, trigger: { kind: 'schedule', scheduledAt: now.toISOString() }, deadline });
       if (fixed) deps.log.info(`scheduled audit: remediation run ${fixed.runId}: ${fixed.writes} writes${fixed.stoppedBy ? `; stopped: ${fixed.stoppedBy}` : ''}`);
     } catch (error) {
       deps.log.error(`scheduled audit: remediation failed: ${(error as Error).message}`);

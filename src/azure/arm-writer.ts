@@ -12,6 +12,9 @@ import { statusOf } from './errors';
 // headers (`requestOptions.customHeaders`); the SDK's poller re-sends the same options on its
 // status polls and final GET, so a pipeline policy keeps the conditions on the write alone (a GET
 // with a stale If-Match could answer 412 after our own write changed the ETag).
+// A write takes an AbortSignal: it goes to the SDK as `abortSignal` (the initial request and every
+// status poll), and the wait itself ends when it aborts (the poller's pause between polls does not
+// listen to it), so a given-up write returns at once. ARM may still finish the operation.
 // The SDK sends its own api-version (a constant of the generated client, not an option); the plan
 // and the journal name the operation's. A second policy refuses a write whose wire api-version is
 // not the operation's, so the journal never records a version the write did not use.
@@ -70,6 +73,30 @@ function peeringRef(resourceId: string): PeeringRef {
   return { subscriptionId, resourceGroup: parsed.resourceGroup, vnetName: parsed.parentId.slice(parsed.parentId.lastIndexOf('/') + 1), peeringName: parsed.name };
 }
 
+/** `work`, or an AbortError as soon as `signal` aborts (`work` is left to settle on its own). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => {
+      const error = new Error('the wait for the write was given up (aborted); ARM may still finish it');
+      error.name = 'AbortError';
+      reject(error);
+    };
+    if (signal.aborted) abort();
+    else signal.addEventListener('abort', abort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', abort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', abort);
+        reject(error);
+      },
+    );
+  });
+}
+
 /** The SDK's flattened peering → wire JSON (`properties` nested), as the planner and the journal hold it. */
 function toLive(model: VirtualNetworkPeering, fallbackId: string): LiveResource {
   const { id, name, type, etag, ...properties } = model as VirtualNetworkPeering & { type?: string };
@@ -111,7 +138,7 @@ export class ArmRemediationWriter implements RemediationWriter {
     }
   }
 
-  async write(operation: ArmOperation, condition: WriteCondition): Promise<LiveResource | undefined> {
+  async write(operation: ArmOperation, condition: WriteCondition, signal?: AbortSignal): Promise<LiveResource | undefined> {
     const ref = peeringRef(operation.resourceId);
     const client = this.client(ref.subscriptionId);
     const customHeaders: Record<string, string> = {
@@ -121,9 +148,10 @@ export class ArmRemediationWriter implements RemediationWriter {
     const common = {
       requestOptions: { timeout: this.timeout, customHeaders },
       updateIntervalInMs: this.options.pollIntervalMs ?? 2_000,
+      ...(signal ? { abortSignal: signal } : {}),
     };
     if (operation.method === 'DELETE') {
-      await client.virtualNetworkPeerings.beginDeleteAndWait(ref.resourceGroup, ref.vnetName, ref.peeringName, common);
+      await untilAborted(client.virtualNetworkPeerings.beginDeleteAndWait(ref.resourceGroup, ref.vnetName, ref.peeringName, common), signal);
       return undefined;
     }
     if (operation.method !== 'PUT') throw new Error(`remediation does not perform ${operation.method} (only PUT and DELETE of peerings)`);
@@ -131,10 +159,13 @@ export class ArmRemediationWriter implements RemediationWriter {
     if (unknownQuery.length > 0) throw new Error(`unsupported query parameter(s) for a peering PUT: ${unknownQuery.join(', ')}`);
     const properties = (operation.body as { properties?: Record<string, unknown> } | undefined)?.properties ?? {};
     const sync = operation.query?.syncRemoteAddressSpace;
-    const model = await client.virtualNetworkPeerings.beginCreateOrUpdateAndWait(ref.resourceGroup, ref.vnetName, ref.peeringName, properties as VirtualNetworkPeering, {
-      ...common,
-      ...(sync !== undefined ? { syncRemoteAddressSpace: sync } : {}),
-    });
+    const model = await untilAborted(
+      client.virtualNetworkPeerings.beginCreateOrUpdateAndWait(ref.resourceGroup, ref.vnetName, ref.peeringName, properties as VirtualNetworkPeering, {
+        ...common,
+        ...(sync !== undefined ? { syncRemoteAddressSpace: sync } : {}),
+      }),
+      signal,
+    );
     return toLive(model, operation.resourceId);
   }
 }

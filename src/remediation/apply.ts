@@ -22,11 +22,13 @@ import { redactSecrets } from '../redact';
 //   another remote VNet; every property the fix writes, or re-creates after a delete, still holds
 //   its audited value or already the one written, so an operator's change made after the audit,
 //   even between two writes of one fix, is never overwritten); write conditionally (If-Match on
-//   the ETag just read, If-None-Match: * to create); wait for the long-running operation;
+//   the ETag just read, If-None-Match: * to create); wait for the long-running operation, at most
+//   WRITE_TIMEOUT_MS and never past the run's deadline;
 // - verify by reading back: the written properties hold (a delete: gone); a write that threw
-//   (a lost answer whose retry met 412) is read back too, and counts as applied when what it
-//   writes holds; after the item, the finding is resolved and a created peering is Connected on
-//   both sides;
+//   (a lost answer whose retry met 412, a given-up wait) is read back too, and counts as applied
+//   when what it writes holds; after the item, the finding is resolved and a created peering is
+//   Connected on both sides;
+// - no item and no write starts at or after the deadline (deps.now's clock);
 // - the first unexpected failure stops the run; what remains is recorded as not attempted.
 // Every planned, applied, skipped or failed operation goes to the journal.
 
@@ -57,7 +59,26 @@ export interface ApplyDeps {
   trigger: RemediationTrigger;
   runId: string;
   now: () => Date;
+  /**
+   * The run's time limit, on `now`'s clock: no item and no write starts at or after it (what is
+   * left is recorded as not attempted, "time limit reached"), and a write still running at it is
+   * given up. None: only each write's own limit applies.
+   */
+  deadline?: Date | undefined;
+  /** How long one write may run, its long-running operation included (default WRITE_TIMEOUT_MS). */
+  writeTimeoutMs?: number | undefined;
 }
+
+/**
+ * How long one write (a PUT or DELETE and its long-running operation) may run before it is given
+ * up. Azure's peering operations normally finish within a minute; an operation still InProgress
+ * after three is stuck or throttled, and waiting on would hang the CLI (which has no other limit).
+ * A given-up write is read back: it counts as applied when what it writes already holds, else as
+ * failed (ARM may still complete it); either way the run stops.
+ */
+export const WRITE_TIMEOUT_MS = 3 * 60_000;
+
+const seconds = (ms: number) => `${ms < 10_000 ? (ms / 1000).toFixed(1) : Math.round(ms / 1000)} s`;
 
 /** The first line of an error's message (SDK errors carry the ARM code and text there). */
 function reasonOf(error: unknown): string {
@@ -201,6 +222,11 @@ export async function applyPlan(plan: RemediationPlan, auditTopology: Topology, 
   let stoppedBy: string | undefined;
   /** ETags (null: absent) of the resources this run wrote, and of their peerings back, after the write. */
   const runKnown = new Map<ResourceKey, string | null>();
+  const writeTimeoutMs = deps.writeTimeoutMs ?? WRITE_TIMEOUT_MS;
+  /** Milliseconds left before the deadline, on deps.now's clock (Infinity without one). */
+  const timeLeft = () => (deps.deadline ? deps.deadline.getTime() - deps.now().getTime() : Infinity);
+  const timeLimitReason = () => `not attempted: time limit reached (${deps.deadline?.toISOString() ?? 'none'})`;
+  let timeUp = false;
 
   const record = async (item: PlanItem, status: JournalStatus, reason: string, extra: Partial<JournalRecord> = {}) => {
     const entry: JournalRecord = {
@@ -303,14 +329,28 @@ export async function applyPlan(plan: RemediationPlan, auditTopology: Topology, 
       }
       const condition: WriteCondition = before ? { ifMatch: before.etag as string } : { ifNoneMatch: '*' };
       const conditionText = 'ifMatch' in condition ? `If-Match ${condition.ifMatch}` : 'If-None-Match: *';
+      // No write starts at or after the deadline; one that runs gets what is left of it, at most its own limit.
+      const left = timeLeft();
+      if (left <= 0) {
+        timeUp = true;
+        if (!wrote) return { item, result: 'not-attempted', reason: timeLimitReason() };
+        throw new StopRun(`after a partial write of this fix: time limit reached (${deps.deadline?.toISOString() ?? ''})`);
+      }
+      const limitMs = Math.min(writeTimeoutMs, left);
+      const atDeadline = left < writeTimeoutMs;
+      const giveUp = new AbortController();
+      const timer = setTimeout(() => giveUp.abort(), limitMs);
       let writeError: unknown;
       let threw = false;
       try {
-        await writer.write(operation, condition);
+        await writer.write(operation, condition, giveUp.signal);
       } catch (error) {
         threw = true;
         writeError = error;
+      } finally {
+        clearTimeout(timer);
       }
+      const givenUp = threw && giveUp.signal.aborted ? `given up after ${seconds(limitMs)}${atDeadline ? ' at the time limit of the run' : ''}` : undefined;
       const stopWith = async (reason: string, status: JournalStatus, after: LiveResource | undefined, stop: string, cause?: unknown) => {
         await record(item, status, reason, { operation, before, after });
         const error = new StopRun(stop, cause === undefined ? undefined : { cause });
@@ -318,27 +358,32 @@ export async function applyPlan(plan: RemediationPlan, auditTopology: Topology, 
         return error;
       };
       // Read back, whether the write answered or threw: an answer lost after ARM applied the write
-      // (its retry then meets 412) may still have left the written state.
+      // (its retry then meets 412), or a wait given up, may still have left the written state.
       let after: LiveResource | undefined;
       try {
         after = await writer.read(operation.resourceId);
       } catch (readError) {
         if (!threw) writes += 1;
         const reason = threw
-          ? `${reasonOf(writeError)}; reading it back failed: ${reasonOf(readError)}`
+          ? `${givenUp ? `${givenUp}; ARM had not finished, the write may still complete` : reasonOf(writeError)}; reading it back failed: ${reasonOf(readError)}`
           : `written, but reading it back failed: ${reasonOf(readError)}`;
         throw await stopWith(reason, 'failed', undefined, `${operation.method} ${operation.resourceId} failed: ${reason}`, threw ? writeError : readError);
       }
       if (threw) {
         const wrong = verifyAfterError(operation, before, after);
         if (wrong) {
-          const reason = `${reasonOf(writeError)} (${wrong})`;
+          const reason = givenUp ? `${givenUp}; ARM had not finished, the write may still complete (${wrong})` : `${reasonOf(writeError)} (${wrong})`;
           throw await stopWith(reason, 'failed', after, `${operation.method} ${operation.resourceId} failed: ${reason}`, writeError);
         }
         // The write took effect: one write, however many HTTP attempts it took.
         writes += 1;
         wrote = true;
-        const reason = `${operation.method} (${conditionText}) failed with ${reasonOf(writeError)}, but verified by reading it back: the written state holds`;
+        const what = givenUp ? `${givenUp} (ARM had not finished)` : `failed with ${reasonOf(writeError)}`;
+        const reason = `${operation.method} (${conditionText}) ${what}, but verified by reading it back: the written state holds`;
+        if (givenUp) {
+          // Slow enough to give up on: the run goes no further (the finding is checked by the next run).
+          throw await stopWith(reason, 'applied', after, `${operation.method} ${operation.resourceId} was ${givenUp}: ARM had not finished (read back, the write holds); the run stops`);
+        }
         await record(item, 'applied', reason, { operation, before, after });
       } else {
         writes += 1;
@@ -385,6 +430,13 @@ export async function applyPlan(plan: RemediationPlan, auditTopology: Topology, 
       outcomes.push({ item, result: 'not-attempted', reason });
       continue;
     }
+    if (timeUp || timeLeft() <= 0) {
+      timeUp = true;
+      const reason = timeLimitReason();
+      await recordAll(item, 'not-attempted', reason);
+      outcomes.push({ item, result: 'not-attempted', reason });
+      continue;
+    }
     if (writes + item.operations.length > maxWrites) {
       const reason = `not attempted: write limit of ${maxWrites} per run reached`;
       await recordAll(item, 'not-attempted', reason);
@@ -393,7 +445,7 @@ export async function applyPlan(plan: RemediationPlan, auditTopology: Topology, 
     }
     try {
       const outcome = await applyItem(item);
-      if (outcome.result === 'skipped') await recordAll(item, 'skipped', outcome.reason);
+      if (outcome.result === 'skipped' || outcome.result === 'not-attempted') await recordAll(item, outcome.result, outcome.reason);
       outcomes.push(outcome);
     } catch (error) {
       const reason = error instanceof StopRun ? error.message : `unexpected error: ${reasonOf(error)}`;
@@ -402,5 +454,6 @@ export async function applyPlan(plan: RemediationPlan, auditTopology: Topology, 
       stoppedBy = `${item.ruleId} on ${item.findingResourceId}: ${reason}`;
     }
   }
+  stoppedBy ??= timeUp ? `time limit reached (${deps.deadline?.toISOString() ?? ''})` : undefined;
   return { runId: deps.runId, mode: plan.mode, outcomes, writes, ...(stoppedBy ? { stoppedBy } : {}), records };
 }

@@ -20,9 +20,10 @@ export interface RemediationWriter {
    * Performs one planned operation (PUT or DELETE of a peering) with its condition and its query
    * (`syncRemoteAddressSpace`), and waits for the long-running operation to finish. Returns the
    * resource as the operation left it (undefined after a DELETE). Throws on any failure, a 412
-   * (condition not met) included.
+   * (condition not met) included, and as soon as `signal` aborts (the wait is given up; ARM may
+   * still finish the operation).
    */
-  write(operation: ArmOperation, condition: WriteCondition): Promise<LiveResource | undefined>;
+  write(operation: ArmOperation, condition: WriteCondition, signal?: AbortSignal): Promise<LiveResource | undefined>;
 }
 
 /** Who or what started a remediation run. */

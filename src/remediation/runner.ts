@@ -29,6 +29,16 @@ export interface RemediationRunnerDeps {
   now: () => Date;
 }
 
+/**
+ * The scheduled audit's time for remediation: no write starts after it, and one still running is
+ * given up at it. Remediation runs after the audit's evaluation and before the report mail, in one
+ * invocation that host.json's functionTimeout ends after 10 minutes. Four minutes leave six for
+ * what comes before (an inline audit's read; a large estate is read in fan-out batches by other
+ * invocations) and after (archive, compose and send the mail), so that a slow ARM cannot cost the
+ * day's report. Peering writes normally finish within a minute: the default maxWrites (5) fits.
+ */
+export const SCHEDULED_REMEDIATION_BUDGET_MS = 4 * 60_000;
+
 export class RemediationRunner {
   constructor(private readonly deps: RemediationRunnerDeps) {}
 
@@ -39,14 +49,23 @@ export class RemediationRunner {
     return trigger.kind === 'event' ? r.onEvent : trigger.kind === 'schedule' ? r.onSchedule : true;
   }
 
-  /** Plans and (in apply mode) applies the fixes of `findings`; undefined when this trigger does not run remediation or no finding has a fix. */
-  async run(input: { findings: readonly Finding[]; topology: Topology; trigger: RemediationTrigger }): Promise<ApplyResult | undefined> {
+  /**
+   * Plans and (in apply mode) applies the fixes of `findings`; undefined when this trigger does not
+   * run remediation or no finding has a fix. `deadline` (on this runner's clock, `now`): no write
+   * starts at or after it, and one still running is given up at it (applyPlan).
+   */
+  async run(input: { findings: readonly Finding[]; topology: Topology; trigger: RemediationTrigger; deadline?: Date | undefined }): Promise<ApplyResult | undefined> {
     if (!this.runsFor(input.trigger)) return undefined;
     const plan = planRemediation(input.findings, input.topology, this.deps.config.remediation);
     // Skipped and deferred fixes are journalled too (the report mail lists the skipped ones); no fix, nothing to record.
     if (plan.items.length === 0) return undefined;
     const at = this.deps.now().toISOString().replace(/[:.]/g, '-');
-    return applyPlan(plan, input.topology, { ...this.deps, trigger: input.trigger, runId: `${input.trigger.kind}-${at}-${randomUUID().slice(0, 8)}` });
+    return applyPlan(plan, input.topology, {
+      ...this.deps,
+      trigger: input.trigger,
+      runId: `${input.trigger.kind}-${at}-${randomUUID().slice(0, 8)}`,
+      ...(input.deadline ? { deadline: input.deadline } : {}),
+    });
   }
 
   recordsSince(since: string): Promise<JournalRecord[]> {

@@ -4,13 +4,20 @@ import { networkClient } from '../../src/azure/connection';
 import { MemoryJournal } from '../../src/remediation/journal';
 import type { RemediationWriter } from '../../src/remediation/ports';
 import { RULES } from '../../src/rules';
+import { NETWORK_API_VERSION } from '../../src/rules/describe';
 import { startStandIn, type StandIn } from '../azure-stand-in';
 import { connectionTo } from '../azure/harness';
 import { vnet } from '../support/estate';
-import { applyLive, configOf, exampleEstate, only, planLive, SUB_HUB, SUB_PROD } from './harness';
+import { applyLive, configOf, exampleEstate, only, planLive, spokePeering, SUB_HUB, SUB_PROD, writesSeen } from './harness';
 
 // applyPlan against what happens while it writes, through the real SDK clients and the stand-in:
-// an operator's change between two writes of one fix, and an answer lost after ARM applied the write.
+// an operator's change between two writes of one fix, an answer lost after ARM applied the write,
+// and long-running operations that do not finish (the run's deadline, each write's own limit).
+
+const SPOKE2 = spokePeering(SUB_PROD, 'prod', 2);
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** `work`'s outcome, or 'still waiting' after `ms`. */
+const within = <T>(work: Promise<T>, ms: number) => Promise.race([work, sleep(ms).then(() => 'still waiting' as const)]);
 
 /** An operator's write through ARM (the real SDK): get the peering, change it, put it back. */
 async function operatorPut(standIn: StandIn, id: string, change: Record<string, unknown>) {
@@ -26,8 +33,8 @@ function actingAfterFirstWrite(standIn: StandIn, between: () => Promise<void>): 
   let writes = 0;
   return {
     read: (id) => real.read(id),
-    async write(op, condition) {
-      const result = await real.write(op, condition);
+    async write(op, condition, signal) {
+      const result = await real.write(op, condition, signal);
       if (++writes === 1) await between();
       return result;
     },
@@ -97,7 +104,7 @@ describe('an operator changes a resource between two writes of one fix', () => {
   });
 });
 
-describe('applying against the example estate: lost answers', () => {
+describe('applying against the example estate: lost answers and slow operations', () => {
   let standIn: StandIn;
   beforeEach(async () => {
     standIn = await startStandIn({ resources: await exampleEstate() });
@@ -130,5 +137,107 @@ describe('applying against the example estate: lost answers', () => {
     expect(result.writes).toBe(1);
     expect(result.stoppedBy).toBeUndefined();
     expect(journal.records.filter((r) => r.status === 'applied').map((r) => r.reason)).toEqual([expect.stringMatching(applied)]);
+  });
+
+  it('the writer stops waiting when its signal aborts, and the SDK stops polling', async () => {
+    standIn.options.lroInProgressPolls = 1e9; // ARM never finishes
+    const writer = new ArmRemediationWriter({ ...connectionTo(standIn), retry: { maxRetries: 0 }, pollIntervalMs: 5 });
+    const current = await writer.read(SPOKE2);
+    const giveUp = new AbortController();
+    setTimeout(() => giveUp.abort(), 200);
+    const write = writer.write({ method: 'PUT', resourceId: SPOKE2, apiVersion: NETWORK_API_VERSION, body: { properties: { ...current?.properties } } }, { ifMatch: current?.etag ?? '' }, giveUp.signal);
+    expect(await within(write.then(() => 'finished', (error: Error) => error.name), 5_000)).toBe('AbortError');
+    await sleep(50);
+    const polls = standIn.requests.count('armOperation');
+    expect(polls).toBeGreaterThan(0);
+    await sleep(200);
+    expect(standIn.requests.count('armOperation')).toBe(polls);
+  });
+
+  it('no item starts at or after the deadline (the injected clock decides): the rest is not attempted, "time limit reached"', async () => {
+    const config = configOf({ apply: true });
+    const planned = await planLive(standIn, config);
+    const start = Date.now();
+    let clock = start;
+    const real = new ArmRemediationWriter({ ...connectionTo(standIn), retry: { maxRetries: 0 }, pollIntervalMs: 5 });
+    // Each write takes two minutes on the run's clock; the deadline is one minute away.
+    const slowClock: RemediationWriter = {
+      read: (id) => real.read(id),
+      async write(op, condition, signal) {
+        const result = await real.write(op, condition, signal);
+        clock += 120_000;
+        return result;
+      },
+    };
+    standIn.requests.clear();
+    const journal = new MemoryJournal();
+    const deadline = new Date(start + 60_000);
+    const result = await applyLive(standIn, planned, config, journal, RULES, { writer: slowClock, now: () => new Date(clock), deadline });
+
+    const attempted = result.outcomes.filter((o) => o.item.status === 'planned');
+    expect(attempted.length).toBeGreaterThan(2);
+    const [first, ...rest] = attempted;
+    expect(first?.result).toBe('applied');
+    expect(rest.map((o) => [o.result, o.reason])).toEqual(rest.map(() => ['not-attempted', `not attempted: time limit reached (${deadline.toISOString()})`]));
+    expect(writesSeen(standIn)).toHaveLength(first?.item.operations.length ?? 0);
+    expect(result.stoppedBy).toBe(`time limit reached (${deadline.toISOString()})`);
+    expect(journal.records.filter((r) => r.status === 'not-attempted')).toHaveLength(rest.flatMap((o) => o.item.operations).length);
+  });
+
+  it('a deadline already passed: nothing is written', async () => {
+    const config = configOf({ apply: true });
+    const planned = await planLive(standIn, config);
+    standIn.requests.clear();
+    const result = await applyLive(standIn, planned, config, new MemoryJournal(), RULES, { deadline: new Date(Date.now() - 1) });
+    expect(result.outcomes.filter((o) => o.item.status === 'planned').every((o) => o.result === 'not-attempted' && o.reason.startsWith('not attempted: time limit reached'))).toBe(true);
+    expect(writesSeen(standIn)).toEqual([]);
+    expect(result.writes).toBe(0);
+  });
+
+  it('a write still running at the deadline is given up there, read back (it holds: applied), and the run stops', async () => {
+    const config = configOf({ apply: true });
+    const planned = await planLive(standIn, config);
+    standIn.options.lroInProgressPolls = 1e9; // ARM applied the PUT, its operation never finishes
+    standIn.requests.clear();
+    const journal = new MemoryJournal();
+    const run = applyLive(standIn, planned, config, journal, RULES, { deadline: new Date(Date.now() + 1_500) });
+    const result = await within(run, 8_000);
+    if (result === 'still waiting') throw new Error('applyPlan still waits for a long-running operation 6.5 s past its deadline');
+
+    expect(writesSeen(standIn)).toHaveLength(1);
+    const applied = journal.records.filter((r) => r.status === 'applied');
+    expect(applied).toHaveLength(1);
+    expect(applied[0]?.reason).toMatch(/^PUT \(If-Match [^)]+\) given up after \d\.\d s at the time limit of the run \(ARM had not finished\), but verified by reading it back: the written state holds$/);
+    const attempted = result.outcomes.filter((o) => o.item.status === 'planned');
+    expect(attempted[0]).toMatchObject({ result: 'failed', reason: expect.stringMatching(/was given up after \d\.\d s at the time limit of the run: ARM had not finished \(read back, the write holds\); the run stops$/) });
+    expect(attempted.slice(1).every((o) => o.result === 'not-attempted')).toBe(true);
+    expect(result.writes).toBe(1);
+  });
+
+  it('every write has its own limit (no deadline, as on the command line): a never-finishing operation is given up', async () => {
+    const config = configOf({ apply: true });
+    const planned = only(await planLive(standIn, config), 'transit-forwarded-traffic-blocked');
+    standIn.options.lroInProgressPolls = 1e9;
+    const journal = new MemoryJournal();
+    const result = await within(applyLive(standIn, planned, config, journal, RULES, { writeTimeoutMs: 300 }), 8_000);
+    if (result === 'still waiting') throw new Error('applyPlan still waits for a long-running operation that never finishes');
+    expect(journal.records.filter((r) => r.status === 'applied').map((r) => r.reason)).toEqual([
+      expect.stringMatching(/^PUT \(If-Match [^)]+\) given up after 0\.3 s \(ARM had not finished\), but verified by reading it back: the written state holds$/),
+    ]);
+    expect(result.stoppedBy).toMatch(/was given up after 0\.3 s: ARM had not finished/);
+    expect(result.outcomes.slice(1).every((o) => o.result === 'not-attempted')).toBe(true);
+  });
+
+  it('a write given up before ARM applied it is failed, saying it may still complete', async () => {
+    const config = configOf({ apply: true });
+    const planned = only(await planLive(standIn, config), 'transit-forwarded-traffic-blocked', 1);
+    const target = planned.plan.items[0]?.operations[0]?.resourceId ?? '';
+    standIn.faults.slow('armPut', 3_000); // ARM answers (and applies) after 3 s
+    const journal = new MemoryJournal();
+    const result = await applyLive(standIn, planned, config, journal, RULES, { writeTimeoutMs: 300 });
+    const failed = `given up after 0.3 s; ARM had not finished, the write may still complete (read back, the written properties do not hold: allowForwardedTraffic)`;
+    expect(journal.records.filter((r) => r.status === 'failed').map((r) => r.reason)).toEqual([failed]);
+    expect(result.outcomes).toMatchObject([{ result: 'failed', reason: `PUT ${target} failed: ${failed}` }]);
+    expect(result.writes).toBe(0);
   });
 });

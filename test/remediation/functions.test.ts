@@ -1,15 +1,19 @@
 import { TableClient } from '@azure/data-tables';
 import type { Timer } from '@azure/functions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildAdapters, useAdapters } from '../../src/functions/composition';
+import { handleArmEvent } from '../../src/alerts/event-path';
+import { ArmRemediationWriter } from '../../src/azure/arm-writer';
+import { buildAdapters, eventPathDeps, loggerOf, useAdapters } from '../../src/functions/composition';
 import { eventGridTrigger } from '../../src/functions/eventGridTrigger';
 import { scheduledAudit } from '../../src/functions/scheduledAudit';
+import { RemediationRunner } from '../../src/remediation/runner';
 import { REMEDIATION_TABLE, TableRemediationJournal } from '../../src/remediation/table-journal';
+import { RULES } from '../../src/rules';
 import { startStandIn, type StandIn } from '../azure-stand-in';
-import { FAST_RETRY } from '../azure/harness';
-import { context, fixture } from '../functions/harness';
+import { connectionTo, FAST_RETRY } from '../azure/harness';
+import { context, eventAbout, fixture } from '../functions/harness';
 import { startAzurite, type AzuriteInstance } from '../support/azurite';
-import { exampleEstate, HUB, spokePeering, SUB_PROD, SUBS } from './harness';
+import { exampleEstate, HUB, spokePeering, SUB_PROD, SUBS, writesSeen } from './harness';
 
 // Remediation in the Functions app, wired from PEERGUARD_AUDIT_CONFIG alone: an event about a
 // one-sided peering is repaired after the event path's evaluation; the journal (Azurite) records
@@ -80,5 +84,50 @@ describe('remediation in the Functions app (stand-in, Azurite)', () => {
     expect(report?.plainText).toMatch(/Remediation: [1-9]\d* applied/);
     expect(report?.plainText).toContain(`applied: peering-one-sided: PUT ${REVERSE3}`);
     expect(report?.html).toContain('>Remediation</h2>');
+  }, 60_000);
+
+  const journal = () => new TableRemediationJournal(TableClient.fromConnectionString(azurite.connectionString, REMEDIATION_TABLE, { allowInsecureConnection: true }));
+
+  it("an event's remediation ends within the event's own deadline, even when ARM does not finish", async () => {
+    const adapters = adaptersFor({ enabled: true, apply: true, subscriptions: SUBS, onEvent: true, maxWrites: 3 });
+    const spoke2 = spokePeering(SUB_PROD, 'prod', 2);
+    const since = new Date().toISOString();
+    standIn.options.lroInProgressPolls = 1e9; // the write's long-running operation never finishes
+    try {
+      const started = Date.now();
+      const deps = { ...eventPathDeps(adapters, loggerOf(context('eventGridTrigger'))), deadlineMs: 4_000 };
+      const handled = handleArmEvent(deps, eventAbout(spoke2, 'write', 'evt-slow'));
+      const result = await Promise.race([handled, new Promise<'still waiting'>((resolve) => setTimeout(() => resolve('still waiting'), 10_000))]);
+      expect(result === 'still waiting' ? result : result.status).toBe('processed');
+      expect(Date.now() - started).toBeLessThan(8_000);
+    } finally {
+      standIn.options.lroInProgressPolls = 0;
+    }
+    const records = (await journal().listSince(since)).filter((r) => r.trigger.kind === 'event' && r.trigger.eventId === 'evt-slow');
+    expect(records.some((r) => /time limit/.test(r.reason))).toBe(true);
+  }, 30_000);
+
+  it('the scheduled audit gives remediation a fixed budget: past it, the report still goes out and nothing is written', async () => {
+    const adapters = adaptersFor({ enabled: true, apply: true, subscriptions: SUBS, onSchedule: true });
+    // The runner's clock is ten minutes ahead: the audit's budget (four minutes from now) has passed for it.
+    const late = new RemediationRunner({
+      writer: new ArmRemediationWriter({ ...connectionTo(standIn), pollIntervalMs: 5 }),
+      reader: adapters.live,
+      journal: journal(),
+      rules: RULES,
+      config: adapters.config,
+      now: () => new Date(Date.now() + 10 * 60_000),
+    });
+    useAdapters({ ...adapters, remediation: late });
+    const since = new Date().toISOString();
+    const mailsBefore = standIn.email.sent.length;
+    standIn.requests.clear();
+    await scheduledAudit(timer, context('scheduledAudit'));
+    expect(writesSeen(standIn)).toEqual([]);
+    const records = (await journal().listSince(since)).filter((r) => r.trigger.kind === 'schedule');
+    const notAttempted = records.filter((r) => r.status === 'not-attempted');
+    expect(notAttempted.length).toBeGreaterThan(0);
+    expect(notAttempted.every((r) => r.reason.startsWith('not attempted: time limit reached'))).toBe(true);
+    expect(standIn.email.sent.length).toBeGreaterThan(mailsBefore);
   }, 60_000);
 });

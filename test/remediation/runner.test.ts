@@ -66,6 +66,20 @@ describe('RemediationRunner (event path and timer)', () => {
     expect(remediationSection([])).toBeUndefined();
   });
 
+  it('passes its deadline on: past it, nothing is written and every planned fix is recorded not attempted', async () => {
+    const since = new Date().toISOString();
+    const { findings: all, topology } = await planLive(standIn, configOf({}));
+    const late = runner({ apply: true, onSchedule: true });
+    standIn.requests.clear();
+    const result = await late.run({ findings: all, topology, trigger: { kind: 'schedule' }, deadline: new Date(Date.now() - 1) });
+    expect(writesSeen(standIn)).toEqual([]);
+    const attempted = result?.outcomes.filter((o) => o.item.status === 'planned') ?? [];
+    expect(attempted.length).toBeGreaterThan(0);
+    expect(attempted.every((o) => o.result === 'not-attempted' && o.reason.startsWith('not attempted: time limit reached'))).toBe(true);
+    const records = (await late.recordsSince(since)).filter((r) => r.runId === result?.runId);
+    expect(records.filter((r) => r.status === 'not-attempted')).toHaveLength(attempted.flatMap((o) => o.item.operations).length);
+  });
+
   it('journals a run whose fixes are all skipped, and the mail lists them; findings without a fix record nothing', async () => {
     const since = new Date().toISOString();
     const { findings: all, topology } = await planLive(standIn, configOf({}));
