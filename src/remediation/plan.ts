@@ -149,15 +149,15 @@ function noteOffers(operations: readonly ArmOperation[], topology: Topology, off
  * (terraform-provider-azurerm#2872). A fix that would write one is skipped rather than fail
  * part-way: a destructive re-create would be left with both links deleted. The peering back is
  * taken as the fix's own earlier writes leave it (a re-create writes it first), else as the fixes
- * planned before this one leave it (`planned`), else as audited. A remote that was not read has
- * unknown gateways: the write is left to ARM.
+ * planned before this one leave it (`planned`), else as audited. Every remote here was read:
+ * scopeRefusal, asked first, refuses a write whose remote VNet was not.
  */
 function remoteGatewayRefusal(operations: readonly ArmOperation[], topology: Topology, planned: TransitOffers): string | undefined {
   const own: TransitOffers = new Map();
   for (const op of operations) {
     const remoteKey = remoteKeyOf(op);
     const remote = remoteKey ? topology.vnets.get(remoteKey) : undefined;
-    if (op.method === 'PUT' && propsOf(op).useRemoteGateways === true && remoteKey && isVnetRead(remote)) {
+    if (op.method === 'PUT' && propsOf(op).useRemoteGateways === true && remoteKey && remote) {
       const name = `"${nameOf(op.resourceId)}"`;
       if (!hasGateway(remote)) return `${name} uses remote gateways, but "${remote.name}" has no gateway or Route Server: ARM refuses the write (RemoteVnetHasNoGateways)`;
       const local = targetVnetKey(op.resourceId);
