@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderEmailReport, renderFindingEmailFragment } from '../../src/report/email-html';
 import { escapeHtml, jsonForScript } from '../../src/report/escape';
-import { contentSecurityPolicy, layoutTopology, renderHtml } from '../../src/report/html';
+import { contentSecurityPolicy, DRAWING_LIMIT, layoutTopology, renderHtml } from '../../src/report/html';
 import { FORMATS, renderReport, renderReportAsync } from '../../src/report/render';
 import { buildTopologyView, LINK_STATUSES, LINK_STYLES } from '../../src/report/topology-view';
 import { auditResources } from '../../src/engine/pipeline';
@@ -118,6 +118,25 @@ describe('renderHtml', () => {
     const layout = await layoutTopology(view);
     expect(layout.width).toBeLessThan(4000);
     expect(layout).toEqual(await layoutTopology(buildTopologyView(run.extras.topology, run.report.findings)));
+  });
+
+  it('does not draw a topology above DRAWING_LIMIT (its layout would take minutes), and says so; the findings stay', async () => {
+    // 400 VNets, each peered both ways with the next two: no hub, so nothing collapses (800 links).
+    const count = 400;
+    const ids = Array.from({ length: count }, (_, i) => vnetId(`mesh-${String(i).padStart(3, '0')}`));
+    const resources = ids.map((id, i) => {
+      const peers = [i - 2, i - 1, i + 1, i + 2].filter((j) => j >= 0 && j < count).map((j) => ({ remote: ids[j] as string }));
+      return { resource: vnet({ id, prefixes: [`10.${Math.floor(i / 200)}.${i % 200}.0/24`], peerings: peers }), source: 't' };
+    });
+    // One broken link, so that the findings table has a row to keep.
+    resources.push({ resource: vnet({ id: vnetId('lonely'), prefixes: ['10.9.0.0/24'], peerings: [{ remote: ids[0] as string }] }), source: 't' });
+    const run = auditResources({ resources, rules: RULES, config: DEFAULT_CONFIG, now: new Date('2026-11-25T08:00:00Z'), version: 'test', extraSubscriptions: [SUB_A], unreadable: [] });
+    const view = buildTopologyView(run.extras.topology as NonNullable<typeof run.extras.topology>, run.report.findings);
+    expect(view.links.length).toBeGreaterThan(DRAWING_LIMIT.links);
+    const page = await renderHtml(run.report, run.extras, { rules: RULES });
+    expect(page).not.toContain('<svg');
+    expect(page).toContain(`Not drawn: with healthy spokes collapsed, the topology has ${view.nodes.length} nodes and ${view.links.length} links, more than the ${DRAWING_LIMIT.nodes} nodes and ${DRAWING_LIMIT.links} links this page draws`);
+    expect(page).toContain('data-rule="peering-one-sided"');
   });
 
   it('is reachable through the format dispatch, asynchronously only', async () => {
