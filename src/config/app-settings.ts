@@ -211,6 +211,71 @@ export type AppSettings = z.infer<typeof appSettingsSchema>;
 
 export const APP_SETTING_NAMES: readonly string[] = Object.keys(appSettingsSchema.shape);
 
+/**
+ * The prefixes of the app's own settings: an environment variable named with one (in any casing)
+ * must be a setting the app reads, or the start is refused. A misspelt name would otherwise be
+ * dropped by the schema and its setting read as unset: `PEERGUARD_SUBSCRIPTION` audits the whole
+ * tenant, `PEERGUARD_ALERTS_TO_ERROR` mails error alerts to nobody.
+ */
+export const SETTING_PREFIXES: readonly string[] = ['PEERGUARD_', 'AzureWebJobsStorage__'];
+
+/**
+ * Variables with a setting's prefix that are not app settings, and why they may be in the app's
+ * environment: the test and benchmark knobs, read from the environment the test runner gives
+ * every test file (test/functions/registration.test.ts starts the app in it) and that bench/run.ts
+ * passes on to the app's cold start.
+ */
+export const NOT_APP_SETTINGS: Readonly<Record<string, string>> = {
+  PEERGUARD_LOAD_EVENTS: 'test/load/events.load.test.ts: how many events the load test delivers',
+  PEERGUARD_LOAD_CONCURRENCY: 'test/load/events.load.test.ts: deliveries in flight',
+  PEERGUARD_LOAD_TRACE: 'test/load/events.load.test.ts: prints each delivery',
+};
+
+/** Edit distance (insertions, deletions, substitutions) between two strings. */
+function levenshtein(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i += 1) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j += 1) {
+      const substitution = (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      row.push(Math.min((previous[j] as number) + 1, (row[j - 1] as number) + 1, substitution));
+    }
+    previous = row;
+  }
+  return previous[b.length] as number;
+}
+
+/** How far a name may be from a setting's (case aside) to be suggested as a misspelling of it. */
+const SUGGEST_DISTANCE = 2;
+
+/** The setting an unknown name probably meant: the closest within SUGGEST_DISTANCE edits, ignoring case. */
+function probablyMeant(name: string): string | undefined {
+  const lower = name.toLowerCase();
+  let best: { name: string; distance: number } | undefined;
+  for (const known of APP_SETTING_NAMES) {
+    const distance = levenshtein(lower, known.toLowerCase());
+    if (distance <= SUGGEST_DISTANCE && (!best || distance < best.distance)) best = { name: known, distance };
+  }
+  return best?.name;
+}
+
+/**
+ * What is wrong with each variable of `env` named like a setting (SETTING_PREFIXES) that is
+ * neither a setting the app reads nor in NOT_APP_SETTINGS; empty when there is none. Blank ones
+ * are left out: blank is unset, for every setting. The value is never repeated (it may be a secret).
+ */
+export function unknownSettingProblems(env: Record<string, string | undefined>): string[] {
+  const prefixes = SETTING_PREFIXES.map((p) => p.toLowerCase());
+  return Object.entries(env)
+    .filter(([name, value]) => value !== undefined && value.trim() !== '' && prefixes.some((p) => name.toLowerCase().startsWith(p)))
+    .filter(([name]) => !APP_SETTING_NAMES.includes(name) && !(name in NOT_APP_SETTINGS))
+    .map(([name]) => {
+      const meant = probablyMeant(name);
+      const hint = meant === undefined ? '' : meant.toLowerCase() === name.toLowerCase() ? ` (did you mean ${meant}? names are case-sensitive)` : ` (did you mean ${meant}?)`;
+      return `${name}: not a setting the app reads, so it would be ignored${hint}`;
+    });
+}
+
 export class SettingsError extends Error {
   constructor(message: string) {
     super(message);
@@ -230,6 +295,9 @@ export interface LoadOptions {
 
 /** Validates the environment; the message names each bad setting. */
 export function loadAppSettings(env: Record<string, string | undefined>, options: LoadOptions = {}): AppSettings {
+  // First: a misspelt PEERGUARD_REPORT_SCHEDULE is better named as such than reported missing.
+  const unknown = unknownSettingProblems(env);
+  if (unknown.length > 0) throw new SettingsError(`invalid app settings: ${unknown.join('; ')}`);
   // The host reads the schedule itself (%PEERGUARD_REPORT_SCHEDULE%): a blank one is no default.
   const schedule = env.PEERGUARD_REPORT_SCHEDULE;
   if (schedule !== undefined && schedule.trim() === '') {
