@@ -4,6 +4,7 @@ import { auditResources } from '../engine/pipeline';
 import type { Inventory } from '../ports';
 import { FORMATS, renderReportAsync, type Format } from '../report/render';
 import { describeAuditScope, isPartial, nothingAuditedReason, subscriptionsRead } from '../report/report';
+import { redactSecrets } from '../redact';
 import { adapters, auditScopeFrom, loggerOf } from './composition';
 
 // On-demand audit over HTTP (function key): GET /api/audit?format=json|sarif|markdown|csv|html.
@@ -11,7 +12,9 @@ import { adapters, auditScopeFrom, loggerOf } from './composition';
 //
 // Answers: 200 with the report (PARTIAL, with coverage.unreadable, when some scopes could not be
 // read but VNets were); 400 for an unknown query parameter or format; 502 when nothing was
-// audited: the inventory read failed, or it read no VNet (see nothingAuditedReason in src/report/report.ts).
+// audited: the inventory read failed, or it read no VNet (see nothingAuditedReason in src/report/report.ts);
+// 500 for anything else that failed (a bug): JSON too, the error in the log only. Every answer,
+// errors too, carries RESPONSE_HEADERS.
 
 const CONTENT_TYPES: Partial<Record<Format, string>> = {
   json: 'application/json',
@@ -41,6 +44,16 @@ const ECHO_NAMES = 5;
  * fix the role or the scope, is the one who should hear of it. Not 503: retrying does not help.
  */
 const UPSTREAM_FAILED = 502;
+
+/**
+ * Headers of every answer. `no-store`: a report of the whole estate, fetched with the function key
+ * in the URL, must not be kept by a proxy or a browser cache. `nosniff`: a browser takes the content
+ * type as given (a markdown or CSV report is never sniffed into HTML).
+ */
+export const RESPONSE_HEADERS: Readonly<Record<string, string>> = {
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+};
 
 /** The formats this endpoint serves: every renderer's format that has a content type here (not the terminal table). */
 export function httpFormats(): Format[] {
@@ -79,7 +92,32 @@ function failureOf(error: unknown): string {
   return 'no answer from Azure';
 }
 
+/**
+ * The HTTP function: `answer`'s response, or, when anything in it throws unexpectedly (a bug while
+ * auditing or rendering, adapters that cannot be built), a 500 with a JSON error that names no
+ * detail of the error: that, redacted and without a stack, goes to the invocation's log. Every
+ * answer carries RESPONSE_HEADERS.
+ */
 export async function audit(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  let response: HttpResponseInit;
+  try {
+    response = await answer(request, context);
+  } catch (error) {
+    const name = error instanceof Error ? error.name : typeof error;
+    context.error(redactSecrets(`on-demand audit failed unexpectedly: ${name}: ${describeError(error)}`));
+    response = {
+      status: 500,
+      jsonBody: {
+        error: `the audit failed unexpectedly; the function's log has the details (invocation ${context.invocationId})`,
+        invocationId: context.invocationId,
+      },
+    };
+  }
+  // `answer` gives its headers as an object (content-type only); these are added, never overridden.
+  return { ...response, headers: { ...(response.headers as Record<string, string> | undefined), ...RESPONSE_HEADERS } };
+}
+
+async function answer(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const formats = httpFormats();
   const unknown = unknownParameters(request, formats);
   if (unknown) return { status: 400, jsonBody: { error: unknown } };
