@@ -44,6 +44,7 @@ var watchedResourceTypes = [
   'Microsoft.Network/routeTables/routes'
   'Microsoft.Network/azureFirewalls'
   'Microsoft.Network/virtualHubs'
+  'Microsoft.Network/virtualHubs/ipConfigurations'
 ]
 
 // The subject is the resource id. A child type's id runs through its parent's segment

@@ -164,6 +164,20 @@ export async function reachOf(deps: Pick<EventPathDeps, 'index' | 'locate'>, eve
       const peers = (await Promise.all(vnets.map(related))).flat();
       return { vnetIds: vnets, fresh: [], changed: subject, alsoRead: unique([...vnets, ...peers]) };
     }
+    case 'Microsoft.Network/virtualHubs/ipConfigurations': {
+      // A Route Server's ipConfiguration, which ties the hub to its VNet's RouteServerSubnet. Bicep,
+      // the CLI and Terraform write it after the hub, whose own event found no VNet (nothing named
+      // one yet): this is the event that places a new Route Server, and its delete the one that
+      // removes it. Where it is now, read from ARM (one GET of the ipConfiguration: its subnet; none
+      // once deleted), and where the index last saw the Route Server (a deleted one's VNet). That
+      // VNet is read fresh (its RouteServerSubnet lists the ipConfiguration, which reveals the
+      // Route Server), the hub with it; the VNets peered with it are judged too, as for the hub.
+      const hub = parent ?? subject;
+      const located = deps.locate ? await deps.locate(subject) : [];
+      const vnets = unique([...located, ...(await related(hub))]);
+      const peers = (await Promise.all(vnets.map(related))).flat();
+      return { vnetIds: unique([...vnets, ...peers]), fresh: vnets, changed: hub, alsoRead: peers };
+    }
     default: {
       // Gateways, firewalls, Route Servers: the VNets they served when last seen, and now; their
       // subnets changed with them (the ipConfigurations that reveal a gateway). The VNets peered

@@ -1,5 +1,5 @@
 import type { NetworkManagementClient } from '@azure/arm-network';
-import { keyOf, parseResourceId, subscriptionOf } from '../model/ids';
+import { keyOf, nameOf, parseResourceId, subscriptionOf } from '../model/ids';
 import type { RawResource, SourcedResource } from '../model/snapshot';
 import type { Inventory, LiveReader, NeighbourhoodOptions } from '../ports';
 import type { UnreadableScope } from '../report/report';
@@ -102,6 +102,8 @@ const ATTACHMENTS: Record<string, Kind> = {
   'microsoft.network/azurefirewalls': 'firewall',
   'microsoft.network/routetables': 'routeTable',
 };
+/** A Route Server's ipConfiguration: a child of the hub, whose subnet (a RouteServerSubnet) places it. */
+const HUB_IP_CONFIGURATION = 'microsoft.network/virtualhubs/ipconfigurations';
 
 /** What a changed resource means for the read: its VNet (read fresh), or the resource itself. */
 function changeOf(id: string): { vnet?: string; peering?: string; attachment?: Target } {
@@ -111,6 +113,7 @@ function changeOf(id: string): { vnet?: string; peering?: string; attachment?: T
   if (type === 'microsoft.network/virtualnetworks/virtualnetworkpeerings') return { vnet: parsed?.parentId, peering: id };
   if (type === 'microsoft.network/virtualnetworks/subnets') return { vnet: parsed?.parentId };
   if (type === 'microsoft.network/routetables/routes' && parsed?.parentId) return { attachment: { id: parsed.parentId, kind: 'routeTable' } };
+  if (type === HUB_IP_CONFIGURATION && parsed?.parentId) return { attachment: { id: parsed.parentId, kind: 'hub' } };
   const kind = ATTACHMENTS[type];
   return kind ? { attachment: { id, kind } } : {};
 }
@@ -213,10 +216,13 @@ export class ArmLiveReader implements LiveReader {
    * table's subnets. The event path needs it for a resource the neighbourhood index has not seen
    * (a new gateway), whose VNet nothing else names. Not found (404): none (the index still knows
    * where a deleted one was). Anything else, a refusal included (a role may yet be assigned): thrown,
-   * so the event is retried.
+   * so the event is retried. A Route Server's ipConfiguration is read itself (one GET): its subnet
+   * names the VNet, where the hub, written before it, named none.
    */
   async locate(resourceId: string): Promise<string[]> {
-    const target = changeOf(resourceId).attachment;
+    const own = parseResourceId(resourceId);
+    const hubIpConfig = own?.type?.toLowerCase() === HUB_IP_CONFIGURATION && own.parentId ? { id: resourceId, hub: nameOf(own.parentId) } : undefined;
+    const target = hubIpConfig ? { id: resourceId, kind: 'hub' as const } : changeOf(resourceId).attachment;
     const parsed = target ? parseResourceId(target.id) : undefined;
     const sub = target ? subscriptionOf(target.id) : undefined;
     if (!target || !parsed?.resourceGroup || !sub) return [];
@@ -224,18 +230,23 @@ export class ArmLiveReader implements LiveReader {
     const client = this.client(sub);
     const opts = this.requestOptions;
     try {
-      const model = obj(await this.withAttempts(() => READS[target.kind](client, rg, parsed.name, opts)));
       let subnets: unknown[];
-      if (target.kind === 'routeTable') subnets = arr(model?.subnets).map(refId);
-      else if (target.kind === 'hub') {
-        subnets = [];
-        const configs = await this.withAttempts(async () => {
-          const found: unknown[] = [];
-          for await (const c of client.virtualHubIpConfiguration.list(rg, parsed.name, opts)) found.push(c);
-          return found;
-        });
-        for (const c of configs) subnets.push(refId(obj(c)?.subnet));
-      } else subnets = arr(model?.ipConfigurations).map((c) => refId(obj(c)?.subnet));
+      if (hubIpConfig) {
+        const config = obj(await this.withAttempts(() => client.virtualHubIpConfiguration.get(rg, hubIpConfig.hub, parsed.name, opts)));
+        subnets = [refId(config?.subnet)];
+      } else {
+        const model = obj(await this.withAttempts(() => READS[target.kind](client, rg, parsed.name, opts)));
+        if (target.kind === 'routeTable') subnets = arr(model?.subnets).map(refId);
+        else if (target.kind === 'hub') {
+          subnets = [];
+          const configs = await this.withAttempts(async () => {
+            const found: unknown[] = [];
+            for await (const c of client.virtualHubIpConfiguration.list(rg, parsed.name, opts)) found.push(c);
+            return found;
+          });
+          for (const c of configs) subnets.push(refId(obj(c)?.subnet));
+        } else subnets = arr(model?.ipConfigurations).map((c) => refId(obj(c)?.subnet));
+      }
       const vnets = new Map<string, string>();
       for (const subnet of subnets) {
         const vnet = typeof subnet === 'string' ? parseResourceId(subnet)?.parentId : undefined;

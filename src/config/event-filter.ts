@@ -7,7 +7,12 @@ export const ACCEPTED_EVENT_TYPES = [
   'Microsoft.Resources.ResourceActionSuccess',
 ] as const;
 
-/** Resource types whose changes can change a finding: peerings, VNets, gateways, route tables. */
+/**
+ * Resource types whose changes can change a finding: peerings, VNets, gateways, route tables.
+ * A Route Server is a virtualHub tied to its VNet by a child ipConfiguration in the VNet's
+ * RouteServerSubnet; Bicep, the CLI and Terraform write that after the hub, whose own event finds
+ * no VNet yet: the ipConfiguration's write (and delete) is what places (and removes) it.
+ */
 export const WATCHED_RESOURCE_TYPES = [
   'Microsoft.Network/virtualNetworks',
   'Microsoft.Network/virtualNetworks/virtualNetworkPeerings',
@@ -17,6 +22,7 @@ export const WATCHED_RESOURCE_TYPES = [
   'Microsoft.Network/routeTables/routes',
   'Microsoft.Network/azureFirewalls',
   'Microsoft.Network/virtualHubs',
+  'Microsoft.Network/virtualHubs/ipConfigurations',
 ] as const;
 
 /**
