@@ -212,24 +212,14 @@ export type AppSettings = z.infer<typeof appSettingsSchema>;
 export const APP_SETTING_NAMES: readonly string[] = Object.keys(appSettingsSchema.shape);
 
 /**
- * The prefixes of the app's own settings: an environment variable named with one (in any casing)
- * must be a setting the app reads, or the start is refused. A misspelt name would otherwise be
- * dropped by the schema and its setting read as unset: `PEERGUARD_SUBSCRIPTION` audits the whole
- * tenant, `PEERGUARD_ALERTS_TO_ERROR` mails error alerts to nobody.
+ * The prefix of the app's own settings: an environment variable named with it (in any casing) must
+ * be a setting the app reads, or the start is refused. A misspelt name would otherwise be dropped by
+ * the schema and its setting read as unset: `PEERGUARD_SUBSCRIPTION` audits the whole tenant,
+ * `PEERGUARD_ALERTS_TO_ERROR` mails error alerts to nobody. `AzureWebJobsStorage__*` is the host's
+ * namespace (it also reads `__accountName`, `__managedIdentityResourceId`...), so it is not checked
+ * here; the three service URIs the app's own clients need are required below.
  */
-export const SETTING_PREFIXES: readonly string[] = ['PEERGUARD_', 'AzureWebJobsStorage__'];
-
-/**
- * Variables with a setting's prefix that are not app settings, and why they may be in the app's
- * environment: the test and benchmark knobs, read from the environment the test runner gives
- * every test file (test/functions/registration.test.ts starts the app in it) and that bench/run.ts
- * passes on to the app's cold start.
- */
-export const NOT_APP_SETTINGS: Readonly<Record<string, string>> = {
-  PEERGUARD_LOAD_EVENTS: 'test/load/events.load.test.ts: how many events the load test delivers',
-  PEERGUARD_LOAD_CONCURRENCY: 'test/load/events.load.test.ts: deliveries in flight',
-  PEERGUARD_LOAD_TRACE: 'test/load/events.load.test.ts: prints each delivery',
-};
+export const SETTING_PREFIX = 'PEERGUARD_';
 
 /** Edit distance (insertions, deletions, substitutions) between two strings. */
 function levenshtein(a: string, b: string): number {
@@ -260,15 +250,15 @@ function probablyMeant(name: string): string | undefined {
 }
 
 /**
- * What is wrong with each variable of `env` named like a setting (SETTING_PREFIXES) that is
- * neither a setting the app reads nor in NOT_APP_SETTINGS; empty when there is none. Blank ones
- * are left out: blank is unset, for every setting. The value is never repeated (it may be a secret).
+ * What is wrong with each variable of `env` named with SETTING_PREFIX that is not a setting the app
+ * reads; empty when there is none. Blank ones are left out: blank is unset, for every setting. The
+ * value is never repeated (it may be a secret).
  */
 export function unknownSettingProblems(env: Record<string, string | undefined>): string[] {
-  const prefixes = SETTING_PREFIXES.map((p) => p.toLowerCase());
+  const prefix = SETTING_PREFIX.toLowerCase();
   return Object.entries(env)
-    .filter(([name, value]) => value !== undefined && value.trim() !== '' && prefixes.some((p) => name.toLowerCase().startsWith(p)))
-    .filter(([name]) => !APP_SETTING_NAMES.includes(name) && !(name in NOT_APP_SETTINGS))
+    .filter(([name, value]) => value !== undefined && value.trim() !== '' && name.toLowerCase().startsWith(prefix))
+    .filter(([name]) => !APP_SETTING_NAMES.includes(name))
     .map(([name]) => {
       const meant = probablyMeant(name);
       const hint = meant === undefined ? '' : meant.toLowerCase() === name.toLowerCase() ? ` (did you mean ${meant}? names are case-sensitive)` : ` (did you mean ${meant}?)`;

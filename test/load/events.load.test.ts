@@ -17,12 +17,12 @@ import { startApp, timer, type App } from '../reliability/harness';
 
 // The full path runs at ~25 events/s on a 2-vCPU machine (Azurite-bound: see docs/reliability.md),
 // so CI (CI=true, set by .ci/run) delivers all 10,000 (~7 min of its 90); a local `npm test`
-// delivers 400 unless PEERGUARD_LOAD_EVENTS says otherwise.
-const TOTAL = Number(process.env.PEERGUARD_LOAD_EVENTS ?? (process.env.CI === 'true' ? 10_000 : 400));
+// delivers 400 unless LOAD_TEST_EVENTS says otherwise.
+const TOTAL = Number(process.env.LOAD_TEST_EVENTS ?? (process.env.CI === 'true' ? 10_000 : 400));
 const DUPLICATES = 0.2;
 const BURST = 500; // events per burst
 const BATCH = 10; // events per delivery (Event Grid batches)
-const CONCURRENCY = Number(process.env.PEERGUARD_LOAD_CONCURRENCY ?? 24); // deliveries in flight (Functions host instances × per-instance concurrency)
+const CONCURRENCY = Number(process.env.LOAD_TEST_CONCURRENCY ?? 24); // deliveries in flight (Functions host instances × per-instance concurrency)
 const VNET_TYPE = 'microsoft.network/virtualnetworks';
 
 type Json = Record<string, unknown>;
@@ -108,7 +108,7 @@ describe('load: 10,000 events through the event handler (stand-in + Azurite)', (
               const results = await eventGridTrigger(delivery, context('eventGridTrigger'));
               expect(results.map((r) => r.id)).toEqual(delivery.map((e) => e.id));
               answered += results.length;
-              if (process.env.PEERGUARD_LOAD_TRACE) console.log(`delivery ${Date.now() - t0} ms, ${results.map((r) => r.status).join(',')}`);
+              if (process.env.LOAD_TEST_TRACE) console.log(`delivery ${Date.now() - t0} ms, ${results.map((r) => r.status).join(',')}`);
               for (const r of results) expect(['processed', 'ignored', 'unmapped']).toContain(r.status);
             }
           }),
