@@ -4,7 +4,7 @@ import { parseResourceId, subscriptionOf } from '../model/ids';
 import type { LiveResource, RemediationWriter, WriteCondition } from '../remediation/ports';
 import type { ArmOperation } from '../rules/rule';
 import { networkClient, type AzureConnection } from './connection';
-import { statusOf } from './errors';
+import { statusOf, untilAborted } from './errors';
 
 // The remediation writer over @azure/arm-network: GET a peering with its ETag, PUT it with
 // If-Match (or If-None-Match: * to create) and `syncRemoteAddressSpace`, DELETE it with If-Match,
@@ -73,30 +73,6 @@ function peeringRef(resourceId: string): PeeringRef {
   return { subscriptionId, resourceGroup: parsed.resourceGroup, vnetName: parsed.parentId.slice(parsed.parentId.lastIndexOf('/') + 1), peeringName: parsed.name };
 }
 
-/** `work`, or an AbortError as soon as `signal` aborts (`work` is left to settle on its own). */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return work;
-  return new Promise<T>((resolve, reject) => {
-    const abort = () => {
-      const error = new Error('the wait for the write was given up (aborted); ARM may still finish it');
-      error.name = 'AbortError';
-      reject(error);
-    };
-    if (signal.aborted) abort();
-    else signal.addEventListener('abort', abort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', abort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', abort);
-        reject(error);
-      },
-    );
-  });
-}
-
 /** The SDK's flattened peering → wire JSON (`properties` nested), as the planner and the journal hold it. */
 function toLive(model: VirtualNetworkPeering, fallbackId: string): LiveResource {
   const { id, name, type, etag, ...properties } = model as VirtualNetworkPeering & { type?: string };
@@ -151,7 +127,7 @@ export class ArmRemediationWriter implements RemediationWriter {
       ...(signal ? { abortSignal: signal } : {}),
     };
     if (operation.method === 'DELETE') {
-      await untilAborted(client.virtualNetworkPeerings.beginDeleteAndWait(ref.resourceGroup, ref.vnetName, ref.peeringName, common), signal);
+      await untilAborted(() => client.virtualNetworkPeerings.beginDeleteAndWait(ref.resourceGroup, ref.vnetName, ref.peeringName, common), signal);
       return undefined;
     }
     if (operation.method !== 'PUT') throw new Error(`remediation does not perform ${operation.method} (only PUT and DELETE of peerings)`);
@@ -160,7 +136,8 @@ export class ArmRemediationWriter implements RemediationWriter {
     const properties = (operation.body as { properties?: Record<string, unknown> } | undefined)?.properties ?? {};
     const sync = operation.query?.syncRemoteAddressSpace;
     const model = await untilAborted(
-      client.virtualNetworkPeerings.beginCreateOrUpdateAndWait(ref.resourceGroup, ref.vnetName, ref.peeringName, properties as VirtualNetworkPeering, {
+      () =>
+        client.virtualNetworkPeerings.beginCreateOrUpdateAndWait(ref.resourceGroup, ref.vnetName, ref.peeringName, properties as VirtualNetworkPeering, {
         ...common,
         ...(sync !== undefined ? { syncRemoteAddressSpace: sync } : {}),
       }),

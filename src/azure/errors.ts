@@ -88,3 +88,23 @@ export function describeError(error: unknown): string {
 }
 
 export const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * `start()`'s result, cut short by `signal`: throws the signal's reason as soon as it aborts (at
+ * once, without starting, when it already has); the work started is left to settle on its own.
+ * For waits that do not listen to the signal themselves (a back-off sleep, an SDK poller's pause).
+ */
+export async function untilAborted<T>(start: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return start();
+  signal.throwIfAborted();
+  let onAbort!: () => void;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([start(), aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}

@@ -3,7 +3,7 @@ import type { RawResource, SourcedResource } from '../model/snapshot';
 import type { AuditScope, Inventory, InventoryProgress, InventoryReader } from '../ports';
 import type { UnreadableScope } from '../report/report';
 import { resourceGraphClient, type AzureConnection } from './connection';
-import { describeError, isAccessDenied, isTokenRefused, isTransient, realSleep, retryAfterMsOf } from './errors';
+import { describeError, isAccessDenied, isTokenRefused, isTransient, realSleep, retryAfterMsOf, untilAborted } from './errors';
 import { listSubscriptions, type SubscriptionEntry } from './subscriptions';
 
 // The estate through Azure Resource Graph: one query for every resource type the topology reads,
@@ -113,22 +113,6 @@ export interface ResourceGraphInventoryOptions extends AzureConnection {
 interface Page {
   data: Record<string, unknown>[];
   skipToken: string | undefined;
-}
-
-/** `sleep(ms)`, cut short by `signal` (then throws its reason). */
-async function sleepUnlessAborted(sleep: (ms: number) => Promise<void>, ms: number, signal: AbortSignal | undefined): Promise<void> {
-  if (!signal) return sleep(ms);
-  signal.throwIfAborted();
-  let onAbort!: () => void;
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-  try {
-    await Promise.race([sleep(ms), aborted]);
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-  }
 }
 
 /** Resource Graph's scope: named subscriptions, management groups, or (neither) every subscription the identity can read. */
@@ -293,7 +277,7 @@ export class ResourceGraphInventory implements InventoryReader {
   private async page(query: string, scope: Scope, skipToken: string | undefined, signal?: AbortSignal): Promise<Page> {
     for (let attempt = 1; ; attempt += 1) {
       const wait = this.quotaResumeAt - Date.now();
-      if (wait > 0) await sleepUnlessAborted(this.sleep, Math.min(wait, this.maxQuotaWaitMs), signal);
+      if (wait > 0) await untilAborted(() => this.sleep(Math.min(wait, this.maxQuotaWaitMs)), signal);
       signal?.throwIfAborted();
       this.queries += 1;
       try {
@@ -310,7 +294,7 @@ export class ResourceGraphInventory implements InventoryReader {
       } catch (error) {
         if (!isTransient(error) || attempt >= this.pageAttempts || signal?.aborted) throw error;
         const delay = Math.max(retryAfterMsOf(error) ?? 0, this.backoffMs * 2 ** (attempt - 1));
-        await sleepUnlessAborted(this.sleep, delay, signal);
+        await untilAborted(() => this.sleep(delay), signal);
       }
     }
   }
