@@ -1,6 +1,7 @@
 import type { NetworkManagementClient, VirtualNetworkPeering } from '@azure/arm-network';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { parseResourceId, subscriptionOf } from '../model/ids';
+import { propsOf } from '../remediation/plan';
 import type { LiveResource, RemediationWriter, WriteCondition } from '../remediation/ports';
 import type { ArmOperation } from '../rules/rule';
 import { networkClient, type AzureConnection } from './connection';
@@ -133,7 +134,7 @@ export class ArmRemediationWriter implements RemediationWriter {
     if (operation.method !== 'PUT') throw new Error(`remediation does not perform ${operation.method} (only PUT and DELETE of peerings)`);
     const unknownQuery = Object.keys(operation.query ?? {}).filter((k) => k !== 'syncRemoteAddressSpace');
     if (unknownQuery.length > 0) throw new Error(`unsupported query parameter(s) for a peering PUT: ${unknownQuery.join(', ')}`);
-    const properties = (operation.body as { properties?: Record<string, unknown> } | undefined)?.properties ?? {};
+    const properties = propsOf(operation);
     const sync = operation.query?.syncRemoteAddressSpace;
     const model = await untilAborted(
       () =>

@@ -6,7 +6,7 @@ import { keyOf, nameOf, type ResourceKey } from '../model/ids';
 import type { Topology } from '../model/types';
 import type { LiveReader } from '../ports';
 import type { ArmOperation, Rule } from '../rules/rule';
-import { operationKey, remoteIdOf, scopeRefusal, targetVnetKey, type PlanItem, type RemediationPlan } from './plan';
+import { operationKey, propsOf, remoteIdOf, scopeRefusal, targetVnetKey, type PlanItem, type RemediationPlan } from './plan';
 import type { JournalRecord, JournalStatus, LiveResource, RemediationJournal, RemediationTrigger, RemediationWriter, WriteCondition } from './ports';
 import { redactSecrets } from '../redact';
 
@@ -86,9 +86,6 @@ function reasonOf(error: unknown): string {
   const text = (e?.message ?? String(error)).split('\n')[0] ?? '';
   return [e?.statusCode, e?.code].filter(Boolean).join(' ') + (e?.statusCode || e?.code ? ': ' : '') + redactSecrets(text);
 }
-
-/** The properties of a PUT's body (none for a DELETE). */
-const propsOf = (op: ArmOperation): Record<string, unknown> => (op.body as { properties?: Record<string, unknown> } | undefined)?.properties ?? {};
 
 const sameId = (a: unknown, b: unknown) => typeof a === 'string' && typeof b === 'string' && keyOf(a) === keyOf(b);
 

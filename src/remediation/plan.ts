@@ -48,7 +48,8 @@ function hasTag(vnet: Vnet, t: { name: string; value: string }): boolean {
 }
 
 type Props = Record<string, unknown>;
-const propsOf = (op: ArmOperation): Props => (op.body as { properties?: Props } | undefined)?.properties ?? {};
+/** The properties of a PUT's body (none for a DELETE). */
+export const propsOf = (op: ArmOperation): Props => (op.body as { properties?: Props } | undefined)?.properties ?? {};
 
 /** The remote VNet id a peering PUT names (its body's `remoteVirtualNetwork.id`); none for a delete. */
 export function remoteIdOf(op: ArmOperation): string | undefined {
