@@ -83,7 +83,8 @@ export async function main(argv: readonly string[], terminal: CliIo = processIo)
       if (opts.input.length > 0 && opts.live) throw new UsageError('use --input or --live, not both');
       checkInputOptions(opts);
       const config = await loadConfigFile(opts.config);
-      const intent = opts.intent !== undefined ? await loadIntentFile(opts.intent) : undefined;
+      // --intent overrides the configuration's intent: section.
+      const intent = opts.intent !== undefined ? await loadIntentFile(opts.intent) : config.intent;
       const live = opts.live ? await readLiveInventory(opts, io) : undefined;
       const common = { rules: RULES, config, now: io.now(), version: VERSION, ...(intent ? { intent } : {}) };
       let run: AuditRun;
@@ -98,10 +99,8 @@ export async function main(argv: readonly string[], terminal: CliIo = processIo)
         run = auditTopology({ ...common, topology: snapshot.topology, unreadable: snapshot.unreadable });
         requireVnets(run.report, { input: opts.input });
       }
-      // The intent narrows transit findings to the pairs it names: say which of its groups name nothing,
-      // whether it came from --intent or from the configuration's intent: section.
-      const usedIntent = intent ?? config.intent;
-      if (usedIntent) reportIntentGaps(run.extras.topology, usedIntent, io);
+      // The intent narrows transit findings to the pairs it names: say which of its groups name nothing.
+      if (intent) reportIntentGaps(run.extras.topology, intent, io);
       io.stdout(await renderReportAsync(run.report, opts.format, run.extras, { rules: RULES, colour: io.isTty }));
       exitCode = exitCodeFor(run.report, opts.failOn);
     });
