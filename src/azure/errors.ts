@@ -34,6 +34,16 @@ export function isSubscriptionNotFound(error: unknown): boolean {
   return statusOf(error) === 404 && codeOf(error) === 'SubscriptionNotFound';
 }
 
+/**
+ * ARM's 401 for a subscription of another Entra tenant than the token's ("The access token is from
+ * the wrong issuer ... It must match the tenant ... associated with this subscription"): as with
+ * one not found, its resources are unknown, not refused. Only this code says where the subscription
+ * is: any other 401 (an expired or invalid token) refuses the token itself.
+ */
+export function isInAnotherTenant(error: unknown): boolean {
+  return statusOf(error) === 401 && codeOf(error) === 'InvalidAuthenticationTokenTenant';
+}
+
 /** 401/403: the identity may not read the scope. Retrying does not help. */
 export function isAccessDenied(error: unknown): boolean {
   const status = statusOf(error);

@@ -4,7 +4,7 @@ import type { RawResource, SourcedResource } from '../model/snapshot';
 import type { Inventory, LiveReader, NeighbourhoodOptions } from '../ports';
 import type { UnreadableScope } from '../report/report';
 import { networkClient, type AzureConnection } from './connection';
-import { describeError, isAccessDenied, isSubscriptionNotFound, isTransient, statusOf } from './errors';
+import { describeError, isAccessDenied, isInAnotherTenant, isSubscriptionNotFound, isTransient, statusOf } from './errors';
 import { ResourceGraphInventory, type ResourceGraphInventoryOptions } from './resource-graph';
 
 // Live reads of one neighbourhood (the event path, remediation). Where the change happened is read
@@ -264,7 +264,7 @@ export class ArmLiveReader implements LiveReader {
   async readNeighbourhood(vnetIds: readonly string[], options: NeighbourhoodOptions = {}): Promise<Inventory> {
     const read = new Set<string>();
     const unreadable = new Map<string, UnreadableScope>();
-    /** Subscriptions the identity cannot see (ARM: not found; Resource Graph: not listed), unless one refused a read (403). */
+    /** Subscriptions the identity cannot see (ARM: not found, or in another tenant; Resource Graph: not listed), unless one refused a read (403). */
     const outOfReach = new Set<string>();
     const refused = new Set<string>();
     /** ARM's answer by key: the resource, or undefined when it is absent or could not be read. */
@@ -275,7 +275,10 @@ export class ArmLiveReader implements LiveReader {
     const blind = (scope: string, reason: string) => {
       if (!unreadable.has(scope.toLowerCase())) unreadable.set(scope.toLowerCase(), { scope, reason });
     };
-    /** GET one resource; 404 → undefined (known absent), 403 → subscription unreadable, else → resource unreadable. */
+    /**
+     * GET one resource; 404 → undefined (known absent); the subscription not found or in another
+     * tenant → out of reach; 401/403 → subscription unreadable; else → resource unreadable.
+     */
     const get = async <T>(id: string, call: (client: NetworkManagementClient, rg: string, name: string) => Promise<T>): Promise<T | undefined> => {
       const parsed = parseResourceId(id);
       const sub = subscriptionOf(id);
@@ -294,7 +297,7 @@ export class ArmLiveReader implements LiveReader {
         read.add(sub);
         return result;
       } catch (error) {
-        if (isSubscriptionNotFound(error)) {
+        if (isSubscriptionNotFound(error) || isInAnotherTenant(error)) {
           blind(sub, `subscription not found or not in this tenant (${describeError(error)})`);
           outOfReach.add(sub);
           return undefined;

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { armError, hasApiVersion, type Ctx, type Reply, type Route } from './http';
-import { keyOf, StateError, subscriptionOf, TYPES, type Json, type StoredResource } from './state';
+import { keyOf, StateError, subscriptionOf, TYPES, type Json, type StandInState, type StoredResource } from './state';
 
 // Azure Resource Manager: GET/PUT/DELETE of the network resources peerguard reads and writes,
 // peering lists paged by absolute nextLink, long-running PUT/DELETE (Azure-AsyncOperation and
-// Location, polled to Succeeded), If-Match ETags (412 on mismatch), GET /subscriptions.
+// Location, polled to Succeeded), If-Match ETags (412 on mismatch), GET /subscriptions; subscriptions
+// of another Entra tenant (inAnotherTenant).
 
 const SUPPORTED = new Set([
   'microsoft.network/virtualnetworks',
@@ -149,6 +150,40 @@ function handleSubscriptions(ctx: Ctx): Reply {
   return listPage(ctx, visible);
 }
 
+/** The tenant of the stand-in's token: its own subscriptions' tenantId (state.ts). */
+const CALLER_TENANT = '72f988bf-0000-0000-0000-standintenant';
+
+/** Subscriptions of another tenant, per stand-in: lower-cased id → that tenant's id. */
+const otherTenants = new WeakMap<StandInState, Map<string, string>>();
+
+/**
+ * Puts a subscription in another Entra tenant than the caller's: ARM then refuses the caller's token
+ * for its resources as Azure does (401 InvalidAuthenticationTokenTenant), where a subscription that
+ * does not exist is 404 SubscriptionNotFound. It must not be in the estate: the caller's Resource
+ * Graph and GET /subscriptions see no other tenant's subscriptions.
+ */
+export function inAnotherTenant(state: StandInState, subscriptionId: string, tenantId: string): void {
+  const sub = subscriptionId.toLowerCase();
+  if (state.subscriptions.has(sub)) throw new Error(`inAnotherTenant: ${sub} is in the stand-in's estate, so its own tenant sees it`);
+  let tenants = otherTenants.get(state);
+  if (!tenants) {
+    tenants = new Map();
+    otherTenants.set(state, tenants);
+  }
+  tenants.set(sub, tenantId);
+}
+
+/** Azure's answer, word for word, to a token from the caller's tenant for a subscription of `tenantId`. */
+function wrongIssuer(tenantId: string): Reply {
+  return armError(
+    401,
+    'InvalidAuthenticationTokenTenant',
+    `The access token is from the wrong issuer 'https://sts.windows.net/${CALLER_TENANT}/'. It must match the tenant 'https://sts.windows.net/${tenantId}/' associated with this subscription. ` +
+      `Please use the authority (URL) 'https://login.windows.net/${tenantId}' to get the token. Note, if the subscription is transferred to another tenant there is no impact to the services, ` +
+      'but information about new tenant could take time to propagate (up to an hour). If you just transferred your subscription and see this error message, please try back later.',
+  );
+}
+
 function forbidden(ctx: Ctx, sub: string): Reply {
   return armError(
     403,
@@ -173,8 +208,11 @@ export function armRoute(method: string, path: string): Route | undefined {
     kind,
     subscriptions: [parsed.sub],
     handle: (ctx) => {
+      // The token is checked against the subscription's tenant before any role on it.
+      const otherTenant = otherTenants.get(ctx.state)?.get(parsed.sub);
+      if (otherTenant) return wrongIssuer(otherTenant);
       if (ctx.faults.isForbidden(parsed.sub)) return forbidden(ctx, parsed.sub);
-      // ARM answers for a subscription that does not exist (or is not in the caller's tenant) this way.
+      // ARM answers for a subscription that does not exist this way (one of another tenant: wrongIssuer).
       if (!ctx.state.subscriptions.has(parsed.sub.toLowerCase())) {
         return armError(404, 'SubscriptionNotFound', `The subscription '${parsed.sub}' could not be found.`);
       }

@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { inScope, placeOf } from '../../src/alerts/model';
+import { neighbourhoodScope } from '../../src/alerts/scope';
 import { DEFAULT_CONFIG } from '../../src/engine/config';
 import { auditResources } from '../../src/engine/pipeline';
 import { keyOf } from '../../src/model/ids';
 import type { Inventory } from '../../src/ports';
 import { RULES } from '../../src/rules';
-import { startStandIn } from '../azure-stand-in';
+import { startStandIn, type StandIn } from '../azure-stand-in';
+import { inAnotherTenant } from '../azure-stand-in/arm';
 import { SUB_B, SUB_C, vnet, vnetId } from '../support/estate';
 import { liveReader, useStandIn } from './harness';
 import { bulkVnets, HUB, HUB2, hubWithSpokes, realisticEstate, SPOKES } from './realistic-estate';
@@ -174,6 +177,47 @@ describe('live reader', () => {
       await standIn.stop();
     }
   });
+
+  // The event of a peering reads its remote VNet from ARM, whose answer places the subscription: not
+  // found, or in another tenant (Azure's 401 for a token of the wrong issuer).
+  const partnerSub = '99999999-9999-9999-9999-999999999999';
+  const answers = [
+    { answer: '404 SubscriptionNotFound: The subscription', place: () => undefined }, // a subscription the stand-in does not hold
+    { answer: '401 InvalidAuthenticationTokenTenant: The access token is from the wrong issuer', place: (standIn: StandIn) => inAnotherTenant(standIn.state, partnerSub, '88888888-8888-8888-8888-888888888888') },
+  ];
+  for (const { answer, place } of answers) {
+    it(`reads a peering's remote VNet that ARM answers ${answer.split(':')[0]} as out of reach: the event decides peering-remote-out-of-scope`, async () => {
+      const partner = vnetId('partner', partnerSub, 'rg-partner');
+      const peering = `${HUB}/virtualNetworkPeerings/hub-weu-to-partner`;
+      const standIn = await startStandIn({ resources: [vnet({ id: HUB, prefixes: ['10.0.0.0/16'], peerings: [{ remote: partner }] })] });
+      try {
+        place(standIn);
+        const inventory = await liveReader(standIn).readNeighbourhood([HUB], { changed: peering });
+        expect(inventory.unreadable).toEqual([{ scope: partnerSub, reason: expect.stringContaining(`subscription not found or not in this tenant (${answer}`) }]);
+        expect(inventory.outOfReach).toEqual([partnerSub]);
+        // As the event path judges it: the peering is out of scope (info), and the read decides it.
+        const run = auditResources({ resources: inventory.resources, rules: RULES, config: DEFAULT_CONFIG, now: new Date(), version: 't', extraSubscriptions: inventory.subscriptions, unreadable: inventory.unreadable });
+        const scope = neighbourhoodScope({ topology: run.extras.topology, inventory, vnetIds: [HUB] }, RULES);
+        const decided = run.report.findings.filter((f) => inScope(scope, f, placeOf(scope, f)));
+        expect(decided.map((f) => [f.ruleId, f.resourceId])).toEqual([['peering-remote-out-of-scope', peering]]);
+      } finally {
+        await standIn.stop();
+      }
+    });
+  }
+
+  const refusedTokens = [
+    { code: 'ExpiredAuthenticationToken', message: "The access token expiry UTC time '11/26/2025 9:00:00 AM' is earlier than current UTC time '11/26/2025 9:05:00 AM'." },
+    { code: 'InvalidAuthenticationToken', message: 'The access token is invalid.' },
+  ];
+  for (const { code, message } of refusedTokens) {
+    it(`reads a subscription whose ARM answer is a refused token (401 ${code}) as access denied, not as another tenant`, async () => {
+      small().faults.add({ kind: 'armGet', when: (r) => r.subscriptions.includes(SUB_B) }, { type: 'status', status: 401, code, message }, Infinity);
+      const inventory = await liveReader(small()).readNeighbourhood([HUB, SPOKES[0] as string]);
+      expect(inventory.unreadable).toEqual([{ scope: SUB_B, reason: expect.stringMatching(new RegExp(`^access denied reading .*\\(401 ${code}: `)) }]);
+      expect(inventory.outOfReach).toEqual([]);
+    });
+  }
 
   it('reads a deleted VNet, and a peer gone from a readable subscription, as absent, not as errors', async () => {
     const gone = HUB.replace('hub-weu', 'deleted-vnet');
