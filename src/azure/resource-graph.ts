@@ -1,39 +1,50 @@
 import type { ResourceGraphClient } from '@azure/arm-resourcegraph';
-import type { RawResource, SourcedResource } from '../model/snapshot';
+import { subscriptionOf } from '../model/ids';
+import { RESOURCE_TYPES, type RawResource, type SourcedResource } from '../model/snapshot';
 import type { AuditScope, Inventory, InventoryProgress, InventoryReader } from '../ports';
 import type { UnreadableScope } from '../report/report';
 import { resourceGraphClient, type AzureConnection } from './connection';
 import { describeError, isAccessDenied, isTokenRefused, isTransient, realSleep, retryAfterMsOf, untilAborted } from './errors';
 import { listSubscriptions, type SubscriptionEntry } from './subscriptions';
 
-// The estate through Azure Resource Graph: one query for every resource type the topology reads,
-// projecting only the properties it uses, 1,000 rows per page ($skipToken), subscriptions in
-// batches well under Resource Graph's 300, throttling honoured. What cannot be read becomes
-// coverage.unreadable with the reason; it never throws for a scope it could not read.
+// The estate through Azure Resource Graph: one query of its `resources` table for every resource
+// type the topology reads there, projecting only the properties it uses, 1,000 rows per page
+// ($skipToken), subscriptions in batches well under Resource Graph's 300, throttling honoured.
+// Virtual Network Manager's configurations and group members are kept in another table,
+// `networkresources`, which no `union` reaches (Resource Graph unions only `resources` and
+// `resourcecontainers`): a second query reads them, for the subscriptions of a batch that hold a
+// network manager only, so an estate without one costs no extra call. A result Resource Graph cut
+// short fails like a page that keeps failing. What cannot be read becomes coverage.unreadable with
+// the reason; it never throws for a scope it could not read.
 
-const INVENTORY_TYPES = [
-  'microsoft.network/virtualnetworks',
-  'microsoft.network/virtualnetworkgateways',
-  'microsoft.network/routetables',
-  'microsoft.network/azurefirewalls',
-  'microsoft.network/networkinterfaces',
-  'microsoft.network/virtualhubs',
-  'microsoft.network/networkmanagers/connectivityconfigurations',
-  'microsoft.network/networkmanagers/networkgroups/staticmembers',
-];
+const T = RESOURCE_TYPES;
+/** The types the topology reads that Resource Graph keeps in its `resources` table (peerings and subnets come inline). */
+const RESOURCES_TABLE_TYPES = [T.vnet, T.gateway, T.routeTable, T.firewall, T.nic, T.virtualHub];
+/**
+ * The types the topology reads that Resource Graph keeps in its `networkresources` table (Microsoft's
+ * table reference): asked of `resources`, they return no row, and the audit sees no AVNM mesh.
+ */
+export const NETWORK_RESOURCES_TYPES: readonly string[] = [T.avnmConnectivity, T.avnmStaticMember];
+/** A network manager itself is in `resources`: its row tells that its subscription has AVNM configurations to read. */
+const NETWORK_MANAGER = 'microsoft.network/networkmanagers';
 
-const TYPE_FILTER = [
-  `| where type in~ (${INVENTORY_TYPES.map((t) => `'${t}'`).join(', ')})`,
-  "| where type !~ 'microsoft.network/networkinterfaces' or properties.enableIPForwarding == true",
+const typeFilter = (types: readonly string[]): string => `| where type in~ (${types.map((t) => `'${t}'`).join(', ')})`;
+const FORWARDING_NICS_ONLY = "| where type !~ 'microsoft.network/networkinterfaces' or properties.enableIPForwarding == true";
+
+/** `extend properties` keeping, for each type a case names, only the properties the topology reads; other types keep theirs. */
+const projection = (cases: readonly string[]): string[] => ['| extend properties = case(', ...cases.map((c) => `    ${c},`), '    properties)'];
+const RESOURCES_CASES = [
+  "type =~ 'microsoft.network/virtualnetworks', pack('addressSpace', properties.addressSpace, 'subnets', properties.subnets, 'virtualNetworkPeerings', properties.virtualNetworkPeerings)",
+  "type =~ 'microsoft.network/virtualnetworkgateways', pack('gatewayType', properties.gatewayType, 'sku', properties.sku, 'ipConfigurations', properties.ipConfigurations)",
+  "type =~ 'microsoft.network/routetables', pack('routes', properties.routes, 'subnets', properties.subnets, 'disableBgpRoutePropagation', properties.disableBgpRoutePropagation)",
+  "type =~ 'microsoft.network/networkinterfaces', pack('enableIPForwarding', properties.enableIPForwarding, 'ipConfigurations', properties.ipConfigurations)",
+  "type =~ 'microsoft.network/azurefirewalls' or type =~ 'microsoft.network/virtualhubs', pack('ipConfigurations', properties.ipConfigurations)",
 ];
-const PROJECTION = [
-  '| extend properties = case(',
-  "    type =~ 'microsoft.network/virtualnetworks', pack('addressSpace', properties.addressSpace, 'subnets', properties.subnets, 'virtualNetworkPeerings', properties.virtualNetworkPeerings),",
-  "    type =~ 'microsoft.network/virtualnetworkgateways', pack('gatewayType', properties.gatewayType, 'sku', properties.sku, 'ipConfigurations', properties.ipConfigurations),",
-  "    type =~ 'microsoft.network/routetables', pack('routes', properties.routes, 'subnets', properties.subnets, 'disableBgpRoutePropagation', properties.disableBgpRoutePropagation),",
-  "    type =~ 'microsoft.network/networkinterfaces', pack('enableIPForwarding', properties.enableIPForwarding, 'ipConfigurations', properties.ipConfigurations),",
-  "    type =~ 'microsoft.network/azurefirewalls' or type =~ 'microsoft.network/virtualhubs', pack('ipConfigurations', properties.ipConfigurations),",
-  '    properties)',
+/** A network manager's row is read for its id alone: its scopes can list hundreds of subscriptions. */
+const NETWORK_MANAGER_CASE = `type =~ '${NETWORK_MANAGER}', dynamic({})`;
+const NETWORK_RESOURCES_CASES = [
+  "type =~ 'microsoft.network/networkmanagers/connectivityconfigurations', pack('connectivityTopology', properties.connectivityTopology, 'hubs', properties.hubs, 'isGlobal', properties.isGlobal, 'appliesToGroups', properties.appliesToGroups)",
+  "type =~ 'microsoft.network/networkmanagers/networkgroups/staticmembers', pack('resourceId', properties.resourceId)",
 ];
 const COLUMNS = ['| project id, name, type, location, tags, subscriptionId, resourceGroup, properties', '| order by id asc'];
 
@@ -47,16 +58,33 @@ function visibleSubscriptions(subscriptions: readonly string[]): string {
   return `| union (resourcecontainers | where type =~ 'microsoft.resources/subscriptions' and subscriptionId in~ (${wanted}))`;
 }
 
-const isSubscriptionRow = (row: Record<string, unknown>): boolean => String(row.type).toLowerCase() === 'microsoft.resources/subscriptions';
+const typeOfRow = (row: Record<string, unknown>): string => String(row.type).toLowerCase();
+const isSubscriptionRow = (row: Record<string, unknown>): boolean => typeOfRow(row) === 'microsoft.resources/subscriptions';
+const isNetworkManagerRow = (row: Record<string, unknown>): boolean => typeOfRow(row) === NETWORK_MANAGER;
+const isAzureRow = (row: Record<string, unknown>): row is RawResource => typeof row.id === 'string' && row.id.toLowerCase().startsWith('/subscriptions/');
 
 /**
- * The inventory query over a batch of subscriptions, with their subscription rows. `id` is projected
- * as a plain column so that Resource Graph issues a $skipToken; NICs only when they forward IP (an
- * NVA), the rest of the NICs never leave Azure.
+ * The inventory query over a batch of subscriptions, with their subscription rows and their network
+ * managers' ids. `id` is projected as a plain column so that Resource Graph issues a $skipToken; NICs
+ * only when they forward IP (an NVA), the rest of the NICs never leave Azure.
  */
 export function inventoryQuery(subscriptions: readonly string[]): string {
-  return ['resources', ...TYPE_FILTER, ...PROJECTION, visibleSubscriptions(subscriptions), ...COLUMNS].join('\n');
+  return [
+    'resources',
+    typeFilter([...RESOURCES_TABLE_TYPES, NETWORK_MANAGER]),
+    FORWARDING_NICS_ONLY,
+    ...projection([...RESOURCES_CASES, NETWORK_MANAGER_CASE]),
+    visibleSubscriptions(subscriptions),
+    ...COLUMNS,
+  ].join('\n');
 }
+
+/**
+ * The AVNM connectivity configurations and static members of the subscriptions the request's scope
+ * names. No subscription rows: `networkresources` cannot be unioned with `resourcecontainers`, and
+ * the inventory query has already told which subscriptions answer.
+ */
+export const NETWORK_RESOURCES_QUERY = ['networkresources', typeFilter(NETWORK_RESOURCES_TYPES), ...projection(NETWORK_RESOURCES_CASES), ...COLUMNS].join('\n');
 
 /** `text` as a KQL verbatim string literal. */
 const kqlString = (text: string): string => `@'${text.replace(/'/g, "''")}'`;
@@ -76,9 +104,10 @@ export function neighbourhoodQuery(ids: readonly string[], subscriptions: readon
   const names = `(?i)(${ids.map(literally).join('|')})/`;
   return [
     'resources',
-    ...TYPE_FILTER,
+    typeFilter(RESOURCES_TABLE_TYPES),
+    FORWARDING_NICS_ONLY,
     `| where strcat(id, '/', tostring(properties.subnets), tostring(properties.ipConfigurations)) matches regex ${kqlString(names)}`,
-    ...PROJECTION,
+    ...projection(RESOURCES_CASES),
     visibleSubscriptions(subscriptions),
     ...COLUMNS,
   ].join('\n');
@@ -113,7 +142,41 @@ export interface ResourceGraphInventoryOptions extends AzureConnection {
 interface Page {
   data: Record<string, unknown>[];
   skipToken: string | undefined;
+  /** `resultTruncated: "true"`: Resource Graph left rows out of the result. */
+  truncated: boolean;
+  /** The rows the whole result holds (`totalRecords`). */
+  totalRecords: number | undefined;
 }
+
+/** Resource Graph answered a result with rows left out. Asking again gets the same answer, so it is not retried. */
+class IncompleteResultError extends Error {}
+
+/**
+ * Throws when the last page of a result says rows were left out: `resultTruncated` without a
+ * $skipToken to read them with, or fewer rows read than `totalRecords`. Taken as whole, such a
+ * result would make every VNet it left out look deleted.
+ */
+function requireWhole(last: Page, rowsRead: number): void {
+  const total = last.totalRecords ?? '?';
+  if (last.truncated) throw new IncompleteResultError(`Resource Graph truncated the result (resultTruncated, no $skipToken) after ${rowsRead} of ${total} rows: the rest is unknown`);
+  if (last.totalRecords !== undefined && rowsRead < last.totalRecords) {
+    throw new IncompleteResultError(`Resource Graph's pages ended after ${rowsRead} of the result's ${total} rows: the rest is unknown`);
+  }
+}
+
+/** A batch's rows: its resources, the subscriptions that answered for themselves, and those that hold a network manager. */
+function sortRows(rows: readonly Record<string, unknown>[]): { resources: RawResource[]; answered: Set<string>; managed: Set<string> } {
+  const sorted = { resources: [] as RawResource[], answered: new Set<string>(), managed: new Set<string>() };
+  for (const row of rows) {
+    if (!isAzureRow(row)) continue;
+    if (isSubscriptionRow(row)) sorted.answered.add(String(row.subscriptionId ?? '').toLowerCase());
+    else if (isNetworkManagerRow(row)) sorted.managed.add(subscriptionOf(row.id) ?? '');
+    else sorted.resources.push(row);
+  }
+  return sorted;
+}
+
+type BatchOutput = { resources: SourcedResource[]; read: string[]; unreadable: UnreadableScope[]; progress: InventoryProgress; report: () => void };
 
 /** Resource Graph's scope: named subscriptions, management groups, or (neither) every subscription the identity can read. */
 type Scope = { subscriptions: string[] } | { managementGroups: string[] } | Record<string, never>;
@@ -167,16 +230,16 @@ export class ResourceGraphInventory implements InventoryReader {
 
   /**
    * The rows of `neighbourhoodQuery` over every subscription the identity may read, all pages, and
-   * which of `subscriptions` the identity can see. Throws when a page keeps failing: a neighbourhood
-   * with holes would be judged as if its missing VNets were deleted.
+   * which of `subscriptions` the identity can see. Throws when a page keeps failing or the result
+   * comes back incomplete: a neighbourhood with holes would be judged as if its missing VNets were deleted.
    */
   async readNeighbourhood(ids: readonly string[], subscriptions: readonly string[], signal?: AbortSignal): Promise<{ resources: RawResource[]; visible: Set<string> }> {
     const resources: RawResource[] = [];
     const visible = new Set<string>();
     for (const row of await this.queryAll(neighbourhoodQuery(ids, subscriptions), {}, undefined, signal)) {
-      if (typeof row.id !== 'string' || !row.id.toLowerCase().startsWith('/subscriptions/')) continue;
+      if (!isAzureRow(row)) continue;
       if (isSubscriptionRow(row)) visible.add(String(row.subscriptionId ?? '').toLowerCase());
-      else resources.push(row as RawResource);
+      else resources.push(row);
     }
     return { resources, visible };
   }
@@ -214,30 +277,28 @@ export class ResourceGraphInventory implements InventoryReader {
     }
   }
 
-  private async readBatch(
-    batch: string[],
-    out: { resources: SourcedResource[]; read: string[]; unreadable: UnreadableScope[]; progress: InventoryProgress; report: () => void },
-  ): Promise<void> {
+  /**
+   * One batch: its inventory query, then, for those of its subscriptions that hold a network manager,
+   * their AVNM configurations. A subscription counts as read, with its resources, only when both
+   * answered for it; else it is unreadable and none of its resources is kept.
+   */
+  private async readBatch(batch: string[], out: BatchOutput): Promise<void> {
     try {
-      const rows = await this.queryAll(inventoryQuery(batch), { subscriptions: batch }, (page) => {
-        out.progress.pages += 1;
-        out.progress.rows += page.filter((row) => !isSubscriptionRow(row)).length;
-        out.report();
-      });
-      const answered = new Set<string>();
-      for (const row of rows) {
-        if (typeof row.id !== 'string' || !row.id.toLowerCase().startsWith('/subscriptions/')) continue;
-        if (isSubscriptionRow(row)) answered.add(String(row.subscriptionId ?? '').toLowerCase());
-        else out.resources.push({ resource: row as RawResource, source: `Resource Graph row ${row.id}` });
-      }
+      const { resources, answered, managed } = sortRows(await this.queryAll(inventoryQuery(batch), { subscriptions: batch }, (page) => this.notePage(page, out)));
+      const avnm = await this.readNetworkResources([...managed].filter((s) => answered.has(s)).sort(), out);
+      const read = new Set<string>();
       for (const s of batch) {
-        if (answered.has(s)) out.read.push(s);
-        else {
+        if (!answered.has(s)) {
           out.unreadable.push({
             scope: s,
             reason: 'Resource Graph returned no row for the subscription itself: the identity cannot read it (Reader on some of its resource groups only, or a deny assignment), so its resources are unknown',
           });
-        }
+        } else if ('failure' in avnm && managed.has(s)) out.unreadable.push({ scope: s, reason: avnm.failure });
+        else read.add(s);
+      }
+      out.read.push(...read);
+      for (const row of [...resources, ...('rows' in avnm ? avnm.rows : [])]) {
+        if (read.has(subscriptionOf(row.id) ?? '')) out.resources.push({ resource: row, source: `Resource Graph row ${row.id}` });
       }
       out.progress.subscriptionsDone = (out.progress.subscriptionsDone ?? 0) + batch.length;
       out.report();
@@ -250,28 +311,55 @@ export class ResourceGraphInventory implements InventoryReader {
         await this.readBatch(batch.slice(half), out);
         return;
       }
-      const reason = isAccessDenied(error)
-        ? `access denied by Resource Graph (${describeError(error)})`
-        : isTransient(error)
-          ? `Resource Graph query failed after ${this.pageAttempts} attempts (${describeError(error)})`
-          : `Resource Graph query failed (${describeError(error)})`;
+      const reason = this.failureReason(error);
       for (const s of batch) out.unreadable.push({ scope: s, reason });
       out.progress.subscriptionsDone = (out.progress.subscriptionsDone ?? 0) + batch.length;
       out.report();
     }
   }
 
-  /** Every page of a query; throws the last error when a page keeps failing. */
+  /**
+   * The AVNM rows of `subscriptions` (no query when there are none), paged and retried like the
+   * inventory query, or why they could not be read: without them a mesh's members look cut off
+   * from each other, so those subscriptions then go unread rather than judged.
+   */
+  private async readNetworkResources(subscriptions: string[], out: BatchOutput): Promise<{ rows: RawResource[] } | { failure: string }> {
+    if (subscriptions.length === 0) return { rows: [] };
+    try {
+      const rows = await this.queryAll(NETWORK_RESOURCES_QUERY, { subscriptions }, (page) => this.notePage(page, out));
+      return { rows: rows.filter(isAzureRow) };
+    } catch (error) {
+      return { failure: `its Virtual Network Manager configurations (Resource Graph table networkresources) could not be read: ${this.failureReason(error)}` };
+    }
+  }
+
+  private notePage(rows: readonly Record<string, unknown>[], out: BatchOutput): void {
+    out.progress.pages += 1;
+    out.progress.rows += rows.filter((row) => !isSubscriptionRow(row) && !isNetworkManagerRow(row)).length;
+    out.report();
+  }
+
+  /** Why a query failed, for coverage.unreadable. */
+  private failureReason(error: unknown): string {
+    if (error instanceof IncompleteResultError) return error.message;
+    if (isAccessDenied(error)) return `access denied by Resource Graph (${describeError(error)})`;
+    if (isTransient(error)) return `Resource Graph query failed after ${this.pageAttempts} attempts (${describeError(error)})`;
+    return `Resource Graph query failed (${describeError(error)})`;
+  }
+
+  /** Every page of a query; throws the last error when a page keeps failing, and IncompleteResultError when the result leaves rows out. */
   private async queryAll(query: string, scope: Scope, onPage?: (rows: readonly Record<string, unknown>[]) => void, signal?: AbortSignal): Promise<Record<string, unknown>[]> {
     const rows: Record<string, unknown>[] = [];
-    let skipToken: string | undefined;
-    do {
+    for (let skipToken: string | undefined; ; ) {
       const page = await this.page(query, scope, skipToken, signal);
       rows.push(...page.data);
       onPage?.(page.data);
+      if (!page.skipToken) {
+        requireWhole(page, rows.length);
+        return rows;
+      }
       skipToken = page.skipToken;
-    } while (skipToken);
-    return rows;
+    }
   }
 
   private async page(query: string, scope: Scope, skipToken: string | undefined, signal?: AbortSignal): Promise<Page> {
@@ -290,7 +378,12 @@ export class ResourceGraphInventory implements InventoryReader {
           },
         );
         const data = Array.isArray(response.data) ? (response.data as Record<string, unknown>[]) : [];
-        return { data, skipToken: response.skipToken || undefined };
+        return {
+          data,
+          skipToken: response.skipToken || undefined,
+          truncated: response.resultTruncated === 'true',
+          totalRecords: typeof response.totalRecords === 'number' ? response.totalRecords : undefined,
+        };
       } catch (error) {
         if (!isTransient(error) || attempt >= this.pageAttempts || signal?.aborted) throw error;
         const delay = Math.max(retryAfterMsOf(error) ?? 0, this.backoffMs * 2 ** (attempt - 1));

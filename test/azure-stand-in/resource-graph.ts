@@ -10,14 +10,21 @@ import { resourceGroupOf, subscriptionOf, type Json, type StoredResource } from 
 //   subnets), tostring(properties.ipConfigurations)) matches regex @'...'` (a neighbourhood: the
 //   regular expression is run on that text), `extend properties = case(...)` (the projection,
 //   applied as Resource Graph does: a type's row keeps only the properties its `pack(...)` names,
-//   null where the resource has none; other types keep all), `union (resourcecontainers | where
-//   type =~ 'microsoft.resources/subscriptions' and subscriptionId in~ (...))` (those subscriptions'
-//   rows, if in scope), `project ...` (the named columns only), `order by id asc`;
+//   null where the resource has none, none for `dynamic({})`; other types keep all), `union
+//   (resourcecontainers | where type =~ 'microsoft.resources/subscriptions' and subscriptionId in~
+//   (...))` (those subscriptions' rows, if in scope), `project ...` (the named columns only),
+//   `order by id asc`;
+// - `networkresources`, then `where type in~ (...)`, `extend properties = case(...)`, `project ...`,
+//   `order by id asc` (a `union` is refused: Resource Graph unions only resources and
+//   resourcecontainers);
 // - `resourcecontainers`, `where type =~ 'microsoft.resources/subscriptions'`: one row per
 //   subscription in scope; `project ...`, `order by id asc`.
+// Each stored type is in one table, as in Azure: AVNM's configurations and network groups in
+// `networkresources`, everything else in `resources`; a query of the other table gets no row of it.
 // Resource rows are the stored resources as ARM GET returns them, `type` lower-cased, plus the
 // `subscriptionId` and `resourceGroup` columns (or, after `state.lagGraph()`, as they were then).
-// Rows are ordered by id and paged at `$top` (at most 1,000) with `$skipToken`.
+// Rows are ordered by id and paged at `$top` (at most 1,000) with `$skipToken`, unless
+// `state.graphTruncation` says to answer the first page alone.
 
 interface Window {
   start: number;
@@ -93,26 +100,38 @@ function stagesOf(query: string): string[] {
   return stages;
 }
 
+type Table = 'resources' | 'resourcecontainers' | 'networkresources';
+const TABLES: readonly string[] = ['resources', 'resourcecontainers', 'networkresources'] satisfies Table[];
+const isTable = (name: string | undefined): name is Table => TABLES.includes(name ?? '');
+
+/** Types Resource Graph keeps in `networkresources`, not `resources` (Microsoft's table reference, "networkresources"). */
+const NETWORK_RESOURCES_TYPES = new Set([
+  'microsoft.network/networkmanagers/connectivityconfigurations',
+  'microsoft.network/networkmanagers/networkgroups',
+  'microsoft.network/networkmanagers/networkgroups/staticmembers',
+]);
+const tableOf = (type: string): Table => (NETWORK_RESOURCES_TYPES.has(type.toLowerCase()) ? 'networkresources' : 'resources');
+
 const quoted = (list: string): string[] => [...list.matchAll(/'((?:[^']|'')*)'/g)].map((m) => (m[1] ?? '').replace(/''/g, "'").toLowerCase());
 
 interface ParsedQuery {
-  table: 'resources' | 'resourcecontainers';
+  table: Table;
   types: Set<string>;
   forwardingNicsOnly: boolean;
   /** The neighbourhood filter's regular expression. */
   names?: RegExp;
   /** Subscriptions whose rows the query unions in. */
   subscriptions: string[];
-  /** `extend properties = case(type =~ 'a' or type =~ 'b', pack('k', properties.k, ...), ..., properties)`: the keys kept per type. */
+  /** `extend properties = case(type =~ 'a' or type =~ 'b', pack('k', properties.k, ...), type =~ 'c', dynamic({}), ..., properties)`: the keys kept per type. */
   projection: Map<string, string[]>;
   /** `project a, b, ...`: the columns kept (all when absent). */
   columns?: string[];
 }
 
-/** The keys each type keeps, from the `case(...)` of `extend properties`. */
+/** The keys each type keeps, from the `case(...)` of `extend properties` (none for `dynamic({})`). */
 function projectionOf(stage: string): Map<string, string[]> {
   const kept = new Map<string, string[]>();
-  for (const m of stage.matchAll(/((?:type =~ '[^']+'(?: or )?)+), pack\(([^)]*)\)/g)) {
+  for (const m of stage.matchAll(/((?:type =~ '[^']+'(?: or )?)+), (?:pack\(([^)]*)\)|dynamic\(\{\}\))/g)) {
     const keys = [...(m[2] ?? '').matchAll(/'([^']+)', properties\.(\w+)/g)].map((k) => {
       if (k[1] !== k[2]) throw new Error(`stand-in: pack('${k[1]}', properties.${k[2]}) renames a property`);
       return k[1] as string;
@@ -122,11 +141,11 @@ function projectionOf(stage: string): Map<string, string[]> {
   return kept;
 }
 
-const STAGES: Array<{ table: ParsedQuery['table']; pattern: RegExp; apply?: (q: ParsedQuery, m: RegExpExecArray) => void }> = [
-  { table: 'resources', pattern: /^where type in~ \((.*)\)$/s, apply: (q, m) => (q.types = new Set(quoted(m[1] ?? ''))) },
-  { table: 'resources', pattern: /^where type !~ 'microsoft\.network\/networkinterfaces' or properties\.enableIPForwarding == true$/, apply: (q) => (q.forwardingNicsOnly = true) },
+const STAGES: Array<{ tables: readonly Table[]; pattern: RegExp; apply?: (q: ParsedQuery, m: RegExpExecArray) => void }> = [
+  { tables: ['resources', 'networkresources'], pattern: /^where type in~ \((.*)\)$/s, apply: (q, m) => (q.types = new Set(quoted(m[1] ?? ''))) },
+  { tables: ['resources'], pattern: /^where type !~ 'microsoft\.network\/networkinterfaces' or properties\.enableIPForwarding == true$/, apply: (q) => (q.forwardingNicsOnly = true) },
   {
-    table: 'resources',
+    tables: ['resources'],
     pattern: /^where strcat\(id, '\/', tostring\(properties\.subnets\), tostring\(properties\.ipConfigurations\)\) matches regex @'((?:[^']|'')*)'$/s,
     apply: (q, m) => {
       // RE2's (?i) is JavaScript's i flag; the rest of peerguard's expression is the same in both.
@@ -134,18 +153,18 @@ const STAGES: Array<{ table: ParsedQuery['table']; pattern: RegExp; apply?: (q: 
       q.names = source.startsWith('(?i)') ? new RegExp(source.slice(4), 'i') : new RegExp(source);
     },
   },
-  { table: 'resources', pattern: /^extend properties = case\(/, apply: (q, m) => (q.projection = projectionOf(m.input)) },
+  { tables: ['resources', 'networkresources'], pattern: /^extend properties = case\(/, apply: (q, m) => (q.projection = projectionOf(m.input)) },
   {
-    table: 'resources',
+    tables: ['resources'],
     pattern: /^union \(resourcecontainers \| where type =~ 'microsoft\.resources\/subscriptions' and subscriptionId in~ \((.*)\)\)$/s,
     apply: (q, m) => (q.subscriptions = quoted(m[1] ?? '')),
   },
-  { table: 'resourcecontainers', pattern: /^where type =~ 'microsoft\.resources\/subscriptions'$/ },
+  { tables: ['resourcecontainers'], pattern: /^where type =~ 'microsoft\.resources\/subscriptions'$/ },
 ];
 
 function parseQuery(query: string): ParsedQuery | { unknown: string } {
   const [table, ...stages] = stagesOf(query);
-  if (table !== 'resources' && table !== 'resourcecontainers') return { unknown: table ?? '' };
+  if (!isTable(table)) return { unknown: table ?? '' };
   const parsed: ParsedQuery = { table, types: new Set(), forwardingNicsOnly: false, subscriptions: [], projection: new Map() };
   for (const stage of stages) {
     if (stage === 'order by id asc') continue; // rows are always in id order
@@ -153,7 +172,7 @@ function parseQuery(query: string): ParsedQuery | { unknown: string } {
       parsed.columns = stage.replace(/^project\s+/, '').split(',').map((c) => c.trim());
       continue;
     }
-    const known = STAGES.find((s) => s.table === table && s.pattern.test(stage));
+    const known = STAGES.find((s) => s.tables.includes(table) && s.pattern.test(stage));
     if (!known) return { unknown: stage };
     known.apply?.(parsed, known.pattern.exec(stage) as RegExpExecArray);
   }
@@ -165,14 +184,14 @@ const text = (value: unknown): string => (value === undefined || value === null 
 function resourceRows(ctx: Ctx, query: ParsedQuery, inScope: ReadonlySet<string>): Json[] {
   const rows = ctx.state
     .graphView()
-    .filter((r) => query.types.has(r.type.toLowerCase()) && inScope.has(subscriptionOf(r.id) ?? ''))
+    .filter((r) => tableOf(r.type) === query.table && query.types.has(r.type.toLowerCase()) && inScope.has(subscriptionOf(r.id) ?? ''))
     .filter((r) => !(query.forwardingNicsOnly && r.type.toLowerCase() === 'microsoft.network/networkinterfaces' && r.properties.enableIPForwarding !== true))
     .filter((r) => !query.names || query.names.test(`${r.id}/${text(r.properties.subnets)}${text(r.properties.ipConfigurations)}`))
     .map((r) => projected(resourceRow(r), query.projection.get(r.type.toLowerCase())));
   return [...rows, ...subscriptionRows(ctx, query.subscriptions.filter((s) => inScope.has(s)))];
 }
 
-/** A row's properties as `pack(...)` keeps them: the named keys only, null where absent. */
+/** A row's properties as `pack(...)` keeps them: the named keys only, null where absent (none for `dynamic({})`). */
 function projected(row: Json, keys: string[] | undefined): Json {
   if (!keys) return row;
   const properties = row.properties as Json;
@@ -251,8 +270,10 @@ function handle(ctx: Ctx): Reply {
     offset = token.o;
   }
   const data = rows.slice(offset, offset + top);
-  const result: Json = { totalRecords: rows.length, count: data.length, resultTruncated: 'false', data, facets: [] };
-  if (offset + top < rows.length) result.$skipToken = Buffer.from(JSON.stringify({ f: fingerprint, o: offset + top })).toString('base64');
+  const more = offset + top < rows.length;
+  const truncation = more ? ctx.state.graphTruncation : 'none';
+  const result: Json = { totalRecords: rows.length, count: data.length, resultTruncated: truncation === 'flagged' ? 'true' : 'false', data, facets: [] };
+  if (more && truncation === 'none') result.$skipToken = Buffer.from(JSON.stringify({ f: fingerprint, o: offset + top })).toString('base64');
   return withQuota({ status: 200, body: result });
 }
 

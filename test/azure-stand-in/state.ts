@@ -147,6 +147,15 @@ export class StandInState {
   /** Resource Graph's view while it lags (`lagGraph`): the estate as it was then. */
   private graphSnapshot: StoredResource[] | undefined;
 
+  /**
+   * How Resource Graph answers a result longer than the page asked for: `none` pages it
+   * ($skipToken); `flagged` answers the first page alone, `resultTruncated: "true"` and no
+   * $skipToken, as Resource Graph does with a result it cannot page (a query without an `id`
+   * column); `silent` the same with `resultTruncated: "false"`, so that only `totalRecords` tells.
+   * A fault for tests: set it back to `none` after.
+   */
+  graphTruncation: 'none' | 'flagged' | 'silent' = 'none';
+
   /** Every resource as ARM GET would return it (VNets with peerings inline), in id order. */
   all(): StoredResource[] {
     return [...this.resources.keys()].sort().map((k) => this.get(k) as StoredResource);

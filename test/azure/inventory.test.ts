@@ -80,6 +80,15 @@ describe('Resource Graph inventory', () => {
     expect(inventory.resources.some((r) => r.resource.name === 'vm-nic-plain')).toBe(false);
   });
 
+  it('sends no networkresources query for an estate without a network manager', async () => {
+    await inventoryReader(standIn()).readInventory(ALL);
+    await inventoryReader(standIn()).readInventory({ kind: 'tenant' });
+    const tables = standIn()
+      .requests.of('resourceGraph')
+      .map((r) => String((r.body as { query: string }).query).split('\n')[0]);
+    expect(tables).toEqual(['resources', 'resources']);
+  });
+
   it("projects every property the topology reads: the same topology as the file's (the stand-in applies the projection)", async () => {
     const inventory = await inventoryReader(standIn()).readInventory(ALL);
     const live = buildTopology(inventory.resources, { extraSubscriptions: inventory.subscriptions });
@@ -201,6 +210,35 @@ describe('Resource Graph inventory', () => {
     expect(inventory.unreadable).toEqual([{ scope: SUB_C, reason: expect.stringMatching(/not visible to the identity/) }]);
     expect(standIn().requests.count('resourceGraph')).toBe(1);
     expect((standIn().requests.of('resourceGraph')[0]?.body as { subscriptions: string[] }).subscriptions).toEqual([SUB_A, SUB_B]);
+  });
+
+  it('reports a result Resource Graph truncated (resultTruncated, no $skipToken) as unread, without retrying it', async () => {
+    standIn().state.graphTruncation = 'flagged';
+    try {
+      const inventory = await inventoryReader(standIn(), { pageSize: 5 }).readInventory(ALL);
+      expect(inventory.resources).toEqual([]);
+      expect(inventory.subscriptions).toEqual([]);
+      expect(inventory.unreadable.map((u) => u.scope).sort()).toEqual([SUB_A, SUB_B, SUB_C].sort());
+      expect(inventory.unreadable[0]?.reason).toMatch(/^Resource Graph truncated the result \(resultTruncated, no \$skipToken\) after 5 of \d+ rows: the rest is unknown$/);
+      expect(standIn().requests.count('resourceGraph')).toBe(1);
+      // A management group's subscriptions listed from a truncated result are not all its subscriptions.
+      const mg = await inventoryReader(standIn(), { pageSize: 1 }).readInventory({ kind: 'managementGroup', managementGroupId: 'mg-platform' });
+      expect(mg.unreadable).toEqual([{ scope: '/providers/Microsoft.Management/managementGroups/mg-platform', reason: expect.stringMatching(/could not be listed: Resource Graph truncated the result .* after 1 of 2 rows/) }]);
+    } finally {
+      standIn().state.graphTruncation = 'none';
+    }
+  });
+
+  it('reports a result whose pages end short of its totalRecords as unread', async () => {
+    standIn().state.graphTruncation = 'silent';
+    try {
+      const inventory = await inventoryReader(standIn(), { pageSize: 5 }).readInventory(ALL);
+      expect(inventory.subscriptions).toEqual([]);
+      expect(inventory.unreadable.map((u) => u.scope).sort()).toEqual([SUB_A, SUB_B, SUB_C].sort());
+      expect(inventory.unreadable[0]?.reason).toMatch(/^Resource Graph's pages ended after 5 of the result's \d+ rows: the rest is unknown$/);
+    } finally {
+      standIn().state.graphTruncation = 'none';
+    }
   });
 
   it('pauses when the user quota is exhausted (x-ms-user-quota-remaining: 0)', async () => {
