@@ -21,7 +21,7 @@ import { performance } from 'node:perf_hooks';
 import { NetworkManagementClient } from '@azure/arm-network';
 import { generate } from 'selfsigned';
 import { ArmLiveReader } from '../src/azure/live';
-import { ResourceGraphInventory } from '../src/azure/resource-graph';
+import { NETWORK_RESOURCES_TYPES, ResourceGraphInventory } from '../src/azure/resource-graph';
 import { runAudit } from '../src/engine/audit';
 import { DEFAULT_CONFIG } from '../src/engine/config';
 import { readSnapshot } from '../src/io/snapshot-files';
@@ -188,25 +188,36 @@ async function eventPath(standIn: StandIn, spokeId: string, hubId: string, peeri
  * Where the stand-in is too slow to serve the whole estate (it filters and sorts every stored
  * resource for each page: O(rows) per page), the Resource Graph calls the inventory makes, counted
  * the way it pages: subscriptions in sorted batches of 250, ceil(rows / 1,000) pages per batch,
- * where a batch's rows are its resources and one row per subscription (its coverage check).
+ * where a batch's rows are its resources, network managers and one row per subscription (its
+ * coverage check); then, for a batch with network managers, the pages of its `networkresources`
+ * query (AVNM configurations and static members).
  */
 function plannedResourceGraphCalls(resources: readonly RawResource[]): { calls: number; rows: number } {
-  const types = new Set(['microsoft.network/virtualnetworks', 'microsoft.network/virtualnetworkgateways', 'microsoft.network/routetables', 'microsoft.network/azurefirewalls', 'microsoft.network/networkinterfaces', 'microsoft.network/virtualhubs', 'microsoft.network/networkmanagers/connectivityconfigurations', 'microsoft.network/networkmanagers/networkgroups/staticmembers']);
+  const avnmTypes = new Set<string>(NETWORK_RESOURCES_TYPES);
+  const types = new Set(['microsoft.network/virtualnetworks', 'microsoft.network/virtualnetworkgateways', 'microsoft.network/routetables', 'microsoft.network/azurefirewalls', 'microsoft.network/networkinterfaces', 'microsoft.network/virtualhubs', 'microsoft.network/networkmanagers']);
   const rowsBySub = new Map<string, number>();
+  const avnmRowsBySub = new Map<string, number>();
   let rows = 0;
   for (const r of resources) {
     const type = r.type?.toLowerCase() ?? '';
-    if (!types.has(type) || (type === 'microsoft.network/networkinterfaces' && r.properties?.enableIPForwarding !== true)) continue;
     const sub = subscriptionOf(r.id) ?? '';
+    if (avnmTypes.has(type)) {
+      avnmRowsBySub.set(sub, (avnmRowsBySub.get(sub) ?? 0) + 1);
+      rows += 1;
+      continue;
+    }
+    if (!types.has(type) || (type === 'microsoft.network/networkinterfaces' && r.properties?.enableIPForwarding !== true)) continue;
     rowsBySub.set(sub, (rowsBySub.get(sub) ?? 0) + 1);
     rows += 1;
   }
   const subs = [...rowsBySub.keys()].sort();
   let calls = 0;
+  const sum = (batch: readonly string[], bySub: ReadonlyMap<string, number>) => batch.reduce((total, s) => total + (bySub.get(s) ?? 0), 0);
   for (let i = 0; i < subs.length; i += 250) {
     const batch = subs.slice(i, i + 250);
-    const batchRows = batch.length + batch.reduce((sum, s) => sum + (rowsBySub.get(s) ?? 0), 0);
-    calls += Math.max(1, Math.ceil(batchRows / 1000));
+    calls += Math.max(1, Math.ceil((batch.length + sum(batch, rowsBySub)) / 1000));
+    const avnmRows = sum(batch, avnmRowsBySub);
+    if (avnmRows > 0) calls += Math.ceil(avnmRows / 1000);
   }
   return { calls, rows: rows + subs.length };
 }

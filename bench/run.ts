@@ -139,7 +139,8 @@ function main(): void {
   console.log(
     '\nLive audit projection (inventoryQuery): id, name, type, location, tags, subscriptionId, resourceGroup, and per type only ' +
       'VNets {addressSpace, subnets, virtualNetworkPeerings}, gateways {gatewayType, sku, ipConfigurations}, route tables {routes, subnets, disableBgpRoutePropagation}, ' +
-      'NICs with IP forwarding {enableIPForwarding, ipConfigurations}, firewalls and hubs {ipConfigurations}. ' +
+      'NICs with IP forwarding {enableIPForwarding, ipConfigurations}, firewalls and hubs {ipConfigurations}, network managers {} (id only). ' +
+      'Where a batch holds a network manager, a second query (networkresources) reads AVNM configurations {connectivityTopology, hubs, isGlobal, appliesToGroups} and static members {resourceId}. ' +
       'The live wall time includes the in-process stand-in.',
   );
 }
