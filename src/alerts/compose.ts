@@ -1,9 +1,19 @@
 import type { Finding } from '../engine/audit';
 import { nameOf, parseResourceId, subscriptionOf } from '../model/ids';
-import { noticeBoxHtml, renderEmailReportBody, renderFindingEmailFragment } from '../report/email-html';
+import {
+  coverageSectionHtml,
+  findingsSectionHtml,
+  MAX_EMAIL_FINDINGS,
+  noticeBoxHtml,
+  partialNoticeHtml,
+  renderFindingEmailFragment,
+  summaryHtml,
+  topologySectionHtml,
+  unverifiedText,
+} from '../report/email-html';
 import { escapeHtml, html, raw, type RawHtml } from '../report/escape';
 import { SEVERITY_STYLE } from '../report/html-shared';
-import { plural, type AuditReport, type ReportExtras } from '../report/report';
+import { isPartial, plural, type AuditReport, type Coverage, type ReportExtras } from '../report/report';
 import type { ArmOperation, Rule, RuleMeta } from '../rules/rule';
 import type { ChangeContext } from './model';
 import { vnetIdOf } from './model';
@@ -11,7 +21,8 @@ import { touchesUnread } from './scope';
 
 // Email composition: pure. The HTML is email-safe (src/report/email-html.ts: inline styles, tables,
 // no scripts, no images) and shares that renderer with the HTML report: a finding is
-// renderFindingEmailFragment, the report body renderEmailReportBody. Escaping is src/report/escape.ts.
+// renderFindingEmailFragment, the report's parts partialNoticeHtml, summaryHtml, coverageSectionHtml,
+// topologySectionHtml and findingsSectionHtml. Escaping is src/report/escape.ts.
 
 export interface ComposedMail {
   subject: string;
@@ -99,9 +110,28 @@ function link(href: string, text: string): RawHtml {
   return html`<a href="${href}" style="color:#1a4fa3">${text}</a>`;
 }
 
+/**
+ * The finding's own VNet and at most one peer, with a count of the rest (`a <-> b (+5 more)`): a
+ * transit finding names every spoke of a hub, and all of them joined would read as a chain.
+ */
 function pairLabel(finding: Finding): string {
   const names = vnetsOf(finding).map(nameOf);
-  return names.length > 0 ? names.join(' <-> ') : nameOf(finding.resourceId);
+  if (names.length === 0) return nameOf(finding.resourceId);
+  const rest = names.length - 2;
+  return `${names.slice(0, 2).join(' <-> ')}${rest > 0 ? ` (+${rest} more)` : ''}`;
+}
+
+// C0 (CR and LF too), DEL, C1, the line and paragraph separators, and the bidirectional controls.
+// eslint-disable-next-line no-control-regex
+const UNSAFE_IN_A_LINE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * A plain-text body from its lines. Each line quotes text from Azure and from events (a caller's
+ * name, an operation, an error's reason): a line break in it would forge a line of the mail
+ * (`Resource: ...`), so every control character becomes a space. The HTML part is escaped instead.
+ */
+function textBody(lines: readonly string[]): string {
+  return lines.map((line) => line.replace(UNSAFE_IN_A_LINE, ' ')).join('\n') + '\n';
 }
 
 export interface AlertMailInput {
@@ -184,7 +214,7 @@ ${
   }
 ${changes.length > 0 ? html`<h3 style="${H}">${kind === 'opened' ? 'The change that revealed it' : 'The change that resolved it'}</h3>${kvTable(changes)}` : ''}
 <h3 style="${H}">Details</h3>${kvTable(facts)}`;
-  return { subject, html: htmlDocument(subject, body.value), text: text.join('\n') + '\n' };
+  return { subject, html: htmlDocument(subject, body.value), text: textBody(text) };
 }
 
 // ---- the scheduled report ----
@@ -278,84 +308,163 @@ function findingsTableHtml(findings: readonly Finding[], portalUrl: string, age?
 
 const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
-export function composeReportMail(input: ReportMailInput): ComposedMail {
-  const { report, changes, shortened } = input;
-  const partial = report.coverage.unreadable.length > 0;
-  const counts = report.summary.findings;
-  const date = report.generatedAt.slice(0, 10);
-  const subject = `[peerguard] Compliance report ${date}: ${counts.error} errors, ${counts.warning} warnings, ${counts.info} info${partial ? ' (PARTIAL)' : ''}`;
-  const ageOf = new Map(changes.stillOpen.map((s) => [s.finding.fingerprint, s]));
-  const since = changes.previousGeneratedAt ? `since the last report (${changes.previousGeneratedAt})` : 'since the last report (none: this is the first)';
-  const max = shortened?.maxListed ?? Infinity;
-  const cap = <T>(list: readonly T[]): T[] => list.slice(0, max);
-  const more = (list: readonly unknown[]) => Math.max(0, list.length - max);
+/** The first `max` entries of a list; `beyond`: how many it leaves out. */
+const capped = <T>(list: readonly T[], max: number): T[] => list.slice(0, max);
+const beyond = (list: readonly unknown[], max: number): number => Math.max(0, list.length - max);
+
+/** What the text and the HTML body of a report mail share. */
+interface ReportMailParts {
+  date: string;
+  /** `since the last report (...)`. */
+  since: string;
+  /** Entries shown per list of changes, of unreadable scopes and of subscriptions not read: all, unless the mail is shortened. */
+  max: number;
+  shortenedText: string | undefined;
+}
+
+function shortenedNotice(input: ReportMailInput, shortened: NonNullable<ReportMailInput['shortened']>): string {
   const where = [
     input.archivedAs.length > 0 ? `the archived blobs ${input.archivedAs.join(', ')}${input.archiveLocation ? ` (${input.archiveLocation})` : ''}` : undefined,
     'GET /api/audit on the peerguard Functions app (the same audit, any format)',
   ].filter((w): w is string => w !== undefined);
-  const shortenedText = shortened
-    ? `This report is too large to mail whole (${megabytes(shortened.fullBytes)} as a Communication Services request; a mail is kept under ${megabytes(shortened.budgetBytes)}): the JSON and CSV attachments, the list of all findings and the topology are left out, and each list of changes and of unreadable scopes shows at most ${shortened.maxListed}. The whole report: ${where.join('; or ')}.`
-    : undefined;
-  const unchecked = changes.unchecked.length > 0 ? `, ${changes.unchecked.length} not checked (scopes not read)` : '';
+  return `This report is too large to mail whole (${megabytes(shortened.fullBytes)} as a Communication Services request; a mail is kept under ${megabytes(shortened.budgetBytes)}): the JSON and CSV attachments, the list of all findings and the topology are left out, and each list of changes and of unreadable scopes shows at most ${shortened.maxListed}. The whole report: ${where.join('; or ')}.`;
+}
 
+/**
+ * The new findings that Changes lists. On a first report every finding is new, and the mail's own
+ * list of findings (its first `listedBelow`) holds them already: Changes names only those it leaves
+ * out, so that none is listed twice. A later report lists what is new in full: that is its news.
+ */
+function newToList({ report, changes }: ReportMailInput, listedBelow: number): Finding[] {
+  if (changes.previousGeneratedAt !== undefined) return changes.new;
+  const below = new Set(report.findings.slice(0, listedBelow).map((f) => f.fingerprint));
+  return changes.new.filter((f) => !below.has(f.fingerprint));
+}
+
+export function composeReportMail(input: ReportMailInput): ComposedMail {
+  const { report, changes, shortened } = input;
+  const counts = report.summary.findings;
+  const date = report.generatedAt.slice(0, 10);
+  const subject = `[peerguard] Compliance report ${date}: ${counts.error} errors, ${counts.warning} warnings, ${counts.info} info${isPartial(report) ? ' (PARTIAL)' : ''}`;
+  const parts: ReportMailParts = {
+    date,
+    since: changes.previousGeneratedAt ? `since the last report (${changes.previousGeneratedAt})` : 'since the last report (none: this is the first)',
+    max: shortened?.maxListed ?? Infinity,
+    shortenedText: shortened ? shortenedNotice(input, shortened) : undefined,
+  };
+  return { subject, html: htmlDocument(subject, reportHtml(input, parts).value), text: textBody(reportText(input, subject, parts)) };
+}
+
+// ---- the report mail's plain text ----
+
+function reportText(input: ReportMailInput, subject: string, parts: ReportMailParts): string[] {
+  const { report, extras } = input;
+  const counts = report.summary.findings;
+  // The notices right under the subject line (scheduled.ts adds "not mailed before" there too).
   const text: string[] = [subject, ''];
-  if (partial) text.push('PARTIAL: some scopes could not be read; this report is not a statement of compliance for them.', '');
-  if (shortenedText) text.push(`SHORTENED: ${shortenedText}`, '');
+  if (isPartial(report)) text.push('PARTIAL: some scopes could not be read; this report is not a statement of compliance for them.', '');
+  if (parts.shortenedText) text.push(`SHORTENED: ${parts.shortenedText}`, '');
   text.push(
     `Summary: ${plural(report.summary.vnets, 'VNet')}, ${plural(report.summary.peerings, 'peering')}, ${plural(report.coverage.subscriptions.length, 'subscription')} read.`,
     `Findings: ${counts.error} error, ${counts.warning} warning, ${counts.info} info.`,
-    '',
-    `Changes ${since}: ${changes.new.length} new, ${changes.resolved.length} resolved, ${changes.stillOpen.length} still open${unchecked}.`,
   );
-  const listed = (label: string, list: readonly Finding[]) => {
-    for (const f of cap(list)) text.push(`  ${label.padEnd(9)} [${f.severity}] ${f.ruleId}: ${f.message}`);
-    if (more(list) > 0) text.push(`  ...and ${more(list)} more ${label.toLowerCase()}`);
-  };
-  listed('NEW', changes.new);
-  listed('RESOLVED', changes.resolved);
-  for (const s of cap(changes.stillOpen)) text.push(`  OPEN ${String(s.ageDays).padStart(3)}d [${s.finding.severity}] ${s.finding.ruleId}: ${s.finding.message}`);
-  if (more(changes.stillOpen) > 0) text.push(`  ...and ${more(changes.stillOpen)} more still open`);
-  listed('UNCHECKED', changes.unchecked);
-  if (!shortened) {
+  if (extras.suppressed.length > 0) text.push(`${extras.suppressed.length} finding(s) suppressed by configuration.`);
+  for (const notice of extras.notices) text.push(`Notice: ${notice.message}`);
+  text.push('', ...coverageText(report.coverage, parts.max), '', ...changesText(input, parts));
+  if (!input.shortened) {
     text.push('', 'All findings:');
     if (report.findings.length === 0) text.push('  none');
     for (const f of report.findings) text.push(`  [${f.severity}] ${f.ruleId} ${f.resourceId}`, `      ${f.message}`);
   }
-  text.push('', 'Coverage:', `  subscriptions read: ${report.coverage.subscriptions.join(', ') || 'none'}`);
-  if (report.coverage.unreadable.length === 0) text.push('  unreadable: none');
-  for (const u of cap(report.coverage.unreadable)) text.push(`  UNREADABLE ${u.scope}: ${u.reason}`);
-  if (more(report.coverage.unreadable) > 0) text.push(`  ...and ${more(report.coverage.unreadable)} more unreadable`);
-  if (input.attachments.length > 0) text.push('', `Attached: ${input.attachments.join(', ')}`);
-  if (input.archivedAs.length > 0) text.push(`Archived as: ${input.archivedAs.join(', ')}`);
+  const footer = [
+    ...(input.attachments.length > 0 ? [`Attached: ${input.attachments.join(', ')}`] : []),
+    ...(input.archivedAs.length > 0 ? [`Archived as: ${input.archivedAs.join(', ')}`] : []),
+  ];
+  if (footer.length > 0) text.push('', ...footer);
+  return text;
+}
 
-  // HTML: what changed (only the mail knows the previous report), then the report's own email body
-  // (summary, PARTIAL banner, topology, findings with fix plans): the same renderer as the HTML report.
+function coverageText(coverage: Coverage, max: number): string[] {
+  const lines = ['Coverage:', `  subscriptions read: ${coverage.subscriptions.join(', ') || 'none'}`];
+  if (coverage.unreadable.length === 0) lines.push('  unreadable: none');
+  for (const u of capped(coverage.unreadable, max)) lines.push(`  UNREADABLE ${u.scope}: ${u.reason}`);
+  if (beyond(coverage.unreadable, max) > 0) lines.push(`  ...and ${beyond(coverage.unreadable, max)} more unreadable`);
+  const unverified = unverifiedText(coverage, max);
+  if (unverified) lines.push(`  ${unverified}`);
+  return lines;
+}
+
+function changesText(input: ReportMailInput, { since, max }: ReportMailParts): string[] {
+  const { changes } = input;
+  const unchecked = changes.unchecked.length > 0 ? `, ${changes.unchecked.length} not checked (scopes not read)` : '';
+  const lines = [`Changes ${since}: ${changes.new.length} new, ${changes.resolved.length} resolved, ${changes.stillOpen.length} still open${unchecked}.`];
+  const listed = (label: string, list: readonly Finding[]) => {
+    for (const f of capped(list, max)) lines.push(`  ${label.padEnd(9)} [${f.severity}] ${f.ruleId}: ${f.message}`);
+    if (beyond(list, max) > 0) lines.push(`  ...and ${beyond(list, max)} more ${label.toLowerCase()}`);
+  };
+  // The text lists every finding under All findings, unless the mail is shortened.
+  const fresh = newToList(input, input.shortened ? 0 : Infinity);
+  if (fresh.length < changes.new.length) lines.push('  This is the first report: its new findings are listed once, under All findings below.');
+  listed('NEW', fresh);
+  listed('RESOLVED', changes.resolved);
+  for (const s of capped(changes.stillOpen, max)) lines.push(`  OPEN ${String(s.ageDays).padStart(3)}d [${s.finding.severity}] ${s.finding.ruleId}: ${s.finding.message}`);
+  if (beyond(changes.stillOpen, max) > 0) lines.push(`  ...and ${beyond(changes.stillOpen, max)} more still open`);
+  listed('UNCHECKED', changes.unchecked);
+  return lines;
+}
+
+// ---- the report mail's HTML ----
+
+/**
+ * What must be seen comes first: the PARTIAL and shortened notices under the title, then the
+ * summary, the coverage and what changed (only the mail knows the previous report); the topology
+ * and the findings with their fix plans, the long parts, last. Gmail shows an HTML body up to
+ * about 102 KB and the rest only on request. The report's parts are those of the HTML report's
+ * email renderer (src/report/email-html.ts).
+ */
+function reportHtml(input: ReportMailInput, parts: ReportMailParts): RawHtml {
+  const { report, extras, shortened } = input;
+  const listedBelow = shortened ? 0 : MAX_EMAIL_FINDINGS;
+  return html`<h1 style="font-size:20px;margin:0 0 8px">peerguard compliance report ${parts.date}</h1>${[
+    partialNoticeHtml(report, parts.max),
+    parts.shortenedText ? noticeBoxHtml('background:#eef3fb;border:2px solid #1a4fa3', html`<b>Shortened:</b> ${parts.shortenedText}`) : '',
+    summaryHtml(report, extras),
+    coverageSectionHtml(report.coverage, parts.max),
+    changesHtml(input, parts, listedBelow),
+    topologySectionHtml(report, extras, shortened ? { maxTopologyRows: 0 } : {}),
+    findingsSectionHtml(report, { rules: input.rules ?? [], maxFindings: listedBelow }),
+    footerHtml(input),
+  ]}`;
+}
+
+function changesHtml(input: ReportMailInput, { since, max }: ReportMailParts, listedBelow: number): RawHtml {
+  const { changes, portalUrl } = input;
+  const ageOf = new Map(changes.stillOpen.map((s) => [s.finding.fingerprint, s.ageDays]));
   const table = (list: readonly Finding[], age?: (f: Finding) => string) =>
-    html`${findingsTableHtml(cap(list), input.portalUrl, age)}${more(list) > 0 ? html`<p style="margin:0 0 8px;color:#5f6b7a">…and ${more(list)} more.</p>` : ''}`;
-  const changesHtml = html`<h2 style="font-size:16px;margin:0 0 8px">Changes ${since}</h2>
-<h3 style="${H}">New (${changes.new.length})</h3>${table(changes.new)}
+    html`${findingsTableHtml(capped(list, max), portalUrl, age)}${beyond(list, max) > 0 ? html`<p style="margin:0 0 8px;color:#5f6b7a">…and ${beyond(list, max)} more.</p>` : ''}`;
+  const fresh = newToList(input, listedBelow);
+  const notRepeated = changes.new.length - fresh.length;
+  const newList =
+    notRepeated === 0
+      ? table(changes.new)
+      : fresh.length === 0
+        ? html`<p style="margin:0 0 8px;color:#5f6b7a">This is the first report: each new finding is listed once, under Findings below, with its fix plan.</p>`
+        : html`<p style="margin:0 0 8px;color:#5f6b7a">This is the first report: ${notRepeated} of them are listed under Findings below, with their fix plans; the other ${fresh.length}:</p>${table(fresh)}`;
+  return html`<h2 style="font-size:16px;margin:18px 0 8px">Changes ${since}</h2>
+<h3 style="${H}">New (${changes.new.length})</h3>${newList}
 <h3 style="${H}">Resolved (${changes.resolved.length})</h3>${table(changes.resolved)}
 <h3 style="${H}">Still open (${changes.stillOpen.length})</h3>${table(
     changes.stillOpen.map((s) => s.finding),
-    (f) => `${ageOf.get(f.fingerprint)?.ageDays ?? 0} days`,
+    (f) => `${ageOf.get(f.fingerprint) ?? 0} days`,
   )}${
     changes.unchecked.length > 0
       ? html`<h3 style="${H}">Not checked (${changes.unchecked.length})</h3><p style="margin:0 0 8px;color:#5f6b7a">In, or depending on, a scope this report could not read: neither new nor resolved until a report reads it.</p>${table(changes.unchecked)}`
       : ''
   }`;
-  const coverageHtml = html`<h2 style="font-size:16px;margin:18px 0 8px">Coverage</h2>${kvTable([
-    ['Subscriptions read', report.coverage.subscriptions.join(', ') || 'none'],
-    ...(report.coverage.unreadable.length === 0 ? ([['Unreadable', 'none']] as [string, string][]) : cap(report.coverage.unreadable).map((u): [string, string] => [`Unreadable: ${u.scope}`, u.reason])),
-    ...(more(report.coverage.unreadable) > 0 ? ([['Unreadable', `…and ${more(report.coverage.unreadable)} more`]] as [string, string][]) : []),
-  ])}`;
-  const footer = html`${input.attachments.length > 0 ? html`<p style="margin:12px 0 0;color:#5f6b7a">Attached: ${input.attachments.join(', ')}</p>` : ''}${
+}
+
+function footerHtml(input: ReportMailInput): RawHtml {
+  return html`${input.attachments.length > 0 ? html`<p style="margin:12px 0 0;color:#5f6b7a">Attached: ${input.attachments.join(', ')}</p>` : ''}${
     input.archivedAs.length > 0 ? html`<p style="margin:4px 0 0;color:#5f6b7a">Archived as: ${input.archivedAs.join(', ')}</p>` : ''
   }`;
-  const shortenedHtml = shortenedText
-    ? noticeBoxHtml('background:#eef3fb;border:2px solid #1a4fa3', html`<b>Shortened:</b> ${shortenedText}`)
-    : '';
-  const body = html`<h1 style="font-size:20px;margin:0 0 8px">peerguard compliance report ${date}</h1>${shortenedHtml}${changesHtml}${raw(
-    renderEmailReportBody(report, input.extras, { rules: input.rules ?? [], ...(shortened ? { maxFindings: 0, maxTopologyRows: 0, maxUnreadable: shortened.maxListed } : {}) }),
-  )}${coverageHtml}${footer}`;
-  return { subject, html: htmlDocument(subject, body.value), text: text.join('\n') + '\n' };
 }

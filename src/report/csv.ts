@@ -2,8 +2,13 @@ import type { Finding } from '../engine/audit';
 import type { AuditReport } from './report';
 
 // CSV (RFC 4180) for spreadsheets: one record per finding, every field quoted, CRLF line ends.
+// The text starts with a UTF-8 byte-order mark: without it Excel reads the file in the system's
+// ANSI code page, and `rg-netz-münchen` shows as `rg-netz-mÃ¼nchen`.
 // A spreadsheet runs a cell that starts with =, +, -, @, tab or CR as a formula (CSV injection,
 // OWASP): such a cell gets a leading apostrophe, so that a name from Azure stays text.
+// Control characters (C0 but the line breaks, DEL, C1) and the bidirectional controls become
+// spaces: an escape sequence acts on the terminal that prints the file, and a right-to-left
+// override shows a name reversed. Line breaks stay: a quoted field carries them (RFC 4180).
 
 export const CSV_COLUMNS = [
   'ruleId',
@@ -18,18 +23,27 @@ export const CSV_COLUMNS = [
 /** Separator of the ids in the relatedResourceIds cell (Azure allows no `;` in these names). */
 export const RELATED_ID_SEPARATOR = ';';
 
+const BYTE_ORDER_MARK = '\uFEFF';
+
 const FORMULA_START = /^[=+\-@\t\r]/;
 
-/** Neutralises a formula, then quotes the field (RFC 4180: double the quotes inside). */
+// C0 but LF and CR, DEL, C1; ALM, LRM, RLM, the embeddings and overrides (LRE..RLO) and isolates (LRI..PDI).
+// eslint-disable-next-line no-control-regex
+const UNSAFE_CHARACTERS = /[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Neutralises a formula (judged on the value as given, so that a leading tab still counts), replaces
+ * the unsafe characters, then quotes the field (RFC 4180: double the quotes inside).
+ */
 export function csvField(value: string): string {
-  const text = FORMULA_START.test(value) ? `'${value}` : value;
+  const text = (FORMULA_START.test(value) ? `'${value}` : value).replace(UNSAFE_CHARACTERS, ' ');
   return `"${text.replace(/"/g, '""')}"`;
 }
 
 export function renderCsv(report: AuditReport): string {
   const records = [CSV_COLUMNS.map((c) => csvField(c)).join(',')];
   for (const f of report.findings) records.push(row(f).map(csvField).join(','));
-  return records.join('\r\n') + '\r\n';
+  return BYTE_ORDER_MARK + records.join('\r\n') + '\r\n';
 }
 
 function row(f: Finding): string[] {

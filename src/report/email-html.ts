@@ -2,7 +2,7 @@ import type { Finding } from '../engine/audit';
 import type { Rule } from '../rules/rule';
 import { escapeHtml, html, raw, type RawHtml } from './escape';
 import { SEVERITY_ORDER, SEVERITY_STYLE, operationView, ruleTitles, subjectOf } from './html-shared';
-import { isPartial, noFindingsText, type AuditReport, type ReportExtras } from './report';
+import { firstFew, isPartial, noFindingsText, outOfScopeSentence, type AuditReport, type Coverage, type ReportExtras } from './report';
 import { LINK_STYLES, buildTopologyView, hubSpokeTable, type ViewLink, type ViewNode } from './topology-view';
 
 /*
@@ -13,11 +13,16 @@ import { LINK_STYLES, buildTopologyView, hubSpokeTable, type ViewLink, type View
  *
  * API (pure, synchronous):
  *   renderEmailReport(report, extras, options?) → string
- *       A complete HTML document for the scheduled report mail: summary, PARTIAL banner when
- *       coverage.unreadable is non-empty, topology table (when extras.topology is set), findings
- *       with fix plans (at most options.maxFindings, default 100; the rest are counted).
+ *       A complete HTML document for the scheduled report mail: PARTIAL banner when
+ *       coverage.unreadable is non-empty, summary (with the suppressed count and the notices),
+ *       coverage (with the peerings whose remote was not read), topology table (when
+ *       extras.topology is set), findings with fix plans (at most options.maxFindings, default
+ *       MAX_EMAIL_FINDINGS; the rest are counted).
  *   renderEmailReportBody(report, extras, options?) → string
  *       The same content without <html>/<body>, to place inside another mail.
+ *   partialNoticeHtml, summaryHtml, coverageSectionHtml, topologySectionHtml, findingsSectionHtml
+ *       Its parts, for a mail that places its own sections between them (the report mail puts
+ *       what changed after the coverage).
  *   renderFindingEmailFragment(finding, options?) → string
  *       One finding as a self-contained block (a <table>) for an alert mail body: severity,
  *       rule (with title and docs link when options.rules names it), resource, message, fix plan.
@@ -37,7 +42,7 @@ export interface EmailOptions {
   collapseAbove?: number;
   /** Topology rows beyond this are counted, not listed (a mail must stay within its size limit). */
   maxTopologyRows?: number;
-  /** Unreadable scopes beyond this are counted, not listed in the PARTIAL banner (same reason). */
+  /** Unreadable scopes (and subscriptions not read) beyond this are counted, not listed in the PARTIAL banner and the coverage (same reason). */
   maxUnreadable?: number;
 }
 
@@ -136,46 +141,95 @@ export function noticeBoxHtml(cellStyle: string, content: RawHtml): RawHtml {
   return html`<table role="presentation" cellpadding="0" cellspacing="0" style="${TABLE};margin:0 0 14px"><tr><td style="padding:10px 14px;${cellStyle}">${content}</td></tr></table>`;
 }
 
-/** The scheduled report's content, without the document around it. */
-export function renderEmailReportBody(report: AuditReport, extras: ReportExtras, options: EmailOptions = {}): string {
-  const rules = options.rules ?? [];
-  const max = options.maxFindings ?? 100;
+/** How many findings an email shows with their fix plans unless told otherwise; the rest are counted. */
+export const MAX_EMAIL_FINDINGS = 100;
+
+/**
+ * The PARTIAL box: the scopes not read (at most `maxUnreadable`, the rest counted), or '' for a
+ * complete audit. A mail places it right under its title, where no client clips it away.
+ */
+export function partialNoticeHtml(report: AuditReport, maxUnreadable = Infinity): RawHtml | '' {
+  if (!isPartial(report)) return '';
+  const { unreadable } = report.coverage;
+  return noticeBoxHtml(
+    'background:#fff3cd;border:2px solid #e0a800;color:#6b4e00',
+    html`<b>PARTIAL AUDIT: ${unreadable.length} scope(s) could not be read; findings there are unknown.</b>${unreadable
+      .slice(0, maxUnreadable)
+      .map((u) => html`<br><span style="${MONO}">${u.scope}</span>: ${u.reason}`)}${unreadable.length > maxUnreadable ? html`<br>…and ${unreadable.length - maxUnreadable} more.` : ''}`,
+  );
+}
+
+/**
+ * The tool and time, the counts, then the findings suppressed and the notices (an expired
+ * suppression brings findings back): together, before the long parts that a client may clip.
+ */
+export function summaryHtml(report: AuditReport, extras: ReportExtras): RawHtml {
   const { summary, coverage } = report;
   const counts = summary.findings;
-  const partial = isPartial(report)
-    ? noticeBoxHtml(
-        'background:#fff3cd;border:2px solid #e0a800;color:#6b4e00',
-        html`<b>PARTIAL AUDIT: ${coverage.unreadable.length} scope(s) could not be read; findings there are unknown.</b>${coverage.unreadable
-        .slice(0, options.maxUnreadable)
-        .map((u) => html`<br><span style="${MONO}">${u.scope}</span>: ${u.reason}`)}${
-        coverage.unreadable.length > (options.maxUnreadable ?? Infinity) ? html`<br>…and ${coverage.unreadable.length - (options.maxUnreadable ?? 0)} more.` : ''
-      }`,
-      )
-    : '';
   const cell = (value: number, label: string, colour = '#1d2330') =>
     html`<td style="${TD};text-align:center"><div style="font-size:20px;font-weight:bold;color:${colour}">${value}</div><div style="font-size:11px;color:#5f6b7a;text-transform:uppercase">${label}</div></td>`;
   const summaryTable = html`<table role="presentation" cellpadding="0" cellspacing="0" style="${TABLE};margin:0 0 14px"><tr>${cell(summary.vnets, 'VNets')}${cell(summary.peerings, 'Peerings')}${cell(
     coverage.subscriptions.length,
     'Subscriptions',
   )}${SEVERITY_ORDER.map((s) => cell(counts[s], `${SEVERITY_STYLE[s].label}s`, SEVERITY_STYLE[s].colour))}</tr></table>`;
-  const topology = extras.topology
-    ? html`<h2 style="font-size:16px;margin:18px 0 8px">Topology</h2>${raw(
-        renderTopologyEmailTable(buildTopologyView(extras.topology, report.findings, { collapseAbove: options.collapseAbove ?? 10 }), options.maxTopologyRows),
-      )}`
-    : '';
-  const shown = report.findings.slice(0, max);
-  const rest = report.findings.length - shown.length;
-  const findings = html`<h2 style="font-size:16px;margin:18px 0 8px">Findings (${report.findings.length})</h2>${
-    report.findings.length === 0 ? html`<p>${noFindingsText(report)}</p>` : ''
-  }${shown.map((f) => findingBlock(f, rules))}${rest > 0 ? html`<p>…and ${rest} more finding(s)${options.reportUrl ? '' : ' (see the full report)'}.</p>` : ''}`;
-  const link = options.reportUrl ? html`<p><a href="${options.reportUrl}" style="color:#1a4fa3">Open the full HTML report</a></p>` : '';
   const notes = [
     extras.suppressed.length > 0 ? html`<li>${extras.suppressed.length} finding(s) suppressed by configuration.</li>` : '',
     ...extras.notices.map((n) => html`<li>${n.message}</li>`),
   ];
-  return html`<div style="${FONT}">${partial}<p style="margin:0 0 10px;color:#5f6b7a">${report.tool.name} ${report.tool.version} · generated ${report.generatedAt}</p>${summaryTable}${link}${topology}${findings}${
+  return html`<p style="margin:0 0 10px;color:#5f6b7a">${report.tool.name} ${report.tool.version} · generated ${report.generatedAt}</p>${summaryTable}${
     notes.some((n) => n !== '') ? html`<ul style="color:#5f6b7a">${notes}</ul>` : ''
-  }</div>`.value;
+  }`;
+}
+
+/**
+ * The peerings whose remote could not be verified, and the remotes' subscriptions (at most `max`),
+ * or '': the human formats say so whether or not the rule peering-remote-out-of-scope is on (README).
+ */
+export function unverifiedText(coverage: Coverage, max = Infinity): string {
+  const sentence = outOfScopeSentence(coverage);
+  return sentence ? `${sentence} Their subscriptions: ${firstFew([...new Set(coverage.outOfScope.map((o) => o.subscription))], max)}.` : '';
+}
+
+/**
+ * What was read, and what could not be verified. The scopes not read are listed once, in the
+ * PARTIAL notice (partialNoticeHtml), which a mail places at its top.
+ */
+export function coverageSectionHtml(coverage: Coverage, maxListed = Infinity): RawHtml {
+  const unverified = unverifiedText(coverage, maxListed);
+  const rows: [string, string][] = [
+    ['Subscriptions read', coverage.subscriptions.join(', ') || 'none'],
+    ['Unreadable', coverage.unreadable.length === 0 ? 'none' : `${coverage.unreadable.length} scope(s), listed in the PARTIAL notice above`],
+    ...(unverified ? ([['Not verified', unverified]] as [string, string][]) : []),
+  ];
+  return html`<h2 style="font-size:16px;margin:18px 0 8px">Coverage</h2><table role="presentation" cellpadding="0" cellspacing="0" style="${TABLE};margin:0 0 12px">${rows.map(
+    ([k, v]) => html`<tr><th style="${TH};width:160px">${k}</th><td style="${TD}">${v}</td></tr>`,
+  )}</table>`;
+}
+
+/** The hub → peer table under its heading (at most `maxTopologyRows` rows), or '' without a topology. */
+export function topologySectionHtml(report: AuditReport, extras: ReportExtras, options: Pick<EmailOptions, 'collapseAbove' | 'maxTopologyRows'> = {}): RawHtml | '' {
+  if (!extras.topology) return '';
+  const view = buildTopologyView(extras.topology, report.findings, { collapseAbove: options.collapseAbove ?? 10 });
+  return html`<h2 style="font-size:16px;margin:18px 0 8px">Topology</h2>${raw(renderTopologyEmailTable(view, options.maxTopologyRows))}`;
+}
+
+/** Every finding with its fix plan, at most `maxFindings` (MAX_EMAIL_FINDINGS unless told); the rest are counted. */
+export function findingsSectionHtml(report: AuditReport, options: Pick<EmailOptions, 'rules' | 'maxFindings' | 'reportUrl'> = {}): RawHtml {
+  const shown = report.findings.slice(0, options.maxFindings ?? MAX_EMAIL_FINDINGS);
+  const rest = report.findings.length - shown.length;
+  return html`<h2 style="font-size:16px;margin:18px 0 8px">Findings (${report.findings.length})</h2>${
+    report.findings.length === 0 ? html`<p>${noFindingsText(report)}</p>` : ''
+  }${shown.map((f) => findingBlock(f, options.rules ?? []))}${rest > 0 ? html`<p>…and ${rest} more finding(s)${options.reportUrl ? '' : ' (see the full report)'}.</p>` : ''}`;
+}
+
+/** The scheduled report's content, without the document around it. */
+export function renderEmailReportBody(report: AuditReport, extras: ReportExtras, options: EmailOptions = {}): string {
+  const link = options.reportUrl ? html`<p><a href="${options.reportUrl}" style="color:#1a4fa3">Open the full HTML report</a></p>` : '';
+  return html`<div style="${FONT}">${partialNoticeHtml(report, options.maxUnreadable)}${summaryHtml(report, extras)}${link}${coverageSectionHtml(report.coverage, options.maxUnreadable)}${topologySectionHtml(
+    report,
+    extras,
+    options,
+  )}${findingsSectionHtml(report, options)}</div>`.value;
 }
 
 /** The scheduled report mail: a whole HTML document (see the API note at the top of this file). */

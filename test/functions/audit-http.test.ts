@@ -116,6 +116,12 @@ describe('HTTP audit: every answer, errors too, is no-store and nosniff', () => 
     expectHeaders(response, contentType);
   });
 
+  it('200 csv: the bytes sent start with the UTF-8 byte-order mark, once (Excel then reads the file as UTF-8)', async () => {
+    installWith();
+    const bytes = new Uint8Array(await new HttpResponse(await get('?format=csv').response).arrayBuffer());
+    expect([...bytes.subarray(0, 4)]).toEqual([0xef, 0xbb, 0xbf, 0x22]); // the mark, then the header's first quote
+  });
+
   it('400 (unknown parameter, unknown format), 502 (read failed, nothing read) and 500', async () => {
     installWith();
     const unknown = await get('?fmt=csv').response;

@@ -1,13 +1,19 @@
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { reportFiles } from '../../src/alerts/scheduled';
 import { CSV_COLUMNS, csvField, RELATED_ID_SEPARATOR, renderCsv } from '../../src/report/csv';
 import { renderReport } from '../../src/report/render';
 import { RULES } from '../../src/rules';
+import { runCli } from '../support/cli';
 import { ERROR_FINDING, FORMULA_ID, INFO_FINDING, realRun, sampleReport, WARNING_FINDING } from './sample-report';
 
-/** A strict RFC 4180 reader: CRLF between records, every field quoted, `""` for a quote. */
+const BOM = '\uFEFF';
+
+/** A strict RFC 4180 reader after the byte-order mark: CRLF between records, every field quoted, `""` for a quote. */
 function parseCsv(text: string): string[][] {
+  expect(text.startsWith(BOM), 'starts with the byte-order mark').toBe(true);
   const records: string[][] = [];
-  let i = 0;
+  let i = 1;
   while (i < text.length) {
     const record: string[] = [];
     for (;;) {
@@ -49,10 +55,19 @@ describe('csvField', () => {
     ['+1', `"'+1"`],
     ['-1', `"'-1"`],
     ['@SUM(A1)', `"'@SUM(A1)"`],
-    ['\t=1', `"'\t=1"`],
+    ['\t=1', `"' =1"`], // neutralised first, then the tab replaced
     ['\r=1', `"'\r=1"`],
     ['=HYPERLINK("http://x","y")', `"'=HYPERLINK(""http://x"",""y"")"`],
     ['a=1', '"a=1"'],
+    // Control and bidirectional-override characters become spaces (a terminal escape, a name shown
+    // reversed); line breaks stay, quoted as RFC 4180 allows.
+    ['red\u001b[31m!', '"red [31m!"'],
+    ['a\u0000b\u007fc\u0085d\u009be', '"a b c d e"'],
+    ['tab\there', '"tab here"'],
+    ['invoice\u202Efdp.exe', '"invoice fdp.exe"'],
+    ['\u2066x\u2069 \u202Ay\u202C \u200Fz\u200E \u061C', '" x   y   z   "'],
+    ['a\nb', '"a\nb"'],
+    ['rg-netz-münchen', '"rg-netz-münchen"'],
   ])('%j → %j', (value, expected) => {
     expect(csvField(value)).toBe(expected);
   });
@@ -61,7 +76,7 @@ describe('csvField', () => {
 describe('csv renderer', () => {
   it('writes the header and one quoted record per finding, CRLF-terminated', () => {
     const text = renderCsv(sampleReport());
-    expect(text.startsWith('"ruleId","severity","resourceId","message","relatedResourceIds","fingerprint","fixDescription"\r\n')).toBe(true);
+    expect(text.startsWith(`${BOM}"ruleId","severity","resourceId","message","relatedResourceIds","fingerprint","fixDescription"\r\n`)).toBe(true);
     expect(text.endsWith('\r\n')).toBe(true);
     const [header, ...rows] = parseCsv(text);
     expect(header).toEqual([...CSV_COLUMNS]);
@@ -95,12 +110,20 @@ describe('csv renderer', () => {
     const tabAndCr = parseCsv(
       renderCsv(sampleReport({ findings: [{ ...WARNING_FINDING, message: '\t=cmd', fix: { description: '\r=cmd', destructive: false, operations: [] } }] })),
     )[1]!;
-    expect(tabAndCr[3]).toBe("'\t=cmd");
+    expect(tabAndCr[3]).toBe("' =cmd"); // the tab then replaced
     expect(tabAndCr[6]).toBe("'\r=cmd");
     // No field of any record starts with a formula character.
     for (const row of parseCsv(renderCsv(sampleReport())).slice(1)) {
       for (const field of row) expect(field, field).not.toMatch(/^[=+\-@\t\r]/);
     }
+  });
+
+  it('starts with a UTF-8 byte-order mark, so that Excel reads non-ASCII names as UTF-8', () => {
+    const name = '/subscriptions/x/resourceGroups/rg-netz-münchen';
+    const text = renderCsv(sampleReport({ findings: [{ ...WARNING_FINDING, resourceId: name }] }));
+    expect([...Buffer.from(text, 'utf8').subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    expect(text.lastIndexOf(BOM)).toBe(0);
+    expect(parseCsv(text)[1]![2]).toBe(name);
   });
 
   it('writes only the header for a clean estate', () => {
@@ -123,5 +146,23 @@ describe('csv renderer', () => {
       finding.fingerprint,
       finding.fix!.description,
     ]);
+  });
+
+  it('the scheduled report file (mailed as an attachment, stored as a blob) is the same text, whose UTF-8 bytes start with the mark', async () => {
+    const run = realRun();
+    const csv = (await reportFiles(run.report, run.extras, RULES)).find((f) => f.extension === 'csv')!;
+    expect(csv.content).toBe(renderCsv(run.report));
+    expect(csv.contentType).toBe('text/csv; charset=utf-8');
+    // The mailer sends Buffer.from(content) in base64; the blob upload sends the string as UTF-8.
+    const decoded = Buffer.from(Buffer.from(csv.content).toString('base64'), 'base64');
+    expect([...decoded.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    expect(parseCsv(decoded.toString('utf8'))).toHaveLength(run.report.findings.length + 1);
+  });
+
+  it('the CLI writes --format csv with the byte-order mark, once', async () => {
+    const { code, stdout } = await runCli(['audit', '--input', resolve(__dirname, '../../examples/estate'), '--format', 'csv', '--fail-on', 'none']);
+    expect(code).toBe(0);
+    expect(stdout.lastIndexOf(BOM)).toBe(0);
+    expect(parseCsv(stdout)[0]).toEqual([...CSV_COLUMNS]);
   });
 });
