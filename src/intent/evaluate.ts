@@ -12,7 +12,10 @@ export interface IntentCheck {
   /** Undefined for on-premises statements. */
   to: Vnet | undefined;
   expected: 'reachable' | 'isolated';
-  /** For `isolated`, `reachable` or `partly` (some part of each reaches the other) is a violation. */
+  /**
+   * For `isolated`, `reachable`, `partly` (some part of each reaches the other, any way out and any
+   * way back) or `undetermined` (a path the engine cannot rule out) is a violation.
+   */
   verdict: Verdict;
   /** Whether the verdict agrees with the intent. */
   holds: boolean;
@@ -41,9 +44,11 @@ export function forEachIntentCheck(topology: Topology, intent: Intent, visit: (c
         for (const a of members(x)) {
           for (const c of members(y)) {
             if (a.key === c.key) continue;
-            // Any part of one that reaches any part of the other breaks isolation, not only a whole path.
-            const verdict = engine.explain(a.key, c.key);
-            visit({ statement, from: a, to: c, expected: 'isolated', verdict, holds: !verdict.reachable && !verdict.partly });
+            // Any part of one that reaches any part of the other, by any way out and any way back,
+            // breaks isolation, not only a whole path; and a verdict the engine cannot reach
+            // (`undetermined`: an appliance in the source VNet) never confirms it.
+            const verdict = engine.isolation(a.key, c.key);
+            visit({ statement, from: a, to: c, expected: 'isolated', verdict, holds: !verdict.reachable && !verdict.partly && !verdict.undetermined });
           }
         }
         break;

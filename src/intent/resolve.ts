@@ -1,7 +1,7 @@
 import { keyOf, type ResourceKey } from '../model/ids';
 import type { Topology, Vnet } from '../model/types';
 import { isVnetRead } from '../rules/describe';
-import type { Intent, IntentGroup } from './schema';
+import type { Intent, IntentGroup, Statement } from './schema';
 
 // Groups resolved against one topology: which VNets each group holds. Only VNets whose own resource
 // was read are members (`isVnetRead`): a VNet known only from a standalone peering's local address
@@ -45,6 +45,25 @@ export function groupMatcher(group: IntentGroup): (vnet: Vnet) => boolean {
     }
     return true;
   };
+}
+
+/**
+ * The statements that check nothing because a group they name matches no VNet read, each with those
+ * groups, in statement order: the intent is not checked in full (`audit` and `explain` fail on it).
+ */
+export function statementsWithEmptyGroups(resolved: ResolvedIntent): Array<{ statement: Statement; groups: string[] }> {
+  const empty = (group: string) => (resolved.members.get(group) ?? []).length === 0;
+  const found: Array<{ statement: Statement; groups: string[] }> = [];
+  for (const statement of resolved.intent.statements) {
+    const named =
+      statement.kind === 'reach' ? [statement.from, statement.to]
+      : statement.kind === 'isolated' ? statement.between
+      : statement.kind === 'on-premises' ? [statement.group, statement.via]
+      : [statement.group];
+    const groups = [...new Set(named)].filter(empty);
+    if (groups.length > 0) found.push({ statement, groups });
+  }
+  return found;
 }
 
 const cache = new WeakMap<Topology, WeakMap<Intent, ResolvedIntent>>();

@@ -28,12 +28,15 @@ const tagSelector = z
     return { name: s.slice(0, at).trim(), value: s.slice(at + 1).trim() };
   });
 
+// A selector list given empty would match nothing (or, left out of the check, everything): refused.
+const selectors = <T extends z.ZodTypeAny>(item: T) => z.array(item).min(1, 'an empty list selects no VNet: give at least one entry, or leave the key out');
+
 export const groupSchema = closedObject({
   description: z.string().optional(),
-  ids: z.array(z.string().min(1)).optional(),
-  names: z.array(z.string().min(1)).optional(),
-  tags: z.array(tagSelector).optional(),
-  subscriptions: z.array(z.string().min(1)).optional(),
+  ids: selectors(z.string().min(1)).optional(),
+  names: selectors(z.string().min(1)).optional(),
+  tags: selectors(tagSelector).optional(),
+  subscriptions: selectors(z.string().min(1)).optional(),
 }).refine((g) => g.ids || g.names || g.tags || g.subscriptions, 'a group needs at least one of ids, names, tags, subscriptions');
 
 const via = z.enum(['firewall', 'appliance']);

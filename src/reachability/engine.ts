@@ -118,6 +118,12 @@ export interface Verdict {
    * denies. Undefined when reachable, for on-premises, and when nothing connects them.
    */
   partly?: Connection | undefined;
+  /**
+   * Only in the verdict of `isolation`: nothing found connecting the VNets, yet a piece the engine
+   * cannot judge (`unsupported`: an appliance in the source VNet) leaves a path possible both ways,
+   * so isolation is not confirmed. The first such piece.
+   */
+  undetermined?: MissingPiece | undefined;
 }
 
 /** Parts of two VNets that reach each other, both ways the same way. */
@@ -128,6 +134,11 @@ export interface Connection {
   there: string;
   /** The part of the source reached back. */
   back: string;
+  /**
+   * The way back, when it is not the way out (only in the verdict of `isolation`: packets flow both
+   * ways, though a stateful appliance on one of them would drop the flow).
+   */
+  backPath?: Hop | undefined;
 }
 
 /** No appliance on the way (peering, mesh, a hub's VPN gateway); else the number of the appliance's VNet. */
@@ -154,7 +165,7 @@ interface Reached {
  * MIXED), or the first missing piece; and the parts of C reached, the first per way (worked out
  * when asked for: `reachedOf`).
  */
-type Leg = Step & { reached?: readonly Reached[] };
+type Leg = Step & { reached?: readonly Reached[]; unsupported?: MissingPiece };
 
 /** The `reached` of a leg that reaches no part (most legs asked about), shared. */
 const NOTHING_REACHED: readonly Reached[] = [];
@@ -200,7 +211,7 @@ export function describeHop(hop: Hop): string {
  */
 export function describeConnection(v: Verdict): string | undefined {
   if (v.reachable && v.path) return describeHop(v.path);
-  if (v.partly) return `${describeHop(v.partly.path)} for ${v.partly.there}, and back for ${v.partly.back}`;
+  if (v.partly) return `${describeHop(v.partly.path)} for ${v.partly.there}, and back ${v.partly.backPath ? `${describeHop(v.partly.backPath)} ` : ''}for ${v.partly.back}`;
   return undefined;
 }
 
@@ -211,8 +222,10 @@ export function describeConnection(v: Verdict): string | undefined {
 export function describeVerdict(v: Verdict): string {
   if (v.reachable && v.path) return `reachable: ${describeHop(v.path)}`;
   const missing = `(${v.missing?.kind ?? 'unknown'}): ${v.missing?.message ?? ''}`;
+  if (v.partly?.backPath) return `connected, not the same way both ways: ${describeConnection(v) as string}; not reachable as a whole ${missing}`;
   if (v.partly) return `partly reachable: ${describeConnection(v) as string}; not all of it ${missing}`;
-  return `not reachable ${missing}`;
+  const undetermined = v.undetermined && v.undetermined.message !== v.missing?.message ? `; a path cannot be ruled out (${v.undetermined.kind}): ${v.undetermined.message}` : '';
+  return `not reachable ${missing}${undetermined}`;
 }
 
 /** The part of `target` a route for `prefix` decides at most (CIDR prefixes nest or are disjoint). */
@@ -223,6 +236,13 @@ function narrower(prefix: Prefix, target: Prefix): Prefix {
 export interface Reachability {
   /** Whether VNet `a` reaches VNet `c` (both ways: the return path too). `via` asks for an appliance on the path. */
   explain(a: ResourceKey, c: ResourceKey, via?: 'firewall' | 'appliance'): Verdict;
+  /**
+   * Whether VNets `a` and `c` are isolated (what an `isolated` statement asks): the verdict of
+   * `explain(a, c)`, whose `partly` is any part of each reaching the other by any way out and any
+   * way back (a stateful appliance on one way does not stop the packets), and `undetermined` when
+   * nothing is found but a piece that cannot be judged leaves a path possible.
+   */
+  isolation(a: ResourceKey, c: ResourceKey): Verdict;
   /** Whether VNet `a` reaches on-premises through the gateway of one of `hubs`. */
   onPremises(a: ResourceKey, hubs: ReadonlySet<ResourceKey>, hubGroup: string): Verdict;
 }
@@ -547,7 +567,10 @@ export function createReachability(topology: Topology): Reachability {
           // subnets, or a range not synced): the parts that some link into C routes are tried alone.
           for (const part of [carried, ...routedPartsOf(c, carried)]) {
             const step = judge(a, c, r, part, ctx.table);
-            if (!step.ok) continue;
+            if (!step.ok) {
+              if (step.missing.kind === 'unsupported') leg.unsupported ??= step.missing;
+              continue;
+            }
             if (!reached?.some((x) => x.way === step.way)) {
               const except = deciding.filter((o) => o !== r && o.prefix.length > part.length && contains(part, o.prefix)).map((o) => o.prefix);
               (reached ??= []).push({ hop: step.hop, way: step.way, part, except });
@@ -705,6 +728,49 @@ export function createReachability(topology: Topology): Reachability {
     return undefined;
   };
 
+  /**
+   * For an `isolated` statement, once no part connects the same way both ways: the first part of C
+   * reached from A by any way and the first part of A reached back by any way (packets flow both
+   * ways); else, when some part may be reached each way but a piece could not be judged
+   * (`unsupported`), that piece: nothing rules the path out.
+   */
+  const anyWay = (a: number, c: number): { connection?: Connection; undetermined?: MissingPiece } => {
+    const scan = (x: number, y: number): { reached: Reached | undefined; unsupported: MissingPiece | undefined } => {
+      const list = legs(x, y);
+      let unsupported: MissingPiece | undefined;
+      for (let k = 0; k < list.length; k += 1) {
+        const first = legReached(x, y, list, k)[0];
+        if (first) return { reached: first, unsupported: undefined };
+        unsupported ??= (list[k] as Leg).unsupported;
+      }
+      return { reached: undefined, unsupported };
+    };
+    const out = scan(a, c);
+    if (!out.reached && !out.unsupported) return {};
+    const back = scan(c, a);
+    if (out.reached && back.reached) {
+      return { connection: { path: out.reached.hop, there: partText(out.reached, vnetAt(c)), back: partText(back.reached, vnetAt(a)), backPath: back.reached.hop } };
+    }
+    if (!back.reached && !back.unsupported) return {};
+    return { undetermined: out.unsupported ?? back.unsupported };
+  };
+
+  const isolations = new Map<number, Verdict>();
+  const isolation = (aKey: ResourceKey, cKey: ResourceKey): Verdict => {
+    const verdict = explain(aKey, cKey);
+    if (verdict.reachable || verdict.partly) return verdict;
+    const a = index.numberOf(aKey) as number;
+    const c = index.numberOf(cKey) as number;
+    const key = a * V + c;
+    let known = isolations.get(key);
+    if (!known) {
+      const { connection: partly, undetermined } = anyWay(a, c);
+      known = partly ? { ...verdict, partly } : undetermined ? { ...verdict, undetermined } : verdict;
+      isolations.set(key, known);
+    }
+    return known;
+  };
+
   const partText = (r: Reached, v: Vnet): string => {
     if (!r.part) return `all of ${quote(v)}`;
     return `${r.part.text} of ${quote(v)}${r.except.length > 0 ? ` except ${formatPrefixes(r.except)}` : ''}`;
@@ -799,7 +865,7 @@ export function createReachability(topology: Topology): Reachability {
     return verdictOf(src, undefined, { ok: true, hop: { kind: 'gateway', from: src, hub, gatewayName: describeGateway(gw) }, way: NO_APPLIANCE });
   };
 
-  return { explain, onPremises };
+  return { explain, isolation, onPremises };
 }
 
 /** The prefixes of IP `version` of `vnets`, merged into sorted, disjoint stretches. */

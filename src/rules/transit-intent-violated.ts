@@ -22,9 +22,15 @@ export const transitIntentViolated: Rule = {
   evaluate(topology, options) {
     if (!options?.intent) return [];
     return intentFindings(failingChecksBySource(topology, options.intent, 'isolated'), (first, count) => {
-      const path = describeConnection(first.verdict) ?? '?';
-      const more = count > 1 ? ` (${count - 1} more VNets of the other group are reachable from it as well)` : '';
-      return `Intent "${first.statement.label}" says ${describeVnet(first.from)} and ${describeVnet(first.to ?? '?')} are isolated, but a path exists: ${path}${more}.`;
+      const more = count > 1 ? ` (${count - 1} more VNets of the other group are reachable from it as well, or not shown isolated from it)` : '';
+      const path = describeConnection(first.verdict);
+      const said = `Intent "${first.statement.label}" says ${describeVnet(first.from)} and ${describeVnet(first.to ?? '?')} are isolated`;
+      // Undetermined: the engine cannot judge a piece of the way (an appliance in the source VNet),
+      // so a path is not ruled out; the isolation is reported as not confirmed, never as holding.
+      if (!path && first.verdict.undetermined) {
+        return `${said}, but it cannot be confirmed: a path between them cannot be ruled out (${first.verdict.undetermined.kind}): ${first.verdict.undetermined.message.replace(/\.$/, '')}${more}.`;
+      }
+      return `${said}, but a path exists: ${path ?? '?'}${more}.`;
     });
   },
 };

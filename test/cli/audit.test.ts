@@ -248,17 +248,31 @@ describe('peerguard audit', () => {
   writeFileSync(typoConfig, `intent:\n${typoIntent.replace(/^/gm, '  ')}`);
   const goodFile = join(dir, 'good-intent.yaml');
   writeFileSync(goodFile, 'groups:\n  hub: { names: [vnet-hub] }\nstatements:\n  - reach-each-other: hub\n');
-  const gap = 'peerguard: intent group "prod" matches no VNet in the input\n';
 
-  it.each([
-    ['--intent', ['--intent', typoFile], gap],
-    ["the configuration's intent: section", ['--config', typoConfig], gap],
-    ['--intent overriding the configuration', ['--config', typoConfig, '--intent', goodFile], ''],
-  ])('an intent group that names nothing in the input, from %s: the gap is on stderr, the report and exit code as usual', async (_from, options, expected) => {
-    const { code, stdout, stderr } = await run(['audit', '--input', healthy, ...options]);
-    expect(stderr).toBe(expected);
+  it('an intent from --intent overrides the configuration whose group names nothing: no gap, the report and exit code as usual', async () => {
+    const { code, stdout, stderr } = await run(['audit', '--input', healthy, '--config', typoConfig, '--intent', goodFile]);
+    expect(stderr).toBe('');
     expect(stdout).toContain('No findings');
     expect(code).toBe(0);
+  });
+
+  // QA intent defect 3: a statement whose group matches nothing checks nothing, and the audit said "No findings", exit 0.
+  it.each([
+    ['--intent', ['--intent', typoFile]],
+    ["the configuration's intent: section", ['--config', typoConfig]],
+    ['--intent, with --fail-on none', ['--intent', typoFile, '--fail-on', 'none']],
+  ])('an intent statement whose group matches no VNet read, from %s: the audit fails (exit 1), naming the group and the statement', async (_from, options) => {
+    const { code, stderr } = await run(['audit', '--input', healthy, ...options]);
+    expect(stderr).toContain('peerguard: intent group "prod" matches no VNet in the input\n');
+    expect(stderr).toContain('peerguard: intent statement "prod reach hub" (statements[0]) checks nothing: group "prod" matches no VNet in the input\n');
+    expect(code).toBe(1);
+  });
+
+  it('a group no statement names may match nothing: listed on stderr, the audit does not fail for it', async () => {
+    const path = join(dir, 'unused-group.yaml');
+    writeFileSync(path, 'groups:\n  hub: { names: [vnet-hub] }\n  spare: { names: [vnet-nothing] }\nstatements:\n  - reach-each-other: hub\n');
+    const { code, stderr } = await run(['audit', '--input', healthy, '--intent', path]);
+    expect({ code, stderr }).toEqual({ code: 0, stderr: 'peerguard: intent group "spare" matches no VNet in the input\n' });
   });
 
   it('a standalone peering list (az network vnet peering list) is audited: its VNet comes from its id', async () => {

@@ -66,3 +66,17 @@ describe('intent groups: errors name the bad key', () => {
     expect(() => parseIntent({ groups: badGroups, statements: [{ 'reach-each-other': 'a' }] }, 'intent.yaml')).toThrow(new IntentError(`intent.yaml: ${message}`));
   });
 });
+
+// QA intent defect 3: an empty selector list made a group of nothing that passed silently.
+describe('intent groups: an empty selector list is refused, naming the key', () => {
+  it.each([
+    [{ c: { names: [] } }, 'groups.c.names'],
+    [{ c: { ids: [] } }, 'groups.c.ids'],
+    [{ c: { tags: [] } }, 'groups.c.tags'],
+    [{ c: { names: ['vnet-c'], subscriptions: [] } }, 'groups.c.subscriptions'],
+  ])('%j', (document, at) => {
+    expect(() => parseIntent({ groups: document, statements: [{ 'reach-each-other': 'c' }] }, 'nomatch.yaml')).toThrow(
+      new IntentError(`nomatch.yaml: ${at}: an empty list selects no VNet: give at least one entry, or leave the key out`),
+    );
+  });
+});

@@ -1,7 +1,7 @@
 import { parseIntent } from '../../src/intent/schema';
 import { transitIntentViolated } from '../../src/rules/transit-intent-violated';
 import { ruleTester } from '../support/rule-tester';
-import { nva } from '../support/estate';
+import { SUB_A, SUB_B, firewall, nva, routeTable, vnet, vnetId, type RouteSpec } from '../support/estate';
 import { hubAndSpokes, meshGroup, spokeId, viaFirewall, viaGateway, vpnHubAndSpokes, type SpokeSpec } from '../support/transit';
 
 const s1 = spokeId('spoke1');
@@ -31,6 +31,28 @@ const nvaInDev = [
   nva('nva-dev', s1, 'snet-nva', '10.1.9.4'),
 ];
 
+// QA intent defects 1 and 2: vnet-a and vnet-c peered directly, vnet-hub peered with both.
+const qa = { a: vnetId('vnet-a', SUB_B), c: vnetId('vnet-c', SUB_B), hub: vnetId('vnet-hub', SUB_A) };
+const qaIntent = parseIntent({ groups: { a: { names: ['vnet-a'] }, c: { names: ['vnet-c'] } }, statements: [{ name: 'a and c isolated', isolated: { between: ['a', 'c'] } }] });
+const rtId = (name: string) => `/subscriptions/${SUB_B}/resourceGroups/rg-rt/providers/Microsoft.Network/routeTables/${name}`;
+const qaTable = (name: string, routes: RouteSpec[], subnet: string) => routeTable(name, SUB_B, 'rg-rt', routes, [`${subnet}/subnets/app`]);
+/** vnet-a has its own Azure Firewall, the next hop of both route tables (`cPeered`: vnet-c peered back). */
+const ownFirewall = (cPeered = true) => [
+  vnet({ id: qa.a, prefixes: ['10.1.0.0/16'], subnets: [{ name: 'AzureFirewallSubnet', prefix: '10.1.1.0/26' }, { name: 'app', prefix: '10.1.0.0/24', routeTable: rtId('rt-a') }], peerings: cPeered ? [{ remote: qa.c, allowForwardedTraffic: true }] : [] }),
+  vnet({ id: qa.c, prefixes: ['10.2.0.0/16'], subnets: [{ name: 'app', prefix: '10.2.0.0/24', routeTable: rtId('rt-c') }], peerings: cPeered ? [{ remote: qa.a, allowForwardedTraffic: true }] : [] }),
+  firewall('afw-a', qa.a, '10.1.1.4'),
+  qaTable('rt-a', [{ name: 'to-c', prefix: '10.2.0.0/16', nextHopType: 'VirtualAppliance', nextHopIp: '10.1.1.4' }], qa.a),
+  qaTable('rt-c', [{ name: 'to-a', prefix: '10.1.0.0/16', nextHopType: 'VirtualAppliance', nextHopIp: '10.1.1.4' }], qa.c),
+];
+/** vnet-a → router NVA in vnet-hub → vnet-c; vnet-c answers directly over the peering. */
+const asymmetricNva = [
+  vnet({ id: qa.hub, prefixes: ['10.0.0.0/16'], subnets: [{ name: 'nvasubnet', prefix: '10.0.3.0/24' }], peerings: [{ remote: qa.a, allowForwardedTraffic: true }, { remote: qa.c, allowForwardedTraffic: true }] }),
+  nva('nic-router', qa.hub, 'nvasubnet', '10.0.3.4'),
+  vnet({ id: qa.a, prefixes: ['10.1.0.0/16'], subnets: [{ name: 'app', prefix: '10.1.0.0/24', routeTable: rtId('rt-a') }], peerings: [{ remote: qa.hub, allowForwardedTraffic: true }, { remote: qa.c, allowForwardedTraffic: true }] }),
+  vnet({ id: qa.c, prefixes: ['10.2.0.0/16'], subnets: [{ name: 'app', prefix: '10.2.0.0/24' }], peerings: [{ remote: qa.hub, allowForwardedTraffic: true }, { remote: qa.a, allowForwardedTraffic: true }] }),
+  qaTable('rt-a', [{ name: 'to-c', prefix: '10.2.0.0/16', nextHopType: 'VirtualAppliance', nextHopIp: '10.0.3.4' }], qa.a),
+];
+
 ruleTester(transitIntentViolated, {
   valid: [
     { name: 'without an intent the rule is silent', resources: hubAndSpokes([{ name: 'spoke1', prefixes: ['10.1.0.0/16'], peerings: [{ remote: s2 }] }, { name: 'spoke2', prefixes: ['10.2.0.0/16'], peerings: [{ remote: s1 }] }]) },
@@ -40,9 +62,8 @@ ruleTester(transitIntentViolated, {
       resources: hubAndSpokes([{ name: 'spoke1', prefixes: ['10.1.0.0/16'], routes: [viaFirewall()] }, { name: 'spoke2', prefixes: ['10.2.0.0/16'] }]),
       options: { intent: byName },
     },
-    // The way out passes the NVA, the way back does not: no path as the engine defines one, whichever group is named first (QA c5).
-    { name: 'prod reaches dev through an NVA in dev, dev answers over the peering: isolated (dev, prod)', resources: nvaInDev, options: { intent: byName } },
-    { name: 'the same with the groups named the other way round (prod, dev)', resources: nvaInDev, options: { intent: reversed } },
+    // An appliance in the source VNet cannot be judged (unsupported), but with no way back at all nothing is left undetermined.
+    { name: "vnet-a routes vnet-c to its own firewall, vnet-c has no way back: isolated", resources: ownFirewall(false), options: { intent: qaIntent } },
     { name: 'a direct peering with access off on one side (NSGs are not read)', resources: direct({}, { peerings: [{ remote: s1, allowVirtualNetworkAccess: false }] }), options: { intent: byName } },
     { name: 'a group selecting nobody (no VNet has the tag) names no pair', resources: hubAndSpokes([{ name: 'spoke1', prefixes: ['10.1.0.0/16'], peerings: [{ remote: s2 }] }, { name: 'spoke2', prefixes: ['10.2.0.0/16'], peerings: [{ remote: s1 }] }]), options: { intent } },
   ],
@@ -98,6 +119,48 @@ ruleTester(transitIntentViolated, {
       ),
       options: { intent: reversed },
       findings: [{ resourceId: s2, relatedResourceIds: [s1], messageIncludes: ['a path exists: "spoke2" → "spoke1" (peering "spoke2-to-spoke1") for 10.1.0.0/24 of "spoke1", and back for 10.2.0.0/24 of "spoke2".'] }],
+    },
+    // QA intent defect 2: for isolation, any way out and any way back connect the VNets (packets flow
+    // both ways), whichever group is named first; a `reach` still needs the same way (QA c5 reversed).
+    {
+      name: 'prod reaches dev through an NVA in dev, dev answers over the peering: connected (dev, prod)',
+      resources: nvaInDev,
+      options: { intent: byName },
+      findings: [{ resourceId: s1, relatedResourceIds: [s2], messageIncludes: ['a path exists: "spoke1" → "spoke2" (peering "spoke1-to-spoke2") for all of "spoke2", and back "spoke2" → appliance "nva-dev" in "spoke1" → "spoke1" for all of "spoke1".'] }],
+    },
+    {
+      name: 'the same with the groups named the other way round (prod, dev)',
+      resources: nvaInDev,
+      options: { intent: reversed },
+      findings: [{ resourceId: s2, relatedResourceIds: [s1], messageIncludes: ['a path exists: "spoke2" → appliance "nva-dev" in "spoke1" → "spoke1" for all of "spoke1", and back "spoke1" → "spoke2" (peering "spoke1-to-spoke2") for all of "spoke2".'] }],
+    },
+    {
+      name: 'vnet-a reaches vnet-c through a router NVA in the hub, vnet-c answers over the direct peering: connected (QA asym-nva)',
+      resources: asymmetricNva,
+      options: { intent: qaIntent },
+      findings: [
+        {
+          resourceId: qa.a,
+          relatedResourceIds: [qa.c],
+          messageIncludes: ['a path exists: "vnet-a" → appliance "nic-router" in "vnet-hub" → "vnet-c" for all of "vnet-c", and back "vnet-c" → "vnet-a" (peering "vnet-c-to-vnet-a") for all of "vnet-a".'],
+        },
+      ],
+    },
+    // QA intent defect 1: an undetermined verdict never confirms isolation.
+    {
+      name: "vnet-a's own firewall is the next hop both ways (unsupported): isolation not confirmed (QA spoke-fw)",
+      resources: ownFirewall(),
+      options: { intent: qaIntent },
+      findings: [
+        {
+          resourceId: qa.a,
+          relatedResourceIds: [qa.c],
+          messageIncludes: [
+            'Intent "a and c isolated" says',
+            'are isolated, but it cannot be confirmed: a path between them cannot be ruled out (unsupported): route "to-c" (10.2.0.0/16 to VirtualAppliance 10.1.1.4) in route table "rt-a" sends traffic for "vnet-c" to an appliance inside "vnet-a" itself; chains of appliances are not followed.',
+          ],
+        },
+      ],
     },
     {
       name: 'an AVNM mesh group',
