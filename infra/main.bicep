@@ -35,8 +35,11 @@ param deployEventSubscriptions bool = false
 @description('Name of the Event Grid-triggered function the code registers (src/functions).')
 param eventGridFunctionName string = 'eventGridTrigger'
 
-@description('Resource group created in each audited subscription for its system topic.')
+@description('Resource group, in each audited subscription, of its Event Grid system topic. Shared: Azure allows one system topic per source subscription, so every peerguard environment auditing a subscription uses the same group and topic, each with event subscriptions of its own.')
 param eventGridResourceGroupName string = 'rg-peerguard-events'
+
+@description('Region of that shared resource group (the system topic itself is global). A group keeps the region it was created in, so every environment auditing a subscription must pass the same one. Empty: location.')
+param eventGridResourceGroupLocation string = ''
 
 @description('NCRONTAB schedule of the compliance report: {second} {minute} {hour} {day} {month} {day-of-week}.')
 param reportSchedule string = '0 0 6 * * *'
@@ -60,6 +63,12 @@ param emailDataLocation string = 'Europe'
 @allowed(['builtin', 'custom'])
 param emailSenderRole string = 'builtin'
 
+@description('Resource id of an existing, verified custom email domain (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Communication/emailServices/<service>/domains/<domain>) to send from. Empty: an Azure-managed domain, whose sandbox quota (about 5 mails a minute and 10 an hour per subscription) one incident\'s alerts exceed. Its Email Communication Service must store data in emailDataLocation.')
+param emailCustomDomainId string = ''
+
+@description('Sender username on emailCustomDomainId (DoNotReply exists on every domain; others must be added to it first). Not used without emailCustomDomainId: an Azure-managed domain sends only as DoNotReply.')
+param emailSenderUsername string = 'DoNotReply'
+
 @minValue(40)
 @maxValue(1000)
 param maximumInstanceCount int = 40
@@ -76,6 +85,14 @@ var deadLetterContainerName = 'deadletter'
 var subscriptionList = filter(map(split(subscriptions, ','), s => trim(s)), s => !empty(s))
 var auditedSubscriptions = empty(subscriptionList) && empty(managementGroupId) ? [subscription().subscriptionId] : subscriptionList
 var reader = 'acdd72a7-3385-48ef-bd42-f606fba81ae7'
+
+// What this environment writes outside its own resource group carries its token, so that a second
+// environment auditing the same subscription has names of its own: the nested deployments in each
+// audited subscription, and the event subscriptions on the shared system topic
+// (<prefix> and <prefix>-rg-deletes). The topic and its group are shared and tagged without
+// azd-env-name (modules/eventgrid-subscription.bicep): no environment owns them, and
+// infra/hooks/predown.mjs keeps `azd down` from deleting them while another environment uses them.
+var eventSubscriptionPrefix = 'peerguard-${token}'
 
 // environment().name -> PEERGUARD_CLOUD
 var clouds = { AzureCloud: 'AzurePublicCloud', AzureUSGovernment: 'AzureUSGovernment', AzureChinaCloud: 'AzureChinaCloud' }
@@ -96,12 +113,6 @@ module appIdentity 'modules/identity.bicep' = {
   params: { name: 'id-peerguard-${token}', location: location, tags: tags }
 }
 
-module eventGridIdentity 'modules/identity.bicep' = {
-  name: 'identity-eventgrid'
-  scope: rg
-  params: { name: 'id-peerguard-eventgrid-${token}', location: location, tags: tags }
-}
-
 module storage 'modules/storage.bicep' = {
   name: 'storage'
   scope: rg
@@ -112,7 +123,6 @@ module storage 'modules/storage.bicep' = {
     deploymentContainerName: deploymentContainerName
     deadLetterContainerName: deadLetterContainerName
     appPrincipalId: appIdentity.outputs.principalId
-    eventGridPrincipalId: eventGridIdentity.outputs.principalId
   }
 }
 
@@ -139,6 +149,8 @@ module communication 'modules/communication.bicep' = {
     senderPrincipalId: appIdentity.outputs.principalId
     senderRole: emailSenderRole
     environmentName: environmentName
+    customDomainId: emailCustomDomainId
+    senderUsername: emailSenderUsername
   }
 }
 
@@ -200,7 +212,7 @@ module functionApp 'modules/function-app.bicep' = {
 
 // Reader on each audited subscription (management groups: infra/management-group.bicep).
 module readerAssignments 'modules/role-assignment-subscription.bicep' = [for sub in (empty(managementGroupId) ? auditedSubscriptions : []): {
-  name: 'peerguard-reader-${take(uniqueString(sub), 8)}'
+  name: 'peerguard-reader-${token}-${take(uniqueString(sub), 8)}'
   scope: subscription(sub)
   params: {
     principalId: appIdentity.outputs.principalId
@@ -213,7 +225,7 @@ module readerAssignments 'modules/role-assignment-subscription.bicep' = [for sub
 // remediationEnabled is true (default false).
 // The definition lives in the first audited subscription (its first assignable scope).
 module remediationRole 'modules/remediation-role.bicep' = if (remediationEnabled && empty(managementGroupId)) {
-  name: 'peerguard-remediation-role'
+  name: 'peerguard-remediation-role-${token}'
   scope: subscription(empty(auditedSubscriptions) ? subscription().subscriptionId : auditedSubscriptions[0])
   params: {
     assignableScopes: [for sub in auditedSubscriptions: '/subscriptions/${sub}']
@@ -222,7 +234,7 @@ module remediationRole 'modules/remediation-role.bicep' = if (remediationEnabled
 }
 
 module remediationAssignments 'modules/role-assignment-subscription.bicep' = [for sub in (remediationEnabled && empty(managementGroupId) ? auditedSubscriptions : []): {
-  name: 'peerguard-remediator-${take(uniqueString(sub), 8)}'
+  name: 'peerguard-remediator-${token}-${take(uniqueString(sub), 8)}'
   scope: subscription(sub)
   params: {
     principalId: appIdentity.outputs.principalId
@@ -232,21 +244,21 @@ module remediationAssignments 'modules/role-assignment-subscription.bicep' = [fo
 }]
 
 // ---------------------------------------------------------------------------------------------
-// Events: one system topic and event subscription per audited subscription
+// Events: per audited subscription, the shared system topic and this environment's event subscriptions
 // ---------------------------------------------------------------------------------------------
 
 module eventGrid 'modules/eventgrid-subscription.bicep' = [for sub in auditedSubscriptions: {
-  name: 'peerguard-events-${take(uniqueString(sub), 8)}'
+  name: 'peerguard-events-${token}-${take(uniqueString(sub), 8)}'
   scope: subscription(sub)
   params: {
     resourceGroupName: eventGridResourceGroupName
-    location: location
-    tags: tags
+    location: empty(eventGridResourceGroupLocation) ? location : eventGridResourceGroupLocation
+    eventSubscriptionPrefix: eventSubscriptionPrefix
+    labels: ['peerguard', environmentName]
     functionAppId: functionApp.outputs.id
     functionName: eventGridFunctionName
     deadLetterStorageAccountId: storage.outputs.id
     deadLetterContainerName: storage.outputs.deadLetterContainerName
-    eventGridIdentityId: eventGridIdentity.outputs.id
     createEventSubscription: deployEventSubscriptions
   }
 }]
@@ -263,3 +275,8 @@ output AZURE_PRINCIPAL_ID string = appIdentity.outputs.principalId
 output AZURE_CLIENT_ID string = appIdentity.outputs.clientId
 output PEERGUARD_EMAIL_SENDER string = communication.outputs.senderAddress
 output AUDITED_SUBSCRIPTIONS array = auditedSubscriptions
+// Read by infra/hooks/predown.mjs: the shared group `azd down` would delete, and which of the event
+// subscriptions in it are this environment's.
+output EVENT_GRID_RESOURCE_GROUP string = eventGridResourceGroupName
+output EVENT_SUBSCRIPTION_PREFIX string = eventSubscriptionPrefix
+output AZURE_RESOURCE_MANAGER_ENDPOINT string = environment().resourceManager

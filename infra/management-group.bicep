@@ -14,9 +14,12 @@ param environmentName string
 param remediationEnabled bool = false
 
 var reader = 'acdd72a7-3385-48ef-bd42-f606fba81ae7'
+// Nested deployment names of this environment: two environments auditing one management group must
+// not take over each other's deployments there.
+var suffix = uniqueString(environmentName, principalId)
 
 module readerAssignment 'modules/role-assignment-management-group.bicep' = {
-  name: 'peerguard-reader'
+  name: 'peerguard-reader-${suffix}'
   params: {
     principalId: principalId
     roleDefinitionId: tenantResourceId('Microsoft.Authorization/roleDefinitions', reader)
@@ -41,7 +44,7 @@ resource remediationRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = 
 }
 
 module remediationAssignment 'modules/role-assignment-management-group.bicep' = if (remediationEnabled) {
-  name: 'peerguard-remediator'
+  name: 'peerguard-remediator-${suffix}'
   params: {
     principalId: principalId
     roleDefinitionId: remediationRole.id

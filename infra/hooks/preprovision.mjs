@@ -3,6 +3,8 @@
 // parses the file as JSON (envsubst, then json.Unmarshal, in its Bicep provider), so a value with a
 // double quote, a backslash or a line break fails `azd provision` with a JSON error that names no
 // setting. This names the setting and the character before anything is deployed.
+// It also refuses email settings the deployment could not use (emailProblems below): the Bicep
+// composes the sender address from them, and a wrong one would deploy and fail only when mail is sent.
 import { readFileSync } from 'node:fs';
 import process from 'node:process';
 import { URL } from 'node:url';
@@ -35,17 +37,55 @@ function problems(parametersText, env) {
   });
 }
 
+/** A custom domain of an Email Communication Service, by resource id (the segments are ARM's, any case). */
+const EMAIL_DOMAIN_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Communication\/emailServices\/[^/]+\/domains\/([^/]+)$/i;
+/** A MailFrom username: the local part of an address, letters, digits, '.', '_' and '-'. */
+const SENDER_USERNAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62}[A-Za-z0-9])?$/;
+const DEFAULT_SENDER_USERNAME = 'DoNotReply';
+
+/**
+ * One line per email setting the deployment could not use. The sender address is
+ * <EMAIL_SENDER_USERNAME>@<the domain's resource name> (infra/modules/communication.bicep), which is
+ * the domain itself for a custom domain and nothing sendable for an Azure-managed one.
+ */
+function emailProblems(env) {
+  const domainId = (env.EMAIL_CUSTOM_DOMAIN_ID ?? '').trim();
+  const username = (env.EMAIL_SENDER_USERNAME ?? '').trim();
+  const found = [];
+  if (domainId !== '') {
+    const domain = EMAIL_DOMAIN_ID.exec(domainId)?.[1];
+    if (domain === undefined) {
+      found.push('EMAIL_CUSTOM_DOMAIN_ID: expected the resource id of a domain, /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Communication/emailServices/<service>/domains/<domain>');
+    } else if (domain.toLowerCase() === 'azuremanageddomain') {
+      found.push('EMAIL_CUSTOM_DOMAIN_ID: names an Azure-managed domain, which has the sandbox quota a custom domain avoids; leave it empty to use one of the deployment\'s own, or name a verified custom domain');
+    }
+  }
+  if (username !== '' && !SENDER_USERNAME.test(username)) {
+    found.push('EMAIL_SENDER_USERNAME: expected the part of an address before the @ (letters, digits, ".", "_" and "-"), e.g. DoNotReply');
+  } else if (username !== '' && domainId === '' && username.toLowerCase() !== DEFAULT_SENDER_USERNAME.toLowerCase()) {
+    found.push(`EMAIL_SENDER_USERNAME: needs EMAIL_CUSTOM_DOMAIN_ID; an Azure-managed domain sends only as ${DEFAULT_SENDER_USERNAME}`);
+  }
+  return found;
+}
+
 const found = problems(readFileSync(PARAMETERS_FILE, 'utf8'), process.env);
-if (found.length > 0) {
-  const lines = [
-    'peerguard: azd writes these azd env values into infra/main.parameters.json unescaped, and the file would not be valid JSON:',
-    ...found.map((line) => `  ${line}`),
-  ];
+const email = emailProblems(process.env);
+if (found.length > 0 || email.length > 0) {
+  const lines = [];
+  if (found.length > 0) {
+    lines.push(
+      'peerguard: azd writes these azd env values into infra/main.parameters.json unescaped, and the file would not be valid JSON:',
+      ...found.map((line) => `  ${line}`),
+    );
+  }
   if (found.some((line) => line.startsWith('AUDIT_CONFIG:'))) {
     lines.push(
       'Write AUDIT_CONFIG as one line of YAML flow style, quoting with single quotes where needed, e.g.',
       "  azd env set AUDIT_CONFIG \"{rules: {peering-limit-near: off}, suppressions: [{rule: peering-one-sided, resource: '/subscriptions/<id>/*', expires: 2027-01-31, reason: 'migration, phase 2'}]}\"",
     );
+  }
+  if (email.length > 0) {
+    lines.push('peerguard: the deployment could not send mail with these azd env values:', ...email.map((line) => `  ${line}`));
   }
   process.stderr.write(`${lines.join('\n')}\n`);
   process.exit(1);

@@ -1,11 +1,20 @@
-// Azure Communication Services with an Email Communication Service and an Azure-managed domain
-// (xxxx.azurecomm.net: no DNS to verify). The app identity sends with Entra ID, never a key.
+// Azure Communication Services and the email domain it sends from. The app identity sends with
+// Entra ID, never a key.
+//
+// By default: an Email Communication Service of its own with an Azure-managed domain
+// (xxxx.azurecomm.net: no DNS to verify). Azure-managed domains have a sandbox quota (about 5 mails
+// a minute and 10 an hour per subscription, Communication Services service limits, Email), below a
+// hub incident's burst of alerts: for production, pass customDomainId, an existing custom domain
+// that is verified (Domain, SPF, DKIM, DKIM2). It is linked to this Communication Services resource
+// and nothing is created or changed in its resource group (an azd environment must not own it).
 param communicationServiceName string
 param emailServiceName string
-@description('Where email data is stored at rest, e.g. Europe, United States.')
+@description('Where email data is stored at rest, e.g. Europe, United States. With customDomainId: the same as that domain\'s Email Communication Service (Azure links domains of the same data location only).')
 param dataLocation string
 param tags object = {}
-@description('Azure-managed domains allow only their default sender, DoNotReply; custom usernames need a custom domain.')
+@description('Resource id of an existing, verified custom domain: /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Communication/emailServices/<service>/domains/<domain>. Empty: an Azure-managed domain of its own (sandbox quota).')
+param customDomainId string = ''
+@description('Sender username on customDomainId (its MailFrom addresses: DoNotReply exists on every domain; others must be added to the domain first). An Azure-managed domain sends only as DoNotReply, so this is not used without customDomainId.')
 param senderUsername string = 'DoNotReply'
 @description('Principal allowed to send mail (the app identity).')
 param senderPrincipalId string
@@ -16,8 +25,12 @@ param environmentName string
 
 // Communication and Email Service Owner (built-in).
 var communicationAndEmailServiceOwner = '09976791-48a7-449e-bb21-39d1a415f350'
+var useCustomDomain = !empty(customDomainId)
+// A custom domain's resource name is the domain itself (notify.contoso.com): its MailFrom addresses
+// are <username>@<that name>.
+var customDomainName = last(split(customDomainId, '/'))
 
-resource emailService 'Microsoft.Communication/emailServices@2023-04-01' = {
+resource emailService 'Microsoft.Communication/emailServices@2023-04-01' = if (!useCustomDomain) {
   name: emailServiceName
   location: 'global'
   tags: tags
@@ -26,7 +39,7 @@ resource emailService 'Microsoft.Communication/emailServices@2023-04-01' = {
   }
 }
 
-resource domain 'Microsoft.Communication/emailServices/domains@2023-04-01' = {
+resource domain 'Microsoft.Communication/emailServices/domains@2023-04-01' = if (!useCustomDomain) {
   parent: emailService
   name: 'AzureManagedDomain'
   location: 'global'
@@ -43,7 +56,7 @@ resource communicationService 'Microsoft.Communication/communicationServices@202
   tags: tags
   properties: {
     dataLocation: dataLocation
-    linkedDomains: [domain.id]
+    linkedDomains: [useCustomDomain ? customDomainId : domain.id]
   }
 }
 
@@ -82,5 +95,6 @@ resource senderAssignment 'Microsoft.Authorization/roleAssignments@2022-04-01' =
 output endpoint string = 'https://${communicationService.properties.hostName}'
 // An Azure-managed domain comes with its DoNotReply sender (emailServices/domains/senderUsernames
 // 'donotreply'); adding senderUsernames is refused there, so the address is composed, not created.
-output senderAddress string = '${senderUsername}@${domain.properties.mailFromSenderDomain}'
+// ARM evaluates only the branch the condition selects, so the managed domain is not read when absent.
+output senderAddress string = useCustomDomain ? '${senderUsername}@${customDomainName}' : 'DoNotReply@${domain.properties.mailFromSenderDomain}'
 output communicationServiceId string = communicationService.id

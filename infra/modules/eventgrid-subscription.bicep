@@ -3,15 +3,26 @@
 // on its own with `az deployment sub create --subscription <id> --template-file
 // infra/modules/eventgrid-subscription.bicep ...` (see README.md, Deploying to Azure).
 //
+// Azure allows one Azure Subscription system topic per subscription, so the resource group and the
+// topic are SHARED by every peerguard environment auditing this subscription: each deployment
+// writes them identically (shared tags, no azd-env-name; the topic's own system-assigned identity
+// dead-letters for all of them), and adds only what carries its eventSubscriptionPrefix: its two
+// event subscriptions, and a role for the topic's identity on its own dead-letter container.
+//
 // The filter must equal what the handler accepts (src/config/event-filter.ts);
 // test/infra/contract.test.ts fails when the two lists below drift from the code.
 targetScope = 'subscription'
 
-@description('Resource group (created in this subscription) that holds the system topic.')
+@description('Resource group (created in this subscription) that holds the shared system topic.')
 param resourceGroupName string = 'rg-peerguard-events'
-@description('Region of that resource group; the system topic itself is global.')
+@description('Region of that resource group; the system topic itself is global. A group keeps its region: every environment must pass the one it was created in.')
 param location string
-param tags object = {}
+@description('This environment\'s names: its event subscriptions are <prefix> and <prefix>-rg-deletes, its nested deployments start with it. main.bicep passes peerguard-<token>, the token of its function app (func-peerguard-<token>).')
+@minLength(3)
+@maxLength(40)
+param eventSubscriptionPrefix string
+@description('Labels on this environment\'s event subscriptions (main.bicep: peerguard and the environment name).')
+param labels array = ['peerguard']
 @description('Resource id of the peerguard Function App.')
 param functionAppId string
 @description('Name of the Event Grid-triggered function, as the code registers it.')
@@ -19,8 +30,6 @@ param functionName string = 'eventGridTrigger'
 @description('Storage account that holds the dead-letter container.')
 param deadLetterStorageAccountId string
 param deadLetterContainerName string = 'deadletter'
-@description('User-assigned identity Event Grid uses to write dead letters (Storage Blob Data Contributor on the container).')
-param eventGridIdentityId string
 @description('False on the first provisioning: Event Grid validates the function endpoint, which exists only once the code is deployed.')
 param createEventSubscription bool = true
 @minValue(1)
@@ -63,17 +72,23 @@ var resourceGroupDelete = {
   operationName: 'Microsoft.Resources/subscriptions/resourceGroups/delete'
 }
 
+// Tags of the shared group and topic: the same from every environment, and no azd-env-name (no
+// environment owns them; azd versions that check that tag before deleting a group leave it alone).
+var sharedTags = { application: 'peerguard', 'peerguard-shared': 'event-grid-system-topic' }
+
 resource rg 'Microsoft.Resources/resourceGroups@2022-09-01' = {
   name: resourceGroupName
   location: location
-  tags: tags
+  tags: sharedTags
 }
 
 module topic 'eventgrid-system-topic.bicep' = {
-  name: 'peerguard-arm-events'
+  name: '${eventSubscriptionPrefix}-topic'
   scope: rg
   params: {
-    tags: tags
+    tags: sharedTags
+    eventSubscriptionPrefix: eventSubscriptionPrefix
+    labels: labels
     subscriptionId: subscription().subscriptionId
     functionResourceId: '${functionAppId}/functions/${functionName}'
     includedEventTypes: includedEventTypes
@@ -81,10 +96,10 @@ module topic 'eventgrid-system-topic.bicep' = {
     resourceGroupDelete: resourceGroupDelete
     deadLetterStorageAccountId: deadLetterStorageAccountId
     deadLetterContainerName: deadLetterContainerName
-    eventGridIdentityId: eventGridIdentityId
     createEventSubscription: createEventSubscription
     maxDeliveryAttempts: maxDeliveryAttempts
   }
 }
 
 output systemTopicId string = topic.outputs.systemTopicId
+output eventSubscriptionNames array = topic.outputs.eventSubscriptionNames

@@ -1,16 +1,23 @@
-// The Azure Subscription system topic (Microsoft.Resources.Subscriptions, location global) and
-// its event subscription to the function. Azure allows one such system topic per subscription:
-// if one exists already, delete it or add the event subscription to it by hand (README.md, Deploying to Azure).
+// The Azure Subscription system topic (Microsoft.Resources.Subscriptions, location global) and one
+// environment's event subscriptions to its function. Azure allows one such system topic per
+// subscription, so the topic is shared by every peerguard environment auditing the subscription:
+// its properties, tags and identity (system-assigned, one for all) are the same from each; the
+// event subscriptions and the dead-letter role carry eventSubscriptionPrefix. If a system topic of
+// another name exists already, delete it or add the event subscriptions to it by hand (README.md,
+// Deploying to Azure).
 param tags object = {}
+@description('This environment\'s event subscriptions: <prefix> (watched resources) and <prefix>-rg-deletes (resource groups deleted).')
+param eventSubscriptionPrefix string
+param labels array = ['peerguard']
 param subscriptionId string
 param functionResourceId string
 param includedEventTypes array
 param subjectContains array
 @description('The event type and operation name of a resource group\'s deletion.')
 param resourceGroupDelete object
+@description('Storage account of this environment\'s dead-letter container (its resource group may be in another subscription).')
 param deadLetterStorageAccountId string
 param deadLetterContainerName string
-param eventGridIdentityId string
 param createEventSubscription bool
 param maxDeliveryAttempts int
 
@@ -18,9 +25,10 @@ resource systemTopic 'Microsoft.EventGrid/systemTopics@2025-02-15' = {
   name: 'peerguard-arm-${subscriptionId}'
   location: 'global'
   tags: tags
+  // System-assigned: shared by every environment's event subscriptions. A user-assigned identity
+  // per environment cannot work here: each deployment would replace the topic's identities with its own.
   identity: {
-    type: 'UserAssigned'
-    userAssignedIdentities: { '${eventGridIdentityId}': {} }
+    type: 'SystemAssigned'
   }
   properties: {
     source: '/subscriptions/${subscriptionId}'
@@ -28,11 +36,23 @@ resource systemTopic 'Microsoft.EventGrid/systemTopics@2025-02-15' = {
   }
 }
 
+// The topic's identity may write to this environment's dead-letter container (Storage Blob Data
+// Contributor on the container only), granted where the storage account is.
+module deadLetterWriter 'deadletter-writer.bicep' = {
+  name: '${eventSubscriptionPrefix}-deadletter-${take(uniqueString(subscriptionId), 8)}'
+  scope: resourceGroup(split(deadLetterStorageAccountId, '/')[2], split(deadLetterStorageAccountId, '/')[4])
+  params: {
+    storageAccountName: last(split(deadLetterStorageAccountId, '/'))
+    containerName: deadLetterContainerName
+    principalId: systemTopic.identity.principalId
+  }
+}
+
 // Two event subscriptions to the one function: changes to watched resources (by subject), and
 // resource groups deleted (by operation name). Event Grid ANDs advanced filters, so one cannot take both.
 var filters = [
   {
-    name: 'peerguard'
+    name: eventSubscriptionPrefix
     includedEventTypes: includedEventTypes
     advancedFilters: [
       {
@@ -43,7 +63,7 @@ var filters = [
     ]
   }
   {
-    name: 'peerguard-resource-group-deletes'
+    name: '${eventSubscriptionPrefix}-rg-deletes'
     includedEventTypes: [resourceGroupDelete.eventType]
     advancedFilters: [
       {
@@ -60,7 +80,9 @@ var filters = [
 resource toFunction 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2025-02-15' = [for f in (createEventSubscription ? filters : []): {
   parent: systemTopic
   name: f.name
+  dependsOn: [deadLetterWriter]
   properties: {
+    labels: labels
     eventDeliverySchema: 'EventGridSchema'
     destination: {
       endpointType: 'AzureFunction'
@@ -80,8 +102,7 @@ resource toFunction 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2025-02
     }
     deadLetterWithResourceIdentity: {
       identity: {
-        type: 'UserAssigned'
-        userAssignedIdentity: eventGridIdentityId
+        type: 'SystemAssigned'
       }
       deadLetterDestination: {
         endpointType: 'StorageBlob'
@@ -95,3 +116,4 @@ resource toFunction 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2025-02
 }]
 
 output systemTopicId string = systemTopic.id
+output eventSubscriptionNames array = map(filters, f => f.name)

@@ -1,5 +1,6 @@
-// A user-assigned managed identity. peerguard uses two: the app's (reads the estate, sends mail,
-// uses its storage) and Event Grid's (writes undeliverable events to the dead-letter container).
+// A user-assigned managed identity: the app's (reads the estate, sends mail, uses its storage).
+// Event Grid dead-letters with the system-assigned identity of each shared system topic
+// (eventgrid-system-topic.bicep).
 param name string
 param location string
 param tags object = {}

@@ -8,12 +8,9 @@ param deploymentContainerName string
 param deadLetterContainerName string = 'deadletter'
 @description('The app identity: blob, queue and table data roles on the account.')
 param appPrincipalId string
-@description('Event Grid\'s identity: blob write on the dead-letter container only.')
-param eventGridPrincipalId string
 
 var roles = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
-  storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
   storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
 }
@@ -63,15 +60,9 @@ resource appRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01'
   }
 }]
 
-resource deadLetterWriter 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(deadLetterContainer.id, eventGridPrincipalId, roles.storageBlobDataContributor)
-  scope: deadLetterContainer
-  properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataContributor)
-    principalId: eventGridPrincipalId
-    principalType: 'ServicePrincipal'
-  }
-}
+// Event Grid writes to the dead-letter container with the identity of each audited subscription's
+// (shared) system topic: that role is granted by modules/deadletter-writer.bicep, from the Event Grid
+// deployment that knows the topic.
 
 output id string = account.id
 output name string = account.name

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { declarations, maskBicep, objectKeys, objectValue, paramDefault, stringArray, varBody } from './bicep-text';
+import { declarationBody, declarations, maskBicep, objectKeys, objectProperty, objectValue, paramDefault, stringArray, varBody } from './bicep-text';
 
 const source = `
 // var appSettings = { COMMENTED_OUT: 'x' }
@@ -66,6 +66,18 @@ describe('bicep-text', () => {
     expect(paramDefault(source, 'flag')).toBe('false');
     expect(paramDefault(source, 'noDefault')).toBeUndefined();
     expect(() => paramDefault(source, 'absent')).toThrow();
+  });
+
+  it('reads the body of a declaration, and an object-valued property of it', () => {
+    const loop = declarationBody(source, 'm');
+    expect(objectKeys(loop)).toEqual(['name']);
+    expect(objectValue(loop, 'name')).toBe('s');
+    expect(objectValue(declarationBody(source, 'e'), 'name')).toBe("'e'");
+    expect(() => declarationBody(source, 'absent')).toThrow(/no `resource absent`/);
+    const nested = objectProperty(varBody(source, 'appSettings'), 'NESTED');
+    expect(objectKeys(nested)).toEqual(['INNER', 'OTHER']);
+    expect(objectValue(nested, 'OTHER')).toBe('[1, 2]');
+    expect(() => objectProperty(varBody(source, 'appSettings'), 'PLAIN')).toThrow(/not an object/);
   });
 
   it('lists declarations with their conditions and loops', () => {

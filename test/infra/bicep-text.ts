@@ -210,3 +210,28 @@ export function declarations(source: string): Declaration[] {
   }
   return found;
 }
+
+/**
+ * The body of `resource|module <symbol> '...' = <header> {...}` (for a loop, the body of one item),
+ * comments blanked. Throws when absent.
+ */
+export function declarationBody(source: string, symbol: string): Body {
+  const masked = maskBicep(source);
+  const match = new RegExp(`(^|\\n)\\s*(resource|module)\\s+${symbol}\\s+'[^'\\n]*'\\s*(existing\\s*)?=`).exec(masked);
+  if (!match) throw new Error(`no \`resource ${symbol}\` or \`module ${symbol}\` declaration`);
+  const open = masked.indexOf('{', match.index + match[0].length);
+  if (open < 0) throw new Error(`no body for ${symbol}`);
+  const close = closingIndex(masked, open);
+  return { text: stripComments(source).slice(open + 1, close), masked: masked.slice(open + 1, close) };
+}
+
+/** The body of an object-valued property, e.g. a module's `params: {...}`. Throws when absent or not an object. */
+export function objectProperty(body: Body, key: string): Body {
+  const keys = objectKeys(body);
+  if (!keys.includes(key)) throw new Error(`no property ${key}`);
+  const match = new RegExp(`(^|[\\n,{])\\s*(${key}|'${key}')\\s*:\\s*\\{`).exec(body.masked);
+  if (!match) throw new Error(`${key} is not an object`);
+  const open = match.index + match[0].length - 1;
+  const close = closingIndex(body.masked, open);
+  return { text: body.text.slice(open + 1, close), masked: body.masked.slice(open + 1, close) };
+}

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { loadAppSettings } from '../../src/config/app-settings';
 import { ConfigError, parseAuditConfig } from '../../src/engine/config';
 import { parseYamlDocument } from '../../src/config/yaml-document';
 import { RULES } from '../../src/rules';
@@ -110,5 +111,45 @@ describe('azd preprovision hook', () => {
       expect(hook?.[platform]?.run).toBe('node ./infra/hooks/preprovision.mjs');
       expect(hook?.[platform]?.continueOnError).toBe(false);
     }
+  });
+});
+
+describe('azd preprovision hook: the email domain and sender', () => {
+  const DOMAIN_ID = '/subscriptions/aaaaaaaa-0000-0000-0000-000000000001/resourceGroups/rg-mail/providers/Microsoft.Communication/emailServices/ecs-contoso/domains/notify.contoso.com';
+
+  it.each([
+    ['EMAIL_SENDER_USERNAME', { EMAIL_SENDER_USERNAME: 'alerts' }, 'EMAIL_SENDER_USERNAME: needs EMAIL_CUSTOM_DOMAIN_ID; an Azure-managed domain sends only as DoNotReply'],
+    ['EMAIL_SENDER_USERNAME', { EMAIL_SENDER_USERNAME: 'alerts@contoso.com', EMAIL_CUSTOM_DOMAIN_ID: DOMAIN_ID }, 'EMAIL_SENDER_USERNAME: expected the part of an address before the @'],
+    ['EMAIL_SENDER_USERNAME', { EMAIL_SENDER_USERNAME: 'net ops', EMAIL_CUSTOM_DOMAIN_ID: DOMAIN_ID }, 'EMAIL_SENDER_USERNAME: expected the part of an address before the @'],
+    ['EMAIL_CUSTOM_DOMAIN_ID', { EMAIL_CUSTOM_DOMAIN_ID: 'notify.contoso.com' }, 'EMAIL_CUSTOM_DOMAIN_ID: expected the resource id of a domain'],
+    ['EMAIL_CUSTOM_DOMAIN_ID', { EMAIL_CUSTOM_DOMAIN_ID: DOMAIN_ID.replace('/domains/notify.contoso.com', '') }, 'EMAIL_CUSTOM_DOMAIN_ID: expected the resource id of a domain'],
+    // Its resource name is not a mail domain (the Bicep composes the sender from the name).
+    ['EMAIL_CUSTOM_DOMAIN_ID', { EMAIL_CUSTOM_DOMAIN_ID: DOMAIN_ID.replace('notify.contoso.com', 'AzureManagedDomain') }, 'EMAIL_CUSTOM_DOMAIN_ID: names an Azure-managed domain'],
+  ])('refuses %s the deployment could not send with: %j', (_, values, refusal) => {
+    const { status, stderr } = runHook(values);
+    expect(status).toBe(1);
+    expect(stderr).toContain('peerguard: the deployment could not send mail with these azd env values:\n');
+    expect(stderr).toContain(`  ${refusal}`);
+    expect(stderr).not.toContain('main.parameters.json');
+  });
+
+  it.each([
+    [{}],
+    [{ EMAIL_SENDER_USERNAME: 'DoNotReply' }],
+    [{ EMAIL_SENDER_USERNAME: 'donotreply', EMAIL_CUSTOM_DOMAIN_ID: '' }],
+    [{ EMAIL_CUSTOM_DOMAIN_ID: DOMAIN_ID }],
+    [{ EMAIL_CUSTOM_DOMAIN_ID: DOMAIN_ID.toLowerCase(), EMAIL_SENDER_USERNAME: 'peerguard.alerts_1' }],
+  ])('accepts %j, and the sender it makes is one the app accepts', (values: Record<string, string>) => {
+    expect(runHook(values)).toEqual({ status: 0, stderr: '' });
+    const domain = values.EMAIL_CUSTOM_DOMAIN_ID ? values.EMAIL_CUSTOM_DOMAIN_ID.split('/').at(-1) : 'x.azurecomm.net';
+    const sender = `${values.EMAIL_CUSTOM_DOMAIN_ID ? (values.EMAIL_SENDER_USERNAME ?? 'DoNotReply') : 'DoNotReply'}@${domain}`;
+    expect(loadAppSettings({ PEERGUARD_EMAIL_SENDER: sender }).PEERGUARD_EMAIL_SENDER).toBe(sender);
+  });
+
+  it('names JSON problems and email problems in one run', () => {
+    const { status, stderr } = runHook({ REPORT_TO: 'a\nb', EMAIL_SENDER_USERNAME: 'alerts' });
+    expect(status).toBe(1);
+    expect(stderr).toContain('REPORT_TO: holds a line break');
+    expect(stderr).toContain('EMAIL_SENDER_USERNAME: needs EMAIL_CUSTOM_DOMAIN_ID');
   });
 });
