@@ -123,9 +123,25 @@ export function reversePeeringOperation(peering: Peering): ArmOperation {
 
 // -- peering lifecycle helpers --
 
-/** Whether the remote VNet's subscription was read but the VNet is absent: the peering is an orphan. */
+/**
+ * Whether the remote VNet's subscription was read but the VNet is absent from the input. Rules that
+ * judge a pair leave such a peering alone: exactly one of peering-remote-vnet-missing and
+ * peering-remote-out-of-scope reports it, as `remoteMayBeUnread` decides.
+ */
 export function isRemoteVnetMissing(peering: Peering): boolean {
   return peering.remoteInScope && peering.remoteVnet === undefined;
+}
+
+/**
+ * Whether a missing remote VNet (`isRemoteVnetMissing`) may simply not have been read (Reader granted
+ * per resource group, Resource Graph lag, a stale export) rather than deleted. Azure reports
+ * Connected only while "both peering links exist and traffic can flow", and turns the link left
+ * behind by a deletion Disconnected (virtual-network-troubleshoot-peering-issues#the-peering-status-is-disconnected):
+ * a Connected peering's remote was not deleted. A peering without a state proves nothing either way.
+ * Disconnected and Initiated (no traffic either way) are left to peering-remote-vnet-missing.
+ */
+export function remoteMayBeUnread(peering: Peering): boolean {
+  return isRemoteVnetMissing(peering) && peering.peeringState !== 'Disconnected' && peering.peeringState !== 'Initiated';
 }
 
 /** `10.0.0.0/16, 2001:db8::/64`: prefixes as written in the input, for messages. */

@@ -1,8 +1,10 @@
 import { peeringRule } from './rule';
 import {
+  describeGateway,
   describePeering,
   describeVnet,
   hasGateway,
+  isBasicSkuGateway,
   isVnetRead,
   putPeering,
   remoteGatewayPeerings,
@@ -13,8 +15,12 @@ import {
 // not read is unknown: its reverse peering is not judged. A Disconnected A→B is left to
 // peering-disconnected (both links must be re-created anyway). The fix (allow transit on B→A) is
 // proposed only when that one change resolves the pair: the reverse exists and is not
-// Disconnected, B has a gateway, B→A does not itself use remote gateways, and A has no gateway
-// of its own and uses remote gateways on this peering only.
+// Disconnected, B has a gateway and none of Basic SKU (transit "can be used with all VPN Gateway
+// SKUs except the Basic SKU", vpn-gateway-peering-gateway-transit), B→A does not itself use remote
+// gateways, and A has no gateway of its own and uses remote gateways on this peering only. A
+// Connected A→B whose reverse is not in the input is not judged: Connected means both links exist
+// (virtual-network-troubleshoot-peering-issues), so B→A's flags are unknown (peering-one-sided
+// reports the incomplete input).
 
 export const gatewayTransitRemoteNotAllowed = peeringRule({
   meta: {
@@ -38,6 +44,7 @@ export const gatewayTransitRemoteNotAllowed = peeringRule({
     const head = `${describePeering(peering)} uses remote gateways`;
     const related = [peering.vnetId, peering.remoteVnetId];
     if (!reverse) {
+      if (peering.peeringState === 'Connected') return undefined;
       return {
         resourceId: peering.id,
         relatedResourceIds: related,
@@ -48,6 +55,10 @@ export const gatewayTransitRemoteNotAllowed = peeringRule({
     const blockers: string[] = [];
     if (reverse.peeringState === 'Disconnected') blockers.push(`"${reverse.name}" is Disconnected (see peering-disconnected)`);
     if (!hasGateway(remote)) blockers.push(`"${remote.name}" has no gateway to share (see gateway-transit-remote-has-no-gateway)`);
+    const basic = remote.gateways.filter(isBasicSkuGateway);
+    if (basic.length > 0) {
+      blockers.push(`the ${basic.map(describeGateway).join(', ')} of "${remote.name}" is a Basic SKU, which gateway transit does not support (see gateway-transit-basic-gateway)`);
+    }
     if (reverse.useRemoteGateways) {
       blockers.push(`"${reverse.name}" itself uses remote gateways, so which side should offer transit is not peerguard's choice`);
     }

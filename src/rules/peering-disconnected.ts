@@ -1,4 +1,5 @@
-import { peeringRule, type ArmOperation } from './rule';
+import { peeringRule, type ArmOperation, type FindingDraft } from './rule';
+import type { Peering } from '../model/types';
 import { nameOf } from '../model/ids';
 import {
   deletePeering,
@@ -14,7 +15,23 @@ import {
 // (subscription/tenant move, unsynced address change). Azure refuses to re-create one side while
 // the other is Disconnected: both links must be deleted and re-created
 // (virtual-network-troubleshoot-peering-issues). A remote VNet missing from a read subscription is
-// peering-remote-vnet-missing's: deleting the orphan is the fix there, not re-creating it.
+// peering-remote-vnet-missing's: deleting the orphan is the fix there, not re-creating it. A remote
+// that was not read (another subscription or tenant, a classic VNet) may still hold its own
+// Disconnected link: re-creating ours would then be refused after the delete, so no plan is offered.
+
+/** Disconnected towards a remote that was not read: whether its link back still exists is unknown. */
+function remoteUnknown(peering: Peering): FindingDraft {
+  const remote = `"${remoteNameOf(peering)}"`;
+  return {
+    resourceId: peering.id,
+    relatedResourceIds: [peering.vnetId, peering.remoteVnetId],
+    message:
+      `${describePeering(peering)} is Disconnected, and the other side is unknown: ${remote} was not read, so whether its peering back still exists cannot be told. ` +
+      'No traffic flows until both links are deleted and re-created, and Azure refuses to re-create one while the other is Disconnected, ' +
+      `so no plan is offered: check ${remote}'s side, delete any peering back there and this one, then re-create both.`,
+    identity: [peering.id],
+  };
+}
 
 export const peeringDisconnected = peeringRule({
   meta: {
@@ -30,6 +47,7 @@ export const peeringDisconnected = peeringRule({
   checkPeering(peering, topology) {
     if (peering.peeringState !== 'Disconnected') return undefined;
     if (isRemoteVnetMissing(peering)) return undefined;
+    if (!peering.remoteInScope) return remoteUnknown(peering);
     const reverse = topology.reverseOf(peering);
     const local = `"${nameOf(peering.vnetId)}"`;
     const remote = `"${remoteNameOf(peering)}"`;

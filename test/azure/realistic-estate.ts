@@ -43,7 +43,7 @@ export function realisticEstate(): RawResource[] {
           ipConfigurations: [`${providers(HUB2)}networkInterfaces/nva-1/ipConfigurations/ipconfig1`, `${providers(HUB2)}networkInterfaces/vm-nic-plain/ipConfigurations/ipconfig1`],
         },
       ],
-      peerings: [{ remote: HUB }, { remote: vnetId('gone', SUB_C, 'rg-net2') }],
+      peerings: [{ remote: HUB }, { remote: vnetId('gone', SUB_C, 'rg-net2'), state: 'Disconnected' }],
     }),
     ...peeredPair({ id: vnetId('dev-a', SUB_C, 'rg-dev'), prefixes: ['10.60.0.0/16'] }, { id: vnetId('dev-b', SUB_C, 'rg-dev'), prefixes: ['10.61.0.0/16'] }, { allowGatewayTransit: true }),
     gateway('vpngw-weu', HUB),

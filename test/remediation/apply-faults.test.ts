@@ -58,8 +58,11 @@ describe('an operator changes a resource between two writes of one fix', () => {
     const wait = { updateIntervalInMs: 5 };
     await a.virtualNetworkPeerings.beginCreateOrUpdateAndWait('rg-a', 'vnet-a', 'a-to-b', { remoteVirtualNetwork: { id: B } }, wait);
     await b.virtualNetworkPeerings.beginCreateOrUpdateAndWait('rg-b', 'vnet-b', 'b-to-a', { remoteVirtualNetwork: { id: A } }, wait);
+    // Both spaces change: each link's view of its remote is stale (LocalAndRemoteNotInSync), so one fix syncs both links.
     const current = await b.virtualNetworks.get('rg-b', 'vnet-b');
     await b.virtualNetworks.beginCreateOrUpdateAndWait('rg-b', 'vnet-b', { ...current, addressSpace: { addressPrefixes: ['10.1.0.0/16', '10.9.0.0/16'] } }, wait);
+    const currentA = await a.virtualNetworks.get('rg-a', 'vnet-a');
+    await a.virtualNetworks.beginCreateOrUpdateAndWait('rg-a', 'vnet-a', { ...currentA, addressSpace: { addressPrefixes: ['10.0.0.0/16', '10.8.0.0/16'] } }, wait);
 
     const config = configOf({ apply: true });
     const planned = only(await planLive(standIn, config), 'peering-address-space-out-of-sync', 1);

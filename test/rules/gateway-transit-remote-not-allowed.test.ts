@@ -77,6 +77,15 @@ ruleTester(gatewayTransitRemoteNotAllowed, {
       ],
     },
     {
+      // Connected means the peering back exists in Azure: its flags are unknown, not missing (peering-one-sided reports the gap).
+      name: 'Connected, but the peering back is not in the input: its allowGatewayTransit is unknown, so not judged',
+      resources: [
+        vnet({ id: spoke, prefixes: ['10.1.0.0/16'], peerings: [{ remote: hub, useRemoteGateways: true, state: 'Connected' }] }),
+        vnet({ id: hub, prefixes: ['10.0.0.0/16'] }),
+        gateway('gw-hub', hub),
+      ],
+    },
+    {
       name: 'no peering uses remote gateways',
       resources: hubAndSpokes({ hub, spokes: [spoke], hubToSpoke: { allowGatewayTransit: false }, spokeToHub: { useRemoteGateways: false } }).resources,
     },
@@ -140,9 +149,9 @@ ruleTester(gatewayTransitRemoteNotAllowed, {
       ],
     },
     {
-      name: 'no peering back: reported without a fix (peering-one-sided creates it)',
+      name: 'no peering back (Initiated): reported without a fix (peering-one-sided creates it)',
       resources: [
-        vnet({ id: spoke, prefixes: ['10.1.0.0/16'], peerings: [{ remote: hub, useRemoteGateways: true }] }),
+        vnet({ id: spoke, prefixes: ['10.1.0.0/16'], peerings: [{ remote: hub, useRemoteGateways: true, state: 'Initiated' }] }),
         vnet({ id: hub, prefixes: ['10.0.0.0/16'] }),
         gateway('gw-hub', hub),
       ],
@@ -152,6 +161,18 @@ ruleTester(gatewayTransitRemoteNotAllowed, {
       name: 'hub has no gateway: no fix, the message says why',
       resources: hubAndSpokes({ hub, spokes: [spoke], gateway: 'none', hubToSpoke: { allowGatewayTransit: false } }).resources,
       findings: [{ resourceId: peeringIdOf(spoke, hub), messageIncludes: ['No fix is proposed', 'has no gateway'], fix: null }],
+    },
+    {
+      // Gateway transit "can be used with all VPN Gateway SKUs except the Basic SKU" (vpn-gateway-peering-gateway-transit).
+      name: 'the hub\'s VPN gateway is a Basic SKU: allowing transit would not give the spoke a gateway, so no fix',
+      resources: hubAndSpokes({ hub, spokes: [spoke], gateway: { basic: 'Vpn' }, hubToSpoke: { allowGatewayTransit: false } }).resources,
+      findings: [
+        {
+          resourceId: peeringIdOf(spoke, hub),
+          messageIncludes: ['No fix is proposed', 'VPN gateway "gw-basic" (SKU Basic)', 'Basic SKU', 'gateway-transit-basic-gateway'],
+          fix: null,
+        },
+      ],
     },
     {
       name: 'both sides use remote gateways: no fix',

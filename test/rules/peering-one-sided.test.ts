@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { expect } from 'vitest';
+import type { RawResource } from '../../src/model/snapshot';
 import { peeringOneSided } from '../../src/rules/peering-one-sided';
 import { SUB_A, SUB_B, SUB_C, gateway, peeredPair, vnet, vnetId } from '../support/estate';
 import { ruleTester } from '../support/rule-tester';
@@ -16,6 +17,12 @@ const longSpoke2 = vnetId('vnet-lz-corp-app2-prod-weu-001', SUB_B);
 const hashOf = (id: string) => createHash('sha256').update(id.toLowerCase()).digest('hex').slice(0, 8);
 // Azure's peering names: 1-80 of alphanumerics, `_`, `.`, `-`; starting alphanumeric, ending alphanumeric or `_`.
 const AZURE_PEERING_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,78}[A-Za-z0-9_])?$/;
+/** The VNet with its peerings' `peeringState` removed, as an export that omits read-only properties has them. */
+const withoutState = (resource: RawResource): RawResource => {
+  const copy = structuredClone(resource);
+  for (const p of (copy.properties as { virtualNetworkPeerings: Array<{ properties: Record<string, unknown> }> }).virtualNetworkPeerings) delete p.properties.peeringState;
+  return copy;
+};
 const nameOfOp = (fix: { operations: ReadonlyArray<{ resourceId: string }> }) => fix.operations[0]!.resourceId.split('/').pop()!;
 
 ruleTester(peeringOneSided, {
@@ -48,6 +55,30 @@ ruleTester(peeringOneSided, {
     },
   ],
   invalid: [
+    {
+      // Connected means both links exist, and ARM allows one peering from a VNet to another: a PUT would be refused.
+      name: 'Connected, but the read remote VNet shows no peering back: the input lacks the reverse; no fix',
+      resources: [vnet({ id: hub, prefixes: ['10.0.0.0/16'], peerings: [{ remote: spoke, state: 'Connected' }] }), vnet({ id: spoke, prefixes: ['10.1.0.0/16'] })],
+      findings: [
+        {
+          resourceId: `${hub}/virtualNetworkPeerings/vnet-hub-to-vnet-spoke1`,
+          relatedResourceIds: [hub, spoke],
+          messageIncludes: ['"vnet-hub"', '"vnet-spoke1"', 'says Connected', 'missing from the input', 'not from Azure', 'No fix is proposed'],
+          fix: null,
+        },
+      ],
+    },
+    {
+      name: 'no state recorded and no peering back on the read remote: one-sided as far as the input tells, the reverse is proposed',
+      resources: [withoutState(vnet({ id: hub, prefixes: ['10.0.0.0/16'], peerings: [{ remote: spoke }] })), vnet({ id: spoke, prefixes: ['10.1.0.0/16'] })],
+      findings: [
+        {
+          resourceId: `${hub}/virtualNetworkPeerings/vnet-hub-to-vnet-spoke1`,
+          messageIncludes: ['one-sided'],
+          fix: (fix) => expect(fix.operations.map((o) => `${o.method} ${o.resourceId}`)).toEqual([`PUT ${spoke}/virtualNetworkPeerings/vnet-spoke1-to-vnet-hub`]),
+        },
+      ],
+    },
     {
       name: 'reverse peering missing while the remote VNet was read',
       resources: [

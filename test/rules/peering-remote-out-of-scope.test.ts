@@ -1,3 +1,4 @@
+import type { RawResource } from '../../src/model/snapshot';
 import { peeringRemoteOutOfScope } from '../../src/rules/peering-remote-out-of-scope';
 import { SUB_A, SUB_B, SUB_C, peeredPair, vnet, vnetId } from '../support/estate';
 import { ruleTester } from '../support/rule-tester';
@@ -6,6 +7,12 @@ const hub = vnetId('vnet-hub', SUB_A);
 const spoke = vnetId('vnet-spoke1', SUB_B);
 const outside = vnetId('vnet-partner', SUB_C);
 const SUB_HEX = 'abcdef00-0000-4000-8000-00000000abcd';
+/** The VNet with its peerings' `peeringState` removed, as an export that omits read-only properties has them. */
+const withoutState = (resource: RawResource): RawResource => {
+  const copy = structuredClone(resource);
+  for (const p of (copy.properties as { virtualNetworkPeerings: Array<{ properties: Record<string, unknown> }> }).virtualNetworkPeerings) delete p.properties.peeringState;
+  return copy;
+};
 const CLASSIC = `/subscriptions/${SUB_A}/resourceGroups/rg-classic/providers/Microsoft.ClassicNetwork/virtualNetworks/vnet-classic`;
 
 ruleTester(peeringRemoteOutOfScope, {
@@ -15,12 +22,16 @@ ruleTester(peeringRemoteOutOfScope, {
       resources: peeredPair({ id: hub, prefixes: ['10.0.0.0/16'] }, { id: spoke, prefixes: ['10.1.0.0/16'] }),
     },
     {
-      name: 'remote missing from a read subscription is missing, not out of scope',
-      resources: [vnet({ id: hub, prefixes: ['10.0.0.0/16'], peerings: [{ remote: vnetId('gone', SUB_A) }] })],
+      name: 'remote missing from a read subscription, the peering Disconnected: missing (peering-remote-vnet-missing), not out of scope',
+      resources: [vnet({ id: hub, prefixes: ['10.0.0.0/16'], peerings: [{ remote: vnetId('gone', SUB_A), state: 'Disconnected' }] })],
     },
     {
-      name: 'remote subscription read although empty (named, not in the files)',
-      resources: [vnet({ id: hub, prefixes: ['10.0.0.0/16'], peerings: [{ remote: outside }] })],
+      name: 'remote missing from a read subscription, the peering Initiated: peering-remote-vnet-missing reports it',
+      resources: [vnet({ id: hub, prefixes: ['10.0.0.0/16'], peerings: [{ remote: vnetId('gone', SUB_A), state: 'Initiated' }] })],
+    },
+    {
+      name: 'remote subscription read although empty (named, not in the files), the peering Disconnected: missing, not out of scope',
+      resources: [vnet({ id: hub, prefixes: ['10.0.0.0/16'], peerings: [{ remote: outside, state: 'Disconnected' }] })],
       subscriptions: [SUB_C],
     },
     {
@@ -56,6 +67,30 @@ ruleTester(peeringRemoteOutOfScope, {
         vnet({ id: spoke, prefixes: ['10.1.0.0/16'], peerings: [{ remote: hub }] }),
       ],
       findings: [{ resourceId: `${hub}/virtualNetworkPeerings/vnet-hub-to-Vnet-Partner2`, messageIncludes: ['"Vnet-Partner2"'] }],
+    },
+    {
+      // Connected means both links exist (virtual-network-troubleshoot-peering-issues): the VNet was not read, not deleted.
+      name: 'remote absent from a read subscription while the peering says Connected: unverified, not missing',
+      resources: [vnet({ id: hub, prefixes: ['10.0.0.0/16'], peerings: [{ remote: vnetId('vnet-unread', SUB_A), state: 'Connected' }] })],
+      findings: [
+        {
+          resourceId: `${hub}/virtualNetworkPeerings/vnet-hub-to-vnet-unread`,
+          relatedResourceIds: [hub, vnetId('vnet-unread', SUB_A)],
+          messageIncludes: ['"vnet-hub"', '"vnet-unread"', `subscription ${SUB_A} was read`, 'says Connected', 'not read', 'not deleted', 'cannot be verified'],
+          fix: null,
+        },
+      ],
+    },
+    {
+      name: 'remote absent from a read subscription and the peering records no state: unverified',
+      resources: [withoutState(vnet({ id: hub, prefixes: ['10.0.0.0/16'], peerings: [{ remote: vnetId('vnet-unread', SUB_A) }] }))],
+      findings: [
+        {
+          resourceId: `${hub}/virtualNetworkPeerings/vnet-hub-to-vnet-unread`,
+          messageIncludes: ['"vnet-unread"', 'none recorded', 'deleted or not read', 'cannot be verified'],
+          fix: null,
+        },
+      ],
     },
   ],
 });
