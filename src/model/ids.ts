@@ -105,7 +105,10 @@ const PROVIDER_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/([^/]+)\/providers
 
 /** `parseResourceId(id)?.resourceGroup`, without splitting ids of the common shape. */
 export function resourceGroupOf(id: string): string | undefined {
-  return PROVIDER_ID.exec(id)?.[1] ?? parseResourceId(id)?.resourceGroup;
+  // Not for an id that ends in white space: parseResourceId trims it, which can leave the last
+  // segment empty (`…/virtualNetworks/ ` is no resource id), where the pattern took it for a name.
+  const match = /\s$/.test(id) ? null : PROVIDER_ID.exec(id);
+  return match?.[1] ?? parseResourceId(id)?.resourceGroup;
 }
 
 /** The last segment of an id, for display. */

@@ -42,6 +42,13 @@ describe('resource ids', () => {
     );
   });
 
+  it('resourceGroupOf: an id whose last segment is only white space is no resource id (a counterexample the property found)', () => {
+    const id = '/subscriptions/Microsoft.Network/resourcegroups/rg-1/providers/resourcegroups/resourceGroups/ ';
+    expect(parseResourceId(id)).toBeUndefined();
+    expect(resourceGroupOf(id)).toBeUndefined();
+    expect(resourceGroupOf('/subscriptions/s/resourceGroups/rg-1/providers/Microsoft.Network/virtualNetworks/vnet-1 ')).toBe('rg-1');
+  });
+
   it('parses a child resource and names its parent', () => {
     expect(parseResourceId(peering)).toEqual({
       subscriptionId: 'aaaa',
