@@ -11,7 +11,7 @@ import {
   topologySectionHtml,
   unverifiedText,
 } from '../report/email-html';
-import { escapeHtml, html, raw, type RawHtml } from '../report/escape';
+import { escapeHtml, html, raw, spaceOutControls, type RawHtml } from '../report/escape';
 import { SEVERITY_STYLE } from '../report/html-shared';
 import { isPartial, plural, type AuditReport, type Coverage, type ReportExtras } from '../report/report';
 import type { ArmOperation, Rule, RuleMeta } from '../rules/rule';
@@ -121,17 +121,13 @@ function pairLabel(finding: Finding): string {
   return `${names.slice(0, 2).join(' <-> ')}${rest > 0 ? ` (+${rest} more)` : ''}`;
 }
 
-// C0 (CR and LF too), DEL, C1, the line and paragraph separators, and the bidirectional controls.
-// eslint-disable-next-line no-control-regex
-const UNSAFE_IN_A_LINE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-
 /**
  * A plain-text body from its lines. Each line quotes text from Azure and from events (a caller's
  * name, an operation, an error's reason): a line break in it would forge a line of the mail
  * (`Resource: ...`), so every control character becomes a space. The HTML part is escaped instead.
  */
 function textBody(lines: readonly string[]): string {
-  return lines.map((line) => line.replace(UNSAFE_IN_A_LINE, ' ')).join('\n') + '\n';
+  return lines.map((line) => spaceOutControls(line)).join('\n') + '\n';
 }
 
 export interface AlertMailInput {

@@ -1,5 +1,6 @@
 import type { Finding } from '../engine/audit';
 import type { AuditReport } from './report';
+import { spaceOutControls } from './escape';
 
 // CSV (RFC 4180) for spreadsheets: one record per finding, every field quoted, CRLF line ends.
 // The text starts with a UTF-8 byte-order mark: without it Excel reads the file in the system's
@@ -27,16 +28,12 @@ const BYTE_ORDER_MARK = '\uFEFF';
 
 const FORMULA_START = /^[=+\-@\t\r]/;
 
-// C0 but LF and CR, DEL, C1; ALM, LRM, RLM, the embeddings and overrides (LRE..RLO) and isolates (LRI..PDI).
-// eslint-disable-next-line no-control-regex
-const UNSAFE_CHARACTERS = /[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-
 /**
  * Neutralises a formula (judged on the value as given, so that a leading tab still counts), replaces
  * the unsafe characters, then quotes the field (RFC 4180: double the quotes inside).
  */
 export function csvField(value: string): string {
-  const text = (FORMULA_START.test(value) ? `'${value}` : value).replace(UNSAFE_CHARACTERS, ' ');
+  const text = spaceOutControls(FORMULA_START.test(value) ? `'${value}` : value, true);
   return `"${text.replace(/"/g, '""')}"`;
 }
 

@@ -22,6 +22,23 @@ export function escapeHtml(value: unknown): string {
     .replace(/[&<>"'`]/g, (c) => HTML_ESCAPES[c] as string);
 }
 
+// The bidirectional controls: ALM, LRM, RLM, the embeddings and overrides (LRE..RLO) and isolates (LRI..PDI).
+const BIDI_CONTROLS = '\\u061c\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069';
+/** C0 but LF and CR, DEL, C1, and the bidirectional controls. */
+const UNSAFE_BUT_LINE_BREAKS = new RegExp(`[\\u0000-\\u0009\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f${BIDI_CONTROLS}]`, 'g');
+/** All of C0 (LF and CR too), DEL, C1, the line and paragraph separators, and the bidirectional controls. */
+const UNSAFE_IN_A_LINE = new RegExp(`[\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029${BIDI_CONTROLS}]`, 'g');
+
+/**
+ * Text with its control characters and bidirectional controls as spaces, for plain-text outputs
+ * (CSV, mail text): an escape sequence acts on the terminal that prints it, and a right-to-left
+ * override shows a name reversed. `keepLineBreaks` keeps LF and CR (a quoted CSV field carries
+ * them); without it every line break becomes a space too, so that the text cannot forge a line.
+ */
+export function spaceOutControls(text: string, keepLineBreaks = false): string {
+  return text.replace(keepLineBreaks ? UNSAFE_BUT_LINE_BREAKS : UNSAFE_IN_A_LINE, ' ');
+}
+
 /**
  * Tagged template that escapes every interpolated value (arrays are joined, `undefined`, `null`
  * and `false` render as nothing). Its result is `RawHtml`, so templates nest without escaping
