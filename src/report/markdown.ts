@@ -2,7 +2,7 @@ import type { Finding } from '../engine/audit';
 import { nameOf, parseResourceId } from '../model/ids';
 import type { Rule, Severity } from '../rules/rule';
 import { operationLine } from './html-shared';
-import { isPartial, noFindingsText, outOfScopeText, type AuditReport, type ReportExtras } from './report';
+import { isPartial, noFindingsText, outOfScopeText, plural, type AuditReport, type ReportExtras } from './report';
 
 // A Markdown report (GitHub-flavoured: pull-request comments, wikis, job summaries). Every string
 // that comes from Azure (names, ids, messages, reasons, bodies) goes through `escapeMarkdown`
@@ -37,11 +37,75 @@ function escapeLineStart(value: unknown): string {
     .replace(/^(\d+)([.)])/, '$1\\$2');
 }
 
+/**
+ * The most characters a Markdown report holds, so that a CI step can post it as a pull-request
+ * comment: GitHub refuses a comment body over 65,536 characters ("Body is too long (maximum is
+ * 65536 characters)"), Azure DevOps one over 150,000. The 1,536 kept below GitHub's limit are for
+ * what the posting step adds around the report (a sticky-comment marker, a title, a link to the
+ * run). `length` counts UTF-16 code units, never fewer than the characters GitHub counts.
+ */
+export const MARKDOWN_MAX_CHARS = 64_000;
+
+/** In a cut report, the unreadable scopes and the notices each take at most a quarter: findings keep the rest. */
+const LIST_SHARE = MARKDOWN_MAX_CHARS / 4;
+
+/** Where a cut report sends its reader for what it leaves out: both formats hold every finding, plan, scope and notice. */
+const WHOLE_REPORT = '`peerguard audit --format json` or `--format sarif`';
+
+/** A finding as the report shows it: its table row, and its fix plan when it has one. */
+interface Entry {
+  row: string;
+  plan?: string[];
+}
+
+/** One severity's findings: a table, then their fix plans. `total` is the count its heading gives, shown or not. */
+interface Group {
+  severity: Severity;
+  total: number;
+  entries: Entry[];
+}
+
+/** The report in parts, so that one over the budget can be cut between lines, never inside one. */
+interface Parts {
+  head: string[];
+  unreadable: string[];
+  notices: string[];
+  noFindings?: string;
+  groups: Group[];
+  closing?: string;
+}
+
 export function renderMarkdown(report: AuditReport, extras: ReportExtras, rules: readonly Rule[]): string {
+  const parts = reportParts(report, extras, rules);
+  const whole = assemble(parts);
+  return whole.length <= MARKDOWN_MAX_CHARS ? whole : assemble(cutToFit(parts));
+}
+
+function reportParts(report: AuditReport, extras: ReportExtras, rules: readonly Rule[]): Parts {
   const titles = new Map(rules.map((r) => [r.meta.id, r.meta.title]));
+  const entry = (f: Finding): Entry => {
+    const title = titles.get(f.ruleId);
+    const rule = escapeMarkdown(f.ruleId) + (title ? ` (${escapeMarkdown(title)})` : '');
+    const row = `| ${rule} | ${escapeMarkdown(displayName(f.resourceId))} | ${escapeMarkdown(f.message)} |`;
+    return f.fix ? { row, plan: fixPlan(f) } : { row };
+  };
+  const groups = (['error', 'warning', 'info'] as const).map((severity) => {
+    const entries = report.findings.filter((f) => f.severity === severity).map(entry);
+    return { severity, total: entries.length, entries };
+  });
+  return {
+    head: headLines(report, extras),
+    unreadable: report.coverage.unreadable.map((u) => `- ${escapeLineStart(u.scope)}: ${escapeMarkdown(u.reason)}`),
+    notices: extras.notices.map((n) => `- ${escapeLineStart(n.message)}`),
+    ...(report.findings.length === 0 ? { noFindings: noFindingsText(report) } : {}),
+    groups: groups.filter((g) => g.total > 0),
+  };
+}
+
+/** The title, the PARTIAL banner and the summary table: short, and kept whatever the budget. */
+function headLines(report: AuditReport, extras: ReportExtras): string[] {
   const { summary, coverage } = report;
   const out: string[] = [];
-
   out.push(`# peerguard audit report`, '');
   out.push(`peerguard ${escapeMarkdown(report.tool.version)} · generated ${escapeMarkdown(report.generatedAt)}`, '');
   if (isPartial(report)) {
@@ -65,40 +129,115 @@ export function renderMarkdown(report: AuditReport, extras: ReportExtras, rules:
   if (unverified) out.push(`| Remote VNets not read | ${unverified} |`);
   if (extras.suppressed.length > 0) out.push(`| Suppressed by configuration | ${extras.suppressed.length} |`);
   out.push('');
+  return out;
+}
 
-  if (isPartial(report)) {
-    out.push('### Unreadable scopes', '');
-    for (const u of coverage.unreadable) out.push(`- ${escapeLineStart(u.scope)}: ${escapeMarkdown(u.reason)}`);
-    out.push('');
-  }
-
-  if (extras.notices.length > 0) {
-    out.push('### Notices', '');
-    for (const n of extras.notices) out.push(`- ${escapeLineStart(n.message)}`);
-    out.push('');
-  }
-
-  if (report.findings.length === 0) out.push(noFindingsText(report), '');
-
-  for (const severity of ['error', 'warning', 'info'] as const) {
-    const group = report.findings.filter((f) => f.severity === severity);
-    if (group.length === 0) continue;
-    out.push(`## ${HEADINGS[severity]} (${group.length})`, '');
-    out.push('| Rule | Resource | Message |', '|---|---|---|');
-    for (const f of group) {
-      const title = titles.get(f.ruleId);
-      const rule = escapeMarkdown(f.ruleId) + (title ? ` (${escapeMarkdown(title)})` : '');
-      out.push(`| ${rule} | ${escapeMarkdown(displayName(f.resourceId))} | ${escapeMarkdown(f.message)} |`);
-    }
-    out.push('');
-    const withFix = group.filter((f) => f.fix);
-    if (withFix.length > 0) {
-      out.push(`### Fix plans (${HEADINGS[severity].toLowerCase()})`, '');
-      for (const f of withFix) out.push(...fixPlan(f), '');
-    }
-  }
-
+function assemble(parts: Parts): string {
+  const out = [...parts.head, ...listSection('Unreadable scopes', parts.unreadable), ...listSection('Notices', parts.notices)];
+  if (parts.noFindings) out.push(parts.noFindings, '');
+  for (const group of parts.groups) out.push(...groupLines(group));
+  if (parts.closing) out.push(parts.closing);
   return out.join('\n').replace(/\n+$/, '') + '\n';
+}
+
+function listSection(heading: string, items: readonly string[]): string[] {
+  return items.length > 0 ? [`### ${heading}`, '', ...items, ''] : [];
+}
+
+function tableHead(group: Group): string[] {
+  return [`## ${HEADINGS[group.severity]} (${group.total})`, '', '| Rule | Resource | Message |', '|---|---|---|'];
+}
+
+function plansHead(group: Group): string[] {
+  return [`### Fix plans (${HEADINGS[group.severity].toLowerCase()})`, ''];
+}
+
+function groupLines(group: Group): string[] {
+  const plans = group.entries.flatMap((e) => (e.plan ? [...e.plan, ''] : []));
+  return [...tableHead(group), ...group.entries.map((e) => e.row), '', ...(plans.length > 0 ? [...plansHead(group), ...plans] : [])];
+}
+
+/**
+ * The report cut to the budget: the head whole; each list up to its share, then `…and N more`; as
+ * many finding rows as fit, in order (severity first); then as many of their fix plans as fit; and
+ * a closing line that counts what is left out and says where the rest is.
+ */
+function cutToFit(parts: Parts): Parts {
+  const findings = parts.groups.flatMap((g) => g.entries);
+  const plans = findings.filter((e) => e.plan).length;
+  const unreadable = capList(parts.unreadable, LIST_SHARE);
+  const notices = capList(parts.notices, LIST_SHARE);
+  const always = [...parts.head, ...listSection('Unreadable scopes', unreadable), ...listSection('Notices', notices), ...(parts.noFindings ? [parts.noFindings, ''] : [])];
+  // The closing line is reserved at its longest: the counts it gives never have more digits than the totals.
+  const budget = new Budget(MARKDOWN_MAX_CHARS - linesCost([...always, closingLine(findings.length, 0, plans, 0)]));
+  const withRows = keepRows(parts.groups, budget);
+  const groups = keepPlans(withRows, new Budget(budget.left));
+  const shown = groups.flatMap((g) => g.entries);
+  const closing = closingLine(findings.length, shown.length, plans, shown.filter((e) => e.plan).length);
+  return { ...parts, unreadable, notices, groups, closing };
+}
+
+/** Each group's first rows that fit; a group with none is left out, heading and all. */
+function keepRows(groups: readonly Group[], budget: Budget): Group[] {
+  return groups
+    .map((g) => ({ ...g, entries: g.entries.filter((e, i) => budget.take(i === 0 ? [...tableHead(g), '', e.row] : [e.row])) }))
+    .filter((g) => g.entries.length > 0);
+}
+
+/** The fix plans of the rows shown, as many as fit; a row whose plan does not fit stays, without it. */
+function keepPlans(groups: readonly Group[], budget: Budget): Group[] {
+  return groups.map((g) => {
+    let first = true;
+    const entries = g.entries.map((e) => {
+      if (!e.plan) return e;
+      if (!budget.take([...(first ? plansHead(g) : []), ...e.plan, ''])) return { row: e.row };
+      first = false;
+      return e;
+    });
+    return { ...g, entries };
+  });
+}
+
+/** The items that fit in `share` characters, then `…and N more`; the whole list when it fits. */
+function capList(items: readonly string[], share: number): string[] {
+  if (linesCost(items) <= share) return [...items];
+  const budget = new Budget(share - linesCost([moreLine(items.length)]));
+  const kept = items.filter((item) => budget.take([item]));
+  return [...kept, moreLine(items.length - kept.length)];
+}
+
+function moreLine(count: number): string {
+  return `- …and ${count} more (${WHOLE_REPORT} lists them all)`;
+}
+
+function closingLine(findings: number, findingsShown: number, plans: number, plansShown: number): string {
+  const left = [`${findings - findingsShown} of ${plural(findings, 'finding')}`, ...(plans > 0 ? [`${plans - plansShown} of ${plural(plans, 'fix plan')}`] : [])];
+  return `**Cut to fit a pull-request comment (${MARKDOWN_MAX_CHARS} characters); not shown: ${left.join(', ')}.** The whole report: ${WHOLE_REPORT}.`;
+}
+
+/** What lines add to the report: each its length and a newline (the last one's newline included). */
+function linesCost(lines: readonly string[]): number {
+  return lines.reduce((sum, line) => sum + line.length + 1, 0);
+}
+
+/**
+ * Characters left for lines taken in order. Once some lines do not fit, nothing after them is
+ * taken, so a reader sees the first findings in order and never a gap in the middle.
+ */
+class Budget {
+  private closed = false;
+
+  constructor(public left: number) {}
+
+  take(lines: readonly string[]): boolean {
+    const cost = linesCost(lines);
+    if (this.closed || cost > this.left) {
+      this.closed = true;
+      return false;
+    }
+    this.left -= cost;
+    return true;
+  }
 }
 
 /** A child resource (a peering) is shown with its parent: `vnet-hub / vnet-hub-to-spoke`. */

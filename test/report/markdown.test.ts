@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { escapeMarkdown, renderMarkdown } from '../../src/report/markdown';
+import type { Finding } from '../../src/engine/audit';
+import { escapeMarkdown, MARKDOWN_MAX_CHARS, renderMarkdown } from '../../src/report/markdown';
 import { renderReport } from '../../src/report/render';
-import { SUB_A } from '../support/estate';
+import type { Severity } from '../../src/rules/rule';
+import { SUB_A, vnetId } from '../support/estate';
 import { RULES } from '../../src/rules';
 import {
   ERROR_FINDING,
   HOSTILE_VNET,
+  INFO_FINDING,
   partialReport,
   PIPE_NAME,
   realRun,
@@ -13,6 +16,7 @@ import {
   sampleExtras,
   sampleReport,
   UNREADABLE,
+  WARNING_FINDING,
 } from './sample-report';
 
 // The tests check what a GFM renderer relies on: no raw HTML outside code fences, no unescaped
@@ -191,5 +195,159 @@ describe('markdown renderer', () => {
     expect(markdown).toContain('vnet-hub / vnet-hub-to-vnet-spoke');
     expect(markdown).toContain('### Fix plans (errors)');
     for (const table of tables(markdown)) for (const row of table.rows) expect(separators(row)).toBe(separators(table.header));
+  });
+});
+
+/** A finding of `severity` on the plain-named VNet `vnet-<i>`: an error has ERROR_FINDING's fix plan, the others none. */
+function numbered(i: number, severity: Severity, message: string): Finding {
+  const base = { error: ERROR_FINDING, warning: WARNING_FINDING, info: INFO_FINDING }[severity];
+  return { ...base, resourceId: vnetId(`vnet-${i}`), message, fix: severity === 'error' ? ERROR_FINDING.fix : null };
+}
+
+/** The table row a `numbered` finding gets. */
+function rowOf(f: Finding): string {
+  return `| ${f.ruleId} (Title of ${f.ruleId}) | ${f.resourceId.slice(f.resourceId.lastIndexOf('/') + 1)} | ${escapeMarkdown(f.message)} |`;
+}
+
+/** The rows of the findings tables (the summary table left out). */
+function findingRows(markdown: string): string[] {
+  return tables(markdown).filter((t) => t.header === '| Rule | Resource | Message |').flatMap((t) => t.rows);
+}
+
+/** The counts of the closing line of a cut report: `[findings not shown, findings, plans not shown, plans]`. */
+function leftOut(markdown: string): number[] {
+  const closing = /\n\*\*Cut to fit a pull-request comment \(64000 characters\); not shown: (\d+) of (\d+) findings?(?:, (\d+) of (\d+) fix plans?)?\.\*\* The whole report: `peerguard audit --format json` or `--format sarif`\.\n$/.exec(markdown);
+  expect(closing, 'the report ends with the line that counts what it leaves out').not.toBeNull();
+  return closing!.slice(1).filter((count) => count !== undefined).map(Number);
+}
+
+describe('markdown renderer: the comment budget', () => {
+  it('leaves a report that fits as it was, byte for byte, up to exactly the budget; one character more is cut', () => {
+    const plain = renderMarkdown(
+      sampleReport({
+        summary: { vnets: 3, peerings: 2, findings: { error: 1, warning: 0, info: 1 } },
+        findings: [
+          { ...numbered(1, 'error', 'one-sided'), fix: { description: 'Delete the peering', destructive: true, operations: [{ method: 'DELETE', resourceId: `${vnetId('vnet-1')}/virtualNetworkPeerings/p`, apiVersion: '2024-05-01' }] } },
+          numbered(2, 'info', 'not transitive'),
+        ],
+      }),
+      sampleExtras(),
+      SAMPLE_RULES,
+    );
+    expect(plain).toBe(`# peerguard audit report
+
+peerguard 1.2.3 · generated 2026-11-25T08:00:00.000Z
+
+## Summary
+
+| | |
+|---|---|
+| Errors | 1 |
+| Warnings | 0 |
+| Info | 1 |
+| VNets | 3 |
+| Peerings | 2 |
+| Subscriptions read | 2 |
+| Coverage | complete |
+
+## Errors (1)
+
+| Rule | Resource | Message |
+|---|---|---|
+| rule-error (Title of rule-error) | vnet-1 | one-sided |
+
+### Fix plans (errors)
+
+**rule-error** on vnet-1: Delete the peering (**destructive**, 1 ARM operation)
+
+1. DELETE /subscriptions/${SUB_A}/resourceGroups/rg-vnet-1/providers/Microsoft.Network/virtualNetworks/vnet-1/virtualNetworkPeerings/p?api-version=2024-05-01
+
+## Info (1)
+
+| Rule | Resource | Message |
+|---|---|---|
+| rule-info (Title of rule-info) | vnet-2 | not transitive |
+`);
+
+    // 100 findings, the last padded with plain letters (escaped as they are) to the budget exactly.
+    const findings = (padding: number) => Array.from({ length: 100 }, (_, i) => numbered(i, 'info', `message ${i} ${'x'.repeat(i === 99 ? padding : 200)}`));
+    const render = (padding: number) => renderMarkdown(sampleReport({ findings: findings(padding) }), sampleExtras(), SAMPLE_RULES);
+    const padding = MARKDOWN_MAX_CHARS - render(0).length;
+    const full = render(padding);
+    expect(full).toHaveLength(MARKDOWN_MAX_CHARS);
+    expect(findingRows(full)).toEqual(findings(padding).map(rowOf));
+    expect(full).not.toContain('Cut to fit');
+
+    const over = render(padding + 1);
+    expect(over.length).toBeLessThanOrEqual(MARKDOWN_MAX_CHARS);
+    expect(findingRows(over)).toEqual(findings(padding + 1).slice(0, 99).map(rowOf));
+    expect(leftOut(over)).toEqual([1, 100]); // no fix plan, so none counted
+  });
+
+  it('cuts a report of 5,000 findings to the budget: whole rows, errors first, then a line that counts the rest', () => {
+    // Listed info first, errors last: the report still shows errors first. Escaping lengthens the
+    // messages; every seventh is short, which a cut must not slip in after a longer row left out.
+    const findings = Array.from({ length: 5_000 }, (_, i) => {
+      const severity: Severity = i >= 4_950 ? 'error' : i >= 4_850 ? 'warning' : 'info';
+      return numbered(i, severity, `Finding ${i} on <vnet-${i}> | ${'peering not in sync, '.repeat(i % 7 === 0 ? 0 : 12)}`);
+    });
+    const markdown = renderMarkdown(sampleReport({ findings }), sampleExtras(), SAMPLE_RULES);
+    expect(markdown.length).toBeLessThanOrEqual(MARKDOWN_MAX_CHARS);
+
+    const rows = findingRows(markdown);
+    for (const row of rows) expect(separators(row), row).toBe(4);
+    const bySeverity = (s: Severity) => findings.filter((f) => f.severity === s);
+    const expected = [...bySeverity('error'), ...bySeverity('warning'), ...bySeverity('info')].map(rowOf);
+    expect(rows.length).toBeGreaterThan(150); // every error and warning, then some info
+    expect(rows).toEqual(expected.slice(0, rows.length));
+    expect(markdown.indexOf('## Errors (50)')).toBeLessThan(markdown.indexOf('## Warnings (100)'));
+    expect(markdown.indexOf('## Warnings (100)')).toBeLessThan(markdown.indexOf('## Info (4850)'));
+
+    const plansShown = (markdown.match(/^\*\*rule-error\*\* on /gm) ?? []).length;
+    expect(leftOut(markdown)).toEqual([5_000 - rows.length, 5_000, 50 - plansShown, 50]);
+  });
+
+  it('keeps every row and cuts the fix plans after them, each plan whole', () => {
+    const body = { properties: { note: 'x'.repeat(1_000) } };
+    const findings = Array.from({ length: 200 }, (_, i) => ({
+      ...numbered(i, 'error', `one-sided ${i}`),
+      fix: { description: 'Create the reverse peering', destructive: false, operations: [{ method: 'PUT' as const, resourceId: vnetId(`back-${i}`), apiVersion: '2024-05-01', body }] },
+    }));
+    const markdown = renderMarkdown(sampleReport({ findings }), sampleExtras(), SAMPLE_RULES);
+    expect(markdown.length).toBeLessThanOrEqual(MARKDOWN_MAX_CHARS);
+    expect(findingRows(markdown)).toEqual(findings.map(rowOf));
+
+    const plans = [...markdown.matchAll(/^\*\*rule-error\*\* on (vnet-\d+):/gm)].map((m) => m[1]);
+    expect(plans.length).toBeGreaterThan(0);
+    expect(plans).toEqual(findings.slice(0, plans.length).map((_, i) => `vnet-${i}`));
+    const blocks = [...markdown.matchAll(/^```json\n([\s\S]*?)\n^```$/gm)].map((m) => JSON.parse(m[1]!) as unknown);
+    expect(blocks).toEqual(plans.map(() => body));
+    expect(leftOut(markdown)).toEqual([0, 200, 200 - plans.length, 200]);
+  });
+
+  it('caps huge lists of unreadable scopes and notices with "…and N more", keeping the banner, summary and findings', () => {
+    const unreadable = Array.from({ length: 20_000 }, (_, i) => ({ scope: `sub-${i}`, reason: 'AuthorizationFailed: no Reader role' }));
+    const notices = Array.from({ length: 5_000 }, (_, i) => ({ kind: 'expired-suppression' as const, message: `suppression ${i} of rule-error expired on 2026-01-01` }));
+    const markdown = renderMarkdown(
+      sampleReport({ coverage: { subscriptions: [SUB_A], unreadable, outOfScope: [] } }),
+      sampleExtras({ notices }),
+      SAMPLE_RULES,
+    );
+    expect(markdown.length).toBeLessThanOrEqual(MARKDOWN_MAX_CHARS);
+    expect(markdown).toContain('> **PARTIAL AUDIT:** 20000 scope(s) could not be read; findings there are unknown.');
+    expect(tables(markdown)[0]!.rows).toContain('| Coverage | **PARTIAL**: 20000 scope(s) unreadable |');
+
+    const listed = (pattern: RegExp) => prose(markdown).filter((line) => pattern.test(line));
+    const scopes = listed(/^- sub-\d+: /);
+    expect(scopes.length).toBeGreaterThan(0);
+    expect(scopes).toEqual(unreadable.slice(0, scopes.length).map((u) => `- ${u.scope}: ${u.reason}`));
+    const shownNotices = listed(/^- suppression \d+ /);
+    expect(shownNotices.length).toBeGreaterThan(0);
+    expect(shownNotices).toEqual(notices.slice(0, shownNotices.length).map((n) => `- ${n.message}`));
+    const more = '(`peerguard audit --format json` or `--format sarif` lists them all)';
+    expect(listed(/^- …and /)).toEqual([`- …and ${20_000 - scopes.length} more ${more}`, `- …and ${5_000 - shownNotices.length} more ${more}`]);
+
+    expect(findingRows(markdown)).toHaveLength(3);
+    expect(leftOut(markdown)).toEqual([0, 3, 0, 2]);
   });
 });
