@@ -45,7 +45,8 @@ export interface InventoryProgress {
 
 /** The full estate, through Azure Resource Graph. */
 export interface InventoryReader {
-  readInventory(scope: AuditScope, onProgress?: (progress: InventoryProgress) => void): Promise<Inventory>;
+  /** `signal` aborts the read: it then throws (never a partial inventory), and sends no further query. */
+  readInventory(scope: AuditScope, onProgress?: (progress: InventoryProgress) => void, signal?: AbortSignal): Promise<Inventory>;
 }
 
 /** What else a neighbourhood read covers besides the VNets it reads fresh. */

@@ -176,7 +176,8 @@ function sortRows(rows: readonly Record<string, unknown>[]): { resources: RawRes
   return sorted;
 }
 
-type BatchOutput = { resources: SourcedResource[]; read: string[]; unreadable: UnreadableScope[]; progress: InventoryProgress; report: () => void };
+/** Where a batch's read goes, and the signal that aborts the whole read. */
+type BatchOutput = { resources: SourcedResource[]; read: string[]; unreadable: UnreadableScope[]; progress: InventoryProgress; report: () => void; signal: AbortSignal | undefined };
 
 /** Resource Graph's scope: named subscriptions, management groups, or (neither) every subscription the identity can read. */
 type Scope = { subscriptions: string[] } | { managementGroups: string[] } | Record<string, never>;
@@ -213,16 +214,16 @@ export class ResourceGraphInventory implements InventoryReader {
     this.listVisible = options.listSubscriptions ?? (() => listSubscriptions(options));
   }
 
-  async readInventory(scope: AuditScope, onProgress?: (progress: InventoryProgress) => void): Promise<Inventory> {
+  async readInventory(scope: AuditScope, onProgress?: (progress: InventoryProgress) => void, signal?: AbortSignal): Promise<Inventory> {
     const unreadable: UnreadableScope[] = [];
-    const subscriptions = await this.resolve(scope, unreadable);
+    const subscriptions = await this.resolve(scope, unreadable, signal);
     const resources: SourcedResource[] = [];
     const read: string[] = [];
     const progress: InventoryProgress = { pages: 0, rows: 0, subscriptionsDone: 0, subscriptionsTotal: subscriptions.length };
     const report = () => onProgress?.({ ...progress });
     for (let i = 0; i < subscriptions.length; i += this.batchSize) {
       const batch = subscriptions.slice(i, i + this.batchSize);
-      await this.readBatch(batch, { resources, read, unreadable, progress, report });
+      await this.readBatch(batch, { resources, read, unreadable, progress, report, signal });
     }
     report();
     return { resources, subscriptions: read.sort(), unreadable };
@@ -245,13 +246,16 @@ export class ResourceGraphInventory implements InventoryReader {
   }
 
   /** The subscriptions to query (lower-cased, unique); scopes that cannot be listed go to `unreadable`. */
-  private async resolve(scope: AuditScope, unreadable: UnreadableScope[]): Promise<string[]> {
+  private async resolve(scope: AuditScope, unreadable: UnreadableScope[], signal: AbortSignal | undefined): Promise<string[]> {
+    // The subscription list takes no signal: the read stops waiting for it, and stops.
+    const listVisible = () => untilAborted(() => this.listVisible(), signal);
     if (scope.kind === 'subscriptions') {
       const wanted = [...new Set(scope.subscriptionIds.map((s) => s.trim().toLowerCase()).filter(Boolean))];
       let visible: Set<string> | undefined;
       try {
-        visible = new Set((await this.listVisible()).map((s) => s.subscriptionId));
+        visible = new Set((await listVisible()).map((s) => s.subscriptionId));
       } catch {
+        signal?.throwIfAborted();
         visible = undefined; // cannot tell: let Resource Graph answer for each
       }
       if (!visible) return wanted;
@@ -262,16 +266,18 @@ export class ResourceGraphInventory implements InventoryReader {
     }
     if (scope.kind === 'managementGroup') {
       try {
-        const rows = await this.queryAll(SUBSCRIPTIONS_QUERY, { managementGroups: [scope.managementGroupId] });
+        const rows = await this.queryAll(SUBSCRIPTIONS_QUERY, { managementGroups: [scope.managementGroupId] }, undefined, signal);
         return [...new Set(rows.map((r) => String(r.subscriptionId ?? '').toLowerCase()).filter(Boolean))];
       } catch (error) {
+        signal?.throwIfAborted();
         unreadable.push({ scope: managementGroupScope(scope.managementGroupId), reason: `its subscriptions could not be listed: ${describeError(error)}` });
         return [];
       }
     }
     try {
-      return [...new Set((await this.listVisible()).map((s) => s.subscriptionId))];
+      return [...new Set((await listVisible()).map((s) => s.subscriptionId))];
     } catch (error) {
+      signal?.throwIfAborted();
       unreadable.push({ scope: 'tenant', reason: `the subscriptions the identity can see could not be listed: ${describeError(error)}` });
       return [];
     }
@@ -284,7 +290,7 @@ export class ResourceGraphInventory implements InventoryReader {
    */
   private async readBatch(batch: string[], out: BatchOutput): Promise<void> {
     try {
-      const { resources, answered, managed } = sortRows(await this.queryAll(inventoryQuery(batch), { subscriptions: batch }, (page) => this.notePage(page, out)));
+      const { resources, answered, managed } = sortRows(await this.queryAll(inventoryQuery(batch), { subscriptions: batch }, (page) => this.notePage(page, out), out.signal));
       const avnm = await this.readNetworkResources([...managed].filter((s) => answered.has(s)).sort(), out);
       const read = new Set<string>();
       for (const s of batch) {
@@ -303,6 +309,8 @@ export class ResourceGraphInventory implements InventoryReader {
       out.progress.subscriptionsDone = (out.progress.subscriptionsDone ?? 0) + batch.length;
       out.report();
     } catch (error) {
+      // An aborted read is no unreadable batch: it ends, and the caller gets no inventory.
+      out.signal?.throwIfAborted();
       if (isAccessDenied(error) && !isTokenRefused(error) && batch.length > 1) {
         // One subscription the identity may not read fails the whole query: split to isolate it.
         // A refused token (401) fails every query alike: splitting would only multiply it.
@@ -326,9 +334,10 @@ export class ResourceGraphInventory implements InventoryReader {
   private async readNetworkResources(subscriptions: string[], out: BatchOutput): Promise<{ rows: RawResource[] } | { failure: string }> {
     if (subscriptions.length === 0) return { rows: [] };
     try {
-      const rows = await this.queryAll(NETWORK_RESOURCES_QUERY, { subscriptions }, (page) => this.notePage(page, out));
+      const rows = await this.queryAll(NETWORK_RESOURCES_QUERY, { subscriptions }, (page) => this.notePage(page, out), out.signal);
       return { rows: rows.filter(isAzureRow) };
     } catch (error) {
+      out.signal?.throwIfAborted();
       return { failure: `its Virtual Network Manager configurations (Resource Graph table networkresources) could not be read: ${this.failureReason(error)}` };
     }
   }

@@ -5,7 +5,7 @@ import type { Inventory } from '../ports';
 import { FORMATS, renderReportAsync, type Format } from '../report/render';
 import { describeAuditScope, isPartial, nothingAuditedReason, subscriptionsRead } from '../report/report';
 import { redactSecrets } from '../redact';
-import { adapters, auditScopeFrom, loggerOf } from './composition';
+import { adapters, auditScopeFrom, loggerOf, REPORT_CONTAINER } from './composition';
 
 // On-demand audit over HTTP (function key): GET /api/audit?format=json|sarif|markdown|csv|html.
 // Read-only: it neither changes alert state nor sends mail.
@@ -13,6 +13,7 @@ import { adapters, auditScopeFrom, loggerOf } from './composition';
 // Answers: 200 with the report (PARTIAL, with coverage.unreadable, when some scopes could not be
 // read but VNets were); 400 for an unknown query parameter or format; 502 when nothing was
 // audited: the inventory read failed, or it read no VNet (see nothingAuditedReason in src/report/report.ts);
+// 504 when the read had not finished at AUDIT_READ_DEADLINE_MS (nothing audited either);
 // 500 for anything else that failed (a bug): JSON too, the error in the log only. Every answer,
 // errors too, carries RESPONSE_HEADERS.
 
@@ -44,6 +45,27 @@ const ECHO_NAMES = 5;
  * fix the role or the scope, is the one who should hear of it. Not 503: retrying does not help.
  */
 const UPSTREAM_FAILED = 502;
+
+/**
+ * How long the audit reads the estate before it answers without a report. An HTTP-triggered
+ * function must answer within 230 s whatever functionTimeout says (Azure Load Balancer's idle
+ * timeout: "Function app timeout duration" in Microsoft's Azure Functions hosting options); past
+ * it the caller gets the front end's bare error while the read goes on. 180 s leaves 50 s for a
+ * cold start and for auditing and rendering what was read (seconds at 50k VNets: the README's
+ * performance figures). Not an app setting: no value past 230 s can work, and an estate that
+ * takes longer to read is the scheduled report's to audit.
+ */
+export const AUDIT_READ_DEADLINE_MS = 180_000;
+
+/**
+ * Why a read past the deadline is 504 (Gateway Timeout), not 200, 502 or 503: as for 502, the app
+ * is the caller's gateway to Azure, and here Resource Graph did not give the whole estate in time,
+ * which is what 504 says. Not 200 with what was read by then: the scopes not yet read would pass
+ * as compliant. Not 503 with Retry-After: it invites an automatic retry, and the same estate takes
+ * as long again, on the same Resource Graph quota (a throttled read is the slow one). A 5xx fails
+ * a CI gate and reaches the operator, as 502 does; the body names the ways that have no such limit.
+ */
+const UPSTREAM_TIMED_OUT = 504;
 
 /**
  * Headers of every answer. `no-store`: a report of the whole estate, fetched with the function key
@@ -92,6 +114,23 @@ function failureOf(error: unknown): string {
   return 'no answer from Azure';
 }
 
+/** An error answer: what happened for the caller, and the invocation whose log has the details. */
+function failed(status: number, error: string, invocationId: string): HttpResponseInit {
+  return { status, jsonBody: { error, invocationId } };
+}
+
+/** The answer when the read outlasted the deadline: nothing was audited, and where a report of this estate comes from instead. */
+function outOfTime(deadlineMs: number, invocationId: string): HttpResponseInit {
+  return failed(
+    UPSTREAM_TIMED_OUT,
+    `reading the estate from Azure Resource Graph did not finish within the on-demand audit's ${deadlineMs / 1000} s ` +
+      '(an HTTP function must answer within 230 s), so nothing was audited. For an estate this slow to read, use the scheduled ' +
+      `report (mailed to PEERGUARD_REPORT_TO and archived in the blob container ${REPORT_CONTAINER}) or \`peerguard audit --live\`, ` +
+      `which have no such limit (invocation ${invocationId})`,
+    invocationId,
+  );
+}
+
 /**
  * The HTTP function: `answer`'s response, or, when anything in it throws unexpectedly (a bug while
  * auditing or rendering, adapters that cannot be built), a 500 with a JSON error that names no
@@ -105,13 +144,7 @@ export async function audit(request: HttpRequest, context: InvocationContext): P
   } catch (error) {
     const name = error instanceof Error ? error.name : typeof error;
     context.error(redactSecrets(`on-demand audit failed unexpectedly: ${name}: ${describeError(error)}`));
-    response = {
-      status: 500,
-      jsonBody: {
-        error: `the audit failed unexpectedly; the function's log has the details (invocation ${context.invocationId})`,
-        invocationId: context.invocationId,
-      },
-    };
+    response = failed(500, `the audit failed unexpectedly; the function's log has the details (invocation ${context.invocationId})`, context.invocationId);
   }
   // `answer` gives its headers as an object (content-type only); these are added, never overridden.
   return { ...response, headers: { ...(response.headers as Record<string, string> | undefined), ...RESPONSE_HEADERS } };
@@ -132,18 +165,22 @@ async function answer(request: HttpRequest, context: InvocationContext): Promise
   const a = adapters();
   const log = loggerOf(context);
   const scope = auditScopeFrom(a.settings);
+  const deadlineMs = a.auditReadDeadlineMs ?? AUDIT_READ_DEADLINE_MS;
+  const deadline = AbortSignal.timeout(deadlineMs);
   let inventory: Inventory;
   try {
-    inventory = await a.inventory.readInventory(scope);
+    inventory = await a.inventory.readInventory(scope, undefined, deadline);
   } catch (error) {
+    if (deadline.aborted) {
+      log.error(`on-demand audit: the inventory read (Resource Graph) had not finished after ${deadlineMs / 1000} s; answered ${UPSTREAM_TIMED_OUT}, nothing audited`);
+      return outOfTime(deadlineMs, context.invocationId);
+    }
     log.error(`on-demand audit: the inventory read (Resource Graph) failed: ${describeError(error)}`);
-    return {
-      status: UPSTREAM_FAILED,
-      jsonBody: {
-        error: `reading the estate from Azure Resource Graph failed (${failureOf(error)}), so nothing was audited; the function's log has the details (invocation ${context.invocationId})`,
-        invocationId: context.invocationId,
-      },
-    };
+    return failed(
+      UPSTREAM_FAILED,
+      `reading the estate from Azure Resource Graph failed (${failureOf(error)}), so nothing was audited; the function's log has the details (invocation ${context.invocationId})`,
+      context.invocationId,
+    );
   }
   const run = auditResources({
     resources: inventory.resources,

@@ -77,6 +77,8 @@ export interface Adapters {
   remediation?: RemediationRunner;
   /** The fan-out assembly's lease and waits (tests shorten them); default src/alerts/fanout.ts's. */
   assembly?: Partial<AssemblyTiming>;
+  /** How long the HTTP audit reads the estate (tests shorten it); default src/functions/audit.ts's AUDIT_READ_DEADLINE_MS. */
+  auditReadDeadlineMs?: number;
 }
 
 /** The readers come from src/azure (Resource Graph, ARM): supplied here by whoever builds the adapters. */
