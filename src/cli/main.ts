@@ -1,6 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError } from '../engine/config';
-import { resolveIntent, statementsWithEmptyGroups } from '../intent/resolve';
 import { IntentError } from '../intent/schema';
 import { auditResources, auditTopology, type AuditRun } from '../engine/pipeline';
 import { readSnapshotEstate } from '../io/snapshot-files';
@@ -104,11 +103,9 @@ export async function main(argv: readonly string[], terminal: CliIo = processIo)
       if (intent) reportIntentGaps(run.extras.topology, intent, io);
       // A statement whose group matches no VNet checks nothing: the intent is not shown to hold, so
       // the audit fails (exit 1, whatever --fail-on), as explain does.
-      const unchecked = intent ? statementsWithEmptyGroups(resolveIntent(intent, run.extras.topology)) : [];
-      for (const { statement, groups } of unchecked) {
-        const which = groups.map((g) => `"${g}"`).join(' and ');
-        io.stderr(`peerguard: intent statement "${statement.label}" (statements[${statement.index}]) checks nothing: group${groups.length > 1 ? 's' : ''} ${which} match${groups.length > 1 ? '' : 'es'} no VNet in the input\n`);
-      }
+      // The audit's notices say which (runAudit, for every shell); stderr shows them whatever the format.
+      const unchecked = run.extras.notices.filter((n) => n.kind === 'intent-unchecked');
+      for (const notice of unchecked) io.stderr(`peerguard: ${notice.message}\n`);
       io.stdout(await renderReportAsync(run.report, opts.format, run.extras, { rules: RULES, colour: io.isTty }));
       exitCode = unchecked.length > 0 ? Math.max(1, exitCodeFor(run.report, opts.failOn)) : exitCodeFor(run.report, opts.failOn);
     });

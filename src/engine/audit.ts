@@ -2,6 +2,7 @@ import { hash } from 'node:crypto';
 import { keyOf } from '../model/ids';
 import type { Topology } from '../model/types';
 import { checkEachPeering, type FixPlan, type Rule, type RuleOptions, type Severity } from '../rules/rule';
+import { resolveIntent, statementsWithEmptyGroups, uncheckedStatementMessage } from '../intent/resolve';
 import type { Intent } from '../intent/schema';
 import type { AuditConfig, Suppression } from './config';
 
@@ -22,8 +23,14 @@ export interface SuppressedFinding {
   suppression: Suppression;
 }
 
+/**
+ * What an audit says beside its findings, shown by every human format and mail (never the JSON
+ * report or CSV). `expired-suppression`: a suppression expired and its findings are back.
+ * `intent-unchecked`: an intent statement names a group that matches no VNet read, so it checks
+ * nothing and the intent is not shown to hold (the CLI's audit fails on it).
+ */
 export interface AuditNotice {
-  kind: 'expired-suppression';
+  kind: 'expired-suppression' | 'intent-unchecked';
   message: string;
 }
 
@@ -114,7 +121,15 @@ export function runAudit(
   const expired = config.suppressions.filter((s) => expiryTime(s.expires) < now.getTime());
   const expiredUsed = new Set<Suppression>();
 
-  const options: RuleOptions = { peeringLimit: config.peeringLimit, ...((intent ?? config.intent) ? { intent: intent ?? config.intent } : {}) };
+  const declared = intent ?? config.intent;
+  const options: RuleOptions = { peeringLimit: config.peeringLimit, ...(declared ? { intent: declared } : {}) };
+  // A statement whose group matches no VNet read yields no finding: said here, so that every shell
+  // (CLI, HTTP audit, scheduled report) shows it. Resolved once per (topology, intent), cached.
+  if (declared) {
+    for (const unchecked of statementsWithEmptyGroups(resolveIntent(declared, topology))) {
+      notices.push({ kind: 'intent-unchecked', message: uncheckedStatementMessage(unchecked) });
+    }
+  }
   const enabled = rules.flatMap((rule) => {
     const severity = effectiveSeverity(rule, config);
     return severity === 'off' ? [] : [{ rule, severity }];

@@ -66,6 +66,15 @@ export function statementsWithEmptyGroups(resolved: ResolvedIntent): Array<{ sta
   return found;
 }
 
+/**
+ * The sentence for a statement that checks nothing (`statementsWithEmptyGroups`), the one wording
+ * of it: the audit's notice (every report and mail), and the CLI's stderr line built from it.
+ */
+export function uncheckedStatementMessage({ statement, groups }: { statement: Statement; groups: readonly string[] }): string {
+  const which = groups.map((g) => `"${g}"`).join(' and ');
+  return `intent statement "${statement.label}" (statements[${statement.index}]) checks nothing: group${groups.length > 1 ? 's' : ''} ${which} match${groups.length > 1 ? '' : 'es'} no VNet in the input`;
+}
+
 const cache = new WeakMap<Topology, WeakMap<Intent, ResolvedIntent>>();
 
 export function resolveIntent(intent: Intent, topology: Topology): ResolvedIntent {

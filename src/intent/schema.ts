@@ -142,5 +142,52 @@ export function parseIntent(document: unknown, source = 'intent'): Intent {
     const hubs = need('on-premises.via', s['on-premises'].via);
     return { kind: 'on-premises', index, group, via: hubs, label: s.name ?? `${group} reach on-premises through ${hubs}` };
   });
+  const contradiction = firstContradiction(statements);
+  if (contradiction) throw new IntentError(`${source}: ${contradiction}`);
   return { groups, statements };
+}
+
+/**
+ * The two groups whose VNets a statement says must reach each other (`reach`, `reach-each-other`)
+ * or must be isolated, as the statement names them; undefined for `on-premises`, which says nothing
+ * about a pair of VNets. Compared unordered: the model's reach is symmetric, and so is isolation.
+ */
+function pairOf(statement: Statement): { expects: 'reach' | 'isolated'; named: [string, string] } | undefined {
+  switch (statement.kind) {
+    case 'reach':
+      return { expects: 'reach', named: [statement.from, statement.to] };
+    case 'reach-each-other':
+      return { expects: 'reach', named: [statement.group, statement.group] };
+    case 'isolated':
+      return { expects: 'isolated', named: statement.between };
+    case 'on-premises':
+      return undefined;
+  }
+}
+
+/**
+ * A `reach` or `reach-each-other` statement and an `isolated` one over the same pair of groups
+ * contradict each other in every estate: each pair of distinct VNets they both name must reach and
+ * must not, so one of them is violated for as long as the groups hold two VNets. Judged by group names alone, without a topology:
+ * groups that are different but overlap in some estate disagree only on the pairs they share, and
+ * the audit reports each of those (docs/intent.md). The message names the later statement by its
+ * key, and the earlier one it contradicts.
+ */
+function firstContradiction(statements: readonly Statement[]): string | undefined {
+  const seen = new Map<string, Statement>();
+  for (const statement of statements) {
+    const pair = pairOf(statement);
+    if (!pair) continue;
+    // Group names hold no line break: a safe separator. Sorted: the pair is unordered.
+    const [a, b] = pair.named;
+    const groups = a <= b ? `${a}\n${b}` : `${b}\n${a}`;
+    const other = seen.get(`${pair.expects === 'reach' ? 'isolated' : 'reach'}\n${groups}`);
+    if (other) {
+      const vnets = a === b ? `two VNets of "${a}"` : `a VNet of "${a}" and one of "${b}"`;
+      return `statements[${statement.index}]: "${statement.label}" contradicts statements[${other.index}] ("${other.label}"): ${vnets} cannot both reach each other and be isolated; drop one of them`;
+    }
+    const own = `${pair.expects}\n${groups}`;
+    if (!seen.has(own)) seen.set(own, statement);
+  }
+  return undefined;
 }

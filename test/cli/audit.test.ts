@@ -246,6 +246,7 @@ describe('peerguard audit', () => {
   writeFileSync(typoFile, typoIntent);
   const typoConfig = join(dir, 'typo-config.yaml');
   writeFileSync(typoConfig, `intent:\n${typoIntent.replace(/^/gm, '  ')}`);
+  const typoStatement = 'intent statement "prod reach hub" (statements[0]) checks nothing: group "prod" matches no VNet in the input';
   const goodFile = join(dir, 'good-intent.yaml');
   writeFileSync(goodFile, 'groups:\n  hub: { names: [vnet-hub] }\nstatements:\n  - reach-each-other: hub\n');
 
@@ -265,6 +266,18 @@ describe('peerguard audit', () => {
     const { code, stderr } = await run(['audit', '--input', healthy, ...options]);
     expect(stderr).toContain('peerguard: intent group "prod" matches no VNet in the input\n');
     expect(stderr).toContain('peerguard: intent statement "prod reach hub" (statements[0]) checks nothing: group "prod" matches no VNet in the input\n');
+    expect(code).toBe(1);
+  });
+
+  // The sentence comes from the audit's notice (runAudit), which every report format shows: the
+  // stderr line once, and the same sentence in the report on stdout.
+  it.each([
+    ['table', (stdout: string) => expect(stdout).toContain(`notice: ${typoStatement}\n`)],
+    ['sarif', (stdout: string) => expect(JSON.parse(stdout).runs[0].invocations[0].toolConfigurationNotifications).toEqual([{ level: 'warning', descriptor: { id: 'intent-unchecked' }, message: { text: typoStatement } }])],
+  ] as const)('a statement that checks nothing is a notice of the --format %s report too, and one stderr line', async (format, check) => {
+    const { code, stdout, stderr } = await run(['audit', '--input', healthy, '--intent', typoFile, '--format', format]);
+    check(stdout);
+    expect(stderr.split(`peerguard: ${typoStatement}\n`)).toHaveLength(2);
     expect(code).toBe(1);
   });
 

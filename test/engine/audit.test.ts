@@ -5,7 +5,11 @@ import type { Topology } from '../../src/model/types';
 import { RULES } from '../../src/rules';
 import { fingerprintOf, runAudit } from '../../src/engine/audit';
 import { parseAuditConfig } from '../../src/engine/config';
+import { auditTopology } from '../../src/engine/pipeline';
 import { exitCodeFor, buildReport } from '../../src/report/report';
+import { renderReportAsync } from '../../src/report/render';
+import { composeReportMail, diffReports } from '../../src/alerts/compose';
+import { parseIntent } from '../../src/intent/schema';
 import { peeringOneSided } from '../../src/rules/peering-one-sided';
 import type { Rule } from '../../src/rules/rule';
 import { SUB_A, SUB_B, topologyOf, vnet, vnetId } from '../support/estate';
@@ -79,6 +83,49 @@ describe('runAudit', () => {
       ['spoke-a-to-vnet-hub', true],
     ]);
     expect(outcome.suppressed).toEqual([]);
+  });
+});
+
+// A statement whose group matches no VNet checks nothing: the Functions app evaluates the intent of
+// PEERGUARD_AUDIT_CONFIG and said nothing of it, so "dev and prod are isolated" seemed to hold.
+describe('runAudit: an intent statement whose group matches no VNet read is a notice', () => {
+  const intentDocument = (prod: string, dev: string) => ({
+    groups: { hub: { names: ['vnet-hub'] }, spokes: { names: ['spoke-*'] }, prod: { names: [prod] }, dev: { names: [dev] } },
+    statements: [
+      { reach: { from: 'spokes', to: 'hub' } },
+      { reach: { from: 'prod', to: 'hub' } },
+      { name: 'dev and prod are isolated', isolated: { between: ['dev', 'prod'] } },
+    ],
+  });
+  const typo = [
+    { kind: 'intent-unchecked', message: 'intent statement "prod reach hub" (statements[1]) checks nothing: group "prod" matches no VNet in the input' },
+    { kind: 'intent-unchecked', message: 'intent statement "dev and prod are isolated" (statements[2]) checks nothing: groups "dev" and "prod" match no VNet in the input' },
+  ];
+
+  it("from the configuration's intent: section (the Functions app), in the run's notices and every format that shows notices", async () => {
+    const run = auditTopology({ topology: topologyOf(resources), rules, config: config({ intent: intentDocument('vnet-prdo-*', 'vnet-dve-*') }), now, version: 'test' });
+    expect(run.extras.notices).toEqual(typo);
+    const render = (format: 'sarif' | 'table' | 'markdown' | 'html') => renderReportAsync(run.report, format, run.extras, { rules, colour: false });
+    const sarif = JSON.parse(await render('sarif')) as { runs: [{ invocations: [{ toolConfigurationNotifications: unknown[] }] }] };
+    expect(sarif.runs[0].invocations[0].toolConfigurationNotifications).toEqual(typo.map((n) => ({ level: 'warning', descriptor: { id: n.kind }, message: { text: n.message } })));
+    for (const format of ['table', 'markdown'] as const) expect(await render(format)).toContain('checks nothing: groups "dev" and "prod" match no VNet in the input');
+    expect(await render('html')).toContain('intent statement &quot;prod reach hub&quot; (statements[1]) checks nothing');
+    // The scheduled report mail: text and HTML.
+    const mail = composeReportMail({ report: run.report, changes: diffReports(undefined, run.report, new Map(), now), portalUrl: 'https://portal.azure.com', archivedAs: [], attachments: [], extras: run.extras });
+    expect(mail.text).toContain(`Notice: ${typo[1]?.message}`);
+    expect(mail.html).toContain('intent statement &quot;dev and prod are isolated&quot; (statements[2]) checks nothing');
+  });
+
+  it('from the intent given to runAudit (--intent), which overrides the configuration', () => {
+    const matching = config({ intent: intentDocument('spoke-a', 'spoke-b') });
+    expect(runAudit(topologyOf(resources), rules, matching, now).notices).toEqual([]);
+    expect(runAudit(topologyOf(resources), rules, matching, now, parseIntent(intentDocument('vnet-prdo-*', 'vnet-dve-*'))).notices).toEqual(typo);
+  });
+
+  it('not when every group a statement names matches a VNet, nor for a group no statement names', () => {
+    const document = intentDocument('spoke-a', 'spoke-c');
+    const run = auditTopology({ topology: topologyOf(resources), rules, config: config({ intent: { ...document, groups: { ...document.groups, spare: { names: ['vnet-nothing'] } } } }), now, version: 'test' });
+    expect(run.extras.notices).toEqual([]);
   });
 });
 

@@ -23,3 +23,12 @@ describe('intent in the audit configuration', () => {
     );
   });
 });
+
+describe('contradictory statements in the audit configuration', () => {
+  it("are refused as the intent file's are, naming both statements", () => {
+    const intent = { groups: { dev: { tags: ['env=dev'] }, prod: { tags: ['env=prod'] } }, statements: [{ reach: { from: 'dev', to: 'prod' } }, { isolated: { between: ['prod', 'dev'] } }] };
+    expect(() => parseAuditConfig({ intent }, ids, 'app setting')).toThrow(
+      new ConfigError('app setting: intent: statements[1]: "prod and dev are isolated" contradicts statements[0] ("dev reach prod"): a VNet of "prod" and one of "dev" cannot both reach each other and be isolated; drop one of them'),
+    );
+  });
+});

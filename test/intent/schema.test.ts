@@ -80,3 +80,43 @@ describe('intent groups: an empty selector list is refused, naming the key', () 
     );
   });
 });
+
+// QA intent defect: `reach` and `isolated` over the same groups can never both hold, and the audit
+// then reported a violation forever. Refused at load, naming both statements (by group names: no
+// topology needed).
+describe('intent statements: a reach and an isolated statement over the same groups contradict each other', () => {
+  const three = { ...groups, c: { names: ['vnet-c-*'] } };
+  it.each([
+    [
+      'reach from a to b, isolated between a and b',
+      [{ reach: { from: 'a', to: 'b' } }, { isolated: { between: ['a', 'b'] } }],
+      'statements[1]: "a and b are isolated" contradicts statements[0] ("a reach b"): a VNet of "a" and one of "b" cannot both reach each other and be isolated; drop one of them',
+    ],
+    [
+      'the groups in the other order, labels given, another statement between',
+      [{ name: 'dev apart from prod', isolated: { between: ['b', 'a'] } }, { 'reach-each-other': 'c' }, { name: 'prod to dev', reach: { from: 'a', to: 'b' }, via: 'firewall' }],
+      'statements[2]: "prod to dev" contradicts statements[0] ("dev apart from prod"): a VNet of "a" and one of "b" cannot both reach each other and be isolated; drop one of them',
+    ],
+    [
+      'reach-each-other a, isolated between a and a',
+      [{ 'reach-each-other': 'a' }, { 'on-premises': { group: 'a', via: 'b' } }, { isolated: { between: ['a', 'a'] } }],
+      'statements[2]: "a and a are isolated" contradicts statements[0] ("a reach each other"): two VNets of "a" cannot both reach each other and be isolated; drop one of them',
+    ],
+    [
+      'reach from a to a, isolated between a and a',
+      [{ isolated: { between: ['a', 'a'] } }, { reach: { from: 'a', to: 'a' } }],
+      'statements[1]: "a reach a" contradicts statements[0] ("a and a are isolated"): two VNets of "a" cannot both reach each other and be isolated; drop one of them',
+    ],
+  ])('%s', (_case, statements, message) => {
+    expect(() => parseIntent({ groups: three, statements }, 'intent.yaml')).toThrow(new IntentError(`intent.yaml: ${message}`));
+  });
+
+  it.each([
+    ['groups that overlap in an estate (the pairs they share get a finding)', { prod: { tags: ['env=prod'] }, 'prod-weu': { tags: ['env=prod'], names: ['*-weu'] }, dev: { tags: ['env=dev'] }, hub: { names: ['vnet-hub'] } }, [{ 'reach-each-other': 'prod-weu' }, { reach: { from: 'prod-weu', to: 'hub' } }, { isolated: { between: ['dev', 'prod'] } }]],
+    ['one group shared, the other not', three, [{ reach: { from: 'a', to: 'b' } }, { isolated: { between: ['a', 'c'] } }, { 'reach-each-other': 'a' }, { isolated: { between: ['b', 'b'] } }]],
+    ['on-premises through a group isolated from its own', three, [{ 'on-premises': { group: 'a', via: 'b' } }, { isolated: { between: ['a', 'b'] } }]],
+    ['the same kind twice', three, [{ reach: { from: 'a', to: 'b' } }, { reach: { from: 'b', to: 'a' } }, { isolated: { between: ['a', 'c'] } }, { isolated: { between: ['c', 'a'] } }]],
+  ])('%s: loads', (_case, intentGroups, statements) => {
+    expect(parseIntent({ groups: intentGroups, statements }, 'intent.yaml').statements).toHaveLength(statements.length);
+  });
+});
