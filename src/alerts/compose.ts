@@ -14,6 +14,7 @@ import {
 import { escapeHtml, html, raw, spaceOutControls, type RawHtml } from '../report/escape';
 import { SEVERITY_STYLE } from '../report/html-shared';
 import { isPartial, plural, type AuditReport, type Coverage, type ReportExtras } from '../report/report';
+import type { MailSection } from '../remediation/summary';
 import type { ArmOperation, Rule, RuleMeta } from '../rules/rule';
 import type { ChangeContext } from './model';
 import { vnetIdOf } from './model';
@@ -292,6 +293,8 @@ export interface ReportMailInput {
    * entries per list of changes, and says where the whole report is.
    */
   shortened?: { maxListed: number; fullBytes: number; budgetBytes: number };
+  /** What remediation did since the last report (src/remediation/summary.ts): placed right after the summary. */
+  remediation?: MailSection;
 }
 
 function findingsTableHtml(findings: readonly Finding[], portalUrl: string, age?: (f: Finding) => string): RawHtml {
@@ -366,6 +369,7 @@ function reportText(input: ReportMailInput, subject: string, parts: ReportMailPa
   );
   if (extras.suppressed.length > 0) text.push(`${extras.suppressed.length} finding(s) suppressed by configuration.`);
   for (const notice of extras.notices) text.push(`Notice: ${notice.message}`);
+  if (input.remediation) text.push('', ...input.remediation.text.split('\n'));
   text.push('', ...coverageText(report.coverage, parts.max), '', ...changesText(input, parts));
   if (!input.shortened) {
     text.push('', 'All findings:');
@@ -413,10 +417,10 @@ function changesText(input: ReportMailInput, { since, max }: ReportMailParts): s
 
 /**
  * What must be seen comes first: the PARTIAL and shortened notices under the title, then the
- * summary, the coverage and what changed (only the mail knows the previous report); the topology
- * and the findings with their fix plans, the long parts, last. Gmail shows an HTML body up to
- * about 102 KB and the rest only on request. The report's parts are those of the HTML report's
- * email renderer (src/report/email-html.ts).
+ * summary, what remediation changed in the estate, the coverage and what changed (only the mail
+ * knows the previous report); the topology and the findings with their fix plans, the long parts,
+ * last. Gmail shows an HTML body up to about 102 KB and the rest only on request. The
+ * report's parts are those of the HTML report's email renderer (src/report/email-html.ts).
  */
 function reportHtml(input: ReportMailInput, parts: ReportMailParts): RawHtml {
   const { report, extras, shortened } = input;
@@ -425,6 +429,7 @@ function reportHtml(input: ReportMailInput, parts: ReportMailParts): RawHtml {
     partialNoticeHtml(report, parts.max),
     parts.shortenedText ? noticeBoxHtml('background:#eef3fb;border:2px solid #1a4fa3', html`<b>Shortened:</b> ${parts.shortenedText}`) : '',
     summaryHtml(report, extras),
+    input.remediation ? raw(input.remediation.html) : '',
     coverageSectionHtml(report.coverage, parts.max),
     changesHtml(input, parts, listedBelow),
     topologySectionHtml(report, extras, shortened ? { maxTopologyRows: 0 } : {}),
@@ -464,3 +469,4 @@ function footerHtml(input: ReportMailInput): RawHtml {
     input.archivedAs.length > 0 ? html`<p style="margin:4px 0 0;color:#5f6b7a">Archived as: ${input.archivedAs.join(', ')}</p>` : ''
   }`;
 }
+

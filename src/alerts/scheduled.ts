@@ -8,7 +8,7 @@ import { html } from '../report/escape';
 import { renderReportAsync } from '../report/render';
 import type { AuditReport, ReportExtras } from '../report/report';
 import { SCHEDULED_REMEDIATION_BUDGET_MS, type RemediationRunner } from '../remediation/runner';
-import { remediationSection, withRemediationSection, type MailSection } from '../remediation/summary';
+import { remediationSection, type MailSection } from '../remediation/summary';
 import type { Rule } from '../rules/rule';
 import type { AlertOutcome, Alerting, Logger } from './alerting';
 import type { ReportArchive, ReportFile, UndeliveredReport } from './archive';
@@ -280,17 +280,15 @@ export async function auditAndReport(deps: ScheduledDeps, inventory: Inventory, 
   }
   const fitted = fitReportMail(
     (shortened) =>
-      withRemediationSection(
-        withNotice(
-          composeReportMail({ report, changes, portalUrl: deps.portalUrl, archivedAs: archived, archiveLocation: deps.archive.location,
-            attachments: shortened ? [] : attached.map((a) => a.name),
-            extras: run.extras,
-            rules: deps.rules,
-            ...(shortened ? { shortened } : {}),
-          }),
-          notice,
-        ),
-        remediation,
+      withNotice(
+        composeReportMail({ report, changes, portalUrl: deps.portalUrl, archivedAs: archived, archiveLocation: deps.archive.location,
+          attachments: shortened ? [] : attached.map((a) => a.name),
+          extras: run.extras,
+          rules: deps.rules,
+          ...(shortened ? { shortened } : {}),
+          ...(remediation ? { remediation } : {}),
+        }),
+        notice,
       ),
     attached,
     deps.reportRecipients,

@@ -22,7 +22,7 @@ import { LINK_STYLES, buildTopologyView, hubSpokeTable, type ViewLink, type View
  *       The same content without <html>/<body>, to place inside another mail.
  *   partialNoticeHtml, summaryHtml, coverageSectionHtml, topologySectionHtml, findingsSectionHtml
  *       Its parts, for a mail that places its own sections between them (the report mail puts
- *       what changed after the coverage).
+ *       what remediation did before the coverage, and what changed after it).
  *   renderFindingEmailFragment(finding, options?) → string
  *       One finding as a self-contained block (a <table>) for an alert mail body: severity,
  *       rule (with title and docs link when options.rules names it), resource, message, fix plan.
