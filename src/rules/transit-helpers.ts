@@ -82,6 +82,10 @@ export interface TransitIndex {
   routedTables(n: number): readonly RoutedTable[];
   /** The hub VPN gateway that VNet `n`'s routes to VirtualNetworkGateway reach (`gatewayTransitOf`), worked out once. */
   gatewayHub(n: number): GatewayHub;
+  /** The VNet whose Route Server may program BGP routes into VNet `n` (`routeServerSourceOf`), or -1; worked out once. */
+  routeServerSource(n: number): number;
+  /** Whether an appliance sits in VNet `n` or in a VNet it has a usable link with (`applianceNear`), worked out once. */
+  applianceNear(n: number): boolean;
 }
 
 /**
@@ -201,6 +205,10 @@ function buildTransitIndex(topology: Topology): TransitIndex {
   };
   const routed: Array<readonly RoutedTable[] | undefined> = new Array(vnets.length);
   const gatewayHubs: Array<GatewayHub | undefined> = new Array(vnets.length);
+  // -2: not worked out yet.
+  const routeServerSources = new Int32Array(vnets.length).fill(-2);
+  // 0: not worked out yet, 1: yes, 2: no.
+  const appliancesNear = new Uint8Array(vnets.length);
   const index: TransitIndex = {
     vnets,
     numberOf: (key) => {
@@ -213,6 +221,14 @@ function buildTransitIndex(topology: Topology): TransitIndex {
     neighbours,
     routedTables: (n) => (routed[n] ??= routedTables(index, n)),
     gatewayHub: (n) => (gatewayHubs[n] ??= gatewayTransitOf(index, n)),
+    routeServerSource: (n) => {
+      if (routeServerSources[n] === -2) routeServerSources[n] = routeServerSourceOf(index, n);
+      return routeServerSources[n] as number;
+    },
+    applianceNear: (n) => {
+      if (appliancesNear[n] === 0) appliancesNear[n] = applianceNearOf(index, n) ? 1 : 2;
+      return appliancesNear[n] === 1;
+    },
   };
   return index;
 }
@@ -254,11 +270,14 @@ export function udrGatewayOf(vnet: Vnet): Gateway | undefined {
 }
 
 /**
- * `gatewayHub` for VNet `n`: its one peering that uses remote gateways, over a usable link to a hub
- * whose peering back allows gateway transit, and the hub's non-Basic VPN gateway (`udrGatewayOf`;
- * Basic does not support gateway transit). O(peerings of `n`).
+ * The link over which VNet `n` uses its hub's gateway or Route Server through gateway transit: its
+ * one peering that uses remote gateways, over a usable link to a hub whose peering back allows
+ * gateway transit; else why none. O(peerings of `n`).
  */
-function gatewayTransitOf(index: TransitIndex, n: number): GatewayHub {
+function remoteGatewayLink(
+  index: TransitIndex,
+  n: number,
+): { link: Link; why?: undefined } | { link?: undefined; why: 'own-gateway' | 'not-used' | 'several' | 'unusable' | 'not-allowed'; peering?: Peering } {
   const vnet = index.vnets[n] as Vnet;
   if (vnet.gateways.length > 0) return { why: 'own-gateway' };
   let peering: Peering | undefined;
@@ -272,6 +291,19 @@ function gatewayTransitOf(index: TransitIndex, n: number): GatewayHub {
   const link = index.links(n).find((l) => l.out === peering);
   if (!link) return { why: 'unusable', peering };
   if (!link.back.allowGatewayTransit) return { why: 'not-allowed', peering };
+  return { link };
+}
+
+/**
+ * `gatewayHub` for VNet `n`: the hub it uses through gateway transit (`remoteGatewayLink`), and the
+ * hub's non-Basic VPN gateway (`udrGatewayOf`; Basic does not support gateway transit).
+ * O(peerings of `n`).
+ */
+function gatewayTransitOf(index: TransitIndex, n: number): GatewayHub {
+  const transit = remoteGatewayLink(index, n);
+  if (!transit.link) return transit;
+  const { link } = transit;
+  const peering = link.out;
   const hub = link.peerVnet;
   if (hub.gateways.length === 0) return { why: 'no-gateway', peering };
   const gateway = udrGatewayOf(hub);
@@ -284,6 +316,66 @@ function gatewayTransitOf(index: TransitIndex, n: number): GatewayHub {
 export function isGatewayRoute(route: { nextHopType: string }): boolean {
   const type = route.nextHopType;
   return type === 'VirtualNetworkGateway' || type.toLowerCase() === 'virtualnetworkgateway';
+}
+
+// -- Route Server: BGP routes an appliance may advertise, not read --
+
+/** Subnets that take no workload: a VNet's route contexts leave them out unless it has nothing else (as the reachability engine does). */
+const INFRASTRUCTURE_SUBNETS = new Set(['gatewaysubnet', 'azurefirewallsubnet', 'azurefirewallmanagementsubnet', 'routeserversubnet', 'azurebastionsubnet']);
+
+/**
+ * Whether some workload subnet of `vnet` learns gateway and Route Server (BGP) routes: it has no
+ * route table, or one that was not read, or one that does not disable BGP route propagation.
+ * route-injection-in-spokes: "Disabling 'Propagate gateway routes' in a route table associated to
+ * a subnet would prevent both types of routes (routes from the virtual network gateway and routes
+ * from the Azure Route Server) to be injected into NICs in that subnet." A VNet whose subnets were
+ * not read counts as one subnet without a table. O(subnets × route tables of the VNet).
+ */
+function learnsBgpRoutes(vnet: Vnet): boolean {
+  const workload = vnet.subnets.filter((s) => !INFRASTRUCTURE_SUBNETS.has(s.name.toLowerCase()));
+  const sources = workload.length > 0 ? workload : vnet.subnets;
+  if (sources.length === 0) return true;
+  for (const subnet of sources) {
+    const key = subnet.routeTableKey;
+    const table = key === undefined ? undefined : vnet.routeTables.find((t) => t.key === key);
+    if (!table || !table.disableBgpRoutePropagation) return true;
+  }
+  return false;
+}
+
+/**
+ * `routeServerSource` for VNet `n`: the hub whose Route Server may program routes into it, or -1.
+ * route-injection-in-spokes: the NVA advertises prefixes to the Route Server, "which injects them so
+ * they appear in the effective routes of any virtual machine deployed in the hub VNet or spoke VNets
+ * that are peered with the hub VNet with the setting 'Use the remote virtual network's gateway or
+ * Route Server'", and spokes peered without it and without gateway transit on the hub's side
+ * "don't learn these routes"; route-server-faq: with Use Remote Gateway on the peered VNet, Route
+ * Server "will also program the routes from the NVAs into the routing table of the VMs in the
+ * peered virtual network". So: the hub that `n` uses through gateway transit (`remoteGatewayLink`)
+ * has a Route Server, and some workload subnet of `n` learns BGP routes (`learnsBgpRoutes`).
+ * O(peerings of `n` + subnets × route tables).
+ */
+function routeServerSourceOf(index: TransitIndex, n: number): number {
+  const vnet = index.vnets[n] as Vnet;
+  // Most VNets use no remote gateway: told apart before any link is built.
+  if (!vnet.peerings.some((p) => p.useRemoteGateways)) return -1;
+  const transit = remoteGatewayLink(index, n);
+  if (!transit.link || !transit.link.peerVnet.gateways.some((g) => g.kind === 'RouteServer')) return -1;
+  return learnsBgpRoutes(vnet) ? transit.link.peer : -1;
+}
+
+/**
+ * `applianceNear` for VNet `n`: an appliance (an Azure Firewall, or a NIC that forwards) in `n` or in
+ * a VNet `n` has a usable link with. A Route Server "supports BGP peering with NVAs that are deployed
+ * in the same virtual network or a directly peered virtual network" (peer-route-server-with-virtual-appliance),
+ * and forwards no traffic itself (route-server-faq: "Azure Route Server doesn't route any data
+ * traffic"): the routes it programs lead to such an appliance or nowhere peerguard can follow.
+ * O(links of `n`).
+ */
+function applianceNearOf(index: TransitIndex, n: number): boolean {
+  if ((index.vnets[n] as Vnet).appliances.length > 0) return true;
+  for (const l of index.links(n)) if (l.peerVnet.appliances.length > 0) return true;
+  return false;
 }
 
 /**

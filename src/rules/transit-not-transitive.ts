@@ -1,7 +1,8 @@
 import { resolveIntent } from '../intent/resolve';
+import type { Vnet } from '../model/types';
 import type { FindingDraft, Rule } from './rule';
 import { describeVnet, flat } from './describe';
-import { isHub, reachesThroughAppliance, shareMeshGroup, transitIndex, type Link, type RoutedTable } from './transit-helpers';
+import { isHub, reachesThroughAppliance, shareMeshGroup, transitIndex, type Link, type RoutedTable, type TransitIndex } from './transit-helpers';
 
 // Peering is not transitive: spokes A and C of hub B reach each other only when they are peered
 // (or share an AVNM mesh group), or when each sends the other's space to an appliance in a VNet
@@ -20,6 +21,30 @@ import { isHub, reachesThroughAppliance, shareMeshGroup, transitIndex, type Link
 //   VirtualNetworkGateway counts as a route to an appliance in H when the gateway it reaches is H's
 //   VPN gateway, used through gateway transit (transit-helpers.gatewayHub): the routed tables list
 //   H as a hub of such a table, so the pair logic below is the same for both.
+// - Route Server: routes an NVA advertises over BGP are not in the configuration, so a pair they may
+//   join is unknown, not unreachable, and is not reported (as a remote that was not read is unknown,
+//   not missing). An NVA peers with an Azure Route Server and advertises prefixes, which the Route
+//   Server "injects ... so they appear in the effective routes of any virtual machine deployed in the
+//   hub VNet or spoke VNets that are peered with the hub VNet with the setting 'Use the remote
+//   virtual network's gateway or Route Server'" (route-injection-in-spokes): spoke-to-spoke
+//   traffic through the NVA with no user route. A spoke may learn such routes
+//   (transit-helpers.routeServerSource) when it uses a hub G with a Route Server through gateway
+//   transit (useRemoteGateways, the hub's side allowGatewayTransit, a usable link; without them
+//   spokes "don't learn these routes") and some workload subnet does not disable BGP route
+//   propagation ("Disabling 'Propagate gateway routes' ... would prevent both types of routes ...
+//   to be injected into NICs in that subnet"), and B reaches it over IPv4 only (a Route Server
+//   carries no IPv6, route-server-faq). Two such spokes are not judged through B when B holds an
+//   appliance (a learned route's next hop may be there, an NVA or an Azure Firewall: "the SDWAN NVA
+//   can advertise routes with the next-hop pointing to other IP addresses", route-injection-in-spokes),
+//   or when both learn from one G with an appliance in G or in a VNet with a usable link to G: the NVAs
+//   a Route Server peers with sit "in the same virtual network or a directly peered virtual network"
+//   (peer-route-server-with-virtual-appliance), as in the split design where the NVA in the hub
+//   peers with a Route Server in an auxiliary VNet (route-injection-in-spokes). A Route Server with
+//   no appliance there is still judged: it forwards no traffic itself (route-server-faq).
+//   Not weighed, so such pairs stay unreported: whether the VNet of G's appliance is linked with
+//   both spokes, and a user route of a learning spoke that decides the other's space itself (a
+//   route to None). A pair where one spoke learns and the other learns nothing but routes to an
+//   appliance would need a check per pair of a learner and a routed spoke: it stays reported.
 // - One finding per (A, B), with a fingerprint of [A→B, B] that stays stable as spokes come and go.
 //   It names the first 5 unreachable Cs (message and relatedResourceIds, after B) and counts the
 //   rest: listing every C in relatedResourceIds makes the output itself Σ deg² ids (6.6 million at
@@ -39,7 +64,14 @@ import { isHub, reachesThroughAppliance, shareMeshGroup, transitIndex, type Link
 // with each routed sibling C (both have route tables with appliance next hops in a usable peer, or
 // routes to a hub's VPN gateway), each direction once per hub, O(prefixes of C × log routes) against
 // the table's merged stretches into the hub. So Σ_B routed(B)² pair checks, and Σ_B deg(B)² only with an intent or mesh groups,
-// whose filters single out pairs. Output is O(findings) (at most 6 ids per finding).
+// whose filters single out pairs. Route Server (only when the estate has one): a BGP group per spoke
+// of each hub, O(deg(B)) with a count per group; whether a VNet learns a Route Server's routes and
+// whether an appliance is near a VNet are worked out once per VNet (O(its peerings + subnets × its
+// route tables), memoized in the index); A's group partners are counted from the group's size less
+// those A is peered with (the same walk over A's peerings), so no pair of the group is looked at. A
+// grouped spoke is never "plain": routed grouped pairs skip the pair check, and those with routed
+// siblings outside the group are among the routed pairs above. Output is O(findings) (at most 6 ids
+// per finding).
 
 /** Spokes named in the message and listed in relatedResourceIds; the rest are counted. */
 const LISTED = 5;
@@ -112,13 +144,21 @@ function missedBy(stretches: readonly number[], sorted: SortedPrefixes): number[
 }
 
 /**
- * Through hub `b`, for each "plain" spoke (routed, every routed table of it leads into B alone, and
- * B reaches it over IPv4 prefixes only): the plain spokes it does not reach. For two plain spokes,
- * i reaches j through an appliance exactly when some table of i sends all of j's prefixes to B, so
- * the missed lists decide every plain pair without a check per pair. Other spokes are undefined.
+ * Through hub `b`, for each "plain" spoke (routed, in no BGP group, every routed table of it leads
+ * into B alone, and B reaches it over IPv4 prefixes only): the plain spokes it does not reach. For
+ * two plain spokes, i reaches j through an appliance exactly when some table of i sends all of j's
+ * prefixes to B, so the missed lists decide every plain pair without a check per pair. Other spokes
+ * are undefined.
  */
-function plainMisses(b: number, spokes: readonly Link[], tables: ReadonlyArray<readonly RoutedTable[]>, routed: readonly number[]): Array<number[] | undefined> {
+function plainMisses(
+  b: number,
+  spokes: readonly Link[],
+  tables: ReadonlyArray<readonly RoutedTable[]>,
+  routed: readonly number[],
+  groups: BgpGroups | undefined,
+): Array<number[] | undefined> {
   const plain = routed.filter((j) => {
+    if (groups && (groups.group[j] as number) >= 0) return false;
     const prefixes = (spokes[j] as Link).remotePrefixes;
     return prefixes.length > 0 && prefixes.every((p) => p.version === 4) && (tables[j] as readonly RoutedTable[]).every((t) => t.hubs.every((h) => h.peer === b));
   });
@@ -138,6 +178,50 @@ function plainMisses(b: number, spokes: readonly Link[], tables: ReadonlyArray<r
   return missed;
 }
 
+/** Spokes of a hub whose pairs within a group are not judged (see "Route Server" in the header). */
+interface BgpGroups {
+  /** By spoke position: the spoke's group (a VNet number), or -1. */
+  group: Int32Array;
+  /** Members per group (2 or more: a group of one is none). */
+  size: Map<number, number>;
+}
+
+/**
+ * The BGP groups of hub `b`'s spokes, undefined when there are none. A spoke is in one when a Route
+ * Server may program routes into it (`routeServerSource`: its gateway-transit hub G has one, and
+ * some workload subnet learns BGP routes) and B reaches it over IPv4 prefixes only (a Route Server
+ * carries no IPv6: route-server-faq). Its group is B when B holds an appliance (a learned route's
+ * next hop may be one there, whichever Route Server learned it), else G when an appliance sits in G
+ * or a VNet G has a usable link with (`applianceNear`: the NVAs that can peer with G's Route
+ * Server), else none. O(spokes), and once per VNet its peerings (`routeServerSource`,
+ * `applianceNear`, memoized in the index).
+ */
+function bgpGroups(index: TransitIndex, b: number, spokes: readonly Link[]): BgpGroups | undefined {
+  const hubAppliance = (index.vnets[b] as Vnet).appliances.length > 0;
+  let groups: BgpGroups | undefined;
+  spokes.forEach((spoke, j) => {
+    const source = index.routeServerSource(spoke.peer);
+    if (source < 0) return;
+    const prefixes = spoke.remotePrefixes;
+    if (prefixes.length === 0 || !prefixes.every((p) => p.version === 4)) return;
+    const key = hubAppliance ? b : index.applianceNear(source) ? source : -1;
+    if (key < 0) return;
+    groups ??= { group: new Int32Array(spokes.length).fill(-1), size: new Map() };
+    groups.group[j] = key;
+    groups.size.set(key, (groups.size.get(key) ?? 0) + 1);
+  });
+  if (!groups) return undefined;
+  const { group, size } = groups;
+  let any = false;
+  for (let j = 0; j < group.length; j += 1) {
+    const key = group[j] as number;
+    if (key < 0) continue;
+    if ((size.get(key) as number) < 2) group[j] = -1;
+    else any = true;
+  }
+  return any ? groups : undefined;
+}
+
 export const transitNotTransitive: Rule = {
   meta: {
     id: 'transit-not-transitive',
@@ -145,7 +229,7 @@ export const transitNotTransitive: Rule = {
     category: 'transit',
     defaultSeverity: 'info',
     description:
-      'Two VNets peer with the same hub but not with each other, share no mesh group, and no route sends their traffic to an appliance or VPN gateway in a hub: peering is not transitive, so they cannot reach each other.',
+      'Two VNets peer with the same hub but not with each other, share no mesh group, and no route sends their traffic to an appliance or VPN gateway in a hub: peering is not transitive, so they cannot reach each other. Spokes that may both learn an NVA\'s routes from an Azure Route Server (BGP routes, not in the configuration) are not judged.',
     docsUrl: 'https://learn.microsoft.com/azure/virtual-network/virtual-network-peering-overview',
     fix: 'none',
   },
@@ -158,6 +242,10 @@ export const transitNotTransitive: Rule = {
     // spokeOf[x] === b: VNet x is a spoke of the hub being looked at; plainAt[x] === b: a plain one.
     const spokeOf = new Int32Array(index.vnets.length).fill(-1);
     const plainAt = new Int32Array(index.vnets.length).fill(-1);
+    // groupAt[x]: the BGP group of VNet x as a spoke of the hub being looked at (valid where spokeOf[x] === b).
+    const groupAt = new Int32Array(index.vnets.length).fill(-1);
+    // Without a Route Server in the estate no spoke learns BGP routes from one: no group anywhere.
+    const routeServers = index.vnets.some((v) => v.gateways.some((g) => g.kind === 'RouteServer'));
     let token = 0;
     // notMutualAt[j] === token: plain spoke position j of the hub being looked at and the plain
     // spoke being looked at miss each other in some direction.
@@ -184,7 +272,12 @@ export const transitNotTransitive: Rule = {
       tables.forEach((t, j) => {
         if (t.length > 0) routed.push(j);
       });
-      const missed = plainMisses(b, spokes, tables, routed);
+      const groups = routeServers ? bgpGroups(index, b, spokes) : undefined;
+      const groupOf = groups?.group;
+      if (groupOf) peers.forEach((c, j) => (groupAt[c] = groupOf[j] as number));
+      /** Whether spokes i and j are in one BGP group: the pair is not judged. */
+      const grouped = (i: number, j: number): boolean => groupOf !== undefined && (groupOf[i] as number) >= 0 && groupOf[i] === groupOf[j];
+      const missed = plainMisses(b, spokes, tables, routed, groups);
       // notMutual[i], for a plain spoke i: the plain spokes that it misses or that miss it (missed,
       // both ways; one may be listed more than once).
       const notMutual: Array<number[] | undefined> = new Array(n);
@@ -220,6 +313,7 @@ export const transitNotTransitive: Rule = {
         const spokeC = (spokes[j] as Link).peerVnet;
         if (expects && !expects(spokeA.key, spokeC.key) && !expects(spokeC.key, spokeA.key)) return false;
         if (spokeA.meshGroupKeys.length > 0 && shareMeshGroup(spokeA, spokeC)) return false;
+        if (grouped(i, j)) return false;
         return !((tables[i] as readonly RoutedTable[]).length > 0 && (tables[j] as readonly RoutedTable[]).length > 0 && mutual(i, j));
       };
       spokes.forEach((toA, i) => {
@@ -227,14 +321,19 @@ export const transitNotTransitive: Rule = {
         const spokeA = toA.peerVnet;
         const inMesh = spokeA.meshGroupKeys.length > 0;
         const aRouted = (tables[i] as readonly RoutedTable[]).length > 0;
+        const aGroup = groupOf ? (groupOf[i] as number) : -1;
         token += 1;
         let peered = 0; // distinct spokes of this hub A has a peering with
         let peeredPlain = 0; // of which plain
+        let peeredGrouped = 0; // of which in A's BGP group
         for (let k = neighbours.start[a] as number; k < (neighbours.start[a + 1] as number); k += 1) {
           const x = neighbours.list[k] as number;
           if (mark[x] === token || x === a) continue;
           mark[x] = token;
-          if (spokeOf[x] === b) peered += 1;
+          if (spokeOf[x] === b) {
+            peered += 1;
+            if (aGroup >= 0 && groupAt[x] === aGroup) peeredGrouped += 1;
+          }
           if (plainAt[x] === b) peeredPlain += 1;
         }
         let notMutualUnpeered = 0; // plain spokes that miss A or that A misses, other than A and not peered with it
@@ -248,15 +347,17 @@ export const transitNotTransitive: Rule = {
           // Filters that single out pairs: every spoke is looked at.
           for (let j = 0; j < n; j += 1) if (unreachableFrom(i, j)) unreachable += 1;
         } else {
-          // Every spoke A has no peering with is unreachable unless both route through an appliance:
-          // counted from A's own peerings; routed pairs are subtracted, plain ones from the missed
-          // lists, the others pair by pair.
+          // Every spoke A has no peering with is unreachable unless both route through an appliance
+          // or both are in one BGP group: counted from A's own peerings; A's group partners are
+          // subtracted from the group's size, routed pairs as before: plain ones from the missed
+          // lists (a plain spoke is in no group), the others pair by pair (A's group skipped).
           unreachable = n - 1 - peered;
+          if (aGroup >= 0) unreachable -= ((groups as BgpGroups).size.get(aGroup) as number) - 1 - peeredGrouped;
           const aPlain = missed[i] !== undefined;
           if (aPlain) unreachable -= plainCount - 1 - peeredPlain - notMutualUnpeered;
           if (aRouted) {
             for (const j of aPlain ? unplain : routed) {
-              if (j === i || mark[peers[j] as number] === token) continue;
+              if (j === i || mark[peers[j] as number] === token || grouped(i, j)) continue;
               if (mutual(i, j)) unreachable -= 1;
             }
           }

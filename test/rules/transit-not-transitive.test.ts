@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { parseIntent } from '../../src/intent/schema';
 import type { RawResource } from '../../src/model/snapshot';
 import { transitNotTransitive } from '../../src/rules/transit-not-transitive';
-import { SUB_A, gateway, vnet, vnetId } from '../support/estate';
+import { SUB_A, firewall, gateway, nva, routeServer, vnet, vnetId } from '../support/estate';
 import { evaluateRule, ruleTester } from '../support/rule-tester';
-import { FIREWALL_IP6, HUB, hubAndSpokes, meshGroup, peeringId, routeTableId, spokeId, viaFirewall, viaGateway, vpnHubAndSpokes } from '../support/transit';
+import { FIREWALL_IP6, HUB, hubAndSpokes, meshGroup, peeringId, routeTableId, spokeId, viaFirewall, viaGateway, vpnHubAndSpokes, type SpokeSpec } from '../support/transit';
 
 const s1 = spokeId('spoke1');
 const s2 = spokeId('spoke2');
@@ -31,6 +31,52 @@ const throughVpnGateway = (opts: { gateways?: RawResource[]; oneWay?: boolean; u
   );
 
 const dualStackDefault = [viaFirewall(), { name: 'default6', prefix: '::/0', nextHopType: 'VirtualAppliance', nextHopIp: FIREWALL_IP6 }];
+
+const s4 = spokeId('spoke4');
+const NVA_IP = '10.0.2.4';
+const viaNva = (prefix = '0.0.0.0/0', name = 'default') => ({ name, prefix, nextHopType: 'VirtualAppliance', nextHopIp: NVA_IP });
+/**
+ * A hub with an Azure Route Server and (unless `appliance` is false) an NVA that may peer with it
+ * over BGP (route-injection-in-spokes), and spokes that use it through gateway transit
+ * (useRemoteGateways on their side, allowGatewayTransit on the hub's; `toHub`/`fromHub` override).
+ */
+const routeServerHub = (spokes: SpokeSpec[], opts: { appliance?: boolean; gateways?: RawResource[] } = {}) => [
+  ...hubAndSpokes(
+    spokes.map((s) => ({ ...s, toHub: { useRemoteGateways: true, ...s.toHub }, fromHub: { allowGatewayTransit: true, ...s.fromHub } })),
+    { firewall: false, subnets: [{ name: 'RouteServerSubnet', prefix: '10.0.3.0/27' }, { name: 'snet-nva', prefix: '10.0.2.0/24' }, { name: 'AzureFirewallSubnet', prefix: '10.0.3.64/26' }] },
+  ),
+  ...(opts.gateways ?? [routeServer('rs-hub', HUB)]),
+  ...(opts.appliance === false ? [] : [nva('nva-hub', HUB, 'snet-nva', NVA_IP)]),
+];
+/** The estate with the route tables of `spokes` (made by their `routes`) set to disable BGP route propagation ("Propagate gateway routes: No"). */
+const noPropagation = (resources: RawResource[], ...spokes: string[]) =>
+  resources.map((r) => (spokes.some((name) => r.id === routeTableId(name)) ? { ...r, properties: { ...r.properties, disableBgpRoutePropagation: true } } : r));
+/** A spoke whose one workload subnet has a route table (no routes unless given). */
+const tabled = (name: string, prefix: string, routes: SpokeSpec['routes'] = []): SpokeSpec => ({ name, prefixes: [prefix], routes });
+
+/**
+ * route-injection-in-spokes, "Different Route Servers": the NVA in the hub peers with a Route Server
+ * in an auxiliary VNet that the spokes (peered with both) use through gateway transit; the routes
+ * it learns lead to the NVA in the hub.
+ */
+const AUX = vnetId('vnet-rs', SUB_A);
+const splitRouteServer = (): RawResource[] => [
+  ...hubAndSpokes(
+    [
+      { name: 'spoke1', prefixes: ['10.1.0.0/16'], peerings: [{ remote: AUX, useRemoteGateways: true }] },
+      { name: 'spoke2', prefixes: ['10.2.0.0/16'], peerings: [{ remote: AUX, useRemoteGateways: true }] },
+    ],
+    { firewall: false, subnets: [{ name: 'snet-nva', prefix: '10.0.2.0/24' }], peerings: [{ remote: AUX }] },
+  ),
+  nva('nva-hub', HUB, 'snet-nva', NVA_IP),
+  vnet({
+    id: AUX,
+    prefixes: ['10.9.0.0/16'],
+    subnets: [{ name: 'RouteServerSubnet', prefix: '10.9.0.0/27' }],
+    peerings: [{ remote: s1, allowGatewayTransit: true }, { remote: s2, allowGatewayTransit: true }, { remote: HUB }],
+  }),
+  routeServer('rs-aux', AUX),
+];
 
 ruleTester(transitNotTransitive, {
   valid: [
@@ -156,6 +202,58 @@ ruleTester(transitNotTransitive, {
         ],
         { firewall: false },
       ),
+    },
+    {
+      name: 'Route Server and an NVA in the hub, spokes using it through gateway transit: routes the NVA advertises over BGP (not read) may join them',
+      resources: routeServerHub([
+        { name: 'spoke1', prefixes: ['10.1.0.0/16'] },
+        { name: 'spoke2', prefixes: ['10.2.0.0/16'] },
+        // A route table that propagates gateway routes (the default) learns them as well.
+        tabled('spoke3', '10.3.0.0/16'),
+      ]),
+    },
+    {
+      name: 'Route Server and an Azure Firewall in the hub: a learned route may lead to the firewall',
+      resources: [
+        ...routeServerHub(
+          [
+            { name: 'spoke1', prefixes: ['10.1.0.0/16'] },
+            { name: 'spoke2', prefixes: ['10.2.0.0/16'] },
+          ],
+          { appliance: false },
+        ),
+        firewall('afw-hub', HUB, '10.0.3.68'),
+      ],
+    },
+    {
+      name: 'Route Server in an auxiliary VNet, the NVA in the hub peered with it (split Route Servers): neither VNet judges the spokes',
+      resources: splitRouteServer(),
+    },
+    {
+      name: 'Route Server: a spoke learns BGP routes when one of its workload subnets does (another disables propagation)',
+      resources: noPropagation(
+        routeServerHub([
+          { name: 'spoke1', prefixes: ['10.1.0.0/16'] },
+          {
+            name: 'spoke2',
+            prefixes: ['10.2.0.0/16'],
+            routes: [],
+            subnets: [
+              { name: 'snet-app', prefix: '10.2.0.0/24', routeTable: routeTableId('spoke2') },
+              { name: 'snet-web', prefix: '10.2.1.0/24' },
+            ],
+          },
+        ]),
+        'spoke2',
+      ),
+    },
+    {
+      name: 'Route Server with an intent: a pair the intent expects to reach each other is not judged either',
+      resources: routeServerHub([
+        { name: 'spoke1', prefixes: ['10.1.0.0/16'] },
+        { name: 'spoke2', prefixes: ['10.2.0.0/16'] },
+      ]),
+      options: { intent: parseIntent({ groups: { app: { names: ['spoke1', 'spoke2'] } }, statements: [{ 'reach-each-other': 'app' }] }) },
     },
   ],
   invalid: [
@@ -364,6 +462,149 @@ ruleTester(transitNotTransitive, {
         { resourceId: toHub(s1), relatedResourceIds: [HUB, s3] },
         { resourceId: toHub(s2), relatedResourceIds: [HUB, s3] },
         { resourceId: toHub(s3), relatedResourceIds: [HUB, s1, s2] },
+      ],
+    },
+    {
+      // route-injection-in-spokes: disabling "Propagate gateway routes" keeps Route Server routes
+      // out of the subnet too. spoke2 learns none and has no route of its own: its replies to
+      // spoke1 have no way back whatever the NVA advertises.
+      name: "Route Server and NVA: a spoke whose route table disables BGP route propagation learns no route to its sibling",
+      resources: noPropagation(routeServerHub([{ name: 'spoke1', prefixes: ['10.1.0.0/16'] }, tabled('spoke2', '10.2.0.0/16')]), 'spoke2'),
+      findings: [
+        { resourceId: toHub(s1), relatedResourceIds: [HUB, s2], messageIncludes: ['cannot reach VNet "spoke2" through hub VNet "vnet-hub"'] },
+        { resourceId: toHub(s2), relatedResourceIds: [HUB, s1], messageIncludes: ['cannot reach VNet "spoke1" through hub VNet "vnet-hub"'] },
+      ],
+    },
+    {
+      name: 'Route Server and NVA: a subnet without a table that is an infrastructure subnet (AzureBastionSubnet) does not make the spoke learn',
+      resources: noPropagation(
+        routeServerHub([
+          { name: 'spoke1', prefixes: ['10.1.0.0/16'] },
+          {
+            name: 'spoke2',
+            prefixes: ['10.2.0.0/16'],
+            routes: [],
+            subnets: [
+              { name: 'snet-app', prefix: '10.2.0.0/24', routeTable: routeTableId('spoke2') },
+              { name: 'AzureBastionSubnet', prefix: '10.2.1.0/26' },
+            ],
+          },
+        ]),
+        'spoke2',
+      ),
+      findings: [{ resourceId: toHub(s1) }, { resourceId: toHub(s2) }],
+    },
+    {
+      // The Route Server forwards no traffic (route-server-faq), and the NVAs it can peer with sit in
+      // its VNet or a directly peered one (peer-route-server-with-virtual-appliance): none here.
+      name: 'Route Server without an appliance in the hub or a VNet peered with it: nothing can carry the traffic',
+      resources: routeServerHub(
+        [
+          { name: 'spoke1', prefixes: ['10.1.0.0/16'] },
+          { name: 'spoke2', prefixes: ['10.2.0.0/16'] },
+        ],
+        { appliance: false },
+      ),
+      findings: [
+        { resourceId: toHub(s1), relatedResourceIds: [HUB, s2] },
+        { resourceId: toHub(s2), relatedResourceIds: [HUB, s1] },
+      ],
+    },
+    {
+      name: "Route Server and NVA, spokes that do not use the hub's gateway or Route Server: they learn no route",
+      resources: routeServerHub([
+        { name: 'spoke1', prefixes: ['10.1.0.0/16'], toHub: { useRemoteGateways: false } },
+        { name: 'spoke2', prefixes: ['10.2.0.0/16'], toHub: { useRemoteGateways: false } },
+      ]),
+      findings: [{ resourceId: toHub(s1) }, { resourceId: toHub(s2) }],
+    },
+    {
+      name: 'Route Server and NVA, the hub does not allow gateway transit: the spokes learn no route',
+      resources: routeServerHub([
+        { name: 'spoke1', prefixes: ['10.1.0.0/16'], fromHub: { allowGatewayTransit: false } },
+        { name: 'spoke2', prefixes: ['10.2.0.0/16'], fromHub: { allowGatewayTransit: false } },
+      ]),
+      findings: [{ resourceId: toHub(s1) }, { resourceId: toHub(s2) }],
+    },
+    {
+      name: 'Route Server and NVA, dual-stack spokes: a Route Server carries no IPv6 routes',
+      resources: routeServerHub([
+        { name: 'spoke1', prefixes: ['10.1.0.0/16', 'fd00:1::/48'] },
+        { name: 'spoke2', prefixes: ['10.2.0.0/16', 'fd00:2::/48'] },
+      ]),
+      findings: [{ resourceId: toHub(s1) }, { resourceId: toHub(s2) }],
+    },
+    {
+      // The VPN gateway's learned routes are on-premises ones; only a Route Server programs what an
+      // NVA advertises. (A Route Server elsewhere in the estate changes nothing here.)
+      name: 'a VPN gateway (no Route Server) and an NVA in the hub: spokes that use the gateway are judged as before',
+      resources: [
+        ...routeServerHub(
+          [
+            { name: 'spoke1', prefixes: ['10.1.0.0/16'] },
+            { name: 'spoke2', prefixes: ['10.2.0.0/16'] },
+          ],
+          { gateways: [gateway('vgw-hub', HUB)] },
+        ),
+        vnet({ id: AUX, prefixes: ['10.9.0.0/16'], subnets: [{ name: 'RouteServerSubnet', prefix: '10.9.0.0/27' }] }),
+        routeServer('rs-aux', AUX),
+      ],
+      findings: [{ resourceId: toHub(s1) }, { resourceId: toHub(s2) }],
+    },
+    {
+      name: 'Route Server and NVA: learning spokes are not judged with each other, a spoke that learns nothing still is (peerings counted once)',
+      resources: noPropagation(
+        routeServerHub([
+          { name: 'spoke1', prefixes: ['10.1.0.0/16'], peerings: [{ remote: s2 }] },
+          { name: 'spoke2', prefixes: ['10.2.0.0/16'], peerings: [{ remote: s1 }] },
+          { name: 'spoke3', prefixes: ['10.3.0.0/16'] },
+          tabled('spoke4', '10.4.0.0/16'),
+        ]),
+        'spoke4',
+      ),
+      findings: [
+        { resourceId: toHub(s1), relatedResourceIds: [HUB, s4], messageIncludes: ['cannot reach VNet "spoke4" through'] },
+        { resourceId: toHub(s2), relatedResourceIds: [HUB, s4], messageIncludes: ['cannot reach VNet "spoke4" through'] },
+        { resourceId: toHub(s3), relatedResourceIds: [HUB, s4], messageIncludes: ['cannot reach VNet "spoke4" through'] },
+        { resourceId: toHub(s4), relatedResourceIds: [HUB, s1, s2, s3], messageIncludes: ['cannot reach VNets "spoke1", "spoke2" and "spoke3" through'] },
+      ],
+    },
+    {
+      // spoke1 and spoke2 also route each other to the NVA: the pair is subtracted once, and spoke1
+      // still misses spoke3 (which routes elsewhere and learns nothing).
+      name: 'Route Server and NVA: learning spokes with routes of their own are counted once',
+      resources: noPropagation(
+        routeServerHub([
+          tabled('spoke1', '10.1.0.0/16', [viaNva()]),
+          tabled('spoke2', '10.2.0.0/16', [viaNva()]),
+          tabled('spoke3', '10.3.0.0/16', [viaNva('10.9.0.0/16', 'elsewhere')]),
+        ]),
+        'spoke3',
+      ),
+      findings: [
+        { resourceId: toHub(s1), relatedResourceIds: [HUB, s3], messageIncludes: ['cannot reach VNet "spoke3" through'] },
+        { resourceId: toHub(s2), relatedResourceIds: [HUB, s3], messageIncludes: ['cannot reach VNet "spoke3" through'] },
+        { resourceId: toHub(s3), relatedResourceIds: [HUB, s1, s2], messageIncludes: ['cannot reach VNets "spoke1" and "spoke2" through'] },
+      ],
+    },
+    {
+      name: 'Route Server and NVA: routed spokes that learn nothing are judged by their routes, with each other and with learning spokes',
+      resources: noPropagation(
+        routeServerHub([
+          tabled('spoke1', '10.1.0.0/16', [viaNva()]),
+          tabled('spoke2', '10.2.0.0/16', [viaNva()]),
+          // Routes to spoke4 only, and spoke4 to it: joined with each other, with neither learning spoke.
+          tabled('spoke3', '10.3.0.0/16', [viaNva('10.4.0.0/16', 'to-spoke4')]),
+          tabled('spoke4', '10.4.0.0/16', [viaNva('10.3.0.0/16', 'to-spoke3')]),
+        ]),
+        'spoke3',
+        'spoke4',
+      ),
+      findings: [
+        { resourceId: toHub(s1), relatedResourceIds: [HUB, s3, s4], messageIncludes: ['cannot reach VNets "spoke3" and "spoke4" through'] },
+        { resourceId: toHub(s2), relatedResourceIds: [HUB, s3, s4], messageIncludes: ['cannot reach VNets "spoke3" and "spoke4" through'] },
+        { resourceId: toHub(s3), relatedResourceIds: [HUB, s1, s2], messageIncludes: ['cannot reach VNets "spoke1" and "spoke2" through'] },
+        { resourceId: toHub(s4), relatedResourceIds: [HUB, s1, s2], messageIncludes: ['cannot reach VNets "spoke1" and "spoke2" through'] },
       ],
     },
   ],
