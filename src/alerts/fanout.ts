@@ -24,6 +24,11 @@ import { redactSecrets } from '../redact';
 // meanwhile sends nothing. Every takeover makes the same report (the time of the first claim):
 // the same blob names and the same Communication Services Operation-Id, so a mail that a crashed
 // holder did send is recognised by the service rather than sent twice.
+//
+// A batch message whose every delivery failed (the host killed each at functionTimeout during a
+// throttled read, say, so no catch ran) is moved to the poison queue, whose handler gives the
+// batch up without reading: its subscriptions are recorded unreadable and the run goes on to a
+// PARTIAL report, rather than ending in none.
 
 /** An assembler's lease: longer than host.json's functionTimeout (10 min), after which the host has given up on the invocation. */
 export const ASSEMBLY_LEASE_MS = 11 * 60_000;
@@ -84,7 +89,8 @@ export function parseBatchMessage(raw: unknown): AuditBatchMessage {
 }
 
 export interface BatchInventoryStore {
-  save(runId: string, batch: number, inventory: Inventory): Promise<void>;
+  /** Saves a batch's inventory; with `ifAbsent`, only when none is saved yet. Whether it was written. */
+  save(runId: string, batch: number, inventory: Inventory, options?: { ifAbsent?: boolean }): Promise<boolean>;
   load(runId: string, batchCount: number): Promise<Inventory[]>;
   /** Removes the run's batch blobs (once it is assembled). */
   remove(runId: string): Promise<void>;
@@ -101,10 +107,17 @@ export class BlobBatchInventoryStore implements BatchInventoryStore {
     return this.ready;
   }
 
-  async save(runId: string, batch: number, inventory: Inventory): Promise<void> {
+  async save(runId: string, batch: number, inventory: Inventory, { ifAbsent = false }: { ifAbsent?: boolean } = {}): Promise<boolean> {
     await this.ensure();
     const body = JSON.stringify(inventory);
-    await this.container.getBlockBlobClient(`runs/${runId}/batch-${batch}.json`).upload(body, Buffer.byteLength(body));
+    try {
+      // If-None-Match: * makes "unless one is saved" one conditional write: no gap between a check and the upload.
+      await this.container.getBlockBlobClient(`runs/${runId}/batch-${batch}.json`).upload(body, Buffer.byteLength(body), ifAbsent ? { conditions: { ifNoneMatch: '*' } } : {});
+      return true;
+    } catch (error) {
+      if (ifAbsent && (error as { statusCode?: number }).statusCode === 409) return false; // BlobAlreadyExists
+      throw error;
+    }
   }
 
   async load(runId: string, batchCount: number): Promise<Inventory[]> {
@@ -213,14 +226,21 @@ export async function startScheduledAudit(
 }
 
 /**
+ * How a batch message arrived: from the batch queue, the how-manieth of its deliveries; or from
+ * the poison queue, where the Functions host moves it once all maxDequeueCount deliveries failed.
+ */
+export type BatchDelivery = { dequeueCount: number; maxDequeueCount: number } | { poisoned: true; maxDequeueCount: number };
+
+/**
  * The worker: read one batch. On the last delivery attempt a read failure is recorded as
- * unreadable subscriptions (the report says PARTIAL) rather than stalling the whole run. A batch
- * already recorded is not read again; a run already assembled (or removed) is left alone.
+ * unreadable subscriptions (the report says PARTIAL) rather than stalling the whole run; so is a
+ * poisoned batch, without reading. A batch already recorded is not read again; a run already
+ * assembled (or removed) is left alone.
  */
 export async function runAuditBatch(
   deps: FanoutDeps,
   message: AuditBatchMessage,
-  delivery: { dequeueCount: number; maxDequeueCount: number },
+  delivery: BatchDelivery,
 ): Promise<{ assembled: ScheduledResult | undefined; completed: number }> {
   const before = await deps.runs.progress(message.runId);
   if (!before) {
@@ -231,24 +251,49 @@ export async function runAuditBatch(
     deps.log.info(`run ${message.runId}: already assembled; batch ${message.batch} has nothing left to do`);
     return { assembled: undefined, completed: before.completed.length };
   }
-  if (!before.completed.includes(message.batch)) {
-    let inventory: Inventory;
-    try {
-      inventory = await readStamped(deps, { kind: 'subscriptions', subscriptionIds: message.subscriptionIds });
-    } catch (error) {
-      if (delivery.dequeueCount < delivery.maxDequeueCount) throw error;
-      const reason = `could not be read after ${delivery.dequeueCount} attempts: ${redactSecrets((error as Error).message)}`;
-      deps.log.error(`run ${message.runId} batch ${message.batch}: ${reason}`);
-      // Nothing read: no claim on when, so the parts that were read decide the run's observation time.
-      inventory = { resources: [], subscriptions: [], unreadable: message.subscriptionIds.map((scope) => ({ scope, reason })) };
-    }
-    await deps.batches.save(message.runId, message.batch, inventory);
-  }
+  if (!before.completed.includes(message.batch)) await saveBatch(deps, message, delivery);
   const progress = await deps.runs.completeBatch(message.runId, message.batch);
   if (!progress || progress.completed.length < progress.batchCount) {
     return { assembled: undefined, completed: progress?.completed.length ?? 0 };
   }
   return { assembled: await assemble(deps, progress), completed: progress.completed.length };
+}
+
+/** Reads the batch and saves its inventory; a batch that is given up is saved as unreadable instead. */
+async function saveBatch(deps: FanoutDeps, message: AuditBatchMessage, delivery: BatchDelivery): Promise<void> {
+  // Every delivery of a poisoned message failed, most likely in a read that no retry finished: it is not tried again.
+  if ('poisoned' in delivery) return giveUp(deps, message, poisonedReason(message, delivery.maxDequeueCount));
+  let inventory: Inventory;
+  try {
+    inventory = await readStamped(deps, { kind: 'subscriptions', subscriptionIds: message.subscriptionIds });
+  } catch (error) {
+    if (delivery.dequeueCount < delivery.maxDequeueCount) throw error;
+    return giveUp(deps, message, `could not be read after ${delivery.dequeueCount} attempts: ${redactSecrets((error as Error).message)}`);
+  }
+  await deps.batches.save(message.runId, message.batch, inventory);
+}
+
+/** Why a poisoned batch's subscriptions are unreadable, and where to find out more (the report shows it for each). */
+function poisonedReason(message: AuditBatchMessage, deliveries: number): string {
+  return (
+    `not read: the batch message failed all ${deliveries} deliveries (most likely each hit the 10-minute function timeout during a slow or throttled Resource Graph read, ` +
+    `or storage failed while saving or recording the batch); the auditBatch invocations' logs for run ${message.runId} batch ${message.batch} say which`
+  );
+}
+
+/**
+ * Records a batch that is given up as unreadable subscriptions (the report says PARTIAL) rather
+ * than stalling the whole run. An earlier delivery may have saved what it read and failed only
+ * to record the batch: what was read is kept.
+ */
+async function giveUp(deps: FanoutDeps, message: AuditBatchMessage, reason: string): Promise<void> {
+  // Nothing read: no claim on when, so the parts that were read decide the run's observation time.
+  const inventory: Inventory = { resources: [], subscriptions: [], unreadable: message.subscriptionIds.map((scope) => ({ scope, reason })) };
+  if (await deps.batches.save(message.runId, message.batch, inventory, { ifAbsent: true })) {
+    deps.log.error(`run ${message.runId} batch ${message.batch}: ${reason}`);
+  } else {
+    deps.log.warn(`run ${message.runId} batch ${message.batch}: ${reason}; but an earlier delivery saved the batch's inventory already, which is kept`);
+  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,16 +1,21 @@
 import { app, type InvocationContext } from '@azure/functions';
-import { parseBatchMessage, runAuditBatch } from '../alerts/fanout';
+import { parseBatchMessage, runAuditBatch, type AuditBatchMessage, type BatchDelivery } from '../alerts/fanout';
 import { adapters, AUDIT_QUEUE, fanoutDeps, loggerOf, MAX_DEQUEUE_COUNT } from './composition';
 
 // The fan-out worker: reads one batch of subscriptions; the last one to finish assembles the
 // report (src/alerts/fanout.ts). Failures throw: the queue redelivers, then moves the message to
-// peerguard-audit-batches-poison after host.json's maxDequeueCount.
+// peerguard-audit-batches-poison after host.json's maxDequeueCount, where auditBatchPoison gives
+// the batch up.
 
 export async function auditBatch(message: unknown, context: InvocationContext): Promise<void> {
-  const log = loggerOf(context);
-  const batch = parseBatchMessage(message);
   const dequeueCount = Number(context.triggerMetadata?.dequeueCount ?? 1);
-  const result = await runAuditBatch(fanoutDeps(adapters(), log), batch, { dequeueCount, maxDequeueCount: MAX_DEQUEUE_COUNT });
+  await processBatch(parseBatchMessage(message), context, { dequeueCount, maxDequeueCount: MAX_DEQUEUE_COUNT });
+}
+
+/** Runs one delivery of a batch (from the batch queue or the poison queue) and logs where the run stands. */
+export async function processBatch(batch: AuditBatchMessage, context: InvocationContext, delivery: BatchDelivery): Promise<void> {
+  const log = loggerOf(context);
+  const result = await runAuditBatch(fanoutDeps(adapters(), log), batch, delivery);
   log.info(
     result.assembled
       ? `run ${batch.runId}: report assembled and archived as ${result.assembled.archived.join(', ')}`

@@ -49,6 +49,8 @@ export const REPORT_CONTAINER = 'peerguard-reports';
 export const DEAD_LETTER_CONTAINER = 'peerguard-deadletter';
 export const RUN_CONTAINER = 'peerguard-runs';
 export const AUDIT_QUEUE = 'peerguard-audit-batches';
+/** Where the Functions host moves a batch message after maxDequeueCount failed deliveries: `<queue>-poison`. */
+export const AUDIT_POISON_QUEUE = `${AUDIT_QUEUE}-poison`;
 /** Subscriptions per fan-out batch (Resource Graph: keep groups well under 300 per query). */
 export const FANOUT_BATCH_SIZE = 100;
 /** Must equal host.json extensions.queues.maxDequeueCount. */

@@ -4,4 +4,5 @@ import './startup';
 import './eventGridTrigger';
 import './scheduledAudit';
 import './auditBatch';
+import './auditBatchPoison';
 import './audit';

@@ -56,8 +56,8 @@ describe('src/functions registers with the Functions host', () => {
     process.env = savedEnv;
   });
 
-  it('registers exactly the four functions', () => {
-    expect(registered.map((r) => r.name).sort()).toEqual(['audit', 'auditBatch', 'eventGridTrigger', 'scheduledAudit']);
+  it('registers exactly the five functions', () => {
+    expect(registered.map((r) => r.name).sort()).toEqual(['audit', 'auditBatch', 'auditBatchPoison', 'eventGridTrigger', 'scheduledAudit']);
   });
 
   it('eventGridTrigger: an Event Grid trigger (the name infra/ subscribes)', () => {
@@ -70,6 +70,10 @@ describe('src/functions registers with the Functions host', () => {
 
   it('auditBatch: a Storage queue trigger on the fan-out queue, over AzureWebJobsStorage', () => {
     expect(trigger('auditBatch')).toMatchObject({ type: 'queueTrigger', direction: 'in', queueName: 'peerguard-audit-batches', connection: 'AzureWebJobsStorage' });
+  });
+
+  it("auditBatchPoison: a Storage queue trigger on the fan-out queue's poison queue (the host's `<queue>-poison`), over AzureWebJobsStorage", () => {
+    expect(trigger('auditBatchPoison')).toMatchObject({ type: 'queueTrigger', direction: 'in', queueName: 'peerguard-audit-batches-poison', connection: 'AzureWebJobsStorage' });
   });
 
   it('audit: HTTP GET with function-level auth and an HTTP output', () => {
