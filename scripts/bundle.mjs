@@ -2,7 +2,7 @@
 // start reads one script (our code, zod, @azure/functions) instead of resolving a thousand modules.
 // `@azure/functions-core` is provided by the Functions host's worker (it is not on npm). The Azure
 // SDK clients, which only some invocations need, are required lazily inside the adapters
-// (src/azure/connection.ts, credentials.ts, subscriptions.ts, src/functions/composition.ts, and
+// (src/azure/connection.ts, credentials.ts, subscriptions.ts, management-groups.ts, src/functions/composition.ts, and
 // src/config/yaml-document.ts for yaml) and stay
 // external: they load from node_modules on first use, not at start-up.
 // Run by `npm run build` after tsc (the CLI and the tests use tsc's output under dist/src).
@@ -11,6 +11,7 @@ import { build } from 'esbuild';
 
 /** The SDKs src/azure and src/functions/composition.ts require lazily (only when an adapter is built), and yaml (only when a configuration is parsed). */
 const LAZY = [
+  '@azure/arm-managementgroups',
   '@azure/arm-network',
   '@azure/arm-resourcegraph',
   '@azure/identity',

@@ -5,6 +5,7 @@ import type { AuditScope, Inventory, InventoryProgress, InventoryReader } from '
 import type { UnreadableScope } from '../report/report';
 import { resourceGraphClient, type AzureConnection } from './connection';
 import { describeError, isAccessDenied, isTokenRefused, isTransient, realSleep, retryAfterMsOf, untilAborted } from './errors';
+import { listDescendantSubscriptions, type DescendantSubscription } from './management-groups';
 import { listSubscriptions, type SubscriptionEntry } from './subscriptions';
 
 // The estate through Azure Resource Graph: one query of its `resources` table for every resource
@@ -15,7 +16,10 @@ import { listSubscriptions, type SubscriptionEntry } from './subscriptions';
 // `resourcecontainers`): a second query reads them, for the subscriptions of a batch that hold a
 // network manager only, so an estate without one costs no extra call. A result Resource Graph cut
 // short fails like a page that keeps failing. What cannot be read becomes coverage.unreadable with
-// the reason; it never throws for a scope it could not read.
+// the reason; it never throws for a scope it could not read. A management group's subscriptions
+// are those Resource Graph returns under it, checked against the Management Groups API's list of
+// its descendants (management-groups.ts): Resource Graph leaves out, without a word, a subscription
+// the identity cannot read, and the audit must not then claim the whole group.
 
 const T = RESOURCE_TYPES;
 /** The types the topology reads that Resource Graph keeps in its `resources` table (peerings and subnets come inline). */
@@ -113,7 +117,7 @@ export function neighbourhoodQuery(ids: readonly string[], subscriptions: readon
   ].join('\n');
 }
 
-/** Subscriptions under a management group (and below it). */
+/** Subscriptions under a management group (and below it) that the identity can read. */
 export const SUBSCRIPTIONS_QUERY = [
   'resourcecontainers',
   "| where type =~ 'microsoft.resources/subscriptions'",
@@ -135,6 +139,11 @@ export interface ResourceGraphInventoryOptions extends AzureConnection {
   sleep?: (ms: number) => Promise<void>;
   /** The subscriptions the identity can see; defaults to ARM `GET /subscriptions`. */
   listSubscriptions?: () => Promise<SubscriptionEntry[]>;
+  /**
+   * Every subscription under a management group, readable or not; defaults to the Management
+   * Groups API (Get Descendants, @azure/arm-managementgroups, required only for such a scope).
+   */
+  listManagementGroupSubscriptions?: (managementGroupId: string, signal?: AbortSignal) => Promise<DescendantSubscription[]>;
   /** Overrides the client (tests use the real one against the stand-in). */
   client?: ResourceGraphClient;
 }
@@ -199,6 +208,7 @@ export class ResourceGraphInventory implements InventoryReader {
   private readonly maxQuotaWaitMs: number;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly listVisible: () => Promise<SubscriptionEntry[]>;
+  private readonly listUnderGroup: (managementGroupId: string, signal?: AbortSignal) => Promise<DescendantSubscription[]>;
   private quotaResumeAt = 0;
   /** Queries sent (pages, including retried ones), for diagnostics. */
   queries = 0;
@@ -212,6 +222,9 @@ export class ResourceGraphInventory implements InventoryReader {
     this.maxQuotaWaitMs = options.maxQuotaWaitMs ?? 60_000;
     this.sleep = options.sleep ?? realSleep;
     this.listVisible = options.listSubscriptions ?? (() => listSubscriptions(options));
+    this.listUnderGroup =
+      options.listManagementGroupSubscriptions ??
+      ((group, signal) => listDescendantSubscriptions(options, group, { pageAttempts: this.pageAttempts, backoffMs: this.backoffMs, sleep: this.sleep, signal }));
   }
 
   async readInventory(scope: AuditScope, onProgress?: (progress: InventoryProgress) => void, signal?: AbortSignal): Promise<Inventory> {
@@ -265,14 +278,17 @@ export class ResourceGraphInventory implements InventoryReader {
       return wanted.filter((x) => visible.has(x));
     }
     if (scope.kind === 'managementGroup') {
+      let readable: string[];
       try {
         const rows = await this.queryAll(SUBSCRIPTIONS_QUERY, { managementGroups: [scope.managementGroupId] }, undefined, signal);
-        return [...new Set(rows.map((r) => String(r.subscriptionId ?? '').toLowerCase()).filter(Boolean))];
+        readable = [...new Set(rows.map((r) => String(r.subscriptionId ?? '').toLowerCase()).filter(Boolean))];
       } catch (error) {
         signal?.throwIfAborted();
         unreadable.push({ scope: managementGroupScope(scope.managementGroupId), reason: `its subscriptions could not be listed: ${describeError(error)}` });
         return [];
       }
+      await this.checkGroupComplete(scope.managementGroupId, readable, unreadable, signal);
+      return readable;
     }
     try {
       return [...new Set((await listVisible()).map((s) => s.subscriptionId))];
@@ -280,6 +296,40 @@ export class ResourceGraphInventory implements InventoryReader {
       signal?.throwIfAborted();
       unreadable.push({ scope: 'tenant', reason: `the subscriptions the identity can see could not be listed: ${describeError(error)}` });
       return [];
+    }
+  }
+
+  /**
+   * The subscriptions under the management group that Resource Graph did not return (`readable`),
+   * each into `unreadable`: the identity cannot read them, so their VNets are unknown. One paged
+   * call of the Management Groups API. When that list cannot be read, the group itself goes into
+   * `unreadable`: nothing then proves that Resource Graph returned all of its subscriptions, so
+   * the audit must not claim it did (and a VNet in a subscription not read cannot be called out
+   * of scope either).
+   */
+  private async checkGroupComplete(managementGroupId: string, readable: readonly string[], unreadable: UnreadableScope[], signal: AbortSignal | undefined): Promise<void> {
+    let underGroup: DescendantSubscription[];
+    try {
+      underGroup = await untilAborted(() => this.listUnderGroup(managementGroupId, signal), signal);
+    } catch (error) {
+      signal?.throwIfAborted();
+      unreadable.push({
+        scope: managementGroupScope(managementGroupId),
+        reason:
+          `its subscriptions could not be checked for completeness: Resource Graph lists only those the identity can read, and the management group's descendants could not be listed (${describeError(error)}), ` +
+          'so a subscription under it that the identity cannot read would be missing without notice; listing them needs Microsoft.Management/managementGroups/descendants/read at the management group (Reader there has it)',
+      });
+      return;
+    }
+    const returned = new Set(readable);
+    for (const s of underGroup.filter((x) => !returned.has(x.subscriptionId))) {
+      const which = s.displayName ? `subscription ${JSON.stringify(s.displayName)}` : 'the subscription';
+      unreadable.push({
+        scope: s.subscriptionId,
+        reason:
+          `${which} is under management group ${managementGroupId} but not readable by the identity: Resource Graph returned nothing for it, so its resources are unknown; ` +
+          'it needs Reader on the subscription (inherited from a Reader assignment at the management group unless a deny assignment blocks it), or Resource Graph has not yet indexed a subscription just moved under the group',
+      });
     }
   }
 

@@ -67,7 +67,8 @@ function ifMatchFails(ctx: Ctx, current: StoredResource | undefined): Reply | un
   return undefined;
 }
 
-function listPage(ctx: Ctx, items: unknown[]): Reply {
+/** One page of `items` (`armPageSize` each), offset by `$skiptoken`, with an absolute nextLink while more remain. */
+export function listPage(ctx: Ctx, items: unknown[]): Reply {
   const skip = Number(ctx.query.$skiptoken ?? 0) || 0;
   const size = ctx.options.armPageSize;
   const page = items.slice(skip, skip + size);

@@ -13,6 +13,8 @@ export type RequestKind =
   | 'armDelete'
   /** GET of an Azure-AsyncOperation or Location URL of a long-running ARM operation */
   | 'armOperation'
+  /** GET /providers/Microsoft.Management/managementGroups/{groupId}/descendants, each page counts */
+  | 'managementGroupDescendants'
   /** POST /emails:send */
   | 'emailSend'
   /** GET /emails/operations/{id} */

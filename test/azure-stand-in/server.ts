@@ -6,21 +6,24 @@ import { armRoute } from './arm';
 import { EmailControl, emailRoute } from './email';
 import { Faults } from './faults';
 import { armError, type Ctx, type Reply, type Route, type StandInOptions } from './http';
+import { managementGroupsRoute } from './management-groups';
 import { RequestLog } from './requests';
 import { resourceGraphRoute } from './resource-graph';
 import { StandInState, type Json } from './state';
 
 // The HTTPS server and router: a self-signed certificate made in-process (IP SAN 127.0.0.1),
-// bound to 127.0.0.1 on a free port. Each request is classified (Resource Graph, ARM, email),
-// logged, passed through the armed faults, then answered from the state.
+// bound to 127.0.0.1 on a free port. Each request is classified (Resource Graph, management
+// groups, ARM, email), logged, passed through the armed faults, then answered from the state.
 
 export interface StandInConfig {
   /** Azure JSON as in snapshots: ARM resources (VNets with inline peerings, gateways, ...). */
   resources?: readonly unknown[];
   /** Subscriptions that exist even if they hold nothing. */
   subscriptions?: readonly string[];
-  /** Management group name → subscription ids under it. */
+  /** Management group name → subscription ids under it (those of its child groups are added to it). */
   managementGroups?: Record<string, readonly string[]>;
+  /** Child management group → its parent, for a hierarchy (Get Descendants lists the child groups too). */
+  managementGroupParents?: Record<string, string>;
   options?: Partial<Omit<StandInOptions, 'quota'>> & { quota?: Partial<StandInOptions['quota']> };
 }
 
@@ -96,6 +99,7 @@ export async function startStandIn(config: StandInConfig = {}): Promise<StandIn>
   const state = new StandInState(config.resources ?? [], {
     ...(config.subscriptions ? { subscriptions: config.subscriptions } : {}),
     ...(config.managementGroups ? { managementGroups: config.managementGroups } : {}),
+    ...(config.managementGroupParents ? { managementGroupParents: config.managementGroupParents } : {}),
   });
   const options: StandInOptions = { ...DEFAULT_OPTIONS, ...config.options, quota: { ...DEFAULT_OPTIONS.quota, ...(config.options?.quota ?? {}) } };
   const faults = new Faults();
@@ -104,7 +108,7 @@ export async function startStandIn(config: StandInConfig = {}): Promise<StandIn>
   const email = new EmailControl(state.emails, () => endpoint);
 
   const route = (method: string, path: string, body: Json | undefined): Route | undefined =>
-    emailRoute(method, path, email) ?? resourceGraphRoute(method, path, body) ?? armRoute(method, path);
+    emailRoute(method, path, email) ?? resourceGraphRoute(method, path, body) ?? managementGroupsRoute(method, path) ?? armRoute(method, path);
 
   const server: Server = createServer({ key, cert }, (req, res) => {
     void (async () => {

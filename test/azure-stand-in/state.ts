@@ -94,16 +94,52 @@ export class StandInState {
   readonly subscriptions = new Map<string, SubscriptionInfo>();
   /** Management group id → lower-cased subscription ids under it (directly or below). */
   readonly managementGroups = new Map<string, Set<string>>();
+  /** Lower-cased management group id → the group it sits in (a group absent here sits under no other group of the stand-in). */
+  readonly managementGroupParents = new Map<string, string>();
   /** Mail accepted by `POST /emails:send`, in arrival order. */
   readonly emails: SentEmail[] = [];
 
-  constructor(seed: readonly unknown[] = [], options: { subscriptions?: readonly string[]; managementGroups?: Record<string, readonly string[]> } = {}) {
+  constructor(
+    seed: readonly unknown[] = [],
+    options: { subscriptions?: readonly string[]; managementGroups?: Record<string, readonly string[]>; managementGroupParents?: Record<string, string> } = {},
+  ) {
     for (const r of seed) this.seed(r);
     for (const s of options.subscriptions ?? []) this.addSubscription(s);
     for (const [mg, subs] of Object.entries(options.managementGroups ?? {})) {
       this.managementGroups.set(mg.toLowerCase(), new Set(subs.map((s) => s.toLowerCase())));
       for (const s of subs) this.addSubscription(s);
     }
+    for (const [child, parent] of Object.entries(options.managementGroupParents ?? {})) {
+      for (const g of [child, parent]) if (!this.managementGroups.has(g.toLowerCase())) this.managementGroups.set(g.toLowerCase(), new Set());
+      this.managementGroupParents.set(child.toLowerCase(), parent.toLowerCase());
+    }
+    // A group holds its child groups' subscriptions too (Resource Graph's management-group scope reads them all).
+    for (const [group, subs] of this.managementGroups) {
+      for (let up = this.managementGroupParents.get(group), hops = 0; up && hops < 10; up = this.managementGroupParents.get(up), hops += 1) {
+        for (const s of subs) this.managementGroups.get(up)?.add(s);
+      }
+    }
+  }
+
+  /** The management groups below `group` (children, theirs, ...), nearest first. */
+  managementGroupsBelow(group: string): string[] {
+    const below: string[] = [];
+    for (let level = [group.toLowerCase()]; level.length > 0 && below.length < 10_000; ) {
+      level = [...this.managementGroupParents].filter(([, parent]) => level.includes(parent)).map(([child]) => child).sort();
+      below.push(...level);
+    }
+    return below;
+  }
+
+  /** The group of `group` and those below it that holds `subscriptionId` directly (the deepest one that holds it). */
+  managementGroupHolding(group: string, subscriptionId: string): string {
+    const depth = (g: string): number => {
+      let d = 0;
+      for (let up = this.managementGroupParents.get(g); up && d < 10; up = this.managementGroupParents.get(up)) d += 1;
+      return d;
+    };
+    const holders = [group.toLowerCase(), ...this.managementGroupsBelow(group)].filter((g) => this.managementGroups.get(g)?.has(subscriptionId.toLowerCase()));
+    return holders.reduce((deepest, g) => (depth(g) > depth(deepest) ? g : deepest), group.toLowerCase());
   }
 
   addSubscription(subscriptionId: string, displayName?: string): void {
