@@ -11,6 +11,7 @@ import {
   meshConnects,
   type GatewayHub,
   routingOf,
+  tableLearnsBgpRoutes,
   transitIndex,
   type EffectiveRoute,
   type Link,
@@ -41,6 +42,19 @@ import {
 //   - None is a blackhole; VnetLocal means C's prefix overlaps A's own (or a user route keeps it in
 //     A); other next hops leave.
 //   Parts of C's space that no route covers go to Azure's defaults (Internet or None): no route.
+// - Route Server: where A's effective routes leave part of C's IPv4 space uncovered, a route an NVA
+//   advertises over BGP may fill it, and such routes are not in the configuration: the direction is
+//   `unsupported` (undetermined), not `no-route`, when both A and C may learn them and an appliance
+//   may be their next hop, as transit-not-transitive judges it (see "Route Server" there). Each
+//   uses a hub with a Route Server through gateway transit and some subnet of it propagates gateway
+//   routes (transit-helpers.routeServerSource; for A, the context's own route table:
+//   tableLearnsBgpRoutes), and either both use the same Route Server's VNet G with an appliance in
+//   G or in a VNet with a usable link to G (transit-helpers.applianceNear), or a VNet with an
+//   appliance has usable links to both (`bgpWay`). A Route Server carries no IPv6 (route-server-faq);
+//   system routes for peerings are preferred to BGP routes (virtual-networks-udr-overview), so only
+//   uncovered space is in doubt. Within a direction a definite missing piece wins over an
+//   undetermined one (the whole of C is needed); across A's contexts an undetermined one wins (one
+//   context is enough), and so on the way back.
 // - A VNet reaches C when some context of A reaches all of C and some context of C reaches all of
 //   A back the same way: through the same appliance VNet (a stateful firewall drops an asymmetric
 //   return), or through none both ways. Every pair of contexts is tried, so neither the order of
@@ -58,13 +72,19 @@ import {
 //
 // Limits: one appliance hop (the appliance's own subnet UDRs and chains of appliances are not
 // followed; an appliance in A itself is reported as unsupported); NSGs, firewall rules and BGP
-// routes are not read; an appliance IP is trusted to forward whether or not a firewall/NIC with
-// that IP was read; a VNet's subnets are judged "some subnet": one good context is enough.
+// routes are not read (where a Route Server may program them, see above; a BGP route more specific
+// than a user route that decides part of C is not weighed); an appliance IP is trusted to forward
+// whether or not a firewall/NIC with that IP was read; a VNet's subnets are judged "some subnet":
+// one good context is enough.
 //
 // Cost: effective routes once per (VNet, route table); a direction once per (VNet pair, context)
 // per engine, the parts of C it reaches only once a whole path fails (and the way back only when
 // some part is reached); the onward check (hub H → C: link, forwarded traffic) once per (H, C), its
 // coverage of a prefix of C per question (a cheap scan of the link's routed prefixes).
+// Route Server, only where a direction leaves part of C uncovered: whether a VNet learns BGP routes
+// and whether an appliance is near a VNet once per VNet (memoized in the index), the VNets with an
+// appliance it has a usable link with once per VNet (O(its links)), and `bgpWay` once per pair of
+// learning VNets (O(the shorter of their two lists)).
 // Pairs are answered on demand: nothing is computed for pairs nobody asks about.
 
 export type MissingKind =
@@ -120,8 +140,9 @@ export interface Verdict {
   partly?: Connection | undefined;
   /**
    * Only in the verdict of `isolation`: nothing found connecting the VNets, yet a piece the engine
-   * cannot judge (`unsupported`: an appliance in the source VNet) leaves a path possible both ways,
-   * so isolation is not confirmed. The first such piece.
+   * cannot judge (`unsupported`: an appliance in the source VNet, or routes a Route Server may
+   * program over BGP) leaves a path possible both ways, so isolation is not confirmed. The first
+   * such piece.
    */
   undetermined?: MissingPiece | undefined;
 }
@@ -518,33 +539,128 @@ export function createReachability(topology: Topology): Reachability {
     return { ok: false, missing: { kind: 'no-route', message: `${routeText || `a route of type ${r.nextHopType}`} sends traffic for ${quote(dest)} out of the estate (${r.nextHopType}).`, resourceId: routeId } };
   };
 
-  /** A → C from one context: every prefix of C, every deciding route; the first missing piece. */
-  const directionFrom = (a: number, c: number, ctx: Context): Step => {
+  /** Why no route of context `ctx` of A covers all of `target`, a prefix of C. */
+  const gapPiece = (a: number, c: number, ctx: Context, target: Prefix): MissingPiece => {
     const src = vnetAt(a);
+    const dest = vnetAt(c);
+    // A usable link that leaves part of C unrouted (subnet peering, unsynced space): say so;
+    // peeringGap names the broken flag of a link that is not usable.
+    const link = index.link(a, c);
+    if (link) return partialGap(link, target, '');
+    const peered = topology.peeringBetween(src.key, dest.key) ?? topology.peeringBetween(dest.key, src.key);
+    if (peered) return peeringGap(src, dest, '');
+    const table = ctx.table ? ` and route table "${ctx.table.name}" sends ${target.text} nowhere` : ' and no route table sends its traffic to an appliance';
+    return { ...peeringGap(src, dest, table), kind: 'no-peering' };
+  };
+
+  // -- Route Server: routes an NVA advertises over BGP, not in the configuration --
+
+  // appliancePeersOf[n]: the VNets with an appliance that VNet n has a usable link with.
+  const appliancePeersOf: Array<readonly number[] | undefined> = new Array(V);
+  const appliancePeers = (n: number): readonly number[] =>
+    (appliancePeersOf[n] ??= index.links(n).flatMap((l) => (l.peerVnet.appliances.length > 0 ? [l.peer] : [])));
+  // Per pair of learning VNets (the lower number first): `bgpWay`.
+  const bgpWays = new Map<number, number>();
+
+  /**
+   * Whether VNets `a` and `c` may both learn routes an NVA advertises over BGP that join them, as
+   * transit-not-transitive judges it: each may learn a Route Server's routes
+   * (transit-helpers.routeServerSource: it uses the hub G of a Route Server through gateway
+   * transit, and some workload subnet propagates gateway routes), and an appliance may be a learned
+   * route's next hop: both learn from the same G with an appliance in G or in a VNet with a usable
+   * link to G (transit-helpers.applianceNear: a Route Server peers with NVAs "in the same virtual
+   * network or a directly peered virtual network", peer-route-server-with-virtual-appliance), or a
+   * third VNet with an appliance has usable links to both ("the SDWAN NVA can advertise routes with
+   * the next-hop pointing to other IP addresses", route-injection-in-spokes). The VNet that holds
+   * that appliance, or G (whose appliance may be in a VNet peered with it); else -1. Symmetric.
+   */
+  const bgpWay = (a: number, c: number): number => {
+    const ga = index.routeServerSource(a);
+    if (ga < 0) return -1;
+    const gc = index.routeServerSource(c);
+    if (gc < 0) return -1;
+    const key = a < c ? a * V + c : c * V + a;
+    let way = bgpWays.get(key);
+    if (way === undefined) {
+      way = -1;
+      if (ga === gc && index.applianceNear(ga)) way = ga;
+      else {
+        // The shorter list is walked (the lower-numbered VNet's on a tie): the same VNet whichever is asked first.
+        const [lo, hi] = a < c ? [a, c] : [c, a];
+        const [x, y] = appliancePeers(lo).length <= appliancePeers(hi).length ? [lo, hi] : [hi, lo];
+        for (const b of appliancePeers(x)) {
+          if (b !== y && index.link(y, b)) {
+            way = b;
+            break;
+          }
+        }
+      }
+      bgpWays.set(key, way);
+    }
+    return way;
+  };
+
+  /**
+   * Context `ctx` of A leaves part of `target` (an IPv4 prefix of C) to no route, and a route an NVA
+   * advertises over BGP may carry it (`bgpWay`; the context's route table must propagate gateway
+   * routes): the piece that cannot be judged, naming the gap, the Route Server's VNet and where the
+   * appliance may be; else undefined. `whole`: no route covers any of `target`.
+   */
+  const bgpPiece = (a: number, c: number, ctx: Context, target: Prefix, whole: boolean): MissingPiece | undefined => {
+    // A Route Server carries no IPv6 (route-server-faq), and a table that disables gateway route
+    // propagation keeps its routes out of its subnets (route-injection-in-spokes).
+    if (target.version !== 4 || !tableLearnsBgpRoutes(ctx.table)) return undefined;
+    const way = bgpWay(a, c);
+    if (way < 0) return undefined;
+    const src = vnetAt(a);
+    const dest = vnetAt(c);
+    const ga = vnetAt(index.routeServerSource(a));
+    const gc = vnetAt(index.routeServerSource(c));
+    const servers = ga === gc ? `both use the Route Server in ${quote(ga)}` : `${quote(src)} uses the Route Server in ${quote(ga)} and ${quote(dest)} the one in ${quote(gc)}`;
+    const holder = vnetAt(way);
+    const where = holder.appliances.length > 0 ? quote(holder) : `a VNet peered with ${quote(holder)}`;
+    const what = whole ? `${target.text} of ${quote(dest)}` : `the part of ${target.text} of ${quote(dest)} that no route covers`;
+    const gap = gapPiece(a, c, ctx, target);
+    return {
+      kind: 'unsupported',
+      message:
+        `${gap.message.replace(/\.$/, '')}; but ${servers} through gateway transit and subnets of both propagate gateway routes, ` +
+        `and the routes an NVA advertises to a Route Server over BGP are not in the configuration: such a route may send ${what} from ${quote(src)} to an appliance in ${where}.`,
+      resourceId: ga.gateways.find((g) => g.kind === 'RouteServer')?.id ?? ga.id,
+    };
+  };
+
+  /**
+   * A → C from one context: every prefix of C, every deciding route; the first missing piece. A
+   * piece that cannot be judged (`unsupported`) is named only when no other piece is missing: one
+   * that is, is missing whatever the unjudged piece does.
+   */
+  const directionFrom = (a: number, c: number, ctx: Context): Step => {
     const dest = vnetAt(c);
     let first: Hop | undefined;
     let way = NO_APPLIANCE;
+    let undetermined: MissingPiece | undefined;
     for (const target of dest.prefixes) {
       const { deciding, gap } = routingOf(ctx.routes, target);
       if (gap) {
-        // A usable link that leaves part of C unrouted (subnet peering, unsynced space): say so;
-        // peeringGap names the broken flag of a link that is not usable.
-        const link = index.link(a, c);
-        if (link) return { ok: false, missing: partialGap(link, target, '') };
-        const peered = topology.peeringBetween(src.key, dest.key) ?? topology.peeringBetween(dest.key, src.key);
-        if (peered) return { ok: false, missing: peeringGap(src, dest, '') };
-        const table = ctx.table ? ` and route table "${ctx.table.name}" sends ${target.text} nowhere` : ' and no route table sends its traffic to an appliance';
-        return { ok: false, missing: { ...peeringGap(src, dest, table), kind: 'no-peering' } };
+        const bgp = bgpPiece(a, c, ctx, target, deciding.length === 0);
+        if (!bgp) return { ok: false, missing: gapPiece(a, c, ctx, target) };
+        undetermined ??= bgp;
       }
       for (const r of deciding) {
         const step = judge(a, c, r, target, ctx.table);
-        if (!step.ok) return step;
+        if (!step.ok) {
+          if (step.missing.kind !== 'unsupported') return step;
+          undetermined ??= step.missing;
+          continue;
+        }
         if (!first) {
           first = step.hop;
           way = step.way;
         } else if (step.way !== way) way = MIXED;
       }
     }
+    if (undetermined) return { ok: false, missing: undetermined };
     if (!first) return { ok: false, missing: { kind: 'no-address-space', message: `${quote(dest)} has no address space in the input.`, resourceId: dest.id } };
     return { ok: true, hop: first, way };
   };
@@ -560,7 +676,12 @@ export function createReachability(topology: Topology): Reachability {
     if (leg.ok && leg.way !== MIXED) reached = [{ hop: leg.hop, way: leg.way, part: undefined, except: NONE }];
     else {
       for (const target of vnetAt(c).prefixes) {
-        const { deciding } = routingOf(ctx.routes, target);
+        const { deciding, gap } = routingOf(ctx.routes, target);
+        // A part no route covers that a route learned over BGP may carry: a path not ruled out.
+        if (gap && !leg.unsupported) {
+          const bgp = bgpPiece(a, c, ctx, target, deciding.length === 0);
+          if (bgp) leg.unsupported = bgp;
+        }
         for (const r of deciding) {
           const carried = narrower(r.prefix, target);
           // A hub that forwards only part of what the route carries (its link to C routes some
@@ -635,6 +756,13 @@ export function createReachability(topology: Topology): Reachability {
   const throughAppliance = (hop: Hop, via: 'firewall' | 'appliance') =>
     hop.kind === 'appliance' && hop.hub.key !== hop.to.key && (via === 'appliance' || hop.appliance?.kind === 'AzureFirewall');
 
+  /**
+   * The piece to name for a way that no context takes: the first, unless a later one cannot be
+   * judged (`unsupported`): one context is enough, so a piece that may hold decides nothing.
+   */
+  const firstMissing = (known: MissingPiece | undefined, next: MissingPiece): MissingPiece =>
+    !known || (known.kind !== 'unsupported' && next.kind === 'unsupported') ? next : known;
+
   const verdictOf = (from: Vnet, to: Vnet | undefined, step: Step): Verdict =>
     step.ok ? { reachable: true, from, to, path: step.hop, missing: undefined } : { reachable: false, from, to, path: undefined, missing: step.missing };
 
@@ -671,12 +799,12 @@ export function createReachability(topology: Topology): Reachability {
     let outFailure: MissingPiece | undefined;
     let notThrough: (Step & { ok: true }) | undefined;
     for (const leg of legs(a, c)) {
-      if (!leg.ok) outFailure ??= leg.missing;
+      if (!leg.ok) outFailure = firstMissing(outFailure, leg.missing);
       else if (via && (leg.way === MIXED || !throughAppliance(leg.hop, via))) notThrough ??= leg;
       else out.push(leg);
     }
     if (out.length === 0) {
-      if (notThrough) {
+      if (notThrough && outFailure?.kind !== 'unsupported') {
         const what = via === 'firewall' ? 'an Azure Firewall' : 'an appliance';
         const others = notThrough.way === MIXED ? ` (other parts of ${quote(dest)} go other ways)` : '';
         return verdictOf(src, dest, {
@@ -690,14 +818,22 @@ export function createReachability(topology: Topology): Reachability {
     let backFailure: MissingPiece | undefined;
     for (const leg of legs(c, a)) {
       if (leg.ok) back.push(leg);
-      else backFailure ??= leg.missing;
+      else backFailure = firstMissing(backFailure, leg.missing);
     }
     if (back.length === 0) {
       const missing = backFailure ?? { kind: 'no-route', message: `${quote(dest)} has no subnets to send from.`, resourceId: dest.id };
+      if (missing.kind === 'unsupported') {
+        return verdictOf(src, dest, { ok: false, missing: { ...missing, message: `the way back from ${quote(dest)} to ${quote(src)} cannot be judged: ${missing.message}` } });
+      }
       return verdictOf(src, dest, { ok: false, missing: { ...missing, kind: 'return-path-missing', message: `no return path from ${quote(dest)} to ${quote(src)}: ${missing.message}` } });
     }
     for (const f of out) {
       if (f.way !== MIXED && back.some((b) => b.way === f.way)) return verdictOf(src, dest, f);
+    }
+    // A context that cannot be judged, either way, may take the way the other direction takes.
+    if (outFailure?.kind === 'unsupported') return verdictOf(src, dest, { ok: false, missing: outFailure });
+    if (backFailure?.kind === 'unsupported') {
+      return verdictOf(src, dest, { ok: false, missing: { ...backFailure, message: `the way back from ${quote(dest)} to ${quote(src)} cannot be judged: ${backFailure.message}` } });
     }
     const f = out[0] as Step & { ok: true };
     const b = back[0] as Step & { ok: true };

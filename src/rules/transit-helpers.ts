@@ -337,10 +337,18 @@ function learnsBgpRoutes(vnet: Vnet): boolean {
   if (sources.length === 0) return true;
   for (const subnet of sources) {
     const key = subnet.routeTableKey;
-    const table = key === undefined ? undefined : vnet.routeTables.find((t) => t.key === key);
-    if (!table || !table.disableBgpRoutePropagation) return true;
+    if (tableLearnsBgpRoutes(key === undefined ? undefined : vnet.routeTables.find((t) => t.key === key))) return true;
   }
   return false;
+}
+
+/**
+ * Whether the subnets of route table `table` (undefined: no table, or one that was not read) learn
+ * gateway and Route Server (BGP) routes: the table does not disable BGP route propagation
+ * (`learnsBgpRoutes`, per subnet; the reachability engine, per route context).
+ */
+export function tableLearnsBgpRoutes(table: RouteTable | undefined): boolean {
+  return !table || !table.disableBgpRoutePropagation;
 }
 
 /**

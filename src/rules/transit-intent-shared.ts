@@ -27,7 +27,7 @@ export function failingChecksBySource(topology: Topology, intent: Intent, expect
  * first destinations and, for a `reach`, the resource holding the first missing piece; the identity (statement
  * position and source) stays stable as the other group grows.
  */
-export function intentFindings(groups: ReadonlyMap<string, IntentCheck[]>, message: (first: IntentCheck, count: number) => string): FindingDraft[] {
+export function intentFindings(groups: ReadonlyMap<string, IntentCheck[]>, message: (first: IntentCheck, count: number, checks: readonly IntentCheck[]) => string): FindingDraft[] {
   const findings: FindingDraft[] = [];
   for (const checks of groups.values()) {
     const first = checks[0] as IntentCheck;
@@ -40,7 +40,7 @@ export function intentFindings(groups: ReadonlyMap<string, IntentCheck[]>, messa
       resourceId: first.from.id,
       relatedResourceIds: related,
       identity: [first.from.id, `intent:statements[${first.statement.index}]:${first.statement.label}`],
-      message: message(first, checks.length),
+      message: message(first, checks.length, checks),
     });
   }
   return findings;

@@ -25,8 +25,9 @@ export const transitIntentViolated: Rule = {
       const more = count > 1 ? ` (${count - 1} more VNets of the other group are reachable from it as well, or not shown isolated from it)` : '';
       const path = describeConnection(first.verdict);
       const said = `Intent "${first.statement.label}" says ${describeVnet(first.from)} and ${describeVnet(first.to ?? '?')} are isolated`;
-      // Undetermined: the engine cannot judge a piece of the way (an appliance in the source VNet),
-      // so a path is not ruled out; the isolation is reported as not confirmed, never as holding.
+      // Undetermined: the engine cannot judge a piece of the way (an appliance in the source VNet,
+      // or routes a Route Server may program over BGP, which are not in the configuration), so a
+      // path is not ruled out; the isolation is reported as not confirmed, never as holding.
       if (!path && first.verdict.undetermined) {
         return `${said}, but it cannot be confirmed: a path between them cannot be ruled out (${first.verdict.undetermined.kind}): ${first.verdict.undetermined.message.replace(/\.$/, '')}${more}.`;
       }

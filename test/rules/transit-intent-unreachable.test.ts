@@ -1,8 +1,10 @@
+import { describe, expect, it } from 'vitest';
 import { parseIntent } from '../../src/intent/schema';
+import type { RawResource } from '../../src/model/snapshot';
 import { transitIntentUnreachable } from '../../src/rules/transit-intent-unreachable';
-import { gateway } from '../support/estate';
-import { ruleTester } from '../support/rule-tester';
-import { HUB, hubAndSpokes, meshGroup, peeringId, routeTableId, spokeId, viaFirewall, viaGateway, vpnHubAndSpokes } from '../support/transit';
+import { SUB_A, gateway, nva, routeServer } from '../support/estate';
+import { evaluateRule, ruleTester } from '../support/rule-tester';
+import { HUB, hubAndSpokes, meshGroup, peeringId, routeTableId, spokeId, viaFirewall, viaGateway, vpnHubAndSpokes, type SpokeSpec } from '../support/transit';
 
 const s1 = spokeId('spoke1');
 const s2 = spokeId('spoke2');
@@ -42,6 +44,23 @@ const hubSpaceThroughFirewall = hubAndSpokes([{ name: 'spoke1', prefixes: ['10.1
   prefixes: ['10.0.0.0/16'],
   subnets: [{ name: 'AzureFirewallSubnet', prefix: '10.0.1.0/26' }, { name: 'snet-shared', prefix: '10.0.2.0/24' }],
 });
+/** A hub with an Azure Route Server and an NVA, and spokes using it through gateway transit (route-injection-in-spokes). */
+const routeServerHub = (spokes: SpokeSpec[]): RawResource[] => [
+  ...hubAndSpokes(
+    spokes.map((s) => ({ ...s, toHub: { useRemoteGateways: true, ...s.toHub }, fromHub: { allowGatewayTransit: true, ...s.fromHub } })),
+    { firewall: false, prefixes: ['10.0.0.0/16'], subnets: [{ name: 'RouteServerSubnet', prefix: '10.0.3.0/27' }, { name: 'snet-nva', prefix: '10.0.2.0/24' }] },
+  ),
+  routeServer('rs-hub', HUB),
+  nva('nva-hub', HUB, 'snet-nva', '10.0.2.4'),
+];
+const ROUTE_SERVER_ID = `/subscriptions/${SUB_A}/resourceGroups/rg-vnet-hub/providers/Microsoft.Network/virtualHubs/rs-hub`;
+const twoSpokes = [
+  { name: 'spoke1', prefixes: ['10.1.0.0/16'] },
+  { name: 'spoke2', prefixes: ['10.2.0.0/16'] },
+];
+/** spoke2's only workload subnet has a route table, without routes, that disables gateway (and so Route Server) route propagation. */
+const spoke2LearnsNothing = (resources: RawResource[]): RawResource[] =>
+  resources.map((r) => (r.id === routeTableId('spoke2') ? { ...r, properties: { ...r.properties, disableBgpRoutePropagation: true } } : r));
 const bothWays = parseIntent({ groups: { spokes, hubs }, statements: [{ reach: { from: 'spokes', to: 'hubs' } }, { reach: { from: 'hubs', to: 'spokes' } }] });
 
 ruleTester(transitIntentUnreachable, {
@@ -145,10 +164,58 @@ ruleTester(transitIntentUnreachable, {
       ],
     },
     {
+      name: 'spokes that may both learn the routes an NVA advertises to the hub Route Server: not shown reachable, but no definite "cannot" either',
+      resources: routeServerHub(twoSpokes),
+      options: { intent: anyWay },
+      findings: [
+        {
+          resourceId: s1,
+          relatedResourceIds: [s2, ROUTE_SERVER_ID],
+          messageIncludes: [
+            'Intent "spokes talk" says VNet "spoke1"',
+            'must reach VNet "spoke2"',
+            'but it cannot be confirmed: a path between them cannot be judged (unsupported): "spoke1" and "spoke2" are not peered and no route table sends its traffic to an appliance; but both use the Route Server in "vnet-hub" through gateway transit',
+            'the routes an NVA advertises to a Route Server over BGP are not in the configuration',
+          ],
+        },
+        { resourceId: s2, messageIncludes: ['but it cannot be confirmed: a path between them cannot be judged (unsupported)', 'the Route Server in "vnet-hub"'] },
+      ],
+    },
+    {
+      name: 'Route Server and NVA, but spoke2 disables BGP route propagation on its only subnet and has no route: it cannot, as before',
+      resources: spoke2LearnsNothing(routeServerHub([twoSpokes[0] as SpokeSpec, { ...(twoSpokes[1] as SpokeSpec), routes: [] }])),
+      options: { intent: anyWay },
+      findings: [
+        { resourceId: s1, messageIncludes: ['must reach VNet "spoke2"', 'but it cannot: "spoke1" and "spoke2" are not peered and no route table sends its traffic to an appliance.'] },
+        { resourceId: s2, messageIncludes: ['must reach VNet "spoke1"', 'but it cannot: "spoke2" and "spoke1" are not peered and route table "rt-spoke2" sends 10.1.0.0/16 nowhere.'] },
+      ],
+    },
+    {
+      name: 'a hub with a VPN gateway only (no Route Server): spokes without routes cannot reach each other, as before',
+      resources: vpnHubAndSpokes(twoSpokes),
+      options: { intent: anyWay },
+      findings: [
+        { resourceId: s1, messageIncludes: ['but it cannot: "spoke1" and "spoke2" are not peered and no route table sends its traffic to an appliance.'] },
+        { resourceId: s2, messageIncludes: ['but it cannot: "spoke2" and "spoke1" are not peered'] },
+      ],
+    },
+    {
       name: 'a spoke whose hub peering is Disconnected cannot reach the hub',
       resources: hubAndSpokes([{ name: 'spoke1', prefixes: ['10.1.0.0/16'], toHub: { state: 'Disconnected' } }]),
       options: { intent: toHub },
       findings: [{ resourceId: s1, relatedResourceIds: [HUB, peeringId(s1, HUB)], messageIncludes: ['is Disconnected, not Connected'] }],
     },
   ],
+});
+
+describe('transit-intent-unreachable: Route Server', () => {
+  it('spokes that may learn BGP routes are never told they "cannot" reach each other, and the count says "not shown reachable"', () => {
+    const three = parseIntent({ groups: { spokes }, statements: [{ name: 'spokes talk', reach: { from: 'spokes', to: 'spokes' } }] });
+    const drafts = evaluateRule(transitIntentUnreachable, { resources: routeServerHub([...twoSpokes, { name: 'spoke3', prefixes: ['10.3.0.0/16'] }]), options: { intent: three }, name: '' });
+    expect(drafts).toHaveLength(3);
+    for (const d of drafts) {
+      expect(d.message).not.toContain('but it cannot:');
+      expect(d.message).toContain('(1 more of the statement\'s VNets unreachable from it as well, or not shown reachable from it)');
+    }
+  });
 });

@@ -1,8 +1,9 @@
 import { parseIntent } from '../../src/intent/schema';
 import { transitIntentViolated } from '../../src/rules/transit-intent-violated';
 import { ruleTester } from '../support/rule-tester';
-import { SUB_A, SUB_B, firewall, nva, routeTable, vnet, vnetId, type RouteSpec } from '../support/estate';
-import { hubAndSpokes, meshGroup, spokeId, viaFirewall, viaGateway, vpnHubAndSpokes, type SpokeSpec } from '../support/transit';
+import type { RawResource } from '../../src/model/snapshot';
+import { SUB_A, SUB_B, firewall, nva, routeServer, routeTable, vnet, vnetId, type RouteSpec } from '../support/estate';
+import { HUB, hubAndSpokes, meshGroup, routeTableId, spokeId, viaFirewall, viaGateway, vpnHubAndSpokes, type SpokeSpec } from '../support/transit';
 
 const s1 = spokeId('spoke1');
 const s2 = spokeId('spoke2');
@@ -53,6 +54,24 @@ const asymmetricNva = [
   qaTable('rt-a', [{ name: 'to-c', prefix: '10.2.0.0/16', nextHopType: 'VirtualAppliance', nextHopIp: '10.0.3.4' }], qa.a),
 ];
 
+/** A hub with an Azure Route Server and an NVA, and spokes using it through gateway transit (route-injection-in-spokes). */
+const routeServerHub = (spokes: SpokeSpec[]): RawResource[] => [
+  ...hubAndSpokes(
+    spokes.map((s) => ({ ...s, toHub: { useRemoteGateways: true, ...s.toHub }, fromHub: { allowGatewayTransit: true, ...s.fromHub } })),
+    { firewall: false, prefixes: ['10.0.0.0/16'], subnets: [{ name: 'RouteServerSubnet', prefix: '10.0.3.0/27' }, { name: 'snet-nva', prefix: '10.0.2.0/24' }] },
+  ),
+  routeServer('rs-hub', HUB),
+  nva('nva-hub', HUB, 'snet-nva', '10.0.2.4'),
+];
+const devAndProd = [
+  { name: 'spoke1', prefixes: ['10.1.0.0/16'] },
+  { name: 'spoke2', prefixes: ['10.2.0.0/16'] },
+];
+/** spoke2's only workload subnet has a route table, without routes, that disables gateway (and so Route Server) route propagation. */
+const spoke2LearnsNothing = routeServerHub([devAndProd[0] as SpokeSpec, { ...(devAndProd[1] as SpokeSpec), routes: [] }]).map((r) =>
+  r.id === routeTableId('spoke2') ? { ...r, properties: { ...r.properties, disableBgpRoutePropagation: true } } : r,
+);
+
 ruleTester(transitIntentViolated, {
   valid: [
     { name: 'without an intent the rule is silent', resources: hubAndSpokes([{ name: 'spoke1', prefixes: ['10.1.0.0/16'], peerings: [{ remote: s2 }] }, { name: 'spoke2', prefixes: ['10.2.0.0/16'], peerings: [{ remote: s1 }] }]) },
@@ -64,6 +83,8 @@ ruleTester(transitIntentViolated, {
     },
     // An appliance in the source VNet cannot be judged (unsupported), but with no way back at all nothing is left undetermined.
     { name: "vnet-a routes vnet-c to its own firewall, vnet-c has no way back: isolated", resources: ownFirewall(false), options: { intent: qaIntent } },
+    { name: 'Route Server and NVA in the hub, but spoke2 disables BGP route propagation on its only subnet and has no route: isolated', resources: spoke2LearnsNothing, options: { intent: byName } },
+    { name: 'a hub with a VPN gateway only (no Route Server): spokes without routes are isolated, as before', resources: vpnHubAndSpokes(devAndProd), options: { intent: byName } },
     { name: 'a direct peering with access off on one side (NSGs are not read)', resources: direct({}, { peerings: [{ remote: s1, allowVirtualNetworkAccess: false }] }), options: { intent: byName } },
     { name: 'a group selecting nobody (no VNet has the tag) names no pair', resources: hubAndSpokes([{ name: 'spoke1', prefixes: ['10.1.0.0/16'], peerings: [{ remote: s2 }] }, { name: 'spoke2', prefixes: ['10.2.0.0/16'], peerings: [{ remote: s1 }] }]), options: { intent } },
   ],
@@ -161,6 +182,27 @@ ruleTester(transitIntentViolated, {
           ],
         },
       ],
+    },
+    {
+      name: 'spokes that may both learn the routes an NVA advertises to the hub Route Server over BGP: isolation not confirmed, naming the Route Server',
+      resources: routeServerHub(devAndProd),
+      options: { intent: byName },
+      findings: [
+        {
+          resourceId: s1,
+          relatedResourceIds: [s2],
+          messageIncludes: [
+            'Intent "dev and prod are isolated" says VNet "spoke1"',
+            'are isolated, but it cannot be confirmed: a path between them cannot be ruled out (unsupported): "spoke1" and "spoke2" are not peered and no route table sends its traffic to an appliance; but both use the Route Server in "vnet-hub" through gateway transit and subnets of both propagate gateway routes, and the routes an NVA advertises to a Route Server over BGP are not in the configuration: such a route may send 10.2.0.0/16 of "spoke2" from "spoke1" to an appliance in "vnet-hub".',
+          ],
+        },
+      ],
+    },
+    {
+      name: 'the same with the groups named the other way round',
+      resources: routeServerHub(devAndProd),
+      options: { intent: reversed },
+      findings: [{ resourceId: s2, relatedResourceIds: [s1], messageIncludes: ['cannot be ruled out (unsupported)', 'both use the Route Server in "vnet-hub"', 'not in the configuration'] }],
     },
     {
       name: 'an AVNM mesh group',
