@@ -1,7 +1,8 @@
 import type { AuditNotice, Finding, SuppressedFinding } from '../engine/audit';
 import { isClassicVnetId } from '../model/ids';
-import type { Topology } from '../model/types';
+import type { Peering, Topology } from '../model/types';
 import type { AuditScope } from '../ports';
+import { remoteMayBeUnread } from '../rules/describe';
 import type { Severity } from '../rules/rule';
 
 // The JSON report of design.md: a public contract. Renderers take this object and nothing else.
@@ -12,12 +13,19 @@ export interface UnreadableScope {
   reason: string;
 }
 
-/** Peerings whose remote VNet is in a subscription that was not read, or is a classic VNet (never read): their pairs are unverified. */
+/**
+ * Peerings whose remote VNet was not read, so that their pairs are unverified: the peerings
+ * `peering-remote-out-of-scope` reports, counted by the remote's subscription and why.
+ */
 export interface OutOfScopeRemotes {
   /** The remote VNets' subscription, lower-cased. */
   subscription: string;
-  /** `subscription-not-read`, or `classic-vnet` (in a subscription that may have been read). */
-  reason: 'subscription-not-read' | 'classic-vnet';
+  /**
+   * `subscription-not-read`; `classic-vnet` (never read, in a subscription that may have been);
+   * `vnet-not-read`: absent from a subscription that was read while its peering says Connected or
+   * records no state, so not deleted but not read (Reader per resource group, Resource Graph lag).
+   */
+  reason: 'subscription-not-read' | 'classic-vnet' | 'vnet-not-read';
   peerings: number;
 }
 
@@ -69,15 +77,22 @@ export function buildReport(input: {
 function outOfScopeRemotes(topology: Topology): OutOfScopeRemotes[] {
   const counts = new Map<string, OutOfScopeRemotes>();
   for (const peering of topology.peerings.values()) {
-    if (peering.remoteInScope) continue;
+    const reason = outOfScopeReason(peering);
+    if (!reason) continue;
     const subscription = peering.remoteSubscriptionId?.toLowerCase() ?? '(unknown)';
-    const reason = isClassicVnetId(peering.remoteVnetId) ? 'classic-vnet' : 'subscription-not-read';
     const key = `${subscription}\n${reason}`;
     const entry = counts.get(key) ?? { subscription, reason, peerings: 0 };
     entry.peerings += 1;
     counts.set(key, entry);
   }
   return [...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, entry]) => entry);
+}
+
+/** Why a peering's remote VNet was not read, or undefined when it was read (or is missing: peering-remote-vnet-missing). */
+function outOfScopeReason(peering: Peering): OutOfScopeRemotes['reason'] | undefined {
+  if (remoteMayBeUnread(peering)) return 'vnet-not-read';
+  if (peering.remoteInScope) return undefined;
+  return isClassicVnetId(peering.remoteVnetId) ? 'classic-vnet' : 'subscription-not-read';
 }
 
 /** `1 VNet`, `2 VNets`, `0 peerings`. */
@@ -91,11 +106,17 @@ export function outOfScopeText(coverage: Coverage): string | undefined {
   const withReason = (reason: OutOfScopeRemotes['reason']) => coverage.outOfScope.filter((o) => o.reason === reason);
   const unread = withReason('subscription-not-read');
   const classic = withReason('classic-vnet');
+  const absent = withReason('vnet-not-read');
   const peeringsOf = (entries: OutOfScopeRemotes[]) => entries.reduce((sum, o) => sum + o.peerings, 0);
-  const parts = [
-    ...(unread.length > 0 ? [`${plural(peeringsOf(unread), 'peering')} to ${plural(unread.length, 'subscription')} not read`] : []),
-    ...(classic.length > 0 ? [`${unread.length > 0 ? peeringsOf(classic) : plural(peeringsOf(classic), 'peering')} to classic VNets, which are never read`] : []),
-  ];
+  // The first part says "peerings"; the parts after it give their counts alone.
+  const parts: string[] = [];
+  const add = (entries: OutOfScopeRemotes[], rest: string) => {
+    if (entries.length === 0) return;
+    parts.push(`${parts.length > 0 ? peeringsOf(entries) : plural(peeringsOf(entries), 'peering')} ${rest}`);
+  };
+  add(unread, `to ${plural(unread.length, 'subscription')} not read`);
+  add(classic, 'to classic VNets, which are never read');
+  add(absent, `to VNets absent from ${plural(absent.length, 'subscription')} that ${absent.length === 1 ? 'was' : 'were'} read, though their peerings do not say the VNets were deleted`);
   return parts.length === 0 ? undefined : `${parts.join(', and ')}, whose pairs are unverified`;
 }
 
