@@ -65,6 +65,10 @@ export interface TopologyLayout {
 }
 
 const CHAR_WIDTH = 7.2;
+/** A hub's name is larger (14px). */
+const HUB_CHAR_WIDTH = 8.1;
+/** The group titles' (12px, semibold) widest characters, the digits of a subscription id. */
+const GROUP_CHAR_WIDTH = 7.6;
 const round = (n: number | undefined) => Math.round((n ?? 0) * 10) / 10;
 
 function nodeSize(node: ViewNode): { width: number; height: number } {
@@ -78,6 +82,60 @@ function groupTitle(view: TopologyView, id: string): string {
   const g = view.groups.find((x) => x.id === id);
   if (!g) return '';
   return g.kind === 'subscription' ? `Subscription ${g.label}` : g.kind === 'region' ? `Region ${g.label}` : g.label;
+}
+
+/**
+ * Greedy colouring: in `order`, each id takes the lowest colour none of its neighbours has yet.
+ * Ids that are neighbours never share a colour.
+ */
+function greedyColours(order: readonly string[], neighbours: ReadonlyMap<string, ReadonlySet<string>>): Map<string, number> {
+  const colour = new Map<string, number>();
+  for (const id of order) {
+    const taken = new Set([...(neighbours.get(id) ?? [])].map((n) => colour.get(n)));
+    let c = 0;
+    while (taken.has(c)) c += 1;
+    colour.set(id, c);
+  }
+  return colour;
+}
+
+/**
+ * Which way each link runs for the layout. ELK's layered algorithm puts the two ends of every edge
+ * in different layers, the target's after the source's: spokes peered to their neighbours, each link
+ * running in key order, made a chain of as many layers as spokes, a drawing thousands of pixels
+ * wide (15,000 for 100 VNets) and unreadable at any zoom. Instead each link runs from the lower
+ * colour of a greedy colouring (hubs and the most linked first) to the higher: as many layers as
+ * colours, three to five for a meshed hub and spoke. The groups are laid out as nodes of their own
+ * (a link between groups runs between them), so a link between two groups runs by the colours of
+ * the groups (those with hubs first): groups side by side in few columns, not in a chain.
+ */
+function layoutEdges(view: TopologyView): ElkExtendedEdge[] {
+  const groupOf = new Map(view.nodes.map((n) => [n.id, n.groupId]));
+  const nodePeers = new Map<string, Set<string>>();
+  const groupPeers = new Map<string, Set<string>>();
+  const add = (map: Map<string, Set<string>>, a: string, b: string) => {
+    map.set(a, (map.get(a) ?? new Set()).add(b));
+    map.set(b, (map.get(b) ?? new Set()).add(a));
+  };
+  for (const l of view.links) {
+    add(nodePeers, l.source, l.target);
+    const [a, b] = [groupOf.get(l.source) ?? '', groupOf.get(l.target) ?? ''];
+    if (a !== b) add(groupPeers, a, b);
+  }
+  const byRank = <T>(items: readonly T[], id: (item: T) => string, hub: (item: T) => boolean, peers: Map<string, Set<string>>) =>
+    items
+      .map((item, index) => ({ id: id(item), hub: hub(item), degree: peers.get(id(item))?.size ?? 0, index }))
+      .sort((x, y) => Number(y.hub) - Number(x.hub) || y.degree - x.degree || x.index - y.index)
+      .map((x) => x.id);
+  const hubGroups = new Set(view.nodes.filter((n) => n.hub).map((n) => n.groupId));
+  const nodeColour = greedyColours(byRank(view.nodes, (n) => n.id, (n) => n.hub, nodePeers), nodePeers);
+  const groupColour = greedyColours(byRank(view.groups, (g) => g.id, (g) => hubGroups.has(g.id), groupPeers), groupPeers);
+  return view.links.map((l): ElkExtendedEdge => {
+    const [a, b] = [groupOf.get(l.source) ?? '', groupOf.get(l.target) ?? ''];
+    const colour = a === b ? (id: string) => nodeColour.get(id) ?? 0 : (id: string) => groupColour.get(groupOf.get(id) ?? '') ?? 0;
+    const forward = colour(l.source) <= colour(l.target);
+    return { id: l.id, sources: [forward ? l.source : l.target], targets: [forward ? l.target : l.source] };
+  });
 }
 
 /** Lays the view out with ELK's layered algorithm: groups as compound nodes, links across them. */
@@ -105,12 +163,12 @@ export async function layoutTopology(view: TopologyView): Promise<TopologyLayout
       layoutOptions: {
         'elk.padding': '[top=34,left=14,bottom=14,right=14]',
         'elk.nodeSize.constraints': 'MINIMUM_SIZE',
-        'elk.nodeSize.minimum': `(${Math.ceil(groupTitle(view, g.id).length * 7 + 28)}, 60)`,
+        'elk.nodeSize.minimum': `(${Math.ceil(groupTitle(view, g.id).length * GROUP_CHAR_WIDTH + 28)}, 60)`,
         'elk.nodeLabels.placement': 'INSIDE V_TOP H_LEFT',
       },
       children: view.nodes.filter((n) => n.groupId === g.id).map((n) => ({ id: n.id, ...nodeSize(n) })),
     })),
-    edges: view.links.map((l): ElkExtendedEdge => ({ id: l.id, sources: [l.source], targets: [l.target] })),
+    edges: layoutEdges(view),
   };
   const laid = await elk.layout(graph);
   const byId = new Map(view.nodes.map((n) => [n.id, n]));
@@ -138,6 +196,19 @@ export async function layoutTopology(view: TopologyView): Promise<TopologyLayout
 
 function truncate(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/**
+ * A name in at most `max` characters: a longer one keeps its start and its end around an ellipsis
+ * (`vnet-prod-westeu…payments-spoke-017`), since names in an estate usually differ at the end. The
+ * full name is in the node's tooltip. Applied to the text, before it is escaped.
+ */
+function shortenMiddle(text: string, max: number): string {
+  const chars = Array.from(text);
+  if (chars.length <= max) return text;
+  const keep = Math.max(max - 1, 2);
+  const head = Math.floor(keep / 2);
+  return `${chars.slice(0, head).join('')}…${chars.slice(chars.length - (keep - head)).join('')}`;
 }
 
 function linkTitle(link: ViewLink, nodes: Map<string, ViewNode>): string {
@@ -171,7 +242,7 @@ function pathOf(points: readonly Point[]): string {
 export function renderTopologySvg(view: TopologyView, layout: TopologyLayout): string {
   const nodes = new Map(view.nodes.map((n) => [n.id, n]));
   const groups = layout.groups.map(
-    (g) => html`<g class="group" data-group="${g.id}"><rect x="${g.x}" y="${g.y}" width="${g.width}" height="${g.height}" rx="10"/><text x="${g.x + 12}" y="${g.y + 21}">${truncate(g.label, Math.max(12, Math.floor(g.width / 7)))}</text><title>${g.label}</title></g>`,
+    (g) => html`<g class="group" data-group="${g.id}"><rect x="${g.x}" y="${g.y}" width="${g.width}" height="${g.height}" rx="10"/><text x="${g.x + 12}" y="${g.y + 21}">${shortenMiddle(g.label, Math.max(12, Math.floor((g.width - 24) / GROUP_CHAR_WIDTH)))}</text><title>${g.label}</title></g>`,
   );
   // Healthy links first, broken ones last: broken links are drawn on top.
   const order = (l: PlacedLink) => -LINK_STATUSES.indexOf(l.link.status);
@@ -195,7 +266,10 @@ export function renderTopologySvg(view: TopologyView, layout: TopologyLayout): s
   const placed = layout.nodes.map((p) => {
     const n = p.node;
     const cls = ['node', n.kind, n.hub ? 'hub' : '', n.external ?? '', n.worstSeverity ? `sev-${n.worstSeverity}` : ''].filter(Boolean).join(' ');
-    const maxChars = Math.floor((p.width - 20) / CHAR_WIDTH);
+    const maxChars = Math.floor((p.width - 20) / (n.hub ? HUB_CHAR_WIDTH : CHAR_WIDTH));
+    const label = shortenMiddle(n.name, maxChars);
+    // A shortened name fills the box: drawn to its width exactly, whatever the font's widths.
+    const fitted = label === n.name ? '' : html` textLength="${p.width - 20}" lengthAdjust="spacingAndGlyphs"`;
     const sub = n.kind === 'collapsed' ? 'healthy, collapsed' : n.external === 'missing' ? 'missing VNet' : n.external === 'out-of-scope' ? 'not read' : [n.location, n.hub ? 'hub' : ''].filter(Boolean).join(' · ');
     const badges = n.badges.map(
       (b, i) => html`<g class="badge b-${b.code}"><rect x="${10 + i * 38}" y="${p.height - 22}" width="34" height="16" rx="8"/><text x="${27 + i * 38}" y="${p.height - 10}">${b.code}</text><title>${b.title}</title></g>`,
@@ -203,7 +277,7 @@ export function renderTopologySvg(view: TopologyView, layout: TopologyLayout): s
     const marker = n.worstSeverity
       ? html`<g class="marker sev-${n.worstSeverity}"><circle cx="${p.width}" cy="0" r="9"/><text x="${p.width}" y="4">${n.findings.length}</text></g>`
       : '';
-    return html`<g class="${cls}" data-node="${n.id}" data-name="${n.name}" data-key="${n.key}" transform="translate(${p.x} ${p.y})"><rect class="box" width="${p.width}" height="${p.height}" rx="${n.kind === 'collapsed' ? 20 : 6}"/><text class="name" x="10" y="${n.hub ? 20 : 17}">${truncate(n.name, maxChars)}</text><text class="sub" x="10" y="${n.hub ? 35 : 32}">${truncate(sub, maxChars + 4)}</text>${badges}${marker}<title>${nodeTitle(n)}</title></g>`;
+    return html`<g class="${cls}" data-node="${n.id}" data-name="${n.name}" data-key="${n.key}" transform="translate(${p.x} ${p.y})"><rect class="box" width="${p.width}" height="${p.height}" rx="${n.kind === 'collapsed' ? 20 : 6}"/><text class="name" x="10" y="${n.hub ? 20 : 17}"${fitted}>${label}</text><text class="sub" x="10" y="${n.hub ? 35 : 32}">${truncate(sub, maxChars + 4)}</text>${badges}${marker}<title>${nodeTitle(n)}</title></g>`;
   });
   const w = Math.max(layout.width, 200);
   const h = Math.max(layout.height, 80);
@@ -243,6 +317,7 @@ button{font:inherit;border:1px solid var(--line);background:#fff;border-radius:6
 button:hover{background:#eef2f8}
 .canvas{overflow:auto;border:1px solid var(--line);border-radius:8px;background:#fbfcfe}
 .canvas.fit svg{max-width:100%;height:auto}
+.canvas:not(.fit){max-height:85vh}
 #topology{display:block;font-family:inherit}
 #topology .group rect{fill:#eef3fb;stroke:#b8c6dd;stroke-width:1}
 #topology .group text{font-size:12px;font-weight:600;fill:#3b4c6b}

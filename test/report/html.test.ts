@@ -11,6 +11,29 @@ import { RULES } from '../../src/rules';
 import { SUB_A, vnet, vnetId } from '../support/estate';
 import { exampleRun, hostileRun, HOSTILE, largeRun } from './html-fixtures';
 
+/**
+ * A hub and `spokes` spokes, all in one subscription, each spoke peered both ways with the hub and
+ * with the next spoke: no spoke is a leaf, so none collapses (nodes: spokes + 1, links: 2 spokes - 1).
+ */
+function chainRun(spokes: number, names: (i: number) => string = (i) => `spoke-${String(i).padStart(3, '0')}`) {
+  const hub = vnetId('hub');
+  const ids = Array.from({ length: spokes }, (_, i) => vnetId(names(i)));
+  const resources = [
+    { resource: vnet({ id: hub, prefixes: ['10.255.0.0/16'], peerings: ids.map((remote) => ({ remote })) }), source: 't' },
+    ...ids.map((id, i) => ({
+      resource: vnet({ id, prefixes: [`10.${Math.floor(i / 200)}.${i % 200}.0/24`], peerings: [hub, ids[i - 1], ids[i + 1]].filter((r): r is string => r !== undefined).map((remote) => ({ remote })) }),
+      source: 't',
+    })),
+  ];
+  return auditResources({ resources, rules: RULES, config: DEFAULT_CONFIG, now: new Date('2026-11-25T08:00:00Z'), version: 'test', extraSubscriptions: [SUB_A], unreadable: [] });
+}
+
+/** The drawn label (markup as written) and the tooltip (the node's <title>) of the node named `name`. */
+function nodeText(svg: string, name: string): { label: string; title: string } {
+  const node = new RegExp(`<g class="node [^"]*" data-node="n\\d+" data-name="${attr(name).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"[^>]*>([\\s\\S]*?)</g>`).exec(svg)?.[1] ?? '';
+  return { label: /<text class="name"[^>]*>([^<]*)<\/text>/.exec(node)?.[1] ?? '', title: /<title>([^<]*)<\/title>$/.exec(node)?.[1] ?? '' };
+}
+
 const svgOf = (page: string) => /<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" id="topology"[\s\S]*?<\/svg><\/div>/.exec(page)?.[0] ?? '';
 const attr = (value: string) => escapeHtml(value);
 
@@ -137,6 +160,46 @@ describe('renderHtml', () => {
     expect(page).not.toContain('<svg');
     expect(page).toContain(`Not drawn: with healthy spokes collapsed, the topology has ${view.nodes.length} nodes and ${view.links.length} links, more than the ${DRAWING_LIMIT.nodes} nodes and ${DRAWING_LIMIT.links} links this page draws`);
     expect(page).toContain('data-rule="peering-one-sided"');
+  });
+
+  it(`draws ${DRAWING_LIMIT.nodes} nodes (a chain of spokes in a few layers, not one layer per spoke), and not ${DRAWING_LIMIT.nodes + 1}`, async () => {
+    const atLimit = chainRun(DRAWING_LIMIT.nodes - 1);
+    const view = buildTopologyView(atLimit.extras.topology as NonNullable<typeof atLimit.extras.topology>, atLimit.report.findings);
+    expect([view.nodes.length, view.links.length <= DRAWING_LIMIT.links, view.collapsedSpokes]).toEqual([DRAWING_LIMIT.nodes, true, 0]);
+    const svg = svgOf(await renderHtml(atLimit.report, atLimit.extras, { rules: RULES }));
+    expect(svg.match(/<g class="node /g)).toHaveLength(DRAWING_LIMIT.nodes);
+    // Each link of the chain running from one spoke to the next made a layer per spoke: 30,000 px wide.
+    const [width] = (/viewBox="0 0 ([\d.]+) ([\d.]+)"/.exec(svg) ?? []).slice(1).map(Number);
+    expect(width).toBeLessThan(4000);
+
+    const over = chainRun(DRAWING_LIMIT.nodes);
+    const page = await renderHtml(over.report, over.extras, { rules: RULES });
+    expect(page).not.toContain('<svg');
+    expect(page).toContain(`Not drawn: with healthy spokes collapsed, the topology has ${DRAWING_LIMIT.nodes + 1} nodes and ${2 * DRAWING_LIMIT.nodes - 1} links, more than the ${DRAWING_LIMIT.nodes} nodes`);
+  });
+
+  it('shortens a long VNet name in the middle, keeping its end, with the full name as its tooltip', async () => {
+    const long = 'vnet-prod-westeurope-landingzone-payments-settlement-spoke-017';
+    const run = chainRun(2, (i) => (i === 0 ? long : 'vnet-b'));
+    const svg = svgOf(await renderHtml(run.report, run.extras, { rules: RULES }));
+    const { label, title } = nodeText(svg, long);
+    expect(label).toMatch(/^vnet-prod-[a-z-]+…[a-z-]+-spoke-017$/);
+    expect(label.length).toBeLessThan(long.length);
+    expect(title.split('\n')[0]).toBe(long);
+    expect(nodeText(svg, 'vnet-b')).toEqual({ label: 'vnet-b', title: expect.stringMatching(/^vnet-b\n/) });
+  });
+
+  it('escapes a long name with <script> in both its shortened label and its tooltip', async () => {
+    const evil = '<script>alert(1)-vnet-prod-westeurope-landingzone-payments-<script>alert(2)';
+    const run = chainRun(2, (i) => (i === 0 ? evil : 'vnet-b'));
+    const page = await renderHtml(run.report, run.extras, { rules: RULES });
+    expect(page).not.toContain('<script>alert');
+    expect(page.match(/<script\b/g)).toHaveLength(2);
+    const { label, title } = nodeText(svgOf(page), evil);
+    expect(label).toMatch(/^&lt;script&gt;alert\(1\)[^<>]*…[^<>]*&lt;script&gt;alert\(2\)$/);
+    // cut before escaping: no entity is cut in two
+    expect(label.replace(/&(lt|gt|amp|quot|#39|#96);/g, '')).not.toContain('&');
+    expect(title.split('\n')[0]).toBe(attr(evil));
   });
 
   it('is reachable through the format dispatch, asynchronously only', async () => {
