@@ -47,6 +47,11 @@ param reportSchedule string = '0 0 6 * * *'
 @description('Audit configuration (rules, suppressions, remediation) as inline JSON or YAML.')
 param auditConfig string = ''
 
+@description('Seconds an alert of peering-one-sided or peering-disconnected waits before its mail, which goes only if the finding is still open then (creating or deleting a peered pair writes its two links one after the other). 0: mailed at once.')
+@minValue(0)
+@maxValue(3600)
+param alertSettleSeconds int = 300
+
 @description('Recipients of error alerts, comma-separated.')
 param alertToError string = ''
 @description('Recipients of warning alerts, comma-separated.')
@@ -179,6 +184,7 @@ var appSettings = {
   PEERGUARD_ALERT_TO_ERROR: alertToError
   PEERGUARD_ALERT_TO_WARNING: alertToWarning
   PEERGUARD_ALERT_TO_INFO: alertToInfo
+  PEERGUARD_ALERT_SETTLE_SECONDS: string(alertSettleSeconds)
   PEERGUARD_REPORT_TO: reportTo
   PEERGUARD_PORTAL_URL: environment().portal
 

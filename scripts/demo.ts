@@ -2,10 +2,13 @@
 // real SDK path. Starts Azurite (alert state, reports) and the local Azure stand-in (ARM, Resource
 // Graph and Communication Services email over HTTPS, seeded with examples/estate), then replays
 // Azure Resource Manager events for a spoke whose peering to the hub is deleted, delivered twice,
-// and re-created, and prints the alert and the resolution mail that the stand-in received.
+// and re-created, and prints the alert and the resolution mail that the stand-in received. The alert
+// is held for the settle period (a peering is deleted one link at a time: the other link's delete
+// may follow), then mailed by the every-minute flush, as the deleted peering is still gone.
 import path from 'node:path';
 import type { Timer } from '@azure/functions';
 import { buildAdapters, useAdapters } from '../src/functions/composition';
+import { alertFlush } from '../src/functions/alertFlush';
 import { eventGridTrigger } from '../src/functions/eventGridTrigger';
 import { scheduledAudit } from '../src/functions/scheduledAudit';
 import { readSnapshot } from '../src/io/snapshot-files';
@@ -77,21 +80,29 @@ async function main(): Promise<void> {
     console.log(`\n=== 0. the morning audit (Resource Graph): report mailed to ${report?.to.join(', ')}: "${report?.subject}"`);
     console.log('    existing findings are recorded (the report lists them); alerts go out on changes only');
 
-    const step = async (title: string, event: Record<string, unknown>) => {
+    const printMails = (before: number, none: string) => {
+      for (const mail of azure.email.sent.slice(before)) console.log(`--- mail to ${mail.to.join(', ')}\nSubject: ${mail.subject}\n\n${mail.plainText ?? ''}`);
+      if (azure.email.sent.length === before) console.log(none);
+    };
+    const step = async (title: string, event: Record<string, unknown>, none = '(no mail: nothing changed)') => {
       const before = azure.email.sent.length;
       azure.requests.clear();
       const [result] = await eventGridTrigger(event, quiet());
       const arm = (azure.requests.count('armGet') ?? 0) + (azure.requests.count('armList') ?? 0);
       const graph = azure.requests.count('resourceGraph') ?? 0;
       console.log(`\n=== ${title}: ${result?.status}, ${(result?.vnetIds ?? []).length} VNets re-read live in ${arm} ARM GETs and ${graph} Resource Graph ${graph === 1 ? 'query' : 'queries'}`);
-      for (const mail of azure.email.sent.slice(before)) console.log(`--- mail to ${mail.to.join(', ')}\nSubject: ${mail.subject}\n\n${mail.plainText ?? ''}`);
-      if (azure.email.sent.length === before) console.log('(no mail: nothing changed)');
+      printMails(before, none);
     };
 
     now = new Date('2026-03-02T09:14:05.000Z');
     azure.state.deletePeering(PEERING); // what Azure did before publishing the event
-    await step('1. spoke1-to-hub deleted', armEvent('Delete', '2026-03-02T09:14:03Z'));
+    await step('1. spoke1-to-hub deleted', armEvent('Delete', '2026-03-02T09:14:03Z'), '(no mail yet: the alert is held for the settle period, PEERGUARD_ALERT_SETTLE_SECONDS, 300 s by default)');
     await step('2. the same delete event delivered again', armEvent('Delete', '2026-03-02T09:14:03Z'));
+    now = new Date('2026-03-02T09:19:06.000Z');
+    const beforeFlush = azure.email.sent.length;
+    await alertFlush({ isPastDue: false } as unknown as Timer, quiet());
+    console.log('\n=== the every-minute flush after the settle period: the peering is still deleted');
+    printMails(beforeFlush, '(no mail)');
     now = new Date('2026-03-02T09:31:42.000Z');
     azure.state.deletePeering(HUB_PEERING); // re-peering: the Disconnected side first, then the spoke's
     azure.state.putPeering(HUB_PEERING, hubSide, { syncRemoteAddressSpace: false });

@@ -15,6 +15,16 @@ import { redactSecrets } from '../redact';
 // that evaluated the same change, loses the insert (409) or the If-Match (412) and sends nothing.
 // A failed send leaves the row pending; flushPending (every run) sends it later, under a claim
 // (a short lease written with If-Match) so that two flushes never send the same mail.
+// Settling: a new alert of a rule whose finding a routine two-step change passes through
+// (RuleMeta.settles: a peering's first link Initiated until the second is written, the survivor of
+// a deleted pair Disconnected until it goes too) opened by an event is written owed (pendingOpen)
+// with its claim running to the end of the settle period (settleMs), and not mailed then. The claim
+// is a hold, not a send in progress: nobody mails it before it lapses. An event that resolves it
+// within the period resolves it quietly, as a finding nobody was told of; one still open when the
+// hold lapses is an owed mail whose claim lapsed, which the next flushPending (alertFlush, every
+// minute) sends as it was last stored. A hold is told from a claim by its time: the end of the
+// settle period counted from the row's firstSeen, which no flush's claim can equal (a flush claims
+// only once the hold has lapsed, until later than that).
 
 export interface Logger {
   info(...args: unknown[]): void;
@@ -32,6 +42,11 @@ export interface AlertingDeps {
   log: Logger;
   /** How long a claim to send a mail lasts (ms). */
   claimMs?: number;
+  /**
+   * How long an event's new alert of a rule with `meta.settles` waits before its mail (ms;
+   * PEERGUARD_ALERT_SETTLE_SECONDS). 0 or unset: mailed at once, as every other alert.
+   */
+  settleMs?: number;
   /** Remediation journal records of one finding since a time: the alert mail's Remediation section. */
   remediationRecords?: (fingerprint: string, since: string) => Promise<JournalRecord[]>;
 }
@@ -42,11 +57,20 @@ export interface SentMail {
   subject: string;
 }
 
+/** A new alert held for its rule's settle period: mailed by a flush after `until` if still open. */
+export interface HeldMail {
+  fingerprint: string;
+  ruleId: string;
+  until: string;
+}
+
 export interface AlertOutcome {
   plan: TransitionPlan;
   /** Writes lost to a concurrent invocation (it owns the mail). */
   lostRaces: number;
   sent: SentMail[];
+  /** New alerts written owed but held for their settle period (the event path only). */
+  held: HeldMail[];
   failed: { fingerprint: string; kind: 'opened' | 'resolved'; error: string }[];
 }
 
@@ -93,6 +117,24 @@ export class Alerting {
     return this.deps.recipients[row.severity].length > 0;
   }
 
+  /** When the settle period of a finding of this rule first seen at `firstSeen` ends; undefined when it does not settle. */
+  private settleEnd(ruleId: string, firstSeen: string): string | undefined {
+    const settleMs = this.deps.settleMs ?? 0;
+    if (settleMs <= 0 || this.deps.rules.find((r) => r.meta.id === ruleId)?.meta.settles !== true) return undefined;
+    return new Date(Date.parse(firstSeen) + settleMs).toISOString();
+  }
+
+  /**
+   * Whether the row's open mail is held for its settle period (its claim is the end of that period,
+   * counted from when it was first seen) rather than claimed by a send that may be under way. Never
+   * tried: a failed send clears the claim and records the error.
+   */
+  private settling(row: AlertRow, now: string): boolean {
+    if (!row.pendingOpen || row.mailedOpenAt !== undefined || row.claimUntil === undefined || row.claimUntil <= now) return false;
+    if (row.sendAttempts > 0 || row.lastSendError !== undefined) return false;
+    return row.claimUntil === this.settleEnd(row.ruleId, row.firstSeen);
+  }
+
   /**
    * Compares the findings of one evaluated scope with the stored rows in that scope and applies
    * the transitions. `mailOpened` false (the scheduled audit) records new findings without alert
@@ -115,7 +157,7 @@ export class Alerting {
     const { store, log } = this.deps;
     const observedAt = input.observedAt.toISOString();
     const plan = planTransitions(input.rows, input.findings, input.scope, observedAt);
-    const outcome: AlertOutcome = { plan, lostRaces: 0, sent: [], failed: [] };
+    const outcome: AlertOutcome = { plan, lostRaces: 0, sent: [], held: [], failed: [] };
     const toSend: { row: AlertRow; kind: 'opened' | 'resolved' }[] = [];
     const now = this.iso();
     // A replace that decides (opens, resolves or reopens), under the read marks when asked.
@@ -129,7 +171,9 @@ export class Alerting {
       for (const { finding, previous } of plan.opened) {
         const base = rowFromFinding(finding, placeOf(input.scope, finding), now, observedAt, input.change);
         const owed = input.mailOpened && this.owesMail(base);
-        const row: AlertRow = { ...base, pendingOpen: owed, ...(owed ? { claimUntil: this.claimUntil() } : {}) };
+        // Owed, and of a rule that settles: held (claimed) to the end of the settle period, not sent now.
+        const holdUntil = owed ? this.settleEnd(finding.ruleId, now) : undefined;
+        const row: AlertRow = { ...base, pendingOpen: owed, ...(owed ? { claimUntil: holdUntil ?? this.claimUntil() } : {}) };
         const written = previous ? await decide({ ...row, etag: previous.etag }) : input.unlessMarked ? await store.writeUnlessMarked(row, 'insert') : await store.insert(row);
         if (written === 'stale') {
           // A newer read decided this VNet and may have read the rows before this write: its view wins.
@@ -141,20 +185,27 @@ export class Alerting {
           log.info(`alert ${finding.fingerprint} (${finding.ruleId}): another invocation recorded it first`);
           continue;
         }
-        log.info(`alert opened: ${finding.ruleId} ${finding.resourceId} (${finding.fingerprint})`);
-        if (owed) toSend.push({ row: written, kind: 'opened' });
+        if (holdUntil) {
+          outcome.held.push({ fingerprint: finding.fingerprint, ruleId: finding.ruleId, until: holdUntil });
+          log.info(`alert opened: ${finding.ruleId} ${finding.resourceId} (${finding.fingerprint}); its mail waits for the settle period, until ${holdUntil}, and goes only if it is still open then`);
+        } else {
+          log.info(`alert opened: ${finding.ruleId} ${finding.resourceId} (${finding.fingerprint})`);
+          if (owed) toSend.push({ row: written, kind: 'opened' });
+        }
       }
 
       for (const row of plan.resolved) {
         const openMailed = row.mailedOpenAt !== undefined;
-        const openInFlight = row.pendingOpen && row.claimUntil !== undefined && row.claimUntil > now;
+        // Held for its settle period: nobody is sending it, nor will before the hold lapses.
+        const settling = this.settling(row, now);
+        const openInFlight = !settling && row.pendingOpen && row.claimUntil !== undefined && row.claimUntil > now;
         if (!openMailed && !openInFlight) {
           // Nobody was told it opened: resolved quietly, no mail owed. The row stays (purged with the
           // other resolved rows) so that it remembers when this was seen: an older view, such as a
           // scheduled audit that began reading before, finds it and cannot open the finding again.
           const quiet = await decide({ ...row, status: 'resolved', resolvedAt: now, resolvedBy: input.change, observedAt, pendingOpen: false, pendingResolved: false, claimUntil: undefined });
           if (quiet === 'stale') staleView(row, 'resolves');
-          else if (quiet) log.info(`alert resolved before any mail went out: ${row.ruleId} ${row.resourceId}`);
+          else if (quiet) log.info(`alert resolved before any mail went out${settling ? ', within its settle period' : ''}: ${row.ruleId} ${row.resourceId}`);
           else outcome.lostRaces += 1;
           continue;
         }
@@ -215,12 +266,13 @@ export class Alerting {
     return outcome;
   }
 
-  /** Sends every owed mail whose claim has lapsed (failed sends, crashed invocations). */
+  /** Sends every owed mail whose claim has lapsed (failed sends, crashed invocations, settle periods ended). */
   async flushPending(outcome?: AlertOutcome): Promise<AlertOutcome> {
     const result: AlertOutcome = outcome ?? {
       plan: { opened: [], resolved: [], reopened: [], unchanged: [], stale: [] },
       lostRaces: 0,
       sent: [],
+      held: [],
       failed: [],
     };
     const now = this.iso();

@@ -293,8 +293,10 @@ async function processEvent(deps: EventPathDeps, event: ArmEvent, signal: AbortS
   const p = outcome.plan;
   // Writes lost to a concurrent delivery (that invocation owns the mail) or to a newer read explain "N new, 0 mails sent".
   const lost = outcome.lostRaces > 0 ? `, ${outcome.lostRaces} alert writes lost to a concurrent invocation or a newer read` : '';
+  // New alerts of rules that settle (a peering's first link, the survivor of a deleted pair) explain "N new, 0 mails sent" too.
+  const held = outcome.held.length > 0 ? `, ${outcome.held.length} held for the settle period (alertFlush mails each still open at its end)` : '';
   deps.log.info(
-    `event ${event.id} (${event.eventType} ${event.subject}): ${vnetIds.length} VNets evaluated, ${p.opened.length} new, ${p.resolved.length} resolved, ${p.unchanged.length} still open, ${outcome.sent.length} mails sent${lost}`,
+    `event ${event.id} (${event.eventType} ${event.subject}): ${vnetIds.length} VNets evaluated, ${p.opened.length} new, ${p.resolved.length} resolved, ${p.unchanged.length} still open, ${outcome.sent.length} mails sent${held}${lost}`,
   );
   return { id: event.id, status: 'processed', vnetIds, outcome };
 }

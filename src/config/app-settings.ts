@@ -180,6 +180,18 @@ export const appSettingsSchema = z.object({
   PEERGUARD_ALERT_TO_ERROR: emails,
   PEERGUARD_ALERT_TO_WARNING: emails,
   PEERGUARD_ALERT_TO_INFO: emails,
+  /**
+   * Seconds an event's new alert of a rule that settles (RuleMeta.settles: peering-one-sided,
+   * peering-disconnected, states a routine two-step change passes through) waits before its mail,
+   * which goes only if the finding is still open then (alertFlush). 0: mailed at once.
+   */
+  PEERGUARD_ALERT_SETTLE_SECONDS: z
+    .string()
+    .trim()
+    .regex(/^\d{1,4}$/, 'expected a whole number of seconds from 0 to 3600 (0: alerts are mailed at once)')
+    .transform(Number)
+    .refine((seconds) => seconds <= 3600, 'expected a whole number of seconds from 0 to 3600 (0: alerts are mailed at once)')
+    .default(300),
   /** Recipients of the scheduled compliance report. */
   PEERGUARD_REPORT_TO: emails,
   /** Azure portal base URL for links in mails. */

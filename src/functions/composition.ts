@@ -312,7 +312,8 @@ export function loggerOf(context: InvocationContext): Logger {
   };
 }
 
-function alertingOf(a: Adapters, log: Logger): Alerting {
+/** The alerting every function shares: the event path, the scheduled audit and alertFlush hold and mail alerts alike. */
+export function alertingOf(a: Adapters, log: Logger): Alerting {
   return new Alerting({
     store: a.store,
     mailer: a.mailer,
@@ -321,6 +322,7 @@ function alertingOf(a: Adapters, log: Logger): Alerting {
     rules: a.rules,
     now: a.now,
     log,
+    settleMs: a.settings.PEERGUARD_ALERT_SETTLE_SECONDS * 1000,
     ...(a.remediation ? { remediationRecords: (fingerprint: string, since: string) => (a.remediation as RemediationRunner).recordsFor(fingerprint, since) } : {}),
   });
 }

@@ -3,6 +3,7 @@
 import './startup';
 import './eventGridTrigger';
 import './scheduledAudit';
+import './alertFlush';
 import './auditBatch';
 import './auditBatchPoison';
 import './audit';

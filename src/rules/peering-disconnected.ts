@@ -43,6 +43,11 @@ export const peeringDisconnected = peeringRule({
       'A peering is Disconnected: the other link was deleted, or the pair fell out of sync (move, unsynced address change). No traffic flows until both links are deleted and re-created.',
     docsUrl: 'https://learn.microsoft.com/azure/virtual-network/virtual-network-troubleshoot-peering-issues#the-peering-status-is-disconnected',
     fix: 'destructive',
+    // Every deleted pair passes through this state: deleting one link leaves the other Disconnected
+    // until it is deleted too (virtual-network-troubleshoot-peering-issues), and a pair is deleted one
+    // link after the other (a destroy, `az network vnet peering delete` twice). The finding is
+    // resolved when the second link goes, so without a settle period a routine teardown mails twice.
+    settles: true,
   },
   checkPeering(peering, topology) {
     if (peering.peeringState !== 'Disconnected') return undefined;

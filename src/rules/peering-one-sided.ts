@@ -20,6 +20,11 @@ export const peeringOneSided = peeringRule({
       'A peering is Initiated, or its remote VNet was read without a peering back. Traffic flows only once both links exist and are Connected; a Connected peering whose reverse is not in the input means the input is incomplete or stale (no fix then).',
     docsUrl: 'https://learn.microsoft.com/azure/virtual-network/virtual-network-manage-peering#requirements-and-constraints',
     fix: 'safe',
+    // Every new peering passes through this state: its first link is Initiated until the second
+    // exists, and then both are Connected (virtual-network-manage-peering). Terraform, Bicep, the CLI
+    // and PowerShell write the two links one after the other, seconds to minutes apart, so the first
+    // link's event would open this alert and the second's resolve it: two mails for a routine change.
+    settles: true,
   },
   checkPeering(peering, topology) {
     if (peering.peeringState === 'Disconnected') return undefined;

@@ -20,6 +20,15 @@ export interface RuleMeta {
   docsUrl: string;
   /** Whether findings carry a fix, and whether it is safe or destructive (deletes, recreates). */
   fix: 'safe' | 'destructive' | 'none';
+  /**
+   * The finding describes a state that a routine two-step change passes through: creating a peering
+   * (Terraform, Bicep, the CLI, PowerShell) writes its two links one after the other, seconds to
+   * minutes apart, and deleting a pair deletes them one after the other. An alert of such a rule
+   * opened by an event waits for the settle period (PEERGUARD_ALERT_SETTLE_SECONDS) before its
+   * mail, and is mailed only if the finding is still open then (src/alerts/alerting.ts). Set it
+   * only where the intermediate state is what the rule reports, and justify it at the rule.
+   */
+  settles?: boolean;
 }
 
 /** One ARM write: what remediation would send, never sent by a rule. */

@@ -100,8 +100,17 @@ export class RecordingMailer implements Mailer {
   }
 }
 
+/**
+ * The settings of the Functions tests. The settle period (PEERGUARD_ALERT_SETTLE_SECONDS, default
+ * 300 s) is off: these tests are about the event path's mails themselves (content, duplicates,
+ * races, failures), which a settling rule's alert then sends at once as every other rule's does.
+ * test/functions/alert-settle.test.ts runs the default period, and a test may set it in `extra`.
+ */
+export const SETTLE_OFF = { PEERGUARD_ALERT_SETTLE_SECONDS: '0' } as const;
+
 export function testEnv(connectionString: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
+    ...SETTLE_OFF,
     AzureWebJobsStorage: connectionString,
     PEERGUARD_EMAIL_CONNECTION_STRING: 'endpoint=https://127.0.0.1:9/;accesskey=c2VjcmV0',
     PEERGUARD_EMAIL_SENDER: 'peerguard@contoso.example',

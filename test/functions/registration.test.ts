@@ -56,8 +56,8 @@ describe('src/functions registers with the Functions host', () => {
     process.env = savedEnv;
   });
 
-  it('registers exactly the five functions', () => {
-    expect(registered.map((r) => r.name).sort()).toEqual(['audit', 'auditBatch', 'auditBatchPoison', 'eventGridTrigger', 'scheduledAudit']);
+  it('registers exactly the six functions', () => {
+    expect(registered.map((r) => r.name).sort()).toEqual(['alertFlush', 'audit', 'auditBatch', 'auditBatchPoison', 'eventGridTrigger', 'scheduledAudit']);
   });
 
   it('eventGridTrigger: an Event Grid trigger (the name infra/ subscribes)', () => {
@@ -66,6 +66,10 @@ describe('src/functions registers with the Functions host', () => {
 
   it('scheduledAudit: a timer on the PEERGUARD_REPORT_SCHEDULE setting', () => {
     expect(trigger('scheduledAudit')).toMatchObject({ type: 'timerTrigger', direction: 'in', schedule: '%PEERGUARD_REPORT_SCHEDULE%', runOnStartup: false });
+  });
+
+  it('alertFlush: a timer every minute, fixed (no setting the host must resolve), without schedule monitoring', () => {
+    expect(trigger('alertFlush')).toMatchObject({ type: 'timerTrigger', direction: 'in', schedule: '0 */1 * * * *', runOnStartup: false, useMonitor: false });
   });
 
   it('auditBatch: a Storage queue trigger on the fan-out queue, over AzureWebJobsStorage', () => {
@@ -91,6 +95,13 @@ describe('src/functions registers with the Functions host', () => {
     process.env.PEERGUARD_REPORT_SCHEDULE = 'daily';
     await expect(import('../../src/functions/index.js')).rejects.toThrow(/PEERGUARD_REPORT_SCHEDULE/);
     process.env.PEERGUARD_REPORT_SCHEDULE = '0 0 6 * * *';
+    process.env.PEERGUARD_ALERT_SETTLE_SECONDS = '3601';
+    vi.resetModules();
+    await expect(import('../../src/functions/index.js')).rejects.toThrow('invalid app settings: PEERGUARD_ALERT_SETTLE_SECONDS: expected a whole number of seconds from 0 to 3600');
+    process.env.PEERGUARD_ALERT_SETTLE_SECONDS = '5 minutes';
+    vi.resetModules();
+    await expect(import('../../src/functions/index.js')).rejects.toThrow(/^invalid app settings: PEERGUARD_ALERT_SETTLE_SECONDS: /);
+    delete process.env.PEERGUARD_ALERT_SETTLE_SECONDS;
     process.env.PEERGUARD_ALERT_TO_ERROR = 'netops@contoso.example';
     vi.resetModules();
     await expect(import('../../src/functions/index.js')).rejects.toThrow(/PEERGUARD_EMAIL_ENDPOINT/);

@@ -14,7 +14,7 @@ import { bulkVnets, hubWithSpokes } from '../azure/realistic-estate';
 import { appSettings, ESTATE, HUB_PEERING, PEERING, timer } from '../reliability/harness';
 import { startAzurite, type AzuriteInstance } from '../support/azurite';
 import { gateway, vnet } from '../support/estate';
-import { context, eventAbout, fixture, resourceGroupDeleted, SUB } from './harness';
+import { context, eventAbout, fixture, resourceGroupDeleted, SETTLE_OFF, SUB } from './harness';
 
 // The Functions app end to end through the real SDKs: ARM and Resource Graph (@azure/arm-network,
 // @azure/arm-resourcegraph) and Communication Services (@azure/communication-email) against the
@@ -84,7 +84,8 @@ describe('Functions app against the Azure stand-in (real SDKs) and Azurite', () 
     hubToSpoke1 = structuredClone(standIn.state.get(HUB_PEERING));
     expect(spoke1ToHub).toBeDefined();
     expect(hubToSpoke1).toBeDefined();
-    env = { ...appSettings(standIn, azurite), PEERGUARD_SUBSCRIPTIONS: ESTATE_SUBSCRIPTIONS };
+    // Settle period off: the mails of each event are asserted as it is handled (see SETTLE_OFF).
+    env = { ...appSettings(standIn, azurite), ...SETTLE_OFF, PEERGUARD_SUBSCRIPTIONS: ESTATE_SUBSCRIPTIONS };
     useAdapters(realAdapters());
   }, 60_000);
   afterAll(async () => {

@@ -43,6 +43,8 @@ export function appSettings(standIn: StandIn, azurite: AzuriteInstance): Record<
     PEERGUARD_ALERT_TO_ERROR: 'netops@contoso.example',
     PEERGUARD_ALERT_TO_WARNING: 'netops@contoso.example',
     PEERGUARD_REPORT_TO: 'reports@contoso.example',
+    // Alerts mailed at once: these tests are of the mail mechanics, not of the settle period (test/functions/alert-settle.test.ts).
+    PEERGUARD_ALERT_SETTLE_SECONDS: '0',
   };
 }
 

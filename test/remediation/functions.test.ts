@@ -35,6 +35,8 @@ describe('remediation in the Functions app (stand-in, Azurite)', () => {
     PEERGUARD_ALERT_TO_ERROR: 'netops@contoso.example',
     PEERGUARD_SUBSCRIPTIONS: SUBS.join(','),
     PEERGUARD_AUDIT_CONFIG: JSON.stringify({ remediation }),
+    // The one-sided alert is mailed at once, so that its resolution by the event's remediation is mailed too.
+    PEERGUARD_ALERT_SETTLE_SECONDS: '0',
   });
   const adaptersFor = (remediation: Record<string, unknown>) =>
     buildAdapters(env(remediation), { azure: { credential: standIn.credential, ca: standIn.ca, retry: FAST_RETRY, requestTimeoutMs: 5_000 }, emailPollMs: 5, retryDelayMs: 5 });
