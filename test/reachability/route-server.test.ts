@@ -3,7 +3,7 @@ import { keyOf } from '../../src/model/ids';
 import type { RawResource } from '../../src/model/snapshot';
 import { createReachability, describeVerdict } from '../../src/reachability/engine';
 import { SUB_A, nva, routeServer, topologyOf, vnet, vnetId } from '../support/estate';
-import { HUB, hubAndSpokes, routeTableId, spokeId, vpnHubAndSpokes, type SpokeSpec } from '../support/transit';
+import { HUB, hubAndSpokes, noPropagation, ROUTE_SERVER_NVA_IP, routeServerHub, routeTableId, spokeId, vpnHubAndSpokes } from '../support/transit';
 
 // Spokes that use a hub's Azure Route Server through gateway transit ('use remote gateway' on
 // their side, 'allow gateway transit' on the hub's) and whose subnets propagate gateway routes learn
@@ -15,21 +15,9 @@ import { HUB, hubAndSpokes, routeTableId, spokeId, vpnHubAndSpokes, type SpokeSp
 
 const s1 = spokeId('spoke1');
 const s2 = spokeId('spoke2');
-const NVA_IP = '10.0.2.4';
+const NVA_IP = ROUTE_SERVER_NVA_IP;
 const ROUTE_SERVER_ID = `/subscriptions/${SUB_A}/resourceGroups/rg-vnet-hub/providers/Microsoft.Network/virtualHubs/rs-hub`;
 
-/** A hub with a Route Server and (unless `appliance` is false) an NVA, and spokes using it through gateway transit. */
-const routeServerHub = (spokes: SpokeSpec[], opts: { appliance?: boolean } = {}): RawResource[] => [
-  ...hubAndSpokes(
-    spokes.map((s) => ({ ...s, toHub: { useRemoteGateways: true, ...s.toHub }, fromHub: { allowGatewayTransit: true, ...s.fromHub } })),
-    { firewall: false, prefixes: ['10.0.0.0/16'], subnets: [{ name: 'RouteServerSubnet', prefix: '10.0.3.0/27' }, { name: 'snet-nva', prefix: '10.0.2.0/24' }] },
-  ),
-  routeServer('rs-hub', HUB),
-  ...(opts.appliance === false ? [] : [nva('nva-hub', HUB, 'snet-nva', NVA_IP)]),
-];
-/** The estate with the route tables of `spokes` set to disable BGP route propagation ("Propagate gateway routes: No"). */
-const noPropagation = (resources: RawResource[], ...spokes: string[]): RawResource[] =>
-  resources.map((r) => (spokes.some((name) => r.id === routeTableId(name)) ? { ...r, properties: { ...r.properties, disableBgpRoutePropagation: true } } : r));
 
 const one = { name: 'spoke1', prefixes: ['10.1.0.0/16'] };
 const two = { name: 'spoke2', prefixes: ['10.2.0.0/16'] };

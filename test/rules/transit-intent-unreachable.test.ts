@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { parseIntent } from '../../src/intent/schema';
 import type { RawResource } from '../../src/model/snapshot';
 import { transitIntentUnreachable } from '../../src/rules/transit-intent-unreachable';
-import { SUB_A, gateway, nva, routeServer } from '../support/estate';
+import { SUB_A, gateway } from '../support/estate';
 import { evaluateRule, ruleTester } from '../support/rule-tester';
-import { HUB, hubAndSpokes, meshGroup, peeringId, routeTableId, spokeId, viaFirewall, viaGateway, vpnHubAndSpokes, type SpokeSpec } from '../support/transit';
+import { HUB, hubAndSpokes, meshGroup, noPropagation, peeringId, routeServerHub, routeTableId, spokeId, viaFirewall, viaGateway, vpnHubAndSpokes, type SpokeSpec } from '../support/transit';
 
 const s1 = spokeId('spoke1');
 const s2 = spokeId('spoke2');
@@ -44,23 +44,13 @@ const hubSpaceThroughFirewall = hubAndSpokes([{ name: 'spoke1', prefixes: ['10.1
   prefixes: ['10.0.0.0/16'],
   subnets: [{ name: 'AzureFirewallSubnet', prefix: '10.0.1.0/26' }, { name: 'snet-shared', prefix: '10.0.2.0/24' }],
 });
-/** A hub with an Azure Route Server and an NVA, and spokes using it through gateway transit (route-injection-in-spokes). */
-const routeServerHub = (spokes: SpokeSpec[]): RawResource[] => [
-  ...hubAndSpokes(
-    spokes.map((s) => ({ ...s, toHub: { useRemoteGateways: true, ...s.toHub }, fromHub: { allowGatewayTransit: true, ...s.fromHub } })),
-    { firewall: false, prefixes: ['10.0.0.0/16'], subnets: [{ name: 'RouteServerSubnet', prefix: '10.0.3.0/27' }, { name: 'snet-nva', prefix: '10.0.2.0/24' }] },
-  ),
-  routeServer('rs-hub', HUB),
-  nva('nva-hub', HUB, 'snet-nva', '10.0.2.4'),
-];
 const ROUTE_SERVER_ID = `/subscriptions/${SUB_A}/resourceGroups/rg-vnet-hub/providers/Microsoft.Network/virtualHubs/rs-hub`;
 const twoSpokes = [
   { name: 'spoke1', prefixes: ['10.1.0.0/16'] },
   { name: 'spoke2', prefixes: ['10.2.0.0/16'] },
 ];
 /** spoke2's only workload subnet has a route table, without routes, that disables gateway (and so Route Server) route propagation. */
-const spoke2LearnsNothing = (resources: RawResource[]): RawResource[] =>
-  resources.map((r) => (r.id === routeTableId('spoke2') ? { ...r, properties: { ...r.properties, disableBgpRoutePropagation: true } } : r));
+const spoke2LearnsNothing = (resources: RawResource[]): RawResource[] => noPropagation(resources, 'spoke2');
 const bothWays = parseIntent({ groups: { spokes, hubs }, statements: [{ reach: { from: 'spokes', to: 'hubs' } }, { reach: { from: 'hubs', to: 'spokes' } }] });
 
 ruleTester(transitIntentUnreachable, {

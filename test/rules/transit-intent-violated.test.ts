@@ -1,9 +1,8 @@
 import { parseIntent } from '../../src/intent/schema';
 import { transitIntentViolated } from '../../src/rules/transit-intent-violated';
 import { ruleTester } from '../support/rule-tester';
-import type { RawResource } from '../../src/model/snapshot';
-import { SUB_A, SUB_B, firewall, nva, routeServer, routeTable, vnet, vnetId, type RouteSpec } from '../support/estate';
-import { HUB, hubAndSpokes, meshGroup, routeTableId, spokeId, viaFirewall, viaGateway, vpnHubAndSpokes, type SpokeSpec } from '../support/transit';
+import { SUB_A, SUB_B, firewall, nva, routeTable, vnet, vnetId, type RouteSpec } from '../support/estate';
+import { hubAndSpokes, meshGroup, noPropagation, routeServerHub, spokeId, viaFirewall, viaGateway, vpnHubAndSpokes, type SpokeSpec } from '../support/transit';
 
 const s1 = spokeId('spoke1');
 const s2 = spokeId('spoke2');
@@ -54,23 +53,12 @@ const asymmetricNva = [
   qaTable('rt-a', [{ name: 'to-c', prefix: '10.2.0.0/16', nextHopType: 'VirtualAppliance', nextHopIp: '10.0.3.4' }], qa.a),
 ];
 
-/** A hub with an Azure Route Server and an NVA, and spokes using it through gateway transit (route-injection-in-spokes). */
-const routeServerHub = (spokes: SpokeSpec[]): RawResource[] => [
-  ...hubAndSpokes(
-    spokes.map((s) => ({ ...s, toHub: { useRemoteGateways: true, ...s.toHub }, fromHub: { allowGatewayTransit: true, ...s.fromHub } })),
-    { firewall: false, prefixes: ['10.0.0.0/16'], subnets: [{ name: 'RouteServerSubnet', prefix: '10.0.3.0/27' }, { name: 'snet-nva', prefix: '10.0.2.0/24' }] },
-  ),
-  routeServer('rs-hub', HUB),
-  nva('nva-hub', HUB, 'snet-nva', '10.0.2.4'),
-];
 const devAndProd = [
   { name: 'spoke1', prefixes: ['10.1.0.0/16'] },
   { name: 'spoke2', prefixes: ['10.2.0.0/16'] },
 ];
 /** spoke2's only workload subnet has a route table, without routes, that disables gateway (and so Route Server) route propagation. */
-const spoke2LearnsNothing = routeServerHub([devAndProd[0] as SpokeSpec, { ...(devAndProd[1] as SpokeSpec), routes: [] }]).map((r) =>
-  r.id === routeTableId('spoke2') ? { ...r, properties: { ...r.properties, disableBgpRoutePropagation: true } } : r,
-);
+const spoke2LearnsNothing = noPropagation(routeServerHub([devAndProd[0] as SpokeSpec, { ...(devAndProd[1] as SpokeSpec), routes: [] }]), 'spoke2');
 
 ruleTester(transitIntentViolated, {
   valid: [

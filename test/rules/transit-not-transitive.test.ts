@@ -4,7 +4,7 @@ import type { RawResource } from '../../src/model/snapshot';
 import { transitNotTransitive } from '../../src/rules/transit-not-transitive';
 import { SUB_A, firewall, gateway, nva, routeServer, vnet, vnetId } from '../support/estate';
 import { evaluateRule, ruleTester } from '../support/rule-tester';
-import { FIREWALL_IP6, HUB, hubAndSpokes, meshGroup, peeringId, routeTableId, spokeId, viaFirewall, viaGateway, vpnHubAndSpokes, type SpokeSpec } from '../support/transit';
+import { FIREWALL_IP6, HUB, hubAndSpokes, meshGroup, noPropagation, peeringId, routeTableId, spokeId, viaFirewall, viaGateway, vpnHubAndSpokes, type SpokeSpec } from '../support/transit';
 
 const s1 = spokeId('spoke1');
 const s2 = spokeId('spoke2');
@@ -48,9 +48,6 @@ const routeServerHub = (spokes: SpokeSpec[], opts: { appliance?: boolean; gatewa
   ...(opts.gateways ?? [routeServer('rs-hub', HUB)]),
   ...(opts.appliance === false ? [] : [nva('nva-hub', HUB, 'snet-nva', NVA_IP)]),
 ];
-/** The estate with the route tables of `spokes` (made by their `routes`) set to disable BGP route propagation ("Propagate gateway routes: No"). */
-const noPropagation = (resources: RawResource[], ...spokes: string[]) =>
-  resources.map((r) => (spokes.some((name) => r.id === routeTableId(name)) ? { ...r, properties: { ...r.properties, disableBgpRoutePropagation: true } } : r));
 /** A spoke whose one workload subnet has a route table (no routes unless given). */
 const tabled = (name: string, prefix: string, routes: SpokeSpec['routes'] = []): SpokeSpec => ({ name, prefixes: [prefix], routes });
 

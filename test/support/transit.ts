@@ -1,5 +1,5 @@
 import type { RawResource } from '../../src/model/snapshot';
-import { SUB_A, SUB_B, firewall, gateway, routeTable, vnet, vnetId, type PeeringSpec, type RouteSpec, type SubnetSpec } from './estate';
+import { SUB_A, SUB_B, firewall, gateway, nva, routeServer, routeTable, vnet, vnetId, type PeeringSpec, type RouteSpec, type SubnetSpec } from './estate';
 
 // Hub-and-spoke estates for the transit rules: a hub with an Azure Firewall, spokes peered with it
 // (both ways, Connected), each spoke optionally with a route table on its application subnet.
@@ -105,4 +105,29 @@ export function vpnHubAndSpokes(spokes: SpokeSpec[], gateways: RawResource[] = [
   const transit = spokes.map((s) => ({ ...s, toHub: { useRemoteGateways: true, ...s.toHub }, fromHub: { allowGatewayTransit: true, ...s.fromHub } }));
   const subnets = [{ name: 'GatewaySubnet', prefix: '10.0.0.0/27' }, { name: 'snet-shared', prefix: '10.0.2.0/24' }];
   return [...hubAndSpokes(transit, { firewall: false, subnets }), ...gateways];
+}
+
+/** The NVA's address in `routeServerHub`'s hub. */
+export const ROUTE_SERVER_NVA_IP = '10.0.2.4';
+
+/**
+ * A hub (IPv4 only) with an Azure Route Server and, unless `appliance` is false, an NVA that may
+ * advertise routes to it over BGP (route-injection-in-spokes), and spokes that use it through
+ * gateway transit (useRemoteGateways on their side, allowGatewayTransit on the hub's; `toHub` and
+ * `fromHub` override).
+ */
+export function routeServerHub(spokes: SpokeSpec[], opts: { appliance?: boolean } = {}): RawResource[] {
+  return [
+    ...hubAndSpokes(
+      spokes.map((s) => ({ ...s, toHub: { useRemoteGateways: true, ...s.toHub }, fromHub: { allowGatewayTransit: true, ...s.fromHub } })),
+      { firewall: false, prefixes: ['10.0.0.0/16'], subnets: [{ name: 'RouteServerSubnet', prefix: '10.0.3.0/27' }, { name: 'snet-nva', prefix: '10.0.2.0/24' }] },
+    ),
+    routeServer('rs-hub', HUB),
+    ...(opts.appliance === false ? [] : [nva('nva-hub', HUB, 'snet-nva', ROUTE_SERVER_NVA_IP)]),
+  ];
+}
+
+/** The estate with the route tables of `spokes` (made by their `routes`) set to disable BGP route propagation ("Propagate gateway routes: No"). */
+export function noPropagation(resources: RawResource[], ...spokes: string[]): RawResource[] {
+  return resources.map((r) => (spokes.some((name) => r.id === routeTableId(name)) ? { ...r, properties: { ...r.properties, disableBgpRoutePropagation: true } } : r));
 }
