@@ -567,10 +567,10 @@ export function createReachability(topology: Topology): Reachability {
    * transit-not-transitive judges it: each may learn a Route Server's routes
    * (transit-helpers.routeServerSource: it uses the hub G of a Route Server through gateway
    * transit, and some workload subnet propagates gateway routes), and an appliance may be a learned
-   * route's next hop: both learn from the same G with an appliance in G or in a VNet with a usable
-   * link to G (transit-helpers.applianceNear: a Route Server peers with NVAs "in the same virtual
-   * network or a directly peered virtual network", peer-route-server-with-virtual-appliance), or a
-   * third VNet with an appliance has usable links to both ("the SDWAN NVA can advertise routes with
+   * route's next hop. Each Route Server has an NVA to learn from, in its VNet G or in a VNet with a
+   * usable link to G (transit-helpers.applianceNear: a Route Server peers with NVAs "in the same
+   * virtual network or a directly peered virtual network", peer-route-server-with-virtual-appliance);
+   * then both learn from the same G, or a third VNet with an appliance has usable links to both ("the SDWAN NVA can advertise routes with
    * the next-hop pointing to other IP addresses", route-injection-in-spokes). The VNet that holds
    * that appliance, or G (whose appliance may be in a VNet peered with it); else -1. Symmetric.
    */
@@ -583,8 +583,10 @@ export function createReachability(topology: Topology): Reachability {
     let way = bgpWays.get(key);
     if (way === undefined) {
       way = -1;
-      if (ga === gc && index.applianceNear(ga)) way = ga;
-      else {
+      // Each Route Server must have an NVA to learn from (one in G or in a VNet peered with G): else it programs nothing.
+      const learned = index.applianceNear(ga) && index.applianceNear(gc);
+      if (learned && ga === gc) way = ga;
+      else if (learned) {
         // The shorter list is walked (the lower-numbered VNet's on a tie): the same VNet whichever is asked first.
         const [lo, hi] = a < c ? [a, c] : [c, a];
         const [x, y] = appliancePeers(lo).length <= appliancePeers(hi).length ? [lo, hi] : [hi, lo];

@@ -190,10 +190,10 @@ interface BgpGroups {
  * The BGP groups of hub `b`'s spokes, undefined when there are none. A spoke is in one when a Route
  * Server may program routes into it (`routeServerSource`: its gateway-transit hub G has one, and
  * some workload subnet learns BGP routes) and B reaches it over IPv4 prefixes only (a Route Server
- * carries no IPv6: route-server-faq). Its group is B when B holds an appliance (a learned route's
- * next hop may be one there, whichever Route Server learned it), else G when an appliance sits in G
- * or a VNet G has a usable link with (`applianceNear`: the NVAs that can peer with G's Route
- * Server), else none. O(spokes), and once per VNet its peerings (`routeServerSource`,
+ * carries no IPv6: route-server-faq) and an appliance sits in G or a VNet G has a usable link with
+ * (`applianceNear`: the NVAs that can peer with G's Route Server; without one it programs
+ * nothing). Its group is B when B holds an appliance (a learned route's next hop may be one there,
+ * whichever Route Server learned it), else G. O(spokes), and once per VNet its peerings (`routeServerSource`,
  * `applianceNear`, memoized in the index).
  */
 function bgpGroups(index: TransitIndex, b: number, spokes: readonly Link[]): BgpGroups | undefined {
@@ -204,8 +204,9 @@ function bgpGroups(index: TransitIndex, b: number, spokes: readonly Link[]): Bgp
     if (source < 0) return;
     const prefixes = spoke.remotePrefixes;
     if (prefixes.length === 0 || !prefixes.every((p) => p.version === 4)) return;
-    const key = hubAppliance ? b : index.applianceNear(source) ? source : -1;
-    if (key < 0) return;
+    // No NVA that can peer with G's Route Server: it learns nothing, so it programs nothing.
+    if (!index.applianceNear(source)) return;
+    const key = hubAppliance ? b : source;
     groups ??= { group: new Int32Array(spokes.length).fill(-1), size: new Map() };
     groups.group[j] = key;
     groups.size.set(key, (groups.size.get(key) ?? 0) + 1);

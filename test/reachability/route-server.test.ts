@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { keyOf } from '../../src/model/ids';
 import type { RawResource } from '../../src/model/snapshot';
 import { createReachability, describeVerdict } from '../../src/reachability/engine';
-import { SUB_A, nva, routeServer, topologyOf, vnet, vnetId } from '../support/estate';
+import { transitNotTransitive } from '../../src/rules/transit-not-transitive';
+import { SUB_A, firewall, nva, routeServer, topologyOf, vnet, vnetId } from '../support/estate';
 import { HUB, hubAndSpokes, noPropagation, ROUTE_SERVER_NVA_IP, routeServerHub, routeTableId, spokeId, vpnHubAndSpokes } from '../support/transit';
 
 // Spokes that use a hub's Azure Route Server through gateway transit ('use remote gateway' on
@@ -110,15 +111,16 @@ describe('reachability: routes a Route Server may program over BGP', () => {
   it('different Route Servers, and a VNet with an appliance peered with both spokes: not confirmed; without the appliance, isolated', () => {
     const g1 = vnetId('vnet-g1', SUB_A);
     const g2 = vnetId('vnet-g2', SUB_A);
+    // Each Route Server's VNet is peered with the hub too, so that the hub's NVA can peer with it over BGP.
     const routeServerVnet = (id: string, prefix: string, spoke: string) =>
-      vnet({ id, prefixes: [prefix], subnets: [{ name: 'RouteServerSubnet', prefix: prefix.replace('/16', '/27') }], peerings: [{ remote: spoke, allowGatewayTransit: true }] });
+      vnet({ id, prefixes: [prefix], subnets: [{ name: 'RouteServerSubnet', prefix: prefix.replace('/16', '/27') }], peerings: [{ remote: spoke, allowGatewayTransit: true }, { remote: HUB }] });
     const estate = (appliance: boolean) => [
       ...hubAndSpokes(
         [
           { ...one, peerings: [{ remote: g1, useRemoteGateways: true }] },
           { ...two, peerings: [{ remote: g2, useRemoteGateways: true }] },
         ],
-        { firewall: false, prefixes: ['10.0.0.0/16'], subnets: [{ name: 'snet-nva', prefix: '10.0.2.0/24' }] },
+        { firewall: false, prefixes: ['10.0.0.0/16'], subnets: [{ name: 'snet-nva', prefix: '10.0.2.0/24' }], peerings: [{ remote: g1 }, { remote: g2 }] },
       ),
       ...(appliance ? [nva('nva-hub', HUB, 'snet-nva', NVA_IP)] : []),
       routeServerVnet(g1, '10.8.0.0/16', s1),
@@ -157,5 +159,28 @@ describe('reachability: routes a Route Server may program over BGP', () => {
       expect(engine.explain(keyOf(s1), keyOf(s2)).missing?.kind).toBe('unsupported');
       expect(engine.isolation(keyOf(s1), keyOf(s2)).undetermined?.kind).toBe('unsupported');
     }
+  });
+});
+
+describe('a Route Server with no NVA to learn from programs nothing', () => {
+  // G (the hub) has a Route Server and no appliance in it or in a VNet peered with it; a firewall
+  // VNet peered with both spokes, not with G, is no NVA the Route Server can peer with.
+  const FW = vnetId('vnet-fw', SUB_A);
+  const viaFw = { remote: FW, allowForwardedTraffic: true };
+  const resources = [
+    ...routeServerHub([{ ...one, peerings: [viaFw] }, { ...two, peerings: [viaFw] }], { appliance: false }),
+    vnet({ id: FW, prefixes: ['10.9.0.0/16'], subnets: [{ name: 'AzureFirewallSubnet', prefix: '10.9.1.0/26' }], peerings: [{ remote: s1, allowForwardedTraffic: true }, { remote: s2, allowForwardedTraffic: true }] }),
+    firewall('afw-fw', FW, '10.9.1.4'),
+  ];
+
+  it('the spokes are isolated, not undetermined', () => {
+    const verdict = engineOf(resources).isolation(keyOf(s1), keyOf(s2));
+    expect(verdict.undetermined).toBeUndefined();
+    expect(verdict.reachable).toBe(false);
+  });
+
+  it('transit-not-transitive judges the pair through the firewall VNet too', () => {
+    const messages = transitNotTransitive.evaluate(topologyOf(resources), undefined).map((f) => f.message);
+    expect(messages.filter((m) => m.includes('through hub VNet "vnet-fw"'))).toHaveLength(2);
   });
 });
