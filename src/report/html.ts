@@ -73,7 +73,8 @@ const round = (n: number | undefined) => Math.round((n ?? 0) * 10) / 10;
 
 function nodeSize(node: ViewNode): { width: number; height: number } {
   const text = Math.max(node.name.length, 12) * CHAR_WIDTH + 24;
-  if (node.hub) return { width: Math.min(Math.max(text, 160), 300) + node.badges.length * 8, height: 64 };
+  // A hub's name is drawn larger: its box is sized for that, so that a name that fits is not shortened.
+  if (node.hub) return { width: Math.min(Math.max(Math.max(node.name.length, 12) * HUB_CHAR_WIDTH + 24, 160), 300) + node.badges.length * 8, height: 64 };
   if (node.kind === 'collapsed') return { width: Math.min(Math.max(text, 150), 260), height: 40 };
   return { width: Math.min(Math.max(text, 110), 260), height: 40 };
 }
@@ -434,7 +435,7 @@ function renderSummary(report: AuditReport, extras: ReportExtras): RawHtml {
     'Subscriptions',
   )}${SEVERITY_ORDER.map((s) => card(counts[s], `${SEVERITY_STYLE[s].label}s`, s))}${card(extras.suppressed.length, 'Suppressed')}</div>
 <div class="coverage">Subscriptions read: ${coverage.subscriptions.length === 0 ? 'none' : coverage.subscriptions.map((s, i) => html`${i > 0 ? ', ' : ''}<code>${s}</code>`)}.${
-    unverified ? html` ${unverified} Their subscriptions: ${coverage.outOfScope.map((o, i) => html`${i > 0 ? ', ' : ''}<code>${o.subscription}</code>`)}.` : ''
+    unverified ? html` ${unverified} Their subscriptions: ${[...new Set(coverage.outOfScope.map((o) => o.subscription))].map((sub, i) => html`${i > 0 ? ', ' : ''}<code>${sub}</code>`)}.` : ''
   }${
     extras.notices.length > 0 ? html`<ul>${extras.notices.map((n) => html`<li>${n.message}</li>`)}</ul>` : ''
   }</div></section>`;

@@ -189,6 +189,19 @@ describe('renderHtml', () => {
     expect(nodeText(svg, 'vnet-b')).toEqual({ label: 'vnet-b', title: expect.stringMatching(/^vnet-b\n/) });
   });
 
+  it("shows a hub's name whole when its box can hold it (a hub's name is drawn larger)", async () => {
+    for (const name of ['vnet-hub-weu-prod1', 'vnet-hub-westeurope-01', 'hub-connectivity-weu-001']) {
+      const hub = vnetId(name);
+      const spokes = ['spoke-a', 'spoke-b', 'spoke-c'].map((n) => vnetId(n));
+      const resources = [
+        vnet({ id: hub, prefixes: ['10.255.0.0/16'], peerings: spokes.map((remote) => ({ remote, allowGatewayTransit: true })) }),
+        ...spokes.map((id, i) => vnet({ id, prefixes: [`10.0.${i}.0/24`], peerings: [{ remote: hub }] })),
+      ].map((resource) => ({ resource, source: 't' }));
+      const run = auditResources({ resources, rules: RULES, config: DEFAULT_CONFIG, now: new Date('2026-11-25T08:00:00Z'), version: 'test', extraSubscriptions: [SUB_A], unreadable: [] });
+      expect(nodeText(svgOf(await renderHtml(run.report, run.extras, { rules: RULES })), name).label).toBe(name);
+    }
+  });
+
   it('escapes a long name with <script> in both its shortened label and its tooltip', async () => {
     const evil = '<script>alert(1)-vnet-prod-westeurope-landingzone-payments-<script>alert(2)';
     const run = chainRun(2, (i) => (i === 0 ? evil : 'vnet-b'));

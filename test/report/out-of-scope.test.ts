@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG } from '../../src/engine/config';
+import { auditResources } from '../../src/engine/pipeline';
+import { renderHtml } from '../../src/report/html';
 import { buildReport, outOfScopeText } from '../../src/report/report';
+import { RULES } from '../../src/rules';
 import { SUB_A, SUB_B, topologyOf, vnet, vnetId } from '../support/estate';
 
 // coverage.outOfScope counts the peerings whose remote VNet was not read: the ones
@@ -43,5 +47,16 @@ describe('coverage.outOfScope', () => {
     const coverage = coverageOf([{ remote: vnetId('vnet-gone'), state: 'Disconnected' }]);
     expect(coverage.outOfScope).toEqual([]);
     expect(outOfScopeText(coverage)).toBeUndefined();
+  });
+});
+
+describe('the HTML report names each unverified subscription once', () => {
+  it('a subscription with peerings to a classic VNet and to an unread one is listed once', async () => {
+    const resources = [vnet({ id: vnetId('vnet-a'), prefixes: ['10.0.0.0/16'], peerings: [{ remote: CLASSIC, name: 'to-classic' }, { remote: vnetId('vnet-gone'), name: 'to-gone' }] })];
+    const run = auditResources({ resources: resources.map((resource) => ({ resource, source: 't' })), rules: RULES, config: DEFAULT_CONFIG, now: new Date('2026-11-26T00:00:00Z'), version: 'test' });
+    expect(run.report.coverage.outOfScope.map((o) => o.reason)).toEqual(['classic-vnet', 'vnet-not-read']);
+    const page = await renderHtml(run.report, run.extras, { rules: RULES });
+    const listed = /Their subscriptions: (.*?)\.</.exec(page)?.[1] ?? '';
+    expect(listed).toBe(`<code>${SUB_A}</code>`);
   });
 });
