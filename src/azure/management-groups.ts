@@ -44,8 +44,6 @@ export interface DescendantSubscription {
   /** Lower-cased. */
   subscriptionId: string;
   displayName?: string;
-  /** The management group it sits in directly (the group itself or one below it). */
-  parentId?: string;
 }
 
 export interface DescendantOptions {
@@ -67,7 +65,6 @@ function subscriptionOf(descendant: DescendantInfo): DescendantSubscription | un
   return {
     subscriptionId: id,
     ...(descendant.displayName ? { displayName: descendant.displayName } : {}),
-    ...(descendant.parent?.id ? { parentId: descendant.parent.id } : {}),
   };
 }
 

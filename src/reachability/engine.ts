@@ -12,6 +12,7 @@ import {
   type GatewayHub,
   routingOf,
   tableLearnsBgpRoutes,
+  workloadSubnets,
   transitIndex,
   type EffectiveRoute,
   type Link,
@@ -202,8 +203,6 @@ interface Context {
   readonly routes: EffectiveRoute[];
 }
 
-const INFRASTRUCTURE_SUBNETS = new Set(['gatewaysubnet', 'azurefirewallsubnet', 'azurefirewallmanagementsubnet', 'routeserversubnet', 'azurebastionsubnet']);
-
 const quote = (v: Vnet) => `"${v.name}"`;
 
 /** `firewall "afw-hub" in "vnet-hub"`, `appliance 10.0.1.4 in "vnet-hub"`. */
@@ -294,8 +293,7 @@ export function createReachability(topology: Topology): Reachability {
     let list = contextsOf[n];
     if (list) return list;
     const vnet = vnetAt(n);
-    const workload = vnet.subnets.filter((s) => !INFRASTRUCTURE_SUBNETS.has(s.name.toLowerCase()));
-    const sources = workload.length > 0 ? workload : vnet.subnets;
+    const sources = workloadSubnets(vnet);
     const tables: Array<RouteTable | undefined> = [];
     for (const subnet of sources) {
       const table = subnet.routeTableKey ? topology.routeTables.get(subnet.routeTableKey) : undefined;

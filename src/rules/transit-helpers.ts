@@ -1,6 +1,6 @@
 import { contains, overlaps, rangeKey, type Address, type Prefix } from '../model/cidr';
 import type { ResourceKey } from '../model/ids';
-import type { Gateway, Peering, Route, RouteTable, Topology, Vnet } from '../model/types';
+import type { Gateway, Peering, Route, RouteTable, Subnet, Topology, Vnet } from '../model/types';
 import { isBasicSkuGateway, peeredFamilies, peeredRemotePrefixes, remoteCurrentSpace } from './describe';
 
 // Shared vocabulary of the transit rules: usable links, which peer holds a next-hop IP, effective
@@ -320,8 +320,14 @@ export function isGatewayRoute(route: { nextHopType: string }): boolean {
 
 // -- Route Server: BGP routes an appliance may advertise, not read --
 
-/** Subnets that take no workload: a VNet's route contexts leave them out unless it has nothing else (as the reachability engine does). */
+/** Subnets that take no workload: a VNet's route contexts leave them out unless it has nothing else. */
 const INFRASTRUCTURE_SUBNETS = new Set(['gatewaysubnet', 'azurefirewallsubnet', 'azurefirewallmanagementsubnet', 'routeserversubnet', 'azurebastionsubnet']);
+
+/** The subnets a VNet's traffic is sent from: its workload subnets, or every subnet when it has none. */
+export function workloadSubnets(vnet: Vnet): readonly Subnet[] {
+  const workload = vnet.subnets.filter((s) => !INFRASTRUCTURE_SUBNETS.has(s.name.toLowerCase()));
+  return workload.length > 0 ? workload : vnet.subnets;
+}
 
 /**
  * Whether some workload subnet of `vnet` learns gateway and Route Server (BGP) routes: it has no
@@ -332,8 +338,7 @@ const INFRASTRUCTURE_SUBNETS = new Set(['gatewaysubnet', 'azurefirewallsubnet', 
  * not read counts as one subnet without a table. O(subnets × route tables of the VNet).
  */
 function learnsBgpRoutes(vnet: Vnet): boolean {
-  const workload = vnet.subnets.filter((s) => !INFRASTRUCTURE_SUBNETS.has(s.name.toLowerCase()));
-  const sources = workload.length > 0 ? workload : vnet.subnets;
+  const sources = workloadSubnets(vnet);
   if (sources.length === 0) return true;
   for (const subnet of sources) {
     const key = subnet.routeTableKey;
