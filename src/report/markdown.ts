@@ -173,8 +173,10 @@ function cutToFit(parts: Parts): Parts {
   const withRows = keepRows(parts.groups, budget);
   const groups = keepPlans(withRows, new Budget(budget.left));
   const shown = groups.flatMap((g) => g.entries);
-  const closing = closingLine(findings.length, shown.length, plans, shown.filter((e) => e.plan).length);
-  return { ...parts, unreadable, notices, groups, closing };
+  const plansShown = shown.filter((e) => e.plan).length;
+  // Cut only in its lists (each ends with its own "…and N more"): no findings line to add.
+  if (shown.length === findings.length && plansShown === plans) return { ...parts, unreadable, notices, groups };
+  return { ...parts, unreadable, notices, groups, closing: closingLine(findings.length, shown.length, plans, plansShown) };
 }
 
 /** Each group's first rows that fit; a group with none is left out, heading and all. */

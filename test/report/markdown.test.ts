@@ -348,6 +348,8 @@ peerguard 1.2.3 · generated 2026-11-25T08:00:00.000Z
     expect(listed(/^- …and /)).toEqual([`- …and ${20_000 - scopes.length} more ${more}`, `- …and ${5_000 - shownNotices.length} more ${more}`]);
 
     expect(findingRows(markdown)).toHaveLength(3);
-    expect(leftOut(markdown)).toEqual([0, 3, 0, 2]);
+    // Every finding and plan is shown: no closing line of "0 of 3 findings" (each list says what it left out).
+    expect(markdown).not.toContain('Cut to fit a pull-request comment');
+    expect(markdown).toContain('### Fix plans');
   });
 });
