@@ -118,3 +118,18 @@ export async function untilAborted<T>(start: () => Promise<T>, signal: AbortSign
     signal.removeEventListener('abort', onAbort);
   }
 }
+
+/**
+ * After attempt `attempt` (1-based) of a request failed with `error`: rethrows it unless it is
+ * transient, attempts remain and `signal` has not aborted; else waits before the next attempt, as
+ * long as Retry-After says or `backoffMs` × 2^(attempt-1), whichever is longer.
+ */
+export async function backOffOrThrow(
+  error: unknown,
+  attempt: number,
+  retry: { attempts: number; backoffMs: number; sleep: (ms: number) => Promise<void>; signal: AbortSignal | undefined },
+): Promise<void> {
+  if (!isTransient(error) || attempt >= retry.attempts || retry.signal?.aborted) throw error;
+  const delay = Math.max(retryAfterMsOf(error) ?? 0, retry.backoffMs * 2 ** (attempt - 1));
+  await untilAborted(() => retry.sleep(delay), retry.signal);
+}

@@ -1,7 +1,7 @@
 import type * as ArmManagementGroups from '@azure/arm-managementgroups';
 import type { DescendantInfo, ManagementGroupsAPI } from '@azure/arm-managementgroups';
 import { clientOptions, type AzureConnection } from './connection';
-import { isTransient, realSleep, retryAfterMsOf, untilAborted } from './errors';
+import { backOffOrThrow, realSleep } from './errors';
 
 // The subscriptions under a management group, whatever the identity may read in them, through the
 // Management Groups API's Get Descendants (@azure/arm-managementgroups, api-version 2021-04-01):
@@ -98,9 +98,7 @@ export async function listDescendantSubscriptions(connection: AzureConnection, m
       return [...found.values()].sort((a, b) => (a.subscriptionId < b.subscriptionId ? -1 : 1));
     } catch (error) {
       failures += 1;
-      if (!isTransient(error) || failures >= attempts || signal?.aborted) throw error;
-      const delay = Math.max(retryAfterMsOf(error) ?? 0, backoffMs * 2 ** (failures - 1));
-      await untilAborted(() => sleep(delay), signal);
+      await backOffOrThrow(error, failures, { attempts, backoffMs, sleep, signal });
     }
   }
 }

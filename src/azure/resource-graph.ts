@@ -4,7 +4,7 @@ import { RESOURCE_TYPES, type RawResource, type SourcedResource } from '../model
 import type { AuditScope, Inventory, InventoryProgress, InventoryReader } from '../ports';
 import type { UnreadableScope } from '../report/report';
 import { resourceGraphClient, type AzureConnection } from './connection';
-import { describeError, isAccessDenied, isTokenRefused, isTransient, realSleep, retryAfterMsOf, untilAborted } from './errors';
+import { backOffOrThrow, describeError, isAccessDenied, isTokenRefused, isTransient, realSleep, untilAborted } from './errors';
 import { listDescendantSubscriptions, type DescendantSubscription } from './management-groups';
 import { listSubscriptions, type SubscriptionEntry } from './subscriptions';
 
@@ -444,9 +444,7 @@ export class ResourceGraphInventory implements InventoryReader {
           totalRecords: typeof response.totalRecords === 'number' ? response.totalRecords : undefined,
         };
       } catch (error) {
-        if (!isTransient(error) || attempt >= this.pageAttempts || signal?.aborted) throw error;
-        const delay = Math.max(retryAfterMsOf(error) ?? 0, this.backoffMs * 2 ** (attempt - 1));
-        await untilAborted(() => this.sleep(delay), signal);
+        await backOffOrThrow(error, attempt, { attempts: this.pageAttempts, backoffMs: this.backoffMs, sleep: this.sleep, signal });
       }
     }
   }
