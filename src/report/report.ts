@@ -1,8 +1,7 @@
 import type { AuditNotice, Finding, SuppressedFinding } from '../engine/audit';
-import { isClassicVnetId } from '../model/ids';
-import type { Peering, Topology } from '../model/types';
+import type { Topology } from '../model/types';
 import type { AuditScope } from '../ports';
-import { remoteMayBeUnread } from '../rules/describe';
+import { unreadRemoteReason, type UnreadRemoteReason } from '../rules/describe';
 import type { Severity } from '../rules/rule';
 
 // The JSON report of design.md: a public contract. Renderers take this object and nothing else.
@@ -25,7 +24,7 @@ export interface OutOfScopeRemotes {
    * `vnet-not-read`: absent from a subscription that was read while its peering says Connected or
    * records no state, so not deleted but not read (Reader per resource group, Resource Graph lag).
    */
-  reason: 'subscription-not-read' | 'classic-vnet' | 'vnet-not-read';
+  reason: UnreadRemoteReason;
   peerings: number;
 }
 
@@ -77,7 +76,7 @@ export function buildReport(input: {
 function outOfScopeRemotes(topology: Topology): OutOfScopeRemotes[] {
   const counts = new Map<string, OutOfScopeRemotes>();
   for (const peering of topology.peerings.values()) {
-    const reason = outOfScopeReason(peering);
+    const reason = unreadRemoteReason(peering);
     if (!reason) continue;
     const subscription = peering.remoteSubscriptionId?.toLowerCase() ?? '(unknown)';
     const key = `${subscription}\n${reason}`;
@@ -86,13 +85,6 @@ function outOfScopeRemotes(topology: Topology): OutOfScopeRemotes[] {
     counts.set(key, entry);
   }
   return [...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, entry]) => entry);
-}
-
-/** Why a peering's remote VNet was not read, or undefined when it was read (or is missing: peering-remote-vnet-missing). */
-function outOfScopeReason(peering: Peering): OutOfScopeRemotes['reason'] | undefined {
-  if (remoteMayBeUnread(peering)) return 'vnet-not-read';
-  if (peering.remoteInScope) return undefined;
-  return isClassicVnetId(peering.remoteVnetId) ? 'classic-vnet' : 'subscription-not-read';
 }
 
 /** `1 VNet`, `2 VNets`, `0 peerings`. */

@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import type { Prefix } from '../model/cidr';
-import { nameOf, parseResourceId, subscriptionOf } from '../model/ids';
+import { isClassicVnetId, nameOf, parseResourceId, subscriptionOf } from '../model/ids';
 import type { Gateway, GatewayKind, Peering, PeeringWritableProperties, Vnet } from '../model/types';
 import type { ArmOperation } from './rule';
 
@@ -142,6 +142,21 @@ export function isRemoteVnetMissing(peering: Peering): boolean {
  */
 export function remoteMayBeUnread(peering: Peering): boolean {
   return isRemoteVnetMissing(peering) && peering.peeringState !== 'Disconnected' && peering.peeringState !== 'Initiated';
+}
+
+/** Why a remote VNet was not read (see `unreadRemoteReason`). */
+export type UnreadRemoteReason = 'subscription-not-read' | 'classic-vnet' | 'vnet-not-read';
+
+/**
+ * Why a peering's remote VNet was not read, or undefined when it was read (or is missing:
+ * peering-remote-vnet-missing): absent from a read subscription but not shown deleted
+ * (`remoteMayBeUnread`), a classic VNet (never read), or in a subscription that was not read.
+ * peering-remote-out-of-scope reports these peerings, and coverage.outOfScope counts them.
+ */
+export function unreadRemoteReason(peering: Peering): UnreadRemoteReason | undefined {
+  if (remoteMayBeUnread(peering)) return 'vnet-not-read';
+  if (peering.remoteInScope) return undefined;
+  return isClassicVnetId(peering.remoteVnetId) ? 'classic-vnet' : 'subscription-not-read';
 }
 
 /** `10.0.0.0/16, 2001:db8::/64`: prefixes as written in the input, for messages. */

@@ -1,7 +1,7 @@
 import { peeringRule } from './rule';
 import type { Peering } from '../model/types';
-import { describePeering, remoteMayBeUnread, remoteNameOf } from './describe';
-import { isClassicVnetId, subscriptionOf } from '../model/ids';
+import { describePeering, remoteNameOf, unreadRemoteReason } from './describe';
+import { subscriptionOf } from '../model/ids';
 
 // A remote VNet that was not read is unknown, not missing: the pair cannot be verified from here.
 // Cross-subscription peering needs rights on both sides (create-peering-different-subscriptions), so
@@ -13,16 +13,21 @@ import { isClassicVnetId, subscriptionOf } from '../model/ids';
 
 /** Why the remote was not read, or undefined when it was (or is missing: peering-remote-vnet-missing). */
 function unreadBecause(peering: Peering): string | undefined {
-  if (remoteMayBeUnread(peering)) {
-    const absent = `VNet "${remoteNameOf(peering)}" is not in the input although subscription ${subscriptionOf(peering.remoteVnetId) ?? '?'} was read`;
-    const unread = 'not read (Reader granted per resource group, Resource Graph lag, a stale export)';
-    return peering.peeringState === 'Connected'
-      ? `${absent}, yet the peering says Connected, which Azure reports only while both links exist: the VNet was ${unread}, not deleted`
-      : `${absent}, and the peering's state (${peering.peeringState ?? 'none recorded'}) does not tell whether it was deleted or ${unread}`;
+  switch (unreadRemoteReason(peering)) {
+    case undefined:
+      return undefined;
+    case 'vnet-not-read': {
+      const absent = `VNet "${remoteNameOf(peering)}" is not in the input although subscription ${subscriptionOf(peering.remoteVnetId) ?? '?'} was read`;
+      const unread = 'not read (Reader granted per resource group, Resource Graph lag, a stale export)';
+      return peering.peeringState === 'Connected'
+        ? `${absent}, yet the peering says Connected, which Azure reports only while both links exist: the VNet was ${unread}, not deleted`
+        : `${absent}, and the peering's state (${peering.peeringState ?? 'none recorded'}) does not tell whether it was deleted or ${unread}`;
+    }
+    case 'classic-vnet':
+      return 'the remote is a classic VNet (Microsoft.ClassicNetwork), which is not read';
+    case 'subscription-not-read':
+      return peering.remoteSubscriptionId ? `subscription ${peering.remoteSubscriptionId} was not read` : 'its subscription cannot be told from the remote id';
   }
-  if (peering.remoteInScope) return undefined;
-  if (isClassicVnetId(peering.remoteVnetId)) return 'the remote is a classic VNet (Microsoft.ClassicNetwork), which is not read';
-  return peering.remoteSubscriptionId ? `subscription ${peering.remoteSubscriptionId} was not read` : 'its subscription cannot be told from the remote id';
 }
 
 export const peeringRemoteOutOfScope = peeringRule({
