@@ -72,9 +72,10 @@ const GROUP_CHAR_WIDTH = 7.6;
 const round = (n: number | undefined) => Math.round((n ?? 0) * 10) / 10;
 
 function nodeSize(node: ViewNode): { width: number; height: number } {
-  const text = Math.max(node.name.length, 12) * CHAR_WIDTH + 24;
+  const chars = Math.max(node.name.length, 12);
+  const text = chars * CHAR_WIDTH + 24;
   // A hub's name is drawn larger: its box is sized for that, so that a name that fits is not shortened.
-  if (node.hub) return { width: Math.min(Math.max(Math.max(node.name.length, 12) * HUB_CHAR_WIDTH + 24, 160), 300) + node.badges.length * 8, height: 64 };
+  if (node.hub) return { width: Math.min(Math.max(chars * HUB_CHAR_WIDTH + 24, 160), 300) + node.badges.length * 8, height: 64 };
   if (node.kind === 'collapsed') return { width: Math.min(Math.max(text, 150), 260), height: 40 };
   return { width: Math.min(Math.max(text, 110), 260), height: 40 };
 }
