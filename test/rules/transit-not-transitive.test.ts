@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseIntent } from '../../src/intent/schema';
 import type { RawResource } from '../../src/model/snapshot';
 import { transitNotTransitive } from '../../src/rules/transit-not-transitive';
-import { SUB_A, firewall, gateway, nva, routeServer, vnet, vnetId } from '../support/estate';
+import { SUB_A, firewall, gateway, nva, routeServer, vnet, vnetId, type SubnetSpec } from '../support/estate';
 import { evaluateRule, ruleTester } from '../support/rule-tester';
 import { FIREWALL_IP6, HUB, hubAndSpokes, meshGroup, noPropagation, peeringId, routeTableId, spokeId, viaFirewall, viaGateway, vpnHubAndSpokes, type SpokeSpec } from '../support/transit';
 
@@ -48,6 +48,15 @@ const routeServerHub = (spokes: SpokeSpec[], opts: { appliance?: boolean; gatewa
   ...(opts.gateways ?? [routeServer('rs-hub', HUB)]),
   ...(opts.appliance === false ? [] : [nva('nva-hub', HUB, 'snet-nva', NVA_IP)]),
 ];
+/** spoke1, and spoke2 whose snet-app has a route table that disables BGP route propagation, with `second` beside it. */
+const spoke2TabledBeside = (second: SubnetSpec) =>
+  noPropagation(
+    routeServerHub([
+      { name: 'spoke1', prefixes: ['10.1.0.0/16'] },
+      { name: 'spoke2', prefixes: ['10.2.0.0/16'], routes: [], subnets: [{ name: 'snet-app', prefix: '10.2.0.0/24', routeTable: routeTableId('spoke2') }, second] },
+    ]),
+    'spoke2',
+  );
 /** A spoke whose one workload subnet has a route table (no routes unless given). */
 const tabled = (name: string, prefix: string, routes: SpokeSpec['routes'] = []): SpokeSpec => ({ name, prefixes: [prefix], routes });
 
@@ -228,21 +237,7 @@ ruleTester(transitNotTransitive, {
     },
     {
       name: 'Route Server: a spoke learns BGP routes when one of its workload subnets does (another disables propagation)',
-      resources: noPropagation(
-        routeServerHub([
-          { name: 'spoke1', prefixes: ['10.1.0.0/16'] },
-          {
-            name: 'spoke2',
-            prefixes: ['10.2.0.0/16'],
-            routes: [],
-            subnets: [
-              { name: 'snet-app', prefix: '10.2.0.0/24', routeTable: routeTableId('spoke2') },
-              { name: 'snet-web', prefix: '10.2.1.0/24' },
-            ],
-          },
-        ]),
-        'spoke2',
-      ),
+      resources: spoke2TabledBeside({ name: 'snet-web', prefix: '10.2.1.0/24' }),
     },
     {
       name: 'Route Server with an intent: a pair the intent expects to reach each other is not judged either',
@@ -474,21 +469,7 @@ ruleTester(transitNotTransitive, {
     },
     {
       name: 'Route Server and NVA: a subnet without a table that is an infrastructure subnet (AzureBastionSubnet) does not make the spoke learn',
-      resources: noPropagation(
-        routeServerHub([
-          { name: 'spoke1', prefixes: ['10.1.0.0/16'] },
-          {
-            name: 'spoke2',
-            prefixes: ['10.2.0.0/16'],
-            routes: [],
-            subnets: [
-              { name: 'snet-app', prefix: '10.2.0.0/24', routeTable: routeTableId('spoke2') },
-              { name: 'AzureBastionSubnet', prefix: '10.2.1.0/26' },
-            ],
-          },
-        ]),
-        'spoke2',
-      ),
+      resources: spoke2TabledBeside({ name: 'AzureBastionSubnet', prefix: '10.2.1.0/26' }),
       findings: [{ resourceId: toHub(s1) }, { resourceId: toHub(s2) }],
     },
     {
