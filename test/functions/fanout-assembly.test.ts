@@ -11,7 +11,7 @@ import { auditBatch } from '../../src/functions/auditBatch';
 import { ALERT_TABLE, AUDIT_QUEUE, REPORT_CONTAINER, RUN_CONTAINER, type Adapters } from '../../src/functions/composition';
 import { scheduledAudit } from '../../src/functions/scheduledAudit';
 import type { AuditScope, Inventory } from '../../src/ports';
-import { context, install, LiveEstate, RecordingMailer, SUB, testEnv } from './harness';
+import { context, fanoutStorage, install, LiveEstate, RecordingMailer, SUB, testEnv } from './harness';
 import { useAzurite } from '../support/use-azurite';
 
 // The fan-out's assembly (src/alerts/fanout.ts): the worker that records the last batch claims a
@@ -86,15 +86,7 @@ describe('fan-out assembly (Azurite)', () => {
     return { adapters, last: messages[1] as AuditBatchMessage };
   }
 
-  async function runRow(runId: string): Promise<Record<string, unknown>> {
-    return TableClient.fromConnectionString(azurite().connectionString, ALERT_TABLE, { allowInsecureConnection: true }).getEntity('run', runId);
-  }
-
-  async function blobNames(container: string, prefix: string): Promise<string[]> {
-    const names: string[] = [];
-    for await (const b of BlobServiceClient.fromConnectionString(azurite().connectionString).getContainerClient(container).listBlobsFlat({ prefix })) names.push(b.name);
-    return names;
-  }
+  const { runRow, blobNames } = fanoutStorage(() => azurite().connectionString);
 
   it("an assembler that fails once (the archive answers 503) is taken over by the queue's redelivery: one report, archived and mailed", async () => {
     const mailer = new RecordingMailer();

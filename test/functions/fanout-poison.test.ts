@@ -11,7 +11,7 @@ import { auditBatchPoison } from '../../src/functions/auditBatchPoison';
 import { ALERT_TABLE, AUDIT_POISON_QUEUE, AUDIT_QUEUE, REPORT_CONTAINER, RUN_CONTAINER, type Adapters } from '../../src/functions/composition';
 import { scheduledAudit } from '../../src/functions/scheduledAudit';
 import type { AuditScope, Inventory } from '../../src/ports';
-import { context, install, LiveEstate, RecordingMailer, SUB, testEnv, type Logged } from './harness';
+import { context, fanoutStorage, install, LiveEstate, RecordingMailer, SUB, testEnv, type Logged } from './harness';
 import { useAzurite } from '../support/use-azurite';
 
 // A batch message whose every delivery failed (each invocation killed at functionTimeout during a
@@ -105,15 +105,7 @@ describe('fan-out: a batch message poisoned (Azurite)', () => {
 
   const poisonBatch = (batch: AuditBatchMessage, logs?: Logged[]) => poison(JSON.stringify(batch), logs);
 
-  async function runRow(runId: string): Promise<Record<string, unknown>> {
-    return TableClient.fromConnectionString(azurite().connectionString, ALERT_TABLE, { allowInsecureConnection: true }).getEntity('run', runId);
-  }
-
-  async function blobNames(container: string, prefix: string): Promise<string[]> {
-    const names: string[] = [];
-    for await (const b of BlobServiceClient.fromConnectionString(azurite().connectionString).getContainerClient(container).listBlobsFlat({ prefix })) names.push(b.name);
-    return names;
-  }
+  const { runRow, blobNames } = fanoutStorage(() => azurite().connectionString);
 
   async function archivedReport(): Promise<{ coverage: { subscriptions: string[]; unreadable: { scope: string; reason: string }[] } }> {
     const blob = BlobServiceClient.fromConnectionString(azurite().connectionString).getContainerClient(REPORT_CONTAINER).getBlockBlobClient('reports/2026/03/04/2026-03-04T06-00-00-000Z.json');

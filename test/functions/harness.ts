@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { TableClient } from '@azure/data-tables';
 import { InvocationContext } from '@azure/functions';
+import { BlobServiceClient } from '@azure/storage-blob';
 import type { Mailer, MailMessage } from '../../src/alerts/mailer';
 import { RESOURCE_GROUP_DELETE } from '../../src/config/event-filter';
-import { buildAdapters, useAdapters, type Adapters, type Readers } from '../../src/functions/composition';
+import { ALERT_TABLE, buildAdapters, useAdapters, type Adapters, type Readers } from '../../src/functions/composition';
 import { keyOf, parseResourceId, subscriptionOf } from '../../src/model/ids';
 import type { RawResource } from '../../src/model/snapshot';
 import type { Inventory, NeighbourhoodOptions } from '../../src/ports';
@@ -139,4 +141,19 @@ export function context(functionName: string, logs: Logged[] = []): InvocationCo
     functionName,
     logHandler: (level, ...args) => logs.push({ level, text: args.map(String).join(' ') }),
   });
+}
+
+/** What the fan-out left in storage, read straight from it: a run's row, and blob names under a prefix. */
+export function fanoutStorage(connectionString: () => string): {
+  runRow(runId: string): Promise<Record<string, unknown>>;
+  blobNames(container: string, prefix: string): Promise<string[]>;
+} {
+  return {
+    runRow: (runId) => TableClient.fromConnectionString(connectionString(), ALERT_TABLE, { allowInsecureConnection: true }).getEntity('run', runId),
+    async blobNames(container, prefix) {
+      const names: string[] = [];
+      for await (const b of BlobServiceClient.fromConnectionString(connectionString()).getContainerClient(container).listBlobsFlat({ prefix })) names.push(b.name);
+      return names;
+    },
+  };
 }
