@@ -3,7 +3,7 @@ import { subscriptionOf } from '../model/ids';
 import type { Rule } from '../rules/rule';
 import type { JournalRecord } from '../remediation/ports';
 import { remediationSection, withRemediationSection } from '../remediation/summary';
-import { composeAlertMail, type RuleInfo } from './compose';
+import { composeAlertDigest, composeAlertMail, type ComposedMail, type RuleInfo } from './compose';
 import { operationIdFor, SendError, type Mailer, type Recipients } from './mailer';
 import { placeOf, type AlertRow, type AlertScope, type ChangeContext } from './model';
 import { pauseAfterConflict, type AlertStore } from './store';
@@ -14,7 +14,13 @@ import { redactSecrets } from '../redact';
 // The invocation whose write wins owns the mail: a duplicate event, or a concurrent invocation
 // that evaluated the same change, loses the insert (409) or the If-Match (412) and sends nothing.
 // A failed send leaves the row pending; flushPending (every run) sends it later, under a claim
-// (a short lease written with If-Match) so that two flushes never send the same mail.
+// (a short lease written with If-Match) so that two flushes never send the same mail, and not before
+// its retryAt: a minute after the first failure, doubling to an hour (retryDelayMs), because a sender
+// that fails (quota spent, domain unlinked) fails every mail, and each try counts against its quota.
+// The mails one run owes to the same recipients go out each in its own format when they are few (a
+// peering deleted owes two or three), as one digest when there are more than MAX_SEPARATE_MAILS
+// (sendAll), so that a change touching many peerings at once (a hub deleted, its address space
+// changed) is one mail, not one per spoke beyond the sender's quota.
 // Settling: a new alert of a rule whose finding a routine two-step change passes through
 // (RuleMeta.settles: a peering's first link Initiated until the second is written, the survivor of
 // a deleted pair Disconnected until it goes too) opened by an event is written owed (pendingOpen)
@@ -75,6 +81,23 @@ export interface AlertOutcome {
 }
 
 const DEFAULT_CLAIM_MS = 120_000;
+
+const FIRST_RETRY_MS = 60_000;
+const MAX_RETRY_MS = 3_600_000;
+
+/** How long a mail whose send failed `failures` times in a row waits: 1, 2, 4 ... minutes, at most an hour. */
+export function retryDelayMs(failures: number): number {
+  return Math.min(FIRST_RETRY_MS * 2 ** Math.max(0, failures - 1), MAX_RETRY_MS);
+}
+
+/** More mails than this owed to the same recipients in one run go as one digest. */
+export const MAX_SEPARATE_MAILS = 5;
+
+/** A mail a row owes: its opening or its resolution. */
+interface OwedMail {
+  row: AlertRow;
+  kind: 'opened' | 'resolved';
+}
 
 function ruleInfo(rules: readonly Rule[], id: string): RuleInfo | undefined {
   return rules.find((r) => r.meta.id === id)?.meta;
@@ -158,7 +181,7 @@ export class Alerting {
     const observedAt = input.observedAt.toISOString();
     const plan = planTransitions(input.rows, input.findings, input.scope, observedAt);
     const outcome: AlertOutcome = { plan, lostRaces: 0, sent: [], held: [], failed: [] };
-    const toSend: { row: AlertRow; kind: 'opened' | 'resolved' }[] = [];
+    const toSend: OwedMail[] = [];
     const now = this.iso();
     // A replace that decides (opens, resolves or reopens), under the read marks when asked.
     const decide = async (row: AlertRow): Promise<AlertRow | 'stale' | undefined> => (input.unlessMarked ? store.writeUnlessMarked(row, 'replace') : store.replace(row));
@@ -261,12 +284,12 @@ export class Alerting {
     } finally {
       // Mails owed by the writes that landed go out even when a later write throws: the retry of the
       // event finds those rows open under this invocation's claim, and would not send them.
-      for (const { row, kind } of toSend) await this.send(row, kind, outcome);
+      await this.sendAll(toSend, outcome);
     }
     return outcome;
   }
 
-  /** Sends every owed mail whose claim has lapsed (failed sends, crashed invocations, settle periods ended). */
+  /** Sends every owed mail whose claim has lapsed and whose retry time has come (failed sends, crashed invocations, settle periods ended). */
   async flushPending(outcome?: AlertOutcome): Promise<AlertOutcome> {
     const result: AlertOutcome = outcome ?? {
       plan: { opened: [], resolved: [], reopened: [], unchanged: [], stale: [] },
@@ -276,11 +299,13 @@ export class Alerting {
       failed: [],
     };
     const now = this.iso();
-    // A mail that just failed in this invocation waits for the next run.
+    // A mail that just failed in this invocation waits for its retry time, even if recording it failed.
     const failedHere = new Set(result.failed.map((f) => f.fingerprint));
+    const due: OwedMail[] = [];
     for (const row of await this.deps.store.pendingRows()) {
       if (failedHere.has(row.fingerprint)) continue;
       if (row.claimUntil !== undefined && row.claimUntil > now) continue;
+      if (row.retryAt !== undefined && row.retryAt > now) continue;
       let kind: 'opened' | 'resolved' | undefined;
       if (row.status === 'open' && row.pendingOpen) kind = 'opened';
       else if (row.status === 'resolved' && row.pendingResolved && row.mailedOpenAt !== undefined) kind = 'resolved';
@@ -298,14 +323,83 @@ export class Alerting {
         result.lostRaces += 1;
         continue;
       }
-      await this.send(claimed, kind, result);
+      due.push({ row: claimed, kind });
     }
+    await this.sendAll(due, result);
     return result;
   }
 
-  private async send(row: AlertRow, kind: 'opened' | 'resolved', outcome: AlertOutcome): Promise<void> {
+  /** The owed mails of one run, one mail per recipient list (see the header). */
+  private async sendAll(owed: readonly OwedMail[], outcome: AlertOutcome): Promise<void> {
+    const byRecipients = new Map<string, OwedMail[]>();
+    for (const mail of owed) {
+      const key = [...new Set(this.deps.recipients[mail.row.severity].map((a) => a.toLowerCase()))].sort().join(',');
+      byRecipients.set(key, [...(byRecipients.get(key) ?? []), mail]);
+    }
+    for (const group of byRecipients.values()) {
+      if (group.length > MAX_SEPARATE_MAILS) await this.send(group, outcome);
+      else for (const mail of group) await this.send([mail], outcome);
+    }
+  }
+
+  /** The mail of `owed` (one alert, or a digest of several), then each row's outcome: sent, or failed and put off. */
+  private async send(owed: readonly OwedMail[], outcome: AlertOutcome): Promise<void> {
     const { mailer, log } = this.deps;
-    let mail = composeAlertMail({
+    const [single] = owed;
+    if (!single) return;
+    let mail = owed.length === 1 ? this.composeOne(single) : this.composeDigest(owed);
+    if (this.deps.remediationRecords) {
+      try {
+        const records = await Promise.all(owed.map(({ row }) => this.deps.remediationRecords?.(row.fingerprint, row.firstSeen) ?? []));
+        mail = withRemediationSection(mail, remediationSection(records.flat()));
+      } catch (error) {
+        log.warn(`alert mail for ${owed.map(({ row }) => row.fingerprint).join(', ')}: the remediation journal could not be read: ${(error as Error).message}`);
+      }
+    }
+    const what = owed.length === 1 ? `alert mail (${single.kind}) for ${single.row.fingerprint}` : `alert digest of ${owed.length} alerts (${owed.map(({ row }) => row.fingerprint).join(', ')})`;
+    try {
+      if (!mailer) throw new Error('email is not configured (PEERGUARD_EMAIL_ENDPOINT or PEERGUARD_EMAIL_CONNECTION_STRING)');
+      await mailer.send({
+        to: this.deps.recipients[single.row.severity],
+        ...mail,
+        // Stable across a crash between the send and recording it (the service de-duplicates), new after
+        // a recorded failure: Communication Services answers a repeated Operation-Id with the old outcome.
+        operationId: operationIdFor(
+          owed
+            .map(({ row, kind }) => `${row.fingerprint}|${kind}|${row.firstSeen}|${row.sendAttempts}`)
+            .sort()
+            .join('\n'),
+        ),
+      });
+    } catch (error) {
+      const message = redactSecrets((error as Error).message);
+      // Only a reported outcome moves to a new Operation-Id; after an unknown one the retry reuses it.
+      const attempts = error instanceof SendError && error.definitive ? 1 : 0;
+      const failures = Math.max(...owed.map(({ row }) => row.sendFailures ?? 0)) + 1;
+      const retryAt = this.iso(retryDelayMs(failures));
+      log.error(`${what} failed; it stays pending and is retried from ${retryAt}: ${message}`);
+      for (const { row, kind } of owed) {
+        outcome.failed.push({ fingerprint: row.fingerprint, kind, error: message });
+        await this.update(row.fingerprint, (r) => ({ ...r, sendAttempts: r.sendAttempts + attempts, lastSendError: message, claimUntil: undefined, sendFailures: failures, retryAt }));
+      }
+      return;
+    }
+    log.info(`alert mail sent (${owed.length === 1 ? single.kind : `digest of ${owed.length}`}): ${mail.subject}`);
+    const at = this.iso();
+    for (const { row, kind } of owed) {
+      outcome.sent.push({ fingerprint: row.fingerprint, kind, subject: mail.subject });
+      await this.update(row.fingerprint, (r) => {
+        const sent = { ...r, claimUntil: undefined, lastSendError: undefined, sendFailures: undefined, retryAt: undefined };
+        if (kind === 'opened') return { ...sent, mailedOpenAt: at, pendingOpen: false };
+        if (r.status === 'resolved') return { ...sent, mailedResolvedAt: at, pendingResolved: false };
+        // Back open while its resolution was being mailed: recipients now believe it fixed, so it is a new alert.
+        return { ...sent, mailedOpenAt: undefined, mailedResolvedAt: undefined, pendingOpen: true, pendingResolved: false, firstSeen: at };
+      });
+    }
+  }
+
+  private composeOne({ row, kind }: OwedMail): ComposedMail {
+    return composeAlertMail({
       kind,
       finding: { ...row.finding, severity: row.severity, message: row.message },
       rule: ruleInfo(this.deps.rules, row.ruleId),
@@ -315,39 +409,23 @@ export class Alerting {
       portalUrl: this.deps.portalUrl,
       rules: this.deps.rules,
     });
-    if (this.deps.remediationRecords) {
-      try {
-        mail = withRemediationSection(mail, remediationSection(await this.deps.remediationRecords(row.fingerprint, row.firstSeen)));
-      } catch (error) {
-        log.warn(`alert mail for ${row.fingerprint}: the remediation journal could not be read: ${(error as Error).message}`);
-      }
-    }
-    try {
-      if (!mailer) throw new Error('email is not configured (PEERGUARD_EMAIL_ENDPOINT or PEERGUARD_EMAIL_CONNECTION_STRING)');
-      await mailer.send({
-        to: this.deps.recipients[row.severity],
-        ...mail,
-        // Stable across a crash between the send and recording it (the service de-duplicates), new after
-        // a recorded failure: Communication Services answers a repeated Operation-Id with the old outcome.
-        operationId: operationIdFor(`${row.fingerprint}|${kind}|${row.firstSeen}|${row.sendAttempts}`),
-      });
-    } catch (error) {
-      const message = redactSecrets((error as Error).message);
-      log.error(`alert mail (${kind}) for ${row.fingerprint} failed; it stays pending and is retried: ${message}`);
-      outcome.failed.push({ fingerprint: row.fingerprint, kind, error: message });
-      // Only a reported outcome moves to a new Operation-Id; after an unknown one the retry reuses it.
-      const attempts = error instanceof SendError && error.definitive ? 1 : 0;
-      await this.update(row.fingerprint, (r) => ({ ...r, sendAttempts: r.sendAttempts + attempts, lastSendError: message, claimUntil: undefined }));
-      return;
-    }
-    outcome.sent.push({ fingerprint: row.fingerprint, kind, subject: mail.subject });
-    log.info(`alert mail sent (${kind}): ${mail.subject}`);
-    const at = this.iso();
-    await this.update(row.fingerprint, (r) => {
-      if (kind === 'opened') return { ...r, mailedOpenAt: at, pendingOpen: false, claimUntil: undefined, lastSendError: undefined };
-      if (r.status === 'resolved') return { ...r, mailedResolvedAt: at, pendingResolved: false, claimUntil: undefined, lastSendError: undefined };
-      // Back open while its resolution was being mailed: recipients now believe it fixed, so it is a new alert.
-      return { ...r, mailedOpenAt: undefined, mailedResolvedAt: undefined, pendingOpen: true, pendingResolved: false, firstSeen: at, claimUntil: undefined };
+  }
+
+  private composeDigest(owed: readonly OwedMail[]): ComposedMail {
+    const changes = owed.map(({ row, kind }) => (kind === 'opened' ? row.openedBy : row.resolvedBy));
+    // The change is shown only when it is one for all (an event's run); a flush gathers several.
+    const [first] = changes;
+    const shared = changes.every((c) => c?.source === first?.source && c?.eventId === first?.eventId) ? first : undefined;
+    return composeAlertDigest({
+      entries: owed.map(({ row, kind }) => ({
+        kind,
+        finding: { ...row.finding, severity: row.severity, message: row.message },
+        firstSeen: row.firstSeen,
+        ...(row.resolvedAt ? { resolvedAt: row.resolvedAt } : {}),
+      })),
+      change: shared,
+      portalUrl: this.deps.portalUrl,
+      rules: this.deps.rules,
     });
   }
 

@@ -1,4 +1,4 @@
-import type { Finding } from '../engine/audit';
+import { severityRank, type Finding } from '../engine/audit';
 import { nameOf, parseResourceId, subscriptionOf } from '../model/ids';
 import {
   coverageSectionHtml,
@@ -12,7 +12,7 @@ import {
   unverifiedText,
 } from '../report/email-html';
 import { escapeHtml, html, raw, spaceOutControls, type RawHtml } from '../report/escape';
-import { SEVERITY_STYLE } from '../report/html-shared';
+import { SEVERITY_ORDER, SEVERITY_STYLE } from '../report/html-shared';
 import { isPartial, plural, type AuditReport, type Coverage, type ReportExtras } from '../report/report';
 import type { MailSection } from '../remediation/summary';
 import type { ArmOperation, Rule, RuleMeta } from '../rules/rule';
@@ -211,6 +211,109 @@ ${
   }
 ${changes.length > 0 ? html`<h3 style="${H}">${kind === 'opened' ? 'The change that revealed it' : 'The change that resolved it'}</h3>${kvTable(changes)}` : ''}
 <h3 style="${H}">Details</h3>${kvTable(facts)}`;
+  return { subject, html: htmlDocument(subject, body.value), text: textBody(text) };
+}
+
+/** One alert of a digest: a finding opened or resolved. */
+export interface DigestEntry {
+  kind: 'opened' | 'resolved';
+  finding: Finding;
+  firstSeen: string;
+  resolvedAt?: string;
+}
+
+export interface AlertDigestInput {
+  entries: readonly DigestEntry[];
+  /** The change behind every entry, when they share one (an event's run); else none is shown. */
+  change: ChangeContext | undefined;
+  portalUrl: string;
+  rules?: readonly Rule[];
+}
+
+/**
+ * Entries a digest lists (new ones first, by severity); the rest are counted. At ~600 bytes a row the
+ * HTML stays under the 102 KB at which Gmail clips a message.
+ */
+export const MAX_DIGEST_LISTED = 100;
+
+/** The VNet every entry names, if one does (a hub whose spokes' peerings all changed). */
+function sharedVnet(entries: readonly DigestEntry[]): string | undefined {
+  const [first, ...rest] = entries.map((e) => new Set(vnetsOf(e.finding).map((id) => id.toLowerCase())));
+  const shared = [...(first ?? [])].find((id) => rest.every((ids) => ids.has(id)));
+  return shared === undefined ? undefined : nameOf(shared);
+}
+
+/**
+ * Several alerts owed to the same recipients in one run, as one mail: a change that opens or resolves
+ * many findings at once (a hub's address space changed, a hub deleted: one finding per spoke's
+ * peering) would otherwise mail each, beyond a sender's quota (Communication Services: 30 a minute,
+ * 100 an hour by default) and past anyone's attention. Each finding is one row: severity, rule, VNets,
+ * what is wrong and its fix; the single-alert mail (composeAlertMail) keeps the full detail.
+ */
+export function composeAlertDigest(input: AlertDigestInput): ComposedMail {
+  const opened = input.entries
+    .filter((e) => e.kind === 'opened')
+    .sort((a, b) => severityRank(a.finding.severity) - severityRank(b.finding.severity) || a.finding.ruleId.localeCompare(b.finding.ruleId) || a.finding.resourceId.localeCompare(b.finding.resourceId));
+  const resolved = input.entries.filter((e) => e.kind === 'resolved');
+  const bySeverity = SEVERITY_ORDER.map((s) => [s, opened.filter((e) => e.finding.severity === s).length] as const).filter(([, n]) => n > 0);
+  const counts = [
+    ...(opened.length > 0 ? [`${plural(opened.length, 'new finding')} (${bySeverity.map(([s, n]) => `${n} ${s.toUpperCase()}`).join(', ')})`] : []),
+    ...(resolved.length > 0 ? [`${resolved.length} resolved`] : []),
+  ].join(', ');
+  const shared = sharedVnet(input.entries);
+  const vnetCount = new Set(input.entries.flatMap((e) => vnetsOf(e.finding).map((id) => id.toLowerCase()))).size;
+  const headline = `${counts}: ${shared ?? plural(vnetCount, 'VNet')}`;
+  const subject = `[peerguard] ${headline}`;
+  const listedOpened = opened.slice(0, MAX_DIGEST_LISTED);
+  const listedResolved = resolved.slice(0, MAX_DIGEST_LISTED - listedOpened.length);
+  const unlisted = opened.length + resolved.length - listedOpened.length - listedResolved.length;
+  const rest = unlisted > 0 ? `${plural(unlisted, 'more alert')} not listed here: the next scheduled report lists every open finding.` : undefined;
+  const titles = new Map((input.rules ?? []).map((r) => [r.meta.id, r.meta.title]));
+  const ruleText = (f: Finding) => `${f.ruleId}${titles.has(f.ruleId) ? ` (${titles.get(f.ruleId)})` : ''}`;
+  const changes = changeLines(input.change);
+  const changeHeading = 'The change behind them';
+
+  // Plain text.
+  const text: string[] = [headline, ''];
+  if (listedOpened.length > 0) {
+    text.push('New:');
+    for (const { finding: f, firstSeen } of listedOpened) {
+      text.push(`- ${f.severity.toUpperCase()} ${ruleText(f)}: ${pairLabel(f)}`, `  ${f.message}`);
+      if (f.fix) text.push(`  Fix${f.fix.destructive ? ' (destructive)' : ''}: ${f.fix.description}`);
+      text.push(`  ${portalLink(input.portalUrl, f.resourceId)}`, `  First seen ${firstSeen}; fingerprint ${f.fingerprint}`);
+    }
+    text.push('');
+  }
+  if (listedResolved.length > 0) {
+    text.push('Resolved:');
+    for (const { finding: f, resolvedAt } of listedResolved) text.push(`- ${ruleText(f)}: ${pairLabel(f)}`, `  No longer found: ${f.message}`, `  Resolved at ${resolvedAt ?? '?'}; fingerprint ${f.fingerprint}`);
+    text.push('');
+  }
+  if (rest) text.push(rest, '');
+  if (changes.length > 0) {
+    text.push(`${changeHeading}:`);
+    for (const [k, v] of changes) text.push(`  ${k}: ${v}`);
+  }
+
+  // HTML.
+  const where = (f: Finding) => html`${pairLabel(f)}<br>${link(portalLink(input.portalUrl, f.resourceId), 'open in portal')}`;
+  const openedRows = listedOpened.map(({ finding: f }) => {
+    const style = SEVERITY_STYLE[f.severity];
+    const fix = f.fix ? html`<br><b>Fix${f.fix.destructive ? ' (destructive)' : ''}:</b> ${f.fix.description}` : '';
+    return html`<tr data-fingerprint="${f.fingerprint}"><td style="${TD};color:${style.colour};font-weight:bold">${style.label}</td><td style="${TD}">${ruleText(f)}</td><td style="${TD}">${where(f)}</td><td style="${TD}">${f.message}${fix}</td></tr>`;
+  });
+  const resolvedRows = listedResolved.map(
+    ({ finding: f, resolvedAt }) =>
+      html`<tr data-fingerprint="${f.fingerprint}"><td style="${TD}">${ruleText(f)}</td><td style="${TD}">${where(f)}</td><td style="${TD}">${f.message}</td><td style="${TD}">${resolvedAt ?? ''}</td></tr>`,
+  );
+  const table = (heads: readonly string[], rows: readonly RawHtml[]) =>
+    html`<table role="presentation" cellpadding="0" cellspacing="0" style="${TABLE}"><tr>${heads.map((h) => html`<th style="${TH}">${h}</th>`)}</tr>${rows}</table>`;
+  const colour = opened.length > 0 ? SEVERITY_STYLE[(opened[0] as DigestEntry).finding.severity].colour : RESOLVED_COLOUR;
+  const body = html`<h2 style="color:${colour};font-size:18px;margin:0 0 12px">${headline}</h2>
+${openedRows.length > 0 ? html`<h3 style="${H}">New</h3>${table(['Severity', 'Rule', 'VNets', 'What is wrong'], openedRows)}` : ''}
+${resolvedRows.length > 0 ? html`<h3 style="${H}">Resolved</h3>${table(['Rule', 'VNets', 'No longer found', 'Resolved at'], resolvedRows)}` : ''}
+${rest ? html`<p style="margin:0 0 12px">${rest}</p>` : ''}
+${changes.length > 0 ? html`<h3 style="${H}">${changeHeading}</h3>${kvTable(changes)}` : ''}`;
   return { subject, html: htmlDocument(subject, body.value), text: textBody(text) };
 }
 

@@ -47,8 +47,13 @@ export interface AlertRow {
   pendingResolved: boolean;
   /** Whoever holds the claim until this time is sending the owed mail. */
   claimUntil?: string;
+  /** Sends that ended with the service's own verdict (failed): each moves the mail to a new Operation-Id. */
   sendAttempts: number;
   lastSendError?: string;
+  /** Sends that failed in a row, of any kind (cleared by a sent mail): how far the next try is put off. */
+  sendFailures?: number;
+  /** A failed mail is not tried again before this time (retryDelayMs), so that a failing sender is not hammered. */
+  retryAt?: string;
   /** Optimistic concurrency: the store's ETag of the version read. */
   etag?: string;
 }

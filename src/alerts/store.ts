@@ -193,6 +193,8 @@ function toEntity(row: AlertRow): Entity {
     claimUntil: row.claimUntil,
     sendAttempts: row.sendAttempts,
     lastSendError: row.lastSendError?.slice(0, 2000),
+    sendFailures: row.sendFailures,
+    retryAt: row.retryAt,
   }) as Entity;
 }
 
@@ -234,6 +236,8 @@ function fromEntity(e: TableEntityResult<Record<string, unknown>>): AlertRow {
     claimUntil: str(e.claimUntil),
     sendAttempts: typeof e.sendAttempts === 'number' ? e.sendAttempts : 0,
     lastSendError: str(e.lastSendError),
+    sendFailures: typeof e.sendFailures === 'number' ? e.sendFailures : undefined,
+    retryAt: str(e.retryAt),
     etag: e.etag,
   };
 }

@@ -5,7 +5,8 @@ import { adapters, alertingOf, loggerOf } from './composition';
 // Sends the alert mails that are owed and no longer claimed (src/alerts/alerting.ts, flushPending):
 // new alerts of rules that settle (peering-one-sided, peering-disconnected) whose settle period
 // (PEERGUARD_ALERT_SETTLE_SECONDS) has ended with the finding still open, and mails whose send
-// failed or whose invocation crashed. Without it they would wait for the next event or the daily
+// failed (once their retry time has come) or whose invocation crashed: those due to the same
+// recipients as one mail. Without it they would wait for the next event or the daily
 // audit, which flush too.
 //
 // Every minute, fixed: the settle period is the setting to tune, and the flush only bounds how late
@@ -25,7 +26,7 @@ export async function alertFlush(_timer: Timer, context: InvocationContext): Pro
   // Each mail sent is logged as it goes (alerting.ts); a summary only when the run did something.
   if (outcome.sent.length + outcome.failed.length + outcome.lostRaces > 0) {
     const sent = outcome.sent.map((m) => `${m.kind} ${m.subject}`).join('; ');
-    const failed = outcome.failed.length > 0 ? `; ${outcome.failed.length} failed and stay pending for the next run` : '';
+    const failed = outcome.failed.length > 0 ? `; ${outcome.failed.length} failed and stay pending, retried after a pause that doubles with each failure (at most an hour)` : '';
     const lost = outcome.lostRaces > 0 ? `; ${outcome.lostRaces} claimed by another invocation first` : '';
     log.info(`alert flush: ${outcome.sent.length} mails sent${sent ? ` (${sent})` : ''}${failed}${lost}`);
   }

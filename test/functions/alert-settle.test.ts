@@ -280,6 +280,32 @@ describe('the settle period of alerts that a two-step change passes through (Azu
     expect(await adapters.store.pendingRows()).toEqual([]);
   });
 
+  it('a hub that drops its links to 8 spokes: 8 held alerts, then one digest from the flush, not 8 mails', async () => {
+    const a = app();
+    const spokes = Array.from({ length: 8 }, (_, i) => vnetId(`vnet-spoke${i + 1}`, SUB));
+    const link = (i: number) => `spoke${i + 1}-to-hub`;
+    spokes.forEach((spoke, i) => a.estate.set(spoke, [`10.${i + 1}.0.0/16`], [{ remote: HUB, name: link(i) }]));
+    a.estate.set(HUB, ['10.0.0.0/16'], spokes.map((spoke, i) => ({ remote: spoke, name: `hub-to-spoke${i + 1}` })));
+    await a.event(HUB, 'hub-written'); // teaches the index the hub's peers
+    spokes.forEach((spoke, i) => a.estate.set(spoke, [`10.${i + 1}.0.0/16`], [{ remote: HUB, name: link(i), state: 'Disconnected' }]));
+    a.estate.set(HUB, ['10.0.0.0/16'], []);
+    a.at(10);
+    const [dropped] = await a.event(HUB, 'hub-links-deleted');
+    expect(dropped?.outcome?.held.map((h) => h.ruleId)).toEqual(spokes.map(() => 'peering-disconnected'));
+    expect(a.mailer.sent).toEqual([]);
+
+    a.at(10 + 300);
+    const logs: Logged[] = [];
+    const flushed = await a.flush(logs);
+    expect(flushed.sent).toHaveLength(8);
+    expect(alertMails(a.mailer.sent)).toEqual(['[peerguard] 8 new findings (8 ERROR): vnet-hub']);
+    const digest = a.mailer.sent[0] as MailMessage;
+    for (let i = 0; i < 8; i += 1) expect(digest.text).toContain(`/virtualNetworkPeerings/${link(i)}`);
+    expect(logs.some((l) => l.text.startsWith('alert flush: 8 mails sent'))).toBe(true);
+    await a.flush();
+    expect(a.mailer.sent).toHaveLength(1);
+  });
+
   it('(4) PEERGUARD_ALERT_SETTLE_SECONDS=0: a one-sided peering is mailed at once, in the invocation', async () => {
     const a = app({ PEERGUARD_ALERT_SETTLE_SECONDS: '0' });
     expect(a.adapters.settings.PEERGUARD_ALERT_SETTLE_SECONDS).toBe(0);

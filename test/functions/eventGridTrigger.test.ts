@@ -88,23 +88,32 @@ describe('eventGridTrigger: the event path end to end (Azurite, Microsoft sample
     expect(app.mailer.sent).toHaveLength(2);
   });
 
-  it('a failed send stays pending and goes out with the next run, once', async () => {
+  it('a failed send stays pending and goes out with the first run after its retry time, once', async () => {
     app.estate.spokePeeringDeleted();
     app.mailer.failures = 1;
     const logs: Logged[] = [];
     const [first] = await eventGridTrigger(deleted(), context('eventGridTrigger', logs));
     expect(first?.outcome?.failed).toHaveLength(1);
     expect(app.mailer.sent).toHaveLength(0);
-    expect(logs.some((l) => l.level === 'error' && /stays pending/.test(l.text))).toBe(true);
+    expect(logs.some((l) => l.level === 'error' && /stays pending and is retried from /.test(l.text))).toBe(true);
     const pending = await app.adapters.store.pendingRows();
     expect(pending).toHaveLength(1);
     expect(pending[0]!.lastSendError).toContain('503');
+    expect(pending[0]!.sendFailures).toBe(1);
 
-    await eventGridTrigger(deleted(), context('eventGridTrigger')); // any later run flushes
-    expect(app.mailer.sent).toHaveLength(1);
+    // A run within the minute leaves it: each try counts against the sender's quota.
     await eventGridTrigger(deleted(), context('eventGridTrigger'));
-    expect(app.mailer.sent).toHaveLength(1);
-    expect(await app.adapters.store.pendingRows()).toHaveLength(0);
+    expect(app.mailer.sent).toHaveLength(0);
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.parse(pending[0]!.retryAt!) + 1 });
+    try {
+      await eventGridTrigger(deleted(), context('eventGridTrigger')); // any later run flushes
+      expect(app.mailer.sent).toHaveLength(1);
+      await eventGridTrigger(deleted(), context('eventGridTrigger'));
+      expect(app.mailer.sent).toHaveLength(1);
+      expect(await app.adapters.store.pendingRows()).toHaveLength(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('alert state survives an Azurite restart: the resolution mail still goes out', async () => {

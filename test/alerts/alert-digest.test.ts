@@ -1,0 +1,175 @@
+import { TableClient } from '@azure/data-tables';
+import { describe, expect, it } from 'vitest';
+import { Alerting, MAX_SEPARATE_MAILS, retryDelayMs } from '../../src/alerts/alerting';
+import { composeAlertDigest, MAX_DIGEST_LISTED, type DigestEntry } from '../../src/alerts/compose';
+import type { AlertScope, ChangeContext } from '../../src/alerts/model';
+import { TableAlertStore } from '../../src/alerts/store';
+import { fingerprintOf, type Finding } from '../../src/engine/audit';
+import type { Severity } from '../../src/rules/rule';
+import { RULES } from '../../src/rules';
+import { vnetId } from '../support/estate';
+import { RecordingMailer } from '../functions/harness';
+import { useAzurite } from '../support/use-azurite';
+
+// A run that owes many alert mails to the same recipients (a hub deleted or its space changed: one
+// finding per spoke's peering) sends one digest; a few go each in its own format. A failed mail is
+// put off for a while that doubles with each failure, instead of being tried at every run.
+
+const SUB = '00000000-0000-0000-0000-0000000000aa';
+const HUB = vnetId('vnet-hub-weu', SUB);
+const PORTAL = 'https://portal.azure.com';
+
+function spokeFinding(i: number, severity: Severity = 'error', ruleId = 'peering-disconnected'): Finding {
+  const resourceId = `${vnetId(`vnet-spoke${i}`, SUB)}/virtualNetworkPeerings/spoke${i}-to-hub`;
+  return {
+    ruleId,
+    severity,
+    resourceId,
+    relatedResourceIds: [HUB],
+    message: `peering "spoke${i}-to-hub" is Disconnected`,
+    fingerprint: fingerprintOf(ruleId, [resourceId]),
+    fix: severity === 'error' ? { description: `re-create the pair of spoke${i}`, destructive: true, operations: [] } : null,
+  };
+}
+
+const entry = (finding: Finding, kind: DigestEntry['kind'] = 'opened'): DigestEntry => ({ kind, finding, firstSeen: '2026-03-02T09:00:00.000Z', ...(kind === 'resolved' ? { resolvedAt: '2026-03-02T10:00:00.000Z' } : {}) });
+
+describe('composeAlertDigest', () => {
+  it('counts new findings by severity and resolved ones, and names the VNet every finding involves', () => {
+    const mail = composeAlertDigest({
+      entries: [entry(spokeFinding(1)), entry(spokeFinding(2, 'warning')), entry(spokeFinding(3)), entry(spokeFinding(4), 'resolved')],
+      change: undefined,
+      portalUrl: PORTAL,
+      rules: RULES,
+    });
+    expect(mail.subject).toBe('[peerguard] 3 new findings (2 ERROR, 1 WARNING), 1 resolved: vnet-hub-weu');
+    // Errors first; each with its fix, its portal link and fingerprint; the resolved one apart.
+    const text = mail.text;
+    expect(text.lastIndexOf('- ERROR ')).toBeLessThan(text.indexOf('- WARNING '));
+    expect(text).toContain('  Fix (destructive): re-create the pair of spoke1');
+    expect(text).toContain(`  ${PORTAL}/#@/resource${spokeFinding(3).resourceId}`);
+    expect(text).toContain(`fingerprint ${spokeFinding(2, 'warning').fingerprint}`);
+    expect(text.slice(text.indexOf('Resolved:'))).toContain('No longer found: peering "spoke4-to-hub" is Disconnected');
+    expect(text.slice(0, text.indexOf('Resolved:'))).not.toContain('spoke4-to-hub');
+    expect(mail.html.match(/<tr data-fingerprint=/g)).toHaveLength(4);
+  });
+
+  it('without a VNet common to all, the subject counts the VNets', () => {
+    const other = { ...spokeFinding(2), relatedResourceIds: [vnetId('vnet-hub-neu', SUB)] };
+    expect(composeAlertDigest({ entries: [entry(spokeFinding(1)), entry(other)], change: undefined, portalUrl: PORTAL }).subject).toBe(
+      '[peerguard] 2 new findings (2 ERROR): 4 VNets',
+    );
+  });
+
+  it(`lists at most ${MAX_DIGEST_LISTED} alerts and counts the rest`, () => {
+    const entries = Array.from({ length: MAX_DIGEST_LISTED + 7 }, (_, i) => entry(spokeFinding(i)));
+    const mail = composeAlertDigest({ entries, change: undefined, portalUrl: PORTAL });
+    expect(mail.html.match(/<tr data-fingerprint=/g)).toHaveLength(MAX_DIGEST_LISTED);
+    expect(mail.text).toContain('7 more alerts not listed here: the next scheduled report lists every open finding.');
+    expect(mail.html.length).toBeLessThan(102 * 1024);
+  });
+
+  it('names from Azure are escaped in the HTML and cannot forge a line of the text', () => {
+    const evil = { ...spokeFinding(1), message: 'x <img src=y onerror=alert(1)>\r\nFingerprint: forged' };
+    const change: ChangeContext = { source: 'event', caller: { name: 'Mallory\nResolved at: never' }, eventId: 'e-1' };
+    const mail = composeAlertDigest({ entries: [entry(evil), entry(spokeFinding(2))], change, portalUrl: PORTAL });
+    expect(mail.html).not.toContain('<img');
+    expect(mail.html).toContain('&lt;img src=y onerror=alert(1)&gt;');
+    expect(mail.text.split('\n').filter((l) => /^\s*(Fingerprint: forged|Resolved at: never)/.test(l))).toEqual([]);
+    expect(mail.text).toContain('  Changed by: Mallory Resolved at: never');
+  });
+});
+
+describe('alert mails of one run (Azurite)', () => {
+  const azurite = useAzurite();
+
+  function setup(recipients: Record<Severity, string[]> = { error: ['netops@contoso.example'], warning: ['netops@contoso.example'], info: ['platform@contoso.example'] }) {
+    let now = new Date('2026-03-02T09:00:00.000Z');
+    const store = new TableAlertStore(TableClient.fromConnectionString(azurite().connectionString, 'peerguardalerts', { allowInsecureConnection: true }));
+    const mailer = new RecordingMailer();
+    const errors: string[] = [];
+    const alerting = new Alerting({
+      store,
+      mailer,
+      recipients,
+      portalUrl: PORTAL,
+      rules: RULES,
+      now: () => now,
+      log: { info: () => undefined, warn: () => undefined, error: (...args: unknown[]) => errors.push(String(args[0])) },
+    });
+    const scope: AlertScope = { keys: new Set(), subscriptions: new Set([SUB]) };
+    const change: ChangeContext = { source: 'event', eventId: 'evt-hub', operationName: 'Microsoft.Network/virtualNetworks/delete' };
+    const apply = async (findings: readonly Finding[]) =>
+      alerting.apply({ findings, scope, rows: await store.rowsFor('all'), observedAt: now, change, mailOpened: true });
+    return { store, mailer, alerting, errors, apply, at: (iso: string) => (now = new Date(iso)) };
+  }
+
+  it(`up to ${MAX_SEPARATE_MAILS} alerts go each in its own mail`, async () => {
+    const { mailer, apply } = setup();
+    await apply(Array.from({ length: MAX_SEPARATE_MAILS }, (_, i) => spokeFinding(i)));
+    expect(mailer.sent).toHaveLength(MAX_SEPARATE_MAILS);
+    expect(mailer.sent.every((m) => m.subject.startsWith('[peerguard] ERROR peering-disconnected: vnet-spoke'))).toBe(true);
+  });
+
+  it('more go as one digest per recipient list; its resolution is one digest too', async () => {
+    const { mailer, store, apply, at } = setup();
+    const errors = Array.from({ length: 7 }, (_, i) => spokeFinding(i));
+    const warnings = [spokeFinding(7, 'warning', 'peering-access-asymmetric')];
+    const infos = [spokeFinding(8, 'info', 'transit-not-transitive')];
+    const outcome = await apply([...errors, ...warnings, ...infos]);
+    expect(outcome.sent.map((s) => s.fingerprint).sort()).toEqual([...errors, ...warnings, ...infos].map((f) => f.fingerprint).sort());
+    // Errors and warnings share a list: one digest; the info alone: its own mail.
+    expect(mailer.sent.map((m) => [m.to, m.subject])).toEqual([
+      [['netops@contoso.example'], '[peerguard] 8 new findings (7 ERROR, 1 WARNING): vnet-hub-weu'],
+      [['platform@contoso.example'], '[peerguard] INFO transit-not-transitive: vnet-spoke8 <-> vnet-hub-weu'],
+    ]);
+    expect(mailer.sent[0]!.text).toContain('The change behind them:\n  Changed by: unknown caller\n  Operation: Microsoft.Network/virtualNetworks/delete');
+    expect((await store.rowsFor('all')).every((r) => r.mailedOpenAt !== undefined && !r.pendingOpen)).toBe(true);
+
+    at('2026-03-02T10:00:00.000Z');
+    await apply(infos);
+    expect(mailer.sent.slice(2).map((m) => m.subject)).toEqual(['[peerguard] 8 resolved: vnet-hub-weu']);
+    expect(await store.pendingRows()).toEqual([]);
+  });
+
+  it('a failed digest puts every alert in it off, 1, 2, then 4 minutes; the next due flush sends one digest, once', async () => {
+    const { mailer, store, alerting, errors, apply, at } = setup();
+    const findings = Array.from({ length: 8 }, (_, i) => spokeFinding(i));
+    mailer.failures = 1;
+    const first = await apply(findings);
+    expect(first.failed).toHaveLength(8);
+    expect(errors).toEqual([expect.stringMatching(/^alert digest of 8 alerts \(.*\) failed; it stays pending and is retried from 2026-03-02T09:01:00.000Z: Communication Services answered 503$/)]);
+    const pending = await store.pendingRows();
+    expect(pending.map((r) => [r.sendFailures, r.retryAt, r.claimUntil])).toEqual(findings.map(() => [1, '2026-03-02T09:01:00.000Z', undefined]));
+
+    at('2026-03-02T09:00:59.000Z');
+    expect((await alerting.flushPending()).sent).toEqual([]);
+    at('2026-03-02T09:01:00.000Z');
+    mailer.failures = 1;
+    expect((await alerting.flushPending()).failed).toHaveLength(8);
+    expect((await store.pendingRows()).map((r) => r.retryAt)).toEqual(findings.map(() => '2026-03-02T09:03:00.000Z'));
+    at('2026-03-02T09:03:00.000Z');
+    mailer.failures = 1;
+    await alerting.flushPending();
+    expect((await store.pendingRows()).map((r) => [r.sendFailures, r.retryAt])).toEqual(findings.map(() => [3, '2026-03-02T09:07:00.000Z']));
+    expect(mailer.sent).toEqual([]);
+
+    at('2026-03-02T09:07:00.000Z');
+    const sent = await alerting.flushPending();
+    expect(sent.sent).toHaveLength(8);
+    expect(mailer.sent.map((m) => m.subject)).toEqual(['[peerguard] 8 new findings (8 ERROR): vnet-hub-weu']);
+    // The change is the same for all: shown even though a flush sent it.
+    expect(mailer.sent[0]!.text).toContain('The change behind them:');
+    expect(await store.pendingRows()).toEqual([]);
+    expect((await store.rowsFor('all')).every((r) => r.sendFailures === undefined && r.retryAt === undefined && r.lastSendError === undefined)).toBe(true);
+    at('2026-03-02T09:30:00.000Z');
+    await alerting.flushPending();
+    expect(mailer.sent).toHaveLength(1);
+  });
+});
+
+describe('retryDelayMs', () => {
+  it('doubles from a minute and stops at an hour', () => {
+    expect([1, 2, 3, 6, 7, 8, 30].map((n) => retryDelayMs(n) / 60_000)).toEqual([1, 2, 4, 32, 60, 60, 60]);
+  });
+});
