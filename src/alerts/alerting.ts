@@ -141,7 +141,7 @@ export class Alerting {
   }
 
   /** When the settle period of a finding of this rule first seen at `firstSeen` ends; undefined when it does not settle. */
-  private settleEnd(ruleId: string, firstSeen: string): string | undefined {
+  settleEnd(ruleId: string, firstSeen: string): string | undefined {
     const settleMs = this.deps.settleMs ?? 0;
     if (settleMs <= 0 || this.deps.rules.find((r) => r.meta.id === ruleId)?.meta.settles !== true) return undefined;
     return new Date(Date.parse(firstSeen) + settleMs).toISOString();

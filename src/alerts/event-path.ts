@@ -1,4 +1,5 @@
 import { RESOURCE_GROUP_DELETE } from '../config/event-filter';
+import type { Finding } from '../engine/audit';
 import type { AuditConfig } from '../engine/config';
 import { auditResources } from '../engine/pipeline';
 import { keyOf, parseResourceId, subscriptionOf } from '../model/ids';
@@ -276,10 +277,23 @@ async function processEvent(deps: EventPathDeps, event: ArmEvent, signal: AbortS
     // After the alerting, never instead of it, and only for the findings it decided; a remediation
     // failure is journalled and logged, and does not retry the event.
     const caller = event.change.caller;
+    // A finding of a rule that settles is left alone within its settle period, as its alert is: a
+    // peering is created and deleted one link at a time (Terraform, Bicep, the CLI), so a fix of the
+    // first link's state would race the tool writing the second (a reverse peering of our own makes
+    // the tool's PUT fail; a re-create undoes a teardown). A later event or the scheduled run fixes
+    // it if it is still there.
+    const openSince = new Map(rows.filter((r) => r.status === 'open').map((r) => [r.fingerprint, r.firstSeen]));
+    const now = deps.now().toISOString();
+    const waiting = (f: Finding): string | undefined => {
+      const end = deps.alerting.settleEnd(f.ruleId, openSince.get(f.fingerprint) ?? now);
+      if (end === undefined || end <= now) return undefined;
+      return `within the settle period of ${f.ruleId} (PEERGUARD_ALERT_SETTLE_SECONDS), until ${end}: a peering is created and deleted one link at a time, and a fix now would race the tool writing the other link; the first event or scheduled run after it fixes this if it is still there`;
+    };
     try {
       const fixed = await deps.remediation.run({
         findings: run.report.findings.filter((f) => inScope(scope, f, placeOf(scope, f))),
         topology,
+        waiting,
         trigger: { kind: 'event', eventId: event.id, caller: caller?.upn ?? caller?.name ?? caller?.appId },
         // What is left of the event's own deadline (EVENT_DEADLINE_MS from its start, Date.now()'s
         // clock, which the app's runner uses too): a slow write never holds the answer to Event Grid.

@@ -205,7 +205,11 @@ function rebase(op: ArmOperation, prior: ArmOperation | undefined, deleted: bool
   return { ...op, ...(Object.keys(query).length > 0 ? { query } : {}), body: { properties: { ...base, ...Object.fromEntries(changes) } } };
 }
 
-export function planRemediation(findings: readonly Finding[], topology: Topology, config: RemediationConfig): RemediationPlan {
+/**
+ * `waiting`: why a finding's fix must not be written yet, if it must not (the event path: a finding
+ * of a rule that settles, within its settle period); its item is deferred with that reason.
+ */
+export function planRemediation(findings: readonly Finding[], topology: Topology, config: RemediationConfig, waiting?: (finding: Finding) => string | undefined): RemediationPlan {
   const mode: RemediationPlan['mode'] = !config.enabled ? 'disabled' : config.apply ? 'apply' : 'dry-run';
   const allowed = new Set(config.subscriptions.map((s) => s.toLowerCase()));
   const seen = new Set<string>();
@@ -224,6 +228,11 @@ export function planRemediation(findings: readonly Finding[], topology: Topology
       description: fix.description,
       destructive: fix.destructive,
     };
+    const wait = waiting?.(finding);
+    if (wait !== undefined) {
+      items.push({ ...base, operations: fix.operations, status: 'deferred', reason: wait });
+      continue;
+    }
     // Two findings of one broken pair can propose the same writes (both sides Disconnected): write
     // once. Asked before rebasing, which would defer a fix whose deletes another fix already plans.
     const duplicate = () => items.push({ ...base, operations: fix.operations, status: 'skipped', reason: 'the same operations are planned for another finding' });

@@ -52,11 +52,18 @@ export class RemediationRunner {
   /**
    * Plans and (in apply mode) applies the fixes of `findings`; undefined when this trigger does not
    * run remediation or no finding has a fix. `deadline` (on this runner's clock, `now`): no write
-   * starts at or after it, and one still running is given up at it (applyPlan).
+   * starts at or after it, and one still running is given up at it (applyPlan). `waiting`: why a
+   * finding's fix is deferred for now, if it is (planRemediation).
    */
-  async run(input: { findings: readonly Finding[]; topology: Topology; trigger: RemediationTrigger; deadline?: Date | undefined }): Promise<ApplyResult | undefined> {
+  async run(input: {
+    findings: readonly Finding[];
+    topology: Topology;
+    trigger: RemediationTrigger;
+    deadline?: Date | undefined;
+    waiting?: (finding: Finding) => string | undefined;
+  }): Promise<ApplyResult | undefined> {
     if (!this.runsFor(input.trigger)) return undefined;
-    const plan = planRemediation(input.findings, input.topology, this.deps.config.remediation);
+    const plan = planRemediation(input.findings, input.topology, this.deps.config.remediation, input.waiting);
     // Skipped and deferred fixes are journalled too (the report mail lists the skipped ones); no fix, nothing to record.
     if (plan.items.length === 0) return undefined;
     const at = this.deps.now().toISOString().replace(/[:.]/g, '-');

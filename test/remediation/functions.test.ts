@@ -13,7 +13,7 @@ import { startStandIn, type StandIn } from '../azure-stand-in';
 import { connectionTo, FAST_RETRY } from '../azure/harness';
 import { context, eventAbout, fixture } from '../functions/harness';
 import { startAzurite, type AzuriteInstance } from '../support/azurite';
-import { exampleEstate, HUB, spokePeering, SUB_PROD, SUBS, writesSeen } from './harness';
+import { exampleEstate, HUB, spokePeering, SUB_DEV, SUB_PROD, SUBS, writesSeen } from './harness';
 
 // Remediation in the Functions app, wired from PEERGUARD_AUDIT_CONFIG alone: an event about a
 // one-sided peering is repaired after the event path's evaluation; the journal (Azurite) records
@@ -131,5 +131,46 @@ describe('remediation in the Functions app (stand-in, Azurite)', () => {
     expect(notAttempted.length).toBeGreaterThan(0);
     expect(notAttempted.every((r) => r.reason.startsWith('not attempted: time limit reached'))).toBe(true);
     expect(standIn.email.sent.length).toBeGreaterThan(mailsBefore);
+  }, 60_000);
+
+  it('a peering created one link at a time is not "fixed" within the settle period, when the tool is writing the other link; one still one-sided after it is', async () => {
+    const devVnet = (n: number) => `/subscriptions/${SUB_DEV}/resourceGroups/rg-spoke${n}-dev/providers/Microsoft.Network/virtualNetworks/vnet-spoke${n}-dev`;
+    const link = (from: number, to: number) => `${devVnet(from)}/virtualNetworkPeerings/spoke${from}-to-spoke${to}`;
+    const writeLink = (from: number, to: number) =>
+      standIn.state.putPeering(link(from, to), { properties: { remoteVirtualNetwork: { id: devVnet(to) }, allowVirtualNetworkAccess: true } }, { syncRemoteAddressSpace: false });
+    // The event path's clock (alert rows, the settle period); remediation's deadline keeps the real one.
+    let ahead = 0;
+    const { PEERGUARD_ALERT_SETTLE_SECONDS: _off, ...settling } = env({ enabled: true, apply: true, subscriptions: SUBS, onEvent: true, maxWrites: 3 });
+    useAdapters(
+      buildAdapters(settling, { azure: { credential: standIn.credential, ca: standIn.ca, retry: FAST_RETRY, requestTimeoutMs: 5_000 }, emailPollMs: 5, retryDelayMs: 5, now: () => new Date(Date.now() + ahead) }),
+    );
+    const since = new Date().toISOString();
+    const recordsOf = async (eventId: string) => (await journal().listSince(since)).filter((r) => r.trigger.kind === 'event' && r.trigger.eventId === eventId && r.ruleId === 'peering-one-sided');
+    // Writes to the VNets of the new peerings (an event also fixes what else its neighbourhood holds, such as the hub's own links).
+    const writesTo = (n: number) => writesSeen(standIn).filter((w) => w.includes(`/virtualNetworks/vnet-spoke${n}-dev/`));
+    standIn.requests.clear();
+
+    // Terraform writes spoke6's link, then spoke7's: the first link's event plans the reverse peering and waits.
+    writeLink(6, 7);
+    await eventGridTrigger(eventAbout(link(6, 7), 'write', 'evt-first-link'), context('eventGridTrigger'));
+    expect(writesTo(7)).toEqual([]);
+    expect(await recordsOf('evt-first-link')).toEqual([
+      expect.objectContaining({ status: 'deferred', ruleId: 'peering-one-sided', reason: expect.stringMatching(/^within the settle period of peering-one-sided \(PEERGUARD_ALERT_SETTLE_SECONDS\), until /) }),
+    ]);
+    writeLink(7, 6);
+    await eventGridTrigger(eventAbout(link(7, 6), 'write', 'evt-second-link'), context('eventGridTrigger'));
+    expect([...writesTo(6), ...writesTo(7)]).toEqual([]);
+    expect(standIn.state.get(link(6, 7))?.properties.peeringState).toBe('Connected');
+    expect(standIn.state.get(`${devVnet(7)}/virtualNetworkPeerings/vnet-spoke7-dev-to-vnet-spoke6-dev`)).toBeUndefined();
+
+    // A link whose other side never comes: deferred at first, repaired by the first event after the period.
+    writeLink(5, 9);
+    await eventGridTrigger(eventAbout(link(5, 9), 'write', 'evt-lone-link'), context('eventGridTrigger'));
+    expect(writesTo(9)).toEqual([]);
+    ahead = 301_000;
+    await eventGridTrigger(eventAbout(link(5, 9), 'write', 'evt-lone-link-again'), context('eventGridTrigger'));
+    expect(writesTo(9)).toEqual([expect.stringMatching(/^PUT .*\/virtualNetworks\/vnet-spoke9-dev\/virtualNetworkPeerings\/vnet-spoke9-dev-to-vnet-spoke5-dev$/)]);
+    expect(standIn.state.get(link(5, 9))?.properties.peeringState).toBe('Connected');
+    expect((await recordsOf('evt-lone-link-again')).map((r) => r.status)).toContain('applied');
   }, 60_000);
 });
