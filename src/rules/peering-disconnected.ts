@@ -1,6 +1,6 @@
 import { peeringRule, type ArmOperation, type FindingDraft } from './rule';
 import type { Peering } from '../model/types';
-import { nameOf } from '../model/ids';
+import { keyOf, nameOf } from '../model/ids';
 import {
   deletePeering,
   describePeering,
@@ -64,11 +64,12 @@ export const peeringDisconnected = peeringRule({
     // The side that offers gateway transit first: ARM rejects a useRemoteGateways link written while
     // the remote peering does not allow gateway transit ("corresponding remote peering has
     // AllowGatewayTransit flag set to false", hashicorp/terraform-provider-azurerm#2872).
-    const operations: ArmOperation[] = [
-      deletePeering(peering.id),
-      ...(reverse ? [deletePeering(reverse.id)] : []),
-      ...(peering.useRemoteGateways ? [recreateRemote, recreateLocal] : [recreateLocal, recreateRemote]),
-    ];
+    // The deletes in one order whichever side reports (by key): the other side's finding, fixed by
+    // another invocation at the same moment, then fails on the first delete, before deleting
+    // anything, rather than each run deleting one link and finding the other gone, with neither left
+    // to re-create the pair.
+    const deletes = (reverse ? [peering.id, reverse.id].sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : 1)) : [peering.id]).map(deletePeering);
+    const operations: ArmOperation[] = [...deletes, ...(peering.useRemoteGateways ? [recreateRemote, recreateLocal] : [recreateLocal, recreateRemote])];
     return {
       resourceId: peering.id,
       relatedResourceIds: reverse ? [peering.vnetId, peering.remoteVnetId, reverse.id] : [peering.vnetId, peering.remoteVnetId],

@@ -10,6 +10,8 @@ const spoke = vnetId('vnet-spoke1', SUB_B);
 const outside = vnetId('vnet-partner', SUB_C);
 const hubToSpoke = `${hub}/virtualNetworkPeerings/vnet-hub-to-vnet-spoke1`;
 const spokeToHub = `${spoke}/virtualNetworkPeerings/vnet-spoke1-to-vnet-hub`;
+/** A pair's deletes, in the order of their keys whichever side reports (subscription A's before B's). */
+const DELETE_ORDER = [hubToSpoke, spokeToHub];
 const api = NETWORK_API_VERSION;
 const CLASSIC = `/subscriptions/${SUB_A}/resourceGroups/rg-classic/providers/Microsoft.ClassicNetwork/virtualNetworks/vnet-classic`;
 
@@ -129,8 +131,7 @@ ruleTester(peeringDisconnected, {
           resourceId: spokeToHub,
           fix: (fix) =>
             expect(fix.operations).toEqual([
-              { method: 'DELETE', resourceId: spokeToHub, apiVersion: api },
-              { method: 'DELETE', resourceId: hubToSpoke, apiVersion: api },
+              ...DELETE_ORDER.map((resourceId) => ({ method: 'DELETE', resourceId, apiVersion: api })),
               { method: 'PUT', resourceId: hubToSpoke, apiVersion: api, body: { properties: props(spoke, { allowGatewayTransit: true }) } },
               { method: 'PUT', resourceId: spokeToHub, apiVersion: api, body: { properties: props(hub, { useRemoteGateways: true }) } },
             ]),
@@ -180,8 +181,10 @@ ruleTester(peeringDisconnected, {
       name: 'both sides Disconnected: each link is reported',
       resources: peeredPair({ id: hub, prefixes: ['10.0.0.0/16'] }, { id: spoke, prefixes: ['10.1.0.0/16'] }, { state: 'Disconnected' }, { state: 'Disconnected' }),
       findings: [
-        { resourceId: hubToSpoke, fix: (fix) => expect(fix.operations).toHaveLength(4) },
-        { resourceId: spokeToHub, fix: (fix) => expect(fix.operations.map((o) => o.resourceId)).toEqual([spokeToHub, hubToSpoke, spokeToHub, hubToSpoke]) },
+        // The deletes in the same order from both sides: two invocations fixing the two findings at
+        // once cannot each delete one link and leave the pair with neither.
+        { resourceId: hubToSpoke, fix: (fix) => expect(fix.operations.map((o) => `${o.method} ${o.resourceId}`)).toEqual([...DELETE_ORDER.map((id) => `DELETE ${id}`), `PUT ${hubToSpoke}`, `PUT ${spokeToHub}`]) },
+        { resourceId: spokeToHub, fix: (fix) => expect(fix.operations.map((o) => `${o.method} ${o.resourceId}`)).toEqual([...DELETE_ORDER.map((id) => `DELETE ${id}`), `PUT ${spokeToHub}`, `PUT ${hubToSpoke}`]) },
       ],
     },
     {
