@@ -310,6 +310,12 @@ export async function applyPlan(plan: RemediationPlan, auditTopology: Topology, 
         change = `${operation.resourceId} changed since the audit (ETag ${before.etag ?? 'none'}, audited ${want})`;
       }
       if (operation.method === 'DELETE' && !before) change ??= `${operation.resourceId} no longer exists`;
+      // Once this fix has deleted the other link of the pair, the link left is Disconnected: if it is
+      // Connected, another writer (an invocation fixing the other side's finding, an operator) has
+      // re-created the pair meanwhile, and deleting it would break a healthy pair.
+      if (operation.method === 'DELETE' && wrote && before?.properties.peeringState === 'Connected') {
+        change ??= `${operation.resourceId} is Connected: another writer re-created its pair after this fix began`;
+      }
       if (operation.method === 'PUT' && before) change ??= repointing(operation, before);
       // The properties the fix writes (a delete: those its re-create writes back) must hold what the
       // plan was built on. After this run's first write the ETag says nothing (writing one link

@@ -1,0 +1,56 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ArmRemediationWriter } from '../../src/azure/arm-writer';
+import { MemoryJournal } from '../../src/remediation/journal';
+import type { RemediationWriter } from '../../src/remediation/ports';
+import { startStandIn, type StandIn } from '../azure-stand-in';
+import { connectionTo } from '../azure/harness';
+import { vnet } from '../support/estate';
+import { applyLive, configOf, only, planLive, SUB_HUB, SUB_PROD, SUBS } from './harness';
+
+// Two remediation runs on one broken pair at once (the event path runs one per event, and a fix's
+// own delete raises an event): a run that has deleted one link must not delete the other once a
+// second run has re-created the pair, Connected.
+
+const A = `/subscriptions/${SUB_HUB}/resourceGroups/rg-a/providers/Microsoft.Network/virtualNetworks/vnet-a`;
+const B = `/subscriptions/${SUB_PROD}/resourceGroups/rg-b/providers/Microsoft.Network/virtualNetworks/vnet-b`;
+
+describe('a destructive re-create while another run re-creates the same pair (stand-in)', () => {
+  let standIn: StandIn;
+  afterEach(async () => {
+    await standIn?.stop();
+  });
+
+  it('the first run stops before deleting the link the second run left Connected: the pair stays whole', async () => {
+    standIn = await startStandIn({
+      subscriptions: SUBS,
+      resources: [
+        vnet({ id: A, prefixes: ['10.0.0.0/16'], peerings: [{ remote: B, name: 'a-to-b', state: 'Disconnected', allowForwardedTraffic: true }] }),
+        vnet({ id: B, prefixes: ['10.1.0.0/16'], peerings: [{ remote: A, name: 'b-to-a', state: 'Disconnected' }] }),
+      ],
+    });
+    const config = configOf({ apply: true, allowDestructive: true });
+    const first = only(await planLive(standIn, config), 'peering-disconnected', 1);
+    const inner = new ArmRemediationWriter({ ...connectionTo(standIn), requestTimeoutMs: 5_000, retry: { maxRetries: 0 }, pollIntervalMs: 5 });
+    // After the first run's first write (its delete of one link), a second run audits, plans and
+    // applies to the end: the event of that delete, handled by another invocation.
+    let second: Awaited<ReturnType<typeof applyLive>> | undefined;
+    const writer: RemediationWriter = {
+      read: (id) => inner.read(id),
+      async write(operation, condition, signal) {
+        const out = await inner.write(operation, condition, signal);
+        second ??= await applyLive(standIn, only(await planLive(standIn, config), 'peering-disconnected', 1), config);
+        return out;
+      },
+    };
+    const journal = new MemoryJournal();
+    const result = await applyLive(standIn, first, config, journal, undefined, { writer });
+
+    expect(second?.outcomes.map((o) => o.result)).toEqual(['applied']);
+    expect(result.outcomes.map((o) => o.result)).toEqual(['failed']);
+    expect(result.outcomes[0]?.reason).toMatch(/after a partial write of this fix: .*\/b-to-a is Connected: another writer re-created its pair after this fix began/);
+    // One link each way, both Connected: the second run's pair, untouched.
+    const links = [...standIn.state.peeringsOf(A), ...standIn.state.peeringsOf(B)].map((p) => `${p.id.split('/').pop()} ${p.properties.peeringState}`);
+    expect(links.sort()).toEqual(['b-to-a Connected', 'vnet-a-to-vnet-b Connected']);
+    expect(journal.records.filter((r) => r.status === 'applied').map((r) => `${r.operation?.method} ${r.operation?.resourceId.split('/').pop()}`)).toEqual(['DELETE a-to-b']);
+  }, 60_000);
+});
