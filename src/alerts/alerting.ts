@@ -27,8 +27,9 @@ import { redactSecrets } from '../redact';
 // with its claim running to the end of the settle period (settleMs), and not mailed then. The claim
 // is a hold, not a send in progress: nobody mails it before it lapses. An event that resolves it
 // within the period resolves it quietly, as a finding nobody was told of; one still open when the
-// hold lapses is an owed mail whose claim lapsed, which the next flushPending (alertFlush, every
-// minute) sends as it was last stored. A hold is told from a claim by its time: the end of the
+// hold lapses (lapsedHolds) is read live again by alertFlush (event-path.ts, recheckHeldAlert),
+// which decides it as an event would, then is an owed mail whose claim lapsed: the next
+// flushPending sends it as it was last stored. A hold is told from a claim by its time: the end of the
 // settle period counted from the row's firstSeen, which no flush's claim can equal (a flush claims
 // only once the hold has lapsed, until later than that).
 
@@ -148,14 +149,25 @@ export class Alerting {
   }
 
   /**
-   * Whether the row's open mail is held for its settle period (its claim is the end of that period,
-   * counted from when it was first seen) rather than claimed by a send that may be under way. Never
+   * Whether the row's open mail is (or was, once the period ended) held for its settle period: its
+   * claim is the end of that period, counted from when it was first seen, rather than a send's. Never
    * tried: a failed send clears the claim and records the error.
    */
-  private settling(row: AlertRow, now: string): boolean {
-    if (!row.pendingOpen || row.mailedOpenAt !== undefined || row.claimUntil === undefined || row.claimUntil <= now) return false;
+  private held(row: AlertRow): boolean {
+    if (!row.pendingOpen || row.mailedOpenAt !== undefined || row.claimUntil === undefined) return false;
     if (row.sendAttempts > 0 || row.lastSendError !== undefined) return false;
     return row.claimUntil === this.settleEnd(row.ruleId, row.firstSeen);
+  }
+
+  /** Whether the row's open mail is held for its settle period now (not claimed by a send that may be under way). */
+  private settling(row: AlertRow, now: string): boolean {
+    return this.held(row) && (row.claimUntil as string) > now;
+  }
+
+  /** The rows (of `rows`) whose hold has ended with the finding still open and its mail not yet sent: a flush would mail them. */
+  lapsedHolds(rows: readonly AlertRow[]): AlertRow[] {
+    const now = this.iso();
+    return rows.filter((row) => row.status === 'open' && this.held(row) && (row.claimUntil as string) <= now);
   }
 
   /**

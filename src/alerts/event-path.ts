@@ -1,4 +1,4 @@
-import { RESOURCE_GROUP_DELETE } from '../config/event-filter';
+import { RESOURCE_GROUP_DELETE, WATCHED_RESOURCE_TYPES } from '../config/event-filter';
 import type { Finding } from '../engine/audit';
 import type { AuditConfig } from '../engine/config';
 import { auditResources } from '../engine/pipeline';
@@ -10,7 +10,7 @@ import type { Rule } from '../rules/rule';
 import type { AlertOutcome, Alerting, Logger } from './alerting';
 import type { DeadLetter, DeadLetterStore } from './archive';
 import { parseArmEvent, type ArmEvent, type EventFilter } from './events';
-import { inScope, placeOf } from './model';
+import { inScope, placeOf, type AlertRow } from './model';
 import { markedVnets, neighbourhoodScope } from './scope';
 import type { AlertStore, IndexEntry, NeighbourhoodIndex } from './store';
 import { redactSecrets } from '../redact';
@@ -229,7 +229,8 @@ export function withinScope(inventory: Inventory, subscriptions: readonly string
   };
 }
 
-async function processEvent(deps: EventPathDeps, event: ArmEvent, signal: AbortSignal, deadlineAt: number): Promise<EventResult> {
+/** `flush`: send the mails owed once the event is decided (a re-check of held alerts leaves that to its caller). */
+async function processEvent(deps: EventPathDeps, event: ArmEvent, signal: AbortSignal, deadlineAt: number, flush = true): Promise<EventResult> {
   const reach = await reachOf(deps, event);
   if (reach.vnetIds.length === 0) {
     if (event.resourceType === RESOURCE_GROUP_DELETE.resourceType) {
@@ -272,7 +273,7 @@ async function processEvent(deps: EventPathDeps, event: ArmEvent, signal: AbortS
     mailOpened: true,
     unlessMarked: true,
   });
-  await deps.alerting.flushPending(outcome);
+  if (flush) await deps.alerting.flushPending(outcome);
   if (deps.remediation) {
     // After the alerting, never instead of it, and only for the findings it decided; a remediation
     // failure is journalled and logged, and does not retry the event.
@@ -313,6 +314,36 @@ async function processEvent(deps: EventPathDeps, event: ArmEvent, signal: AbortS
     `event ${event.id} (${event.eventType} ${event.subject}): ${vnetIds.length} VNets evaluated, ${p.opened.length} new, ${p.resolved.length} resolved, ${p.unchanged.length} still open, ${outcome.sent.length} mails sent${held}${lost}`,
   );
   return { id: event.id, status: 'processed', vnetIds, outcome };
+}
+
+/**
+ * A held alert (a rule that settles) still open at the end of its settle period, decided again on a
+ * live read of its resource's neighbourhood, as an event about the resource would be, before its
+ * mail goes: the write that completes a two-step change may have raised no event we received, and
+ * remediation, which leaves such a finding alone within the period, gets its turn now rather than
+ * at the next event or scheduled run. Mails nothing itself (alertFlush flushes after its re-checks).
+ * Undefined when the resource is of no watched type.
+ */
+export async function recheckHeldAlert(deps: EventPathDeps, row: Pick<AlertRow, 'fingerprint' | 'resourceId'>): Promise<EventResult | undefined> {
+  const type = parseResourceId(row.resourceId)?.type?.toLowerCase();
+  const resourceType = WATCHED_RESOURCE_TYPES.find((t) => t.toLowerCase() === type);
+  if (!resourceType) return undefined;
+  const id = `settled-${row.fingerprint}`;
+  const operationName = 'settle period ended: the state read again';
+  const event: ArmEvent = {
+    id,
+    schema: 'EventGrid',
+    eventType: operationName,
+    subject: row.resourceId,
+    resourceType,
+    eventTime: undefined,
+    subscriptionId: subscriptionOf(row.resourceId),
+    tenantId: undefined,
+    operationName,
+    change: { source: 'event', eventId: id, subject: row.resourceId, operationName },
+  };
+  const deadlineMs = deps.deadlineMs ?? EVENT_DEADLINE_MS;
+  return processEvent(deps, event, AbortSignal.timeout(deadlineMs), Date.now() + deadlineMs, false);
 }
 
 /** Writes a dead letter; when the store fails, throws, so that Event Grid redelivers (and, after its own retries, uses its dead-letter destination). */

@@ -1,13 +1,19 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
-import type { AlertOutcome } from '../alerts/alerting';
-import { adapters, alertingOf, loggerOf } from './composition';
+import type { AlertOutcome, Logger } from '../alerts/alerting';
+import { recheckHeldAlert, type EventPathDeps } from '../alerts/event-path';
+import { adapters, eventPathDeps, loggerOf } from './composition';
 
 // Sends the alert mails that are owed and no longer claimed (src/alerts/alerting.ts, flushPending):
 // new alerts of rules that settle (peering-one-sided, peering-disconnected) whose settle period
 // (PEERGUARD_ALERT_SETTLE_SECONDS) has ended with the finding still open, and mails whose send
 // failed (once their retry time has come) or whose invocation crashed: those due to the same
-// recipients as one mail. Without it they would wait for the next event or the daily
-// audit, which flush too.
+// recipients as one mail. Without it they would wait for the next event or the daily audit, which
+// flush too.
+//
+// A held alert whose period has ended is first decided again on a live read of its resource's
+// neighbourhood (event-path.ts, recheckHeldAlert): mailed only if still there, and fixed then when
+// remediation runs on events. At most MAX_RECHECKS a run, each within an event's deadline; the rest
+// are mailed as last stored.
 //
 // Every minute, fixed: the settle period is the setting to tune, and the flush only bounds how late
 // after it a mail goes (at most a minute). One run is one query of the alert table's pending rows
@@ -20,15 +26,43 @@ import { adapters, alertingOf, loggerOf } from './composition';
 
 export const ALERT_FLUSH_SCHEDULE = '0 */1 * * * *';
 
+/** Held alerts re-read live per run: a hub that drops all its links lapses one per spoke at once. */
+export const MAX_RECHECKS = 20;
+
+/** Re-checks the held alerts whose period has ended, one neighbourhood at a time; a failed re-check leaves its alert to the flush. */
+async function recheckLapsedHolds(deps: EventPathDeps, log: Logger): Promise<number> {
+  const decided = new Set<string>();
+  let rechecks = 0;
+  while (rechecks < MAX_RECHECKS) {
+    // Read again each time: one neighbourhood's re-check decides every held alert in it.
+    const row = deps.alerting.lapsedHolds(await deps.store.pendingRows()).find((r) => !decided.has(r.fingerprint));
+    if (!row) break;
+    decided.add(row.fingerprint);
+    rechecks += 1;
+    try {
+      const result = await recheckHeldAlert(deps, row);
+      const plan = result?.outcome?.plan;
+      for (const { row: r } of [...(plan?.unchanged ?? []), ...(plan?.reopened ?? [])]) decided.add(r.fingerprint);
+    } catch (error) {
+      log.warn(`alert ${row.fingerprint} (${row.ruleId}): its settle period ended, and reading its state again failed; it is mailed as last seen: ${(error as Error).message}`);
+    }
+  }
+  return rechecks;
+}
+
 export async function alertFlush(_timer: Timer, context: InvocationContext): Promise<AlertOutcome> {
   const log = loggerOf(context);
-  const outcome = await alertingOf(adapters(), log).flushPending();
+  const deps = eventPathDeps(adapters(), log);
+  const rechecks = await recheckLapsedHolds(deps, log);
+  const outcome = await deps.alerting.flushPending();
   // Each mail sent is logged as it goes (alerting.ts); a summary only when the run did something.
-  if (outcome.sent.length + outcome.failed.length + outcome.lostRaces > 0) {
-    const sent = outcome.sent.map((m) => `${m.kind} ${m.subject}`).join('; ');
+  if (rechecks + outcome.sent.length + outcome.failed.length + outcome.lostRaces > 0) {
+    // A digest is one subject for many alerts: named once.
+    const sent = [...new Set(outcome.sent.map((m) => `${m.kind} ${m.subject}`))].join('; ');
+    const checked = rechecks > 0 ? `${rechecks} held alerts read again at the end of their settle period; ` : '';
     const failed = outcome.failed.length > 0 ? `; ${outcome.failed.length} failed and stay pending, retried after a pause that doubles with each failure (at most an hour)` : '';
     const lost = outcome.lostRaces > 0 ? `; ${outcome.lostRaces} claimed by another invocation first` : '';
-    log.info(`alert flush: ${outcome.sent.length} mails sent${sent ? ` (${sent})` : ''}${failed}${lost}`);
+    log.info(`alert flush: ${checked}${outcome.sent.length} mails sent${sent ? ` (${sent})` : ''}${failed}${lost}`);
   }
   return outcome;
 }

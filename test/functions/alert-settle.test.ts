@@ -256,7 +256,24 @@ describe('the settle period of alerts that a two-step change passes through (Azu
     const logs: Logged[] = [];
     await a.flush(logs);
     expect(subjects(a.mailer.sent)).toEqual(['[peerguard] ERROR peering-disconnected: vnet-hub <-> vnet-spoke1']);
-    expect(logs.some((l) => l.text.startsWith('alert flush: 1 mails sent (opened [peerguard] ERROR peering-disconnected'))).toBe(true);
+    expect(logs.some((l) => l.text.startsWith('alert flush: 1 held alerts read again at the end of their settle period; 1 mails sent (opened [peerguard] ERROR peering-disconnected'))).toBe(true);
+  });
+
+  it('a held alert whose other link was written without an event reaching us: read again at the end of the period, resolved, never mailed', async () => {
+    const a = app();
+    spokeLinkOnly(a.estate);
+    const [opened] = await a.event(SPOKE_LINK, 'spoke-link-written');
+    expect(opened?.outcome?.held.map((h) => h.ruleId)).toEqual(['peering-one-sided']);
+    a.estate.healthy(); // the hub's link written; its event lost (or still on its way)
+    a.at(301);
+    const logs: Logged[] = [];
+    await a.flush(logs);
+    expect(a.mailer.sent).toEqual([]);
+    expect(logs.map((l) => l.text)).toContain('alert resolved before any mail went out: peering-one-sided ' + SPOKE_LINK);
+    expect(await a.adapters.store.pendingRows()).toEqual([]);
+    a.at(400);
+    await a.flush();
+    expect(a.mailer.sent).toEqual([]);
   });
 
   it('(3) a rule that does not settle (gateway-transit-remote-not-allowed) is mailed at once, in the invocation, as before', async () => {
@@ -301,7 +318,9 @@ describe('the settle period of alerts that a two-step change passes through (Azu
     expect(alertMails(a.mailer.sent)).toEqual(['[peerguard] 8 new findings (8 ERROR): vnet-hub']);
     const digest = a.mailer.sent[0] as MailMessage;
     for (let i = 0; i < 8; i += 1) expect(digest.text).toContain(`/virtualNetworkPeerings/${link(i)}`);
-    expect(logs.some((l) => l.text.startsWith('alert flush: 8 mails sent'))).toBe(true);
+    // Each held alert read again (its neighbourhood is its spoke and the hub), then one digest.
+    expect(logs.filter((l) => /^event settled-[0-9a-f]+ .*: 2 VNets evaluated, 0 new, 0 resolved, 1 still open, 0 mails sent$/.test(l.text))).toHaveLength(8);
+    expect(logs.at(-1)?.text).toBe('alert flush: 8 held alerts read again at the end of their settle period; 8 mails sent (opened [peerguard] 8 new findings (8 ERROR): vnet-hub)');
     await a.flush();
     expect(a.mailer.sent).toHaveLength(1);
   });
