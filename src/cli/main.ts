@@ -1,10 +1,11 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConfigError } from '../engine/config';
 import { IntentError } from '../intent/schema';
 import { auditResources, auditTopology, type AuditRun } from '../engine/pipeline';
 import { readSnapshotEstate } from '../io/snapshot-files';
 import { isVnetResource } from '../model/build';
 import { InputError } from '../model/snapshot';
+import { MARKDOWN_CHARS_RANGE, MARKDOWN_MAX_CHARS } from '../report/markdown';
 import { FORMATS, renderReportAsync, type Format } from '../report/render';
 import { exitCodeFor, scopesNotRead, subscriptionsRead, type FailOn } from '../report/report';
 import { RULES } from '../rules';
@@ -47,6 +48,14 @@ const processIo: CliIo = {
 
 class UsageError extends Error {}
 
+/** `--max-chars`: a whole number of characters within MARKDOWN_CHARS_RANGE. */
+function parseMaxChars(value: string): number {
+  const { min, max } = MARKDOWN_CHARS_RANGE;
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n < min || n > max) throw new InvalidArgumentError(`expected a whole number of characters from ${min} to ${max}, got "${value}"`);
+  return n;
+}
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
@@ -78,8 +87,14 @@ export async function main(argv: readonly string[], terminal: CliIo = processIo)
     .option('--cloud <name>', 'with --live: AzurePublicCloud, AzureUSGovernment or AzureChinaCloud')
     .addOption(new Option('--endpoint <url>', 'with --live: Resource Manager endpoint override').hideHelp())
     .option('--intent <file>', 'intent file (docs/intent.md): which VNets must and must not reach each other')
-    .action(async (opts: { input: string[]; config?: string; subscription: string[]; format: Format; failOn: FailOn; intent?: string } & LiveOptions) => {
+    .option(
+      '--max-chars <n>',
+      `with --format markdown: cut the report to this many characters (default ${MARKDOWN_MAX_CHARS}, a GitHub pull-request comment; 150000 for Azure DevOps, ${MARKDOWN_CHARS_RANGE.max} for a GitHub job summary)`,
+      parseMaxChars,
+    )
+    .action(async (opts: { input: string[]; config?: string; subscription: string[]; format: Format; failOn: FailOn; intent?: string; maxChars?: number } & LiveOptions) => {
       if (opts.input.length === 0 && !opts.live) throw new UsageError('audit needs --input PATH (a snapshot file or directory) or --live');
+      if (opts.maxChars !== undefined && opts.format !== 'markdown') throw new UsageError(`--max-chars applies to --format markdown only (the format is ${opts.format})`);
       if (opts.input.length > 0 && opts.live) throw new UsageError('use --input or --live, not both');
       checkInputOptions(opts);
       const config = await loadConfigFile(opts.config);
@@ -106,7 +121,7 @@ export async function main(argv: readonly string[], terminal: CliIo = processIo)
       // The audit's notices say which (runAudit, for every shell); stderr shows them whatever the format.
       const unchecked = run.extras.notices.filter((n) => n.kind === 'intent-unchecked');
       for (const notice of unchecked) io.stderr(`peerguard: ${notice.message}\n`);
-      io.stdout(await renderReportAsync(run.report, opts.format, run.extras, { rules: RULES, colour: io.isTty }));
+      io.stdout(await renderReportAsync(run.report, opts.format, run.extras, { rules: RULES, colour: io.isTty, ...(opts.maxChars !== undefined ? { markdownMaxChars: opts.maxChars } : {}) }));
       exitCode = unchecked.length > 0 ? Math.max(1, exitCodeFor(run.report, opts.failOn)) : exitCodeFor(run.report, opts.failOn);
     });
 

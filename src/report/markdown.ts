@@ -46,8 +46,14 @@ function escapeLineStart(value: unknown): string {
  */
 export const MARKDOWN_MAX_CHARS = 64_000;
 
+/**
+ * The range `--max-chars` takes: below the floor the head and a closing line may not fit; the
+ * ceiling is GitHub's limit for a job summary (1 MiB), the largest place a CI step posts one.
+ */
+export const MARKDOWN_CHARS_RANGE = { min: 4_000, max: 1_048_576 } as const;
+
 /** In a cut report, the unreadable scopes and the notices each take at most a quarter: findings keep the rest. */
-const LIST_SHARE = MARKDOWN_MAX_CHARS / 4;
+const LIST_SHARE = 1 / 4;
 
 /** Where a cut report sends its reader for what it leaves out: both formats hold every finding, plan, scope and notice. */
 const WHOLE_REPORT = '`peerguard audit --format json` or `--format sarif`';
@@ -75,10 +81,11 @@ interface Parts {
   closing?: string;
 }
 
-export function renderMarkdown(report: AuditReport, extras: ReportExtras, rules: readonly Rule[]): string {
+/** `maxChars`: the most characters the report holds (MARKDOWN_MAX_CHARS unless a CI step posts it where more fit). */
+export function renderMarkdown(report: AuditReport, extras: ReportExtras, rules: readonly Rule[], maxChars = MARKDOWN_MAX_CHARS): string {
   const parts = reportParts(report, extras, rules);
   const whole = assemble(parts);
-  return whole.length <= MARKDOWN_MAX_CHARS ? whole : assemble(cutToFit(parts));
+  return whole.length <= maxChars ? whole : assemble(cutToFit(parts, maxChars));
 }
 
 function reportParts(report: AuditReport, extras: ReportExtras, rules: readonly Rule[]): Parts {
@@ -162,21 +169,21 @@ function groupLines(group: Group): string[] {
  * many finding rows as fit, in order (severity first); then as many of their fix plans as fit; and
  * a closing line that counts what is left out and says where the rest is.
  */
-function cutToFit(parts: Parts): Parts {
+function cutToFit(parts: Parts, maxChars: number): Parts {
   const findings = parts.groups.flatMap((g) => g.entries);
   const plans = findings.filter((e) => e.plan).length;
-  const unreadable = capList(parts.unreadable, LIST_SHARE);
-  const notices = capList(parts.notices, LIST_SHARE);
+  const unreadable = capList(parts.unreadable, maxChars * LIST_SHARE);
+  const notices = capList(parts.notices, maxChars * LIST_SHARE);
   const always = [...parts.head, ...listSection('Unreadable scopes', unreadable), ...listSection('Notices', notices), ...(parts.noFindings ? [parts.noFindings, ''] : [])];
   // The closing line is reserved at its longest: the counts it gives never have more digits than the totals.
-  const budget = new Budget(MARKDOWN_MAX_CHARS - linesCost([...always, closingLine(findings.length, 0, plans, 0)]));
+  const budget = new Budget(maxChars - linesCost([...always, closingLine(maxChars, findings.length, 0, plans, 0)]));
   const withRows = keepRows(parts.groups, budget);
   const groups = keepPlans(withRows, new Budget(budget.left));
   const shown = groups.flatMap((g) => g.entries);
   const plansShown = shown.filter((e) => e.plan).length;
   // Cut only in its lists (each ends with its own "…and N more"): no findings line to add.
   if (shown.length === findings.length && plansShown === plans) return { ...parts, unreadable, notices, groups };
-  return { ...parts, unreadable, notices, groups, closing: closingLine(findings.length, shown.length, plans, plansShown) };
+  return { ...parts, unreadable, notices, groups, closing: closingLine(maxChars, findings.length, shown.length, plans, plansShown) };
 }
 
 /** Each group's first rows that fit; a group with none is left out, heading and all. */
@@ -212,9 +219,10 @@ function moreLine(count: number): string {
   return `- …and ${count} more (${WHOLE_REPORT} lists them all)`;
 }
 
-function closingLine(findings: number, findingsShown: number, plans: number, plansShown: number): string {
+function closingLine(maxChars: number, findings: number, findingsShown: number, plans: number, plansShown: number): string {
   const left = [`${findings - findingsShown} of ${plural(findings, 'finding')}`, ...(plans > 0 ? [`${plans - plansShown} of ${plural(plans, 'fix plan')}`] : [])];
-  return `**Cut to fit a pull-request comment (${MARKDOWN_MAX_CHARS} characters); not shown: ${left.join(', ')}.** The whole report: ${WHOLE_REPORT}.`;
+  const where = maxChars === MARKDOWN_MAX_CHARS ? 'a pull-request comment' : '--max-chars';
+  return `**Cut to fit ${where} (${maxChars} characters); not shown: ${left.join(', ')}.** The whole report: ${WHOLE_REPORT}.`;
 }
 
 /** What lines add to the report: each its length and a newline (the last one's newline included). */

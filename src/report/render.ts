@@ -13,6 +13,8 @@ export interface RenderOptions {
   rules: readonly Rule[];
   /** ANSI colour, for the table on a TTY. */
   colour: boolean;
+  /** The most characters a Markdown report holds (renderMarkdown's default unless given). */
+  markdownMaxChars?: number;
 }
 
 export function renderReport(report: AuditReport, format: Format, extras: ReportExtras, options: RenderOptions): string {
@@ -24,7 +26,7 @@ export function renderReport(report: AuditReport, format: Format, extras: Report
     case 'sarif':
       return renderSarif(report, extras, options.rules);
     case 'markdown':
-      return renderMarkdown(report, extras, options.rules);
+      return renderMarkdown(report, extras, options.rules, options.markdownMaxChars);
     case 'csv':
       return renderCsv(report);
     case 'html':

@@ -30,6 +30,22 @@ const healthy = join(dir, 'healthy.json');
 writeFileSync(healthy, JSON.stringify({ value: [vnet({ id: hub, prefixes: ['10.0.0.0/16'] })] }));
 
 describe('peerguard audit', () => {
+  it('--max-chars cuts a Markdown report to that many characters; a bad value or another format is refused (exit 2)', async () => {
+    const estate = join(repo, 'examples/estate');
+    const cut = await run(['audit', '--input', estate, '--format', 'markdown', '--max-chars', '5000', '--fail-on', 'none']);
+    expect(cut.code).toBe(0);
+    expect(cut.stdout.length).toBeLessThanOrEqual(5000);
+    expect(cut.stdout).toMatch(/\*\*Cut to fit --max-chars \(5000 characters\); not shown: \d+ of \d+ findings/);
+    for (const value of ['12k', '3999', '1048577', '-5', '1e5']) {
+      const bad = await run(['audit', '--input', estate, '--format', 'markdown', '--max-chars', value]);
+      expect(bad.code, value).toBe(2);
+      expect(bad.stderr).toContain(`option '--max-chars <n>' argument '${value}' is invalid. expected a whole number of characters from 4000 to 1048576, got "${value}"`);
+    }
+    const table = await run(['audit', '--input', estate, '--max-chars', '5000']);
+    expect(table.code).toBe(2);
+    expect(table.stderr).toContain('--max-chars applies to --format markdown only (the format is table)');
+  });
+
   it('writes the JSON report of the contract and exits 1 on an error finding', async () => {
     const { code, stdout } = await run(['audit', '--input', oneSided, '--format', 'json']);
     expect(code).toBe(1);

@@ -307,6 +307,23 @@ peerguard 1.2.3 · generated 2026-11-25T08:00:00.000Z
     expect(leftOut(markdown)).toEqual([5_000 - rows.length, 5_000, 50 - plansShown, 50]);
   });
 
+  it('a larger budget (--max-chars, e.g. Azure DevOps\' 150,000) keeps whole what 64,000 cuts; a smaller one cuts to it and says so', () => {
+    const findings = Array.from({ length: 400 }, (_, i) => numbered(i, 'warning', `message ${i} ${'y'.repeat(250)}`));
+    const report = sampleReport({ findings });
+    const whole = renderMarkdown(report, sampleExtras(), SAMPLE_RULES, 150_000);
+    expect(whole.length).toBeGreaterThan(MARKDOWN_MAX_CHARS);
+    expect(whole.length).toBeLessThanOrEqual(150_000);
+    expect(findingRows(whole)).toEqual(findings.map(rowOf));
+    expect(whole).not.toContain('Cut to fit');
+    expect(renderMarkdown(report, sampleExtras(), SAMPLE_RULES)).toContain('Cut to fit a pull-request comment (64000 characters)');
+
+    const small = renderMarkdown(report, sampleExtras(), SAMPLE_RULES, 10_000);
+    expect(small.length).toBeLessThanOrEqual(10_000);
+    const rows = findingRows(small);
+    expect(rows).toEqual(findings.slice(0, rows.length).map(rowOf));
+    expect(small).toMatch(new RegExp(`\\n\\*\\*Cut to fit --max-chars \\(10000 characters\\); not shown: ${400 - rows.length} of 400 findings\\.\\*\\* The whole report: `));
+  });
+
   it('keeps every row and cuts the fix plans after them, each plan whole', () => {
     const body = { properties: { note: 'x'.repeat(1_000) } };
     const findings = Array.from({ length: 200 }, (_, i) => ({
