@@ -142,7 +142,7 @@ export class Alerting {
   }
 
   /** When the settle period of a finding of this rule first seen at `firstSeen` ends; undefined when it does not settle. */
-  settleEnd(ruleId: string, firstSeen: string): string | undefined {
+  private settleEnd(ruleId: string, firstSeen: string): string | undefined {
     const settleMs = this.deps.settleMs ?? 0;
     if (settleMs <= 0 || this.deps.rules.find((r) => r.meta.id === ruleId)?.meta.settles !== true) return undefined;
     return new Date(Date.parse(firstSeen) + settleMs).toISOString();
@@ -162,6 +162,11 @@ export class Alerting {
   /** Whether the row's open mail is held for its settle period now (not claimed by a send that may be under way). */
   private settling(row: AlertRow, now: string): boolean {
     return this.held(row) && (row.claimUntil as string) > now;
+  }
+
+  /** When the row's hold for its settle period ends (or ended); undefined when its mail is not held. */
+  holdEnd(row: AlertRow): string | undefined {
+    return this.held(row) ? row.claimUntil : undefined;
   }
 
   /** The rows (of `rows`) whose hold has ended with the finding still open and its mail not yet sent: a flush would mail them. */
@@ -188,6 +193,11 @@ export class Alerting {
      * rows): a newer read may have read the row before this write, and its view wins.
      */
     unlessMarked?: boolean;
+    /**
+     * false: the mails owed are written unclaimed and not sent, for the caller's flushPending to send
+     * with the others it owes (alertFlush's re-checks: one digest for the run). Default true.
+     */
+    sendNow?: boolean;
   }): Promise<AlertOutcome> {
     const { store, log } = this.deps;
     const observedAt = input.observedAt.toISOString();
@@ -195,6 +205,9 @@ export class Alerting {
     const outcome: AlertOutcome = { plan, lostRaces: 0, sent: [], held: [], failed: [] };
     const toSend: OwedMail[] = [];
     const now = this.iso();
+    const sendNow = input.sendNow ?? true;
+    // The claim of a mail this invocation sends at its end; none for one left to the caller's flush.
+    const sendClaim = () => (sendNow ? this.claimUntil() : undefined);
     // A replace that decides (opens, resolves or reopens), under the read marks when asked.
     const decide = async (row: AlertRow): Promise<AlertRow | 'stale' | undefined> => (input.unlessMarked ? store.writeUnlessMarked(row, 'replace') : store.replace(row));
     const staleView = (row: AlertRow, what: string) => {
@@ -208,7 +221,7 @@ export class Alerting {
         const owed = input.mailOpened && this.owesMail(base);
         // Owed, and of a rule that settles: held (claimed) to the end of the settle period, not sent now.
         const holdUntil = owed ? this.settleEnd(finding.ruleId, now) : undefined;
-        const row: AlertRow = { ...base, pendingOpen: owed, ...(owed ? { claimUntil: holdUntil ?? this.claimUntil() } : {}) };
+        const row: AlertRow = { ...base, pendingOpen: owed, ...(owed ? { claimUntil: holdUntil ?? sendClaim() } : {}) };
         const written = previous ? await decide({ ...row, etag: previous.etag }) : input.unlessMarked ? await store.writeUnlessMarked(row, 'insert') : await store.insert(row);
         if (written === 'stale') {
           // A newer read decided this VNet and may have read the rows before this write: its view wins.
@@ -225,7 +238,7 @@ export class Alerting {
           log.info(`alert opened: ${finding.ruleId} ${finding.resourceId} (${finding.fingerprint}); its mail waits for the settle period, until ${holdUntil}, and goes only if it is still open then`);
         } else {
           log.info(`alert opened: ${finding.ruleId} ${finding.resourceId} (${finding.fingerprint})`);
-          if (owed) toSend.push({ row: written, kind: 'opened' });
+          if (owed && sendNow) toSend.push({ row: written, kind: 'opened' });
         }
       }
 
@@ -252,7 +265,7 @@ export class Alerting {
           observedAt,
           pendingResolved: true,
           // An open mail in flight keeps its claim; the resolution goes out with the next flush.
-          claimUntil: openInFlight ? row.claimUntil : this.claimUntil(),
+          claimUntil: openInFlight ? row.claimUntil : sendClaim(),
         };
         const written = await decide(updated);
         if (written === 'stale') {
@@ -264,7 +277,7 @@ export class Alerting {
           continue;
         }
         log.info(`alert resolved: ${row.ruleId} ${row.resourceId} (${row.fingerprint})`);
-        if (!openInFlight) toSend.push({ row: written, kind: 'resolved' });
+        if (!openInFlight && sendNow) toSend.push({ row: written, kind: 'resolved' });
       }
 
       for (const { row, finding } of plan.reopened) {
@@ -302,7 +315,7 @@ export class Alerting {
   }
 
   /** Sends every owed mail whose claim has lapsed and whose retry time has come (failed sends, crashed invocations, settle periods ended). */
-  async flushPending(outcome?: AlertOutcome): Promise<AlertOutcome> {
+  async flushPending(outcome?: AlertOutcome, options: { skip?: ReadonlySet<string> } = {}): Promise<AlertOutcome> {
     const result: AlertOutcome = outcome ?? {
       plan: { opened: [], resolved: [], reopened: [], unchanged: [], stale: [] },
       lostRaces: 0,
@@ -315,7 +328,8 @@ export class Alerting {
     const failedHere = new Set(result.failed.map((f) => f.fingerprint));
     const due: OwedMail[] = [];
     for (const row of await this.deps.store.pendingRows()) {
-      if (failedHere.has(row.fingerprint)) continue;
+      // `skip`: held alerts alertFlush has not yet read again (over its budget): the next run does.
+      if (failedHere.has(row.fingerprint) || options.skip?.has(row.fingerprint)) continue;
       if (row.claimUntil !== undefined && row.claimUntil > now) continue;
       if (row.retryAt !== undefined && row.retryAt > now) continue;
       let kind: 'opened' | 'resolved' | undefined;
@@ -341,25 +355,59 @@ export class Alerting {
     return result;
   }
 
-  /** The owed mails of one run, one mail per recipient list (see the header). */
+  /**
+   * The owed mails of one run, one mail per recipient list (see the header); a digest whose outcome
+   * is not known yet (its rows carry its `mailOperation`) again as that group, under that id.
+   */
   private async sendAll(owed: readonly OwedMail[], outcome: AlertOutcome): Promise<void> {
     const byRecipients = new Map<string, OwedMail[]>();
+    const byDigest = new Map<string, OwedMail[]>();
     for (const mail of owed) {
+      const digest = mail.row.mailOperation;
+      if (digest !== undefined) {
+        byDigest.set(digest, [...(byDigest.get(digest) ?? []), mail]);
+        continue;
+      }
       const key = [...new Set(this.deps.recipients[mail.row.severity].map((a) => a.toLowerCase()))].sort().join(',');
       byRecipients.set(key, [...(byRecipients.get(key) ?? []), mail]);
     }
+    for (const [operationId, group] of byDigest) await this.send(group, outcome, operationId);
     for (const group of byRecipients.values()) {
       if (group.length > MAX_SEPARATE_MAILS) await this.send(group, outcome);
       else for (const mail of group) await this.send([mail], outcome);
     }
   }
 
-  /** The mail of `owed` (one alert, or a digest of several), then each row's outcome: sent, or failed and put off. */
-  private async send(owed: readonly OwedMail[], outcome: AlertOutcome): Promise<void> {
+  /**
+   * The mail of `owed` (one alert, or a digest of several), then each row's outcome: sent, or failed
+   * and put off. `digestId`: the Operation-Id its rows carry from an earlier try of this digest.
+   */
+  private async send(owed: readonly OwedMail[], outcome: AlertOutcome, digestId?: string): Promise<void> {
     const { mailer, log } = this.deps;
     const [single] = owed;
     if (!single) return;
-    let mail = owed.length === 1 ? this.composeOne(single) : this.composeDigest(owed);
+    const isDigest = owed.length > 1 || digestId !== undefined;
+    // Stable across a crash between the send and recording it (the service de-duplicates), new after
+    // a recorded failure: Communication Services answers a repeated Operation-Id with the old outcome.
+    const operationId =
+      digestId ??
+      operationIdFor(
+        owed
+          .map(({ row, kind }) => `${row.fingerprint}|${kind}|${row.firstSeen}|${row.sendAttempts}`)
+          .sort()
+          .join('\n'),
+      );
+    // A digest's group is this run's: saved on its rows before the send, so that a retry after a
+    // crash or an unknown outcome sends this group again, under this id (see mailOperation).
+    if (isDigest && owed.some(({ row }) => row.mailOperation !== operationId)) {
+      try {
+        for (const { row } of owed) await this.update(row.fingerprint, (r) => ({ ...r, mailOperation: operationId }));
+      } catch (error) {
+        log.error(`alert digest of ${owed.length} alerts: its group could not be saved before the send, so it is not sent now (the claims lapse and a later run sends it): ${(error as Error).message}`);
+        return;
+      }
+    }
+    let mail = isDigest ? this.composeDigest(owed) : this.composeOne(single);
     if (this.deps.remediationRecords) {
       try {
         const records = await Promise.all(owed.map(({ row }) => this.deps.remediationRecords?.(row.fingerprint, row.firstSeen) ?? []));
@@ -368,20 +416,13 @@ export class Alerting {
         log.warn(`alert mail for ${owed.map(({ row }) => row.fingerprint).join(', ')}: the remediation journal could not be read: ${(error as Error).message}`);
       }
     }
-    const what = owed.length === 1 ? `alert mail (${single.kind}) for ${single.row.fingerprint}` : `alert digest of ${owed.length} alerts (${owed.map(({ row }) => row.fingerprint).join(', ')})`;
+    const what = !isDigest ? `alert mail (${single.kind}) for ${single.row.fingerprint}` : `alert digest of ${owed.length} alerts (${owed.map(({ row }) => row.fingerprint).join(', ')})`;
     try {
       if (!mailer) throw new Error('email is not configured (PEERGUARD_EMAIL_ENDPOINT or PEERGUARD_EMAIL_CONNECTION_STRING)');
       await mailer.send({
         to: this.deps.recipients[single.row.severity],
         ...mail,
-        // Stable across a crash between the send and recording it (the service de-duplicates), new after
-        // a recorded failure: Communication Services answers a repeated Operation-Id with the old outcome.
-        operationId: operationIdFor(
-          owed
-            .map(({ row, kind }) => `${row.fingerprint}|${kind}|${row.firstSeen}|${row.sendAttempts}`)
-            .sort()
-            .join('\n'),
-        ),
+        operationId,
       });
     } catch (error) {
       const message = redactSecrets((error as Error).message);
@@ -392,16 +433,25 @@ export class Alerting {
       log.error(`${what} failed; it stays pending and is retried from ${retryAt}: ${message}`);
       for (const { row, kind } of owed) {
         outcome.failed.push({ fingerprint: row.fingerprint, kind, error: message });
-        await this.update(row.fingerprint, (r) => ({ ...r, sendAttempts: r.sendAttempts + attempts, lastSendError: message, claimUntil: undefined, sendFailures: failures, retryAt }));
+        // A reported failure ends the digest (a new grouping, a new id, next time); an unknown outcome keeps it.
+        await this.record(row.fingerprint, (r) => ({
+          ...r,
+          sendAttempts: r.sendAttempts + attempts,
+          lastSendError: message,
+          claimUntil: undefined,
+          sendFailures: failures,
+          retryAt,
+          ...(attempts > 0 ? { mailOperation: undefined } : {}),
+        }));
       }
       return;
     }
-    log.info(`alert mail sent (${owed.length === 1 ? single.kind : `digest of ${owed.length}`}): ${mail.subject}`);
+    log.info(`alert mail sent (${isDigest ? `digest of ${owed.length}` : single.kind}): ${mail.subject}`);
     const at = this.iso();
     for (const { row, kind } of owed) {
       outcome.sent.push({ fingerprint: row.fingerprint, kind, subject: mail.subject });
-      await this.update(row.fingerprint, (r) => {
-        const sent = { ...r, claimUntil: undefined, lastSendError: undefined, sendFailures: undefined, retryAt: undefined };
+      await this.record(row.fingerprint, (r) => {
+        const sent = { ...r, claimUntil: undefined, lastSendError: undefined, sendFailures: undefined, retryAt: undefined, mailOperation: undefined };
         if (kind === 'opened') return { ...sent, mailedOpenAt: at, pendingOpen: false };
         if (r.status === 'resolved') return { ...sent, mailedResolvedAt: at, pendingResolved: false };
         // Back open while its resolution was being mailed: recipients now believe it fixed, so it is a new alert.
@@ -439,6 +489,19 @@ export class Alerting {
       portalUrl: this.deps.portalUrl,
       rules: this.deps.rules,
     });
+  }
+
+  /**
+   * A mail's outcome on its row (update), each row on its own: one that cannot be written is logged
+   * and left pending (its claim lapses; a digest's retry is de-duplicated by its saved id), and the
+   * others are still recorded.
+   */
+  private async record(fingerprint: string, change: (row: AlertRow) => AlertRow): Promise<void> {
+    try {
+      await this.update(fingerprint, change);
+    } catch (error) {
+      this.deps.log.error(`alert ${fingerprint}: the mail's outcome could not be recorded; it stays pending: ${(error as Error).message}`);
+    }
   }
 
   /** Read-modify-write with If-Match, retried on conflicts. */

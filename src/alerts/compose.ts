@@ -73,9 +73,15 @@ function callerText(change: ChangeContext | undefined): string | undefined {
   return who || (c.appId ? `application ${c.appId}` : undefined);
 }
 
+const DETECTED_BY: Record<Exclude<ChangeContext['source'], 'event'>, string> = {
+  'scheduled-audit': 'the scheduled audit',
+  'on-demand-audit': 'an on-demand audit',
+  'settle-recheck': "a live read at the end of another alert's settle period",
+};
+
 function changeLines(change: ChangeContext | undefined): [string, string][] {
   if (!change) return [];
-  if (change.source !== 'event') return [['Detected by', change.source === 'scheduled-audit' ? 'the scheduled audit' : 'an on-demand audit']];
+  if (change.source !== 'event') return [['Detected by', DETECTED_BY[change.source]]];
   const lines: [string, string][] = [];
   lines.push(['Changed by', callerText(change) ?? 'unknown caller']);
   if (change.operationName) lines.push(['Operation', change.operationName]);

@@ -229,8 +229,8 @@ export function withinScope(inventory: Inventory, subscriptions: readonly string
   };
 }
 
-/** `flush`: send the mails owed once the event is decided (a re-check of held alerts leaves that to its caller). */
-async function processEvent(deps: EventPathDeps, event: ArmEvent, signal: AbortSignal, deadlineAt: number, flush = true): Promise<EventResult> {
+/** `mail`: send the mails owed once the event is decided (a re-check of held alerts writes them for its caller's flush). */
+async function processEvent(deps: EventPathDeps, event: ArmEvent, signal: AbortSignal, deadlineAt: number, mail = true): Promise<EventResult> {
   const reach = await reachOf(deps, event);
   if (reach.vnetIds.length === 0) {
     if (event.resourceType === RESOURCE_GROUP_DELETE.resourceType) {
@@ -272,23 +272,30 @@ async function processEvent(deps: EventPathDeps, event: ArmEvent, signal: AbortS
     change: event.change,
     mailOpened: true,
     unlessMarked: true,
+    sendNow: mail,
   });
-  if (flush) await deps.alerting.flushPending(outcome);
+  if (mail) await deps.alerting.flushPending(outcome);
   if (deps.remediation) {
     // After the alerting, never instead of it, and only for the findings it decided; a remediation
     // failure is journalled and logged, and does not retry the event.
     const caller = event.change.caller;
-    // A finding of a rule that settles is left alone within its settle period, as its alert is: a
-    // peering is created and deleted one link at a time (Terraform, Bicep, the CLI), so a fix of the
-    // first link's state would race the tool writing the second (a reverse peering of our own makes
-    // the tool's PUT fail; a re-create undoes a teardown). A later event or the scheduled run fixes
-    // it if it is still there.
-    const openSince = new Map(rows.filter((r) => r.status === 'open').map((r) => [r.fingerprint, r.firstSeen]));
+    // A finding whose alert is held for its rule's settle period is left alone as long, as its mail
+    // is: a peering is created and deleted one link at a time (Terraform, Bicep, the CLI), so a fix
+    // of the first link's state would race the tool writing the second (a reverse peering of our own
+    // makes the tool's PUT fail; a re-create undoes a teardown). alertFlush reads it again when the
+    // hold ends (recheckHeldAlert), and the fix runs then if it is still there. Only held alerts wait:
+    // nothing else brings an alert back at the end of the period.
+    const holds = new Map<string, string>();
+    for (const r of rows) {
+      const end = deps.alerting.holdEnd(r);
+      if (end !== undefined) holds.set(r.fingerprint, end);
+    }
+    for (const h of outcome.held) holds.set(h.fingerprint, h.until);
     const now = deps.now().toISOString();
     const waiting = (f: Finding): string | undefined => {
-      const end = deps.alerting.settleEnd(f.ruleId, openSince.get(f.fingerprint) ?? now);
+      const end = holds.get(f.fingerprint);
       if (end === undefined || end <= now) return undefined;
-      return `within the settle period of ${f.ruleId} (PEERGUARD_ALERT_SETTLE_SECONDS), until ${end}: a peering is created and deleted one link at a time, and a fix now would race the tool writing the other link; the first event or scheduled run after it fixes this if it is still there`;
+      return `its alert is held for the settle period of ${f.ruleId} (PEERGUARD_ALERT_SETTLE_SECONDS), until ${end}: a peering is created and deleted one link at a time, and a fix now would race the tool writing the other link; read again at the end of the period, it is fixed then if it is still there`;
     };
     try {
       const fixed = await deps.remediation.run({
@@ -321,26 +328,26 @@ async function processEvent(deps: EventPathDeps, event: ArmEvent, signal: AbortS
  * live read of its resource's neighbourhood, as an event about the resource would be, before its
  * mail goes: the write that completes a two-step change may have raised no event we received, and
  * remediation, which leaves such a finding alone within the period, gets its turn now rather than
- * at the next event or scheduled run. Mails nothing itself (alertFlush flushes after its re-checks).
- * Undefined when the resource is of no watched type.
+ * at the next event or scheduled run. Mails nothing itself: what it owes (the held alert, a finding
+ * it finds new or resolved) is written for alertFlush's flush after its re-checks, whose mails say
+ * "detected by a live read" rather than name a change. Undefined when the resource is of no watched type.
  */
 export async function recheckHeldAlert(deps: EventPathDeps, row: Pick<AlertRow, 'fingerprint' | 'resourceId'>): Promise<EventResult | undefined> {
   const type = parseResourceId(row.resourceId)?.type?.toLowerCase();
   const resourceType = WATCHED_RESOURCE_TYPES.find((t) => t.toLowerCase() === type);
   if (!resourceType) return undefined;
   const id = `settled-${row.fingerprint}`;
-  const operationName = 'settle period ended: the state read again';
   const event: ArmEvent = {
     id,
     schema: 'EventGrid',
-    eventType: operationName,
+    eventType: 'settle period ended: the state read again',
     subject: row.resourceId,
     resourceType,
     eventTime: undefined,
     subscriptionId: subscriptionOf(row.resourceId),
     tenantId: undefined,
-    operationName,
-    change: { source: 'event', eventId: id, subject: row.resourceId, operationName },
+    operationName: undefined,
+    change: { source: 'settle-recheck', eventId: id },
   };
   const deadlineMs = deps.deadlineMs ?? EVENT_DEADLINE_MS;
   return processEvent(deps, event, AbortSignal.timeout(deadlineMs), Date.now() + deadlineMs, false);

@@ -7,7 +7,8 @@ import type { Severity } from '../rules/rule';
 
 /** Who changed what, and when: from an ARM event, or the scheduled audit. */
 export interface ChangeContext {
-  source: 'event' | 'scheduled-audit' | 'on-demand-audit';
+  /** `settle-recheck`: alertFlush's live read at the end of a held alert's settle period (no change seen; event-path.ts, recheckHeldAlert). */
+  source: 'event' | 'scheduled-audit' | 'on-demand-audit' | 'settle-recheck';
   eventId?: string;
   eventType?: string;
   operationName?: string;
@@ -54,6 +55,12 @@ export interface AlertRow {
   sendFailures?: number;
   /** A failed mail is not tried again before this time (retryDelayMs), so that a failing sender is not hammered. */
   retryAt?: string;
+  /**
+   * The Operation-Id of the digest this row's mail is in, saved before the send and kept until its
+   * outcome is known: a retry sends the same group under the same id, which Communication Services
+   * de-duplicates, instead of a new grouping (a new id) that would mail the alerts twice.
+   */
+  mailOperation?: string;
   /** Optimistic concurrency: the store's ETag of the version read. */
   etag?: string;
 }

@@ -195,6 +195,7 @@ function toEntity(row: AlertRow): Entity {
     lastSendError: row.lastSendError?.slice(0, 2000),
     sendFailures: row.sendFailures,
     retryAt: row.retryAt,
+    mailOperation: row.mailOperation,
   }) as Entity;
 }
 
@@ -238,6 +239,7 @@ function fromEntity(e: TableEntityResult<Record<string, unknown>>): AlertRow {
     lastSendError: str(e.lastSendError),
     sendFailures: typeof e.sendFailures === 'number' ? e.sendFailures : undefined,
     retryAt: str(e.retryAt),
+    mailOperation: str(e.mailOperation),
     etag: e.etag,
   };
 }

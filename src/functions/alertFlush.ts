@@ -12,8 +12,8 @@ import { adapters, eventPathDeps, loggerOf } from './composition';
 //
 // A held alert whose period has ended is first decided again on a live read of its resource's
 // neighbourhood (event-path.ts, recheckHeldAlert): mailed only if still there, and fixed then when
-// remediation runs on events. At most MAX_RECHECKS a run, each within an event's deadline; the rest
-// are mailed as last stored.
+// remediation runs on events. At most MAX_RECHECKS a run, within RECHECK_BUDGET_MS; the rest wait
+// for the next run, unmailed. A failed re-read leaves its alert to be mailed as last stored.
 //
 // Every minute, fixed: the settle period is the setting to tune, and the flush only bounds how late
 // after it a mail goes (at most a minute). One run is one query of the alert table's pending rows
@@ -29,14 +29,27 @@ export const ALERT_FLUSH_SCHEDULE = '0 */1 * * * *';
 /** Held alerts re-read live per run: a hub that drops all its links lapses one per spoke at once. */
 export const MAX_RECHECKS = 20;
 
-/** Re-checks the held alerts whose period has ended, one neighbourhood at a time; a failed re-check leaves its alert to the flush. */
-async function recheckLapsedHolds(deps: EventPathDeps, log: Logger): Promise<number> {
+/**
+ * The time a run spends re-reading held alerts (each re-read within an event's own deadline): well
+ * inside host.json's 10-minute functionTimeout, so that the flush after them always runs.
+ */
+export const RECHECK_BUDGET_MS = 4 * 60_000;
+
+/**
+ * Re-checks the held alerts whose period has ended, one neighbourhood at a time; a failed re-check
+ * leaves its alert to the flush. Returns how many were read again, and the lapsed holds left for the
+ * next run (over MAX_RECHECKS or the budget), which this run's flush must not mail unread.
+ */
+async function recheckLapsedHolds(deps: EventPathDeps, log: Logger): Promise<{ rechecks: number; left: Set<string> }> {
   const decided = new Set<string>();
+  const until = Date.now() + RECHECK_BUDGET_MS;
   let rechecks = 0;
-  while (rechecks < MAX_RECHECKS) {
+  for (;;) {
     // Read again each time: one neighbourhood's re-check decides every held alert in it.
-    const row = deps.alerting.lapsedHolds(await deps.store.pendingRows()).find((r) => !decided.has(r.fingerprint));
-    if (!row) break;
+    const due = deps.alerting.lapsedHolds(await deps.store.pendingRows()).filter((r) => !decided.has(r.fingerprint));
+    const [row] = due;
+    if (!row) return { rechecks, left: new Set() };
+    if (rechecks >= MAX_RECHECKS || Date.now() >= until) return { rechecks, left: new Set(due.map((r) => r.fingerprint)) };
     decided.add(row.fingerprint);
     rechecks += 1;
     try {
@@ -47,19 +60,18 @@ async function recheckLapsedHolds(deps: EventPathDeps, log: Logger): Promise<num
       log.warn(`alert ${row.fingerprint} (${row.ruleId}): its settle period ended, and reading its state again failed; it is mailed as last seen: ${(error as Error).message}`);
     }
   }
-  return rechecks;
 }
 
 export async function alertFlush(_timer: Timer, context: InvocationContext): Promise<AlertOutcome> {
   const log = loggerOf(context);
   const deps = eventPathDeps(adapters(), log);
-  const rechecks = await recheckLapsedHolds(deps, log);
-  const outcome = await deps.alerting.flushPending();
+  const { rechecks, left } = await recheckLapsedHolds(deps, log);
+  const outcome = await deps.alerting.flushPending(undefined, { skip: left });
   // Each mail sent is logged as it goes (alerting.ts); a summary only when the run did something.
-  if (rechecks + outcome.sent.length + outcome.failed.length + outcome.lostRaces > 0) {
+  if (rechecks + left.size + outcome.sent.length + outcome.failed.length + outcome.lostRaces > 0) {
     // A digest is one subject for many alerts: named once.
     const sent = [...new Set(outcome.sent.map((m) => `${m.kind} ${m.subject}`))].join('; ');
-    const checked = rechecks > 0 ? `${rechecks} held alerts read again at the end of their settle period; ` : '';
+    const checked = rechecks > 0 ? `${rechecks} held alerts read again at the end of their settle period${left.size > 0 ? ` (${left.size} left for the next run)` : ''}; ` : '';
     const failed = outcome.failed.length > 0 ? `; ${outcome.failed.length} failed and stay pending, retried after a pause that doubles with each failure (at most an hour)` : '';
     const lost = outcome.lostRaces > 0 ? `; ${outcome.lostRaces} claimed by another invocation first` : '';
     log.info(`alert flush: ${checked}${outcome.sent.length} mails sent${sent ? ` (${sent})` : ''}${failed}${lost}`);

@@ -1,6 +1,7 @@
 import { TableClient } from '@azure/data-tables';
 import { describe, expect, it } from 'vitest';
 import { Alerting, MAX_SEPARATE_MAILS, retryDelayMs } from '../../src/alerts/alerting';
+import { SendError, type Mailer, type MailMessage } from '../../src/alerts/mailer';
 import { composeAlertDigest, MAX_DIGEST_LISTED, type DigestEntry } from '../../src/alerts/compose';
 import type { AlertScope, ChangeContext } from '../../src/alerts/model';
 import { TableAlertStore } from '../../src/alerts/store';
@@ -165,6 +166,43 @@ describe('alert mails of one run (Azurite)', () => {
     at('2026-03-02T09:30:00.000Z');
     await alerting.flushPending();
     expect(mailer.sent).toHaveLength(1);
+  });
+});
+
+describe('a digest whose outcome is unknown (Azurite)', () => {
+  const azurite = useAzurite();
+
+  it('is sent again as the same group under the same Operation-Id, even after one of its alerts resolved, so the service de-duplicates it', async () => {
+    let now = new Date('2026-03-02T09:00:00.000Z');
+    const store = new TableAlertStore(TableClient.fromConnectionString(azurite().connectionString, 'peerguardalerts', { allowInsecureConnection: true }));
+    // The first send is accepted, then its status cannot be read: delivered or not, nobody knows.
+    const attempts: MailMessage[] = [];
+    const mailer: Mailer = {
+      send: async (message) => {
+        attempts.push(message);
+        if (attempts.length === 1) throw new SendError('the status poll failed', { definitive: false });
+        return { id: `mail-${attempts.length}` };
+      },
+    };
+    const alerting = new Alerting({ store, mailer, recipients: { error: ['netops@contoso.example'], warning: [], info: [] }, portalUrl: PORTAL, rules: RULES, now: () => now, log: { info: () => undefined, warn: () => undefined, error: () => undefined } });
+    const scope: AlertScope = { keys: new Set(), subscriptions: new Set([SUB]) };
+    const apply = async (findings: readonly Finding[]) => alerting.apply({ findings, scope, rows: await store.rowsFor('all'), observedAt: now, change: undefined, mailOpened: true });
+    const findings = Array.from({ length: 7 }, (_, i) => spokeFinding(i));
+    await apply(findings);
+    expect(attempts.map((m) => m.subject)).toEqual(['[peerguard] 7 new findings (7 ERROR): vnet-hub-weu']);
+    const first = attempts[0]?.operationId;
+    expect((await store.pendingRows()).map((r) => r.mailOperation)).toEqual(findings.map(() => first));
+
+    // One alert resolves before the retry; the rest, six, go again as that digest, under its id.
+    now = new Date('2026-03-02T09:05:00.000Z');
+    await apply(findings.slice(1));
+    expect(attempts).toHaveLength(1);
+    await alerting.flushPending();
+    expect(attempts.map((m) => m.operationId)).toEqual([first, first]);
+    expect(attempts[1]?.subject).toBe('[peerguard] 6 new findings (6 ERROR): vnet-hub-weu');
+    expect(await store.pendingRows()).toEqual([]);
+    const open = (await store.rowsFor('all')).filter((r) => r.status === 'open');
+    expect(open.map((r) => [r.mailOperation, r.mailedOpenAt !== undefined])).toEqual(findings.slice(1).map(() => [undefined, true]));
   });
 });
 

@@ -276,6 +276,51 @@ describe('the settle period of alerts that a two-step change passes through (Azu
     expect(a.mailer.sent).toEqual([]);
   });
 
+  it("a finding the end-of-period read finds new (no event told of it) is mailed by the flush, saying how it was found, not naming a change", async () => {
+    const a = app();
+    spokeLinkOnly(a.estate);
+    await a.event(SPOKE_LINK, 'spoke-link-written');
+    // Unseen: the hub peers with a second spoke and offers it gateway transit, though it has no gateway.
+    const spoke2 = vnetId('vnet-spoke2', SUB);
+    a.estate.set(spoke2, ['10.2.0.0/16'], [{ remote: HUB, name: 'spoke2-to-hub' }]);
+    a.estate.set(HUB, ['10.0.0.0/16'], [{ remote: spoke2, name: 'hub-to-spoke2', allowGatewayTransit: true }]);
+    a.at(301);
+    const logs: Logged[] = [];
+    const flushed = await a.flush(logs);
+    const mails = alertMails(a.mailer.sent);
+    expect(mails).toContain('[peerguard] ERROR peering-one-sided: vnet-spoke1 <-> vnet-hub');
+    const unseen = a.mailer.sent.filter((m) => !m.subject.includes('peering-one-sided'));
+    expect(unseen.length).toBeGreaterThan(0);
+    for (const m of unseen) {
+      expect(m.text).toContain("Detected by: a live read at the end of another alert's settle period");
+      expect(m.text).not.toContain('Resource changed');
+    }
+    // Every mail went out through the flush, and its summary counts them all.
+    expect(flushed.sent).toHaveLength(a.mailer.sent.length);
+    expect(logs.at(-1)?.text).toMatch(new RegExp(`^alert flush: 1 held alerts read again at the end of their settle period; ${a.mailer.sent.length} mails sent`));
+  });
+
+  it('at most 20 held alerts are read again a run: the rest wait, unmailed, for the next run', async () => {
+    const a = app();
+    const spokes = Array.from({ length: 22 }, (_, i) => vnetId(`vnet-spoke${i + 1}`, SUB));
+    spokes.forEach((spoke, i) => a.estate.set(spoke, [`10.${i + 1}.0.0/16`], [{ remote: HUB, name: `spoke${i + 1}-to-hub` }]));
+    a.estate.set(HUB, ['10.0.0.0/16'], spokes.map((spoke, i) => ({ remote: spoke, name: `hub-to-spoke${i + 1}` })));
+    await a.event(HUB, 'hub-written');
+    spokes.forEach((spoke, i) => a.estate.set(spoke, [`10.${i + 1}.0.0/16`], [{ remote: HUB, name: `spoke${i + 1}-to-hub`, state: 'Disconnected' }]));
+    a.estate.set(HUB, ['10.0.0.0/16'], []);
+    a.at(10);
+    await a.event(HUB, 'hub-links-deleted');
+    a.at(310);
+    const first: Logged[] = [];
+    expect((await a.flush(first)).sent).toHaveLength(20);
+    expect(first.at(-1)?.text).toBe('alert flush: 20 held alerts read again at the end of their settle period (2 left for the next run); 20 mails sent (opened [peerguard] 20 new findings (20 ERROR): vnet-hub)');
+    a.at(370);
+    const second: Logged[] = [];
+    expect((await a.flush(second)).sent).toHaveLength(2);
+    expect(second.at(-1)?.text).toMatch(/^alert flush: 2 held alerts read again at the end of their settle period; 2 mails sent/);
+    expect(alertMails(a.mailer.sent)).toHaveLength(3);
+  }, 60_000);
+
   it('(3) a rule that does not settle (gateway-transit-remote-not-allowed) is mailed at once, in the invocation, as before', async () => {
     const A = vnetId('vnet-a', SUB);
     const B = vnetId('vnet-b', SUB);

@@ -156,7 +156,7 @@ describe('remediation in the Functions app (stand-in, Azurite)', () => {
     await eventGridTrigger(eventAbout(link(6, 7), 'write', 'evt-first-link'), context('eventGridTrigger'));
     expect(writesTo(7)).toEqual([]);
     expect(await recordsOf('evt-first-link')).toEqual([
-      expect.objectContaining({ status: 'deferred', ruleId: 'peering-one-sided', reason: expect.stringMatching(/^within the settle period of peering-one-sided \(PEERGUARD_ALERT_SETTLE_SECONDS\), until /) }),
+      expect.objectContaining({ status: 'deferred', ruleId: 'peering-one-sided', reason: expect.stringMatching(/^its alert is held for the settle period of peering-one-sided \(PEERGUARD_ALERT_SETTLE_SECONDS\), until /) }),
     ]);
     writeLink(7, 6);
     await eventGridTrigger(eventAbout(link(7, 6), 'write', 'evt-second-link'), context('eventGridTrigger'));
@@ -179,5 +179,18 @@ describe('remediation in the Functions app (stand-in, Azurite)', () => {
     const settled = (await journal().listSince(since)).filter((r) => r.trigger.kind === 'event' && r.trigger.eventId.startsWith('settled-') && r.ruleId === 'peering-one-sided');
     expect(settled.map((r) => r.status)).toContain('applied');
     expect(standIn.email.sent.slice(mails).map((m) => m.subject)).toEqual([expect.stringMatching(/^\[peerguard\] ERROR peering-one-sided: vnet-spoke5-dev <-> vnet-spoke9-dev/)]);
+  }, 60_000);
+
+  it('without recipients for the finding nothing is held, so nothing brings it back at the end of the period: it is fixed at once', async () => {
+    const { PEERGUARD_ALERT_SETTLE_SECONDS: _off, PEERGUARD_ALERT_TO_ERROR: _none, ...unmailed } = env({ enabled: true, apply: true, subscriptions: SUBS, onEvent: true, maxWrites: 3 });
+    useAdapters(buildAdapters(unmailed, { azure: { credential: standIn.credential, ca: standIn.ca, retry: FAST_RETRY, requestTimeoutMs: 5_000 }, emailPollMs: 5, retryDelayMs: 5 }));
+    const v12 = `/subscriptions/${SUB_DEV}/resourceGroups/rg-spoke12-dev/providers/Microsoft.Network/virtualNetworks/vnet-spoke12-dev`;
+    const v13 = `/subscriptions/${SUB_DEV}/resourceGroups/rg-spoke13-dev/providers/Microsoft.Network/virtualNetworks/vnet-spoke13-dev`;
+    const lone = `${v12}/virtualNetworkPeerings/spoke12-to-spoke13`;
+    standIn.state.putPeering(lone, { properties: { remoteVirtualNetwork: { id: v13 }, allowVirtualNetworkAccess: true } }, { syncRemoteAddressSpace: false });
+    standIn.requests.clear();
+    await eventGridTrigger(eventAbout(lone, 'write', 'evt-unmailed'), context('eventGridTrigger'));
+    expect(standIn.state.get(lone)?.properties.peeringState).toBe('Connected');
+    expect(writesSeen(standIn)).toContainEqual(expect.stringMatching(/^PUT .*\/vnet-spoke13-dev\/virtualNetworkPeerings\/vnet-spoke13-dev-to-vnet-spoke12-dev$/));
   }, 60_000);
 });
