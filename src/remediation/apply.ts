@@ -80,6 +80,14 @@ export const WRITE_TIMEOUT_MS = 3 * 60_000;
 
 const seconds = (ms: number) => `${ms < 10_000 ? (ms / 1000).toFixed(1) : Math.round(ms / 1000)} s`;
 
+/**
+ * The time a fix that deletes before it re-creates must have left per write to start: Azure's
+ * peering operations normally take seconds to tens of seconds. Stopped at the deadline after its
+ * deletes, such a fix leaves the pair with neither link, and no finding for the next audit to
+ * report: the event path's 25 s never start one; the scheduled run's 4 minutes do.
+ */
+export const RECREATE_TIME_PER_WRITE_MS = 30_000;
+
 /** The first line of an error's message (SDK errors carry the ARM code and text there). */
 function reasonOf(error: unknown): string {
   const e = error as { statusCode?: number; code?: string; message?: string };
@@ -436,6 +444,15 @@ export async function applyPlan(plan: RemediationPlan, auditTopology: Topology, 
     if (timeUp || timeLeft() <= 0) {
       timeUp = true;
       const reason = timeLimitReason();
+      await recordAll(item, 'not-attempted', reason);
+      outcomes.push({ item, result: 'not-attempted', reason });
+      continue;
+    }
+    const needs = item.operations.length * RECREATE_TIME_PER_WRITE_MS;
+    if (item.operations.some((op) => op.method === 'DELETE') && item.operations.some((op) => op.method === 'PUT') && timeLeft() < needs) {
+      const reason =
+        `not attempted: it deletes before it re-creates, and the ${seconds(timeLeft())} left of this run cannot be counted on for its ${item.operations.length} writes ` +
+        `(${seconds(needs)} allowed): stopped after its deletes, it would leave the pair with neither link; left for a run with the time (the scheduled run, the CLI)`;
       await recordAll(item, 'not-attempted', reason);
       outcomes.push({ item, result: 'not-attempted', reason });
       continue;

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ArmRemediationWriter } from '../../src/azure/arm-writer';
+import { RECREATE_TIME_PER_WRITE_MS } from '../../src/remediation/apply';
 import { MemoryJournal } from '../../src/remediation/journal';
 import type { RemediationWriter } from '../../src/remediation/ports';
 import { startStandIn, type StandIn } from '../azure-stand-in';
@@ -52,5 +53,26 @@ describe('a destructive re-create while another run re-creates the same pair (st
     const links = [...standIn.state.peeringsOf(A), ...standIn.state.peeringsOf(B)].map((p) => `${p.id.split('/').pop()} ${p.properties.peeringState}`);
     expect(links.sort()).toEqual(['b-to-a Connected', 'vnet-a-to-vnet-b Connected']);
     expect(journal.records.filter((r) => r.status === 'applied').map((r) => `${r.operation?.method} ${r.operation?.resourceId.split('/').pop()}`)).toEqual(['DELETE a-to-b']);
+  }, 60_000);
+
+  it(`a re-create starts only with ${RECREATE_TIME_PER_WRITE_MS / 1000} s left per write: stopped after its deletes it would leave the pair with neither link`, async () => {
+    standIn = await startStandIn({
+      subscriptions: SUBS,
+      resources: [
+        vnet({ id: A, prefixes: ['10.0.0.0/16'], peerings: [{ remote: B, name: 'a-to-b', state: 'Disconnected' }] }),
+        vnet({ id: B, prefixes: ['10.1.0.0/16'], peerings: [{ remote: A, name: 'b-to-a', state: 'Disconnected' }] }),
+      ],
+    });
+    const config = configOf({ apply: true, allowDestructive: true });
+    const planned = only(await planLive(standIn, config), 'peering-disconnected', 1);
+    expect(planned.plan.items[0]?.operations).toHaveLength(4);
+    // The event path's budget: what is left of 25 s.
+    const short = await applyLive(standIn, planned, config, new MemoryJournal(), undefined, { deadline: new Date(Date.now() + 25_000) });
+    expect(short.outcomes.map((o) => o.result)).toEqual(['not-attempted']);
+    expect(short.outcomes[0]?.reason).toMatch(/^not attempted: it deletes before it re-creates, and the 2\d s left of this run cannot be counted on for its 4 writes \(120 s allowed\)/);
+    expect(standIn.requests.of('armDelete')).toEqual([]);
+    // With the scheduled run's four minutes it goes ahead.
+    const long = await applyLive(standIn, planned, config, new MemoryJournal(), undefined, { deadline: new Date(Date.now() + 4 * 60_000) });
+    expect(long.outcomes.map((o) => o.result)).toEqual(['applied']);
   }, 60_000);
 });
