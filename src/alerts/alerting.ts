@@ -100,6 +100,20 @@ interface OwedMail {
   kind: 'opened' | 'resolved';
 }
 
+/**
+ * A mail's Communication Services Operation-Id, from the alerts in it: stable across a crash between
+ * the send and recording it (the service de-duplicates), new after a recorded failure (sendAttempts),
+ * since the service answers a repeated Operation-Id with the old outcome.
+ */
+function operationIdOf(owed: readonly OwedMail[]): string {
+  return operationIdFor(
+    owed
+      .map(({ row, kind }) => `${row.fingerprint}|${kind}|${row.firstSeen}|${row.sendAttempts}`)
+      .sort()
+      .join('\n'),
+  );
+}
+
 function ruleInfo(rules: readonly Rule[], id: string): RuleInfo | undefined {
   return rules.find((r) => r.meta.id === id)?.meta;
 }
@@ -355,55 +369,62 @@ export class Alerting {
     return result;
   }
 
+  /** The recipient list of a row's severity, as a key: the same addresses in any order or case. */
+  private recipientKey(row: AlertRow): string {
+    return [...new Set(this.deps.recipients[row.severity].map((a) => a.toLowerCase()))].sort().join(',');
+  }
+
   /**
-   * The owed mails of one run, one mail per recipient list (see the header); a digest whose outcome
-   * is not known yet (its rows carry its `mailOperation`) again as that group, under that id.
+   * The owed mails of one run, one mail per recipient list (see the header). A digest whose outcome
+   * is not known yet (its rows carry its `mailOperation`) goes again as that group, and so under
+   * that id, only when exactly its rows are due, as they were, for one recipient list: anything
+   * else (a row resolved, reopened, re-rated or claimed elsewhere) is grouped anew under a new id,
+   * since the service would answer the old id with the old outcome and the changed part would be
+   * lost; a possible duplicate is better than a lost alert.
    */
   private async sendAll(owed: readonly OwedMail[], outcome: AlertOutcome): Promise<void> {
-    const byRecipients = new Map<string, OwedMail[]>();
-    const byDigest = new Map<string, OwedMail[]>();
+    const bySavedDigest = new Map<string, OwedMail[]>();
     for (const mail of owed) {
-      const digest = mail.row.mailOperation;
-      if (digest !== undefined) {
-        byDigest.set(digest, [...(byDigest.get(digest) ?? []), mail]);
-        continue;
-      }
-      const key = [...new Set(this.deps.recipients[mail.row.severity].map((a) => a.toLowerCase()))].sort().join(',');
+      const saved = mail.row.mailOperation;
+      if (saved !== undefined) bySavedDigest.set(saved, [...(bySavedDigest.get(saved) ?? []), mail]);
+    }
+    const again = new Set<OwedMail>();
+    for (const [saved, group] of bySavedDigest) {
+      if (group.length < 2 || operationIdOf(group) !== saved || new Set(group.map(({ row }) => this.recipientKey(row))).size !== 1) continue;
+      for (const mail of group) again.add(mail);
+      await this.send(group, outcome);
+    }
+    const byRecipients = new Map<string, OwedMail[]>();
+    for (const mail of owed) {
+      if (again.has(mail)) continue;
+      const key = this.recipientKey(mail.row);
       byRecipients.set(key, [...(byRecipients.get(key) ?? []), mail]);
     }
-    for (const [operationId, group] of byDigest) await this.send(group, outcome, operationId);
     for (const group of byRecipients.values()) {
       if (group.length > MAX_SEPARATE_MAILS) await this.send(group, outcome);
       else for (const mail of group) await this.send([mail], outcome);
     }
   }
 
-  /**
-   * The mail of `owed` (one alert, or a digest of several), then each row's outcome: sent, or failed
-   * and put off. `digestId`: the Operation-Id its rows carry from an earlier try of this digest.
-   */
-  private async send(owed: readonly OwedMail[], outcome: AlertOutcome, digestId?: string): Promise<void> {
+  /** The mail of `owed` (one alert, or a digest of several), then each row's outcome: sent, or failed and put off. */
+  private async send(owed: readonly OwedMail[], outcome: AlertOutcome): Promise<void> {
     const { mailer, log } = this.deps;
     const [single] = owed;
     if (!single) return;
-    const isDigest = owed.length > 1 || digestId !== undefined;
-    // Stable across a crash between the send and recording it (the service de-duplicates), new after
-    // a recorded failure: Communication Services answers a repeated Operation-Id with the old outcome.
-    const operationId =
-      digestId ??
-      operationIdFor(
-        owed
-          .map(({ row, kind }) => `${row.fingerprint}|${kind}|${row.firstSeen}|${row.sendAttempts}`)
-          .sort()
-          .join('\n'),
-      );
-    // A digest's group is this run's: saved on its rows before the send, so that a retry after a
-    // crash or an unknown outcome sends this group again, under this id (see mailOperation).
+    const isDigest = owed.length > 1;
+    const operationId = operationIdOf(owed);
+    // A digest's group is saved on its rows before the send, so that a retry after a crash or an
+    // unknown outcome can send exactly this group again, under this id (sendAll, mailOperation).
     if (isDigest && owed.some(({ row }) => row.mailOperation !== operationId)) {
+      let saved = true;
       try {
-        for (const { row } of owed) await this.update(row.fingerprint, (r) => ({ ...r, mailOperation: operationId }));
+        for (const { row } of owed) saved = (await this.update(row.fingerprint, (r) => ({ ...r, mailOperation: operationId }))) && saved;
       } catch (error) {
-        log.error(`alert digest of ${owed.length} alerts: its group could not be saved before the send, so it is not sent now (the claims lapse and a later run sends it): ${(error as Error).message}`);
+        log.error(`alert digest of ${owed.length} alerts: saving its group failed: ${(error as Error).message}`);
+        saved = false;
+      }
+      if (!saved) {
+        log.error(`alert digest of ${owed.length} alerts: its group could not be saved on every row before the send, so it is not sent now (the claims lapse and a later run sends it)`);
         return;
       }
     }
@@ -505,13 +526,15 @@ export class Alerting {
   }
 
   /** Read-modify-write with If-Match, retried on conflicts. */
-  private async update(fingerprint: string, change: (row: AlertRow) => AlertRow): Promise<void> {
+  /** Whether it wrote: false when the row is gone or 20 writes conflicted. */
+  private async update(fingerprint: string, change: (row: AlertRow) => AlertRow): Promise<boolean> {
     for (let attempt = 0; attempt < 20; attempt++) {
       const row = await this.deps.store.get(fingerprint);
-      if (!row) return;
-      if (await this.deps.store.replace(change(row))) return;
+      if (!row) return false;
+      if (await this.deps.store.replace(change(row))) return true;
       await pauseAfterConflict();
     }
     this.deps.log.error(`alert ${fingerprint}: could not record the mail's outcome after 20 conflicting writes`);
+    return false;
   }
 }

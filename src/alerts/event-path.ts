@@ -275,22 +275,19 @@ async function processEvent(deps: EventPathDeps, event: ArmEvent, signal: AbortS
     sendNow: mail,
   });
   if (mail) await deps.alerting.flushPending(outcome);
-  if (deps.remediation) {
+  const caller = event.change.caller;
+  const trigger = { kind: 'event', eventId: event.id, caller: caller?.upn ?? caller?.name ?? caller?.appId } as const;
+  if (deps.remediation?.runsFor(trigger)) {
     // After the alerting, never instead of it, and only for the findings it decided; a remediation
     // failure is journalled and logged, and does not retry the event.
-    const caller = event.change.caller;
     // A finding whose alert is held for its rule's settle period is left alone as long, as its mail
     // is: a peering is created and deleted one link at a time (Terraform, Bicep, the CLI), so a fix
     // of the first link's state would race the tool writing the second (a reverse peering of our own
     // makes the tool's PUT fail; a re-create undoes a teardown). alertFlush reads it again when the
     // hold ends (recheckHeldAlert), and the fix runs then if it is still there. Only held alerts wait:
-    // nothing else brings an alert back at the end of the period.
+    // nothing else brings an alert back at the end of the period. The rows are read after this
+    // event's alert writes: a concurrent invocation may have held a finding whose insert beat ours.
     const holds = new Map<string, string>();
-    for (const r of rows) {
-      const end = deps.alerting.holdEnd(r);
-      if (end !== undefined) holds.set(r.fingerprint, end);
-    }
-    for (const h of outcome.held) holds.set(h.fingerprint, h.until);
     const now = deps.now().toISOString();
     const waiting = (f: Finding): string | undefined => {
       const end = holds.get(f.fingerprint);
@@ -298,11 +295,15 @@ async function processEvent(deps: EventPathDeps, event: ArmEvent, signal: AbortS
       return `its alert is held for the settle period of ${f.ruleId} (PEERGUARD_ALERT_SETTLE_SECONDS), until ${end}: a peering is created and deleted one link at a time, and a fix now would race the tool writing the other link; read again at the end of the period, it is fixed then if it is still there`;
     };
     try {
+      for (const r of await deps.store.rowsFor([...scope.keys])) {
+        const end = deps.alerting.holdEnd(r);
+        if (end !== undefined) holds.set(r.fingerprint, end);
+      }
       const fixed = await deps.remediation.run({
         findings: run.report.findings.filter((f) => inScope(scope, f, placeOf(scope, f))),
         topology,
         waiting,
-        trigger: { kind: 'event', eventId: event.id, caller: caller?.upn ?? caller?.name ?? caller?.appId },
+        trigger,
         // What is left of the event's own deadline (EVENT_DEADLINE_MS from its start, Date.now()'s
         // clock, which the app's runner uses too): a slow write never holds the answer to Event Grid.
         deadline: new Date(deadlineAt),

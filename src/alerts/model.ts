@@ -57,8 +57,9 @@ export interface AlertRow {
   retryAt?: string;
   /**
    * The Operation-Id of the digest this row's mail is in, saved before the send and kept until its
-   * outcome is known: a retry sends the same group under the same id, which Communication Services
-   * de-duplicates, instead of a new grouping (a new id) that would mail the alerts twice.
+   * outcome is known: a retry that finds exactly that group due sends it again, so under the same
+   * id, which Communication Services de-duplicates, rather than regroup it (a new id: a duplicate).
+   * A group that changed is regrouped (alerting.ts, sendAll).
    */
   mailOperation?: string;
   /** Optimistic concurrency: the store's ETag of the version read. */

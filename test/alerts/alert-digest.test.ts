@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Alerting, MAX_SEPARATE_MAILS, retryDelayMs } from '../../src/alerts/alerting';
 import { SendError, type Mailer, type MailMessage } from '../../src/alerts/mailer';
 import { composeAlertDigest, MAX_DIGEST_LISTED, type DigestEntry } from '../../src/alerts/compose';
-import type { AlertScope, ChangeContext } from '../../src/alerts/model';
+import type { AlertRow, AlertScope, ChangeContext } from '../../src/alerts/model';
 import { TableAlertStore } from '../../src/alerts/store';
 import { fingerprintOf, type Finding } from '../../src/engine/audit';
 import type { Severity } from '../../src/rules/rule';
@@ -172,7 +172,7 @@ describe('alert mails of one run (Azurite)', () => {
 describe('a digest whose outcome is unknown (Azurite)', () => {
   const azurite = useAzurite();
 
-  it('is sent again as the same group under the same Operation-Id, even after one of its alerts resolved, so the service de-duplicates it', async () => {
+  it('is sent again as the same group under the same Operation-Id, so the service de-duplicates it', async () => {
     let now = new Date('2026-03-02T09:00:00.000Z');
     const store = new TableAlertStore(TableClient.fromConnectionString(azurite().connectionString, 'peerguardalerts', { allowInsecureConnection: true }));
     // The first send is accepted, then its status cannot be read: delivered or not, nobody knows.
@@ -193,16 +193,108 @@ describe('a digest whose outcome is unknown (Azurite)', () => {
     const first = attempts[0]?.operationId;
     expect((await store.pendingRows()).map((r) => r.mailOperation)).toEqual(findings.map(() => first));
 
-    // One alert resolves before the retry; the rest, six, go again as that digest, under its id.
+    // The retry, with the same seven due: that digest again, under its id.
     now = new Date('2026-03-02T09:05:00.000Z');
-    await apply(findings.slice(1));
-    expect(attempts).toHaveLength(1);
     await alerting.flushPending();
     expect(attempts.map((m) => m.operationId)).toEqual([first, first]);
-    expect(attempts[1]?.subject).toBe('[peerguard] 6 new findings (6 ERROR): vnet-hub-weu');
+    expect(attempts[1]?.subject).toBe('[peerguard] 7 new findings (7 ERROR): vnet-hub-weu');
     expect(await store.pendingRows()).toEqual([]);
-    const open = (await store.rowsFor('all')).filter((r) => r.status === 'open');
-    expect(open.map((r) => [r.mailOperation, r.mailedOpenAt !== undefined])).toEqual(findings.slice(1).map(() => [undefined, true]));
+    expect((await store.rowsFor('all')).map((r) => [r.mailOperation, r.mailedOpenAt !== undefined])).toEqual(findings.map(() => [undefined, true]));
+  });
+});
+
+/** Communication Services as documented: a repeated Operation-Id gets the first outcome and sends nothing again. */
+class DeduplicatingService implements Mailer {
+  readonly accepted = new Set<string>();
+  readonly delivered: MailMessage[] = [];
+  throttleNext = 0;
+  async send(message: MailMessage): Promise<{ id: string }> {
+    if (this.throttleNext > 0) {
+      this.throttleNext -= 1;
+      throw new SendError('429 Too Many Requests', { definitive: false });
+    }
+    const id = message.operationId as string;
+    if (!this.accepted.has(id)) {
+      this.accepted.add(id);
+      this.delivered.push(message);
+    }
+    return { id };
+  }
+}
+
+describe('a saved digest group that changed is grouped anew, under a new id, so that nothing is lost (Azurite)', () => {
+  const azurite = useAzurite();
+  function setup() {
+    let now = new Date('2026-03-02T09:00:00.000Z');
+    const store = new TableAlertStore(TableClient.fromConnectionString(azurite().connectionString, 'peerguardalerts', { allowInsecureConnection: true }));
+    const service = new DeduplicatingService();
+    const alerting = new Alerting({
+      store,
+      mailer: service,
+      recipients: { error: ['netops@contoso.example'], warning: ['devs@contoso.example'], info: [] },
+      portalUrl: PORTAL,
+      rules: RULES,
+      now: () => now,
+      log: { info: () => undefined, warn: () => undefined, error: () => undefined },
+    });
+    const scope: AlertScope = { keys: new Set(), subscriptions: new Set([SUB]) };
+    const apply = async (findings: readonly Finding[]) =>
+      alerting.apply({ findings, scope, rows: await store.rowsFor('all'), observedAt: now, change: { source: 'event', eventId: `e-${now.toISOString()}` }, mailOpened: true });
+    const told = (fingerprint: string) => service.delivered.filter((m) => m.text.includes(fingerprint));
+    return { store, service, alerting, apply, told, at: (iso: string) => (now = new Date(iso)) };
+  }
+  const findings = Array.from({ length: 7 }, (_, i) => spokeFinding(i));
+
+  it('a row whose failure could not be recorded, retried apart from the rest, is still mailed', async () => {
+    const { store, service, alerting, apply, told, at } = setup();
+    const victim = findings[3]!.fingerprint;
+    const replace = store.replace.bind(store);
+    let once = true;
+    store.replace = async (row: AlertRow) => {
+      if (once && row.fingerprint === victim && row.lastSendError !== undefined) {
+        once = false;
+        throw new Error('table 503');
+      }
+      return replace(row);
+    };
+    service.throttleNext = 1;
+    await apply(findings);
+    at('2026-03-02T09:01:00.000Z');
+    await alerting.flushPending();
+    at('2026-03-02T09:03:00.000Z');
+    await alerting.flushPending();
+    for (const f of findings) expect(told(f.fingerprint), f.resourceId).not.toHaveLength(0);
+    expect(await store.pendingRows()).toEqual([]);
+  });
+
+  it('a row re-rated before the retry goes to its own list, the rest to theirs', async () => {
+    const { service, alerting, apply, at } = setup();
+    service.throttleNext = 1;
+    await apply(findings);
+    at('2026-03-02T09:00:30.000Z');
+    await apply(findings.map((f, i) => (i === 0 ? { ...f, severity: 'warning' as Severity } : f)));
+    at('2026-03-02T09:01:00.000Z');
+    await alerting.flushPending();
+    expect(service.delivered.map((m) => [m.to, m.subject.split(':')[0]])).toEqual([
+      [['netops@contoso.example'], '[peerguard] 6 new findings (6 ERROR)'],
+      [['devs@contoso.example'], '[peerguard] WARNING peering-disconnected'],
+    ]);
+  });
+
+  it('a resolution digest left unknown, one of its alerts back and resolved again: that resolution is mailed', async () => {
+    const { service, alerting, apply, told, at } = setup();
+    await apply(findings);
+    at('2026-03-02T10:00:00.000Z');
+    service.throttleNext = 1;
+    await apply([]); // seven resolutions, one digest: throttled, outcome unknown
+    at('2026-03-02T10:00:30.000Z');
+    await apply([findings[0]!]); // back before its resolution went out
+    at('2026-03-02T10:02:00.000Z');
+    await alerting.flushPending(); // the other six
+    at('2026-03-02T11:00:00.000Z');
+    await apply([]); // resolved again
+    const resolutions = told(findings[0]!.fingerprint).filter((m) => /RESOLVED|resolved/.test(m.subject));
+    expect(resolutions).toHaveLength(1);
   });
 });
 

@@ -1,6 +1,6 @@
 import { TableClient } from '@azure/data-tables';
 import type { Timer } from '@azure/functions';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { handleArmEvent } from '../../src/alerts/event-path';
 import { ArmRemediationWriter } from '../../src/azure/arm-writer';
 import { buildAdapters, eventPathDeps, loggerOf, useAdapters } from '../../src/functions/composition';
@@ -142,9 +142,8 @@ describe('remediation in the Functions app (stand-in, Azurite)', () => {
     // The event path's clock (alert rows, the settle period); remediation's deadline keeps the real one.
     let ahead = 0;
     const { PEERGUARD_ALERT_SETTLE_SECONDS: _off, ...settling } = env({ enabled: true, apply: true, subscriptions: SUBS, onEvent: true, maxWrites: 3 });
-    useAdapters(
-      buildAdapters(settling, { azure: { credential: standIn.credential, ca: standIn.ca, retry: FAST_RETRY, requestTimeoutMs: 5_000 }, emailPollMs: 5, retryDelayMs: 5, now: () => new Date(Date.now() + ahead) }),
-    );
+    const adapters = buildAdapters(settling, { azure: { credential: standIn.credential, ca: standIn.ca, retry: FAST_RETRY, requestTimeoutMs: 5_000 }, emailPollMs: 5, retryDelayMs: 5, now: () => new Date(Date.now() + ahead) });
+    useAdapters(adapters);
     const since = new Date().toISOString();
     const recordsOf = async (eventId: string) => (await journal().listSince(since)).filter((r) => r.trigger.kind === 'event' && r.trigger.eventId === eventId && r.ruleId === 'peering-one-sided');
     // Writes to the VNets of the new peerings (an event also fixes what else its neighbourhood holds, such as the hub's own links).
@@ -179,6 +178,19 @@ describe('remediation in the Functions app (stand-in, Azurite)', () => {
     const settled = (await journal().listSince(since)).filter((r) => r.trigger.kind === 'event' && r.trigger.eventId.startsWith('settled-') && r.ruleId === 'peering-one-sided');
     expect(settled.map((r) => r.status)).toContain('applied');
     expect(standIn.email.sent.slice(mails).map((m) => m.subject)).toEqual([expect.stringMatching(/^\[peerguard\] ERROR peering-one-sided: vnet-spoke5-dev <-> vnet-spoke9-dev/)]);
+
+    // The first link's event delivered twice, the second delivery having read the alert rows before
+    // the first wrote its hold: its own insert loses, and it still sees the hold (it reads the rows
+    // again after its writes) and leaves the fix alone too.
+    ahead = 0;
+    writeLink(8, 7);
+    standIn.requests.clear();
+    await eventGridTrigger(eventAbout(link(8, 7), 'write', 'evt-once'), context('eventGridTrigger'));
+    vi.spyOn(adapters.store, 'rowsFor').mockResolvedValueOnce([]);
+    const [again] = await eventGridTrigger(eventAbout(link(8, 7), 'write', 'evt-again'), context('eventGridTrigger'));
+    expect(again?.outcome?.lostRaces).toBeGreaterThan(0);
+    expect(writesTo(7)).toEqual([]);
+    expect((await recordsOf('evt-once')).concat(await recordsOf('evt-again')).map((r) => r.status)).toEqual(['deferred', 'deferred']);
   }, 60_000);
 
   it('without recipients for the finding nothing is held, so nothing brings it back at the end of the period: it is fixed at once', async () => {
