@@ -28,8 +28,9 @@ import { redactSecrets } from '../redact';
 // is a hold, not a send in progress: nobody mails it before it lapses. An event that resolves it
 // within the period resolves it quietly, as a finding nobody was told of; one still open when the
 // hold lapses (lapsedHolds) is read live again by alertFlush (event-path.ts, recheckHeldAlert),
-// which decides it as an event would, then is an owed mail whose claim lapsed: the next
-// flushPending sends it as it was last stored. A hold is told from a claim by its time: the end of the
+// which decides it as an event would (and runs its deferred fix), then is an owed mail whose claim
+// lapsed, which alertFlush's flush sends, or the scheduled audit's, which read it too; an event's
+// flush leaves it (flushPending's `lapsedHolds`). A hold is told from a claim by its time: the end of the
 // settle period counted from the row's firstSeen, which no flush's claim can equal (a flush claims
 // only once the hold has lapsed, until later than that).
 
@@ -328,8 +329,14 @@ export class Alerting {
     return outcome;
   }
 
-  /** Sends every owed mail whose claim has lapsed and whose retry time has come (failed sends, crashed invocations, settle periods ended). */
-  async flushPending(outcome?: AlertOutcome, options: { skip?: ReadonlySet<string> } = {}): Promise<AlertOutcome> {
+  /**
+   * Sends every owed mail whose claim has lapsed and whose retry time has come (failed sends, crashed
+   * invocations, settle periods ended). `lapsedHolds`: held alerts whose period has ended too, for
+   * the callers that have just read them (alertFlush after its re-reads, the scheduled audit); an
+   * event's flush leaves them to alertFlush, whose re-read may resolve them and runs their deferred
+   * fix, within a minute. `skip`: alerts not to send now.
+   */
+  async flushPending(outcome?: AlertOutcome, options: { lapsedHolds?: boolean; skip?: ReadonlySet<string> } = {}): Promise<AlertOutcome> {
     const result: AlertOutcome = outcome ?? {
       plan: { opened: [], resolved: [], reopened: [], unchanged: [], stale: [] },
       lostRaces: 0,
@@ -345,6 +352,7 @@ export class Alerting {
       // `skip`: held alerts alertFlush has not yet read again (over its budget): the next run does.
       if (failedHere.has(row.fingerprint) || options.skip?.has(row.fingerprint)) continue;
       if (row.claimUntil !== undefined && row.claimUntil > now) continue;
+      if (!options.lapsedHolds && row.status === 'open' && this.held(row)) continue;
       if (row.retryAt !== undefined && row.retryAt > now) continue;
       let kind: 'opened' | 'resolved' | undefined;
       if (row.status === 'open' && row.pendingOpen) kind = 'opened';

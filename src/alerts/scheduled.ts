@@ -229,7 +229,8 @@ export async function auditAndReport(deps: ScheduledDeps, inventory: Inventory, 
     change: { source: 'scheduled-audit' },
     mailOpened: false,
   });
-  await deps.alerting.flushPending(outcome);
+  // The audit read every held alert in its scope: those whose period has ended go out with the rest.
+  await deps.alerting.flushPending(outcome, { lapsedHolds: true });
   await pruneState(deps, inventory, entries, observedAt, now);
   if (deps.remediation) {
     try {

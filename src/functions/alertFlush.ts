@@ -66,7 +66,7 @@ export async function alertFlush(_timer: Timer, context: InvocationContext): Pro
   const log = loggerOf(context);
   const deps = eventPathDeps(adapters(), log);
   const { rechecks, left } = await recheckLapsedHolds(deps, log);
-  const outcome = await deps.alerting.flushPending(undefined, { skip: left });
+  const outcome = await deps.alerting.flushPending(undefined, { lapsedHolds: true, skip: left });
   // Each mail sent is logged as it goes (alerting.ts); a summary only when the run did something.
   if (rechecks + left.size + outcome.sent.length + outcome.failed.length + outcome.lostRaces > 0) {
     // A digest is one subject for many alerts: named once.

@@ -321,6 +321,22 @@ describe('the settle period of alerts that a two-step change passes through (Azu
     expect(alertMails(a.mailer.sent)).toHaveLength(3);
   }, 60_000);
 
+  it("an event elsewhere after the period ends does not mail the held alert unread: alertFlush reads it again first", async () => {
+    const a = app();
+    spokeLinkOnly(a.estate);
+    await a.event(SPOKE_LINK, 'spoke-link-written');
+    const elsewhere = vnetId('vnet-elsewhere', SUB);
+    a.estate.set(elsewhere, ['10.9.0.0/16'], []);
+    a.at(301);
+    const [other] = await a.event(elsewhere, 'elsewhere-written');
+    expect(other?.status).toBe('processed');
+    expect(a.mailer.sent).toEqual([]);
+    const logs: Logged[] = [];
+    await a.flush(logs);
+    expect(subjects(a.mailer.sent)).toEqual(['[peerguard] ERROR peering-one-sided: vnet-spoke1 <-> vnet-hub']);
+    expect(logs.at(-1)?.text).toMatch(/^alert flush: 1 held alerts read again at the end of their settle period; 1 mails sent/);
+  });
+
   it('(3) a rule that does not settle (gateway-transit-remote-not-allowed) is mailed at once, in the invocation, as before', async () => {
     const A = vnetId('vnet-a', SUB);
     const B = vnetId('vnet-b', SUB);
