@@ -115,6 +115,19 @@ function operationIdOf(owed: readonly OwedMail[]): string {
   );
 }
 
+/** The items by key, in their order; those without a key are left out. */
+function groupBy<T>(items: readonly T[], keyOf: (item: T) => string | undefined): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    if (key === undefined) continue;
+    const group = groups.get(key);
+    if (group) group.push(item);
+    else groups.set(key, [item]);
+  }
+  return groups;
+}
+
 function ruleInfo(rules: readonly Rule[], id: string): RuleInfo | undefined {
   return rules.find((r) => r.meta.id === id)?.meta;
 }
@@ -184,10 +197,15 @@ export class Alerting {
     return this.held(row) ? row.claimUntil : undefined;
   }
 
+  /** Whether the row's hold has ended with the finding still open and its mail not yet sent. */
+  private lapsedHold(row: AlertRow, now: string): boolean {
+    return row.status === 'open' && this.held(row) && (row.claimUntil as string) <= now;
+  }
+
   /** The rows (of `rows`) whose hold has ended with the finding still open and its mail not yet sent: a flush would mail them. */
   lapsedHolds(rows: readonly AlertRow[]): AlertRow[] {
     const now = this.iso();
-    return rows.filter((row) => row.status === 'open' && this.held(row) && (row.claimUntil as string) <= now);
+    return rows.filter((row) => this.lapsedHold(row, now));
   }
 
   /**
@@ -352,7 +370,7 @@ export class Alerting {
       // `skip`: held alerts alertFlush has not yet read again (over its budget): the next run does.
       if (failedHere.has(row.fingerprint) || options.skip?.has(row.fingerprint)) continue;
       if (row.claimUntil !== undefined && row.claimUntil > now) continue;
-      if (!options.lapsedHolds && row.status === 'open' && this.held(row)) continue;
+      if (!options.lapsedHolds && this.lapsedHold(row, now)) continue;
       if (row.retryAt !== undefined && row.retryAt > now) continue;
       let kind: 'opened' | 'resolved' | undefined;
       if (row.status === 'open' && row.pendingOpen) kind = 'opened';
@@ -391,24 +409,13 @@ export class Alerting {
    * lost; a possible duplicate is better than a lost alert.
    */
   private async sendAll(owed: readonly OwedMail[], outcome: AlertOutcome): Promise<void> {
-    const bySavedDigest = new Map<string, OwedMail[]>();
-    for (const mail of owed) {
-      const saved = mail.row.mailOperation;
-      if (saved !== undefined) bySavedDigest.set(saved, [...(bySavedDigest.get(saved) ?? []), mail]);
-    }
     const again = new Set<OwedMail>();
-    for (const [saved, group] of bySavedDigest) {
+    for (const [saved, group] of groupBy(owed, (mail) => mail.row.mailOperation)) {
       if (group.length < 2 || operationIdOf(group) !== saved || new Set(group.map(({ row }) => this.recipientKey(row))).size !== 1) continue;
       for (const mail of group) again.add(mail);
       await this.send(group, outcome);
     }
-    const byRecipients = new Map<string, OwedMail[]>();
-    for (const mail of owed) {
-      if (again.has(mail)) continue;
-      const key = this.recipientKey(mail.row);
-      byRecipients.set(key, [...(byRecipients.get(key) ?? []), mail]);
-    }
-    for (const group of byRecipients.values()) {
+    for (const group of groupBy(owed, (mail) => (again.has(mail) ? undefined : this.recipientKey(mail.row))).values()) {
       if (group.length > MAX_SEPARATE_MAILS) await this.send(group, outcome);
       else for (const mail of group) await this.send([mail], outcome);
     }
@@ -424,15 +431,14 @@ export class Alerting {
     // A digest's group is saved on its rows before the send, so that a retry after a crash or an
     // unknown outcome can send exactly this group again, under this id (sendAll, mailOperation).
     if (isDigest && owed.some(({ row }) => row.mailOperation !== operationId)) {
-      let saved = true;
+      let unsaved: string | undefined;
       try {
-        for (const { row } of owed) saved = (await this.update(row.fingerprint, (r) => ({ ...r, mailOperation: operationId }))) && saved;
+        for (const { row } of owed) if (!(await this.update(row.fingerprint, (r) => ({ ...r, mailOperation: operationId })))) unsaved ??= `row ${row.fingerprint} not written`;
       } catch (error) {
-        log.error(`alert digest of ${owed.length} alerts: saving its group failed: ${(error as Error).message}`);
-        saved = false;
+        unsaved = (error as Error).message;
       }
-      if (!saved) {
-        log.error(`alert digest of ${owed.length} alerts: its group could not be saved on every row before the send, so it is not sent now (the claims lapse and a later run sends it)`);
+      if (unsaved !== undefined) {
+        log.error(`alert digest of ${owed.length} alerts: its group could not be saved on every row before the send (${unsaved}), so it is not sent now (the claims lapse and a later run sends it)`);
         return;
       }
     }
@@ -533,8 +539,7 @@ export class Alerting {
     }
   }
 
-  /** Read-modify-write with If-Match, retried on conflicts. */
-  /** Whether it wrote: false when the row is gone or 20 writes conflicted. */
+  /** Read-modify-write with If-Match, retried on conflicts. Whether it wrote: false when the row is gone or 20 writes conflicted. */
   private async update(fingerprint: string, change: (row: AlertRow) => AlertRow): Promise<boolean> {
     for (let attempt = 0; attempt < 20; attempt++) {
       const row = await this.deps.store.get(fingerprint);

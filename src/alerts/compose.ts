@@ -1,4 +1,4 @@
-import { severityRank, type Finding } from '../engine/audit';
+import { sortFindings, type Finding } from '../engine/audit';
 import { nameOf, parseResourceId, subscriptionOf } from '../model/ids';
 import {
   coverageSectionHtml,
@@ -12,7 +12,7 @@ import {
   unverifiedText,
 } from '../report/email-html';
 import { escapeHtml, html, raw, spaceOutControls, type RawHtml } from '../report/escape';
-import { SEVERITY_ORDER, SEVERITY_STYLE } from '../report/html-shared';
+import { ruleTitles, SEVERITY_ORDER, SEVERITY_STYLE } from '../report/html-shared';
 import { isPartial, plural, type AuditReport, type Coverage, type ReportExtras } from '../report/report';
 import type { MailSection } from '../remediation/summary';
 import type { ArmOperation, Rule, RuleMeta } from '../rules/rule';
@@ -257,9 +257,9 @@ function sharedVnet(entries: readonly DigestEntry[]): string | undefined {
  * what is wrong and its fix; the single-alert mail (composeAlertMail) keeps the full detail.
  */
 export function composeAlertDigest(input: AlertDigestInput): ComposedMail {
-  const opened = input.entries
-    .filter((e) => e.kind === 'opened')
-    .sort((a, b) => severityRank(a.finding.severity) - severityRank(b.finding.severity) || a.finding.ruleId.localeCompare(b.finding.ruleId) || a.finding.resourceId.localeCompare(b.finding.resourceId));
+  // In the order every report lists findings (severity, rule, resource).
+  const opened = input.entries.filter((e) => e.kind === 'opened');
+  sortFindings(opened, (e) => e.finding);
   const resolved = input.entries.filter((e) => e.kind === 'resolved');
   const bySeverity = SEVERITY_ORDER.map((s) => [s, opened.filter((e) => e.finding.severity === s).length] as const).filter(([, n]) => n > 0);
   const counts = [
@@ -274,8 +274,11 @@ export function composeAlertDigest(input: AlertDigestInput): ComposedMail {
   const listedResolved = resolved.slice(0, MAX_DIGEST_LISTED - listedOpened.length);
   const unlisted = opened.length + resolved.length - listedOpened.length - listedResolved.length;
   const rest = unlisted > 0 ? `${plural(unlisted, 'more alert')} not listed here: the next scheduled report lists every open finding.` : undefined;
-  const titles = new Map((input.rules ?? []).map((r) => [r.meta.id, r.meta.title]));
-  const ruleText = (f: Finding) => `${f.ruleId}${titles.has(f.ruleId) ? ` (${titles.get(f.ruleId)})` : ''}`;
+  const titles = ruleTitles(input.rules ?? []);
+  const ruleText = (f: Finding) => {
+    const title = titles.get(f.ruleId)?.title;
+    return title === undefined ? f.ruleId : `${f.ruleId} (${title})`;
+  };
   const changes = changeLines(input.change);
   const changeHeading = 'The change behind them';
 

@@ -59,7 +59,7 @@ export function fingerprintOf(ruleId: string, identityIds: readonly string[]): s
  * Sorts by severity, rule id, resource id (lower-cased, once per finding rather than per
  * comparison), then fingerprint: a stable order for every report.
  */
-function sortFindings<T>(items: T[], findingOf: (item: T) => Finding): void {
+export function sortFindings<T>(items: T[], findingOf: (item: T) => Finding): void {
   const decorated = items.map((item) => {
     const finding = findingOf(item);
     return { item, finding, key: keyOf(finding.resourceId), rank: severityRank(finding.severity) };
