@@ -452,7 +452,7 @@ export async function applyPlan(plan: RemediationPlan, auditTopology: Topology, 
     if (item.operations.some((op) => op.method === 'DELETE') && item.operations.some((op) => op.method === 'PUT') && timeLeft() < needs) {
       const reason =
         `not attempted: it deletes before it re-creates, and the ${seconds(timeLeft())} left of this run cannot be counted on for its ${item.operations.length} writes ` +
-        `(${seconds(needs)} allowed): stopped after its deletes, it would leave the pair with neither link; left for a run with the time (the scheduled run, the CLI)`;
+        `(${seconds(needs)} allowed): stopped after its deletes, it would leave the pair with neither link; left for a run with the time (a scheduled run with remediation.onSchedule, or "peerguard fix --live --apply")`;
       await recordAll(item, 'not-attempted', reason);
       outcomes.push({ item, result: 'not-attempted', reason });
       continue;

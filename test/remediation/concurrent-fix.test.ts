@@ -69,7 +69,7 @@ describe('a destructive re-create while another run re-creates the same pair (st
     // The event path's budget: what is left of 25 s.
     const short = await applyLive(standIn, planned, config, new MemoryJournal(), undefined, { deadline: new Date(Date.now() + 25_000) });
     expect(short.outcomes.map((o) => o.result)).toEqual(['not-attempted']);
-    expect(short.outcomes[0]?.reason).toMatch(/^not attempted: it deletes before it re-creates, and the 2\d s left of this run cannot be counted on for its 4 writes \(120 s allowed\)/);
+    expect(short.outcomes[0]?.reason).toMatch(/^not attempted: it deletes before it re-creates, and the 2\d s left of this run cannot be counted on for its 4 writes \(120 s allowed\): .*left for a run with the time \(a scheduled run with remediation\.onSchedule, or "peerguard fix --live --apply"\)$/);
     expect(standIn.requests.of('armDelete')).toEqual([]);
     // With the scheduled run's four minutes it goes ahead.
     const long = await applyLive(standIn, planned, config, new MemoryJournal(), undefined, { deadline: new Date(Date.now() + 4 * 60_000) });
