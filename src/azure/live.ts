@@ -353,15 +353,24 @@ export class ArmLiveReader implements LiveReader {
     for (const resource of fresh.values()) if (resource) resources.push({ resource, source: `ARM ${resource.id}` });
     for (const row of graph.resources) {
       const sub = subscriptionOf(row.id) ?? '';
-      if (fresh.has(keyOf(row.id)) || unreadable.has(sub) || !(read.has(sub) || graph.visible.has(sub))) continue;
+      if (fresh.has(keyOf(row.id)) || unreadable.has(sub) || !graph.visible.has(sub)) continue;
       resources.push({ resource: withoutStaleSubnets(row, freshSubnets), source: `Resource Graph row ${row.id}` });
     }
+    // A subscription counts as read only when Resource Graph lists it, as for the scheduled audit: an
+    // ARM answer for one VNet says nothing of the others. Resource Graph returns only what the
+    // identity may read, with no sign that the answer is partial (a role on some resource groups
+    // only), and may not have indexed a new subscription yet: its VNets would look deleted.
     for (const sub of subscriptions) {
-      if (read.has(sub) || graph.visible.has(sub)) continue;
-      blind(sub, 'not visible to the identity (Resource Graph lists no such subscription): it needs Reader on the subscription, or it is in another tenant');
-      if (!refused.has(sub)) outOfReach.add(sub);
+      if (graph.visible.has(sub)) continue;
+      blind(
+        sub,
+        read.has(sub)
+          ? 'Resource Manager answered for it, but Resource Graph lists no such subscription (the identity may read only some of its resource groups, or Resource Graph has not indexed it yet): its other VNets cannot be told apart from deleted ones'
+          : 'not visible to the identity (Resource Graph lists no such subscription): it needs Reader on the subscription, or it is in another tenant',
+      );
+      if (!refused.has(sub) && !read.has(sub)) outOfReach.add(sub);
     }
-    const subscriptionsRead = [...new Set([...read, ...graph.visible])].filter((s) => !unreadable.has(s)).sort();
+    const subscriptionsRead = [...graph.visible].filter((s) => !unreadable.has(s)).sort();
     return { resources, subscriptions: subscriptionsRead, unreadable: [...unreadable.values()], sought: [...sought.keys()], outOfReach: [...outOfReach] };
   }
 
