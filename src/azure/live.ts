@@ -192,7 +192,7 @@ export class ArmLiveReader implements LiveReader {
   }
 
   /** Resource Graph's part; its failure names Resource Graph (the event's dead-letter reason). */
-  private async readAround(ids: readonly string[], subscriptions: readonly string[], signal?: AbortSignal): Promise<{ resources: RawResource[]; visible: Set<string> }> {
+  private async readAround(ids: readonly string[], subscriptions: readonly string[], signal?: AbortSignal): Promise<{ resources: RawResource[]; visible: Set<string>; mesh: RawResource[] }> {
     try {
       return await this.graph.readNeighbourhood(ids, subscriptions, signal);
     } catch (error) {
@@ -345,7 +345,7 @@ export class ArmLiveReader implements LiveReader {
     const freshSubnets = routeTablesOfSubnets(freshVnets);
     const namedTables = [...new Set([...freshSubnets.values()].filter((t): t is string => t !== undefined))];
     const subscriptions = [...new Set([...sought.keys()].map((k) => subscriptionOf(k)).filter((s): s is string => s !== undefined))].sort();
-    const graph = sought.size === 0 ? { resources: [], visible: new Set<string>() } : await this.readAround([...sought.values(), ...namedTables], subscriptions, signal);
+    const graph = sought.size === 0 ? { resources: [], visible: new Set<string>(), mesh: [] } : await this.readAround([...sought.values(), ...namedTables], subscriptions, signal);
 
     // 3. The fresh rows, then Resource Graph's rows of everything else that the scheduled audit sees
     // too (a visible subscription not refused by ARM), without stale claims on fresh subnets.
@@ -356,6 +356,8 @@ export class ArmLiveReader implements LiveReader {
       if (fresh.has(keyOf(row.id)) || unreadable.has(sub) || !graph.visible.has(sub)) continue;
       resources.push({ resource: withoutStaleSubnets(row, freshSubnets), source: `Resource Graph row ${row.id}` });
     }
+    // A network manager's subscription need not be one sought: its rows were read where it lives.
+    for (const row of graph.mesh) if (!unreadable.has(subscriptionOf(row.id) ?? '')) resources.push({ resource: row, source: `Resource Graph row ${row.id}` });
     // A subscription counts as read only when Resource Graph lists it, as for the scheduled audit: an
     // ARM answer for one VNet says nothing of the others. Resource Graph returns only what the
     // identity may read, with no sign that the answer is partial (a role on some resource groups

@@ -100,19 +100,37 @@ const literally = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, 
  * or ipConfigurations name a subnet of one of them. For VNet ids that is the VNets, what sits in
  * their subnets (gateways, firewalls, Route Servers, NVAs) and the route tables their subnets use;
  * ids of route tables and gateways select those rows too. A regular expression rather than an id
- * list because a route table names its subnets in an array. Then the subscription rows of
- * `subscriptions` that the identity can see: a VNet absent from a visible subscription is missing,
- * from any other one unknown.
+ * list because a route table names its subnets in an array. Then every network manager's id (a
+ * tenant holds a few), which tells whether an AVNM mesh may join the VNets (`neighbourhoodMeshQuery`),
+ * and the subscription rows of `subscriptions` that the identity can see: a VNet absent from a
+ * visible subscription is missing, from any other one unknown.
  */
 export function neighbourhoodQuery(ids: readonly string[], subscriptions: readonly string[]): string {
   const names = `(?i)(${ids.map(literally).join('|')})/`;
   return [
     'resources',
-    typeFilter(RESOURCES_TABLE_TYPES),
+    typeFilter([...RESOURCES_TABLE_TYPES, NETWORK_MANAGER]),
     FORWARDING_NICS_ONLY,
-    `| where strcat(id, '/', tostring(properties.subnets), tostring(properties.ipConfigurations)) matches regex ${kqlString(names)}`,
-    ...projection(RESOURCES_CASES),
+    `| where type =~ '${NETWORK_MANAGER}' or strcat(id, '/', tostring(properties.subnets), tostring(properties.ipConfigurations)) matches regex ${kqlString(names)}`,
+    ...projection([...RESOURCES_CASES, NETWORK_MANAGER_CASE]),
     visibleSubscriptions(subscriptions),
+    ...COLUMNS,
+  ].join('\n');
+}
+
+const STATIC_MEMBER = 'microsoft.network/networkmanagers/networkgroups/staticmembers';
+
+/**
+ * The AVNM rows a neighbourhood needs: every connectivity configuration (a tenant holds a few) and
+ * the static members that are one of `ids`. Without them the event path would call two meshed
+ * spokes of a hub cut off from each other, which the scheduled audit (which reads the mesh) does not.
+ */
+export function neighbourhoodMeshQuery(ids: readonly string[]): string {
+  return [
+    'networkresources',
+    typeFilter(NETWORK_RESOURCES_TYPES),
+    `| where type !~ '${STATIC_MEMBER}' or tostring(properties.resourceId) matches regex ${kqlString(`(?i)^(${ids.map(literally).join('|')})$`)}`,
+    ...projection(NETWORK_RESOURCES_CASES),
     ...COLUMNS,
   ].join('\n');
 }
@@ -247,15 +265,19 @@ export class ResourceGraphInventory implements InventoryReader {
    * which of `subscriptions` the identity can see. Throws when a page keeps failing or the result
    * comes back incomplete: a neighbourhood with holes would be judged as if its missing VNets were deleted.
    */
-  async readNeighbourhood(ids: readonly string[], subscriptions: readonly string[], signal?: AbortSignal): Promise<{ resources: RawResource[]; visible: Set<string> }> {
-    const resources: RawResource[] = [];
-    const visible = new Set<string>();
-    for (const row of await this.queryAll(neighbourhoodQuery(ids, subscriptions), {}, undefined, signal)) {
-      if (!isAzureRow(row)) continue;
-      if (isSubscriptionRow(row)) visible.add(String(row.subscriptionId ?? '').toLowerCase());
-      else resources.push(row);
-    }
-    return { resources, visible };
+  /**
+   * The rows of a neighbourhood (`neighbourhoodQuery`), the subscriptions visible among
+   * `subscriptions`, and the AVNM rows of the subscriptions that hold a network manager
+   * (`neighbourhoodMeshQuery`: one more call, made only when the tenant has one).
+   */
+  async readNeighbourhood(
+    ids: readonly string[],
+    subscriptions: readonly string[],
+    signal?: AbortSignal,
+  ): Promise<{ resources: RawResource[]; visible: Set<string>; mesh: RawResource[] }> {
+    const { resources, answered, managed } = sortRows(await this.queryAll(neighbourhoodQuery(ids, subscriptions), {}, undefined, signal));
+    const mesh = managed.size === 0 ? [] : (await this.queryAll(neighbourhoodMeshQuery(ids), { subscriptions: [...managed].sort() }, undefined, signal)).filter(isAzureRow);
+    return { resources, visible: answered, mesh };
   }
 
   /** The subscriptions to query (lower-cased, unique); scopes that cannot be listed go to `unreadable`. */

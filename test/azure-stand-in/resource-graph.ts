@@ -8,13 +8,16 @@ import { resourceGroupOf, subscriptionOf, type Json, type StoredResource } from 
 // - `resources`, then `where type in~ (...)` (the types), `where type !~ '...networkinterfaces' or
 //   properties.enableIPForwarding == true` (NVAs only), `where strcat(id, '/', tostring(properties.
 //   subnets), tostring(properties.ipConfigurations)) matches regex @'...'` (a neighbourhood: the
-//   regular expression is run on that text), `extend properties = case(...)` (the projection,
+//   regular expression is run on that text; optionally `type =~ '...networkmanagers' or` first, which
+//   lets every network manager through), `extend properties = case(...)` (the projection,
 //   applied as Resource Graph does: a type's row keeps only the properties its `pack(...)` names,
 //   null where the resource has none, none for `dynamic({})`; other types keep all), `union
 //   (resourcecontainers | where type =~ 'microsoft.resources/subscriptions' and subscriptionId in~
 //   (...))` (those subscriptions' rows, if in scope), `project ...` (the named columns only),
 //   `order by id asc`;
-// - `networkresources`, then `where type in~ (...)`, `extend properties = case(...)`, `project ...`,
+// - `networkresources`, then `where type in~ (...)`, `where type !~ '...staticmembers' or
+//   tostring(properties.resourceId) matches regex @'...'` (static members of some VNets only),
+//   `extend properties = case(...)`, `project ...`,
 //   `order by id asc` (a `union` is refused: Resource Graph unions only resources and
 //   resourcecontainers);
 // - `resourcecontainers`, `where type =~ 'microsoft.resources/subscriptions'`: one row per
@@ -120,6 +123,10 @@ interface ParsedQuery {
   forwardingNicsOnly: boolean;
   /** The neighbourhood filter's regular expression. */
   names?: RegExp;
+  /** The neighbourhood filter lets every network manager through too. */
+  managersToo?: boolean;
+  /** Static members kept: those whose resourceId matches (other types all kept). */
+  members?: RegExp;
   /** Subscriptions whose rows the query unions in. */
   subscriptions: string[];
   /** `extend properties = case(type =~ 'a' or type =~ 'b', pack('k', properties.k, ...), type =~ 'c', dynamic({}), ..., properties)`: the keys kept per type. */
@@ -141,17 +148,27 @@ function projectionOf(stage: string): Map<string, string[]> {
   return kept;
 }
 
+/** A KQL verbatim string's RE2 expression as JavaScript's: RE2's (?i) is the i flag; the rest of peerguard's expressions are the same in both. */
+function kqlRegex(verbatim: string): RegExp {
+  const source = verbatim.replace(/''/g, "'");
+  return source.startsWith('(?i)') ? new RegExp(source.slice(4), 'i') : new RegExp(source);
+}
+
 const STAGES: Array<{ tables: readonly Table[]; pattern: RegExp; apply?: (q: ParsedQuery, m: RegExpExecArray) => void }> = [
   { tables: ['resources', 'networkresources'], pattern: /^where type in~ \((.*)\)$/s, apply: (q, m) => (q.types = new Set(quoted(m[1] ?? ''))) },
   { tables: ['resources'], pattern: /^where type !~ 'microsoft\.network\/networkinterfaces' or properties\.enableIPForwarding == true$/, apply: (q) => (q.forwardingNicsOnly = true) },
   {
     tables: ['resources'],
-    pattern: /^where strcat\(id, '\/', tostring\(properties\.subnets\), tostring\(properties\.ipConfigurations\)\) matches regex @'((?:[^']|'')*)'$/s,
+    pattern: /^where (type =~ 'microsoft\.network\/networkmanagers' or )?strcat\(id, '\/', tostring\(properties\.subnets\), tostring\(properties\.ipConfigurations\)\) matches regex @'((?:[^']|'')*)'$/s,
     apply: (q, m) => {
-      // RE2's (?i) is JavaScript's i flag; the rest of peerguard's expression is the same in both.
-      const source = (m[1] ?? '').replace(/''/g, "'");
-      q.names = source.startsWith('(?i)') ? new RegExp(source.slice(4), 'i') : new RegExp(source);
+      q.names = kqlRegex(m[2] ?? '');
+      q.managersToo = m[1] !== undefined;
     },
+  },
+  {
+    tables: ['networkresources'],
+    pattern: /^where type !~ 'microsoft\.network\/networkmanagers\/networkgroups\/staticmembers' or tostring\(properties\.resourceId\) matches regex @'((?:[^']|'')*)'$/s,
+    apply: (q, m) => (q.members = kqlRegex(m[1] ?? '')),
   },
   { tables: ['resources', 'networkresources'], pattern: /^extend properties = case\(/, apply: (q, m) => (q.projection = projectionOf(m.input)) },
   {
@@ -186,7 +203,13 @@ function resourceRows(ctx: Ctx, query: ParsedQuery, inScope: ReadonlySet<string>
     .graphView()
     .filter((r) => tableOf(r.type) === query.table && query.types.has(r.type.toLowerCase()) && inScope.has(subscriptionOf(r.id) ?? ''))
     .filter((r) => !(query.forwardingNicsOnly && r.type.toLowerCase() === 'microsoft.network/networkinterfaces' && r.properties.enableIPForwarding !== true))
-    .filter((r) => !query.names || query.names.test(`${r.id}/${text(r.properties.subnets)}${text(r.properties.ipConfigurations)}`))
+    .filter(
+      (r) =>
+        !query.names ||
+        (query.managersToo === true && r.type.toLowerCase() === 'microsoft.network/networkmanagers') ||
+        query.names.test(`${r.id}/${text(r.properties.subnets)}${text(r.properties.ipConfigurations)}`),
+    )
+    .filter((r) => !query.members || r.type.toLowerCase() !== 'microsoft.network/networkmanagers/networkgroups/staticmembers' || query.members.test(String(r.properties.resourceId ?? '')))
     .map((r) => projected(resourceRow(r), query.projection.get(r.type.toLowerCase())));
   return [...rows, ...subscriptionRows(ctx, query.subscriptions.filter((s) => inScope.has(s)))];
 }

@@ -128,8 +128,8 @@ describe('Functions app against the Azure stand-in (real SDKs) and Azurite', () 
     expect(result?.status).toBe('processed');
     // vnet-spoke1 and vnet-hub-weu fresh from ARM (peerings inline), then one Resource Graph page:
     // the hub's peers (the other spokes, the second hub) and the gateways, firewall and route tables
-    // of all of them.
-    expect(managementCalls(standIn)).toEqual({ armGet: 2, resourceGraph: 1 });
+    // of all of them; the estate holds a network manager, so a second call reads its AVNM rows.
+    expect(managementCalls(standIn)).toEqual({ armGet: 2, resourceGraph: 2 });
 
     // The partner's VNet (subscription outside PEERGUARD_SUBSCRIPTIONS) is out of scope on the live
     // path as on the scheduled one, so it does not open an alert of its own.
@@ -176,7 +176,7 @@ describe('Functions app against the Azure stand-in (real SDKs) and Azurite', () 
       standIn.requests.clear();
       large.requests.clear();
       await eventGridTrigger(fixture('peering-delete-success.eventgrid.json'), context('eventGridTrigger'));
-      expect(managementCalls(large)).toEqual({ armGet: 2, resourceGraph: 1 });
+      expect(managementCalls(large)).toEqual({ armGet: 2, resourceGraph: 2 });
       expectMails(large.email.sent, [...ALERTS_ON_DELETE, mail('RESOLVED', 'transit-forwarded-traffic-blocked', 'vnet-spoke2-prod')]);
       // Leave the shared alert state as it was: re-peered, resolved.
       const before = large.email.sent.length;
@@ -290,7 +290,7 @@ describe('Functions app against the Azure stand-in (real SDKs) and Azurite', () 
     expect(result?.status).toBe('processed');
     expect(result?.vnetIds?.map(nameOf).sort()).toEqual(expect.arrayContaining(['vnet-hub-weu', 'vnet-spoke1']));
     // vnet-spoke1 read fresh (gone), the hub and its other peers from Resource Graph.
-    expect(managementCalls(standIn)).toEqual({ armGet: 1, resourceGraph: 1 });
+    expect(managementCalls(standIn)).toEqual({ armGet: 1, resourceGraph: 2 });
     expectMails(standIn.email.sent, [mail('ERROR', 'peering-remote-vnet-missing', 'vnet-spoke1')]);
     const alert = standIn.email.sent[0]!;
     expect(alert.plainText).toContain('vnet-hub-weu');
@@ -320,13 +320,13 @@ describe('Functions app against the Azure stand-in (real SDKs) and Azurite', () 
     const [located] = await eventGridTrigger(eventAbout(String(gw.id), 'write', 'new-gw-0001'), context('eventGridTrigger'));
     expect(located?.status).toBe('processed');
     expect(located?.vnetIds?.map(nameOf).sort()).toEqual(['vnet-hub-new', 'vnet-spoke-new']);
-    // The gateway located (1 GET), then read fresh with its VNet (2 GETs); the peers from Resource Graph.
-    expect(managementCalls(standIn)).toEqual({ armGet: 3, resourceGraph: 1 });
+    // The gateway located (1 GET), then read fresh with its VNet (2 GETs); the peers and the AVNM rows from Resource Graph.
+    expect(managementCalls(standIn)).toEqual({ armGet: 3, resourceGraph: 2 });
     expectMails(standIn.email.sent, [mail('WARNING', 'gateway-transit-allowed-without-gateway'), mail('RESOLVED', 'gateway-transit-allowed-without-gateway', 'vnet-hub-new')]);
 
     // Known now: its next event costs no locating read.
     standIn.requests.clear();
     await eventGridTrigger(eventAbout(String(gw.id), 'write', 'new-gw-0002'), context('eventGridTrigger'));
-    expect(managementCalls(standIn)).toEqual({ armGet: 2, resourceGraph: 1 });
+    expect(managementCalls(standIn)).toEqual({ armGet: 2, resourceGraph: 2 });
   });
 });
