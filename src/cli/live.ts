@@ -1,4 +1,5 @@
 import type { TokenCredential } from '@azure/core-auth';
+import { fstatSync, type Stats } from 'node:fs';
 import { access, chmod, constants, lstat, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { CloudError, createCredential, isCredentialError, resolveCloud, ResourceGraphInventory, type AzureConnection, type RetrySettings } from '../azure';
@@ -71,14 +72,47 @@ async function outputTarget(output: string): Promise<string> {
 }
 
 /**
- * Fails before a long live read when the output file could not be written afterwards, or should
- * not be: an existing file its owner made read-only is refused, although the write (a new file
- * renamed over it) would replace it regardless of its mode.
+ * Whether `info` is this process's stdout (`-o /dev/stdout`, `/dev/fd/1`): written through stdout as
+ * `-o -` is, whatever it is (a socket cannot be reopened by path; a file opened for appending stays so).
+ */
+function isStdout(info: Stats): boolean {
+  try {
+    const stdout = fstatSync(1);
+    return stdout.dev === info.dev && stdout.ino === info.ino;
+  } catch {
+    return false; // stdout is closed
+  }
+}
+
+/**
+ * What `-o` names now, every link followed by the kernel: /proc/self/fd links (/dev/stdout,
+ * /dev/fd/N, `>(…)`) may read as `pipe:[…]`, which no path lookup of ours could follow.
+ */
+async function existingOutput(output: string): Promise<Stats | undefined> {
+  return stat(output).catch(() => undefined);
+}
+
+/**
+ * Fails before a long live read when the output could not be written afterwards, or should not
+ * be: an existing file its owner made read-only is refused, although the write (a new file renamed
+ * over it) would replace it regardless of its mode.
  */
 export async function checkOutputWritable(output: string): Promise<void> {
-  const target = await outputTarget(output);
-  const existing = await stat(target).catch(() => undefined);
+  const existing = await existingOutput(output);
+  if (existing && isStdout(existing)) return;
   if (existing?.isDirectory()) throw new LiveUsageError(`cannot write ${output}: it is a directory`);
+  if (existing && !existing.isFile()) {
+    // A FIFO or a device is written in place (writeSnapshot).
+    // open(2) refuses a socket (ENXIO): the write would fail only after the read.
+    if (existing.isSocket()) throw new LiveUsageError(`cannot write ${output}: it is a socket, which cannot be opened as a file (use -o - to write to stdout)`);
+    try {
+      await access(output, constants.W_OK);
+    } catch {
+      throw new LiveUsageError(`cannot write ${output}: it is not writable`);
+    }
+    return;
+  }
+  const target = await outputTarget(output);
   if (existing) {
     try {
       await access(target, constants.W_OK);
@@ -197,8 +231,31 @@ export function printSnapshotUnreadable(unreadable: readonly UnreadableScope[], 
   for (const u of unreadable) stderr(`peerguard: not read (as the snapshot records): ${u.scope}: ${u.reason}\n`);
 }
 
-/** `export --live -o FILE`: a snapshot `audit --input` reads back (a Resource Graph `{ data: [...] }` document). */
-export async function writeSnapshot(inventory: Inventory, output: string | undefined, stdout: (text: string) => void): Promise<void> {
+/**
+ * Writes `text` to the regular file `output` names (or a new one) beside it and renames it over:
+ * a failed write leaves the old file whole. A link is followed (the file it names is replaced) and
+ * an existing file keeps its mode.
+ */
+async function replaceFile(output: string, text: string): Promise<void> {
+  const target = await outputTarget(output);
+  const mode = (await stat(target).catch(() => undefined))?.mode;
+  const partial = `${target}.${process.pid}.partial`;
+  try {
+    await writeFile(partial, text, 'utf8');
+    if (mode !== undefined) await chmod(partial, mode & 0o7777);
+    await rename(partial, target);
+  } catch (error) {
+    await rm(partial, { force: true });
+    throw new LiveUsageError(`cannot write ${output}: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * `export --live -o FILE`: a snapshot `audit --input` reads back (a Resource Graph `{ data: [...] }`
+ * document). A partial read does not replace an existing file: it is written beside it, as
+ * `<name>.partial.json`, and stderr names both.
+ */
+export async function writeSnapshot(inventory: Inventory, output: string | undefined, io: { stdout: (text: string) => void; stderr: (text: string) => void }): Promise<void> {
   checkOutputNamed(output);
   // Subscriptions read appear as Azure's own subscription rows, so that an empty one still counts as read.
   const containers = inventory.subscriptions.map((s) => ({ id: `/subscriptions/${s}`, type: 'Microsoft.Resources/subscriptions', subscriptionId: s }));
@@ -209,19 +266,23 @@ export async function writeSnapshot(inventory: Inventory, output: string | undef
     unreadable: inventory.unreadable,
   };
   const text = `${JSON.stringify(document, null, 2)}\n`;
-  if (output && output !== '-') {
-    // Written beside the target and renamed over it: a failed write leaves the old snapshot whole.
-    // A link is followed (the file it names is replaced) and an existing file keeps its mode.
-    const target = await outputTarget(output);
-    const mode = (await stat(target).catch(() => undefined))?.mode;
-    const partial = `${target}.${process.pid}.partial`;
+  const existing = output && output !== '-' ? await existingOutput(output) : undefined;
+  if (!output || output === '-' || (existing && isStdout(existing))) return io.stdout(text);
+  if (existing && !existing.isFile()) {
+    // A FIFO or a device is written in place: a file renamed over it would take its place (as root, over /dev/null).
     try {
-      await writeFile(partial, text, 'utf8');
-      if (mode !== undefined) await chmod(partial, mode & 0o7777);
-      await rename(partial, target);
+      await writeFile(output, text, 'utf8');
     } catch (error) {
-      await rm(partial, { force: true });
       throw new LiveUsageError(`cannot write ${output}: ${(error as Error).message}`);
     }
-  } else stdout(text);
+    return;
+  }
+  if (existing && inventory.unreadable.length > 0) {
+    // The file there may be a complete snapshot: a partial one must not take its place.
+    const beside = output.replace(/(\.json)?$/i, '.partial.json');
+    await replaceFile(beside, text);
+    io.stderr(`peerguard: the read was partial: ${output} was kept as it was; the partial snapshot was written to ${beside}\n`);
+    return;
+  }
+  await replaceFile(output, text);
 }

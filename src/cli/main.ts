@@ -1,5 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConfigError } from '../engine/config';
+import { resolveIntent } from '../intent/resolve';
 import { IntentError } from '../intent/schema';
 import { auditResources, auditTopology, type AuditRun } from '../engine/pipeline';
 import { readSnapshotEstate } from '../io/snapshot-files';
@@ -116,13 +117,16 @@ export async function main(argv: readonly string[], terminal: CliIo = processIo)
       }
       // The intent narrows transit findings to the pairs it names: say which of its groups name nothing.
       if (intent) reportIntentGaps(run.extras.topology, intent, io);
-      // A statement whose group matches no VNet checks nothing: the intent is not shown to hold, so
-      // the audit fails (exit 1, whatever --fail-on), as explain does.
+      // A statement whose group matches no VNet checks nothing, and ids that were not read are VNets
+      // the intent names but cannot check: the intent is not shown to hold, so the audit fails
+      // (exit 1, whatever --fail-on), as explain does. A group no statement uses may match nothing
+      // by name, tag or subscription without failing it.
       // The audit's notices say which (runAudit, for every shell); stderr shows them whatever the format.
       const unchecked = run.extras.notices.filter((n) => n.kind === 'intent-unchecked');
       for (const notice of unchecked) io.stderr(`peerguard: ${notice.message}\n`);
+      const idsNotRead = intent ? resolveIntent(intent, run.extras.topology).unmatchedIds.size > 0 : false;
       io.stdout(await renderReportAsync(run.report, opts.format, run.extras, { rules: RULES, colour: io.isTty, ...(opts.maxChars !== undefined ? { markdownMaxChars: opts.maxChars } : {}) }));
-      exitCode = unchecked.length > 0 ? Math.max(1, exitCodeFor(run.report, opts.failOn)) : exitCodeFor(run.report, opts.failOn);
+      exitCode = unchecked.length > 0 || idsNotRead ? Math.max(1, exitCodeFor(run.report, opts.failOn)) : exitCodeFor(run.report, opts.failOn);
     });
 
   program
@@ -144,7 +148,7 @@ export async function main(argv: readonly string[], terminal: CliIo = processIo)
         const unread = inventory.unreadable.length > 0 ? ` (${scopesNotRead(inventory.unreadable.length)}, listed above)` : '';
         throw new NothingToAuditError(`no virtual networks read from ${describeScope(opts)}${unread}: nothing to export; ${file ? `${file} was not written` : 'nothing was written'}`);
       }
-      await writeSnapshot(inventory, opts.output, io.stdout);
+      await writeSnapshot(inventory, opts.output, io);
       exitCode = inventory.unreadable.length > 0 ? 1 : 0;
     });
 

@@ -168,7 +168,7 @@ describe('peerguard audit', () => {
         unreadable: [forbidden, { scope: 'mg-landing-zones', reason: 'its subscriptions could not be listed: 429' }],
       };
       const out = join(dir, 'exported-partial.json');
-      await writeSnapshot(inventory, out, () => undefined);
+      await writeSnapshot(inventory, out, { stdout: () => undefined, stderr: () => undefined });
       expect(JSON.parse(readFileSync(out, 'utf8')).unreadable).toEqual(inventory.unreadable);
       const back = await run(['audit', '--input', out, '--format', 'json']);
       expect(back.code).toBe(0);
@@ -295,6 +295,20 @@ describe('peerguard audit', () => {
     check(stdout);
     expect(stderr.split(`peerguard: ${typoStatement}\n`)).toHaveLength(2);
     expect(code).toBe(1);
+  });
+
+  // QA C9: ids of a group that were not read left the audit at exit 0 (explain exits 1 for them).
+  it('a group whose ids are partly not read: the audit fails (exit 1, whatever --fail-on), naming the ids, as explain does', async () => {
+    const gone = vnetId('vnet-gone', SUB_A);
+    const path = join(dir, 'partial-ids.yaml');
+    writeFileSync(path, `groups:\n  hub: { ids: ["${hub}", "${gone}"] }\nstatements:\n  - reach-each-other: hub\n`);
+    const gap = `peerguard: intent group "hub" names VNets that were not read from the input: ${gone}\n`;
+    for (const failOn of ['error', 'none']) {
+      const { code, stderr } = await run(['audit', '--input', healthy, '--intent', path, '--fail-on', failOn]);
+      expect({ code, stderr }, failOn).toEqual({ code: 1, stderr: gap });
+    }
+    const explained = await run(['explain', '--input', healthy, '--intent', path]);
+    expect({ code: explained.code, stderr: explained.stderr }).toEqual({ code: 1, stderr: gap });
   });
 
   it('a group no statement names may match nothing: listed on stderr, the audit does not fail for it', async () => {

@@ -1,5 +1,7 @@
-import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, existsSync, lstatSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import type * as FsPromises from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { checkOutputWritable } from '../../src/cli/live';
@@ -41,6 +43,8 @@ describe('a partial live read written as a snapshot', () => {
     const exported = await run(['export', '--live', '--endpoint', standIn().endpoint, ...subs, '-o', out]);
     expect(exported.code).toBe(1);
     expect(JSON.parse(readFileSync(out, 'utf8')).unreadable).toEqual([{ scope: SUB_C, reason: expect.stringContaining('access denied') }]);
+    // A new file is written where -o says, partial or not: there is nothing there to keep.
+    expect(existsSync(join(dir, 'partial.partial.json'))).toBe(false);
 
     const live = await run(['audit', '--live', '--endpoint', standIn().endpoint, ...subs, '--format', 'json', '--fail-on', 'none']);
     const back = await run(['audit', '--input', out, '--format', 'json', '--fail-on', 'none']);
@@ -178,5 +182,97 @@ describe('a live read of a tenant where the identity sees no subscription', () =
     expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(stderr).toContain('no virtual networks in the subscriptions the identity can see (0 subscriptions read): nothing to audit');
+  });
+});
+
+// A rename over an existing FIFO, device or socket would put a regular file in its place (as root,
+// `-o /dev/null` replaced /dev/null); /dev/stdout, a link to `pipe:[…]` or `socket:[…]`, failed only
+// after the whole read (QA C1, C5).
+describe('export --live -o a target that is not a regular file', () => {
+  const standIn = useStandIn(() => ({ resources: realisticEstate() }));
+  const run = (args: string[]) => runCli(args, { azure: { credential: standIn().credential, ca: standIn().ca, retry: FAST_RETRY, backoffMs: 10 } });
+  const exportTo = (output: string) => run(['export', '--live', '--endpoint', standIn().endpoint, '--subscription', SUB_A, '-o', output]);
+  const { dir: here } = scratchDir('peerguard-special-output-');
+
+  it('a FIFO is written in place: the reader gets the snapshot, the FIFO stays a FIFO', async () => {
+    const fifo = join(here, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    const reader = spawn('cat', [fifo], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let read = '';
+    reader.stdout.on('data', (chunk: Buffer) => (read += chunk.toString('utf8')));
+    const done = new Promise((settle) => reader.on('close', settle));
+    try {
+      const { code, stderr } = await exportTo(fifo);
+      expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+      expect(lstatSync(fifo).isFIFO()).toBe(true);
+      await done;
+      expect(JSON.parse(read).subscriptions).toEqual([SUB_A]);
+      expect(readdirSync(here)).toEqual(['fifo']);
+    } finally {
+      reader.kill();
+    }
+  });
+
+  it('a character device (a /dev/null made with mknod) stays a device', async (context) => {
+    const device = join(here, 'null');
+    try {
+      execFileSync('mknod', [device, 'c', '1', '3'], { stdio: 'ignore' });
+    } catch {
+      context.skip(); // mknod needs root (CAP_MKNOD)
+    }
+    const { code, stderr } = await exportTo(device);
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(lstatSync(device).isCharacterDevice()).toBe(true);
+  });
+
+  it('/dev/stdout (a pipe or a socket here) is written as -o - is', async () => {
+    const { code, stdout, stderr } = await exportTo('/dev/stdout');
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(JSON.parse(stdout).subscriptions).toEqual([SUB_A]);
+  });
+
+  it('a socket, which no path can open, is refused before the read and left as it is', async () => {
+    const socket = join(here, 'sock');
+    const server = createServer();
+    await new Promise<void>((listening) => server.listen(socket, listening));
+    try {
+      const before = standIn().requests.counts();
+      const result = await exportTo(socket);
+      expect(result).toEqual({ code: 2, stdout: '', stderr: `peerguard: cannot write ${socket}: it is a socket, which cannot be opened as a file (use -o - to write to stdout)\n` });
+      expect(standIn().requests.counts()).toEqual(before);
+      expect(lstatSync(socket).isSocket()).toBe(true);
+    } finally {
+      await new Promise((closed) => server.close(closed));
+    }
+  });
+});
+
+// A partial read used to replace a complete snapshot at the same path (QA C2).
+describe('export --live of a partial read over an existing snapshot', () => {
+  const standIn = useStandIn(() => ({ resources: realisticEstate() }));
+  const run = (args: string[]) => runCli(args, { azure: { credential: standIn().credential, ca: standIn().ca, retry: FAST_RETRY, backoffMs: 10 } });
+  const subs = ['--subscription', SUB_A, '--subscription', SUB_B, '--subscription', SUB_C];
+  const { dir: here } = scratchDir('peerguard-partial-over-');
+
+  it('keeps the snapshot and writes the partial one beside it, naming both; exit 1', async () => {
+    const out = join(here, 'estate.json');
+    const full = await run(['export', '--live', '--endpoint', standIn().endpoint, ...subs, '-o', out]);
+    expect(full.code).toBe(0);
+    const complete = readFileSync(out, 'utf8');
+
+    standIn().faults.forbid(SUB_C, { listed: true });
+    const { code, stdout, stderr } = await run(['export', '--live', '--endpoint', standIn().endpoint, ...subs, '-o', out]);
+    const beside = join(here, 'estate.partial.json');
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toContain(`peerguard: not read: ${SUB_C}: access denied`);
+    expect(stderr).toContain(`peerguard: the read was partial: ${out} was kept as it was; the partial snapshot was written to ${beside}\n`);
+    expect(readFileSync(out, 'utf8')).toBe(complete);
+    expect(JSON.parse(readFileSync(beside, 'utf8')).unreadable).toEqual([{ scope: SUB_C, reason: expect.stringContaining('access denied') }]);
+
+    // A complete read replaces the snapshot again.
+    standIn().faults.clear();
+    expect((await run(['export', '--live', '--endpoint', standIn().endpoint, ...subs, '-o', out])).code).toBe(0);
+    expect(JSON.parse(readFileSync(out, 'utf8')).unreadable).toEqual([]);
   });
 });
