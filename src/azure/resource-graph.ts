@@ -228,6 +228,8 @@ export class ResourceGraphInventory implements InventoryReader {
   private readonly listVisible: () => Promise<SubscriptionEntry[]>;
   private readonly listUnderGroup: (managementGroupId: string, signal?: AbortSignal) => Promise<DescendantSubscription[]>;
   private quotaResumeAt = 0;
+  /** Whether an answer since it was last cleared said x-ms-tenant-subscription-limit-hit: true. */
+  private subscriptionLimitHit = false;
   /** Queries sent (pages, including retried ones), for diagnostics. */
   queries = 0;
 
@@ -302,6 +304,7 @@ export class ResourceGraphInventory implements InventoryReader {
     if (scope.kind === 'managementGroup') {
       let readable: string[];
       try {
+        this.subscriptionLimitHit = false;
         const rows = await this.queryAll(SUBSCRIPTIONS_QUERY, { managementGroups: [scope.managementGroupId] }, undefined, signal);
         readable = [...new Set(rows.map((r) => String(r.subscriptionId ?? '').toLowerCase()).filter(Boolean))];
       } catch (error) {
@@ -309,8 +312,11 @@ export class ResourceGraphInventory implements InventoryReader {
         unreadable.push({ scope: managementGroupScope(scope.managementGroupId), reason: `its subscriptions could not be listed: ${describeError(error)}` });
         return [];
       }
-      await this.checkGroupComplete(scope.managementGroupId, readable, unreadable, signal);
-      return readable;
+      // Past 10,000 subscriptions Resource Graph answers for some only (x-ms-tenant-subscription-limit-hit):
+      // the rest of the group are read by name, in batches, which has no such limit.
+      const limitHit = this.subscriptionLimitHit;
+      const cutOff = await this.checkGroupComplete(scope.managementGroupId, readable, unreadable, signal, limitHit);
+      return [...readable, ...cutOff];
     }
     try {
       return [...new Set((await listVisible()).map((s) => s.subscriptionId))];
@@ -327,9 +333,16 @@ export class ResourceGraphInventory implements InventoryReader {
    * call of the Management Groups API. When that list cannot be read, the group itself goes into
    * `unreadable`: nothing then proves that Resource Graph returned all of its subscriptions, so
    * the audit must not claim it did (and a VNet in a subscription not read cannot be called out
-   * of scope either).
+   * of scope either). With `limitHit` (Resource Graph answered for its first 10,000 subscriptions
+   * only), those it did not return are returned instead, to be read by name.
    */
-  private async checkGroupComplete(managementGroupId: string, readable: readonly string[], unreadable: UnreadableScope[], signal: AbortSignal | undefined): Promise<void> {
+  private async checkGroupComplete(
+    managementGroupId: string,
+    readable: readonly string[],
+    unreadable: UnreadableScope[],
+    signal: AbortSignal | undefined,
+    limitHit: boolean,
+  ): Promise<string[]> {
     let underGroup: DescendantSubscription[];
     try {
       underGroup = await untilAborted(() => this.listUnderGroup(managementGroupId, signal), signal);
@@ -341,10 +354,13 @@ export class ResourceGraphInventory implements InventoryReader {
           `its subscriptions could not be checked for completeness: Resource Graph lists only those the identity can read, and the management group's descendants could not be listed (${describeError(error)}), ` +
           'so a subscription under it that the identity cannot read would be missing without notice; listing them needs Microsoft.Management/managementGroups/descendants/read at the management group (Reader there has it)',
       });
-      return;
+      return [];
     }
     const returned = new Set(readable);
-    for (const s of underGroup.filter((x) => !returned.has(x.subscriptionId))) {
+    const missing = underGroup.filter((x) => !returned.has(x.subscriptionId));
+    // Cut off by the limit, not by access: read by name, each batch's subscription rows tell which answer.
+    if (limitHit) return missing.map((x) => x.subscriptionId);
+    for (const s of missing) {
       const which = s.displayName ? `subscription ${JSON.stringify(s.displayName)}` : 'the subscription';
       unreadable.push({
         scope: s.subscriptionId,
@@ -353,6 +369,7 @@ export class ResourceGraphInventory implements InventoryReader {
           'it needs Reader on the subscription (inherited from a Reader assignment at the management group unless a deny assignment blocks it), or Resource Graph has not yet indexed a subscription just moved under the group',
       });
     }
+    return [];
   }
 
   /**
@@ -455,7 +472,10 @@ export class ResourceGraphInventory implements InventoryReader {
           {
             ...(signal ? { abortSignal: signal } : {}),
             requestOptions: { timeout: this.options.requestTimeoutMs ?? 60_000 },
-            onResponse: (raw) => this.noteQuota(raw.headers.get('x-ms-user-quota-remaining'), raw.headers.get('x-ms-user-quota-resets-after')),
+            onResponse: (raw) => {
+              this.noteQuota(raw.headers.get('x-ms-user-quota-remaining'), raw.headers.get('x-ms-user-quota-resets-after'));
+              if (raw.headers.get('x-ms-tenant-subscription-limit-hit')?.toLowerCase() === 'true') this.subscriptionLimitHit = true;
+            },
           },
         );
         const data = Array.isArray(response.data) ? (response.data as Record<string, unknown>[]) : [];
