@@ -42,7 +42,7 @@ function escapeLineStart(value: unknown): string {
  * comment: GitHub refuses a comment body over 65,536 characters ("Body is too long (maximum is
  * 65536 characters)"), Azure DevOps one over 150,000. The 1,536 kept below GitHub's limit are for
  * what the posting step adds around the report (a sticky-comment marker, a title, a link to the
- * run). `length` counts UTF-16 code units, never fewer than the characters GitHub counts.
+ * run). The report is measured in UTF-8 bytes (`linesCost`), never fewer than the characters GitHub counts.
  */
 export const MARKDOWN_MAX_CHARS = 64_000;
 
@@ -81,11 +81,11 @@ interface Parts {
   closing?: string;
 }
 
-/** `maxChars`: the most characters the report holds (MARKDOWN_MAX_CHARS unless a CI step posts it where more fit). */
+/** `maxChars`: the most UTF-8 bytes, so characters too, the report holds (MARKDOWN_MAX_CHARS unless a CI step posts it where more fit). */
 export function renderMarkdown(report: AuditReport, extras: ReportExtras, rules: readonly Rule[], maxChars = MARKDOWN_MAX_CHARS): string {
   const parts = reportParts(report, extras, rules);
   const whole = assemble(parts);
-  return whole.length <= maxChars ? whole : assemble(cutToFit(parts, maxChars));
+  return Buffer.byteLength(whole, 'utf8') <= maxChars ? whole : assemble(cutToFit(parts, maxChars));
 }
 
 function reportParts(report: AuditReport, extras: ReportExtras, rules: readonly Rule[]): Parts {
@@ -225,9 +225,14 @@ function closingLine(maxChars: number, findings: number, findingsShown: number, 
   return `**Cut to fit ${where} (${maxChars} characters); not shown: ${left.join(', ')}.** The whole report: ${WHOLE_REPORT}.`;
 }
 
-/** What lines add to the report: each its length and a newline (the last one's newline included). */
+/**
+ * What lines add to the report: each its UTF-8 bytes and a newline (the last one's newline
+ * included). Bytes, never fewer than characters (UTF-16 code units) in any text, so that a limit
+ * in characters (a pull-request comment) and one in bytes (GitHub's job summary, 1 MiB) both hold:
+ * names in Japanese take 3 bytes a character.
+ */
 function linesCost(lines: readonly string[]): number {
-  return lines.reduce((sum, line) => sum + line.length + 1, 0);
+  return lines.reduce((sum, line) => sum + Buffer.byteLength(line, 'utf8') + 1, 0);
 }
 
 /**

@@ -272,14 +272,16 @@ peerguard 1.2.3 · generated 2026-11-25T08:00:00.000Z
     // 100 findings, the last padded with plain letters (escaped as they are) to the budget exactly.
     const findings = (padding: number) => Array.from({ length: 100 }, (_, i) => numbered(i, 'info', `message ${i} ${'x'.repeat(i === 99 ? padding : 200)}`));
     const render = (padding: number) => renderMarkdown(sampleReport({ findings: findings(padding) }), sampleExtras(), SAMPLE_RULES);
-    const padding = MARKDOWN_MAX_CHARS - render(0).length;
+    // The budget is in UTF-8 bytes (the report's own text holds a few characters past ASCII).
+    const bytes = (text: string) => Buffer.byteLength(text, 'utf8');
+    const padding = MARKDOWN_MAX_CHARS - bytes(render(0));
     const full = render(padding);
-    expect(full).toHaveLength(MARKDOWN_MAX_CHARS);
+    expect(bytes(full)).toBe(MARKDOWN_MAX_CHARS);
     expect(findingRows(full)).toEqual(findings(padding).map(rowOf));
     expect(full).not.toContain('Cut to fit');
 
     const over = render(padding + 1);
-    expect(over.length).toBeLessThanOrEqual(MARKDOWN_MAX_CHARS);
+    expect(bytes(over)).toBeLessThanOrEqual(MARKDOWN_MAX_CHARS);
     expect(findingRows(over)).toEqual(findings(padding + 1).slice(0, 99).map(rowOf));
     expect(leftOut(over)).toEqual([1, 100]); // no fix plan, so none counted
   });
@@ -322,6 +324,18 @@ peerguard 1.2.3 · generated 2026-11-25T08:00:00.000Z
     const rows = findingRows(small);
     expect(rows).toEqual(findings.slice(0, rows.length).map(rowOf));
     expect(small).toMatch(new RegExp(`\\n\\*\\*Cut to fit --max-chars \\(10000 characters\\); not shown: ${400 - rows.length} of 400 findings\\.\\*\\* The whole report: `));
+  });
+
+  it('counts UTF-8 bytes, so that a budget in bytes (GitHub\'s job summary, 1 MiB) holds for names in Japanese', () => {
+    // 3 bytes a character: 400 findings of ~130 characters are ~52,000 characters but ~150,000 bytes.
+    const findings = Array.from({ length: 400 }, (_, i) => numbered(i, 'warning', `${'東京リージョンの仮想ネットワーク'.repeat(8)} ${i}`));
+    const markdown = renderMarkdown(sampleReport({ findings }), sampleExtras(), SAMPLE_RULES, 100_000);
+    expect(Buffer.byteLength(markdown, 'utf8')).toBeLessThanOrEqual(100_000);
+    expect(markdown.length).toBeLessThan(100_000 / 2);
+    const rows = findingRows(markdown);
+    expect(rows.length).toBeGreaterThan(100);
+    expect(rows).toEqual(findings.slice(0, rows.length).map(rowOf));
+    expect(markdown).toContain(`not shown: ${400 - rows.length} of 400 findings`);
   });
 
   it('keeps every row and cuts the fix plans after them, each plan whole', () => {
