@@ -8,7 +8,7 @@ import { keyOf } from '../model/ids';
 import type { Topology, Vnet } from '../model/types';
 import { describeVerdict, reachability } from '../reachability/engine';
 import { loadConfigFile } from './config-file';
-import { printSnapshotUnreadable } from './live';
+import { printSnapshotNotes } from './live';
 
 // `peerguard explain VNET_A VNET_B --input PATH [--intent FILE] [--config FILE]`: the verdict and
 // the path or the first missing piece. Exit 0 reachable, 1 not reachable, 2 usage or input error.
@@ -77,8 +77,9 @@ export async function runExplain(
   const config = await loadConfigFile(args.config);
   const intent = args.intent !== undefined ? await loadIntentFile(args.intent) : config.intent;
   if (!pair && !intent) throw new ExplainUsageError(`${needsPairOrIntent}; ${args.config} has no intent: section`);
-  const { topology, unreadable } = await readSnapshotEstate(args.input);
-  printSnapshotUnreadable(unreadable, io.stderr);
+  const snapshot = await readSnapshotEstate(args.input);
+  printSnapshotNotes(snapshot, io.stderr);
+  const { topology, unreadable } = snapshot;
   if (!args.a || !args.b) {
     if (!intent) throw new ExplainUsageError(needsPairOrIntent);
     let failing = 0;

@@ -5,7 +5,7 @@ import { ArmLiveReader } from '../azure/live';
 import { ArmRemediationWriter } from '../azure/arm-writer';
 import { ConfigError, type RemediationConfig } from '../engine/config';
 import { auditResources } from '../engine/pipeline';
-import { readSnapshotFiles } from '../io/snapshot-files';
+import { readSnapshotFiles, type SnapshotRead } from '../io/snapshot-files';
 import { applyPlan, type ApplyResult } from '../remediation/apply';
 import { MemoryJournal } from '../remediation/journal';
 import { planRemediation, type PlanItem, type RemediationPlan } from '../remediation/plan';
@@ -15,7 +15,7 @@ import { operationLine } from '../report/html-shared';
 import { RULES } from '../rules';
 import { VERSION } from '../version';
 import { loadConfigFile } from './config-file';
-import { checkInputOptions, describeScope, liveConnection, LiveUsageError, printSnapshotUnreadable, readLiveInventory, type LiveOptions } from './live';
+import { checkInputOptions, describeScope, liveConnection, LiveUsageError, printSnapshotNotes, readLiveInventory, type LiveOptions } from './live';
 import { requireVnets } from './nothing-audited';
 import type { CliIo } from './main';
 
@@ -115,8 +115,9 @@ export function registerFix(program: Command, io: CliIo, setExitCode: (code: num
 
       const live = opts.live ? await readLiveInventory(opts, io) : undefined;
       // What was read, and the scopes that were not (live, or as the snapshot records them).
-      const { resources, unreadable } = live ?? (await readSnapshotFiles(opts.input));
-      if (!live) printSnapshotUnreadable(unreadable, io.stderr);
+      const snapshot = live ? undefined : await readSnapshotFiles(opts.input);
+      if (snapshot) printSnapshotNotes(snapshot, io.stderr);
+      const { resources, unreadable } = live ?? (snapshot as SnapshotRead);
       const now = io.now();
       const run = auditResources({
         resources,

@@ -4,9 +4,10 @@ import { access, chmod, constants, lstat, readlink, rename, rm, stat, writeFile 
 import { dirname, resolve } from 'node:path';
 import { CloudError, createCredential, isCredentialError, resolveCloud, ResourceGraphInventory, type AzureConnection, type RetrySettings } from '../azure';
 import { managementGroupIdProblem } from '../config/app-settings';
+import type { SnapshotFilesRead } from '../io/snapshot-files';
 import { GUID } from '../model/ids';
 import type { AuditScope, Inventory, InventoryProgress } from '../ports';
-import { describeAuditScope, firstFew, type UnreadableScope } from '../report/report';
+import { describeAuditScope, firstFew } from '../report/report';
 
 // The live wiring of the CLI: `audit --live` and `export --live` read the estate through Resource
 // Graph with the identity DefaultAzureCredential finds (az login, environment, managed identity).
@@ -226,8 +227,13 @@ export async function readLiveInventory(
   return inventory;
 }
 
-/** The scopes a snapshot records as not read (`export --live` of a partial read), one stderr line each. */
-export function printSnapshotUnreadable(unreadable: readonly UnreadableScope[], stderr: (text: string) => void): void {
+/**
+ * What snapshot files say beside their resources, one stderr line each: warnings about the files
+ * (one named as an input that holds nothing), then the scopes a snapshot records as not read
+ * (`export --live` of a partial read).
+ */
+export function printSnapshotNotes({ unreadable, warnings }: SnapshotFilesRead, stderr: (text: string) => void): void {
+  for (const w of warnings) stderr(`peerguard: warning: ${w}\n`);
   for (const u of unreadable) stderr(`peerguard: not read (as the snapshot records): ${u.scope}: ${u.reason}\n`);
 }
 

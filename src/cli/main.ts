@@ -15,7 +15,7 @@ import { loadConfigFile } from './config-file';
 import { ExplainUsageError, loadIntentFile, registerExplain, reportIntentGaps } from './explain';
 import { escapeTerminal } from '../report/escape';
 import { registerFix } from './fix';
-import { checkInputOptions, checkOutputWritable, describeScope, LiveUsageError, printSnapshotUnreadable, readLiveInventory, writeSnapshot, type AzureCliOverrides, type LiveOptions } from './live';
+import { checkInputOptions, checkOutputWritable, describeScope, LiveUsageError, printSnapshotNotes, readLiveInventory, writeSnapshot, type AzureCliOverrides, type LiveOptions } from './live';
 import { NothingToAuditError, requireVnets } from './nothing-audited';
 import { redactSecrets } from '../redact';
 
@@ -111,7 +111,7 @@ export async function main(argv: readonly string[], terminal: CliIo = processIo)
         // A snapshot written by `export --live` lists the scopes its read could not reach: the audit
         // of the file is as partial as the live read was.
         const snapshot = await readSnapshotEstate(opts.input, { extraSubscriptions: opts.subscription });
-        printSnapshotUnreadable(snapshot.unreadable, io.stderr);
+        printSnapshotNotes(snapshot, io.stderr);
         run = auditTopology({ ...common, topology: snapshot.topology, unreadable: snapshot.unreadable });
         requireVnets(run.report, { input: opts.input });
       }

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type * as Yaml from 'yaml';
 import { fsReason } from '../io/fs-reason';
+import { decodeFileBytes } from '../model/snapshot';
 
 // A YAML document (or JSON: YAML is a superset) for the configuration file, the intent file and
 // PEERGUARD_AUDIT_CONFIG, with errors that name where it came from. `yaml` is required on first
@@ -23,6 +24,11 @@ export const MAX_DOCUMENT_BYTES = 2 * 2 ** 20;
  * a set instead.
  */
 export function parseYamlDocument(text: string, source: string, ErrorClass: DocumentErrorClass): unknown {
+  return parse(text, source, ErrorClass).value;
+}
+
+/** `parseYamlDocument`, and whether the document holds nothing at all (whitespace and comments only). */
+function parse(text: string, source: string, ErrorClass: DocumentErrorClass): { value: unknown; empty: boolean } {
   const bytes = Buffer.byteLength(text);
   if (bytes > MAX_DOCUMENT_BYTES) throw new ErrorClass(`${source}: ${bytes} bytes, more than the ${MAX_DOCUMENT_BYTES} a configuration or intent document may hold`);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -37,7 +43,9 @@ export function parseYamlDocument(text: string, source: string, ErrorClass: Docu
       const { line, col } = lines.linePos(repeated.offset);
       throw new Error(`Map keys must be unique at line ${line}, column ${col}: "${repeated.key}"`);
     }
-    return document.toJS();
+    // No node (nothing but whitespace and comments), or the empty node after a lone `---`.
+    const { contents } = document;
+    return { value: document.toJS(), empty: contents === null || (yaml.isScalar(contents) && contents.source === '') };
   } catch (error) {
     throw new ErrorClass(`${source}: not valid YAML or JSON (${(error as Error).message.split('\n')[0]})`);
   }
@@ -64,13 +72,27 @@ function firstRepeatedKey(yaml: typeof Yaml, document: Yaml.Document): { key: st
   return repeated;
 }
 
-/** Reads and parses a file; one that cannot be read throws `<path>: cannot read the <what>: <why>`. */
+/**
+ * Reads and parses a file; one that cannot be read throws `<path>: cannot read the <what>: <why>`.
+ * Its bytes are decoded as a snapshot's are: UTF-8, or UTF-16 with a byte-order mark (Windows
+ * PowerShell 5.1's `>` and `Out-File`); other bytes are refused, naming the offset. An empty file
+ * (whitespace and comments only, or a lone null) is refused: a truncated configuration read as
+ * the defaults would let a strict gate pass.
+ */
 export async function readYamlDocument(path: string, what: string, ErrorClass: DocumentErrorClass): Promise<unknown> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(path, 'utf8');
+    bytes = await readFile(path);
   } catch (error) {
     throw new ErrorClass(`${path}: cannot read the ${what}: ${fsReason(error)}`);
   }
-  return parseYamlDocument(text, path, ErrorClass);
+  let text: string;
+  try {
+    text = decodeFileBytes(bytes, path);
+  } catch (error) {
+    throw new ErrorClass((error as Error).message);
+  }
+  const { value, empty } = parse(text, path, ErrorClass);
+  if (value === null || value === undefined) throw new ErrorClass(`${path}: the ${what} is empty${empty ? '' : ' (it holds only null)'}`);
+  return value;
 }

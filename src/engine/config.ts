@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { parseIntent } from '../intent/schema';
 import { GUID } from '../model/ids';
 import { DEFAULT_RULE_OPTIONS } from '../rules/rule';
-import { closedObject, describeZodError, shown } from './zod-errors';
+import { closedObject, describeZodError, shown, timestampText } from './zod-errors';
 
 // The audit configuration (a JSON or YAML file): rules on/off and re-rated, the peering limit,
 // suppressions with a reason and an expiry date. Validated once; errors name the bad key.
@@ -23,9 +23,16 @@ function isCalendarDay(text: string): boolean {
 }
 
 // A time needs its zone: without one, JavaScript reads it in the host's zone, so a suppression
-// would end at different instants on a laptop and in Azure.
+// would end at different instants on a laptop and in Azure. A YAML timestamp (an unquoted date in a
+// `%YAML 1.1` document) is refused, not converted: `2027-06-30` and `2027-06-30T00:00Z` read as the
+// same instant, while the first means the end of that day.
 const isoDate = z
-  .string()
+  .string({
+    error: (issue) =>
+      issue.input instanceof Date
+        ? `${timestampText(issue.input)} was read as a YAML timestamp, not as text (a %YAML 1.1 document reads an unquoted date so): quote it, expires: "${timestampText(issue.input)}"`
+        : undefined,
+  })
   .regex(/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/i, 'expected a date such as 2026-12-31, or a date and time with its zone such as 2026-12-31T18:00Z')
   .refine((s) => !Number.isNaN(Date.parse(s)) && isCalendarDay(s), 'not a real date');
 
@@ -35,10 +42,16 @@ export const suppressionSchema = closedObject({
   /** A resource id (case-insensitive); a trailing `/*` matches everything under it. */
   resource: z
     .string()
-    .regex(
-      // Every finding is about a resource in a subscription: anything else (a bare name, `*`) would suppress nothing.
-      /^\/subscriptions(\/\*|(\/[^/*]+)+(\/\*)?)$/i,
-      'expected a resource id (/subscriptions/<id>/resourceGroups/<group>/providers/…), or a scope ending in /* such as /subscriptions/<id>/*; to silence a rule everywhere, set it to off under rules',
+    // A trailing slash is dropped, as resource ids of the input are compared without one.
+    .transform((id) => id.replace(/\/+$/, ''))
+    .pipe(
+      z
+        .string()
+        .regex(
+          // Every finding is about a resource in a subscription: anything else (a bare name, `*`) would suppress nothing.
+          /^\/subscriptions(\/\*|(\/[^/*]+)+(\/\*)?)$/i,
+          'expected a resource id (/subscriptions/<id>/resourceGroups/<group>/providers/…), or a scope ending in /* such as /subscriptions/<id>/*; to silence a rule everywhere, set it to off under rules',
+        ),
     ),
   reason: z.string().min(1, 'say why the finding is accepted'),
   expires: isoDate,

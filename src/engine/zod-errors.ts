@@ -32,10 +32,19 @@ function pathText(path: ReadonlyArray<PropertyKey>): string {
   return path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') || '(top level)';
 }
 
+/** A YAML timestamp as written: `2027-06-30` for a date alone (midnight UTC), else the instant in ISO form. */
+export function timestampText(date: Date): string {
+  if (Number.isNaN(date.getTime())) return 'not a real date';
+  const iso = date.toISOString();
+  return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso;
+}
+
 /** A value as a message shows it: `"critical"`, `false`, `a list`; long text cut short. */
 export function shown(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (Array.isArray(value)) return 'a list';
+  // A `%YAML 1.1` document reads an unquoted date as a timestamp, not as text.
+  if (value instanceof Date) return `a YAML timestamp (${timestampText(value)}; quote it to give text)`;
   if (typeof value === 'object' && value !== null) return 'an object';
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
   return String(value);

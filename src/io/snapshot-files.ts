@@ -4,7 +4,7 @@ import { join, relative } from 'node:path';
 import { isVnetResource, TopologyBuilder, type BuildOptions } from '../model/build';
 import { parsePrefix } from '../model/cidr';
 import { keyOf, nameOf, type ResourceKey } from '../model/ids';
-import { decodeJsonBytes, InputError, parseJsonText, snapshotFromDocument, type SourcedResource } from '../model/snapshot';
+import { decodeFileBytes, InputError, parseJsonText, snapshotFromDocument, type SourcedResource } from '../model/snapshot';
 import type { Topology } from '../model/types';
 import type { UnreadableScope } from '../report/report';
 import { fsReason } from './fs-reason';
@@ -28,16 +28,20 @@ async function statInput(path: string): Promise<Stats> {
   }
 }
 
-/** A .json file to read: the path to show, and its real path (one file reached twice is read once). */
+/**
+ * A .json file to read: the path to show, its real path (one file reached twice is read once), and
+ * whether it was named as an input itself rather than found in a directory.
+ */
 interface JsonFile {
   path: string;
   real: string;
+  named?: true;
 }
 
 /** The .json files under `path` (itself, if a file), in the tree's sorted order. */
 async function listJsonFiles(path: string): Promise<JsonFile[]> {
   const info = await statInput(path);
-  if (info.isFile()) return [{ path, real: await realPath(path) }];
+  if (info.isFile()) return [{ path, real: await realPath(path), named: true }];
   if (!info.isDirectory()) throw new InputError(path, 'not a file or directory');
   return listDirectory(path, new Set());
 }
@@ -121,51 +125,76 @@ function vnetSpaceCheck(): (resources: readonly SourcedResource[]) => void {
   };
 }
 
+/**
+ * A file's text, decoded by its byte-order mark (a UTF-16 export, Windows PowerShell 5.1's `>`,
+ * reads as UTF-8 does): decoded once awaited, not as read, so that bytes that are not UTF-8 are
+ * named by the path shown, and here, so that the bytes can be collected before the text is parsed.
+ */
+async function textOf(read: Promise<Buffer>, shown: string): Promise<string> {
+  let bytes: Buffer;
+  try {
+    bytes = await read;
+  } catch (error) {
+    throw new InputError(shown, `cannot read the file: ${fsReason(error)}`);
+  }
+  return decodeFileBytes(bytes, shown);
+}
+
 /** Files read ahead of the one being parsed: reads overlap parsing, the order stays the tree's. */
 const READ_AHEAD = 8;
 
+/** What the files say beside their resources. */
+export interface SnapshotFilesRead {
+  /** The scopes the files list as unreadable (a partial `export --live`), in order. */
+  unreadable: UnreadableScope[];
+  /** Lines for stderr, each naming a file: what was read is audited, but may not be what was meant. */
+  warnings: string[];
+}
+
 /**
  * Hands each file's resources to `take`, file by file in the tree's order, reading ahead while
- * parsing; returns the scopes the files list as unreadable (a partial `export --live`), in order.
+ * parsing; returns what the files say beside their resources.
  */
-export async function forEachSnapshotFile(paths: readonly string[], take: (resources: readonly SourcedResource[]) => void): Promise<UnreadableScope[]> {
+export async function forEachSnapshotFile(paths: readonly string[], take: (resources: readonly SourcedResource[]) => void): Promise<SnapshotFilesRead> {
   if (paths.includes('')) throw new InputError('(empty path)', 'an input path is empty: name a snapshot file or directory');
   const checkVnetSpaces = vnetSpaceCheck();
   const unreadable: UnreadableScope[] = [];
+  const warnings: string[] = [];
+  let anyResource = false;
   const listed = new Set<string>();
   const read = new Set<string>();
   for (const path of paths) {
     const found = await listJsonFiles(path);
     if (found.length === 0) throw new InputError(path, 'directory holds no .json files');
     // A file reached twice (two links to it, or named by two inputs) is read once.
-    const files: string[] = [];
+    const files: JsonFile[] = [];
     for (const f of found) {
       if (read.has(f.real)) continue;
       read.add(f.real);
-      files.push(f.path);
+      files.push(f);
     }
-    const reads: Array<Promise<string> | undefined> = [];
+    const reads: Array<Promise<Buffer> | undefined> = [];
     const start = (i: number) => {
       const file = files[i];
       if (file === undefined || reads[i]) return;
-      // Decoded by its byte-order mark: a UTF-16 export (Windows PowerShell 5.1's `>`) reads as UTF-8 does.
-      const text = readFile(file).then(decodeJsonBytes);
-      text.catch(() => undefined); // awaited in order below; a failure is raised there
-      reads[i] = text;
+      const bytes = readFile(file.path);
+      bytes.catch(() => undefined); // awaited in order below; a failure is raised there
+      reads[i] = bytes;
     };
     for (let i = 0; i < Math.min(READ_AHEAD, files.length); i += 1) start(i);
     for (let i = 0; i < files.length; i += 1) {
       start(i + READ_AHEAD);
-      const file = files[i] as string;
-      const shown = relative(process.cwd(), file) || file;
-      let text: string;
-      try {
-        text = await (reads[i] as Promise<string>);
-      } catch (error) {
-        throw new InputError(shown, `cannot read the file: ${fsReason(error)}`);
-      }
+      const file = files[i] as JsonFile;
+      const shown = relative(process.cwd(), file.path) || file.path;
+      const text = await textOf(reads[i] as Promise<Buffer>, shown);
       reads[i] = undefined;
       const document = snapshotFromDocument(parseJsonText(text, shown), shown);
+      // A file of a directory may be empty (a subscription without VNets); one named on its own
+      // and empty is more likely a failed or wrong export, which the other inputs would hide.
+      if (file.named && document.resources.length === 0 && document.unreadable.length === 0) {
+        warnings.push(`${shown}: holds no resource, so nothing was read from it (a failed export, or the wrong file?)`);
+      }
+      anyResource ||= document.resources.length > 0;
       checkVnetSpaces(document.resources);
       take(document.resources);
       for (const u of document.unreadable) {
@@ -176,22 +205,22 @@ export async function forEachSnapshotFile(paths: readonly string[], take: (resou
       }
     }
   }
-  return unreadable;
+  // Nothing read from any input: the caller's "nothing to audit" error names them all already.
+  return { unreadable, warnings: anyResource ? warnings : [] };
 }
 
-/** What the snapshot files hold: every resource, and the scopes they list as unreadable. */
-export interface SnapshotRead {
+/** What the snapshot files hold: every resource, the scopes they list as unreadable, warnings for stderr. */
+export interface SnapshotRead extends SnapshotFilesRead {
   resources: SourcedResource[];
-  unreadable: UnreadableScope[];
 }
 
-/** Every resource of the snapshot files and the scopes they list as unreadable. */
+/** Every resource of the snapshot files, the scopes they list as unreadable, and warnings for stderr. */
 export async function readSnapshotFiles(paths: readonly string[]): Promise<SnapshotRead> {
   const resources: SourcedResource[] = [];
-  const unreadable = await forEachSnapshotFile(paths, (entries) => {
+  const read = await forEachSnapshotFile(paths, (entries) => {
     for (const entry of entries) resources.push(entry);
   });
-  return { resources, unreadable };
+  return { resources, ...read };
 }
 
 /** Every resource of the snapshot files, for callers that need the raw resources. */
@@ -199,10 +228,9 @@ export async function readSnapshot(paths: readonly string[]): Promise<SourcedRes
   return (await readSnapshotFiles(paths)).resources;
 }
 
-/** The topology of the snapshot files, and the scopes they list as unreadable (to pass to the audit). */
-export interface SnapshotEstate {
+/** The topology of the snapshot files, the scopes they list as unreadable (to pass to the audit), warnings for stderr. */
+export interface SnapshotEstate extends SnapshotFilesRead {
   topology: Topology;
-  unreadable: UnreadableScope[];
 }
 
 /**
@@ -211,8 +239,8 @@ export interface SnapshotEstate {
  */
 export async function readSnapshotEstate(paths: readonly string[], options: BuildOptions = {}): Promise<SnapshotEstate> {
   const builder = new TopologyBuilder(options);
-  const unreadable = await forEachSnapshotFile(paths, (entries) => {
+  const read = await forEachSnapshotFile(paths, (entries) => {
     for (const { resource, source } of entries) builder.add(resource, source);
   });
-  return { topology: builder.build(), unreadable };
+  return { topology: builder.build(), ...read };
 }

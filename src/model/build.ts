@@ -1,6 +1,6 @@
 import { parsePrefix, type Prefix } from './cidr';
 import { isClassicVnetId, keyOf, nameOf, parseResourceId, resourceGroupOf, sameKey, subscriptionOf, subscriptionPathOf, type ResourceKey } from './ids';
-import { InputError, RESOURCE_TYPES, resourceTypeOf, type RawResource, type SourcedResource } from './snapshot';
+import { describeValue, InputError, isResourceId, RESOURCE_TYPES, resourceTypeOf, type RawResource, type SourcedResource } from './snapshot';
 import type {
   Appliance,
   Gateway,
@@ -147,6 +147,18 @@ function remoteSpace(remote: RemoteRef, value: unknown, source: string, what: ()
   return parsed;
 }
 
+/**
+ * A peering's flag: its default when absent (or null, as Resource Graph writes a missing one), and an
+ * error when it is anything but a boolean: `"false"` (a string) read as the default, true, would turn
+ * access on in a fix that re-creates the peering. One typeof test on the path every peering takes.
+ */
+function flag(p: Props, key: string, fallback: boolean, source: string, name: string): boolean {
+  const value = p[key];
+  if (typeof value === 'boolean') return value;
+  if (absent(value)) return fallback;
+  throw new InputError(source, `peering "${name}" properties.${key} must be a boolean, found ${describeValue(value)}`);
+}
+
 /** Values Azure repeats in every peering: one shared string each instead of one per peering. */
 const KNOWN_VALUES = new Map(
   ['Connected', 'Initiated', 'Disconnected', 'FullyInSync', 'RemoteNotInSync', 'LocalNotInSync', 'LocalAndRemoteNotInSync', 'Succeeded', 'Failed', 'Updating', 'Deleting'].map(
@@ -210,20 +222,21 @@ class ReadPeering implements Peering {
   private readonly extras: WritableExtras | undefined;
   private cachedKey: ResourceKey | undefined = undefined;
 
-  constructor(raw: RawResource, vnetId: string, source: string, remoteRef: (id: string) => RemoteRef) {
+  constructor(raw: RawResource, vnetId: string, source: string, remoteRef: (id: string) => RemoteRef | undefined) {
     const p = props(raw);
     const remoteId = refId(p.remoteVirtualNetwork);
     const name = raw.name ?? nameOf(raw.id);
     if (!remoteId) throw new InputError(source, `peering "${name}" has no properties.remoteVirtualNetwork.id`);
     const remote = remoteRef(remoteId);
+    if (!remote) throw new InputError(source, `peering "${name}" properties.remoteVirtualNetwork.id is not an Azure resource id: "${remoteId}"`);
     this.peeringState = known(p.peeringState);
     this.flags =
-      (bool(p.allowVirtualNetworkAccess, true) ? ALLOW_VNET_ACCESS : 0) |
-      (bool(p.allowForwardedTraffic) ? ALLOW_FORWARDED_TRAFFIC : 0) |
-      (bool(p.allowGatewayTransit) ? ALLOW_GATEWAY_TRANSIT : 0) |
-      (bool(p.useRemoteGateways) ? USE_REMOTE_GATEWAYS : 0) |
-      (bool(p.peerCompleteVnets, true) ? PEER_COMPLETE_VNETS : 0) |
-      (bool(p.enableOnlyIPv6Peering) ? ONLY_IPV6 : 0);
+      (flag(p, 'allowVirtualNetworkAccess', true, source, name) ? ALLOW_VNET_ACCESS : 0) |
+      (flag(p, 'allowForwardedTraffic', false, source, name) ? ALLOW_FORWARDED_TRAFFIC : 0) |
+      (flag(p, 'allowGatewayTransit', false, source, name) ? ALLOW_GATEWAY_TRANSIT : 0) |
+      (flag(p, 'useRemoteGateways', false, source, name) ? USE_REMOTE_GATEWAYS : 0) |
+      (flag(p, 'peerCompleteVnets', true, source, name) ? PEER_COMPLETE_VNETS : 0) |
+      (flag(p, 'enableOnlyIPv6Peering', false, source, name) ? ONLY_IPV6 : 0);
     // Usually the same texts as peered, and as the previous peering to the same VNet: one array for all.
     this.remoteAddressSpace = remoteSpace(remote, p.remoteAddressSpace, source, () => `peering "${name}" remoteAddressSpace`);
     this.remoteVirtualNetworkAddressSpace = remoteSpace(remote, p.remoteVirtualNetworkAddressSpace, source, () => `peering "${name}" remoteVirtualNetworkAddressSpace`);
@@ -449,9 +462,11 @@ export class TopologyBuilder {
   private readonly remoteRefs = new Map<string, RemoteRef>();
   /** The VNets whose own resource was added (not those known only from a child's id). */
   private readonly readVnets = new Set<Vnet>();
-  private readonly remoteRef = (id: string): RemoteRef => {
+  /** Undefined for an id that is not an Azure resource id (`vnet-b`): checked once per spelling. */
+  private readonly remoteRef = (id: string): RemoteRef | undefined => {
     let ref = this.remoteRefs.get(id);
     if (!ref) {
+      if (!isResourceId(id)) return undefined;
       ref = { id, key: keyOf(id), subscription: subscriptionOf(id) };
       this.remoteRefs.set(id, ref);
     }

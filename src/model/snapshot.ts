@@ -60,6 +60,11 @@ export function resourceTypeOf(resource: { id?: unknown; type?: unknown }): stri
   return typeof resource.id === 'string' ? parseResourceId(resource.id)?.type?.toLowerCase() : undefined;
 }
 
+/** Whether `id` is an Azure resource id as far as peerguard reads one: under `/subscriptions/`. */
+export function isResourceId(id: string): boolean {
+  return id.trim().toLowerCase().startsWith('/subscriptions/');
+}
+
 /**
  * The entry as a resource to read, or undefined for an entry of a type peerguard does not read that
  * names no subscription (a management group row of `resources | union resourcecontainers`, a row
@@ -68,22 +73,20 @@ export function resourceTypeOf(resource: { id?: unknown; type?: unknown }): stri
  * (no `type` and no resource id to derive it from), is checked: an id, a name, properties.
  */
 function checkResource(entry: unknown, where: string): RawResource | undefined {
-  if (!isObject(entry)) throw new InputError(where, `expected an ARM resource object, found ${describe(entry)}`);
-  if (entry.type !== undefined && entry.type !== null && typeof entry.type !== 'string') throw new InputError(where, `"type" must be a string, found ${describe(entry.type)}`);
+  if (!isObject(entry)) throw new InputError(where, `expected an ARM resource object, found ${describeValue(entry)}`);
+  if (entry.type !== undefined && entry.type !== null && typeof entry.type !== 'string') throw new InputError(where, `"type" must be a string, found ${describeValue(entry.type)}`);
   const type = resourceTypeOf(entry);
   if (type !== undefined && !READ_TYPES.has(type)) return otherResource(entry);
   if (typeof entry.id !== 'string' || entry.id.trim() === '') {
     const hint = typeof entry.name === 'string' ? ` (name "${entry.name}")` : '';
     throw new InputError(where, `resource${hint} has no "id" string`);
   }
-  if (!entry.id.trim().toLowerCase().startsWith('/subscriptions/')) {
-    throw new InputError(where, `"id" is not an Azure resource id: "${entry.id}"`);
-  }
+  if (!isResourceId(entry.id)) throw new InputError(where, `"id" is not an Azure resource id: "${entry.id}"`);
   checkName(entry, where, `resource "${entry.id}"`);
   if (entry.properties !== undefined && !isObject(entry.properties)) {
-    throw new InputError(where, `"properties" must be an object, found ${describe(entry.properties)}`);
+    throw new InputError(where, `"properties" must be an object, found ${describeValue(entry.properties)}`);
   }
-  const resource = nestFlattenedProperties(entry) as RawResource;
+  const resource = nestFlattenedProperties(entry, where) as RawResource;
   if (type === RESOURCE_TYPES.vnet && resource.properties) checkInlineNames(resource.properties, where, resource.name ?? resource.id);
   return resource;
 }
@@ -107,7 +110,7 @@ function otherResource(entry: Record<string, unknown>): RawResource | undefined 
 function checkName(entry: Record<string, unknown>, where: string, what: string): void {
   const name = entry.name;
   if (name === undefined || name === null || (typeof name === 'string' && name.trim() !== '')) return;
-  throw new InputError(where, `"name" of ${what} must be a non-empty string, found ${typeof name === 'string' ? 'an empty one' : describe(name)}`);
+  throw new InputError(where, `"name" of ${what} must be a non-empty string, found ${typeof name === 'string' ? 'an empty one' : describeValue(name)}`);
 }
 
 /** The names of the peerings and subnets a VNet lists inline (named by their place when theirs is broken). */
@@ -128,26 +131,36 @@ function checkInlineNames(properties: Record<string, unknown>, where: string, vn
 const ENVELOPE = new Set(['id', 'name', 'type', 'location', 'tags', 'etag', 'kind', 'zones', 'identity', 'managedBy', 'plan', 'extendedLocation', 'systemData', 'resourceGroup', 'subscriptionId', 'tenantId']);
 
 /**
+ * How deep flattened child resources may be listed in one another. An export nests a few levels (a
+ * VNet's subnets, their IP configurations): a hundred is far beyond any, and far below the depth at
+ * which the recursion below would exhaust the stack.
+ */
+const MAX_NESTING = 100;
+
+/**
  * The Azure CLI prints network resources with their properties flattened to the top level
  * (`az network vnet show` gives `addressSpace` and `virtualNetworkPeerings` beside `id`), and the
  * child resources listed in them (peerings, subnets, IP configurations, routes) likewise. Such a
  * resource is read with its properties nested, as ARM and Resource Graph return them; one that has
- * `properties` is returned as it is.
+ * `properties` is returned as it is. Children nested deeper than MAX_NESTING are an InputError
+ * naming `where`.
  */
-function nestFlattenedProperties(resource: Record<string, unknown>): Record<string, unknown> {
+function nestFlattenedProperties(resource: Record<string, unknown>, where: string, depth = 0): Record<string, unknown> {
   if (resource.properties !== undefined) return resource;
+  if (depth > MAX_NESTING) throw new InputError(where, `child resources listed in one another more than ${MAX_NESTING} levels deep (an export nests a few): not an Azure export`);
   const nested: Record<string, unknown> = {};
   let properties: Record<string, unknown> | undefined;
   for (const [key, value] of Object.entries(resource)) {
     if (ENVELOPE.has(key)) nested[key] = value;
-    else (properties ??= {})[key] = Array.isArray(value) ? value.map((item) => (isObject(item) && typeof item.id === 'string' ? nestFlattenedProperties(item) : item)) : value;
+    else (properties ??= {})[key] = Array.isArray(value) ? value.map((item) => (isObject(item) && typeof item.id === 'string' ? nestFlattenedProperties(item, where, depth + 1) : item)) : value;
   }
   if (!properties) return resource;
   nested.properties = properties;
   return nested;
 }
 
-function describe(value: unknown): string {
+/** A value's kind for a message: `a string`, `null`, `an array`, `an object`. */
+export function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
@@ -165,10 +178,10 @@ export interface SnapshotDocument {
 function checkUnreadable(document: Record<string, unknown>, file: string): UnreadableScope[] {
   if (!('unreadable' in document)) return [];
   const list = document.unreadable;
-  if (!Array.isArray(list)) throw new InputError(file, `"unreadable" must be an array of {"scope": ..., "reason": ...} entries, found ${describe(list)}`);
+  if (!Array.isArray(list)) throw new InputError(file, `"unreadable" must be an array of {"scope": ..., "reason": ...} entries, found ${describeValue(list)}`);
   return list.map((entry, index) => {
     const where = `${file} at .unreadable[${index}]`;
-    if (!isObject(entry)) throw new InputError(where, `expected {"scope": ..., "reason": ...}, found ${describe(entry)}`);
+    if (!isObject(entry)) throw new InputError(where, `expected {"scope": ..., "reason": ...}, found ${describeValue(entry)}`);
     if (typeof entry.scope !== 'string' || entry.scope.trim() === '') throw new InputError(where, `unreadable entry has no "scope" string`);
     if (typeof entry.reason !== 'string') throw new InputError(where, `unreadable entry for "${entry.scope}" has no "reason" string`);
     return { scope: entry.scope, reason: entry.reason };
@@ -259,11 +272,11 @@ export function snapshotFromDocument(document: unknown, file: string): SnapshotD
     return { resources: resource ? [{ resource, source: file }] : [], unreadable };
   } else if (isObject(document) && ('data' in document || 'value' in document)) {
     const key = 'data' in document ? 'data' : 'value';
-    throw new InputError(file, `"${key}" must be an array of resources, found ${describe(document[key])}`);
+    throw new InputError(file, `"${key}" must be an array of resources, found ${describeValue(document[key])}`);
   } else {
     throw new InputError(
       file,
-      `expected a JSON array of ARM resources, an ARM resource, {"value": [...]} or {"data": [...]}, found ${describe(document)}`,
+      `expected a JSON array of ARM resources, an ARM resource, {"value": [...]} or {"data": [...]}, found ${describeValue(document)}`,
     );
   }
   const resources: SourcedResource[] = [];
@@ -275,27 +288,66 @@ export function snapshotFromDocument(document: unknown, file: string): SnapshotD
   return { resources, unreadable };
 }
 
+/** Strict: a byte that is not UTF-8 is an error, never U+FFFD (a Latin-1 "münchen" would name another VNet). */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 /**
- * The text of a JSON file's bytes, decoded by its byte-order mark: UTF-16LE (what Windows PowerShell
- * 5.1 writes for `az ... > estate.json`), UTF-16BE, else UTF-8 (a UTF-8 mark is kept as U+FEFF, which
- * `parseJsonText` drops).
+ * The offset of the first byte that does not start or continue a UTF-8 sequence (the start of the
+ * broken sequence), or -1: WHATWG's decoder rules, so that it agrees with `UTF8`. Called only once
+ * `UTF8` has refused the bytes, whose error does not say where.
  */
-export function decodeJsonBytes(bytes: Uint8Array): string {
+function firstInvalidUtf8(bytes: Uint8Array): number {
+  const n = bytes.length;
+  let i = 0;
+  while (i < n) {
+    const lead = bytes[i] as number;
+    if (lead < 0x80) {
+      i += 1;
+      continue;
+    }
+    const more = lead >= 0xc2 && lead <= 0xdf ? 1 : lead >= 0xe0 && lead <= 0xef ? 2 : lead >= 0xf0 && lead <= 0xf4 ? 3 : 0;
+    if (more === 0) return i;
+    // The second byte's range excludes overlong forms, surrogates and code points above U+10FFFF.
+    const low = lead === 0xe0 ? 0xa0 : lead === 0xf0 ? 0x90 : 0x80;
+    const high = lead === 0xed ? 0x9f : lead === 0xf4 ? 0x8f : 0xbf;
+    for (let k = 1; k <= more; k += 1) {
+      const byte = bytes[i + k];
+      if (byte === undefined || byte < (k === 1 ? low : 0x80) || byte > (k === 1 ? high : 0xbf)) return i;
+    }
+    i += more + 1;
+  }
+  return -1;
+}
+
+/**
+ * The text of a file's bytes (a snapshot, a configuration or intent document), decoded by its
+ * byte-order mark: UTF-16LE (what Windows PowerShell 5.1 writes for `az ... > estate.json`),
+ * UTF-16BE, else UTF-8, whose mark is dropped. Bytes that are not UTF-8 are an InputError naming
+ * `file` and the offset of the first bad byte (a file saved as Latin-1 or Windows-1252).
+ */
+export function decodeFileBytes(bytes: Uint8Array, file: string): string {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (buffer[0] === 0xff && buffer[1] === 0xfe) return buffer.toString('utf16le', 2);
   if (buffer[0] === 0xfe && buffer[1] === 0xff) {
     // Swapped on a copy, whole code units only (an odd last byte, half a code unit, is dropped).
     return Buffer.from(buffer.subarray(2, buffer.length - (buffer.length % 2))).swap16().toString('utf16le');
   }
-  return buffer.toString('utf8');
+  try {
+    return UTF8.decode(buffer);
+  } catch {
+    const at = firstInvalidUtf8(buffer);
+    // UTF-16 without a byte-order mark has a NUL beside every ASCII character (as in parseJsonText).
+    const how = buffer.subarray(0, 8).includes(0) ? 'the file looks like UTF-16 without a byte-order mark: save it as UTF-8' : 'save it as UTF-8 (or UTF-16 with a byte-order mark)';
+    throw new InputError(file, `not valid UTF-8${at < 0 ? '' : ` at byte ${at}`}: ${how}`);
+  }
 }
 
 /**
  * Parses JSON with an error that names the file and the position: text, or a file's bytes (decoded
- * by `decodeJsonBytes`). A leading byte-order mark is dropped.
+ * by `decodeFileBytes`). A leading byte-order mark is dropped.
  */
 export function parseJsonText(input: string | Uint8Array, file: string): unknown {
-  const text = typeof input === 'string' ? input : decodeJsonBytes(input);
+  const text = typeof input === 'string' ? input : decodeFileBytes(input, file);
   try {
     return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (error) {

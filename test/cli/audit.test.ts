@@ -470,3 +470,21 @@ describe('control characters from the input', () => {
     expect(fixPlan.items.some((i) => i.findingResourceId.startsWith(`${evil}/`))).toBe(true);
   });
 });
+
+describe('an input file named on its own that holds nothing', () => {
+  const empty = join(dir, 'empty-export.json');
+  writeFileSync(empty, JSON.stringify({ data: [] }));
+  const warning = `peerguard: warning: ${relative(process.cwd(), empty)}: holds no resource, so nothing was read from it (a failed export, or the wrong file?)`;
+
+  it.each([
+    // explain exits 1: the one-sided pair does not reach.
+    ['audit', ['audit', '--input', oneSided, '--input', empty, '--fail-on', 'none'], 0],
+    ['explain', ['explain', 'vnet-hub', 'vnet-spoke', '--input', oneSided, '--input', empty], 1],
+    ['fix', ['fix', '--input', oneSided, '--input', empty], 0],
+  ] as const)('%s says so on stderr, and reads the rest', async (_, args, exit) => {
+    const { code, stdout, stderr } = await run([...args]);
+    expect(stderr).toContain(warning);
+    expect(code).toBe(exit);
+    expect(stdout.length).toBeGreaterThan(0);
+  });
+});

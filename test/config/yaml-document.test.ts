@@ -1,5 +1,7 @@
+import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { MAX_DOCUMENT_BYTES, parseYamlDocument } from '../../src/config/yaml-document';
+import { MAX_DOCUMENT_BYTES, parseYamlDocument, readYamlDocument } from '../../src/config/yaml-document';
+import { scratchDir } from '../support/scratch';
 
 class DocumentError extends Error {}
 
@@ -41,5 +43,58 @@ describe('parseYamlDocument', () => {
     expect(failure('a: [1, 2\n')).toMatch(/^intent\.yaml: not valid YAML or JSON \(.+\)$/);
     const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]', ...'bcdefgh'.split('').map((k, i) => `${k}: &${k} [${Array(10).fill(`*${'abcdefgh'[i]}`).join(', ')}]`)].join('\n');
     expect(failure(bomb)).toMatch(/^intent\.yaml: not valid YAML or JSON \(.*alias.*\)$/i);
+  });
+});
+
+describe('readYamlDocument', () => {
+  const { file } = scratchDir('peerguard-yaml-');
+  let n = 0;
+  /** A file of `bytes`, under a fresh name. */
+  const written = (bytes: Buffer): string => {
+    const path = file(`doc-${n++}.yaml`, '');
+    writeFileSync(path, bytes);
+    return path;
+  };
+  const read = (path: string) => readYamlDocument(path, 'configuration file', DocumentError);
+  const text = 'peeringLimit: 400\nsuppressions:\n  - reason: Partner tenant, verified (München)\n';
+  const parsed = { peeringLimit: 400, suppressions: [{ reason: 'Partner tenant, verified (München)' }] };
+
+  // QA C8: Windows PowerShell 5.1 writes UTF-16 (`>`, `Out-File`); it was read as UTF-8 and garbled.
+  it.each([
+    ['UTF-8', Buffer.from(text)],
+    ['UTF-8 with a byte-order mark', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)])],
+    ['UTF-16LE with a byte-order mark', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')])],
+    ['UTF-16BE with a byte-order mark', Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(text, 'utf16le').swap16()])],
+  ])('reads %s', async (_name, bytes) => {
+    expect(await read(written(bytes))).toEqual(parsed);
+  });
+
+  it('refuses bytes that are not UTF-8, naming the file and the offset, not reading U+FFFD', async () => {
+    const path = written(Buffer.from(text, 'latin1'));
+    const at = Buffer.byteLength(text.slice(0, text.indexOf('ü')));
+    await expect(read(path)).rejects.toThrow(new DocumentError(`${path}: not valid UTF-8 at byte ${at}: save it as UTF-8 (or UTF-16 with a byte-order mark)`));
+    await expect(read(path)).rejects.toBeInstanceOf(DocumentError);
+  });
+
+  // QA C7: an empty (truncated) configuration was read as the defaults, and a strict gate passed.
+  it.each([
+    ['0 bytes', ''],
+    ['whitespace', '  \n\t\n'],
+    ['comments only', '# peeringLimit: 100\n# rules:\n'],
+    ['a document marker only', '---\n'],
+    ['UTF-8 byte-order mark only', '\ufeff'],
+  ])('refuses an empty file (%s), naming it', async (_name, content) => {
+    const path = written(Buffer.from(content));
+    await expect(read(path)).rejects.toThrow(new DocumentError(`${path}: the configuration file is empty`));
+    await expect(readYamlDocument(path, 'intent file', DocumentError)).rejects.toThrow(new DocumentError(`${path}: the intent file is empty`));
+  });
+
+  it.each(['null', '~', 'null # nothing else'])('refuses a file holding only null (%s)', async (content) => {
+    const path = written(Buffer.from(content));
+    await expect(read(path)).rejects.toThrow(new DocumentError(`${path}: the configuration file is empty (it holds only null)`));
+  });
+
+  it('reads an empty mapping: the defaults, deliberately', async () => {
+    expect(await read(written(Buffer.from('{}\n')))).toEqual({});
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseYamlDocument } from '../../src/config/yaml-document';
 import { ConfigError, parseAuditConfig } from '../../src/engine/config';
 
 const ids = ['peering-one-sided', 'peering-limit-near'];
@@ -99,5 +100,38 @@ describe('remediation.subscriptions', () => {
     [['/subscriptions/not-a-guid'], `remediation.subscriptions[0]: ${EXPECTED}, got "/subscriptions/not-a-guid"`],
   ])('refuses %j, naming the key and index', (subscriptions, message) => {
     expect(() => parseAuditConfig({ remediation: { enabled: true, subscriptions } }, ids, 'peerguard.yaml')).toThrow(new ConfigError(`peerguard.yaml: ${message}`));
+  });
+});
+
+// QA C13: messages that did not say what was wrong.
+describe('suppressions written in ways the configuration did not say', () => {
+  const suppression = (edit: Record<string, unknown>) => ({ suppressions: [{ rule: 'peering-one-sided', resource: '/subscriptions/1/*', reason: 'r', expires: '2027-06-30', ...edit }] });
+  const yaml = (text: string): unknown => parseYamlDocument(text, 'peerguard.yaml', ConfigError);
+
+  it('an expiry read as a YAML timestamp (%YAML 1.1, unquoted) is refused, saying so and how to quote it', () => {
+    const document = yaml('%YAML 1.1\n---\nsuppressions:\n  - rule: peering-one-sided\n    resource: /subscriptions/1/*\n    reason: r\n    expires: 2027-06-30\n');
+    expect((document as { suppressions: Array<{ expires: unknown }> }).suppressions[0]?.expires).toBeInstanceOf(Date);
+    const message = 'suppressions[0].expires: 2027-06-30 was read as a YAML timestamp, not as text (a %YAML 1.1 document reads an unquoted date so): quote it, expires: "2027-06-30"';
+    expect(() => parseAuditConfig(document, ids, 'peerguard.yaml')).toThrow(new ConfigError(`peerguard.yaml: ${message}`));
+    // A time is shown as the instant read, never taken for the end of a day.
+    expect(() => parseAuditConfig(suppression({ expires: new Date('2027-06-30T18:00:00Z') }), ids, 'peerguard.yaml')).toThrow(
+      'suppressions[0].expires: 2027-06-30T18:00:00.000Z was read as a YAML timestamp, not as text (a %YAML 1.1 document reads an unquoted date so): quote it, expires: "2027-06-30T18:00:00.000Z"',
+    );
+    // Quoted, the same document is read.
+    expect(parseAuditConfig(yaml('%YAML 1.1\n---\nsuppressions:\n  - rule: peering-one-sided\n    resource: /subscriptions/1/*\n    reason: r\n    expires: "2027-06-30"\n'), ids).suppressions[0]?.expires).toBe('2027-06-30');
+  });
+
+  it('a timestamp where other text is expected is named as one', () => {
+    expect(() => parseAuditConfig(suppression({ reason: new Date('2027-01-01T00:00:00Z') }), ids, 'peerguard.yaml')).toThrow(
+      new ConfigError('peerguard.yaml: suppressions[0].reason: expected string, got a YAML timestamp (2027-01-01; quote it to give text)'),
+    );
+  });
+
+  it.each([
+    ['/subscriptions/1/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/', '/subscriptions/1/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v'],
+    ['/subscriptions/1/resourceGroups/rg//', '/subscriptions/1/resourceGroups/rg'],
+    ['/subscriptions/1/*/', '/subscriptions/1/*'],
+  ])('a resource with a trailing slash (%s) is read without it, as input ids are', (resource, read) => {
+    expect(parseAuditConfig(suppression({ resource }), ids).suppressions[0]?.resource).toBe(read);
   });
 });

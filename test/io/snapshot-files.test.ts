@@ -1,5 +1,5 @@
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readSnapshot, readSnapshotEstate, readSnapshotFiles } from '../../src/io/snapshot-files';
 import { keyOf } from '../../src/model/ids';
@@ -264,5 +264,56 @@ describe('snapshot files that hold no VNet and no peering', () => {
     writeFileSync(join(dir, 'b.json'), spokeJson);
     const { topology } = await readSnapshotEstate([dir]);
     expect(topology.vnets.size).toBe(2);
+  });
+});
+
+// QA C3: a file that is not UTF-8 is refused by the path shown, as every other input error is.
+describe('a snapshot file that is not UTF-8', () => {
+  it('is an InputError naming the file as shown and the offset, whichever file of a directory it is', async () => {
+    const dir = fresh();
+    writeFileSync(join(dir, 'a.json'), hubJson);
+    const text = JSON.stringify([vnet({ id: vnetId('vnet-münchen', SUB_B), prefixes: ['10.1.0.0/16'] })]);
+    writeFileSync(join(dir, 'b.json'), Buffer.from(text, 'latin1'));
+    const at = Buffer.byteLength(text.slice(0, text.indexOf('ü')));
+    const error = await inputError(readSnapshotEstate([dir]));
+    expect(error.message).toBe(`${relative(process.cwd(), join(dir, 'b.json'))}: not valid UTF-8 at byte ${at}: save it as UTF-8 (or UTF-16 with a byte-order mark)`);
+  });
+});
+
+// QA C10: a file named as an --input that held nothing was taken silently beside inputs that held VNets.
+describe('an input file that holds no resource', () => {
+  const warning = (file: string) => `${relative(process.cwd(), file)}: holds no resource, so nothing was read from it (a failed export, or the wrong file?)`;
+
+  it.each([
+    ['an empty array', '[]'],
+    ['an empty Resource Graph result', '{"data": [], "count": 0, "total_records": 0, "skip_token": null}'],
+    ['an empty ARM list', '{"value": []}'],
+    ['only rows that name no subscription', '{"data": [{"id": "/providers/Microsoft.Management/managementGroups/mg", "type": "microsoft.management/managementgroups"}]}'],
+  ])('named on its own (%s): read, with a warning naming it', async (_name, json) => {
+    const dir = fresh();
+    const empty = join(dir, 'empty.json');
+    writeFileSync(empty, json);
+    writeFileSync(join(dir, 'hub.json'), hubJson);
+    const estate = await readSnapshotEstate([join(dir, 'hub.json'), empty]);
+    expect(estate.topology.vnets.size).toBe(1);
+    expect(estate.warnings).toEqual([warning(empty)]);
+    expect((await readSnapshotFiles([empty, join(dir, 'hub.json')])).warnings).toEqual([warning(empty)]);
+  });
+
+  it('in a directory (a subscription without VNets), or listing scopes not read: no warning', async () => {
+    const dir = fresh();
+    writeFileSync(join(dir, 'empty.json'), '[]');
+    writeFileSync(join(dir, 'hub.json'), hubJson);
+    const partial = join(root, `partial-${n++}.json`);
+    writeFileSync(partial, JSON.stringify({ data: [], unreadable: [{ scope: SUB_B, reason: '403' }] }));
+    expect((await readSnapshotEstate([dir, partial])).warnings).toEqual([]);
+  });
+
+  it('a file that holds a resource of another type in a subscription: no warning (the subscription counts as read)', async () => {
+    const file = join(root, `other-${n++}.json`);
+    writeFileSync(file, JSON.stringify([{ id: `/subscriptions/${SUB_B}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st`, type: 'Microsoft.Storage/storageAccounts' }]));
+    const read = await readSnapshotFiles([file]);
+    expect(read.resources).toHaveLength(1);
+    expect(read.warnings).toEqual([]);
   });
 });

@@ -323,3 +323,57 @@ describe('other lists that are not a list', () => {
     expect(() => build(resource(empty))).not.toThrow();
   });
 });
+
+// QA C6: `"allowVirtualNetworkAccess": "false"` (a string) was read as the default, true, and a
+// peering-disconnected fix would re-create the link with access on; a remote id "vnet-b" was kept.
+describe('peering flags that are not booleans', () => {
+  const flags: Array<[string, boolean]> = [
+    ['allowVirtualNetworkAccess', true],
+    ['allowForwardedTraffic', false],
+    ['allowGatewayTransit', false],
+    ['useRemoteGateways', false],
+    ['peerCompleteVnets', true],
+    ['enableOnlyIPv6Peering', false],
+  ];
+  const wrong: Array<[string, unknown]> = [
+    ['a string', 'false'],
+    ['a number', 0],
+    ['an object', {}],
+    ['an array', [true]],
+  ];
+  /** The flag as the topology's one peering reads it. */
+  const read = (flag: string, topology: ReturnType<typeof build>): unknown => ([...topology.peerings.values()][0] as unknown as Record<string, unknown>)[flag];
+
+  it.each(flags.flatMap(([flag]) => wrong.map(([kind, bad]) => ({ flag, kind, bad }))))('$flag given as $kind is an InputError naming the peering and the property', ({ flag, kind, bad }) => {
+    const message = `peering "vnet-hub-to-vnet-spoke" properties.${flag} must be a boolean, found ${kind}`;
+    expectInputError(() => build(hubWith({ peering: (p) => (p[flag] = bad) })), message);
+    expectInputError(() => build(standalonePeering((p) => (p[flag] = bad))), message);
+  });
+
+  it.each(flags.flatMap(([flag, fallback]) => [undefined, null].map((value) => ({ flag, fallback, value }))))('$flag absent ($value) is its default, $fallback', ({ flag, fallback, value }) => {
+    const topology = build(hubWith({ peering: (p) => (value === undefined ? delete p[flag] : (p[flag] = value)) }));
+    expect(read(flag, topology)).toBe(fallback);
+  });
+
+  it.each(flags.flatMap(([flag]) => [true, false].map((value) => ({ flag, value }))))('$flag given as $value is read as given', ({ flag, value }) => {
+    const topology = build(hubWith({ peering: (p) => (p[flag] = value) }));
+    expect(read(flag, topology)).toBe(value);
+  });
+});
+
+describe('a peering remote id that is not an Azure resource id', () => {
+  it.each(['vnet-spoke', 'virtualNetworks/vnet-spoke', ' ', 'https://management.azure.com/subscriptions/x'])('"%s" is an InputError naming the peering and the id', (id) => {
+    const message = `peering "vnet-hub-to-vnet-spoke" properties.remoteVirtualNetwork.id is not an Azure resource id: "${id}"`;
+    expectInputError(() => build(hubWith({ peering: (p) => (p.remoteVirtualNetwork = { id }) })), message);
+    expectInputError(() => build(standalonePeering((p) => (p.remoteVirtualNetwork = { id }))), message);
+  });
+
+  it('an id in any case, a classic VNet, or a second peering to the same remote is read', () => {
+    const classic = `/subscriptions/${SUB_B}/resourceGroups/rg/providers/Microsoft.ClassicNetwork/virtualNetworks/vnet-old`;
+    for (const id of [spoke.toUpperCase(), ` ${spoke}`, classic]) {
+      const second = { ...standalonePeering((p) => (p.remoteVirtualNetwork = { id })), id: `${hub}/virtualNetworkPeerings/second`, name: 'second' };
+      const topology = build(hubWith({ peering: (p) => (p.remoteVirtualNetwork = { id }) }), second);
+      expect([...topology.peerings.values()].map((p) => p.remoteVnetId)).toEqual([id, id]);
+    }
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeJsonBytes, InputError, parseJsonText, resourcesFromDocument } from '../../src/model/snapshot';
+import { decodeFileBytes, InputError, parseJsonText, resourcesFromDocument } from '../../src/model/snapshot';
 
 const id = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v';
 
@@ -127,11 +127,99 @@ describe('the encoding of a JSON file', () => {
     ['UTF-8 with a byte-order mark', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(json, 'utf8')])],
     ['UTF-8', Buffer.from(json, 'utf8')],
   ])('is decoded by its byte-order mark: %s', (_name, bytes) => {
-    expect(decodeJsonBytes(bytes).replace(/^\ufeff/, '')).toBe(json);
+    expect(decodeFileBytes(bytes, 'estate.json')).toBe(json);
     expect(parseJsonText(bytes, 'estate.json')).toEqual(JSON.parse(json));
   });
 
   it('UTF-16 without a byte-order mark is refused with a hint, not mojibake alone', () => {
-    expect(() => parseJsonText(Buffer.from(json, 'utf16le'), 'estate.json')).toThrow(/^estate\.json: not valid JSON \(.*\); the file looks like UTF-16 without a byte-order mark: save it as UTF-8$/);
+    // ASCII alone is valid UTF-8 (with NULs): JSON refuses it; "ä" (E4 00) is not UTF-8.
+    const ascii = json.replace('ä', 'a');
+    expect(() => parseJsonText(Buffer.from(ascii, 'utf16le'), 'estate.json')).toThrow(/^estate\.json: not valid JSON \(.*\); the file looks like UTF-16 without a byte-order mark: save it as UTF-8$/);
+    expect(() => parseJsonText(Buffer.from(json, 'utf16le'), 'estate.json')).toThrow(
+      new InputError('estate.json', `not valid UTF-8 at byte ${Buffer.byteLength(json.slice(0, json.indexOf('ä')), 'utf16le')}: the file looks like UTF-16 without a byte-order mark: save it as UTF-8`),
+    );
+  });
+});
+
+// QA C3: a Latin-1 file (Windows PowerShell 5.1's Set-Content) was decoded with U+FFFD in place of
+// "ü", so "rg-netz-münchen" named another VNet than its peers' ids: missing, one-sided findings.
+describe('bytes that are not UTF-8', () => {
+  const how = 'save it as UTF-8 (or UTF-16 with a byte-order mark)';
+
+  it('are refused, naming the file and the offset of the first bad byte, not decoded to U+FFFD', () => {
+    const text = '[{"id": "/subscriptions/s/resourceGroups/rg-netz-münchen/x"}]';
+    const at = Buffer.byteLength(text.slice(0, text.indexOf('ü')));
+    const latin1 = Buffer.from(text, 'latin1');
+    expect(() => decodeFileBytes(latin1, 'x.json')).toThrow(new InputError('x.json', `not valid UTF-8 at byte ${at}: ${how}`));
+    expect(() => parseJsonText(latin1, 'x.json')).toThrow(new InputError('x.json', `not valid UTF-8 at byte ${at}: ${how}`));
+    // The offset is the file's: a UTF-8 byte-order mark counts.
+    expect(() => decodeFileBytes(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), latin1]), 'x.json')).toThrow(`not valid UTF-8 at byte ${at + 3}:`);
+  });
+
+  it.each([
+    ['a lone continuation byte', [0x80], 0],
+    ['a byte never used (0xFF)', [0xff], 0],
+    ['an overlong form', [0xc0, 0xaf], 0],
+    ['a sequence cut by the end of the file', [0xe2, 0x82], 0],
+    ['a sequence cut by an ASCII byte', [0xe2, 0x41, 0x41], 0],
+    ['an encoded surrogate', [0xed, 0xa0, 0x80], 0],
+    ['a code point above U+10FFFF', [0xf4, 0x90, 0x80, 0x80], 0],
+    ['a bad byte after valid sequences (é, €, 𝄞, U+FFFD)', [...Buffer.from('é€𝄞\ufffd'), 0xc3], 12],
+  ])('%s', (_name, bytes, at) => {
+    expect(() => decodeFileBytes(Buffer.from([0x5b, ...bytes, 0x5d]), 'x.json')).toThrow(new InputError('x.json', `not valid UTF-8 at byte ${at + 1}: ${how}`));
+  });
+
+  it('the offset named is where the text stops being UTF-8, whatever the bytes (agrees with the decoder)', () => {
+    let seed = 42;
+    const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) >>> 8) & 0xff;
+    const strict = new TextDecoder('utf-8', { fatal: true });
+    let refused = 0;
+    for (let round = 0; round < 3000; round += 1) {
+      // Mostly bytes above 0x7F, so that sequences, good and bad, are frequent; a leading space keeps
+      // the bytes from starting with a UTF-16 byte-order mark.
+      const bytes = Buffer.from([0x20, ...Array.from({ length: 1 + (round % 12) }, () => (random() % 4 === 0 ? 0x41 : 0x80 | random()))]);
+      let message: string | undefined;
+      try {
+        expect(decodeFileBytes(bytes, 'r.json')).toBe(strict.decode(bytes));
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      if (message === undefined) continue;
+      refused += 1;
+      const at = Number(/^r\.json: not valid UTF-8 at byte (\d+): /.exec(message)?.[1]);
+      expect(Number.isInteger(at), message).toBe(true);
+      expect(() => strict.decode(bytes.subarray(0, at)), `${bytes.toString('hex')} at ${at}`).not.toThrow();
+      expect(() => strict.decode(bytes.subarray(0, at + 4)), `${bytes.toString('hex')} at ${at}`).toThrow();
+    }
+    expect(refused).toBeGreaterThan(1000);
+  });
+});
+
+// QA C11: 5,000 flattened subnets listed in one another overflowed the stack ("unexpected error:
+// Maximum call stack size exceeded", no file named).
+describe('flattened child resources nested deeply', () => {
+  /** An `az network vnet show`-style VNet whose subnets each list the next, `depth` deep. */
+  const nestedVnet = (depth: number): Record<string, unknown> => {
+    let child: Record<string, unknown> = { id: `${id}/subnets/s${depth}`, name: `s${depth}`, addressPrefix: '10.0.0.0/24' };
+    for (let i = depth - 1; i > 0; i -= 1) child = { id: `${id}/subnets/s${i}`, name: `s${i}`, subnets: [child] };
+    return { id, name: 'v', type: 'Microsoft.Network/virtualNetworks', addressSpace: { addressPrefixes: ['10.0.0.0/16'] }, subnets: [child] };
+  };
+
+  it.each([5_000, 20_000])('%i levels deep are an InputError naming the file and the entry', (depth) => {
+    expect(() => resourcesFromDocument({ data: [nestedVnet(depth)] }, 'deep.json')).toThrow(
+      new InputError('deep.json at .data[0]', 'child resources listed in one another more than 100 levels deep (an export nests a few): not an Azure export'),
+    );
+  });
+
+  it('50 levels deep are read, each level nested', () => {
+    let level = resourcesFromDocument([nestedVnet(50)], 'x.json')[0]?.resource as Record<string, unknown> | undefined;
+    let levels = 0;
+    while (level) {
+      levels += 1;
+      const properties = level.properties as Record<string, unknown>;
+      expect(properties).toBeDefined();
+      level = (properties.subnets as Array<Record<string, unknown>> | undefined)?.[0];
+    }
+    expect(levels).toBe(51);
   });
 });
