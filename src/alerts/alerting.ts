@@ -80,6 +80,17 @@ export interface AlertOutcome {
   /** New alerts written owed but held for their settle period (the event path only). */
   held: HeldMail[];
   failed: { fingerprint: string; kind: 'opened' | 'resolved'; error: string }[];
+  /** Mails not sent for lack of time (a SendWindow): left pending and unclaimed, for the next flush. */
+  deferred: { fingerprint: string; kind: 'opened' | 'resolved' }[];
+}
+
+/**
+ * Until when an invocation may wait for mail (`deadline`, Date.now()'s clock; the event path's, so
+ * that Event Grid gets its answer in time), and how long a send needs at least (`minMs`).
+ */
+export interface SendWindow {
+  deadline: number;
+  minMs: number;
 }
 
 const DEFAULT_CLAIM_MS = 120_000;
@@ -90,6 +101,30 @@ const MAX_RETRY_MS = 3_600_000;
 /** How long a mail whose send failed `failures` times in a row waits: 1, 2, 4 ... minutes, at most an hour. */
 export function retryDelayMs(failures: number): number {
   return Math.min(FIRST_RETRY_MS * 2 ** Math.max(0, failures - 1), MAX_RETRY_MS);
+}
+
+/** Whether the window leaves a send the time it needs. */
+function hasTime(window: SendWindow): boolean {
+  return window.deadline - Date.now() >= window.minMs;
+}
+
+/** The promise's outcome, or the signal's reason as soon as it aborts (the promise left to settle on its own). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error as Error);
+      },
+    );
+  });
 }
 
 /** More mails than this owed to the same recipients in one run go as one digest. */
@@ -231,11 +266,13 @@ export class Alerting {
      * with the others it owes (alertFlush's re-checks: one digest for the run). Default true.
      */
     sendNow?: boolean;
+    /** The time the sends may take (see SendWindow); unbounded by default. */
+    sendWindow?: SendWindow;
   }): Promise<AlertOutcome> {
     const { store, log } = this.deps;
     const observedAt = input.observedAt.toISOString();
     const plan = planTransitions(input.rows, input.findings, input.scope, observedAt);
-    const outcome: AlertOutcome = { plan, lostRaces: 0, sent: [], held: [], failed: [] };
+    const outcome: AlertOutcome = { plan, lostRaces: 0, sent: [], held: [], failed: [], deferred: [] };
     const toSend: OwedMail[] = [];
     const now = this.iso();
     const sendNow = input.sendNow ?? true;
@@ -342,7 +379,7 @@ export class Alerting {
     } finally {
       // Mails owed by the writes that landed go out even when a later write throws: the retry of the
       // event finds those rows open under this invocation's claim, and would not send them.
-      await this.sendAll(toSend, outcome);
+      await this.sendAll(toSend, outcome, input.sendWindow);
     }
     return outcome;
   }
@@ -352,16 +389,19 @@ export class Alerting {
    * invocations, settle periods ended). `lapsedHolds`: held alerts whose period has ended too, for
    * the callers that have just read them (alertFlush after its re-reads, the scheduled audit); an
    * event's flush leaves them to alertFlush, whose re-read may resolve them and runs their deferred
-   * fix, within a minute. `skip`: alerts not to send now.
+   * fix, within a minute. `skip`: alerts not to send now. `sendWindow`: the time the sends may take;
+   * with less left than a send needs, nothing is claimed (the next flush sends it).
    */
-  async flushPending(outcome?: AlertOutcome, options: { lapsedHolds?: boolean; skip?: ReadonlySet<string> } = {}): Promise<AlertOutcome> {
+  async flushPending(outcome?: AlertOutcome, options: { lapsedHolds?: boolean; skip?: ReadonlySet<string>; sendWindow?: SendWindow } = {}): Promise<AlertOutcome> {
     const result: AlertOutcome = outcome ?? {
       plan: { opened: [], resolved: [], reopened: [], unchanged: [], stale: [] },
       lostRaces: 0,
       sent: [],
       held: [],
       failed: [],
+      deferred: [],
     };
+    if (options.sendWindow && !hasTime(options.sendWindow)) return result;
     const now = this.iso();
     // A mail that just failed in this invocation waits for its retry time, even if recording it failed.
     const failedHere = new Set(result.failed.map((f) => f.fingerprint));
@@ -391,7 +431,7 @@ export class Alerting {
       }
       due.push({ row: claimed, kind });
     }
-    await this.sendAll(due, result);
+    await this.sendAll(due, result, options.sendWindow);
     return result;
   }
 
@@ -408,25 +448,34 @@ export class Alerting {
    * since the service would answer the old id with the old outcome and the changed part would be
    * lost; a possible duplicate is better than a lost alert.
    */
-  private async sendAll(owed: readonly OwedMail[], outcome: AlertOutcome): Promise<void> {
+  private async sendAll(owed: readonly OwedMail[], outcome: AlertOutcome, window: SendWindow | undefined): Promise<void> {
     const again = new Set<OwedMail>();
     for (const [saved, group] of groupBy(owed, (mail) => mail.row.mailOperation)) {
       if (group.length < 2 || operationIdOf(group) !== saved || new Set(group.map(({ row }) => this.recipientKey(row))).size !== 1) continue;
       for (const mail of group) again.add(mail);
-      await this.send(group, outcome);
+      await this.send(group, outcome, window);
     }
     for (const group of groupBy(owed, (mail) => (again.has(mail) ? undefined : this.recipientKey(mail.row))).values()) {
-      if (group.length > MAX_SEPARATE_MAILS) await this.send(group, outcome);
-      else for (const mail of group) await this.send([mail], outcome);
+      if (group.length > MAX_SEPARATE_MAILS) await this.send(group, outcome, window);
+      else for (const mail of group) await this.send([mail], outcome, window);
     }
   }
 
   /** The mail of `owed` (one alert, or a digest of several), then each row's outcome: sent, or failed and put off. */
-  private async send(owed: readonly OwedMail[], outcome: AlertOutcome): Promise<void> {
+  private async send(owed: readonly OwedMail[], outcome: AlertOutcome, window: SendWindow | undefined): Promise<void> {
     const { mailer, log } = this.deps;
     const [single] = owed;
     if (!single) return;
     const isDigest = owed.length > 1;
+    if (window && !hasTime(window)) {
+      // Unclaimed at once, so that the next flush (alertFlush, within a minute) sends it rather than waiting for the claim to lapse.
+      log.info(`${owed.length} alert mail${owed.length === 1 ? '' : 's'} (${owed.map(({ row }) => row.fingerprint).join(', ')}) left pending for the next flush: less than ${window.minMs / 1000} s of this invocation's time left`);
+      for (const { row, kind } of owed) {
+        outcome.deferred.push({ fingerprint: row.fingerprint, kind });
+        await this.record(row.fingerprint, (r) => ({ ...r, claimUntil: undefined }));
+      }
+      return;
+    }
     const operationId = operationIdOf(owed);
     // A digest's group is saved on its rows before the send, so that a retry after a crash or an
     // unknown outcome can send exactly this group again, under this id (sendAll, mailOperation).
@@ -452,15 +501,25 @@ export class Alerting {
       }
     }
     const what = !isDigest ? `alert mail (${single.kind}) for ${single.row.fingerprint}` : `alert digest of ${owed.length} alerts (${owed.map(({ row }) => row.fingerprint).join(', ')})`;
+    // Aborted at the window's deadline: the send and its status polls stop, and so does the wait for a mailer that ignores the signal.
+    const signal = window ? AbortSignal.timeout(Math.max(0, window.deadline - Date.now())) : undefined;
     try {
       if (!mailer) throw new Error('email is not configured (PEERGUARD_EMAIL_ENDPOINT or PEERGUARD_EMAIL_CONNECTION_STRING)');
-      await mailer.send({
-        to: this.deps.recipients[single.row.severity],
-        ...mail,
-        operationId,
-      });
+      const sending = mailer.send({ to: this.deps.recipients[single.row.severity], ...mail, operationId }, signal ? { signal } : undefined);
+      await (signal ? untilAborted(sending, signal) : sending);
     } catch (error) {
       const message = redactSecrets((error as Error).message);
+      if (signal?.aborted) {
+        // It may have been accepted: an unknown outcome, not the sender's failure. Kept pending under the
+        // same Operation-Id (sendAttempts and the digest's mailOperation unchanged), so that the service
+        // recognises the next flush's send if this one went out; no retry delay, as the sender did not fail.
+        log.warn(`${what} not finished by this invocation's deadline (its outcome unknown); it stays pending and the next flush sends it under the same Operation-Id: ${message}`);
+        for (const { row, kind } of owed) {
+          outcome.failed.push({ fingerprint: row.fingerprint, kind, error: message });
+          await this.record(row.fingerprint, (r) => ({ ...r, claimUntil: undefined, lastSendError: `not finished by the invocation's deadline (outcome unknown): ${message}` }));
+        }
+        return;
+      }
       // Only a reported outcome moves to a new Operation-Id; after an unknown one the retry reuses it.
       const attempts = error instanceof SendError && error.definitive ? 1 : 0;
       const failures = Math.max(...owed.map(({ row }) => row.sendFailures ?? 0)) + 1;

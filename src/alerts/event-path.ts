@@ -45,9 +45,11 @@ export interface EventPathDeps {
   retryDelayMs?: number;
   /**
    * How long the invocation works on one event before it leaves it to Event Grid (default
-   * EVENT_DEADLINE_MS): the live read gives up at it, and no attempt starts that would end past it.
+   * EVENT_DEADLINE_MS): the live read and the mails give up at it, and no attempt starts that would end past it.
    */
   deadlineMs?: number;
+  /** A mail is sent only with at least this much of the deadline left (default EVENT_MAIL_MIN_MS); else it is left to alertFlush. */
+  mailMinMs?: number;
   /** Remediation after the evaluation (runs when remediation.enabled and onEvent; journalled, reported in the next report mail). */
   remediation?: RemediationRunner;
 }
@@ -80,6 +82,14 @@ const PERMANENT_STATUSES = new Set([400, 413, 414, 422]);
  * Event Grid to redeliver it with its own backoff (10 s, 30 s, 1 min...).
  */
 export const EVENT_DEADLINE_MS = 25_000;
+
+/**
+ * The least time left before the event's deadline to start a mail: a send and its status polls take
+ * a second or two normally. With less, the mail stays pending, unclaimed, and alertFlush (every
+ * minute) sends it; a send still running at the deadline is aborted and recorded as of unknown
+ * outcome, resent under the same Operation-Id (alerting.ts).
+ */
+export const EVENT_MAIL_MIN_MS = 5_000;
 
 /**
  * Whether retrying cannot help: a PermanentEventError, or a permanent HTTP status that a service
@@ -264,6 +274,8 @@ async function processEvent(deps: EventPathDeps, event: ArmEvent, signal: AbortS
   // read (and is judged here) or meets the mark and opens nothing (store.ts).
   await deps.store.raiseReadMarks(markedVnets({ topology, inventory }, scope.keys), observedAt.toISOString());
   const rows = await deps.store.rowsFor([...scope.keys]);
+  // The mails wait no longer than the event's deadline either: Event Grid must have its answer within 30 s.
+  const sendWindow = { deadline: deadlineAt, minMs: deps.mailMinMs ?? EVENT_MAIL_MIN_MS };
   const outcome = await deps.alerting.apply({
     findings: run.report.findings,
     scope,
@@ -273,8 +285,9 @@ async function processEvent(deps: EventPathDeps, event: ArmEvent, signal: AbortS
     mailOpened: true,
     unlessMarked: true,
     sendNow: mail,
+    sendWindow,
   });
-  if (mail) await deps.alerting.flushPending(outcome);
+  if (mail) await deps.alerting.flushPending(outcome, { sendWindow });
   const caller = event.change.caller;
   const trigger = { kind: 'event', eventId: event.id, caller: caller?.upn ?? caller?.name ?? caller?.appId } as const;
   if (deps.remediation?.runsFor(trigger)) {
@@ -318,8 +331,9 @@ async function processEvent(deps: EventPathDeps, event: ArmEvent, signal: AbortS
   const lost = outcome.lostRaces > 0 ? `, ${outcome.lostRaces} alert writes lost to a concurrent invocation or a newer read` : '';
   // New alerts of rules that settle (a peering's first link, the survivor of a deleted pair) explain "N new, 0 mails sent" too.
   const held = outcome.held.length > 0 ? `, ${outcome.held.length} held for the settle period (alertFlush mails each still open at its end)` : '';
+  const deferred = outcome.deferred.length > 0 ? `, ${outcome.deferred.length} mails left to alertFlush for lack of time` : '';
   deps.log.info(
-    `event ${event.id} (${event.eventType} ${event.subject}): ${vnetIds.length} VNets evaluated, ${p.opened.length} new, ${p.resolved.length} resolved, ${p.unchanged.length} still open, ${outcome.sent.length} mails sent${held}${lost}`,
+    `event ${event.id} (${event.eventType} ${event.subject}): ${vnetIds.length} VNets evaluated, ${p.opened.length} new, ${p.resolved.length} resolved, ${p.unchanged.length} still open, ${outcome.sent.length} mails sent${held}${deferred}${lost}`,
   );
   return { id: event.id, status: 'processed', vnetIds, outcome };
 }

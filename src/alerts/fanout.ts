@@ -3,7 +3,17 @@ import type { ContainerClient } from '@azure/storage-blob';
 import type { QueueClient } from '@azure/storage-queue';
 import type { AuditScope, Inventory, InventoryReader } from '../ports';
 import type { Logger } from './alerting';
-import { auditAndReport, mergeInventories, type ScheduledDeps, type ScheduledResult } from './scheduled';
+import {
+  AUDIT_TIME_NEEDED_MS,
+  auditAndReport,
+  FUNCTION_TIMEOUT_MS,
+  invocationTime,
+  mergeInventories,
+  REAL_CLOCK,
+  type InvocationTime,
+  type ScheduledDeps,
+  type ScheduledResult,
+} from './scheduled';
 import type { AssemblyLease, RunProgress, RunStore } from './store';
 import { redactSecrets } from '../redact';
 
@@ -29,11 +39,19 @@ import { redactSecrets } from '../redact';
 // throttled read, say, so no catch ran) is moved to the poison queue, whose handler gives the
 // batch up without reading: its subscriptions are recorded unreadable and the run goes on to a
 // PARTIAL report, rather than ending in none.
+//
+// Time: every invocation has host.json's functionTimeout, counted from its start (InvocationTime),
+// after which the host restarts the worker, killing the assembly (perhaps between two peering
+// writes) and every other invocation on it. A batch's read is aborted at the deadline. The
+// assembly is claimed only with AUDIT_TIME_NEEDED_MS still left: the worker that records the last
+// batch after a long read throws instead, and the redelivery (30 s later, host.json's
+// visibilityTimeout), which finds its batch recorded and reads nothing, assembles with a whole
+// invocation's time. That costs one of the message's maxDequeueCount (5) deliveries, so a read that
+// succeeds at the first delivery never ends poisoned; and a poisoned batch that was recorded tries the
+// assembly once more (auditBatchPoison), with the same check.
 
-/** An assembler's lease: longer than host.json's functionTimeout (10 min), after which the host has given up on the invocation. */
-export const ASSEMBLY_LEASE_MS = 11 * 60_000;
-/** How long a delivery that finds the assembly held waits for it to finish or lapse (within functionTimeout), then throws to be redelivered. */
-export const ASSEMBLY_WAIT_MS = 8 * 60_000;
+/** An assembler's lease: longer than host.json's functionTimeout, after which the host has given up on the invocation. */
+export const ASSEMBLY_LEASE_MS = FUNCTION_TIMEOUT_MS + 60_000;
 export const ASSEMBLY_POLL_MS = 5_000;
 /**
  * Runs (their rows, and batch blobs left behind) are removed this long after they started: the
@@ -44,11 +62,15 @@ export const RUN_HORIZON_DAYS = 7;
 
 export interface AssemblyTiming {
   leaseMs: number;
+  /**
+   * How long after the invocation's start a delivery that finds the assembly held waits at most
+   * (tests shorten it); by default until only AUDIT_TIME_NEEDED_MS of the invocation is left.
+   */
   waitMs: number;
   pollMs: number;
 }
 
-const DEFAULT_TIMING: AssemblyTiming = { leaseMs: ASSEMBLY_LEASE_MS, waitMs: ASSEMBLY_WAIT_MS, pollMs: ASSEMBLY_POLL_MS };
+const DEFAULT_TIMING: AssemblyTiming = { leaseMs: ASSEMBLY_LEASE_MS, waitMs: Number.POSITIVE_INFINITY, pollMs: ASSEMBLY_POLL_MS };
 
 /** `2026-03-04T06-00-00-000Z`: a run id is its start, and sorts by it. */
 export function runIdOf(at: Date): string {
@@ -177,7 +199,7 @@ export interface FanoutDeps extends ScheduledDeps {
   log: Logger;
   /** When a read begins (orders the alert rows the audit decides): strictly increasing. */
   observe: () => Date;
-  /** The assembly's lease and waits (tests shorten them); default ASSEMBLY_LEASE_MS, ASSEMBLY_WAIT_MS, ASSEMBLY_POLL_MS. */
+  /** The assembly's lease and waits (tests shorten them); default ASSEMBLY_LEASE_MS, the invocation's time, ASSEMBLY_POLL_MS. */
   assembly?: Partial<AssemblyTiming>;
 }
 
@@ -193,10 +215,20 @@ async function pruneRuns(deps: FanoutDeps): Promise<void> {
   }
 }
 
-/** The inventory of a scope, stamped with when its read began (`Inventory.observedAt`). */
-async function readStamped(deps: FanoutDeps, scope: AuditScope): Promise<Inventory> {
+/**
+ * The inventory of a scope, stamped with when its read began (`Inventory.observedAt`). The read is
+ * aborted at `readBy` (deps.clock), so that the invocation ends before the host kills its worker.
+ */
+async function readStamped(deps: FanoutDeps, scope: AuditScope, readBy: number, what: string): Promise<Inventory> {
+  const clock = deps.clock ?? REAL_CLOCK;
   const observedAt = deps.observe().toISOString();
-  return { ...(await deps.inventory.readInventory(scope)), observedAt };
+  const signal = clock.timeout(readBy - clock.now());
+  try {
+    return { ...(await deps.inventory.readInventory(scope, undefined, signal)), observedAt };
+  } catch (error) {
+    if (!signal.aborted) throw error;
+    throw new Error(`${what}: reading the estate did not finish by ${new Date(readBy).toISOString()}, which leaves the invocation the time it needs after the read within host.json's functionTimeout (${FUNCTION_TIMEOUT_MS / 60_000} min)`, { cause: error });
+  }
 }
 
 /** The timer: enqueue batches when there are more subscriptions than one batch, else audit here. */
@@ -204,6 +236,7 @@ export async function startScheduledAudit(
   deps: FanoutDeps,
   scope: { subscriptionIds: string[] } | { kind: 'managementGroup' | 'tenant'; managementGroupId?: string },
   batchSize: number,
+  invocation: InvocationTime = invocationTime((deps.clock ?? REAL_CLOCK).now()),
 ): Promise<{ mode: 'inline'; result: ScheduledResult } | { mode: 'fan-out'; runId: string; batches: number }> {
   await pruneRuns(deps);
   if ('subscriptionIds' in scope && scope.subscriptionIds.length > batchSize) {
@@ -221,8 +254,11 @@ export async function startScheduledAudit(
       : scope.kind === 'managementGroup'
         ? { kind: 'managementGroup', managementGroupId: scope.managementGroupId ?? '' }
         : { kind: 'tenant' },
+    // The audit, alert state and report follow in this invocation: a read past this leaves them no time.
+    invocation.deadline - AUDIT_TIME_NEEDED_MS,
+    'scheduled audit (no report this run)',
   );
-  return { mode: 'inline', result: await auditAndReport(deps, inventory) };
+  return { mode: 'inline', result: await auditAndReport(deps, inventory, { deadline: invocation.deadline }) };
 }
 
 /**
@@ -241,6 +277,7 @@ export async function runAuditBatch(
   deps: FanoutDeps,
   message: AuditBatchMessage,
   delivery: BatchDelivery,
+  invocation: InvocationTime = invocationTime((deps.clock ?? REAL_CLOCK).now()),
 ): Promise<{ assembled: ScheduledResult | undefined; completed: number }> {
   const before = await deps.runs.progress(message.runId);
   if (!before) {
@@ -251,21 +288,22 @@ export async function runAuditBatch(
     deps.log.info(`run ${message.runId}: already assembled; batch ${message.batch} has nothing left to do`);
     return { assembled: undefined, completed: before.completed.length };
   }
-  if (!before.completed.includes(message.batch)) await saveBatch(deps, message, delivery);
+  if (!before.completed.includes(message.batch)) await saveBatch(deps, message, delivery, invocation);
   const progress = await deps.runs.completeBatch(message.runId, message.batch);
   if (!progress || progress.completed.length < progress.batchCount) {
     return { assembled: undefined, completed: progress?.completed.length ?? 0 };
   }
-  return { assembled: await assemble(deps, progress), completed: progress.completed.length };
+  return { assembled: await assemble(deps, progress, invocation), completed: progress.completed.length };
 }
 
 /** Reads the batch and saves its inventory; a batch that is given up is saved as unreadable instead. */
-async function saveBatch(deps: FanoutDeps, message: AuditBatchMessage, delivery: BatchDelivery): Promise<void> {
+async function saveBatch(deps: FanoutDeps, message: AuditBatchMessage, delivery: BatchDelivery, invocation: InvocationTime): Promise<void> {
   // Every delivery of a poisoned message failed, most likely in a read that no retry finished: it is not tried again.
   if ('poisoned' in delivery) return giveUp(deps, message, poisonedReason(message, delivery.maxDequeueCount));
   let inventory: Inventory;
   try {
-    inventory = await readStamped(deps, { kind: 'subscriptions', subscriptionIds: message.subscriptionIds });
+    // Saving and recording the batch take seconds: INVOCATION_END_MARGIN_MS covers them.
+    inventory = await readStamped(deps, { kind: 'subscriptions', subscriptionIds: message.subscriptionIds }, invocation.deadline, `run ${message.runId} batch ${message.batch}`);
   } catch (error) {
     if (delivery.dequeueCount < delivery.maxDequeueCount) throw error;
     return giveUp(deps, message, `could not be read after ${delivery.dequeueCount} attempts: ${redactSecrets((error as Error).message)}`);
@@ -296,33 +334,44 @@ async function giveUp(deps: FanoutDeps, message: AuditBatchMessage, reason: stri
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Claims the assembly (waiting while another invocation holds it), then assembles, archives and mails the report. */
-async function assemble(deps: FanoutDeps, progress: RunProgress): Promise<ScheduledResult | undefined> {
+/**
+ * Claims the assembly (waiting while another invocation holds it), then assembles, archives and
+ * mails the report. Claimed only while AUDIT_TIME_NEEDED_MS of the invocation is left; with less it
+ * throws, for the queue's redelivery, a new invocation with all its time, to take it.
+ */
+async function assemble(deps: FanoutDeps, progress: RunProgress, invocation: InvocationTime): Promise<ScheduledResult | undefined> {
   const timing = { ...DEFAULT_TIMING, ...deps.assembly };
+  const clock = deps.clock ?? REAL_CLOCK;
   const { runId } = progress;
   const owner = randomUUID();
-  const waitUntil = Date.now() + timing.waitMs;
+  const claimBy = invocation.deadline - AUDIT_TIME_NEEDED_MS;
+  const waitUntil = Math.min(invocation.startedAt + timing.waitMs, claimBy);
   let lease: AssemblyLease;
   for (;;) {
+    if (clock.now() >= claimBy) {
+      const spent = Math.round((clock.now() - invocation.startedAt) / 1000);
+      throw new Error(
+        `run ${runId}: this invocation has run ${spent} s, which leaves less than the ${AUDIT_TIME_NEEDED_MS / 1000} s the assembly needs within host.json's functionTimeout (${FUNCTION_TIMEOUT_MS / 60_000} min): the assembly is left unclaimed, and the queue's redelivery of this message assembles it`,
+      );
+    }
     const claim = await deps.runs.claimAssembly(runId, owner, deps.now(), timing.leaseMs);
     if (claim.status === 'claimed') {
       lease = claim.lease;
       break;
     }
     if (claim.status !== 'held') return undefined; // assembled by another, or the run is gone
-    if (Date.now() >= waitUntil) {
+    if (clock.now() + timing.pollMs >= waitUntil) {
       // The holder may still finish; if it died, its lease lapses and a redelivery takes over.
       throw new Error(`run ${runId}: the report is being assembled by another invocation (its lease runs until ${claim.until}); the queue redelivers this message`);
     }
-    await sleep(timing.pollMs);
+    await clock.sleep(timing.pollMs);
   }
   try {
     const parts = await deps.batches.load(runId, lease.batchCount);
     deps.log.info(`run ${runId}: all ${lease.batchCount} batches read; assembling the report`);
     const result = await auditAndReport(deps, mergeInventories(parts), {
       at: new Date(lease.reportAt),
+      deadline: invocation.deadline,
       beforeDelivery: async () => {
         const renewed = await deps.runs.renewAssembly(lease, deps.now(), timing.leaseMs);
         if (renewed) lease = renewed;

@@ -21,8 +21,13 @@ export interface MailMessage {
   operationId?: string;
 }
 
+export interface SendOptions {
+  /** Stops the send and its status polls (an invocation's deadline): the outcome is then unknown. */
+  signal?: AbortSignal;
+}
+
 export interface Mailer {
-  send(message: MailMessage): Promise<{ id: string }>;
+  send(message: MailMessage, options?: SendOptions): Promise<{ id: string }>;
 }
 
 export type Recipients = Record<Severity, string[]>;
@@ -56,7 +61,7 @@ export class CommunicationMailer implements Mailer {
     private readonly pollIntervalMs = 1_000,
   ) {}
 
-  async send(message: MailMessage): Promise<{ id: string }> {
+  async send(message: MailMessage, options: SendOptions = {}): Promise<{ id: string }> {
     if (message.to.length === 0) throw new SendError('no recipients');
     let result;
     let poller: Awaited<ReturnType<EmailClient['beginSend']>> | undefined;
@@ -72,9 +77,14 @@ export class CommunicationMailer implements Mailer {
             contentInBase64: Buffer.from(a.content).toString('base64'),
           })),
         },
-        { updateIntervalInMs: this.pollIntervalMs, ...(message.operationId ? { operationId: message.operationId } : {}) },
+        {
+          updateIntervalInMs: this.pollIntervalMs,
+          ...(message.operationId ? { operationId: message.operationId } : {}),
+          ...(options.signal ? { abortSignal: options.signal } : {}),
+        },
       );
-      result = await poller.pollUntilDone();
+      // An abort ends the polls with the operation still running: an unknown outcome, not a failure.
+      result = await poller.pollUntilDone(options.signal ? { abortSignal: options.signal } : undefined);
     } catch (error) {
       // core-lro throws this (from beginSend's first poll or later) when the service ended the operation
       // Failed or Canceled: a reported outcome. Anything else (no answer, a failed poll) is unknown.

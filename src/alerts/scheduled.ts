@@ -25,6 +25,47 @@ import type { AlertStore, NeighbourhoodIndex, StateHousekeeping } from './store'
 // baseline, so what it would have told is listed again by the next one, which says so. Being a
 // full read, it also prunes the alert table (index rows of resources gone, read marks no read needs).
 
+/**
+ * host.json's functionTimeout (a test checks that they agree). At it the host gives up on the
+ * invocation and restarts its Node worker, killing whatever that worker was running.
+ */
+export const FUNCTION_TIMEOUT_MS = 10 * 60_000;
+/** Left unused at the end of an invocation: a slow last storage call, the host recording the result. */
+export const INVOCATION_END_MARGIN_MS = 30_000;
+/** Kept before the invocation's deadline for archiving, composing and mailing the report (after remediation). */
+export const REPORT_MARGIN_MS = 2 * 60_000;
+/**
+ * What an audit needs after its read, remediation aside (which takes only what is left): evaluating,
+ * recording the alert state and flushing its mails, then REPORT_MARGIN_MS for the report. A read
+ * that has not finished by the deadline less this is given up; an assembly is not begun with less.
+ */
+export const AUDIT_TIME_NEEDED_MS = 3 * 60_000;
+
+/** Elapsed time within an invocation (real time: not the app clock `now`, which tests pin), for its deadline and waits. */
+export interface InvocationClock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+  /** A signal that aborts `ms` from now. */
+  timeout(ms: number): AbortSignal;
+}
+
+export const REAL_CLOCK: InvocationClock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  timeout: (ms) => AbortSignal.timeout(Math.max(0, ms)),
+};
+
+/** When an invocation started and when it must be done (on an InvocationClock). */
+export interface InvocationTime {
+  startedAt: number;
+  deadline: number;
+}
+
+/** The time of an invocation that started at `startedAt`: host.json's functionTimeout less INVOCATION_END_MARGIN_MS. */
+export function invocationTime(startedAt: number): InvocationTime {
+  return { startedAt, deadline: startedAt + FUNCTION_TIMEOUT_MS - INVOCATION_END_MARGIN_MS };
+}
+
 export interface ScheduledDeps {
   store: AlertStore;
   index: NeighbourhoodIndex;
@@ -45,6 +86,8 @@ export interface ScheduledDeps {
   mailBudgetBytes?: number;
   /** Remediation after the audit (runs when remediation.enabled and onSchedule); the mail reports the journal since the last report. */
   remediation?: RemediationRunner;
+  /** The invocation's elapsed time (default REAL_CLOCK, the remediation runner's clock too). */
+  clock?: InvocationClock;
 }
 
 export interface ScheduledResult {
@@ -65,6 +108,8 @@ export interface ReportOptions {
    * invocation no longer owns the report (a fan-out assembly taken over), which then sends nothing.
    */
   beforeDelivery?: () => Promise<boolean>;
+  /** The invocation's deadline (deps.clock): remediation ends REPORT_MARGIN_MS before it, so that the report still goes out. */
+  deadline?: number;
 }
 
 /**
@@ -234,8 +279,11 @@ export async function auditAndReport(deps: ScheduledDeps, inventory: Inventory, 
   await pruneState(deps, inventory, entries, observedAt, now);
   if (deps.remediation) {
     try {
-      // A fixed budget (runner.ts) on the runner's clock (Date.now()'s), so that the report mail still goes out within functionTimeout.
-      const deadline = new Date(Date.now() + SCHEDULED_REMEDIATION_BUDGET_MS);
+      // Its budget (runner.ts), cut to leave the report its margin before the invocation's deadline:
+      // the read (and an assembly's wait) may have used much of functionTimeout already. On the
+      // runner's clock, which is the invocation clock's (Date.now()'s).
+      const budgetEnd = (deps.clock ?? REAL_CLOCK).now() + SCHEDULED_REMEDIATION_BUDGET_MS;
+      const deadline = new Date(options.deadline === undefined ? budgetEnd : Math.min(budgetEnd, options.deadline - REPORT_MARGIN_MS));
       const fixed = await deps.remediation.run({ findings: report.findings, topology: run.extras.topology, trigger: { kind: 'schedule', scheduledAt: now.toISOString() }, deadline });
       if (fixed) deps.log.info(`scheduled audit: remediation run ${fixed.runId}: ${fixed.writes} writes${fixed.stoppedBy ? `; stopped: ${fixed.stoppedBy}` : ''}`);
     } catch (error) {

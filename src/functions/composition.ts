@@ -15,6 +15,7 @@ import { Alerting, type Logger } from '../alerts/alerting';
 import { BlobDeadLetterStore, BlobReportArchive, type DeadLetterStore, type ReportArchive } from '../alerts/archive';
 import type { EventPathDeps } from '../alerts/event-path';
 import { BlobBatchInventoryStore, StorageAuditQueue, type AssemblyTiming, type AuditQueue, type BatchInventoryStore, type FanoutDeps } from '../alerts/fanout';
+import { REAL_CLOCK, type InvocationClock } from '../alerts/scheduled';
 import { CommunicationMailer, type Mailer, type Recipients } from '../alerts/mailer';
 import { TableAlertStore, type AlertStore, type NeighbourhoodIndex, type RunStore, type StateHousekeeping } from '../alerts/store';
 import { strictlyIncreasing } from '../alerts/transitions';
@@ -79,6 +80,12 @@ export interface Adapters {
   remediation?: RemediationRunner;
   /** The fan-out assembly's lease and waits (tests shorten them); default src/alerts/fanout.ts's. */
   assembly?: Partial<AssemblyTiming>;
+  /**
+   * Elapsed time in an invocation, against host.json's functionTimeout (the scheduled audit and the
+   * fan-out: deadlines, waits). Real time (REAL_CLOCK) unless a test injects one; the remediation
+   * runner's clock must be the same.
+   */
+  clock: InvocationClock;
   /** How long the HTTP audit reads the estate (tests shorten it); default src/functions/audit.ts's AUDIT_READ_DEADLINE_MS. */
   auditReadDeadlineMs?: number;
 }
@@ -264,6 +271,7 @@ export function buildAdapters(env: Record<string, string | undefined>, overrides
     now,
     observe: strictlyIncreasing(now),
     retryDelayMs: 1_000,
+    clock: REAL_CLOCK,
     ...(fixes.enabled && (fixes.onEvent || fixes.onSchedule)
       ? {
           remediation: new RemediationRunner({
@@ -369,5 +377,6 @@ export function fanoutDeps(a: Adapters, log: Logger): FanoutDeps {
     log,
     ...(a.remediation ? { remediation: a.remediation } : {}),
     ...(a.assembly ? { assembly: a.assembly } : {}),
+    clock: a.clock,
   };
 }

@@ -30,12 +30,14 @@ export interface RemediationRunnerDeps {
 }
 
 /**
- * The scheduled audit's time for remediation: no write starts after it, and one still running is
- * given up at it. Remediation runs after the audit's evaluation and before the report mail, in one
- * invocation that host.json's functionTimeout ends after 10 minutes. Four minutes leave six for
- * what comes before (an inline audit's read; a large estate is read in fan-out batches by other
- * invocations) and after (archive, compose and send the mail), so that a slow ARM cannot cost the
- * day's report. Peering writes normally finish within a minute: the default maxWrites (5) fits.
+ * The scheduled audit's most time for remediation: no write starts after it, and one still running
+ * is given up at it. Remediation runs after the audit's evaluation and before the report mail, in
+ * one invocation that host.json's functionTimeout ends after 10 minutes, counted from its start:
+ * what came before (an inline audit's read; a fan-out assembler's own batch read and its wait for
+ * the assembly) has used part of them. So the scheduled audit ends remediation at the earlier of
+ * this budget and its invocation's deadline less the report's margin (src/alerts/scheduled.ts,
+ * REPORT_MARGIN_MS), so that a slow ARM cannot cost the day's report. Peering writes normally
+ * finish within a minute: the default maxWrites (5) fits.
  */
 export const SCHEDULED_REMEDIATION_BUDGET_MS = 4 * 60_000;
 
