@@ -39,6 +39,12 @@ export interface EventPathDeps {
   /** When a live read begins (orders the alert rows it decides): strictly increasing. */
   observe: () => Date;
   log: Logger;
+  /**
+   * The audited subscriptions when the settings name a management group rather than subscriptions
+   * (`filter.subscriptions` empty): its subscriptions, so that a peer outside the group is out of
+   * scope on events as for the scheduled audit. When they cannot be listed, nothing is filtered (logged).
+   */
+  scopeSubscriptions?: () => Promise<readonly string[]>;
   /** Reads a gateway, route table, firewall or Route Server from ARM and names the VNets it sits in or serves (composition.ts: ArmLiveReader.locate). */
   locate?: (resourceId: string) => Promise<string[]>;
   maxAttempts?: number;
@@ -239,6 +245,17 @@ export function withinScope(inventory: Inventory, subscriptions: readonly string
   };
 }
 
+/** The subscriptions the scheduled audit covers, where the settings tell them (`withinScope`). */
+async function auditedSubscriptions(deps: EventPathDeps, eventId: string): Promise<readonly string[] | undefined> {
+  if ((deps.filter.subscriptions?.length ?? 0) > 0 || !deps.scopeSubscriptions) return deps.filter.subscriptions;
+  try {
+    return await deps.scopeSubscriptions();
+  } catch (error) {
+    deps.log.warn(`event ${eventId}: the management group's subscriptions could not be listed, so VNets outside it are judged too: ${redactSecrets((error as Error).message)}`);
+    return undefined;
+  }
+}
+
 /** `mail`: send the mails owed once the event is decided (a re-check of held alerts writes them for its caller's flush). */
 async function processEvent(deps: EventPathDeps, event: ArmEvent, signal: AbortSignal, deadlineAt: number, mail = true): Promise<EventResult> {
   const reach = await reachOf(deps, event);
@@ -255,7 +272,7 @@ async function processEvent(deps: EventPathDeps, event: ArmEvent, signal: AbortS
   }
   const observedAt = deps.observe();
   const read = await deps.live.readNeighbourhood(reach.fresh, { ...(reach.changed ? { changed: reach.changed } : {}), alsoRead: reach.alsoRead, signal });
-  const inventory = withinScope(read, deps.filter.subscriptions);
+  const inventory = withinScope(read, await auditedSubscriptions(deps, event.id));
   const run = auditResources({
     resources: inventory.resources,
     rules: deps.rules,

@@ -7,3 +7,4 @@ export { DEFAULT_RETRY, type AzureConnection, type RetrySettings } from './conne
 export { ResourceGraphInventory, type ResourceGraphInventoryOptions } from './resource-graph';
 export { ArmLiveReader, type ArmLiveReaderOptions } from './live';
 export { listSubscriptions, type SubscriptionEntry } from './subscriptions';
+export { listDescendantSubscriptions } from './management-groups';

@@ -10,7 +10,17 @@ import type { BlobServiceClient } from '@azure/storage-blob';
 import type * as StorageQueue from '@azure/storage-queue';
 import type { QueueServiceClient } from '@azure/storage-queue';
 import { ArmRemediationWriter } from '../azure/arm-writer';
-import { ArmLiveReader, CloudError, createCredential, ResourceGraphInventory, resolveCloud, type AzureConnection, type CloudSettings, type RetrySettings } from '../azure';
+import {
+  ArmLiveReader,
+  CloudError,
+  createCredential,
+  listDescendantSubscriptions,
+  ResourceGraphInventory,
+  resolveCloud,
+  type AzureConnection,
+  type CloudSettings,
+  type RetrySettings,
+} from '../azure';
 import { Alerting, type Logger } from '../alerts/alerting';
 import { BlobDeadLetterStore, BlobReportArchive, type DeadLetterStore, type ReportArchive } from '../alerts/archive';
 import type { EventPathDeps } from '../alerts/event-path';
@@ -68,6 +78,11 @@ export interface Adapters {
   live: LiveReader;
   inventory: InventoryReader;
   locate?: (resourceId: string) => Promise<string[]>;
+  /**
+   * The subscriptions of the audited management group (PEERGUARD_MANAGEMENT_GROUP), listed again
+   * after GROUP_SUBSCRIPTIONS_TTL_MS: the event path judges what the scheduled audit reads.
+   */
+  groupSubscriptions?: () => Promise<readonly string[]>;
   rules: readonly Rule[];
   config: AuditConfig;
   version: string;
@@ -95,6 +110,22 @@ export interface Readers {
   live: LiveReader;
   inventory: InventoryReader;
   locate?: (resourceId: string) => Promise<string[]>;
+  /** Every subscription under a management group (the Management Groups API's descendants). */
+  groupSubscriptions?: (managementGroupId: string) => Promise<string[]>;
+}
+
+/** How long the event path keeps a management group's subscriptions before it lists them again. */
+export const GROUP_SUBSCRIPTIONS_TTL_MS = 15 * 60_000;
+
+/** `list`, kept for `ttlMs` of `now` once it succeeds (a failure is asked again next time). */
+function cachedFor<T>(list: () => Promise<T>, ttlMs: number, now: () => Date): () => Promise<T> {
+  let kept: { value: T; until: number } | undefined;
+  return async () => {
+    if (kept && now().getTime() < kept.until) return kept.value;
+    const value = await list();
+    kept = { value, until: now().getTime() + ttlMs };
+    return value;
+  };
 }
 
 /**
@@ -138,7 +169,12 @@ export function readersFrom(connection: AzureConnection): Readers {
   const live = new ArmLiveReader(connection);
   // `locate` finds the VNet of a gateway, firewall, Route Server or route table that the
   // neighbourhood index has not seen yet (a new one), so that its event is not left unmapped.
-  return { live, inventory: new ResourceGraphInventory(connection), locate: (id) => live.locate(id) };
+  return {
+    live,
+    inventory: new ResourceGraphInventory(connection),
+    locate: (id) => live.locate(id),
+    groupSubscriptions: async (id) => (await listDescendantSubscriptions(connection, id)).map((s) => s.subscriptionId),
+  };
 }
 
 /** Cross-setting checks the schema cannot express; messages name the settings. */
@@ -239,7 +275,7 @@ export function buildAdapters(env: Record<string, string | undefined>, overrides
   checkSettings(settings);
   const { readers: given = {}, emailClient, azure = {}, emailPollMs, ...rest } = overrides;
   const connection = azureConnectionFrom(settings, azure);
-  const { locate: realLocate, ...real } = given.live && given.inventory ? (given as Readers) : readersFrom(connection);
+  const { locate: realLocate, groupSubscriptions: realGroupSubscriptions, ...real } = given.live && given.inventory ? (given as Readers) : readersFrom(connection);
   // `locate` reads the estate `live` reads: a replaced live reader (an in-memory estate) does not
   // keep the real one, which would reach Azure.
   const locate = given.locate ?? (given.live ? undefined : realLocate);
@@ -248,6 +284,9 @@ export function buildAdapters(env: Record<string, string | undefined>, overrides
   const config = auditConfigFrom(settings);
   const fixes = config.remediation;
   const now = rest.now ?? (() => new Date());
+  const group = settings.PEERGUARD_MANAGEMENT_GROUP;
+  // As `locate`: a replaced live reader's estate is not Azure's, whose management group is not listed.
+  const listGroup = given.groupSubscriptions ?? (given.live ? undefined : realGroupSubscriptions);
   return {
     settings,
     // The store stamps index rows with the app's clock, which the scheduled audit's pruning compares with its read's start.
@@ -265,6 +304,7 @@ export function buildAdapters(env: Record<string, string | undefined>, overrides
     live: readers.live,
     inventory: readers.inventory,
     ...(readers.locate ? { locate: readers.locate } : {}),
+    ...(group && listGroup ? { groupSubscriptions: cachedFor(() => listGroup(group), GROUP_SUBSCRIPTIONS_TTL_MS, now) } : {}),
     rules: RULES,
     config,
     version: VERSION,
@@ -350,6 +390,7 @@ export function eventPathDeps(a: Adapters, log: Logger): EventPathDeps {
     observe: a.observe,
     log,
     ...(a.locate ? { locate: a.locate } : {}),
+    ...(a.groupSubscriptions ? { scopeSubscriptions: a.groupSubscriptions } : {}),
     retryDelayMs: a.retryDelayMs,
     ...(a.remediation ? { remediation: a.remediation } : {}),
   };
