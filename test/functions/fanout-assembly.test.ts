@@ -1,5 +1,4 @@
 import { TableClient } from '@azure/data-tables';
-import type { Timer } from '@azure/functions';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { QueueServiceClient } from '@azure/storage-queue';
 import { readFileSync } from 'node:fs';
@@ -9,36 +8,15 @@ import { ASSEMBLY_LEASE_MS, type AuditBatchMessage } from '../../src/alerts/fano
 import type { Mailer, MailMessage } from '../../src/alerts/mailer';
 import { auditBatch } from '../../src/functions/auditBatch';
 import { ALERT_TABLE, AUDIT_QUEUE, REPORT_CONTAINER, RUN_CONTAINER, type Adapters } from '../../src/functions/composition';
-import { scheduledAudit } from '../../src/functions/scheduledAudit';
-import type { AuditScope, Inventory } from '../../src/ports';
-import { context, fanoutStorage, install, LiveEstate, RecordingMailer, SUB, testEnv } from './harness';
+import { batchDelivery, runFirstOfTwoBatches, estateGraph, fanoutStorage, install, LiveEstate, RecordingMailer, SUB, testEnv } from './harness';
 import { useAzurite } from '../support/use-azurite';
 
 // The fan-out's assembly (src/alerts/fanout.ts): the worker that records the last batch claims a
 // lease on the run, and the run counts as assembled only once its report is archived and mailed.
 // A failed or crashed assembler is taken over; two assemblers never both mail.
 
-const timer = { isPastDue: false, scheduleStatus: { last: '', next: '', lastUpdated: '' } } as unknown as Timer;
 const MANY = Array.from({ length: 150 }, (_, i) => `00000000-0000-0000-0000-${String(i).padStart(12, '0')}`);
 const T0 = new Date('2026-03-04T06:00:00.000Z');
-
-/** Resource Graph over the estate: the VNets are in SUB, the 150 other subscriptions are empty. */
-function graphOf(estate: LiveEstate) {
-  return {
-    readInventory: async (scope: AuditScope): Promise<Inventory> => {
-      const subs = scope.kind === 'subscriptions' ? scope.subscriptionIds.map((s) => s.toLowerCase()) : [SUB];
-      const resources = subs.includes(SUB) ? [...estate.vnets.values()].map((r) => ({ resource: structuredClone(r), source: 'graph' })) : [];
-      return { resources, subscriptions: subs, unreadable: [] };
-    },
-  };
-}
-
-/** A queue delivery of `message` as the Functions host makes it (its dequeueCount in the trigger metadata). */
-function delivery(dequeueCount: number) {
-  const c = context('auditBatch');
-  (c as { triggerMetadata?: Record<string, unknown> }).triggerMetadata = { dequeueCount };
-  return c;
-}
 
 /** A promise and what settles it. */
 function gate<T = void>() {
@@ -72,18 +50,12 @@ describe('fan-out assembly (Azurite)', () => {
   async function twoBatchRun(mailer: Mailer, assembly: Adapters['assembly'] = {}): Promise<{ adapters: Adapters; last: AuditBatchMessage }> {
     const estate = new LiveEstate();
     estate.spokePeeringDeleted();
-    const adapters = install(testEnv(azurite().connectionString, { PEERGUARD_SUBSCRIPTIONS: [SUB, ...MANY].join(',') }), { live: estate.reader, inventory: graphOf(estate) }, {
+    const adapters = install(testEnv(azurite().connectionString, { PEERGUARD_SUBSCRIPTIONS: [SUB, ...MANY].join(',') }), { live: estate.reader, inventory: estateGraph(estate) }, {
       mailer,
       now: () => clock,
       assembly,
     });
-    await scheduledAudit(timer, context('scheduledAudit'));
-    const queue = QueueServiceClient.fromConnectionString(azurite().connectionString).getQueueClient(AUDIT_QUEUE);
-    const received = await queue.receiveMessages({ numberOfMessages: 32 });
-    const messages = received.receivedMessageItems.map((m) => JSON.parse(Buffer.from(m.messageText, 'base64').toString('utf8')) as AuditBatchMessage);
-    expect(messages).toHaveLength(2);
-    await auditBatch(messages[0], delivery(1));
-    return { adapters, last: messages[1] as AuditBatchMessage };
+    return { adapters, last: await runFirstOfTwoBatches(azurite().connectionString) };
   }
 
   const { runRow, blobNames } = fanoutStorage(() => azurite().connectionString);
@@ -98,10 +70,10 @@ describe('fan-out assembly (Azurite)', () => {
       return save(...args);
     };
     // The last batch claims the assembly; the archive fails; the invocation throws and the queue redelivers.
-    await expect(auditBatch(last, delivery(1))).rejects.toThrow(/503/);
+    await expect(auditBatch(last, batchDelivery(1))).rejects.toThrow(/503/);
     expect(await runRow(last.runId)).toMatchObject({ assembled: false });
     // The redeliveries (up to maxDequeueCount 5): the first takes over, the others find the run assembled.
-    for (let n = 2; n <= 5; n++) await auditBatch(last, delivery(n));
+    for (let n = 2; n <= 5; n++) await auditBatch(last, batchDelivery(n));
 
     expect(mailer.sent).toHaveLength(1);
     expect(mailer.sent[0]!.subject).toContain('Compliance report 2026-03-04');
@@ -127,16 +99,16 @@ describe('fan-out assembly (Azurite)', () => {
       }
       return save(...args);
     };
-    const a = auditBatch(last, delivery(1));
+    const a = auditBatch(last, batchDelivery(1));
     await until(() => entered, 'the first assembler to reach the archive');
 
     // A duplicate delivery while the lease holds waits for it, then throws to be redelivered later.
-    await expect(auditBatch(last, delivery(2))).rejects.toThrow(/being assembled by another invocation/);
+    await expect(auditBatch(last, batchDelivery(2))).rejects.toThrow(/being assembled by another invocation/);
     expect(mailer.sent).toHaveLength(0);
 
     // The lease lapses: the next delivery takes the assembly over and mails the report.
     clock = new Date(T0.getTime() + 2 * 60_000);
-    await auditBatch(last, delivery(3));
+    await auditBatch(last, batchDelivery(3));
     expect(mailer.sent).toHaveLength(1);
     // The takeover made the report of the first claim: same time, same blobs, same Operation-Id.
     expect(mailer.sent[0]!.subject).toContain('Compliance report 2026-03-04');
@@ -164,11 +136,11 @@ describe('fan-out assembly (Azurite)', () => {
       },
     };
     const { last } = await twoBatchRun(mailer, { leaseMs: 60_000, waitMs: 300, pollMs: 20 });
-    const a = auditBatch(last, delivery(1));
+    const a = auditBatch(last, batchDelivery(1));
     await until(() => attempts.length === 1, 'the first send');
 
     clock = new Date(T0.getTime() + 2 * 60_000);
-    await auditBatch(last, delivery(2));
+    await auditBatch(last, batchDelivery(2));
     expect(attempts).toHaveLength(2);
     expect(attempts[1]!.operationId).toBe(attempts[0]!.operationId);
     expect(attempts[1]!.subject).toBe(attempts[0]!.subject);

@@ -1,5 +1,5 @@
 import { TableClient } from '@azure/data-tables';
-import type { InvocationContext, Timer } from '@azure/functions';
+import type { Timer } from '@azure/functions';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { QueueServiceClient } from '@azure/storage-queue';
 import { readFileSync } from 'node:fs';
@@ -10,8 +10,7 @@ import { auditBatch } from '../../src/functions/auditBatch';
 import { auditBatchPoison } from '../../src/functions/auditBatchPoison';
 import { ALERT_TABLE, AUDIT_POISON_QUEUE, AUDIT_QUEUE, REPORT_CONTAINER, RUN_CONTAINER, type Adapters } from '../../src/functions/composition';
 import { scheduledAudit } from '../../src/functions/scheduledAudit';
-import type { AuditScope, Inventory } from '../../src/ports';
-import { context, fanoutStorage, install, LiveEstate, RecordingMailer, SUB, testEnv, type Logged } from './harness';
+import { batchDelivery, context, estateGraph, fanoutStorage, install, LiveEstate, RecordingMailer, SUB, testEnv, type Logged } from './harness';
 import { useAzurite } from '../support/use-azurite';
 
 // A batch message whose every delivery failed (each invocation killed at functionTimeout during a
@@ -24,25 +23,6 @@ const timer = { isPastDue: false, scheduleStatus: { last: '', next: '', lastUpda
 const MANY = Array.from({ length: 250 }, (_, i) => `00000000-0000-0000-0000-${String(i).padStart(12, '0')}`);
 const T0 = new Date('2026-03-04T06:00:00.000Z');
 const FAST_ASSEMBLY = { waitMs: 2_000, pollMs: 20 };
-
-/** Resource Graph over the estate (the VNets are in SUB, the other subscriptions are empty), recording what it was asked to read. */
-function graphOf(estate: LiveEstate, reads: string[][]) {
-  return {
-    readInventory: async (scope: AuditScope): Promise<Inventory> => {
-      const subs = scope.kind === 'subscriptions' ? scope.subscriptionIds.map((s) => s.toLowerCase()) : [SUB];
-      reads.push(subs);
-      const resources = subs.includes(SUB) ? [...estate.vnets.values()].map((r) => ({ resource: structuredClone(r), source: 'graph' })) : [];
-      return { resources, subscriptions: subs, unreadable: [] };
-    },
-  };
-}
-
-/** A delivery from the batch queue, the how-manieth (its dequeueCount in the trigger metadata). */
-function delivery(dequeueCount = 1): InvocationContext {
-  const c = context('auditBatch');
-  (c as { triggerMetadata?: Record<string, unknown> }).triggerMetadata = { dequeueCount };
-  return c;
-}
 
 /** host.json's functionTimeout in minutes, which the poisoned batch's reason names. */
 function functionTimeoutMinutes(): number {
@@ -68,7 +48,7 @@ describe('fan-out: a batch message poisoned (Azurite)', () => {
     estate.spokePeeringDeleted();
     const mailer = new RecordingMailer();
     const reads: string[][] = [];
-    const adapters = install(testEnv(azurite().connectionString, { PEERGUARD_SUBSCRIPTIONS: [SUB, ...MANY].join(',') }), { live: estate.reader, inventory: graphOf(estate, reads) }, {
+    const adapters = install(testEnv(azurite().connectionString, { PEERGUARD_SUBSCRIPTIONS: [SUB, ...MANY].join(',') }), { live: estate.reader, inventory: estateGraph(estate, (subs) => reads.push(subs)) }, {
       mailer,
       now: () => T0,
       assembly: FAST_ASSEMBLY,
@@ -134,7 +114,7 @@ describe('fan-out: a batch message poisoned (Azurite)', () => {
   it('the second of 3 batches poisoned, the others done: its batch is given up without reading, and the last batch mails one PARTIAL report naming its subscriptions', async () => {
     const { mailer, reads, batches } = await threeBatchRun();
     const [first, poisoned, last] = batches as [AuditBatchMessage, AuditBatchMessage, AuditBatchMessage];
-    await auditBatch(first, delivery());
+    await auditBatch(first, batchDelivery());
     const logs: Logged[] = [];
     await poisonBatch(poisoned, logs);
     // Given up, not read again: a read is what most likely failed five times.
@@ -142,7 +122,7 @@ describe('fan-out: a batch message poisoned (Azurite)', () => {
     expect(logs).toContainEqual({ level: 'error', text: expect.stringContaining(`run ${poisoned.runId} batch 1: not read: the batch message failed all 5 deliveries`) });
     expect(mailer.sent).toHaveLength(0);
 
-    await auditBatch(last, delivery());
+    await auditBatch(last, batchDelivery());
     await expectPartialReport(mailer, poisoned);
     expect(mailer.sent[0]!.text).toContain(`subscriptions read: ${[...first.subscriptionIds, ...last.subscriptionIds].sort().join(', ')}`);
   });
@@ -151,17 +131,17 @@ describe('fan-out: a batch message poisoned (Azurite)', () => {
     const { mailer, batches } = await threeBatchRun();
     const [first, poisoned, last] = batches as [AuditBatchMessage, AuditBatchMessage, AuditBatchMessage];
     await poisonBatch(poisoned);
-    await auditBatch(first, delivery());
+    await auditBatch(first, batchDelivery());
     expect(mailer.sent).toHaveLength(0);
-    await auditBatch(last, delivery());
+    await auditBatch(last, batchDelivery());
     await expectPartialReport(mailer, poisoned);
   });
 
   it('the last batch poisoned: the poison handler assembles and mails the report', async () => {
     const { mailer, batches } = await threeBatchRun();
     const [first, second, poisoned] = batches as [AuditBatchMessage, AuditBatchMessage, AuditBatchMessage];
-    await auditBatch(first, delivery());
-    await auditBatch(second, delivery());
+    await auditBatch(first, batchDelivery());
+    await auditBatch(second, batchDelivery());
     await poisonBatch(poisoned);
     await expectPartialReport(mailer, poisoned);
   });
@@ -169,10 +149,10 @@ describe('fan-out: a batch message poisoned (Azurite)', () => {
   it('the poisoned message delivered twice: one report', async () => {
     const { mailer, batches } = await threeBatchRun();
     const [first, poisoned, last] = batches as [AuditBatchMessage, AuditBatchMessage, AuditBatchMessage];
-    await auditBatch(first, delivery());
+    await auditBatch(first, batchDelivery());
     await poisonBatch(poisoned);
     await poisonBatch(poisoned);
-    await auditBatch(last, delivery());
+    await auditBatch(last, batchDelivery());
     await expectPartialReport(mailer, poisoned);
     // Once more, after the report: nothing left to do.
     await poisonBatch(poisoned);
@@ -182,8 +162,8 @@ describe('fan-out: a batch message poisoned (Azurite)', () => {
   it('the last batch poisoned and delivered twice at once: one assembles, the other finds it done; one report', async () => {
     const { mailer, batches } = await threeBatchRun();
     const [first, second, poisoned] = batches as [AuditBatchMessage, AuditBatchMessage, AuditBatchMessage];
-    await auditBatch(first, delivery());
-    await auditBatch(second, delivery());
+    await auditBatch(first, batchDelivery());
+    await auditBatch(second, batchDelivery());
     await Promise.all([poisonBatch(poisoned), poisonBatch(poisoned)]);
     await expectPartialReport(mailer, poisoned);
   });
@@ -191,21 +171,21 @@ describe('fan-out: a batch message poisoned (Azurite)', () => {
   it('a batch read and saved whose recording kept failing: the poison handler keeps what was read, and the report is complete', async () => {
     const { adapters, mailer, reads, batches } = await threeBatchRun();
     const [first, poisoned, last] = batches as [AuditBatchMessage, AuditBatchMessage, AuditBatchMessage];
-    await auditBatch(first, delivery());
+    await auditBatch(first, batchDelivery());
     // The run's row answers 503 to every delivery's recording of the batch; its inventory was saved each time.
     const completeBatch = adapters.store.completeBatch.bind(adapters.store);
     adapters.store.completeBatch = async (runId, batch) => {
       if (batch === poisoned.batch) throw Object.assign(new Error('The server is busy (503)'), { name: 'RestError', statusCode: 503 });
       return completeBatch(runId, batch);
     };
-    for (let n = 1; n <= 5; n++) await expect(auditBatch(poisoned, delivery(n))).rejects.toThrow(/503/);
+    for (let n = 1; n <= 5; n++) await expect(auditBatch(poisoned, batchDelivery(n))).rejects.toThrow(/503/);
     expect(await blobNames(RUN_CONTAINER, `runs/${poisoned.runId}/`)).toContain(`runs/${poisoned.runId}/batch-1.json`);
     adapters.store.completeBatch = completeBatch;
 
     const logs: Logged[] = [];
     await poisonBatch(poisoned, logs);
     expect(logs).toContainEqual({ level: 'warning', text: expect.stringContaining('an earlier delivery saved the batch') });
-    await auditBatch(last, delivery());
+    await auditBatch(last, batchDelivery());
     expect(reads).toHaveLength(1 + 5 + 1);
     expect(mailer.sent).toHaveLength(1);
     expect(mailer.sent[0]!.subject).toBe('[peerguard] Compliance report 2026-03-04: 1 errors, 0 warnings, 0 info');
@@ -221,10 +201,10 @@ describe('fan-out: a batch message poisoned (Azurite)', () => {
       if (scope.kind === 'subscriptions' && scope.subscriptionIds[0] === failing.subscriptionIds[0]) throw new Error('Resource Graph answered 429 (throttled)');
       return read(scope);
     };
-    await auditBatch(first, delivery());
-    for (let n = 1; n < 5; n++) await expect(auditBatch(failing, delivery(n))).rejects.toThrow(/429/);
-    await auditBatch(failing, delivery(5));
-    await auditBatch(last, delivery());
+    await auditBatch(first, batchDelivery());
+    for (let n = 1; n < 5; n++) await expect(auditBatch(failing, batchDelivery(n))).rejects.toThrow(/429/);
+    await auditBatch(failing, batchDelivery(5));
+    await auditBatch(last, batchDelivery());
     expect(mailer.sent).toHaveLength(1);
     expect(mailer.sent[0]!.subject).toContain('(PARTIAL)');
     const reason = 'could not be read after 5 attempts: Resource Graph answered 429 (throttled)';
@@ -233,7 +213,7 @@ describe('fan-out: a batch message poisoned (Azurite)', () => {
 
   it('a poisoned message of a run already assembled, or removed: left alone, and said so', async () => {
     const { mailer, batches } = await threeBatchRun();
-    for (const b of batches) await auditBatch(b, delivery());
+    for (const b of batches) await auditBatch(b, batchDelivery());
     expect(mailer.sent).toHaveLength(1);
     const runId = batches[0]!.runId;
     const logs: Logged[] = [];

@@ -1,14 +1,19 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { TableClient } from '@azure/data-tables';
-import { InvocationContext } from '@azure/functions';
+import { InvocationContext, type Timer } from '@azure/functions';
+import { QueueServiceClient } from '@azure/storage-queue';
+import { expect } from 'vitest';
 import { BlobServiceClient } from '@azure/storage-blob';
 import type { Mailer, MailMessage } from '../../src/alerts/mailer';
 import { RESOURCE_GROUP_DELETE } from '../../src/config/event-filter';
-import { ALERT_TABLE, buildAdapters, useAdapters, type Adapters, type Readers } from '../../src/functions/composition';
+import type { AuditBatchMessage } from '../../src/alerts/fanout';
+import { auditBatch } from '../../src/functions/auditBatch';
+import { ALERT_TABLE, AUDIT_QUEUE, buildAdapters, useAdapters, type Adapters, type Readers } from '../../src/functions/composition';
+import { scheduledAudit } from '../../src/functions/scheduledAudit';
 import { keyOf, parseResourceId, subscriptionOf } from '../../src/model/ids';
 import type { RawResource } from '../../src/model/snapshot';
-import type { Inventory, NeighbourhoodOptions } from '../../src/ports';
+import type { AuditScope, Inventory, InventoryReader, NeighbourhoodOptions } from '../../src/ports';
 import { vnet, type PeeringSpec } from '../support/estate';
 
 // Shared by the Functions tests: Microsoft's sample events, a live estate that tests mutate (the
@@ -141,6 +146,42 @@ export function context(functionName: string, logs: Logged[] = []): InvocationCo
     functionName,
     logHandler: (level, ...args) => logs.push({ level, text: args.map(String).join(' ') }),
   });
+}
+
+/**
+ * Resource Graph over a LiveEstate for the scheduled audit and its batches: the VNets are in SUB,
+ * any other subscription is empty. `onRead` sees the subscriptions of each read (lower-cased).
+ */
+export function estateGraph(estate: LiveEstate, onRead: (subscriptions: string[]) => void = () => undefined): InventoryReader {
+  return {
+    readInventory: async (scope: AuditScope): Promise<Inventory> => {
+      const subs = scope.kind === 'subscriptions' ? scope.subscriptionIds.map((s) => s.toLowerCase()) : [SUB];
+      onRead(subs);
+      const resources = subs.includes(SUB) ? [...estate.vnets.values()].map((r) => ({ resource: structuredClone(r), source: 'graph' })) : [];
+      return { resources, subscriptions: subs, unreadable: [] };
+    },
+  };
+}
+
+/** A delivery from the batch queue as the Functions host makes it: the how-manieth (its dequeueCount in the trigger metadata). */
+export function batchDelivery(dequeueCount = 1): InvocationContext {
+  const c = context('auditBatch');
+  (c as { triggerMetadata?: Record<string, unknown> }).triggerMetadata = { dequeueCount };
+  return c;
+}
+
+/** A timer trigger's argument, on time. */
+export const TIMER_FIRED = { isPastDue: false, scheduleStatus: { last: '', next: '', lastUpdated: '' } } as unknown as Timer;
+
+/** Runs the timer, which must enqueue 2 batches, and the first batch; returns the last batch's message. */
+export async function runFirstOfTwoBatches(connectionString: string): Promise<AuditBatchMessage> {
+  await scheduledAudit(TIMER_FIRED, context('scheduledAudit'));
+  const queue = QueueServiceClient.fromConnectionString(connectionString).getQueueClient(AUDIT_QUEUE);
+  const received = await queue.receiveMessages({ numberOfMessages: 32 });
+  const messages = received.receivedMessageItems.map((m) => JSON.parse(Buffer.from(m.messageText, 'base64').toString('utf8')) as AuditBatchMessage);
+  expect(messages).toHaveLength(2);
+  await auditBatch(messages[0] as AuditBatchMessage, batchDelivery(1));
+  return messages[1] as AuditBatchMessage;
 }
 
 /** What the fan-out left in storage, read straight from it: a run's row, and blob names under a prefix. */

@@ -10,10 +10,10 @@ import { AUDIT_TIME_NEEDED_MS, FUNCTION_TIMEOUT_MS, INVOCATION_END_MARGIN_MS, RE
 import { auditBatch } from '../../src/functions/auditBatch';
 import { ALERT_TABLE, AUDIT_QUEUE, MAX_DEQUEUE_COUNT, REPORT_CONTAINER, RUN_CONTAINER, type Adapters } from '../../src/functions/composition';
 import { scheduledAudit } from '../../src/functions/scheduledAudit';
-import type { AuditScope, Inventory } from '../../src/ports';
+import type { Inventory } from '../../src/ports';
 import type { RemediationRunner } from '../../src/remediation/runner';
 import { useAzurite } from '../support/use-azurite';
-import { context, fanoutStorage, install, LiveEstate, RecordingMailer, SUB, testEnv } from './harness';
+import { batchDelivery, context, runFirstOfTwoBatches, estateGraph, fanoutStorage, install, LiveEstate, RecordingMailer, SUB, testEnv } from './harness';
 
 // An invocation's time is host.json's functionTimeout counted from its start: at it the host
 // restarts the worker, killing an assembly (perhaps between peering writes) and every other
@@ -45,24 +45,6 @@ function fakeClock(): InvocationClock & { t: number; timeouts: { ms: number; abo
   return clock;
 }
 
-/** Resource Graph over the estate, whose read takes `readMs` of the clock. */
-function graphOf(estate: LiveEstate, clock: { t: number }, slow: { readMs: number }) {
-  return {
-    readInventory: async (scope: AuditScope): Promise<Inventory> => {
-      clock.t += slow.readMs;
-      const subs = scope.kind === 'subscriptions' ? scope.subscriptionIds.map((s) => s.toLowerCase()) : [SUB];
-      const resources = subs.includes(SUB) ? [...estate.vnets.values()].map((r) => ({ resource: structuredClone(r), source: 'graph' })) : [];
-      return { resources, subscriptions: subs, unreadable: [] };
-    },
-  };
-}
-
-function delivery(dequeueCount: number) {
-  const c = context('auditBatch');
-  (c as { triggerMetadata?: Record<string, unknown> }).triggerMetadata = { dequeueCount };
-  return c;
-}
-
 describe("host.json's time limits, in one place", () => {
   it('FUNCTION_TIMEOUT_MS is host.json functionTimeout, MAX_DEQUEUE_COUNT its maxDequeueCount, and the lease outlasts the timeout', () => {
     const host = JSON.parse(readFileSync(path.resolve(__dirname, '../../host.json'), 'utf8')) as { functionTimeout: string; extensions: { queues: { maxDequeueCount: number } } };
@@ -91,7 +73,7 @@ describe('the invocation deadline (Azurite)', () => {
     const estate = new LiveEstate();
     estate.spokePeeringDeleted();
     const mailer = new RecordingMailer();
-    const adapters = install(testEnv(azurite().connectionString, env), { live: estate.reader, inventory: graphOf(estate, clock, slow) }, {
+    const adapters = install(testEnv(azurite().connectionString, env), { live: estate.reader, inventory: estateGraph(estate, () => (clock.t += slow.readMs)) }, {
       mailer,
       clock,
       now: () => new Date(clock.t),
@@ -102,21 +84,16 @@ describe('the invocation deadline (Azurite)', () => {
 
   /** The timer has enqueued 2 batches and the first is done; the last one's message. */
   async function twoBatches(a: ReturnType<typeof app>): Promise<AuditBatchMessage> {
-    await scheduledAudit(timer, context('scheduledAudit'));
-    const queue = QueueServiceClient.fromConnectionString(azurite().connectionString).getQueueClient(AUDIT_QUEUE);
-    const received = await queue.receiveMessages({ numberOfMessages: 32 });
-    const messages = received.receivedMessageItems.map((m) => JSON.parse(Buffer.from(m.messageText, 'base64').toString('utf8')) as AuditBatchMessage);
-    expect(messages).toHaveLength(2);
-    await auditBatch(messages[0], delivery(1));
+    const last = await runFirstOfTwoBatches(azurite().connectionString);
     expect(a.mailer.sent).toEqual([]);
-    return messages[1] as AuditBatchMessage;
+    return last;
   }
 
   it("the worker whose own read used most of its invocation records its batch but leaves the assembly unclaimed; the queue's redelivery assembles and mails", async () => {
     const a = app({ PEERGUARD_SUBSCRIPTIONS: [SUB, ...MANY].join(',') });
     const last = await twoBatches(a);
     a.slow.readMs = CLAIM_BY + 1_000;
-    await expect(auditBatch(last, delivery(1))).rejects.toThrow(/leaves less than the 180 s the assembly needs .* the queue's redelivery of this message assembles it/);
+    await expect(auditBatch(last, batchDelivery(1))).rejects.toThrow(/leaves less than the 180 s the assembly needs .* the queue's redelivery of this message assembles it/);
     const row = await runRow(last.runId);
     expect(row).toMatchObject({ assembled: false, completed: '[0,1]' });
     expect(row.leaseOwner ?? '').toBe('');
@@ -124,7 +101,7 @@ describe('the invocation deadline (Azurite)', () => {
 
     // The redelivery reads nothing (its batch is recorded) and has its whole invocation.
     a.slow.readMs = 0;
-    await auditBatch(last, delivery(2));
+    await auditBatch(last, batchDelivery(2));
     expect(a.mailer.sent).toHaveLength(1);
     expect(await runRow(last.runId)).toMatchObject({ assembled: true });
   });
@@ -142,7 +119,7 @@ describe('the invocation deadline (Azurite)', () => {
       return progress;
     };
     const startedAt = a.clock.t;
-    await expect(auditBatch(last, delivery(1))).rejects.toThrow(/being assembled by another invocation/);
+    await expect(auditBatch(last, batchDelivery(1))).rejects.toThrow(/being assembled by another invocation/);
     const waited = a.clock.t - startedAt;
     expect(waited).toBeLessThanOrEqual(CLAIM_BY);
     expect(waited).toBeGreaterThan(CLAIM_BY - 10_000);
