@@ -30,7 +30,6 @@ const props = (r: RawResource): Props => r.properties ?? {};
 const obj = (v: unknown): Props | undefined => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Props) : undefined);
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 const refId = (v: unknown): string | undefined => str(obj(v)?.id);
-const bool = (v: unknown, fallback = false): boolean => (typeof v === 'boolean' ? v : fallback);
 /** AVNM's flags are the strings "True"/"False" (a converted export may hold booleans). */
 const isTrue = (v: unknown): boolean => v === true || str(v)?.toLowerCase() === 'true';
 /** A location as one spelling: ARM's `westeurope`, a display name's `West Europe`. */
@@ -148,15 +147,16 @@ function remoteSpace(remote: RemoteRef, value: unknown, source: string, what: ()
 }
 
 /**
- * A peering's flag: its default when absent (or null, as Resource Graph writes a missing one), and an
- * error when it is anything but a boolean: `"false"` (a string) read as the default, true, would turn
- * access on in a fix that re-creates the peering. One typeof test on the path every peering takes.
+ * A peering's or route table's flag: its default when absent (or null, as Resource Graph writes a
+ * missing one), and an error when it is anything but a boolean: `"false"` (a string) read as the
+ * default, true, would turn access on in a fix that re-creates the peering. One typeof test on the
+ * path every peering takes.
  */
-function flag(p: Props, key: string, fallback: boolean, source: string, name: string): boolean {
+function flag(p: Props, key: string, fallback: boolean, source: string, owner: 'peering' | 'route table', name: string): boolean {
   const value = p[key];
   if (typeof value === 'boolean') return value;
   if (absent(value)) return fallback;
-  throw new InputError(source, `peering "${name}" properties.${key} must be a boolean, found ${describeValue(value)}`);
+  throw new InputError(source, `${owner} "${name}" properties.${key} must be a boolean, found ${describeValue(value)}`);
 }
 
 /** Values Azure repeats in every peering: one shared string each instead of one per peering. */
@@ -231,12 +231,12 @@ class ReadPeering implements Peering {
     if (!remote) throw new InputError(source, `peering "${name}" properties.remoteVirtualNetwork.id is not an Azure resource id: "${remoteId}"`);
     this.peeringState = known(p.peeringState);
     this.flags =
-      (flag(p, 'allowVirtualNetworkAccess', true, source, name) ? ALLOW_VNET_ACCESS : 0) |
-      (flag(p, 'allowForwardedTraffic', false, source, name) ? ALLOW_FORWARDED_TRAFFIC : 0) |
-      (flag(p, 'allowGatewayTransit', false, source, name) ? ALLOW_GATEWAY_TRANSIT : 0) |
-      (flag(p, 'useRemoteGateways', false, source, name) ? USE_REMOTE_GATEWAYS : 0) |
-      (flag(p, 'peerCompleteVnets', true, source, name) ? PEER_COMPLETE_VNETS : 0) |
-      (flag(p, 'enableOnlyIPv6Peering', false, source, name) ? ONLY_IPV6 : 0);
+      (flag(p, 'allowVirtualNetworkAccess', true, source, 'peering', name) ? ALLOW_VNET_ACCESS : 0) |
+      (flag(p, 'allowForwardedTraffic', false, source, 'peering', name) ? ALLOW_FORWARDED_TRAFFIC : 0) |
+      (flag(p, 'allowGatewayTransit', false, source, 'peering', name) ? ALLOW_GATEWAY_TRANSIT : 0) |
+      (flag(p, 'useRemoteGateways', false, source, 'peering', name) ? USE_REMOTE_GATEWAYS : 0) |
+      (flag(p, 'peerCompleteVnets', true, source, 'peering', name) ? PEER_COMPLETE_VNETS : 0) |
+      (flag(p, 'enableOnlyIPv6Peering', false, source, 'peering', name) ? ONLY_IPV6 : 0);
     // Usually the same texts as peered, and as the previous peering to the same VNet: one array for all.
     this.remoteAddressSpace = remoteSpace(remote, p.remoteAddressSpace, source, () => `peering "${name}" remoteAddressSpace`);
     this.remoteVirtualNetworkAddressSpace = remoteSpace(remote, p.remoteVirtualNetworkAddressSpace, source, () => `peering "${name}" remoteVirtualNetworkAddressSpace`);
@@ -378,7 +378,7 @@ function parseRouteTable(raw: RawResource, key: ResourceKey, source: string): Ro
     key,
     name: tableName,
     routes,
-    disableBgpRoutePropagation: bool(p.disableBgpRoutePropagation),
+    disableBgpRoutePropagation: flag(p, 'disableBgpRoutePropagation', false, source, 'route table', tableName),
     subnetKeys: list(p.subnets, source, () => `route table "${tableName}" subnets`).flatMap((s) => {
       const id = refId(s);
       return id ? [keyOf(id)] : [];

@@ -377,3 +377,23 @@ describe('a peering remote id that is not an Azure resource id', () => {
     }
   });
 });
+
+describe("a route table's disableBgpRoutePropagation", () => {
+  const table = (value: unknown) => {
+    const t = routeTable('rt-app', SUB_A, 'rg', []);
+    (t.properties as Record<string, unknown>).disableBgpRoutePropagation = value;
+    return t;
+  };
+  const read = (value: unknown) => [...build(vnet({ id: hub, prefixes: ['10.0.0.0/16'] }), table(value)).routeTables.values()][0]?.disableBgpRoutePropagation;
+
+  it.each([
+    ['a string', 'true'],
+    ['a number', 1],
+  ])('given as %s is an InputError naming the table (read as false, a spoke would learn the routes it does not)', (kind, value) => {
+    expectInputError(() => read(value), `route table "rt-app" properties.disableBgpRoutePropagation must be a boolean, found ${kind}`);
+  });
+
+  it('absent or null is false, a boolean is read as given', () => {
+    expect([read(undefined), read(null), read(true), read(false)]).toEqual([false, false, true, false]);
+  });
+});
