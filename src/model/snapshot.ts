@@ -60,9 +60,12 @@ export function resourceTypeOf(resource: { id?: unknown; type?: unknown }): stri
   return typeof resource.id === 'string' ? parseResourceId(resource.id)?.type?.toLowerCase() : undefined;
 }
 
+const SUBSCRIPTIONS_PREFIX = '/subscriptions/';
+
 /** Whether `id` is an Azure resource id as far as peerguard reads one: under `/subscriptions/`. */
 export function isResourceId(id: string): boolean {
-  return id.trim().toLowerCase().startsWith('/subscriptions/');
+  // Lower-cases the prefix only, not a copy of the whole id (once per remote VNet spelling in a large estate).
+  return id.trimStart().slice(0, SUBSCRIPTIONS_PREFIX.length).toLowerCase() === SUBSCRIPTIONS_PREFIX;
 }
 
 /**
