@@ -198,8 +198,14 @@ export function checkSettings(settings: AppSettings): void {
 
 export function auditConfigFrom(settings: AppSettings): AuditConfig {
   const text = settings.PEERGUARD_AUDIT_CONFIG;
-  if (!text) return DEFAULT_CONFIG;
+  // Empty (or blank) counts as unset, as for every setting: the defaults.
+  if (!text?.trim()) return DEFAULT_CONFIG;
   const document = parseYamlDocument(text, 'PEERGUARD_AUDIT_CONFIG', ConfigError);
+  // Comments alone (a configuration commented out, or cut short) are refused, as an empty file is by the CLI:
+  // read as the defaults, it would drop the suppressions, severities and intent the operator believes set.
+  if (document === null || document === undefined) {
+    throw new ConfigError('PEERGUARD_AUDIT_CONFIG: holds no configuration (only comments, or null); leave it empty for the defaults');
+  }
   return parseAuditConfig(document, RULES.map((r) => r.meta.id), 'PEERGUARD_AUDIT_CONFIG');
 }
 

@@ -116,4 +116,14 @@ describe('src/functions registers with the Functions host', () => {
     );
     expect(start).toThrow(ConfigError);
   });
+
+  it('refuses a PEERGUARD_AUDIT_CONFIG of comments alone; a blank one means the defaults', async () => {
+    const { validateAtStartup } = await import('../../src/functions/composition.js');
+    const { ConfigError } = await import('../../src/engine/config.js');
+    const start = (config: string) => () => validateAtStartup({ AzureWebJobsStorage: 'UseDevelopmentStorage=true', PEERGUARD_REPORT_SCHEDULE: '0 0 6 * * *', PEERGUARD_AUDIT_CONFIG: config });
+    for (const config of ['# rules:\n#   peering-one-sided: error\n', '~', '---\n']) {
+      expect(start(config), JSON.stringify(config)).toThrow(new ConfigError('PEERGUARD_AUDIT_CONFIG: holds no configuration (only comments, or null); leave it empty for the defaults'));
+    }
+    expect(start('  \n')).not.toThrow();
+  });
 });
