@@ -8,6 +8,7 @@ import { operationIdFor, SendError, type Mailer, type Recipients } from './maile
 import { placeOf, type AlertRow, type AlertScope, type ChangeContext } from './model';
 import { pauseAfterConflict, type AlertStore } from './store';
 import { planTransitions, type TransitionPlan } from './transitions';
+import { untilAborted } from '../azure/errors';
 import { redactSecrets } from '../redact';
 
 // Applies a transition plan to the store with conditional writes, then sends the mails it owes.
@@ -106,25 +107,6 @@ export function retryDelayMs(failures: number): number {
 /** Whether the window leaves a send the time it needs. */
 function hasTime(window: SendWindow): boolean {
   return window.deadline - Date.now() >= window.minMs;
-}
-
-/** The promise's outcome, or the signal's reason as soon as it aborts (the promise left to settle on its own). */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason as Error);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error as Error);
-      },
-    );
-  });
 }
 
 /** More mails than this owed to the same recipients in one run go as one digest. */
@@ -505,8 +487,7 @@ export class Alerting {
     const signal = window ? AbortSignal.timeout(Math.max(0, window.deadline - Date.now())) : undefined;
     try {
       if (!mailer) throw new Error('email is not configured (PEERGUARD_EMAIL_ENDPOINT or PEERGUARD_EMAIL_CONNECTION_STRING)');
-      const sending = mailer.send({ to: this.deps.recipients[single.row.severity], ...mail, operationId }, signal ? { signal } : undefined);
-      await (signal ? untilAborted(sending, signal) : sending);
+      await untilAborted(() => mailer.send({ to: this.deps.recipients[single.row.severity], ...mail, operationId }, signal ? { signal } : undefined), signal);
     } catch (error) {
       const message = redactSecrets((error as Error).message);
       if (signal?.aborted) {

@@ -1,3 +1,4 @@
+import { realSleep } from '../azure/errors';
 import type { AuditConfig } from '../engine/config';
 import { auditResources } from '../engine/pipeline';
 import { keyOf, subscriptionOf } from '../model/ids';
@@ -51,7 +52,7 @@ export interface InvocationClock {
 
 export const REAL_CLOCK: InvocationClock = {
   now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  sleep: realSleep,
   timeout: (ms) => AbortSignal.timeout(Math.max(0, ms)),
 };
 

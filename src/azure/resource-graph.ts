@@ -94,6 +94,8 @@ export const NETWORK_RESOURCES_QUERY = ['networkresources', typeFilter(NETWORK_R
 const kqlString = (text: string): string => `@'${text.replace(/'/g, "''")}'`;
 /** `text` matched literally by an RE2 (and JavaScript) regular expression. */
 const literally = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** A group matching any of `ids` literally, for an RE2 (and JavaScript) regular expression. */
+const anyOf = (ids: readonly string[]): string => `(${ids.map(literally).join('|')})`;
 
 /**
  * The inventory query narrowed to a neighbourhood: the rows that are one of `ids`, or whose subnets
@@ -106,7 +108,7 @@ const literally = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, 
  * visible subscription is missing, from any other one unknown.
  */
 export function neighbourhoodQuery(ids: readonly string[], subscriptions: readonly string[]): string {
-  const names = `(?i)(${ids.map(literally).join('|')})/`;
+  const names = `(?i)${anyOf(ids)}/`;
   return [
     'resources',
     typeFilter([...RESOURCES_TABLE_TYPES, NETWORK_MANAGER]),
@@ -129,7 +131,7 @@ export function neighbourhoodMeshQuery(ids: readonly string[]): string {
   return [
     'networkresources',
     typeFilter(NETWORK_RESOURCES_TYPES),
-    `| where type !~ '${STATIC_MEMBER}' or tostring(properties.resourceId) matches regex ${kqlString(`(?i)^(${ids.map(literally).join('|')})$`)}`,
+    `| where type !~ '${STATIC_MEMBER}' or tostring(properties.resourceId) matches regex ${kqlString(`(?i)^${anyOf(ids)}$`)}`,
     ...projection(NETWORK_RESOURCES_CASES),
     ...COLUMNS,
   ].join('\n');
@@ -173,6 +175,8 @@ interface Page {
   truncated: boolean;
   /** The rows the whole result holds (`totalRecords`). */
   totalRecords: number | undefined;
+  /** `x-ms-tenant-subscription-limit-hit: true`: the query's scope held more subscriptions than Resource Graph answers for. */
+  subscriptionLimitHit: boolean;
 }
 
 /** Resource Graph answered a result with rows left out. Asking again gets the same answer, so it is not retried. */
@@ -228,8 +232,6 @@ export class ResourceGraphInventory implements InventoryReader {
   private readonly listVisible: () => Promise<SubscriptionEntry[]>;
   private readonly listUnderGroup: (managementGroupId: string, signal?: AbortSignal) => Promise<DescendantSubscription[]>;
   private quotaResumeAt = 0;
-  /** Whether an answer since it was last cleared said x-ms-tenant-subscription-limit-hit: true. */
-  private subscriptionLimitHit = false;
   /** Queries sent (pages, including retried ones), for diagnostics. */
   queries = 0;
 
@@ -303,9 +305,9 @@ export class ResourceGraphInventory implements InventoryReader {
     }
     if (scope.kind === 'managementGroup') {
       let readable: string[];
+      let limitHit = false;
       try {
-        this.subscriptionLimitHit = false;
-        const rows = await this.queryAll(SUBSCRIPTIONS_QUERY, { managementGroups: [scope.managementGroupId] }, undefined, signal);
+        const rows = await this.queryAll(SUBSCRIPTIONS_QUERY, { managementGroups: [scope.managementGroupId] }, (page) => (limitHit ||= page.subscriptionLimitHit), signal);
         readable = [...new Set(rows.map((r) => String(r.subscriptionId ?? '').toLowerCase()).filter(Boolean))];
       } catch (error) {
         signal?.throwIfAborted();
@@ -314,7 +316,6 @@ export class ResourceGraphInventory implements InventoryReader {
       }
       // Past 10,000 subscriptions Resource Graph answers for some only (x-ms-tenant-subscription-limit-hit):
       // the rest of the group are read by name, in batches, which has no such limit.
-      const limitHit = this.subscriptionLimitHit;
       const cutOff = await this.checkGroupComplete(scope.managementGroupId, readable, unreadable, signal, limitHit);
       return [...readable, ...cutOff];
     }
@@ -379,7 +380,7 @@ export class ResourceGraphInventory implements InventoryReader {
    */
   private async readBatch(batch: string[], out: BatchOutput): Promise<void> {
     try {
-      const { resources, answered, managed } = sortRows(await this.queryAll(inventoryQuery(batch), { subscriptions: batch }, (page) => this.notePage(page, out), out.signal));
+      const { resources, answered, managed } = sortRows(await this.queryAll(inventoryQuery(batch), { subscriptions: batch }, (page) => this.notePage(page.data, out), out.signal));
       const avnm = await this.readNetworkResources([...managed].filter((s) => answered.has(s)).sort(), out);
       const read = new Set<string>();
       for (const s of batch) {
@@ -423,7 +424,7 @@ export class ResourceGraphInventory implements InventoryReader {
   private async readNetworkResources(subscriptions: string[], out: BatchOutput): Promise<{ rows: RawResource[] } | { failure: string }> {
     if (subscriptions.length === 0) return { rows: [] };
     try {
-      const rows = await this.queryAll(NETWORK_RESOURCES_QUERY, { subscriptions }, (page) => this.notePage(page, out), out.signal);
+      const rows = await this.queryAll(NETWORK_RESOURCES_QUERY, { subscriptions }, (page) => this.notePage(page.data, out), out.signal);
       return { rows: rows.filter(isAzureRow) };
     } catch (error) {
       out.signal?.throwIfAborted();
@@ -446,12 +447,12 @@ export class ResourceGraphInventory implements InventoryReader {
   }
 
   /** Every page of a query; throws the last error when a page keeps failing, and IncompleteResultError when the result leaves rows out. */
-  private async queryAll(query: string, scope: Scope, onPage?: (rows: readonly Record<string, unknown>[]) => void, signal?: AbortSignal): Promise<Record<string, unknown>[]> {
+  private async queryAll(query: string, scope: Scope, onPage?: (page: Page) => void, signal?: AbortSignal): Promise<Record<string, unknown>[]> {
     const rows: Record<string, unknown>[] = [];
     for (let skipToken: string | undefined; ; ) {
       const page = await this.page(query, scope, skipToken, signal);
       rows.push(...page.data);
-      onPage?.(page.data);
+      onPage?.(page);
       if (!page.skipToken) {
         requireWhole(page, rows.length);
         return rows;
@@ -466,6 +467,7 @@ export class ResourceGraphInventory implements InventoryReader {
       if (wait > 0) await untilAborted(() => this.sleep(Math.min(wait, this.maxQuotaWaitMs)), signal);
       signal?.throwIfAborted();
       this.queries += 1;
+      let limitHit = false;
       try {
         const response = await this.client.resources(
           { query, ...scope, options: { top: this.pageSize, resultFormat: 'objectArray', ...(skipToken ? { skipToken } : {}) } },
@@ -474,7 +476,7 @@ export class ResourceGraphInventory implements InventoryReader {
             requestOptions: { timeout: this.options.requestTimeoutMs ?? 60_000 },
             onResponse: (raw) => {
               this.noteQuota(raw.headers.get('x-ms-user-quota-remaining'), raw.headers.get('x-ms-user-quota-resets-after'));
-              if (raw.headers.get('x-ms-tenant-subscription-limit-hit')?.toLowerCase() === 'true') this.subscriptionLimitHit = true;
+              limitHit = raw.headers.get('x-ms-tenant-subscription-limit-hit')?.toLowerCase() === 'true';
             },
           },
         );
@@ -484,6 +486,7 @@ export class ResourceGraphInventory implements InventoryReader {
           skipToken: response.skipToken || undefined,
           truncated: response.resultTruncated === 'true',
           totalRecords: typeof response.totalRecords === 'number' ? response.totalRecords : undefined,
+          subscriptionLimitHit: limitHit,
         };
       } catch (error) {
         await backOffOrThrow(error, attempt, { attempts: this.pageAttempts, backoffMs: this.backoffMs, sleep: this.sleep, signal });
