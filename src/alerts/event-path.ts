@@ -4,6 +4,7 @@ import type { AuditConfig } from '../engine/config';
 import { auditResources } from '../engine/pipeline';
 import { keyOf, parseResourceId, subscriptionOf } from '../model/ids';
 import type { Topology } from '../model/types';
+import { realSleep } from '../azure/errors';
 import type { Inventory, LiveReader } from '../ports';
 import type { RemediationRunner } from '../remediation/runner';
 import type { Rule } from '../rules/rule';
@@ -429,7 +430,7 @@ export async function handleArmEvent(deps: EventPathDeps, raw: unknown): Promise
         outOfTime = true;
         break;
       }
-      if (attempts < maxAttempts) await new Promise((r) => setTimeout(r, delay));
+      if (attempts < maxAttempts) await realSleep(delay);
     }
   }
   const message = redactSecrets((lastError as Error)?.message ?? String(lastError));

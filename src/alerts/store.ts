@@ -1,4 +1,5 @@
 import { createOnce } from '../azure/create-once';
+import { realSleep } from '../azure/errors';
 import { createHash } from 'node:crypto';
 import type { TableClient, TableEntityResult, TransactionAction } from '@azure/data-tables';
 import type { Finding } from '../engine/audit';
@@ -142,7 +143,7 @@ interface ReadMark {
 }
 
 /** A short random pause before a write that lost a conditional race looks again (10–50 ms). */
-export const pauseAfterConflict = (): Promise<void> => new Promise((r) => setTimeout(r, 10 + Math.random() * 40));
+export const pauseAfterConflict = (): Promise<void> => realSleep(10 + Math.random() * 40);
 
 export function rowKeyOf(resourceId: string): string {
   return createHash('sha256').update(keyOf(resourceId)).digest('hex').slice(0, 40);
