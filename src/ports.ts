@@ -43,10 +43,23 @@ export interface InventoryProgress {
   subscriptionsTotal?: number;
 }
 
+/**
+ * Stops a read short without losing it: when `signal` aborts, the read sends no further query and
+ * returns what it has read, each subscription not yet read among the unreadable with `reason`.
+ */
+export interface ReadStop {
+  signal: AbortSignal;
+  reason: string;
+}
+
 /** The full estate, through Azure Resource Graph. */
 export interface InventoryReader {
-  /** `signal` aborts the read: it then throws (never a partial inventory), and sends no further query. */
-  readInventory(scope: AuditScope, onProgress?: (progress: InventoryProgress) => void, signal?: AbortSignal): Promise<Inventory>;
+  /**
+   * `signal` aborts the read: it then throws (never a partial inventory), and sends no further
+   * query. `stop` ends it early with a partial inventory (`ReadStop`); a stop before the scope's
+   * subscriptions are known still throws, as nothing was read.
+   */
+  readInventory(scope: AuditScope, onProgress?: (progress: InventoryProgress) => void, signal?: AbortSignal, stop?: ReadStop): Promise<Inventory>;
 }
 
 /** What else a neighbourhood read covers besides the VNets it reads fresh. */

@@ -216,18 +216,25 @@ async function pruneRuns(deps: FanoutDeps): Promise<void> {
 }
 
 /**
- * The inventory of a scope, stamped with when its read began (`Inventory.observedAt`). The read is
- * aborted at `readBy` (deps.clock), so that the invocation ends before the host kills its worker.
+ * The inventory of a scope, stamped with when its read began (`Inventory.observedAt`). The read
+ * ends at `readBy` (deps.clock), so that the invocation ends before the host kills its worker:
+ * aborted (it throws), or with `partial` stopped, the subscriptions it had not read by then
+ * unreadable. Either way it throws when it had not yet listed the scope's subscriptions.
  */
-async function readStamped(deps: FanoutDeps, scope: AuditScope, readBy: number, what: string): Promise<Inventory> {
+async function readStamped(deps: FanoutDeps, scope: AuditScope, readBy: number, what: string, partial = false): Promise<Inventory> {
   const clock = deps.clock ?? REAL_CLOCK;
   const observedAt = deps.observe().toISOString();
   const signal = clock.timeout(readBy - clock.now());
+  const limit = `host.json's functionTimeout (${FUNCTION_TIMEOUT_MS / 60_000} min)`;
+  const stop = partial ? { signal, reason: `not read: the read stopped at ${new Date(readBy).toISOString()} to leave the audit and its report the time they need within ${limit}` } : undefined;
   try {
-    return { ...(await deps.inventory.readInventory(scope, undefined, signal)), observedAt };
+    const inventory = await deps.inventory.readInventory(scope, undefined, stop ? undefined : signal, stop);
+    const cut = stop ? inventory.unreadable.filter((u) => u.reason === stop.reason).length : 0;
+    if (cut > 0) deps.log.warn(`${what}: the read stopped at ${new Date(readBy).toISOString()} with ${cut} subscription${cut === 1 ? '' : 's'} not read: the report is PARTIAL`);
+    return { ...inventory, observedAt };
   } catch (error) {
     if (!signal.aborted) throw error;
-    throw new Error(`${what}: reading the estate did not finish by ${new Date(readBy).toISOString()}, which leaves the invocation the time it needs after the read within host.json's functionTimeout (${FUNCTION_TIMEOUT_MS / 60_000} min)`, { cause: error });
+    throw new Error(`${what}${partial ? ' (no report this run)' : ''}: reading the estate did not finish by ${new Date(readBy).toISOString()}, which leaves the invocation the time it needs after the read within ${limit}`, { cause: error });
   }
 }
 
@@ -254,9 +261,11 @@ export async function startScheduledAudit(
       : scope.kind === 'managementGroup'
         ? { kind: 'managementGroup', managementGroupId: scope.managementGroupId ?? '' }
         : { kind: 'tenant' },
-    // The audit, alert state and report follow in this invocation: a read past this leaves them no time.
+    // The audit, alert state and report follow in this invocation: a read past this leaves them no
+    // time. What it has read by then is reported, PARTIAL, rather than nothing.
     invocation.deadline - AUDIT_TIME_NEEDED_MS,
-    'scheduled audit (no report this run)',
+    'scheduled audit',
+    true,
   );
   return { mode: 'inline', result: await auditAndReport(deps, inventory, { deadline: invocation.deadline }) };
 }

@@ -1,7 +1,7 @@
 import type { ResourceGraphClient } from '@azure/arm-resourcegraph';
 import { subscriptionOf } from '../model/ids';
 import { RESOURCE_TYPES, type RawResource, type SourcedResource } from '../model/snapshot';
-import type { AuditScope, Inventory, InventoryProgress, InventoryReader } from '../ports';
+import type { AuditScope, Inventory, InventoryProgress, InventoryReader, ReadStop } from '../ports';
 import type { UnreadableScope } from '../report/report';
 import { resourceGraphClient, type AzureConnection } from './connection';
 import { backOffOrThrow, describeError, isAccessDenied, isTokenRefused, isTransient, realSleep, untilAborted } from './errors';
@@ -249,16 +249,29 @@ export class ResourceGraphInventory implements InventoryReader {
       ((group, signal) => listDescendantSubscriptions(options, group, { pageAttempts: this.pageAttempts, backoffMs: this.backoffMs, sleep: this.sleep, signal }));
   }
 
-  async readInventory(scope: AuditScope, onProgress?: (progress: InventoryProgress) => void, signal?: AbortSignal): Promise<Inventory> {
+  async readInventory(scope: AuditScope, onProgress?: (progress: InventoryProgress) => void, signal?: AbortSignal, stop?: ReadStop): Promise<Inventory> {
+    // A stop ends the queries as an abort does; what it cut short is then told apart from an abort.
+    const cut = stop ? (signal ? AbortSignal.any([signal, stop.signal]) : stop.signal) : signal;
     const unreadable: UnreadableScope[] = [];
-    const subscriptions = await this.resolve(scope, unreadable, signal);
+    const subscriptions = await this.resolve(scope, unreadable, cut);
     const resources: SourcedResource[] = [];
     const read: string[] = [];
     const progress: InventoryProgress = { pages: 0, rows: 0, subscriptionsDone: 0, subscriptionsTotal: subscriptions.length };
     const report = () => onProgress?.({ ...progress });
     for (let i = 0; i < subscriptions.length; i += this.batchSize) {
       const batch = subscriptions.slice(i, i + this.batchSize);
-      await this.readBatch(batch, { resources, read, unreadable, progress, report, signal });
+      if (stop?.signal.aborted) {
+        for (const s of batch) unreadable.push({ scope: s, reason: stop.reason });
+        continue;
+      }
+      try {
+        await this.readBatch(batch, { resources, read, unreadable, progress, report, signal: cut });
+      } catch (error) {
+        if (signal?.aborted || !stop?.signal.aborted) throw error;
+        // Stopped within the batch: the halves read before the stop (an access-denied split) keep what they found.
+        const settled = new Set([...read, ...unreadable.map((u) => u.scope)]);
+        for (const s of batch) if (!settled.has(s)) unreadable.push({ scope: s, reason: stop.reason });
+      }
     }
     report();
     return { resources, subscriptions: read.sort(), unreadable };

@@ -136,6 +136,51 @@ describe('Resource Graph inventory', () => {
     expect(standIn().requests.of('resourceGraph').map((r) => r.status)).toEqual([503, 503, 500, 500, 200]);
   });
 
+  describe('a stop (ReadStop): what was read is kept, the rest is unreadable with its reason', () => {
+    const REASON = 'not read: stopped for the test';
+
+    it('stopped after the first batch: no further query, the other subscriptions unreadable', async () => {
+      const stop = new AbortController();
+      const inventory = await inventoryReader(standIn(), { batchSize: 1 }).readInventory(
+        ALL,
+        (p) => {
+          if (p.subscriptionsDone === 1) stop.abort();
+        },
+        undefined,
+        { signal: stop.signal, reason: REASON },
+      );
+      const [first, ...rest] = [SUB_A, SUB_B, SUB_C];
+      expect(inventory.subscriptions).toEqual([first]);
+      expect(inventory.unreadable).toEqual(rest.map((scope) => ({ scope, reason: REASON })));
+      expect(inventory.resources.length).toBeGreaterThan(0);
+      expect(inventory.resources.every((r) => r.resource.id.toLowerCase().startsWith(`/subscriptions/${first}/`))).toBe(true);
+      // Every query named the first subscription alone: none was sent for the others.
+      const queried = standIn().requests.of('resourceGraph').map((r) => r.subscriptions);
+      expect(queried.length).toBeGreaterThan(0);
+      expect(queried.every((subs) => subs.length === 1 && subs[0] === first)).toBe(true);
+    });
+
+    it('stopped within a batch: the batch is unreadable, nothing of it is kept, and the read does not throw', async () => {
+      standIn().faults.slow('resourceGraph', 2_000, Infinity);
+      const inventory = await inventoryReader(standIn()).readInventory(ALL, undefined, undefined, { signal: AbortSignal.timeout(200), reason: REASON });
+      expect(inventory.resources).toEqual([]);
+      expect(inventory.subscriptions).toEqual([]);
+      expect(inventory.unreadable).toEqual([SUB_A, SUB_B, SUB_C].sort().map((scope) => ({ scope, reason: REASON })));
+      expect(standIn().requests.count('resourceGraph')).toBe(1);
+    });
+
+    it('a halt (signal) still throws, and so does a stop before the scope\'s subscriptions are listed', async () => {
+      const halted = new AbortController();
+      halted.abort(new Error('halted'));
+      const stop = { signal: new AbortController().signal, reason: REASON };
+      await expect(inventoryReader(standIn()).readInventory(ALL, undefined, halted.signal, stop)).rejects.toThrow('halted');
+      const early = new AbortController();
+      early.abort(new Error('stopped early'));
+      await expect(inventoryReader(standIn()).readInventory({ kind: 'tenant' }, undefined, undefined, { signal: early.signal, reason: REASON })).rejects.toThrow('stopped early');
+      expect(standIn().requests.count('resourceGraph')).toBe(0);
+    });
+  });
+
   it('ends in explicit partial coverage when Resource Graph keeps failing, without throwing', async () => {
     standIn().faults.fail('resourceGraph', 500, Infinity);
     const inventory = await inventoryReader(standIn(), { pageAttempts: 2 }).readInventory(ALL);

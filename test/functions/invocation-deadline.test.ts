@@ -10,10 +10,10 @@ import { AUDIT_TIME_NEEDED_MS, FUNCTION_TIMEOUT_MS, INVOCATION_END_MARGIN_MS, RE
 import { auditBatch } from '../../src/functions/auditBatch';
 import { ALERT_TABLE, AUDIT_QUEUE, MAX_DEQUEUE_COUNT, REPORT_CONTAINER, RUN_CONTAINER, type Adapters } from '../../src/functions/composition';
 import { scheduledAudit } from '../../src/functions/scheduledAudit';
-import type { Inventory } from '../../src/ports';
+import type { Inventory, ReadStop } from '../../src/ports';
 import type { RemediationRunner } from '../../src/remediation/runner';
 import { useAzurite } from '../support/use-azurite';
-import { batchDelivery, context, runFirstOfTwoBatches, estateGraph, fanoutStorage, install, LiveEstate, RecordingMailer, SUB, testEnv } from './harness';
+import { batchDelivery, context, runFirstOfTwoBatches, estateGraph, fanoutStorage, install, LiveEstate, RecordingMailer, SUB, testEnv, type Logged } from './harness';
 
 // An invocation's time is host.json's functionTimeout counted from its start: at it the host
 // restarts the worker, killing an assembly (perhaps between peering writes) and every other
@@ -21,6 +21,7 @@ import { batchDelivery, context, runFirstOfTwoBatches, estateGraph, fanoutStorag
 // assembly and remediation against it. Time is injected (a clock whose reads and sleeps advance it).
 
 const timer = { isPastDue: false, scheduleStatus: { last: '', next: '', lastUpdated: '' } } as unknown as Timer;
+const OTHER = '00000000-0000-0000-0000-00000000ffff';
 const MANY = Array.from({ length: 150 }, (_, i) => `00000000-0000-0000-0000-${String(i).padStart(12, '0')}`);
 const T0 = Date.parse('2026-03-04T06:00:00.000Z');
 /** What is left of an invocation when the assembly may still be claimed, and when an inline read is given up. */
@@ -79,7 +80,7 @@ describe('the invocation deadline (Azurite)', () => {
       now: () => new Date(clock.t),
       ...overrides,
     });
-    return { clock, slow, mailer, adapters };
+    return { clock, slow, mailer, adapters, estate };
   }
 
   /** The timer has enqueued 2 batches and the first is done; the last one's message. */
@@ -152,20 +153,56 @@ describe('the invocation deadline (Azurite)', () => {
     expect(a.mailer.sent).toHaveLength(2);
   });
 
-  it("the inline audit's read is given up when it leaves the audit and its report too little of the invocation", async () => {
-    const a = app({});
-    let signal: AbortSignal | undefined;
+  /** A read that waits for its stop, then gives `onStop(stop)`: what a reader stopped at that point returns or throws. */
+  function readUntilStopped(a: ReturnType<typeof app>, onStop: (stop: ReadStop) => Inventory | Error): { stopped: () => boolean } {
+    let waiting = false;
     a.adapters.inventory = {
-      readInventory: (_scope, _progress, given) => {
-        signal = given;
-        if (!given) return Promise.reject(new Error('the read was given no signal'));
-        return new Promise<Inventory>((_, reject) => given.addEventListener('abort', () => reject(given.reason as Error)));
+      readInventory: (_scope, _progress, signal, stop) => {
+        if (signal || !stop) return Promise.reject(new Error('the inline read was given an abort signal instead of a stop'));
+        waiting = true;
+        return new Promise<Inventory>((resolve, reject) =>
+          stop.signal.addEventListener('abort', () => {
+            const outcome = onStop(stop);
+            if (outcome instanceof Error) reject(outcome);
+            else resolve(outcome);
+          }),
+        );
       },
     };
-    const audit = scheduledAudit(timer, context('scheduledAudit'));
-    for (let i = 0; i < 500 && !signal; i++) await new Promise((r) => setTimeout(r, 10));
+    return { stopped: () => waiting };
+  }
+
+  async function stopWhenWaiting(a: ReturnType<typeof app>, read: { stopped: () => boolean }): Promise<void> {
+    for (let i = 0; i < 500 && !read.stopped(); i++) await new Promise((r) => setTimeout(r, 10));
     expect(a.clock.timeouts.map((t) => t.ms)).toEqual([CLAIM_BY]);
     a.clock.timeouts[0]?.abort();
+  }
+
+  it("the inline audit's read stops when it would leave the audit and its report too little of the invocation: what it read is reported, PARTIAL", async () => {
+    const a = app({ PEERGUARD_SUBSCRIPTIONS: [SUB, OTHER].join(',') });
+    const logs: Logged[] = [];
+    let reason = '';
+    const read = readUntilStopped(a, (stop) => {
+      reason = stop.reason;
+      const resources = [...a.estate.vnets.values()].map((r) => ({ resource: structuredClone(r), source: 'graph' }));
+      return { resources, subscriptions: [SUB], unreadable: [{ scope: OTHER, reason: stop.reason }] };
+    });
+    const audit = scheduledAudit(timer, context('scheduledAudit', logs));
+    await stopWhenWaiting(a, read);
+    await audit;
+    expect(reason).toBe("not read: the read stopped at 2026-03-04T06:06:30.000Z to leave the audit and its report the time they need within host.json's functionTimeout (10 min)");
+    expect(a.mailer.sent).toHaveLength(1);
+    const mail = a.mailer.sent[0]!;
+    expect(mail.subject).toMatch(/\(PARTIAL\)$/);
+    expect(mail.text.split('\n').filter((l) => l.startsWith('  UNREADABLE '))).toEqual([`  UNREADABLE ${OTHER}: ${reason}`]);
+    expect(logs.filter((l) => l.level === 'warning').map((l) => l.text)).toContain('scheduled audit: the read stopped at 2026-03-04T06:06:30.000Z with 1 subscription not read: the report is PARTIAL');
+  });
+
+  it("the inline audit's read stopped before it listed the scope's subscriptions: no report, and the error says why", async () => {
+    const a = app({});
+    const read = readUntilStopped(a, (stop) => stop.signal.reason as Error);
+    const audit = scheduledAudit(timer, context('scheduledAudit'));
+    await stopWhenWaiting(a, read);
     await expect(audit).rejects.toThrow(/scheduled audit \(no report this run\): reading the estate did not finish by 2026-03-04T06:06:30.000Z/);
     expect(a.mailer.sent).toEqual([]);
   });
