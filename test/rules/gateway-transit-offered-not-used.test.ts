@@ -37,6 +37,12 @@ ruleTester(gatewayTransitOfferedNotUsed, {
       ],
     },
     {
+      // "can be used with all VPN Gateway SKUs except the Basic SKU" (vpn-gateway-peering-gateway-transit):
+      // the spoke is not told to use an offer that carries nothing (gateway-transit-basic-gateway's case once it does).
+      name: "the hub's only gateway is a Basic SKU, which carries no transit: nothing to use",
+      resources: [...hubAndSpokes({ hub, spokes: [spoke], gateway: 'none', spokeToHub: notUsed }).resources, gateway('gw-hub', hub, { sku: 'Basic' })],
+    },
+    {
       name: 'no peering back: left to peering-one-sided',
       resources: [vnet({ id: hub, prefixes: ['10.0.0.0/16'], peerings: [{ remote: spoke, allowGatewayTransit: true }] }), gateway('gw-hub', hub), vnet({ id: spoke, prefixes: ['10.1.0.0/16'] })],
     },
@@ -77,6 +83,15 @@ ruleTester(gatewayTransitOfferedNotUsed, {
     {
       name: 'Route Server as the hub\'s gateway',
       resources: hubAndSpokes({ hub, spokes: [spoke], gateway: 'routeserver', spokeToHub: notUsed }).resources,
+      findings: [{ resourceId: peeringIdOf(spoke, hub) }],
+    },
+    {
+      name: 'a Basic VPN gateway beside an ExpressRoute gateway: the ExpressRoute one carries transit',
+      resources: [
+        ...hubAndSpokes({ hub, spokes: [spoke], gateway: 'none', spokeToHub: notUsed }).resources,
+        gateway('gw-hub', hub, { sku: 'Basic' }),
+        gateway('er-hub', hub, { type: 'ExpressRoute', sku: 'ErGw1AZ' }),
+      ],
       findings: [{ resourceId: peeringIdOf(spoke, hub) }],
     },
     {
