@@ -88,6 +88,16 @@ const seconds = (ms: number) => `${ms < 10_000 ? (ms / 1000).toFixed(1) : Math.r
  */
 export const RECREATE_TIME_PER_WRITE_MS = 30_000;
 
+/** Why an item that deletes before it re-creates must not start with `left` ms of the run, or undefined when it may (or is no such item). */
+function recreateTimeRefusal(item: PlanItem, left: number): string | undefined {
+  const needs = item.operations.length * RECREATE_TIME_PER_WRITE_MS;
+  if (!item.operations.some((op) => op.method === 'DELETE') || !item.operations.some((op) => op.method === 'PUT') || left >= needs) return undefined;
+  return (
+    `not attempted: it deletes before it re-creates, and the ${seconds(left)} left of this run cannot be counted on for its ${item.operations.length} writes ` +
+    `(${seconds(needs)} allowed): stopped after its deletes, it would leave the pair with neither link; left for a run with the time (a scheduled run with remediation.onSchedule, or "peerguard fix --live --apply")`
+  );
+}
+
 /** The first line of an error's message (SDK errors carry the ARM code and text there). */
 function reasonOf(error: unknown): string {
   const e = error as { statusCode?: number; code?: string; message?: string };
@@ -279,8 +289,12 @@ export async function applyPlan(plan: RemediationPlan, auditTopology: Topology, 
     const live = await reevaluate(item);
     if (live.unreadable.length > 0) return { item, result: 'skipped', reason: `could not re-read the live state: ${live.unreadable.join('; ')}` };
     if (!live.finding) return { item, result: 'skipped', reason: 'the finding no longer holds on the live state' };
+    // Both ways: a fix grown since the audit (a sync that now needs both links) is never written in
+    // part. A live operation left out of this item because an earlier one writes it still matches.
     const freshOps = live.finding.fix?.operations ?? [];
-    if (!item.operations.every((op) => freshOps.some((fresh) => sameWrite(op, fresh)))) {
+    const sameFix =
+      item.operations.every((op) => freshOps.some((fresh) => sameWrite(op, fresh))) && freshOps.every((fresh) => (item.fixOperations ?? item.operations).some((op) => sameWrite(op, fresh)));
+    if (!sameFix) {
       return { item, result: 'skipped', reason: 'the fix differs on the live state (the resources changed since the audit)' };
     }
     // The allow list and the tags as ARM has them now: Resource Graph, which the plan read, lags
@@ -347,6 +361,9 @@ export async function applyPlan(plan: RemediationPlan, auditTopology: Topology, 
         if (!wrote) return { item, result: 'not-attempted', reason: timeLimitReason() };
         throw new StopRun(`after a partial write of this fix: time limit reached (${deps.deadline?.toISOString() ?? ''})`);
       }
+      // A re-create's time, asked again before its first write: the live re-reads since are not bounded by the deadline.
+      const tooShort = wrote ? undefined : recreateTimeRefusal(item, left);
+      if (tooShort) return { item, result: 'not-attempted', reason: tooShort };
       const limitMs = Math.min(writeTimeoutMs, left);
       const atDeadline = left < writeTimeoutMs;
       const giveUp = new AbortController();
@@ -448,13 +465,10 @@ export async function applyPlan(plan: RemediationPlan, auditTopology: Topology, 
       outcomes.push({ item, result: 'not-attempted', reason });
       continue;
     }
-    const needs = item.operations.length * RECREATE_TIME_PER_WRITE_MS;
-    if (item.operations.some((op) => op.method === 'DELETE') && item.operations.some((op) => op.method === 'PUT') && timeLeft() < needs) {
-      const reason =
-        `not attempted: it deletes before it re-creates, and the ${seconds(timeLeft())} left of this run cannot be counted on for its ${item.operations.length} writes ` +
-        `(${seconds(needs)} allowed): stopped after its deletes, it would leave the pair with neither link; left for a run with the time (a scheduled run with remediation.onSchedule, or "peerguard fix --live --apply")`;
-      await recordAll(item, 'not-attempted', reason);
-      outcomes.push({ item, result: 'not-attempted', reason });
+    const tooShort = recreateTimeRefusal(item, timeLeft());
+    if (tooShort) {
+      await recordAll(item, 'not-attempted', tooShort);
+      outcomes.push({ item, result: 'not-attempted', reason: tooShort });
       continue;
     }
     if (writes + item.operations.length > maxWrites) {

@@ -23,6 +23,12 @@ export interface PlanItem {
   description: string;
   destructive: boolean;
   operations: ArmOperation[];
+  /**
+   * The whole fix (rebased like `operations`) when some of its operations were left out of
+   * `operations` because another item of the plan already writes them: what the fix recomputed
+   * live must not exceed. Absent when `operations` is the whole fix.
+   */
+  fixOperations?: ArmOperation[];
   status: PlanStatus;
   /** Why the item is skipped or deferred, or what it repairs. */
   reason: string;
@@ -247,12 +253,14 @@ export function planRemediation(findings: readonly Finding[], topology: Topology
       items.push({ ...base, operations: fix.operations, status: 'deferred', reason: `another fix planned in this run writes ${ids.join(', ')} differently; left for the next run` });
       continue;
     }
-    const operations = (rebased as ArmOperation[]).filter((op) => !seen.has(operationKey(op)));
+    const fixOperations = rebased as ArmOperation[];
+    const operations = fixOperations.filter((op) => !seen.has(operationKey(op)));
     if (operations.length === 0) {
       duplicate();
       continue;
     }
-    const refuse = (reason: string) => items.push({ ...base, operations, status: 'skipped', reason });
+    const fixed = { ...base, ...(operations.length < fixOperations.length ? { fixOperations } : {}), operations };
+    const refuse = (reason: string) => items.push({ ...fixed, status: 'skipped', reason });
     if (mode === 'disabled') {
       refuse('remediation is disabled');
       continue;
@@ -275,7 +283,7 @@ export function planRemediation(findings: readonly Finding[], topology: Topology
       continue;
     }
     if (writes + operations.length > config.maxWrites) {
-      items.push({ ...base, operations, status: 'deferred', reason: `write limit of ${config.maxWrites} per run reached` });
+      items.push({ ...fixed, status: 'deferred', reason: `write limit of ${config.maxWrites} per run reached` });
       continue;
     }
     noteOffers(operations, topology, plannedOffers);
@@ -285,7 +293,7 @@ export function planRemediation(findings: readonly Finding[], topology: Topology
       else deleted.add(keyOf(op.resourceId));
     }
     writes += operations.length;
-    items.push({ ...base, operations, status: 'planned', reason: `repairs ${finding.ruleId}: ${finding.message}` });
+    items.push({ ...fixed, status: 'planned', reason: `repairs ${finding.ruleId}: ${finding.message}` });
   }
   return { mode, items, writes };
 }

@@ -34,38 +34,60 @@ async function operatorPut(standIn: StandIn, id: string, change: Record<string, 
   await client.virtualNetworkPeerings.beginCreateOrUpdateAndWait(rg, vnet, name, { ...peering, ...change }, { updateIntervalInMs: 5 });
 }
 
-describe('applying a sync after both VNets of a pair changed their address space', () => {
+describe('applying a sync after the VNets of a pair changed their address space', () => {
   const hubId = `/subscriptions/${SUB_HUB}/resourceGroups/rg-a/providers/Microsoft.Network/virtualNetworks/vnet-a`;
   const spokeId = `/subscriptions/${SUB_PROD}/resourceGroups/rg-b/providers/Microsoft.Network/virtualNetworks/vnet-b`;
+  const wait = { updateIntervalInMs: 5 };
   let standIn: StandIn;
+  let a: ReturnType<typeof networkClient>;
+  let b: ReturnType<typeof networkClient>;
   beforeEach(async () => {
     standIn = await startStandIn({ resources: [vnet({ id: hubId, prefixes: ['10.0.0.0/16'] }), vnet({ id: spokeId, prefixes: ['10.1.0.0/16'] })] });
+    a = networkClient(connectionTo(standIn), SUB_HUB);
+    b = networkClient(connectionTo(standIn), SUB_PROD);
+    await a.virtualNetworkPeerings.beginCreateOrUpdateAndWait('rg-a', 'vnet-a', 'a-to-b', { remoteVirtualNetwork: { id: spokeId } }, wait);
+    await b.virtualNetworkPeerings.beginCreateOrUpdateAndWait('rg-b', 'vnet-b', 'b-to-a', { remoteVirtualNetwork: { id: hubId } }, wait);
   });
   afterEach(async () => {
     await standIn?.stop();
   });
 
+  /** An operator adds a prefix to vnet-a's address space (10.8.0.0/16) or vnet-b's (10.9.0.0/16). */
+  async function grow(side: 'a' | 'b') {
+    const [client, rg, name, prefixes] = side === 'a' ? [a, 'rg-a', 'vnet-a', ['10.0.0.0/16', '10.8.0.0/16']] : [b, 'rg-b', 'vnet-b', ['10.1.0.0/16', '10.9.0.0/16']];
+    const current = await client.virtualNetworks.get(rg, name);
+    await client.virtualNetworks.beginCreateOrUpdateAndWait(rg, name, { ...current, addressSpace: { addressPrefixes: prefixes } }, wait);
+  }
+
+  const plannedSyncs = (planned: Awaited<ReturnType<typeof planLive>>) => planned.plan.items.filter((i) => i.ruleId === 'peering-address-space-out-of-sync' && i.status === 'planned');
+
   it('the first link synced reads RemoteNotInSync until the second is: the run syncs both and ends FullyInSync', async () => {
-    const a = networkClient(connectionTo(standIn), SUB_HUB);
-    const b = networkClient(connectionTo(standIn), SUB_PROD);
-    const wait = { updateIntervalInMs: 5 };
-    await a.virtualNetworkPeerings.beginCreateOrUpdateAndWait('rg-a', 'vnet-a', 'a-to-b', { remoteVirtualNetwork: { id: spokeId } }, wait);
-    await b.virtualNetworkPeerings.beginCreateOrUpdateAndWait('rg-b', 'vnet-b', 'b-to-a', { remoteVirtualNetwork: { id: hubId } }, wait);
-    for (const [client, rg, name, prefixes] of [[a, 'rg-a', 'vnet-a', ['10.0.0.0/16', '10.8.0.0/16']], [b, 'rg-b', 'vnet-b', ['10.1.0.0/16', '10.9.0.0/16']]] as const) {
-      const current = await client.virtualNetworks.get(rg, name);
-      await client.virtualNetworks.beginCreateOrUpdateAndWait(rg, name, { ...current, addressSpace: { addressPrefixes: [...prefixes] } }, wait);
-    }
+    await grow('a');
+    await grow('b');
     expect((await a.virtualNetworkPeerings.get('rg-a', 'vnet-a', 'a-to-b')).peeringSyncLevel).toBe('LocalAndRemoteNotInSync');
 
     const config = configOf({ apply: true });
     const planned = await planLive(standIn, config);
-    const syncs = planned.plan.items.filter((i) => i.ruleId === 'peering-address-space-out-of-sync' && i.status === 'planned');
+    const syncs = plannedSyncs(planned);
     expect(syncs.length).toBeGreaterThan(0);
     const result = await applyLive(standIn, { ...planned, plan: { ...planned.plan, items: syncs.slice(0, 1) } }, config);
     expect(result.stoppedBy).toBeUndefined();
     expect(result.outcomes.map((o) => o.result)).toEqual(['applied']);
     expect((await a.virtualNetworkPeerings.get('rg-a', 'vnet-a', 'a-to-b')).peeringSyncLevel).toBe('FullyInSync');
     expect((await b.virtualNetworkPeerings.get('rg-b', 'vnet-b', 'b-to-a')).peeringSyncLevel).toBe('FullyInSync');
+  });
+
+  it('skips a sync planned for one link when the fix recomputed live syncs both: never written in part', async () => {
+    await grow('a'); // only b-to-a's copy of vnet-a's space is stale: one link to sync
+    const config = configOf({ apply: true });
+    const planned = await planLive(standIn, config);
+    const syncs = plannedSyncs(planned);
+    expect(syncs.map((i) => i.operations.map((op) => nameOf(op.resourceId)))).toEqual([['b-to-a']]);
+    await grow('b'); // after the audit: a-to-b needs its sync too
+    standIn.requests.clear();
+    const result = await applyLive(standIn, { ...planned, plan: { ...planned.plan, items: syncs } }, config);
+    expect(result.outcomes).toMatchObject([{ result: 'skipped', reason: 'the fix differs on the live state (the resources changed since the audit)' }]);
+    expect(writesSeen(standIn)).toEqual([]);
   });
 });
 

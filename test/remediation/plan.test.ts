@@ -175,6 +175,25 @@ describe('remediation plan guards', () => {
     expect(p.writes).toBe(4);
   });
 
+  it('a fix partly planned for an earlier finding keeps its whole fix beside the operations left to it; a whole one does not', () => {
+    // hub→spoke-b is behind on spoke-b's space (LocalNotInSync): its fix syncs it. spoke-b→hub says
+    // hub→spoke-b is behind (RemoteNotInSync) and recorded an old space of the hub: its fix syncs both.
+    const rules = [peeringAddressSpaceOutOfSync];
+    const config = parseAuditConfig({ remediation: { enabled: true, subscriptions: [SUB_A, SUB_B] } }, rules.map((r) => r.meta.id));
+    const topology = topologyOf([
+      vnet({ id: hub, prefixes: ['10.0.0.0/16', '10.8.0.0/16'], peerings: [{ remote: spokeB, syncLevel: 'LocalNotInSync', remoteAddressSpace: ['10.1.0.0/16'] }] }),
+      vnet({ id: spokeB, prefixes: ['10.1.0.0/16'], peerings: [{ remote: hub, syncLevel: 'RemoteNotInSync', remoteAddressSpace: ['10.0.0.0/16'] }] }),
+    ]);
+    const p = planRemediation(runAudit(topology, rules, config, new Date('2026-11-25T00:00:00Z')).findings, topology, config.remediation);
+    const synced = (ops: readonly ArmOperation[] | undefined) => ops?.map((op) => op.resourceId.split('/').pop());
+    expect(p.items.map((i) => [i.status, synced(i.operations), synced(i.fixOperations)])).toEqual([
+      ['planned', ['vnet-hub-to-spoke-b'], undefined],
+      ['planned', ['spoke-b-to-vnet-hub'], expect.arrayContaining(['spoke-b-to-vnet-hub', 'vnet-hub-to-spoke-b'])],
+    ]);
+    expect(p.items[1]?.fixOperations).toHaveLength(2);
+    expect(p.writes).toBe(2);
+  });
+
   describe('a fix that would write useRemoteGateways where ARM refuses it is skipped, not left half done', () => {
     const gatewayAt = (vnetId: string) => gateway('vgw', vnetId);
     const planWith = (rules: Rule[], resources: RawResource[]) => {
