@@ -8,11 +8,23 @@ import type { AuditReport } from '../report/report';
 // last report that was mailed (or archived with nobody to mail it to). A report whose mail failed
 // does not move it, so the next report lists again what that one told nobody; it is remembered
 // in reports/undelivered.json, for the next mail to say so, until a report is delivered.
+// The end of the remediation journal window a report's mail told is kept as metadata of its JSON
+// blob and of reports/latest.json: the next mail's window begins there.
 
 export interface ReportFile {
   extension: 'json' | 'csv' | 'html';
   contentType: string;
   content: string;
+}
+
+/** The baseline: the last report delivered, and where its mail's Remediation section ended. */
+export interface Baseline {
+  report: AuditReport;
+  /**
+   * The end (exclusive) of the remediation journal window its mail told: the next mail's begins
+   * there. Absent for a report archived before it was recorded, or with remediation off.
+   */
+  remediationUntil?: string;
 }
 
 /** A report that was archived but whose mail did not go out. */
@@ -26,11 +38,16 @@ export interface ReportArchive {
   /** Where the blobs are, for a reader of the report mail (`container peerguard-reports`): no URL, which could carry a SAS. */
   readonly location?: string;
   /** The baseline: the last report delivered (mailed, or archived with nobody to mail it to). */
-  latest(): Promise<AuditReport | undefined>;
-  /** Stores the files under the dated path; returns the blob names written. The baseline does not move. */
-  save(report: AuditReport, files: readonly ReportFile[]): Promise<string[]>;
+  latest(): Promise<Baseline | undefined>;
+  /**
+   * Stores the files under the dated path, `remediationUntil` with them; returns the blob names
+   * written. The baseline does not move.
+   */
+  save(report: AuditReport, files: readonly ReportFile[], remediationUntil?: string): Promise<string[]>;
+  /** The remediationUntil an earlier attempt at the report of `generatedAt` saved with it (a fan-out takeover makes the same report). */
+  savedRemediationUntil(generatedAt: string): Promise<string | undefined>;
   /** The report (its files) was delivered: it becomes the baseline, and the undelivered ones are forgotten. */
-  delivered(files: readonly ReportFile[]): Promise<void>;
+  delivered(files: readonly ReportFile[], remediationUntil?: string): Promise<void>;
   /** Its mail did not go out: the baseline stays, and the report is remembered for the next mail. */
   notDelivered(report: UndeliveredReport): Promise<void>;
   /** The reports not delivered, generated after `after` (the baseline's generatedAt), oldest first. */
@@ -55,18 +72,26 @@ export function reportBlobBase(generatedAt: string): string {
   return `reports/${generatedAt.slice(0, 4)}/${generatedAt.slice(5, 7)}/${generatedAt.slice(8, 10)}/${stamp}`;
 }
 
-async function readText(container: ContainerClient, name: string): Promise<string | undefined> {
+const isNotFound = (error: unknown): boolean => (error as { statusCode?: number }).statusCode === 404;
+
+/** A blob's text and metadata, read in one request (so that the two agree). */
+async function readBlob(container: ContainerClient, name: string): Promise<{ text: string; metadata: Record<string, string> } | undefined> {
   try {
-    const buffer = await container.getBlockBlobClient(name).downloadToBuffer();
-    return buffer.toString('utf8');
+    const response = await container.getBlockBlobClient(name).download();
+    const chunks: Buffer[] = [];
+    if (response.readableStreamBody) for await (const chunk of response.readableStreamBody) chunks.push(Buffer.from(chunk as Buffer));
+    return { text: Buffer.concat(chunks).toString('utf8'), metadata: response.metadata ?? {} };
   } catch (error) {
-    if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+    if (isNotFound(error)) return undefined;
     throw error;
   }
 }
 
 const LATEST = 'reports/latest.json';
 const UNDELIVERED = 'reports/undelivered.json';
+/** Blob metadata: Baseline.remediationUntil (metadata names are case-insensitive; the service answers in lower case). */
+const REMEDIATION_UNTIL = 'remediationuntil';
+const untilMetadata = (remediationUntil: string | undefined) => (remediationUntil ? { metadata: { [REMEDIATION_UNTIL]: remediationUntil } } : {});
 /** The undelivered reports remembered (the newest): the next mail names the first and the last, and counts them. */
 const UNDELIVERED_KEPT = 100;
 
@@ -79,18 +104,21 @@ export class BlobReportArchive implements ReportArchive {
 
   private readonly ensure = createOnce(() => this.container.createIfNotExists());
 
-  async latest(): Promise<AuditReport | undefined> {
+  async latest(): Promise<Baseline | undefined> {
     await this.ensure();
-    const text = await readText(this.container, LATEST);
-    if (text === undefined) return undefined;
+    const blob = await readBlob(this.container, LATEST);
+    if (blob === undefined) return undefined;
+    let report: AuditReport;
     try {
-      return JSON.parse(text) as AuditReport;
+      report = JSON.parse(blob.text) as AuditReport;
     } catch {
       return undefined;
     }
+    const until = blob.metadata[REMEDIATION_UNTIL];
+    return { report, ...(until ? { remediationUntil: until } : {}) };
   }
 
-  async save(report: AuditReport, files: readonly ReportFile[]): Promise<string[]> {
+  async save(report: AuditReport, files: readonly ReportFile[], remediationUntil?: string): Promise<string[]> {
     await this.ensure();
     const base = reportBlobBase(report.generatedAt);
     const names: string[] = [];
@@ -98,18 +126,31 @@ export class BlobReportArchive implements ReportArchive {
       const name = `${base}.${file.extension}`;
       await this.container.getBlockBlobClient(name).upload(file.content, Buffer.byteLength(file.content), {
         blobHTTPHeaders: { blobContentType: file.contentType },
+        ...(file.extension === 'json' ? untilMetadata(remediationUntil) : {}),
       });
       names.push(name);
     }
     return names;
   }
 
-  async delivered(files: readonly ReportFile[]): Promise<void> {
+  async savedRemediationUntil(generatedAt: string): Promise<string | undefined> {
+    await this.ensure();
+    try {
+      return (await this.container.getBlockBlobClient(`${reportBlobBase(generatedAt)}.json`).getProperties()).metadata?.[REMEDIATION_UNTIL];
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async delivered(files: readonly ReportFile[], remediationUntil?: string): Promise<void> {
     await this.ensure();
     const json = files.find((f) => f.extension === 'json');
     if (!json) return;
+    // The report and its window in one write: the baseline never pairs one report with another's window.
     await this.container.getBlockBlobClient(LATEST).upload(json.content, Buffer.byteLength(json.content), {
       blobHTTPHeaders: { blobContentType: json.contentType },
+      ...untilMetadata(remediationUntil),
     });
     // Should this fail, the list still reads right: undelivered(baseline) leaves out what the baseline covers.
     await this.container.getBlockBlobClient(UNDELIVERED).deleteIfExists();
@@ -128,10 +169,10 @@ export class BlobReportArchive implements ReportArchive {
   }
 
   private async readUndelivered(): Promise<UndeliveredReport[]> {
-    const text = await readText(this.container, UNDELIVERED);
-    if (text === undefined) return [];
+    const blob = await readBlob(this.container, UNDELIVERED);
+    if (blob === undefined) return [];
     try {
-      const parsed = JSON.parse(text) as unknown;
+      const parsed = JSON.parse(blob.text) as unknown;
       return Array.isArray(parsed) ? (parsed as UndeliveredReport[]).filter((r) => typeof r?.generatedAt === 'string') : [];
     } catch {
       return [];

@@ -12,7 +12,7 @@ import { SCHEDULED_REMEDIATION_BUDGET_MS, type RemediationRunner } from '../reme
 import { remediationSection, type MailSection } from '../remediation/summary';
 import type { Rule } from '../rules/rule';
 import type { AlertOutcome, Alerting, Logger } from './alerting';
-import type { ReportArchive, ReportFile, UndeliveredReport } from './archive';
+import type { Baseline, ReportArchive, ReportFile, UndeliveredReport } from './archive';
 import { composeReportMail, diffReports, type ComposedMail, type ReportMailInput } from './compose';
 import { indexEntriesOf } from './event-path';
 import { operationIdFor, type MailAttachment, type Mailer } from './mailer';
@@ -248,6 +248,36 @@ function withNotice(mail: ComposedMail, notice: string | undefined): ComposedMai
   return { ...mail, text, html: at >= 0 ? `${mail.html.slice(0, at + 5)}${box}${mail.html.slice(at + 5)}` : mail.html };
 }
 
+/**
+ * The report mail's Remediation section: the journal's records in [since, until). `since` is where
+ * the baseline's section ended (its generatedAt for a report archived before that was kept; a day
+ * back with no baseline), so that an unmailed report's records are in the next mail. `until` is
+ * taken now, after this run's remediation (which comes after the report's time), on the runner's
+ * clock, which stamps the records: this run's writes are in this mail, and the next one begins
+ * where it ends, so that none is told twice. A takeover of the same report (fan-out) keeps the
+ * `until` an earlier attempt saved, whose mail may have gone out under the same Operation-Id.
+ * Returns the `until` to save and deliver the report with: `since` when the journal could not be
+ * read, so that the next mail tells those records.
+ */
+async function remediationWindow(
+  deps: ScheduledDeps,
+  runner: RemediationRunner,
+  baseline: Baseline | undefined,
+  report: AuditReport,
+  now: Date,
+): Promise<{ section: MailSection | undefined; until: string }> {
+  const since = baseline ? (baseline.remediationUntil ?? baseline.report.generatedAt) : new Date(now.getTime() - 86_400_000).toISOString();
+  try {
+    const taken = (await deps.archive.savedRemediationUntil(report.generatedAt)) ?? new Date((deps.clock ?? REAL_CLOCK).now()).toISOString();
+    // A clock behind the baseline's (another instance's) must not move the window back over told records.
+    const until = taken > since ? taken : since;
+    return { section: remediationSection(await runner.recordsSince(since, until)), until };
+  } catch (error) {
+    deps.log.warn(`report mail: the remediation journal could not be read: ${(error as Error).message}`);
+    return { section: undefined, until: since };
+  }
+}
+
 export async function auditAndReport(deps: ScheduledDeps, inventory: Inventory, options: ReportOptions = {}): Promise<ScheduledResult> {
   const now = options.at ?? deps.now();
   const run = auditResources({
@@ -301,7 +331,8 @@ export async function auditAndReport(deps: ScheduledDeps, inventory: Inventory, 
   const firstSeen = new Map(after.filter((r) => r.status === 'open').map((r) => [r.fingerprint, r.firstSeen]));
 
   // The baseline is the last report delivered: what an unmailed report found is listed again.
-  const previous = await deps.archive.latest();
+  const baseline = await deps.archive.latest();
+  const previous = baseline?.report;
   let undelivered: UndeliveredReport[] = [];
   try {
     undelivered = await deps.archive.undelivered(previous?.generatedAt);
@@ -312,22 +343,15 @@ export async function auditAndReport(deps: ScheduledDeps, inventory: Inventory, 
   const alerted = new Set(after.map((r) => r.fingerprint));
   const changes = diffReports(previous, report, firstSeen, now, scope.decides, (fingerprint) => alerted.has(fingerprint));
   const files = await reportFiles(report, run.extras, deps.rules);
-  const archived = await deps.archive.save(report, files);
+  // What remediation did since the last report's section (event path and this run), as a short section.
+  const window = deps.remediation ? await remediationWindow(deps, deps.remediation, baseline, report, now) : undefined;
+  const remediation = window?.section;
+  const archived = await deps.archive.save(report, files, window?.until);
   const attached: MailAttachment[] = files.filter((f) => ATTACHED_EXTENSIONS.includes(f.extension)).map((f) => ({
     name: `peerguard-report-${report.generatedAt.slice(0, 10)}.${f.extension}`,
     contentType: f.contentType,
     content: f.content,
   }));
-  // What remediation did since the last report (event path and this run), as a short section.
-  let remediation: MailSection | undefined;
-  if (deps.remediation) {
-    const since = previous?.generatedAt ?? new Date(now.getTime() - 86_400_000).toISOString();
-    try {
-      remediation = remediationSection(await deps.remediation.recordsSince(since));
-    } catch (error) {
-      deps.log.warn(`report mail: the remediation journal could not be read: ${(error as Error).message}`);
-    }
-  }
   const fitted = fitReportMail(
     (shortened) =>
       withNotice(
@@ -382,7 +406,7 @@ export async function auditAndReport(deps: ScheduledDeps, inventory: Inventory, 
   if (failure === undefined) {
     // Mailed, or nobody to mail it to: this report is the next one's baseline. Should this write
     // fail, the next report lists again what this one told: a repeat, never a loss.
-    await deps.archive.delivered(files);
+    await deps.archive.delivered(files, window?.until);
   } else {
     try {
       await deps.archive.notDelivered({ generatedAt: report.generatedAt, archivedAs: archived, reason: failure });

@@ -14,8 +14,8 @@ import type { JournalRecord, RemediationJournal, RemediationTrigger, Remediation
 // Its own writes raise Event Grid events too; their evaluation finds nothing left to fix.
 
 export interface JournalReader {
-  /** Records written at or after `since` (ISO time), oldest first. */
-  listSince(since: string): Promise<JournalRecord[]>;
+  /** Records written at or after `since` and, given `until`, before it (ISO times), oldest first. */
+  listSince(since: string, until?: string): Promise<JournalRecord[]>;
   /** One finding's records written at or after `since`, oldest first. */
   listForFinding(fingerprint: string, since: string): Promise<JournalRecord[]>;
 }
@@ -77,8 +77,9 @@ export class RemediationRunner {
     });
   }
 
-  recordsSince(since: string): Promise<JournalRecord[]> {
-    return this.deps.journal.listSince(since);
+  /** Records in [since, until) (until: none when left out): a report mail's window, the next one beginning at its `until`. */
+  recordsSince(since: string, until?: string): Promise<JournalRecord[]> {
+    return this.deps.journal.listSince(since, until);
   }
 
   recordsFor(fingerprint: string, since: string): Promise<JournalRecord[]> {

@@ -77,8 +77,9 @@ export class TableRemediationJournal implements RemediationJournal {
     return this.list(`fingerprint eq '${fingerprint.replace(/'/g, "''")}' and at ge '${since.replace(/'/g, "''")}'`);
   }
 
-  /** Records written at or after `since` (ISO time): what the next alert or report mail reports. */
-  listSince(since: string): Promise<JournalRecord[]> {
-    return this.list(`at ge '${since.replace(/'/g, "''")}'`);
+  /** Records written at or after `since` and, given `until`, before it (ISO times): what the next alert or report mail reports. */
+  listSince(since: string, until?: string): Promise<JournalRecord[]> {
+    const quoted = (t: string) => `'${t.replace(/'/g, "''")}'`;
+    return this.list(`at ge ${quoted(since)}${until === undefined ? '' : ` and at lt ${quoted(until)}`}`);
   }
 }
