@@ -29,7 +29,7 @@ param managementGroupId string = ''
 @description('Opt-in remediation (issue 5): define the custom peering role and assign it. Off by default.')
 param remediationEnabled bool = false
 
-@description('Create the Event Grid event subscriptions. False on the first `azd up`: Event Grid validates the function, which exists only after `azd deploy` (the postdeploy hook re-provisions with true).')
+@description('Create the Event Grid event subscriptions. Event Grid validates the function, which exists only after `azd deploy`: with azd, the preprovision hook sets it true only when the targeted function app has the function, and the postdeploy hook re-provisions with true after a deploy.')
 param deployEventSubscriptions bool = false
 
 @description('Name of the Event Grid-triggered function the code registers (src/functions).')
@@ -93,10 +93,11 @@ var reader = 'acdd72a7-3385-48ef-bd42-f606fba81ae7'
 
 // What this environment writes outside its own resource group carries its token, so that a second
 // environment auditing the same subscription has names of its own: the nested deployments in each
-// audited subscription, and the event subscriptions on the shared system topic
-// (<prefix> and <prefix>-rg-deletes). The topic and its group are shared and tagged without
-// azd-env-name (modules/eventgrid-subscription.bicep): no environment owns them, and
-// infra/hooks/predown.mjs keeps `azd down` from deleting them while another environment uses them.
+// audited subscription, the remediation role definition (modules/remediation-role.bicep), and the
+// event subscriptions on the shared system topic (<prefix> and <prefix>-rg-deletes). The topic and
+// its group are shared and tagged without azd-env-name (modules/eventgrid-subscription.bicep): no
+// environment owns them, and infra/hooks/predown.mjs keeps `azd down` from deleting them while
+// another environment uses them.
 var eventSubscriptionPrefix = 'peerguard-${token}'
 
 // environment().name -> PEERGUARD_CLOUD
@@ -236,6 +237,7 @@ module remediationRole 'modules/remediation-role.bicep' = if (remediationEnabled
   params: {
     assignableScopes: [for sub in auditedSubscriptions: '/subscriptions/${sub}']
     environmentName: environmentName
+    token: token
   }
 }
 
@@ -286,3 +288,8 @@ output AUDITED_SUBSCRIPTIONS array = auditedSubscriptions
 output EVENT_GRID_RESOURCE_GROUP string = eventGridResourceGroupName
 output EVENT_SUBSCRIPTION_PREFIX string = eventSubscriptionPrefix
 output AZURE_RESOURCE_MANAGER_ENDPOINT string = environment().resourceManager
+// Read by infra/hooks/event-subscriptions.mjs (preprovision): the function Event Grid validates, and
+// what the app's token is made of, so that the next provisioning can tell whether it targets this app
+// (and sets deployEventSubscriptions true only if the app has the function).
+output EVENT_GRID_FUNCTION_ID string = '${functionApp.outputs.id}/functions/${eventGridFunctionName}'
+output FUNCTION_APP_TOKEN_INPUTS string = '${subscription().subscriptionId}/${environmentName}/${location}'

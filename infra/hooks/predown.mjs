@@ -13,18 +13,13 @@
 // This hook reads that group first (Azure Resource Manager, with `azd auth token`) and stops azd
 // down, changing nothing, when it holds anything that is not this environment's, naming it and
 // the commands that remove this environment without the group. It stops too when it cannot tell.
-import { spawnSync } from 'node:child_process';
 import process from 'node:process';
-import { URL } from 'node:url';
+import { azdEnvSet, endpointOf, HookError as Refusal, listAll, tokenFor } from './arm.mjs';
 
 const RESOURCES_API = '2021-04-01';
 const EVENT_GRID_API = '2025-02-15';
 const DEFAULT_GROUP = 'rg-peerguard-events';
-const DEFAULT_ENDPOINT = 'https://management.azure.com/';
-const REQUEST_TIMEOUT_MS = 60_000;
 const SYSTEM_TOPIC_TYPE = 'microsoft.eventgrid/systemtopics';
-
-class Refusal extends Error {}
 
 /** A list azd stored as JSON (array outputs) or, written by hand, comma-separated. Undefined when unset. */
 function listOf(value) {
@@ -49,61 +44,6 @@ function isOwn(name, prefix) {
   const lower = name.toLowerCase();
   const own = prefix.toLowerCase();
   return lower === own || lower.startsWith(`${own}-`);
-}
-
-/** The Resource Manager endpoint: https, or http on the loopback interface only (tests). */
-function endpointOf(value) {
-  const url = new URL(value && value.trim() !== '' ? value.trim() : DEFAULT_ENDPOINT);
-  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
-    throw new Refusal(`AZURE_RESOURCE_MANAGER_ENDPOINT: ${url.origin} is not https; no access token is sent to it`);
-  }
-  return new URL(url.pathname.endsWith('/') ? url.href : `${url.href}/`);
-}
-
-/** An access token for Resource Manager, from the azd login (`azd auth token`). */
-function tokenFor(endpoint, tenantId) {
-  const args = ['auth', 'token', '--output', 'json', '--scope', `${endpoint.origin}/.default`];
-  if (tenantId) args.push('--tenant-id', tenantId);
-  const result = spawnSync('azd', args, { encoding: 'utf8', windowsHide: true });
-  if (result.error || result.status !== 0) {
-    const reason = result.error ? result.error.message : (result.stderr || result.stdout || `exit code ${result.status}`).trim();
-    throw new Refusal(`could not get an access token with \`azd auth token\`: ${reason}`);
-  }
-  try {
-    const token = JSON.parse(result.stdout).token;
-    if (typeof token === 'string' && token !== '') return token;
-  } catch {
-    // reported below
-  }
-  throw new Refusal('`azd auth token --output json` printed no token');
-}
-
-/** GET, following nextLink on the same origin only: the values of every page, or null on 404. */
-async function listAll(endpoint, token, path) {
-  const values = [];
-  let url = new URL(path, endpoint);
-  for (;;) {
-    if (url.origin !== endpoint.origin) throw new Refusal(`Resource Manager returned a next page at another origin (${url.origin})`);
-    let response;
-    try {
-      response = await globalThis.fetch(url, {
-        headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
-        signal: globalThis.AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-      });
-    } catch (error) {
-      throw new Refusal(`could not reach Resource Manager (${url.origin}): ${error instanceof Error ? error.message : String(error)}`);
-    }
-    const body = await response.json().catch(() => ({}));
-    if (response.status === 404 && values.length === 0) return null;
-    if (!response.ok) {
-      const code = body?.error?.code ?? `HTTP ${response.status}`;
-      throw new Refusal(`GET ${url.pathname} failed: ${code}${body?.error?.message ? `: ${body.error.message}` : ''}`);
-    }
-    values.push(...(Array.isArray(body.value) ? body.value : []));
-    if (!body.nextLink) return values;
-    url = new URL(body.nextLink);
-  }
 }
 
 /** What the shared group holds that is not this environment's, one line each; null when the group does not exist. */
@@ -199,9 +139,27 @@ async function check(env) {
   }
 }
 
+/**
+ * azd down keeps the environment's values: turn the event subscriptions off with the app, so that the
+ * next `azd up` creates the app before them (Event Grid validates the function when they are
+ * created). infra/hooks/preprovision.mjs decides it again from the app before each provisioning;
+ * this saves it the look-up. A failure here stops nothing: that check catches it.
+ */
+function eventSubscriptionsOff(env) {
+  if (env.DEPLOY_EVENT_SUBSCRIPTIONS?.trim().toLowerCase() !== 'true') return [];
+  try {
+    azdEnvSet(env, 'DEPLOY_EVENT_SUBSCRIPTIONS', 'false');
+    return ['peerguard: DEPLOY_EVENT_SUBSCRIPTIONS set to false: the next azd up creates the Event Grid event subscriptions after the code is deployed.'];
+  } catch (error) {
+    if (!(error instanceof Refusal)) throw error;
+    return [`peerguard: could not set DEPLOY_EVENT_SUBSCRIPTIONS to false (${error.message}); the preprovision hook decides it again before the next provisioning.`];
+  }
+}
+
 const result = await check(process.env);
 if (result.ok) {
-  if (result.lines.length > 0) process.stdout.write(`${result.lines.join('\n')}\n`);
+  const lines = [...result.lines, ...eventSubscriptionsOff(process.env)];
+  if (lines.length > 0) process.stdout.write(`${lines.join('\n')}\n`);
 } else {
   process.stderr.write(`${result.lines.join('\n')}\n`);
   process.exit(1);

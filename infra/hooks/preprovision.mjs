@@ -5,9 +5,12 @@
 // setting. This names the setting and the character before anything is deployed.
 // It also refuses email settings the deployment could not use (emailProblems below): the Bicep
 // composes the sender address from them, and a wrong one would deploy and fail only when mail is sent.
+// Then it sets DEPLOY_EVENT_SUBSCRIPTIONS from the function app this provisioning targets
+// (event-subscriptions.mjs): true only when that app already has the eventGridTrigger function.
 import { readFileSync } from 'node:fs';
 import process from 'node:process';
 import { URL } from 'node:url';
+import { applyDecision } from './event-subscriptions.mjs';
 
 const PARAMETERS_FILE = new URL('../main.parameters.json', import.meta.url);
 
@@ -90,3 +93,8 @@ if (found.length > 0 || email.length > 0) {
   process.stderr.write(`${lines.join('\n')}\n`);
   process.exit(1);
 }
+
+const eventSubscriptions = await applyDecision(process.env);
+if (eventSubscriptions.out.length > 0) process.stdout.write(`${eventSubscriptions.out.join('\n')}\n`);
+if (eventSubscriptions.err.length > 0) process.stderr.write(`${eventSubscriptions.err.join('\n')}\n`);
+if (!eventSubscriptions.ok) process.exit(1);

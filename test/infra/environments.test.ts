@@ -16,6 +16,7 @@ const eventGrid = read('infra/modules/eventgrid-subscription.bicep');
 const systemTopic = read('infra/modules/eventgrid-system-topic.bicep');
 const deadLetterWriter = read('infra/modules/deadletter-writer.bicep');
 const storage = read('infra/modules/storage.bicep');
+const remediationRole = read('infra/modules/remediation-role.bicep');
 const predownHook = read('infra/hooks/predown.mjs');
 const parameters = (JSON.parse(read('infra/main.parameters.json')) as { parameters: Record<string, { value: string }> }).parameters;
 
@@ -37,6 +38,18 @@ describe('names outside the environment\'s resource group carry the environment'
     for (const m of elsewhere) expect(m.name, m.symbol).toContain('${token}');
     // The rest deploy into the environment's own resource group.
     for (const m of modules(mainBicep).filter((x) => !x.scope?.startsWith('subscription('))) expect(m.scope, m.symbol).toBe('rg');
+  });
+
+  it('the remediation role definition carries the token: environments of one name from other subscriptions or regions, sharing the first audited subscription, get one each', () => {
+    // The definition lives in the first audited subscription, which such environments share.
+    expect(objectValue(declarationBody(mainBicep, 'remediationRole'), 'scope')).toMatch(/auditedSubscriptions\[0\]/);
+    expect(objectValue(objectProperty(declarationBody(mainBicep, 'remediationRole'), 'params'), 'token')).toBe('token');
+    expect(paramDefault(remediationRole, 'token')).toBeUndefined();
+    const definition = declarationBody(remediationRole, 'definition');
+    const seed = /^guid\((.*)\)$/.exec(objectValue(definition, 'name') ?? '')?.[1]?.split(',').map((s) => s.trim());
+    expect(seed).toEqual(expect.arrayContaining(['subscription().id', 'environmentName', 'token']));
+    // Role names are unique in the tenant: the name a second definition would take must differ too.
+    expect(objectValue(objectProperty(definition, 'properties'), 'roleName')).toContain('${token}');
   });
 
   it('the Event Grid modules name their nested deployments (shared group, app group) with the environment\'s prefix', () => {

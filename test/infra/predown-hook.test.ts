@@ -203,6 +203,25 @@ describe('azd predown hook', () => {
     expect(azd).toEqual([]);
   });
 
+  it('turns DEPLOY_EVENT_SUBSCRIPTIONS off when it lets azd down run (azd keeps env values; the next azd up must deploy before them)', async () => {
+    const off = ['env', 'set', 'DEPLOY_EVENT_SUBSCRIPTIONS', 'false', '--environment', 'staging'];
+    for (const values of [provisioned({ DEPLOY_EVENT_SUBSCRIPTIONS: 'true' }), provisioned({ DEPLOY_EVENT_SUBSCRIPTIONS: 'true', AUDITED_SUBSCRIPTIONS: '[]' })]) {
+      writeFileSync(join(bin, 'log'), '');
+      const { status, stdout, stderr, azd } = await runHook(values);
+      expect([status, stderr]).toEqual([0, '']);
+      expect(azd.filter((args) => args[0] === 'env')).toEqual([off]);
+      expect(stdout).toContain('DEPLOY_EVENT_SUBSCRIPTIONS set to false');
+    }
+  });
+
+  it('leaves DEPLOY_EVENT_SUBSCRIPTIONS alone when it stops azd down', async () => {
+    routes.set(RESOURCES, { status: 200, body: { value: [topic] } });
+    routes.set(SUBSCRIPTIONS, { status: 200, body: { value: [eventSubscription('peerguard-zyxwvutsrqpon')] } });
+    const { status, azd } = await runHook(provisioned({ DEPLOY_EVENT_SUBSCRIPTIONS: 'true' }));
+    expect(status).toBe(1);
+    expect(azd.filter((args) => args[0] === 'env')).toEqual([]);
+  });
+
   it('is registered in azure.yaml for sh and pwsh, and stops azd down when it fails', () => {
     const azure = parseYaml(readFileSync(join(ROOT, 'azure.yaml'), 'utf8'));
     const hook = azure.hooks?.predown;
