@@ -62,6 +62,9 @@ export const transitNextHopUnreachable: Rule = {
           findings.push({
             resourceId: route.id,
             relatedResourceIds: holder ? [table.id, vnet.id, holder.id] : [table.id, vnet.id],
+            // The route in its table's VNet, whether or not a peer holds the IP (which changes only the
+            // message): one alert for as long as the route drops traffic.
+            identity: [route.id, table.id, vnet.id],
             message:
               `Route "${route.name}" (${route.addressPrefix} to virtual appliance ${ip}) in route table "${table.name}" of ` +
               `${describeVnet(vnet)} points at ${ip}, ${where}: the traffic the route matches is dropped.`,

@@ -1,5 +1,8 @@
+import { describe, expect, it } from 'vitest';
+import { runAudit } from '../../src/engine/audit';
+import { DEFAULT_CONFIG } from '../../src/engine/config';
 import { transitNextHopUnreachable } from '../../src/rules/transit-next-hop-unreachable';
-import { SUB_A, SUB_B, SUB_C, nva, routeTable, vnet, vnetId } from '../support/estate';
+import { SUB_A, SUB_B, SUB_C, nva, routeTable, topologyOf, vnet, vnetId } from '../support/estate';
 import { ruleTester } from '../support/rule-tester';
 import { FIREWALL_IP6, HUB, hubAndSpokes, meshGroup, peeringId, routeTableId, spokeId, viaFirewall } from '../support/transit';
 
@@ -166,4 +169,21 @@ ruleTester(transitNextHopUnreachable, {
       findings: [{ resourceId: routeId('spoke1', 'default'), relatedResourceIds: [routeTableId('spoke1'), s2] }],
     },
   ],
+});
+
+describe('transit-next-hop-unreachable fingerprint', () => {
+  it('is the route in its table and VNet: a peer coming to hold the next hop (unsynced) changes the message, not the finding', () => {
+    const fingerprints = (hubPrefixes: string[]) => {
+      const resources = hubAndSpokes(
+        [{ name: 'spoke1', prefixes: ['10.1.0.0/16'], routes: [to('10.9.0.4', 'via-nva')], toHub: { remoteAddressSpace: ['10.0.0.0/16'], syncLevel: 'LocalNotInSync' } }],
+        { prefixes: hubPrefixes },
+      );
+      return runAudit(topologyOf(resources), [transitNextHopUnreachable], DEFAULT_CONFIG, new Date('2026-11-26T00:00:00Z')).findings.map((f) => ({ message: f.message, fingerprint: f.fingerprint }));
+    };
+    const [nowhere] = fingerprints(['10.0.0.0/16']);
+    const [inTheHub] = fingerprints(['10.0.0.0/16', '10.9.0.0/16']);
+    expect(nowhere?.message).toMatch(/which lies neither in "[^"]+" nor in any VNet peered with it/);
+    expect(inTheHub?.message).toContain('which lies in "vnet-hub"');
+    expect(inTheHub?.fingerprint).toBe(nowhere?.fingerprint);
+  });
 });
