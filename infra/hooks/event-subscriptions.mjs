@@ -36,10 +36,10 @@ function sameTokenInputs(env) {
   return recordedSub?.toLowerCase() === sub.toLowerCase() && rest.join('/') === `${envName}/${location}`;
 }
 
-/** How long to wait for the function after a deploy (PEERGUARD_FUNCTION_WAIT_SECONDS, default 180). */
+/** How long to wait for the function after a deploy (DEPLOY_FUNCTION_WAIT_SECONDS, default 180). */
 function waitSecondsOf(env) {
-  const value = Number(env.PEERGUARD_FUNCTION_WAIT_SECONDS);
-  return env.PEERGUARD_FUNCTION_WAIT_SECONDS !== undefined && Number.isFinite(value) && value >= 0 ? value : DEFAULT_WAIT_SECONDS;
+  const value = Number(env.DEPLOY_FUNCTION_WAIT_SECONDS);
+  return env.DEPLOY_FUNCTION_WAIT_SECONDS !== undefined && Number.isFinite(value) && value >= 0 ? value : DEFAULT_WAIT_SECONDS;
 }
 
 /**

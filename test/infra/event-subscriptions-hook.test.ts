@@ -179,7 +179,7 @@ describe('azd preprovision hook: DEPLOY_EVENT_SUBSCRIPTIONS from the function ap
   it('waits for the function just after a deploy (the postdeploy hook asked for true)', async () => {
     routes.set(appPath, found);
     routes.set(functionPath, [notFound, found]);
-    const { status, stderr, azd } = await runHook(provisioned(), { PEERGUARD_FUNCTION_WAIT_SECONDS: '1' });
+    const { status, stderr, azd } = await runHook(provisioned(), { DEPLOY_FUNCTION_WAIT_SECONDS: '1' });
     expect([status, stderr]).toEqual([0, '']);
     expect(envSets(azd)).toEqual([]);
     expect(requests).toEqual([appPath, functionPath, functionPath]);
@@ -187,7 +187,7 @@ describe('azd preprovision hook: DEPLOY_EVENT_SUBSCRIPTIONS from the function ap
 
   it('stops provisioning, turned off, when the function asked for never appears', async () => {
     routes.set(appPath, found);
-    const { status, stderr, azd } = await runHook(provisioned(), { PEERGUARD_FUNCTION_WAIT_SECONDS: '0' });
+    const { status, stderr, azd } = await runHook(provisioned(), { DEPLOY_FUNCTION_WAIT_SECONDS: '0' });
     expect(status).toBe(1);
     expect(envSets(azd)).toEqual([setTo('false')]);
     expect(stderr).toContain(`DEPLOY_EVENT_SUBSCRIPTIONS set to false: the function ${FUNCTION_ID} did not appear within 0 seconds`);
