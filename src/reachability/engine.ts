@@ -1,6 +1,6 @@
 import { contains, type Address, type Prefix } from '../model/cidr';
-import type { ResourceKey } from '../model/ids';
-import type { Appliance, Gateway, Peering, RouteTable, Topology, Vnet } from '../model/types';
+import { nameOf, type ResourceKey } from '../model/ids';
+import type { Appliance, Gateway, Peering, RouteTable, Subnet, Topology, Vnet } from '../model/types';
 import { describeGateway, describeGateways, formatPrefixes, isBasicSkuGateway, listNames } from '../rules/describe';
 import {
   effectiveRoutes,
@@ -14,6 +14,7 @@ import {
   tableLearnsBgpRoutes,
   workloadSubnets,
   transitIndex,
+  versionBit,
   type EffectiveRoute,
   type Link,
   type Stretches,
@@ -28,7 +29,8 @@ import {
 //   unless a subnet peering joins them: it takes precedence, and the rules below decide.
 // - Otherwise A's effective routes (system routes for its own space and its Connected peerings'
 //   remote spaces, overridden by its UDRs; transit-helpers.effectiveRoutes) decide every address of
-//   C's space by longest-prefix match (transit-helpers.routingOf). Each deciding route must carry:
+//   C's space by longest-prefix match (transit-helpers.routingOf), of the IP versions A has space of
+//   (transit-helpers.sourceVersions: an IPv4-only A sends no IPv6 packet). Each deciding route must carry:
 //   - VNetPeering: the peering must be to C, and the link usable both ways (Connected, access on).
 //     A peering routes the remote space as peered (a range added since and not synced is not
 //     routed) or, for subnet peering, the named subnets only: a usable link that leaves part of C
@@ -43,6 +45,8 @@ import {
 //   - None is a blackhole; VnetLocal means C's prefix overlaps A's own (or a user route keeps it in
 //     A); other next hops leave.
 //   Parts of C's space that no route covers go to Azure's defaults (Internet or None): no route.
+//   A context whose subnet is associated with a route table that was not read is no subnet without
+//   a table: its routes are not known, and every direction from it is `unsupported` (`unreadPiece`).
 // - Route Server: where A's effective routes leave part of C's IPv4 space uncovered, a route an NVA
 //   advertises over BGP may fill it, and such routes are not in the configuration: the direction is
 //   `unsupported` (undetermined), not `no-route`, when both A and C may learn them and an appliance
@@ -66,7 +70,9 @@ import {
 //   blackholes part of C, a range not synced or a subnet peering leave the rest connected
 //   (`Verdict.partly` names the parts).
 // - On-premises: A uses a remote gateway over a usable peering to a hub of the named group that
-//   allows gateway transit and has a (non-Basic) gateway or Route Server; or A is such a hub. And
+//   allows gateway transit and has a non-Basic VPN or ExpressRoute gateway; or A is a hub of the
+//   group with a gateway of its own. A Route Server forwards no traffic: alone, it leaves the path
+//   `unsupported` where an NVA near it may advertise on-premises routes (`routeServerOnly`). And
 //   some source subnet learns the gateway's routes: its route table does not disable gateway route
 //   propagation, or sends a range past the estate's VNets (a default route, an on-premises range) to
 //   the gateway itself or to an appliance in the hub, which learns them (see `propagationGap`).
@@ -200,6 +206,8 @@ interface Onward {
 
 interface Context {
   table: RouteTable | undefined;
+  /** A source subnet associated with a route table that was not read: the context's routes are not known. */
+  unread: Subnet | undefined;
   readonly routes: EffectiveRoute[];
 }
 
@@ -295,22 +303,32 @@ export function createReachability(topology: Topology): Reachability {
     const vnet = vnetAt(n);
     const sources = workloadSubnets(vnet);
     const tables: Array<RouteTable | undefined> = [];
+    // One subnet per associated route table that was not read.
+    let unread: Subnet[] | undefined;
     for (const subnet of sources) {
-      const table = subnet.routeTableKey ? topology.routeTables.get(subnet.routeTableKey) : undefined;
-      if (!tables.includes(table)) tables.push(table);
+      const key = subnet.routeTableKey;
+      const table = key ? topology.routeTables.get(key) : undefined;
+      if (key && !table) {
+        if (!unread?.some((x) => x.routeTableKey === key)) (unread ??= []).push(subnet);
+      } else if (!tables.includes(table)) tables.push(table);
     }
-    if (tables.length === 0) tables.push(undefined);
+    if (tables.length === 0 && !unread) tables.push(undefined);
     // In one order whatever the order of the subnets: the first missing piece named stays the same.
     if (tables.length > 1) tables.sort((x, y) => (x === undefined ? -1 : y === undefined ? 1 : x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
     list = tables.map((table) => {
       let routes: EffectiveRoute[] | undefined;
       return {
         table,
+        unread: undefined,
         get routes() {
           return (routes ??= effectiveRoutes(index, n, table));
         },
       };
     });
+    if (unread) {
+      unread.sort((x, y) => ((x.routeTableKey as string) < (y.routeTableKey as string) ? -1 : 1));
+      for (const subnet of unread) list.push({ table: undefined, unread: subnet, routes: [] });
+    }
     contextsOf[n] = list;
     return list;
   };
@@ -537,6 +555,18 @@ export function createReachability(topology: Topology): Reachability {
     return { ok: false, missing: { kind: 'no-route', message: `${routeText || `a route of type ${r.nextHopType}`} sends traffic for ${quote(dest)} out of the estate (${r.nextHopType}).`, resourceId: routeId } };
   };
 
+  /**
+   * A source subnet of `a` associated with a route table that was not read. "When you create a route
+   * table and associate it to a subnet, the table's routes are combined with the subnet's default
+   * routes" (virtual-networks-udr-overview): its routes, and so where the subnet sends anything, are
+   * not known. It is not a subnet without a table.
+   */
+  const unreadPiece = (a: Vnet, subnet: Subnet): MissingPiece => ({
+    kind: 'unsupported',
+    message: `subnet "${subnet.name}" of ${quote(a)} is associated with route table "${nameOf(subnet.routeTableKey as string)}", which was not read: its routes are not known.`,
+    resourceId: subnet.id,
+  });
+
   /** Why no route of context `ctx` of A covers all of `target`, a prefix of C. */
   const gapPiece = (a: number, c: number, ctx: Context, target: Prefix): MissingPiece => {
     const src = vnetAt(a);
@@ -637,10 +667,14 @@ export function createReachability(topology: Topology): Reachability {
    */
   const directionFrom = (a: number, c: number, ctx: Context): Step => {
     const dest = vnetAt(c);
+    if (ctx.unread) return { ok: false, missing: unreadPiece(vnetAt(a), ctx.unread) };
+    const versions = index.sourceVersions(a);
     let first: Hop | undefined;
     let way = NO_APPLIANCE;
     let undetermined: MissingPiece | undefined;
     for (const target of dest.prefixes) {
+      // A sends packets of an IP version only from its space of that version: an IPv4-only A needs no way to C's IPv6 space.
+      if ((versions & versionBit(target)) === 0) continue;
       const { deciding, gap } = routingOf(ctx.routes, target);
       if (gap) {
         const bgp = bgpPiece(a, c, ctx, target, deciding.length === 0);
@@ -661,6 +695,15 @@ export function createReachability(topology: Topology): Reachability {
       }
     }
     if (undetermined) return { ok: false, missing: undetermined };
+    if (!first && dest.prefixes.length > 0) {
+      // Every prefix of C was skipped: the two VNets have no IP version in common.
+      const src = vnetAt(a);
+      const only = (n: number) => (index.sourceVersions(n) === 1 ? 'IPv4' : 'IPv6');
+      return {
+        ok: false,
+        missing: { kind: 'no-address-space', message: `${quote(dest)} has no address space of the IP version of ${quote(src)}: ${quote(src)} has ${only(a)} space only, ${quote(dest)} ${only(c)}.`, resourceId: dest.id },
+      };
+    }
     if (!first) return { ok: false, missing: { kind: 'no-address-space', message: `${quote(dest)} has no address space in the input.`, resourceId: dest.id } };
     return { ok: true, hop: first, way };
   };
@@ -674,8 +717,11 @@ export function createReachability(topology: Topology): Reachability {
     if (leg.reached) return leg.reached;
     let reached: Reached[] | undefined;
     if (leg.ok && leg.way !== MIXED) reached = [{ hop: leg.hop, way: leg.way, part: undefined, except: NONE }];
+    else if (ctx.unread) leg.unsupported ??= unreadPiece(vnetAt(a), ctx.unread);
     else {
+      const versions = index.sourceVersions(a);
       for (const target of vnetAt(c).prefixes) {
+        if ((versions & versionBit(target)) === 0) continue;
         const { deciding, gap } = routingOf(ctx.routes, target);
         // A part no route covers that a route learned over BGP may carry: a path not ruled out.
         if (gap && !leg.unsupported) {
@@ -932,11 +978,18 @@ export function createReachability(topology: Topology): Reachability {
     const src = vnetAt(a);
     const hub = vnetAt(h);
     const blocking: RouteTable[] = [];
+    let unread: Subnet | undefined;
     let udrUnusable = false;
     const udrWorks = udrGatewayOf(hub) !== undefined;
     const hubSpace = h === a ? src.prefixes : (index.link(a, h)?.remotePrefixes ?? []);
     const leavesEstate = (prefix: Prefix | undefined) => prefix !== undefined && !holdsAll(estateSpace(prefix.version), prefix);
-    for (const { table } of contexts(a)) {
+    for (const ctx of contexts(a)) {
+      const { table } = ctx;
+      // A table not read may or may not propagate gateway routes: that subnet cannot be judged.
+      if (ctx.unread) {
+        unread ??= ctx.unread;
+        continue;
+      }
       if (!table || !table.disableBgpRoutePropagation) return undefined;
       let toGateway = false;
       for (const r of table.routes) {
@@ -950,6 +1003,7 @@ export function createReachability(topology: Topology): Reachability {
       if (toGateway) udrUnusable = true;
       blocking.push(table);
     }
+    if (unread) return unreadPiece(src, unread);
     const first = blocking[0] as RouteTable;
     const one = blocking.length === 1;
     const tables = one ? `route table "${first.name}"` : `route tables ${listNames(blocking.map((t) => t.name))}`;
@@ -967,6 +1021,31 @@ export function createReachability(topology: Topology): Reachability {
   const estateSpaces: { 4?: Stretches; 6?: Stretches } = {};
   const estateSpace = (version: 4 | 6): Stretches => (estateSpaces[version] ??= mergedSpace(index.vnets, version));
 
+  /**
+   * VNet `a` gets to on-premises through hub `h` (`a` itself, or the hub whose gateway it uses),
+   * whose only gateway is a Route Server. "Azure Route Server only exchanges BGP routes with your
+   * network virtual appliance (NVA)" and "doesn't forward data traffic" (route-server-faq): it is no
+   * way on-premises itself. An NVA in `h` or peered with it may be one, advertising on-premises
+   * ranges to the Route Server, which programs them into `a` where its subnets propagate gateway
+   * routes (or send past the estate to an appliance in `h`, as `propagationGap` judges); those routes
+   * are not in the configuration, so the path is `unsupported`, not refuted. With no such NVA, none.
+   */
+  const routeServerOnly = (a: number, h: number): Verdict => {
+    const src = vnetAt(a);
+    const hub = vnetAt(h);
+    const rs = hub.gateways[0] as Gateway;
+    const what = `${quote(hub)} has no VPN or ExpressRoute gateway, only ${describeGateway(rs)}, which exchanges BGP routes with NVAs and forwards no traffic itself`;
+    const fail = (kind: MissingKind, message: string, resourceId: string) => verdictOf(src, undefined, { ok: false, missing: { kind, message, resourceId } });
+    if (!index.applianceNear(h)) return fail('hub-has-no-gateway', `${what}, and no appliance in or peered with ${quote(hub)} can advertise routes to it.`, rs.id);
+    const unlearned = propagationGap(a, h, rs);
+    if (unlearned) return fail(unlearned.kind, unlearned.message, unlearned.resourceId);
+    return fail(
+      'unsupported',
+      `${what}; an NVA in or peered with ${quote(hub)} may carry the traffic of ${quote(src)} on-premises and advertise those routes to it over BGP, and such routes are not in the configuration.`,
+      rs.id,
+    );
+  };
+
   const onPremises = (aKey: ResourceKey, hubs: ReadonlySet<ResourceKey>, hubGroup: string): Verdict => {
     const a = index.numberOf(aKey);
     if (a === undefined) throw new Error(`unknown VNet ${aKey}`);
@@ -975,9 +1054,12 @@ export function createReachability(topology: Topology): Reachability {
     const own = src.gateways[0];
     const using = src.peerings.filter((p) => p.useRemoteGateways);
     if (hubs.has(src.key) && own) {
-      const unlearned = propagationGap(a, a, own);
+      // Its own gateway serves the hub whatever the SKU: Basic lacks gateway transit only.
+      const gw = src.gateways.find((g) => g.kind !== 'RouteServer');
+      if (!gw) return routeServerOnly(a, a);
+      const unlearned = propagationGap(a, a, gw);
       if (unlearned) return fail(unlearned.kind, unlearned.message, unlearned.resourceId);
-      return verdictOf(src, undefined, { ok: true, hop: { kind: 'gateway', from: src, hub: src, gatewayName: describeGateway(own) }, way: NO_APPLIANCE });
+      return verdictOf(src, undefined, { ok: true, hop: { kind: 'gateway', from: src, hub: src, gatewayName: describeGateway(gw) }, way: NO_APPLIANCE });
     }
     if (own) return fail('own-gateway', `${quote(src)} has its own ${describeGateway(own)}, so it cannot use a hub's gateway.`, own.id);
     const toHubs = src.peerings.filter((p) => hubs.has(p.remoteVnetKey));
@@ -993,9 +1075,14 @@ export function createReachability(topology: Topology): Reachability {
     if (!index.link(a, h)) return fail(peeringGap(src, hub, '').kind, peeringGap(src, hub, '').message, peeringGap(src, hub, '').resourceId);
     const back = topology.reverseOf(p) as Peering;
     if (!back.allowGatewayTransit) return fail('gateway-transit-not-allowed', `peering "${back.name}" from ${quote(hub)} to ${quote(src)} does not allow gateway transit.`, back.id);
-    const gw = hub.gateways[0];
-    if (!gw) return fail('hub-has-no-gateway', `${quote(hub)} has no VPN/ExpressRoute gateway or Route Server to share.`, hub.id);
-    if (hub.gateways.every(isBasicSkuGateway)) return fail('basic-gateway', `${describeGateway(gw)} in ${quote(hub)} is a Basic SKU, which does not support gateway transit.`, gw.id);
+    if (hub.gateways.length === 0) return fail('hub-has-no-gateway', `${quote(hub)} has no VPN/ExpressRoute gateway or Route Server to share.`, hub.id);
+    // Gateway transit "can be used with all VPN Gateway SKUs except the Basic SKU" (vpn-gateway-peering-gateway-transit).
+    const gw = hub.gateways.find((g) => g.kind !== 'RouteServer' && !isBasicSkuGateway(g));
+    if (!gw) {
+      const basic = hub.gateways.find(isBasicSkuGateway);
+      if (basic) return fail('basic-gateway', `${describeGateway(basic)} in ${quote(hub)} is a Basic SKU, which does not support gateway transit.`, basic.id);
+      return routeServerOnly(a, h);
+    }
     const unlearned = propagationGap(a, h, gw);
     if (unlearned) return fail(unlearned.kind, unlearned.message, unlearned.resourceId);
     return verdictOf(src, undefined, { ok: true, hop: { kind: 'gateway', from: src, hub, gatewayName: describeGateway(gw) }, way: NO_APPLIANCE });

@@ -86,6 +86,10 @@ export interface TransitIndex {
   routeServerSource(n: number): number;
   /** Whether an appliance sits in VNet `n` or in a VNet it has a usable link with (`applianceNear`), worked out once. */
   applianceNear(n: number): boolean;
+  /** Whether a source subnet of VNet `n` is associated with a route table that was not read (`routeTableUnreadOf`), worked out once. */
+  routeTableUnread(n: number): boolean;
+  /** The IP versions VNet `n` sends from (`sourceVersionsOf`: 1 IPv4, 2 IPv6, 3 both), worked out once. */
+  sourceVersions(n: number): number;
 }
 
 /**
@@ -209,6 +213,8 @@ function buildTransitIndex(topology: Topology): TransitIndex {
   const routeServerSources = new Int32Array(vnets.length).fill(-2);
   // 0: not worked out yet, 1: yes, 2: no.
   const appliancesNear = new Uint8Array(vnets.length);
+  const tablesUnread = new Uint8Array(vnets.length);
+  const versions = new Uint8Array(vnets.length);
   const index: TransitIndex = {
     vnets,
     numberOf: (key) => {
@@ -229,6 +235,11 @@ function buildTransitIndex(topology: Topology): TransitIndex {
       if (appliancesNear[n] === 0) appliancesNear[n] = applianceNearOf(index, n) ? 1 : 2;
       return appliancesNear[n] === 1;
     },
+    routeTableUnread: (n) => {
+      if (tablesUnread[n] === 0) tablesUnread[n] = routeTableUnreadOf(topology, vnets[n] as Vnet) ? 1 : 2;
+      return tablesUnread[n] === 1;
+    },
+    sourceVersions: (n) => (versions[n] ||= sourceVersionsOf(vnets[n] as Vnet)),
   };
   return index;
 }
@@ -327,6 +338,40 @@ const INFRASTRUCTURE_SUBNETS = new Set(['gatewaysubnet', 'azurefirewallsubnet', 
 export function workloadSubnets(vnet: Vnet): readonly Subnet[] {
   const workload = vnet.subnets.filter((s) => !INFRASTRUCTURE_SUBNETS.has(s.name.toLowerCase()));
   return workload.length > 0 ? workload : vnet.subnets;
+}
+
+/** The IP version bit of `sourceVersions` for a prefix. */
+export function versionBit(prefix: Prefix): number {
+  return prefix.version === 4 ? 1 : 2;
+}
+
+/**
+ * `sourceVersions` for `vnet`: the IP versions of its address space (1 IPv4, 2 IPv6, 3 both). A VNet
+ * sends packets of a version only from addresses of that version, so an IPv4-only VNet needs no
+ * path to a dual-stack VNet's IPv6 space. Both when no space was read (nothing is assumed away).
+ */
+function sourceVersionsOf(vnet: Vnet): number {
+  let bits = 0;
+  for (const p of vnet.prefixes) bits |= versionBit(p);
+  return bits === 0 ? 3 : bits;
+}
+
+/**
+ * Whether a source subnet of `vnet` (`workloadSubnets`) is associated with a route table that was
+ * not read. "When you create a route table and associate it to a subnet, the table's routes are
+ * combined with the subnet's default routes" (virtual-networks-udr-overview): where such a subnet
+ * sends anything is not known, so the transit rules do not judge its VNet's paths. O(subnets).
+ */
+function routeTableUnreadOf(topology: Topology, vnet: Vnet): boolean {
+  // Nearly every VNet: every table its subnets name was read (no allocation).
+  let unread = false;
+  for (const subnet of vnet.subnets) {
+    if (subnet.routeTableKey !== undefined && !topology.routeTables.has(subnet.routeTableKey)) {
+      unread = true;
+      break;
+    }
+  }
+  return unread && workloadSubnets(vnet).some((s) => s.routeTableKey !== undefined && !topology.routeTables.has(s.routeTableKey));
 }
 
 /**
@@ -859,31 +904,38 @@ function routedTables(index: TransitIndex, n: number): readonly RoutedTable[] {
 }
 
 /**
- * Whether some subnet of one VNet (its routed tables `from`) sends all of VNet `to`'s space to an
+ * Whether some subnet of VNet `source` (its routed tables `from`) sends all of VNet `to`'s space to an
  * appliance or the VPN gateway in a VNet `h` that has usable links with both: for a table and one of
- * its hubs `h`, every prefix of `to` that `h` reaches over the link h–to is routed into `h`.
+ * its hubs `h`, every prefix of `to` that `h` reaches over the link h–to is routed into `h`, of the IP
+ * versions `source` has (`sourceVersions`: an IPv4-only VNet needs no way to `to`'s IPv6 space).
  * Cost: O(tables × hubs × prefixes of `to` × effective routes).
  */
 export function reachesThroughAppliance(
   index: TransitIndex,
+  source: number,
   from: readonly RoutedTable[],
   to: number,
   known?: { hub: number; link: Link },
 ): boolean {
+  const versions = index.sourceVersions(source);
   for (const table of from) {
     for (const hub of table.hubs) {
       if (hub.peer === to) continue;
       // `known`: the caller's link from a hub to `to`, saving a look-up when it is this hub.
       const onward = known?.hub === hub.peer ? known.link : index.link(hub.peer, to);
       if (!onward || onward.remotePrefixes.length === 0) continue;
+      // `judged`: some prefix of a version `source` has (none: nothing to send `to` over this link).
       let all = true;
+      let judged = false;
       for (const prefix of onward.remotePrefixes) {
+        if ((versions & versionBit(prefix)) === 0) continue;
+        judged = true;
         if (!table.sendsAllTo(prefix, hub.peer)) {
           all = false;
           break;
         }
       }
-      if (all) return true;
+      if (all && judged) return true;
     }
   }
   return false;

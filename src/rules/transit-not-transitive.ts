@@ -15,7 +15,9 @@ import { isHub, reachesThroughAppliance, shareMeshGroup, transitIndex, type Link
 // - Any peering between A and C, in any state, silences the pair: a broken direct peering is the
 //   lifecycle rules' finding, and a peering with access disabled is deliberate isolation.
 // - A route joins A and C when some route table of A sends every address of C's space (as the
-//   appliance's VNet reaches C: subnet peering counts the named subnets only) to an appliance in a
+//   appliance's VNet reaches C: subnet peering counts the named subnets only; of the IP versions A
+//   has space of, so an IPv4-only A needs no route to a dual-stack C's IPv6 prefixes, and C none
+//   back: transit-helpers.reachesThroughAppliance; plain spokes are IPv4-only) to an appliance in a
 //   VNet H with usable links to both, and some route table of C does the same for A. H may be B
 //   or another shared hub: A is then not cut off from C, only routed elsewhere. A route to
 //   VirtualNetworkGateway counts as a route to an appliance in H when the gateway it reaches is H's
@@ -45,6 +47,13 @@ import { isHub, reachesThroughAppliance, shareMeshGroup, transitIndex, type Link
 //   both spokes, and a user route of a learning spoke that decides the other's space itself (a
 //   route to None). A pair where one spoke learns and the other learns nothing but routes to an
 //   appliance would need a check per pair of a learner and a routed spoke: it stays reported.
+// - Route tables not read: a table associated with a subnet adds its routes to the subnet's
+//   defaults ("the table's routes are combined with the subnet's default routes",
+//   virtual-networks-udr-overview), so a spoke with a source subnet whose table was not read
+//   (transit-helpers.routeTableUnread) may route to an appliance: its pairs are unknown, not
+//   unreachable, and are not reported (as BGP-learned routes). Looked at only for the spokes of a
+//   hub that has a finding, once per VNet (memoized in the index), and per finding only the hub's
+//   such spokes (none in nearly every estate).
 // - One finding per (A, B), with a fingerprint of [A→B, B] that stays stable as spokes come and go.
 //   It names the first 5 unreachable Cs (message and relatedResourceIds, after B) and counts the
 //   rest: listing every C in relatedResourceIds makes the output itself Σ deg² ids (6.6 million at
@@ -245,6 +254,9 @@ export const transitNotTransitive: Rule = {
     const plainAt = new Int32Array(index.vnets.length).fill(-1);
     // groupAt[x]: the BGP group of VNet x as a spoke of the hub being looked at (valid where spokeOf[x] === b).
     const groupAt = new Int32Array(index.vnets.length).fill(-1);
+    // unknownAt[x] === b: VNet x is a spoke of the hub being looked at whose routing is not known
+    // (a route table not read); filled only once the hub has a finding.
+    const unknownAt = new Int32Array(index.vnets.length).fill(-1);
     // Without a Route Server in the estate no spoke learns BGP routes from one: no group anywhere.
     const routeServers = index.vnets.some((v) => v.gateways.some((g) => g.kind === 'RouteServer'));
     let token = 0;
@@ -274,6 +286,19 @@ export const transitNotTransitive: Rule = {
         if (t.length > 0) routed.push(j);
       });
       const groups = routeServers ? bgpGroups(index, b, spokes) : undefined;
+      // The spokes whose routing is not known, worked out at the hub's first finding.
+      let unknown: readonly number[] | undefined;
+      const unknownSpokes = (): readonly number[] => {
+        if (unknown) return unknown;
+        let found: number[] | undefined;
+        peers.forEach((c, j) => {
+          if (!index.routeTableUnread(c)) return;
+          unknownAt[c] = b;
+          (found ??= []).push(j);
+        });
+        unknown = found ?? NONE;
+        return unknown;
+      };
       const groupOf = groups?.group;
       if (groupOf) peers.forEach((c, j) => (groupAt[c] = groupOf[j] as number));
       /** Whether spokes i and j are in one BGP group: the pair is not judged. */
@@ -298,7 +323,7 @@ export const transitNotTransitive: Rule = {
         const k = i * n + j;
         if (reach[k] === 0) {
           const onward = spokes[j] as Link;
-          reach[k] = reachesThroughAppliance(index, tables[i] as readonly RoutedTable[], onward.peer, { hub: b, link: onward }) ? 1 : 2;
+          reach[k] = reachesThroughAppliance(index, peers[i] as number, tables[i] as readonly RoutedTable[], onward.peer, { hub: b, link: onward }) ? 1 : 2;
         }
         return reach[k] === 1;
       };
@@ -364,10 +389,18 @@ export const transitNotTransitive: Rule = {
           }
         }
         if (unreachable === 0) return;
+        // A spoke with a route table that was not read: its pairs are not judged (see "Route
+        // tables not read" in the header). Only spokes with a finding ask.
+        const notKnown = unknownSpokes();
+        if (notKnown.length > 0) {
+          if (unknownAt[a] === b) return;
+          for (const j of notKnown) if (unreachableFrom(i, j)) unreachable -= 1;
+          if (unreachable === 0) return;
+        }
         const related = [hub.id];
         const names: string[] = [];
         for (let j = 0; j < n && names.length < LISTED; j += 1) {
-          if (!unreachableFrom(i, j)) continue;
+          if (!unreachableFrom(i, j) || (notKnown.length > 0 && unknownAt[peers[j] as number] === b)) continue;
           related.push((spokes[j] as Link).peerVnet.id);
           names.push((spokes[j] as Link).peerVnet.name);
         }

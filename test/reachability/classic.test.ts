@@ -3,7 +3,7 @@ import { keyOf } from '../../src/model/ids';
 import type { RawResource } from '../../src/model/snapshot';
 import { createReachability, describeVerdict } from '../../src/reachability/engine';
 import { SUB_A, gateway, topologyOf, vnet, vnetId } from '../support/estate';
-import { HUB, hubAndSpokes, meshGroup, peeringId, routeTableId, spokeId, viaFirewall } from '../support/transit';
+import { FIREWALL_IP6, HUB, hubAndSpokes, meshGroup, peeringId, routeTableId, spokeId, viaFirewall } from '../support/transit';
 
 // The classic cases, each with the explanation asserted.
 
@@ -169,5 +169,37 @@ describe('reachability: classic cases', () => {
       { name: 'spoke2', prefixes: ['10.2.0.0/16'], peerings: [{ remote: s1 }] },
     ]), s1, s2, 'firewall');
     expect(v.missing?.kind).toBe('not-through-appliance');
+  });
+});
+
+describe('reachability: IP versions', () => {
+  // A VNet sends packets of an IP version only from addresses of that version: C's prefixes of a
+  // version are judged only when A has space of that version, and so on the way back.
+  const v6Default = { name: 'default6', prefix: '::/0', nextHopType: 'VirtualAppliance', nextHopIp: FIREWALL_IP6 };
+  const estate = (spoke2Routes = [viaFirewall(), v6Default], spoke2Prefixes = ['10.2.0.0/16', 'fd02::/48']) =>
+    hubAndSpokes([
+      { name: 'spoke1', prefixes: ['10.1.0.0/16'], routes: [viaFirewall()] },
+      { name: 'spoke2', prefixes: spoke2Prefixes, routes: spoke2Routes },
+    ]);
+
+  it('an IPv4-only spoke reaches a dual-stack spoke through the firewall, both ways, without a way to its IPv6 space', () => {
+    for (const routes of [[viaFirewall(), v6Default], [viaFirewall()]]) {
+      expect(describeVerdict(explain(estate(routes)))).toBe('reachable: "spoke1" → firewall "afw-vnet-hub" in "vnet-hub" → "spoke2"');
+      expect(describeVerdict(explain(estate(routes), s2, s1))).toBe('reachable: "spoke2" → firewall "afw-vnet-hub" in "vnet-hub" → "spoke1"');
+    }
+  });
+
+  it('a dual-stack spoke still needs a way to the IPv6 space of another dual-stack spoke', () => {
+    const resources = hubAndSpokes([
+      { name: 'spoke1', prefixes: ['10.1.0.0/16', 'fd01::/48'], routes: [viaFirewall()] },
+      { name: 'spoke2', prefixes: ['10.2.0.0/16', 'fd02::/48'], routes: [viaFirewall(), v6Default] },
+    ]);
+    expect(explain(resources).missing?.message).toContain('sends fd02::/48 nowhere');
+  });
+
+  it('an IPv4-only spoke and an IPv6-only spoke share no IP version: no address space to reach', () => {
+    const v = explain(estate([v6Default], ['fd02::/48']));
+    expect(v.missing).toMatchObject({ kind: 'no-address-space', resourceId: s2 });
+    expect(v.missing?.message).toBe('"spoke2" has no address space of the IP version of "spoke1": "spoke1" has IPv4 space only, "spoke2" IPv6.');
   });
 });

@@ -3,7 +3,7 @@ import { keyOf } from '../../src/model/ids';
 import type { RawResource } from '../../src/model/snapshot';
 import { createReachability, describeVerdict } from '../../src/reachability/engine';
 import { transitNotTransitive } from '../../src/rules/transit-not-transitive';
-import { SUB_A, firewall, nva, routeServer, topologyOf, vnet, vnetId } from '../support/estate';
+import { SUB_A, firewall, gateway, nva, routeServer, topologyOf, vnet, vnetId } from '../support/estate';
 import { HUB, hubAndSpokes, noPropagation, ROUTE_SERVER_NVA_IP, routeServerHub, routeTableId, spokeId, vpnHubAndSpokes } from '../support/transit';
 
 // Spokes that use a hub's Azure Route Server through gateway transit ('use remote gateway' on
@@ -143,10 +143,15 @@ describe('reachability: routes a Route Server may program over BGP', () => {
     for (const [x, y] of both) expect(engine.isolation(keyOf(x), keyOf(y)).undetermined?.kind).toBe('unsupported');
   });
 
-  it('a dual-stack spoke: its IPv6 space takes no BGP route (a Route Server carries no IPv6), so reach definitely fails; isolation is still not confirmed', () => {
-    const engine = engineOf(routeServerHub([one, { ...two, prefixes: ['10.2.0.0/16', 'fd02::/48'] }]));
+  it('dual-stack spokes: their IPv6 space takes no BGP route (a Route Server carries no IPv6), so reach definitely fails; isolation is still not confirmed', () => {
+    const engine = engineOf(routeServerHub([{ ...one, prefixes: ['10.1.0.0/16', 'fd01::/48'] }, { ...two, prefixes: ['10.2.0.0/16', 'fd02::/48'] }]));
     expect(engine.explain(keyOf(s1), keyOf(s2)).missing).toMatchObject({ kind: 'no-peering', message: expect.stringContaining('sends its traffic to an appliance.') });
     expect(engine.isolation(keyOf(s1), keyOf(s2)).undetermined?.message).toContain('may send 10.2.0.0/16 of "spoke2"');
+  });
+
+  it("an IPv4-only spoke and a dual-stack one: only the IPv4 space is needed, which BGP routes may carry (unsupported, not no-peering)", () => {
+    const engine = engineOf(routeServerHub([one, { ...two, prefixes: ['10.2.0.0/16', 'fd02::/48'] }]));
+    for (const [x, y] of both) expect(engine.explain(keyOf(x), keyOf(y)).missing?.kind).toBe('unsupported');
   });
 
   it('one subnet that learns is enough, whatever the order of the subnets: the undetermined piece is named, not the other subnet\'s', () => {
@@ -182,5 +187,53 @@ describe('a Route Server with no NVA to learn from programs nothing', () => {
   it('transit-not-transitive judges the pair through the firewall VNet too', () => {
     const messages = transitNotTransitive.evaluate(topologyOf(resources), { peeringLimit: 500 }).map((f) => f.message);
     expect(messages.filter((m) => m.includes('through hub VNet "vnet-fw"'))).toHaveLength(2);
+  });
+});
+
+describe('on-premises through a hub with a Route Server', () => {
+  // "Azure Route Server only exchanges BGP routes with your network virtual appliance (NVA)" and
+  // "doesn't forward data traffic" (route-server-faq): the way on-premises is a VPN or ExpressRoute
+  // gateway, not Basic for gateway transit (vpn-gateway-peering-gateway-transit). An NVA it may
+  // learn on-premises routes from leaves the path to be judged (unsupported).
+  const hubs = new Set([keyOf(HUB)]);
+  const VGW_BASIC_ID = `/subscriptions/${SUB_A}/resourceGroups/rg-vnet-hub/providers/Microsoft.Network/virtualNetworkGateways/vgw-basic`;
+  const basic = gateway('vgw-basic', HUB, { sku: 'Basic' });
+
+  it.each([
+    ['a Route Server alone, no NVA: no gateway', routeServerHub([one], { appliance: false }), { kind: 'hub-has-no-gateway', resourceId: ROUTE_SERVER_ID }],
+    ['a Route Server alone, an NVA in the hub: the path cannot be judged', routeServerHub([one]), { kind: 'unsupported', resourceId: ROUTE_SERVER_ID }],
+    ['a Basic VPN gateway beside a Route Server: Basic, no gateway transit', [...routeServerHub([one], { appliance: false }), basic], { kind: 'basic-gateway', resourceId: VGW_BASIC_ID }],
+    ['a Route Server alone, an NVA, propagation disabled: the table is named', noPropagation(routeServerHub([{ ...one, routes: [] }]), 'spoke1'), { kind: 'gateway-routes-not-propagated', resourceId: routeTableId('spoke1') }],
+  ])('%s', (_name, resources, missing) => {
+    const verdict = engineOf(resources).onPremises(keyOf(s1), hubs, 'hubs');
+    expect(verdict.reachable).toBe(false);
+    expect(verdict.missing).toMatchObject(missing);
+  });
+
+  it('the messages say the Route Server forwards no traffic', () => {
+    expect(engineOf(routeServerHub([one], { appliance: false })).onPremises(keyOf(s1), hubs, 'hubs').missing?.message).toBe(
+      '"vnet-hub" has no VPN or ExpressRoute gateway, only Route Server "rs-hub", which exchanges BGP routes with NVAs and forwards no traffic itself, and no appliance in or peered with "vnet-hub" can advertise routes to it.',
+    );
+    expect(describeVerdict(engineOf(routeServerHub([one])).onPremises(keyOf(s1), hubs, 'hubs'))).toBe(
+      'not reachable (unsupported): "vnet-hub" has no VPN or ExpressRoute gateway, only Route Server "rs-hub", which exchanges BGP routes with NVAs and forwards no traffic itself; ' +
+        'an NVA in or peered with "vnet-hub" may carry the traffic of "spoke1" on-premises and advertise those routes to it over BGP, and such routes are not in the configuration.',
+    );
+  });
+
+  it('a VPN gateway beside the Route Server is the way, whichever was read first', () => {
+    for (const resources of [[...routeServerHub([one]), gateway('vgw-hub', HUB)], [gateway('vgw-hub', HUB), ...routeServerHub([one])]]) {
+      expect(describeVerdict(engineOf(resources).onPremises(keyOf(s1), hubs, 'hubs'))).toBe('reachable: "spoke1" → VPN gateway "vgw-hub" (SKU VpnGw1) in "vnet-hub" → on-premises');
+    }
+    // A Basic one beside a non-Basic ExpressRoute gateway: the ExpressRoute gateway is shared.
+    const er = gateway('ergw-hub', HUB, { type: 'ExpressRoute', sku: 'ErGw1AZ' });
+    expect(describeVerdict(engineOf([...routeServerHub([one]), basic, er]).onPremises(keyOf(s1), hubs, 'hubs'))).toBe(
+      'reachable: "spoke1" → ExpressRoute gateway "ergw-hub" (SKU ErGw1AZ) in "vnet-hub" → on-premises',
+    );
+  });
+
+  it('the hub itself: its own Basic gateway serves it; a Route Server alone does not', () => {
+    expect(engineOf([...routeServerHub([one], { appliance: false }), basic]).onPremises(keyOf(HUB), hubs, 'hubs').reachable).toBe(true);
+    expect(engineOf(routeServerHub([one], { appliance: false })).onPremises(keyOf(HUB), hubs, 'hubs').missing?.kind).toBe('hub-has-no-gateway');
+    expect(engineOf(routeServerHub([one])).onPremises(keyOf(HUB), hubs, 'hubs').missing?.kind).toBe('unsupported');
   });
 });

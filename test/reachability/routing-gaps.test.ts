@@ -5,7 +5,7 @@ import type { Peering } from '../../src/model/types';
 import { createReachability, describeVerdict } from '../../src/reachability/engine';
 import { routedRemotePrefixes } from '../../src/rules/transit-helpers';
 import { SUB_A, gateway, routeServer, routeTable, topologyOf, vnet, vnetId, type RouteSpec } from '../support/estate';
-import { HUB, hubAndSpokes, peeringId, routeTableId, spokeId, viaFirewall } from '../support/transit';
+import { HUB, hubAndSpokes, peeringId, routeTableId, spokeId, unreadTables, viaFirewall } from '../support/transit';
 
 // What a usable link does not route (a range added and not synced, the unpeered subnets of a subnet
 // peering) and what a subnet does not learn (gateway routes behind a table that disables propagation).
@@ -250,6 +250,71 @@ describe('reachability: on-premises behind a table that disables gateway route p
     const v = engineOf(resources).onPremises(keyOf(HUB), hubs, 'hubs');
     expect(v.missing?.kind).toBe('gateway-routes-not-propagated');
     expect(v.missing?.resourceId).toBe(hubTable);
+  });
+});
+
+describe('reachability: a route table associated with a subnet but not read', () => {
+  // "When you create a route table and associate it to a subnet, the table's routes are combined
+  // with the subnet's default routes" (virtual-networks-udr-overview): a table that was not read
+  // leaves the subnet's routing unknown (unsupported), not "no route table".
+  const hubs = new Set([keyOf(HUB)]);
+  const APP1 = `${s1}/subnets/snet-app`;
+  const routed = (opts: { toHub?: object; fromHub?: object } = {}) =>
+    hubAndSpokes([
+      { name: 'spoke1', prefixes: ['10.1.0.0/16'], routes: [viaFirewall()], ...opts },
+      { name: 'spoke2', prefixes: ['10.2.0.0/16'], routes: [viaFirewall()], ...opts },
+    ]);
+
+  it.each([
+    ["spoke1's table", ['spoke1']],
+    ["spoke2's table (the way back)", ['spoke2']],
+    ['both tables', ['spoke1', 'spoke2']],
+  ])('%s not read: reach is unsupported, not no-peering, either way; isolation is not confirmed', (_name, unread) => {
+    const engine = engineOf(unreadTables(routed(), ...unread));
+    for (const [x, y] of [[s1, s2], [s2, s1]] as const) {
+      expect(engine.explain(keyOf(x), keyOf(y)).missing?.kind).toBe('unsupported');
+      const isolation = engine.isolation(keyOf(x), keyOf(y));
+      expect([isolation.partly, isolation.undetermined?.kind]).toEqual([undefined, 'unsupported']);
+    }
+  });
+
+  it('the message names the subnet and the table, and the finding the subnet', () => {
+    const verdict = engineOf(unreadTables(routed(), 'spoke1')).explain(keyOf(s1), keyOf(s2));
+    expect(describeVerdict(verdict)).toBe('not reachable (unsupported): subnet "snet-app" of "spoke1" is associated with route table "rt-spoke1", which was not read: its routes are not known.');
+    expect(verdict.missing?.resourceId).toBe(APP1);
+  });
+
+  it('another subnet of the VNet that reaches is enough, whatever the order of the subnets', () => {
+    for (const reverse of [false, true]) {
+      const subnets = [
+        { name: 'snet-app', prefix: '10.1.0.0/24', routeTable: routeTableId('spoke1') },
+        { name: 'snet-direct', prefix: '10.1.1.0/24' },
+      ];
+      const resources = unreadTables(
+        hubAndSpokes([
+          { name: 'spoke1', prefixes: ['10.1.0.0/16'], routes: [], subnets: reverse ? [...subnets].reverse() : subnets, peerings: [{ remote: s2 }] },
+          { name: 'spoke2', prefixes: ['10.2.0.0/16'], peerings: [{ remote: s1 }] },
+        ]),
+        'spoke1',
+      );
+      expect(engineOf(resources).explain(keyOf(s1), keyOf(s2)).reachable).toBe(true);
+    }
+  });
+
+  it('on-premises: a subnet whose table was not read may not learn the gateway routes, unsupported; one without a table learns them', () => {
+    const transit = { toHub: { useRemoteGateways: true }, fromHub: { allowGatewayTransit: true } };
+    const v = engineOf([...unreadTables(routed(transit), 'spoke1'), gateway('vgw-hub', HUB)]).onPremises(keyOf(s1), hubs, 'hubs');
+    expect(v.missing).toMatchObject({ kind: 'unsupported', resourceId: APP1 });
+    const beside = hubAndSpokes([
+      {
+        name: 'spoke1',
+        prefixes: ['10.1.0.0/16'],
+        routes: [],
+        ...transit,
+        subnets: [{ name: 'snet-app', prefix: '10.1.0.0/24', routeTable: routeTableId('spoke1') }, { name: 'snet-web', prefix: '10.1.1.0/24' }],
+      },
+    ]);
+    expect(engineOf([...unreadTables(beside, 'spoke1'), gateway('vgw-hub', HUB)]).onPremises(keyOf(s1), hubs, 'hubs').reachable).toBe(true);
   });
 });
 

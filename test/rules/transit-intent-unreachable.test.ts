@@ -4,7 +4,7 @@ import type { RawResource } from '../../src/model/snapshot';
 import { transitIntentUnreachable } from '../../src/rules/transit-intent-unreachable';
 import { SUB_A, gateway } from '../support/estate';
 import { evaluateRule, ruleTester } from '../support/rule-tester';
-import { HUB, hubAndSpokes, meshGroup, noPropagation, peeringId, routeServerHub, routeTableId, spokeId, viaFirewall, viaGateway, vpnHubAndSpokes, type SpokeSpec } from '../support/transit';
+import { FIREWALL_IP6, HUB, hubAndSpokes, meshGroup, noPropagation, peeringId, routeServerHub, routeTableId, spokeId, unreadTables, viaFirewall, viaGateway, vpnHubAndSpokes, type SpokeSpec } from '../support/transit';
 
 const s1 = spokeId('spoke1');
 const s2 = spokeId('spoke2');
@@ -57,6 +57,14 @@ ruleTester(transitIntentUnreachable, {
   valid: [
     { name: 'without an intent the rule is silent', resources: hubAndSpokes([{ name: 'spoke1', prefixes: ['10.1.0.0/16'] }, { name: 'spoke2', prefixes: ['10.2.0.0/16'] }]) },
     { name: 'spokes reach each other through the hub firewall, routes both ways', resources: hubAndSpokes(routed), options: { intent: eachOther } },
+    {
+      name: 'an IPv4-only spoke and a dual-stack spoke reach each other through the hub firewall (no way to the IPv6 space is needed)',
+      resources: hubAndSpokes([
+        { name: 'spoke1', prefixes: ['10.1.0.0/16'], routes: [viaFirewall()] },
+        { name: 'spoke2', prefixes: ['10.2.0.0/16', 'fd02::/48'], routes: [viaFirewall(), { name: 'v6', prefix: '::/0', nextHopType: 'VirtualAppliance', nextHopIp: FIREWALL_IP6 }] },
+      ]),
+      options: { intent: eachOther },
+    },
     { name: 'spokes reach the hub over their peerings', resources: hubAndSpokes([{ name: 'spoke1', prefixes: ['10.1.0.0/16'] }]), options: { intent: toHub } },
     {
       name: 'spokes use the hub gateway',
@@ -105,6 +113,36 @@ ruleTester(transitIntentUnreachable, {
       resources: [...hubAndSpokes([{ name: 'spoke1', prefixes: ['10.1.0.0/16'] }]), gateway('vgw-hub', HUB)],
       options: { intent: onPrem },
       findings: [{ resourceId: s1, relatedResourceIds: [peeringId(s1, HUB)], messageIncludes: ['must reach on-premises', 'does not use the remote gateway'] }],
+    },
+    {
+      name: "spokes whose route tables were not read: not shown reachable, but no definite \"cannot\" either (not \"no route table\")",
+      resources: unreadTables(hubAndSpokes(routed), 'spoke1', 'spoke2'),
+      options: { intent: anyWay },
+      findings: [
+        {
+          resourceId: s1,
+          messageIncludes: ['but it cannot be confirmed', 'subnet "snet-app" of "spoke1" is associated with route table "rt-spoke1", which was not read: its routes are not known.'],
+        },
+        { resourceId: s2, messageIncludes: ['but it cannot be confirmed', 'route table "rt-spoke2", which was not read'] },
+      ],
+    },
+    {
+      name: 'a hub whose only gateway is a Route Server, with an NVA: on-premises cannot be confirmed (the Route Server forwards no traffic)',
+      resources: routeServerHub([{ name: 'spoke1', prefixes: ['10.1.0.0/16'] }]),
+      options: { intent: onPrem },
+      findings: [
+        {
+          resourceId: s1,
+          relatedResourceIds: [ROUTE_SERVER_ID],
+          messageIncludes: ['must reach on-premises, but it cannot be confirmed', 'only Route Server "rs-hub", which exchanges BGP routes with NVAs and forwards no traffic itself'],
+        },
+      ],
+    },
+    {
+      name: 'a Basic VPN gateway beside a Route Server: the Basic gateway is named',
+      resources: [...routeServerHub([{ name: 'spoke1', prefixes: ['10.1.0.0/16'] }], { appliance: false }), gateway('vgw-basic', HUB, { sku: 'Basic' })],
+      options: { intent: onPrem },
+      findings: [{ resourceId: s1, messageIncludes: ['must reach on-premises, but it cannot: VPN gateway "vgw-basic" (SKU Basic) in "vnet-hub" is a Basic SKU'] }],
     },
     {
       name: "a spoke whose only subnet's route table disables gateway route propagation: the table is named",

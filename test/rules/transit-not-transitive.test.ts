@@ -4,7 +4,7 @@ import type { RawResource } from '../../src/model/snapshot';
 import { transitNotTransitive } from '../../src/rules/transit-not-transitive';
 import { SUB_A, firewall, gateway, nva, routeServer, vnet, vnetId, type SubnetSpec } from '../support/estate';
 import { evaluateRule, ruleTester } from '../support/rule-tester';
-import { FIREWALL_IP6, HUB, hubAndSpokes, meshGroup, noPropagation, peeringId, routeTableId, spokeId, viaFirewall, viaGateway, vpnHubAndSpokes, type SpokeSpec } from '../support/transit';
+import { FIREWALL_IP6, HUB, hubAndSpokes, meshGroup, noPropagation, peeringId, routeTableId, spokeId, unreadTables, viaFirewall, viaGateway, vpnHubAndSpokes, type SpokeSpec } from '../support/transit';
 
 const s1 = spokeId('spoke1');
 const s2 = spokeId('spoke2');
@@ -245,6 +245,35 @@ ruleTester(transitNotTransitive, {
         { name: 'spoke1', prefixes: ['10.1.0.0/16'] },
         { name: 'spoke2', prefixes: ['10.2.0.0/16'] },
       ]),
+      options: { intent: parseIntent({ groups: { app: { names: ['spoke1', 'spoke2'] } }, statements: [{ 'reach-each-other': 'app' }] }) },
+    },
+    {
+      // A VNet sends IPv6 packets only from IPv6 addresses: spoke1 (IPv4 only) needs no way to fd02::/48.
+      name: 'IPv6: an IPv4-only spoke and a dual-stack spoke with default routes for their versions through the firewall',
+      resources: hubAndSpokes([
+        { name: 'spoke1', prefixes: ['10.1.0.0/16'], routes: [viaFirewall()] },
+        { name: 'spoke2', prefixes: ['10.2.0.0/16', 'fd02::/48'], routes: dualStackDefault },
+      ]),
+    },
+    {
+      name: 'IPv6: an IPv4-only spoke and a dual-stack spoke whose route covers IPv4 only (the IPv4-only spoke has no IPv6 space to answer)',
+      resources: hubAndSpokes([
+        { name: 'spoke1', prefixes: ['10.1.0.0/16'], routes: [viaFirewall()] },
+        { name: 'spoke2', prefixes: ['10.2.0.0/16', 'fd02::/48'], routes: [viaFirewall()] },
+        { name: 'spoke3', prefixes: ['10.3.0.0/16'], routes: [viaFirewall()] },
+      ]),
+    },
+    {
+      name: 'route tables associated with the spokes but not read: their routes are not known, the pair is not judged (QA: not "no route table")',
+      resources: unreadTables(hubAndSpokes([tabled('spoke1', '10.1.0.0/16', [viaFirewall()]), tabled('spoke2', '10.2.0.0/16', [viaFirewall()])]), 'spoke1', 'spoke2'),
+    },
+    {
+      name: "one spoke's route table not read, the other routing through the hub firewall: not judged",
+      resources: unreadTables(hubAndSpokes([tabled('spoke1', '10.1.0.0/16', [viaFirewall()]), tabled('spoke2', '10.2.0.0/16', [viaFirewall()])]), 'spoke1'),
+    },
+    {
+      name: 'a route table not read, with an intent that expects the spokes to reach each other: not judged either',
+      resources: unreadTables(hubAndSpokes([tabled('spoke1', '10.1.0.0/16', [viaFirewall()]), { name: 'spoke2', prefixes: ['10.2.0.0/16'] }]), 'spoke1'),
       options: { intent: parseIntent({ groups: { app: { names: ['spoke1', 'spoke2'] } }, statements: [{ 'reach-each-other': 'app' }] }) },
     },
   ],
@@ -584,6 +613,64 @@ ruleTester(transitNotTransitive, {
         { resourceId: toHub(s3), relatedResourceIds: [HUB, s1, s2], messageIncludes: ['cannot reach VNets "spoke1" and "spoke2" through'] },
         { resourceId: toHub(s4), relatedResourceIds: [HUB, s1, s2], messageIncludes: ['cannot reach VNets "spoke1" and "spoke2" through'] },
       ],
+    },
+    {
+      name: 'IPv6: an IPv4-only spoke and an IPv6-only spoke share no IP version: routes for their own versions join nothing',
+      resources: hubAndSpokes([
+        { name: 'spoke1', prefixes: ['10.1.0.0/16'], routes: dualStackDefault },
+        { name: 'spoke2', prefixes: ['fd02::/48'], routes: dualStackDefault },
+      ]),
+      findings: [
+        { resourceId: toHub(s1), relatedResourceIds: [HUB, s2] },
+        { resourceId: toHub(s2), relatedResourceIds: [HUB, s1] },
+      ],
+    },
+    {
+      // spoke3's table was not read: its pairs are not judged, and it is neither counted nor listed
+      // in the others' findings; the rest are judged as before (plain and routed spokes).
+      name: 'a spoke whose route table was not read is left out; the others are judged as before',
+      resources: unreadTables(
+        hubAndSpokes([
+          tabled('spoke1', '10.1.0.0/16', [viaFirewall()]),
+          tabled('spoke2', '10.2.0.0/16', [viaFirewall()]),
+          tabled('spoke3', '10.3.0.0/16', [viaFirewall()]),
+          { name: 'spoke4', prefixes: ['10.4.0.0/16'] },
+        ]),
+        'spoke3',
+      ),
+      findings: [
+        { resourceId: toHub(s1), relatedResourceIds: [HUB, s4], messageIncludes: ['cannot reach VNet "spoke4" through'] },
+        { resourceId: toHub(s2), relatedResourceIds: [HUB, s4], messageIncludes: ['cannot reach VNet "spoke4" through'] },
+        { resourceId: toHub(s4), relatedResourceIds: [HUB, s1, s2], messageIncludes: ['cannot reach VNets "spoke1" and "spoke2" through'] },
+      ],
+    },
+    {
+      name: 'a spoke whose route table was not read, with an intent over all of them: left out too',
+      resources: unreadTables(
+        hubAndSpokes([tabled('spoke1', '10.1.0.0/16', [viaFirewall()]), { name: 'spoke2', prefixes: ['10.2.0.0/16'] }, { name: 'spoke3', prefixes: ['10.3.0.0/16'] }]),
+        'spoke1',
+      ),
+      options: { intent: parseIntent({ groups: { app: { names: ['spoke*'] } }, statements: [{ 'reach-each-other': 'app' }] }) },
+      findings: [
+        { resourceId: toHub(s2), relatedResourceIds: [HUB, s3], messageIncludes: ['cannot reach VNet "spoke3" through'] },
+        { resourceId: toHub(s3), relatedResourceIds: [HUB, s2], messageIncludes: ['cannot reach VNet "spoke2" through'] },
+      ],
+    },
+    {
+      name: 'a route table not read on an infrastructure subnet only: the workload subnet decides, the pair is judged',
+      resources: unreadTables(
+        hubAndSpokes([
+          {
+            name: 'spoke1',
+            prefixes: ['10.1.0.0/16'],
+            routes: [],
+            subnets: [{ name: 'snet-app', prefix: '10.1.0.0/24' }, { name: 'AzureBastionSubnet', prefix: '10.1.1.0/26', routeTable: routeTableId('spoke1') }],
+          },
+          { name: 'spoke2', prefixes: ['10.2.0.0/16'] },
+        ]),
+        'spoke1',
+      ),
+      findings: [{ resourceId: toHub(s1) }, { resourceId: toHub(s2) }],
     },
   ],
 });

@@ -131,3 +131,8 @@ export function routeServerHub(spokes: SpokeSpec[], opts: { appliance?: boolean 
 export function noPropagation(resources: RawResource[], ...spokes: string[]): RawResource[] {
   return resources.map((r) => (spokes.some((name) => r.id === routeTableId(name)) ? { ...r, properties: { ...r.properties, disableBgpRoutePropagation: true } } : r));
 }
+
+/** The estate without the route tables of `spokes` (made by their `routes`): their subnets still name them, as an export that missed them (not read). */
+export function unreadTables(resources: RawResource[], ...spokes: string[]): RawResource[] {
+  return resources.filter((r) => !spokes.some((name) => r.id === routeTableId(name)));
+}
