@@ -14,6 +14,8 @@ import { redactSecrets } from '../redact';
 // Applies a transition plan to the store with conditional writes, then sends the mails it owes.
 // The invocation whose write wins owns the mail: a duplicate event, or a concurrent invocation
 // that evaluated the same change, loses the insert (409) or the If-Match (412) and sends nothing.
+// A write lost to any other write of the row (an older view's touch, a claim, a mail's outcome) is
+// decided again on the row read anew (apply's replan), so that such a write cannot undo a decision.
 // A failed send leaves the row pending; flushPending (every run) sends it later, under a claim
 // (a short lease written with If-Match) so that two flushes never send the same mail, and not before
 // its retryAt: a minute after the first failure, doubling to an hour (retryDelayMs), because a sender
@@ -145,6 +147,30 @@ function groupBy<T>(items: readonly T[], keyOf: (item: T) => string | undefined)
   return groups;
 }
 
+/** One row's transition in a plan: what `apply` writes for one fingerprint. */
+type Step =
+  | { kind: 'opened'; finding: Finding; previous: AlertRow | undefined }
+  | { kind: 'resolved' | 'suppressed'; row: AlertRow }
+  | { kind: 'reopened' | 'unchanged'; row: AlertRow; finding: Finding };
+
+/** The plan's transitions in the order `apply` writes them. */
+function stepsOf(plan: TransitionPlan): Step[] {
+  return [
+    ...plan.opened.map((o): Step => ({ kind: 'opened', ...o })),
+    ...plan.resolved.map((row): Step => ({ kind: 'resolved', row })),
+    ...plan.suppressed.map((row): Step => ({ kind: 'suppressed', row })),
+    ...plan.reopened.map((r): Step => ({ kind: 'reopened', ...r })),
+    ...plan.unchanged.map((u): Step => ({ kind: 'unchanged', ...u })),
+  ];
+}
+
+function fingerprintOf(step: Step): string {
+  return step.kind === 'opened' ? step.finding.fingerprint : step.row.fingerprint;
+}
+
+/** How many times `apply` decides a row again after its write lost to another write of it. */
+const MAX_REPLANS = 5;
+
 function ruleInfo(rules: readonly Rule[], id: string): RuleInfo | undefined {
   return rules.find((r) => r.meta.id === id)?.meta;
 }
@@ -214,6 +240,16 @@ export class Alerting {
     return this.held(row) ? row.claimUntil : undefined;
   }
 
+  /**
+   * Whether the row's open mail may have reached its recipients: sent; handed to the sender with no
+   * verdict back (`openOutcomeUnknown`); or claimed by a send that recorded no outcome, still under
+   * way or whose invocation crashed or failed to record it (a hold for the settle period is no send).
+   * Its resolution is then owed: the recipients may believe it still open.
+   */
+  private openMayBeMailed(row: AlertRow): boolean {
+    return row.mailedOpenAt !== undefined || row.openOutcomeUnknown === true || (row.pendingOpen && row.claimUntil !== undefined && !this.held(row));
+  }
+
   /** Whether the row's hold has ended with the finding still open and its mail not yet sent. */
   private lapsedHold(row: AlertRow, now: string): boolean {
     return row.status === 'open' && this.held(row) && (row.claimUntil as string) <= now;
@@ -250,10 +286,16 @@ export class Alerting {
     sendNow?: boolean;
     /** The time the sends may take (see SendWindow); unbounded by default. */
     sendWindow?: SendWindow;
+    /**
+     * Fingerprints of the evaluation's findings suppressed by configuration: their open rows are
+     * closed without a resolution mail, not resolved (the finding is still there).
+     */
+    suppressed?: readonly string[];
   }): Promise<AlertOutcome> {
     const { store, log } = this.deps;
     const observedAt = input.observedAt.toISOString();
-    const plan = planTransitions(input.rows, input.findings, input.scope, observedAt);
+    const suppressed = new Set(input.suppressed);
+    const plan = planTransitions(input.rows, input.findings, input.scope, observedAt, suppressed);
     const outcome: AlertOutcome = { plan, lostRaces: 0, sent: [], held: [], failed: [], deferred: [] };
     const toSend: OwedMail[] = [];
     const now = this.iso();
@@ -262,101 +304,131 @@ export class Alerting {
     const sendClaim = () => (sendNow ? this.claimUntil() : undefined);
     // A replace that decides (opens, resolves or reopens), under the read marks when asked.
     const decide = async (row: AlertRow): Promise<AlertRow | 'stale' | undefined> => (input.unlessMarked ? store.writeUnlessMarked(row, 'replace') : store.replace(row));
+    // Closes a row that owes no mail: nobody was told it opened, or its finding is suppressed now (nothing
+    // was fixed, so no resolution is told). The row stays (purged with the other resolved rows) so that
+    // it remembers when this was seen: an older view, such as a scheduled audit that began reading
+    // before, finds it and cannot open the finding again.
+    const closeQuietly = (row: AlertRow, resolvedBy: ChangeContext | undefined) =>
+      decide({ ...row, status: 'resolved', resolvedAt: now, resolvedBy, observedAt, pendingOpen: false, pendingResolved: false, claimUntil: undefined });
     const staleView = (row: AlertRow, what: string) => {
       outcome.lostRaces += 1;
       log.info(`alert ${row.fingerprint} (${row.ruleId}): a newer read decided ${row.anchor}; this older view ${what} nothing`);
     };
 
+    /** Writes one row's transition. False when its conditional write lost to another write of the row (409, 412). */
+    const write = async (step: Step): Promise<boolean> => {
+      switch (step.kind) {
+        case 'opened': {
+          const { finding, previous } = step;
+          const base = rowFromFinding(finding, placeOf(input.scope, finding), now, observedAt, input.change);
+          const owed = input.mailOpened && this.owesMail(base);
+          // Owed, and of a rule that settles: held (claimed) to the end of the settle period, not sent now.
+          const holdUntil = owed ? this.settleEnd(finding.ruleId, now) : undefined;
+          const row: AlertRow = { ...base, pendingOpen: owed, ...(owed ? { claimUntil: holdUntil ?? sendClaim() } : {}) };
+          const written = previous ? await decide({ ...row, etag: previous.etag }) : input.unlessMarked ? await store.writeUnlessMarked(row, 'insert') : await store.insert(row);
+          if (written === 'stale') {
+            // A newer read decided this VNet and may have read the rows before this write: its view wins.
+            staleView(row, 'opens');
+            return true;
+          }
+          if (!written) return false;
+          if (holdUntil) {
+            outcome.held.push({ fingerprint: finding.fingerprint, ruleId: finding.ruleId, until: holdUntil });
+            log.info(`alert opened: ${finding.ruleId} ${finding.resourceId} (${finding.fingerprint}); its mail waits for the settle period, until ${holdUntil}, and goes only if it is still open then`);
+          } else {
+            log.info(`alert opened: ${finding.ruleId} ${finding.resourceId} (${finding.fingerprint})`);
+            if (owed && sendNow) toSend.push({ row: written, kind: 'opened' });
+          }
+          return true;
+        }
+        case 'resolved': {
+          const { row } = step;
+          if (!this.openMayBeMailed(row)) {
+            const quiet = await closeQuietly(row, input.change);
+            if (quiet === 'stale') staleView(row, 'resolves');
+            else if (quiet) log.info(`alert resolved before any mail went out${this.settling(row, now) ? ', within its settle period' : ''}: ${row.ruleId} ${row.resourceId}`);
+            return quiet !== undefined;
+          }
+          // A send of the open mail holds the claim: it keeps it, and the resolution goes out with the next flush.
+          const openInFlight = row.pendingOpen && row.claimUntil !== undefined && row.claimUntil > now;
+          const updated: AlertRow = {
+            ...row,
+            status: 'resolved',
+            resolvedAt: now,
+            resolvedBy: input.change,
+            observedAt,
+            pendingResolved: true,
+            claimUntil: openInFlight ? row.claimUntil : sendClaim(),
+          };
+          const written = await decide(updated);
+          if (written === 'stale') {
+            staleView(row, 'resolves');
+            return true;
+          }
+          if (!written) return false;
+          log.info(`alert resolved: ${row.ruleId} ${row.resourceId} (${row.fingerprint})`);
+          if (!openInFlight && sendNow) toSend.push({ row: written, kind: 'resolved' });
+          return true;
+        }
+        case 'suppressed': {
+          const { row } = step;
+          const closed = await closeQuietly(row, undefined);
+          if (closed === 'stale') staleView(row, 'closes');
+          else if (closed) log.info(`alert closed without a mail: its finding is suppressed by configuration now: ${row.ruleId} ${row.resourceId} (${row.fingerprint})`);
+          return closed !== undefined;
+        }
+        case 'reopened': {
+          const { row, finding } = step;
+          const reopened: AlertRow = {
+            ...row,
+            anchor: placeOf(input.scope, finding),
+            status: 'open',
+            resolvedAt: undefined,
+            resolvedBy: undefined,
+            pendingResolved: false,
+            severity: finding.severity,
+            message: finding.message,
+            finding,
+            lastSeen: now,
+            observedAt,
+          };
+          // Cancels an owed resolution mail: as much an opening as a new row.
+          const written = await decide(reopened);
+          if (written === 'stale') staleView(row, 'reopens');
+          else if (written) log.info(`alert back before its resolution was mailed: ${row.ruleId} ${row.resourceId}`);
+          return written !== undefined;
+        }
+        case 'unchanged': {
+          const { row, finding } = step;
+          // The anchor too: rows written before a finding moved to another anchor follow it.
+          const written = await store.replace({ ...row, anchor: placeOf(input.scope, finding), severity: finding.severity, message: finding.message, finding, lastSeen: now, observedAt });
+          return written !== undefined;
+        }
+      }
+    };
+
+    // Another write landed on the row between this view's read and its write (another invocation's
+    // decision, an older view refreshing last-seen, a flush's claim, a mail's outcome): the row is
+    // read again and decided again under this same view (observedAt, read marks), unless a view at
+    // least as new decided it since, or it already holds this view's decision (open, or resolved).
+    const replan = async (fingerprint: string): Promise<Step | undefined> => {
+      const row = await store.get(fingerprint);
+      if (row && row.observedAt >= observedAt) return undefined;
+      const again = planTransitions(row ? [row] : [], input.findings.filter((f) => f.fingerprint === fingerprint), input.scope, observedAt, suppressed);
+      return stepsOf(again).find((step) => step.kind !== 'unchanged');
+    };
+
     try {
-      for (const { finding, previous } of plan.opened) {
-        const base = rowFromFinding(finding, placeOf(input.scope, finding), now, observedAt, input.change);
-        const owed = input.mailOpened && this.owesMail(base);
-        // Owed, and of a rule that settles: held (claimed) to the end of the settle period, not sent now.
-        const holdUntil = owed ? this.settleEnd(finding.ruleId, now) : undefined;
-        const row: AlertRow = { ...base, pendingOpen: owed, ...(owed ? { claimUntil: holdUntil ?? sendClaim() } : {}) };
-        const written = previous ? await decide({ ...row, etag: previous.etag }) : input.unlessMarked ? await store.writeUnlessMarked(row, 'insert') : await store.insert(row);
-        if (written === 'stale') {
-          // A newer read decided this VNet and may have read the rows before this write: its view wins.
-          staleView(row, 'opens');
-          continue;
+      for (const first of stepsOf(plan)) {
+        let step: Step | undefined = first;
+        for (let replans = 0; step && !(await write(step)); replans++) {
+          const fingerprint = fingerprintOf(step);
+          step = replans < MAX_REPLANS ? await replan(fingerprint) : undefined;
+          if (!step) {
+            outcome.lostRaces += 1;
+            log.info(`alert ${fingerprint}: another invocation wrote it first and decided it (or a view as new did)${replans < MAX_REPLANS ? '' : `; ${MAX_REPLANS + 1} writes conflicted`}`);
+          }
         }
-        if (!written) {
-          outcome.lostRaces += 1;
-          log.info(`alert ${finding.fingerprint} (${finding.ruleId}): another invocation recorded it first`);
-          continue;
-        }
-        if (holdUntil) {
-          outcome.held.push({ fingerprint: finding.fingerprint, ruleId: finding.ruleId, until: holdUntil });
-          log.info(`alert opened: ${finding.ruleId} ${finding.resourceId} (${finding.fingerprint}); its mail waits for the settle period, until ${holdUntil}, and goes only if it is still open then`);
-        } else {
-          log.info(`alert opened: ${finding.ruleId} ${finding.resourceId} (${finding.fingerprint})`);
-          if (owed && sendNow) toSend.push({ row: written, kind: 'opened' });
-        }
-      }
-
-      for (const row of plan.resolved) {
-        const openMailed = row.mailedOpenAt !== undefined;
-        // Held for its settle period: nobody is sending it, nor will before the hold lapses.
-        const settling = this.settling(row, now);
-        const openInFlight = !settling && row.pendingOpen && row.claimUntil !== undefined && row.claimUntil > now;
-        if (!openMailed && !openInFlight) {
-          // Nobody was told it opened: resolved quietly, no mail owed. The row stays (purged with the
-          // other resolved rows) so that it remembers when this was seen: an older view, such as a
-          // scheduled audit that began reading before, finds it and cannot open the finding again.
-          const quiet = await decide({ ...row, status: 'resolved', resolvedAt: now, resolvedBy: input.change, observedAt, pendingOpen: false, pendingResolved: false, claimUntil: undefined });
-          if (quiet === 'stale') staleView(row, 'resolves');
-          else if (quiet) log.info(`alert resolved before any mail went out${settling ? ', within its settle period' : ''}: ${row.ruleId} ${row.resourceId}`);
-          else outcome.lostRaces += 1;
-          continue;
-        }
-        const updated: AlertRow = {
-          ...row,
-          status: 'resolved',
-          resolvedAt: now,
-          resolvedBy: input.change,
-          observedAt,
-          pendingResolved: true,
-          // An open mail in flight keeps its claim; the resolution goes out with the next flush.
-          claimUntil: openInFlight ? row.claimUntil : sendClaim(),
-        };
-        const written = await decide(updated);
-        if (written === 'stale') {
-          staleView(row, 'resolves');
-          continue;
-        }
-        if (!written) {
-          outcome.lostRaces += 1;
-          continue;
-        }
-        log.info(`alert resolved: ${row.ruleId} ${row.resourceId} (${row.fingerprint})`);
-        if (!openInFlight && sendNow) toSend.push({ row: written, kind: 'resolved' });
-      }
-
-      for (const { row, finding } of plan.reopened) {
-        const reopened: AlertRow = {
-          ...row,
-          anchor: placeOf(input.scope, finding),
-          status: 'open',
-          resolvedAt: undefined,
-          resolvedBy: undefined,
-          pendingResolved: false,
-          severity: finding.severity,
-          message: finding.message,
-          finding,
-          lastSeen: now,
-          observedAt,
-        };
-        // Cancels an owed resolution mail: as much an opening as a new row.
-        const written = await decide(reopened);
-        if (written === 'stale') staleView(row, 'reopens');
-        else if (!written) outcome.lostRaces += 1;
-        else log.info(`alert back before its resolution was mailed: ${row.ruleId} ${row.resourceId}`);
-      }
-
-      for (const { row, finding } of plan.unchanged) {
-        // The anchor too: rows written before a finding moved to another anchor follow it.
-        const written = await store.replace({ ...row, anchor: placeOf(input.scope, finding), severity: finding.severity, message: finding.message, finding, lastSeen: now, observedAt });
-        if (!written) outcome.lostRaces += 1;
       }
     } finally {
       // Mails owed by the writes that landed go out even when a later write throws: the retry of the
@@ -376,7 +448,7 @@ export class Alerting {
    */
   async flushPending(outcome?: AlertOutcome, options: { lapsedHolds?: boolean; skip?: ReadonlySet<string>; sendWindow?: SendWindow } = {}): Promise<AlertOutcome> {
     const result: AlertOutcome = outcome ?? {
-      plan: { opened: [], resolved: [], reopened: [], unchanged: [], stale: [] },
+      plan: { opened: [], resolved: [], reopened: [], unchanged: [], stale: [], suppressed: [] },
       lostRaces: 0,
       sent: [],
       held: [],
@@ -396,9 +468,9 @@ export class Alerting {
       if (row.retryAt !== undefined && row.retryAt > now) continue;
       let kind: 'opened' | 'resolved' | undefined;
       if (row.status === 'open' && row.pendingOpen) kind = 'opened';
-      else if (row.status === 'resolved' && row.pendingResolved && row.mailedOpenAt !== undefined) kind = 'resolved';
+      else if (row.status === 'resolved' && row.pendingResolved && this.openMayBeMailed(row)) kind = 'resolved';
       if (!kind) {
-        // Resolved before its open mail ever went out: nothing to tell.
+        // Resolved before its open mail could go out (its send failed or was put off): nothing to tell.
         if (row.status === 'resolved') await this.deps.store.remove(row);
         continue;
       }
@@ -490,6 +562,9 @@ export class Alerting {
       await untilAborted(() => mailer.send({ to: this.deps.recipients[single.row.severity], ...mail, operationId }, signal ? { signal } : undefined), signal);
     } catch (error) {
       const message = redactSecrets((error as Error).message);
+      // Handed to the sender with no verdict back: an open mail that may have gone out, whose resolution is owed too.
+      const unknown = mailer !== undefined && (signal?.aborted === true || !(error instanceof SendError && error.definitive));
+      const mayHaveGone = (kind: OwedMail['kind']) => (unknown && kind === 'opened' ? { openOutcomeUnknown: true } : {});
       if (signal?.aborted) {
         // It may have been accepted: an unknown outcome, not the sender's failure. Kept pending under the
         // same Operation-Id (sendAttempts and the digest's mailOperation unchanged), so that the service
@@ -497,7 +572,7 @@ export class Alerting {
         log.warn(`${what} not finished by this invocation's deadline (its outcome unknown); it stays pending and the next flush sends it under the same Operation-Id: ${message}`);
         for (const { row, kind } of owed) {
           outcome.failed.push({ fingerprint: row.fingerprint, kind, error: message });
-          await this.record(row.fingerprint, (r) => ({ ...r, claimUntil: undefined, lastSendError: `not finished by the invocation's deadline (outcome unknown): ${message}` }));
+          await this.record(row.fingerprint, (r) => ({ ...r, ...mayHaveGone(kind), claimUntil: undefined, lastSendError: `not finished by the invocation's deadline (outcome unknown): ${message}` }));
         }
         return;
       }
@@ -511,6 +586,7 @@ export class Alerting {
         // A reported failure ends the digest (a new grouping, a new id, next time); an unknown outcome keeps it.
         await this.record(row.fingerprint, (r) => ({
           ...r,
+          ...mayHaveGone(kind),
           sendAttempts: r.sendAttempts + attempts,
           lastSendError: message,
           claimUntil: undefined,
@@ -526,9 +602,10 @@ export class Alerting {
     for (const { row, kind } of owed) {
       outcome.sent.push({ fingerprint: row.fingerprint, kind, subject: mail.subject });
       await this.record(row.fingerprint, (r) => {
-        const sent = { ...r, claimUntil: undefined, lastSendError: undefined, sendFailures: undefined, retryAt: undefined, mailOperation: undefined };
+        const sent = { ...r, claimUntil: undefined, lastSendError: undefined, sendFailures: undefined, retryAt: undefined, mailOperation: undefined, openOutcomeUnknown: undefined };
         if (kind === 'opened') return { ...sent, mailedOpenAt: at, pendingOpen: false };
-        if (r.status === 'resolved') return { ...sent, mailedResolvedAt: at, pendingResolved: false };
+        // The resolution told, an open mail of unknown outcome is owed no more.
+        if (r.status === 'resolved') return { ...sent, mailedResolvedAt: at, pendingResolved: false, pendingOpen: false };
         // Back open while its resolution was being mailed: recipients now believe it fixed, so it is a new alert.
         return { ...sent, mailedOpenAt: undefined, mailedResolvedAt: undefined, pendingOpen: true, pendingResolved: false, firstSeen: at };
       });

@@ -301,6 +301,7 @@ async function processEvent(deps: EventPathDeps, event: ArmEvent, signal: AbortS
     observedAt,
     change: event.change,
     mailOpened: true,
+    suppressed: run.extras.suppressed.map((s) => s.finding.fingerprint),
     unlessMarked: true,
     sendNow: mail,
     sendWindow,

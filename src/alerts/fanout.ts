@@ -197,7 +197,7 @@ export interface FanoutDeps extends ScheduledDeps {
   batches: BatchInventoryStore;
   queue: AuditQueue;
   log: Logger;
-  /** When a read begins (orders the alert rows the audit decides): strictly increasing. */
+  /** When a read begins (orders the alert rows the audit decides, less GRAPH_LAG_MARGIN_MS): strictly increasing. */
   observe: () => Date;
   /** The assembly's lease and waits (tests shorten them); default ASSEMBLY_LEASE_MS, the invocation's time, ASSEMBLY_POLL_MS. */
   assembly?: Partial<AssemblyTiming>;

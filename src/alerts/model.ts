@@ -46,6 +46,12 @@ export interface AlertRow {
   pendingOpen: boolean;
   /** A resolution mail is owed. */
   pendingResolved: boolean;
+  /**
+   * The open mail was handed to the sender and no verdict came back (its status poll outlived the
+   * invocation, or no answer): it may have gone out, so its resolution is mailed (alerting.ts,
+   * openMayBeMailed). Cleared by a sent mail.
+   */
+  openOutcomeUnknown?: boolean;
   /** Whoever holds the claim until this time is sending the owed mail. */
   claimUntil?: string;
   /** Sends that ended with the service's own verdict (failed): each moves the mail to a new Operation-Id. */

@@ -122,6 +122,21 @@ export interface ReportOptions {
 export const INDEX_PRUNE_MARGIN_MS = 60 * 60_000;
 
 /**
+ * The scheduled audit's alert decisions count as this much older than the start of its Resource
+ * Graph read (AlertRow.observedAt orders them against the event path's fresh ARM reads). Resource
+ * Graph is updated when Resource Manager notifies it of a change, plus regular full scans for
+ * notifications it missed, with no delay promised (Learn: "What is Azure Resource Graph?", How
+ * Resource Graph is kept current); its change records "should be available in less than five
+ * minutes" (Learn: "Get resource configuration changes"). So an event's read minutes before the
+ * audit's may be newer than what the audit reads: three times those five minutes, which also covers
+ * the instances' clocks, keeps such a decision from being overruled (a RESOLVED mail owed cancelled,
+ * a fixed link reopened). The audit passes over only the rows an event decided within the margin,
+ * and loses no change: a later change to them has its own event, and one whose event was missed is
+ * decided by the next audit.
+ */
+export const GRAPH_LAG_MARGIN_MS = 15 * 60_000;
+
+/**
  * Read marks raised longer ago than this are removed. A mark only matters while a live read that
  * began before it can still write (store.writeUnlessMarked refuses such a write). An event's read
  * and its writes happen within one invocation, which the host ends at host.json's functionTimeout
@@ -213,12 +228,12 @@ export function coveredBy(inventory: Pick<Inventory, 'subscriptions' | 'unreadab
  * INDEX_PRUNE_MARGIN_MS), and read marks older than READ_MARK_HORIZON_MS. A failure is logged: it
  * costs rows, not the report.
  */
-async function pruneState(deps: ScheduledDeps, inventory: Inventory, recorded: readonly { resourceId: string }[], observedAt: Date, now: Date): Promise<void> {
+async function pruneState(deps: ScheduledDeps, inventory: Inventory, recorded: readonly { resourceId: string }[], readAt: Date, now: Date): Promise<void> {
   try {
     const index = await deps.housekeeping.pruneIndex({
       seen: new Set(recorded.map((e) => keyOf(e.resourceId))),
       covers: coveredBy(inventory),
-      recordedBefore: new Date(observedAt.getTime() - INDEX_PRUNE_MARGIN_MS).toISOString(),
+      recordedBefore: new Date(readAt.getTime() - INDEX_PRUNE_MARGIN_MS).toISOString(),
     });
     const marks = await deps.housekeeping.pruneReadMarks(new Date(now.getTime() - READ_MARK_HORIZON_MS).toISOString());
     if (index + marks > 0) deps.log.info(`scheduled audit: removed ${index} index rows of resources no longer read and ${marks} read marks older than a day`);
@@ -295,19 +310,24 @@ export async function auditAndReport(deps: ScheduledDeps, inventory: Inventory, 
   const scope = estateScope({ topology: run.extras.topology, inventory: { unreadable: inventory.unreadable, subscriptions: report.coverage.subscriptions } }, deps.rules);
   const entries = indexEntriesOf(run.extras.topology);
   await deps.index.record(entries);
-  const observedAt = inventory.observedAt ? new Date(inventory.observedAt) : now;
+  // When the read began (the oldest batch's, when fanned out): index pruning has its own margin.
+  const readAt = inventory.observedAt ? new Date(inventory.observedAt) : now;
   const rows = await deps.store.rowsFor('all');
   const outcome = await deps.alerting.apply({
     findings: report.findings,
     scope,
     rows,
-    observedAt,
+    // What Resource Graph showed may be older than an event's ARM read shortly before: it does not overrule that.
+    observedAt: new Date(readAt.getTime() - GRAPH_LAG_MARGIN_MS),
     change: { source: 'scheduled-audit' },
     mailOpened: false,
+    suppressed: run.extras.suppressed.map((s) => s.finding.fingerprint),
   });
-  // The audit read every held alert in its scope: those whose period has ended go out with the rest.
-  await deps.alerting.flushPending(outcome, { lapsedHolds: true });
-  await pruneState(deps, inventory, entries, observedAt, now);
+  // The audit decided every held alert in its scope that no event decided within the margin: those
+  // whose period has ended go out with the rest. One it passed over is alertFlush's to read again.
+  const passedOver = new Set(deps.alerting.lapsedHolds(outcome.plan.stale).map((r) => r.fingerprint));
+  await deps.alerting.flushPending(outcome, { lapsedHolds: true, skip: passedOver });
+  await pruneState(deps, inventory, entries, readAt, now);
   if (deps.remediation) {
     try {
       // Its budget (runner.ts), cut to leave the report its margin before the invocation's deadline:

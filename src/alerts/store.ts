@@ -191,6 +191,7 @@ function toEntity(row: AlertRow): Entity {
     mailedResolvedAt: row.mailedResolvedAt,
     pendingOpen: row.pendingOpen,
     pendingResolved: row.pendingResolved,
+    openOutcomeUnknown: row.openOutcomeUnknown,
     claimUntil: row.claimUntil,
     sendAttempts: row.sendAttempts,
     lastSendError: row.lastSendError?.slice(0, 2000),
@@ -235,6 +236,7 @@ function fromEntity(e: TableEntityResult<Record<string, unknown>>): AlertRow {
     mailedResolvedAt: str(e.mailedResolvedAt),
     pendingOpen: e.pendingOpen === true,
     pendingResolved: e.pendingResolved === true,
+    ...(e.openOutcomeUnknown === true ? { openOutcomeUnknown: true } : {}),
     claimUntil: str(e.claimUntil),
     sendAttempts: typeof e.sendAttempts === 'number' ? e.sendAttempts : 0,
     lastSendError: str(e.lastSendError),
@@ -392,7 +394,8 @@ export class TableAlertStore implements AlertStore, NeighbourhoodIndex, RunStore
       } catch (error) {
         const status = statusOf(error);
         if (status !== 409 && status !== 412 && status !== 404) throw error;
-        // Either the mark moved (look again) or the row's own write lost (someone else owns it).
+        // Either the mark moved (look again) or the row's own write lost: the caller reads the row
+        // again to tell what won (alerting.ts, apply).
         const now = (await this.readMarks([rowKey])).get(rowKey);
         if (now?.etag === mark?.etag) return undefined;
       }

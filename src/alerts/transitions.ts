@@ -15,6 +15,11 @@ export interface TransitionPlan {
   unchanged: { row: AlertRow; finding: Finding }[];
   /** Rows (in scope) that a later live read already decided: this view is stale for them. */
   stale: AlertRow[];
+  /**
+   * Open rows in scope whose finding is still there but now suppressed by configuration: closed
+   * without a resolution mail, since nothing was fixed (alerting.ts).
+   */
+  suppressed: AlertRow[];
 }
 
 export function planTransitions(
@@ -22,8 +27,10 @@ export function planTransitions(
   findings: readonly Finding[],
   scope: AlertScope,
   observedAt: string,
+  /** Fingerprints of this evaluation's suppressed findings: not found, but not gone either. */
+  suppressed: ReadonlySet<string> = new Set(),
 ): TransitionPlan {
-  const plan: TransitionPlan = { opened: [], resolved: [], reopened: [], unchanged: [], stale: [] };
+  const plan: TransitionPlan = { opened: [], resolved: [], reopened: [], unchanged: [], stale: [], suppressed: [] };
   const byFingerprint = new Map(rows.map((r) => [r.fingerprint, r]));
   const current = new Map<string, Finding>();
   for (const f of findings) if (inScope(scope, f, placeOf(scope, f))) current.set(f.fingerprint, f);
@@ -42,6 +49,7 @@ export function planTransitions(
   for (const row of rows) {
     if (current.has(row.fingerprint) || row.status !== 'open' || !inScope(scope, row, row.anchor)) continue;
     if (row.observedAt > observedAt) plan.stale.push(row);
+    else if (suppressed.has(row.fingerprint)) plan.suppressed.push(row);
     else plan.resolved.push(row);
   }
   return plan;

@@ -3,6 +3,7 @@ import type { Timer } from '@azure/functions';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { handleArmEvent } from '../../src/alerts/event-path';
 import { ArmRemediationWriter } from '../../src/azure/arm-writer';
+import { GRAPH_LAG_MARGIN_MS } from '../../src/alerts/scheduled';
 import { buildAdapters, eventPathDeps, loggerOf, useAdapters } from '../../src/functions/composition';
 import { alertFlush } from '../../src/functions/alertFlush';
 import { eventGridTrigger } from '../../src/functions/eventGridTrigger';
@@ -59,7 +60,8 @@ describe('remediation in the Functions app (stand-in, Azurite)', () => {
   });
 
   it('repairs after the event path, journals it with the event, and the report mail says so', async () => {
-    useAdapters(adaptersFor({ enabled: true, apply: true, subscriptions: SUBS, onEvent: true, maxWrites: 3 }));
+    const adapters = adaptersFor({ enabled: true, apply: true, subscriptions: SUBS, onEvent: true, maxWrites: 3 });
+    useAdapters(adapters);
     const event = structuredClone(fixture('peering-delete-success.eventgrid.json')) as Record<string, unknown> & { data: Record<string, unknown> };
     Object.assign(event, { id: 'evt-spoke3', subject: SPOKE3, eventType: 'Microsoft.Resources.ResourceWriteSuccess' });
     Object.assign(event.data, { resourceUri: SPOKE3, operationName: 'Microsoft.Network/virtualNetworks/virtualNetworkPeerings/write' });
@@ -76,10 +78,14 @@ describe('remediation in the Functions app (stand-in, Azurite)', () => {
     expect(created).toMatchObject({ trigger: { kind: 'event', eventId: 'evt-spoke3' }, after: { properties: { peeringState: 'Connected' } } });
     expect(created?.before).toBeUndefined(); // created: absent before
 
+    // The audit reads once Resource Graph has caught up with the event's change: its view is newer
+    // than the event's decision (GRAPH_LAG_MARGIN_MS), so it resolves the alert the event opened for
+    // spoke3, and the mail says what repaired it.
     const mailsBefore = standIn.email.sent.length;
+    useAdapters({ ...adapters, observe: () => new Date(Date.now() + GRAPH_LAG_MARGIN_MS + 60_000) });
     await scheduledAudit(timer, context('scheduledAudit'));
-    // The alert the event opened for spoke3 is resolved by the audit; its mail says what repaired it.
     const resolution = standIn.email.sent.slice(mailsBefore).find((m) => m.plainText?.includes('spoke3-to-hub') && m.plainText.includes('Remediation:'));
+    expect(resolution?.subject).toMatch(/RESOLVED/);
     expect(resolution?.plainText).toMatch(/Remediation: 1 applied/);
     expect(resolution?.plainText).toContain(`applied: peering-one-sided: PUT ${REVERSE3}`);
     expect(resolution?.plainText).toContain('event evt-spoke3');
