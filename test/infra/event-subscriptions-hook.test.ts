@@ -6,14 +6,11 @@
 // app), and fail the next `azd up` before its deploy. The hook runs as azd runs it: a Node process
 // given the azd env values, with a stand-in `azd` (auth token, env set) and a stand-in Resource
 // Manager on the loopback interface.
-import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { declarationBody, objectProperty, objectValue } from './bicep-text';
+import { hookHarness, notFound, TENANT, type Reply } from './hook-harness';
 
 const ROOT = join(__dirname, '..', '..');
 const HOOK = join(ROOT, 'infra', 'hooks', 'preprovision.mjs');
@@ -25,90 +22,31 @@ const SUB = '11111111-1111-1111-1111-111111111111';
 const APP_ID = `/subscriptions/${SUB}/resourceGroups/rg-staging/providers/Microsoft.Web/sites/func-peerguard-abcdefghijklm`;
 const FUNCTION_ID = `${APP_ID}/functions/eventGridTrigger`;
 
-type Reply = { status: number; body: unknown };
-/** Replies by path; a list is answered in turn, its last reply repeated. */
-let routes = new Map<string, Reply | Reply[]>();
-let requests: string[] = [];
-let server: Server;
-let endpoint = '';
-let bin = '';
+const harness = hookHarness(HOOK);
+const { routes, requests, run: runHook, clearAzdLog } = harness;
 
 const found: Reply = { status: 200, body: { id: 'x' } };
-const notFound: Reply = { status: 404, body: { error: { code: 'ResourceNotFound' } } };
-
-beforeAll(async () => {
-  server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
-    requests.push(path);
-    const route = routes.get(path);
-    const reply = Array.isArray(route) ? (route.length > 1 ? route.shift()! : route[0]!) : (route ?? notFound);
-    res.writeHead(reply.status, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(reply.body));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-  // A stand-in azd: records its arguments; `auth token` prints a token, `env set` succeeds (or fails).
-  bin = mkdtempSync(join(tmpdir(), 'peerguard-azd-'));
-  const script = [
-    '#!/usr/bin/env node',
-    "const fs = require('node:fs');",
-    "fs.appendFileSync(process.env.FAKE_AZD_LOG, JSON.stringify(process.argv.slice(2)) + '\\n');",
-    "if (process.argv[2] === 'env' && process.env.FAKE_AZD_ENV_SET_FAIL) { process.stderr.write('ERROR: environment not found'); process.exit(1); }",
-    "if (process.argv[2] === 'env') process.exit(0);",
-    "process.stdout.write(JSON.stringify({ token: 't0k3n', expiresOn: '2030-01-01T00:00:00Z' }));",
-  ].join('\n');
-  writeFileSync(join(bin, 'azd'), script);
-  chmodSync(join(bin, 'azd'), 0o755);
-});
-
-afterAll(async () => {
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  rmSync(bin, { recursive: true, force: true });
-});
-
-beforeEach(() => {
-  routes = new Map();
-  requests = [];
-  writeFileSync(join(bin, 'log'), '');
-});
 
 /** The azd env values of an environment provisioned in swedencentral, whose postdeploy hook has run. */
 function provisioned(overrides: Record<string, string | undefined> = {}): Record<string, string> {
-  const env: Record<string, string | undefined> = {
-    AZURE_ENV_NAME: 'staging',
-    AZURE_SUBSCRIPTION_ID: SUB,
-    AZURE_LOCATION: 'swedencentral',
-    AZURE_TENANT_ID: '33333333-3333-3333-3333-333333333333',
-    AZURE_RESOURCE_MANAGER_ENDPOINT: endpoint,
-    EVENT_GRID_FUNCTION_ID: FUNCTION_ID,
-    FUNCTION_APP_TOKEN_INPUTS: `${SUB}/staging/swedencentral`,
-    DEPLOY_EVENT_SUBSCRIPTIONS: 'true',
-    ...overrides,
-  };
-  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
-}
-
-function runHook(values: Record<string, string>, extra: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string; azd: string[][] }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [HOOK], {
-      env: { PATH: `${bin}${delimiter}${process.env.PATH ?? ''}`, FAKE_AZD_LOG: join(bin, 'log'), ...extra, ...values },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (status) => {
-      const azd = readFileSync(join(bin, 'log'), 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as string[]);
-      resolve({ status, stdout, stderr, azd });
-    });
-  });
+  return harness.azdEnv(
+    {
+      AZURE_SUBSCRIPTION_ID: SUB,
+      AZURE_LOCATION: 'swedencentral',
+      EVENT_GRID_FUNCTION_ID: FUNCTION_ID,
+      FUNCTION_APP_TOKEN_INPUTS: `${SUB}/staging/swedencentral`,
+      DEPLOY_EVENT_SUBSCRIPTIONS: 'true',
+    },
+    overrides,
+  );
 }
 
 const envSets = (azd: string[][]) => azd.filter((args) => args[0] === 'env');
 const setTo = (value: string) => ['env', 'set', 'DEPLOY_EVENT_SUBSCRIPTIONS', value, '--environment', 'staging'];
 const appPath = APP_ID;
 const functionPath = FUNCTION_ID;
+/** A GET of `path` with the token the stand-in azd gives. */
+const get = (path: string) => ({ method: 'GET', path, authorization: 'Bearer t0k3n' });
 
 describe('azd preprovision hook: DEPLOY_EVENT_SUBSCRIPTIONS from the function app', () => {
   it('turns it off after azd down (the values are kept, the app is gone), so that azd up provisions before its deploy', async () => {
@@ -116,7 +54,7 @@ describe('azd preprovision hook: DEPLOY_EVENT_SUBSCRIPTIONS from the function ap
     expect([status, stderr]).toEqual([0, '']);
     expect(envSets(azd)).toEqual([setTo('false')]);
     expect(stdout).toContain('DEPLOY_EVENT_SUBSCRIPTIONS set to false: the function app func-peerguard-abcdefghijklm does not exist');
-    expect(requests).toEqual([appPath]);
+    expect(requests).toEqual([get(appPath)]);
   });
 
   it('turns it off when AZURE_LOCATION changed (a new token: a new, empty app), asking Resource Manager nothing', async () => {
@@ -136,7 +74,7 @@ describe('azd preprovision hook: DEPLOY_EVENT_SUBSCRIPTIONS from the function ap
       { FUNCTION_APP_TOKEN_INPUTS: undefined },
       { EVENT_GRID_FUNCTION_ID: undefined },
     ]) {
-      writeFileSync(join(bin, 'log'), '');
+      clearAzdLog();
       const { status, azd } = await runHook(provisioned(overrides));
       expect(status).toBe(0);
       expect(azd, JSON.stringify(overrides)).toEqual([setTo('false')]);
@@ -150,9 +88,9 @@ describe('azd preprovision hook: DEPLOY_EVENT_SUBSCRIPTIONS from the function ap
     const { status, stdout, stderr, azd } = await runHook(provisioned({ FUNCTION_APP_TOKEN_INPUTS: `${SUB.toUpperCase()}/staging/swedencentral` }));
     expect([status, stdout, stderr]).toEqual([0, '', '']);
     expect(envSets(azd)).toEqual([]);
-    expect(requests).toEqual([appPath, functionPath]);
+    expect(requests).toEqual([get(appPath), get(functionPath)]);
     // The token is asked for this Resource Manager, in the environment's tenant.
-    expect(azd).toEqual([['auth', 'token', '--output', 'json', '--scope', `${endpoint.replace(/\/$/, '')}/.default`, '--tenant-id', '33333333-3333-3333-3333-333333333333']]);
+    expect(azd).toEqual([['auth', 'token', '--output', 'json', '--scope', `${harness.endpoint.replace(/\/$/, '')}/.default`, '--tenant-id', TENANT]]);
   });
 
   it('turns it on when the app has the function (e.g. azd down was declined after the predown hook turned it off)', async () => {
@@ -182,7 +120,7 @@ describe('azd preprovision hook: DEPLOY_EVENT_SUBSCRIPTIONS from the function ap
     const { status, stderr, azd } = await runHook(provisioned(), { DEPLOY_FUNCTION_WAIT_SECONDS: '1' });
     expect([status, stderr]).toEqual([0, '']);
     expect(envSets(azd)).toEqual([]);
-    expect(requests).toEqual([appPath, functionPath, functionPath]);
+    expect(requests).toEqual([get(appPath), get(functionPath), get(functionPath)]);
   });
 
   it('stops provisioning, turned off, when the function asked for never appears', async () => {

@@ -4,14 +4,11 @@
 // nothing, while that group holds anything of another environment's, or cannot be read. It runs as
 // azd runs it: a Node process given the azd env values, here with a stand-in `azd` (for
 // `azd auth token`) and a stand-in Resource Manager on the loopback interface.
-import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { hookHarness, TENANT } from './hook-harness';
 
 const ROOT = join(__dirname, '..', '..');
 const HOOK = join(ROOT, 'infra', 'hooks', 'predown.mjs');
@@ -24,82 +21,24 @@ const TOPIC_ID = `/subscriptions/${DEPLOYMENT_SUB}/resourceGroups/${GROUP}/provi
 const RESOURCES = `/subscriptions/${DEPLOYMENT_SUB}/resourceGroups/${GROUP}/resources`;
 const SUBSCRIPTIONS = `${TOPIC_ID}/eventSubscriptions`;
 
-type Reply = { status: number; body: unknown };
-let routes = new Map<string, Reply>();
-let requests: Array<{ method: string; path: string; authorization: string | undefined }> = [];
-let server: Server;
-let endpoint = '';
-let bin = '';
+const harness = hookHarness(HOOK);
+const { routes, requests, run: runHook, clearAzdLog } = harness;
 
 const topic = { id: TOPIC_ID, name: `peerguard-arm-${DEPLOYMENT_SUB}`, type: 'Microsoft.EventGrid/systemTopics' };
 const eventSubscription = (name: string, labels?: string[]) => ({ name, properties: labels ? { labels } : {} });
 
-beforeAll(async () => {
-  server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    requests.push({ method: req.method ?? '', path: url.pathname, authorization: req.headers.authorization });
-    const reply = routes.get(`${url.pathname}?${url.searchParams.get('page') ?? ''}`) ?? routes.get(url.pathname) ?? { status: 404, body: { error: { code: 'NotFound' } } };
-    res.writeHead(reply.status, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(reply.body));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-  // A stand-in azd: `azd auth token ...` prints a token (or fails), and records its arguments.
-  bin = mkdtempSync(join(tmpdir(), 'peerguard-azd-'));
-  const script = [
-    '#!/usr/bin/env node',
-    "const fs = require('node:fs');",
-    "fs.appendFileSync(process.env.FAKE_AZD_LOG, JSON.stringify(process.argv.slice(2)) + '\\n');",
-    "if (process.env.FAKE_AZD_FAIL) { process.stderr.write('ERROR: not logged in, run `azd auth login`'); process.exit(1); }",
-    "process.stdout.write(JSON.stringify({ token: 't0k3n', expiresOn: '2030-01-01T00:00:00Z' }));",
-  ].join('\n');
-  writeFileSync(join(bin, 'azd'), script);
-  chmodSync(join(bin, 'azd'), 0o755);
-});
-
-afterAll(async () => {
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  rmSync(bin, { recursive: true, force: true });
-});
-
-beforeEach(() => {
-  routes = new Map();
-  requests = [];
-  writeFileSync(join(bin, 'log'), '');
-});
-
 /** The azd env values of an environment that wired the deployment subscription and another. */
 function provisioned(overrides: Record<string, string | undefined> = {}): Record<string, string> {
-  const env: Record<string, string | undefined> = {
-    AZURE_ENV_NAME: 'staging',
-    AZURE_SUBSCRIPTION_ID: DEPLOYMENT_SUB,
-    AZURE_TENANT_ID: '33333333-3333-3333-3333-333333333333',
-    AZURE_RESOURCE_GROUP: 'rg-staging',
-    AUDITED_SUBSCRIPTIONS: JSON.stringify([DEPLOYMENT_SUB, OTHER_SUB]),
-    EVENT_GRID_RESOURCE_GROUP: GROUP,
-    EVENT_SUBSCRIPTION_PREFIX: PREFIX,
-    AZURE_RESOURCE_MANAGER_ENDPOINT: endpoint,
-    ...overrides,
-  };
-  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
-}
-
-/** Runs the hook as azd does (asynchronously: the stand-in Resource Manager answers from this process). */
-function runHook(values: Record<string, string>, extra: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string; azd: string[][] }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [HOOK], {
-      env: { PATH: `${bin}${delimiter}${process.env.PATH ?? ''}`, FAKE_AZD_LOG: join(bin, 'log'), ...extra, ...values },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (status) => {
-      const azd = readFileSync(join(bin, 'log'), 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as string[]);
-      resolve({ status, stdout, stderr, azd });
-    });
-  });
+  return harness.azdEnv(
+    {
+      AZURE_SUBSCRIPTION_ID: DEPLOYMENT_SUB,
+      AZURE_RESOURCE_GROUP: 'rg-staging',
+      AUDITED_SUBSCRIPTIONS: JSON.stringify([DEPLOYMENT_SUB, OTHER_SUB]),
+      EVENT_GRID_RESOURCE_GROUP: GROUP,
+      EVENT_SUBSCRIPTION_PREFIX: PREFIX,
+    },
+    overrides,
+  );
 }
 
 describe('azd predown hook', () => {
@@ -120,7 +59,7 @@ describe('azd predown hook', () => {
     expect(stdout).not.toContain(`--subscription ${DEPLOYMENT_SUB}`);
     expect(requests).toEqual([{ method: 'GET', path: RESOURCES, authorization: 'Bearer t0k3n' }]);
     // The token is asked for this Resource Manager, in the environment's tenant.
-    expect(azd).toEqual([['auth', 'token', '--output', 'json', '--scope', `${endpoint.replace(/\/$/, '')}/.default`, '--tenant-id', '33333333-3333-3333-3333-333333333333']]);
+    expect(azd).toEqual([['auth', 'token', '--output', 'json', '--scope', `${harness.endpoint.replace(/\/$/, '')}/.default`, '--tenant-id', TENANT]]);
   });
 
   it('lets azd down run when the shared group holds only this environment\'s event subscriptions', async () => {
@@ -156,7 +95,7 @@ describe('azd predown hook', () => {
 
   it('follows every page of event subscriptions', async () => {
     routes.set(RESOURCES, { status: 200, body: { value: [topic] } });
-    routes.set(`${SUBSCRIPTIONS}?`, { status: 200, body: { value: [eventSubscription(PREFIX)], nextLink: `${endpoint}${SUBSCRIPTIONS.slice(1)}?api-version=2025-02-15&page=2` } });
+    routes.set(`${SUBSCRIPTIONS}?`, { status: 200, body: { value: [eventSubscription(PREFIX)], nextLink: `${harness.endpoint}${SUBSCRIPTIONS.slice(1)}?api-version=2025-02-15&page=2` } });
     routes.set(`${SUBSCRIPTIONS}?2`, { status: 200, body: { value: [eventSubscription('peerguard-zyxwvutsrqpon')] } });
     const { status, stderr } = await runHook(provisioned());
     expect(status).toBe(1);
@@ -206,7 +145,7 @@ describe('azd predown hook', () => {
   it('turns DEPLOY_EVENT_SUBSCRIPTIONS off when it lets azd down run (azd keeps env values; the next azd up must deploy before them)', async () => {
     const off = ['env', 'set', 'DEPLOY_EVENT_SUBSCRIPTIONS', 'false', '--environment', 'staging'];
     for (const values of [provisioned({ DEPLOY_EVENT_SUBSCRIPTIONS: 'true' }), provisioned({ DEPLOY_EVENT_SUBSCRIPTIONS: 'true', AUDITED_SUBSCRIPTIONS: '[]' })]) {
-      writeFileSync(join(bin, 'log'), '');
+      clearAzdLog();
       const { status, stdout, stderr, azd } = await runHook(values);
       expect([status, stderr]).toEqual([0, '']);
       expect(azd.filter((args) => args[0] === 'env')).toEqual([off]);
