@@ -239,7 +239,7 @@ export const transitNotTransitive: Rule = {
     category: 'transit',
     defaultSeverity: 'info',
     description:
-      'Two VNets peer with the same hub but not with each other, share no mesh group, and no route sends their traffic to an appliance or VPN gateway in a hub: peering is not transitive, so they cannot reach each other. Spokes that may both learn an NVA\'s routes from an Azure Route Server (BGP routes, not in the configuration) are not judged.',
+      'Two VNets peer with the same hub but not with each other, share no mesh group, and no route sends their traffic to an appliance or VPN gateway in a hub: peering is not transitive, so they cannot reach each other. Spokes that may both learn an NVA\'s routes from an Azure Route Server (BGP routes, not in the configuration) are not judged, nor a spoke whose subnet uses a route table that was not read.',
     docsUrl: 'https://learn.microsoft.com/azure/virtual-network/virtual-network-peering-overview',
     fix: 'none',
   },
