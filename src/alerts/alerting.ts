@@ -7,7 +7,7 @@ import { composeAlertDigest, composeAlertMail, type ComposedMail, type RuleInfo 
 import { operationIdFor, SendError, type Mailer, type Recipients } from './mailer';
 import { placeOf, type AlertRow, type AlertScope, type ChangeContext } from './model';
 import { pauseAfterConflict, type AlertStore } from './store';
-import { planTransitions, type TransitionPlan } from './transitions';
+import { planTransitions, type ClosedByConfig, type ConfigQuiet, type TransitionPlan } from './transitions';
 import { untilAborted } from '../azure/errors';
 import { redactSecrets } from '../redact';
 
@@ -150,7 +150,8 @@ function groupBy<T>(items: readonly T[], keyOf: (item: T) => string | undefined)
 /** One row's transition in a plan: what `apply` writes for one fingerprint. */
 type Step =
   | { kind: 'opened'; finding: Finding; previous: AlertRow | undefined }
-  | { kind: 'resolved' | 'suppressed'; row: AlertRow }
+  | { kind: 'resolved'; row: AlertRow }
+  | { kind: 'closedByConfig'; row: AlertRow; reason: ClosedByConfig }
   | { kind: 'reopened' | 'unchanged'; row: AlertRow; finding: Finding };
 
 /** The plan's transitions in the order `apply` writes them. */
@@ -158,7 +159,7 @@ function stepsOf(plan: TransitionPlan): Step[] {
   return [
     ...plan.opened.map((o): Step => ({ kind: 'opened', ...o })),
     ...plan.resolved.map((row): Step => ({ kind: 'resolved', row })),
-    ...plan.suppressed.map((row): Step => ({ kind: 'suppressed', row })),
+    ...plan.closedByConfig.map((c): Step => ({ kind: 'closedByConfig', ...c })),
     ...plan.reopened.map((r): Step => ({ kind: 'reopened', ...r })),
     ...plan.unchanged.map((u): Step => ({ kind: 'unchanged', ...u })),
   ];
@@ -167,6 +168,12 @@ function stepsOf(plan: TransitionPlan): Step[] {
 function fingerprintOf(step: Step): string {
   return step.kind === 'opened' ? step.finding.fingerprint : step.row.fingerprint;
 }
+
+/** What the log says of a row the configuration closed. */
+const CLOSED_BECAUSE: Record<ClosedByConfig, string> = {
+  suppressed: 'its finding is suppressed by configuration now',
+  'rule-off': 'its rule is turned off in configuration',
+};
 
 /** How many times `apply` decides a row again after its write lost to another write of it. */
 const MAX_REPLANS = 5;
@@ -291,11 +298,16 @@ export class Alerting {
      * closed without a resolution mail, not resolved (the finding is still there).
      */
     suppressed?: readonly string[];
+    /**
+     * Ids of the rules the configuration turns off (transitions.ts, rulesOffIn): their open rows
+     * are closed without a resolution mail too (their findings were not looked for, not fixed).
+     */
+    rulesOff?: readonly string[];
   }): Promise<AlertOutcome> {
     const { store, log } = this.deps;
     const observedAt = input.observedAt.toISOString();
-    const suppressed = new Set(input.suppressed);
-    const plan = planTransitions(input.rows, input.findings, input.scope, observedAt, suppressed);
+    const quiet: ConfigQuiet = { suppressed: new Set(input.suppressed), rulesOff: new Set(input.rulesOff) };
+    const plan = planTransitions(input.rows, input.findings, input.scope, observedAt, quiet);
     const outcome: AlertOutcome = { plan, lostRaces: 0, sent: [], held: [], failed: [], deferred: [] };
     const toSend: OwedMail[] = [];
     const now = this.iso();
@@ -304,8 +316,8 @@ export class Alerting {
     const sendClaim = () => (sendNow ? this.claimUntil() : undefined);
     // A replace that decides (opens, resolves or reopens), under the read marks when asked.
     const decide = async (row: AlertRow): Promise<AlertRow | 'stale' | undefined> => (input.unlessMarked ? store.writeUnlessMarked(row, 'replace') : store.replace(row));
-    // Closes a row that owes no mail: nobody was told it opened, or its finding is suppressed now (nothing
-    // was fixed, so no resolution is told). The row stays (purged with the other resolved rows) so that
+    // Closes a row that owes no mail: nobody was told it opened, or the configuration silences it now
+    // (its finding suppressed, or its rule turned off: nothing was fixed, so no resolution is told). The row stays (purged with the other resolved rows) so that
     // it remembers when this was seen: an older view, such as a scheduled audit that began reading
     // before, finds it and cannot open the finding again.
     const closeQuietly = (row: AlertRow, resolvedBy: ChangeContext | undefined) =>
@@ -370,11 +382,11 @@ export class Alerting {
           if (!openInFlight && sendNow) toSend.push({ row: written, kind: 'resolved' });
           return true;
         }
-        case 'suppressed': {
-          const { row } = step;
+        case 'closedByConfig': {
+          const { row, reason } = step;
           const closed = await closeQuietly(row, undefined);
           if (closed === 'stale') staleView(row, 'closes');
-          else if (closed) log.info(`alert closed without a mail: its finding is suppressed by configuration now: ${row.ruleId} ${row.resourceId} (${row.fingerprint})`);
+          else if (closed) log.info(`alert closed without a mail: ${CLOSED_BECAUSE[reason]}: ${row.ruleId} ${row.resourceId} (${row.fingerprint})`);
           return closed !== undefined;
         }
         case 'reopened': {
@@ -414,7 +426,7 @@ export class Alerting {
     const replan = async (fingerprint: string): Promise<Step | undefined> => {
       const row = await store.get(fingerprint);
       if (row && row.observedAt >= observedAt) return undefined;
-      const again = planTransitions(row ? [row] : [], input.findings.filter((f) => f.fingerprint === fingerprint), input.scope, observedAt, suppressed);
+      const again = planTransitions(row ? [row] : [], input.findings.filter((f) => f.fingerprint === fingerprint), input.scope, observedAt, quiet);
       return stepsOf(again).find((step) => step.kind !== 'unchanged');
     };
 
@@ -448,7 +460,7 @@ export class Alerting {
    */
   async flushPending(outcome?: AlertOutcome, options: { lapsedHolds?: boolean; skip?: ReadonlySet<string>; sendWindow?: SendWindow } = {}): Promise<AlertOutcome> {
     const result: AlertOutcome = outcome ?? {
-      plan: { opened: [], resolved: [], reopened: [], unchanged: [], stale: [], suppressed: [] },
+      plan: { opened: [], resolved: [], reopened: [], unchanged: [], stale: [], closedByConfig: [] },
       lostRaces: 0,
       sent: [],
       held: [],

@@ -1,4 +1,5 @@
-import type { Finding } from '../engine/audit';
+import { isRuleOff, type Finding } from '../engine/audit';
+import type { AuditConfig } from '../engine/config';
 import { inScope, placeOf, type AlertRow, type AlertScope } from './model';
 
 // Alerts go out on transitions only. Pure: stored rows + the findings of one evaluated scope ->
@@ -16,10 +17,37 @@ export interface TransitionPlan {
   /** Rows (in scope) that a later live read already decided: this view is stale for them. */
   stale: AlertRow[];
   /**
-   * Open rows in scope whose finding is still there but now suppressed by configuration: closed
-   * without a resolution mail, since nothing was fixed (alerting.ts).
+   * Open rows in scope that the configuration keeps from alerting now: their finding is suppressed
+   * (still there), or their rule is turned off (not looked for). Closed without a resolution mail,
+   * since nothing was fixed (alerting.ts); once the configuration lets it through, it alerts anew.
    */
-  suppressed: AlertRow[];
+  closedByConfig: { row: AlertRow; reason: ClosedByConfig }[];
+}
+
+/** Why the configuration closed a row: its finding suppressed, or its rule turned off. */
+export type ClosedByConfig = 'suppressed' | 'rule-off';
+
+/** What the current configuration keeps from alerting (planTransitions' closedByConfig). */
+export interface ConfigQuiet {
+  /** Fingerprints of this evaluation's suppressed findings: not found, but not gone either. */
+  suppressed?: ReadonlySet<string>;
+  /** Ids of the rules the configuration turns off: their findings were not looked for. */
+  rulesOff?: ReadonlySet<string>;
+}
+
+/**
+ * The rule ids that `config` turns off (`isRuleOff`, as runAudit reads them). Only these: a rule
+ * left out for another reason closes nothing.
+ */
+export function rulesOffIn(config: AuditConfig): string[] {
+  return Object.keys(config.rules).filter((id) => isRuleOff(config, id));
+}
+
+/** Why the configuration keeps an open row without a finding from alerting, if it does. */
+function closedByConfig(row: AlertRow, quiet: ConfigQuiet): ClosedByConfig | undefined {
+  if (quiet.suppressed?.has(row.fingerprint)) return 'suppressed';
+  if (quiet.rulesOff?.has(row.ruleId)) return 'rule-off';
+  return undefined;
 }
 
 export function planTransitions(
@@ -27,10 +55,10 @@ export function planTransitions(
   findings: readonly Finding[],
   scope: AlertScope,
   observedAt: string,
-  /** Fingerprints of this evaluation's suppressed findings: not found, but not gone either. */
-  suppressed: ReadonlySet<string> = new Set(),
+  /** What the configuration keeps from alerting now: such rows are not gone, only silenced. */
+  quiet: ConfigQuiet = {},
 ): TransitionPlan {
-  const plan: TransitionPlan = { opened: [], resolved: [], reopened: [], unchanged: [], stale: [], suppressed: [] };
+  const plan: TransitionPlan = { opened: [], resolved: [], reopened: [], unchanged: [], stale: [], closedByConfig: [] };
   const byFingerprint = new Map(rows.map((r) => [r.fingerprint, r]));
   const current = new Map<string, Finding>();
   for (const f of findings) if (inScope(scope, f, placeOf(scope, f))) current.set(f.fingerprint, f);
@@ -48,8 +76,12 @@ export function planTransitions(
   }
   for (const row of rows) {
     if (current.has(row.fingerprint) || row.status !== 'open' || !inScope(scope, row, row.anchor)) continue;
-    if (row.observedAt > observedAt) plan.stale.push(row);
-    else if (suppressed.has(row.fingerprint)) plan.suppressed.push(row);
+    if (row.observedAt > observedAt) {
+      plan.stale.push(row);
+      continue;
+    }
+    const reason = closedByConfig(row, quiet);
+    if (reason) plan.closedByConfig.push({ row, reason });
     else plan.resolved.push(row);
   }
   return plan;

@@ -78,11 +78,17 @@ function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** Whether the configuration turns a rule off: `off`, or `{ enabled: false }`. */
+export function isRuleOff(config: AuditConfig, ruleId: string): boolean {
+  const setting = config.rules[ruleId];
+  return setting === 'off' || (typeof setting === 'object' && setting.enabled === false);
+}
+
 function effectiveSeverity(rule: Rule, config: AuditConfig): Severity | 'off' {
+  if (isRuleOff(config, rule.meta.id)) return 'off';
   const setting = config.rules[rule.meta.id];
   if (setting === undefined) return rule.meta.defaultSeverity;
   if (typeof setting === 'string') return setting;
-  if (setting.enabled === false) return 'off';
   return setting.severity ?? rule.meta.defaultSeverity;
 }
 
