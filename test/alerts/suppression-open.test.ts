@@ -6,33 +6,51 @@ import { useAzurite } from '../support/use-azurite';
 import { alertSubjects, disconnected, ERROR_MAIL, HUB_LINK, lifecycleApp, SPOKE_LINK } from './lifecycle-app';
 
 // A suppression added to PEERGUARD_AUDIT_CONFIG while its finding's alert is open (the app restarted
-// with it) fixes nothing: the alert is closed without a mail, on the next event or scheduled audit
-// that decides it, instead of a "RESOLVED ... No longer found" naming an unrelated change.
+// with it), or its rule turned off there (`off`, or `enabled: false`), fixes nothing: the alert is
+// closed without a mail, on the next event or scheduled audit that decides it, instead of a
+// "RESOLVED ... No longer found" naming an unrelated change. Once the configuration lets the
+// finding back, it alerts anew.
 
-const SUPPRESSED = { PEERGUARD_AUDIT_CONFIG: JSON.stringify({ suppressions: [{ rule: 'peering-disconnected', resource: HUB_LINK, reason: 'decommissioning spoke1', expires: '2026-12-31' }] }) };
+const CLOSED_BY_CONFIG = [
+  [
+    'a suppression added',
+    'suppressed',
+    { PEERGUARD_AUDIT_CONFIG: JSON.stringify({ suppressions: [{ rule: 'peering-disconnected', resource: HUB_LINK, reason: 'decommissioning spoke1', expires: '2026-12-31' }] }) },
+    'alert closed without a mail: its finding is suppressed by configuration now',
+  ],
+  ['its rule turned off', 'rule-off', { PEERGUARD_AUDIT_CONFIG: JSON.stringify({ rules: { 'peering-disconnected': 'off' } }) }, 'alert closed without a mail: its rule is turned off in configuration'],
+  [
+    'its rule turned enabled: false',
+    'rule-off',
+    { PEERGUARD_AUDIT_CONFIG: JSON.stringify({ rules: { 'peering-disconnected': { enabled: false } } }) },
+    'alert closed without a mail: its rule is turned off in configuration',
+  ],
+] as const;
 
-describe('a suppression added while an alert is open (Azurite)', () => {
+describe.each(CLOSED_BY_CONFIG)('%s while an alert is open (Azurite)', (_how, reason, settings, logLine) => {
   const azurite = useAzurite();
 
-  /** The ERROR mailed by the event path, then the app restarted with the suppression, the link still Disconnected. */
-  async function openThenSuppressed() {
+  /** The ERROR mailed by the event path, then the app restarted with the configuration, the link still Disconnected. */
+  async function openThenConfigured() {
     const before = lifecycleApp(azurite().connectionString);
     await before.event(SPOKE_LINK, 'learn');
     before.estate.spokePeeringDeleted();
     before.at(10);
     await before.event(SPOKE_LINK, 'deleted', 'delete');
     expect(alertSubjects(before.mailer.sent)).toEqual([ERROR_MAIL]);
-    const after = lifecycleApp(azurite().connectionString, SUPPRESSED);
+    const after = lifecycleApp(azurite().connectionString, settings);
     after.estate.spokePeeringDeleted();
     return after;
   }
 
-  it("the next unrelated event closes it without a RESOLVED mail (the reviewer's case), and it is alerted again once the suppression goes", async () => {
-    const a = await openThenSuppressed();
+  it('the next unrelated event closes it without a RESOLVED mail, and it is alerted again once the configuration lets it back', async () => {
+    const a = await openThenConfigured();
     a.at(3_600);
-    const [tagged] = await a.event(HUB, 'hub-tags-written');
+    const logs: Logged[] = [];
+    const [tagged] = await a.event(HUB, 'hub-tags-written', 'write', logs);
     expect(tagged?.outcome?.plan.resolved).toEqual([]);
-    expect(tagged?.outcome?.plan.closedByConfig.map((c) => [c.row.fingerprint, c.reason])).toEqual([[disconnected.fingerprint, 'suppressed']]);
+    expect(tagged?.outcome?.plan.closedByConfig.map((c) => [c.row.fingerprint, c.reason])).toEqual([[disconnected.fingerprint, reason]]);
+    expect(logs.map((l) => l.text).join('\n')).toContain(logLine);
     expect(await a.row()).toMatchObject({ status: 'resolved', pendingOpen: false, pendingResolved: false, resolvedBy: undefined });
     a.at(3_660);
     await a.flush();
@@ -40,7 +58,7 @@ describe('a suppression added while an alert is open (Azurite)', () => {
     await a.audit();
     expect(alertSubjects(a.mailer.sent)).toEqual([]);
 
-    // The suppression removed: the link is still Disconnected, a new alert.
+    // The configuration as before: the link is still Disconnected, a new alert.
     const b = lifecycleApp(azurite().connectionString);
     b.estate.spokePeeringDeleted();
     b.at(7_300);
@@ -49,7 +67,7 @@ describe('a suppression added while an alert is open (Azurite)', () => {
   });
 
   it('the scheduled audit closes it without a RESOLVED mail too', async () => {
-    const a = await openThenSuppressed();
+    const a = await openThenConfigured();
     a.at(7_200);
     await a.audit();
     expect(alertSubjects(a.mailer.sent)).toEqual([]);
@@ -95,59 +113,3 @@ describe('planTransitions with suppressed findings', () => {
   });
 });
 
-// A rule turned off in PEERGUARD_AUDIT_CONFIG (`off`, or `enabled: false`) while one of its alerts is
-// open fixes nothing either: its findings are no longer looked for, and its open alerts are closed
-// without a mail by the next event or scheduled audit that decides them; turned back on, it alerts anew.
-
-const RULE_OFF = [
-  ['off', { PEERGUARD_AUDIT_CONFIG: JSON.stringify({ rules: { 'peering-disconnected': 'off' } }) }],
-  ['enabled: false', { PEERGUARD_AUDIT_CONFIG: JSON.stringify({ rules: { 'peering-disconnected': { enabled: false } } }) }],
-] as const;
-
-describe.each(RULE_OFF)('a rule turned %s while its alert is open (Azurite)', (_how, settings) => {
-  const azurite = useAzurite();
-
-  /** The ERROR mailed by the event path, then the app restarted with the rule off, the link still Disconnected. */
-  async function openThenRuleOff() {
-    const before = lifecycleApp(azurite().connectionString);
-    await before.event(SPOKE_LINK, 'learn');
-    before.estate.spokePeeringDeleted();
-    before.at(10);
-    await before.event(SPOKE_LINK, 'deleted', 'delete');
-    expect(alertSubjects(before.mailer.sent)).toEqual([ERROR_MAIL]);
-    const after = lifecycleApp(azurite().connectionString, settings);
-    after.estate.spokePeeringDeleted();
-    return after;
-  }
-
-  it('the next unrelated event closes it without a RESOLVED mail, and it is alerted again once the rule is back on', async () => {
-    const a = await openThenRuleOff();
-    a.at(3_600);
-    const logs: Logged[] = [];
-    const [tagged] = await a.event(HUB, 'hub-tags-written', 'write', logs);
-    expect(tagged?.outcome?.plan.resolved).toEqual([]);
-    expect(tagged?.outcome?.plan.closedByConfig).toEqual([expect.objectContaining({ reason: 'rule-off', row: expect.objectContaining({ fingerprint: disconnected.fingerprint }) })]);
-    expect(logs.map((l) => l.text).join('\n')).toContain('alert closed without a mail: its rule is turned off in configuration');
-    expect(await a.row()).toMatchObject({ status: 'resolved', pendingOpen: false, pendingResolved: false, resolvedBy: undefined });
-    a.at(3_660);
-    await a.flush();
-    a.at(7_200);
-    await a.audit();
-    expect(alertSubjects(a.mailer.sent)).toEqual([]);
-
-    // The rule back on: the link is still Disconnected, a new alert.
-    const b = lifecycleApp(azurite().connectionString);
-    b.estate.spokePeeringDeleted();
-    b.at(7_300);
-    await b.event(HUB, 'hub-tags-written-again');
-    expect(alertSubjects(b.mailer.sent)).toEqual([ERROR_MAIL]);
-  });
-
-  it('the scheduled audit closes it without a RESOLVED mail too', async () => {
-    const a = await openThenRuleOff();
-    a.at(7_200);
-    await a.audit();
-    expect(alertSubjects(a.mailer.sent)).toEqual([]);
-    expect(await a.row()).toMatchObject({ status: 'resolved', pendingResolved: false });
-  });
-});
