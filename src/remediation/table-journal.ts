@@ -1,5 +1,5 @@
 import { createOnce } from '../azure/create-once';
-import type { TableClient } from '@azure/data-tables';
+import { odata, type TableClient } from '@azure/data-tables';
 import type { JournalRecord, JournalStatus, RemediationJournal } from './ports';
 
 // The remediation journal on Azure Table Storage (table `peerguardremediation`): one row per
@@ -74,12 +74,11 @@ export class TableRemediationJournal implements RemediationJournal {
 
   /** One finding's records written at or after `since` (ISO time): what its next alert mail reports. */
   listForFinding(fingerprint: string, since: string): Promise<JournalRecord[]> {
-    return this.list(`fingerprint eq '${fingerprint.replace(/'/g, "''")}' and at ge '${since.replace(/'/g, "''")}'`);
+    return this.list(odata`fingerprint eq ${fingerprint} and at ge ${since}`);
   }
 
   /** Records written at or after `since` and, given `until`, before it (ISO times): what the next alert or report mail reports. */
   listSince(since: string, until?: string): Promise<JournalRecord[]> {
-    const quoted = (t: string) => `'${t.replace(/'/g, "''")}'`;
-    return this.list(`at ge ${quoted(since)}${until === undefined ? '' : ` and at lt ${quoted(until)}`}`);
+    return this.list(until === undefined ? odata`at ge ${since}` : odata`at ge ${since} and at lt ${until}`);
   }
 }
