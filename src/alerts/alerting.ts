@@ -294,19 +294,15 @@ export class Alerting {
     /** The time the sends may take (see SendWindow); unbounded by default. */
     sendWindow?: SendWindow;
     /**
-     * Fingerprints of the evaluation's findings suppressed by configuration: their open rows are
-     * closed without a resolution mail, not resolved (the finding is still there).
+     * What the configuration keeps from alerting (transitions.ts, configQuiet): open rows of
+     * suppressed findings (still there) or of rules turned off (not looked for) are closed without
+     * a resolution mail, not resolved. None by default.
      */
-    suppressed?: readonly string[];
-    /**
-     * Ids of the rules the configuration turns off (transitions.ts, rulesOffIn): their open rows
-     * are closed without a resolution mail too (their findings were not looked for, not fixed).
-     */
-    rulesOff?: readonly string[];
+    quiet?: ConfigQuiet;
   }): Promise<AlertOutcome> {
     const { store, log } = this.deps;
     const observedAt = input.observedAt.toISOString();
-    const quiet: ConfigQuiet = { suppressed: new Set(input.suppressed), rulesOff: new Set(input.rulesOff) };
+    const quiet = input.quiet ?? {};
     const plan = planTransitions(input.rows, input.findings, input.scope, observedAt, quiet);
     const outcome: AlertOutcome = { plan, lostRaces: 0, sent: [], held: [], failed: [], deferred: [] };
     const toSend: OwedMail[] = [];

@@ -14,7 +14,7 @@ import { parseArmEvent, type ArmEvent, type EventFilter } from './events';
 import { inScope, placeOf, type AlertRow } from './model';
 import { markedVnets, neighbourhoodScope } from './scope';
 import type { AlertStore, IndexEntry, NeighbourhoodIndex } from './store';
-import { rulesOffIn } from './transitions';
+import { configQuiet } from './transitions';
 import { redactSecrets } from '../redact';
 
 // The event path (design.md): map the event to the VNets it can change, read where it happened
@@ -302,8 +302,7 @@ async function processEvent(deps: EventPathDeps, event: ArmEvent, signal: AbortS
     observedAt,
     change: event.change,
     mailOpened: true,
-    suppressed: run.extras.suppressed.map((s) => s.finding.fingerprint),
-    rulesOff: rulesOffIn(deps.config),
+    quiet: configQuiet(deps.config, run.extras.suppressed),
     unlessMarked: true,
     sendNow: mail,
     sendWindow,

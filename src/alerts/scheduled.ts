@@ -18,7 +18,7 @@ import { indexEntriesOf } from './event-path';
 import { operationIdFor, type MailAttachment, type Mailer } from './mailer';
 import { estateScope } from './scope';
 import type { AlertStore, NeighbourhoodIndex, StateHousekeeping } from './store';
-import { rulesOffIn } from './transitions';
+import { configQuiet } from './transitions';
 
 // The scheduled audit: the whole estate, the alert state reconciled (new findings recorded without
 // alert mails, the report lists them; resolutions of mailed alerts mailed), the report archived
@@ -322,8 +322,7 @@ export async function auditAndReport(deps: ScheduledDeps, inventory: Inventory, 
     observedAt: new Date(readAt.getTime() - GRAPH_LAG_MARGIN_MS),
     change: { source: 'scheduled-audit' },
     mailOpened: false,
-    suppressed: run.extras.suppressed.map((s) => s.finding.fingerprint),
-    rulesOff: rulesOffIn(deps.config),
+    quiet: configQuiet(deps.config, run.extras.suppressed),
   });
   // The audit decided every held alert in its scope that no event decided within the margin: those
   // whose period has ended go out with the rest. One it passed over is alertFlush's to read again.

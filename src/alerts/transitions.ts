@@ -1,4 +1,4 @@
-import { isRuleOff, type Finding } from '../engine/audit';
+import { isRuleOff, type Finding, type SuppressedFinding } from '../engine/audit';
 import type { AuditConfig } from '../engine/config';
 import { inScope, placeOf, type AlertRow, type AlertScope } from './model';
 
@@ -36,11 +36,15 @@ export interface ConfigQuiet {
 }
 
 /**
- * The rule ids that `config` turns off (`isRuleOff`, as runAudit reads them). Only these: a rule
- * left out for another reason closes nothing.
+ * What an evaluation under `config` keeps from alerting: its suppressed findings, and the rules
+ * `config` turns off (`isRuleOff`, as runAudit reads them). Only these: a rule left out for another
+ * reason closes nothing.
  */
-export function rulesOffIn(config: AuditConfig): string[] {
-  return Object.keys(config.rules).filter((id) => isRuleOff(config, id));
+export function configQuiet(config: AuditConfig, suppressed: readonly SuppressedFinding[]): ConfigQuiet {
+  return {
+    suppressed: new Set(suppressed.map((s) => s.finding.fingerprint)),
+    rulesOff: new Set(Object.keys(config.rules).filter((id) => isRuleOff(config, id))),
+  };
 }
 
 /** Why the configuration keeps an open row without a finding from alerting, if it does. */
