@@ -25,7 +25,7 @@ export interface AzuriteInstance {
   stop(options?: { keepData?: boolean }): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
@@ -70,10 +70,24 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-export async function startAzurite(options: { location?: string; timeoutMs?: number } = {}): Promise<AzuriteInstance> {
+// A free port is only free until someone listens on it: a test server of another worker can take
+// it between freePort() and Azurite's listen. A start that loses that race tries new ports.
+const PORT_ATTEMPTS = 5;
+
+async function pickPorts(choosePort: () => Promise<number>): Promise<AzuriteInstance['ports']> {
+  const chosen = new Set<number>();
+  while (chosen.size < 3) chosen.add(await choosePort());
+  const [blob, queue, table] = [...chosen] as [number, number, number];
+  return { blob, queue, table };
+}
+
+export async function startAzurite(
+  options: { location?: string; timeoutMs?: number; choosePort?: () => Promise<number> } = {},
+): Promise<AzuriteInstance> {
   const owned = options.location === undefined;
   const location = options.location ?? (await mkdtemp(path.join(tmpdir(), 'peerguard-azurite-')));
-  const ports = { blob: await freePort(), queue: await freePort(), table: await freePort() };
+  const choosePort = options.choosePort ?? freePort;
+  let ports = await pickPorts(choosePort);
   const timeoutMs = options.timeoutMs ?? 20_000;
   let child: ChildProcess;
   let stderr = '';
@@ -102,7 +116,15 @@ export async function startAzurite(options: { location?: string; timeoutMs?: num
       throw new Error(`${(error as Error).message}${stderr ? `\n${stderr}` : ''}`, { cause: error });
     }
   };
-  await launch();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await launch();
+      break;
+    } catch (error) {
+      if (attempt === PORT_ATTEMPTS || !stderr.includes('EADDRINUSE')) throw error;
+      ports = await pickPorts(choosePort);
+    }
+  }
 
   const host = 'http://127.0.0.1';
   const connectionString = [
