@@ -1,3 +1,4 @@
+import { groupBy } from '../collections';
 import type { Finding } from '../engine/audit';
 import { subscriptionOf } from '../model/ids';
 import type { Rule } from '../rules/rule';
@@ -132,19 +133,6 @@ function operationIdOf(owed: readonly OwedMail[]): string {
       .sort()
       .join('\n'),
   );
-}
-
-/** The items by key, in their order; those without a key are left out. */
-function groupBy<T>(items: readonly T[], keyOf: (item: T) => string | undefined): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const key = keyOf(item);
-    if (key === undefined) continue;
-    const group = groups.get(key);
-    if (group) group.push(item);
-    else groups.set(key, [item]);
-  }
-  return groups;
 }
 
 /** One row's transition in a plan: what `apply` writes for one fingerprint. */

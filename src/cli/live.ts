@@ -1,3 +1,4 @@
+import { groupBy } from '../collections';
 import type { TokenCredential } from '@azure/core-auth';
 import { fstatSync, type Stats } from 'node:fs';
 import { access, chmod, constants, lstat, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
@@ -218,9 +219,7 @@ export async function readLiveInventory(
   const inventory = await reader.readInventory(scope, onProgress);
   if (onProgress) progressLine('\n');
   // One line per reason: a refused token or an outage gives every subscription the same one.
-  const byReason = new Map<string, string[]>();
-  for (const u of inventory.unreadable) byReason.set(u.reason, [...(byReason.get(u.reason) ?? []), u.scope]);
-  for (const [reason, scopes] of byReason) io.stderr(`peerguard: not read: ${firstFew(scopes)}: ${reason}\n`);
+  for (const [reason, unreadable] of groupBy(inventory.unreadable, (u) => u.reason)) io.stderr(`peerguard: not read: ${firstFew(unreadable.map((u) => u.scope))}: ${reason}\n`);
   if (inventory.subscriptions.length === 0 && !gotToken && isCredentialError(tokenFailure)) {
     io.stderr('peerguard: no credential got a token: sign in with az login, set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, or run with a managed identity\n');
   }

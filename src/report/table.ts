@@ -1,5 +1,5 @@
+import { groupBy } from '../collections';
 import { createColors } from 'picocolors';
-import type { Finding } from '../engine/audit';
 import type { Rule, Severity } from '../rules/rule';
 import { escapeTerminal as t } from './escape';
 import { auditedNothing, isPartial, noFindingsText, outOfScopeSentence, plural, type AuditReport, type ReportExtras } from './report';
@@ -23,9 +23,7 @@ export function renderTable(report: AuditReport, extras: ReportExtras, rules: re
     const group = report.findings.filter((f) => f.severity === severity);
     if (group.length === 0) continue;
     lines.push('', paint[severity](c.bold(`${HEADINGS[severity]} (${group.length})`)));
-    const byRule = new Map<string, Finding[]>();
-    for (const f of group) byRule.set(f.ruleId, [...(byRule.get(f.ruleId) ?? []), f]);
-    for (const [ruleId, findings] of byRule) {
+    for (const [ruleId, findings] of groupBy(group, (f) => f.ruleId)) {
       lines.push(`  ${paint[severity](ruleId)} ${c.dim(`— ${titles.get(ruleId) ?? ''}`)}`);
       for (const f of findings) {
         lines.push(`    • ${t(f.message)}`);

@@ -1,3 +1,4 @@
+import { pushTo } from '../collections';
 import type { Finding } from '../engine/audit';
 import { keyOf, nameOf, parseResourceId, subscriptionOf, type ResourceKey } from '../model/ids';
 import type { Topology, Vnet } from '../model/types';
@@ -212,7 +213,7 @@ export function buildTopologyView(topology: Topology, findings: readonly Finding
       ? key
       : (vnetOfChild.get(key) ?? (parent !== undefined && drafts.has(keyOf(parent)) ? keyOf(parent) : undefined));
     // A finding that names no VNet or peering of the estate is placed nowhere.
-    if (vnetKey) nodeFindings.set(vnetKey, [...(nodeFindings.get(vnetKey) ?? []), f]);
+    if (vnetKey) pushTo(nodeFindings, vnetKey, f);
   }
 
   const statusOf = (link: LinkDraft): LinkStatus => {
@@ -292,8 +293,7 @@ export function buildTopologyView(topology: Topology, findings: readonly Finding
   const onlyNotes = (fs: readonly Finding[]) => fs.every((f) => f.severity === 'info');
   let collapsedSpokes = 0;
   const nodesById = new Map(nodes.map((n) => [n.id, n]));
-  const linksOf = new Map<string, ViewLink[]>();
-  for (const l of links) for (const end of [l.source, l.target]) linksOf.set(end, [...(linksOf.get(end) ?? []), l]);
+  const linksOf = linksByNode(links);
   const removedNodes = new Set<string>();
   const removedLinks = new Set<string>();
   const extraNodes: ViewNode[] = [];
@@ -357,6 +357,16 @@ export function buildTopologyView(topology: Topology, findings: readonly Finding
   };
 }
 
+/** Each node's links, in the links' order. */
+function linksByNode(links: readonly ViewLink[]): Map<string, ViewLink[]> {
+  const linksOf = new Map<string, ViewLink[]>();
+  for (const l of links) {
+    pushTo(linksOf, l.source, l);
+    if (l.target !== l.source) pushTo(linksOf, l.target, l);
+  }
+  return linksOf;
+}
+
 export interface HubRow {
   hub: ViewNode;
   spokes: { node: ViewNode; link: ViewLink }[];
@@ -369,13 +379,14 @@ export interface HubRow {
 export function hubSpokeTable(view: TopologyView): { hubs: HubRow[]; others: { a: ViewNode; b: ViewNode; link: ViewLink }[] } {
   const byId = new Map(view.nodes.map((n) => [n.id, n]));
   const rank = (l: ViewLink) => LINK_STATUSES.indexOf(l.status);
+  // Each hub's links from one pass over the links, not a pass per hub (thousands of hubs in a large estate).
+  const linksOf = linksByNode(view.links);
   const hubs: HubRow[] = view.nodes
     .filter((n) => n.hub)
     .sort((a, b) => compareText(a.name.toLowerCase(), b.name.toLowerCase()) || compareText(a.key, b.key))
     .map((hub) => ({
       hub,
-      spokes: view.links
-        .filter((l) => l.source === hub.id || l.target === hub.id)
+      spokes: (linksOf.get(hub.id) ?? [])
         .map((link) => ({ node: byId.get(link.source === hub.id ? link.target : link.source) as ViewNode, link }))
         .sort((x, y) => rank(x.link) - rank(y.link) || compareText(x.node.name.toLowerCase(), y.node.name.toLowerCase())),
     }));
