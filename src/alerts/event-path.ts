@@ -143,6 +143,29 @@ function unique(ids: readonly (string | undefined)[]): string[] {
   return [...found.values()];
 }
 
+/**
+ * Peers of changed VNets read fresh from ARM, at most: with the changed VNets' GETs and the Resource
+ * Graph query, a VNet event stays within 6 calls.
+ */
+export const MAX_FRESH_PEERS = 4;
+
+/**
+ * The reach of changed VNets (written, deleted, gone with their resource group): they and their
+ * peers are judged. The peers' peerings changed with them, and no event tells: Disconnected after
+ * a delete, a sync level after an address space change. Resource Graph shows those peerings as they
+ * were for seconds to minutes (no delay is promised), and judging them from it opened nothing for a
+ * deleted spoke (its hub's link still Connected) and undid what an event had just decided from ARM
+ * (a RESOLVED mail, and a false new alert). So the peers are read fresh as well, as a changed
+ * peering's two ends are, up to MAX_FRESH_PEERS: a hub's hundreds of peers still come from
+ * Resource Graph (docs/functions.md, What an event reads).
+ */
+function withPeers(vnets: readonly string[], peers: readonly string[]): EventReach {
+  const changed = unique(vnets);
+  const others = unique(peers).filter((id) => !changed.some((v) => keyOf(v) === keyOf(id)));
+  const fewPeers = others.length <= MAX_FRESH_PEERS;
+  return { vnetIds: [...changed, ...others], fresh: fewPeers ? [...changed, ...others] : changed, alsoRead: fewPeers ? [] : others };
+}
+
 export async function reachOf(deps: Pick<EventPathDeps, 'index' | 'locate'>, event: Pick<ArmEvent, 'subject' | 'resourceType'>): Promise<EventReach> {
   const subject = event.subject.replace(/\/+$/, '');
   const parent = parseResourceId(subject)?.parentId;
@@ -155,11 +178,8 @@ export async function reachOf(deps: Pick<EventPathDeps, 'index' | 'locate'>, eve
     return unique(known.length > 0 || !deps.locate ? known : await deps.locate(id));
   };
   switch (event.resourceType) {
-    case 'Microsoft.Network/virtualNetworks': {
-      // Its peers' peerings changed with it (sync level; Disconnected after a delete).
-      const peers = await related(subject);
-      return { vnetIds: unique([subject, ...peers]), fresh: [subject], alsoRead: peers };
-    }
+    case 'Microsoft.Network/virtualNetworks':
+      return withPeers([subject], await related(subject));
     case 'Microsoft.Network/virtualNetworks/virtualNetworkPeerings': {
       // The remote end: from the index after a delete; the reader finds it in the peering after a write.
       const vnets = unique([parent, ...(await related(subject))]);
@@ -168,8 +188,7 @@ export async function reachOf(deps: Pick<EventPathDeps, 'index' | 'locate'>, eve
     case RESOURCE_GROUP_DELETE.resourceType: {
       // Its VNets went with it, without events of their own: as if each VNet were deleted.
       const vnets = await deps.index.vnetsInResourceGroup(subject);
-      const peers = (await Promise.all(vnets.map(related))).flat();
-      return { vnetIds: unique([...vnets, ...peers]), fresh: vnets, alsoRead: unique(peers) };
+      return withPeers(vnets, (await Promise.all(vnets.map(related))).flat());
     }
     case 'Microsoft.Network/virtualNetworks/subnets': {
       const vnets = unique([parent]);
