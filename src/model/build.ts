@@ -165,10 +165,20 @@ const KNOWN_VALUES = new Map(
     (v) => [v, v],
   ),
 );
-const known = (v: unknown): string | undefined => {
-  const text = str(v);
-  return text === undefined ? undefined : (KNOWN_VALUES.get(text) ?? text);
-};
+const KNOWN_BY_LOWER_CASE = new Map([...KNOWN_VALUES.keys()].map((v) => [v.toLowerCase(), v]));
+
+/**
+ * A peering's state, sync level or provisioning state: absent (or null) is none recorded; a value
+ * the REST spec does not list is kept, as its enums are extensible (`modelAsString`); a known one in
+ * another casing (a hand-edited export) is Azure's spelling, which the rules compare with; anything
+ * but a string is an input error, as `5` read as "none recorded" would hide a broken peering.
+ */
+function peeringValue(p: Props, key: 'peeringState' | 'peeringSyncLevel' | 'provisioningState', source: string, name: string): string | undefined {
+  const value = p[key];
+  if (typeof value === 'string') return value === '' ? undefined : (KNOWN_VALUES.get(value) ?? KNOWN_BY_LOWER_CASE.get(value.toLowerCase()) ?? value);
+  if (absent(value)) return undefined;
+  throw new InputError(source, `peering "${name}" properties.${key} must be a string, found ${describeValue(value)}`);
+}
 
 /** The optional writable properties, kept only when the input set them (most peerings set none). */
 type WritableExtras = Pick<PeeringWritableProperties, 'doNotVerifyRemoteGateways' | 'peerCompleteVnets' | 'localSubnetNames' | 'remoteSubnetNames' | 'enableOnlyIPv6Peering'>;
@@ -229,7 +239,7 @@ class ReadPeering implements Peering {
     if (!remoteId) throw new InputError(source, `peering "${name}" has no properties.remoteVirtualNetwork.id`);
     const remote = remoteRef(remoteId);
     if (!remote) throw new InputError(source, `peering "${name}" properties.remoteVirtualNetwork.id is not an Azure resource id: "${remoteId}"`);
-    this.peeringState = known(p.peeringState);
+    this.peeringState = peeringValue(p, 'peeringState', source, name);
     this.flags =
       (flag(p, 'allowVirtualNetworkAccess', true, source, 'peering', name) ? ALLOW_VNET_ACCESS : 0) |
       (flag(p, 'allowForwardedTraffic', false, source, 'peering', name) ? ALLOW_FORWARDED_TRAFFIC : 0) |
@@ -240,8 +250,8 @@ class ReadPeering implements Peering {
     // Usually the same texts as peered, and as the previous peering to the same VNet: one array for all.
     this.remoteAddressSpace = remoteSpace(remote, p.remoteAddressSpace, source, () => `peering "${name}" remoteAddressSpace`);
     this.remoteVirtualNetworkAddressSpace = remoteSpace(remote, p.remoteVirtualNetworkAddressSpace, source, () => `peering "${name}" remoteVirtualNetworkAddressSpace`);
-    this.peeringSyncLevel = known(p.peeringSyncLevel);
-    this.provisioningState = known(p.provisioningState);
+    this.peeringSyncLevel = peeringValue(p, 'peeringSyncLevel', source, name);
+    this.provisioningState = peeringValue(p, 'provisioningState', source, name);
     this.remoteRef = remote;
     this.id = raw.id;
     this.name = name;

@@ -361,6 +361,29 @@ describe('peering flags that are not booleans', () => {
   });
 });
 
+// QA: `"peeringState": 5` was read as "none recorded", so a broken peering was judged as if its
+// state were unknown.
+describe("a peering's state, sync level and provisioning state", () => {
+  const keys = ['peeringState', 'peeringSyncLevel', 'provisioningState'] as const;
+  const read = (key: string, value: unknown): unknown =>
+    ([...build(hubWith({ peering: (p) => (value === undefined ? delete p[key] : (p[key] = value)) })).peerings.values()][0] as unknown as Record<string, unknown>)[key];
+
+  it.each(keys.flatMap((key) => [['a number', 5], ['a boolean', true], ['an object', {}]].map(([kind, bad]) => ({ key, kind, bad }))))(
+    '$key given as $kind is an InputError naming the peering and the property',
+    ({ key, kind, bad }) => {
+      const message = `peering "vnet-hub-to-vnet-spoke" properties.${key} must be a string, found ${kind}`;
+      expectInputError(() => build(hubWith({ peering: (p) => (p[key] = bad) })), message);
+      expectInputError(() => build(standalonePeering((p) => (p[key] = bad))), message);
+    },
+  );
+
+  it('absent, null or empty is none recorded; a known value in another casing is read in Azure\'s; one the REST spec does not list is kept (its enums are extensible)', () => {
+    expect([undefined, null, ''].map((value) => read('peeringState', value))).toEqual([undefined, undefined, undefined]);
+    expect([read('peeringState', 'disconnected'), read('peeringSyncLevel', 'REMOTENOTINSYNC'), read('provisioningState', 'failed')]).toEqual(['Disconnected', 'RemoteNotInSync', 'Failed']);
+    expect(read('peeringState', 'Reconnecting')).toBe('Reconnecting');
+  });
+});
+
 describe('a peering remote id that is not an Azure resource id', () => {
   it.each(['vnet-spoke', 'virtualNetworks/vnet-spoke', ' ', 'https://management.azure.com/subscriptions/x'])('"%s" is an InputError naming the peering and the id', (id) => {
     const message = `peering "vnet-hub-to-vnet-spoke" properties.remoteVirtualNetwork.id is not an Azure resource id: "${id}"`;
