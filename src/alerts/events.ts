@@ -53,6 +53,9 @@ function callerOf(claims: unknown): ChangeContext['caller'] {
 /** `/subscriptions/{id}/resourceGroups/{name}`, nothing under it (any casing: Microsoft's samples write `resourcegroups`). */
 const RESOURCE_GROUP_PATTERN = /^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/?$/i;
 
+/** `…/getLearnedRoutes/action`, `…/listKeys/action`: a POST that reads. */
+const READ_ONLY_ACTION = /\/(get|list)[^/]*\/action$/i;
+
 /** The watched type a resource id is (case-insensitive), e.g. a peering or a route. */
 export function watchedTypeOf(resourceId: string): string | undefined {
   const type = parseResourceId(resourceId)?.type?.toLowerCase();
@@ -86,6 +89,12 @@ export function parseArmEvent(raw: unknown, filter: EventFilter): ParsedEvent {
     return { kind: 'malformed', id, reason: `subject "${subject}" is not an Azure resource id` };
   }
 
+  // An action that only reads (a gateway's getLearnedRoutes or getBgpPeerStatus, which monitoring
+  // polls) is published as ResourceActionSuccess too: nothing changed, and judging it would spend
+  // the Resource Graph quota that events share.
+  const operationName = text(data.operationName);
+  if (operationName && READ_ONLY_ACTION.test(operationName)) return { kind: 'ignored', id, reason: `operation ${operationName} only reads` };
+
   // "The tenant ID of the resource" (event-schema-subscriptions), not the caller's: a change made
   // through Azure Lighthouse from a managing tenant still carries the audited tenant.
   const tenantId = text(data.tenantId);
@@ -97,7 +106,6 @@ export function parseArmEvent(raw: unknown, filter: EventFilter): ParsedEvent {
     return { kind: 'ignored', id, reason: `subscription ${subscriptionId} is not in PEERGUARD_SUBSCRIPTIONS` };
   }
   const eventTime = text(cloud ? raw.time : raw.eventTime);
-  const operationName = text(data.operationName);
   const caller = callerOf(data.claims);
   const correlationId = text(data.correlationId);
   return {

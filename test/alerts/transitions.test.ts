@@ -95,6 +95,16 @@ describe('parseArmEvent', () => {
     }
   });
 
+  it('ignores an action that only reads (monitoring polls a gateway\'s routes), accepts one that may change something', () => {
+    const gateway = `${A.replace(/virtualNetworks\/.*$/, '')}virtualNetworkGateways/gw`;
+    const action = (operationName: string) =>
+      parseArmEvent({ id: 'e', eventType: 'Microsoft.Resources.ResourceActionSuccess', subject: gateway, data: { operationName } }, { tenantId: undefined, subscriptions: [] });
+    for (const read of ['Microsoft.Network/virtualNetworkGateways/getLearnedRoutes/action', 'Microsoft.Network/virtualNetworkGateways/getbgppeerstatus/action', 'Microsoft.Network/virtualNetworkGateways/listConnections/action']) {
+      expect(action(read)).toEqual({ kind: 'ignored', id: 'e', reason: `operation ${read} only reads` });
+    }
+    expect(action('Microsoft.Network/virtualNetworkGateways/reset/action').kind).toBe('accepted');
+  });
+
   it("accepts a resource group's deletion (its VNets have no events of their own), ignores other events on a group", () => {
     const group = '/subscriptions/aaaaaaaa-0000-0000-0000-000000000001/resourcegroups/rg-spoke';
     const event = (eventType: string, subject: string) => parseArmEvent({ id: 'e', eventType, subject, data: {} }, { tenantId: undefined, subscriptions: [] });
