@@ -7,8 +7,11 @@ import { readSnapshotEstate } from '../io/snapshot-files';
 import { keyOf } from '../model/ids';
 import type { Topology, Vnet } from '../model/types';
 import { describeVerdict, reachability } from '../reachability/engine';
+import { buildReport } from '../report/report';
+import { VERSION } from '../version';
 import { loadConfigFile } from './config-file';
 import { printSnapshotNotes } from './live';
+import { requireVnets } from './nothing-audited';
 
 // `peerguard explain VNET_A VNET_B --input PATH [--intent FILE] [--config FILE]`: the verdict and
 // the path or the first missing piece. Exit 0 reachable, 1 not reachable, 2 usage or input error.
@@ -18,7 +21,8 @@ import { printSnapshotNotes } from './live';
 // statements unchecked). Those gaps are written to stderr whenever there is an intent. Scopes a
 // snapshot records as not read (a partial `export --live`) are written to stderr too: a verdict
 // over them may miss a peering or a route; with an intent they leave the intent unconfirmed (exit 1).
-// Refused (exit 2) rather than answered: the same VNet twice, and --via without VNETs.
+// Refused (exit 2) rather than answered: the same VNet twice, --via without VNETs, and input that
+// holds no VNet (as audit refuses it: a wrong export, not an intent that names nothing).
 
 export class ExplainUsageError extends Error {}
 
@@ -80,6 +84,8 @@ export async function runExplain(
   const snapshot = await readSnapshotEstate(args.input);
   printSnapshotNotes(snapshot, io.stderr);
   const { topology, unreadable } = snapshot;
+  // audit's check and message, from an empty report of the same read.
+  if (topology.vnets.size === 0) requireVnets(buildReport({ version: VERSION, now: new Date(), topology, findings: [], unreadable }), { input: args.input });
   if (!args.a || !args.b) {
     if (!intent) throw new ExplainUsageError(needsPairOrIntent);
     let failing = 0;

@@ -258,7 +258,7 @@ async function replaceFile(output: string, text: string): Promise<void> {
 /**
  * `export --live -o FILE`: a snapshot `audit --input` reads back (a Resource Graph `{ data: [...] }`
  * document). A partial read does not replace an existing file: it is written beside it, as
- * `<name>.partial.json`, and stderr names both.
+ * `<name>.partial`, and stderr names both.
  */
 export async function writeSnapshot(inventory: Inventory, output: string | undefined, io: { stdout: (text: string) => void; stderr: (text: string) => void }): Promise<void> {
   checkOutputNamed(output);
@@ -284,7 +284,9 @@ export async function writeSnapshot(inventory: Inventory, output: string | undef
   }
   if (existing && inventory.unreadable.length > 0) {
     // The file there may be a complete snapshot: a partial one must not take its place.
-    const beside = output.replace(/(\.json)?$/i, '.partial.json');
+    // Not a .json name: a directory audit (which reads .json files only) must not merge it with the
+    // snapshot kept; named with --input, it is read like any file.
+    const beside = `${output}.partial`;
     await replaceFile(beside, text);
     io.stderr(`peerguard: the read was partial: ${output} was kept as it was; the partial snapshot was written to ${beside}\n`);
     return;

@@ -78,6 +78,14 @@ const subscriptionId = z.string().superRefine((id, ctx) => {
   ctx.addIssue({ code: 'custom', message: `expected a subscription id (a GUID such as 00000000-0000-0000-0000-000000000000), got ${shown(id)}${hint}` });
 });
 
+/**
+ * A section whose entries are all commented out (`rules:` then only `# x: off`) is YAML null: read
+ * as absent (its default), as if the key were not written. Any other wrong type is still refused.
+ */
+function nullAsAbsent<T extends z.ZodType>(schema: T) {
+  return z.preprocess((value) => (value === null ? undefined : value), schema);
+}
+
 export const remediationConfigSchema = closedObject({
   enabled: z.boolean().default(false),
   /** Perform the writes; otherwise plan only (dry run). */
@@ -85,7 +93,7 @@ export const remediationConfigSchema = closedObject({
   /** Permit deletes and re-creates (peering-disconnected, peering-remote-vnet-missing). */
   allowDestructive: z.boolean().default(false),
   /** Subscriptions peerguard may write to. Empty: none. */
-  subscriptions: z.array(subscriptionId).default([]),
+  subscriptions: nullAsAbsent(z.array(subscriptionId).default([])),
   /** When set, only VNets carrying this tag (name=value) are written. */
   optInTag: tag.optional(),
   /** VNets carrying this tag are never written. */
@@ -99,13 +107,13 @@ export const remediationConfigSchema = closedObject({
 
 
 export const auditConfigSchema = closedObject({
-  rules: z.record(z.string(), ruleSetting).default({}),
+  rules: nullAsAbsent(z.record(z.string(), ruleSetting).default({})),
   peeringLimit: z.number().int().positive().default(DEFAULT_RULE_OPTIONS.peeringLimit),
-  suppressions: z.array(suppressionSchema).default([]),
-  remediation: remediationConfigSchema.default(remediationConfigSchema.parse({})),
+  suppressions: nullAsAbsent(z.array(suppressionSchema).default([])),
+  remediation: nullAsAbsent(remediationConfigSchema.default(remediationConfigSchema.parse({}))),
   /** Declared intent (docs/intent.md), inline: how the Functions app gets it (PEERGUARD_AUDIT_CONFIG). */
   intent: z.unknown().optional().transform((doc, ctx) => {
-    if (doc === undefined) return undefined;
+    if (doc === undefined || doc === null) return undefined;
     try {
       return parseIntent(doc, 'intent');
     } catch (error) {

@@ -99,6 +99,32 @@ describe('explain over a snapshot that records unreadable scopes (a partial expo
   });
 });
 
+// Input without a VNet is refused as audit refuses it (exit 2, the same message), not answered
+// with "intent group ... matches no VNet" (exit 1), which blamed the intent for a wrong export.
+describe('explain over input that holds no VNet', () => {
+  const empty = file('no-vnet.json', '[]');
+  const nothing = `peerguard: no virtual networks in ${empty}: nothing to audit (is this the right export?)\n`;
+
+  it('with an intent: exit 2, nothing to audit, no intent gaps', async () => {
+    expect(await cli(['explain', '--input', empty, '--intent', holds])).toEqual({ code: 2, out: '', err: nothing });
+  });
+
+  it('with a pair: the same', async () => {
+    expect(await cli(['explain', 'vnet-spoke1', 'vnet-hub-weu', '--input', empty])).toEqual({ code: 2, out: '', err: nothing });
+  });
+
+  it('a snapshot of scopes not read and no VNet: nothing was audited, the scopes named first', async () => {
+    const unread = file('no-vnet-unread.json', JSON.stringify({ data: [], unreadable: [{ scope: '/subscriptions/cccccccc-0000-0000-0000-000000000003', reason: '403' }] }));
+    expect(await cli(['explain', '--input', unread, '--intent', holds])).toEqual({
+      code: 2,
+      out: '',
+      err:
+        'peerguard: not read (as the snapshot records): /subscriptions/cccccccc-0000-0000-0000-000000000003: 403\n' +
+        `peerguard: no virtual networks read from ${unread}: 1 scope could not be read (listed above), so nothing was audited\n`,
+    });
+  });
+});
+
 // A VNet asked about itself is a usage error, not a verdict: the engine has no path to report
 // (it answered "AVNM mesh group" for a VNet in no mesh group). Compared after the names resolve,
 // so a name and an id, or two casings, of one VNet are caught too.

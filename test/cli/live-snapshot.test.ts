@@ -262,13 +262,22 @@ describe('export --live of a partial read over an existing snapshot', () => {
 
     standIn().faults.forbid(SUB_C, { listed: true });
     const { code, stdout, stderr } = await run(['export', '--live', '--endpoint', standIn().endpoint, ...subs, '-o', out]);
-    const beside = join(here, 'estate.partial.json');
+    const beside = join(here, 'estate.json.partial');
     expect(code).toBe(1);
     expect(stdout).toBe('');
     expect(stderr).toContain(`peerguard: not read: ${SUB_C}: access denied`);
     expect(stderr).toContain(`peerguard: the read was partial: ${out} was kept as it was; the partial snapshot was written to ${beside}\n`);
     expect(readFileSync(out, 'utf8')).toBe(complete);
     expect(JSON.parse(readFileSync(beside, 'utf8')).unreadable).toEqual([{ scope: SUB_C, reason: expect.stringContaining('access denied') }]);
+
+    // An audit of the directory reads the snapshot kept, not the partial one beside it (it used to
+    // merge both and report PARTIAL); named, the partial snapshot is audited, PARTIAL.
+    const ofDir = await run(['audit', '--input', here, '--format', 'json', '--fail-on', 'none']);
+    expect(ofDir.stderr).toBe('');
+    expect(JSON.parse(ofDir.stdout).coverage.unreadable).toEqual([]);
+    const named = await run(['audit', '--input', beside, '--format', 'json', '--fail-on', 'none']);
+    expect(named.stderr).toContain(`not read (as the snapshot records): ${SUB_C}: access denied`);
+    expect(JSON.parse(named.stdout).coverage.unreadable).toEqual([{ scope: SUB_C, reason: expect.stringContaining('access denied') }]);
 
     // A complete read replaces the snapshot again.
     standIn().faults.clear();

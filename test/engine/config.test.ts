@@ -1,6 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseYamlDocument } from '../../src/config/yaml-document';
 import { ConfigError, parseAuditConfig } from '../../src/engine/config';
+import type { AppSettings } from '../../src/config/app-settings';
+import { auditConfigFrom } from '../../src/functions/composition';
+import { RULES } from '../../src/rules';
 
 const ids = ['peering-one-sided', 'peering-limit-near'];
 
@@ -133,5 +137,53 @@ describe('suppressions written in ways the configuration did not say', () => {
     ['/subscriptions/1/*/', '/subscriptions/1/*'],
   ])('a resource with a trailing slash (%s) is read without it, as input ids are', (resource, read) => {
     expect(parseAuditConfig(suppression({ resource }), ids).suppressions[0]?.resource).toBe(read);
+  });
+});
+
+// A section whose entries are all commented out is YAML null (`rules:` then only `# x: off`, as
+// examples/peerguard.yaml invites): read as absent, not refused as "expected object, got null".
+// Other wrong types are still refused, naming the setting. The Functions app parses
+// PEERGUARD_AUDIT_CONFIG through the same parser.
+describe('a section whose entries are all commented out', () => {
+  const yaml = (text: string): unknown => parseYamlDocument(text, 'peerguard.yaml', ConfigError);
+  const subscription = 'aaaaaaaa-0000-0000-0000-000000000001';
+
+  it('rules, suppressions, remediation and intent read as absent: the defaults', () => {
+    const document = yaml('peeringLimit: 11\nrules:\n  # peering-one-sided: off\nsuppressions:\n  # - rule: peering-one-sided\nremediation:\n  # enabled: true\nintent:\n  # groups: {}\n');
+    const config = parseAuditConfig(document, ids, 'peerguard.yaml');
+    expect(config).toEqual({ ...parseAuditConfig({}, ids), peeringLimit: 11 });
+    expect(config.intent).toBeUndefined();
+  });
+
+  it('examples/peerguard.yaml with its one rule setting commented out too', () => {
+    const example = readFileSync('examples/peerguard.yaml', 'utf8');
+    const edited = example.replace('\n  gateway-transit-offered-not-used: warning\n', '\n  # gateway-transit-offered-not-used: warning\n');
+    expect(edited).not.toBe(example);
+    const config = parseAuditConfig(yaml(edited), RULES.map((r) => r.meta.id), 'peerguard.yaml');
+    expect(config.rules).toEqual({});
+    expect(config.suppressions).toHaveLength(3);
+  });
+
+  it('remediation.subscriptions with every entry commented out is the empty allow list', () => {
+    const document = yaml(`remediation:\n  enabled: true\n  subscriptions:\n    # - ${subscription}\n`);
+    expect(parseAuditConfig(document, ids).remediation).toMatchObject({ enabled: true, subscriptions: [] });
+  });
+
+  it('the same in PEERGUARD_AUDIT_CONFIG (the Functions app)', () => {
+    const config = auditConfigFrom({ PEERGUARD_AUDIT_CONFIG: 'rules:\n  # peering-one-sided: off\nsuppressions:\n' } as AppSettings);
+    expect(config).toEqual(parseAuditConfig({}, RULES.map((r) => r.meta.id)));
+  });
+
+  it.each([
+    ['rules: off\n', 'rules: expected object, got "off"'],
+    ['rules: 3\n', 'rules: expected object, got 3'],
+    ['suppressions: none\n', 'suppressions: expected array, got "none"'],
+    ['remediation: 5\n', 'remediation: expected object, got 5'],
+    ['remediation:\n  subscriptions: all\n', 'remediation.subscriptions: expected array, got "all"'],
+    // A setting with no value is not a section: null there is refused.
+    ['peeringLimit:\n', 'peeringLimit: expected number, got null'],
+    ['rules:\n  peering-one-sided:\n', 'rules.peering-one-sided: expected error, warning, info or off'],
+  ])('a value of another type is still refused: %j', (text, message) => {
+    expect(() => parseAuditConfig(yaml(text), ids, 'peerguard.yaml')).toThrow(`peerguard.yaml: ${message}`);
   });
 });
