@@ -5,7 +5,7 @@ import { keyOf, subscriptionOf } from '../model/ids';
 import type { Inventory } from '../ports';
 import { redactSecrets } from '../redact';
 import { noticeBoxHtml } from '../report/email-html';
-import { html } from '../report/escape';
+import { html, spaceOutControls } from '../report/escape';
 import { renderReportAsync } from '../report/render';
 import type { AuditReport, ReportExtras } from '../report/report';
 import { SCHEDULED_REMEDIATION_BUDGET_MS, type RemediationRunner } from '../remediation/runner';
@@ -258,7 +258,8 @@ export function undeliveredNotice(undelivered: readonly UndeliveredReport[], bas
 function withNotice(mail: ComposedMail, notice: string | undefined): ComposedMail {
   if (!notice) return mail;
   const lines = mail.text.split('\n');
-  const text = [...lines.slice(0, 2), `NOT MAILED BEFORE: ${notice}`, '', ...lines.slice(2)].join('\n');
+  // Spaced out as the rest of the text body was: the reason quotes an error, whose line breaks would forge lines.
+  const text = [...lines.slice(0, 2), spaceOutControls(`NOT MAILED BEFORE: ${notice}`), '', ...lines.slice(2)].join('\n');
   const box = noticeBoxHtml('background:#fff4e5;border:2px solid #b35c00', html`<b>Not mailed before:</b> ${notice}`).value;
   const at = mail.html.indexOf('</h1>');
   return { ...mail, text, html: at >= 0 ? `${mail.html.slice(0, at + 5)}${box}${mail.html.slice(at + 5)}` : mail.html };

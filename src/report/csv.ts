@@ -5,8 +5,9 @@ import { spaceOutControls } from './escape';
 // CSV (RFC 4180) for spreadsheets: one record per finding, every field quoted, CRLF line ends.
 // The text starts with a UTF-8 byte-order mark: without it Excel reads the file in the system's
 // ANSI code page, and `rg-netz-münchen` shows as `rg-netz-mÃ¼nchen`.
-// A spreadsheet runs a cell that starts with =, +, -, @, tab or CR as a formula (CSV injection,
-// OWASP): such a cell gets a leading apostrophe, so that a name from Azure stays text.
+// A spreadsheet runs a cell that starts with =, +, -, @, tab, CR or LF as a formula (CSV injection,
+// OWASP), and some trim leading spaces first: such a cell, or one whose spaces come before one of
+// =, +, -, @, gets a leading apostrophe, so that a name from Azure stays text.
 // Control characters (C0 but the line breaks, DEL, C1) and the bidirectional controls become
 // spaces: an escape sequence acts on the terminal that prints the file, and a right-to-left
 // override shows a name reversed. Line breaks stay: a quoted field carries them (RFC 4180).
@@ -26,14 +27,16 @@ export const RELATED_ID_SEPARATOR = ';';
 
 const BYTE_ORDER_MARK = '\uFEFF';
 
-const FORMULA_START = /^[=+\-@\t\r]/;
+const FORMULA_START = /^(?:[=+\-@\t\r\n]|\s+[=+\-@])/;
 
 /**
- * Neutralises a formula (judged on the value as given, so that a leading tab still counts), replaces
- * the unsafe characters, then quotes the field (RFC 4180: double the quotes inside).
+ * Replaces the unsafe characters, neutralises a formula (judged on the text as written, so that a
+ * control character turned space cannot hide one), then quotes the field (RFC 4180: double the
+ * quotes inside).
  */
 export function csvField(value: string): string {
-  const text = spaceOutControls(FORMULA_START.test(value) ? `'${value}` : value, true);
+  const spaced = spaceOutControls(value, true);
+  const text = FORMULA_START.test(spaced) ? `'${spaced}` : spaced;
   return `"${text.replace(/"/g, '""')}"`;
 }
 

@@ -2,7 +2,7 @@ import type { Finding } from '../engine/audit';
 import type { Rule } from '../rules/rule';
 import { escapeHtml, html, raw, type RawHtml } from './escape';
 import { SEVERITY_ORDER, SEVERITY_STYLE, operationView, ruleTitles, subjectOf } from './html-shared';
-import { firstFew, isPartial, noFindingsText, outOfScopeSentence, type AuditReport, type Coverage, type ReportExtras } from './report';
+import { firstFew, isPartial, noFindingsText, outOfScopeSentence, plural, type AuditReport, type Coverage, type ReportExtras } from './report';
 import { LINK_STYLES, buildTopologyView, hubSpokeTable, type ViewLink, type ViewNode } from './topology-view';
 
 /*
@@ -187,7 +187,11 @@ export function summaryHtml(report: AuditReport, extras: ReportExtras): RawHtml 
  */
 export function unverifiedText(coverage: Coverage, max = Infinity): string {
   const sentence = outOfScopeSentence(coverage);
-  return sentence ? `${sentence} Their subscriptions: ${firstFew([...new Set(coverage.outOfScope.map((o) => o.subscription))], max)}.` : '';
+  if (!sentence) return '';
+  const subscriptions = [...new Set(coverage.outOfScope.map((o) => o.subscription))];
+  // A shortened mail may list none: a count, not "Their subscriptions:  and 2 more".
+  if (max <= 0) return `${sentence} Their remote VNets are in ${plural(subscriptions.length, 'subscription')}, not listed here.`;
+  return `${sentence} Their subscriptions: ${firstFew(subscriptions, max)}.`;
 }
 
 /**

@@ -80,14 +80,13 @@ export function jsonForScript(value: unknown, space?: number): string {
   return JSON.stringify(value, null, space).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-// eslint-disable-next-line no-control-regex
-const TERMINAL_CONTROLS = /[\u0000-\u001f\u007f-\u009f]/g;
-
 /**
- * Text for a terminal: control characters (C0, DEL, C1) are shown as `\u001b`-style escapes, so
- * that a string from Azure or from an input file cannot clear the screen, move the cursor or forge
- * a line. `keep` names those peerguard's own text needs (`\n` between lines, `\r` of a progress line).
+ * Text for a terminal: control characters (C0, DEL, C1), the line and paragraph separators and the
+ * bidirectional controls are shown as `\u001b`-style escapes, so that a string from Azure or from an
+ * input file cannot clear the screen, move the cursor, forge a line or show a name reversed. `keep`
+ * names those peerguard's own text needs (`\n` between lines, `\r` of a progress line). The set is
+ * the one the plain-text outputs space out (spaceOutControls).
  */
 export function escapeTerminal(value: unknown, keep: readonly string[] = []): string {
-  return String(value ?? '').replace(TERMINAL_CONTROLS, (c) => (keep.includes(c) ? c : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+  return String(value ?? '').replace(UNSAFE_IN_A_LINE, (c) => (keep.includes(c) ? c : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
 }

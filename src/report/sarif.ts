@@ -6,7 +6,8 @@ import type { AuditReport, ReportExtras } from './report';
 
 // SARIF 2.1.0 (OASIS): one run, the whole rule catalog as the driver's rules, one result per
 // finding. Azure resources have no file to point at, so locations are logical (the resource id).
-// Strings from Azure go into JSON string values only, so JSON.stringify is the whole escaping.
+// Strings from Azure go into JSON string values only, so JSON.stringify is the whole escaping, but
+// for the braces of a message's text (messageText).
 
 export const SARIF_SCHEMA_URI = 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json';
 
@@ -25,6 +26,12 @@ export const SARIF_LEVELS: Readonly<Record<Severity, 'error' | 'warning' | 'note
   warning: 'warning',
   info: 'note',
 };
+
+/**
+ * GitHub code scanning rejects a run with more results ("SARIF support for code scanning",
+ * limits): the first ones (findings come sorted, errors first) are kept, the rest counted.
+ */
+export const MAX_SARIF_RESULTS = 25_000;
 
 export interface SarifOptions {
   informationUri?: string;
@@ -54,15 +61,27 @@ export function buildSarif(
   const executionNotifications: Notification[] = report.coverage.unreadable.map((u) => ({
     level: 'error',
     descriptor: { id: 'unreadable-scope' },
-    message: { text: `Partial audit: scope ${u.scope} could not be read (${u.reason}); findings there are unknown.` },
+    message: messageText(`Partial audit: scope ${u.scope} could not be read (${u.reason}); findings there are unknown.`),
     locations: [{ logicalLocations: [{ fullyQualifiedName: u.scope, name: u.scope }] }],
     properties: { scope: u.scope, reason: u.reason },
   }));
   const configurationNotifications: Notification[] = extras.notices.map((n) => ({
     level: 'warning',
     descriptor: { id: n.kind },
-    message: { text: n.message },
+    message: messageText(n.message),
   }));
+  const kept = report.findings.slice(0, MAX_SARIF_RESULTS);
+  const omitted = report.findings.length - kept.length;
+  if (omitted > 0) {
+    executionNotifications.push({
+      level: 'warning',
+      descriptor: { id: 'results-omitted' },
+      message: messageText(
+        `${omitted} of ${report.findings.length} findings are left out: GitHub code scanning takes at most ${MAX_SARIF_RESULTS} results per run. The JSON report holds them all.`,
+      ),
+      properties: { resultsOmitted: omitted },
+    });
+  }
 
   return {
     $schema: SARIF_SCHEMA_URI,
@@ -85,13 +104,14 @@ export function buildSarif(
             ...(configurationNotifications.length > 0 ? { toolConfigurationNotifications: configurationNotifications } : {}),
           },
         ],
-        results: report.findings.map((f) => resultOf(f, ruleIndex.get(f.ruleId))),
+        results: kept.map((f) => resultOf(f, ruleIndex.get(f.ruleId))),
         properties: {
           generatedAt: report.generatedAt,
           partial: report.coverage.unreadable.length > 0,
           summary: report.summary,
           coverage: report.coverage,
           suppressedFindings: extras.suppressed.length,
+          resultsOmitted: omitted,
         },
       },
     ],
@@ -109,7 +129,7 @@ function resultOf(finding: Finding, index: number | undefined): Result {
     ...(index === undefined ? {} : { ruleIndex: index }),
     level: SARIF_LEVELS[finding.severity],
     kind: 'fail',
-    message: { text: finding.message },
+    message: messageText(finding.message),
     locations: [{ physicalLocation: resourcePath(finding.resourceId), ...logicalLocation(finding.resourceId) }],
     ...(finding.relatedResourceIds.length > 0
       ? { relatedLocations: finding.relatedResourceIds.map((id, i) => ({ id: i, ...logicalLocation(id) })) }
@@ -120,6 +140,15 @@ function resultOf(finding: Finding, index: number | undefined): Result {
       fix: finding.fix,
     },
   };
+}
+
+/**
+ * A message object's plain text. SARIF 2.1.0 §3.11.5: `{n}` is a placeholder, so a literal brace
+ * is written doubled (a name like `PCI {0} zone` would otherwise be an argument that is not there).
+ * Rule descriptions are multiformatMessageStrings (§3.12), not messages: they are left as written.
+ */
+function messageText(text: string): { text: string } {
+  return { text: text.replace(/[{}]/g, '$&$&') };
 }
 
 /**

@@ -59,6 +59,16 @@ describe('csvField', () => {
     ['\r=1', `"'\r=1"`],
     ['=HYPERLINK("http://x","y")', `"'=HYPERLINK(""http://x"",""y"")"`],
     ['a=1', '"a=1"'],
+    // Judged as written: a control character or bidirectional control turned space, or leading
+    // spaces, still lead to a formula; a line feed first counts as CR does (OWASP).
+    ['\u0007=HYPERLINK("http://x","y")', `"' =HYPERLINK(""http://x"",""y"")"`],
+    ['\u202E@SUM(A1)', `"' @SUM(A1)"`],
+    ['\u0085-1', `"' -1"`],
+    ['  +1', `"'  +1"`],
+    ['\n=1', `"'\n=1"`],
+    ['\nplain', `"'\nplain"`],
+    [' plain', '" plain"'],
+    ['\u0007plain', '" plain"'],
     // Control and bidirectional-override characters become spaces (a terminal escape, a name shown
     // reversed); line breaks stay, quoted as RFC 4180 allows.
     ['red\u001b[31m!', '"red [31m!"'],
@@ -99,7 +109,7 @@ describe('csv renderer', () => {
     expect(warning![3]).toContain(',');
   });
 
-  it('neutralises formulas: a cell that starts with =, +, -, @, tab or CR gets a leading apostrophe', () => {
+  it('neutralises formulas: a cell that starts with =, +, -, @, tab, CR or LF, or with spaces before one of =, +, -, @, gets a leading apostrophe', () => {
     const [, , warning, info] = parseCsv(renderCsv(sampleReport()));
     expect(warning![3]).toBe(`'${WARNING_FINDING.message}`); // -2+3 …
     expect(warning![6]).toBe(''); // no fix
@@ -112,6 +122,9 @@ describe('csv renderer', () => {
     )[1]!;
     expect(tabAndCr[3]).toBe("' =cmd"); // the tab then replaced
     expect(tabAndCr[6]).toBe("'\r=cmd");
+    const hidden = parseCsv(renderCsv(sampleReport({ findings: [{ ...WARNING_FINDING, message: '\u0007=HYPERLINK("http://x","y")', resourceId: '\n=cmd' }] })))[1]!;
+    expect(hidden[2]).toBe("'\n=cmd");
+    expect(hidden[3]).toBe(`' =HYPERLINK("http://x","y")`);
     // No field of any record starts with a formula character.
     for (const row of parseCsv(renderCsv(sampleReport())).slice(1)) {
       for (const field of row) expect(field, field).not.toMatch(/^[=+\-@\t\r]/);

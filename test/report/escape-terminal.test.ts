@@ -8,6 +8,13 @@ describe('escapeTerminal', () => {
     expect(escapeTerminal(undefined)).toBe('');
   });
 
+  it('escapes the bidirectional controls and the line and paragraph separators, as CSV and mail space them out', () => {
+    expect(escapeTerminal('invoice\u202Efdp.exe')).toBe('invoice\\u202efdp.exe');
+    expect(escapeTerminal('\u2066x\u2069\u202Ay\u202C\u200Fz\u200E\u061C')).toBe('\\u2066x\\u2069\\u202ay\\u202c\\u200fz\\u200e\\u061c');
+    expect(escapeTerminal('one\u2028two\u2029three')).toBe('one\\u2028two\\u2029three');
+    expect(escapeTerminal('rg\u202Bx\u202D', ['\n'])).toBe('rg\\u202bx\\u202d');
+  });
+
   it('keeps only the controls it is told to', () => {
     expect(escapeTerminal('one\ntwo\rthree\tfour')).toBe('one\\u000atwo\\u000dthree\\u0009four');
     expect(escapeTerminal('one\ntwo\rthree\tfour', ['\n'])).toBe('one\ntwo\\u000dthree\\u0009four');

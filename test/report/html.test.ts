@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderEmailReport, renderFindingEmailFragment } from '../../src/report/email-html';
+import { coverageSectionHtml, renderEmailReport, renderFindingEmailFragment, unverifiedText } from '../../src/report/email-html';
 import { escapeHtml, jsonForScript } from '../../src/report/escape';
 import { contentSecurityPolicy, DRAWING_LIMIT, layoutTopology, renderHtml } from '../../src/report/html';
 import { FORMATS, renderReport, renderReportAsync } from '../../src/report/render';
@@ -259,6 +259,22 @@ describe('email HTML', () => {
       expect(fragment).toContain(escapedIds[f.ruleId]);
       expect(fragment.startsWith('<table')).toBe(true);
     }
+  });
+  it('counts the subscriptions of unverified remotes when a shortened mail lists none of them', () => {
+    const coverage = {
+      subscriptions: [SUB_A],
+      unreadable: [],
+      outOfScope: [
+        { subscription: 'ffff', reason: 'subscription-not-read' as const, peerings: 2 },
+        { subscription: 'eeee', reason: 'subscription-not-read' as const, peerings: 1 },
+      ],
+    };
+    const sentence = '3 peerings to 2 subscriptions not read, whose pairs are unverified.';
+    expect(unverifiedText(coverage)).toBe(`${sentence} Their subscriptions: ffff, eeee.`);
+    expect(unverifiedText(coverage, 1)).toBe(`${sentence} Their subscriptions: ffff and 1 more.`);
+    expect(unverifiedText(coverage, 0)).toBe(`${sentence} Their remote VNets are in 2 subscriptions, not listed here.`);
+    expect(unverifiedText({ ...coverage, outOfScope: [coverage.outOfScope[0]!] }, 0)).toMatch(/ in 1 subscription, not listed here\.$/);
+    expect(coverageSectionHtml(coverage, 0).value).toContain('Their remote VNets are in 2 subscriptions, not listed here.');
   });
 });
 

@@ -5,7 +5,7 @@ import addFormats from 'ajv-formats';
 import type { Log, Result } from 'sarif';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { renderReport } from '../../src/report/render';
-import { buildSarif, FINGERPRINT_KEY, renderSarif, SARIF_LEVELS } from '../../src/report/sarif';
+import { buildSarif, FINGERPRINT_KEY, MAX_SARIF_RESULTS, renderSarif, SARIF_LEVELS } from '../../src/report/sarif';
 import { RULES } from '../../src/rules';
 import {
   ERROR_FINDING,
@@ -215,6 +215,54 @@ describe('sarif renderer', () => {
     expect(run0(log).invocations![0]!.toolConfigurationNotifications).toEqual([
       { level: 'warning', descriptor: { id: 'expired-suppression' }, message: { text: 'suppression expired' } },
     ]);
+  });
+
+  it('doubles the braces of every message text (§3.11.5: `{0}` would be a placeholder), not of rule descriptions', () => {
+    const braces = 'PCI {0} zone }{';
+    const log = buildSarif(
+      sampleReport({
+        findings: [{ ...WARNING_FINDING, message: `Intent "${braces}" is violated.` }],
+        coverage: { subscriptions: [], unreadable: [{ scope: 'sub-{1}', reason: '{"error":{"code":"AuthorizationFailed"}}' }], outOfScope: [] },
+      }),
+      sampleExtras({ notices: [{ kind: 'intent-unchecked', message: `Statement "${braces}" checks nothing.` }] }),
+      [{ ...SAMPLE_RULES[1]!, meta: { ...SAMPLE_RULES[1]!.meta, title: 'Title {0}' } }],
+    );
+    const invocation = run0(log).invocations![0]!;
+    expect(run0(log).results![0]!.message.text).toBe('Intent "PCI {{0}} zone }}{{" is violated.');
+    expect(invocation.toolConfigurationNotifications![0]!.message.text).toBe('Statement "PCI {{0}} zone }}{{" checks nothing.');
+    expect(invocation.toolExecutionNotifications![0]!.message.text).toBe(
+      'Partial audit: scope sub-{{1}} could not be read ({{"error":{{"code":"AuthorizationFailed"}}}}); findings there are unknown.',
+    );
+    // Data, not messages: as given.
+    expect(invocation.toolExecutionNotifications![0]!.properties).toEqual({ scope: 'sub-{1}', reason: '{"error":{"code":"AuthorizationFailed"}}' });
+    expect(run0(log).tool.driver.rules![0]!.shortDescription).toEqual({ text: 'Title {0}' });
+    expectValid(log);
+  });
+
+  it(`keeps at most ${MAX_SARIF_RESULTS} results (GitHub code scanning's limit per run), the first ones, and says how many it left out`, () => {
+    expect(MAX_SARIF_RESULTS).toBe(25_000);
+    const many = (n: number) => [
+      ERROR_FINDING,
+      ...Array.from({ length: n - 2 }, (_, i) => ({ ...WARNING_FINDING, fingerprint: i.toString(16).padStart(32, '0') })),
+      INFO_FINDING,
+    ];
+    const atLimit = run0(buildSarif(sampleReport({ findings: many(MAX_SARIF_RESULTS) }), sampleExtras(), SAMPLE_RULES));
+    expect(atLimit.results).toHaveLength(MAX_SARIF_RESULTS);
+    expect(atLimit.properties?.resultsOmitted).toBe(0);
+    expect(atLimit.invocations![0]!.toolExecutionNotifications).toBeUndefined();
+
+    const log = buildSarif(sampleReport({ findings: many(MAX_SARIF_RESULTS + 2) }), sampleExtras(), SAMPLE_RULES);
+    const results = run0(log).results!;
+    expect(results).toHaveLength(MAX_SARIF_RESULTS);
+    expect(results[0]!.ruleId).toBe('rule-error');
+    expect(results.some((r) => r.ruleId === 'rule-info')).toBe(false); // the last finding is the one left out
+    expect(run0(log).properties?.resultsOmitted).toBe(2);
+    const [notice] = run0(log).invocations![0]!.toolExecutionNotifications!;
+    expect(notice).toMatchObject({ level: 'warning', descriptor: { id: 'results-omitted' }, properties: { resultsOmitted: 2 } });
+    expect(notice!.message.text).toBe(
+      '2 of 25002 findings are left out: GitHub code scanning takes at most 25000 results per run. The JSON report holds them all.',
+    );
+    expectValid(log);
   });
 
   it('is valid JSON whatever Azure names contain, and deterministic', () => {
