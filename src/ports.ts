@@ -72,6 +72,12 @@ export interface NeighbourhoodOptions {
   changed?: string;
   /** Further VNets to read, with what sits in them, from Resource Graph (whose findings the caller judges too). */
   alsoRead?: readonly string[];
+  /**
+   * Of `alsoRead`, VNets whose Resource Graph rows are replaced by ARM's answer (Resource Graph lags):
+   * the neighbourhood stays what Resource Graph gives, only those rows are fresher. A VNet ARM does not
+   * find is left out; one ARM does not answer for (refused, throttled, down) keeps its row.
+   */
+  refresh?: readonly string[];
   /** Gives up the read (requests, retries, quota waits) when it aborts: the event path's deadline. */
   signal?: AbortSignal;
 }

@@ -135,6 +135,8 @@ export interface EventReach {
   changed?: string;
   /** Read from Resource Graph besides the fresh VNets' peers. */
   alsoRead: string[];
+  /** Of those, the ones whose rows are read again from ARM (NeighbourhoodOptions.refresh). */
+  refresh?: string[];
 }
 
 function unique(ids: readonly (string | undefined)[]): string[] {
@@ -144,26 +146,26 @@ function unique(ids: readonly (string | undefined)[]): string[] {
 }
 
 /**
- * Peers of changed VNets read fresh from ARM, at most: with the changed VNets' GETs and the Resource
- * Graph query, a VNet event stays within 6 calls.
+ * Peers of changed VNets whose rows are read again from ARM, at most: with the changed VNets' GETs
+ * and the Resource Graph queries (the AVNM one included), a spoke's VNet event stays within 6 calls.
  */
-export const MAX_FRESH_PEERS = 4;
+export const MAX_REFRESHED_PEERS = 3;
 
 /**
  * The reach of changed VNets (written, deleted, gone with their resource group): they and their
- * peers are judged. The peers' peerings changed with them, and no event tells: Disconnected after
- * a delete, a sync level after an address space change. Resource Graph shows those peerings as they
- * were for seconds to minutes (no delay is promised), and judging them from it opened nothing for a
- * deleted spoke (its hub's link still Connected) and undid what an event had just decided from ARM
- * (a RESOLVED mail, and a false new alert). So the peers are read fresh as well, as a changed
- * peering's two ends are, up to MAX_FRESH_PEERS: a hub's hundreds of peers still come from
- * Resource Graph (docs/functions.md, What an event reads).
+ * peers are judged, the peers read from Resource Graph. But Azure changed the peers' peerings with
+ * them (Disconnected after a delete, a sync level after an address space change) and publishes no
+ * event for those, while Resource Graph shows them as they were for seconds to minutes (no delay
+ * is promised): judged from it, a deleted spoke's hub link still looked Connected (its orphan never
+ * mailed), and a write to a spoke just after its peering was deleted resolved the alert that delete
+ * had opened from ARM. So the peers' rows are read again from ARM, as a changed peering's two ends
+ * are, up to MAX_REFRESHED_PEERS: a hub's hundreds of peers are not (docs/functions.md, What an
+ * event reads).
  */
 function withPeers(vnets: readonly string[], peers: readonly string[]): EventReach {
   const changed = unique(vnets);
   const others = unique(peers).filter((id) => !changed.some((v) => keyOf(v) === keyOf(id)));
-  const fewPeers = others.length <= MAX_FRESH_PEERS;
-  return { vnetIds: [...changed, ...others], fresh: fewPeers ? [...changed, ...others] : changed, alsoRead: fewPeers ? [] : others };
+  return { vnetIds: [...changed, ...others], fresh: changed, alsoRead: others, ...(others.length <= MAX_REFRESHED_PEERS ? { refresh: others } : {}) };
 }
 
 export async function reachOf(deps: Pick<EventPathDeps, 'index' | 'locate'>, event: Pick<ArmEvent, 'subject' | 'resourceType'>): Promise<EventReach> {
@@ -292,7 +294,12 @@ async function processEvent(deps: EventPathDeps, event: ArmEvent, signal: AbortS
     return { id: event.id, status: 'unmapped', reason };
   }
   const observedAt = deps.observe();
-  const read = await deps.live.readNeighbourhood(reach.fresh, { ...(reach.changed ? { changed: reach.changed } : {}), alsoRead: reach.alsoRead, signal });
+  const read = await deps.live.readNeighbourhood(reach.fresh, {
+    ...(reach.changed ? { changed: reach.changed } : {}),
+    alsoRead: reach.alsoRead,
+    ...(reach.refresh ? { refresh: reach.refresh } : {}),
+    signal,
+  });
   const inventory = withinScope(read, await auditedSubscriptions(deps, event.id));
   const run = auditResources({
     resources: inventory.resources,

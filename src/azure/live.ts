@@ -200,6 +200,24 @@ export class ArmLiveReader implements LiveReader {
     }
   }
 
+  /**
+   * A VNet's row read again from ARM (NeighbourhoodOptions.refresh) into `into`: the row, or null when
+   * ARM does not find it (deleted since Resource Graph saw it). Any other answer leaves nothing, and
+   * the VNet keeps its Resource Graph row, as before the refresh: it is not where the change happened,
+   * so a refused or failed read must not make it unknown or fail the event.
+   */
+  private async refreshRow(id: string, opts: GetOptions, into: Map<string, RawResource | null>): Promise<void> {
+    const parsed = parseResourceId(id);
+    const sub = subscriptionOf(id);
+    if (!parsed?.resourceGroup || !sub || parsed.type?.toLowerCase() !== 'microsoft.network/virtualnetworks') return;
+    const rg = parsed.resourceGroup;
+    try {
+      into.set(keyOf(id), WIRE.vnet(await this.withAttempts(() => READS.vnet(this.client(sub), rg, parsed.name, opts))));
+    } catch (error) {
+      if (statusOf(error) === 404 && !isSubscriptionNotFound(error)) into.set(keyOf(id), null);
+    }
+  }
+
   /** One ARM call, again while no HTTP answer came (the SDK pipeline does not retry an aborted request). */
   private async withAttempts<T>(call: () => Promise<T>, n = 1): Promise<T> {
     try {
@@ -269,6 +287,8 @@ export class ArmLiveReader implements LiveReader {
     const refused = new Set<string>();
     /** ARM's answer by key: the resource, or undefined when it is absent or could not be read. */
     const fresh = new Map<string, RawResource | undefined>();
+    /** ARM's answer for a VNet in `options.refresh`: its row, or null when ARM does not find it. */
+    const refreshed = new Map<string, RawResource | null>();
     const { signal } = options;
     const opts: GetOptions = { ...this.requestOptions, ...(signal ? { abortSignal: signal } : {}) };
 
@@ -332,7 +352,8 @@ export class ArmLiveReader implements LiveReader {
     // A changed peering's remote VNet: Azure changed its side too (Connected, Disconnected, sync level).
     const remote = change?.peering ? remoteOf(fresh.get(keyOf(change.vnet ?? '')), change.peering) : undefined;
     if (remote && !fresh.has(keyOf(remote))) afterwards.push({ id: remote, kind: 'vnet' });
-    await mapLimit(afterwards, this.concurrency, readFresh);
+    const refresh = (options.refresh ?? []).filter((id) => !fresh.has(keyOf(id)) && keyOf(id) !== keyOf(remote ?? ''));
+    await Promise.all([mapLimit(afterwards, this.concurrency, readFresh), mapLimit(refresh, this.concurrency, (id) => this.refreshRow(id, opts, refreshed))]);
     const freshVnetKeys = [...named.keys(), ...(remote ? [keyOf(remote)] : [])];
 
     // 2. Around it, from Resource Graph: the fresh VNets' peers, the VNets asked for, and what sits
@@ -354,7 +375,10 @@ export class ArmLiveReader implements LiveReader {
     for (const row of graph.resources) {
       const sub = subscriptionOf(row.id) ?? '';
       if (fresh.has(keyOf(row.id)) || unreadable.has(sub) || !graph.visible.has(sub)) continue;
-      resources.push({ resource: withoutStaleSubnets(row, freshSubnets), source: `Resource Graph row ${row.id}` });
+      const again = refreshed.get(keyOf(row.id));
+      if (again === null) continue;
+      if (again) resources.push({ resource: again, source: `ARM ${again.id}` });
+      else resources.push({ resource: withoutStaleSubnets(row, freshSubnets), source: `Resource Graph row ${row.id}` });
     }
     // A network manager's subscription need not be one sought: its rows were read where it lives.
     for (const row of graph.mesh) if (!unreadable.has(subscriptionOf(row.id) ?? '')) resources.push({ resource: row, source: `Resource Graph row ${row.id}` });
