@@ -26,7 +26,10 @@ import {
 // Model (one direction, A → C, from one "route context" of A: a route table of its workload subnets,
 // or no table):
 // - A and C in a common AVNM mesh group: connected (no peering object; UDRs are not applied to it),
-//   unless a subnet peering joins them: it takes precedence, and the rules below decide.
+//   unless a subnet peering joins them: it takes precedence, and the rules below decide. A prefix
+//   of C that overlaps A's space or another member's of a group they share is not reached
+//   (`address-overlap`: "traffic to the specific overlapping subnets is dropped",
+//   concept-connectivity-configuration); the rest of C is (`meshLeg`).
 // - Otherwise A's effective routes (system routes for its own space and its Connected peerings'
 //   remote spaces, overridden by its UDRs; transit-helpers.effectiveRoutes) decide every address of
 //   C's space by longest-prefix match (transit-helpers.routingOf), of the IP versions A has space of
@@ -34,7 +37,9 @@ import {
 //   - VNetPeering: the peering must be to C, and the link usable both ways (Connected, access on).
 //     A peering routes the remote space as peered (a range added since and not synced is not
 //     routed) or, for subnet peering, the named subnets only: a usable link that leaves part of C
-//     unrouted names that, not the link's flags;
+//     unrouted names that, not the link's flags. A subnet peering carries packets only from the
+//     subnets of A it names: the others get the route, but their packets are dropped
+//     (how-to-configure-subnet-peering; `unpeeredSources`, also for the link to a hub below);
 //   - VirtualAppliance: the next hop must lie in a usable peer H (or in C itself); H needs a usable
 //     link to C that covers the prefix (subnet peering: the named subnets only), and C's peering
 //     to H must allow forwarded traffic (the packets the appliance forwards enter C over it);
@@ -61,8 +66,10 @@ import {
 //   undetermined one (the whole of C is needed); across A's contexts an undetermined one wins (one
 //   context is enough), and so on the way back.
 // - A VNet reaches C when some context of A reaches all of C and some context of C reaches all of
-//   A back the same way: through the same appliance VNet (a stateful firewall drops an asymmetric
-//   return), or through none both ways. Every pair of contexts is tried, so neither the order of
+//   A back the same way: through the same appliance (the one read, else the same next hop IP in
+//   the same VNet; a stateful device that sees one direction only drops the flow,
+//   expressroute-asymmetric-routing), or through none both ways; parts of C through different
+//   appliances are MIXED. Every pair of contexts is tried, so neither the order of
 //   the subnets nor which VNet is asked first changes the answer. Infrastructure subnets
 //   (GatewaySubnet, AzureFirewallSubnet, ...) are not sources unless the VNet has nothing else.
 // - A and C are connected (what an `isolated` statement denies) when some part of C is reached from
@@ -169,7 +176,11 @@ export interface Connection {
   backPath?: Hop | undefined;
 }
 
-/** No appliance on the way (peering, mesh, a hub's VPN gateway); else the number of the appliance's VNet. */
+/**
+ * No appliance on the way (peering, mesh, a hub's VPN gateway); else a number for the appliance
+ * (`applianceWay`): the same hub through another appliance is another way, since each stateful
+ * device must see both directions (expressroute-asymmetric-routing).
+ */
 const NO_APPLIANCE = -1;
 /** A direction whose parts take different ways. */
 const MIXED = -2;
@@ -194,6 +205,13 @@ interface Reached {
  * when asked for: `reachedOf`).
  */
 type Leg = Step & { reached?: readonly Reached[]; unsupported?: MissingPiece };
+
+/** A prefix of a mesh group member (`mine`) that overlaps `other`, a prefix of member `owner`. */
+interface MeshOverlap {
+  mine: Prefix;
+  other: Prefix;
+  owner: number;
+}
 
 /** The `reached` of a leg that reaches no part (most legs asked about), shared. */
 const NOTHING_REACHED: readonly Reached[] = [];
@@ -393,6 +411,15 @@ export function createReachability(topology: Topology): Reachability {
 
   const applianceAt = (hub: Vnet, ip: Prefix): Appliance | undefined => hub.appliances.find((x) => isInside(ip, x.privateIps));
 
+  // The way through an appliance: the appliance read (any of its IPs), else the next hop IP in hub `h`.
+  const applianceWays = new Map<string, number>();
+  const applianceWay = (h: number, appliance: Appliance | undefined, ip: Prefix): number => {
+    const key = appliance ? appliance.key : `${h}/${ip.key}`;
+    let way = applianceWays.get(key);
+    if (way === undefined) applianceWays.set(key, (way = applianceWays.size));
+    return way;
+  };
+
   /**
    * What hub `h` needs to deliver anything to C, once per (h, C): a usable link, and C's peering to
    * h allowing forwarded traffic. `gap` is the first of them that fails.
@@ -472,8 +499,32 @@ export function createReachability(topology: Topology): Reachability {
     }
   };
 
+  /**
+   * When `p`, a peering of VNet `a`, is a subnet peering that peers none of the source subnets of
+   * context `ctx`: the piece saying so. Every subnet of A gets the route, but packets from a subnet
+   * the peering does not name are dropped (how-to-configure-subnet-peering). Else undefined (a
+   * whole-VNet peering, or a context with no subnet read). `why` ends the sentence.
+   */
+  const unpeeredSources = (a: number, ctx: Context, p: Peering, why: string): MissingPiece | undefined => {
+    if (p.peerCompleteVnets) return undefined;
+    const peered = new Set(p.localSubnetNames.map((n) => n.toLowerCase()));
+    const sources = workloadSubnets(vnetAt(a)).filter((s) => (ctx.table ? s.routeTableKey === ctx.table.key : s.routeTableKey === undefined));
+    if (sources.length === 0 || sources.some((s) => peered.has(s.name.toLowerCase()))) return undefined;
+    const src = vnetAt(a);
+    const remote = topology.vnets.get(p.remoteVnetKey)?.name ?? p.remoteVnetId;
+    const names = p.localSubnetNames;
+    return {
+      kind: 'no-route',
+      message:
+        `subnet peering "${p.name}" from ${quote(src)} to "${remote}" peers only subnet${names.length === 1 ? '' : 's'} ${listNames(names)} of ${quote(src)}, ` +
+        `not ${listNames(sources.map((x) => x.name))}${ctx.table ? ` (route table "${ctx.table.name}")` : ''}: packets from ${sources.length === 1 ? 'it' : 'them'} are dropped${why}.`,
+      resourceId: p.id,
+    };
+  };
+
   /** What one deciding route does with `target` (a prefix of C) from VNet `a`. */
-  const judge = (a: number, c: number, r: EffectiveRoute, target: Prefix, table: RouteTable | undefined): Step => {
+  const judge = (a: number, c: number, r: EffectiveRoute, target: Prefix, ctx: Context): Step => {
+    const table = ctx.table;
     const src = vnetAt(a);
     const dest = vnetAt(c);
     const routeText = r.route ? `route "${r.route.name}" (${r.route.addressPrefix} to ${r.nextHopType}${r.nextHopIp ? ` ${r.nextHopIp.text}` : ''}) in route table "${table?.name ?? '?'}"` : '';
@@ -492,6 +543,8 @@ export function createReachability(topology: Topology): Reachability {
       }
       const link = index.link(a, c);
       if (!link) return { ok: false, missing: peeringGap(src, dest, '') };
+      const unpeered = unpeeredSources(a, ctx, link.out, '');
+      if (unpeered) return { ok: false, missing: unpeered };
       return { ok: true, hop: { kind: 'peering', from: src, to: dest, peering: link.out }, way: NO_APPLIANCE };
     }
     if (type === 'vnetlocal') {
@@ -531,12 +584,16 @@ export function createReachability(topology: Topology): Reachability {
         return { ok: false, missing: { kind: 'route-to-unreachable-next-hop', message: `${routeText} of ${quote(src)} sends traffic for ${quote(dest)} to ${ip.text}, but ${where}.`, resourceId: routeId } };
       }
       const hub = vnetAt(h);
+      const toHub = index.link(a, h);
+      const unpeered = toHub && unpeeredSources(a, ctx, toHub.out, `, so ${routeText || 'the route'} cannot reach ${ip.text}`);
+      if (unpeered) return { ok: false, missing: { ...unpeered, kind: 'route-to-unreachable-next-hop' } };
       if (h !== c) {
         // What this route carries on: its part of the target (more specific routes decide the rest).
         const gap = onward(h, c, narrower(r.prefix, target));
         if (gap) return gap;
       }
-      return { ok: true, hop: { kind: 'appliance', from: src, to: dest, hub, ip, appliance: applianceAt(hub, ip), routeName: r.route?.name }, way: h };
+      const appliance = applianceAt(hub, ip);
+      return { ok: true, hop: { kind: 'appliance', from: src, to: dest, hub, ip, appliance, routeName: r.route?.name }, way: applianceWay(h, appliance, ip) };
     }
     if (type === 'virtualnetworkgateway') {
       // The VPN gateway of the hub that A uses through gateway transit forwards to the hub's peers.
@@ -546,6 +603,8 @@ export function createReachability(topology: Topology): Reachability {
         return { ok: false, missing: { kind, message: `${routeText || 'a route'} of ${quote(src)} sends traffic for ${quote(dest)} to a virtual network gateway, but ${gatewayHubText(src, via)}.`, resourceId: routeId } };
       }
       const h = via.link.peer;
+      const unpeered = unpeeredSources(a, ctx, via.link.out, `, so ${routeText || 'the route'} cannot reach the VPN gateway`);
+      if (unpeered) return { ok: false, missing: { ...unpeered, kind: 'route-to-unreachable-next-hop' } };
       if (h !== c) {
         const gap = gatewayOnward(h, c, narrower(r.prefix, target));
         if (gap) return gap;
@@ -682,7 +741,7 @@ export function createReachability(topology: Topology): Reachability {
         undetermined ??= bgp;
       }
       for (const r of deciding) {
-        const step = judge(a, c, r, target, ctx.table);
+        const step = judge(a, c, r, target, ctx);
         if (!step.ok) {
           if (step.missing.kind !== 'unsupported') return step;
           undetermined ??= step.missing;
@@ -733,7 +792,7 @@ export function createReachability(topology: Topology): Reachability {
           // A hub that forwards only part of what the route carries (its link to C routes some
           // subnets, or a range not synced): the parts that some link into C routes are tried alone.
           for (const part of [carried, ...routedPartsOf(c, carried)]) {
-            const step = judge(a, c, r, part, ctx.table);
+            const step = judge(a, c, r, part, ctx);
             if (!step.ok) {
               if (step.missing.kind === 'unsupported') leg.unsupported ??= step.missing;
               continue;
@@ -775,6 +834,87 @@ export function createReachability(topology: Topology): Reachability {
     return partial.length === 0 ? partial : partial.filter((q) => q.length > carried.length && contains(carried, q));
   };
 
+  // -- AVNM mesh: overlapping address spaces --
+
+  /** Per mesh group key: each member's prefixes that overlap another member's, with that member. */
+  const meshOverlapsOf = new Map<ResourceKey, Map<number, MeshOverlap[]>>();
+  const meshOverlaps = (group: ResourceKey): Map<number, MeshOverlap[]> => {
+    let known = meshOverlapsOf.get(group);
+    if (known) return known;
+    known = new Map();
+    const entries: Array<{ prefix: Prefix; owner: number }> = [];
+    for (const key of topology.meshMembers(group)) {
+      const n = index.numberOf(key);
+      if (n !== undefined) for (const prefix of vnetAt(n).prefixes) entries.push({ prefix, owner: n });
+    }
+    // CIDR prefixes nest or are disjoint: a sweep in address order keeps a stack of the ones that
+    // hold the current one, O(P log P) per group, once.
+    entries.sort((x, y) => x.prefix.version - y.prefix.version || (x.prefix.first < y.prefix.first ? -1 : x.prefix.first > y.prefix.first ? 1 : x.prefix.length - y.prefix.length));
+    const open: Array<{ prefix: Prefix; owner: number }> = [];
+    const add = (n: number, x: MeshOverlap) => {
+      const list = (known as Map<number, MeshOverlap[]>).get(n);
+      if (list) list.push(x);
+      else (known as Map<number, MeshOverlap[]>).set(n, [x]);
+    };
+    for (const e of entries) {
+      while (open.length > 0 && !contains((open[open.length - 1] as { prefix: Prefix }).prefix, e.prefix)) open.pop();
+      for (const o of open) {
+        if (o.owner === e.owner) continue;
+        add(e.owner, { mine: e.prefix, other: o.prefix, owner: o.owner });
+        add(o.owner, { mine: o.prefix, other: e.prefix, owner: e.owner });
+      }
+      open.push(e);
+    }
+    meshOverlapsOf.set(group, known);
+    return known;
+  };
+
+  /**
+   * A → C over a mesh group they share. "Virtual network address spaces can overlap in a mesh
+   * configuration [...] However, traffic to the specific overlapping subnets is dropped, since
+   * routing is non-deterministic" (concept-connectivity-configuration): a prefix of C that overlaps
+   * A's space or another member's of a group they share is not reached (the rest of it is).
+   */
+  const meshLeg = (a: number, c: number): Leg => {
+    const src = vnetAt(a);
+    const dest = vnetAt(c);
+    const hop: Hop = { kind: 'mesh', from: src, to: dest };
+    let overlaps: MeshOverlap[] | undefined;
+    for (const g of src.meshGroupKeys) {
+      if (!dest.meshGroupKeys.includes(g)) continue;
+      const found = meshOverlaps(g).get(c);
+      if (found) (overlaps ??= []).push(...found);
+    }
+    if (!overlaps) return { ok: true, hop, way: NO_APPLIANCE };
+    const versions = index.sourceVersions(a);
+    let missing: MissingPiece | undefined;
+    let reached: Reached[] | undefined;
+    for (const target of dest.prefixes) {
+      if ((versions & versionBit(target)) === 0) continue;
+      const mine = overlaps.filter((x) => x.mine === target);
+      if (mine.length === 0) {
+        reached ??= [{ hop, way: NO_APPLIANCE, part: target, except: NONE }];
+        continue;
+      }
+      const first = mine[0] as MeshOverlap;
+      const other = vnetAt(first.owner);
+      const part = narrower(first.other, target);
+      missing ??= {
+        kind: 'address-overlap',
+        message:
+          `${part.text} of ${quote(dest)} overlaps the space of ${quote(other)} (${first.other.text})${first.owner === a ? '' : `, also in an AVNM mesh group with ${quote(src)}`}: ` +
+          `routing to overlapping space in a mesh is non-deterministic, so traffic from ${quote(src)} to it is dropped.`,
+        resourceId: dest.id,
+      };
+      // A narrower prefix of another member takes that much of the target out; a wider one all of it.
+      if (!reached && !mine.some((x) => contains(x.other, target))) {
+        reached = [{ hop, way: NO_APPLIANCE, part: target, except: mine.map((x) => x.other).filter((x, i, all) => all.findIndex((y) => y.key === x.key) === i) }];
+      }
+    }
+    if (!missing) return { ok: true, hop, way: NO_APPLIANCE };
+    return { ok: false, missing, reached: reached ?? NOTHING_REACHED };
+  };
+
   /** A → C from each context of A (one leg for a mesh). Memoized per pair. */
   const legs = (a: number, c: number): readonly Leg[] => {
     const key = a * V + c;
@@ -782,7 +922,7 @@ export function createReachability(topology: Topology): Reachability {
     if (!known) {
       const src = vnetAt(a);
       const dest = vnetAt(c);
-      if (meshConnects(src, dest)) known = { ok: true, hop: { kind: 'mesh', from: src, to: dest }, way: NO_APPLIANCE };
+      if (meshConnects(src, dest)) known = meshLeg(a, c);
       else {
         const list = contexts(a);
         known = list.length === 1 ? directionFrom(a, c, list[0] as Context) : list.map((ctx) => directionFrom(a, c, ctx));
