@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { readYamlDocument } from '../config/yaml-document';
 import { evaluateIntent } from '../intent/evaluate';
-import { resolveIntent } from '../intent/resolve';
+import { resolveIntent, statementsWithEmptyGroups, uncheckedStatementMessage } from '../intent/resolve';
 import { IntentError, parseIntent, type Intent } from '../intent/schema';
 import { readSnapshotEstate } from '../io/snapshot-files';
 import { keyOf } from '../model/ids';
@@ -18,7 +18,7 @@ import { requireVnets } from './nothing-audited';
 // The intent is --intent's file, or else the `intent:` section of --config's file (loaded and
 // validated as audit loads it). With an intent and no VNETs, every pair the intent names is answered (exit 1 when the intent does not hold, or
 // when it names VNets the input lacks: a group that matches no VNet, or ids not in the input, leave
-// statements unchecked). Those gaps are written to stderr whenever there is an intent. Scopes a
+// statements unchecked, as does a statement whose groups match one VNet only, the same: no pair). Those gaps are written to stderr whenever there is an intent. Scopes a
 // snapshot records as not read (a partial `export --live`) are written to stderr too: a verdict
 // over them may miss a peering or a route; with an intent they leave the intent unconfirmed (exit 1).
 // Refused (exit 2) rather than answered: the same VNet twice, --via without VNETs, and input that
@@ -59,6 +59,16 @@ function intentGaps(topology: Topology, intent: Intent): string[] {
   return gaps;
 }
 
+/**
+ * Writes to stderr the statements whose groups match VNets but form no pair (one VNet, the same in
+ * each group): they check nothing. `audit` says so in its notices; returns how many.
+ */
+function reportPairlessStatements(topology: Topology, intent: Intent, io: Pick<ExplainIo, 'stderr'>): number {
+  const pairless = statementsWithEmptyGroups(resolveIntent(intent, topology)).filter((u) => u.only);
+  for (const unchecked of pairless) io.stderr(`peerguard: ${uncheckedStatementMessage(unchecked)}\n`);
+  return pairless.length;
+}
+
 /** Writes the intent's gaps to stderr (`explain --intent`, `audit --intent`); returns how many. */
 export function reportIntentGaps(topology: Topology, intent: Intent, io: Pick<ExplainIo, 'stderr'>): number {
   const gaps = intentGaps(topology, intent);
@@ -94,15 +104,17 @@ export async function runExplain(
       const to = check.to ? `"${check.to.name}"` : 'on-premises';
       io.stdout(`${check.holds ? 'ok  ' : 'FAIL'} [${check.statement.label}] "${check.from.name}" → ${to}: ${describeVerdict(check.verdict)}\n`);
     }
-    const gaps = reportIntentGaps(topology, intent, io);
+    const gaps = reportIntentGaps(topology, intent, io) + reportPairlessStatements(topology, intent, io);
     return failing > 0 || gaps > 0 || unreadable.length > 0 ? 1 : 0;
   }
   const a = findVnet(topology, args.a);
   const c = findVnet(topology, args.b);
   // Compared after resolving, so a name and an id (or two casings) of one VNet are caught too.
   if (a.key === c.key) throw new ExplainUsageError(`VNET_A and VNET_B name the same VNet (${a.id})`);
-  const verdict = reachability(topology).explain(a.key, c.key, args.via as 'firewall' | 'appliance' | undefined);
-  io.stdout(`"${a.name}" → "${c.name}": ${describeVerdict(verdict)}\n`);
+  const engine = reachability(topology);
+  const verdict = engine.explain(a.key, c.key, args.via as 'firewall' | 'appliance' | undefined);
+  const shown = describeVerdict(verdict);
+  io.stdout(`"${a.name}" → "${c.name}": ${shown}\n`);
   if (intent) {
     // An isolated statement is symmetric: it is shown for the pair in either order, once.
     const isolatedShown = new Set<number>();
@@ -111,9 +123,13 @@ export async function runExplain(
       const reversed = check.from.key === c.key && check.to?.key === a.key;
       if (check.expected === 'isolated' ? !(same || reversed) || isolatedShown.has(check.statement.index) : !same) continue;
       if (check.expected === 'isolated') isolatedShown.add(check.statement.index);
-      io.stdout(`intent "${check.statement.label}" expects ${check.expected}: ${check.holds ? 'holds' : 'VIOLATED'}\n`);
+      // An isolated statement asks for any part, any way out and any way back: what connects the
+      // pair, unless the verdict above already says it (reachable as a whole, the same way).
+      const isolation = check.expected === 'isolated' && !check.holds ? describeVerdict(engine.isolation(a.key, c.key)) : shown;
+      io.stdout(`intent "${check.statement.label}" expects ${check.expected}: ${check.holds ? 'holds' : 'VIOLATED'}${isolation === shown ? '' : `: ${isolation}`}\n`);
     }
     reportIntentGaps(topology, intent, io);
+    reportPairlessStatements(topology, intent, io);
   }
   return verdict.reachable ? 0 : 1;
 }

@@ -36,10 +36,11 @@ export function groupMatcher(group: IntentGroup): (vnet: Vnet) => boolean {
     if (names && !names.some((r) => r.test(vnet.name))) return false;
     if (subs && !subs.has(vnet.subscriptionId.toLowerCase())) return false;
     if (tags) {
+      // "Tag names are case-insensitive for operations [...] Tag values are case-sensitive" (tag-resources).
       const lower = new Map(Object.entries(vnet.tags).map(([k, v]) => [k.toLowerCase(), v]));
       const ok = tags.some((t) => {
         const value = lower.get(t.name.toLowerCase());
-        return value !== undefined && (t.value === '*' || value.toLowerCase() === t.value.toLowerCase());
+        return value !== undefined && (t.value === '*' || value === t.value);
       });
       if (!ok) return false;
     }
@@ -48,20 +49,40 @@ export function groupMatcher(group: IntentGroup): (vnet: Vnet) => boolean {
 }
 
 /**
- * The statements that check nothing because a group they name matches no VNet read, each with those
- * groups, in statement order: the intent is not checked in full (`audit` and `explain` fail on it).
+ * A statement that checks nothing: a group it names matches no VNet read (`groups`), or its groups
+ * match VNets but form no pair of two, since a VNet is not paired with itself (`only`: every group
+ * it names matches this one VNet alone, e.g. `reach-each-other: g` with one member).
  */
-export function statementsWithEmptyGroups(resolved: ResolvedIntent): Array<{ statement: Statement; groups: string[] }> {
-  const empty = (group: string) => (resolved.members.get(group) ?? []).length === 0;
-  const found: Array<{ statement: Statement; groups: string[] }> = [];
+export interface UncheckedStatement {
+  statement: Statement;
+  /** The groups that match no VNet; with `only`, the groups the statement names. */
+  groups: string[];
+  only?: Vnet | undefined;
+}
+
+/**
+ * The statements that check nothing (`UncheckedStatement`), in statement order: the intent is not
+ * checked in full (`audit` and `explain` fail on it). O(statements).
+ */
+export function statementsWithEmptyGroups(resolved: ResolvedIntent): UncheckedStatement[] {
+  const membersOf = (group: string) => resolved.members.get(group) ?? [];
+  const found: UncheckedStatement[] = [];
   for (const statement of resolved.intent.statements) {
     const named =
       statement.kind === 'reach' ? [statement.from, statement.to]
       : statement.kind === 'isolated' ? statement.between
       : statement.kind === 'on-premises' ? [statement.group, statement.via]
       : [statement.group];
-    const groups = [...new Set(named)].filter(empty);
-    if (groups.length > 0) found.push({ statement, groups });
+    const groups = [...new Set(named)];
+    const empty = groups.filter((g) => membersOf(g).length === 0);
+    if (empty.length > 0) {
+      found.push({ statement, groups: empty });
+      continue;
+    }
+    // An on-premises statement checks each member of its group, paired with no other VNet.
+    if (statement.kind === 'on-premises') continue;
+    const first = membersOf(groups[0] as string)[0] as Vnet;
+    if (groups.every((g) => membersOf(g).length === 1 && membersOf(g)[0] === first)) found.push({ statement, groups, only: first });
   }
   return found;
 }
@@ -70,9 +91,11 @@ export function statementsWithEmptyGroups(resolved: ResolvedIntent): Array<{ sta
  * The sentence for a statement that checks nothing (`statementsWithEmptyGroups`), the one wording
  * of it: the audit's notice (every report and mail), and the CLI's stderr line built from it.
  */
-export function uncheckedStatementMessage({ statement, groups }: { statement: Statement; groups: readonly string[] }): string {
+export function uncheckedStatementMessage({ statement, groups, only }: UncheckedStatement): string {
   const which = groups.map((g) => `"${g}"`).join(' and ');
-  return `intent statement "${statement.label}" (statements[${statement.index}]) checks nothing: group${groups.length > 1 ? 's' : ''} ${which} match${groups.length > 1 ? '' : 'es'} no VNet in the input`;
+  const head = `intent statement "${statement.label}" (statements[${statement.index}]) checks nothing: group${groups.length > 1 ? 's' : ''} ${which}`;
+  if (only) return `${head} match${groups.length > 1 ? '' : 'es'} only VNet "${only.name}", and a VNet is not paired with itself`;
+  return `${head} match${groups.length > 1 ? '' : 'es'} no VNet in the input`;
 }
 
 const cache = new WeakMap<Topology, WeakMap<Intent, ResolvedIntent>>();

@@ -15,7 +15,8 @@ import { closedObject, describeZodError, shown } from '../engine/zod-errors';
 //     - on-premises: { group: prod, via: hubs }
 //
 // A group selects VNets by `ids`, `names` (globs: `*` and `?`, case-insensitive), `tags`
-// (`name=value`; `name=*` for any value) and `subscriptions`: a VNet belongs when it matches every
+// (`name=value`, the name case-insensitive and the value exact, as Azure compares them; `name=*`
+// for any value) and `subscriptions`: a VNet belongs when it matches every
 // kind given, and within a kind any one entry.
 
 const groupName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a group name: letters, digits, "-", "_", "."');

@@ -28,6 +28,15 @@ writeFileSync(
 );
 const healthy = join(dir, 'healthy.json');
 writeFileSync(healthy, JSON.stringify({ value: [vnet({ id: hub, prefixes: ['10.0.0.0/16'] })] }));
+/** Two VNets peered both ways, Connected: pairs for an intent to check. */
+const healthyPair = join(dir, 'healthy-pair.json');
+writeFileSync(
+  healthyPair,
+  JSON.stringify([
+    vnet({ id: hub, prefixes: ['10.0.0.0/16'], peerings: [{ remote: spoke, state: 'Connected' }] }),
+    vnet({ id: spoke, prefixes: ['10.1.0.0/16'], peerings: [{ remote: hub, state: 'Connected' }] }),
+  ]),
+);
 
 describe('peerguard audit', () => {
   it('--max-chars cuts a Markdown report to that many characters; a bad value or another format is refused (exit 2)', async () => {
@@ -264,10 +273,10 @@ describe('peerguard audit', () => {
   writeFileSync(typoConfig, `intent:\n${typoIntent.replace(/^/gm, '  ')}`);
   const typoStatement = 'intent statement "prod reach hub" (statements[0]) checks nothing: group "prod" matches no VNet in the input';
   const goodFile = join(dir, 'good-intent.yaml');
-  writeFileSync(goodFile, 'groups:\n  hub: { names: [vnet-hub] }\nstatements:\n  - reach-each-other: hub\n');
+  writeFileSync(goodFile, 'groups:\n  both: { names: [vnet-hub, vnet-spoke] }\nstatements:\n  - reach-each-other: both\n');
 
   it('an intent from --intent overrides the configuration whose group names nothing: no gap, the report and exit code as usual', async () => {
-    const { code, stdout, stderr } = await run(['audit', '--input', healthy, '--config', typoConfig, '--intent', goodFile]);
+    const { code, stdout, stderr } = await run(['audit', '--input', healthyPair, '--config', typoConfig, '--intent', goodFile]);
     expect(stderr).toBe('');
     expect(stdout).toContain('No findings');
     expect(code).toBe(0);
@@ -301,20 +310,20 @@ describe('peerguard audit', () => {
   it('a group whose ids are partly not read: the audit fails (exit 1, whatever --fail-on), naming the ids, as explain does', async () => {
     const gone = vnetId('vnet-gone', SUB_A);
     const path = join(dir, 'partial-ids.yaml');
-    writeFileSync(path, `groups:\n  hub: { ids: ["${hub}", "${gone}"] }\nstatements:\n  - reach-each-other: hub\n`);
+    writeFileSync(path, `groups:\n  hub: { ids: ["${hub}", "${gone}"] }\n  spoke: { names: [vnet-spoke] }\nstatements:\n  - reach: { from: spoke, to: hub }\n`);
     const gap = `peerguard: intent group "hub" names VNets that were not read from the input: ${gone}\n`;
     for (const failOn of ['error', 'none']) {
-      const { code, stderr } = await run(['audit', '--input', healthy, '--intent', path, '--fail-on', failOn]);
+      const { code, stderr } = await run(['audit', '--input', healthyPair, '--intent', path, '--fail-on', failOn]);
       expect({ code, stderr }, failOn).toEqual({ code: 1, stderr: gap });
     }
-    const explained = await run(['explain', '--input', healthy, '--intent', path]);
+    const explained = await run(['explain', '--input', healthyPair, '--intent', path]);
     expect({ code: explained.code, stderr: explained.stderr }).toEqual({ code: 1, stderr: gap });
   });
 
   it('a group no statement names may match nothing: listed on stderr, the audit does not fail for it', async () => {
     const path = join(dir, 'unused-group.yaml');
-    writeFileSync(path, 'groups:\n  hub: { names: [vnet-hub] }\n  spare: { names: [vnet-nothing] }\nstatements:\n  - reach-each-other: hub\n');
-    const { code, stderr } = await run(['audit', '--input', healthy, '--intent', path]);
+    writeFileSync(path, 'groups:\n  hub: { names: [vnet-hub] }\n  spoke: { names: [vnet-spoke] }\n  spare: { names: [vnet-nothing] }\nstatements:\n  - reach: { from: spoke, to: hub }\n');
+    const { code, stderr } = await run(['audit', '--input', healthyPair, '--intent', path]);
     expect({ code, stderr }).toEqual({ code: 0, stderr: 'peerguard: intent group "spare" matches no VNet in the input\n' });
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main';
+import { nva, routeTable, SUB_A, vnet, vnetId } from '../support/estate';
 import { scratchDir } from '../support/scratch';
 
 // `explain --intent` says what in the intent names nothing in the input: a group that matches no
@@ -75,6 +76,35 @@ describe('explain --intent: groups and ids that name nothing in the input', () =
     const run = await cli(['explain', 'vnet-spoke1', 'vnet-hub-weu', '--input', 'examples/estate', '--intent', typo]);
     expect(run.out).toBe('"vnet-spoke1" → "vnet-hub-weu": reachable: "vnet-spoke1" → "vnet-hub-weu" (peering "spoke1-to-hub")\n');
     expect(run.err).toBe('peerguard: intent group "prod" matches no VNet in the input\n');
+    expect(run.code).toBe(0);
+  });
+});
+
+// A statement whose groups match one VNet only, the same, pairs it with nothing: it checks nothing.
+describe('explain --intent: a statement that forms no pair', () => {
+  const lonely = file(
+    'lonely.yaml',
+    `groups:
+  hub: { names: [vnet-hub-weu] }
+  spokes: { names: [vnet-spoke1, vnet-spoke2-prod] }
+  one: { names: [vnet-spoke1] }
+statements:
+  - reach: { from: spokes, to: hub }
+  - reach-each-other: one
+`,
+  );
+  const line = 'peerguard: intent statement "one reach each other" (statements[1]) checks nothing: group "one" matches only VNet "vnet-spoke1", and a VNet is not paired with itself\n';
+
+  it('is named on stderr, and the intent is not shown to hold (exit 1)', async () => {
+    const run = await cli(['explain', '--input', 'examples/estate', '--intent', lonely]);
+    expect(run.out).not.toContain('FAIL');
+    expect(run.err).toBe(line);
+    expect(run.code).toBe(1);
+  });
+
+  it('with a pair, it is named too, and the exit code stays the verdict', async () => {
+    const run = await cli(['explain', 'vnet-spoke1', 'vnet-hub-weu', '--input', 'examples/estate', '--intent', lonely]);
+    expect(run.err).toBe(line);
     expect(run.code).toBe(0);
   });
 });
@@ -181,6 +211,38 @@ describe('explain A B --intent: an isolated statement for the pair in either ord
     expect(run.out.split('\n')[0]).toContain(': reachable: ');
     expect(run.out.split('\n').filter((l) => l.startsWith('intent '))).toEqual([violated.trimEnd()]);
     expect(run.code).toBe(0);
+  });
+});
+
+// Out through a router NVA in a hub and back over a direct peering: no path for `reach` (a stateful
+// device sees one direction only), yet the VNets are connected, which an isolated statement denies:
+// the intent line says what connects them.
+describe('explain A B --intent: an isolated statement violated by ways that differ', () => {
+  const [a, c, hub] = [vnetId('vnet-a'), vnetId('vnet-c'), vnetId('vnet-hub')];
+  const rt = `/subscriptions/${SUB_A}/resourceGroups/rg-rt/providers/Microsoft.Network/routeTables/rt-a`;
+  const p = (remote: string) => ({ remote, allowForwardedTraffic: true });
+  const estate = file(
+    'asymmetric.json',
+    JSON.stringify([
+      vnet({ id: hub, prefixes: ['10.0.0.0/16'], subnets: [{ name: 'nvasubnet', prefix: '10.0.3.0/24' }], peerings: [p(a), p(c)] }),
+      nva('nic-router', hub, 'nvasubnet', '10.0.3.4'),
+      vnet({ id: a, prefixes: ['10.1.0.0/16'], subnets: [{ name: 'app', prefix: '10.1.0.0/24', routeTable: rt }], peerings: [p(hub), p(c)] }),
+      vnet({ id: c, prefixes: ['10.2.0.0/16'], subnets: [{ name: 'app', prefix: '10.2.0.0/24' }], peerings: [p(hub), p(a)] }),
+      routeTable('rt-a', SUB_A, 'rg-rt', [{ name: 'to-c', prefix: '10.2.0.0/16', nextHopType: 'VirtualAppliance', nextHopIp: '10.0.3.4' }], [`${a}/subnets/app`]),
+    ]),
+  );
+  const intent = file('apart.yaml', 'groups:\n  a: { names: [vnet-a] }\n  c: { names: [vnet-c] }\nstatements:\n  - name: apart\n    isolated: { between: [a, c] }\n');
+
+  it('prints the isolation verdict: connected, not the same way both ways', async () => {
+    const run = await cli(['explain', 'vnet-a', 'vnet-c', '--input', estate, '--intent', intent]);
+    const [pair, line] = run.out.split('\n');
+    expect(pair).toContain('"vnet-a" → "vnet-c": not reachable (return-path-missing)');
+    expect(line).toBe(
+      'intent "apart" expects isolated: VIOLATED: connected, not the same way both ways: "vnet-a" → appliance "nic-router" in "vnet-hub" → "vnet-c" for all of "vnet-c", ' +
+        'and back "vnet-c" → "vnet-a" (peering "vnet-c-to-vnet-a") for all of "vnet-a"; not reachable as a whole (return-path-missing): ' +
+        'the return path differs from the way out (out: "vnet-a" → appliance "nic-router" in "vnet-hub" → "vnet-c"; back: "vnet-c" → "vnet-a" (peering "vnet-c-to-vnet-a")): an appliance sees one direction only and drops the flow.',
+    );
+    expect(run.code).toBe(1);
   });
 });
 
