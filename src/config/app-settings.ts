@@ -1,3 +1,7 @@
+import type * as CommunicationEmail from '@azure/communication-email';
+import type * as DataTables from '@azure/data-tables';
+import type * as StorageBlob from '@azure/storage-blob';
+import type * as StorageQueue from '@azure/storage-queue';
 import { z } from 'zod';
 import { describeZodError } from '../engine/zod-errors';
 import { GUID } from '../model/ids';
@@ -118,31 +122,77 @@ const STORAGE_KEYS = [
   ...['Blob', 'Queue', 'Table', 'File'].flatMap((service) => [`${service}Endpoint`, `${service}SecondaryEndpoint`]),
 ];
 
-/**
- * Whether a storage connection string has the shape the Storage SDKs parse: `key=value` pairs of
- * their keys (spelt as they spell them), and either development storage, an account name and key
- * with a protocol or endpoints, or a SAS with endpoints. Checked here so that a bad one stops the
- * start naming the setting, not each invocation.
- */
-function validStorageConnection(connection: string): boolean {
-  const keys = new Map<string, string>();
-  for (const pair of connection.split(';').filter((p) => p.trim() !== '')) {
-    const at = pair.indexOf('=');
-    const key = pair.slice(0, at).trim();
-    if (at <= 0 || !STORAGE_KEYS.includes(key)) return false;
-    keys.set(key, pair.slice(at + 1).trim());
-  }
-  const endpoints = ['BlobEndpoint', 'QueueEndpoint', 'TableEndpoint'].some((k) => keys.get(k));
-  if (keys.get('UseDevelopmentStorage')?.toLowerCase() === 'true') return true;
-  if (keys.get('AccountName') && keys.get('AccountKey')) return Boolean(keys.get('DefaultEndpointsProtocol') || endpoints);
-  return Boolean(keys.get('SharedAccessSignature') && endpoints);
+/** Whether a part is no `key=value` of a key the Storage SDKs read, spelt as they spell it: they ignore any other key, a misspelt one too. */
+function unknownStorageKey(connection: string): boolean {
+  return connection
+    .split(';')
+    .filter((p) => p.trim() !== '')
+    .some((pair) => {
+      const at = pair.indexOf('=');
+      return at <= 0 || !STORAGE_KEYS.includes(pair.slice(0, at).trim());
+    });
 }
 
-/** Whether a Communication Services connection string names an https endpoint and an access key. */
+// The SDKs that parse the connection strings, required only when one is set (local runs): the
+// start with identity-based settings loads none (scripts/bundle.mjs keeps them out of the bundle).
+/* eslint-disable @typescript-eslint/no-require-imports */
+const sdk = {
+  email: () => require('@azure/communication-email') as typeof CommunicationEmail,
+  tables: () => require('@azure/data-tables') as typeof DataTables,
+  blobs: () => require('@azure/storage-blob') as typeof StorageBlob,
+  queues: () => require('@azure/storage-queue') as typeof StorageQueue,
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+/** Azurite's connection string, which all three Storage SDKs read (test/config checks it): no SDK loaded at the start for it. */
+const DEVELOPMENT_STORAGE = 'UseDevelopmentStorage=true';
+
+const STORAGE_EXPECTED =
+  'expected a storage connection string the Storage SDKs read: UseDevelopmentStorage=true; DefaultEndpointsProtocol, AccountName, AccountKey and EndpointSuffix (or BlobEndpoint, QueueEndpoint and TableEndpoint); or SharedAccessSignature with BlobEndpoint, QueueEndpoint and TableEndpoint';
+
+/**
+ * What is wrong with a storage connection string, or undefined. The app's Table, Blob and Queue
+ * clients are built from it exactly as composition.ts builds them: each SDK parses it its own way
+ * (one takes `usedevelopmentstorage=true`, the others do not), so only building them shows that
+ * all three read it. Otherwise every invocation would fail at its first storage call. The SDK's
+ * reason is repeated only when it is one of their fixed texts: others may quote the value.
+ */
+function storageConnectionProblem(connection: string): string | undefined {
+  if (unknownStorageKey(connection)) return `${STORAGE_EXPECTED} (keys spelt as the SDKs spell them, each key=value)`;
+  if (connection === DEVELOPMENT_STORAGE) return undefined;
+  const clients: Array<[string, () => unknown]> = [
+    ['Table', () => sdk.tables().TableClient.fromConnectionString(connection, 'peerguard', { allowInsecureConnection: true })],
+    ['Blob', () => sdk.blobs().BlobServiceClient.fromConnectionString(connection)],
+    ['Queue', () => sdk.queues().QueueServiceClient.fromConnectionString(connection)],
+  ];
+  for (const [service, build] of clients) {
+    try {
+      build();
+    } catch (error) {
+      const fixed = /^Invalid \w+ in the provided (?:SAS )?Connection String/.exec(error instanceof Error ? error.message : '')?.[0];
+      return `${STORAGE_EXPECTED}; the ${service} SDK refuses it${fixed ? ` (${fixed})` : ''}`;
+    }
+  }
+  return undefined;
+}
+
+/** How EmailClient (@azure/communication-common's parseConnectionString) splits a connection string: greedy, in this order. */
+const EMAIL_CONNECTION = /endpoint=(.*);accesskey=(.*)/i;
+
+/**
+ * Whether a Communication Services connection string is one EmailClient reads, with an https
+ * endpoint. The client is built as composition.ts builds it: its parse is strict (endpoint first,
+ * no space after the `;`) and its error quotes the access key, so a string it refuses must stop
+ * the start here rather than fail every invocation.
+ */
 function validEmailConnection(connection: string): boolean {
-  const endpoint = /(?:^|;)\s*endpoint=([^;]+)/i.exec(connection)?.[1]?.trim();
-  const key = /(?:^|;)\s*accesskey=([^;]+)/i.exec(connection)?.[1]?.trim();
-  return Boolean(key && endpoint && URL.canParse(endpoint) && endpoint.toLowerCase().startsWith('https://'));
+  try {
+    new (sdk.email().EmailClient)(connection);
+  } catch {
+    return false;
+  }
+  const endpoint = EMAIL_CONNECTION.exec(connection)?.[1]?.trim() ?? '';
+  return endpoint.toLowerCase().startsWith('https://');
 }
 
 export const appSettingsSchema = z.object({
@@ -173,7 +223,10 @@ export const appSettingsSchema = z.object({
   /** Communication Services endpoint (identity auth), e.g. https://acs-peerguard.europe.communication.azure.com */
   PEERGUARD_EMAIL_ENDPOINT: httpsUrl.optional(),
   /** Communication Services connection string (local runs; prefer the endpoint with identity in Azure). */
-  PEERGUARD_EMAIL_CONNECTION_STRING: z.string().refine(validEmailConnection, 'expected endpoint=https://<resource>.communication.azure.com/;accesskey=<key>').optional(),
+  PEERGUARD_EMAIL_CONNECTION_STRING: z
+    .string()
+    .refine(validEmailConnection, 'expected endpoint=https://<resource>.communication.azure.com/;accesskey=<key>, endpoint first and nothing between the ";" and accesskey, as the Communication Services SDK reads it')
+    .optional(),
   /** Sender address on the Communication Services email domain. */
   PEERGUARD_EMAIL_SENDER: z.string().trim().regex(EMAIL, 'expected an email address').optional(),
   /** Alert recipients per severity. */
@@ -199,7 +252,10 @@ export const appSettingsSchema = z.object({
   /** Storage for alert state (tables), reports (blobs) and fan-out (queues): a connection string. */
   AzureWebJobsStorage: z
     .string()
-    .refine(validStorageConnection, 'expected a storage connection string (AccountName=…;AccountKey=…, a SAS with endpoints, or UseDevelopmentStorage=true)')
+    .superRefine((connection, ctx) => {
+      const problem = storageConnectionProblem(connection);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
     .optional(),
   /** Identity-based storage connection (Azure): service URIs, as the Functions runtime reads them. */
   AzureWebJobsStorage__tableServiceUri: storageServiceUri('table').optional(),

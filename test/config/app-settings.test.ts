@@ -137,7 +137,7 @@ describe('values the app could not use stop the start, naming the setting', () =
       'UseDevelopmentStorage=true',
       'DefaultEndpointsProtocol=https;AccountName=st;AccountKey=a2V5;EndpointSuffix=core.windows.net',
       'BlobEndpoint=https://st.blob.core.windows.net;QueueEndpoint=https://st.queue.core.windows.net;TableEndpoint=https://st.table.core.windows.net;SharedAccessSignature=sv=2024&sig=x',
-      'DefaultEndpointsProtocol=https;AccountName=st;AccountKey=a2V5;BlobSecondaryEndpoint=https://st-secondary.blob.core.windows.net',
+      'DefaultEndpointsProtocol=https;AccountName=st;AccountKey=a2V5;EndpointSuffix=core.windows.net;BlobSecondaryEndpoint=https://st-secondary.blob.core.windows.net',
     ]) {
       expect(loadAppSettings({ AzureWebJobsStorage: storage }).AzureWebJobsStorage).toBe(storage);
     }
