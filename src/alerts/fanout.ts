@@ -72,6 +72,17 @@ export interface AssemblyTiming {
 
 const DEFAULT_TIMING: AssemblyTiming = { leaseMs: ASSEMBLY_LEASE_MS, waitMs: Number.POSITIVE_INFINITY, pollMs: ASSEMBLY_POLL_MS };
 
+/**
+ * The assembly left to a later delivery: held by another invocation, or too little of this one's
+ * time left to claim it. A redelivery gets past it, so the poison queue's handler rethrows it.
+ */
+export class AssemblyDeferredError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AssemblyDeferredError';
+  }
+}
+
 /** `2026-03-04T06-00-00-000Z`: a run id is its start, and sorts by it. */
 export function runIdOf(at: Date): string {
   return at.toISOString().replace(/[:.]/g, '-');
@@ -359,7 +370,7 @@ async function assemble(deps: FanoutDeps, progress: RunProgress, invocation: Inv
   for (;;) {
     if (clock.now() >= claimBy) {
       const spent = Math.round((clock.now() - invocation.startedAt) / 1000);
-      throw new Error(
+      throw new AssemblyDeferredError(
         `run ${runId}: this invocation has run ${spent} s, which leaves less than the ${AUDIT_TIME_NEEDED_MS / 1000} s the assembly needs within host.json's functionTimeout (${FUNCTION_TIMEOUT_MS / 60_000} min): the assembly is left unclaimed, and the queue's redelivery of this message assembles it`,
       );
     }
@@ -371,7 +382,7 @@ async function assemble(deps: FanoutDeps, progress: RunProgress, invocation: Inv
     if (claim.status !== 'held') return undefined; // assembled by another, or the run is gone
     if (clock.now() + timing.pollMs >= waitUntil) {
       // The holder may still finish; if it died, its lease lapses and a redelivery takes over.
-      throw new Error(`run ${runId}: the report is being assembled by another invocation (its lease runs until ${claim.until}); the queue redelivers this message`);
+      throw new AssemblyDeferredError(`run ${runId}: the report is being assembled by another invocation (its lease runs until ${claim.until}); the queue redelivers this message`);
     }
     await clock.sleep(timing.pollMs);
   }

@@ -8,8 +8,10 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { AuditBatchMessage } from '../../src/alerts/fanout';
 import { auditBatch } from '../../src/functions/auditBatch';
 import { auditBatchPoison } from '../../src/functions/auditBatchPoison';
-import { ALERT_TABLE, AUDIT_POISON_QUEUE, AUDIT_QUEUE, REPORT_CONTAINER, RUN_CONTAINER, type Adapters } from '../../src/functions/composition';
+import { ALERT_TABLE, AUDIT_POISON_QUEUE, AUDIT_QUEUE, DEAD_LETTER_CONTAINER, REPORT_CONTAINER, RUN_CONTAINER, type Adapters } from '../../src/functions/composition';
 import { scheduledAudit } from '../../src/functions/scheduledAudit';
+import { RULES } from '../../src/rules';
+import type { Rule } from '../../src/rules/rule';
 import { batchDelivery, context, estateGraph, fanoutStorage, install, LiveEstate, RecordingMailer, SUB, testEnv, type Logged } from './harness';
 import { useAzurite } from '../support/use-azurite';
 
@@ -37,13 +39,13 @@ describe('fan-out: a batch message poisoned (Azurite)', () => {
   beforeEach(async () => {
     // Each test starts from empty storage: no report baseline, no runs, no queued messages.
     const blobs = BlobServiceClient.fromConnectionString(azurite().connectionString);
-    for (const name of [REPORT_CONTAINER, RUN_CONTAINER]) await blobs.getContainerClient(name).deleteIfExists();
+    for (const name of [REPORT_CONTAINER, RUN_CONTAINER, DEAD_LETTER_CONTAINER]) await blobs.getContainerClient(name).deleteIfExists();
     await TableClient.fromConnectionString(azurite().connectionString, ALERT_TABLE, { allowInsecureConnection: true }).deleteTable();
     for (const name of [AUDIT_QUEUE, AUDIT_POISON_QUEUE]) await queues().getQueueClient(name).clearMessages().catch(() => undefined);
   });
 
   /** The app over a broken peering (in SUB) with 251 subscriptions; the timer has enqueued the 3 batches. */
-  async function threeBatchRun(): Promise<{ adapters: Adapters; mailer: RecordingMailer; reads: string[][]; batches: AuditBatchMessage[] }> {
+  async function threeBatchRun(rules: readonly Rule[] = RULES): Promise<{ adapters: Adapters; mailer: RecordingMailer; reads: string[][]; batches: AuditBatchMessage[] }> {
     const estate = new LiveEstate();
     estate.spokePeeringDeleted();
     const mailer = new RecordingMailer();
@@ -52,6 +54,7 @@ describe('fan-out: a batch message poisoned (Azurite)', () => {
       mailer,
       now: () => T0,
       assembly: FAST_ASSEMBLY,
+      rules,
     });
     await scheduledAudit(timer, context('scheduledAudit'));
     const received = await queues().getQueueClient(AUDIT_QUEUE).receiveMessages({ numberOfMessages: 32 });
@@ -244,6 +247,89 @@ describe('fan-out: a batch message poisoned (Azurite)', () => {
         },
       ]);
     }
+    expect(mailer.sent).toHaveLength(0);
+  });
+
+  /** The dead letters written (none when the container was never created). */
+  async function deadLetterNames(): Promise<string[]> {
+    const exists = await BlobServiceClient.fromConnectionString(azurite().connectionString).getContainerClient(DEAD_LETTER_CONTAINER).exists();
+    return exists ? blobNames(DEAD_LETTER_CONTAINER, 'events/') : [];
+  }
+
+  /** A rule that throws while the audit evaluates it (a bug), its message quoting a secret. */
+  const throwingRule: Rule = {
+    meta: { ...(RULES[0] as Rule).meta, id: 'throws-while-auditing' },
+    evaluate: () => {
+      throw new TypeError('bug in a rule: AccountKey=S3CR3T-KEY was read');
+    },
+  };
+
+  it('a report that no delivery can make (a rule that throws): the poison handler dead-letters the message, closes the run and returns, rather than throw at every delivery for 7 days', async () => {
+    const { mailer, batches } = await threeBatchRun([...RULES, throwingRule]);
+    const [first, second, poisoned] = batches as [AuditBatchMessage, AuditBatchMessage, AuditBatchMessage];
+    await auditBatch(first, batchDelivery());
+    await auditBatch(second, batchDelivery());
+    // Every delivery records the batch, then fails assembling the report.
+    for (let n = 1; n <= 5; n++) await expect(auditBatch(poisoned, batchDelivery(n))).rejects.toThrow('bug in a rule');
+
+    const logs: Logged[] = [];
+    await expect(poisonBatch(poisoned, logs)).resolves.toBeUndefined();
+    const { runId } = poisoned;
+    const errors = logs.filter((l) => l.level === 'error').map((l) => l.text);
+    expect(errors).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^run ${runId}: no report: the poisoned message of batch 2 \\(delivered 6 times\\) failed with an error that no redelivery mends: TypeError: bug in a rule: AccountKey=<redacted> was read\\. ` +
+            `The run is closed; message [0-9a-f-]{36} dead-lettered as ${DEAD_LETTER_CONTAINER}/events/\\S+\\.json; its batches' inventories stay in ${RUN_CONTAINER}/runs/${runId}/ for 7 days$`,
+        ),
+      ),
+    ]);
+    expect(JSON.stringify(logs)).not.toContain('S3CR3T');
+    expect(mailer.sent).toHaveLength(0);
+    expect(await runRow(runId)).toMatchObject({ assembled: true });
+    expect(await blobNames(RUN_CONTAINER, `runs/${runId}/`)).toHaveLength(3);
+
+    const [letterName, ...others] = await deadLetterNames();
+    expect(others).toEqual([]);
+    const letter = JSON.parse(
+      (await BlobServiceClient.fromConnectionString(azurite().connectionString).getContainerClient(DEAD_LETTER_CONTAINER).getBlockBlobClient(letterName!).downloadToBuffer()).toString('utf8'),
+    ) as Record<string, unknown>;
+    expect(letter).toMatchObject({ attempts: 6, eventId: `run-${runId}-batch-2`, event: { queue: AUDIT_POISON_QUEUE, message: poisoned } });
+    expect(letter.reason).toContain('TypeError: bug in a rule: AccountKey=<redacted> was read');
+
+    // Delivered again all the same: the run is closed, nothing is assembled or dead-lettered again.
+    logs.length = 0;
+    await poisonBatch(poisoned, logs);
+    expect(logs).toContainEqual({ level: 'information', text: `run ${runId}: already assembled; batch 2 has nothing left to do` });
+    expect(await deadLetterNames()).toHaveLength(1);
+  });
+
+  it('storage failing while the poison handler assembles: it throws, and a later delivery mails the report', async () => {
+    const { adapters, mailer, batches } = await threeBatchRun();
+    const [first, second, poisoned] = batches as [AuditBatchMessage, AuditBatchMessage, AuditBatchMessage];
+    await auditBatch(first, batchDelivery());
+    await auditBatch(second, batchDelivery());
+    const load = adapters.batches.load.bind(adapters.batches);
+    adapters.batches.load = () => Promise.reject(Object.assign(new Error('The server is busy (503)'), { name: 'RestError', statusCode: 503 }));
+    await expect(poisonBatch(poisoned)).rejects.toThrow(/503/);
+    expect(await runRow(poisoned.runId)).toMatchObject({ assembled: false });
+    expect(await deadLetterNames()).toEqual([]);
+
+    adapters.batches.load = load;
+    await poisonBatch(poisoned);
+    await expectPartialReport(mailer, poisoned);
+  });
+
+  it('the assembly held by another invocation: the poison handler throws, for a later delivery to take it', async () => {
+    const { adapters, mailer, batches } = await threeBatchRun([...RULES, throwingRule]);
+    const [first, second, poisoned] = batches as [AuditBatchMessage, AuditBatchMessage, AuditBatchMessage];
+    await auditBatch(first, batchDelivery());
+    await auditBatch(second, batchDelivery());
+    await adapters.store.completeBatch(poisoned.runId, poisoned.batch);
+    expect(await adapters.store.claimAssembly(poisoned.runId, 'another-invocation', new Date(), 60_000)).toMatchObject({ status: 'claimed' });
+    await expect(poisonBatch(poisoned)).rejects.toThrow(/being assembled by another invocation/);
+    expect(await runRow(poisoned.runId)).toMatchObject({ assembled: false });
+    expect(await deadLetterNames()).toEqual([]);
     expect(mailer.sent).toHaveLength(0);
   });
 });
