@@ -11,8 +11,8 @@ import { adapters, auditScopeFrom, loggerOf, REPORT_CONTAINER } from './composit
 // Read-only: it neither changes alert state nor sends mail.
 //
 // Answers: 200 with the report (PARTIAL, with coverage.unreadable, when some scopes could not be
-// read but VNets were); 400 for an unknown query parameter or format; 502 when nothing was
-// audited: the inventory read failed, or it read no VNet (see nothingAuditedReason in src/report/report.ts);
+// read but VNets were); 400 for an unknown or repeated query parameter, or an unknown format; 502
+// when nothing was audited: the inventory read failed, or it read no VNet (see nothingAuditedReason in src/report/report.ts);
 // 504 when the read had not finished at AUDIT_READ_DEADLINE_MS (nothing audited either);
 // 500 for anything else that failed (a bug): JSON too, the error in the log only. Every answer,
 // errors too, carries RESPONSE_HEADERS.
@@ -104,6 +104,12 @@ function unknownParameters(request: HttpRequest, formats: readonly string[]): st
   );
 }
 
+/** The 400 message for a parameter given more than once (`get` would read the first, silently), or undefined. */
+function repeatedParameter(request: HttpRequest): string | undefined {
+  const name = PARAMETERS.find((p) => request.query.getAll(p).length > 1);
+  return name && `query parameter "${name}" given ${request.query.getAll(name).length} times; give it once`;
+}
+
 /** What failed, for the caller: the HTTP status and ARM code only; the message goes to the log. */
 function failureOf(error: unknown): string {
   if (isCredentialError(error)) return 'the identity got no token for Azure';
@@ -154,6 +160,8 @@ async function answer(request: HttpRequest, context: InvocationContext): Promise
   const formats = httpFormats();
   const unknown = unknownParameters(request, formats);
   if (unknown) return { status: 400, jsonBody: { error: unknown } };
+  const repeated = repeatedParameter(request);
+  if (repeated) return { status: 400, jsonBody: { error: repeated } };
   const given = request.query.get('format') ?? 'json';
   const format = given.toLowerCase();
   if (!(formats as string[]).includes(format)) {

@@ -95,6 +95,16 @@ describe('HTTP audit: an unexpected failure is a JSON 500, not the host\'s bare 
   });
 });
 
+describe('HTTP audit: a repeated format is refused, not read as its first value', () => {
+  it.each(['?format=json&format=sarif', '?format=csv&format=csv', '?format=html&code=k&format=json&format=markdown'])('%s: 400 naming the parameter', async (query) => {
+    installWith();
+    const response = await get(query).response;
+    expect(response.status).toBe(400);
+    const times = query.split('format=').length - 1;
+    expect(response.jsonBody).toEqual({ error: `query parameter "format" given ${times} times; give it once` });
+  });
+});
+
 describe('HTTP audit: every answer, errors too, is no-store and nosniff', () => {
   const expectHeaders = (response: HttpResponseInit, contentType: string) => {
     const headers = sent(response);
