@@ -89,6 +89,13 @@ export function scopeRefusal(operation: ArmOperation, topology: Topology, config
   if (existing && !topology.isInScope(existing.remoteVnetKey)) {
     return `the remote VNet ${existing.remoteVnetId} of "${existing.name}" is in a subscription that was not read (another tenant or outside the audit)`;
   }
+  // A VNet that opted out is not linked to or unlinked from either: a peering written on its peer
+  // changes what reaches it (and ARM asks for peer/action on it).
+  const remoteKey = remoteKeyOf(operation) ?? existing?.remoteVnetKey;
+  const remote = remoteKey === undefined ? undefined : topology.vnets.get(remoteKey);
+  if (remote && isVnetRead(remote) && hasTag(remote, config.optOutTag)) {
+    return `the remote VNet "${remote.name}" carries the opt-out tag ${config.optOutTag.name}=${config.optOutTag.value}`;
+  }
   return undefined;
 }
 

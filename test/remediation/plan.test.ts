@@ -72,6 +72,14 @@ describe('remediation plan guards', () => {
     expect(optedOut.items.every((i) => i.status === 'skipped' && i.reason.includes('opt-out'))).toBe(true);
   });
 
+  it('never links to or unlinks from a VNet carrying the opt-out tag either: the hub is written, the opted-out spoke is its remote', () => {
+    const optedOutSpoke = vnet({ id: vnetId('spoke-d', SUB_B), prefixes: ['10.3.0.0/16'], tags: { 'peerguard-remediation': 'opt-out' }, peerings: [{ remote: hub, state: 'Initiated' }] });
+    const p = plan({ enabled: true, subscriptions: [SUB_A, SUB_B, SUB_C] }, { extra: [optedOutSpoke] });
+    const toward = (spoke: string) => p.items.find((i) => i.findingResourceId.includes(`/${spoke}/`));
+    expect(toward('spoke-d')).toMatchObject({ status: 'skipped', reason: expect.stringContaining('the remote VNet "spoke-d" carries the opt-out tag peerguard-remediation=opt-out') });
+    expect(toward('spoke-c')?.status).toBe('planned');
+  });
+
   it('needs allowDestructive for destructive fixes', () => {
     const rules = [disconnectedLike];
     const refused = plan({ enabled: true, subscriptions: [SUB_B, SUB_C] }, { rules });
