@@ -157,8 +157,8 @@ export interface ResourceGraphInventoryOptions extends AzureConnection {
   /** Longest wait for the user quota to reset (x-ms-user-quota-resets-after). Default 60 s. */
   maxQuotaWaitMs?: number;
   sleep?: (ms: number) => Promise<void>;
-  /** The subscriptions the identity can see; defaults to ARM `GET /subscriptions`. */
-  listSubscriptions?: () => Promise<SubscriptionEntry[]>;
+  /** The subscriptions the identity can see; defaults to ARM `GET /subscriptions`, each page retried like a Resource Graph page. */
+  listSubscriptions?: (signal?: AbortSignal) => Promise<SubscriptionEntry[]>;
   /**
    * Every subscription under a management group, readable or not; defaults to the Management
    * Groups API (Get Descendants, @azure/arm-managementgroups, required only for such a scope).
@@ -207,8 +207,27 @@ function sortRows(rows: readonly Record<string, unknown>[]): { resources: RawRes
   return sorted;
 }
 
+/** A failed read of network managers' AVNM rows: the managers' subscriptions, and why. */
+type MeshFailure = { managed: string[]; reason: string };
+
 /** Where a batch's read goes, and the signal that aborts the whole read. */
-type BatchOutput = { resources: SourcedResource[]; read: string[]; unreadable: UnreadableScope[]; progress: InventoryProgress; report: () => void; signal: AbortSignal | undefined };
+type BatchOutput = {
+  resources: SourcedResource[];
+  read: string[];
+  unreadable: UnreadableScope[];
+  progress: InventoryProgress;
+  report: () => void;
+  signal: AbortSignal | undefined;
+  meshFailures: MeshFailure[];
+};
+
+/**
+ * Why a subscription is unread when the AVNM rows of network managers elsewhere could not be read:
+ * a manager's scope may take in any subscription, and its mesh joins VNets with no peering object.
+ */
+const meshUnreadReason = (failure: MeshFailure): string =>
+  `the Virtual Network Manager configurations (Resource Graph table networkresources) of subscription${failure.managed.length > 1 ? 's' : ''} ${failure.managed.join(', ')}, whose mesh may connect its VNets without any peering, ` +
+  `could not be read, so its resources are unknown: ${failure.reason}`;
 
 /** Resource Graph's scope: named subscriptions, management groups, or (neither) every subscription the identity can read. */
 type Scope = { subscriptions: string[] } | { managementGroups: string[] } | Record<string, never>;
@@ -229,7 +248,7 @@ export class ResourceGraphInventory implements InventoryReader {
   private readonly backoffMs: number;
   private readonly maxQuotaWaitMs: number;
   private readonly sleep: (ms: number) => Promise<void>;
-  private readonly listVisible: () => Promise<SubscriptionEntry[]>;
+  private readonly listVisible: (signal?: AbortSignal) => Promise<SubscriptionEntry[]>;
   private readonly listUnderGroup: (managementGroupId: string, signal?: AbortSignal) => Promise<DescendantSubscription[]>;
   private quotaResumeAt = 0;
   /** Queries sent (pages, including retried ones), for diagnostics. */
@@ -243,7 +262,8 @@ export class ResourceGraphInventory implements InventoryReader {
     this.backoffMs = options.backoffMs ?? 2_000;
     this.maxQuotaWaitMs = options.maxQuotaWaitMs ?? 60_000;
     this.sleep = options.sleep ?? realSleep;
-    this.listVisible = options.listSubscriptions ?? (() => listSubscriptions(options));
+    this.listVisible =
+      options.listSubscriptions ?? ((signal) => listSubscriptions(options, { pageAttempts: this.pageAttempts, backoffMs: this.backoffMs, sleep: this.sleep, signal }));
     this.listUnderGroup =
       options.listManagementGroupSubscriptions ??
       ((group, signal) => listDescendantSubscriptions(options, group, { pageAttempts: this.pageAttempts, backoffMs: this.backoffMs, sleep: this.sleep, signal }));
@@ -258,6 +278,7 @@ export class ResourceGraphInventory implements InventoryReader {
     const read: string[] = [];
     const progress: InventoryProgress = { pages: 0, rows: 0, subscriptionsDone: 0, subscriptionsTotal: subscriptions.length };
     const report = () => onProgress?.({ ...progress });
+    const meshFailures: MeshFailure[] = [];
     for (let i = 0; i < subscriptions.length; i += this.batchSize) {
       const batch = subscriptions.slice(i, i + this.batchSize);
       if (stop?.signal.aborted) {
@@ -265,7 +286,7 @@ export class ResourceGraphInventory implements InventoryReader {
         continue;
       }
       try {
-        await this.readBatch(batch, { resources, read, unreadable, progress, report, signal: cut });
+        await this.readBatch(batch, { resources, read, unreadable, progress, report, signal: cut, meshFailures });
       } catch (error) {
         if (signal?.aborted || !stop?.signal.aborted) throw error;
         // Stopped within the batch: the halves read before the stop (an access-denied split) keep what they found.
@@ -274,6 +295,12 @@ export class ResourceGraphInventory implements InventoryReader {
       }
     }
     report();
+    if (meshFailures.length > 0) {
+      // A manager's mesh may join VNets of any batch, read before or after: none is judged without it.
+      const failure = { managed: [...new Set(meshFailures.flatMap((f) => f.managed))].sort(), reason: meshFailures[0]!.reason };
+      for (const s of read) unreadable.push({ scope: s, reason: meshUnreadReason(failure) });
+      return { resources: [], subscriptions: [], unreadable };
+    }
     return { resources, subscriptions: read.sort(), unreadable };
   }
 
@@ -299,8 +326,8 @@ export class ResourceGraphInventory implements InventoryReader {
 
   /** The subscriptions to query (lower-cased, unique); scopes that cannot be listed go to `unreadable`. */
   private async resolve(scope: AuditScope, unreadable: UnreadableScope[], signal: AbortSignal | undefined): Promise<string[]> {
-    // The subscription list takes no signal: the read stops waiting for it, and stops.
-    const listVisible = () => untilAborted(() => this.listVisible(), signal);
+    // An injected list may ignore the signal: the read then stops waiting for it, and stops.
+    const listVisible = () => untilAborted(() => this.listVisible(signal), signal);
     if (scope.kind === 'subscriptions') {
       const wanted = [...new Set(scope.subscriptionIds.map((s) => s.trim().toLowerCase()).filter(Boolean))];
       let visible: Set<string> | undefined;
@@ -389,12 +416,17 @@ export class ResourceGraphInventory implements InventoryReader {
   /**
    * One batch: its inventory query, then, for those of its subscriptions that hold a network manager,
    * their AVNM configurations. A subscription counts as read, with its resources, only when both
-   * answered for it; else it is unreadable and none of its resources is kept.
+   * answered for it; else it is unreadable and none of its resources is kept. When the AVNM read
+   * fails, no subscription of the batch counts as read (a manager's mesh may join VNets of any of
+   * them), and the failure is recorded for readInventory to unread the other batches too.
    */
   private async readBatch(batch: string[], out: BatchOutput): Promise<void> {
     try {
       const { resources, answered, managed } = sortRows(await this.queryAll(inventoryQuery(batch), { subscriptions: batch }, (page) => this.notePage(page.data, out), out.signal));
-      const avnm = await this.readNetworkResources([...managed].filter((s) => answered.has(s)).sort(), out);
+      const managers = [...managed].filter((s) => answered.has(s)).sort();
+      const avnm = await this.readNetworkResources(managers, out);
+      const meshFailure = 'failure' in avnm ? { managed: managers, reason: avnm.failure } : undefined;
+      if (meshFailure) out.meshFailures.push(meshFailure);
       const read = new Set<string>();
       for (const s of batch) {
         if (!answered.has(s)) {
@@ -402,8 +434,10 @@ export class ResourceGraphInventory implements InventoryReader {
             scope: s,
             reason: 'Resource Graph returned no row for the subscription itself: the identity cannot read it (Reader on some of its resource groups only, or a deny assignment), so its resources are unknown',
           });
-        } else if ('failure' in avnm && managed.has(s)) out.unreadable.push({ scope: s, reason: avnm.failure });
-        else read.add(s);
+        } else if (meshFailure) {
+          const reason = managed.has(s) ? `its Virtual Network Manager configurations (Resource Graph table networkresources) could not be read: ${meshFailure.reason}` : meshUnreadReason(meshFailure);
+          out.unreadable.push({ scope: s, reason });
+        } else read.add(s);
       }
       out.read.push(...read);
       for (const row of [...resources, ...('rows' in avnm ? avnm.rows : [])]) {
@@ -431,8 +465,8 @@ export class ResourceGraphInventory implements InventoryReader {
 
   /**
    * The AVNM rows of `subscriptions` (no query when there are none), paged and retried like the
-   * inventory query, or why they could not be read: without them a mesh's members look cut off
-   * from each other, so those subscriptions then go unread rather than judged.
+   * inventory query, or why they could not be read: without them a mesh's members, in any
+   * subscription, look cut off from each other, so every subscription then goes unread rather than judged.
    */
   private async readNetworkResources(subscriptions: string[], out: BatchOutput): Promise<{ rows: RawResource[] } | { failure: string }> {
     if (subscriptions.length === 0) return { rows: [] };
@@ -441,7 +475,7 @@ export class ResourceGraphInventory implements InventoryReader {
       return { rows: rows.filter(isAzureRow) };
     } catch (error) {
       out.signal?.throwIfAborted();
-      return { failure: `its Virtual Network Manager configurations (Resource Graph table networkresources) could not be read: ${this.failureReason(error)}` };
+      return { failure: this.failureReason(error) };
     }
   }
 

@@ -107,19 +107,20 @@ describe('Resource Graph inventory: Virtual Network Manager (networkresources)',
     expect(avnmPages.map((r) => r.status)).toEqual([503, 200, 200, 200]);
   });
 
-  it('marks the subscriptions holding a network manager unreadable when networkresources keeps failing, and reads the others', async () => {
+  it('marks every subscription unreadable when networkresources keeps failing: the mesh may join VNets in any of them', async () => {
     standIn().faults.add({ kind: 'resourceGraph', when: (r) => r.subscriptions.length === 1 }, { type: 'status', status: 500, code: 'InternalServerError', message: 'boom' }, Infinity);
     const inventory = await inventoryReader(standIn(), { pageAttempts: 2 }).readInventory(ALL);
-    expect(inventory.subscriptions).toEqual([SUB_B, SUB_C].sort());
+    expect(inventory.subscriptions).toEqual([]);
+    const failed = 'Resource Graph query failed after 2 attempts (500 InternalServerError: boom)';
+    const meshOfA = `the Virtual Network Manager configurations (Resource Graph table networkresources) of subscription ${SUB_A}, whose mesh may connect its VNets without any peering, could not be read, so its resources are unknown: ${failed}`;
     expect(inventory.unreadable).toEqual([
-      {
-        scope: SUB_A,
-        reason: expect.stringMatching(/^its Virtual Network Manager configurations \(Resource Graph table networkresources\) could not be read: Resource Graph query failed after 2 attempts \(500 InternalServerError: boom\)$/),
-      },
+      { scope: SUB_A, reason: `its Virtual Network Manager configurations (Resource Graph table networkresources) could not be read: ${failed}` },
+      { scope: SUB_B, reason: meshOfA },
+      { scope: SUB_C, reason: meshOfA },
     ]);
-    // None of its resources is kept: it is unread, not read without its mesh.
-    expect(inventory.resources.filter((r) => r.resource.id.includes(SUB_A))).toEqual([]);
-    expect(audit(inventory).report.coverage.unreadable).toHaveLength(1);
+    // None of their resources is kept: they are unread, not read without the mesh.
+    expect(inventory.resources).toEqual([]);
+    expect(audit(inventory).report.coverage.unreadable).toHaveLength(3);
   });
 
   it('serves AVNM rows from networkresources only, as Azure does: a resources query of their types gets none', async () => {
