@@ -9,10 +9,11 @@ import { readSnapshotFiles, type SnapshotRead } from '../io/snapshot-files';
 import { applyPlan, type ApplyResult } from '../remediation/apply';
 import { MemoryJournal } from '../remediation/journal';
 import { planRemediation, type PlanItem, type RemediationPlan } from '../remediation/plan';
-import type { JournalRecord } from '../remediation/ports';
+import type { JournalRecord, WriteCondition } from '../remediation/ports';
 import { escapeTerminal } from '../report/escape';
 import { operationLine } from '../report/html-shared';
 import { RULES } from '../rules';
+import type { ArmOperation } from '../rules/rule';
 import { VERSION } from '../version';
 import { loadConfigFile } from './config-file';
 import { checkInputOptions, describeScope, liveConnection, LiveUsageError, printSnapshotNotes, readLiveInventory, type LiveOptions } from './live';
@@ -20,10 +21,11 @@ import { requireVnets } from './nothing-audited';
 import type { CliIo } from './main';
 
 // `peerguard fix`: audit, plan the remediation, print the plan, and with --apply (live only)
-// write it through the guards of src/remediation/apply.ts, printing each result.
+// write it through the guards of src/remediation/apply.ts, printing each write as it is sent and its result.
 // The remediation settings come from the configuration file; on the command line only the flags
 // decide `apply` and `allowDestructive` (a config's `apply: true` alone never writes from the CLI).
-// Exit codes: 0 planned or applied without failure, 1 a write failed, 2 usage or input error.
+// Exit codes: 0 planned or applied without failure, 1 a write failed, 2 usage or input error,
+// 130 / 143 interrupted (SIGINT / SIGTERM) while applying.
 
 interface FixOptions extends LiveOptions {
   input: string[];
@@ -63,6 +65,8 @@ function renderPlan(plan: RemediationPlan, config: RemediationConfig): string {
   }
   return `${lines.join('\n')}\n`;
 }
+
+const conditionText = (c: WriteCondition) => ('ifMatch' in c ? `If-Match ${c.ifMatch}` : 'If-None-Match: *');
 
 function renderRecord(r: JournalRecord): string {
   const what = r.operation ? `${r.operation.method} ${r.operation.resourceId}` : `${r.ruleId} ${r.findingResourceId}`;
@@ -145,20 +149,52 @@ export function registerFix(program: Command, io: CliIo, setExitCode: (code: num
 
       const overrides = io.azure ?? {};
       const connection = liveConnection(opts, overrides);
-      // The journal's first records restate the plan (printed above); print what follows as it happens.
+      // The journal's first records restate the plan (printed above); print what follows as it happens,
+      // and each write as it is sent, so that an interrupted run leaves a record of the write in flight.
+      // JSON: stdout stays one document at the end; the progress goes to stderr, one object per line.
+      const runId = `cli-${now.toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}`;
       const planRecords = plan.items.reduce((n, i) => n + i.operations.length, 0);
-      const journal = new MemoryJournal(opts.format === 'table' ? (r) => r.seq >= planRecords && text(renderRecord(r)) : undefined);
-      if (opts.format === 'table') text('\nApplying:\n');
-      const result = await applyPlan(plan, run.extras.topology, {
-        writer: new ArmRemediationWriter({ ...connection, ...(overrides.pollIntervalMs !== undefined ? { pollIntervalMs: overrides.pollIntervalMs } : {}) }),
-        reader: new ArmLiveReader(connection),
-        journal,
-        rules: RULES,
-        config: auditConfig,
-        trigger: { kind: 'cli', user: currentUser() },
-        runId: `cli-${now.toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}`,
-        now: io.now,
+      const progress = (event: Record<string, unknown>) => io.stderr(`${JSON.stringify(event)}\n`);
+      let inFlight: { operation: ArmOperation; condition: WriteCondition } | undefined;
+      const journal = new MemoryJournal((r) => {
+        if (r.seq < planRecords) return;
+        // A write's result (or the failure that stops its fix) is the next record after it starts.
+        inFlight = undefined;
+        if (opts.format === 'table') text(renderRecord(r));
+        else progress({ event: 'record', record: r });
       });
+      const onWriteStart = (operation: ArmOperation, condition: WriteCondition) => {
+        inFlight = { operation, condition };
+        if (opts.format === 'table') text(`  [writing] ${operation.method} ${operation.resourceId} (${conditionText(condition)})\n`);
+        else progress({ event: 'writing', runId, at: io.now().toISOString(), operation, condition });
+      };
+      // Only while applying: say what may have been written, then exit as a shell expects of the signal.
+      const interrupted = (signal: NodeJS.Signals) => {
+        const write = inFlight
+          ? `${inFlight.operation.method} ${inFlight.operation.resourceId} (${conditionText(inFlight.condition)}) was sent to Resource Manager and had not finished: ARM may still complete it; read the peering back, or run "peerguard fix --live" again, to see whether it holds`
+          : 'no write was in flight';
+        const where = opts.format === 'table' ? 'stdout' : 'stderr, one JSON object per line';
+        io.stderr(`peerguard: interrupted (${signal}) while applying run ${runId}: ${write}. Nothing further is written; what was written before is listed on ${where}.\n`);
+        process.exit(signal === 'SIGTERM' ? 143 : 130);
+      };
+      if (opts.format === 'table') text('\nApplying:\n');
+      process.on('SIGINT', interrupted).on('SIGTERM', interrupted);
+      let result: ApplyResult;
+      try {
+        result = await applyPlan(plan, run.extras.topology, {
+          writer: new ArmRemediationWriter({ ...connection, ...(overrides.pollIntervalMs !== undefined ? { pollIntervalMs: overrides.pollIntervalMs } : {}) }),
+          reader: new ArmLiveReader(connection),
+          journal,
+          rules: RULES,
+          config: auditConfig,
+          trigger: { kind: 'cli', user: currentUser() },
+          runId,
+          now: io.now,
+          onWriteStart,
+        });
+      } finally {
+        process.off('SIGINT', interrupted).off('SIGTERM', interrupted);
+      }
       if (opts.format === 'table') text(renderResults(result));
       else io.stdout(`${JSON.stringify({ plan, result }, null, 2)}\n`);
       setExitCode(result.outcomes.some((o) => o.result === 'failed') ? 1 : 0);

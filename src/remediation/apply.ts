@@ -67,6 +67,11 @@ export interface ApplyDeps {
   deadline?: Date | undefined;
   /** How long one write may run, its long-running operation included (default WRITE_TIMEOUT_MS). */
   writeTimeoutMs?: number | undefined;
+  /**
+   * Called right before each write is sent, before its result is journalled: a shell can say
+   * which write was in flight when the run is cut short (the CLI's Ctrl-C).
+   */
+  onWriteStart?: ((operation: ArmOperation, condition: WriteCondition) => void) | undefined;
 }
 
 /**
@@ -370,6 +375,7 @@ export async function applyPlan(plan: RemediationPlan, auditTopology: Topology, 
       const timer = setTimeout(() => giveUp.abort(), limitMs);
       let writeError: unknown;
       let threw = false;
+      deps.onWriteStart?.(operation, condition);
       try {
         await writer.write(operation, condition, giveUp.signal);
       } catch (error) {
