@@ -4,8 +4,8 @@ import { auditResources } from '../../src/engine/pipeline';
 import type { RawResource } from '../../src/model/snapshot';
 import type { AuditScope, Inventory } from '../../src/ports';
 import { RULES } from '../../src/rules';
-import { SUB_A, SUB_B, SUB_C, nva, vnet, vnetId } from '../support/estate';
-import { hubAndSpokes, spokeId } from '../support/transit';
+import { SUB_A, SUB_B, SUB_C, vnetId } from '../support/estate';
+import { spokeId, spokesRoutingToSharedNva } from '../support/transit';
 import { inventoryReader, useStandIn } from './harness';
 
 // A Virtual Network Manager mesh joins VNets without any peering object, and its rows live with the
@@ -23,12 +23,7 @@ const MESH_DECIDED = ['transit-not-transitive', 'transit-next-hop-unreachable'];
 /** spoke1 routes 0/0 to an NVA in vnet-shared; spoke1, spoke2 and vnet-shared are joined by the mesh only. */
 function estate(): RawResource[] {
   return [
-    ...hubAndSpokes([
-      { name: 'spoke1', prefixes: ['10.1.0.0/16'], routes: [{ name: 'default', prefix: '0.0.0.0/0', nextHopType: 'VirtualAppliance', nextHopIp: '10.9.1.4' }] },
-      { name: 'spoke2', prefixes: ['10.2.0.0/16'] },
-    ]),
-    vnet({ id: shared, prefixes: ['10.9.0.0/16'], subnets: [{ name: 'nva', prefix: '10.9.1.0/24' }] }),
-    nva('nva-shared', shared, 'nva', '10.9.1.4'),
+    ...spokesRoutingToSharedNva(shared),
     { id: MANAGER, name: 'avnm', type: 'Microsoft.Network/networkManagers', location: 'westeurope', properties: {} },
     { id: GROUP, name: 'ng', type: 'Microsoft.Network/networkManagers/networkGroups', properties: { memberType: 'VirtualNetwork' } },
     {

@@ -8,8 +8,8 @@ import type { RawResource } from '../../src/model/snapshot';
 import type { Topology } from '../../src/model/types';
 import type { AuditScope, Inventory } from '../../src/ports';
 import { RULES } from '../../src/rules';
-import { SUB_A, SUB_B, SUB_C, nva, vnet, vnetId } from '../support/estate';
-import { HUB, hubAndSpokes, meshGroup, spokeId } from '../support/transit';
+import { SUB_A, SUB_B, SUB_C, vnetId } from '../support/estate';
+import { HUB, meshGroup, spokeId, spokesRoutingToSharedNva } from '../support/transit';
 import { inventoryReader, useStandIn } from './harness';
 
 // Virtual Network Manager's connectivity configurations and static members live in Resource Graph's
@@ -35,12 +35,7 @@ const AVNM_TYPES = ['microsoft.network/networkmanagers/connectivityconfiguration
 function meshedEstate(): RawResource[] {
   const mesh = meshGroup('ng-all', [s1, s2, shared]).map((r) => (r.type?.endsWith('connectivityConfigurations') ? { ...r, properties: { ...r.properties, isGlobal: 'True', description: 'not read' } } : r));
   return [
-    ...hubAndSpokes([
-      { name: 'spoke1', prefixes: ['10.1.0.0/16'], routes: [{ name: 'default', prefix: '0.0.0.0/0', nextHopType: 'VirtualAppliance', nextHopIp: '10.9.1.4' }] },
-      { name: 'spoke2', prefixes: ['10.2.0.0/16'] },
-    ]),
-    vnet({ id: shared, prefixes: ['10.9.0.0/16'], subnets: [{ name: 'nva', prefix: '10.9.1.0/24' }] }),
-    nva('nva-shared', shared, 'nva', '10.9.1.4'),
+    ...spokesRoutingToSharedNva(shared),
     { id: MANAGER, name: 'avnm', type: 'Microsoft.Network/networkManagers', location: 'westeurope', properties: { networkManagerScopes: { subscriptions: [`/subscriptions/${SUB_B}`, `/subscriptions/${SUB_C}`] }, networkManagerScopeAccesses: ['Connectivity'] } },
     { id: GROUP, name: 'ng-all', type: 'Microsoft.Network/networkManagers/networkGroups', properties: { memberType: 'VirtualNetwork' } },
     ...mesh,

@@ -39,6 +39,22 @@ export interface HubSpec {
   peerings?: PeeringSpec[];
 }
 
+/**
+ * Spokes 1 and 2 of the hub, and `shared`, a VNet with an NVA (10.9.1.4) that spoke1 routes
+ * everything to, with no peering to it: only an AVNM mesh over the three connects them (without it,
+ * the spokes cannot reach each other and spoke1's route leads nowhere).
+ */
+export function spokesRoutingToSharedNva(shared: string): RawResource[] {
+  return [
+    ...hubAndSpokes([
+      { name: 'spoke1', prefixes: ['10.1.0.0/16'], routes: [{ name: 'default', prefix: '0.0.0.0/0', nextHopType: 'VirtualAppliance', nextHopIp: '10.9.1.4' }] },
+      { name: 'spoke2', prefixes: ['10.2.0.0/16'] },
+    ]),
+    vnet({ id: shared, prefixes: ['10.9.0.0/16'], subnets: [{ name: 'nva', prefix: '10.9.1.0/24' }] }),
+    nva('nva-shared', shared, 'nva', '10.9.1.4'),
+  ];
+}
+
 /** The hub, its firewall, the spokes and their route tables. */
 export function hubAndSpokes(spokes: SpokeSpec[], hub: HubSpec = {}): RawResource[] {
   const hubId = hub.id ?? HUB;
