@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { main } from '../../src/cli/main';
 
 // `peerguard ARGS` as a process of its own (fix-cli-interrupt.test.ts signals it), against the
-// stand-in: its CA from PEERGUARD_TEST_CA (a PEM file), any bearer token accepted.
+// stand-in: its CA from FIX_CLI_CHILD_CA (a PEM file), any bearer token accepted.
 
-const ca = readFileSync(process.env.PEERGUARD_TEST_CA as string, 'utf8');
+const ca = readFileSync(process.env.FIX_CLI_CHILD_CA as string, 'utf8');
 void main(process.argv, {
   stdout: (t) => process.stdout.write(t),
   stderr: (t) => process.stderr.write(t),

@@ -36,7 +36,7 @@ async function interruptApply(standIn: StandIn, signal: NodeJS.Signals, format: 
   standIn.faults.add({ kind: 'armPut', when: holdFromSecondPut }, { type: 'drop' });
   const ca = file('ca.pem', standIn.ca);
   const args = ['fix', ...liveArgs(standIn), '--config', configFile(), '--apply', '--format', format];
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, ...args], { cwd: join(__dirname, '../..'), env: { ...process.env, PEERGUARD_TEST_CA: ca }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, ...args], { cwd: join(__dirname, '../..'), env: { ...process.env, FIX_CLI_CHILD_CA: ca }, stdio: ['ignore', 'pipe', 'pipe'] });
   running = child;
   let stdout = '';
   let stderr = '';
