@@ -99,21 +99,30 @@ export const EVENT_DEADLINE_MS = 25_000;
  */
 export const EVENT_MAIL_MIN_MS = 5_000;
 
+/** An error, or one of its causes, as the classifiers below read it. */
+export type ErrorLink = { name?: unknown; statusCode?: unknown; status?: unknown; response?: { status?: unknown }; syscall?: unknown };
+
+/** Whether `test` holds for the error or an error in its cause chain (at most 8 deep). */
+export function anyCause(error: unknown, test: (link: ErrorLink) => boolean): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 8 && typeof current === 'object' && current !== null; depth++) {
+    if (test(current as ErrorLink)) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 /**
  * Whether retrying cannot help: a PermanentEventError, or a permanent HTTP status that a service
  * answered (a RestError), anywhere in the cause chain. Only a service's answer counts: a token
  * endpoint or managed identity answers 400 too, intermittently, and that must be retried.
  */
 export function isPermanent(error: unknown): boolean {
-  let current: unknown = error;
-  for (let depth = 0; depth < 8 && typeof current === 'object' && current !== null; depth++) {
-    if (current instanceof PermanentEventError) return true;
-    const e = current as { name?: unknown; statusCode?: unknown; status?: unknown; response?: { status?: unknown }; cause?: unknown };
+  return anyCause(error, (e) => {
+    if (e instanceof PermanentEventError) return true;
     const status = e.statusCode ?? e.status ?? e.response?.status;
-    if (e.name === 'RestError' && typeof status === 'number' && PERMANENT_STATUSES.has(status)) return true;
-    current = e.cause;
-  }
-  return false;
+    return e.name === 'RestError' && typeof status === 'number' && PERMANENT_STATUSES.has(status);
+  });
 }
 
 export interface EventResult {

@@ -1,5 +1,5 @@
 import { app, type InvocationContext } from '@azure/functions';
-import { isPermanent } from '../alerts/event-path';
+import { anyCause, isPermanent } from '../alerts/event-path';
 import { AssemblyDeferredError, parseBatchMessage, RUN_HORIZON_DAYS, type AuditBatchMessage } from '../alerts/fanout';
 import { processBatch } from './auditBatch';
 import { redactSecrets } from '../redact';
@@ -49,16 +49,17 @@ function batchIn(message: unknown, context: InvocationContext): AuditBatchMessag
  */
 function redeliveryMayMend(error: unknown): boolean {
   if (isPermanent(error)) return false;
-  let current: unknown = error;
-  for (let depth = 0; depth < 8 && typeof current === 'object' && current !== null; depth++) {
-    if (current instanceof AssemblyDeferredError) return true;
-    const e = current as { name?: unknown; statusCode?: unknown; syscall?: unknown; cause?: unknown };
-    if (e.name === 'RestError' || e.name === 'AbortError' || e.name === 'TimeoutError') return true;
-    // A status answered, or a Node system error (ECONNRESET, ENOTFOUND...): I/O, not the code.
-    if (typeof e.statusCode === 'number' || typeof e.syscall === 'string') return true;
-    current = e.cause;
-  }
-  return false;
+  return anyCause(
+    error,
+    (e) =>
+      e instanceof AssemblyDeferredError ||
+      e.name === 'RestError' ||
+      e.name === 'AbortError' ||
+      e.name === 'TimeoutError' ||
+      // A status answered, or a Node system error (ECONNRESET, ENOTFOUND...): I/O, not the code.
+      typeof e.statusCode === 'number' ||
+      typeof e.syscall === 'string',
+  );
 }
 
 /**
