@@ -9,7 +9,7 @@ import { readSnapshotFiles, type SnapshotRead } from '../io/snapshot-files';
 import { applyPlan, type ApplyResult } from '../remediation/apply';
 import { MemoryJournal } from '../remediation/journal';
 import { planRemediation, type PlanItem, type RemediationPlan } from '../remediation/plan';
-import type { JournalRecord, WriteCondition } from '../remediation/ports';
+import { conditionText, type JournalRecord, type WriteCondition } from '../remediation/ports';
 import { escapeTerminal } from '../report/escape';
 import { operationLine } from '../report/html-shared';
 import { RULES } from '../rules';
@@ -65,8 +65,6 @@ function renderPlan(plan: RemediationPlan, config: RemediationConfig): string {
   }
   return `${lines.join('\n')}\n`;
 }
-
-const conditionText = (c: WriteCondition) => ('ifMatch' in c ? `If-Match ${c.ifMatch}` : 'If-None-Match: *');
 
 function renderRecord(r: JournalRecord): string {
   const what = r.operation ? `${r.operation.method} ${r.operation.resourceId}` : `${r.ruleId} ${r.findingResourceId}`;

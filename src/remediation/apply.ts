@@ -7,7 +7,7 @@ import type { Topology } from '../model/types';
 import type { LiveReader } from '../ports';
 import type { ArmOperation, Rule } from '../rules/rule';
 import { operationKey, propsOf, remoteIdOf, scopeRefusal, targetVnetKey, type PlanItem, type RemediationPlan } from './plan';
-import type { JournalRecord, JournalStatus, LiveResource, RemediationJournal, RemediationTrigger, RemediationWriter, WriteCondition } from './ports';
+import { conditionText, type JournalRecord, type JournalStatus, type LiveResource, type RemediationJournal, type RemediationTrigger, type RemediationWriter, type WriteCondition } from './ports';
 import { redactSecrets } from '../redact';
 
 // Applying a remediation plan (issue 5), through ports only. The guards, in order:
@@ -358,7 +358,6 @@ export async function applyPlan(plan: RemediationPlan, auditTopology: Topology, 
         throw new StopRun(`${operation.resourceId} has no ETag to write conditionally`);
       }
       const condition: WriteCondition = before ? { ifMatch: before.etag as string } : { ifNoneMatch: '*' };
-      const conditionText = 'ifMatch' in condition ? `If-Match ${condition.ifMatch}` : 'If-None-Match: *';
       // No write starts at or after the deadline; one that runs gets what is left of it, at most its own limit.
       const left = timeLeft();
       if (left <= 0) {
@@ -413,7 +412,7 @@ export async function applyPlan(plan: RemediationPlan, auditTopology: Topology, 
         writes += 1;
         wrote = true;
         const what = givenUp ? `${givenUp} (ARM had not finished)` : `failed with ${reasonOf(writeError)}`;
-        const reason = `${operation.method} (${conditionText}) ${what}, but verified by reading it back: the written state holds`;
+        const reason = `${operation.method} (${conditionText(condition)}) ${what}, but verified by reading it back: the written state holds`;
         if (givenUp) {
           // Slow enough to give up on: the run goes no further (the finding is checked by the next run).
           throw await stopWith(reason, 'applied', after, `${operation.method} ${operation.resourceId} was ${givenUp}: ARM had not finished (read back, the write holds); the run stops`);
@@ -424,7 +423,7 @@ export async function applyPlan(plan: RemediationPlan, auditTopology: Topology, 
         wrote = true;
         const wrong = verifyWrite(operation, after);
         if (wrong) throw await stopWith(wrong, 'failed', after, `${operation.method} ${operation.resourceId}: ${wrong}`);
-        await record(item, 'applied', `${operation.method} done (${conditionText}) and verified`, { operation, before, after });
+        await record(item, 'applied', `${operation.method} done (${conditionText(condition)}) and verified`, { operation, before, after });
       }
       writtenKeys.add(key);
       if (operation.method === 'PUT' && !before) created.push(operation.resourceId);

@@ -13,6 +13,11 @@ export interface LiveResource {
 /** The precondition of a write: the ETag it must still carry, or that it must not exist yet. */
 export type WriteCondition = { ifMatch: string } | { ifNoneMatch: '*' };
 
+/** `If-Match <etag>` or `If-None-Match: *`, as journal reasons and the CLI show a write's condition. */
+export function conditionText(condition: WriteCondition): string {
+  return 'ifMatch' in condition ? `If-Match ${condition.ifMatch}` : 'If-None-Match: *';
+}
+
 export interface RemediationWriter {
   /** GET by id; undefined when ARM answers 404. */
   read(resourceId: string): Promise<LiveResource | undefined>;
